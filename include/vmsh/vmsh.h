@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmsh engine: the public API.
+ *
+ * The engine is an in-process model of a Linux x86-64 machine: physical
+ * frames, tasks, mm_structs with their VMAs (red-black tree + sorted list),
+ * multi-level page tables, a TLB per CPU, simulated files and devices.
+ * It does no I/O: its only client is the shell, which formats what the
+ * info structs below describe.
+ *
+ * Conventions
+ *  - Every call that can fail returns 0 (or a non-negative value) on
+ *    success and a negative errno (-EINVAL, -ENOMEM, ...) on failure; the
+ *    engine never touches errno.  Each call checks its arguments in the
+ *    order Linux does, so the errno is the one Linux returns.
+ *  - A failed call leaves the model exactly as it was, except where Linux
+ *    itself leaves a partial change (mprotect before a hole).
+ *  - Ownership: struct vmsh_sys owns everything.  Info structs are filled
+ *    in by value; strings in them point into the engine and stay valid
+ *    until the next mutating call.  Text handed to the trace callback is
+ *    valid only during the callback.
+ *  - "The current task" is the task the shell types into; memory calls act
+ *    on its mm.  A kernel thread has no mm: memory calls on it fail with
+ *    -EFAULT and accesses get SIGSEGV.
+ */
+#ifndef VMSH_INCLUDE_VMSH_H
+#define VMSH_INCLUDE_VMSH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VMSH_PAGE_SHIFT 12
+#define VMSH_PAGE_SIZE  4096ULL
+
+/* ---- configuration (the command-line options of SPEC.md) ---------------- */
+
+struct vmsh_config {
+	int levels;                 /* 2..5 */
+	uint64_t ram;               /* bytes of simulated physical memory */
+	unsigned tlb_entries;
+	unsigned tlb_ways;          /* == tlb_entries: fully associative */
+	bool pcid;
+	unsigned cpus;
+	bool zero_page;
+	uint64_t fault_around;      /* bytes, 0 disables */
+	uint64_t max_map_count;
+	bool aslr;
+	uint64_t aslr_seed;
+	bool lazy_flush;            /* teaching switch: skip TLB flushes */
+};
+
+/* Fill @cfg with SPEC.md's defaults. */
+void vmsh_config_default(struct vmsh_config *cfg);
+
+struct vmsh_sys;
+
+/* Build a machine with pid 1 running on CPU 0.  Returns NULL only for a
+ * configuration outside the documented ranges. */
+struct vmsh_sys *vmsh_sys_new(const struct vmsh_config *cfg);
+void vmsh_sys_free(struct vmsh_sys *sys);
+const struct vmsh_config *vmsh_sys_config(const struct vmsh_sys *sys);
+/* Change a run-time option (the shell's `set`); -EINVAL for a value out of
+ * range.  Options that shape the machine (levels, ram, cpus, tlb) are only
+ * applied by vmsh_sys_new: the shell rebuilds the machine for them. */
+int vmsh_sys_set_config(struct vmsh_sys *sys, const struct vmsh_config *cfg);
+
+/* Trace: when set, the engine calls @fn with one line of text for every
+ * kernel path it takes ("do_mmap addr=0x0 len=0x2000 ...").  NULL disables. */
+typedef void vmsh_trace_fn(void *ctx, const char *line);
+void vmsh_sys_set_trace(struct vmsh_sys *sys, vmsh_trace_fn *fn, void *ctx);
+
+/* Warnings (e.g. lazy_flush letting a stale TLB entry through) go to the
+ * same callback with a line starting "warning: ". */
+void vmsh_sys_set_warn(struct vmsh_sys *sys, vmsh_trace_fn *fn, void *ctx);
+
+/* ---- prot, flags, advice ------------------------------------------------ */
+
+#define VMSH_PROT_NONE  0x0
+#define VMSH_PROT_READ  0x1
+#define VMSH_PROT_WRITE 0x2
+#define VMSH_PROT_EXEC  0x4
+
+/* Same values as Linux x86-64. */
+#define VMSH_MAP_SHARED          0x01
+#define VMSH_MAP_PRIVATE         0x02
+#define VMSH_MAP_FIXED           0x10
+#define VMSH_MAP_ANONYMOUS       0x20
+#define VMSH_MAP_GROWSDOWN       0x0100
+#define VMSH_MAP_LOCKED          0x2000
+#define VMSH_MAP_NORESERVE       0x4000
+#define VMSH_MAP_POPULATE        0x8000
+#define VMSH_MAP_FIXED_NOREPLACE 0x100000
+
+#define VMSH_MREMAP_MAYMOVE 1
+#define VMSH_MREMAP_FIXED   2
+
+enum vmsh_advice {
+	VMSH_MADV_DONTNEED = 4,
+	VMSH_MADV_WILLNEED = 3,
+	VMSH_MADV_DONTFORK = 10,
+	VMSH_MADV_DOFORK = 11,
+	VMSH_MADV_WIPEONFORK = 18,
+	VMSH_MADV_KEEPONFORK = 19,
+};
+
+/* ---- memory calls of the current task ----------------------------------- */
+
+/*
+ * mmap.  @file is NULL for MAP_ANONYMOUS, else the name of a simulated file
+ * or a device path ("/dev/zero").  On success *@out is the address.
+ * Errors: EINVAL, ENOMEM, EEXIST, EPERM, EACCES, ENODEV, EBADF (no such
+ * file), EFAULT (no mm).
+ */
+int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
+	      int flags, const char *file, uint64_t off, uint64_t *out);
+int vmsh_munmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len);
+int vmsh_mprotect(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot);
+int vmsh_mremap(struct vmsh_sys *sys, uint64_t addr, uint64_t old_len,
+		uint64_t new_len, int flags, uint64_t new_addr, uint64_t *out);
+int vmsh_madvise(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int advice);
+/* brk(@addr); @addr 0 queries.  *@out is the resulting break (brk never
+ * fails: like the syscall it returns the old break when it cannot move). */
+int vmsh_brk(struct vmsh_sys *sys, uint64_t addr, uint64_t *out);
+int vmsh_msync(struct vmsh_sys *sys, uint64_t addr, uint64_t len);
+
+/* ---- memory accesses of the current task -------------------------------- */
+
+enum vmsh_access_kind { VMSH_ACCESS_READ, VMSH_ACCESS_WRITE };
+
+/* Result of an access that did not complete. */
+struct vmsh_fault {
+	int signo;          /* 0 (none), SIGSEGV, SIGBUS, or SIGKILL (OOM) */
+	int code;           /* SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR */
+	uint64_t addr;      /* faulting address */
+	int pid;            /* the task signalled (OOM: the task killed) */
+};
+
+/*
+ * Touch: read one byte at @addr and at each page start after it, up to
+ * @addr + @len.  Returns 0, or 1 with *@f filled when a signal stopped it.
+ */
+int vmsh_touch(struct vmsh_sys *sys, uint64_t addr, uint64_t len,
+	       struct vmsh_fault *f);
+/* Store @len bytes of @buf at @addr; @buf NULL means fill with @fill. */
+int vmsh_write(struct vmsh_sys *sys, uint64_t addr, const uint8_t *buf,
+	       uint8_t fill, uint64_t len, uint64_t *done, struct vmsh_fault *f);
+/* Load @len bytes into @buf; *@done says how many were read before a fault. */
+int vmsh_read(struct vmsh_sys *sys, uint64_t addr, uint8_t *buf, uint64_t len,
+	      uint64_t *done, struct vmsh_fault *f);
+
+/* ---- tasks -------------------------------------------------------------- */
+
+enum vmsh_task_kind { VMSH_TASK_PROCESS, VMSH_TASK_THREAD, VMSH_TASK_KTHREAD };
+
+struct vmsh_task_info {
+	int pid, ppid;
+	enum vmsh_task_kind kind;
+	unsigned mm_id;         /* 0: none (kernel thread) */
+	unsigned active_mm_id;  /* the mm borrowed by a kernel thread, or 0 */
+	int mm_users, mm_count;
+	uint64_t map_count;
+	uint64_t rss_pages;
+	int cpu;                /* CPU it last ran on */
+	bool current;
+};
+
+int vmsh_current_pid(const struct vmsh_sys *sys);
+/* Errors of fork/clone: ENOMEM (no frames, pid table), EFAULT (kthread). */
+int vmsh_fork(struct vmsh_sys *sys, int *child_pid);
+int vmsh_clone_vm(struct vmsh_sys *sys, int *child_pid);
+int vmsh_kthread(struct vmsh_sys *sys, int *child_pid);
+int vmsh_execve(struct vmsh_sys *sys);
+/* Exit task @pid (0: the current one).  ESRCH if none.  When the current
+ * task exits, the shell switches to the lowest remaining pid. */
+int vmsh_kill(struct vmsh_sys *sys, int pid);
+/* Context switch to @pid on @cpu (-1: the current CPU).  ESRCH, EINVAL. */
+int vmsh_switch(struct vmsh_sys *sys, int pid, int cpu);
+/* Tasks in pid order: returns false past the last. */
+bool vmsh_task_info(const struct vmsh_sys *sys, size_t i,
+		    struct vmsh_task_info *out);
+bool vmsh_task_exists(const struct vmsh_sys *sys, int pid);
+
+/* ---- files and devices -------------------------------------------------- */
+
+struct vmsh_file_info {
+	const char *name;
+	uint64_t size;
+	bool disk;
+	uint64_t cached_pages, dirty_pages;
+	unsigned long ino;
+	int mapcount;           /* VMAs mapping it */
+};
+
+/* Errors: EEXIST, EINVAL (bad name), EFBIG, ENOENT. */
+int vmsh_file_create(struct vmsh_sys *sys, const char *name, uint64_t size,
+		     bool disk);
+int vmsh_file_write(struct vmsh_sys *sys, const char *name, uint64_t off,
+		    const uint8_t *buf, uint64_t len);
+/* pread: *@done bytes copied (short at EOF). */
+int vmsh_file_read(struct vmsh_sys *sys, const char *name, uint64_t off,
+		   uint8_t *buf, uint64_t len, uint64_t *done);
+int vmsh_file_truncate(struct vmsh_sys *sys, const char *name, uint64_t size);
+int vmsh_file_rm(struct vmsh_sys *sys, const char *name);
+bool vmsh_file_info(const struct vmsh_sys *sys, size_t i,
+		    struct vmsh_file_info *out);
+int vmsh_file_find_info(const struct vmsh_sys *sys, const char *name,
+			struct vmsh_file_info *out);
+
+struct vmsh_dev_info {
+	const char *path;
+	const char *description;
+};
+bool vmsh_dev_info(const struct vmsh_sys *sys, size_t i,
+		   struct vmsh_dev_info *out);
+
+/* ---- inspection --------------------------------------------------------- */
+
+/* One VMA, as /proc/PID/maps and the `vmas` table need it. */
+struct vmsh_vma_info {
+	uint64_t start, end;
+	uint64_t flags;         /* vm_flags, Linux's VM_* bit values */
+	uint64_t pgoff;         /* vm_pgoff, in pages */
+	unsigned dev_major, dev_minor;
+	unsigned long ino;
+	const char *name;       /* "[heap]", "[stack]", "/dev/zero (deleted)",
+				   a file path, or NULL */
+	unsigned anon_vma_id;   /* 0: none */
+	const char *vm_ops;     /* "NULL", "shmem_vm_ops", ... */
+	uint64_t rss_pages;
+};
+
+/* The i-th VMA (address order) of task @pid's mm (0: current).  Returns
+ * false past the last VMA or when the task has no mm. */
+bool vmsh_vma_info(const struct vmsh_sys *sys, int pid, size_t i,
+		   struct vmsh_vma_info *out);
+
+/* The per-VMA figures of /proc/PID/smaps, in bytes. */
+struct vmsh_smaps {
+	uint64_t size, rss, pss, pss_dirty;
+	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
+	uint64_t referenced, anonymous, lazyfree, swap, swap_pss, locked;
+	bool thp_eligible;
+};
+/* Figures for the VMA containing @addr in task @pid's mm. */
+int vmsh_smaps(const struct vmsh_sys *sys, int pid, uint64_t addr,
+	       struct vmsh_smaps *out);
+
+/* Format vm_flags as smaps' VmFlags line does ("rd wr mr mw me ac sd "). */
+size_t vmsh_vmflags_str(uint64_t flags, char *buf, size_t size);
+
+struct vmsh_mm_info {
+	unsigned id;
+	int mm_users, mm_count;
+	uint64_t map_count, total_vm, locked_vm, data_vm, exec_vm, stack_vm;
+	uint64_t rss_file, rss_anon, rss_swap, rss_shmem, hiwater_rss;
+	uint64_t pgd_pfn, pgtables_bytes;
+	uint64_t mmap_base, task_size, start_brk, brk, start_stack;
+};
+int vmsh_mm_info(const struct vmsh_sys *sys, int pid, struct vmsh_mm_info *out);
+
+/*
+ * Walk the page table of task @pid for @addr.  Fills one step per level
+ * from the top; *@nsteps is the number filled.  The result says where the
+ * walk ended.
+ */
+enum vmsh_walk_end { VMSH_WALK_MAPPED, VMSH_WALK_NOT_PRESENT, VMSH_WALK_PROTNONE,
+		     VMSH_WALK_NO_MM, VMSH_WALK_NONCANONICAL };
+struct vmsh_walk_step {
+	const char *level;      /* "PGD", "P4D", "PUD", "PMD", "PTE" */
+	unsigned index;
+	uint64_t table_pfn;
+	uint64_t entry;
+};
+struct vmsh_walk {
+	enum vmsh_walk_end end;
+	int nsteps;
+	struct vmsh_walk_step step[5];
+	uint64_t pfn, phys;
+};
+int vmsh_walk(const struct vmsh_sys *sys, int pid, uint64_t addr,
+	      struct vmsh_walk *out);
+
+/* Decode the bits of a raw x86-64 entry into "P RW US A D NX ..." text. */
+size_t vmsh_pte_bits_str(uint64_t entry, bool leaf, char *buf, size_t size);
+
+/* Present page-table entries of @pid in [start, end), depth-first.  The
+ * callback gets the level (0 = top), the level name, the VA the entry
+ * covers, its index and raw value. */
+typedef void vmsh_pt_fn(void *ctx, int depth, const char *level,
+			uint64_t va, unsigned index, uint64_t entry);
+int vmsh_pt_walk(const struct vmsh_sys *sys, int pid, uint64_t start,
+		 uint64_t end, vmsh_pt_fn *fn, void *ctx);
+
+/* The VMA tree, pre-order: depth, colour, key range, subtree gap. */
+typedef void vmsh_tree_fn(void *ctx, int depth, char side, bool red,
+			  uint64_t start, uint64_t end, uint64_t subtree_gap);
+int vmsh_tree_walk(const struct vmsh_sys *sys, int pid, vmsh_tree_fn *fn,
+		   void *ctx);
+
+struct vmsh_frame_info {
+	uint64_t pfn;
+	int refcount, mapcount;
+	const char *owner;      /* "anon", "file:NAME", "pagetable", "zero", "dev" */
+	bool dirty;
+	bool exclusive;
+};
+/* Frames in use, in PFN order, from index @i. */
+bool vmsh_frame_info(const struct vmsh_sys *sys, size_t i,
+		     struct vmsh_frame_info *out);
+
+struct vmsh_tlb_entry_info {
+	int cpu;
+	unsigned set, way;
+	unsigned asid;
+	uint64_t vpn, pfn;
+	bool writable, user, nx, dirty, accessed;
+};
+bool vmsh_tlb_entry(const struct vmsh_sys *sys, size_t i,
+		    struct vmsh_tlb_entry_info *out);
+
+/* Event counters in /proc/vmstat style: name and value, in a fixed order. */
+bool vmsh_stat(const struct vmsh_sys *sys, size_t i, const char **name,
+	       uint64_t *value);
+
+/*
+ * Validate every invariant of every mm (tree order and colours, list and
+ * tree agree, no overlap, map_count, rss counters against the page tables,
+ * frame refcounts and mapcounts).  Returns 0 when all hold; otherwise the
+ * number of problems, with the first described in @buf.
+ */
+int vmsh_check(const struct vmsh_sys *sys, char *buf, size_t size);
+
+#endif /* VMSH_INCLUDE_VMSH_H */

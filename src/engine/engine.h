@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private structures of the vmsh engine, shared by its modules.
+ *
+ * Object graph (all owned by struct vmsh_sys):
+ *
+ *   sys --tasks--> task --mm--> mm --mm_rb/mmap list--> vma --anon_vma--> anon_vma
+ *                       \--active_mm--^                  \--vm_file--> file --pages (page cache)
+ *   sys --phys--> struct page[] (frames: anon, page cache, page tables, zero)
+ *   sys --cpus--> cpu --tlb
+ *
+ * Invariants every module keeps (check.c verifies them):
+ *  - an mm's VMAs do not overlap, are page aligned, non-empty, below
+ *    task_size; the list is sorted by address and holds exactly the nodes of
+ *    the red-black tree; map_count is their number;
+ *  - rb_subtree_gap of a node = max(gap before it, children's subtree gaps),
+ *    where the gap before a VMA is vm_start - prev->vm_end (prev NULL: vm_start);
+ *  - a frame's mapcount is the number of PTEs mapping it; its refcount is
+ *    mapcount + other holders (page cache, page-table use of the frame);
+ *  - rss counters equal the present PTEs of each kind.
+ */
+#ifndef VMSH_SRC_ENGINE_ENGINE_H
+#define VMSH_SRC_ENGINE_ENGINE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmsh/vmsh.h"
+#include "rbtree.h"
+
+#define PAGE_SHIFT VMSH_PAGE_SHIFT
+#define PAGE_SIZE  VMSH_PAGE_SIZE
+#define PAGE_MASK  (~(PAGE_SIZE - 1))
+#define PAGE_ALIGN(x) (((x) + PAGE_SIZE - 1) & PAGE_MASK)
+
+/* vm_flags: Linux's bit values, so VmFlags prints as the kernel does. */
+#define VM_NONE         0x00000000ULL
+#define VM_READ         0x00000001ULL
+#define VM_WRITE        0x00000002ULL
+#define VM_EXEC         0x00000004ULL
+#define VM_SHARED       0x00000008ULL
+#define VM_MAYREAD      0x00000010ULL
+#define VM_MAYWRITE     0x00000020ULL
+#define VM_MAYEXEC      0x00000040ULL
+#define VM_MAYSHARE     0x00000080ULL
+#define VM_GROWSDOWN    0x00000100ULL
+#define VM_UFFD_MISSING 0x00000200ULL
+#define VM_PFNMAP       0x00000400ULL
+#define VM_MAYBE_GUARD  0x00000800ULL
+#define VM_UFFD_WP      0x00001000ULL
+#define VM_LOCKED       0x00002000ULL
+#define VM_IO           0x00004000ULL
+#define VM_SEQ_READ     0x00008000ULL
+#define VM_RAND_READ    0x00010000ULL
+#define VM_DONTCOPY     0x00020000ULL
+#define VM_DONTEXPAND   0x00040000ULL
+#define VM_LOCKONFAULT  0x00080000ULL
+#define VM_ACCOUNT      0x00100000ULL
+#define VM_NORESERVE    0x00200000ULL
+#define VM_HUGETLB      0x00400000ULL
+#define VM_SYNC         0x00800000ULL
+#define VM_ARCH_1       0x01000000ULL
+#define VM_WIPEONFORK   0x02000000ULL
+#define VM_DONTDUMP     0x04000000ULL
+#define VM_SOFTDIRTY    0x08000000ULL
+#define VM_MIXEDMAP     0x10000000ULL
+#define VM_HUGEPAGE     0x20000000ULL
+#define VM_NOHUGEPAGE   0x40000000ULL
+#define VM_MERGEABLE    0x80000000ULL
+
+#define VM_STACK_FLAGS  (VM_GROWSDOWN | VM_READ | VM_WRITE | VM_MAYREAD | \
+			 VM_MAYWRITE | VM_MAYEXEC | VM_ACCOUNT)
+#define VM_SPECIAL      (VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP)
+
+/* x86-64 page-table entry bits (arch/x86/include/asm/pgtable_types.h). */
+#define _PAGE_PRESENT    (1ULL << 0)
+#define _PAGE_RW         (1ULL << 1)
+#define _PAGE_USER       (1ULL << 2)
+#define _PAGE_PWT        (1ULL << 3)
+#define _PAGE_PCD        (1ULL << 4)
+#define _PAGE_ACCESSED   (1ULL << 5)
+#define _PAGE_DIRTY      (1ULL << 6)
+#define _PAGE_PSE        (1ULL << 7)
+#define _PAGE_GLOBAL     (1ULL << 8)
+#define _PAGE_PROTNONE   _PAGE_GLOBAL
+#define _PAGE_SPECIAL    (1ULL << 9)
+#define _PAGE_UFFD_WP    (1ULL << 10)
+#define _PAGE_SOFT_DIRTY (1ULL << 11)
+#define _PAGE_SAVED_DIRTY (1ULL << 58)
+#define _PAGE_NX         (1ULL << 63)
+#define PTE_PFN_MASK     0x000ffffffffff000ULL
+/* Flags of a non-leaf entry, as Linux's _PAGE_TABLE. */
+#define _PAGE_TABLE      (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
+
+struct vmsh_sys;
+struct vmsh_mm;
+struct vmsh_vma;
+struct vmsh_file;
+
+/* ---- physical memory (phys.c) ------------------------------------------- */
+
+enum page_kind {
+	PAGE_FREE = 0,
+	PAGE_ANON,          /* anonymous page, owned by an anon_vma */
+	PAGE_FILE,          /* page-cache page of a file (also shmem) */
+	PAGE_PGTABLE,       /* a page-table page: data holds 512 entries */
+	PAGE_ZERO,          /* the shared zero page */
+	PAGE_DEV,           /* device memory (remap_pfn_range / vm_ops->fault) */
+};
+
+struct page {
+	uint8_t kind;           /* enum page_kind */
+	bool dirty;             /* PG_dirty */
+	bool uptodate;          /* PG_uptodate (page cache) */
+	bool referenced;        /* PG_referenced */
+	bool exclusive;         /* PageAnonExclusive */
+	uint8_t fill;           /* every byte has this value while data == NULL */
+	int32_t refcount;
+	int32_t mapcount;
+	uint8_t *data;          /* 4 KiB of contents, or NULL (all == fill) */
+	struct vmsh_file *file; /* PAGE_FILE: the file; index is its page index */
+	struct anon_vma *anon;  /* PAGE_ANON: its anon_vma */
+	uint64_t index;         /* file page index, or linear page index for anon */
+};
+
+struct phys {
+	uint64_t nframes;
+	struct page *pages;     /* nframes entries; pfn = index */
+	uint64_t nfree;
+	uint64_t next_free;     /* search hint */
+	uint64_t zero_pfn;
+};
+
+/* Allocate a frame (refcount 1, contents zero).  Returns the pfn, or
+ * UINT64_MAX when physical memory is exhausted. */
+uint64_t phys_alloc(struct vmsh_sys *sys, enum page_kind kind);
+void phys_get(struct vmsh_sys *sys, uint64_t pfn);
+/* Drop a reference; the frame is freed (contents released) at zero. */
+void phys_put(struct vmsh_sys *sys, uint64_t pfn);
+struct page *phys_page(struct vmsh_sys *sys, uint64_t pfn);
+/* Byte access to a frame's contents (sparse: materialises on mixed write). */
+uint8_t phys_read_byte(const struct vmsh_sys *sys, uint64_t pfn, unsigned off);
+void phys_read(const struct vmsh_sys *sys, uint64_t pfn, unsigned off,
+	       uint8_t *buf, unsigned len);
+void phys_write(struct vmsh_sys *sys, uint64_t pfn, unsigned off,
+		const uint8_t *buf, uint8_t fill, unsigned len);
+void phys_copy(struct vmsh_sys *sys, uint64_t dst, uint64_t src);
+void phys_zero(struct vmsh_sys *sys, uint64_t pfn);
+
+/* ---- anon_vma ----------------------------------------------------------- */
+
+struct anon_vma {
+	unsigned id;            /* shown by `vmas` */
+	int refcount;           /* VMAs pointing at it + pages */
+	struct anon_vma *parent;/* anon_vma it was forked from, or NULL */
+	bool inherited;         /* VMA got it through fork (6.16 merge rule) */
+	struct anon_vma *next_all; /* sys->anon_vmas list */
+};
+
+/* ---- files and devices (file.c, dev.c) ---------------------------------- */
+
+struct vm_fault;
+
+struct vm_operations {
+	const char *name;       /* shown by `vmas`: "shmem_vm_ops", ... */
+	void (*open)(struct vmsh_vma *vma);
+	void (*close)(struct vmsh_vma *vma);
+	/* Return 0 with *pfn set (a referenced frame), or VM_FAULT_SIGBUS... */
+	int (*fault)(struct vmsh_vma *vma, uint64_t pgoff, uint64_t *pfn);
+	int (*page_mkwrite)(struct vmsh_vma *vma, uint64_t pgoff, uint64_t pfn);
+	int (*access)(struct vmsh_vma *vma, uint64_t addr, uint8_t *buf,
+		      uint64_t len, bool write);
+};
+
+#define VM_FAULT_SIGBUS  0x2
+#define VM_FAULT_SIGSEGV 0x4
+#define VM_FAULT_OOM     0x1
+
+struct vmsh_file {
+	char *name;
+	char *path;             /* shown in maps */
+	uint64_t size;          /* i_size */
+	bool disk;              /* write-notify + writeback */
+	bool shmem;             /* anonymous shared memory's backing file */
+	bool deleted;           /* removed while mapped */
+	unsigned long ino;
+	unsigned dev_major, dev_minor;
+	int refcount;           /* VMAs + the directory entry */
+	/* page cache: index -> pfn (UINT64_MAX: not cached) */
+	uint64_t *cache;
+	uint64_t cache_len;     /* entries allocated */
+	const struct vm_operations *vm_ops;
+	struct vmsh_file *next; /* sys->files */
+};
+
+/* ---- VMAs (vma.c) -------------------------------------------------------- */
+
+struct vmsh_vma {
+	uint64_t vm_start, vm_end;
+	struct vmsh_vma *vm_next, *vm_prev;   /* sorted list */
+	struct rb_node vm_rb;
+	uint64_t rb_subtree_gap;
+
+	struct vmsh_mm *vm_mm;
+	uint64_t vm_flags;
+	uint64_t vm_pgoff;                    /* in pages */
+	struct vmsh_file *vm_file;
+	struct anon_vma *anon_vma;
+	const struct vm_operations *vm_ops;
+	void *vm_private_data;
+	const char *special_name;             /* "[heap]", "[stack]" or NULL */
+};
+
+/* ---- mm_struct (mm.c) ----------------------------------------------------- */
+
+enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
+
+struct vmsh_mm {
+	unsigned id;
+	struct vmsh_sys *sys;
+	struct rb_root mm_rb;
+	struct vmsh_vma *mmap;                /* first VMA of the list */
+	struct vmsh_vma *mmap_cache;          /* last find_vma hit */
+	uint64_t map_count;
+	int mm_users, mm_count;
+	uint64_t total_vm, locked_vm, data_vm, exec_vm, stack_vm;
+	int64_t rss[NR_MM_COUNTERS];
+	uint64_t hiwater_rss;
+	uint64_t pgd;                         /* pfn of the top table */
+	uint64_t pgtables_bytes;
+	uint64_t mmap_base, task_size, mmap_window;
+	uint64_t start_brk, brk, start_stack;
+	unsigned asid_gen;                    /* for PCID */
+	struct vmsh_mm *next_all;             /* sys->mms list */
+};
+
+/* ---- tasks, CPUs, TLB --------------------------------------------------- */
+
+struct vmsh_task {
+	int pid, ppid;
+	enum vmsh_task_kind kind;
+	struct vmsh_mm *mm;                   /* NULL for kernel threads */
+	struct vmsh_mm *active_mm;
+	int cpu;
+	struct vmsh_task *next;               /* sys->tasks, sorted by pid */
+};
+
+struct tlb_entry {
+	bool valid;
+	bool global;
+	uint16_t asid;
+	uint64_t vpn, pfn;
+	uint64_t flags;                       /* _PAGE_RW, _PAGE_USER, _PAGE_NX, D, A */
+	uint64_t lru;
+};
+
+struct tlb {
+	unsigned entries, ways, sets;
+	struct tlb_entry *e;                  /* sets * ways */
+	uint64_t tick;
+};
+
+#define TLB_NR_ASIDS 6
+struct cpu {
+	int id;
+	struct vmsh_task *curr;
+	struct vmsh_mm *loaded_mm;            /* whose tables CR3 points at */
+	struct tlb tlb;
+	struct { struct vmsh_mm *mm; unsigned gen; } asid[TLB_NR_ASIDS];
+	unsigned next_asid;
+	uint16_t cur_asid;
+};
+
+/* Event counters; names in stat.c's table, in this order. */
+enum vmsh_stat_item {
+	ST_PGFAULT, ST_PGMAJFAULT, ST_ANON_FAULT, ST_FILE_FAULT, ST_ZERO_PAGE_MAP,
+	ST_COW_COPY, ST_COW_REUSE, ST_FAULT_AROUND, ST_PAGE_MKWRITE,
+	ST_SIGSEGV, ST_SIGBUS, ST_OOM_KILL,
+	ST_TLB_HIT, ST_TLB_MISS, ST_TLB_WALK_REFS, ST_TLB_FLUSH_ALL,
+	ST_TLB_FLUSH_RANGE, ST_TLB_FLUSH_PAGE, ST_TLB_SHOOTDOWN,
+	ST_PGALLOC, ST_PGFREE, ST_PGTABLE_ALLOC, ST_PGTABLE_FREE,
+	ST_MMAP, ST_MUNMAP, ST_MPROTECT, ST_MREMAP, ST_VMA_MERGE, ST_VMA_SPLIT,
+	ST_FORK, ST_NR
+};
+
+struct vmsh_sys {
+	struct vmsh_config cfg;
+	struct phys phys;
+	struct vmsh_task *tasks;
+	struct vmsh_task *current;
+	int next_pid;
+	struct vmsh_mm *mms;
+	unsigned next_mm_id;
+	struct anon_vma *anon_vmas;
+	unsigned next_anon_vma_id;
+	struct vmsh_file *files;
+	unsigned long next_ino;
+	struct cpu *cpus;
+	int cur_cpu;
+	uint64_t stat[ST_NR];
+	vmsh_trace_fn *trace_fn;
+	void *trace_ctx;
+	vmsh_trace_fn *warn_fn;
+	void *warn_ctx;
+	uint64_t rng;                         /* --aslr state */
+};
+
+/* ---- helpers every module uses ------------------------------------------ */
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* Emit a trace line when tracing is on (printf format). */
+void trace(struct vmsh_sys *sys, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void warn(struct vmsh_sys *sys, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static inline bool tracing(const struct vmsh_sys *sys) { return sys->trace_fn != NULL; }
+
+/* mm.c */
+struct vmsh_mm *mm_new(struct vmsh_sys *sys);        /* initial layout */
+void mm_get(struct vmsh_mm *mm);                     /* mm_users++ */
+void mm_put(struct vmsh_mm *mm);                     /* mm_users--, teardown at 0 */
+void mmgrab(struct vmsh_mm *mm);                     /* mm_count++ */
+void mmdrop(struct vmsh_mm *mm);                     /* mm_count--, free at 0 */
+struct vmsh_mm *mm_of_pid(const struct vmsh_sys *sys, int pid);
+struct vmsh_task *task_of_pid(const struct vmsh_sys *sys, int pid);
+void mm_add_rss(struct vmsh_mm *mm, int counter, int64_t delta);
+uint64_t mm_rss(const struct vmsh_mm *mm);
+
+/* vma.c: the tree + list */
+struct vmsh_vma *find_vma(struct vmsh_mm *mm, uint64_t addr);   /* first with addr < vm_end */
+struct vmsh_vma *find_vma_prev(struct vmsh_mm *mm, uint64_t addr, struct vmsh_vma **pprev);
+struct vmsh_vma *vma_alloc(struct vmsh_mm *mm);
+void vma_free(struct vmsh_vma *vma);
+void vma_link(struct vmsh_mm *mm, struct vmsh_vma *vma);       /* insert in tree + list */
+void vma_unlink(struct vmsh_mm *mm, struct vmsh_vma *vma);
+void vma_gap_update(struct vmsh_vma *vma);                     /* after vm_start/vm_end change */
+bool vma_is_anonymous(const struct vmsh_vma *vma);
+static inline uint64_t vma_pages(const struct vmsh_vma *v) { return (v->vm_end - v->vm_start) >> PAGE_SHIFT; }
+void anon_vma_get(struct anon_vma *av);
+void anon_vma_put(struct vmsh_sys *sys, struct anon_vma *av);
+struct anon_vma *anon_vma_new(struct vmsh_sys *sys);
+/* Assign an anon_vma at the first anonymous page (reusing a neighbour's
+ * as find_mergeable_anon_vma does).  0 or -ENOMEM. */
+int anon_vma_prepare(struct vmsh_vma *vma);
+
+/* pgtable.c */
+int pgtable_init(struct vmsh_mm *mm);                 /* allocate the PGD */
+void pgtable_free_all(struct vmsh_mm *mm);
+/* Pointer to the PTE for @addr, allocating tables when @alloc (NULL when
+ * not present and !alloc, or out of frames). */
+uint64_t *pte_lookup(struct vmsh_mm *mm, uint64_t addr, bool alloc);
+/* Remove every PTE in [start, end), dropping mapcounts/refcounts and rss,
+ * and flushing the TLB range (zap_page_range). */
+void zap_page_range(struct vmsh_vma *vma, uint64_t start, uint64_t end);
+/* Free page tables no VMA needs any more in [floor, ceiling) (free_pgtables). */
+void free_pgtables(struct vmsh_mm *mm, uint64_t start, uint64_t end,
+		   uint64_t floor, uint64_t ceiling);
+/* Change the protection of present PTEs in [start, end) to match vma
+ * (change_protection), flushing the TLB where Linux must. */
+void change_protection(struct vmsh_vma *vma, uint64_t start, uint64_t end);
+/* Move PTEs from [old, old+len) to [new, new+len) (move_page_tables). */
+void move_page_tables(struct vmsh_vma *vma, uint64_t old_addr,
+		      struct vmsh_vma *new_vma, uint64_t new_addr, uint64_t len);
+uint64_t pte_mkentry(uint64_t pfn, uint64_t vm_flags, bool write, bool dirty, bool young);
+
+/* fault.c */
+/* Handle a fault at @addr; returns 0 or VM_FAULT_* with f filled. */
+int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
+		    bool write, struct vmsh_fault *f);
+/* Populate [start, end) as MAP_POPULATE / mlock do. */
+int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
+		   uint64_t end);
+
+/* tlb.c */
+void tlb_init(struct vmsh_sys *sys);
+void tlb_fini(struct vmsh_sys *sys);
+void flush_tlb_range(struct vmsh_mm *mm, uint64_t start, uint64_t end);
+void flush_tlb_page(struct vmsh_mm *mm, uint64_t addr);
+void flush_tlb_mm(struct vmsh_mm *mm);
+void tlb_switch_mm(struct vmsh_sys *sys, int cpu, struct vmsh_mm *prev,
+		   struct vmsh_mm *next);
+
+/* file.c */
+struct vmsh_file *file_find(struct vmsh_sys *sys, const char *name);
+void file_get(struct vmsh_file *f);
+void file_put(struct vmsh_sys *sys, struct vmsh_file *f);
+struct vmsh_file *shmem_file_new(struct vmsh_sys *sys, uint64_t size);
+/* Page-cache lookup/creation of page @index (refcount +1 for the caller). */
+int filemap_get_page(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t index,
+		     bool create, uint64_t *pfn);
+
+/* check.c */
+int check_mm(const struct vmsh_mm *mm, char *buf, size_t size);
+
+#endif /* VMSH_SRC_ENGINE_ENGINE_H */

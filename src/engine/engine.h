@@ -377,6 +377,14 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 		   uint64_t end);
 
+/* filemap.c: faults on VMAs backed by a file, shmem or a device's vm_ops
+ * (read fault with fault-around, COW of a private file page, shared fault
+ * with page_mkwrite).  handle_mm_fault calls it for such VMAs when the PTE
+ * is not present, or for a write to a write-protected shared-file PTE.
+ * Returns 0 or VM_FAULT_*. */
+int do_file_fault(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t addr,
+		  bool write, struct vmsh_fault *f);
+
 /* tlb.c */
 void tlb_init(struct vmsh_sys *sys);
 void tlb_fini(struct vmsh_sys *sys);

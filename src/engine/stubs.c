@@ -135,3 +135,5 @@ struct vmsh_file *shmem_file_new(struct vmsh_sys *sys, uint64_t size)
 }
 int filemap_get_page(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t index,
 		     bool create, uint64_t *pfn) { return -ENOSYS; }
+int do_file_fault(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t addr,
+		  bool write, struct vmsh_fault *f) { return VM_FAULT_SIGBUS; }

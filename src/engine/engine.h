@@ -387,6 +387,14 @@ int do_file_fault(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t addr,
 
 /* tlb.c */
 void tlb_init(struct vmsh_sys *sys);
+/* Look @addr up in the current CPU's TLB for @mm.  On a hit returns true
+ * with the cached pfn and PTE flag bits (_PAGE_RW, _PAGE_USER, _PAGE_NX,
+ * _PAGE_DIRTY, _PAGE_ACCESSED); counts hits and misses. */
+bool tlb_lookup(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
+		uint64_t *pfn, uint64_t *flags);
+/* Cache the translation the page walk found (after A/D were set). */
+void tlb_fill(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
+	      uint64_t pte);
 void tlb_fini(struct vmsh_sys *sys);
 void flush_tlb_range(struct vmsh_mm *mm, uint64_t start, uint64_t end);
 void flush_tlb_page(struct vmsh_mm *mm, uint64_t addr);

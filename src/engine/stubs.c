@@ -45,11 +45,6 @@ int vmsh_mremap(struct vmsh_sys *sys, uint64_t addr, uint64_t old_len,
 int vmsh_madvise(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int advice) { return -ENOSYS; }
 int vmsh_brk(struct vmsh_sys *sys, uint64_t addr, uint64_t *out) { return -ENOSYS; }
 int vmsh_msync(struct vmsh_sys *sys, uint64_t addr, uint64_t len) { return -ENOSYS; }
-int vmsh_current_pid(const struct vmsh_sys *sys) { return 1; }
-int vmsh_kill(struct vmsh_sys *sys, int pid) { return -ENOSYS; }
-int vmsh_switch(struct vmsh_sys *sys, int pid, int cpu) { return -ENOSYS; }
-bool vmsh_task_info(const struct vmsh_sys *sys, size_t i, struct vmsh_task_info *out) { return false; }
-bool vmsh_task_exists(const struct vmsh_sys *sys, int pid) { return pid == 1; }
 bool vmsh_vma_info(const struct vmsh_sys *sys, int pid, size_t i, struct vmsh_vma_info *out) { return false; }
 size_t vmsh_vmflags_str(uint64_t flags, char *buf, size_t size) { if (size) buf[0] = 0; return 0; }
 int vmsh_mm_info(const struct vmsh_sys *sys, int pid, struct vmsh_mm_info *out) { return -ENOSYS; }
@@ -87,16 +82,26 @@ void move_page_tables(struct vmsh_vma *vma, uint64_t old_addr,
 		      struct vmsh_vma *new_vma, uint64_t new_addr, uint64_t len) { }
 int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start, uint64_t end) { return 0; }
 void tlb_init(struct vmsh_sys *sys) { }
+bool tlb_lookup(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
+		uint64_t *pfn, uint64_t *flags) { return false; }
+void tlb_fill(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr, uint64_t pte) { }
+void flush_tlb_range(struct vmsh_mm *mm, uint64_t start, uint64_t end) { }
+void flush_tlb_page(struct vmsh_mm *mm, uint64_t addr) { }
 void tlb_fini(struct vmsh_sys *sys) { }
 void flush_tlb_mm(struct vmsh_mm *mm) { }
 void tlb_switch_mm(struct vmsh_sys *sys, int cpu, struct vmsh_mm *prev, struct vmsh_mm *next) { }
 
-/* ==== fork.c (processes) ==== */
+/* ==== fork.c, task.c (processes) ==== */
 
 int vmsh_fork(struct vmsh_sys *sys, int *child_pid) { return -ENOSYS; }
 int vmsh_clone_vm(struct vmsh_sys *sys, int *child_pid) { return -ENOSYS; }
 int vmsh_kthread(struct vmsh_sys *sys, int *child_pid) { return -ENOSYS; }
 int vmsh_execve(struct vmsh_sys *sys) { return -ENOSYS; }
+bool vmsh_task_exists(const struct vmsh_sys *sys, int pid) { return pid == 1; }
+bool vmsh_task_info(const struct vmsh_sys *sys, size_t i, struct vmsh_task_info *out) { return false; }
+int vmsh_switch(struct vmsh_sys *sys, int pid, int cpu) { return -ENOSYS; }
+int vmsh_kill(struct vmsh_sys *sys, int pid) { return -ENOSYS; }
+int vmsh_current_pid(const struct vmsh_sys *sys) { return 1; }
 
 /* ==== file.c, dev.c (files and devices) ==== */
 

@@ -151,9 +151,21 @@ void phys_zero(struct vmsh_sys *sys, uint64_t pfn);
 
 /* ---- anon_vma ----------------------------------------------------------- */
 
+/*
+ * After fork (anon_vma_fork) a child VMA whose parent VMA had an anon_vma
+ * gets a new anon_vma with parent = the parent VMA's and inherited = true;
+ * its COWed pages go there, the shared ones stay on the parent's.  In Linux
+ * such a VMA has a non-singular anon_vma_chain, and that is exactly what
+ * inherited says: "had uncowed parents" (6.16 merge rule, mm/vma.c
+ * is_mergeable_anon_vma) == anon_vma && anon_vma->inherited, and
+ * find_mergeable_anon_vma never reuses an inherited anon_vma.  Splits and
+ * copies share the anon_vma and so keep the property.  The child anon_vma
+ * holds a reference on its parent (anon_vma_put drops it when the child's
+ * is freed).
+ */
 struct anon_vma {
 	unsigned id;            /* shown by `vmas` */
-	int refcount;           /* VMAs pointing at it + pages */
+	int refcount;           /* VMAs pointing at it + pages + child anon_vmas */
 	struct anon_vma *parent;/* anon_vma it was forked from, or NULL */
 	bool inherited;         /* VMA got it through fork (6.16 merge rule) */
 	struct anon_vma *next_all; /* sys->anon_vmas list */
@@ -263,6 +275,13 @@ struct tlb {
 };
 
 #define TLB_NR_ASIDS 6
+/*
+ * task.c keeps, for every CPU: curr is the task running there (NULL: the
+ * idle task); loaded_mm is curr's active_mm (a user task's mm, the mm a
+ * kernel thread or the idle task borrows, or NULL for init_mm).  A kernel
+ * thread or idle CPU holds one mm_count reference (lazy TLB) on the mm it
+ * borrows; a user task's mm is pinned by its mm_users.
+ */
 struct cpu {
 	int id;
 	struct vmsh_task *curr;
@@ -322,15 +341,46 @@ void warn(struct vmsh_sys *sys, const char *fmt, ...)
 static inline bool tracing(const struct vmsh_sys *sys) { return sys->trace_fn != NULL; }
 
 /* mm.c */
+/* An mm with no VMA: mm_users = mm_count = 1, a PGD (pgtable_init), the
+ * layout fields of a new process (task_size, mmap_window, mmap_base,
+ * start_brk = brk, start_stack), an id, linked on sys->mms; everything else
+ * zero.  NULL when no frame is left for the PGD.  fork's dup_mm builds on
+ * it; mm_new is mm_alloc plus the initial [stack] VMA. */
+struct vmsh_mm *mm_alloc(struct vmsh_sys *sys);
 struct vmsh_mm *mm_new(struct vmsh_sys *sys);        /* initial layout */
 void mm_get(struct vmsh_mm *mm);                     /* mm_users++ */
 void mm_put(struct vmsh_mm *mm);                     /* mm_users--, teardown at 0 */
 void mmgrab(struct vmsh_mm *mm);                     /* mm_count++ */
 void mmdrop(struct vmsh_mm *mm);                     /* mm_count--, free at 0 */
-struct vmsh_mm *mm_of_pid(const struct vmsh_sys *sys, int pid);
-struct vmsh_task *task_of_pid(const struct vmsh_sys *sys, int pid);
 void mm_add_rss(struct vmsh_mm *mm, int counter, int64_t delta);
 uint64_t mm_rss(const struct vmsh_mm *mm);
+
+/* task.c: the task table (pids 1, 2, 3, ... in creation order, never
+ * reused; sys->tasks sorted by pid) and the scheduler's context switch. */
+/* Add a task of @kind with @mm (NULL for a kernel thread) to the table; the
+ * task takes over the caller's mm_users reference on @mm.  pid = next free
+ * pid; active_mm = mm; cpu 0.  sys.c creates pid 1 with
+ *   t = task_new(sys, VMSH_TASK_PROCESS, mm_new(sys), 0); task_start(sys, t);
+ * NULL when the pid space is exhausted. */
+struct vmsh_task *task_new(struct vmsh_sys *sys, enum vmsh_task_kind kind,
+			   struct vmsh_mm *mm, int ppid);
+/* Make @t the running task of CPU 0 and the current task (machine boot):
+ * cpus[0].curr = t, cpus[0].loaded_mm = t->mm (no extra reference). */
+void task_start(struct vmsh_sys *sys, struct vmsh_task *t);
+/* Free every task at machine teardown: drops their mm references (mm_put)
+ * and the lazy references of kernel threads and idle CPUs (mmdrop). */
+void task_free_all(struct vmsh_sys *sys);
+/* pid 0: the current task.  NULL when there is no such task. */
+struct vmsh_task *task_of_pid(const struct vmsh_sys *sys, int pid);
+/* task_of_pid(pid)->mm; NULL for a kernel thread or no such task. */
+struct vmsh_mm *mm_of_pid(const struct vmsh_sys *sys, int pid);
+/* The OOM killer (paging calls it when a fault finds no free frame): kills
+ * @victim and every other task using its mm, as __oom_kill_process does,
+ * so that the memory is really freed.  When no task would be left, a new
+ * process (next pid, fresh mm) is started so that the shell can go on.
+ * Counts ST_OOM_KILL.  Returns the victim's pid, for
+ * "pid N: killed (out of memory)". */
+int oom_kill_task(struct vmsh_sys *sys, struct vmsh_task *victim);
 
 /* vma.c: the tree + list */
 struct vmsh_vma *find_vma(struct vmsh_mm *mm, uint64_t addr);   /* first with addr < vm_end */
@@ -399,6 +449,11 @@ void tlb_fini(struct vmsh_sys *sys);
 void flush_tlb_range(struct vmsh_mm *mm, uint64_t start, uint64_t end);
 void flush_tlb_page(struct vmsh_mm *mm, uint64_t addr);
 void flush_tlb_mm(struct vmsh_mm *mm);
+/* CR3 write on @cpu (switch_mm_irqs_off): task.c calls it when a user task
+ * is switched in (also by execve), with prev = the CPU's loaded_mm (NULL
+ * for init_mm; prev == next is possible and flushes nothing), then sets
+ * cpus[cpu].loaded_mm = next itself.  Switching to a kernel thread calls
+ * nothing (lazy TLB). */
 void tlb_switch_mm(struct vmsh_sys *sys, int cpu, struct vmsh_mm *prev,
 		   struct vmsh_mm *next);
 

@@ -54,6 +54,14 @@ int vmsh_check(const struct vmsh_sys *sys, char *buf, size_t size) { if (size) b
 struct vmsh_vma *find_vma(struct vmsh_mm *mm, uint64_t addr) { return NULL; }
 int anon_vma_prepare(struct vmsh_vma *vma) { return 0; }
 void mm_add_rss(struct vmsh_mm *mm, int counter, int64_t delta) { mm->rss[counter] += delta; }
+struct vmsh_mm *mm_alloc(struct vmsh_sys *sys) { return NULL; }
+struct vmsh_mm *mm_new(struct vmsh_sys *sys) { return NULL; }
+void mm_get(struct vmsh_mm *mm) { mm->mm_users++; }
+void mm_put(struct vmsh_mm *mm) { mm->mm_users--; }
+void mmgrab(struct vmsh_mm *mm) { mm->mm_count++; }
+void mmdrop(struct vmsh_mm *mm) { mm->mm_count--; }
+uint64_t mm_rss(const struct vmsh_mm *mm)
+{ return mm->rss[MM_FILEPAGES] + mm->rss[MM_ANONPAGES] + mm->rss[MM_SHMEMPAGES]; }
 
 /* ==== phys.c, pgtable.c, fault.c, access.c, smaps.c, stat.c, tlb.c (paging) ==== */
 
@@ -97,11 +105,6 @@ int vmsh_fork(struct vmsh_sys *sys, int *child_pid) { return -ENOSYS; }
 int vmsh_clone_vm(struct vmsh_sys *sys, int *child_pid) { return -ENOSYS; }
 int vmsh_kthread(struct vmsh_sys *sys, int *child_pid) { return -ENOSYS; }
 int vmsh_execve(struct vmsh_sys *sys) { return -ENOSYS; }
-bool vmsh_task_exists(const struct vmsh_sys *sys, int pid) { return pid == 1; }
-bool vmsh_task_info(const struct vmsh_sys *sys, size_t i, struct vmsh_task_info *out) { return false; }
-int vmsh_switch(struct vmsh_sys *sys, int pid, int cpu) { return -ENOSYS; }
-int vmsh_kill(struct vmsh_sys *sys, int pid) { return -ENOSYS; }
-int vmsh_current_pid(const struct vmsh_sys *sys) { return 1; }
 
 /* ==== file.c, dev.c (files and devices) ==== */
 

@@ -1,13 +1,1101 @@
 /* SPDX-License-Identifier: MIT */
-/* --host: the running kernel behind the backend interface (placeholder). */
+/*
+ * --host: the running kernel behind the backend interface (the controller).
+ *
+ * Each simulated task is a real process (fork) or a real thread (clone vm)
+ * serving requests on its own socket (host-task.c).  The controller keeps,
+ * per address space, the union of the ranges the script's memory calls
+ * named or got back; maps and smaps print the real /proc entries that
+ * intersect it, so the helper's own mappings stay out of the output.
+ *
+ * Invariants:
+ *  - Simulated pids are handed out 1, 2, 3... in creation order, as the
+ *    model does; a kernel thread takes a pid but has no process (it has no
+ *    user address space: memory calls fail with EFAULT, accesses fault).
+ *  - A real process lives while one of its simulated tasks lives; the
+ *    controller kills and reaps every process before it returns from
+ *    free() (also at exit and on SIGTERM/SIGHUP/SIGINT), and removes the
+ *    private file directories.  vmsh is a child subreaper, so tasks whose
+ *    parent task died are reaped here too.
+ *  - Files live in a private directory on tmpfs (/dev/shm/vmsh-XXXXXX),
+ *    `disk` files in one on a disk filesystem (/var/tmp/vmsh-XXXXXX); both
+ *    prefixes are printed as the model's /dev/shm/NAME.
+ */
 #include "config.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "backend.h"
+#include "host.h"
+
+#define PAGE 4096ULL
+#define MAX_PIDS 4096
+
+struct range {
+	uint64_t start, end;
+};
+
+/* One real process: an address space. */
+struct hproc {
+	pid_t pid;
+	int pidfd;
+	int live;               /* simulated tasks living in it */
+	bool heap;              /* brk moved: show [heap] */
+	struct range *r;
+	size_t nr, cap;
+};
+
+/* One simulated task. */
+struct htask {
+	bool alive;
+	bool kthread;           /* no process, no mm */
+	int fd;
+	pid_t tid;
+	struct hproc *proc;
+};
+
+struct host {
+	struct backend be;
+	FILE *err;
+	struct htask *task;     /* indexed by simulated pid; [0] unused */
+	int ntask;              /* highest pid handed out */
+	int cur;
+	char tmpdir[64];
+	char diskdir[64];
+};
+
+static const struct backend_ops host_ops;
+
+/* ---- cleanup, also from signal handlers ---------------------------------- */
+
+static struct host *the_host;
+static volatile pid_t real_pids[MAX_PIDS];
+static volatile int nreal_pids;
+
+static void remember_pid(pid_t pid)
+{
+	if (nreal_pids < MAX_PIDS)
+		real_pids[nreal_pids++] = pid;
+}
+
+static void rm_dir(const char *dir)
+{
+	DIR *d;
+	struct dirent *e;
+	char path[PATH_MAX];
+
+	if (!dir[0])
+		return;
+	d = opendir(dir);
+	if (d) {
+		while ((e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+static void cleanup_signal(int sig)
+{
+	for (int i = nreal_pids - 1; i >= 0; i--)
+		if (real_pids[i] > 0)
+			kill(real_pids[i], SIGKILL);
+	if (the_host) {
+		rm_dir(the_host->tmpdir);
+		rm_dir(the_host->diskdir);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void cleanup_atexit(void)
+{
+	if (the_host)
+		host_ops.free(&the_host->be);
+}
+
+/* ---- processes and tasks ------------------------------------------------- */
+
+static struct host *to_host(struct backend *be)
+{
+	return (struct host *)be;
+}
+
+/* Wait (bounded) for @p to exit, then reap it if it is our child. */
+static void proc_reap(struct hproc *p)
+{
+	struct pollfd pfd;
+
+	if (p->pidfd >= 0) {
+		pfd.fd = p->pidfd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 5000) <= 0) {
+			kill(p->pid, SIGKILL);
+			poll(&pfd, 1, 5000);
+		}
+		close(p->pidfd);
+		p->pidfd = -1;
+	}
+	while (waitpid(p->pid, NULL, WNOHANG | __WALL) < 0 && errno == EINTR)
+		;
+	for (int i = 0; i < nreal_pids; i++)
+		if (real_pids[i] == p->pid)
+			real_pids[i] = 0;
+}
+
+static void proc_put(struct hproc *p)
+{
+	if (--p->live > 0)
+		return;
+	free(p->r);
+	free(p);
+}
+
+static struct hproc *proc_new(pid_t pid)
+{
+	struct hproc *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		abort();
+	p->pid = pid;
+	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	remember_pid(pid);
+	return p;
+}
+
+static int task_add(struct host *h, struct htask *t)
+{
+	struct htask *n = realloc(h->task, sizeof(*n) * (size_t)(h->ntask + 2));
+
+	if (!n)
+		abort();
+	h->task = n;
+	h->ntask++;
+	h->task[h->ntask] = *t;
+	return h->ntask;
+}
+
+static struct htask *task_get(struct host *h, int pid)
+{
+	if (pid == 0)
+		pid = h->cur;
+	if (pid <= 0 || pid > h->ntask || !h->task[pid].alive)
+		return NULL;
+	return &h->task[pid];
+}
+
+static void task_dead(struct host *h, int pid);
+
+/*
+ * One request/reply exchange with task @pid.  The reply payload (if any)
+ * goes to @out, which holds @outcap bytes.  Returns 0, or -ESRCH when the
+ * task process is gone (it is then marked dead).
+ */
+static int call(struct host *h, int pid, struct host_req *rq, const void *pl,
+		int passfd, struct host_rep *rep, void *out, size_t outcap)
+{
+	struct htask *t = &h->task[pid];
+
+	memset(rep, 0, sizeof(*rep));
+	if (host_send_fd(t->fd, rq, sizeof(*rq), passfd) < 0 ||
+	    (rq->plen && host_send_all(t->fd, pl, rq->plen) < 0) ||
+	    host_recv_all(t->fd, rep, sizeof(*rep)) < 0 ||
+	    rep->plen > outcap ||
+	    (rep->plen && host_recv_all(t->fd, out, rep->plen) < 0)) {
+		fprintf(h->err, "vmsh: --host: pid %d: the task process died\n", pid);
+		task_dead(h, pid);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+static void task_dead(struct host *h, int pid)
+{
+	struct htask *t = &h->task[pid];
+
+	if (!t->alive)
+		return;
+	t->alive = false;
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	if (t->proc) {
+		if (t->proc->live == 1) {
+			kill(t->proc->pid, SIGKILL);
+			proc_reap(t->proc);
+		}
+		proc_put(t->proc);
+		t->proc = NULL;
+	}
+	if (h->cur == pid) {
+		h->cur = 0;
+		for (int i = 1; i <= h->ntask; i++)
+			if (h->task[i].alive) {
+				h->cur = i;
+				break;
+			}
+	}
+}
+
+/* Fork a fresh task process from the controller itself. */
+static int spawn_first(struct host *h, struct htask *t)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		close(sv[0]);
+		close(sv[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		host_task_main(sv[1]);
+	}
+	close(sv[1]);
+	memset(t, 0, sizeof(*t));
+	t->alive = true;
+	t->fd = sv[0];
+	t->tid = pid;
+	t->proc = proc_new(pid);
+	t->proc->live = 1;
+	return 0;
+}
+
+/* ---- ranges -------------------------------------------------------------- */
+
+static void range_add(struct hproc *p, uint64_t start, uint64_t len)
+{
+	uint64_t end;
+
+	if (!p || !len)
+		return;
+	end = start + len;
+	if (end < start)
+		end = UINT64_MAX;
+	start &= ~(PAGE - 1);
+	if (end & (PAGE - 1)) {
+		uint64_t up = (end | (PAGE - 1)) + 1;
+
+		end = up ? up : UINT64_MAX;
+	}
+	if (p->nr == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 8;
+		p->r = realloc(p->r, p->cap * sizeof(*p->r));
+		if (!p->r)
+			abort();
+	}
+	p->r[p->nr].start = start;
+	p->r[p->nr].end = end;
+	p->nr++;
+}
+
+static bool range_hit(const struct hproc *p, uint64_t start, uint64_t end)
+{
+	for (size_t i = 0; i < p->nr; i++)
+		if (p->r[i].start < end && start < p->r[i].end)
+			return true;
+	return false;
+}
+
+/* ---- memory calls -------------------------------------------------------- */
+
+static struct htask *cur_task(struct host *h, int *err)
+{
+	struct htask *t = task_get(h, 0);
+
+	*err = 0;
+	if (!t)
+		*err = -ESRCH;
+	else if (t->kthread)
+		*err = -EFAULT;         /* no mm, as the model says */
+	return t;
+}
+
+static bool name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n && n < 200 && !strchr(name, '/') && strcmp(name, ".") &&
+	       strcmp(name, "..");
+}
+
+/* Real path of simulated file @name: in the disk directory when it is
+ * there, else in the tmpfs one. */
+static void file_path(struct host *h, const char *name, char *buf, size_t size)
+{
+	if (h->diskdir[0]) {
+		snprintf(buf, size, "%s/%s", h->diskdir, name);
+		if (access(buf, F_OK) == 0)
+			return;
+	}
+	snprintf(buf, size, "%s/%s", h->tmpdir, name);
+}
+
+static int host_mmap(struct backend *be, uint64_t addr, uint64_t len, int prot,
+		     int flags, const char *file, uint64_t off, uint64_t *out)
+{
+	struct host *h = to_host(be);
+	struct host_req rq = { .op = HOST_MMAP };
+	struct host_rep rep;
+	char path[PATH_MAX];
+	int e;
+
+	if (!cur_task(h, &e) || e)
+		return e;
+	path[0] = 0;
+	if (file && file[0] == '/') {
+		if (strcmp(file, "/dev/zero")) {
+			fprintf(h->err, "vmsh: --host: %s is one of the model's "
+				"devices; only /dev/zero exists on the host\n", file);
+			return -ENODEV;
+		}
+		snprintf(path, sizeof(path), "%s", file);
+	} else if (file) {
+		if (!name_ok(file))
+			return -EBADF;
+		file_path(h, file, path, sizeof(path));
+	}
+	rq.a[0] = addr;
+	rq.a[1] = len;
+	rq.a[2] = (uint64_t)prot;
+	rq.a[3] = (uint64_t)(unsigned)flags;
+	rq.a[4] = off;
+	rq.plen = (uint32_t)strlen(path);
+	e = call(h, h->cur, &rq, path, -1, &rep, NULL, 0);
+	if (e)
+		return e;
+	if (rep.ret)
+		return (int)rep.ret;
+	*out = rep.out;
+	range_add(h->task[h->cur].proc, rep.out, len);
+	if (addr)
+		range_add(h->task[h->cur].proc, addr, len);
+	return 0;
+}
+
+/* A call with only integer arguments and a 0/-errno result. */
+static int simple(struct backend *be, enum host_op op, uint64_t a0, uint64_t a1,
+		  uint64_t a2, bool track_always)
+{
+	struct host *h = to_host(be);
+	struct host_req rq = { .op = op, .a = { a0, a1, a2 } };
+	struct host_rep rep;
+	int e;
+
+	if (!cur_task(h, &e) || e)
+		return e;
+	e = call(h, h->cur, &rq, NULL, -1, &rep, NULL, 0);
+	if (e)
+		return e;
+	if (!rep.ret || track_always)
+		range_add(h->task[h->cur].proc, a0, a1);
+	return (int)rep.ret;
+}
+
+static int host_munmap(struct backend *be, uint64_t addr, uint64_t len)
+{
+	return simple(be, HOST_MUNMAP, addr, len, 0, false);
+}
+
+/* mprotect and madvise can change part of the range and then fail. */
+static int host_mprotect(struct backend *be, uint64_t addr, uint64_t len, int prot)
+{
+	return simple(be, HOST_MPROTECT, addr, len, (uint64_t)prot, true);
+}
+
+static int host_madvise(struct backend *be, uint64_t addr, uint64_t len, int advice)
+{
+	return simple(be, HOST_MADVISE, addr, len, (uint64_t)advice, true);
+}
+
+static int host_msync(struct backend *be, uint64_t addr, uint64_t len)
+{
+	return simple(be, HOST_MSYNC, addr, len, 0, false);
+}
+
+static int host_mremap(struct backend *be, uint64_t addr, uint64_t old_len,
+		       uint64_t new_len, int flags, uint64_t new_addr, uint64_t *out)
+{
+	struct host *h = to_host(be);
+	struct host_req rq = { .op = HOST_MREMAP,
+			       .a = { addr, old_len, new_len, (uint64_t)flags, new_addr } };
+	struct host_rep rep;
+	int e;
+
+	if (!cur_task(h, &e) || e)
+		return e;
+	e = call(h, h->cur, &rq, NULL, -1, &rep, NULL, 0);
+	if (e)
+		return e;
+	if (rep.ret)
+		return (int)rep.ret;
+	*out = rep.out;
+	range_add(h->task[h->cur].proc, addr, old_len);
+	range_add(h->task[h->cur].proc, rep.out, new_len);
+	return 0;
+}
+
+static int host_brk(struct backend *be, uint64_t addr, uint64_t *out)
+{
+	struct host *h = to_host(be);
+	struct host_req rq = { .op = HOST_BRK, .a = { 0 } };
+	struct host_rep rep;
+	uint64_t before;
+	int e;
+
+	if (!cur_task(h, &e) || e)
+		return e;
+	e = call(h, h->cur, &rq, NULL, -1, &rep, NULL, 0);
+	if (e)
+		return e;
+	before = rep.out;
+	if (addr) {
+		rq.a[0] = addr;
+		e = call(h, h->cur, &rq, NULL, -1, &rep, NULL, 0);
+		if (e)
+			return e;
+	}
+	*out = rep.out;
+	if (rep.out != before)
+		h->task[h->cur].proc->heap = true;
+	return 0;
+}
+
+/* ---- accesses ------------------------------------------------------------ */
+
+static int fault_out(struct host *h, const struct host_rep *rep,
+		     struct vmsh_fault *f)
+{
+	if (rep->ret != 1)
+		return (int)rep->ret;
+	f->signo = rep->signo;
+	f->code = rep->code;
+	f->addr = rep->addr;
+	f->pid = h->cur;
+	return 1;
+}
+
+/* A kernel thread has no user memory: every access faults at its start. */
+static int kthread_fault(struct host *h, uint64_t addr, struct vmsh_fault *f)
+{
+	f->signo = SIGSEGV;
+	f->code = SEGV_MAPERR;
+	f->addr = addr;
+	f->pid = h->cur;
+	return 1;
+}
+
+static int host_touch(struct backend *be, uint64_t addr, uint64_t len,
+		      struct vmsh_fault *f)
+{
+	struct host *h = to_host(be);
+	struct host_req rq = { .op = HOST_TOUCH, .a = { addr, len } };
+	struct host_rep rep;
+	struct htask *t;
+	int e;
+
+	t = cur_task(h, &e);
+	if (t && e == -EFAULT)
+		return len ? kthread_fault(h, addr, f) : 0;
+	if (e)
+		return e;
+	e = call(h, h->cur, &rq, NULL, -1, &rep, NULL, 0);
+	return e ? e : fault_out(h, &rep, f);
+}
+
+static int host_write(struct backend *be, uint64_t addr, const uint8_t *buf,
+		      uint8_t fill, uint64_t len, uint64_t *done,
+		      struct vmsh_fault *f)
+{
+	struct host *h = to_host(be);
+	struct host_req rq = { .op = HOST_WRITE, .a = { addr, len, fill, buf != NULL } };
+	struct host_rep rep;
+	struct htask *t;
+	int e;
+
+	*done = 0;
+	t = cur_task(h, &e);
+	if (t && e == -EFAULT)
+		return len ? kthread_fault(h, addr, f) : 0;
+	if (e)
+		return e;
+	if (buf && len > UINT32_MAX)
+		return -E2BIG;
+	rq.plen = buf ? (uint32_t)len : 0;
+	e = call(h, h->cur, &rq, buf, -1, &rep, NULL, 0);
+	if (e)
+		return e;
+	*done = rep.done;
+	return fault_out(h, &rep, f);
+}
+
+static int host_read(struct backend *be, uint64_t addr, uint8_t *buf,
+		     uint64_t len, uint64_t *done, struct vmsh_fault *f)
+{
+	struct host *h = to_host(be);
+	struct host_req rq = { .op = HOST_READ, .a = { addr, len } };
+	struct host_rep rep;
+	struct htask *t;
+	int e;
+
+	*done = 0;
+	t = cur_task(h, &e);
+	if (t && e == -EFAULT)
+		return len ? kthread_fault(h, addr, f) : 0;
+	if (e)
+		return e;
+	if (len > UINT32_MAX)
+		return -E2BIG;
+	e = call(h, h->cur, &rq, NULL, -1, &rep, buf, len);
+	if (e)
+		return e;
+	*done = rep.done;
+	return fault_out(h, &rep, f);
+}
+
+/* ---- tasks --------------------------------------------------------------- */
+
+static void range_copy(struct hproc *dst, const struct hproc *src)
+{
+	for (size_t i = 0; i < src->nr; i++)
+		range_add(dst, src->r[i].start, src->r[i].end - src->r[i].start);
+	dst->heap = src->heap;
+}
+
+static int host_fork(struct backend *be, int *child)
+{
+	struct host *h = to_host(be);
+	struct host_req rq = { .op = HOST_FORK };
+	struct host_rep rep;
+	struct htask t, *cur;
+	int sv[2], e;
+
+	cur = cur_task(h, &e);
+	if (e)
+		return e;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	e = call(h, h->cur, &rq, NULL, sv[1], &rep, NULL, 0);
+	close(sv[1]);
+	if (!e)
+		e = (int)rep.ret;
+	if (e) {
+		close(sv[0]);
+		return e;
+	}
+	memset(&t, 0, sizeof(t));
+	t.alive = true;
+	t.fd = sv[0];
+	t.tid = (pid_t)rep.out;
+	t.proc = proc_new((pid_t)rep.out);
+	t.proc->live = 1;
+	range_copy(t.proc, cur->proc);
+	*child = task_add(h, &t);
+	return 0;
+}
+
+static int host_clone_vm(struct backend *be, int *child)
+{
+	struct host *h = to_host(be);
+	struct host_req rq = { .op = HOST_CLONE };
+	struct host_rep rep;
+	struct htask t, *cur;
+	int sv[2], e, pid;
+
+	cur = cur_task(h, &e);
+	if (e)
+		return e;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	e = call(h, h->cur, &rq, NULL, sv[1], &rep, NULL, 0);
+	close(sv[1]);
+	if (!e)
+		e = (int)rep.ret;
+	if (e) {
+		close(sv[0]);
+		return e;
+	}
+	memset(&t, 0, sizeof(t));
+	t.alive = true;
+	t.fd = sv[0];
+	t.proc = cur->proc;
+	t.proc->live++;
+	pid = task_add(h, &t);
+	rq.op = HOST_PING;
+	if (call(h, pid, &rq, NULL, -1, &rep, NULL, 0) == 0)
+		h->task[pid].tid = (pid_t)rep.done;
+	*child = pid;
+	return 0;
+}
+
+/* The closest real thing to a kernel thread: a task with no user address
+ * space at all (what /proc shows for one: empty maps). */
+static int host_kthread(struct backend *be, int *child)
+{
+	struct host *h = to_host(be);
+	struct htask t;
+
+	memset(&t, 0, sizeof(t));
+	t.alive = true;
+	t.kthread = true;
+	t.fd = -1;
+	*child = task_add(h, &t);
+	return 0;
+}
+
+static int host_execve(struct backend *be)
+{
+	struct host *h = to_host(be);
+	struct host_req rq = { .op = HOST_EXEC };
+	struct host_rep rep;
+	struct htask *t;
+	int e;
+
+	t = task_get(h, 0);
+	if (!t)
+		return -ESRCH;
+	if (t->kthread) {
+		/* A kernel thread that execs becomes a process. */
+		e = spawn_first(h, t);
+		return e;
+	}
+	if (t->proc->live > 1) {
+		fprintf(h->err, "vmsh: --host: execve of a task that shares its mm "
+			"with other tasks is not replayed (the kernel would end "
+			"them)\n");
+		return -EBUSY;
+	}
+	e = call(h, h->cur, &rq, NULL, -1, &rep, NULL, 0);
+	if (e)
+		return e;
+	if (rep.ret)
+		return (int)rep.ret;
+	t->proc->nr = 0;
+	t->proc->heap = false;
+	return 0;
+}
+
+static int host_kill(struct backend *be, int pid)
+{
+	struct host *h = to_host(be);
+	struct host_req rq = { .op = HOST_EXIT };
+	struct host_rep rep;
+	struct htask *t;
+
+	if (pid == 0)
+		pid = h->cur;
+	t = task_get(h, pid);
+	if (!t)
+		return -ESRCH;
+	if (!t->kthread && t->proc->live > 1) {
+		/* A thread, or a main thread that leaves others behind. */
+		if (call(h, pid, &rq, NULL, -1, &rep, NULL, 0))
+			return 0;
+	}
+	task_dead(h, pid);
+	return 0;
+}
+
+static int host_switch_to(struct backend *be, int pid, int cpu)
+{
+	struct host *h = to_host(be);
+
+	if (!task_get(h, pid) || pid == 0)
+		return -ESRCH;
+	h->cur = pid;
+	return 0;
+}
+
+static int host_current_pid(struct backend *be)
+{
+	return to_host(be)->cur;
+}
+
+static bool host_task_exists(struct backend *be, int pid)
+{
+	return pid != 0 && task_get(to_host(be), pid) != NULL;
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+static int host_file_create(struct backend *be, const char *name, uint64_t size,
+			    bool disk)
+{
+	struct host *h = to_host(be);
+	char path[PATH_MAX];
+	int fd, e = 0;
+
+	if (!name_ok(name))
+		return -EINVAL;
+	file_path(h, name, path, sizeof(path));
+	if (access(path, F_OK) == 0)
+		return -EEXIST;
+	if (disk && !h->diskdir[0]) {
+		snprintf(h->diskdir, sizeof(h->diskdir), "/var/tmp/vmsh-XXXXXX");
+		if (!mkdtemp(h->diskdir)) {
+			e = -errno;
+			h->diskdir[0] = 0;
+			return e;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/%s", disk ? h->diskdir : h->tmpdir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)size) < 0) {
+		e = -errno;
+		unlink(path);
+	}
+	close(fd);
+	return e;
+}
+
+static int host_file_write(struct backend *be, const char *name, uint64_t off,
+			   const uint8_t *buf, uint64_t len)
+{
+	struct host *h = to_host(be);
+	char path[PATH_MAX];
+	int fd, e = 0;
+
+	if (!name_ok(name))
+		return -EINVAL;
+	file_path(h, name, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (len) {
+		ssize_t n = pwrite(fd, buf, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? -errno : -EIO;
+			break;
+		}
+		buf += n;
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	close(fd);
+	return e;
+}
+
+static int host_file_read(struct backend *be, const char *name, uint64_t off,
+			  uint8_t *buf, uint64_t len, uint64_t *done)
+{
+	struct host *h = to_host(be);
+	char path[PATH_MAX];
+	int fd, e = 0;
+
+	*done = 0;
+	if (!name_ok(name))
+		return -EINVAL;
+	file_path(h, name, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (len) {
+		ssize_t n = pread(fd, buf, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			e = -errno;
+		if (n <= 0)
+			break;
+		buf += n;
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+		*done += (uint64_t)n;
+	}
+	close(fd);
+	return e;
+}
+
+static int host_file_truncate(struct backend *be, const char *name, uint64_t size)
+{
+	struct host *h = to_host(be);
+	char path[PATH_MAX];
+
+	if (!name_ok(name))
+		return -EINVAL;
+	file_path(h, name, path, sizeof(path));
+	return truncate(path, (off_t)size) < 0 ? -errno : 0;
+}
+
+static int host_file_rm(struct backend *be, const char *name)
+{
+	struct host *h = to_host(be);
+	char path[PATH_MAX];
+
+	if (!name_ok(name))
+		return -EINVAL;
+	file_path(h, name, path, sizeof(path));
+	return unlink(path) < 0 ? -errno : 0;
+}
+
+/* ---- maps and smaps ------------------------------------------------------ */
+
+/* Print @line with the private directories shown as the model's /dev/shm. */
+static void put_line(struct host *h, const char *line, FILE *out)
+{
+	const char *dirs[2] = { h->tmpdir, h->diskdir };
+
+	for (int i = 0; i < 2; i++) {
+		size_t n = strlen(dirs[i]);
+		const char *p;
+
+		if (!n || !(p = strstr(line, dirs[i])) || p[n] != '/')
+			continue;
+		fwrite(line, 1, (size_t)(p - line), out);
+		fputs("/dev/shm", out);
+		fputs(p + n, out);
+		return;
+	}
+	fputs(line, out);
+}
+
+/* Parse "start-end " at the head of a maps line. */
+static bool parse_head(const char *line, uint64_t *start, uint64_t *end)
+{
+	char *e;
+
+	*start = strtoull(line, &e, 16);
+	if (*e != '-')
+		return false;
+	*end = strtoull(e + 1, &e, 16);
+	return *e == ' ';
+}
+
+static bool is_heap(const char *line)
+{
+	size_t n = strlen(line);
+
+	return n >= 7 && !strcmp(line + n - 7, "[heap]\n");
+}
+
+static bool wanted(const struct hproc *p, const char *line, uint64_t s, uint64_t e)
+{
+	return range_hit(p, s, e) || (p->heap && is_heap(line));
+}
+
+static FILE *open_proc(struct htask *t, const char *what)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", (int)t->proc->pid,
+		 (int)t->tid, what);
+	return fopen(path, "re");
+}
+
+static int host_maps(struct backend *be, int pid, FILE *out)
+{
+	struct host *h = to_host(be);
+	struct htask *t = task_get(h, pid);
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	if (!t)
+		return -ESRCH;
+	if (t->kthread)
+		return 0;
+	f = open_proc(t, "maps");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		uint64_t s, e;
+
+		if (parse_head(line, &s, &e) && wanted(t->proc, line, s, e))
+			put_line(h, line, out);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+static int host_smaps(struct backend *be, int pid, bool one, uint64_t addr,
+		      FILE *out)
+{
+	struct host *h = to_host(be);
+	struct htask *t = task_get(h, pid);
+	char *line = NULL;
+	size_t cap = 0;
+	bool show = false, found = false;
+	FILE *f;
+
+	if (!t)
+		return -ESRCH;
+	if (t->kthread)
+		return one ? -EFAULT : 0;
+	f = open_proc(t, "smaps");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		uint64_t s, e;
+
+		if (parse_head(line, &s, &e)) {
+			if (one)
+				show = s <= addr && addr < e;
+			else
+				show = wanted(t->proc, line, s, e);
+			found |= show;
+		}
+		if (show)
+			put_line(h, line, out);
+	}
+	free(line);
+	fclose(f);
+	return one && !found ? -EFAULT : 0;
+}
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+static void host_free(struct backend *be)
+{
+	struct host *h = to_host(be);
+
+	if (!h)
+		return;
+	/* Newest first: children end before their parents. */
+	for (int i = h->ntask; i >= 1; i--)
+		if (h->task[i].alive && h->task[i].proc && h->task[i].proc->live == 1)
+			kill(h->task[i].proc->pid, SIGKILL);
+	for (int i = h->ntask; i >= 1; i--)
+		task_dead(h, i);
+	while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+		;
+	rm_dir(h->tmpdir);
+	rm_dir(h->diskdir);
+	free(h->task);
+	if (the_host == h)
+		the_host = NULL;
+	free(h);
+}
+
+static const struct backend_ops host_ops = {
+	.name = "host",
+	.mmap = host_mmap,
+	.munmap = host_munmap,
+	.mprotect = host_mprotect,
+	.mremap = host_mremap,
+	.madvise = host_madvise,
+	.brk = host_brk,
+	.msync = host_msync,
+	.touch = host_touch,
+	.write = host_write,
+	.read = host_read,
+	.fork = host_fork,
+	.clone_vm = host_clone_vm,
+	.kthread = host_kthread,
+	.execve = host_execve,
+	.kill = host_kill,
+	.switch_to = host_switch_to,
+	.current_pid = host_current_pid,
+	.task_exists = host_task_exists,
+	.file_create = host_file_create,
+	.file_write = host_file_write,
+	.file_read = host_file_read,
+	.file_truncate = host_file_truncate,
+	.file_rm = host_file_rm,
+	.maps = host_maps,
+	.smaps = host_smaps,
+	.free = host_free,
+};
+
+static void catch(int sig)
+{
+	struct sigaction sa;
+
+	if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL)
+		return;         /* the shell handles it */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = cleanup_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
 
 struct backend *host_backend_new(FILE *err)
 {
-	fputs("vmsh: --host is not built yet\n", err);
+	static bool atexit_done;
+	struct utsname u;
+	struct htask t;
+	struct host *h;
+	int e;
+
+#ifndef __linux__
+	fputs("vmsh: --host needs Linux\n", err);
 	return NULL;
+#endif
+	if (uname(&u) < 0 || strcmp(u.sysname, "Linux")) {
+		fputs("vmsh: --host needs Linux (this system is not)\n", err);
+		return NULL;
+	}
+	if (access("/proc/self/smaps", R_OK) < 0) {
+		fputs("vmsh: --host needs /proc/self/smaps (is /proc mounted?)\n", err);
+		return NULL;
+	}
+	if (the_host) {
+		fputs("vmsh: --host: only one host backend at a time\n", err);
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		abort();
+	h->be.ops = &host_ops;
+	h->err = err;
+	snprintf(h->tmpdir, sizeof(h->tmpdir), "/dev/shm/vmsh-XXXXXX");
+	if (!mkdtemp(h->tmpdir)) {
+		fprintf(err, "vmsh: --host: cannot create a directory in /dev/shm: %s\n",
+			strerror(errno));
+		free(h);
+		return NULL;
+	}
+	the_host = h;
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	catch(SIGTERM);
+	catch(SIGHUP);
+	catch(SIGINT);
+	catch(SIGQUIT);
+	if (!atexit_done) {
+		atexit(cleanup_atexit);
+		atexit_done = true;
+	}
+	e = spawn_first(h, &t);
+	if (e) {
+		fprintf(err, "vmsh: --host: cannot start the first task: %s\n",
+			strerror(-e));
+		host_free(&h->be);
+		return NULL;
+	}
+	h->cur = task_add(h, &t);
+	return &h->be;
 }

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * --host: the wire protocol between the controller (vmsh itself, host.c)
+ * and the task processes (host-task.c).
+ *
+ * One stream socket per simulated task.  The controller writes a request
+ * (struct host_req, then plen bytes of payload) and waits for exactly one
+ * reply (struct host_rep, then plen bytes).  FORK and CLONE carry one file
+ * descriptor (SCM_RIGHTS) with the request: the socket the new task serves.
+ * Requests are never pipelined, so at most one task runs at a time.
+ */
+#ifndef VMSH_SRC_SHELL_HOST_H
+#define VMSH_SRC_SHELL_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum host_op {
+	HOST_MMAP = 1,          /* a0 addr, a1 len, a2 prot, a3 flags, a4 off; payload: path or none */
+	HOST_MUNMAP,            /* a0 addr, a1 len */
+	HOST_MPROTECT,          /* a0 addr, a1 len, a2 prot */
+	HOST_MREMAP,            /* a0 addr, a1 old, a2 new, a3 flags, a4 new_addr */
+	HOST_MADVISE,           /* a0 addr, a1 len, a2 advice */
+	HOST_BRK,               /* a0 addr */
+	HOST_MSYNC,             /* a0 addr, a1 len */
+	HOST_TOUCH,             /* a0 addr, a1 len */
+	HOST_WRITE,             /* a0 addr, a1 len, a2 fill, a3 1 when payload holds the bytes */
+	HOST_READ,              /* a0 addr, a1 len; reply payload: the bytes read */
+	HOST_FORK,              /* fd attached; rep.out = real pid of the child */
+	HOST_CLONE,             /* fd attached; rep.out = tid of the new thread */
+	HOST_EXIT,              /* the serving thread (or process) ends after replying */
+	HOST_EXEC,              /* re-execute vmsh as a fresh task image */
+	HOST_PING,              /* rep.out = pid, rep.done = tid */
+};
+
+struct host_req {
+	uint32_t op;
+	uint32_t plen;
+	uint64_t a[6];
+};
+
+struct host_rep {
+	int64_t ret;            /* 0 / value, or -errno */
+	uint64_t out;
+	uint64_t done;
+	int32_t signo, code;
+	uint64_t addr;
+	uint32_t plen;
+	uint32_t pad;
+};
+
+/* The environment variable that makes a re-executed vmsh a task (HOST_EXEC):
+ * its value is the number of the descriptor to serve. */
+#define HOST_TASK_ENV "VMSH_HOST_TASK_FD"
+
+/* host-task.c */
+/* Serve requests on @fd until EOF or HOST_EXIT; never returns. */
+void host_task_main(int fd) __attribute__((noreturn));
+int host_send_all(int fd, const void *buf, size_t len);
+int host_recv_all(int fd, void *buf, size_t len);
+/* Send/receive a message with an optional descriptor (-1: none). */
+int host_send_fd(int fd, const void *buf, size_t len, int passfd);
+int host_recv_fd(int fd, void *buf, size_t len, int *passfd);
+
+#endif /* VMSH_SRC_SHELL_HOST_H */

@@ -312,12 +312,37 @@ bool vmsh_frame_info(const struct vmsh_sys *sys, size_t i,
 struct vmsh_tlb_entry_info {
 	int cpu;
 	unsigned set, way;
-	unsigned asid;
+	unsigned asid;          /* ASID slot (0 without --pcid) */
+	unsigned mm_id;         /* the mm the entry translates for */
 	uint64_t vpn, pfn;
 	bool writable, user, nx, dirty, accessed;
+	bool current;           /* tagged with the CPU's current ASID */
 };
+/* The i-th valid TLB entry, ordered by CPU, set, way.  False past the last. */
 bool vmsh_tlb_entry(const struct vmsh_sys *sys, size_t i,
 		    struct vmsh_tlb_entry_info *out);
+
+#define VMSH_TLB_NR_ASIDS 6
+/* One CPU's TLB: geometry, what is loaded, and its counters. */
+struct vmsh_tlb_cpu_info {
+	int cpu;
+	unsigned entries, ways, sets, valid;
+	int pid;                /* task running on it, 0: none yet */
+	unsigned loaded_mm_id;  /* whose page tables CR3 points at (0: none) */
+	unsigned asid;          /* current ASID slot */
+	bool lazy;              /* a kernel thread borrows loaded_mm (lazy TLB) */
+	/* --pcid: the mm cached in each ASID slot (0: free) and the flush
+	 * generation it has caught up to. */
+	unsigned asid_mm_id[VMSH_TLB_NR_ASIDS];
+	uint64_t asid_gen[VMSH_TLB_NR_ASIDS];
+	uint64_t hits, misses, walk_refs;
+	uint64_t flushes;       /* flushes done on this CPU (local or by IPI) */
+	uint64_t shootdowns;    /* flush IPIs this CPU received */
+	uint64_t stale_hits;    /* accesses let through by a stale entry (lazy_flush) */
+};
+/* Information on CPU @cpu; false when there is no such CPU. */
+bool vmsh_tlb_cpu_info(const struct vmsh_sys *sys, int cpu,
+		       struct vmsh_tlb_cpu_info *out);
 
 /* Event counters in /proc/vmstat style: name and value, in a fixed order. */
 bool vmsh_stat(const struct vmsh_sys *sys, size_t i, const char **name,

@@ -244,7 +244,7 @@ struct vmsh_mm {
 	uint64_t pgtables_bytes;
 	uint64_t mmap_base, task_size, mmap_window;
 	uint64_t start_brk, brk, start_stack;
-	unsigned asid_gen;                    /* for PCID */
+	uint64_t tlb_gen;                     /* bumped by every TLB flush of this mm (tlb.c) */
 	struct vmsh_mm *next_all;             /* sys->mms list */
 };
 
@@ -274,7 +274,8 @@ struct tlb {
 	uint64_t tick;
 };
 
-#define TLB_NR_ASIDS 6
+#define TLB_NR_ASIDS 6                 /* x86 TLB_NR_DYN_ASIDS */
+#define TLB_FLUSH_CEILING 33            /* x86 tlb_single_page_flush_ceiling */
 /*
  * task.c keeps, for every CPU: curr is the task running there (NULL: the
  * idle task); loaded_mm is curr's active_mm (a user task's mm, the mm a
@@ -285,11 +286,20 @@ struct tlb {
 struct cpu {
 	int id;
 	struct vmsh_task *curr;
-	struct vmsh_mm *loaded_mm;            /* whose tables CR3 points at */
+	struct vmsh_mm *loaded_mm;
+	/* tlb.c's view: the id of the mm the TLB's current ASID translates
+	 * for (0: none yet).  It follows loaded_mm through tlb_switch_mm;
+	 * pid 1's first access sets it.  mm ids are never reused (the
+	 * kernel's ctx_id), so a freed mm is never matched. */
+	unsigned loaded_mm_id;
 	struct tlb tlb;
-	struct { struct vmsh_mm *mm; unsigned gen; } asid[TLB_NR_ASIDS];
+	/* PCID: the mms cached in each ASID slot and the tlb_gen each has
+	 * caught up to (x86 cpu_tlbstate.ctxs[]). */
+	struct { unsigned mm_id; uint64_t gen; } asid[TLB_NR_ASIDS];
 	unsigned next_asid;
 	uint16_t cur_asid;
+	/* counters of this CPU (the `tlb` view) */
+	uint64_t hits, misses, walk_refs, flushes, shootdowns, stale_hits;
 };
 
 /* Event counters; names in stat.c's table, in this order. */
@@ -435,25 +445,70 @@ int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 int do_file_fault(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t addr,
 		  bool write, struct vmsh_fault *f);
 
-/* tlb.c */
+/*
+ * tlb.c: the MMU of each CPU (TLB + hardware page walk) and the kernel's
+ * TLB flushing (arch/x86/mm/tlb.c).
+ *
+ * The access path (access.c) translates every access with mmu_translate():
+ *
+ *	while ((r = mmu_translate(sys, mm, addr, write, &pfn)) == -EFAULT) {
+ *		if (handle_mm_fault(...) != 0) -> signal, stop
+ *		(a second -EFAULT after a successful fault is a bug)
+ *	}
+ *	... access the frame pfn ...
+ *
+ * mmu_translate uses the TLB entry when it permits the access; otherwise
+ * it walks the page table as the CPU does (counting one memory reference
+ * per level), sets A (and D for a write) in the PTE, and fills the TLB.
+ * It returns -EFAULT when the walk finds no present PTE allowing the
+ * access: the CPU's page fault.  The fault handler does not touch the TLB.
+ *
+ * Flush points (whoever changes a present PTE calls these, after the
+ * change, as Linux does; with cfg.lazy_flush they are skipped):
+ *  - munmap / MADV_DONTNEED / exit zap:  flush_tlb_range(mm, start, end) over
+ *    the zapped range (more than TLB_FLUSH_CEILING pages: a full flush);
+ *  - mprotect (change_protection): flush_tlb_range over the PTEs for which
+ *    pte_needs_flush(old, new) is true (one call covering first..last such
+ *    page, as mmu_gather does; none when no PTE needs it);
+ *  - COW copy (do_wp_page replacing the PTE): flush_tlb_page(mm, addr);
+ *    COW reuse (making the same page writable): no flush;
+ *  - fork: flush_tlb_mm(parent) after write-protecting its PTEs (dup_mmap);
+ *  - mremap move (move_page_tables): flush_tlb_range over the old range;
+ *  - context switch: tlb_switch_mm(sys, cpu, prev_mm, next_mm) with next_mm
+ *    NULL for a kernel thread (lazy TLB: nothing is flushed).
+ */
 void tlb_init(struct vmsh_sys *sys);
+void tlb_fini(struct vmsh_sys *sys);
+/* Translate @addr for a user @write (or read) of @mm on the current CPU.
+ * 0 with *@pfn set, or -EFAULT: no present PTE permits it (page fault). */
+int mmu_translate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
+		  bool write, uint64_t *pfn);
 /* Look @addr up in the current CPU's TLB for @mm.  On a hit returns true
  * with the cached pfn and PTE flag bits (_PAGE_RW, _PAGE_USER, _PAGE_NX,
- * _PAGE_DIRTY, _PAGE_ACCESSED); counts hits and misses. */
+ * _PAGE_DIRTY, _PAGE_ACCESSED); counts hits and misses.  (A building block
+ * of mmu_translate; the access path should call mmu_translate.) */
 bool tlb_lookup(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		uint64_t *pfn, uint64_t *flags);
 /* Cache the translation the page walk found (after A/D were set). */
 void tlb_fill(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 	      uint64_t pte);
-void tlb_fini(struct vmsh_sys *sys);
+/* x86 pte_needs_flush(): must the TLB be flushed after a present PTE
+ * changed from @oldpte to @newpte?  Yes when the PFN changed, when P, D
+ * (or A) was cleared, or when RW, USER, NX, PWT, PCD, PAT, G or the pkey
+ * changed; software bits (SPECIAL, UFFD_WP, SOFT_DIRTY, SAVED_DIRTY) never
+ * need one; a non-present old PTE never does. */
+bool pte_needs_flush(uint64_t oldpte, uint64_t newpte);
 void flush_tlb_range(struct vmsh_mm *mm, uint64_t start, uint64_t end);
 void flush_tlb_page(struct vmsh_mm *mm, uint64_t addr);
 void flush_tlb_mm(struct vmsh_mm *mm);
 /* CR3 write on @cpu (switch_mm_irqs_off): task.c calls it when a user task
  * is switched in (also by execve), with prev = the CPU's loaded_mm (NULL
- * for init_mm; prev == next is possible and flushes nothing), then sets
+ * for init_mm; prev == next is possible and flushes nothing unless the
+ * CPU ran lazily and missed flushes of next), then sets
  * cpus[cpu].loaded_mm = next itself.  Switching to a kernel thread calls
- * nothing (lazy TLB). */
+ * nothing (lazy TLB): tlb.c sees a CPU whose curr has no mm as lazy.
+ * With PCID an mm cached in one of the CPU's 6 ASID slots whose
+ * generation is current switches without a flush. */
 void tlb_switch_mm(struct vmsh_sys *sys, int cpu, struct vmsh_mm *prev,
 		   struct vmsh_mm *next);
 

@@ -77,7 +77,6 @@ size_t vmsh_pte_bits_str(uint64_t entry, bool leaf, char *buf, size_t size) { if
 int vmsh_pt_walk(const struct vmsh_sys *sys, int pid, uint64_t start, uint64_t end,
 		 vmsh_pt_fn *fn, void *ctx) { return -ENOSYS; }
 bool vmsh_frame_info(const struct vmsh_sys *sys, size_t i, struct vmsh_frame_info *out) { return false; }
-bool vmsh_tlb_entry(const struct vmsh_sys *sys, size_t i, struct vmsh_tlb_entry_info *out) { return false; }
 bool vmsh_stat(const struct vmsh_sys *sys, size_t i, const char **name, uint64_t *value) { return false; }
 /* internal */
 int pgtable_init(struct vmsh_mm *mm) { return 0; }
@@ -89,15 +88,6 @@ void change_protection(struct vmsh_vma *vma, uint64_t start, uint64_t end) { }
 void move_page_tables(struct vmsh_vma *vma, uint64_t old_addr,
 		      struct vmsh_vma *new_vma, uint64_t new_addr, uint64_t len) { }
 int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start, uint64_t end) { return 0; }
-void tlb_init(struct vmsh_sys *sys) { }
-bool tlb_lookup(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
-		uint64_t *pfn, uint64_t *flags) { return false; }
-void tlb_fill(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr, uint64_t pte) { }
-void flush_tlb_range(struct vmsh_mm *mm, uint64_t start, uint64_t end) { }
-void flush_tlb_page(struct vmsh_mm *mm, uint64_t addr) { }
-void tlb_fini(struct vmsh_sys *sys) { }
-void flush_tlb_mm(struct vmsh_mm *mm) { }
-void tlb_switch_mm(struct vmsh_sys *sys, int cpu, struct vmsh_mm *prev, struct vmsh_mm *next) { }
 
 /* ==== fork.c, task.c (processes) ==== */
 

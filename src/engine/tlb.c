@@ -1,4 +1,599 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The MMU of each CPU (a TLB and the hardware page walk) and the kernel's
+ * TLB flushing, after arch/x86/mm/tlb.c.
+ *
+ * Each CPU has a set-associative TLB (cfg.tlb_entries, cfg.tlb_ways; ways
+ * == entries is fully associative) with LRU replacement in each set.  An
+ * entry caches one user translation: (ASID, VPN) -> PFN and the PTE bits
+ * RW, USER, NX, A, D.  Page tables are never cached (no paging-structure
+ * caches): a miss walks every level, one memory reference each.
+ *
+ *      CPU 0                      CPU 1
+ *   +-----------+              +-----------+
+ *   | TLB  sets |  mm->tlb_gen | TLB  sets |
+ *   | ASID 0..5 |<-- flush --->| ASID 0..5 |   a flush of an mm loaded on
+ *   +-----------+   (IPI)      +-----------+   another CPU is a shootdown
+ *
+ * Invariants kept here:
+ *  - an entry's tag (asid, vpn) is unique in its set, and the set is
+ *    vpn % sets;
+ *  - without PCID every valid entry has ASID 0 and belongs to the mm
+ *    loaded on that CPU (each CR3 write flushes);
+ *  - with PCID the entries of ASID k belong to asid[k].mm_id, and are
+ *    exact for that mm when asid[k].gen == mm->tlb_gen: every flush of an
+ *    mm bumps its tlb_gen and brings the CPUs that have it loaded (not
+ *    lazily) up to date at once; the others catch up when they switch to
+ *    it (choose_new_asid sees an old generation and flushes the ASID);
+ *  - CPUs and ASID slots name mms by id, never reused (the kernel's
+ *    ctx_id), so a freed mm is never matched.
+ *
+ * With cfg.lazy_flush (a teaching switch) the flush_tlb_* calls do nothing:
+ * an access through a stale entry is let through with a warning.  Without
+ * it a stale entry (a missing flush: a bug elsewhere) is dropped and the
+ * access walks the page table, so the model stays right.
+ */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "engine.h"
+
+#define TLB_FLUSH_ALL UINT64_MAX
+#define PTE_CACHED_BITS (_PAGE_RW | _PAGE_USER | _PAGE_NX | _PAGE_DIRTY | \
+			 _PAGE_ACCESSED | _PAGE_GLOBAL)
+
+/* ---- the TLB array ------------------------------------------------------- */
+
+static struct tlb_entry *tlb_set(struct tlb *t, uint64_t vpn)
+{
+	return &t->e[(vpn % t->sets) * t->ways];
+}
+
+static struct tlb_entry *tlb_find(struct tlb *t, unsigned asid, uint64_t vpn)
+{
+	struct tlb_entry *s = tlb_set(t, vpn);
+
+	for (unsigned w = 0; w < t->ways; w++)
+		if (s[w].valid && s[w].asid == asid && s[w].vpn == vpn)
+			return &s[w];
+	return NULL;
+}
+
+static void tlb_insert(struct tlb *t, unsigned asid, uint64_t vpn, uint64_t pte)
+{
+	struct tlb_entry *s = tlb_set(t, vpn);
+	struct tlb_entry *victim = tlb_find(t, asid, vpn);
+
+	for (unsigned w = 0; !victim && w < t->ways; w++)
+		if (!s[w].valid)
+			victim = &s[w];
+	if (!victim) {
+		victim = &s[0];
+		for (unsigned w = 1; w < t->ways; w++)
+			if (s[w].lru < victim->lru)
+				victim = &s[w];
+	}
+	victim->valid = true;
+	victim->global = pte & _PAGE_GLOBAL;
+	victim->asid = asid;
+	victim->vpn = vpn;
+	victim->pfn = (pte & PTE_PFN_MASK) >> PAGE_SHIFT;
+	victim->flags = pte & PTE_CACHED_BITS;
+	victim->lru = ++t->tick;
+}
+
+/* Drop the non-global entries of @asid with start <= vpn < end. */
+static unsigned tlb_invalidate(struct tlb *t, unsigned asid, uint64_t start,
+			       uint64_t end)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < t->entries; i++) {
+		struct tlb_entry *e = &t->e[i];
+
+		if (e->valid && !e->global && e->asid == asid &&
+		    e->vpn >= start && e->vpn < end) {
+			e->valid = false;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* ---- CPUs ---------------------------------------------------------------- */
+
+void tlb_init(struct vmsh_sys *sys)
+{
+	unsigned ncpus = sys->cfg.cpus ? sys->cfg.cpus : 1;
+	unsigned entries = sys->cfg.tlb_entries ? sys->cfg.tlb_entries : 1;
+	unsigned ways = sys->cfg.tlb_ways;
+
+	if (!ways || ways > entries || entries % ways)
+		ways = entries;
+	sys->cpus = xcalloc(ncpus, sizeof(*sys->cpus));
+	for (unsigned i = 0; i < ncpus; i++) {
+		struct cpu *c = &sys->cpus[i];
+
+		c->id = (int)i;
+		c->tlb.entries = entries;
+		c->tlb.ways = ways;
+		c->tlb.sets = entries / ways;
+		c->tlb.e = xcalloc(entries, sizeof(*c->tlb.e));
+		c->next_asid = 1;
+	}
+}
+
+void tlb_fini(struct vmsh_sys *sys)
+{
+	unsigned ncpus = sys->cfg.cpus ? sys->cfg.cpus : 1;
+
+	if (!sys->cpus)
+		return;
+	for (unsigned i = 0; i < ncpus; i++)
+		free(sys->cpus[i].tlb.e);
+	free(sys->cpus);
+	sys->cpus = NULL;
+}
+
+static unsigned ncpus(const struct vmsh_sys *sys)
+{
+	return sys->cfg.cpus ? sys->cfg.cpus : 1;
+}
+
+static struct cpu *this_cpu(struct vmsh_sys *sys)
+{
+	if (!sys->cpus)
+		tlb_init(sys);
+	if (sys->cur_cpu < 0 || (unsigned)sys->cur_cpu >= ncpus(sys))
+		return &sys->cpus[0];
+	return &sys->cpus[sys->cur_cpu];
+}
+
+static bool loaded(const struct cpu *c, const struct vmsh_mm *mm)
+{
+	return c->loaded_mm_id && c->loaded_mm_id == mm->id;
+}
+
+/* Lazy TLB: a kernel thread or the idle task runs on the loaded mm. */
+static bool cpu_lazy(const struct cpu *c)
+{
+	return c->loaded_mm_id && (!c->curr || !c->curr->mm);
+}
+
+/* Flush @mm's entries in [start, end) (pages) on @c, which has it loaded
+ * (flush_tlb_func), and record that @c caught up with mm->tlb_gen. */
+static void flush_on_cpu(struct cpu *c, const struct vmsh_mm *mm,
+			 uint64_t start, uint64_t end)
+{
+	tlb_invalidate(&c->tlb, c->cur_asid, start, end);
+	c->asid[c->cur_asid].gen = mm->tlb_gen;
+	c->flushes++;
+}
+
+/*
+ * choose_new_asid + load_new_mm_cr3: load @next on @c.  Without PCID the
+ * CR3 write flushes; with PCID the ASID slot already holding @next is
+ * reused without a flush when its generation is current.
+ */
+static void switch_mm(struct vmsh_sys *sys, struct cpu *c, struct vmsh_mm *next,
+		      bool quiet)
+{
+	unsigned prev_id = c->loaded_mm_id;
+	unsigned asid = 0;
+	bool need_flush = true;
+
+	if (sys->cfg.pcid) {
+		bool found = false;
+
+		for (unsigned k = 0; k < TLB_NR_ASIDS; k++) {
+			if (c->asid[k].mm_id == next->id) {
+				asid = k;
+				need_flush = c->asid[k].gen < next->tlb_gen;
+				found = true;
+				break;
+			}
+		}
+		if (!found) {
+			asid = c->next_asid++;
+			if (asid >= TLB_NR_ASIDS) {
+				asid = 0;
+				c->next_asid = 1;
+			}
+		}
+	}
+	if (need_flush && tlb_invalidate(&c->tlb, asid, 0, UINT64_MAX) == 0 &&
+	    (quiet || !prev_id))
+		need_flush = false;     /* first load on an empty TLB */
+	if (need_flush) {
+		c->flushes++;
+		sys->stat[ST_TLB_FLUSH_ALL]++;
+	}
+	c->asid[asid].mm_id = next->id;
+	c->asid[asid].gen = next->tlb_gen;
+	c->cur_asid = (uint16_t)asid;
+	c->loaded_mm = next;
+	c->loaded_mm_id = next->id;
+	if (!quiet)
+		trace(sys, "switch_mm cpu=%d mm=%u -> mm=%u asid=%u%s", c->id,
+		      prev_id, next->id, asid, need_flush ? " flush" : " noflush");
+}
+
+void tlb_switch_mm(struct vmsh_sys *sys, int cpu, struct vmsh_mm *prev,
+		   struct vmsh_mm *next)
+{
+	struct cpu *c;
+
+	if (!sys->cpus)
+		tlb_init(sys);
+	if (cpu < 0 || (unsigned)cpu >= ncpus(sys))
+		cpu = sys->cur_cpu;
+	c = &sys->cpus[cpu < 0 || (unsigned)cpu >= ncpus(sys) ? 0 : cpu];
+	if (!next)
+		return;         /* a kernel thread keeps the tables: lazy TLB */
+	if (loaded(c, next)) {
+		/* Same mm (threads, or back from a kernel thread): no CR3
+		 * write, but a lazy CPU skipped flushes and must catch up. */
+		bool behind = c->asid[c->cur_asid].gen < next->tlb_gen;
+
+		c->loaded_mm = next;
+		if (behind) {
+			flush_on_cpu(c, next, 0, UINT64_MAX);
+			sys->stat[ST_TLB_FLUSH_ALL]++;
+		}
+		trace(sys, "switch_mm cpu=%d mm=%u same mm%s", c->id, next->id,
+		      behind ? ", behind: flush" : "");
+		return;
+	}
+	switch_mm(sys, c, next, false);
+}
+
+/* ---- flushing ----------------------------------------------------------- */
+
+enum flush_kind { FLUSH_PAGE, FLUSH_RANGE, FLUSH_MM };
+
+static const char *const flush_name[] = {
+	[FLUSH_PAGE] = "flush_tlb_page",
+	[FLUSH_RANGE] = "flush_tlb_range",
+	[FLUSH_MM] = "flush_tlb_mm",
+};
+
+/*
+ * flush_tlb_mm_range: bump the mm's generation, flush locally when the mm
+ * is loaded here, and send an IPI to every other CPU that has it loaded
+ * and is not lazy (native_flush_tlb_multi).  More than 33 pages become a
+ * full flush (tlb_single_page_flush_ceiling).
+ */
+static void flush_tlb_mm_range(struct vmsh_mm *mm, uint64_t start, uint64_t end,
+			       enum flush_kind kind)
+{
+	struct vmsh_sys *sys = mm->sys;
+	struct cpu *self;
+	uint64_t vstart = 0, vend = UINT64_MAX;
+	bool full = end == TLB_FLUSH_ALL;
+	uint64_t pages = 0;
+
+	if (!full) {
+		start &= PAGE_MASK;
+		end = PAGE_ALIGN(end);
+		if (end <= start)
+			return;
+		pages = (end - start) >> PAGE_SHIFT;
+		full = pages > TLB_FLUSH_CEILING;
+	}
+	if (sys->cfg.lazy_flush) {
+		if (kind == FLUSH_MM)
+			trace(sys, "%s mm=%u skipped (lazy_flush)",
+			      flush_name[kind], mm->id);
+		else
+			trace(sys, "%s mm=%u start=%#llx end=%#llx skipped (lazy_flush)",
+			      flush_name[kind], mm->id,
+			      (unsigned long long)start, (unsigned long long)end);
+		return;
+	}
+	self = this_cpu(sys);
+	if (kind == FLUSH_MM)
+		trace(sys, "%s mm=%u", flush_name[kind], mm->id);
+	else if (full)
+		trace(sys, "%s mm=%u start=%#llx end=%#llx pages=%llu > %d: full flush",
+		      flush_name[kind], mm->id, (unsigned long long)start,
+		      (unsigned long long)end, (unsigned long long)pages,
+		      TLB_FLUSH_CEILING);
+	else
+		trace(sys, "%s mm=%u start=%#llx end=%#llx pages=%llu",
+		      flush_name[kind], mm->id, (unsigned long long)start,
+		      (unsigned long long)end, (unsigned long long)pages);
+	if (full)
+		sys->stat[ST_TLB_FLUSH_ALL]++;
+	else if (kind == FLUSH_PAGE)
+		sys->stat[ST_TLB_FLUSH_PAGE]++;
+	else
+		sys->stat[ST_TLB_FLUSH_RANGE]++;
+	if (!full) {
+		vstart = start >> PAGE_SHIFT;
+		vend = end >> PAGE_SHIFT;
+	}
+
+	mm->tlb_gen++;
+	for (unsigned i = 0; i < ncpus(sys); i++) {
+		struct cpu *c = &sys->cpus[i];
+
+		if (!loaded(c, mm))
+			continue;
+		if (c != self) {
+			if (cpu_lazy(c))
+				continue;       /* catches up at switch_mm */
+			c->shootdowns++;
+			sys->stat[ST_TLB_SHOOTDOWN]++;
+			trace(sys, "tlb shootdown: IPI cpu=%d -> cpu=%d mm=%u",
+			      self->id, c->id, mm->id);
+		}
+		flush_on_cpu(c, mm, vstart, vend);
+	}
+}
+
+void flush_tlb_range(struct vmsh_mm *mm, uint64_t start, uint64_t end)
+{
+	flush_tlb_mm_range(mm, start, end, FLUSH_RANGE);
+}
+
+void flush_tlb_page(struct vmsh_mm *mm, uint64_t addr)
+{
+	flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE, FLUSH_PAGE);
+}
+
+void flush_tlb_mm(struct vmsh_mm *mm)
+{
+	flush_tlb_mm_range(mm, 0, TLB_FLUSH_ALL, FLUSH_MM);
+}
+
+bool pte_needs_flush(uint64_t oldpte, uint64_t newpte)
+{
+	const uint64_t pkey = 0xfULL << 59;
+	const uint64_t flush_on_clear = _PAGE_DIRTY | _PAGE_PRESENT;
+	const uint64_t flush_on_change = _PAGE_RW | _PAGE_USER | _PAGE_PWT |
+		_PAGE_PCD | _PAGE_PSE | _PAGE_GLOBAL | _PAGE_NX | pkey;
+	uint64_t diff;
+
+	if (!(oldpte & _PAGE_PRESENT))
+		return false;
+	if ((oldpte & PTE_PFN_MASK) != (newpte & PTE_PFN_MASK))
+		return true;
+	/* Flags only (the PFN is equal); A is ignored, as pte_needs_flush
+	 * asks pte_flags_need_flush to; software bits never matter. */
+	diff = (oldpte ^ newpte) & ~PTE_PFN_MASK;
+	if (diff & oldpte & flush_on_clear)
+		return true;
+	return diff & flush_on_change;
+}
+
+/* ---- translation -------------------------------------------------------- */
+
+/*
+ * The hardware page walk of @mm for @addr: one memory reference per level
+ * read (*@refs).  Returns the leaf entry (0 when the walk stopped at a
+ * non-present entry) and its location in *@ptep (NULL if none).
+ */
+static uint64_t walk(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
+		     unsigned *refs, uint64_t **ptep)
+{
+	int levels = sys->cfg.levels;
+	uint64_t table = mm->pgd;
+
+	*refs = 0;
+	*ptep = NULL;
+	if (levels < 2 || levels > 5 || addr >> (PAGE_SHIFT + 9 * levels))
+		return 0;
+	for (int l = 0; l < levels; l++) {
+		unsigned shift = PAGE_SHIFT + 9 * (unsigned)(levels - 1 - l);
+		unsigned idx = (addr >> shift) & 511;
+		struct page *pg;
+		uint64_t *t, entry;
+
+		if (!sys->phys.pages || table >= sys->phys.nframes)
+			return 0;
+		pg = &sys->phys.pages[table];
+		t = (uint64_t *)pg->data;
+		entry = t ? t[idx] : 0;
+		++*refs;
+		if (!(entry & _PAGE_PRESENT))
+			return 0;
+		if (l == levels - 1) {
+			*ptep = &t[idx];
+			return entry;
+		}
+		table = (entry & PTE_PFN_MASK) >> PAGE_SHIFT;
+	}
+	return 0;
+}
+
+/* Make sure @mm is what this CPU's CR3 points at (the first access of
+ * the first task loads it; a switch the caller forgot is done here). */
+static struct cpu *cpu_for(struct vmsh_sys *sys, struct vmsh_mm *mm)
+{
+	struct cpu *c = this_cpu(sys);
+
+	if (!loaded(c, mm))
+		switch_mm(sys, c, mm, c->loaded_mm_id == 0);
+	return c;
+}
+
+static int current_pid(const struct vmsh_sys *sys)
+{
+	return sys->current ? sys->current->pid : 0;
+}
+
+/* Why a cached translation is wrong for a @write now, or NULL. */
+static const char *stale_reason(struct vmsh_sys *sys, const struct tlb_entry *e,
+				uint64_t pte, bool write, char *buf, size_t size)
+{
+	if (e->pfn < sys->phys.nframes && sys->phys.pages &&
+	    sys->phys.pages[e->pfn].kind == PAGE_FREE)
+		snprintf(buf, size, "frame %#llx has been freed",
+			 (unsigned long long)e->pfn);
+	else if (!(pte & _PAGE_PRESENT))
+		snprintf(buf, size, "the page table has no present PTE");
+	else if (((pte & PTE_PFN_MASK) >> PAGE_SHIFT) != e->pfn)
+		snprintf(buf, size, "the PTE now maps frame %#llx",
+			 (unsigned long long)((pte & PTE_PFN_MASK) >> PAGE_SHIFT));
+	else if (write && !(pte & _PAGE_RW))
+		snprintf(buf, size, "the PTE is read-only");
+	else
+		return NULL;
+	return buf;
+}
+
+int mmu_translate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
+		  bool write, uint64_t *pfn)
+{
+	struct cpu *c = cpu_for(sys, mm);
+	uint64_t vpn = addr >> PAGE_SHIFT;
+	struct tlb_entry *e = tlb_find(&c->tlb, c->cur_asid, vpn);
+	uint64_t *ptep, pte;
+	unsigned refs;
+
+	if (e) {
+		bool ok = !write || ((e->flags & _PAGE_RW) &&
+				     (e->flags & _PAGE_DIRTY));
+		char why[96];
+
+		if (ok) {
+			pte = walk(sys, mm, addr, &refs, &ptep);
+			if (!stale_reason(sys, e, pte, write, why, sizeof(why))) {
+				e->lru = ++c->tlb.tick;
+				c->hits++;
+				sys->stat[ST_TLB_HIT]++;
+				*pfn = e->pfn;
+				return 0;
+			}
+			if (sys->cfg.lazy_flush) {
+				warn(sys, "pid %d cpu %d: stale TLB entry let a %s of %#llx through to frame %#llx: %s (lazy_flush skipped the flush)",
+				     current_pid(sys), c->id,
+				     write ? "write" : "read",
+				     (unsigned long long)addr,
+				     (unsigned long long)e->pfn, why);
+				e->lru = ++c->tlb.tick;
+				c->hits++;
+				c->stale_hits++;
+				sys->stat[ST_TLB_HIT]++;
+				*pfn = e->pfn;
+				return 0;
+			}
+			/* A flush is missing somewhere: never use the entry. */
+			c->stale_hits++;
+		}
+		/* Not permitted by the cached bits (or a write needing D set):
+		 * the CPU drops the entry and walks again. */
+		e->valid = false;
+	}
+
+	c->misses++;
+	sys->stat[ST_TLB_MISS]++;
+	pte = walk(sys, mm, addr, &refs, &ptep);
+	c->walk_refs += refs;
+	sys->stat[ST_TLB_WALK_REFS] += refs;
+	if (!ptep || !(pte & _PAGE_PRESENT) || (write && !(pte & _PAGE_RW)))
+		return -EFAULT;
+	*ptep |= _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
+	tlb_insert(&c->tlb, c->cur_asid, vpn, *ptep);
+	*pfn = (pte & PTE_PFN_MASK) >> PAGE_SHIFT;
+	return 0;
+}
+
+bool tlb_lookup(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
+		uint64_t *pfn, uint64_t *flags)
+{
+	struct cpu *c = cpu_for(sys, mm);
+	struct tlb_entry *e = tlb_find(&c->tlb, c->cur_asid, addr >> PAGE_SHIFT);
+
+	if (!e) {
+		c->misses++;
+		sys->stat[ST_TLB_MISS]++;
+		return false;
+	}
+	e->lru = ++c->tlb.tick;
+	c->hits++;
+	sys->stat[ST_TLB_HIT]++;
+	*pfn = e->pfn;
+	*flags = e->flags;
+	return true;
+}
+
+void tlb_fill(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
+	      uint64_t pte)
+{
+	struct cpu *c = cpu_for(sys, mm);
+
+	if (pte & _PAGE_PRESENT)
+		tlb_insert(&c->tlb, c->cur_asid, addr >> PAGE_SHIFT, pte);
+}
+
+/* ---- inspection --------------------------------------------------------- */
+
+bool vmsh_tlb_entry(const struct vmsh_sys *sys, size_t i,
+		    struct vmsh_tlb_entry_info *out)
+{
+	if (!sys->cpus)
+		return false;
+	for (unsigned n = 0; n < ncpus(sys); n++) {
+		const struct cpu *c = &sys->cpus[n];
+
+		for (unsigned k = 0; k < c->tlb.entries; k++) {
+			const struct tlb_entry *e = &c->tlb.e[k];
+
+			if (!e->valid || i--)
+				continue;
+			memset(out, 0, sizeof(*out));
+			out->cpu = c->id;
+			out->set = k / c->tlb.ways;
+			out->way = k % c->tlb.ways;
+			out->asid = e->asid;
+			out->mm_id = c->asid[e->asid].mm_id;
+			out->vpn = e->vpn;
+			out->pfn = e->pfn;
+			out->writable = e->flags & _PAGE_RW;
+			out->user = e->flags & _PAGE_USER;
+			out->nx = e->flags & _PAGE_NX;
+			out->dirty = e->flags & _PAGE_DIRTY;
+			out->accessed = e->flags & _PAGE_ACCESSED;
+			out->current = c->loaded_mm_id && e->asid == c->cur_asid;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool vmsh_tlb_cpu_info(const struct vmsh_sys *sys, int cpu,
+		       struct vmsh_tlb_cpu_info *out)
+{
+	const struct cpu *c;
+
+	if (!sys->cpus || cpu < 0 || (unsigned)cpu >= ncpus(sys))
+		return false;
+	c = &sys->cpus[cpu];
+	memset(out, 0, sizeof(*out));
+	out->cpu = c->id;
+	out->entries = c->tlb.entries;
+	out->ways = c->tlb.ways;
+	out->sets = c->tlb.sets;
+	for (unsigned k = 0; k < c->tlb.entries; k++)
+		out->valid += c->tlb.e[k].valid;
+	out->pid = c->curr ? c->curr->pid : 0;
+	out->loaded_mm_id = c->loaded_mm_id;
+	out->asid = c->cur_asid;
+	out->lazy = cpu_lazy(c);
+	for (unsigned k = 0; k < TLB_NR_ASIDS && k < VMSH_TLB_NR_ASIDS; k++) {
+		out->asid_mm_id[k] = c->asid[k].mm_id;
+		out->asid_gen[k] = c->asid[k].gen;
+	}
+	out->hits = c->hits;
+	out->misses = c->misses;
+	out->walk_refs = c->walk_refs;
+	out->flushes = c->flushes;
+	out->shootdowns = c->shootdowns;
+	out->stale_hits = c->stale_hits;
+	return true;
+}

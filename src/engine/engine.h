@@ -184,6 +184,11 @@ struct vm_operations {
 	int (*page_mkwrite)(struct vmsh_vma *vma, uint64_t pgoff, uint64_t pfn);
 	int (*access)(struct vmsh_vma *vma, uint64_t addr, uint8_t *buf,
 		      uint64_t len, bool write);
+	/* Fault-around (filemap_map_pages): map the cached, uptodate pages of
+	 * file pages [start_pgoff, end_pgoff] around the fault at @addr.
+	 * Returns true when the page at @addr got mapped. */
+	bool (*map_pages)(struct vmsh_vma *vma, uint64_t addr,
+			  uint64_t start_pgoff, uint64_t end_pgoff);
 };
 
 #define VM_FAULT_SIGBUS  0x2
@@ -200,11 +205,19 @@ struct vmsh_file {
 	unsigned long ino;
 	unsigned dev_major, dev_minor;
 	int refcount;           /* VMAs + the directory entry */
-	/* page cache: index -> pfn (UINT64_MAX: not cached) */
-	uint64_t *cache;
-	uint64_t cache_len;     /* entries allocated */
+	/* page cache: an open-addressing hash index -> pfn (file.c); use
+	 * file_cache_lookup() and file_for_each_page() to read it.  Each
+	 * cached frame holds one reference owned by the cache. */
+	struct pcache_slot { uint64_t index, pfn; } *cache;
+	uint64_t cache_cap;     /* slots allocated (power of two or 0) */
+	uint64_t cache_nr;      /* pages cached */
 	const struct vm_operations *vm_ops;
-	struct vmsh_file *next; /* sys->files */
+	/* f_op->mmap of a device node (dev.c); NULL for regular files */
+	int (*mmap)(struct vmsh_sys *sys, struct vmsh_vma *vma);
+	const char *description;/* devices: shown by `dev ls` */
+	bool device;            /* a device node (not listed by `file ls`) */
+	uint64_t dev_pages;     /* devices: size of the device memory */
+	struct vmsh_file *next; /* sys->files (sys->devs for devices) */
 };
 
 /* ---- VMAs (vma.c) -------------------------------------------------------- */
@@ -326,6 +339,8 @@ struct vmsh_sys {
 	unsigned next_anon_vma_id;
 	struct vmsh_file *files;
 	unsigned long next_ino;
+	struct vmsh_file *devs;               /* device nodes (dev.c) */
+	unsigned long next_shmem_ino;         /* inodes of shm_mnt (dev 00:01) */
 	struct cpu *cpus;
 	int cur_cpu;
 	uint64_t stat[ST_NR];
@@ -441,7 +456,14 @@ int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
  * (read fault with fault-around, COW of a private file page, shared fault
  * with page_mkwrite).  handle_mm_fault calls it for such VMAs when the PTE
  * is not present, or for a write to a write-protected shared-file PTE.
- * Returns 0 or VM_FAULT_*. */
+ * Returns 0 or VM_FAULT_*.
+ * "Such VMAs" are those with vm_ops != NULL (!vma_is_anonymous): a private
+ * /dev/zero VMA has a vm_file but no vm_ops and is anonymous.  A write to
+ * a present read-only PTE of a private (COW) file VMA is paging's
+ * do_wp_page: the page-cache page is never reused, always copied (use
+ * page_mm_counter for the counters).  On VM_FAULT_SIGBUS (past EOF, or
+ * a device's fault refusing) @f is filled with SIGBUS/BUS_ADRERR; paging
+ * counts and delivers the signal.  VM_FAULT_OOM: no frame. */
 int do_file_fault(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t addr,
 		  bool write, struct vmsh_fault *f);
 
@@ -513,13 +535,82 @@ void tlb_switch_mm(struct vmsh_sys *sys, int cpu, struct vmsh_mm *prev,
 		   struct vmsh_mm *next);
 
 /* file.c */
+/* A simulated file by NAME or "/dev/shm/NAME", or a device node by path
+ * ("/dev/zero", dev.c's devices); NULL when none (do_mmap: -EBADF).  The
+ * caller takes its own reference with file_get for vm_file. */
 struct vmsh_file *file_find(struct vmsh_sys *sys, const char *name);
 void file_get(struct vmsh_file *f);
+/* Drop a reference; at zero the file and its page cache are freed (every
+ * mapping's PTEs must be gone by then). */
 void file_put(struct vmsh_sys *sys, struct vmsh_file *f);
+/* A new unlinked shmem file ("/dev/zero (deleted)", dev 00:01), refcount 1. */
 struct vmsh_file *shmem_file_new(struct vmsh_sys *sys, uint64_t size);
-/* Page-cache lookup/creation of page @index (refcount +1 for the caller). */
+/* Page-cache lookup/creation of page @index (refcount +1 for the caller).
+ * 0, -ENOENT (not cached and !@create), -ENOMEM (no frame). */
 int filemap_get_page(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t index,
 		     bool create, uint64_t *pfn);
+/* The pfn caching page @index of @f, or UINT64_MAX. */
+uint64_t file_cache_lookup(const struct vmsh_file *f, uint64_t index);
+/* Call @fn for every cached page of @f (in no particular order). */
+void file_for_each_page(const struct vmsh_file *f,
+			void (*fn)(void *ctx, uint64_t index, uint64_t pfn),
+			void *ctx);
+/* Number of VMAs mapping @f (refcount less the directory entry). */
+int file_mapcount(const struct vmsh_file *f);
+
+/*
+ * f_op->mmap, for do_mmap (vma engineer): call it for every file/device
+ * mapping once the new VMA has vm_file (with its reference), vm_flags,
+ * vm_pgoff and its range set, before linking/merging it, as call_mmap()
+ * does.  It sets vm_ops and may change the VMA as the driver would:
+ *  - tmpfs/disk file: vm_ops = shmem_vm_ops / generic_file_vm_ops;
+ *  - /dev/zero shared: shmem_zero_setup (vm_file becomes a new shmem file);
+ *    /dev/zero private: vma_set_anonymous (vm_ops NULL, vm_file kept);
+ *  - eager device: vm_flags |= VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP,
+ *    private (COW) mappings get vm_pgoff = pfn, and every PTE is filled
+ *    now (remap_pfn_range: special PTEs, no rss, no mapcount);
+ *  - lazy device: vm_ops with fault/open/close/page_mkwrite/access and
+ *    VM_DONTEXPAND|VM_DONTDUMP.
+ * After it returns 0, if vm_flags changed, try the merge again (Linux does).
+ * Errors: -ENODEV (no mmap), -EINVAL (range beyond a device), -ENOMEM
+ * (frames for page tables).  On error the VMA is unchanged except the PTEs
+ * already filled, which the caller zaps (unmap_region).
+ */
+int file_mmap(struct vmsh_sys *sys, struct vmsh_vma *vma);
+/* Shared anonymous memory (do_mmap MAP_SHARED|MAP_ANONYMOUS): give @vma its
+ * own shmem file of the VMA's size (putting any previous vm_file) and
+ * shmem_anon_vm_ops.  vm_pgoff is left as is (0 for MAP_ANONYMOUS). */
+int shmem_zero_setup(struct vmsh_sys *sys, struct vmsh_vma *vma);
+/*
+ * msync(MS_SYNC) of [start, end) inside @vma (vma engineer's vmsh_msync
+ * calls it for each VMA in the range, after its own checks): for a
+ * VM_SHARED file VMA of a disk file, writes back the dirty pages of the
+ * file range it covers, as vfs_fsync_range does: every PTE mapping them
+ * (in every mm) is cleaned and write-protected (folio_mkclean), then the
+ * page is clean.  tmpfs/shmem: nothing (noop_fsync).  Returns 0.
+ */
+int file_msync(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t start,
+	       uint64_t end);
+/*
+ * The rss counter a page mapped by a normal (non-special) PTE is charged
+ * to, as mm_counter() does: anonymous -> MM_ANONPAGES; page cache of tmpfs
+ * and shmem (swap-backed) -> MM_SHMEMPAGES; disk file page or a lazy
+ * device's page -> MM_FILEPAGES.  -1 for the zero page and for frames of
+ * a PFNMAP (their PTEs carry _PAGE_SPECIAL and are never counted:
+ * vm_normal_page returns NULL).  Paging: use it in zap and in the COW
+ * copy (a file page replaced by an anonymous copy).  Zap of a file page
+ * whose PTE is dirty must set page->dirty (zap_pte_range's
+ * folio_mark_dirty).
+ */
+int page_mm_counter(const struct page *p);
+/* Free every file and device (vmsh_sys_free, after the mms are gone). */
+void files_fini(struct vmsh_sys *sys);
+
+/* dev.c */
+/* The device node at @path ("/dev/zero", "/dev/vmsh-pfn", "/dev/vmsh-lazy"),
+ * created on first use; NULL when none. */
+struct vmsh_file *dev_find(struct vmsh_sys *sys, const char *path);
+void dev_fini(struct vmsh_sys *sys);
 
 /* check.c */
 int check_mm(const struct vmsh_mm *mm, char *buf, size_t size);

@@ -1,4 +1,612 @@
-/* SPDX-License-Identifier: MIT */
+// SPDX-License-Identifier: MIT
 #include "config.h"
+/*
+ * Simulated files and their page cache (the tmpfs/shmem side of
+ * mm/shmem.c, mm/filemap.c and mm/truncate.c).
+ *
+ * A file is a named inode with an i_size and a page cache: a hash of page
+ * index -> frame.  Files behave as tmpfs files (what --host uses): the page
+ * cache *is* the file, nothing is written back, shared mappings have no
+ * write-notify.  A "disk" file is write-notified instead (page_mkwrite) and
+ * msync cleans its dirty pages.
+ *
+ * Numbering (deterministic, documented in the man page):
+ *  - regular files: path "/dev/shm/NAME", dev 00:1a (the /dev/shm tmpfs of
+ *    our build machines), inodes 2, 3, ... in creation order (1 is the
+ *    tmpfs root), as a fresh tmpfs numbers them;
+ *  - shmem files of shared anonymous memory: "/dev/zero (deleted)",
+ *    dev 00:01 (shm_mnt), inodes 1, 2, ... in creation order;
+ *  - device nodes (dev.c): dev 00:06 (devtmpfs), /dev/zero is inode 4.
+ *
+ * Invariants:
+ *  - every cached frame is PAGE_FILE (PAGE_DEV for a device's memory) with
+ *    page->file == the file and page->index == its index, uptodate, and
+ *    holds exactly one reference owned by the cache;
+ *  - no page is cached at an index >= DIV_ROUND_UP(i_size, 4096) (truncate
+ *    removes them and unmaps them from every mapping first); bytes of the
+ *    last page past i_size are zero;
+ *  - refcount = VMAs mapping the file + 1 while it has a name; at zero the
+ *    file and its cache are freed.  A removed file that is still mapped is
+ *    "deleted": no name, path "/dev/shm/NAME (deleted)".
+ *  - sys->files is sorted by name (the order of `file ls`).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "engine.h"
+
+#define FILE_MAX_SIZE  0x7fffffffffffffffULL    /* MAX_LFS_FILESIZE */
+#define FILE_NAME_MAX  255
+#define SHM_PREFIX     "/dev/shm/"
+#define SLOT_EMPTY     UINT64_MAX
+
+/* ---- the page-cache hash (open addressing, linear probing) ------------- */
+
+static uint64_t slot_hash(uint64_t index, uint64_t cap)
+{
+	index ^= index >> 31;
+	index *= 0x9e3779b97f4a7c15ULL;
+	index ^= index >> 29;
+	return index & (cap - 1);
+}
+
+uint64_t file_cache_lookup(const struct vmsh_file *f, uint64_t index)
+{
+	uint64_t i;
+
+	if (!f->cache_cap)
+		return UINT64_MAX;
+	for (i = slot_hash(index, f->cache_cap);; i = (i + 1) & (f->cache_cap - 1)) {
+		if (f->cache[i].index == SLOT_EMPTY)
+			return UINT64_MAX;
+		if (f->cache[i].index == index)
+			return f->cache[i].pfn;
+	}
+}
+
+static void cache_insert_slot(struct pcache_slot *tab, uint64_t cap,
+			      uint64_t index, uint64_t pfn)
+{
+	uint64_t i = slot_hash(index, cap);
+
+	while (tab[i].index != SLOT_EMPTY)
+		i = (i + 1) & (cap - 1);
+	tab[i].index = index;
+	tab[i].pfn = pfn;
+}
+
+static void cache_insert(struct vmsh_file *f, uint64_t index, uint64_t pfn)
+{
+	if ((f->cache_nr + 1) * 2 > f->cache_cap) {
+		uint64_t cap = f->cache_cap ? f->cache_cap * 2 : 16;
+		struct pcache_slot *tab = xmalloc(cap * sizeof(*tab));
+		uint64_t i;
+
+		for (i = 0; i < cap; i++)
+			tab[i].index = SLOT_EMPTY;
+		for (i = 0; i < f->cache_cap; i++)
+			if (f->cache[i].index != SLOT_EMPTY)
+				cache_insert_slot(tab, cap, f->cache[i].index,
+						  f->cache[i].pfn);
+		free(f->cache);
+		f->cache = tab;
+		f->cache_cap = cap;
+	}
+	cache_insert_slot(f->cache, f->cache_cap, index, pfn);
+	f->cache_nr++;
+}
+
+/* Remove @index (present) with backward-shift deletion. */
+static void cache_remove(struct vmsh_file *f, uint64_t index)
+{
+	uint64_t mask = f->cache_cap - 1, i, j;
+
+	for (i = slot_hash(index, f->cache_cap); f->cache[i].index != index;
+	     i = (i + 1) & mask)
+		;
+	for (j = (i + 1) & mask; f->cache[j].index != SLOT_EMPTY; j = (j + 1) & mask) {
+		uint64_t h = slot_hash(f->cache[j].index, f->cache_cap);
+
+		/* move j into the hole at i unless its home lies in (i, j] */
+		if (((j - h) & mask) >= ((j - i) & mask)) {
+			f->cache[i] = f->cache[j];
+			i = j;
+		}
+	}
+	f->cache[i].index = SLOT_EMPTY;
+	f->cache_nr--;
+}
+
+void file_for_each_page(const struct vmsh_file *f,
+			void (*fn)(void *ctx, uint64_t index, uint64_t pfn),
+			void *ctx)
+{
+	uint64_t i;
+
+	for (i = 0; i < f->cache_cap; i++)
+		if (f->cache[i].index != SLOT_EMPTY)
+			fn(ctx, f->cache[i].index, f->cache[i].pfn);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Indexes of the cached pages, sorted (callers free the array). */
+static uint64_t *cache_indexes(const struct vmsh_file *f, uint64_t *n)
+{
+	uint64_t *v = xmalloc((f->cache_nr + 1) * sizeof(*v)), i, k = 0;
+
+	for (i = 0; i < f->cache_cap; i++)
+		if (f->cache[i].index != SLOT_EMPTY)
+			v[k++] = f->cache[i].index;
+	qsort(v, k, sizeof(*v), cmp_u64);
+	*n = k;
+	return v;
+}
+
+/* ---- pages ---------------------------------------------------------------- */
+
+int page_mm_counter(const struct page *p)
+{
+	switch (p->kind) {
+	case PAGE_ANON:
+		return MM_ANONPAGES;
+	case PAGE_FILE:
+		if (p->file && (p->file->shmem || !p->file->disk))
+			return MM_SHMEMPAGES;
+		return MM_FILEPAGES;
+	case PAGE_DEV:
+		return MM_FILEPAGES;
+	default:
+		return -1;
+	}
+}
+
+int filemap_get_page(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t index,
+		     bool create, uint64_t *pfn)
+{
+	uint64_t p = file_cache_lookup(f, index);
+	struct page *pg;
+
+	if (p == UINT64_MAX) {
+		if (!create)
+			return -ENOENT;
+		p = phys_alloc(sys, f->device ? PAGE_DEV : PAGE_FILE);
+		if (p == UINT64_MAX)
+			return -ENOMEM;
+		pg = phys_page(sys, p);
+		pg->file = f;
+		pg->index = index;
+		pg->uptodate = true;
+		pg->dirty = false;
+		cache_insert(f, index, p);      /* the allocation's reference */
+	}
+	phys_get(sys, p);
+	*pfn = p;
+	return 0;
+}
+
+/* Drop page @index from the cache (its mappings must be gone). */
+static void cache_drop_page(struct vmsh_sys *sys, struct vmsh_file *f,
+			    uint64_t index)
+{
+	uint64_t pfn = file_cache_lookup(f, index);
+	struct page *pg = phys_page(sys, pfn);
+
+	cache_remove(f, index);
+	pg->file = NULL;
+	pg->dirty = false;
+	phys_put(sys, pfn);
+}
+
+/* ---- files ---------------------------------------------------------------- */
+
+static void file_free(struct vmsh_sys *sys, struct vmsh_file *f)
+{
+	uint64_t i;
+
+	for (i = 0; i < f->cache_cap; i++) {
+		if (f->cache[i].index != SLOT_EMPTY) {
+			struct page *pg = phys_page(sys, f->cache[i].pfn);
+
+			pg->file = NULL;
+			pg->dirty = false;
+			phys_put(sys, f->cache[i].pfn);
+		}
+	}
+	free(f->cache);
+	free(f->name);
+	free(f->path);
+	free(f);
+}
+
+void file_get(struct vmsh_file *f)
+{
+	f->refcount++;
+}
+
+void file_put(struct vmsh_sys *sys, struct vmsh_file *f)
+{
+	if (--f->refcount == 0)
+		file_free(sys, f);
+}
+
+int file_mapcount(const struct vmsh_file *f)
+{
+	return f->refcount - (f->deleted ? 0 : 1);
+}
+
+static struct vmsh_file *file_lookup(const struct vmsh_sys *sys,
+				     const char *name)
+{
+	struct vmsh_file *f;
+
+	if (!strncmp(name, SHM_PREFIX, strlen(SHM_PREFIX)))
+		name += strlen(SHM_PREFIX);
+	for (f = sys->files; f; f = f->next)
+		if (!strcmp(f->name, name))
+			return f;
+	return NULL;
+}
+
+struct vmsh_file *file_find(struct vmsh_sys *sys, const char *name)
+{
+	struct vmsh_file *f = file_lookup(sys, name);
+
+	if (f)
+		return f;
+	return dev_find(sys, name);
+}
+
+static int check_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!strncmp(name, SHM_PREFIX, strlen(SHM_PREFIX))) {
+		name += strlen(SHM_PREFIX);
+		n -= strlen(SHM_PREFIX);
+	}
+	if (n == 0 || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return -EINVAL;
+	if (n > FILE_NAME_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int vmsh_file_create(struct vmsh_sys *sys, const char *name, uint64_t size,
+		     bool disk)
+{
+	struct vmsh_file *f, **pp;
+	char *path;
+	int err;
+
+	if (!name)
+		return -EINVAL;
+	err = check_name(name);
+	if (err)
+		return err;
+	if (!strncmp(name, SHM_PREFIX, strlen(SHM_PREFIX)))
+		name += strlen(SHM_PREFIX);
+	if (file_lookup(sys, name))
+		return -EEXIST;
+	if (size > FILE_MAX_SIZE)
+		return -EFBIG;
+
+	f = xcalloc(1, sizeof(*f));
+	f->name = xstrdup(name);
+	path = xmalloc(strlen(SHM_PREFIX) + strlen(name) + 1);
+	strcpy(path, SHM_PREFIX);
+	strcat(path, name);
+	f->path = path;
+	f->size = size;
+	f->disk = disk;
+	f->dev_major = 0;
+	f->dev_minor = 0x1a;
+	if (sys->next_ino < 2)
+		sys->next_ino = 2;
+	f->ino = sys->next_ino++;
+	f->refcount = 1;                        /* the directory entry */
+	for (pp = &sys->files; *pp && strcmp((*pp)->name, name) < 0; pp = &(*pp)->next)
+		;
+	f->next = *pp;
+	*pp = f;
+	trace(sys, "file_create %s size=%#lx ino=%lu%s", f->path, size, f->ino,
+	      disk ? " disk" : "");
+	return 0;
+}
+
+struct vmsh_file *shmem_file_new(struct vmsh_sys *sys, uint64_t size)
+{
+	struct vmsh_file *f = xcalloc(1, sizeof(*f));
+
+	f->name = xstrdup("dev/zero");
+	f->path = xstrdup("/dev/zero (deleted)");
+	f->size = size;
+	f->shmem = true;
+	f->deleted = true;
+	f->dev_major = 0;
+	f->dev_minor = 1;
+	f->ino = ++sys->next_shmem_ino;
+	f->refcount = 1;
+	return f;
+}
+
+/* Copy @len bytes of @buf (NULL: zeroes) into the file at @off: the pages
+ * touched enter the cache, dirty.  Frames were counted by the caller. */
+static void file_copy_in(struct vmsh_sys *sys, struct vmsh_file *f,
+			 uint64_t off, const uint8_t *buf, uint64_t len)
+{
+	while (len) {
+		uint64_t index = off >> PAGE_SHIFT, pfn;
+		unsigned in = off & (PAGE_SIZE - 1);
+		unsigned n = PAGE_SIZE - in < len ? PAGE_SIZE - in : len;
+
+		if (filemap_get_page(sys, f, index, true, &pfn))
+			abort();        /* frames were reserved */
+		phys_write(sys, pfn, in, buf, 0, n);
+		phys_page(sys, pfn)->dirty = true;
+		phys_put(sys, pfn);
+		if (buf)
+			buf += n;
+		off += n;
+		len -= n;
+	}
+}
+
+/* Pages of [off, off + len) not yet cached. */
+static uint64_t uncached_pages(const struct vmsh_file *f, uint64_t off,
+			       uint64_t len)
+{
+	uint64_t first = off >> PAGE_SHIFT, last = (off + len - 1) >> PAGE_SHIFT;
+	uint64_t n = 0, i;
+
+	if (!len)
+		return 0;
+	for (i = first; i <= last; i++)
+		if (file_cache_lookup(f, i) == UINT64_MAX)
+			n++;
+	return n;
+}
+
+int vmsh_file_write(struct vmsh_sys *sys, const char *name, uint64_t off,
+		    const uint8_t *buf, uint64_t len)
+{
+	struct vmsh_file *f = file_lookup(sys, name);
+
+	if (!f)
+		return -ENOENT;
+	if (off > FILE_MAX_SIZE || len > FILE_MAX_SIZE - off)
+		return -EFBIG;
+	if (!len)
+		return 0;
+	if (len > sys->cfg.ram ||
+	    uncached_pages(f, off, len) > sys->phys.nfree)
+		return -ENOSPC;
+	trace(sys, "shmem_file_write %s off=%#lx len=%#lx", f->path, off, len);
+	file_copy_in(sys, f, off, buf, len);
+	if (off + len > f->size)
+		f->size = off + len;
+	return 0;
+}
+
+int vmsh_file_read(struct vmsh_sys *sys, const char *name, uint64_t off,
+		   uint8_t *buf, uint64_t len, uint64_t *done)
+{
+	struct vmsh_file *f = file_lookup(sys, name);
+	uint64_t n = 0;
+
+	*done = 0;
+	if (!f)
+		return -ENOENT;
+	if (off >= f->size || !len)
+		return 0;
+	if (len > f->size - off)
+		len = f->size - off;
+	/* A disk file reads holes into the cache (readahead of the range);
+	 * tmpfs copies zeroes for holes and caches nothing (SGP_READ). */
+	if (f->disk && uncached_pages(f, off, len) > sys->phys.nfree)
+		return -ENOMEM;
+	while (n < len) {
+		uint64_t pos = off + n, index = pos >> PAGE_SHIFT, pfn;
+		unsigned in = pos & (PAGE_SIZE - 1);
+		unsigned k = PAGE_SIZE - in < len - n ? PAGE_SIZE - in : len - n;
+
+		if (!filemap_get_page(sys, f, index, f->disk, &pfn)) {
+			phys_read(sys, pfn, in, buf + n, k);
+			phys_put(sys, pfn);
+		} else {
+			memset(buf + n, 0, k);
+		}
+		n += k;
+	}
+	*done = n;
+	return 0;
+}
+
+/*
+ * unmap_mapping_range(mapping, holebegin, 0, even_cows = 1): zap every
+ * PTE mapping file pages at index >= @first in every mm, private COW
+ * copies included.
+ */
+static void unmap_mapping_range(struct vmsh_sys *sys, struct vmsh_file *f,
+				uint64_t first)
+{
+	struct vmsh_mm *mm;
+	struct vmsh_vma *vma;
+
+	for (mm = sys->mms; mm; mm = mm->next_all) {
+		if (mm->mm_users <= 0)
+			continue;
+		for (vma = mm->mmap; vma; vma = vma->vm_next) {
+			uint64_t end_pgoff = vma->vm_pgoff + vma_pages(vma);
+			uint64_t start;
+
+			if (vma->vm_file != f || end_pgoff <= first)
+				continue;
+			start = vma->vm_start;
+			if (first > vma->vm_pgoff)
+				start += (first - vma->vm_pgoff) << PAGE_SHIFT;
+			trace(sys, "unmap_mapping_range vma=%#lx-%#lx zap=%#lx-%#lx",
+			      vma->vm_start, vma->vm_end, start, vma->vm_end);
+			zap_page_range(vma, start, vma->vm_end);
+		}
+	}
+}
+
+int vmsh_file_truncate(struct vmsh_sys *sys, const char *name, uint64_t size)
+{
+	struct vmsh_file *f = file_lookup(sys, name);
+	uint64_t keep, *idx, n, i;
+
+	if (!f)
+		return -ENOENT;
+	if (size > FILE_MAX_SIZE)
+		return -EFBIG;
+	trace(sys, "shmem_setattr %s size=%#lx->%#lx", f->path, f->size, size);
+	if (size >= f->size) {
+		f->size = size;
+		return 0;
+	}
+	/* truncate_pagecache: unmap, drop the pages, zero the partial one */
+	keep = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	f->size = size;
+	unmap_mapping_range(sys, f, keep);
+	idx = cache_indexes(f, &n);
+	for (i = 0; i < n; i++)
+		if (idx[i] >= keep)
+			cache_drop_page(sys, f, idx[i]);
+	free(idx);
+	if (size & (PAGE_SIZE - 1)) {
+		uint64_t pfn = file_cache_lookup(f, size >> PAGE_SHIFT);
+		unsigned in = size & (PAGE_SIZE - 1);
+
+		if (pfn != UINT64_MAX)
+			phys_write(sys, pfn, in, NULL, 0, PAGE_SIZE - in);
+	}
+	return 0;
+}
+
+int vmsh_file_rm(struct vmsh_sys *sys, const char *name)
+{
+	struct vmsh_file *f = file_lookup(sys, name), **pp;
+	char *path;
+
+	if (!f)
+		return -ENOENT;
+	for (pp = &sys->files; *pp != f; pp = &(*pp)->next)
+		;
+	*pp = f->next;
+	f->next = NULL;
+	f->deleted = true;
+	path = xmalloc(strlen(f->path) + sizeof(" (deleted)"));
+	strcpy(path, f->path);
+	strcat(path, " (deleted)");
+	free(f->path);
+	f->path = path;
+	trace(sys, "shmem_unlink %s mapcount=%d", f->name, file_mapcount(f));
+	file_put(sys, f);
+	return 0;
+}
+
+struct dirty_ctx {
+	struct vmsh_sys *sys;
+	const struct vmsh_file *f;
+	uint64_t dirty;
+};
+
+/* Is the page dirty, or mapped by a dirty PTE (what writeback would see)? */
+static bool page_dirty_anywhere(struct vmsh_sys *sys, const struct vmsh_file *f,
+				uint64_t index, uint64_t pfn)
+{
+	struct vmsh_mm *mm;
+	struct vmsh_vma *vma;
+
+	if (phys_page(sys, pfn)->dirty)
+		return true;
+	if (!phys_page(sys, pfn)->mapcount)
+		return false;
+	for (mm = sys->mms; mm; mm = mm->next_all) {
+		if (mm->mm_users <= 0)
+			continue;
+		for (vma = mm->mmap; vma; vma = vma->vm_next) {
+			uint64_t addr, *pte;
+
+			if (vma->vm_file != f || index < vma->vm_pgoff ||
+			    index >= vma->vm_pgoff + vma_pages(vma))
+				continue;
+			addr = vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
+			pte = pte_lookup(mm, addr, false);
+			if (pte && (*pte & _PAGE_PRESENT) &&
+			    (*pte & PTE_PFN_MASK) >> PAGE_SHIFT == pfn &&
+			    (*pte & _PAGE_DIRTY))
+				return true;
+		}
+	}
+	return false;
+}
+
+static void count_dirty(void *ctx, uint64_t index, uint64_t pfn)
+{
+	struct dirty_ctx *d = ctx;
+
+	if (page_dirty_anywhere(d->sys, d->f, index, pfn))
+		d->dirty++;
+}
+
+static void fill_info(const struct vmsh_sys *csys, const struct vmsh_file *f,
+		      struct vmsh_file_info *out)
+{
+	struct dirty_ctx d = { (struct vmsh_sys *)csys, f, 0 };
+
+	file_for_each_page(f, count_dirty, &d);
+	out->name = f->name;
+	out->size = f->size;
+	out->disk = f->disk;
+	out->cached_pages = f->cache_nr;
+	out->dirty_pages = d.dirty;
+	out->ino = f->ino;
+	out->mapcount = file_mapcount(f);
+}
+
+bool vmsh_file_info(const struct vmsh_sys *sys, size_t i,
+		    struct vmsh_file_info *out)
+{
+	const struct vmsh_file *f = sys->files;
+
+	while (f && i--)
+		f = f->next;
+	if (!f)
+		return false;
+	fill_info(sys, f, out);
+	return true;
+}
+
+int vmsh_file_find_info(const struct vmsh_sys *sys, const char *name,
+			struct vmsh_file_info *out)
+{
+	const struct vmsh_file *f = file_lookup(sys, name);
+
+	if (!f)
+		return -ENOENT;
+	fill_info(sys, f, out);
+	return 0;
+}
+
+void files_fini(struct vmsh_sys *sys)
+{
+	struct vmsh_file *f, *next;
+
+	for (f = sys->files; f; f = next) {
+		next = f->next;
+		file_free(sys, f);
+	}
+	sys->files = NULL;
+	dev_fini(sys);
+}

@@ -1,4 +1,474 @@
-/* SPDX-License-Identifier: MIT */
+// SPDX-License-Identifier: MIT
 #include "config.h"
+/*
+ * Faults on file, shmem and device mappings: mm/memory.c's do_fault()
+ * family (do_read_fault with do_fault_around, do_cow_fault,
+ * do_shared_fault, wp_page_shared) and the filemap/shmem ->fault,
+ * ->map_pages and ->page_mkwrite handlers; also f_op->mmap of regular
+ * files, shmem_zero_setup and msync's writeback.
+ *
+ *   PTE absent, read ----> do_read_fault: fault-around maps the cached
+ *                          pages near it; else ->fault + map it
+ *   PTE absent, write ---> private: do_cow_fault (anonymous copy; the
+ *                          cache page is never mapped)
+ *                          shared:  do_shared_fault (->page_mkwrite,
+ *                          map writable + dirty, page dirty)
+ *   PTE read-only, write > shared: wp_page_shared (->page_mkwrite, reuse)
+ *                          private: paging's do_wp_page copies
+ *
+ * Invariants:
+ *  - a page mapped here holds one reference and one mapcount per PTE and
+ *    is counted once in the rss counter page_mm_counter() names;
+ *  - a shared mapping's PTE is writable at fault time only when the VMA is
+ *    writable and does not want write-notify (tmpfs, shmem); write-notified
+ *    VMAs (disk files, the lazy device) map read-only until a write fault
+ *    has called ->page_mkwrite;
+ *  - a file page at index >= DIV_ROUND_UP(i_size, 4096) is never mapped:
+ *    the fault is SIGBUS (BUS_ADRERR), fault-around stops at EOF.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 
 #include "engine.h"
+
+#define PTRS_PER_PTE 512ULL
+
+static uint64_t linear_page_index(const struct vmsh_vma *vma, uint64_t addr)
+{
+	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+static uint64_t file_pages(const struct vmsh_file *f)
+{
+	return (f->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+}
+
+/* vma_wants_writenotify: shared writable VMA whose writes must be seen. */
+static bool vma_wants_writenotify(const struct vmsh_vma *vma)
+{
+	if ((vma->vm_flags & (VM_WRITE | VM_SHARED)) != (VM_WRITE | VM_SHARED))
+		return false;
+	if (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP))
+		return false;
+	return vma->vm_ops && vma->vm_ops->page_mkwrite;
+}
+
+/* Writable bit of a PTE installed by a fault that is not a write
+ * (vma->vm_page_prot). */
+static bool prot_writable(const struct vmsh_vma *vma)
+{
+	return (vma->vm_flags & (VM_WRITE | VM_SHARED)) == (VM_WRITE | VM_SHARED) &&
+	       !vma_wants_writenotify(vma);
+}
+
+/* Install @pfn (whose reference the caller hands over) at @addr. */
+static int map_page(struct vmsh_vma *vma, uint64_t addr, uint64_t pfn,
+		    bool writable, bool dirty)
+{
+	struct vmsh_mm *mm = vma->vm_mm;
+	struct vmsh_sys *sys = mm->sys;
+	uint64_t *pte = pte_lookup(mm, addr, true);
+	struct page *pg;
+	int counter;
+
+	if (!pte)
+		return VM_FAULT_OOM;
+	pg = phys_page(sys, pfn);
+	*pte = pte_mkentry(pfn, vma->vm_flags, writable, dirty, true);
+	pg->mapcount++;
+	counter = page_mm_counter(pg);
+	if (counter >= 0)
+		mm_add_rss(mm, counter, 1);
+	return 0;
+}
+
+static void set_sigbus(struct vmsh_fault *f, uint64_t addr)
+{
+	if (!f)
+		return;
+	f->signo = SIGBUS;
+	f->code = BUS_ADRERR;
+	f->addr = addr;
+	f->pid = 0;
+}
+
+/* ---- ->fault, ->map_pages, ->page_mkwrite of files and shmem ---------- */
+
+/* shmem_fault: the page, allocated (zero-filled) in the cache for a hole. */
+static int shmem_fault(struct vmsh_vma *vma, uint64_t pgoff, uint64_t *pfn)
+{
+	struct vmsh_file *f = vma->vm_file;
+	struct vmsh_sys *sys = vma->vm_mm->sys;
+	bool cached;
+
+	if (pgoff >= file_pages(f))
+		return VM_FAULT_SIGBUS;
+	cached = file_cache_lookup(f, pgoff) != UINT64_MAX;
+	if (filemap_get_page(sys, f, pgoff, true, pfn))
+		return VM_FAULT_OOM;
+	trace(sys, "%s pgoff=%#lx pfn=%#lx%s", f->disk ? "filemap_fault" : "shmem_fault",
+	      pgoff, *pfn, cached ? "" : " (new page)");
+	if (!cached && f->disk)
+		sys->stat[ST_PGMAJFAULT]++;     /* read from the disk */
+	return 0;
+}
+
+/* filemap_map_pages: map the cached, uptodate pages of [start, end] that
+ * have no PTE yet, read-only unless shared without write-notify. */
+static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
+			      uint64_t start, uint64_t end)
+{
+	struct vmsh_file *f = vma->vm_file;
+	struct vmsh_mm *mm = vma->vm_mm;
+	struct vmsh_sys *sys = mm->sys;
+	uint64_t idx, mapped = 0;
+	bool hit = false;
+
+	if (!f->size)
+		return false;
+	if (end > file_pages(f) - 1)
+		end = file_pages(f) - 1;
+	for (idx = start; idx <= end && idx >= start; idx++) {
+		uint64_t pfn = file_cache_lookup(f, idx), va, *pte;
+
+		if (pfn == UINT64_MAX || !phys_page(sys, pfn)->uptodate)
+			continue;
+		va = vma->vm_start + ((idx - vma->vm_pgoff) << PAGE_SHIFT);
+		pte = pte_lookup(mm, va, true);
+		if (!pte)
+			break;
+		if (*pte)
+			continue;
+		phys_get(sys, pfn);
+		map_page(vma, va, pfn, prot_writable(vma), false);
+		if (va == (addr & PAGE_MASK))
+			hit = true;
+		else
+			mapped++;
+	}
+	sys->stat[ST_FAULT_AROUND] += mapped;
+	trace(sys, "filemap_map_pages pgoff=%#lx-%#lx mapped=%lu%s", start, end,
+	      mapped + hit, hit ? " (fault page cached)" : "");
+	return hit;
+}
+
+static int filemap_page_mkwrite(struct vmsh_vma *vma, uint64_t pgoff,
+				uint64_t pfn)
+{
+	struct vmsh_sys *sys = vma->vm_mm->sys;
+
+	(void)pfn;
+	/* a page truncated meanwhile would be VM_FAULT_NOPAGE; the model's
+	 * faults are atomic, so the page is always still there */
+	trace(sys, "filemap_page_mkwrite pgoff=%#lx", pgoff);
+	return 0;
+}
+
+const struct vm_operations shmem_vm_ops = {
+	.name = "shmem_vm_ops",
+	.fault = shmem_fault,
+	.map_pages = filemap_map_pages,
+};
+
+const struct vm_operations shmem_anon_vm_ops = {
+	.name = "shmem_anon_vm_ops",
+	.fault = shmem_fault,
+	.map_pages = filemap_map_pages,
+};
+
+const struct vm_operations generic_file_vm_ops = {
+	.name = "generic_file_vm_ops",
+	.fault = shmem_fault,
+	.map_pages = filemap_map_pages,
+	.page_mkwrite = filemap_page_mkwrite,
+};
+
+/* ---- f_op->mmap, shmem_zero_setup, msync -------------------------------- */
+
+int file_mmap(struct vmsh_sys *sys, struct vmsh_vma *vma)
+{
+	struct vmsh_file *f = vma->vm_file;
+
+	if (f->mmap)
+		return f->mmap(sys, vma);
+	if (f->device)
+		return -ENODEV;
+	if (f->shmem)
+		vma->vm_ops = &shmem_anon_vm_ops;
+	else
+		vma->vm_ops = f->disk ? &generic_file_vm_ops : &shmem_vm_ops;
+	trace(sys, "call_mmap %s vma=%#lx-%#lx vm_ops=%s", f->path,
+	      vma->vm_start, vma->vm_end, vma->vm_ops->name);
+	return 0;
+}
+
+int shmem_zero_setup(struct vmsh_sys *sys, struct vmsh_vma *vma)
+{
+	struct vmsh_file *f = shmem_file_new(sys, vma->vm_end - vma->vm_start);
+
+	if (vma->vm_file)
+		file_put(sys, vma->vm_file);
+	vma->vm_file = f;               /* shmem_file_new's reference */
+	vma->vm_ops = &shmem_anon_vm_ops;
+	trace(sys, "shmem_zero_setup vma=%#lx-%#lx ino=%lu", vma->vm_start,
+	      vma->vm_end, f->ino);
+	return 0;
+}
+
+/* folio_mkclean: write-protect and clean every shared PTE mapping page
+ * @index of @f. */
+static void page_mkclean(struct vmsh_sys *sys, struct vmsh_file *f,
+			 uint64_t index, uint64_t pfn)
+{
+	struct vmsh_mm *mm;
+	struct vmsh_vma *vma;
+
+	for (mm = sys->mms; mm; mm = mm->next_all) {
+		if (mm->mm_users <= 0)
+			continue;
+		for (vma = mm->mmap; vma; vma = vma->vm_next) {
+			uint64_t addr, *pte;
+
+			if (vma->vm_file != f || !(vma->vm_flags & VM_SHARED) ||
+			    index < vma->vm_pgoff ||
+			    index >= vma->vm_pgoff + vma_pages(vma))
+				continue;
+			addr = vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
+			pte = pte_lookup(mm, addr, false);
+			if (!pte || !(*pte & _PAGE_PRESENT) ||
+			    (*pte & PTE_PFN_MASK) >> PAGE_SHIFT != pfn ||
+			    !(*pte & (_PAGE_RW | _PAGE_DIRTY)))
+				continue;
+			*pte &= ~(_PAGE_RW | _PAGE_DIRTY);
+			flush_tlb_page(mm, addr);
+		}
+	}
+}
+
+int file_msync(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t start,
+	       uint64_t end)
+{
+	struct vmsh_file *f = vma->vm_file;
+	uint64_t first, last, idx, n = 0;
+
+	if (!f || !(vma->vm_flags & VM_SHARED) || start >= end)
+		return 0;
+	if (start < vma->vm_start)
+		start = vma->vm_start;
+	if (end > vma->vm_end)
+		end = vma->vm_end;
+	if (!f->disk || f->shmem || f->device) {
+		trace(sys, "vfs_fsync_range %s: noop_fsync", f->path);
+		return 0;
+	}
+	first = linear_page_index(vma, start);
+	last = linear_page_index(vma, end - 1);
+	for (idx = first; idx <= last; idx++) {
+		uint64_t pfn = file_cache_lookup(f, idx);
+		struct page *pg;
+
+		if (pfn == UINT64_MAX)
+			continue;
+		pg = phys_page(sys, pfn);
+		if (!pg->dirty)
+			continue;
+		page_mkclean(sys, f, idx, pfn);
+		pg->dirty = false;
+		n++;
+	}
+	trace(sys, "vfs_fsync_range %s pgoff=%#lx-%#lx written=%lu", f->path,
+	      first, last, n);
+	return 0;
+}
+
+/* ---- the fault paths ------------------------------------------------------ */
+
+static uint64_t fault_around_pages(const struct vmsh_sys *sys)
+{
+	uint64_t bytes = sys->cfg.fault_around, p = 1;
+
+	if (bytes < PAGE_SIZE)
+		return 1;
+	while (p * 2 <= bytes / PAGE_SIZE && p * 2 <= PTRS_PER_PTE)
+		p *= 2;
+	return p;
+}
+
+/* __do_fault: call ->fault; a referenced frame in *pfn. */
+static int do_fault_page(struct vmsh_vma *vma, uint64_t addr, uint64_t pgoff,
+			 uint64_t *pfn)
+{
+	struct vmsh_sys *sys = vma->vm_mm->sys;
+
+	trace(sys, "vm_ops->fault vma=%#lx-%#lx addr=%#lx", vma->vm_start,
+	      vma->vm_end, addr);
+	return vma->vm_ops->fault(vma, pgoff, pfn);
+}
+
+static int do_page_mkwrite(struct vmsh_vma *vma, uint64_t addr, uint64_t pgoff,
+			   uint64_t pfn)
+{
+	struct vmsh_sys *sys = vma->vm_mm->sys;
+
+	trace(sys, "vm_ops->page_mkwrite vma=%#lx-%#lx addr=%#lx", vma->vm_start,
+	      vma->vm_end, addr);
+	sys->stat[ST_PAGE_MKWRITE]++;
+	return vma->vm_ops->page_mkwrite(vma, pgoff, pfn);
+}
+
+/* do_fault_around: true when it mapped the page at @addr. */
+static bool do_fault_around(struct vmsh_vma *vma, uint64_t addr, uint64_t pgoff)
+{
+	uint64_t nr = fault_around_pages(vma->vm_mm->sys);
+	uint64_t pte_off = (addr >> PAGE_SHIFT) & (PTRS_PER_PTE - 1);
+	uint64_t vma_off = pgoff - vma->vm_pgoff;
+	uint64_t from, to, lim;
+
+	from = pte_off & ~(nr - 1);
+	if (pte_off - (pte_off < vma_off ? pte_off : vma_off) > from)
+		from = pte_off - (pte_off < vma_off ? pte_off : vma_off);
+	to = from + nr;
+	if (to > PTRS_PER_PTE)
+		to = PTRS_PER_PTE;
+	lim = pte_off + vma_pages(vma) - vma_off;
+	if (to > lim)
+		to = lim;
+	to--;
+	trace(vma->vm_mm->sys, "do_fault_around addr=%#lx pgoff=%#lx-%#lx", addr,
+	      pgoff + from - pte_off, pgoff + to - pte_off);
+	return vma->vm_ops->map_pages(vma, addr, pgoff + from - pte_off,
+				      pgoff + to - pte_off);
+}
+
+static int do_read_fault(struct vmsh_vma *vma, uint64_t addr, uint64_t pgoff)
+{
+	struct vmsh_sys *sys = vma->vm_mm->sys;
+	uint64_t pfn;
+	int ret;
+
+	trace(sys, "do_read_fault addr=%#lx pgoff=%#lx", addr, pgoff);
+	if (vma->vm_ops->map_pages && fault_around_pages(sys) > 1 &&
+	    do_fault_around(vma, addr, pgoff))
+		return 0;
+	ret = do_fault_page(vma, addr, pgoff, &pfn);
+	if (ret) {
+		return ret;
+	}
+	ret = map_page(vma, addr, pfn, prot_writable(vma), false);
+	if (ret)
+		phys_put(sys, pfn);
+	return ret;
+}
+
+static int do_cow_fault(struct vmsh_vma *vma, uint64_t addr, uint64_t pgoff)
+{
+	struct vmsh_sys *sys = vma->vm_mm->sys;
+	uint64_t pfn, cow;
+	struct page *pg;
+	int ret;
+
+	trace(sys, "do_cow_fault addr=%#lx pgoff=%#lx", addr, pgoff);
+	if (anon_vma_prepare(vma))
+		return VM_FAULT_OOM;
+	cow = phys_alloc(sys, PAGE_ANON);
+	if (cow == UINT64_MAX)
+		return VM_FAULT_OOM;
+	ret = do_fault_page(vma, addr, pgoff, &pfn);
+	if (ret) {
+		phys_put(sys, cow);
+		return ret;
+	}
+	phys_copy(sys, cow, pfn);
+	phys_put(sys, pfn);
+	pg = phys_page(sys, cow);
+	pg->anon = vma->anon_vma;
+	anon_vma_get(vma->anon_vma);
+	pg->index = linear_page_index(vma, addr);
+	pg->exclusive = true;
+	ret = map_page(vma, addr, cow, !!(vma->vm_flags & VM_WRITE), true);
+	if (ret) {
+		phys_put(sys, cow);
+		return ret;
+	}
+	sys->stat[ST_COW_COPY]++;
+	return 0;
+}
+
+static int do_shared_fault(struct vmsh_vma *vma, uint64_t addr, uint64_t pgoff)
+{
+	struct vmsh_sys *sys = vma->vm_mm->sys;
+	uint64_t pfn;
+	int ret;
+
+	trace(sys, "do_shared_fault addr=%#lx pgoff=%#lx", addr, pgoff);
+	ret = do_fault_page(vma, addr, pgoff, &pfn);
+	if (!ret && vma->vm_ops->page_mkwrite)
+		ret = do_page_mkwrite(vma, addr, pgoff, pfn);
+	if (ret) {
+		return ret;
+	}
+	ret = map_page(vma, addr, pfn, true, true);
+	if (ret) {
+		phys_put(sys, pfn);
+		return ret;
+	}
+	phys_page(sys, pfn)->dirty = true;      /* fault_dirty_shared_page */
+	return 0;
+}
+
+/* wp_page_shared / wp_pfn_shared: a write to a read-only PTE of a shared
+ * mapping: ->page_mkwrite, then reuse the page writable and dirty. */
+static int wp_page_shared(struct vmsh_vma *vma, uint64_t addr, uint64_t *pte)
+{
+	struct vmsh_sys *sys = vma->vm_mm->sys;
+	uint64_t pfn = (*pte & PTE_PFN_MASK) >> PAGE_SHIFT;
+	uint64_t pgoff = linear_page_index(vma, addr);
+	int ret;
+
+	trace(sys, "%s addr=%#lx pfn=%#lx", *pte & _PAGE_SPECIAL ?
+	      "wp_pfn_shared" : "wp_page_shared", addr, pfn);
+	if (!(*pte & _PAGE_SPECIAL) && vma->vm_ops && vma->vm_ops->page_mkwrite) {
+		ret = do_page_mkwrite(vma, addr, pgoff, pfn);
+		if (ret) {
+			return ret;
+		}
+	}
+	*pte |= _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED;   /* wp_page_reuse */
+	if (!(*pte & _PAGE_SPECIAL))
+		phys_page(sys, pfn)->dirty = true;
+	return 0;
+}
+
+int do_file_fault(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t addr,
+		  bool write, struct vmsh_fault *f)
+{
+	uint64_t *pte = pte_lookup(vma->vm_mm, addr, false);
+	uint64_t pgoff = linear_page_index(vma, addr);
+	uint64_t page = addr & PAGE_MASK;
+	int ret;
+
+	if (pte && (*pte & _PAGE_PRESENT)) {
+		if (!write || !(vma->vm_flags & VM_SHARED) || (*pte & _PAGE_RW))
+			return 0;
+		ret = wp_page_shared(vma, page, pte);
+	} else if (!vma->vm_ops || !vma->vm_ops->fault) {
+		/* do_fault without ->fault (a PFNMAP whose PTE is gone) */
+		sys->stat[ST_FILE_FAULT]++;
+		trace(sys, "do_fault addr=%#lx: no vm_ops->fault", addr);
+		ret = VM_FAULT_SIGBUS;
+	} else {
+		sys->stat[ST_FILE_FAULT]++;
+		if (!write)
+			ret = do_read_fault(vma, page, pgoff);
+		else if (!(vma->vm_flags & VM_SHARED))
+			ret = do_cow_fault(vma, page, pgoff);
+		else
+			ret = do_shared_fault(vma, page, pgoff);
+	}
+	if (ret & VM_FAULT_SIGBUS) {
+		trace(sys, "VM_FAULT_SIGBUS addr=%#lx", addr);
+		set_sigbus(f, addr);
+	}
+	return ret;
+}

@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -313,10 +314,10 @@ static int do_mmap(const struct host_req *rq, const char *path, uint64_t *out)
 	return 0;
 }
 
-static void do_exec(int fd, struct host_rep *rep)
+int host_task_exec(int fd)
 {
 	char val[16];
-	int r;
+	int r, e;
 
 	snprintf(val, sizeof(val), "%d", fd);
 	r = fcntl(fd, F_GETFD);
@@ -324,8 +325,11 @@ static void do_exec(int fd, struct host_rep *rep)
 		fcntl(fd, F_SETFD, r & ~FD_CLOEXEC);
 	setenv(HOST_TASK_ENV, val, 1);
 	execl("/proc/self/exe", "vmsh", (char *)NULL);
-	rep->ret = -errno;
+	e = errno;
 	unsetenv(HOST_TASK_ENV);
+	if (r >= 0)
+		fcntl(fd, F_SETFD, r);
+	return -e;
 }
 
 /* Serve @fd; returns when the controller is gone or asked us to stop. */
@@ -448,7 +452,7 @@ static void serve(int fd)
 				rep.ret = -EBUSY;
 				break;
 			}
-			do_exec(fd, &rep);
+			rep.ret = host_task_exec(fd);
 			break;
 		case HOST_PING:
 			rep.out = (uint64_t)getpid();
@@ -491,6 +495,10 @@ static void *task_thread(void *arg)
 
 void host_task_main(int fd)
 {
+	/* Keep malloc off brk: the break and [heap] belong to the script. */
+	mallopt(M_MMAP_THRESHOLD, 0);
+	mallopt(M_TRIM_THRESHOLD, -1);
+	mallopt(M_TOP_PAD, 0);
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	setup_altstack();
 	setup_signals();
@@ -501,8 +509,10 @@ void host_task_main(int fd)
 }
 
 /*
- * A vmsh re-executed by HOST_EXEC finds its socket in the environment and
- * becomes a task before main() runs: it acknowledges the exec, then serves.
+ * A vmsh executed as a task (the first task, or HOST_EXEC) finds its socket
+ * in the environment and becomes a task before main() runs: it
+ * acknowledges the exec, then serves.  Nothing here calls malloc before
+ * host_task_main() steers it away from brk.
  */
 __attribute__((constructor)) static void host_task_ctor(void)
 {

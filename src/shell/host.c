@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -276,10 +277,28 @@ static int spawn_first(struct host *h, struct htask *t)
 		return -e;
 	}
 	if (pid == 0) {
+		struct host_rep ack;
+
+		/* A fresh image with a fixed layout (no ASLR): the first
+		 * task's brk and placements do not vary between runs. */
 		close(sv[0]);
+		personality(ADDR_NO_RANDOMIZE);
+		host_task_exec(sv[1]);
+		memset(&ack, 0, sizeof(ack));
+		if (host_send_all(sv[1], &ack, sizeof(ack)) < 0)
+			_exit(0);
 		host_task_main(sv[1]);
 	}
 	close(sv[1]);
+	{
+		struct host_rep ack;
+
+		if (host_recv_all(sv[0], &ack, sizeof(ack)) < 0) {
+			close(sv[0]);
+			waitpid(pid, NULL, 0);
+			return -ECHILD;
+		}
+	}
 	memset(t, 0, sizeof(*t));
 	t->alive = true;
 	t->fd = sv[0];
@@ -949,13 +968,13 @@ static int host_smaps(struct backend *be, int pid, bool one, uint64_t addr,
 	struct htask *t = task_get(h, pid);
 	char *line = NULL;
 	size_t cap = 0;
-	bool show = false, found = false;
+	bool show = false;
 	FILE *f;
 
 	if (!t)
 		return -ESRCH;
 	if (t->kthread)
-		return one ? -EFAULT : 0;
+		return 0;
 	f = open_proc(t, "smaps");
 	if (!f)
 		return -errno;
@@ -967,14 +986,13 @@ static int host_smaps(struct backend *be, int pid, bool one, uint64_t addr,
 				show = s <= addr && addr < e;
 			else
 				show = wanted(t->proc, line, s, e);
-			found |= show;
 		}
 		if (show)
 			put_line(h, line, out);
 	}
 	free(line);
 	fclose(f);
-	return one && !found ? -EFAULT : 0;
+	return 0;
 }
 
 /* ---- life cycle ---------------------------------------------------------- */

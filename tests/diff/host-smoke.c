@@ -67,7 +67,7 @@ int main(void)
 	struct backend *be = host_backend_new(stderr);
 	const struct backend_ops *o;
 	struct vmsh_fault f;
-	uint64_t out, done;
+	uint64_t out, done, brk0;
 	uint8_t buf[64];
 	char *t;
 	int r, child, thr, kt;
@@ -78,6 +78,22 @@ int main(void)
 	}
 	o = be->ops;
 	CHECK(o->current_pid(be) == 1);
+
+	/* brk: the fresh task has no heap yet; growing it shows [heap] */
+	r = o->brk(be, 0, &out);
+	CHECK(r == 0 && out != 0);
+	brk0 = out;
+	t = capture(be, 0, 0, 0, 0, &r);
+	CHECK(r == 0 && t[0] == 0);
+	free(t);
+	r = o->brk(be, brk0 + 0x2000, &out);
+	CHECK(r == 0 && out == brk0 + 0x2000);
+	t = capture(be, 0, 0, 0, 0, &r);
+	CHECK(r == 0 && count_lines(t) == 1 && strstr(t, "[heap]") &&
+	      strtoull(t, NULL, 16) == brk0);
+	free(t);
+	r = o->brk(be, brk0, &out);
+	CHECK(r == 0 && out == brk0);
 
 	/* mmap / mprotect split / munmap */
 	r = o->mmap(be, W, 0x4000, VMSH_PROT_READ | VMSH_PROT_WRITE,

@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Seeded generator of random vmsh scripts for the differential tests.
+
+Every script uses fixed addresses in a small window at 0x200000000000 (so
+calls collide, split and merge), and only commands whose outcome does not
+depend on where the helper process keeps its own mappings: no hint-only
+mmap, no mremap that may move to a kernel-chosen address, no brk.
+
+Categories (the mix each one draws from):
+  vma      mmap/munmap/mprotect/mremap/madvise on anonymous memory, maps
+  access   one process: VMA calls plus touch/write/read, smaps
+  fork     access plus fork/switch/kill (copy-on-write, wipeonfork, ...)
+  file     files: create/write/read/truncate/rm, shared and private file
+           mappings, /dev/zero, msync, SIGBUS past the end
+  mix      all of the above
+
+The same (category, seed) always gives the same script.
+"""
+import argparse
+import random
+import sys
+
+BASE = 0x200000000000
+PAGE = 4096
+SLOTS = 48                      # the window is SLOTS pages
+
+CATEGORIES = ("vma", "access", "fork", "file", "mix")
+
+PROTS = ["rw-", "rw-", "rw-", "r--", "r--", "---", "r-x", "rwx"]
+ADVICE = ["dontneed", "dontneed", "willneed", "dontfork", "dofork",
+          "wipeonfork", "keeponfork"]
+
+
+class Gen:
+    def __init__(self, category, seed):
+        self.cat = category
+        self.r = random.Random("%s:%d" % (category, seed))
+        self.lines = []
+        self.pids = [1]             # live pids
+        self.cur = 1
+        self.next_pid = 2
+        self.files = []             # names created (maybe removed)
+        self.nfile = 0
+
+    # ---- helpers --------------------------------------------------------
+    def addr(self, slot=None):
+        if slot is None:
+            slot = self.r.randrange(SLOTS)
+        return BASE + slot * PAGE
+
+    def npages(self, hi=8):
+        return self.r.choice([1, 1, 2, 2, 3, 4, hi])
+
+    def range(self):
+        s = self.r.randrange(SLOTS)
+        n = self.npages()
+        return self.addr(s), n * PAGE
+
+    def hexa(self, v):
+        return "0x%x" % v
+
+    def emit(self, s):
+        self.lines.append(s)
+
+    # ---- commands -------------------------------------------------------
+    def c_mmap_anon(self):
+        a, ln = self.range()
+        prot = self.r.choice(PROTS)
+        kind = self.r.random()
+        if kind < 0.1:
+            flags = "shared|anon|fixed"
+        else:
+            flags = "private|anon|fixed"
+        if self.r.random() < 0.2:
+            flags = flags.replace("fixed", "fixed_noreplace")
+        if self.r.random() < 0.1:
+            flags += "|populate"
+        if self.r.random() < 0.05:
+            flags += "|noreserve"
+        self.emit("mmap %s %s %s %s" % (self.hexa(a), self.hexa(ln), prot, flags))
+
+    def c_munmap(self):
+        a, ln = self.range()
+        self.emit("munmap %s %s" % (self.hexa(a), self.hexa(ln)))
+
+    def c_mprotect(self):
+        a, ln = self.range()
+        self.emit("mprotect %s %s %s" % (self.hexa(a), self.hexa(ln),
+                                         self.r.choice(PROTS)))
+
+    def c_mremap(self):
+        a, ln = self.range()
+        new = self.npages() * PAGE
+        if self.r.random() < 0.5:
+            self.emit("mremap %s %s %s" % (self.hexa(a), self.hexa(ln),
+                                           self.hexa(new)))
+        else:
+            self.emit("mremap %s %s %s maymove fixed %s" %
+                      (self.hexa(a), self.hexa(ln), self.hexa(new),
+                       self.hexa(self.addr())))
+
+    def c_madvise(self, allowed=None):
+        a, ln = self.range()
+        adv = self.r.choice(allowed or ADVICE)
+        self.emit("madvise %s %s %s" % (self.hexa(a), self.hexa(ln), adv))
+
+    def c_bad(self):
+        """Calls with an errno: unaligned, zero length, FIXED_NOREPLACE."""
+        a, ln = self.range()
+        k = self.r.randrange(5)
+        if k == 0:
+            self.emit("munmap %s %s" % (self.hexa(a + 0x10), self.hexa(ln)))
+        elif k == 1:
+            self.emit("mmap %s 0 rw- private|anon|fixed" % self.hexa(a))
+        elif k == 2:
+            self.emit("mprotect %s %s rw-" % (self.hexa(a + 1), self.hexa(ln)))
+        elif k == 3:
+            self.emit("mremap %s %s %s fixed %s" % (self.hexa(a), self.hexa(ln),
+                                                   self.hexa(ln), self.hexa(a)))
+        else:
+            self.emit("mmap %s %s rw- private|anon|fixed" %
+                      (self.hexa(a + 0x800), self.hexa(ln)))
+
+    def c_touch(self):
+        a, ln = self.range()
+        self.emit("touch %s %s" % (self.hexa(a), self.hexa(ln)))
+
+    def c_write(self):
+        a, ln = self.range()
+        k = self.r.random()
+        if k < 0.4:
+            self.emit("write %s %s" % (self.hexa(a), self.hexa(ln)))
+        elif k < 0.7:
+            self.emit("write %s %s 0x%02x" % (self.hexa(a + self.r.randrange(PAGE)),
+                                            self.hexa(self.r.randrange(1, 3 * PAGE)),
+                                            self.r.randrange(256)))
+        else:
+            off = self.r.choice([0, 5, PAGE - 3])
+            self.emit('write %s "%s"' % (self.hexa(a + off),
+                                         self.r.choice(["hello", "vmsh!", "ABCDEFGH"])))
+
+    def c_read(self):
+        a = self.addr() + self.r.choice([0, 0, 8, PAGE - 8])
+        self.emit("read %s %d" % (self.hexa(a), self.r.choice([16, 24, 32])))
+
+    def c_smaps_one(self):
+        self.emit("smaps %s" % self.hexa(self.addr()))
+
+    def c_fork(self):
+        if len(self.pids) >= 4:
+            return self.c_kill()
+        self.emit("fork")
+        self.pids.append(self.next_pid)
+        self.next_pid += 1
+
+    def c_switch(self):
+        p = self.r.choice(self.pids)
+        self.emit("switch %d" % p)
+        self.cur = p
+
+    def c_kill(self):
+        others = [p for p in self.pids if p != self.cur]
+        if not others:
+            return self.c_fork()
+        p = self.r.choice(others)
+        self.emit("kill %d" % p)
+        self.pids.remove(p)
+
+    def c_maps_other(self):
+        self.emit("maps %d" % self.r.choice(self.pids))
+
+    def fname(self):
+        live = [f for f in self.files]
+        if not live or self.r.random() < 0.15:
+            self.nfile += 1
+            return "f%d" % self.nfile
+        return self.r.choice(live)
+
+    def c_file_create(self):
+        self.nfile += 1
+        n = "f%d" % self.nfile
+        size = self.r.choice([PAGE, 2 * PAGE, 3 * PAGE, 4 * PAGE, 5000, 8 * PAGE])
+        self.emit("file create %s %d" % (n, size))
+        self.files.append(n)
+
+    def c_file_write(self):
+        n = self.fname()
+        off = self.r.choice([0, 100, PAGE, PAGE + 7, 3 * PAGE])
+        self.emit('file write %s %d "%s"' % (n, off, self.r.choice(["data", "0123456789"])))
+
+    def c_file_read(self):
+        n = self.fname()
+        self.emit("file read %s %d %d" % (n, self.r.choice([0, 96, PAGE]), 16))
+
+    def c_file_truncate(self):
+        n = self.fname()
+        self.emit("file truncate %s %d" % (n, self.r.choice([0, PAGE, 3 * PAGE, 6000])))
+
+    def c_file_rm(self):
+        n = self.fname()
+        self.emit("file rm %s" % n)
+        if n in self.files:
+            self.files.remove(n)
+
+    def c_mmap_file(self):
+        if not self.files or self.r.random() < 0.1:
+            a, ln = self.range()
+            self.emit("mmap %s %s %s %s|fixed /dev/zero" %
+                      (self.hexa(a), self.hexa(ln), self.r.choice(PROTS),
+                       self.r.choice(["shared", "private"])))
+            return
+        n = self.r.choice(self.files)
+        a, ln = self.range()
+        off = self.r.choice([0, 0, PAGE, 2 * PAGE])
+        self.emit("mmap %s %s %s %s|fixed %s %d" %
+                  (self.hexa(a), self.hexa(ln), self.r.choice(PROTS),
+                   self.r.choice(["shared", "shared", "private"]), n, off))
+
+    def c_msync(self):
+        a, ln = self.range()
+        self.emit("msync %s %s" % (self.hexa(a), self.hexa(ln)))
+
+    # ---- mixes ----------------------------------------------------------
+    def mix(self):
+        vma = [(self.c_mmap_anon, 6), (self.c_munmap, 3), (self.c_mprotect, 3),
+               (self.c_mremap, 2), (self.c_madvise, 1), (self.c_bad, 1)]
+        acc = [(self.c_touch, 3), (self.c_write, 3), (self.c_read, 2),
+               (self.c_smaps_one, 1)]
+        frk = [(self.c_fork, 2), (self.c_switch, 2), (self.c_kill, 1),
+               (self.c_maps_other, 1)]
+        fil = [(self.c_file_create, 2), (self.c_file_write, 2),
+               (self.c_file_read, 1), (self.c_file_truncate, 1),
+               (self.c_file_rm, 1), (self.c_mmap_file, 4), (self.c_msync, 1)]
+        if self.cat == "vma":
+            return vma
+        if self.cat == "access":
+            return vma + acc
+        if self.cat == "fork":
+            return vma + acc + frk
+        if self.cat == "file":
+            return [(f, w) for f, w in vma if f != self.c_mmap_anon] + \
+                [(self.c_mmap_anon, 2)] + acc + fil
+        return vma + acc + frk + fil
+
+    def script(self):
+        self.emit("# vmsh differential test: category %s" % self.cat)
+        ops = self.mix()
+        total = sum(w for _, w in ops)
+        steps = self.r.randrange(8, 24)
+        for i in range(self.r.randrange(1, 3)):
+            a, ln = self.range()
+            self.emit("mmap %s %s rw- private|anon|fixed" % (self.hexa(a), self.hexa(ln)))
+        if self.cat == "file":
+            self.c_file_create()
+        for i in range(steps):
+            x = self.r.randrange(total)
+            for f, w in ops:
+                if x < w:
+                    f()
+                    break
+                x -= w
+            if self.r.random() < 0.15:
+                self.emit("maps")
+        self.emit("maps")
+        if self.cat != "vma":
+            self.emit("smaps")
+        if self.cat in ("fork", "mix"):
+            for p in self.pids:
+                if p != self.cur:
+                    self.emit("smaps %d" % p)
+        return "\n".join(self.lines) + "\n"
+
+
+def generate(category, seed):
+    return Gen(category, seed).script()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--category", "-c", default="mix", choices=CATEGORIES)
+    ap.add_argument("seed", type=int)
+    a = ap.parse_args()
+    sys.stdout.write(generate(a.category, a.seed))
+
+
+if __name__ == "__main__":
+    main()

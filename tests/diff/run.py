@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Differential runner: the model against the running kernel.
+
+Each generated script (gen.py) runs twice, through `vmsh -x --zero-page=off`
+(the model) and `vmsh -x --host` (real processes), and the two outputs are
+compared after normalizing what cannot match:
+  - dev:inode of file and shmem mappings (shown as DEV INO) and the
+    padding before the path;
+  - the [stack] entry, which the model shows and the host filters out (the
+    helper's stack is not one the script made).
+
+Usage:
+  run.py --vmsh PATH [--category C|all] [--list FILE [--check|--update]]
+         [--show N] [SEEDS]
+SEEDS: "1-100" (default 1-20), or numbers and ranges separated by commas.
+
+--list FILE names the (category, seed) pairs expected to agree.  With
+--check the run fails (exit 1) when one of them no longer agrees (a
+regression) and only reports the others; with --update FILE is rewritten
+with the pairs that agree now.
+"""
+import argparse
+import difflib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen  # noqa: E402
+
+MAPLINE = re.compile(r"^([0-9a-f]+-[0-9a-f]+) ([-r][-w][-x][ps]) ([0-9a-f]+) "
+                     r"([0-9a-f]+:[0-9a-f]+) (\d+)\s*(.*)$")
+FIELD = re.compile(r"^[A-Za-z_]+:\s")
+
+
+def normalize(text):
+    out = []
+    skip = False
+    for line in text.splitlines():
+        m = MAPLINE.match(line)
+        if m:
+            rng, perms, off, dev, ino, name = m.groups()
+            skip = name == "[stack]"
+            if skip:
+                continue
+            if ino != "0":
+                dev, ino = "DEV", "INO"
+            line = "%s %s %s %s %s" % (rng, perms, off, dev, ino)
+            if name:
+                line += " " + name
+            out.append(line)
+            continue
+        if skip and FIELD.match(line):
+            continue
+        skip = False
+        out.append(line)
+    return "\n".join(out) + "\n" if out else ""
+
+
+def run_vmsh(vmsh, args, script, timeout=30):
+    env = dict(os.environ, LC_ALL="C")
+    env.pop("NO_COLOR", None)
+    try:
+        p = subprocess.run([vmsh] + args + ([script] if script else []),
+                           capture_output=True,
+                           timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+        return (p.stdout.decode("utf-8", "replace"),
+                p.stderr.decode("utf-8", "replace"), p.returncode)
+    except subprocess.TimeoutExpired:
+        return ("", "(timed out after %ds)\n" % timeout, -1)
+
+
+def outcome(vmsh, script, host):
+    args = ["-x", "--host"] if host else ["-x", "--zero-page=off"]
+    out, err, rc = run_vmsh(vmsh, args, script)
+    return ("--- stdout\n" + normalize(out) + "--- stderr\n" + normalize(err) +
+            "--- exit %d\n" % rc)
+
+
+def parse_seeds(spec):
+    seeds = []
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "-" in part:
+            a, b = part.split("-", 1)
+            seeds.extend(range(int(a), int(b) + 1))
+        else:
+            seeds.append(int(part))
+    return seeds
+
+
+def read_list(path):
+    pairs = set()
+    if path and os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                line = line.split("#", 1)[0].split()
+                if len(line) == 2:
+                    pairs.add((line[0], int(line[1])))
+    return pairs
+
+
+def write_list(path, pairs):
+    with open(path, "w") as f:
+        f.write("# (category, seed) pairs of tests/diff that agree with the "
+                "kernel; regenerate with\n# scripts/diff-host --update\n")
+        for c, s in sorted(pairs):
+            f.write("%s %d\n" % (c, s))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--vmsh", required=True)
+    ap.add_argument("--category", "-c", default="all",
+                    choices=gen.CATEGORIES + ("all",))
+    ap.add_argument("--list")
+    ap.add_argument("--check", action="store_true")
+    ap.add_argument("--update", action="store_true")
+    ap.add_argument("--show", type=int, default=1,
+                    help="divergences to print in full (default 1)")
+    ap.add_argument("--quiet", "-q", action="store_true")
+    ap.add_argument("seeds", nargs="?", default="1-20")
+    a = ap.parse_args()
+
+    cats = gen.CATEGORIES if a.category == "all" else (a.category,)
+    seeds = parse_seeds(a.seeds)
+    expected = read_list(a.list)
+
+    probe = run_vmsh(a.vmsh, ["--host", "-c", "echo ok"], None)
+    if probe[0] != "ok\n":
+        why = (probe[1].strip().splitlines() or ["no shell yet?"])[-1]
+        print("diff-host: skipped: `vmsh --host -c 'echo ok'` did not print "
+              "ok (%s)" % why)
+        return 0
+
+    agree = set()
+    shown = 0
+    regressions = []
+    per = {}
+    with tempfile.TemporaryDirectory(prefix="vmsh-diff-") as tmp:
+        script = os.path.join(tmp, "s.vmsh")
+        for c in cats:
+            for s in seeds:
+                text = gen.generate(c, s)
+                with open(script, "w") as f:
+                    f.write(text)
+                model = outcome(a.vmsh, script, False)
+                host = outcome(a.vmsh, script, True)
+                ok = model == host
+                n, m = per.get(c, (0, 0))
+                per[c] = (n + ok, m + 1)
+                if ok:
+                    agree.add((c, s))
+                    continue
+                if (c, s) in expected:
+                    regressions.append((c, s))
+                if shown < a.show and (not a.check or (c, s) in expected):
+                    shown += 1
+                    print("=== divergence: category %s seed %d "
+                          "(tests/diff/gen.py -c %s %d)" % (c, s, c, s))
+                    sys.stdout.write(text)
+                    print("=== diff (model vs host)")
+                    sys.stdout.writelines(difflib.unified_diff(
+                        model.splitlines(True), host.splitlines(True),
+                        "model", "host"))
+    total = sum(m for _, m in per.values())
+    good = sum(n for n, _ in per.values())
+    for c in cats:
+        n, m = per[c]
+        print("%s: %d/%d agree" % (c, n, m))
+    print("%d/%d scripts agree" % (good, total))
+    if a.list and a.update:
+        write_list(a.list, (expected - {(c, s) for c in cats for s in seeds}) | agree)
+        print("updated %s" % a.list)
+    if a.list and not a.update:
+        new = agree - expected
+        if new:
+            print("%d scripts agree that %s does not list yet "
+                  "(scripts/diff-host --update records them)" % (len(new), a.list))
+    if regressions:
+        print("REGRESSION: %d scripts listed as agreeing now differ: %s" %
+              (len(regressions), " ".join("%s:%d" % r for r in regressions)))
+        return 1 if a.check else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

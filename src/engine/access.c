@@ -1,4 +1,208 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Memory accesses of the current task: what the CPU does for each load
+ * and store, page by page.
+ *
+ *   TLB hit with enough rights ---------------------------> frame
+ *   else page walk: P, US, (RW for a store) -> set A (D) --> fill TLB -> frame
+ *   else #PF -> handle_mm_fault -> retry, or a signal that stops the access
+ *
+ * Invariants: an access never changes anything but the frames it stores
+ * to, the A/D bits of the PTEs it walks, the TLB, and what the faults it
+ * takes change; a signal stops it at the faulting byte, with *done saying
+ * how many bytes were transferred before it.  A fill never gives a frame a
+ * buffer when it covers the whole page (phys.c's sparse contents).
+ */
 #include "config.h"
 
+#include <signal.h>
+#include <string.h>
+
 #include "engine.h"
+
+#ifndef SI_KERNEL
+#define SI_KERNEL 0x80
+#endif
+
+/* Bits 63..va_bits-1 must all equal bit va_bits-1 (else #GP). */
+static bool canonical(const struct vmsh_sys *sys, uint64_t addr)
+{
+	unsigned va_bits = PAGE_SHIFT + 9 * sys->cfg.levels;
+	int64_t s = (int64_t)(addr << (64 - va_bits)) >> (64 - va_bits);
+
+	return (uint64_t)s == addr;
+}
+
+static int deliver(struct vmsh_sys *sys, struct vmsh_task *task, int ret,
+		   uint64_t addr, struct vmsh_fault *f)
+{
+	if (ret & VM_FAULT_OOM) {
+		memset(f, 0, sizeof(*f));
+		f->signo = SIGKILL;
+		f->addr = addr;
+		f->pid = task->pid;
+		sys->stat[ST_OOM_KILL]++;
+		trace(sys, "oom_kill pid=%d", task->pid);
+		oom_kill_task(sys, task);
+		return 1;
+	}
+	if (!f->signo) {
+		f->signo = (ret & VM_FAULT_SIGBUS) ? SIGBUS : SIGSEGV;
+		f->code = (ret & VM_FAULT_SIGBUS) ? BUS_ADRERR : SEGV_ACCERR;
+		f->addr = addr;
+	}
+	f->pid = task->pid;
+	if (f->signo == SIGBUS)
+		sys->stat[ST_SIGBUS]++;
+	else
+		sys->stat[ST_SIGSEGV]++;
+	return 1;
+}
+
+static int segv(struct vmsh_sys *sys, int pid, int code, uint64_t addr,
+		struct vmsh_fault *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->signo = SIGSEGV;
+	f->code = code;
+	f->addr = addr;
+	f->pid = pid;
+	sys->stat[ST_SIGSEGV]++;
+	return 1;
+}
+
+/*
+ * Translate @addr for a load or store of the current task.  Returns 0 with
+ * *pfn set, or 1 with *f describing the signal that stopped the access.
+ */
+static int access_page(struct vmsh_sys *sys, uint64_t addr, bool write,
+		       uint64_t *pfn, struct vmsh_fault *f)
+{
+	struct vmsh_task *task = sys->current;
+	struct vmsh_mm *mm = task ? task->mm : NULL;
+	int tries;
+
+	if (!task)
+		return segv(sys, 0, SEGV_MAPERR, addr, f);
+	if (!mm)
+		return segv(sys, task->pid, SEGV_MAPERR, addr, f);
+	if (!canonical(sys, addr))
+		/* #GP, not #PF: the kernel reports SI_KERNEL, address 0 */
+		return segv(sys, task->pid, SI_KERNEL, 0, f);
+
+	for (tries = 0; tries < 4; tries++) {
+		uint64_t tpfn, flags, *ptep;
+		int ret;
+
+		if (tlb_lookup(sys, mm, addr, &tpfn, &flags) &&
+		    (flags & _PAGE_USER) &&
+		    (!write || ((flags & _PAGE_RW) && (flags & _PAGE_DIRTY))) &&
+		    tpfn < sys->phys.nframes &&
+		    sys->phys.pages[tpfn].kind != PAGE_FREE &&
+		    !(write && tpfn == sys->phys.zero_pfn)) {
+			*pfn = tpfn;
+			return 0;
+		}
+		/* The hardware walk (also on a hit that lacks a right or
+		 * the D bit: the CPU rewalks before faulting). */
+		sys->stat[ST_TLB_WALK_REFS] += sys->cfg.levels;
+		ptep = addr < mm->task_size ? pte_lookup(mm, addr, false) : NULL;
+		if (ptep && (*ptep & _PAGE_PRESENT) && (*ptep & _PAGE_USER) &&
+		    (!write || (*ptep & _PAGE_RW))) {
+			*ptep |= _PAGE_ACCESSED;
+			if (write)
+				*ptep |= _PAGE_DIRTY;
+			tlb_fill(sys, mm, addr, *ptep);
+			*pfn = pte_pfn(*ptep);
+			return 0;
+		}
+		ret = handle_mm_fault(sys, mm, addr, write, f);
+		if (ret)
+			return deliver(sys, task, ret, addr, f);
+	}
+	/* Four faults without progress: the model is broken. */
+	return segv(sys, task->pid, SEGV_ACCERR, addr, f);
+}
+
+int vmsh_touch(struct vmsh_sys *sys, uint64_t addr, uint64_t len,
+	       struct vmsh_fault *f)
+{
+	uint64_t end = addr + len, pfn;
+
+	memset(f, 0, sizeof(*f));
+	if (len == 0)
+		return 0;
+	if (end < addr)
+		end = 0;        /* to the top of the address space */
+	for (;;) {
+		if (access_page(sys, addr, false, &pfn, f))
+			return 1;
+		addr = (addr & PAGE_MASK) + PAGE_SIZE;
+		if (addr == 0 || (end && addr >= end))
+			break;
+	}
+	return 0;
+}
+
+/* Bytes of the page at @addr from @addr on, at most @left. */
+static unsigned chunk_of(uint64_t addr, uint64_t left)
+{
+	uint64_t room = PAGE_SIZE - (addr & ~PAGE_MASK);
+
+	return left < room ? left : room;
+}
+
+int vmsh_write(struct vmsh_sys *sys, uint64_t addr, const uint8_t *buf,
+	       uint8_t fill, uint64_t len, uint64_t *done, struct vmsh_fault *f)
+{
+	uint64_t pfn, n = 0;
+
+	memset(f, 0, sizeof(*f));
+	while (n < len) {
+		uint64_t a = addr + n;
+		unsigned chunk = chunk_of(a, len - n);
+
+		if (access_page(sys, a, true, &pfn, f)) {
+			if (done)
+				*done = n;
+			return 1;
+		}
+		if (pfn < sys->phys.nframes)
+			phys_write(sys, pfn, a & ~PAGE_MASK, buf ? buf + n : NULL,
+				   fill, chunk);
+		n += chunk;
+		if (a + chunk == 0)
+			break;  /* wrapped past the top */
+	}
+	if (done)
+		*done = n;
+	return 0;
+}
+
+int vmsh_read(struct vmsh_sys *sys, uint64_t addr, uint8_t *buf, uint64_t len,
+	      uint64_t *done, struct vmsh_fault *f)
+{
+	uint64_t pfn, n = 0;
+
+	memset(f, 0, sizeof(*f));
+	while (n < len) {
+		uint64_t a = addr + n;
+		unsigned chunk = chunk_of(a, len - n);
+
+		if (access_page(sys, a, false, &pfn, f)) {
+			if (done)
+				*done = n;
+			return 1;
+		}
+		if (pfn < sys->phys.nframes)
+			phys_read(sys, pfn, a & ~PAGE_MASK, buf + n, chunk);
+		else
+			memset(buf + n, 0xff, chunk);
+		n += chunk;
+		if (a + chunk == 0)
+			break;
+	}
+	if (done)
+		*done = n;
+	return 0;
+}

@@ -98,6 +98,7 @@ struct vmsh_sys;
 struct vmsh_mm;
 struct vmsh_vma;
 struct vmsh_file;
+struct vmsh_task;
 
 /* ---- physical memory (phys.c) ------------------------------------------- */
 
@@ -117,6 +118,9 @@ struct page {
 	bool referenced;        /* PG_referenced */
 	bool exclusive;         /* PageAnonExclusive */
 	uint8_t fill;           /* every byte has this value while data == NULL */
+	uint8_t run_len;        /* data == NULL: bytes [run_off, run_off+run_len) */
+	uint16_t run_off;       /*   hold run[] instead of fill (one small write */
+	uint8_t run[8];         /*   costs no 4 KiB buffer) */
 	int32_t refcount;
 	int32_t mapcount;
 	uint8_t *data;          /* 4 KiB of contents, or NULL (all == fill) */
@@ -131,7 +135,14 @@ struct phys {
 	uint64_t nfree;
 	uint64_t next_free;     /* search hint */
 	uint64_t zero_pfn;
+	uint64_t iter_i, iter_pfn;  /* vmsh_frame_info cursor (a cache) */
+	char owner_buf[300];        /* vmsh_frame_info's "file:NAME" */
 };
+
+/* Build the frame pool of cfg.ram bytes and the zero page (vmsh_sys_new
+ * calls it before anything else); 0 or -ENOMEM.  phys_fini frees it. */
+int phys_init(struct vmsh_sys *sys);
+void phys_fini(struct vmsh_sys *sys);
 
 /* Allocate a frame (refcount 1, contents zero).  Returns the pfn, or
  * UINT64_MAX when physical memory is exhausted. */
@@ -443,6 +454,45 @@ void change_protection(struct vmsh_vma *vma, uint64_t start, uint64_t end);
 void move_page_tables(struct vmsh_vma *vma, uint64_t old_addr,
 		      struct vmsh_vma *new_vma, uint64_t new_addr, uint64_t len);
 uint64_t pte_mkentry(uint64_t pfn, uint64_t vm_flags, bool write, bool dirty, bool young);
+/* The PTE protection bits of a VMA (vm_get_page_prot, with write-notify
+ * dropping RW from shared mappings that want it: vma_set_page_prot). */
+uint64_t vma_page_prot(const struct vmsh_vma *vma);
+bool vma_wants_writenotify(const struct vmsh_vma *vma);
+/* pte_present(): P or PROTNONE.  pte_pfn() undoes the L1TF inversion of
+ * non-present entries' PFN bits, as x86 does. */
+static inline bool pte_present(uint64_t pte) { return pte & (_PAGE_PRESENT | _PAGE_PROTNONE); }
+static inline uint64_t pte_pfn(uint64_t pte)
+{
+	if (pte && !(pte & _PAGE_PRESENT))
+		pte = ~pte;
+	return (pte & PTE_PFN_MASK) >> PAGE_SHIFT;
+}
+/* Page-table geometry: cfg.levels levels, depth 0 = the PGD. */
+unsigned pt_shift(int levels, int depth);          /* VA bit of depth's index */
+const char *pt_level_name(int levels, int depth);  /* "PGD", "P4D", ... */
+uint64_t *pt_table(const struct vmsh_sys *sys, uint64_t pfn);
+/* Build a PTE for @pfn with protection bits @prot (x86 pfn_pte, including
+ * the PFN inversion of PROT_NONE entries). */
+uint64_t mk_pte(uint64_t pfn, uint64_t prot);
+uint64_t pte_mkdirty(uint64_t pte);                /* D (+ SOFT_DIRTY) */
+/* Call @fn for every non-zero leaf entry of @mm in [start, end) (existing
+ * tables only, ascending addresses).  @fn may change or clear the entry. */
+typedef void pte_walk_fn(uint64_t *ptep, uint64_t addr, void *ctx);
+void pte_walk_range(const struct vmsh_mm *mm, uint64_t start, uint64_t end,
+		    pte_walk_fn *fn, void *ctx);
+/* The rss counter a mapped normal page is accounted to (mm_counter()). */
+int mm_counter_page(const struct page *page);
+/* hiwater_rss = max(hiwater_rss, rss): call just before rss decreases. */
+void update_hiwater_rss(struct vmsh_mm *mm);
+/* Frame and rss invariants of every mm (vmsh_check calls it): each
+ * frame's mapcount equals the PTEs mapping it, each mm's rss counters
+ * equal its present PTEs of each kind.  Returns the number of problems,
+ * the first described in @buf. */
+int check_pages(const struct vmsh_sys *sys, char *buf, size_t size);
+/* This kernel (6.18 on the build machines) is built without
+ * CONFIG_MEM_SOFT_DIRTY: VmFlags shows no "sd" and pagemap bit 55 stays 0,
+ * so PTEs never get _PAGE_SOFT_DIRTY.  Set to 1 to model a kernel with it. */
+#define VMSH_SOFT_DIRTY 0
 
 /* fault.c */
 /* Handle a fault at @addr; returns 0 or VM_FAULT_* with f filled. */
@@ -451,6 +501,10 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 /* Populate [start, end) as MAP_POPULATE / mlock do. */
 int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 		   uint64_t end);
+
+/* The OOM killer's end of a task (task exit, freeing its memory); the
+ * access path calls it when a fault returns VM_FAULT_OOM. */
+void oom_kill_task(struct vmsh_sys *sys, struct vmsh_task *task);
 
 /* filemap.c: faults on VMAs backed by a file, shmem or a device's vm_ops
  * (read fault with fault-around, COW of a private file page, shared fault

@@ -1,4 +1,325 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The page-fault handler (mm/memory.c handle_mm_fault and below).
+ *
+ *   access --TLB miss--> walk --P=0 or write to RW=0--> handle_mm_fault
+ *     no VMA / hole below a non-growsdown VMA      -> SIGSEGV SEGV_MAPERR
+ *     VMA forbids the access                        -> SIGSEGV SEGV_ACCERR
+ *     PTE none:  anonymous  -> do_anonymous_page (zero page or new page)
+ *                file/shmem/device -> do_file_fault (filemap.c)
+ *     PTE present, write, RW clear -> do_wp_page:
+ *                shared VMA -> do_file_fault (page_mkwrite + reuse)
+ *                exclusive anon page or refcount 1 -> reuse in place
+ *                otherwise -> wp_page_copy (zero page: a zeroed page)
+ *     PTE present and allowed (stale TLB): set A (and D), done.
+ *
+ * Invariants kept: every mapped normal page gains exactly one mapcount,
+ * one refcount and one rss unit per PTE (see pgtable.c); an anonymous
+ * page is allocated only after its VMA has an anon_vma; a COW copy
+ * replaces the old PTE only after flushing it (ptep_clear_flush).
+ */
 #include "config.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
 #include "engine.h"
+
+#define STACK_RLIMIT     (8ULL << 20)
+#define STACK_GUARD_GAP  (256ULL << PAGE_SHIFT)
+#define MMAP_MIN_ADDR    65536ULL
+
+static int fault_signal(struct vmsh_sys *sys, struct vmsh_fault *f, int signo,
+			int code, uint64_t addr, int ret)
+{
+	memset(f, 0, sizeof(*f));
+	f->signo = signo;
+	f->code = code;
+	f->addr = addr;
+	f->pid = sys->current ? sys->current->pid : 0;
+	return ret;
+}
+
+static bool vma_is_accessible(const struct vmsh_vma *vma)
+{
+	return vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC);
+}
+
+/* expand_downwards(): grow a VM_GROWSDOWN VMA down to @addr. */
+static int expand_stack(struct vmsh_sys *sys, struct vmsh_vma *vma,
+			uint64_t addr)
+{
+	struct vmsh_mm *mm = vma->vm_mm;
+	struct vmsh_vma *prev = vma->vm_prev;
+	uint64_t grow;
+
+	addr &= PAGE_MASK;
+	if (addr < MMAP_MIN_ADDR)
+		return -EPERM;
+	if (prev && !(prev->vm_flags & VM_GROWSDOWN) && vma_is_accessible(prev) &&
+	    addr - prev->vm_end < STACK_GUARD_GAP)
+		return -ENOMEM;
+	if (prev && addr < prev->vm_end)
+		return -ENOMEM;
+	/* acct_stack_growth(): RLIMIT_STACK */
+	if (vma->vm_end - addr > STACK_RLIMIT)
+		return -ENOMEM;
+	if (anon_vma_prepare(vma))
+		return -ENOMEM;
+	grow = (vma->vm_start - addr) >> PAGE_SHIFT;
+	trace(sys, "expand_stack vma=%#llx-%#llx new_start=%#llx",
+	      (unsigned long long)vma->vm_start,
+	      (unsigned long long)vma->vm_end, (unsigned long long)addr);
+	vma->vm_start = addr;
+	vma->vm_pgoff -= grow;
+	mm->total_vm += grow;
+	if (vma->vm_flags & VM_LOCKED)
+		mm->locked_vm += grow;
+	mm->stack_vm += grow;
+	vma_gap_update(vma);
+	return 0;
+}
+
+/* Start a new anonymous page as folio_add_new_anon_rmap(EXCLUSIVE) does. */
+static void new_anon_rmap(struct vmsh_sys *sys, struct vmsh_vma *vma,
+			  uint64_t pfn, uint64_t addr)
+{
+	struct page *page = phys_page(sys, pfn);
+
+	page->mapcount = 1;
+	page->exclusive = true;
+	page->uptodate = true;
+	page->anon = vma->anon_vma;
+	if (page->anon)
+		anon_vma_get(page->anon);
+	page->index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+static int do_anonymous_page(struct vmsh_sys *sys, struct vmsh_vma *vma,
+			     uint64_t addr, uint64_t *ptep, bool write)
+{
+	struct vmsh_mm *mm = vma->vm_mm;
+	uint64_t pfn, entry;
+
+	if (!write && sys->cfg.zero_page) {
+		entry = mk_pte(sys->phys.zero_pfn, vma_page_prot(vma)) |
+			_PAGE_SPECIAL;
+		*ptep = entry;
+		sys->stat[ST_ZERO_PAGE_MAP]++;
+		trace(sys, "do_anonymous_page addr=%#llx zero page",
+		      (unsigned long long)addr);
+		return 0;
+	}
+	if (anon_vma_prepare(vma))
+		return VM_FAULT_OOM;
+	pfn = phys_alloc(sys, PAGE_ANON);
+	if (pfn == UINT64_MAX)
+		return VM_FAULT_OOM;
+	new_anon_rmap(sys, vma, pfn, addr);
+	entry = mk_pte(pfn, vma_page_prot(vma));
+	if (vma->vm_flags & VM_WRITE)
+		entry = pte_mkdirty(entry) | _PAGE_RW;
+	*ptep = entry;
+	mm_add_rss(mm, MM_ANONPAGES, 1);
+	sys->stat[ST_ANON_FAULT]++;
+	trace(sys, "do_anonymous_page addr=%#llx pfn=%#llx",
+	      (unsigned long long)addr, (unsigned long long)pfn);
+	return 0;
+}
+
+/* wp_page_copy(): give this PTE its own anonymous page. */
+static int wp_page_copy(struct vmsh_sys *sys, struct vmsh_vma *vma,
+			uint64_t addr, uint64_t *ptep)
+{
+	struct vmsh_mm *mm = vma->vm_mm;
+	uint64_t pte = *ptep, old_pfn = pte_pfn(pte), pfn, entry;
+	bool normal = !(pte & _PAGE_SPECIAL);
+	bool zero = old_pfn == sys->phys.zero_pfn;
+	struct page *old = normal ? phys_page(sys, old_pfn) : NULL;
+
+	if (anon_vma_prepare(vma))
+		return VM_FAULT_OOM;
+	pfn = phys_alloc(sys, PAGE_ANON);
+	if (pfn == UINT64_MAX)
+		return VM_FAULT_OOM;
+	if (!zero && old_pfn < sys->phys.nframes)
+		phys_copy(sys, pfn, old_pfn);
+	if (old) {
+		if (old->kind != PAGE_ANON) {
+			mm_add_rss(mm, mm_counter_page(old), -1);
+			mm_add_rss(mm, MM_ANONPAGES, 1);
+		}
+	} else {
+		mm_add_rss(mm, MM_ANONPAGES, 1);
+	}
+	entry = mk_pte(pfn, vma_page_prot(vma));
+	entry = pte_mkdirty(entry) | _PAGE_RW;
+	/* ptep_clear_flush() */
+	*ptep = 0;
+	flush_tlb_page(mm, addr & PAGE_MASK);
+	new_anon_rmap(sys, vma, pfn, addr);
+	*ptep = entry;
+	if (old) {
+		old->mapcount--;
+		phys_put(sys, old_pfn);
+	}
+	if (zero) {
+		sys->stat[ST_ANON_FAULT]++;
+		trace(sys, "wp_page_copy addr=%#llx zero page -> pfn=%#llx",
+		      (unsigned long long)addr, (unsigned long long)pfn);
+	} else {
+		sys->stat[ST_COW_COPY]++;
+		trace(sys, "wp_page_copy addr=%#llx pfn=%#llx -> pfn=%#llx",
+		      (unsigned long long)addr, (unsigned long long)old_pfn,
+		      (unsigned long long)pfn);
+	}
+	return 0;
+}
+
+static int do_wp_page(struct vmsh_sys *sys, struct vmsh_vma *vma,
+		      uint64_t addr, uint64_t *ptep, struct vmsh_fault *f)
+{
+	uint64_t pte = *ptep;
+	struct page *page = NULL;
+
+	trace(sys, "do_wp_page addr=%#llx", (unsigned long long)addr);
+	if (vma->vm_flags & (VM_SHARED | VM_MAYSHARE))
+		/* wp_page_shared / wp_pfn_shared: write-notify */
+		return do_file_fault(sys, vma, addr, true, f);
+	if (!(pte & _PAGE_SPECIAL))
+		page = phys_page(sys, pte_pfn(pte));
+	if (page && page->kind == PAGE_ANON &&
+	    (page->exclusive || page->refcount == 1)) {
+		/* wp_can_reuse_anon_folio + folio_move_anon_rmap */
+		if (!page->exclusive && page->anon != vma->anon_vma &&
+		    vma->anon_vma) {
+			anon_vma_get(vma->anon_vma);
+			if (page->anon)
+				anon_vma_put(sys, page->anon);
+			page->anon = vma->anon_vma;
+		}
+		page->exclusive = true;
+		/* wp_page_reuse: no flush on x86 (upgrade only) */
+		*ptep = pte_mkdirty(pte | _PAGE_ACCESSED) | _PAGE_RW;
+		sys->stat[ST_COW_REUSE]++;
+		trace(sys, "wp_page_reuse addr=%#llx pfn=%#llx",
+		      (unsigned long long)addr, (unsigned long long)pte_pfn(pte));
+		return 0;
+	}
+	return wp_page_copy(sys, vma, addr, ptep);
+}
+
+static bool access_error(const struct vmsh_vma *vma, bool write)
+{
+	if (write)
+		return !(vma->vm_flags & VM_WRITE);
+	return !vma_is_accessible(vma);
+}
+
+int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
+		    bool write, struct vmsh_fault *f)
+{
+	struct vmsh_vma *vma;
+	uint64_t *ptep, pte;
+	int ret;
+
+	memset(f, 0, sizeof(*f));
+	trace(sys, "handle_mm_fault addr=%#llx %s", (unsigned long long)addr,
+	      write ? "write" : "read");
+	vma = addr < mm->task_size ? find_vma(mm, addr) : NULL;
+	if (!vma)
+		return fault_signal(sys, f, SIGSEGV, SEGV_MAPERR, addr,
+				    VM_FAULT_SIGSEGV);
+	if (addr < vma->vm_start) {
+		if (!(vma->vm_flags & VM_GROWSDOWN) ||
+		    expand_stack(sys, vma, addr))
+			return fault_signal(sys, f, SIGSEGV, SEGV_MAPERR, addr,
+					    VM_FAULT_SIGSEGV);
+	}
+	if (access_error(vma, write))
+		return fault_signal(sys, f, SIGSEGV, SEGV_ACCERR, addr,
+				    VM_FAULT_SIGSEGV);
+
+	sys->stat[ST_PGFAULT]++;
+	ptep = pte_lookup(mm, addr, true);
+	if (!ptep)
+		return fault_signal(sys, f, SIGKILL, 0, addr, VM_FAULT_OOM);
+	pte = *ptep;
+	if (!pte) {
+		if (!vma->vm_file && !vma->vm_ops)
+			ret = do_anonymous_page(sys, vma, addr & PAGE_MASK,
+						ptep, write);
+		else
+			ret = do_file_fault(sys, vma, addr, write, f);
+	} else if (!(pte & _PAGE_PRESENT)) {
+		/* PROT_NONE entry in an accessible VMA: cannot happen
+		 * without NUMA balancing; restore the VMA's protection. */
+		*ptep = mk_pte(pte_pfn(pte), vma_page_prot(vma)) |
+			(pte & (_PAGE_DIRTY | _PAGE_SOFT_DIRTY | _PAGE_SPECIAL));
+		ret = 0;
+	} else if (write && !(pte & _PAGE_RW)) {
+		ret = do_wp_page(sys, vma, addr & PAGE_MASK, ptep, f);
+	} else {
+		/* Spurious: a stale TLB entry; just make the PTE young. */
+		pte |= _PAGE_ACCESSED;
+		if (write)
+			pte = pte_mkdirty(pte);
+		*ptep = pte;
+		ret = 0;
+	}
+	if (ret && !f->signo) {
+		if (ret & VM_FAULT_OOM)
+			fault_signal(sys, f, SIGKILL, 0, addr, ret);
+		else if (ret & VM_FAULT_SIGBUS)
+			fault_signal(sys, f, SIGBUS, BUS_ADRERR, addr, ret);
+		else
+			fault_signal(sys, f, SIGSEGV, SEGV_ACCERR, addr, ret);
+	}
+	return ret;
+}
+
+int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
+		   uint64_t end)
+{
+	struct vmsh_vma *vma;
+	struct vmsh_fault f;
+	uint64_t addr;
+
+	start &= PAGE_MASK;
+	trace(sys, "populate_range start=%#llx end=%#llx",
+	      (unsigned long long)start, (unsigned long long)end);
+	for (addr = start; addr < end;) {
+		bool write;
+
+		vma = find_vma(mm, addr);
+		if (!vma || vma->vm_start >= end)
+			break;
+		if (addr < vma->vm_start)
+			addr = vma->vm_start;
+		/* __mm_populate skips these; GUP refuses PROT_NONE */
+		if ((vma->vm_flags & (VM_IO | VM_PFNMAP | VM_LOCKONFAULT)) ||
+		    !vma_is_accessible(vma)) {
+			addr = vma->vm_end;
+			continue;
+		}
+		write = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
+		for (; addr < vma->vm_end && addr < end; addr += PAGE_SIZE) {
+			uint64_t *ptep = pte_lookup(mm, addr, false);
+			int ret;
+
+			if (ptep && (*ptep & _PAGE_PRESENT) &&
+			    (!write || (*ptep & _PAGE_RW)))
+				continue;
+			ret = handle_mm_fault(sys, mm, addr, write, &f);
+			if (ret & VM_FAULT_OOM)
+				return -ENOMEM;
+			if (ret) {
+				/* an error ends this VMA (ignore_errors) */
+				addr = vma->vm_end;
+				break;
+			}
+		}
+	}
+	return 0;
+}

@@ -1,4 +1,361 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Physical memory: a pool of cfg.ram / 4096 frames, each described by a
+ * struct page (Linux's mem_map), and their contents.
+ *
+ * Invariants:
+ *  - a frame is free iff kind == PAGE_FREE iff refcount == 0; a free frame
+ *    holds no buffer and all its fields are zero;
+ *  - every frame below phys.next_free is in use (the allocation hint);
+ *  - nfree is the number of free frames;
+ *  - contents are sparse: with data == NULL every byte equals fill, except
+ *    [run_off, run_off + run_len) which holds run[] (one small write into
+ *    an otherwise uniform page costs no buffer); with data != NULL the 4 KiB
+ *    buffer is the contents and fill/run are unused;
+ *  - a page-table frame (PAGE_PGTABLE) always has its buffer: 512 entries;
+ *  - the zero page is allocated at init, never written and never freed.
+ *
+ * The struct page array is calloc'ed, so frames never touched cost the
+ * host nothing.
+ */
 #include "config.h"
 
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "engine.h"
+
+int phys_init(struct vmsh_sys *sys)
+{
+	struct phys *ph = &sys->phys;
+
+	ph->nframes = sys->cfg.ram >> PAGE_SHIFT;
+	if (ph->nframes < 2)
+		return -ENOMEM;
+	ph->pages = xcalloc(ph->nframes, sizeof(struct page));
+	ph->nfree = ph->nframes;
+	ph->next_free = 0;
+	ph->zero_pfn = phys_alloc(sys, PAGE_ZERO);
+	ph->iter_i = ph->iter_pfn = 0;
+	/* Booting is not an event the user caused. */
+	sys->stat[ST_PGALLOC] = 0;
+	return 0;
+}
+
+void phys_fini(struct vmsh_sys *sys)
+{
+	struct phys *ph = &sys->phys;
+	uint64_t pfn;
+
+	if (!ph->pages)
+		return;
+	for (pfn = 0; pfn < ph->nframes; pfn++)
+		free(ph->pages[pfn].data);
+	free(ph->pages);
+	memset(ph, 0, sizeof(*ph));
+}
+
+struct page *phys_page(struct vmsh_sys *sys, uint64_t pfn)
+{
+	if (pfn >= sys->phys.nframes)
+		abort();
+	return &sys->phys.pages[pfn];
+}
+
+static const struct page *cpage(const struct vmsh_sys *sys, uint64_t pfn)
+{
+	if (pfn >= sys->phys.nframes)
+		abort();
+	return &sys->phys.pages[pfn];
+}
+
+uint64_t phys_alloc(struct vmsh_sys *sys, enum page_kind kind)
+{
+	struct phys *ph = &sys->phys;
+	uint64_t pfn;
+	struct page *p;
+
+	if (ph->nfree == 0)
+		return UINT64_MAX;
+	for (pfn = ph->next_free; pfn < ph->nframes; pfn++)
+		if (ph->pages[pfn].kind == PAGE_FREE)
+			break;
+	if (pfn >= ph->nframes)
+		abort();        /* nfree says there is one: a broken invariant */
+	ph->next_free = pfn + 1;
+	ph->nfree--;
+	p = &ph->pages[pfn];
+	p->kind = kind;
+	p->refcount = 1;
+	if (kind == PAGE_PGTABLE)
+		p->data = xcalloc(1, PAGE_SIZE);
+	sys->stat[ST_PGALLOC]++;
+	return pfn;
+}
+
+void phys_get(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *p = phys_page(sys, pfn);
+
+	if (p->kind == PAGE_FREE || p->refcount <= 0)
+		abort();
+	p->refcount++;
+}
+
+void phys_put(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct phys *ph = &sys->phys;
+	struct page *p = phys_page(sys, pfn);
+
+	if (p->kind == PAGE_FREE || p->refcount <= 0)
+		abort();
+	if (--p->refcount > 0)
+		return;
+	if (p->mapcount != 0 || pfn == ph->zero_pfn)
+		abort();
+	if (p->kind == PAGE_ANON && p->anon)
+		anon_vma_put(sys, p->anon);
+	free(p->data);
+	memset(p, 0, sizeof(*p));
+	ph->nfree++;
+	if (pfn < ph->next_free)
+		ph->next_free = pfn;
+	sys->stat[ST_PGFREE]++;
+}
+
+uint8_t phys_read_byte(const struct vmsh_sys *sys, uint64_t pfn, unsigned off)
+{
+	const struct page *p = cpage(sys, pfn);
+
+	if (p->data)
+		return p->data[off];
+	if (off >= p->run_off && off < (unsigned)p->run_off + p->run_len)
+		return p->run[off - p->run_off];
+	return p->fill;
+}
+
+void phys_read(const struct vmsh_sys *sys, uint64_t pfn, unsigned off,
+	       uint8_t *buf, unsigned len)
+{
+	const struct page *p = cpage(sys, pfn);
+	unsigned i;
+
+	if (off > PAGE_SIZE || len > PAGE_SIZE - off)
+		abort();
+	if (p->data) {
+		memcpy(buf, p->data + off, len);
+		return;
+	}
+	memset(buf, p->fill, len);
+	for (i = 0; i < p->run_len; i++) {
+		unsigned at = p->run_off + i;
+
+		if (at >= off && at < off + len)
+			buf[at - off] = p->run[i];
+	}
+}
+
+/* Give the page a 4 KiB buffer holding its current contents. */
+static void materialise(struct page *p)
+{
+	if (p->data)
+		return;
+	p->data = xmalloc(PAGE_SIZE);
+	memset(p->data, p->fill, PAGE_SIZE);
+	memcpy(p->data + p->run_off, p->run, p->run_len);
+	p->run_len = 0;
+	p->run_off = 0;
+}
+
+/* Store into a buffer-less page without a buffer when the result still
+ * fits "fill + one run of at most 8 bytes".  Returns false otherwise. */
+static bool write_sparse(struct page *p, unsigned off, const uint8_t *buf,
+			 uint8_t fill, unsigned len)
+{
+	uint8_t merged[8 + 8];
+	unsigned lo, hi, i;
+
+	if (p->run_len == 0) {
+		if (len > sizeof(p->run))
+			return false;
+		for (i = 0; i < len; i++)
+			p->run[i] = buf ? buf[i] : fill;
+		p->run_off = off;
+		p->run_len = len;
+		return true;
+	}
+	lo = off < p->run_off ? off : p->run_off;
+	hi = off + len > (unsigned)p->run_off + p->run_len ?
+	     off + len : (unsigned)p->run_off + p->run_len;
+	if (hi - lo > sizeof(p->run))
+		return false;
+	for (i = lo; i < hi; i++) {
+		if (i >= off && i < off + len)
+			merged[i - lo] = buf ? buf[i - off] : fill;
+		else if (i >= p->run_off && i < (unsigned)p->run_off + p->run_len)
+			merged[i - lo] = p->run[i - p->run_off];
+		else
+			merged[i - lo] = p->fill;
+	}
+	memcpy(p->run, merged, hi - lo);
+	p->run_off = lo;
+	p->run_len = hi - lo;
+	return true;
+}
+
+void phys_write(struct vmsh_sys *sys, uint64_t pfn, unsigned off,
+		const uint8_t *buf, uint8_t fill, unsigned len)
+{
+	struct page *p = phys_page(sys, pfn);
+	unsigned i;
+
+	if (off > PAGE_SIZE || len > PAGE_SIZE - off || pfn == sys->phys.zero_pfn)
+		abort();
+	if (len == 0)
+		return;
+	if (off == 0 && len == PAGE_SIZE && p->kind != PAGE_PGTABLE) {
+		/* A whole page of one value needs no buffer. */
+		bool uniform = true;
+
+		if (buf) {
+			fill = buf[0];
+			for (i = 1; i < len && uniform; i++)
+				uniform = buf[i] == fill;
+		}
+		if (uniform) {
+			free(p->data);
+			p->data = NULL;
+			p->fill = fill;
+			p->run_len = 0;
+			p->run_off = 0;
+			return;
+		}
+	}
+	if (!p->data) {
+		/* Bytes equal to what is there already change nothing. */
+		bool same = true;
+
+		for (i = 0; i < len && same; i++)
+			same = phys_read_byte(sys, pfn, off + i) == (buf ? buf[i] : fill);
+		if (same)
+			return;
+		if (write_sparse(p, off, buf, fill, len))
+			return;
+		materialise(p);
+	}
+	if (buf)
+		memcpy(p->data + off, buf, len);
+	else
+		memset(p->data + off, fill, len);
+}
+
+void phys_copy(struct vmsh_sys *sys, uint64_t dst, uint64_t src)
+{
+	struct page *d = phys_page(sys, dst);
+	const struct page *s = phys_page(sys, src);
+
+	if (dst == sys->phys.zero_pfn)
+		abort();
+	if (s->data) {
+		if (!d->data)
+			d->data = xmalloc(PAGE_SIZE);
+		memcpy(d->data, s->data, PAGE_SIZE);
+		d->run_len = 0;
+		d->run_off = 0;
+		return;
+	}
+	free(d->data);
+	d->data = NULL;
+	d->fill = s->fill;
+	d->run_off = s->run_off;
+	d->run_len = s->run_len;
+	memcpy(d->run, s->run, sizeof(d->run));
+}
+
+void phys_zero(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *p = phys_page(sys, pfn);
+
+	if (p->kind == PAGE_PGTABLE) {
+		memset(p->data, 0, PAGE_SIZE);
+		return;
+	}
+	free(p->data);
+	p->data = NULL;
+	p->fill = 0;
+	p->run_len = 0;
+	p->run_off = 0;
+}
+
+/* ---- frames view --------------------------------------------------------- */
+
+bool vmsh_frame_info(const struct vmsh_sys *sys, size_t i,
+		     struct vmsh_frame_info *out)
+{
+	/* The cursor is a cache: it does not change the model. */
+	struct phys *ph = (struct phys *)&sys->phys;
+	uint64_t pfn, n;
+	const struct page *p;
+
+	if (!ph->pages)
+		return false;
+	/* Listings start at i = 0, which resets the cursor. */
+	if (i != 0 && i >= ph->iter_i && ph->iter_pfn < ph->nframes) {
+		n = ph->iter_i;
+		pfn = ph->iter_pfn;
+	} else {
+		n = 0;
+		pfn = 0;
+	}
+	for (; pfn < ph->nframes; pfn++) {
+		if (ph->pages[pfn].kind == PAGE_FREE)
+			continue;
+		if (n == i)
+			break;
+		n++;
+	}
+	if (pfn >= ph->nframes)
+		return false;
+	ph->iter_i = i;
+	ph->iter_pfn = pfn;
+	p = &ph->pages[pfn];
+	memset(out, 0, sizeof(*out));
+	out->pfn = pfn;
+	out->refcount = p->refcount;
+	out->mapcount = p->mapcount;
+	out->dirty = p->dirty;
+	out->exclusive = p->exclusive;
+	switch (p->kind) {
+	case PAGE_ANON:
+		out->owner = "anon";
+		break;
+	case PAGE_FILE:
+		if (p->file && p->file->name) {
+			size_t len = strlen(p->file->name);
+
+			if (len > sizeof(ph->owner_buf) - 6)
+				len = sizeof(ph->owner_buf) - 6;
+			memcpy(ph->owner_buf, "file:", 5);
+			memcpy(ph->owner_buf + 5, p->file->name, len);
+			ph->owner_buf[5 + len] = '\0';
+			out->owner = ph->owner_buf;
+		} else {
+			out->owner = "file";
+		}
+		break;
+	case PAGE_PGTABLE:
+		out->owner = "pagetable";
+		break;
+	case PAGE_ZERO:
+		out->owner = "zero";
+		break;
+	case PAGE_DEV:
+		out->owner = "dev";
+		break;
+	default:
+		out->owner = "?";
+		break;
+	}
+	return true;
+}

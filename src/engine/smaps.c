@@ -1,4 +1,444 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Views of the page tables: /proc/PID/smaps figures (fs/proc/task_mmu.c
+ * smaps_pte_entry + smaps_account), the `walk` of one address, the `pt`
+ * tree, and the frame/rss invariants checked by `check`.
+ *
+ * Nothing here changes the model.  smaps skips PTEs without a normal page
+ * (the zero page and PFNMAP entries are _PAGE_SPECIAL); Pss is summed in
+ * 1/4096 fixed point (PSS_SHIFT) and truncated at the end as Linux does.
+ */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "engine.h"
+
+#define PSS_SHIFT 12
+
+struct mem_size_stats {
+	const struct vmsh_sys *sys;
+	const struct vmsh_vma *vma;
+	uint64_t resident, anonymous, referenced, lazyfree;
+	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
+	uint64_t pss, pss_dirty, pss_locked;   /* << PSS_SHIFT */
+};
+
+static void smaps_page_accumulate(struct mem_size_stats *mss,
+				  const struct page *page, uint64_t size,
+				  uint64_t pss, bool dirty, bool locked,
+				  bool private)
+{
+	mss->pss += pss;
+	if (locked)
+		mss->pss_locked += pss;
+	if (dirty || page->dirty) {
+		mss->pss_dirty += pss;
+		if (private)
+			mss->private_dirty += size;
+		else
+			mss->shared_dirty += size;
+	} else {
+		if (private)
+			mss->private_clean += size;
+		else
+			mss->shared_clean += size;
+	}
+}
+
+static void smaps_pte_entry(uint64_t *ptep, uint64_t addr, void *ctx)
+{
+	struct mem_size_stats *mss = ctx;
+	uint64_t pte = *ptep, size = PAGE_SIZE;
+	bool young, dirty, locked = mss->vma->vm_flags & VM_LOCKED;
+	const struct page *page;
+	uint64_t pfn;
+
+	(void)addr;
+	if (!pte_present(pte) || (pte & _PAGE_SPECIAL))
+		return;         /* no swap here; vm_normal_page() == NULL */
+	pfn = pte_pfn(pte);
+	if (pfn >= mss->sys->phys.nframes)
+		return;
+	page = &mss->sys->phys.pages[pfn];
+	young = pte & _PAGE_ACCESSED;
+	dirty = pte & _PAGE_DIRTY;
+
+	/* smaps_account() */
+	if (page->kind == PAGE_ANON)
+		mss->anonymous += size;
+	mss->resident += size;
+	if (young || page->referenced)
+		mss->referenced += size;
+	if (page->refcount == 1) {
+		smaps_page_accumulate(mss, page, size, size << PSS_SHIFT, dirty,
+				      locked, true);
+		return;
+	}
+	{
+		uint64_t pss = PAGE_SIZE << PSS_SHIFT;
+		int mapcount = page->mapcount;
+
+		if (mapcount >= 2)
+			pss /= mapcount;
+		smaps_page_accumulate(mss, page, size, pss, dirty, locked,
+				      mapcount < 2);
+	}
+}
+
+int vmsh_smaps(const struct vmsh_sys *sys, int pid, uint64_t addr,
+	       struct vmsh_smaps *out)
+{
+	struct vmsh_mm *mm = mm_of_pid(sys, pid);
+	struct mem_size_stats mss;
+	struct vmsh_vma *vma;
+
+	memset(out, 0, sizeof(*out));
+	if (!mm)
+		return -ESRCH;
+	vma = find_vma(mm, addr);
+	if (!vma || addr < vma->vm_start)
+		return -ENOENT;
+	memset(&mss, 0, sizeof(mss));
+	mss.sys = sys;
+	mss.vma = vma;
+	pte_walk_range(mm, vma->vm_start, vma->vm_end, smaps_pte_entry, &mss);
+	out->size = vma->vm_end - vma->vm_start;
+	out->rss = mss.resident;
+	out->pss = mss.pss >> PSS_SHIFT;
+	out->pss_dirty = mss.pss_dirty >> PSS_SHIFT;
+	out->shared_clean = mss.shared_clean;
+	out->shared_dirty = mss.shared_dirty;
+	out->private_clean = mss.private_clean;
+	out->private_dirty = mss.private_dirty;
+	out->referenced = mss.referenced;
+	out->anonymous = mss.anonymous;
+	out->lazyfree = mss.lazyfree;
+	out->swap = 0;
+	out->swap_pss = 0;
+	out->locked = mss.pss_locked >> PSS_SHIFT;
+	/* THP is "madvise" and vmsh has no MADV_HUGEPAGE; shmem_enabled is
+	 * "never": the running kernel prints 0 for every VMA. */
+	out->thp_eligible = false;
+	return 0;
+}
+
+/* ---- walk ------------------------------------------------------------- */
+
+int vmsh_walk(const struct vmsh_sys *sys, int pid, uint64_t addr,
+	      struct vmsh_walk *out)
+{
+	struct vmsh_mm *mm;
+	int levels = sys->cfg.levels, depth;
+	unsigned va_bits = PAGE_SHIFT + 9 * levels;
+	uint64_t pfn;
+
+	memset(out, 0, sizeof(*out));
+	if (!vmsh_task_exists(sys, pid ? pid : vmsh_current_pid(sys)))
+		return -ESRCH;
+	mm = mm_of_pid(sys, pid);
+	if (!mm) {
+		out->end = VMSH_WALK_NO_MM;
+		return 0;
+	}
+	if ((uint64_t)((int64_t)(addr << (64 - va_bits)) >> (64 - va_bits)) != addr) {
+		out->end = VMSH_WALK_NONCANONICAL;
+		return 0;
+	}
+	pfn = mm->pgd;
+	for (depth = 0; depth < levels; depth++) {
+		struct vmsh_walk_step *st = &out->step[depth];
+		unsigned idx = (addr >> pt_shift(levels, depth)) & 511;
+		uint64_t e = pt_table(sys, pfn)[idx];
+
+		st->level = pt_level_name(levels, depth);
+		st->index = idx;
+		st->table_pfn = pfn;
+		st->entry = e;
+		out->nsteps = depth + 1;
+		if (depth == levels - 1) {
+			if (e & _PAGE_PRESENT) {
+				out->end = VMSH_WALK_MAPPED;
+				out->pfn = pte_pfn(e);
+				out->phys = (out->pfn << PAGE_SHIFT) |
+					    (addr & ~PAGE_MASK);
+			} else if (e & _PAGE_PROTNONE) {
+				out->end = VMSH_WALK_PROTNONE;
+				out->pfn = pte_pfn(e);
+			} else {
+				out->end = VMSH_WALK_NOT_PRESENT;
+			}
+			return 0;
+		}
+		if (!(e & _PAGE_PRESENT)) {
+			out->end = VMSH_WALK_NOT_PRESENT;
+			return 0;
+		}
+		pfn = (e & PTE_PFN_MASK) >> PAGE_SHIFT;
+	}
+	return 0;
+}
+
+size_t vmsh_pte_bits_str(uint64_t entry, bool leaf, char *buf, size_t size)
+{
+	static const struct { uint64_t bit; const char *name; int when; } bits[] = {
+		/* when: 0 always, 1 leaf only, 2 non-leaf only */
+		{ _PAGE_PRESENT, "P", 0 },
+		{ _PAGE_RW, "RW", 0 },
+		{ _PAGE_USER, "US", 0 },
+		{ _PAGE_PWT, "PWT", 0 },
+		{ _PAGE_PCD, "PCD", 0 },
+		{ _PAGE_ACCESSED, "A", 0 },
+		{ _PAGE_DIRTY, "D", 0 },
+		{ _PAGE_PSE, "PAT", 1 },
+		{ _PAGE_PSE, "PS", 2 },
+		{ _PAGE_GLOBAL, "G", 0 },
+		{ _PAGE_SPECIAL, "SPECIAL", 1 },
+		{ _PAGE_UFFD_WP, "UFFD_WP", 1 },
+		{ _PAGE_SOFT_DIRTY, "SOFT_DIRTY", 1 },
+		{ _PAGE_SAVED_DIRTY, "SAVED_DIRTY", 1 },
+		{ _PAGE_NX, "NX", 0 },
+	};
+	size_t n = 0, i;
+	char tmp[160];
+
+	tmp[0] = '\0';
+	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		const char *name = bits[i].name;
+		int w;
+
+		if (!(entry & bits[i].bit))
+			continue;
+		if ((bits[i].when == 1 && !leaf) || (bits[i].when == 2 && leaf))
+			continue;
+		if (bits[i].bit == _PAGE_GLOBAL && leaf && !(entry & _PAGE_PRESENT))
+			name = "PROTNONE";
+		w = snprintf(tmp + n, sizeof(tmp) - n, "%s%s", n ? " " : "", name);
+		if (w > 0)
+			n += (size_t)w;
+	}
+	if ((entry >> 59) & 0xf) {
+		int w = snprintf(tmp + n, sizeof(tmp) - n, "%sPKEY=%u", n ? " " : "",
+				 (unsigned)((entry >> 59) & 0xf));
+		if (w > 0)
+			n += (size_t)w;
+	}
+	if (size) {
+		size_t c = n < size - 1 ? n : size - 1;
+
+		memcpy(buf, tmp, c);
+		buf[c] = '\0';
+	}
+	return n;
+}
+
+/* ---- pt ---------------------------------------------------------------- */
+
+static void pt_level(const struct vmsh_sys *sys, uint64_t pfn, int depth,
+		     uint64_t start, uint64_t end, vmsh_pt_fn *fn, void *ctx)
+{
+	int levels = sys->cfg.levels;
+	unsigned shift = pt_shift(levels, depth);
+	const uint64_t *t = pt_table(sys, pfn);
+	uint64_t span = 1ULL << shift;
+	uint64_t addr = start;
+
+	for (;;) {
+		unsigned idx = (addr >> shift) & 511;
+		uint64_t base = addr & ~(span - 1);
+		uint64_t next = base + span;
+		uint64_t e = t[idx];
+
+		if (depth == levels - 1) {
+			if (pte_present(e))
+				fn(ctx, depth, pt_level_name(levels, depth), base,
+				   idx, e);
+		} else if (e & _PAGE_PRESENT) {
+			fn(ctx, depth, pt_level_name(levels, depth), base, idx, e);
+			pt_level(sys, (e & PTE_PFN_MASK) >> PAGE_SHIFT, depth + 1,
+				 addr, next - 1 < end - 1 ? next : end, fn, ctx);
+		}
+		if (next == 0 || next - 1 >= end - 1)
+			break;
+		addr = next;
+	}
+}
+
+int vmsh_pt_walk(const struct vmsh_sys *sys, int pid, uint64_t start,
+		 uint64_t end, vmsh_pt_fn *fn, void *ctx)
+{
+	struct vmsh_mm *mm;
+	uint64_t top;
+
+	if (!vmsh_task_exists(sys, pid ? pid : vmsh_current_pid(sys)))
+		return -ESRCH;
+	mm = mm_of_pid(sys, pid);
+	if (!mm)
+		return -EFAULT;
+	/* The user half: the PGD entries below TASK_SIZE's top. */
+	top = 1ULL << (PAGE_SHIFT + 9 * sys->cfg.levels - 1);
+	if (end == 0 || end > top)
+		end = top;
+	if (start >= end)
+		return 0;
+	pt_level(sys, mm->pgd, 0, start, end, fn, ctx);
+	return 0;
+}
+
+/* ---- check ------------------------------------------------------------- */
+
+struct check_ctx {
+	const struct vmsh_sys *sys;
+	int32_t *maps;          /* PTEs seen per frame */
+	int64_t rss[NR_MM_COUNTERS];
+	int problems;
+	char *buf;
+	size_t size;
+	const struct vmsh_mm *mm;
+};
+
+static void problem(struct check_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void problem(struct check_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->problems++ == 0 && c->size) {
+		va_start(ap, fmt);
+		vsnprintf(c->buf, c->size, fmt, ap);
+		va_end(ap);
+	}
+}
+
+static void check_pte(uint64_t *ptep, uint64_t addr, void *vctx)
+{
+	struct check_ctx *c = vctx;
+	uint64_t pte = *ptep, pfn;
+	const struct page *page;
+
+	if (!pte_present(pte)) {
+		problem(c, "mm %u: PTE %#llx at %#llx is neither none nor present",
+			c->mm->id, (unsigned long long)pte, (unsigned long long)addr);
+		return;
+	}
+	pfn = pte_pfn(pte);
+	if (pte & _PAGE_SPECIAL)
+		return;
+	if (pfn >= c->sys->phys.nframes) {
+		problem(c, "mm %u: PTE at %#llx maps pfn %#llx outside RAM",
+			c->mm->id, (unsigned long long)addr, (unsigned long long)pfn);
+		return;
+	}
+	page = &c->sys->phys.pages[pfn];
+	if (page->kind == PAGE_FREE || page->kind == PAGE_PGTABLE ||
+	    page->kind == PAGE_ZERO) {
+		problem(c, "mm %u: PTE at %#llx maps pfn %#llx of kind %d",
+			c->mm->id, (unsigned long long)addr,
+			(unsigned long long)pfn, page->kind);
+		return;
+	}
+	c->maps[pfn]++;
+	c->rss[mm_counter_page(page)]++;
+}
+
+/* Tables reachable from the PGD are page-table frames. */
+static void count_tables(struct check_ctx *c, uint64_t pfn, int depth,
+			 uint64_t *ntables)
+{
+	const struct vmsh_sys *sys = c->sys;
+	int levels = sys->cfg.levels;
+	const uint64_t *t;
+	unsigned i;
+
+	if (pfn >= sys->phys.nframes || sys->phys.pages[pfn].kind != PAGE_PGTABLE) {
+		problem(c, "mm %u: table pfn %#llx is not a page-table frame",
+			c->mm->id, (unsigned long long)pfn);
+		return;
+	}
+	c->maps[pfn]++;
+	if (depth > 0 && strcmp(pt_level_name(levels, depth), "P4D") != 0)
+		(*ntables)++;
+	if (depth == levels - 1)
+		return;
+	t = pt_table(sys, pfn);
+	for (i = 0; i < 512; i++)
+		if (t[i] & _PAGE_PRESENT)
+			count_tables(c, (t[i] & PTE_PFN_MASK) >> PAGE_SHIFT,
+				     depth + 1, ntables);
+}
+
+int check_pages(const struct vmsh_sys *sys, char *buf, size_t size)
+{
+	struct check_ctx c = { .sys = sys, .buf = buf, .size = size };
+	const struct vmsh_mm *mm;
+	uint64_t pfn, nfree = 0;
+	int k;
+
+	if (size)
+		buf[0] = '\0';
+	if (!sys->phys.pages)
+		return 0;
+	c.maps = xcalloc(sys->phys.nframes, sizeof(*c.maps));
+	for (mm = sys->mms; mm; mm = mm->next_all) {
+		uint64_t ntables = 0, top;
+
+		c.mm = mm;
+		memset(c.rss, 0, sizeof(c.rss));
+		if (mm->pgd >= sys->phys.nframes ||
+		    sys->phys.pages[mm->pgd].kind != PAGE_PGTABLE)
+			continue;       /* torn down (or not built) */
+		top = 1ULL << (PAGE_SHIFT + 9 * sys->cfg.levels - 1);
+		pte_walk_range(mm, 0, top, check_pte, &c);
+		for (k = 0; k < NR_MM_COUNTERS; k++)
+			if (k != MM_SWAPENTS && c.rss[k] != mm->rss[k])
+				problem(&c, "mm %u: rss counter %d is %lld, PTEs say %lld",
+					mm->id, k, (long long)mm->rss[k],
+					(long long)c.rss[k]);
+		count_tables(&c, mm->pgd, 0, &ntables);
+		if (ntables * PAGE_SIZE != mm->pgtables_bytes)
+			problem(&c, "mm %u: pgtables_bytes %llu, tables say %llu",
+				mm->id, (unsigned long long)mm->pgtables_bytes,
+				(unsigned long long)(ntables * PAGE_SIZE));
+	}
+	for (pfn = 0; pfn < sys->phys.nframes; pfn++) {
+		const struct page *p = &sys->phys.pages[pfn];
+
+		if (p->kind == PAGE_FREE) {
+			nfree++;
+			if (p->refcount || p->mapcount || p->data)
+				problem(&c, "free frame %#llx has state",
+					(unsigned long long)pfn);
+			continue;
+		}
+		if (p->refcount <= 0)
+			problem(&c, "frame %#llx in use with refcount %d",
+				(unsigned long long)pfn, p->refcount);
+		if (p->kind == PAGE_PGTABLE) {
+			if (c.maps[pfn] != 1)
+				problem(&c, "page table %#llx referenced %d times",
+					(unsigned long long)pfn, c.maps[pfn]);
+			continue;
+		}
+		if (p->kind == PAGE_ZERO)
+			continue;
+		if (p->mapcount != c.maps[pfn])
+			problem(&c, "frame %#llx: mapcount %d but %d PTEs map it",
+				(unsigned long long)pfn, p->mapcount, c.maps[pfn]);
+		if (p->refcount < p->mapcount)
+			problem(&c, "frame %#llx: refcount %d < mapcount %d",
+				(unsigned long long)pfn, p->refcount, p->mapcount);
+		if (p->kind == PAGE_ANON && p->refcount != p->mapcount)
+			problem(&c, "anon frame %#llx: refcount %d != mapcount %d",
+				(unsigned long long)pfn, p->refcount, p->mapcount);
+	}
+	if (nfree != sys->phys.nfree)
+		problem(&c, "phys: %llu free frames, nfree says %llu",
+			(unsigned long long)nfree,
+			(unsigned long long)sys->phys.nfree);
+	free(c.maps);
+	return c.problems;
+}

@@ -41,9 +41,7 @@ static int deliver(struct vmsh_sys *sys, struct vmsh_task *task, int ret,
 		f->signo = SIGKILL;
 		f->addr = addr;
 		f->pid = task->pid;
-		sys->stat[ST_OOM_KILL]++;
-		trace(sys, "oom_kill pid=%d", task->pid);
-		oom_kill_task(sys, task);
+		oom_kill_task(sys, task);       /* counts ST_OOM_KILL */
 		return 1;
 	}
 	if (!f->signo) {
@@ -91,37 +89,28 @@ static int access_page(struct vmsh_sys *sys, uint64_t addr, bool write,
 		return segv(sys, task->pid, SI_KERNEL, 0, f);
 
 	for (tries = 0; tries < 4; tries++) {
-		uint64_t tpfn, flags, *ptep;
 		int ret;
 
-		if (tlb_lookup(sys, mm, addr, &tpfn, &flags) &&
-		    (flags & _PAGE_USER) &&
-		    (!write || ((flags & _PAGE_RW) && (flags & _PAGE_DIRTY))) &&
-		    tpfn < sys->phys.nframes &&
-		    sys->phys.pages[tpfn].kind != PAGE_FREE &&
-		    !(write && tpfn == sys->phys.zero_pfn)) {
-			*pfn = tpfn;
+		/* TLB, else the hardware walk setting A/D (tlb.c) */
+		if (addr < mm->task_size &&
+		    mmu_translate(sys, mm, addr, write, pfn) == 0)
 			return 0;
-		}
-		/* The hardware walk (also on a hit that lacks a right or
-		 * the D bit: the CPU rewalks before faulting). */
-		sys->stat[ST_TLB_WALK_REFS] += sys->cfg.levels;
-		ptep = addr < mm->task_size ? pte_lookup(mm, addr, false) : NULL;
-		if (ptep && (*ptep & _PAGE_PRESENT) && (*ptep & _PAGE_USER) &&
-		    (!write || (*ptep & _PAGE_RW))) {
-			*ptep |= _PAGE_ACCESSED;
-			if (write)
-				*ptep |= _PAGE_DIRTY;
-			tlb_fill(sys, mm, addr, *ptep);
-			*pfn = pte_pfn(*ptep);
-			return 0;
-		}
 		ret = handle_mm_fault(sys, mm, addr, write, f);
 		if (ret)
 			return deliver(sys, task, ret, addr, f);
 	}
 	/* Four faults without progress: the model is broken. */
 	return segv(sys, task->pid, SEGV_ACCERR, addr, f);
+}
+
+/* A frame an access may touch: with lazy_flush a stale TLB entry can hand
+ * out a freed frame (the data then goes nowhere) or the zero page. */
+static bool frame_ok(const struct vmsh_sys *sys, uint64_t pfn, bool write)
+{
+	if (pfn >= sys->phys.nframes || sys->phys.pages[pfn].kind == PAGE_FREE ||
+	    sys->phys.pages[pfn].kind == PAGE_PGTABLE)
+		return false;
+	return !(write && pfn == sys->phys.zero_pfn);
 }
 
 int vmsh_touch(struct vmsh_sys *sys, uint64_t addr, uint64_t len,
@@ -167,7 +156,7 @@ int vmsh_write(struct vmsh_sys *sys, uint64_t addr, const uint8_t *buf,
 				*done = n;
 			return 1;
 		}
-		if (pfn < sys->phys.nframes)
+		if (frame_ok(sys, pfn, true))
 			phys_write(sys, pfn, a & ~PAGE_MASK, buf ? buf + n : NULL,
 				   fill, chunk);
 		n += chunk;
@@ -194,7 +183,7 @@ int vmsh_read(struct vmsh_sys *sys, uint64_t addr, uint8_t *buf, uint64_t len,
 				*done = n;
 			return 1;
 		}
-		if (pfn < sys->phys.nframes)
+		if (frame_ok(sys, pfn, false))
 			phys_read(sys, pfn, a & ~PAGE_MASK, buf + n, chunk);
 		else
 			memset(buf + n, 0xff, chunk);

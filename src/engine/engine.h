@@ -457,7 +457,6 @@ uint64_t pte_mkentry(uint64_t pfn, uint64_t vm_flags, bool write, bool dirty, bo
 /* The PTE protection bits of a VMA (vm_get_page_prot, with write-notify
  * dropping RW from shared mappings that want it: vma_set_page_prot). */
 uint64_t vma_page_prot(const struct vmsh_vma *vma);
-bool vma_wants_writenotify(const struct vmsh_vma *vma);
 /* pte_present(): P or PROTNONE.  pte_pfn() undoes the L1TF inversion of
  * non-present entries' PFN bits, as x86 does. */
 static inline bool pte_present(uint64_t pte) { return pte & (_PAGE_PRESENT | _PAGE_PROTNONE); }
@@ -480,8 +479,6 @@ uint64_t pte_mkdirty(uint64_t pte);                /* D (+ SOFT_DIRTY) */
 typedef void pte_walk_fn(uint64_t *ptep, uint64_t addr, void *ctx);
 void pte_walk_range(const struct vmsh_mm *mm, uint64_t start, uint64_t end,
 		    pte_walk_fn *fn, void *ctx);
-/* The rss counter a mapped normal page is accounted to (mm_counter()). */
-int mm_counter_page(const struct page *page);
 /* hiwater_rss = max(hiwater_rss, rss): call just before rss decreases. */
 void update_hiwater_rss(struct vmsh_mm *mm);
 /* Frame and rss invariants of every mm (vmsh_check calls it): each
@@ -501,10 +498,6 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 /* Populate [start, end) as MAP_POPULATE / mlock do. */
 int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 		   uint64_t end);
-
-/* The OOM killer's end of a task (task exit, freeing its memory); the
- * access path calls it when a fault returns VM_FAULT_OOM. */
-void oom_kill_task(struct vmsh_sys *sys, struct vmsh_task *task);
 
 /* filemap.c: faults on VMAs backed by a file, shmem or a device's vm_ops
  * (read fault with fault-around, COW of a private file page, shared fault

@@ -147,7 +147,7 @@ static int wp_page_copy(struct vmsh_sys *sys, struct vmsh_vma *vma,
 		phys_copy(sys, pfn, old_pfn);
 	if (old) {
 		if (old->kind != PAGE_ANON) {
-			mm_add_rss(mm, mm_counter_page(old), -1);
+			mm_add_rss(mm, page_mm_counter(old), -1);
 			mm_add_rss(mm, MM_ANONPAGES, 1);
 		}
 	} else {

@@ -113,7 +113,7 @@ static uint64_t protection_map(uint64_t vm_flags)
 	return prot;
 }
 
-bool vma_wants_writenotify(const struct vmsh_vma *vma)
+static bool vma_wants_writenotify(const struct vmsh_vma *vma)
 {
 	uint64_t flags = vma->vm_flags;
 
@@ -154,7 +154,8 @@ uint64_t pte_mkdirty(uint64_t pte)
 uint64_t pte_mkentry(uint64_t pfn, uint64_t vm_flags, bool write, bool dirty,
 		     bool young)
 {
-	uint64_t pte = mk_pte(pfn, protection_map(vm_flags));
+	/* RW only when asked: callers decide write-notify themselves */
+	uint64_t pte = mk_pte(pfn, protection_map(vm_flags) & ~_PAGE_RW);
 
 	if (write && (pte & _PAGE_PRESENT))
 		pte |= _PAGE_RW;
@@ -163,16 +164,6 @@ uint64_t pte_mkentry(uint64_t pfn, uint64_t vm_flags, bool write, bool dirty,
 	if (!young)
 		pte &= ~_PAGE_ACCESSED;
 	return pte;
-}
-
-int mm_counter_page(const struct page *page)
-{
-	if (page->kind == PAGE_ANON)
-		return MM_ANONPAGES;
-	/* Page-cache pages of tmpfs/shmem files are swap-backed. */
-	if (page->kind == PAGE_FILE && page->file && !page->file->disk)
-		return MM_SHMEMPAGES;
-	return MM_FILEPAGES;
 }
 
 void update_hiwater_rss(struct vmsh_mm *mm)
@@ -282,7 +273,7 @@ static void zap_pte(struct vmsh_mm *mm, uint64_t pte)
 		if (pte & _PAGE_ACCESSED)
 			page->referenced = true;
 	}
-	mm_add_rss(mm, mm_counter_page(page), -1);
+	mm_add_rss(mm, page_mm_counter(page), -1);
 	page->mapcount--;
 	phys_put(sys, pfn);
 }
@@ -446,29 +437,6 @@ struct prot_ctx {
 	uint64_t newprot;
 	bool try_writable;
 };
-
-/* x86 pte_needs_flush(): flush when a cached translation loses something. */
-static bool pte_needs_flush(uint64_t oldpte, uint64_t newpte)
-{
-	const uint64_t flush_on_clear = _PAGE_DIRTY | _PAGE_PRESENT | _PAGE_ACCESSED;
-	const uint64_t software = _PAGE_SPECIAL | _PAGE_UFFD_WP | _PAGE_SOFT_DIRTY |
-				  _PAGE_SAVED_DIRTY;
-	const uint64_t flush_on_change = _PAGE_RW | _PAGE_USER | _PAGE_PWT |
-					 _PAGE_PCD | _PAGE_PSE | _PAGE_GLOBAL |
-					 (0xfULL << 59) | _PAGE_NX;
-	uint64_t diff;
-
-	if (!(oldpte & _PAGE_PRESENT))
-		return false;
-	if (pte_pfn(oldpte) != pte_pfn(newpte))
-		return true;
-	diff = (oldpte ^ newpte) & ~PTE_PFN_MASK;
-	diff &= ~software;
-	diff &= ~_PAGE_ACCESSED;        /* ignore_access */
-	if (diff & oldpte & flush_on_clear)
-		return true;
-	return diff & flush_on_change;
-}
 
 /* can_change_pte_writable(): may mprotect map this PTE writable at once? */
 static bool can_change_pte_writable(struct vmsh_vma *vma, uint64_t pte)

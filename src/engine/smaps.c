@@ -342,7 +342,7 @@ static void check_pte(uint64_t *ptep, uint64_t addr, void *vctx)
 		return;
 	}
 	c->maps[pfn]++;
-	c->rss[mm_counter_page(page)]++;
+	c->rss[page_mm_counter(page)]++;
 }
 
 /* Tables reachable from the PGD are page-table frames. */

@@ -12,8 +12,12 @@ compared after normalizing what cannot match:
 
 Usage:
   run.py --vmsh PATH [--category C|all] [--list FILE [--check|--update]]
-         [--show N] [SEEDS]
+         [--show N] [--save DIR] [SEEDS]
 SEEDS: "1-100" (default 1-20), or numbers and ranges separated by commas.
+
+--save DIR writes every divergent script and its diff to DIR.  The last
+lines count, for the divergent scripts, the command whose output differs
+first: a map of what to fix next.
 
 --list FILE names the (category, seed) pairs expected to agree.  With
 --check the run fails (exit 1) when one of them no longer agrees (a
@@ -80,6 +84,30 @@ def outcome(vmsh, script, host):
             "--- exit %d\n" % rc)
 
 
+def first_command(model, host):
+    """The command whose output first differs (its first word)."""
+    a, b = model.splitlines(), host.splitlines()
+    in_err = False
+    last = "?"
+    for i in range(max(len(a), len(b))):
+        x = a[i] if i < len(a) else ""
+        y = b[i] if i < len(b) else ""
+        if x == "--- stderr":
+            in_err = True
+        if x.startswith("vmsh> "):
+            words = x[6:].split() or ["?"]
+            last = " ".join(words[:2]) if words[0] == "file" else words[0]
+        if x != y:
+            if in_err:
+                for line in (x, y):
+                    m = re.match(r"^\S+:\d+: (\w+):", line)
+                    if m:
+                        return m.group(1) + " (errno)"
+                return "stderr"
+            return last
+    return last
+
+
 def parse_seeds(spec):
     seeds = []
     for part in spec.split(","):
@@ -124,7 +152,8 @@ def main():
     ap.add_argument("--update", action="store_true")
     ap.add_argument("--show", type=int, default=1,
                     help="divergences to print in full (default 1)")
-    ap.add_argument("--quiet", "-q", action="store_true")
+    ap.add_argument("--save", metavar="DIR",
+                    help="write each divergent script and its diff to DIR")
     ap.add_argument("seeds", nargs="?", default="1-20")
     a = ap.parse_args()
 
@@ -143,6 +172,7 @@ def main():
     shown = 0
     regressions = []
     per = {}
+    firsts = {}
     with tempfile.TemporaryDirectory(prefix="vmsh-diff-") as tmp:
         script = os.path.join(tmp, "s.vmsh")
         for c in cats:
@@ -160,6 +190,17 @@ def main():
                     continue
                 if (c, s) in expected:
                     regressions.append((c, s))
+                if a.save:
+                    os.makedirs(a.save, exist_ok=True)
+                    base = os.path.join(a.save, "%s-%d" % (c, s))
+                    with open(base + ".vmsh", "w") as f:
+                        f.write(text)
+                    with open(base + ".diff", "w") as f:
+                        f.writelines(difflib.unified_diff(
+                            model.splitlines(True), host.splitlines(True),
+                            "model", "host"))
+                k = first_command(model, host)
+                firsts[k] = firsts.get(k, 0) + 1
                 if shown < a.show and (not a.check or (c, s) in expected):
                     shown += 1
                     print("=== divergence: category %s seed %d "
@@ -174,6 +215,9 @@ def main():
     for c in cats:
         n, m = per[c]
         print("%s: %d/%d agree" % (c, n, m))
+    if firsts:
+        print("first divergent command: " + ", ".join(
+            "%s %d" % kv for kv in sorted(firsts.items(), key=lambda kv: -kv[1])))
     print("%d/%d scripts agree" % (good, total))
     if a.list and a.update:
         write_list(a.list, (expected - {(c, s) for c in cats for s in seeds}) | agree)

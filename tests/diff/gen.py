@@ -42,6 +42,7 @@ class Gen:
         self.next_pid = 2
         self.files = []             # names created (maybe removed)
         self.nfile = 0
+        self.mapped = []            # (addr, len) of mmaps made so far
 
     # ---- helpers --------------------------------------------------------
     def addr(self, slot=None):
@@ -56,6 +57,16 @@ class Gen:
         s = self.r.randrange(SLOTS)
         n = self.npages()
         return self.addr(s), n * PAGE
+
+    def arange(self):
+        """A range for an access: mostly inside something mapped before."""
+        if self.mapped and self.r.random() < 0.7:
+            a, ln = self.r.choice(self.mapped)
+            pages = ln // PAGE
+            s = self.r.randrange(pages)
+            n = self.r.randrange(1, pages - s + 2)
+            return a + s * PAGE, n * PAGE
+        return self.range()
 
     def hexa(self, v):
         return "0x%x" % v
@@ -79,6 +90,7 @@ class Gen:
         if self.r.random() < 0.05:
             flags += "|noreserve"
         self.emit("mmap %s %s %s %s" % (self.hexa(a), self.hexa(ln), prot, flags))
+        self.mapped.append((a, ln))
 
     def c_munmap(self):
         a, ln = self.range()
@@ -123,11 +135,11 @@ class Gen:
                       (self.hexa(a + 0x800), self.hexa(ln)))
 
     def c_touch(self):
-        a, ln = self.range()
+        a, ln = self.arange()
         self.emit("touch %s %s" % (self.hexa(a), self.hexa(ln)))
 
     def c_write(self):
-        a, ln = self.range()
+        a, ln = self.arange()
         k = self.r.random()
         if k < 0.4:
             self.emit("write %s %s" % (self.hexa(a), self.hexa(ln)))
@@ -141,7 +153,7 @@ class Gen:
                                          self.r.choice(["hello", "vmsh!", "ABCDEFGH"])))
 
     def c_read(self):
-        a = self.addr() + self.r.choice([0, 0, 8, PAGE - 8])
+        a = self.arange()[0] + self.r.choice([0, 0, 8, PAGE - 8])
         self.emit("read %s %d" % (self.hexa(a), self.r.choice([16, 24, 32])))
 
     def c_smaps_one(self):
@@ -216,6 +228,7 @@ class Gen:
         self.emit("mmap %s %s %s %s|fixed %s %d" %
                   (self.hexa(a), self.hexa(ln), self.r.choice(PROTS),
                    self.r.choice(["shared", "shared", "private"]), n, off))
+        self.mapped.append((a, ln))
 
     def c_msync(self):
         a, ln = self.range()
@@ -251,6 +264,7 @@ class Gen:
         for i in range(self.r.randrange(1, 3)):
             a, ln = self.range()
             self.emit("mmap %s %s rw- private|anon|fixed" % (self.hexa(a), self.hexa(ln)))
+            self.mapped.append((a, ln))
         if self.cat == "file":
             self.c_file_create()
         for i in range(steps):

@@ -470,14 +470,20 @@ int vmsh_file_truncate(struct vmsh_sys *sys, const char *name, uint64_t size)
 	if (size > FILE_MAX_SIZE)
 		return -EFBIG;
 	trace(sys, "shmem_setattr %s size=%#lx->%#lx", f->path, f->size, size);
-	if (size >= f->size) {
+	if (size > f->size) {
 		f->size = size;
 		return 0;
 	}
-	/* truncate_pagecache: unmap, drop the pages, zero the partial one */
+	/*
+	 * newsize <= oldsize (equal included, as shmem_setattr does):
+	 * unmap past the new EOF, drop those pages, and zero the tail of a
+	 * cached partial last page, which shmem_undo_range marks dirty
+	 * (probe, 6.18: ftruncate to the same unaligned size dirties it).
+	 */
 	keep = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	if (f->size > keep << PAGE_SHIFT)
+		unmap_mapping_range(sys, f, keep);
 	f->size = size;
-	unmap_mapping_range(sys, f, keep);
 	idx = cache_indexes(f, &n);
 	for (i = 0; i < n; i++)
 		if (idx[i] >= keep)
@@ -487,8 +493,10 @@ int vmsh_file_truncate(struct vmsh_sys *sys, const char *name, uint64_t size)
 		uint64_t pfn = file_cache_lookup(f, size >> PAGE_SHIFT);
 		unsigned in = size & (PAGE_SIZE - 1);
 
-		if (pfn != UINT64_MAX)
+		if (pfn != UINT64_MAX) {
 			phys_write(sys, pfn, in, NULL, 0, PAGE_SIZE - in);
+			phys_page(sys, pfn)->dirty = true;
+		}
 	}
 	return 0;
 }

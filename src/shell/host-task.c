@@ -292,6 +292,19 @@ static int do_access(enum acc kind, uint64_t addr, uint64_t len,
 
 static void *task_thread(void *arg);
 
+/* A new task keeps only stdio and its own socket: the controller sees the
+ * end of a task's socket only when the task itself is gone. */
+void host_close_others(int keep)
+{
+	long max = sysconf(_SC_OPEN_MAX);
+
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (int i = 3; i < max; i++)
+		if (i != keep)
+			close(i);
+}
+
 static int do_mmap(const struct host_req *rq, const char *path, uint64_t *out)
 {
 	int fd = -1;
@@ -316,15 +329,22 @@ static int do_mmap(const struct host_req *rq, const char *path, uint64_t *out)
 
 int host_task_exec(int fd)
 {
-	char val[16];
+	char val[16], exe[4096];
+	ssize_t n;
 	int r, e;
 
+	/* The program's own path (under valgrind, /proc/self/exe itself
+	 * names the tool, while readlink tells the program). */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		n = snprintf(exe, sizeof(exe), "/proc/self/exe");
+	exe[n] = 0;
 	snprintf(val, sizeof(val), "%d", fd);
 	r = fcntl(fd, F_GETFD);
 	if (r >= 0)
 		fcntl(fd, F_SETFD, r & ~FD_CLOEXEC);
 	setenv(HOST_TASK_ENV, val, 1);
-	execl("/proc/self/exe", "vmsh", (char *)NULL);
+	execl(exe, "vmsh", (char *)NULL);
 	e = errno;
 	unsetenv(HOST_TASK_ENV);
 	if (r >= 0)
@@ -411,7 +431,7 @@ static void serve(int fd)
 			}
 			pid = fork();
 			if (pid == 0) {
-				close(fd);
+				host_close_others(passfd);
 				atomic_store(&servers, 1);
 				host_task_main(passfd);
 			}

@@ -56,7 +56,6 @@ struct range {
 /* One real process: an address space. */
 struct hproc {
 	pid_t pid;
-	int pidfd;
 	int live;               /* simulated tasks living in it */
 	bool heap;              /* brk moved: show [heap] */
 	struct range *r;
@@ -143,22 +142,28 @@ static struct host *to_host(struct backend *be)
 	return (struct host *)be;
 }
 
-/* Wait (bounded) for @p to exit, then reap it if it is our child. */
-static void proc_reap(struct hproc *p)
+/*
+ * Kill @p and wait until its address space is gone: the kernel tears the
+ * mm down (exit_mm) before it closes the files (exit_files), so the end
+ * of its socket @fd, held by no other process, says the pages are freed.
+ * Then reap it when it is our child (a direct child, or an orphan handed
+ * to us as subreaper).
+ */
+static void proc_reap(struct hproc *p, int fd)
 {
 	struct pollfd pfd;
+	char buf[256];
 
-	if (p->pidfd >= 0) {
-		pfd.fd = p->pidfd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 5000) <= 0) {
-			kill(p->pid, SIGKILL);
-			poll(&pfd, 1, 5000);
-		}
-		close(p->pidfd);
-		p->pidfd = -1;
+	kill(p->pid, SIGKILL);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (fd >= 0 && poll(&pfd, 1, 5000) > 0) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+			break;
 	}
-	while (waitpid(p->pid, NULL, WNOHANG | __WALL) < 0 && errno == EINTR)
+	while (waitpid(p->pid, NULL, __WALL) < 0 && errno == EINTR)
 		;
 	for (int i = 0; i < nreal_pids; i++)
 		if (real_pids[i] == p->pid)
@@ -180,7 +185,6 @@ static struct hproc *proc_new(pid_t pid)
 	if (!p)
 		abort();
 	p->pid = pid;
-	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	remember_pid(pid);
 	return p;
 }
@@ -238,17 +242,15 @@ static void task_dead(struct host *h, int pid)
 	if (!t->alive)
 		return;
 	t->alive = false;
-	if (t->fd >= 0)
-		close(t->fd);
-	t->fd = -1;
 	if (t->proc) {
-		if (t->proc->live == 1) {
-			kill(t->proc->pid, SIGKILL);
-			proc_reap(t->proc);
-		}
+		if (t->proc->live == 1)
+			proc_reap(t->proc, t->fd);
 		proc_put(t->proc);
 		t->proc = NULL;
 	}
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
 	if (h->cur == pid) {
 		h->cur = 0;
 		for (int i = 1; i <= h->ntask; i++)
@@ -259,9 +261,14 @@ static void task_dead(struct host *h, int pid)
 	}
 }
 
-/* Fork a fresh task process from the controller itself. */
-static int spawn_first(struct host *h, struct htask *t)
+/*
+ * Start a task process from the controller itself: vmsh re-executed
+ * without ASLR (@exec), or, when that image does not answer (vmsh run
+ * under a tool such as valgrind), a plain fork of the controller.
+ */
+static int spawn(struct htask *t, bool exec)
 {
+	struct host_rep ack;
 	int sv[2];
 	pid_t pid;
 
@@ -277,27 +284,24 @@ static int spawn_first(struct host *h, struct htask *t)
 		return -e;
 	}
 	if (pid == 0) {
-		struct host_rep ack;
-
-		/* A fresh image with a fixed layout (no ASLR): the first
-		 * task's brk and placements do not vary between runs. */
-		close(sv[0]);
-		personality(ADDR_NO_RANDOMIZE);
-		host_task_exec(sv[1]);
+		host_close_others(sv[1]);
+		if (exec) {
+			/* A fixed layout: brk and placements do not vary
+			 * between runs. */
+			personality(ADDR_NO_RANDOMIZE);
+			host_task_exec(sv[1]);
+		}
 		memset(&ack, 0, sizeof(ack));
 		if (host_send_all(sv[1], &ack, sizeof(ack)) < 0)
 			_exit(0);
 		host_task_main(sv[1]);
 	}
 	close(sv[1]);
-	{
-		struct host_rep ack;
-
-		if (host_recv_all(sv[0], &ack, sizeof(ack)) < 0) {
-			close(sv[0]);
-			waitpid(pid, NULL, 0);
-			return -ECHILD;
-		}
+	if (host_recv_all(sv[0], &ack, sizeof(ack)) < 0) {
+		close(sv[0]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -ECHILD;
 	}
 	memset(t, 0, sizeof(*t));
 	t->alive = true;
@@ -306,6 +310,13 @@ static int spawn_first(struct host *h, struct htask *t)
 	t->proc = proc_new(pid);
 	t->proc->live = 1;
 	return 0;
+}
+
+static int spawn_first(struct host *h, struct htask *t)
+{
+	int e = spawn(t, true);
+
+	return e == -ECHILD ? spawn(t, false) : e;
 }
 
 /* ---- ranges -------------------------------------------------------------- */

@@ -56,6 +56,8 @@ struct host_rep {
 /* host-task.c */
 /* Serve requests on @fd until EOF or HOST_EXIT; never returns. */
 void host_task_main(int fd) __attribute__((noreturn));
+/* Close every descriptor but stdio and @keep (a new task's). */
+void host_close_others(int keep);
 /* Execute vmsh again as a fresh task image serving @fd; -errno on failure. */
 int host_task_exec(int fd);
 int host_send_all(int fd, const void *buf, size_t len);

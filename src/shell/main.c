@@ -1,17 +1,196 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * vmsh's entry point: the command line (SPEC "Invocation"), then scripts,
+ * -c, standard input or the interactive loop.
+ *
+ * Exit status: 0 success; 1 a command failed under -e, a script could not
+ * be read or the machine could not be built; 2 bad command-line usage.
+ */
 #include "config.h"
 
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-#include "vmsh/vmsh.h"
+#include "print.h"
+#include "shell.h"
 
-int main(void)
+static const char usage_text[] =
+"Usage: vmsh [OPTIONS] [SCRIPT...]     run scripts in order ('-' = standard input)\n"
+"       vmsh [OPTIONS]                 interactive on a terminal, else read stdin\n"
+"       vmsh [OPTIONS] -c 'CMD; CMD'   run the commands given\n"
+"\n"
+"Options:\n"
+"  -c CMDS                  run CMDS (';'-separated) and exit\n"
+"  -e, --errexit            stop at the first failed command, exit 1\n"
+"  -x, --echo               print each command, as 'vmsh> CMD', before its output\n"
+"  -q, --quiet              no banner in interactive mode\n"
+"      --levels N           page-table levels, 2-5 (default 4)\n"
+"      --ram SIZE           simulated physical memory (default 1G)\n"
+"      --tlb ENTRIES[:WAYS] TLB geometry (default 64:4)\n"
+"      --pcid               tagged TLB: no flush on context switch\n"
+"      --cpus N             CPUs, each with its own TLB (default 1)\n"
+"      --zero-page=on|off   map the zero page on anonymous read faults (default on)\n"
+"      --fault-around=BYTES file read-fault-around window (default 65536)\n"
+"      --max-map-count N    like vm.max_map_count (default 65530)\n"
+"      --aslr[=SEED]        randomize mmap_base and the stack\n"
+"      --color=auto|always|never  colour on terminals (honours NO_COLOR)\n"
+"      --host               run the calls on the running kernel instead\n"
+"  -h, --help               this help\n"
+"  -V, --version            print the version\n"
+"\n"
+"Type 'help' inside vmsh for the commands; see vmsh(1).\n";
+
+enum {
+	OPT_LEVELS = 256, OPT_RAM, OPT_TLB, OPT_PCID, OPT_CPUS, OPT_ZERO_PAGE,
+	OPT_FAULT_AROUND, OPT_MAX_MAP_COUNT, OPT_ASLR, OPT_COLOR, OPT_HOST,
+	OPT_LAZY_FLUSH,
+};
+
+static const struct option long_opts[] = {
+	{ "errexit", no_argument, NULL, 'e' },
+	{ "echo", no_argument, NULL, 'x' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "levels", required_argument, NULL, OPT_LEVELS },
+	{ "ram", required_argument, NULL, OPT_RAM },
+	{ "tlb", required_argument, NULL, OPT_TLB },
+	{ "pcid", no_argument, NULL, OPT_PCID },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "zero-page", required_argument, NULL, OPT_ZERO_PAGE },
+	{ "fault-around", required_argument, NULL, OPT_FAULT_AROUND },
+	{ "max-map-count", required_argument, NULL, OPT_MAX_MAP_COUNT },
+	{ "aslr", optional_argument, NULL, OPT_ASLR },
+	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "colour", required_argument, NULL, OPT_COLOR },
+	{ "host", no_argument, NULL, OPT_HOST },
+	{ "lazy-flush", no_argument, NULL, OPT_LAZY_FLUSH },
+	{ NULL, 0, NULL, 0 },
+};
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void usage_error(const char *fmt, ...)
 {
-	struct vmsh_config cfg;
-	struct vmsh_sys *sys;
+	va_list ap;
 
-	vmsh_config_default(&cfg);
-	sys = vmsh_sys_new(&cfg);
-	vmsh_sys_free(sys);
-	return 0;
+	fputs("vmsh: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'vmsh --help' for more information.\n", stderr);
+	exit(2);
+}
+
+static void set_opt(struct shell *sh, const char *name, const char *value)
+{
+	char err[256];
+	bool rebuild;
+
+	if (shell_set_option(sh, name, value, &rebuild, err, sizeof(err)) < 0)
+		usage_error("--%s", err);
+}
+
+int main(int argc, char **argv)
+{
+	struct shell sh;
+	const char **cmds = NULL;
+	size_t ncmds = 0;
+	int c, status;
+	bool color_set = false;
+
+	shell_init(&sh);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:exqhV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			cmds = realloc(cmds, (ncmds + 1) * sizeof(*cmds));
+			if (!cmds)
+				abort();
+			cmds[ncmds++] = optarg;
+			break;
+		case 'e': sh.errexit = true; break;
+		case 'x': sh.echo = true; break;
+		case 'q': sh.quiet = true; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'V':
+			printf("vmsh %s\n", VMSH_VERSION);
+			return 0;
+		case OPT_LEVELS: set_opt(&sh, "levels", optarg); break;
+		case OPT_RAM: set_opt(&sh, "ram", optarg); break;
+		case OPT_TLB: set_opt(&sh, "tlb", optarg); break;
+		case OPT_PCID: sh.cfg.pcid = true; break;
+		case OPT_CPUS: set_opt(&sh, "cpus", optarg); break;
+		case OPT_ZERO_PAGE: set_opt(&sh, "zero-page", optarg); break;
+		case OPT_FAULT_AROUND: set_opt(&sh, "fault-around", optarg); break;
+		case OPT_MAX_MAP_COUNT: set_opt(&sh, "max-map-count", optarg); break;
+		case OPT_ASLR: set_opt(&sh, "aslr", optarg ? optarg : "on"); break;
+		case OPT_COLOR:
+			set_opt(&sh, "color", optarg);
+			color_set = true;
+			break;
+		case OPT_HOST: sh.host = true; break;
+		case OPT_LAZY_FLUSH: sh.cfg.lazy_flush = true; break;
+		case ':':
+			if (optopt)
+				fprintf(stderr, "vmsh: option '-%c' needs an argument\n", optopt);
+			else
+				fprintf(stderr, "vmsh: option '%s' needs an argument\n",
+					argv[optind - 1]);
+			fputs("Try 'vmsh --help' for more information.\n", stderr);
+			return 2;
+		default:
+			if (optopt && optopt < 256)
+				fprintf(stderr, "vmsh: unknown option '-%c'\n", optopt);
+			else
+				fprintf(stderr, "vmsh: unknown option '%s'\n", argv[optind - 1]);
+			fputs("Try 'vmsh --help' for more information.\n", stderr);
+			return 2;
+		}
+	}
+	if (ncmds && optind < argc)
+		usage_error("-c and SCRIPT arguments cannot be combined ('%s')", argv[optind]);
+	if (!color_set)
+		set_opt(&sh, "color", "auto");
+
+	if (sh.host) {
+		sh.be = host_backend_new(stderr);
+		if (!sh.be)
+			return 1;
+	} else if (!shell_new_machine(&sh)) {
+		fprintf(stderr, "vmsh: cannot build a machine with these options\n");
+		return 2;
+	}
+
+	if (ncmds) {
+		for (size_t i = 0; i < ncmds && !sh.stop; i++)
+			shell_run_string(&sh, cmds[i]);
+	} else if (optind < argc) {
+		for (int i = optind; i < argc && !sh.stop; i++) {
+			int ret = shell_run_file(&sh, argv[i]);
+
+			if (ret < 0) {
+				fflush(stdout);
+				fprintf(stderr, "vmsh: %s: %s (%s)\n", argv[i],
+					errno_name(ret), errno_text(ret));
+				sh.stop = true;
+				sh.status = 1;
+			}
+		}
+	} else if (isatty(STDIN_FILENO)) {
+		sh.interactive = true;
+		shell_interactive(&sh);
+	} else {
+		shell_run_file(&sh, "-");
+	}
+	fflush(stdout);
+	status = sh.stop ? sh.status : 0;
+	shell_fini(&sh);
+	free(cmds);
+	return status;
 }

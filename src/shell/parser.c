@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The parser: words into numbers, PROT, FLAGS, ADVICE and variables
+ * (SPEC "Lexical rules"), and the argument helpers the command handlers
+ * use to consume their words left to right.
+ *
+ * Invariants
+ *  - Numbers are unsigned 64-bit; anything that does not fit (digits,
+ *    suffix, $var+N) is a parse error, never a silent wrap.
+ *  - Every helper either stores a value and returns 0 or prints exactly
+ *    one parse error naming the command, the expected argument and the
+ *    word it got, and returns -1.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "shell.h"
+
+static int digit_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A' + 10;
+	return 99;
+}
+
+int parse_number(const char *s, uint64_t *out, const char **why)
+{
+	unsigned base = 10;
+	uint64_t v = 0;
+	const char *p = s;
+	int shift = 0;
+	bool big = false;
+
+	*why = "not a number";
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		base = 16, p += 2;
+	else if (p[0] == '0' && (p[1] == 'b' || p[1] == 'B'))
+		base = 2, p += 2;
+	else if (p[0] == '0' && (p[1] == 'o' || p[1] == 'O'))
+		base = 8, p += 2;
+	if (digit_value(*p) >= (int)base)
+		return -1;
+	while (*p && digit_value(*p) < (int)base) {
+		unsigned d = (unsigned)digit_value(*p++);
+
+		if (v > (UINT64_MAX - d) / base)
+			big = true;
+		else
+			v = v * base + d;
+	}
+	switch (*p) {
+	case 'K': case 'k': shift = 10; p++; break;
+	case 'M': case 'm': shift = 20; p++; break;
+	case 'G': case 'g': shift = 30; p++; break;
+	case 'T': case 't': shift = 40; p++; break;
+	}
+	if (*p)
+		return -1;
+	if (shift && v > (UINT64_MAX >> shift))
+		big = true;
+	if (big) {
+		*why = "too large";
+		return -1;
+	}
+	*out = v << shift;
+	return 0;
+}
+
+int parse_prot(const char *s, int *out)
+{
+	uint64_t n;
+	const char *why;
+	char buf[64];
+	char *save, *piece;
+	int prot = 0;
+
+	if (!strcasecmp(s, "none") || !strcmp(s, "---")) {
+		*out = VMSH_PROT_NONE;
+		return 0;
+	}
+	if (strlen(s) == 3 && (s[0] == 'r' || s[0] == '-') &&
+	    (s[1] == 'w' || s[1] == '-') && (s[2] == 'x' || s[2] == '-')) {
+		*out = (s[0] == 'r' ? VMSH_PROT_READ : 0) |
+		       (s[1] == 'w' ? VMSH_PROT_WRITE : 0) |
+		       (s[2] == 'x' ? VMSH_PROT_EXEC : 0);
+		return 0;
+	}
+	if (parse_number(s, &n, &why) == 0) {
+		if (n > 0x7fffffff)
+			return -1;
+		*out = (int)n;
+		return 0;
+	}
+	if (strlen(s) >= sizeof(buf) || !*s)
+		return -1;
+	strcpy(buf, s);
+	for (piece = strtok_r(buf, "|", &save); piece;
+	     piece = strtok_r(NULL, "|", &save)) {
+		if (!strcasecmp(piece, "PROT_READ"))
+			prot |= VMSH_PROT_READ;
+		else if (!strcasecmp(piece, "PROT_WRITE"))
+			prot |= VMSH_PROT_WRITE;
+		else if (!strcasecmp(piece, "PROT_EXEC"))
+			prot |= VMSH_PROT_EXEC;
+		else if (!strcasecmp(piece, "PROT_NONE"))
+			;
+		else
+			return -1;
+	}
+	if (s[strlen(s) - 1] == '|' || s[0] == '|' || strstr(s, "||"))
+		return -1;
+	*out = prot;
+	return 0;
+}
+
+static const struct { const char *name; int value; } flag_names[] = {
+	{ "private", VMSH_MAP_PRIVATE },
+	{ "shared", VMSH_MAP_SHARED },
+	{ "shared_validate", 0x03 },
+	{ "anonymous", VMSH_MAP_ANONYMOUS },
+	{ "anon", VMSH_MAP_ANONYMOUS },
+	{ "fixed", VMSH_MAP_FIXED },
+	{ "fixed_noreplace", VMSH_MAP_FIXED_NOREPLACE },
+	{ "noreplace", VMSH_MAP_FIXED_NOREPLACE },
+	{ "populate", VMSH_MAP_POPULATE },
+	{ "noreserve", VMSH_MAP_NORESERVE },
+	{ "locked", VMSH_MAP_LOCKED },
+	{ "growsdown", VMSH_MAP_GROWSDOWN },
+	{ "stack", 0x20000 },
+	{ "denywrite", 0x0800 },
+	{ "executable", 0x1000 },
+};
+
+int parse_flags(const char *s, int *out, const char **bad)
+{
+	static char badbuf[64];
+	const char *p = s;
+	int flags = 0;
+
+	*bad = s;
+	if (!*s)
+		return -1;
+	for (;;) {
+		size_t n = strcspn(p, "|,");
+		const char *name = p;
+		size_t len = n;
+		bool found = false;
+		uint64_t v;
+		const char *why;
+		char num[32];
+
+		if (len >= 4 && !strncasecmp(name, "MAP_", 4))
+			name += 4, len -= 4;
+		for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
+			if (strlen(flag_names[i].name) == len &&
+			    !strncasecmp(flag_names[i].name, name, len)) {
+				flags |= flag_names[i].value;
+				found = true;
+				break;
+			}
+		}
+		if (!found && n > 0 && n < sizeof(num)) {
+			memcpy(num, p, n);
+			num[n] = '\0';
+			if (parse_number(num, &v, &why) == 0 && v <= 0x7fffffff) {
+				flags |= (int)v;
+				found = true;
+			}
+		}
+		if (!found) {
+			snprintf(badbuf, sizeof(badbuf), "%.*s",
+				 (int)(n < 40 ? n : 40), p);
+			*bad = badbuf;
+			return -1;
+		}
+		p += n;
+		if (!*p)
+			break;
+		p++;
+	}
+	*out = flags;
+	return 0;
+}
+
+static const struct { const char *name; int value; } advice_names[] = {
+	{ "normal", 0 }, { "random", 1 }, { "sequential", 2 },
+	{ "willneed", VMSH_MADV_WILLNEED }, { "dontneed", VMSH_MADV_DONTNEED },
+	{ "free", 8 }, { "remove", 9 },
+	{ "dontfork", VMSH_MADV_DONTFORK }, { "dofork", VMSH_MADV_DOFORK },
+	{ "mergeable", 12 }, { "unmergeable", 13 },
+	{ "hugepage", 14 }, { "nohugepage", 15 },
+	{ "dontdump", 16 }, { "dodump", 17 },
+	{ "wipeonfork", VMSH_MADV_WIPEONFORK },
+	{ "keeponfork", VMSH_MADV_KEEPONFORK },
+	{ "cold", 20 }, { "pageout", 21 },
+	{ "populate_read", 22 }, { "populate_write", 23 },
+};
+
+int parse_advice(const char *s, int *out)
+{
+	uint64_t v;
+	const char *why;
+
+	if (!strncasecmp(s, "MADV_", 5))
+		s += 5;
+	for (size_t i = 0; i < sizeof(advice_names) / sizeof(advice_names[0]); i++) {
+		if (!strcasecmp(advice_names[i].name, s)) {
+			*out = advice_names[i].value;
+			return 0;
+		}
+	}
+	if (parse_number(s, &v, &why) == 0 && v <= 0x7fffffff) {
+		*out = (int)v;
+		return 0;
+	}
+	return -1;
+}
+
+bool parse_ident(const char *s)
+{
+	if (!(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	for (s++; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '_'))
+			return false;
+	return true;
+}
+
+/* ---- variables ------------------------------------------------------------ */
+
+struct shell_var *var_find(struct shell *sh, const char *name)
+{
+	for (size_t i = 0; i < sh->nvars; i++)
+		if (!strcmp(sh->vars[i].name, name))
+			return &sh->vars[i];
+	return NULL;
+}
+
+void var_set(struct shell *sh, const char *name, uint64_t value, bool hex)
+{
+	struct shell_var *v = var_find(sh, name);
+
+	if (!v) {
+		sh->vars = realloc(sh->vars, (sh->nvars + 1) * sizeof(*sh->vars));
+		if (!sh->vars)
+			abort();
+		v = &sh->vars[sh->nvars++];
+		v->name = strdup(name);
+		if (!v->name)
+			abort();
+	}
+	v->value = value;
+	v->hex = hex;
+}
+
+void vars_clear(struct shell *sh)
+{
+	for (size_t i = 0; i < sh->nvars; i++)
+		free(sh->vars[i].name);
+	free(sh->vars);
+	sh->vars = NULL;
+	sh->nvars = 0;
+}
+
+/* ---- argument helpers ----------------------------------------------------- */
+
+static const char *describe(const char *what)
+{
+	if (!strcmp(what, "PROT"))
+		return "PROT (like rw- or PROT_READ|PROT_WRITE)";
+	if (!strcmp(what, "FLAGS"))
+		return "FLAGS (like private|anon)";
+	if (!strcmp(what, "ADVICE"))
+		return "ADVICE (dontneed, willneed, dontfork, dofork, wipeonfork or keeponfork)";
+	return NULL;
+}
+
+static void expected(struct args *a, const char *what, const char *kind)
+{
+	char q[96];
+	const char *d = describe(what);
+
+	if (a->i >= a->n) {
+		if (d)
+			sh_parse_error(a->sh, "%s: missing %s", a->name, d);
+		else
+			sh_parse_error(a->sh, "%s: missing %s (%s)", a->name, what, kind);
+		return;
+	}
+	quote_word(a->tok[a->i].text, a->tok[a->i].len, q, sizeof(q));
+	if (d)
+		sh_parse_error(a->sh, "%s: expected %s, got '%s'", a->name, d, q);
+	else
+		sh_parse_error(a->sh, "%s: expected %s (%s), got '%s'",
+			       a->name, what, kind, q);
+}
+
+int eval_number(struct shell *sh, const struct token *t, const char *ctx,
+		const char *what, uint64_t *out)
+{
+	char q[96];
+	const char *why;
+	uint64_t v, n;
+
+	quote_word(t->text, t->len, q, sizeof(q));
+	if (t->quoted || strlen(t->text) != t->len) {
+		sh_parse_error(sh, "%s: expected %s (a number), got '%s'", ctx, what, q);
+		return -1;
+	}
+	if (t->text[0] == '$') {
+		char name[64];
+		size_t len = 0;
+		const char *p = t->text + 1;
+		struct shell_var *var;
+
+		while ((isalnum((unsigned char)p[len]) || p[len] == '_') && len < sizeof(name) - 1)
+			len++;
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if (!parse_ident(name)) {
+			sh_parse_error(sh, "%s: expected %s (a number), got '%s'", ctx, what, q);
+			return -1;
+		}
+		p += len;
+		if (*p && *p != '+' && *p != '-') {
+			sh_parse_error(sh, "%s: expected %s (a number), got '%s'", ctx, what, q);
+			return -1;
+		}
+		var = var_find(sh, name);
+		if (!var) {
+			sh_parse_error(sh, "undefined variable '$%s'", name);
+			return -1;
+		}
+		v = var->value;
+		if (!*p) {
+			*out = v;
+			return 0;
+		}
+		if (parse_number(p + 1, &n, &why) < 0) {
+			sh_parse_error(sh, "%s: expected %s (a number), got '%s': offset %s",
+				       ctx, what, q, why);
+			return -1;
+		}
+		if (*p == '+') {
+			if (v > UINT64_MAX - n) {
+				sh_parse_error(sh, "%s: %s '%s' is too large", ctx, what, q);
+				return -1;
+			}
+			*out = v + n;
+		} else {
+			if (n > v) {
+				sh_parse_error(sh, "%s: %s '%s' is below zero", ctx, what, q);
+				return -1;
+			}
+			*out = v - n;
+		}
+		return 0;
+	}
+	if (parse_number(t->text, &v, &why) < 0) {
+		if (!strcmp(why, "too large"))
+			sh_parse_error(sh, "%s: %s '%s' is too large (more than 64 bits)",
+				       ctx, what, q);
+		else
+			sh_parse_error(sh, "%s: expected %s (a number), got '%s'", ctx, what, q);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+bool arg_more(struct args *a)
+{
+	return a->i < a->n;
+}
+
+int arg_num(struct args *a, const char *what, uint64_t *out)
+{
+	if (a->i >= a->n) {
+		expected(a, what, "a number");
+		return -1;
+	}
+	if (eval_number(a->sh, &a->tok[a->i], a->name, what, out) < 0)
+		return -1;
+	a->i++;
+	return 0;
+}
+
+int arg_addr(struct args *a, const char *what, uint64_t *out)
+{
+	if (a->i < a->n && !a->tok[a->i].quoted &&
+	    !strcasecmp(a->tok[a->i].text, "NULL")) {
+		*out = 0;
+		a->i++;
+		return 0;
+	}
+	return arg_num(a, what, out);
+}
+
+int arg_pid(struct args *a, int *out)
+{
+	uint64_t v;
+
+	if (arg_num(a, "PID", &v) < 0)
+		return -1;
+	if (v > 0x7fffffff) {
+		a->i--;
+		sh_parse_error(a->sh, "%s: PID %s is too large", a->name, a->tok[a->i].text);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+int arg_prot(struct args *a, int *out)
+{
+	if (a->i >= a->n || a->tok[a->i].quoted ||
+	    parse_prot(a->tok[a->i].text, out) < 0) {
+		expected(a, "PROT", "");
+		return -1;
+	}
+	a->i++;
+	return 0;
+}
+
+int arg_flags(struct args *a, int *out)
+{
+	const char *bad;
+
+	if (a->i >= a->n || a->tok[a->i].quoted) {
+		expected(a, "FLAGS", "");
+		return -1;
+	}
+	if (parse_flags(a->tok[a->i].text, out, &bad) < 0) {
+		char q[96];
+
+		quote_word(bad, strlen(bad), q, sizeof(q));
+		if (!*bad || bad == a->tok[a->i].text)
+			expected(a, "FLAGS", "");
+		else
+			sh_parse_error(a->sh, "%s: unknown flag '%s' in FLAGS (private, shared, anonymous/anon, fixed, fixed_noreplace/noreplace, populate, noreserve, locked, growsdown)",
+				       a->name, q);
+		return -1;
+	}
+	a->i++;
+	return 0;
+}
+
+int arg_advice(struct args *a, int *out)
+{
+	if (a->i >= a->n || a->tok[a->i].quoted ||
+	    parse_advice(a->tok[a->i].text, out) < 0) {
+		expected(a, "ADVICE", "");
+		return -1;
+	}
+	a->i++;
+	return 0;
+}
+
+int arg_word(struct args *a, const char *what, const char **out)
+{
+	if (a->i >= a->n || strlen(a->tok[a->i].text) != a->tok[a->i].len ||
+	    !a->tok[a->i].len) {
+		expected(a, what, "a name");
+		return -1;
+	}
+	*out = a->tok[a->i++].text;
+	return 0;
+}
+
+int arg_string(struct args *a, const char *what, const struct token **out)
+{
+	if (a->i >= a->n) {
+		expected(a, what, "a \"string\"");
+		return -1;
+	}
+	*out = &a->tok[a->i++];
+	return 0;
+}
+
+bool arg_keyword(struct args *a, const char *kw)
+{
+	if (a->i < a->n && !a->tok[a->i].quoted &&
+	    !strcasecmp(a->tok[a->i].text, kw)) {
+		a->i++;
+		return true;
+	}
+	return false;
+}
+
+int arg_end(struct args *a)
+{
+	char q[96];
+
+	if (a->i >= a->n)
+		return 0;
+	quote_word(a->tok[a->i].text, a->tok[a->i].len, q, sizeof(q));
+	sh_parse_error(a->sh, "%s: unexpected argument '%s' (usage: %s%s%s)",
+		       a->name, q, a->cmd->name, a->cmd->args[0] ? " " : "",
+		       a->cmd->args);
+	return -1;
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vmsh shell: what the lexer, the parser, the command table, the REPL
+ * and main() share.
+ *
+ * Invariants
+ *  - One command table (commands.c: shell_commands[]) drives dispatch,
+ *    `help`, tab completion and the man page's COMMANDS list; nothing else
+ *    lists the commands.
+ *  - A command parses all of its arguments before it acts: a parse error
+ *    changes nothing.
+ *  - Normal output goes to sh->out (stdout), errors to sh->err (stderr),
+ *    one line each, prefixed by sh_where(): "vmsh" interactively and for
+ *    -c, "FILE:LINE" in a script, "<stdin>:LINE" for piped input.
+ */
+#ifndef VMSH_SRC_SHELL_SHELL_H
+#define VMSH_SRC_SHELL_SHELL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vmsh/vmsh.h"
+#include "backend.h"
+
+/* ---- lexer ---------------------------------------------------------------- */
+
+struct token {
+	char *text;             /* NUL-terminated (a string may hold NULs: see len) */
+	size_t len;
+	bool quoted;            /* came from "..." */
+};
+
+/* One command of a line: its words and its source text (for -x). */
+struct lexcmd {
+	struct token *tok;
+	size_t ntok;
+	char *text;
+};
+
+struct lexline {
+	struct lexcmd *cmd;
+	size_t ncmd;
+};
+
+/* Split @line (@len bytes, may hold any byte) into commands.  Returns 0, or
+ * -1 with a message (no "error: " prefix) in @errbuf. */
+int lex_line(const char *line, size_t len, struct lexline *out,
+	     char *errbuf, size_t errsize);
+void lex_free(struct lexline *ll);
+
+/* ---- the shell ------------------------------------------------------------ */
+
+struct shell_var {
+	char *name;
+	uint64_t value;
+	bool hex;               /* an address: shown as 0x... */
+};
+
+struct shell {
+	struct vmsh_sys *sys;   /* NULL with --host */
+	struct backend *be;
+	struct vmsh_config cfg;
+	bool host;
+	bool errexit, echo, quiet, interactive, color, trace;
+	const char *color_mode; /* "auto", "always", "never" */
+	FILE *out, *err;
+
+	/* where the command being run comes from */
+	const char *src;        /* NULL: interactive or -c */
+	unsigned long line;
+	int depth;              /* `source` nesting */
+
+	bool failed;            /* the last command failed */
+	bool stop;              /* exit/quit, or -e after a failure */
+	int status;             /* exit status once stop is set */
+
+	struct shell_var *vars;
+	size_t nvars;
+};
+
+/* Arguments of one command, consumed left to right by the arg_* helpers. */
+struct args {
+	struct shell *sh;
+	const struct command *cmd;
+	const char *name;       /* command name for messages ("file create") */
+	struct token *tok;
+	size_t n, i;
+	/* a command that yields a value sets these */
+	bool yields;
+	uint64_t value;
+	bool hex;
+};
+
+struct command {
+	const char *name;
+	const char *args;       /* argument grammar, as in help and the man page */
+	const char *summary;    /* one line */
+	const char *help;       /* long help, may be NULL */
+	int (*run)(struct args *a);     /* 0, or -1 when it failed */
+	const char *const *keywords;    /* completion of its arguments */
+	bool model_only;        /* needs the engine (not with --host) */
+	bool yields;            /* can be assigned: name = CMD ... */
+};
+
+extern const struct command shell_commands[];
+extern const size_t shell_ncommands;
+const struct command *command_find(const char *name);
+
+/* ---- parser: words into values -------------------------------------------- */
+
+/* Number per SPEC "Lexical rules", without variables.  0, or -1 with
+ * *@why "not a number" / "too large". */
+int parse_number(const char *s, uint64_t *out, const char **why);
+int parse_prot(const char *s, int *out);
+/* Flags: returns 0, or -1 with the bad name (a pointer into a static
+ * buffer) in *@bad. */
+int parse_flags(const char *s, int *out, const char **bad);
+int parse_advice(const char *s, int *out);
+bool parse_ident(const char *s);
+
+/* Argument helpers: each prints the parse error and returns -1. */
+bool arg_more(struct args *a);
+int arg_num(struct args *a, const char *what, uint64_t *out);
+int arg_addr(struct args *a, const char *what, uint64_t *out);
+int arg_pid(struct args *a, int *out);
+int arg_prot(struct args *a, int *out);
+int arg_flags(struct args *a, int *out);
+int arg_advice(struct args *a, int *out);
+int arg_word(struct args *a, const char *what, const char **out);
+int arg_string(struct args *a, const char *what, const struct token **out);
+bool arg_keyword(struct args *a, const char *kw);
+int arg_end(struct args *a);
+/* Value of a word that names a number: literal or $var[+-N]. */
+int eval_number(struct shell *sh, const struct token *t, const char *ctx,
+		const char *what, uint64_t *out);
+
+/* ---- variables ------------------------------------------------------------ */
+
+struct shell_var *var_find(struct shell *sh, const char *name);
+void var_set(struct shell *sh, const char *name, uint64_t value, bool hex);
+void vars_clear(struct shell *sh);
+
+/* ---- messages (print.c) --------------------------------------------------- */
+
+/* "vmsh", "FILE:LINE" or "<stdin>:LINE". */
+const char *sh_where(struct shell *sh, char *buf, size_t size);
+void sh_parse_error(struct shell *sh, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A failed call: "WHERE: CMD: ENAME (message)". */
+void sh_errno(struct shell *sh, const char *cmd, int err);
+void sh_error(struct shell *sh, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sh_model_only(struct shell *sh, const char *cmd);
+const char *errno_name(int err);
+const char *errno_text(int err);
+/* Copy @s with non-printable bytes as \xHH, cut at @max bytes. */
+const char *quote_word(const char *s, size_t len, char *buf, size_t size);
+
+/* ---- the REPL (repl.c) ---------------------------------------------------- */
+
+void shell_init(struct shell *sh);
+void shell_fini(struct shell *sh);
+/* Build (or rebuild) the machine from sh->cfg; false if refused. */
+bool shell_new_machine(struct shell *sh);
+/* Run one line of input (may hold several commands). */
+void shell_run_line(struct shell *sh, const char *line, size_t len);
+/* Run a script; @name "-" is standard input.  -1 if it cannot be read. */
+int shell_run_file(struct shell *sh, const char *name);
+/* Run -c text ("vmsh" prefix on errors). */
+void shell_run_string(struct shell *sh, const char *text);
+/* Interactive loop on a terminal. */
+void shell_interactive(struct shell *sh);
+/* Completion candidates for the word @word, given the text before it.
+ * Returns a malloc'd NULL-terminated array of malloc'd strings, or NULL. */
+char **shell_complete(struct shell *sh, const char *before, const char *word);
+
+/* ---- options shared by main.c and `set` ----------------------------------- */
+
+/* Apply option @name = @value (command-line or `set`).  Returns 0; -1
+ * with a message in @errbuf.  *@rebuild is set when the machine must be
+ * rebuilt for the new value. */
+int shell_set_option(struct shell *sh, const char *name, const char *value,
+		     bool *rebuild, char *errbuf, size_t errsize);
+void shell_list_options(struct shell *sh, FILE *out);
+extern const char *const shell_option_names[];
+
+#endif /* VMSH_SRC_SHELL_SHELL_H */

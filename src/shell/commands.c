@@ -42,6 +42,22 @@ static int fail(struct args *a, int err)
 	return -1;
 }
 
+static bool sandboxed(struct args *a)
+{
+	if (a->sh->sandbox)
+		fail(a, -EPERM);
+	return a->sh->sandbox;
+}
+
+static bool too_long(struct args *a, uint64_t len)
+{
+	if (a->sh->sandbox && len > (1U << 20)) {
+		fail(a, -E2BIG);
+		return true;
+	}
+	return false;
+}
+
 /* An access that returned: an errno, a signal line, or nothing. */
 static int access_result(struct args *a, int ret, const struct vmsh_fault *f)
 {
@@ -193,7 +209,7 @@ static int cmd_touch(struct args *a)
 		return -1;
 	if (arg_more(a) && arg_num(a, "LEN", &len))
 		return -1;
-	if (arg_end(a))
+	if (arg_end(a) || too_long(a, len))
 		return -1;
 	return access_result(a, BE(a)->ops->touch(BE(a), addr, len, &f), &f);
 }
@@ -223,7 +239,7 @@ static int cmd_write(struct args *a)
 			}
 		}
 	}
-	if (arg_end(a))
+	if (arg_end(a) || too_long(a, len))
 		return -1;
 	ret = BE(a)->ops->write(BE(a), addr, s ? (const uint8_t *)s->text : NULL,
 				(uint8_t)byte, len, &done, &f);
@@ -239,6 +255,8 @@ static int cmd_read(struct args *a)
 	int ret = 0;
 
 	if (arg_addr(a, "ADDR", &addr) || arg_num(a, "LEN", &len) || arg_end(a))
+		return -1;
+	if (too_long(a, len))
 		return -1;
 	buf = malloc(CHUNK);
 	if (!buf)
@@ -419,11 +437,15 @@ static int file_dump(struct args *a, const char *name, uint64_t off, uint64_t le
 
 static int file_load(struct args *a, const char *name, const char *path)
 {
-	FILE *in = fopen(path, "rb");
+	FILE *in;
 	uint8_t *buf;
 	uint64_t off = 0;
 	long size;
 	int ret;
+
+	if (sandboxed(a))
+		return -1;
+	in = fopen(path, "rb");
 
 	if (!in)
 		return fail(a, -errno);
@@ -459,6 +481,8 @@ static int file_save(struct args *a, const char *name, const char *path)
 	uint64_t off = 0, done;
 	int ret;
 
+	if (sandboxed(a))
+		return -1;
 	buf = malloc(CHUNK);
 	if (!buf)
 		abort();
@@ -556,7 +580,7 @@ static int cmd_file(struct args *a)
 	if (arg_keyword(a, "read")) {
 		a->name = "file read";
 		if (arg_word(a, "NAME", &name) || arg_num(a, "OFFSET", &off) ||
-		    arg_num(a, "LEN", &len) || arg_end(a))
+		    arg_num(a, "LEN", &len) || arg_end(a) || too_long(a, len))
 			return -1;
 		return file_dump(a, name, off, len);
 	}
@@ -990,6 +1014,8 @@ static int cmd_dot(struct args *a)
 		ret = dot_write(a->sh->sys, what, pid, OUT(a));
 		return ret < 0 ? fail(a, ret) : 0;
 	}
+	if (sandboxed(a))
+		return -1;
 	f = fopen(path, "w");
 	if (!f)
 		return fail(a, -errno);
@@ -1027,12 +1053,13 @@ static int cmd_help(struct args *a)
 	const struct command *c;
 
 	if (!arg_more(a)) {
-		fprintf(OUT(a), "Commands (help CMD for details):\n");
 		for (size_t i = 0; i < shell_ncommands; i++) {
 			c = &shell_commands[i];
+			if (command_section(c))
+				fprintf(OUT(a), "%s%s:\n", i ? "\n" : "", command_section(c));
 			fprintf(OUT(a), "  %-9s %s\n", c->name, c->summary);
 		}
-		fprintf(OUT(a), "Numbers: 4096, 0x1000, 0b1, 0o7, 64K, 2M; $var, $var+N, $var-N.\n"
+		fprintf(OUT(a), "\nhelp CMD describes one.  Numbers: 4096, 0x1000, 0b1, 0o7, 64K, 2M; $var, $var+N, $var-N.\n"
 			"PROT: rw-, r-x, ---, none, PROT_READ|PROT_WRITE.  "
 			"FLAGS: private|shared|anon|fixed|noreplace|populate|...\n");
 		return 0;
@@ -1100,6 +1127,8 @@ static int cmd_source(struct args *a)
 	int ret;
 
 	if (arg_word(a, "FILE", &path) || arg_end(a))
+		return -1;
+	if (sandboxed(a))
 		return -1;
 	if (a->sh->depth >= 32) {
 		sh_error(a->sh, "source: %s: nested too deeply (32 levels)", path);
@@ -1306,6 +1335,80 @@ const struct command shell_commands[] = {
 };
 
 const size_t shell_ncommands = sizeof(shell_commands) / sizeof(shell_commands[0]);
+
+/* Headings of the command table's groups, by their first command. */
+static const struct { const char *first, *title; } sections[] = {
+	{ "mmap", "Memory calls of the current task" },
+	{ "touch", "Memory accesses of the current task" },
+	{ "fork", "Tasks" },
+	{ "file", "Files and devices" },
+	{ "maps", "Inspection" },
+	{ "help", "Shell" },
+};
+
+const char *command_section(const struct command *c)
+{
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (!strcmp(sections[i].first, c->name))
+			return sections[i].title;
+	return NULL;
+}
+
+static void roff_text(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '-')
+			fputs("\\-", out);
+		else if (*s == '\\')
+			fputs("\\e", out);
+		else if (*s == '"')
+			fputs("\\(dq", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+void commands_man(FILE *out)
+{
+	for (size_t i = 0; i < shell_ncommands; i++) {
+		const struct command *c = &shell_commands[i];
+		const char *sec = command_section(c);
+
+		if (sec)
+			fprintf(out, ".SS %s\n", sec);
+		fputs(".TP\n\\fB", out);
+		roff_text(out, c->name);
+		fputs("\\fR", out);
+		if (c->args[0]) {
+			fputs(" \\fI", out);
+			roff_text(out, c->args);
+			fputs("\\fR", out);
+		}
+		fputc('\n', out);
+		roff_text(out, c->summary);
+		fputs(".\n", out);
+		if (c->help) {
+			const char *p = c->help;
+
+			fputs(".br\n", out);
+			while (*p) {
+				size_t n = strcspn(p, "\n");
+				char line[512];
+
+				while (*p == ' ' && n) {
+					p++;
+					n--;
+				}
+				snprintf(line, sizeof(line), "%.*s", (int)n, p);
+				roff_text(out, line);
+				fputc('\n', out);
+				p += n;
+				if (*p == '\n')
+					p++;
+			}
+		}
+	}
+}
 
 const struct command *command_find(const char *name)
 {

@@ -47,7 +47,7 @@ static const char usage_text[] =
 enum {
 	OPT_LEVELS = 256, OPT_RAM, OPT_TLB, OPT_PCID, OPT_CPUS, OPT_ZERO_PAGE,
 	OPT_FAULT_AROUND, OPT_MAX_MAP_COUNT, OPT_ASLR, OPT_COLOR, OPT_HOST,
-	OPT_LAZY_FLUSH,
+	OPT_LAZY_FLUSH, OPT_MAN_COMMANDS,
 };
 
 static const struct option long_opts[] = {
@@ -69,6 +69,8 @@ static const struct option long_opts[] = {
 	{ "colour", required_argument, NULL, OPT_COLOR },
 	{ "host", no_argument, NULL, OPT_HOST },
 	{ "lazy-flush", no_argument, NULL, OPT_LAZY_FLUSH },
+	/* undocumented: the man page's COMMANDS section (tests/golden/check-man) */
+	{ "man-commands", no_argument, NULL, OPT_MAN_COMMANDS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -136,6 +138,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_HOST: sh.host = true; break;
 		case OPT_LAZY_FLUSH: sh.cfg.lazy_flush = true; break;
+		case OPT_MAN_COMMANDS:
+			commands_man(stdout);
+			return 0;
 		case ':':
 			if (optopt)
 				fprintf(stderr, "vmsh: option '-%c' needs an argument\n", optopt);

@@ -240,6 +240,7 @@ static char *history_path(void)
 		path = malloc(n);
 		if (!path)
 			abort();
+		mkdir(state, 0700);
 		snprintf(path, n, "%s/vmsh", state);
 		mkdir(path, 0700);
 		snprintf(path, n, "%s/vmsh/history", state);

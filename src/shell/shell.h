@@ -64,6 +64,7 @@ struct shell {
 	struct vmsh_config cfg;
 	bool host;
 	bool errexit, echo, quiet, interactive, color, trace;
+	bool sandbox;           /* fuzzing: no host files, accesses <= 1 MiB */
 	const char *color_mode; /* "auto", "always", "never" */
 	FILE *out, *err;
 
@@ -107,6 +108,10 @@ struct command {
 extern const struct command shell_commands[];
 extern const size_t shell_ncommands;
 const struct command *command_find(const char *name);
+/* Heading of the group @c starts, or NULL. */
+const char *command_section(const struct command *c);
+/* The man page's COMMANDS section body, in roff. */
+void commands_man(FILE *out);
 
 /* ---- parser: words into values -------------------------------------------- */
 

@@ -1,4 +1,313 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * fork, CLONE_VM threads, kernel threads and execve (kernel/fork.c copy_mm,
+ * dup_mm; mm/mmap.c dup_mmap; mm/memory.c copy_page_range; mm/rmap.c
+ * anon_vma_fork; fs/exec.c exec_mmap).
+ *
+ * What fork leaves behind, and keeps true:
+ *  - the child mm has a copy of every parent VMA except VM_DONTCOPY ones,
+ *    in the same places, with VM_LOCKED/VM_LOCKONFAULT dropped (locked_vm
+ *    0); a VM_WIPEONFORK VMA is there but empty, without anon_vma;
+ *  - a child VMA whose parent VMA had an anon_vma gets a new anon_vma whose
+ *    parent is the parent VMA's, marked inherited (engine.h explains why
+ *    that is Linux's "had uncowed parents");
+ *  - page tables are copied only where Linux copies them (vma_needs_copy:
+ *    the parent VMA has an anon_vma, or is PFNMAP/MIXEDMAP); elsewhere the
+ *    child faults the pages in again;
+ *  - a copied PTE maps the same frame: refcount and mapcount +1 (none for
+ *    special and zero-page PTEs), the child's rss counter of the page's
+ *    kind +1, an anonymous page is no longer exclusive;
+ *  - in a COW mapping (private, may write) a writable PTE loses RW in the
+ *    parent and in the child; the child's PTE is old (A clear), and clean
+ *    (D clear) in a shared mapping; the parent's TLB is flushed once at
+ *    the end (flush_tlb_mm), as dup_mmap does;
+ *
+ *            parent PTE             frame               child PTE
+ *    before  RW D A  ------------>  ANON, exclusive,
+ *                                   ref 1, map 1
+ *    after   -- D A  ------------>  ANON, not excl.,  <--  -- D -
+ *                                   ref 2, map 2
+ *
+ *    so the first write on either side faults: do_wp_page (fault.c) copies
+ *    while refcount > 1 and reuses once it is back to 1 -- one copy per
+ *    page, whichever side writes first;
+ *  - the child's mm_users and mm_count are 1, total_vm/data_vm/exec_vm/
+ *    stack_vm are the parent's minus the VM_DONTCOPY VMAs, hiwater_rss is
+ *    the child's rss after the copy (dup_mm).
+ */
 #include "config.h"
 
+#include <errno.h>
+
 #include "engine.h"
+
+/* include/linux/mm.h is_cow_mapping(). */
+static bool is_cow_mapping(uint64_t flags)
+{
+	return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
+
+/* mm/mmap.c vm_stat_account(), for the VMAs fork leaves out. */
+static void stat_account(struct vmsh_mm *mm, uint64_t flags, int64_t npages)
+{
+	mm->total_vm += npages;
+	if ((flags & (VM_EXEC | VM_WRITE | VM_GROWSDOWN)) == VM_EXEC)
+		mm->exec_vm += npages;
+	else if (flags & VM_GROWSDOWN)
+		mm->stack_vm += npages;
+	else if ((flags & (VM_WRITE | VM_SHARED | VM_GROWSDOWN)) == VM_WRITE)
+		mm->data_vm += npages;
+}
+
+/* mm/memory.c vma_needs_copy(): page tables a fault could not rebuild. */
+static bool vma_needs_copy(const struct vmsh_vma *src)
+{
+	if (src->vm_flags & (VM_PFNMAP | VM_MIXEDMAP))
+		return true;
+	return src->anon_vma != NULL;
+}
+
+struct copy_ctx {
+	struct vmsh_vma *dst, *src;
+	int err;
+	uint64_t copied, wrprotected;
+};
+
+/* copy_present_ptes() for one PTE (no large folios, no pinned pages). */
+static void copy_one_pte(uint64_t *src_ptep, uint64_t addr, void *vctx)
+{
+	struct copy_ctx *c = vctx;
+	struct vmsh_mm *dst_mm = c->dst->vm_mm;
+	struct vmsh_sys *sys = dst_mm->sys;
+	uint64_t pte = *src_ptep, *dst_ptep;
+	struct page *page = NULL;
+
+	if (c->err || !pte_present(pte))
+		return;
+	dst_ptep = pte_lookup(dst_mm, addr, true);
+	if (!dst_ptep) {
+		c->err = -ENOMEM;
+		return;
+	}
+	/* vm_normal_page(): special PTEs (remap_pfn_range, the zero page)
+	 * have no struct page to account. */
+	if (!(pte & _PAGE_SPECIAL) && pte_pfn(pte) < sys->phys.nframes) {
+		page = phys_page(sys, pte_pfn(pte));
+		if (page->kind == PAGE_ZERO || page->kind == PAGE_FREE ||
+		    page->kind == PAGE_PGTABLE)
+			page = NULL;
+	}
+	if (page) {
+		phys_get(sys, pte_pfn(pte));
+		page->mapcount++;
+		/* folio_try_dup_anon_rmap_pte(): shared now, so the
+		 * write fault has to decide between reuse and copy. */
+		if (page->kind == PAGE_ANON)
+			page->exclusive = false;
+		mm_add_rss(dst_mm, page_mm_counter(page), 1);
+	}
+	/* __copy_present_ptes() */
+	if (is_cow_mapping(c->src->vm_flags) && (pte & _PAGE_RW)) {
+		*src_ptep &= ~_PAGE_RW;
+		pte &= ~_PAGE_RW;
+		c->wrprotected++;
+	}
+	if (c->src->vm_flags & VM_SHARED)
+		pte &= ~_PAGE_DIRTY;
+	pte &= ~_PAGE_ACCESSED;
+	*dst_ptep = pte;
+	c->copied++;
+}
+
+static int copy_page_range(struct vmsh_vma *dst, struct vmsh_vma *src)
+{
+	struct copy_ctx c = { .dst = dst, .src = src };
+	struct vmsh_sys *sys = src->vm_mm->sys;
+
+	if (!vma_needs_copy(src))
+		return 0;
+	pte_walk_range(src->vm_mm, src->vm_start, src->vm_end, copy_one_pte, &c);
+	trace(sys, "copy_page_range %#llx-%#llx ptes=%llu wrprotected=%llu%s",
+	      (unsigned long long)src->vm_start, (unsigned long long)src->vm_end,
+	      (unsigned long long)c.copied, (unsigned long long)c.wrprotected,
+	      c.err ? " (out of memory)" : "");
+	return c.err;
+}
+
+/* anon_vma_fork(): the child's own anon_vma, below the parent's. */
+static void anon_vma_fork(struct vmsh_vma *dst, const struct vmsh_vma *src)
+{
+	struct anon_vma *av;
+
+	dst->anon_vma = NULL;
+	if (!src->anon_vma)
+		return;
+	av = anon_vma_new(dst->vm_mm->sys);
+	av->parent = src->anon_vma;
+	anon_vma_get(src->anon_vma);
+	av->inherited = true;
+	dst->anon_vma = av;
+}
+
+/* dup_mmap(): VMAs and page tables of @old into the empty @mm. */
+static int dup_mmap(struct vmsh_mm *mm, struct vmsh_mm *old)
+{
+	struct vmsh_sys *sys = old->sys;
+	struct vmsh_vma *mpnt, *tmp;
+	int err = 0;
+
+	mm->total_vm = old->total_vm;
+	mm->data_vm = old->data_vm;
+	mm->exec_vm = old->exec_vm;
+	mm->stack_vm = old->stack_vm;
+	for (mpnt = old->mmap; mpnt; mpnt = mpnt->vm_next) {
+		if (mpnt->vm_flags & VM_DONTCOPY) {
+			stat_account(mm, mpnt->vm_flags,
+				     -(int64_t)vma_pages(mpnt));
+			trace(sys, "dup_mmap skip %#llx-%#llx (VM_DONTCOPY)",
+			      (unsigned long long)mpnt->vm_start,
+			      (unsigned long long)mpnt->vm_end);
+			continue;
+		}
+		tmp = vma_alloc(mm);
+		tmp->vm_start = mpnt->vm_start;
+		tmp->vm_end = mpnt->vm_end;
+		tmp->vm_flags = mpnt->vm_flags & ~(VM_LOCKED | VM_LOCKONFAULT);
+		tmp->vm_pgoff = mpnt->vm_pgoff;
+		tmp->vm_file = mpnt->vm_file;
+		tmp->vm_ops = mpnt->vm_ops;
+		tmp->vm_private_data = mpnt->vm_private_data;
+		tmp->special_name = mpnt->special_name;
+		if (!(tmp->vm_flags & VM_WIPEONFORK))
+			anon_vma_fork(tmp, mpnt);
+		if (tmp->vm_file)
+			file_get(tmp->vm_file);
+		vma_link(mm, tmp);
+		if (tmp->vm_ops && tmp->vm_ops->open)
+			tmp->vm_ops->open(tmp);
+		trace(sys, "dup_mmap %#llx-%#llx anon_vma=%u%s",
+		      (unsigned long long)tmp->vm_start,
+		      (unsigned long long)tmp->vm_end,
+		      tmp->anon_vma ? tmp->anon_vma->id : 0,
+		      tmp->vm_flags & VM_WIPEONFORK ? " (VM_WIPEONFORK: empty)" : "");
+		if (!(tmp->vm_flags & VM_WIPEONFORK))
+			err = copy_page_range(tmp, mpnt);
+		if (err)
+			break;
+	}
+	/* dup_mmap's exit path flushes the parent's TLB: its PTEs may have
+	 * lost RW. */
+	flush_tlb_mm(old);
+	return err;
+}
+
+/* dup_mm(): a new mm, copy of @old; NULL when out of frames. */
+static struct vmsh_mm *dup_mm(struct vmsh_mm *old)
+{
+	struct vmsh_mm *mm = mm_alloc(old->sys);
+
+	if (!mm)
+		return NULL;
+	/* what dup_mm's memcpy keeps of the layout */
+	mm->task_size = old->task_size;
+	mm->mmap_window = old->mmap_window;
+	mm->mmap_base = old->mmap_base;
+	mm->start_brk = old->start_brk;
+	mm->brk = old->brk;
+	mm->start_stack = old->start_stack;
+	if (dup_mmap(mm, old) < 0) {
+		mm_put(mm);
+		return NULL;
+	}
+	mm->hiwater_rss = mm_rss(mm);
+	return mm;
+}
+
+int vmsh_fork(struct vmsh_sys *sys, int *child_pid)
+{
+	struct vmsh_task *cur = sys->current, *t;
+	struct vmsh_mm *mm;
+
+	if (!cur || !cur->mm)
+		return -EFAULT;
+	trace(sys, "copy_mm pid=%d mm=%u", cur->pid, cur->mm->id);
+	mm = dup_mm(cur->mm);
+	if (!mm)
+		return -ENOMEM;
+	t = task_new(sys, VMSH_TASK_PROCESS, mm, cur->pid);
+	if (!t) {
+		mm_put(mm);
+		return -EAGAIN;
+	}
+	t->cpu = cur->cpu;
+	sys->stat[ST_FORK]++;
+	trace(sys, "fork pid=%d -> child pid=%d mm=%u", cur->pid, t->pid, mm->id);
+	if (child_pid)
+		*child_pid = t->pid;
+	return 0;
+}
+
+int vmsh_clone_vm(struct vmsh_sys *sys, int *child_pid)
+{
+	struct vmsh_task *cur = sys->current, *t;
+
+	if (!cur || !cur->mm)
+		return -EFAULT;
+	/* copy_mm with CLONE_VM: the same mm, one more user. */
+	mm_get(cur->mm);
+	t = task_new(sys, VMSH_TASK_THREAD, cur->mm, cur->pid);
+	if (!t) {
+		mm_put(cur->mm);
+		return -EAGAIN;
+	}
+	t->cpu = cur->cpu;
+	trace(sys, "clone CLONE_VM pid=%d -> pid=%d mm=%u mm_users=%d",
+	      cur->pid, t->pid, cur->mm->id, cur->mm->mm_users);
+	if (child_pid)
+		*child_pid = t->pid;
+	return 0;
+}
+
+int vmsh_kthread(struct vmsh_sys *sys, int *child_pid)
+{
+	struct vmsh_task *t;
+
+	/* kthreadd's child: no mm, no user parent. */
+	t = task_new(sys, VMSH_TASK_KTHREAD, NULL, 0);
+	if (!t)
+		return -EAGAIN;
+	t->cpu = sys->cur_cpu;
+	trace(sys, "kthread_create pid=%d (mm=NULL)", t->pid);
+	if (child_pid)
+		*child_pid = t->pid;
+	return 0;
+}
+
+int vmsh_execve(struct vmsh_sys *sys)
+{
+	struct vmsh_task *cur = sys->current;
+	struct vmsh_mm *mm, *old, *active;
+	struct cpu *c;
+
+	if (!cur)
+		return -ESRCH;
+	mm = mm_new(sys);
+	if (!mm)
+		return -ENOMEM;
+	/* exec_mmap(): the task runs on the new mm from now on. */
+	c = &sys->cpus[sys->cur_cpu];
+	old = cur->mm;
+	active = cur->active_mm;
+	trace(sys, "exec_mmap pid=%d old mm=%u new mm=%u", cur->pid,
+	      old ? old->id : 0, mm->id);
+	cur->mm = mm;
+	cur->active_mm = mm;
+	cur->kind = VMSH_TASK_PROCESS;
+	tlb_switch_mm(sys, sys->cur_cpu, c->loaded_mm, mm);
+	c->loaded_mm = mm;
+	if (old)
+		mm_put(old);
+	else if (active)
+		mmdrop(active);         /* a kernel thread's borrowed mm */
+	return 0;
+}

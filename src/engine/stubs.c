@@ -59,6 +59,11 @@ void anon_vma_put(struct vmsh_sys *sys, struct anon_vma *av) { av->refcount--; }
 void vma_gap_update(struct vmsh_vma *vma) { }
 void mm_add_rss(struct vmsh_mm *mm, int counter, int64_t delta) { mm->rss[counter] += delta; }
 struct vmsh_mm *mm_alloc(struct vmsh_sys *sys) { return NULL; }
+struct vmsh_vma *vma_alloc(struct vmsh_mm *mm)
+{ struct vmsh_vma *v = xcalloc(1, sizeof(*v)); v->vm_mm = mm; return v; }
+void vma_link(struct vmsh_mm *mm, struct vmsh_vma *vma) { mm->map_count++; }
+struct anon_vma *anon_vma_new(struct vmsh_sys *sys)
+{ struct anon_vma *av = xcalloc(1, sizeof(*av)); av->refcount = 1; return av; }
 struct vmsh_mm *mm_new(struct vmsh_sys *sys) { return NULL; }
 void mm_get(struct vmsh_mm *mm) { mm->mm_users++; }
 void mm_put(struct vmsh_mm *mm) { mm->mm_users--; }
@@ -72,7 +77,3 @@ uint64_t mm_rss(const struct vmsh_mm *mm)
 
 /* ==== fork.c, task.c (processes) ==== */
 
-int vmsh_fork(struct vmsh_sys *sys, int *child_pid) { return -ENOSYS; }
-int vmsh_clone_vm(struct vmsh_sys *sys, int *child_pid) { return -ENOSYS; }
-int vmsh_kthread(struct vmsh_sys *sys, int *child_pid) { return -ENOSYS; }
-int vmsh_execve(struct vmsh_sys *sys) { return -ENOSYS; }

@@ -915,6 +915,7 @@ static int cmd_tlb(struct args *a)
 
 	if (arg_end(a))
 		return -1;
+	print_tlb_cpus(a->sh->sys, OUT(a));
 	fprintf(OUT(a), "CPU SET WAY ASID VPN             PFN        BITS\n");
 	for (size_t i = 0; vmsh_tlb_entry(a->sh->sys, i, &e); i++)
 		fprintf(OUT(a), "%3d %3u %3u %4u %-15llx %-10llx %s%s%s%s%s\n",

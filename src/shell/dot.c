@@ -513,3 +513,41 @@ void print_vma_bar(const struct vmsh_sys *sys, int pid, FILE *out, bool color)
 		      "\033[90mnone\033[0m", out);
 	fputs(")\n", out);
 }
+
+/* ---- the per-CPU TLB lines ---------------------------------------------- */
+
+void print_tlb_cpus(const struct vmsh_sys *sys, FILE *out)
+{
+	const struct vmsh_config *cfg = vmsh_sys_config(sys);
+	struct vmsh_tlb_cpu_info c;
+
+	for (int i = 0; vmsh_tlb_cpu_info(sys, i, &c); i++) {
+		fprintf(out, "cpu %d: %u entries (%u sets x %u ways), %u valid",
+			c.cpu, c.entries, c.sets, c.ways, c.valid);
+		if (c.pid)
+			fprintf(out, ", pid %d", c.pid);
+		else
+			fputs(", idle", out);
+		if (c.loaded_mm_id)
+			fprintf(out, ", mm %u asid %u%s", c.loaded_mm_id, c.asid,
+				c.lazy ? " (lazy tlb)" : "");
+		fputc('\n', out);
+		if (cfg->pcid) {
+			fputs("  asids:", out);
+			for (int k = 0; k < VMSH_TLB_NR_ASIDS; k++) {
+				if (c.asid_mm_id[k])
+					fprintf(out, " %d=mm%u/gen%" PRIu64, k,
+						c.asid_mm_id[k], c.asid_gen[k]);
+				else
+					fprintf(out, " %d=-", k);
+			}
+			fputc('\n', out);
+		}
+		fprintf(out, "  hits %" PRIu64 ", misses %" PRIu64 ", walk refs %"
+			PRIu64 ", flushes %" PRIu64 ", shootdowns received %" PRIu64,
+			c.hits, c.misses, c.walk_refs, c.flushes, c.shootdowns);
+		if (c.stale_hits)
+			fprintf(out, ", stale hits %" PRIu64, c.stale_hits);
+		fputc('\n', out);
+	}
+}

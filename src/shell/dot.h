@@ -17,4 +17,8 @@ int dot_write(const struct vmsh_sys *sys, const char *what, int pid, FILE *out);
  * permission) when @color.  Prints nothing when the task has no mm. */
 void print_vma_bar(const struct vmsh_sys *sys, int pid, FILE *out, bool color);
 
+/* The per-CPU lines of `tlb`: geometry, what is loaded (ASID slots with
+ * --pcid, lazy TLB), hits, misses, walk references, flushes, shootdowns. */
+void print_tlb_cpus(const struct vmsh_sys *sys, FILE *out);
+
 #endif /* VMSH_SRC_SHELL_DOT_H */

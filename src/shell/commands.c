@@ -292,16 +292,17 @@ static int child_result(struct args *a, int ret, int child)
 
 static int cmd_fork(struct args *a)
 {
-	int child = 0;
+	int child = 0, ret;
 
 	if (arg_end(a))
 		return -1;
-	return child_result(a, BE(a)->ops->fork(BE(a), &child), child);
+	ret = BE(a)->ops->fork(BE(a), &child);
+	return child_result(a, ret, child);
 }
 
 static int cmd_clone(struct args *a)
 {
-	int child = 0;
+	int child = 0, ret;
 
 	if (!arg_keyword(a, "vm")) {
 		char q[96];
@@ -316,16 +317,18 @@ static int cmd_clone(struct args *a)
 	}
 	if (arg_end(a))
 		return -1;
-	return child_result(a, BE(a)->ops->clone_vm(BE(a), &child), child);
+	ret = BE(a)->ops->clone_vm(BE(a), &child);
+	return child_result(a, ret, child);
 }
 
 static int cmd_kthread(struct args *a)
 {
-	int child = 0;
+	int child = 0, ret;
 
 	if (arg_end(a))
 		return -1;
-	return child_result(a, BE(a)->ops->kthread(BE(a), &child), child);
+	ret = BE(a)->ops->kthread(BE(a), &child);
+	return child_result(a, ret, child);
 }
 
 static int cmd_execve(struct args *a)

@@ -479,6 +479,9 @@ uint64_t pte_mkdirty(uint64_t pte);                /* D (+ SOFT_DIRTY) */
 typedef void pte_walk_fn(uint64_t *ptep, uint64_t addr, void *ctx);
 void pte_walk_range(const struct vmsh_mm *mm, uint64_t start, uint64_t end,
 		    pte_walk_fn *fn, void *ctx);
+/* Resident normal pages mapped by @vma's PTEs (what smaps calls Rss, in
+ * pages; walks only existing tables). */
+uint64_t vma_rss_pages(const struct vmsh_vma *vma);
 /* hiwater_rss = max(hiwater_rss, rss): call just before rss decreases. */
 void update_hiwater_rss(struct vmsh_mm *mm);
 /* Frame and rss invariants of every mm (vmsh_check calls it): each

@@ -65,7 +65,7 @@ static void smaps_pte_entry(uint64_t *ptep, uint64_t addr, void *ctx)
 		return;
 	page = &mss->sys->phys.pages[pfn];
 	young = pte & _PAGE_ACCESSED;
-	dirty = pte & _PAGE_DIRTY;
+	dirty = pte & (_PAGE_DIRTY | _PAGE_SAVED_DIRTY);   /* pte_dirty() */
 
 	/* smaps_account() */
 	if (page->kind == PAGE_ANON)
@@ -124,6 +124,23 @@ int vmsh_smaps(const struct vmsh_sys *sys, int pid, uint64_t addr,
 	 * "never": the running kernel prints 0 for every VMA. */
 	out->thp_eligible = false;
 	return 0;
+}
+
+static void count_normal(uint64_t *ptep, uint64_t addr, void *ctx)
+{
+	(void)addr;
+	if (pte_present(*ptep) && !(*ptep & _PAGE_SPECIAL))
+		++*(uint64_t *)ctx;
+}
+
+uint64_t vma_rss_pages(const struct vmsh_vma *vma)
+{
+	uint64_t n = 0;
+
+	if (!vma->vm_mm || !vma->vm_mm->sys->phys.pages)
+		return 0;
+	pte_walk_range(vma->vm_mm, vma->vm_start, vma->vm_end, count_normal, &n);
+	return n;
 }
 
 /* ---- walk ------------------------------------------------------------- */

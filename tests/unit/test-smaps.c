@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smaps figures (src/engine/smaps.c) as fs/proc/task_mmu.c computes them:
+ * the zero page is skipped, Pss is summed in 1/4096 fixed point and
+ * truncated, sharing is by mapcount, Locked follows VM_LOCKED; and the
+ * walk/pt views.  Cases that need fork return early while it is a
+ * placeholder, as do all while vmsh_mmap is.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "suites.h"
+
+#define BASE 0x200000000000ULL
+#define RW (VMSH_PROT_READ | VMSH_PROT_WRITE)
+#define PA (VMSH_MAP_PRIVATE | VMSH_MAP_ANONYMOUS | VMSH_MAP_FIXED)
+
+static struct vmsh_sys *sys;
+
+static void setup(void)
+{
+	struct vmsh_config cfg;
+
+	vmsh_config_default(&cfg);
+	cfg.zero_page = false;
+	sys = vmsh_sys_new(&cfg);
+	ck_assert_ptr_nonnull(sys);
+}
+
+static void teardown(void)
+{
+	vmsh_sys_free(sys);
+}
+
+static void checked(void)
+{
+	char buf[256];
+
+	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "%s", buf);
+	ck_assert_msg(check_pages(sys, buf, sizeof(buf)) == 0, "%s", buf);
+}
+
+static bool map(uint64_t addr, uint64_t len, int prot, int flags)
+{
+	uint64_t out;
+	int r = vmsh_mmap(sys, addr, len, prot, flags, NULL, 0, &out);
+
+	if (r == -ENOSYS)
+		return false;
+	ck_assert_int_eq(r, 0);
+	return true;
+}
+
+/* Three processes share 3 pages, two share one: Pss sums 4096/3 three
+ * times per page, then is truncated (as Linux: 3 * 1365.33 = 4096 per
+ * page, 4096 + 2048 + ... ). */
+START_TEST(test_smaps_pss_fixed_point)
+{
+	struct vmsh_fault f;
+	struct vmsh_smaps s;
+	int c1, c2;
+
+	if (!map(BASE, 4 * PAGE_SIZE, RW, PA))
+		return;
+	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 1, 4 * PAGE_SIZE, NULL, &f), 0);
+	if (vmsh_fork(sys, &c1) == -ENOSYS)
+		return;
+	ck_assert_int_eq(vmsh_fork(sys, &c2), 0);
+	/* the second child drops page 3 */
+	ck_assert_int_eq(vmsh_switch(sys, c2, -1), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 3 * PAGE_SIZE, PAGE_SIZE,
+				      VMSH_MADV_DONTNEED), 0);
+	checked();
+	ck_assert_int_eq(vmsh_smaps(sys, 1, BASE, &s), 0);
+	/* 3 pages at mapcount 3, 1 page at mapcount 2 */
+	ck_assert_uint_eq(s.rss, 4 * PAGE_SIZE);
+	ck_assert_uint_eq(s.shared_dirty, 4 * PAGE_SIZE);
+	ck_assert_uint_eq(s.pss, (3 * ((PAGE_SIZE << 12) / 3) +
+				  (PAGE_SIZE << 12) / 2) >> 12);
+	ck_assert_uint_eq(s.pss_dirty, s.pss);
+	ck_assert_uint_eq(s.private_dirty, 0);
+}
+END_TEST
+
+START_TEST(test_smaps_zero_page_skipped)
+{
+	struct vmsh_config cfg;
+	struct vmsh_fault f;
+	struct vmsh_smaps s;
+
+	vmsh_sys_free(sys);
+	vmsh_config_default(&cfg);
+	sys = vmsh_sys_new(&cfg);       /* zero page on */
+	if (!map(BASE, 8 * PAGE_SIZE, VMSH_PROT_READ, PA))
+		return;
+	ck_assert_int_eq(vmsh_touch(sys, BASE, 8 * PAGE_SIZE, &f), 0);
+	ck_assert_int_eq(vmsh_smaps(sys, 0, BASE + 5 * PAGE_SIZE, &s), 0);
+	ck_assert_uint_eq(s.size, 8 * PAGE_SIZE);
+	ck_assert_uint_eq(s.rss, 0);
+	ck_assert_uint_eq(s.referenced, 0);
+	ck_assert_uint_eq(s.pss, 0);
+	checked();
+}
+END_TEST
+
+START_TEST(test_smaps_no_vma)
+{
+	struct vmsh_smaps s;
+
+	if (!map(BASE, PAGE_SIZE, RW, PA))
+		return;
+	ck_assert_int_lt(vmsh_smaps(sys, 0, BASE + PAGE_SIZE, &s), 0);
+	ck_assert_int_lt(vmsh_smaps(sys, 999, BASE, &s), 0);
+}
+END_TEST
+
+struct pt_count {
+	int entries[5];
+};
+
+static void count_pt(void *ctx, int depth, const char *level, uint64_t va,
+		     unsigned index, uint64_t entry)
+{
+	struct pt_count *c = ctx;
+
+	(void)level;
+	(void)va;
+	(void)index;
+	(void)entry;
+	c->entries[depth]++;
+}
+
+START_TEST(test_smaps_walk_and_pt)
+{
+	struct vmsh_fault f;
+	struct vmsh_walk w;
+	struct pt_count c = { { 0 } };
+	char bits[128];
+
+	if (!map(BASE, 3 * PAGE_SIZE, RW, PA))
+		return;
+	ck_assert_int_eq(vmsh_walk(sys, 0, BASE, &w), 0);
+	ck_assert_int_eq(w.end, VMSH_WALK_NOT_PRESENT);
+	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 1, 2 * PAGE_SIZE, NULL, &f), 0);
+	ck_assert_int_eq(vmsh_walk(sys, 0, BASE + PAGE_SIZE + 5, &w), 0);
+	ck_assert_int_eq(w.end, VMSH_WALK_MAPPED);
+	ck_assert_int_eq(w.nsteps, 4);
+	ck_assert_str_eq(w.step[0].level, "PGD");
+	ck_assert_uint_eq(w.step[0].index, 64);
+	ck_assert_str_eq(w.step[3].level, "PTE");
+	ck_assert_uint_eq(w.step[3].index, 1);
+	ck_assert_uint_eq(w.phys, (w.pfn << 12) | 5);
+	vmsh_pte_bits_str(w.step[3].entry, true, bits, sizeof(bits));
+	ck_assert_str_eq(bits, "P RW US A D NX");
+	vmsh_pte_bits_str(w.step[0].entry, false, bits, sizeof(bits));
+	ck_assert_str_eq(bits, "P RW US A D");
+	ck_assert_int_eq(vmsh_walk(sys, 0, 0x800000000000ULL, &w), 0);
+	ck_assert_int_eq(w.end, VMSH_WALK_NONCANONICAL);
+	ck_assert_int_eq(vmsh_pt_walk(sys, 0, 0, 0, count_pt, &c), 0);
+	ck_assert_int_eq(c.entries[0], 1);
+	ck_assert_int_eq(c.entries[3], 2);
+	ck_assert_int_eq(vmsh_mprotect(sys, BASE, PAGE_SIZE, VMSH_PROT_NONE), 0);
+	ck_assert_int_eq(vmsh_walk(sys, 0, BASE, &w), 0);
+	ck_assert_int_eq(w.end, VMSH_WALK_PROTNONE);
+	vmsh_pte_bits_str(w.step[3].entry, true, bits, sizeof(bits));
+	ck_assert_str_eq(bits, "A D PROTNONE");
+	checked();
+}
+END_TEST
+
+Suite *smaps_suite(void)
+{
+	Suite *s = suite_create("smaps");
+	TCase *tc = tcase_create("smaps");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_smaps_pss_fixed_point);
+	tcase_add_test(tc, test_smaps_zero_page_skipped);
+	tcase_add_test(tc, test_smaps_no_vma);
+	tcase_add_test(tc, test_smaps_walk_and_pt);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -17,9 +17,11 @@
  *    free() (also at exit and on SIGTERM/SIGHUP/SIGINT), and removes the
  *    private file directories.  vmsh is a child subreaper, so tasks whose
  *    parent task died are reaped here too.
- *  - Files live in a private directory on tmpfs (/dev/shm/vmsh-XXXXXX),
- *    `disk` files in one on a disk filesystem (/var/tmp/vmsh-XXXXXX); both
- *    prefixes are printed as the model's /dev/shm/NAME.
+ *  - Files live in a private directory on tmpfs (/dev/shm/vmsh-PID-XXXXXX),
+ *    `disk` files in one on a disk filesystem (/var/tmp/vmsh-PID-XXXXXX);
+ *    both prefixes are printed as the model's /dev/shm/NAME.  Directories
+ *    of a vmsh that died without cleaning up (SIGKILL) are removed by the
+ *    next --host run.
  */
 #include "config.h"
 
@@ -77,8 +79,8 @@ struct host {
 	struct htask *task;     /* indexed by simulated pid; [0] unused */
 	int ntask;              /* highest pid handed out */
 	int cur;
-	char tmpdir[64];
-	char diskdir[64];
+	char tmpdir[80];
+	char diskdir[80];
 };
 
 static const struct backend_ops host_ops;
@@ -114,6 +116,31 @@ static void rm_dir(const char *dir)
 		closedir(d);
 	}
 	rmdir(dir);
+}
+
+/* Directories vmsh-PID-* of a vmsh that is gone (killed by SIGKILL). */
+static void remove_stale(const char *parent)
+{
+	DIR *d = opendir(parent);
+	struct dirent *e;
+	char path[PATH_MAX];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char *end;
+		long pid;
+
+		if (strncmp(e->d_name, "vmsh-", 5))
+			continue;
+		pid = strtol(e->d_name + 5, &end, 10);
+		if (end == e->d_name + 5 || *end != '-' || pid <= 0 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", parent, e->d_name);
+		rm_dir(path);
+	}
+	closedir(d);
 }
 
 static void cleanup_signal(int sig)
@@ -789,7 +816,8 @@ static int host_file_create(struct backend *be, const char *name, uint64_t size,
 	if (access(path, F_OK) == 0)
 		return -EEXIST;
 	if (disk && !h->diskdir[0]) {
-		snprintf(h->diskdir, sizeof(h->diskdir), "/var/tmp/vmsh-XXXXXX");
+		snprintf(h->diskdir, sizeof(h->diskdir), "/var/tmp/vmsh-%d-XXXXXX",
+			 (int)getpid());
 		if (!mkdtemp(h->diskdir)) {
 			e = -errno;
 			h->diskdir[0] = 0;
@@ -1101,7 +1129,9 @@ struct backend *host_backend_new(FILE *err)
 		abort();
 	h->be.ops = &host_ops;
 	h->err = err;
-	snprintf(h->tmpdir, sizeof(h->tmpdir), "/dev/shm/vmsh-XXXXXX");
+	remove_stale("/dev/shm");
+	remove_stale("/var/tmp");
+	snprintf(h->tmpdir, sizeof(h->tmpdir), "/dev/shm/vmsh-%d-XXXXXX", (int)getpid());
 	if (!mkdtemp(h->tmpdir)) {
 		fprintf(err, "vmsh: --host: cannot create a directory in /dev/shm: %s\n",
 			strerror(errno));
@@ -1114,6 +1144,8 @@ struct backend *host_backend_new(FILE *err)
 	catch(SIGHUP);
 	catch(SIGINT);
 	catch(SIGQUIT);
+	catch(SIGPIPE);
+	catch(SIGABRT);
 	if (!atexit_done) {
 		atexit(cleanup_atexit);
 		atexit_done = true;

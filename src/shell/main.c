@@ -74,6 +74,16 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static bool known_long(const char *name)
+{
+	size_t n = strcspn(name, "=");
+
+	for (const struct option *o = long_opts; o->name; o++)
+		if (strlen(o->name) == n && !strncmp(o->name, name, n))
+			return true;
+	return false;
+}
+
 __attribute__((format(printf, 1, 2), noreturn))
 static void usage_error(const char *fmt, ...)
 {
@@ -150,10 +160,17 @@ int main(int argc, char **argv)
 			fputs("Try 'vmsh --help' for more information.\n", stderr);
 			return 2;
 		default:
-			if (optopt && optopt < 256)
-				fprintf(stderr, "vmsh: unknown option '-%c'\n", optopt);
-			else
-				fprintf(stderr, "vmsh: unknown option '%s'\n", argv[optind - 1]);
+			{
+				const char *arg = argv[optind - 1];
+
+				if (strncmp(arg, "--", 2) != 0)
+					fprintf(stderr, "vmsh: unknown option '-%c'\n", optopt);
+				else if (strchr(arg, '=') && known_long(arg + 2))
+					fprintf(stderr, "vmsh: option '%.*s' does not take a value\n",
+						(int)(strchr(arg, '=') - arg), arg);
+				else
+					fprintf(stderr, "vmsh: unknown option '%s'\n", arg);
+			}
 			fputs("Try 'vmsh --help' for more information.\n", stderr);
 			return 2;
 		}

@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shell's pure parts: the lexer, numbers, PROT/FLAGS/ADVICE, the
+ * errno table, the hexdump, maps and smaps formats.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "print.h"
+#include "shell.h"
+#include "suites.h"
+
+/* ---- lexer ---- */
+
+START_TEST(test_shell_lex_words_and_commands)
+{
+	struct lexline ll;
+	char err[128];
+	const char *line = "a b;c  \"d e\" # f; g\n";
+
+	ck_assert_int_eq(lex_line(line, strlen(line), &ll, err, sizeof(err)), 0);
+	ck_assert_uint_eq(ll.ncmd, 2);
+	ck_assert_uint_eq(ll.cmd[0].ntok, 2);
+	ck_assert_str_eq(ll.cmd[0].tok[0].text, "a");
+	ck_assert_str_eq(ll.cmd[0].tok[1].text, "b");
+	ck_assert_str_eq(ll.cmd[0].text, "a b");
+	ck_assert_uint_eq(ll.cmd[1].ntok, 2);
+	ck_assert_str_eq(ll.cmd[1].tok[1].text, "d e");
+	ck_assert(ll.cmd[1].tok[1].quoted);
+	ck_assert(!ll.cmd[1].tok[0].quoted);
+	ck_assert_str_eq(ll.cmd[1].text, "c  \"d e\"");
+	lex_free(&ll);
+}
+END_TEST
+
+START_TEST(test_shell_lex_escapes)
+{
+	struct lexline ll;
+	char err[128];
+	const char *line = "\"\\n\\t\\\\\\\"\\x41\\x00z\"";
+
+	ck_assert_int_eq(lex_line(line, strlen(line), &ll, err, sizeof(err)), 0);
+	ck_assert_uint_eq(ll.ncmd, 1);
+	ck_assert_uint_eq(ll.cmd[0].tok[0].len, 7);
+	ck_assert_int_eq(memcmp(ll.cmd[0].tok[0].text, "\n\t\\\"A\0z", 7), 0);
+	lex_free(&ll);
+}
+END_TEST
+
+START_TEST(test_shell_lex_errors)
+{
+	static const char *const bad[] = {
+		"\"open", "\"\\q\"", "\"\\x4\"", "\"a\"b", "a\"b\"", "\"\\",
+	};
+	struct lexline ll;
+	char err[128];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		ck_assert_int_eq(lex_line(bad[i], strlen(bad[i]), &ll, err, sizeof(err)), -1);
+		ck_assert(err[0] != '\0');
+		ck_assert_uint_eq(ll.ncmd, 0);
+	}
+}
+END_TEST
+
+START_TEST(test_shell_lex_binary)
+{
+	struct lexline ll;
+	char err[128];
+	char junk[256];
+
+	for (int i = 0; i < 256; i++)
+		junk[i] = (char)(255 - i);
+	/* may fail (a '"'), must not crash or read outside */
+	if (lex_line(junk, sizeof(junk), &ll, err, sizeof(err)) == 0)
+		lex_free(&ll);
+	ck_assert_int_eq(lex_line("", 0, &ll, err, sizeof(err)), 0);
+	ck_assert_uint_eq(ll.ncmd, 0);
+	lex_free(&ll);
+}
+END_TEST
+
+/* ---- numbers and keywords ---- */
+
+START_TEST(test_shell_numbers)
+{
+	static const struct { const char *s; uint64_t v; } good[] = {
+		{ "0", 0 }, { "4096", 4096 }, { "0x1000", 4096 }, { "0X1f", 31 },
+		{ "0b101", 5 }, { "0o17", 15 }, { "64K", 65536 }, { "2M", 2 << 20 },
+		{ "1G", 1ULL << 30 }, { "3T", 3ULL << 40 }, { "0x10K", 16384 },
+		{ "18446744073709551615", UINT64_MAX },
+		{ "0xffffffffffffffff", UINT64_MAX }, { "16777215T", 16777215ULL << 40 },
+	};
+	static const char *const bad[] = {
+		"", "x", "-1", "+1", "0x", "0b2", "0o8", "12abc", "1KK",
+		"1.5", " 1", "0x1q",
+	};
+	static const char *const big[] = {
+		"18446744073709551616", "0x10000000000000000", "16777216T",
+		"99999999999999999999999999",
+	};
+	const char *why;
+	uint64_t v;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ck_assert_msg(parse_number(good[i].s, &v, &why) == 0, "%s", good[i].s);
+		ck_assert_msg(v == good[i].v, "%s", good[i].s);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(parse_number(bad[i], &v, &why) == -1, "%s", bad[i]);
+		ck_assert_str_eq(why, "not a number");
+	}
+	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		ck_assert_msg(parse_number(big[i], &v, &why) == -1, "%s", big[i]);
+		ck_assert_str_eq(why, "too large");
+	}
+}
+END_TEST
+
+START_TEST(test_shell_prot)
+{
+	static const struct { const char *s; int v; } good[] = {
+		{ "---", 0 }, { "none", 0 }, { "NONE", 0 }, { "PROT_NONE", 0 },
+		{ "r--", 1 }, { "rw-", 3 }, { "r-x", 5 }, { "rwx", 7 }, { "-w-", 2 },
+		{ "PROT_READ|PROT_WRITE", 3 }, { "prot_exec|prot_read", 5 },
+		{ "PROT_READ|PROT_NONE", 1 }, { "0x3", 3 }, { "8", 8 },
+	};
+	static const char *const bad[] = {
+		"", "rw", "rwxx", "wr-", "xrw", "PROT_READ|", "|PROT_READ",
+		"PROT_READ||PROT_WRITE", "read", "PROT_READ,PROT_WRITE",
+	};
+	int p;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ck_assert_msg(parse_prot(good[i].s, &p) == 0, "%s", good[i].s);
+		ck_assert_msg(p == good[i].v, "%s", good[i].s);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(parse_prot(bad[i], &p) == -1, "%s", bad[i]);
+}
+END_TEST
+
+START_TEST(test_shell_flags)
+{
+	const char *bad;
+	int f;
+
+	ck_assert_int_eq(parse_flags("private|anon", &f, &bad), 0);
+	ck_assert_int_eq(f, VMSH_MAP_PRIVATE | VMSH_MAP_ANONYMOUS);
+	ck_assert_int_eq(parse_flags("MAP_SHARED,MAP_ANONYMOUS,map_fixed", &f, &bad), 0);
+	ck_assert_int_eq(f, VMSH_MAP_SHARED | VMSH_MAP_ANONYMOUS | VMSH_MAP_FIXED);
+	ck_assert_int_eq(parse_flags("Private|Fixed_NoReplace|populate|noreserve|locked|growsdown", &f, &bad), 0);
+	ck_assert_int_eq(f, VMSH_MAP_PRIVATE | VMSH_MAP_FIXED_NOREPLACE |
+			 VMSH_MAP_POPULATE | VMSH_MAP_NORESERVE | VMSH_MAP_LOCKED |
+			 VMSH_MAP_GROWSDOWN);
+	ck_assert_int_eq(parse_flags("noreplace|anonymous", &f, &bad), 0);
+	ck_assert_int_eq(f, VMSH_MAP_FIXED_NOREPLACE | VMSH_MAP_ANONYMOUS);
+	/* neither or both of private/shared parse: the call says EINVAL */
+	ck_assert_int_eq(parse_flags("anon", &f, &bad), 0);
+	ck_assert_int_eq(parse_flags("private|shared|anon", &f, &bad), 0);
+	ck_assert_int_eq(f, VMSH_MAP_PRIVATE | VMSH_MAP_SHARED | VMSH_MAP_ANONYMOUS);
+	ck_assert_int_eq(parse_flags("private|bogus", &f, &bad), -1);
+	ck_assert_str_eq(bad, "bogus");
+	ck_assert_int_eq(parse_flags("private||anon", &f, &bad), -1);
+	ck_assert_int_eq(parse_flags("", &f, &bad), -1);
+	ck_assert_int_eq(parse_flags("private|", &f, &bad), -1);
+}
+END_TEST
+
+START_TEST(test_shell_advice)
+{
+	int a;
+
+	ck_assert_int_eq(parse_advice("dontneed", &a), 0);
+	ck_assert_int_eq(a, VMSH_MADV_DONTNEED);
+	ck_assert_int_eq(parse_advice("MADV_WIPEONFORK", &a), 0);
+	ck_assert_int_eq(a, VMSH_MADV_WIPEONFORK);
+	ck_assert_int_eq(parse_advice("KeepOnFork", &a), 0);
+	ck_assert_int_eq(a, VMSH_MADV_KEEPONFORK);
+	ck_assert_int_eq(parse_advice("willneed", &a), 0);
+	ck_assert_int_eq(a, VMSH_MADV_WILLNEED);
+	ck_assert_int_eq(parse_advice("dontfork", &a), 0);
+	ck_assert_int_eq(a, VMSH_MADV_DONTFORK);
+	ck_assert_int_eq(parse_advice("dofork", &a), 0);
+	ck_assert_int_eq(a, VMSH_MADV_DOFORK);
+	ck_assert_int_eq(parse_advice("frob", &a), -1);
+}
+END_TEST
+
+/* ---- the errno table ---- */
+
+START_TEST(test_shell_errno_table)
+{
+	/* the fixed table agrees with glibc's messages in the C locale */
+	static const int errs[] = {
+		EPERM, ENOENT, ESRCH, EINTR, EIO, ENXIO, E2BIG, EBADF, EAGAIN,
+		ENOMEM, EACCES, EFAULT, EBUSY, EEXIST, ENODEV, EINVAL, ENFILE,
+		EMFILE, ETXTBSY, EFBIG, ENOSPC, EROFS, ERANGE, ENAMETOOLONG,
+		ENOSYS, EOVERFLOW, EOPNOTSUPP, EISDIR, ENOTDIR, ENOTEMPTY,
+	};
+
+	setlocale(LC_ALL, "C");
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+		ck_assert_str_eq(errno_text(-errs[i]), strerror(errs[i]));
+	ck_assert_str_eq(errno_name(-EINVAL), "EINVAL");
+	ck_assert_str_eq(errno_name(ENOMEM), "ENOMEM");
+	ck_assert_str_eq(errno_name(-EEXIST), "EEXIST");
+	ck_assert_str_eq(errno_name(-EAGAIN), "EAGAIN");
+	ck_assert_str_eq(errno_name(-ENOSYS), "ENOSYS");
+	ck_assert_str_eq(errno_name(-4000), "E4000");
+	ck_assert_str_eq(errno_text(-4000), "Unknown error 4000");
+}
+END_TEST
+
+/* ---- formats ---- */
+
+static char *capture(void (*fn)(FILE *, const void *), const void *arg)
+{
+	static char *buf;
+	static size_t len;
+	FILE *f;
+
+	buf = NULL;
+	len = 0;
+	f = open_memstream(&buf, &len);
+
+	fn(f, arg);
+	fclose(f);
+	return buf;
+}
+
+static void dump20(FILE *f, const void *arg)
+{
+	struct hexdump h;
+
+	hexdump_init(&h, f, 16, 0x7ffff7ffe000ULL);
+	hexdump_feed(&h, (const uint8_t *)arg, 7);
+	hexdump_feed(&h, (const uint8_t *)arg + 7, 13);
+	hexdump_finish(&h);
+}
+
+static void dump_file(FILE *f, const void *arg)
+{
+	struct hexdump h;
+
+	hexdump_init(&h, f, 8, 3);
+	hexdump_feed(&h, (const uint8_t *)arg, 8);
+	hexdump_finish(&h);
+}
+
+static void dump_none(FILE *f, const void *arg)
+{
+	struct hexdump h;
+
+	(void)arg;
+	hexdump_init(&h, f, 16, 0x1000);
+	hexdump_finish(&h);
+}
+
+START_TEST(test_shell_hexdump)
+{
+	char *s;
+
+	/* the layout of `printf 'This is a map test!\1' | hexdump -C -v` */
+	s = capture(dump20, "This is a map test!\x01");
+	ck_assert_str_eq(s,
+		"00007ffff7ffe000  54 68 69 73 20 69 73 20  61 20 6d 61 70 20 74 65  |This is a map te|\n"
+		"00007ffff7ffe010  73 74 21 01                                       |st!.|\n"
+		"00007ffff7ffe014\n");
+	free(s);
+	s = capture(dump_file, "abcdefgh");
+	ck_assert_str_eq(s,
+		"00000003  61 62 63 64 65 66 67 68                           |abcdefgh|\n"
+		"0000000b\n");
+	free(s);
+	s = capture(dump_none, NULL);
+	ck_assert_str_eq(s, "");
+	free(s);
+}
+END_TEST
+
+static void maps_line(FILE *f, const void *arg)
+{
+	print_maps_line(f, arg);
+}
+
+START_TEST(test_shell_maps_line)
+{
+	struct vmsh_vma_info v;
+	char *s;
+
+	memset(&v, 0, sizeof(v));
+	v.start = 0x200000000000ULL;
+	v.end = 0x200000002000ULL;
+	v.flags = 0x3 | 0x70;           /* rw, may rwx: private */
+	s = capture(maps_line, &v);
+	ck_assert_str_eq(s, "200000000000-200000002000 rw-p 00000000 00:00 0 \n");
+	free(s);
+
+	/* a named VMA: the name starts at column 73 */
+	v.start = 0x7ffffffde000ULL;
+	v.end = 0x7ffffffff000ULL;
+	v.flags = 0x3;
+	v.name = "[stack]";
+	s = capture(maps_line, &v);
+	ck_assert_str_eq(s, "7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0"
+			 "                          [stack]\n");
+	ck_assert_int_eq(strchr(s, '[') - s, 73);
+	free(s);
+
+	/* shared file mapping with an offset, a device and an inode */
+	v.start = 0x10000;
+	v.end = 0x11000;
+	v.flags = 0x1 | 0x4 | 0x80 | 0x8;
+	v.pgoff = 2;
+	v.dev_major = 0;
+	v.dev_minor = 0x1a;
+	v.ino = 247134;
+	v.name = "/tmp/f";
+	s = capture(maps_line, &v);
+	ck_assert_str_eq(s, "00010000-00011000 r-xs 00002000 00:1a 247134"
+			 "                             /tmp/f\n");
+	ck_assert_int_eq(strchr(s, '/') - s, 73);
+	free(s);
+}
+END_TEST
+
+static void smaps_block(FILE *f, const void *arg)
+{
+	const struct vmsh_vma_info *v = arg;
+	struct vmsh_smaps s;
+
+	memset(&s, 0, sizeof(s));
+	s.size = v->end - v->start;
+	s.rss = s.pss = s.private_dirty = s.referenced = s.anonymous = 4096;
+	s.pss_dirty = 4096;
+	print_smaps_block(f, v, &s);
+}
+
+START_TEST(test_shell_smaps_block)
+{
+	struct vmsh_vma_info v;
+	char *s;
+	const char *vmflags;
+
+	memset(&v, 0, sizeof(v));
+	v.start = 0x200000000000ULL;
+	v.end = 0x200000002000ULL;
+	v.flags = 0x3 | 0x70 | 0x00100000; /* VM_ACCOUNT */
+	s = capture(smaps_block, &v);
+	/* the field lines, as /proc/PID/smaps prints them on Linux 6.18 */
+	vmflags = strstr(s, "VmFlags: ");
+	ck_assert_ptr_nonnull(vmflags);
+	*strchr(vmflags, '\n') = '\0';
+	ck_assert_int_eq(strncmp(s,
+		"200000000000-200000002000 rw-p 00000000 00:00 0 \n"
+		"Size:                  8 kB\n"
+		"KernelPageSize:        4 kB\n"
+		"MMUPageSize:           4 kB\n"
+		"Rss:                   4 kB\n"
+		"Pss:                   4 kB\n"
+		"Pss_Dirty:             4 kB\n"
+		"Shared_Clean:          0 kB\n"
+		"Shared_Dirty:          0 kB\n"
+		"Private_Clean:         0 kB\n"
+		"Private_Dirty:         4 kB\n"
+		"Referenced:            4 kB\n"
+		"Anonymous:             4 kB\n"
+		"KSM:                   0 kB\n"
+		"LazyFree:              0 kB\n"
+		"AnonHugePages:         0 kB\n"
+		"ShmemPmdMapped:        0 kB\n"
+		"FilePmdMapped:         0 kB\n"
+		"Shared_Hugetlb:        0 kB\n"
+		"Private_Hugetlb:       0 kB\n"
+		"Swap:                  0 kB\n"
+		"SwapPss:               0 kB\n"
+		"Locked:                0 kB\n"
+		"THPeligible:           0\n"
+		"VmFlags: ", (size_t)(vmflags + 9 - s)), 0);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_shell_fault_lines)
+{
+	struct vmsh_fault f = { SIGSEGV, SEGV_MAPERR, 0x200000005000ULL, 1 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *o = open_memstream(&buf, &len);
+
+	print_fault(o, &f, false);
+	f.code = SEGV_ACCERR;
+	print_fault(o, &f, false);
+	f.signo = SIGBUS;
+	f.code = BUS_ADRERR;
+	print_fault(o, &f, false);
+	f.signo = SIGKILL;
+	f.pid = 3;
+	print_fault(o, &f, false);
+	fclose(o);
+	ck_assert_str_eq(buf,
+		"pid 1: SIGSEGV (SEGV_MAPERR) at 0x200000005000\n"
+		"pid 1: SIGSEGV (SEGV_ACCERR) at 0x200000005000\n"
+		"pid 1: SIGBUS (BUS_ADRERR) at 0x200000005000\n"
+		"pid 3: killed (out of memory)\n");
+	free(buf);
+}
+END_TEST
+
+/* ---- dispatch ---- */
+
+START_TEST(test_shell_table_complete)
+{
+	static const char *const spec[] = {
+		"mmap", "munmap", "mprotect", "mremap", "madvise", "brk", "msync",
+		"touch", "write", "read", "fork", "clone", "kthread", "execve",
+		"kill", "switch", "ps", "file", "dev", "maps", "smaps", "vmas",
+		"walk", "pt", "tree", "mm", "tlb", "frames", "stat", "trace", "dot",
+		"check", "help", "echo", "source", "set", "reset", "exit", "quit",
+	};
+
+	for (size_t i = 0; i < sizeof(spec) / sizeof(spec[0]); i++)
+		ck_assert_msg(command_find(spec[i]) != NULL, "%s", spec[i]);
+	ck_assert_uint_eq(shell_ncommands, sizeof(spec) / sizeof(spec[0]));
+	ck_assert_ptr_null(command_find("frob"));
+}
+END_TEST
+
+START_TEST(test_shell_parse_error_changes_nothing)
+{
+	struct shell sh;
+	char *out = NULL, *err = NULL;
+	size_t olen = 0, elen = 0;
+	const char *script = "x = frob\n"
+			     "y = brk $x+0x10000 extra\n"
+			     "echo $x $y\n"
+			     "x = brk foo\n";
+
+	shell_init(&sh);
+	sh.out = open_memstream(&out, &olen);
+	sh.err = open_memstream(&err, &elen);
+	sh.src = "t.vmsh";
+	ck_assert(shell_new_machine(&sh));
+	var_set(&sh, "x", 0x555555559000ULL, true);
+	for (const char *p = script; *p;) {
+		const char *nl = strchr(p, '\n');
+
+		sh.line++;
+		shell_run_line(&sh, p, (size_t)(nl - p));
+		p = nl + 1;
+	}
+	ck_assert(sh.failed);
+	ck_assert_ptr_nonnull(var_find(&sh, "x"));
+	ck_assert_ptr_null(var_find(&sh, "y"));
+	shell_fini(&sh);
+	fclose(sh.out);
+	fclose(sh.err);
+	ck_assert_ptr_nonnull(strstr(err, "t.vmsh:1: error: unknown command 'frob'"));
+	ck_assert_ptr_nonnull(strstr(err, "t.vmsh:2: error: brk: unexpected argument 'extra'"));
+	ck_assert_ptr_nonnull(strstr(err, "t.vmsh:3: error: undefined variable '$y'"));
+	ck_assert_ptr_nonnull(strstr(err, "t.vmsh:4: error: brk: expected ADDR (a number), got 'foo'"));
+	free(out);
+	free(err);
+}
+END_TEST
+
+Suite *shell_suite(void)
+{
+	Suite *s = suite_create("shell");
+	TCase *tc;
+
+	tc = tcase_create("lexer");
+	tcase_add_test(tc, test_shell_lex_words_and_commands);
+	tcase_add_test(tc, test_shell_lex_escapes);
+	tcase_add_test(tc, test_shell_lex_errors);
+	tcase_add_test(tc, test_shell_lex_binary);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("parser");
+	tcase_add_test(tc, test_shell_numbers);
+	tcase_add_test(tc, test_shell_prot);
+	tcase_add_test(tc, test_shell_flags);
+	tcase_add_test(tc, test_shell_advice);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("formats");
+	tcase_add_test(tc, test_shell_errno_table);
+	tcase_add_test(tc, test_shell_hexdump);
+	tcase_add_test(tc, test_shell_maps_line);
+	tcase_add_test(tc, test_shell_smaps_block);
+	tcase_add_test(tc, test_shell_fault_lines);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("dispatch");
+	tcase_add_test(tc, test_shell_table_complete);
+	tcase_add_test(tc, test_shell_parse_error_changes_nothing);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -109,7 +109,7 @@ static void run_command(struct shell *sh, struct lexcmd *lc)
 	c = tok[0].quoted ? NULL : command_find(tok[0].text);
 	if (!c) {
 		quote_word(tok[0].text, tok[0].len, q, sizeof(q));
-		sh_parse_error(sh, "unknown command '%s' (try 'help')", q);
+		sh_parse_error(sh, "unknown command '%s'", q);
 		return;
 	}
 	if (assign && !c->yields) {

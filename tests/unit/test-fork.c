@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fork (src/engine/fork.c): what dup_mmap and copy_page_range leave in the
+ * parent and the child, and the copy-on-write that follows.  The expected
+ * smaps figures are the running kernel's (6.18, probed with fork + write +
+ * /proc/PID/smaps; --zero-page=off as that kernel does).
+ *
+ * While the VMA engine is a placeholder (no pid 1 or vmsh_mmap returning
+ * -ENOSYS) the cases return early.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "suites.h"
+
+#define BASE 0x200000000000ULL
+#define PG   4096ULL
+#define RW   (VMSH_PROT_READ | VMSH_PROT_WRITE)
+#define PA   (VMSH_MAP_PRIVATE | VMSH_MAP_ANONYMOUS | VMSH_MAP_FIXED)
+#define SA   (VMSH_MAP_SHARED | VMSH_MAP_ANONYMOUS | VMSH_MAP_FIXED)
+
+static struct vmsh_sys *sys;
+
+static void make_ram(uint64_t ram)
+{
+	struct vmsh_config cfg;
+
+	vmsh_config_default(&cfg);
+	cfg.zero_page = false;
+	if (ram)
+		cfg.ram = ram;
+	sys = vmsh_sys_new(&cfg);
+	ck_assert_ptr_nonnull(sys);
+}
+
+static void setup(void)
+{
+	make_ram(0);
+}
+
+static void teardown(void)
+{
+	if (sys)
+		vmsh_sys_free(sys);
+	sys = NULL;
+}
+
+static void checked(void)
+{
+	char buf[256];
+
+	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "%s", buf);
+	ck_assert_msg(check_pages(sys, buf, sizeof(buf)) == 0, "%s", buf);
+}
+
+/* The engine is complete enough for these tests. */
+static bool ready(void)
+{
+	uint64_t out;
+
+	if (vmsh_current_pid(sys) == 0)
+		return false;
+	return vmsh_mmap(sys, 0x100000000000ULL, PG, RW, PA, NULL, 0, &out) == 0 &&
+	       vmsh_munmap(sys, 0x100000000000ULL, PG) == 0;
+}
+
+static void map(uint64_t addr, uint64_t len, int prot, int flags)
+{
+	uint64_t out;
+
+	ck_assert_int_eq(vmsh_mmap(sys, addr, len, prot, flags, NULL, 0, &out), 0);
+	ck_assert_uint_eq(out, addr);
+	checked();
+}
+
+static void wr(uint64_t addr, uint64_t len, uint8_t byte)
+{
+	struct vmsh_fault f;
+	uint64_t done;
+
+	ck_assert_int_eq(vmsh_write(sys, addr, NULL, byte, len, &done, &f), 0);
+	checked();
+}
+
+static uint8_t rd(uint64_t addr)
+{
+	struct vmsh_fault f;
+	uint64_t done;
+	uint8_t b;
+
+	ck_assert_int_eq(vmsh_read(sys, addr, &b, 1, &done, &f), 0);
+	return b;
+}
+
+static int do_fork(void)
+{
+	int child = 0;
+
+	ck_assert_int_eq(vmsh_fork(sys, &child), 0);
+	checked();
+	return child;
+}
+
+static void sw(int pid)
+{
+	ck_assert_int_eq(vmsh_switch(sys, pid, -1), 0);
+	checked();
+}
+
+static uint64_t stat_of(const char *name)
+{
+	const char *n;
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; vmsh_stat(sys, i, &n, &v); i++)
+		if (!strcmp(n, name))
+			return v;
+	ck_abort_msg("no stat %s", name);
+	return 0;
+}
+
+static uint64_t pte_of(int pid, uint64_t addr)
+{
+	uint64_t *p = pte_lookup(mm_of_pid(sys, pid), addr, false);
+
+	return p ? *p : 0;
+}
+
+static struct vmsh_vma *vma_of(int pid, uint64_t addr)
+{
+	struct vmsh_vma *v = find_vma(mm_of_pid(sys, pid), addr);
+
+	return v && v->vm_start <= addr ? v : NULL;
+}
+
+static struct vmsh_smaps sm(int pid, uint64_t addr)
+{
+	struct vmsh_smaps s;
+
+	ck_assert_int_eq(vmsh_smaps(sys, pid, addr, &s), 0);
+	return s;
+}
+
+#define KB(x) ((uint64_t)(x) * 1024)
+
+/* Pss in smaps is printed in kB, truncated. */
+#define PSS_KB(s) ((s).pss / 1024)
+
+START_TEST(test_fork_cow_state)
+{
+	struct page *pg;
+	uint64_t p, c;
+	int child;
+
+	if (!ready())
+		return;
+	map(BASE, 4 * PG, RW, PA);
+	wr(BASE, 4 * PG, 1);
+	ck_assert(pte_of(1, BASE) & _PAGE_RW);
+	child = do_fork();
+	ck_assert_int_eq(child, 2);
+	p = pte_of(1, BASE);
+	c = pte_of(child, BASE);
+	ck_assert_uint_eq(pte_pfn(p), pte_pfn(c));
+	/* write-protected on both sides, child old, both dirty */
+	ck_assert(!(p & _PAGE_RW));
+	ck_assert(!(c & _PAGE_RW));
+	ck_assert(p & _PAGE_ACCESSED);
+	ck_assert(!(c & _PAGE_ACCESSED));
+	ck_assert(p & _PAGE_DIRTY);
+	ck_assert(c & _PAGE_DIRTY);
+	pg = phys_page(sys, pte_pfn(p));
+	ck_assert_int_eq(pg->mapcount, 2);
+	ck_assert_int_eq(pg->refcount, 2);
+	ck_assert(!pg->exclusive);
+	ck_assert_uint_eq(stat_of("fork"), 1);
+}
+END_TEST
+
+START_TEST(test_fork_smaps_after_fork)
+{
+	struct vmsh_smaps s;
+	int child;
+
+	if (!ready())
+		return;
+	map(BASE, 4 * PG, RW, PA);
+	wr(BASE, 4 * PG, 1);
+	child = do_fork();
+	/* kernel: Rss 16, Pss 8, Shared_Dirty 16, Referenced 16 / 0 */
+	s = sm(1, BASE);
+	ck_assert_uint_eq(s.rss, KB(16));
+	ck_assert_uint_eq(PSS_KB(s), 8);
+	ck_assert_uint_eq(s.shared_dirty, KB(16));
+	ck_assert_uint_eq(s.private_dirty, 0);
+	ck_assert_uint_eq(s.referenced, KB(16));
+	ck_assert_uint_eq(s.anonymous, KB(16));
+	s = sm(child, BASE);
+	ck_assert_uint_eq(s.rss, KB(16));
+	ck_assert_uint_eq(PSS_KB(s), 8);
+	ck_assert_uint_eq(s.shared_dirty, KB(16));
+	ck_assert_uint_eq(s.referenced, 0);
+	ck_assert_uint_eq(s.anonymous, KB(16));
+}
+END_TEST
+
+START_TEST(test_fork_one_copy_one_reuse)
+{
+	struct vmsh_smaps s;
+	uint64_t copies, reuses;
+	int child;
+
+	if (!ready())
+		return;
+	map(BASE, 4 * PG, RW, PA);
+	wr(BASE, 4 * PG, 1);
+	child = do_fork();
+	copies = stat_of("cow_copy");
+	reuses = stat_of("cow_reuse");
+	/* the child writes first: it copies */
+	sw(child);
+	wr(BASE, 1, 2);
+	ck_assert_uint_eq(stat_of("cow_copy"), copies + 1);
+	ck_assert_uint_eq(stat_of("cow_reuse"), reuses);
+	ck_assert_uint_ne(pte_pfn(pte_of(1, BASE)), pte_pfn(pte_of(child, BASE)));
+	/* kernel, both sides: Pss 10, Shared_Dirty 12, Private_Dirty 4;
+	 * Referenced 16 in the parent, 4 in the child */
+	s = sm(child, BASE);
+	ck_assert_uint_eq(PSS_KB(s), 10);
+	ck_assert_uint_eq(s.shared_dirty, KB(12));
+	ck_assert_uint_eq(s.private_dirty, KB(4));
+	ck_assert_uint_eq(s.referenced, KB(4));
+	s = sm(1, BASE);
+	ck_assert_uint_eq(PSS_KB(s), 10);
+	ck_assert_uint_eq(s.private_dirty, KB(4));
+	ck_assert_uint_eq(s.referenced, KB(16));
+	/* the parent's page is back to refcount 1: reused, not copied */
+	sw(1);
+	wr(BASE, 1, 3);
+	ck_assert_uint_eq(stat_of("cow_copy"), copies + 1);
+	ck_assert_uint_eq(stat_of("cow_reuse"), reuses + 1);
+	ck_assert_uint_eq(rd(BASE), 3);
+	sw(child);
+	ck_assert_uint_eq(rd(BASE), 2);
+	ck_assert_uint_eq(rd(BASE + PG), 1);
+	/* the parent writes page 1 first: it copies, the child then reuses */
+	sw(1);
+	wr(BASE + PG, 1, 4);
+	sw(child);
+	wr(BASE + PG, 1, 5);
+	ck_assert_uint_eq(stat_of("cow_copy"), copies + 2);
+	ck_assert_uint_eq(stat_of("cow_reuse"), reuses + 2);
+	/* kernel after both: Pss 12, Shared_Dirty 8, Private_Dirty 8 */
+	s = sm(1, BASE);
+	ck_assert_uint_eq(PSS_KB(s), 12);
+	ck_assert_uint_eq(s.shared_dirty, KB(8));
+	ck_assert_uint_eq(s.private_dirty, KB(8));
+}
+END_TEST
+
+START_TEST(test_fork_child_exit_makes_parent_private)
+{
+	struct vmsh_smaps s;
+	int child;
+
+	if (!ready())
+		return;
+	map(BASE, 4 * PG, RW, PA);
+	wr(BASE, 4 * PG, 1);
+	child = do_fork();
+	ck_assert_int_eq(vmsh_kill(sys, child), 0);
+	checked();
+	s = sm(1, BASE);
+	ck_assert_uint_eq(PSS_KB(s), 16);
+	ck_assert_uint_eq(s.private_dirty, KB(16));
+	ck_assert_uint_eq(s.shared_dirty, 0);
+	/* still write-protected: the next write reuses the page in place */
+	wr(BASE, 1, 2);
+	ck_assert_uint_eq(stat_of("cow_copy"), 0);
+	ck_assert_uint_eq(stat_of("cow_reuse"), 1);
+}
+END_TEST
+
+START_TEST(test_fork_three_processes)
+{
+	struct vmsh_smaps s;
+	int c1, c2;
+
+	if (!ready())
+		return;
+	map(BASE, PG, RW, PA);
+	wr(BASE, PG, 1);
+	c1 = do_fork();
+	c2 = do_fork();
+	ck_assert_int_eq(phys_page(sys, pte_pfn(pte_of(1, BASE)))->mapcount, 3);
+	/* Pss = 4096 / 3 -> 1 kB in each */
+	s = sm(c1, BASE);
+	ck_assert_uint_eq(PSS_KB(s), 1);
+	ck_assert_uint_eq(s.shared_dirty, KB(4));
+	s = sm(c2, BASE);
+	ck_assert_uint_eq(PSS_KB(s), 1);
+	/* a write in c1 copies; the page is still shared by two */
+	sw(c1);
+	wr(BASE, 1, 2);
+	ck_assert_int_eq(phys_page(sys, pte_pfn(pte_of(1, BASE)))->mapcount, 2);
+	s = sm(1, BASE);
+	ck_assert_uint_eq(PSS_KB(s), 2);
+	/* c2 writes: refcount still 2, so a copy; the parent then reuses */
+	sw(c2);
+	wr(BASE, 1, 3);
+	sw(1);
+	wr(BASE, 1, 4);
+	ck_assert_uint_eq(stat_of("cow_copy"), 2);
+	ck_assert_uint_eq(stat_of("cow_reuse"), 1);
+	ck_assert_uint_eq(rd(BASE), 4);
+	sw(c1);
+	ck_assert_uint_eq(rd(BASE), 2);
+	sw(c2);
+	ck_assert_uint_eq(rd(BASE), 3);
+}
+END_TEST
+
+START_TEST(test_fork_dontcopy_wipeonfork_locked)
+{
+	struct vmsh_mm *pm, *cm;
+	struct vmsh_vma *v;
+	int child;
+
+	if (!ready())
+		return;
+	map(BASE, 2 * PG, RW, PA);
+	wr(BASE, 2 * PG, 1);
+	map(BASE + 16 * PG, 2 * PG, RW, PA);
+	wr(BASE + 16 * PG, 2 * PG, 1);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 16 * PG, 2 * PG, VMSH_MADV_DONTFORK), 0);
+	map(BASE + 32 * PG, 2 * PG, RW, PA);
+	wr(BASE + 32 * PG, 2 * PG, 1);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 32 * PG, 2 * PG, VMSH_MADV_WIPEONFORK), 0);
+	map(BASE + 48 * PG, 2 * PG, RW, PA | VMSH_MAP_LOCKED);
+	checked();
+	pm = mm_of_pid(sys, 1);
+	child = do_fork();
+	cm = mm_of_pid(sys, child);
+	/* dontfork: gone in the child, and from its total_vm/data_vm */
+	ck_assert_ptr_null(vma_of(child, BASE + 16 * PG));
+	ck_assert_uint_eq(cm->map_count, pm->map_count - 1);
+	ck_assert_uint_eq(cm->total_vm, pm->total_vm - 2);
+	ck_assert_uint_eq(cm->data_vm, pm->data_vm - 2);
+	/* wipeonfork: there, flagged, empty, no anon_vma */
+	v = vma_of(child, BASE + 32 * PG);
+	ck_assert_ptr_nonnull(v);
+	ck_assert(v->vm_flags & VM_WIPEONFORK);
+	ck_assert_ptr_null(v->anon_vma);
+	ck_assert_uint_eq(sm(child, BASE + 32 * PG).rss, 0);
+	/* locked: the child's copy is not locked, its pages are copied */
+	v = vma_of(child, BASE + 48 * PG);
+	ck_assert(!(v->vm_flags & VM_LOCKED));
+	ck_assert(vma_of(1, BASE + 48 * PG)->vm_flags & VM_LOCKED);
+	ck_assert_uint_eq(cm->locked_vm, 0);
+	ck_assert_uint_eq(pm->locked_vm, 2);
+	ck_assert_uint_eq(sm(child, BASE + 48 * PG).rss, KB(8));
+	/* rss: 2 (plain) + 2 (locked); hiwater_rss is that rss */
+	ck_assert_int_eq(cm->rss[MM_ANONPAGES], 4);
+	ck_assert_uint_eq(cm->hiwater_rss, 4);
+	sw(child);
+	ck_assert_uint_eq(rd(BASE + 32 * PG), 0);
+	ck_assert_uint_eq(rd(BASE), 1);
+	checked();
+}
+END_TEST
+
+START_TEST(test_fork_no_copy_without_anon_vma)
+{
+	int child;
+
+	if (!ready())
+		return;
+	/* shared anonymous: refaulted from the shmem file */
+	map(BASE, 2 * PG, RW, SA);
+	wr(BASE, 2 * PG, 7);
+	/* private, never faulted */
+	map(BASE + 16 * PG, 2 * PG, RW, PA);
+	child = do_fork();
+	ck_assert_uint_eq(pte_of(child, BASE), 0);
+	ck_assert_uint_eq(sm(child, BASE).rss, 0);
+	ck_assert_uint_eq(sm(1, BASE).rss, KB(8));
+	/* the parent's shared PTEs keep RW */
+	ck_assert(pte_of(1, BASE) & _PAGE_RW);
+	sw(child);
+	ck_assert_uint_eq(rd(BASE), 7);
+	wr(BASE, 1, 8);
+	sw(1);
+	ck_assert_uint_eq(rd(BASE), 8);
+	ck_assert_uint_eq(stat_of("cow_copy"), 0);
+}
+END_TEST
+
+START_TEST(test_fork_anon_vma_inherited)
+{
+	struct vmsh_vma *pv, *cv;
+	int child;
+
+	if (!ready())
+		return;
+	map(BASE, 2 * PG, RW, PA);
+	wr(BASE, 2 * PG, 1);
+	child = do_fork();
+	pv = vma_of(1, BASE);
+	cv = vma_of(child, BASE);
+	ck_assert_ptr_nonnull(cv->anon_vma);
+	ck_assert_ptr_ne(cv->anon_vma, pv->anon_vma);
+	ck_assert_ptr_eq(cv->anon_vma->parent, pv->anon_vma);
+	ck_assert(cv->anon_vma->inherited);
+	ck_assert(!pv->anon_vma->inherited);
+	/* shared pages stay on the parent's anon_vma */
+	ck_assert_ptr_eq(phys_page(sys, pte_pfn(pte_of(child, BASE)))->anon,
+			 pv->anon_vma);
+}
+END_TEST
+
+/* Kernel: in the child a faulted inherited VMA does not merge with a new
+ * neighbour; a never-faulted one does; in the parent it merges. */
+START_TEST(test_fork_merge_rules)
+{
+	int child;
+
+	if (!ready())
+		return;
+	map(BASE, 2 * PG, RW, PA);
+	wr(BASE, 2 * PG, 1);
+	map(BASE + 16 * PG, 2 * PG, RW, PA);
+	child = do_fork();
+	sw(child);
+	map(BASE + 2 * PG, 2 * PG, RW, PA);
+	map(BASE + 18 * PG, 2 * PG, RW, PA);
+	ck_assert_uint_eq(vma_of(child, BASE)->vm_end, BASE + 2 * PG);
+	ck_assert_uint_eq(vma_of(child, BASE + 16 * PG)->vm_end, BASE + 20 * PG);
+	/* split pieces of an inherited VMA share its anon_vma and rejoin */
+	ck_assert_int_eq(vmsh_mprotect(sys, BASE, PG, VMSH_PROT_READ), 0);
+	checked();
+	ck_assert_int_eq(vmsh_mprotect(sys, BASE, PG, RW), 0);
+	checked();
+	ck_assert_uint_eq(vma_of(child, BASE)->vm_end, BASE + 2 * PG);
+	sw(1);
+	map(BASE + 2 * PG, 2 * PG, RW, PA);
+	ck_assert_uint_eq(vma_of(1, BASE)->vm_end, BASE + 4 * PG);
+}
+END_TEST
+
+START_TEST(test_fork_kthread_efault)
+{
+	int k, child;
+
+	if (!ready())
+		return;
+	ck_assert_int_eq(vmsh_kthread(sys, &k), 0);
+	sw(k);
+	ck_assert_int_eq(vmsh_fork(sys, &child), -EFAULT);
+	ck_assert_int_eq(vmsh_clone_vm(sys, &child), -EFAULT);
+	checked();
+}
+END_TEST
+
+START_TEST(test_fork_out_of_memory)
+{
+	uint64_t i;
+	int child, r = 0;
+
+	teardown();
+	make_ram(1 << 20);                      /* 256 frames */
+	if (!ready())
+		return;
+	/* 110 pages 2 MiB apart: 220 frames with their page tables; the
+	 * child's 110 PTE tables do not fit. */
+	map(BASE, 110 * 512 * PG, RW, PA);
+	for (i = 0; i < 110; i++) {
+		struct vmsh_fault f;
+		uint64_t done;
+
+		if (vmsh_write(sys, BASE + i * 512 * PG, NULL, 1, 1, &done, &f) != 0)
+			break;
+		if (vmsh_current_pid(sys) != 1)
+			break;  /* OOM-killed: the test cannot go on */
+	}
+	if (vmsh_current_pid(sys) != 1)
+		return;
+	checked();
+	for (i = 0; i < 8 && r == 0; i++)
+		r = vmsh_fork(sys, &child);
+	ck_assert_int_eq(r, -ENOMEM);
+	checked();
+}
+END_TEST
+
+START_TEST(test_fork_clone_vm_shares_mm)
+{
+	struct vmsh_mm *mm;
+	int t;
+
+	if (!ready())
+		return;
+	mm = mm_of_pid(sys, 1);
+	ck_assert_int_eq(vmsh_clone_vm(sys, &t), 0);
+	checked();
+	ck_assert_ptr_eq(mm_of_pid(sys, t), mm);
+	ck_assert_int_eq(mm->mm_users, 2);
+	ck_assert_int_eq(mm->mm_count, 1);
+	map(BASE, PG, RW, PA);
+	sw(t);
+	wr(BASE, 1, 9);
+	sw(1);
+	ck_assert_uint_eq(rd(BASE), 9);
+	ck_assert_uint_eq(stat_of("cow_copy"), 0);
+	ck_assert_int_eq(vmsh_kill(sys, t), 0);
+	checked();
+	ck_assert_int_eq(mm->mm_users, 1);
+}
+END_TEST
+
+START_TEST(test_fork_execve)
+{
+	struct vmsh_mm *old, *mm;
+	int t;
+
+	if (!ready())
+		return;
+	map(BASE, PG, RW, PA);
+	wr(BASE, 1, 1);
+	old = mm_of_pid(sys, 1);
+	ck_assert_int_eq(vmsh_clone_vm(sys, &t), 0);
+	ck_assert_int_eq(vmsh_execve(sys), 0);
+	checked();
+	mm = mm_of_pid(sys, 1);
+	ck_assert_ptr_ne(mm, old);
+	ck_assert_uint_eq(mm->map_count, 1);            /* [stack] */
+	ck_assert_int_eq(mm->mm_users, 1);
+	ck_assert_int_eq(old->mm_users, 1);             /* the thread's */
+	ck_assert_ptr_null(vma_of(1, BASE));
+	sw(t);
+	ck_assert_uint_eq(rd(BASE), 1);
+	ck_assert_int_eq(vmsh_execve(sys), 0);          /* last user: freed */
+	checked();
+}
+END_TEST
+
+Suite *fork_suite(void)
+{
+	Suite *s = suite_create("fork");
+	TCase *tc = tcase_create("fork");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_fork_cow_state);
+	tcase_add_test(tc, test_fork_smaps_after_fork);
+	tcase_add_test(tc, test_fork_one_copy_one_reuse);
+	tcase_add_test(tc, test_fork_child_exit_makes_parent_private);
+	tcase_add_test(tc, test_fork_three_processes);
+	tcase_add_test(tc, test_fork_dontcopy_wipeonfork_locked);
+	tcase_add_test(tc, test_fork_no_copy_without_anon_vma);
+	tcase_add_test(tc, test_fork_anon_vma_inherited);
+	tcase_add_test(tc, test_fork_merge_rules);
+	tcase_add_test(tc, test_fork_kthread_efault);
+	tcase_add_test(tc, test_fork_out_of_memory);
+	tcase_add_test(tc, test_fork_clone_vm_shares_mm);
+	tcase_add_test(tc, test_fork_execve);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tasks (src/engine/task.c): the pid table, context switches with kernel
+ * threads borrowing active_mm (mm_count), kill and the mm lifetime
+ * (mm_users / mm_count), several CPUs, the OOM killer.
+ *
+ * While the VMA engine is a placeholder (no pid 1) the cases return early.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "suites.h"
+
+#define BASE 0x200000000000ULL
+#define PG   4096ULL
+#define RW   (VMSH_PROT_READ | VMSH_PROT_WRITE)
+#define PA   (VMSH_MAP_PRIVATE | VMSH_MAP_ANONYMOUS | VMSH_MAP_FIXED)
+
+static struct vmsh_sys *sys;
+
+static void make(unsigned cpus, uint64_t ram)
+{
+	struct vmsh_config cfg;
+
+	vmsh_config_default(&cfg);
+	cfg.zero_page = false;
+	cfg.cpus = cpus;
+	if (ram)
+		cfg.ram = ram;
+	sys = vmsh_sys_new(&cfg);
+	ck_assert_ptr_nonnull(sys);
+}
+
+static void setup(void)
+{
+	make(2, 0);
+}
+
+static void teardown(void)
+{
+	if (sys)
+		vmsh_sys_free(sys);
+	sys = NULL;
+}
+
+static void checked(void)
+{
+	char buf[256];
+
+	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "%s", buf);
+}
+
+static bool ready(void)
+{
+	return vmsh_current_pid(sys) == 1 && mm_of_pid(sys, 1) != NULL;
+}
+
+static int spawn(int (*fn)(struct vmsh_sys *, int *))
+{
+	int pid = 0;
+
+	ck_assert_int_eq(fn(sys, &pid), 0);
+	checked();
+	return pid;
+}
+
+static void sw(int pid, int cpu)
+{
+	ck_assert_int_eq(vmsh_switch(sys, pid, cpu), 0);
+	checked();
+}
+
+static struct vmsh_task_info info(int pid)
+{
+	struct vmsh_task_info ti;
+	size_t i;
+
+	for (i = 0; vmsh_task_info(sys, i, &ti); i++)
+		if (ti.pid == pid)
+			return ti;
+	ck_abort_msg("no pid %d", pid);
+	return ti;
+}
+
+static size_t ntasks(void)
+{
+	struct vmsh_task_info ti;
+	size_t i;
+
+	for (i = 0; vmsh_task_info(sys, i, &ti); i++)
+		;
+	return i;
+}
+
+START_TEST(test_task_pids_in_order_never_reused)
+{
+	int a, b, c;
+
+	if (!ready())
+		return;
+	ck_assert_int_eq(vmsh_current_pid(sys), 1);
+	a = spawn(vmsh_fork);
+	b = spawn(vmsh_clone_vm);
+	ck_assert_int_eq(a, 2);
+	ck_assert_int_eq(b, 3);
+	ck_assert_int_eq(vmsh_kill(sys, b), 0);
+	checked();
+	ck_assert(!vmsh_task_exists(sys, b));
+	c = spawn(vmsh_kthread);
+	ck_assert_int_eq(c, 4);
+	ck_assert_uint_eq(ntasks(), 3);
+	ck_assert_int_eq(info(a).ppid, 1);
+	ck_assert_int_eq(info(a).kind, VMSH_TASK_PROCESS);
+	ck_assert_int_eq(info(c).kind, VMSH_TASK_KTHREAD);
+	ck_assert_uint_eq(info(c).mm_id, 0);
+	ck_assert(info(1).current);
+}
+END_TEST
+
+START_TEST(test_task_kthread_borrows_active_mm)
+{
+	struct vmsh_mm *mm1, *mm2;
+	int child, k;
+
+	if (!ready())
+		return;
+	mm1 = mm_of_pid(sys, 1);
+	child = spawn(vmsh_fork);
+	mm2 = mm_of_pid(sys, child);
+	k = spawn(vmsh_kthread);
+	ck_assert_uint_eq(info(k).active_mm_id, 0);
+	/* 1 -> k: k borrows mm1 (lazy TLB), mm_count 2 */
+	sw(k, -1);
+	ck_assert_ptr_eq(task_of_pid(sys, k)->active_mm, mm1);
+	ck_assert_uint_eq(info(k).active_mm_id, mm1->id);
+	ck_assert_int_eq(mm1->mm_count, 2);
+	ck_assert_int_eq(mm1->mm_users, 1);
+	ck_assert_ptr_eq(sys->cpus[0].loaded_mm, mm1);
+	/* k -> child: CR3 = mm2, k drops mm1 */
+	sw(child, -1);
+	ck_assert_int_eq(mm1->mm_count, 1);
+	ck_assert_ptr_null(task_of_pid(sys, k)->active_mm);
+	ck_assert_ptr_eq(sys->cpus[0].loaded_mm, mm2);
+	/* child -> k -> 1 */
+	sw(k, -1);
+	ck_assert_int_eq(mm2->mm_count, 2);
+	ck_assert_int_eq(mm1->mm_count, 1);
+	sw(1, -1);
+	ck_assert_int_eq(mm2->mm_count, 1);
+	ck_assert_ptr_eq(sys->cpus[0].loaded_mm, mm1);
+	/* memory calls on a kernel thread fail */
+	sw(k, -1);
+	{
+		uint64_t out;
+
+		ck_assert_int_eq(vmsh_mmap(sys, BASE, PG, RW, PA, NULL, 0, &out),
+				 -EFAULT);
+	}
+}
+END_TEST
+
+START_TEST(test_task_exit_under_kthread_keeps_mm_struct)
+{
+	struct vmsh_mm *mm2;
+	uint64_t out;
+	int child, k;
+	unsigned id;
+
+	if (!ready())
+		return;
+	child = spawn(vmsh_fork);
+	k = spawn(vmsh_kthread);
+	sw(child, -1);
+	ck_assert_int_eq(vmsh_mmap(sys, BASE, PG, RW, PA, NULL, 0, &out), 0);
+	mm2 = mm_of_pid(sys, child);
+	id = mm2->id;
+	/* kill 1: lowest others are 2 (child) ... but switch to k first */
+	sw(k, -1);
+	ck_assert_int_eq(mm2->mm_count, 2);
+	/* the child exits while k borrows its mm: the address space goes
+	 * (mm_users 0), the struct stays (mm_count 1) */
+	ck_assert_int_eq(vmsh_kill(sys, child), 0);
+	checked();
+	ck_assert_int_eq(mm2->mm_users, 0);
+	ck_assert_int_eq(mm2->mm_count, 1);
+	ck_assert_uint_eq(mm2->map_count, 0);
+	ck_assert_uint_eq(info(k).active_mm_id, id);
+	/* k switched out: the last reference goes, the struct is freed */
+	sw(1, -1);
+	ck_assert_uint_eq(info(k).active_mm_id, 0);
+	checked();
+}
+END_TEST
+
+START_TEST(test_task_kill_current_switches_to_lowest)
+{
+	int a, b, k;
+
+	if (!ready())
+		return;
+	a = spawn(vmsh_fork);
+	b = spawn(vmsh_fork);
+	k = spawn(vmsh_kthread);
+	sw(b, -1);
+	ck_assert_int_eq(vmsh_kill(sys, 0), 0);
+	checked();
+	ck_assert_int_eq(vmsh_current_pid(sys), 1);
+	ck_assert_int_eq(vmsh_kill(sys, 1), 0);
+	checked();
+	ck_assert_int_eq(vmsh_current_pid(sys), a);
+	ck_assert_int_eq(info(a).ppid, 0);              /* orphan */
+	/* current a exits: k is the lowest left and borrows a's mm */
+	ck_assert_int_eq(vmsh_kill(sys, 0), 0);
+	checked();
+	ck_assert_int_eq(vmsh_current_pid(sys), k);
+	ck_assert_int_ne(info(k).active_mm_id, 0);
+	ck_assert_int_eq(info(k).mm_users, 0);
+	ck_assert_int_eq(info(k).mm_count, 1);
+	/* the last task cannot be killed */
+	ck_assert_int_eq(vmsh_kill(sys, 0), -EPERM);
+	ck_assert_int_eq(vmsh_kill(sys, 99), -ESRCH);
+	ck_assert_int_eq(vmsh_kill(sys, -1), -ESRCH);
+	checked();
+}
+END_TEST
+
+START_TEST(test_task_switch_errors)
+{
+	if (!ready())
+		return;
+	ck_assert_int_eq(vmsh_switch(sys, 7, -1), -ESRCH);
+	ck_assert_int_eq(vmsh_switch(sys, 0, -1), -ESRCH);
+	ck_assert_int_eq(vmsh_switch(sys, 1, 2), -EINVAL);
+	ck_assert_int_eq(vmsh_switch(sys, 1, 0), 0);    /* already running */
+	checked();
+}
+END_TEST
+
+START_TEST(test_task_two_cpus)
+{
+	struct vmsh_mm *mm1;
+	int t, k;
+
+	if (!ready())
+		return;
+	mm1 = mm_of_pid(sys, 1);
+	t = spawn(vmsh_clone_vm);
+	k = spawn(vmsh_kthread);
+	/* the thread on CPU 1: both CPUs have mm1 loaded */
+	sw(t, 1);
+	ck_assert_int_eq(sys->cur_cpu, 1);
+	ck_assert_ptr_eq(sys->cpus[1].loaded_mm, mm1);
+	ck_assert_ptr_eq(sys->cpus[0].curr, task_of_pid(sys, 1));
+	ck_assert_int_eq(mm1->mm_count, 1);
+	/* pid 1 moves to CPU 1: CPU 0 goes idle and borrows mm1 */
+	sw(1, 1);
+	ck_assert_ptr_null(sys->cpus[0].curr);
+	ck_assert_ptr_eq(sys->cpus[0].loaded_mm, mm1);
+	ck_assert_int_eq(mm1->mm_count, 2);
+	/* the kernel thread on CPU 0 takes the idle task's borrowed mm over */
+	sw(k, 0);
+	ck_assert_ptr_eq(task_of_pid(sys, k)->active_mm, mm1);
+	ck_assert_int_eq(mm1->mm_count, 2);
+	ck_assert_int_eq(info(k).cpu, 0);
+	sw(t, 0);
+	ck_assert_int_eq(mm1->mm_count, 1);
+	checked();
+}
+END_TEST
+
+START_TEST(test_task_oom_kills_sharers_and_frees)
+{
+	struct vmsh_fault f;
+	uint64_t out, done;
+	int t, r;
+
+	teardown();
+	make(1, 1 << 20);                       /* 256 frames */
+	if (!ready())
+		return;
+	t = spawn(vmsh_clone_vm);
+	ck_assert_int_eq(vmsh_mmap(sys, BASE, 512 * PG, RW, PA, NULL, 0, &out), 0);
+	r = vmsh_write(sys, BASE, NULL, 1, 512 * PG, &done, &f);
+	ck_assert_int_eq(r, 1);
+	ck_assert_int_eq(f.signo, 9);
+	ck_assert_int_eq(f.pid, 1);
+	checked();
+	/* the thread shared the mm: killed too; a new process took over */
+	ck_assert(!vmsh_task_exists(sys, 1));
+	ck_assert(!vmsh_task_exists(sys, t));
+	ck_assert_int_eq(vmsh_current_pid(sys), t + 1);
+	ck_assert_uint_eq(info(t + 1).map_count, 1);
+	ck_assert_uint_eq(sys->phys.nfree + 16 > sys->phys.nframes, true);
+}
+END_TEST
+
+Suite *task_suite(void)
+{
+	Suite *s = suite_create("task");
+	TCase *tc = tcase_create("task");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_task_pids_in_order_never_reused);
+	tcase_add_test(tc, test_task_kthread_borrows_active_mm);
+	tcase_add_test(tc, test_task_exit_under_kthread_keeps_mm_struct);
+	tcase_add_test(tc, test_task_kill_current_switches_to_lowest);
+	tcase_add_test(tc, test_task_switch_errors);
+	tcase_add_test(tc, test_task_two_cpus);
+	tcase_add_test(tc, test_task_oom_kills_sharers_and_frees);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -542,6 +542,18 @@ char **shell_complete(struct shell *sh, const char *before, const char *word)
 	} else {
 		const struct command *cmd = command_find(first);
 
+		/* simulated files and devices where a FILE or NAME goes */
+		if (sh->sys && ((!strcmp(first, "mmap") && nwords >= 5) ||
+				(!strcmp(first, "file") && nwords == 2))) {
+			struct vmsh_file_info fi;
+			struct vmsh_dev_info d;
+
+			for (size_t i = 0; vmsh_file_info(sh->sys, i, &fi); i++)
+				cand_add(&c, word, fi.name);
+			if (!strcmp(first, "mmap"))
+				for (size_t i = 0; vmsh_dev_info(sh->sys, i, &d); i++)
+					cand_add(&c, word, d.path);
+		}
 		if (cmd && cmd->keywords)
 			for (size_t i = 0; cmd->keywords[i]; i++)
 				cand_add(&c, word, cmd->keywords[i]);

@@ -732,6 +732,7 @@ static int cmd_vmas(struct args *a)
 			anon, (unsigned long long)v.rss_pages,
 			v.vm_ops ? v.vm_ops : "NULL", v.name ? v.name : "");
 	}
+	print_vma_bar(a->sh->sys, pid, OUT(a), a->sh->color);
 	return 0;
 }
 

@@ -161,7 +161,7 @@ static const struct vm_operations pfn_vm_ops = {
 
 static int pfn_mmap(struct vmsh_sys *sys, struct vmsh_vma *vma)
 {
-	struct vmsh_file *f = vma->vm_file;
+	struct vmsh_file *f = file_inode(vma->vm_file);
 	uint64_t i, need = 0, first_pfn = 0, writable;
 
 	if (!dev_range_ok(f, vma))
@@ -202,7 +202,7 @@ static int pfn_mmap(struct vmsh_sys *sys, struct vmsh_vma *vma)
 static int lazy_fault(struct vmsh_vma *vma, uint64_t pgoff, uint64_t *pfn)
 {
 	struct vmsh_sys *sys = vma->vm_mm->sys;
-	struct vmsh_file *f = vma->vm_file;
+	struct vmsh_file *f = file_inode(vma->vm_file);
 
 	if (pgoff >= f->dev_pages)
 		return VM_FAULT_SIGBUS;
@@ -240,7 +240,7 @@ static int lazy_access(struct vmsh_vma *vma, uint64_t addr, uint8_t *buf,
 		       uint64_t len, bool write)
 {
 	struct vmsh_sys *sys = vma->vm_mm->sys;
-	struct vmsh_file *f = vma->vm_file;
+	struct vmsh_file *f = file_inode(vma->vm_file);
 	uint64_t done = 0;
 
 	trace(sys, "vm_ops->access vma=%#lx-%#lx addr=%#lx len=%#lx %s",
@@ -280,7 +280,7 @@ static const struct vm_operations lazy_vm_ops = {
 
 static int lazy_mmap(struct vmsh_sys *sys, struct vmsh_vma *vma)
 {
-	if (!dev_range_ok(vma->vm_file, vma))
+	if (!dev_range_ok(file_inode(vma->vm_file), vma))
 		return -EINVAL;
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_ops = &lazy_vm_ops;

@@ -229,7 +229,23 @@ struct vmsh_file {
 	bool device;            /* a device node (not listed by `file ls`) */
 	uint64_t dev_pages;     /* devices: size of the device memory */
 	struct vmsh_file *next; /* sys->files (sys->devs for devices) */
+	/*
+	 * An open file (struct file): file_mmap gives every mmap call its own,
+	 * as the shell's mmap (and --host's) opens the file anew, so VMAs of
+	 * two mmap calls never share vm_file and never merge, while pieces
+	 * of one mapping (split, fork, mremap) do.  @inode is what it opened
+	 * (NULL: this is the inode itself); name, path, dev, ino, disk are
+	 * the inode's (path shared, so "(deleted)" shows through).
+	 */
+	struct vmsh_file *inode;
+	int nvmas;              /* inode: VMAs mapping it via open files */
 };
+
+/* The inode behind a vm_file (file_inode()). */
+static inline struct vmsh_file *file_inode(struct vmsh_file *f)
+{
+	return f->inode ? f->inode : f;
+}
 
 /* ---- VMAs (vma.c) -------------------------------------------------------- */
 
@@ -426,6 +442,9 @@ void vma_free(struct vmsh_vma *vma);
 void vma_link(struct vmsh_mm *mm, struct vmsh_vma *vma);       /* insert in tree + list */
 void vma_unlink(struct vmsh_mm *mm, struct vmsh_vma *vma);
 void vma_gap_update(struct vmsh_vma *vma);                     /* after vm_start/vm_end change */
+/* Linux's vma_is_anonymous() is !vma->vm_ops: a private /dev/zero VMA keeps
+ * its vm_file (maps shows it) but is anonymous (mremap's pgoff reset,
+ * mprotect's VM_ACCOUNT rule); the differential runner sees both. */
 bool vma_is_anonymous(const struct vmsh_vma *vma);
 static inline uint64_t vma_pages(const struct vmsh_vma *v) { return (v->vm_end - v->vm_start) >> PAGE_SHIFT; }
 void anon_vma_get(struct anon_vma *av);
@@ -590,6 +609,8 @@ void tlb_switch_mm(struct vmsh_sys *sys, int cpu, struct vmsh_mm *prev,
  * caller takes its own reference with file_get for vm_file. */
 struct vmsh_file *file_find(struct vmsh_sys *sys, const char *name);
 void file_get(struct vmsh_file *f);
+/* A new open file (struct file) of @inode; file_mmap makes one per mmap. */
+struct vmsh_file *file_open(struct vmsh_sys *sys, struct vmsh_file *inode);
 /* Drop a reference; at zero the file and its page cache are freed (every
  * mapping's PTEs must be gone by then). */
 void file_put(struct vmsh_sys *sys, struct vmsh_file *f);

@@ -25,9 +25,12 @@
  *  - no page is cached at an index >= DIV_ROUND_UP(i_size, 4096) (truncate
  *    removes them and unmaps them from every mapping first); bytes of the
  *    last page past i_size are zero;
- *  - refcount = VMAs mapping the file + 1 while it has a name; at zero the
- *    file and its cache are freed.  A removed file that is still mapped is
- *    "deleted": no name, path "/dev/shm/NAME (deleted)".
+ *  - an inode's refcount = its open files + 1 while it has a name (device
+ *    nodes: + 1 for the node); an open file's refcount = the VMAs using it
+ *    as vm_file, and inode->nvmas sums them; at zero an inode and its
+ *    cache are freed.  A shmem inode is used as vm_file directly (its
+ *    refcount = its VMAs).  A removed file still mapped is "deleted": no
+ *    name, path "/dev/shm/NAME (deleted)".
  *  - sys->files is sorted by name (the order of `file ls`).
  */
 #include <errno.h>
@@ -226,20 +229,52 @@ static void file_free(struct vmsh_sys *sys, struct vmsh_file *f)
 	free(f);
 }
 
+/* An open file of @inode (refcount 1, holding a reference on @inode). */
+struct vmsh_file *file_open(struct vmsh_sys *sys, struct vmsh_file *inode)
+{
+	struct vmsh_file *f = xmalloc(sizeof(*f));
+
+	(void)sys;
+	*f = *inode;
+	f->cache = NULL;
+	f->cache_cap = 0;
+	f->cache_nr = 0;
+	f->next = NULL;
+	f->inode = inode;
+	f->nvmas = 0;
+	f->refcount = 1;
+	inode->nvmas++;
+	file_get(inode);
+	return f;
+}
+
 void file_get(struct vmsh_file *f)
 {
 	f->refcount++;
+	if (f->inode)
+		f->inode->nvmas++;
 }
 
 void file_put(struct vmsh_sys *sys, struct vmsh_file *f)
 {
-	if (--f->refcount == 0)
+	struct vmsh_file *inode = f->inode;
+
+	if (inode)
+		inode->nvmas--;
+	if (--f->refcount)
+		return;
+	if (inode) {
+		free(f);                /* name and path are the inode's */
+		file_put(sys, inode);
+	} else {
 		file_free(sys, f);
+	}
 }
 
 int file_mapcount(const struct vmsh_file *f)
 {
-	return f->refcount - (f->deleted ? 0 : 1);
+	f = f->inode ? f->inode : f;
+	return f->shmem ? f->refcount : f->nvmas;
 }
 
 static struct vmsh_file *file_lookup(const struct vmsh_sys *sys,
@@ -301,7 +336,8 @@ int vmsh_file_create(struct vmsh_sys *sys, const char *name, uint64_t size,
 
 	f = xcalloc(1, sizeof(*f));
 	f->name = xstrdup(name);
-	path = xmalloc(strlen(SHM_PREFIX) + strlen(name) + 1);
+	/* room for " (deleted)": open files share this buffer */
+	path = xmalloc(strlen(SHM_PREFIX) + strlen(name) + sizeof(" (deleted)"));
 	strcpy(path, SHM_PREFIX);
 	strcat(path, name);
 	f->path = path;
@@ -448,7 +484,8 @@ static void unmap_mapping_range(struct vmsh_sys *sys, struct vmsh_file *f,
 			uint64_t end_pgoff = vma->vm_pgoff + vma_pages(vma);
 			uint64_t start;
 
-			if (vma->vm_file != f || end_pgoff <= first)
+			if (!vma->vm_file || file_inode(vma->vm_file) != f ||
+			    end_pgoff <= first)
 				continue;
 			start = vma->vm_start;
 			if (first > vma->vm_pgoff)
@@ -504,7 +541,6 @@ int vmsh_file_truncate(struct vmsh_sys *sys, const char *name, uint64_t size)
 int vmsh_file_rm(struct vmsh_sys *sys, const char *name)
 {
 	struct vmsh_file *f = file_lookup(sys, name), **pp;
-	char *path;
 
 	if (!f)
 		return -ENOENT;
@@ -513,11 +549,7 @@ int vmsh_file_rm(struct vmsh_sys *sys, const char *name)
 	*pp = f->next;
 	f->next = NULL;
 	f->deleted = true;
-	path = xmalloc(strlen(f->path) + sizeof(" (deleted)"));
-	strcpy(path, f->path);
-	strcat(path, " (deleted)");
-	free(f->path);
-	f->path = path;
+	strcat(f->path, " (deleted)");  /* allocated with room for it */
 	trace(sys, "shmem_unlink %s mapcount=%d", f->name, file_mapcount(f));
 	file_put(sys, f);
 	return 0;
@@ -546,7 +578,8 @@ static bool page_dirty_anywhere(struct vmsh_sys *sys, const struct vmsh_file *f,
 		for (vma = mm->mmap; vma; vma = vma->vm_next) {
 			uint64_t addr, *pte;
 
-			if (vma->vm_file != f || index < vma->vm_pgoff ||
+			if (!vma->vm_file || file_inode(vma->vm_file) != f ||
+			    index < vma->vm_pgoff ||
 			    index >= vma->vm_pgoff + vma_pages(vma))
 				continue;
 			addr = vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);

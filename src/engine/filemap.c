@@ -98,7 +98,7 @@ static void set_sigbus(struct vmsh_fault *f, uint64_t addr)
 /* shmem_fault: the page, allocated (zero-filled) in the cache for a hole. */
 static int shmem_fault(struct vmsh_vma *vma, uint64_t pgoff, uint64_t *pfn)
 {
-	struct vmsh_file *f = vma->vm_file;
+	struct vmsh_file *f = file_inode(vma->vm_file);
 	struct vmsh_sys *sys = vma->vm_mm->sys;
 	bool cached;
 
@@ -119,7 +119,7 @@ static int shmem_fault(struct vmsh_vma *vma, uint64_t pgoff, uint64_t *pfn)
 static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 			      uint64_t start, uint64_t end)
 {
-	struct vmsh_file *f = vma->vm_file;
+	struct vmsh_file *f = file_inode(vma->vm_file);
 	struct vmsh_mm *mm = vma->vm_mm;
 	struct vmsh_sys *sys = mm->sys;
 	uint64_t idx, mapped = 0;
@@ -188,18 +188,34 @@ const struct vm_operations generic_file_vm_ops = {
 
 int file_mmap(struct vmsh_sys *sys, struct vmsh_vma *vma)
 {
-	struct vmsh_file *f = vma->vm_file;
+	struct vmsh_file *given = vma->vm_file, *f = file_inode(given), *open;
+	int err;
 
-	if (f->mmap)
-		return f->mmap(sys, vma);
-	if (f->device)
+	if (f->device && !f->mmap)
 		return -ENODEV;
-	if (f->shmem)
-		vma->vm_ops = &shmem_anon_vm_ops;
-	else
-		vma->vm_ops = f->disk ? &generic_file_vm_ops : &shmem_vm_ops;
-	trace(sys, "call_mmap %s vma=%#lx-%#lx vm_ops=%s", f->path,
-	      vma->vm_start, vma->vm_end, vma->vm_ops->name);
+	/* this mmap's own struct file, holding the VMA's reference */
+	open = f->shmem || given->inode ? NULL : file_open(sys, f);
+	if (open)
+		vma->vm_file = open;
+	if (f->mmap) {
+		err = f->mmap(sys, vma);
+		if (err) {
+			if (open) {
+				vma->vm_file = given;
+				file_put(sys, open);
+			}
+			return err;
+		}
+	} else {
+		if (f->shmem)
+			vma->vm_ops = &shmem_anon_vm_ops;
+		else
+			vma->vm_ops = f->disk ? &generic_file_vm_ops : &shmem_vm_ops;
+		trace(sys, "call_mmap %s vma=%#lx-%#lx vm_ops=%s", f->path,
+		      vma->vm_start, vma->vm_end, vma->vm_ops->name);
+	}
+	if (open)
+		file_put(sys, given);   /* the open file holds the inode now */
 	return 0;
 }
 
@@ -230,7 +246,8 @@ static void page_mkclean(struct vmsh_sys *sys, struct vmsh_file *f,
 		for (vma = mm->mmap; vma; vma = vma->vm_next) {
 			uint64_t addr, *pte;
 
-			if (vma->vm_file != f || !(vma->vm_flags & VM_SHARED) ||
+			if (!vma->vm_file || file_inode(vma->vm_file) != f ||
+			    !(vma->vm_flags & VM_SHARED) ||
 			    index < vma->vm_pgoff ||
 			    index >= vma->vm_pgoff + vma_pages(vma))
 				continue;
@@ -249,7 +266,7 @@ static void page_mkclean(struct vmsh_sys *sys, struct vmsh_file *f,
 int file_msync(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t start,
 	       uint64_t end)
 {
-	struct vmsh_file *f = vma->vm_file;
+	struct vmsh_file *f = file_inode(vma->vm_file);
 	uint64_t first, last, idx, n = 0;
 
 	if (!f || !(vma->vm_flags & VM_SHARED) || start >= end)

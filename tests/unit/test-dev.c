@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/* Devices and their vm_ops (dev.c). */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "suites.h"
+
+#define A 0x200000000000ULL
+#define K 1024ULL
+
+static struct vmsh_sys *sys;
+static char tracebuf[1 << 16];
+
+static void on_trace(void *ctx, const char *line)
+{
+	(void)ctx;
+	if (strlen(tracebuf) + strlen(line) + 2 < sizeof(tracebuf)) {
+		strcat(tracebuf, line);
+		strcat(tracebuf, "\n");
+	}
+}
+
+static void setup(void)
+{
+	struct vmsh_config cfg;
+
+	vmsh_config_default(&cfg);
+	cfg.ram = 64ULL << 20;
+	cfg.zero_page = false;
+	sys = vmsh_sys_new(&cfg);
+	ck_assert_ptr_nonnull(sys);
+	tracebuf[0] = 0;
+	vmsh_sys_set_trace(sys, on_trace, NULL);
+}
+
+static void teardown(void)
+{
+	vmsh_sys_free(sys);
+	sys = NULL;
+}
+
+static void checked(void)
+{
+	char buf[256];
+
+	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "check: %s", buf);
+}
+
+static uint64_t map(uint64_t addr, uint64_t len, int prot, int flags,
+		    const char *file, uint64_t off)
+{
+	uint64_t out = 0;
+
+	ck_assert_int_eq(vmsh_mmap(sys, addr, len, prot, flags | VMSH_MAP_FIXED,
+				   file, off, &out), 0);
+	checked();
+	return out;
+}
+
+static struct vmsh_smaps sm(uint64_t addr)
+{
+	struct vmsh_smaps s;
+
+	ck_assert_int_eq(vmsh_smaps(sys, 0, addr, &s), 0);
+	return s;
+}
+
+static struct vmsh_vma_info vinfo(size_t i)
+{
+	struct vmsh_vma_info vi;
+
+	ck_assert(vmsh_vma_info(sys, 0, i, &vi));
+	return vi;
+}
+
+START_TEST(test_dev_ls_lists_three)
+{
+	struct vmsh_dev_info di;
+
+	ck_assert(vmsh_dev_info(sys, 0, &di));
+	ck_assert_str_eq(di.path, "/dev/zero");
+	ck_assert(vmsh_dev_info(sys, 1, &di));
+	ck_assert_str_eq(di.path, "/dev/vmsh-pfn");
+	ck_assert(vmsh_dev_info(sys, 2, &di));
+	ck_assert_str_eq(di.path, "/dev/vmsh-lazy");
+	ck_assert(!vmsh_dev_info(sys, 3, &di));
+}
+END_TEST
+
+/* Probe (6.18): private /dev/zero is anonymous but keeps its file:
+ * "/dev/zero" dev 00:06 inode 4, offset as given; shared is shmem. */
+START_TEST(test_dev_zero_private_is_anonymous)
+{
+	struct vmsh_vma_info vi;
+	struct vmsh_fault f = { 0 };
+	uint64_t done;
+
+	map(A, 2 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_PRIVATE,
+	    "/dev/zero", 8192);
+	vi = vinfo(0);
+	ck_assert_str_eq(vi.name, "/dev/zero");
+	ck_assert_uint_eq(vi.dev_minor, 6);
+	ck_assert_uint_eq(vi.ino, 4);
+	ck_assert_uint_eq(vi.pgoff, 2);
+	ck_assert_int_eq(vmsh_write(sys, A, NULL, 1, 4096, &done, &f), 0);
+	checked();
+	ck_assert_uint_eq(sm(A).anonymous, 4 * K);
+}
+END_TEST
+
+/* Probe (6.18): shared /dev/zero at offset 8192 gets a shmem file of the
+ * mapping's size, keeps pgoff 2, so its first access is SIGBUS. */
+START_TEST(test_dev_zero_shared_offset_sigbus)
+{
+	struct vmsh_vma_info vi;
+	struct vmsh_fault f = { 0 };
+
+	map(A, 2 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED,
+	    "/dev/zero", 8192);
+	vi = vinfo(0);
+	ck_assert_str_eq(vi.name, "/dev/zero (deleted)");
+	ck_assert_uint_eq(vi.dev_minor, 1);
+	ck_assert_uint_eq(vi.pgoff, 2);
+	ck_assert_int_eq(vmsh_touch(sys, A, 1, &f), 1);
+	ck_assert_int_eq(f.signo, SIGBUS);
+	checked();
+}
+END_TEST
+
+/* The eager device: every PTE filled at mmap, VM_IO|VM_PFNMAP|
+ * VM_DONTEXPAND|VM_DONTDUMP, nothing in Rss, no fault on access. */
+START_TEST(test_dev_pfn_fills_ptes_at_mmap)
+{
+	struct vmsh_vma_info vi;
+	struct vmsh_walk w;
+	struct vmsh_fault f = { 0 };
+	uint8_t buf[16];
+	uint64_t done, out;
+
+	map(A, 4 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED,
+	    "/dev/vmsh-pfn", 0);
+	ck_assert_ptr_nonnull(strstr(tracebuf, "remap_pfn_range"));
+	vi = vinfo(0);
+	ck_assert_uint_eq(vi.flags & (VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP),
+			  VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	ck_assert_uint_eq(vi.rss_pages, 0);
+	ck_assert_int_eq(vmsh_walk(sys, 0, A + 3 * 4096, &w), 0);
+	ck_assert_int_eq(w.end, VMSH_WALK_MAPPED);
+	tracebuf[0] = 0;
+	ck_assert_int_eq(vmsh_read(sys, A + 4096, buf, 16, &done, &f), 0);
+	ck_assert_uint_eq(done, 16);
+	ck_assert_mem_eq(buf, "vmsh-pfn page 1\n", 16);
+	ck_assert_ptr_null(strstr(tracebuf, "vm_ops->fault"));
+	ck_assert_uint_eq(sm(A).rss, 0);
+	/* not mergeable with its neighbour, cannot grow */
+	map(A + 4 * 4096, 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED,
+	    "/dev/vmsh-pfn", 4 * 4096);
+	ck_assert(vmsh_vma_info(sys, 0, 1, &vi));
+	ck_assert_int_ne(vmsh_mremap(sys, A, 4 * 4096, 8 * 4096,
+				     VMSH_MREMAP_MAYMOVE, 0, &out), 0);
+	ck_assert_int_eq(vmsh_munmap(sys, A, 5 * 4096), 0);
+	checked();
+}
+END_TEST
+
+START_TEST(test_dev_pfn_range_checked)
+{
+	uint64_t out;
+
+	ck_assert_int_eq(vmsh_mmap(sys, A, 17 * 4096, VMSH_PROT_READ,
+				   VMSH_MAP_SHARED | VMSH_MAP_FIXED, "/dev/vmsh-pfn",
+				   0, &out), -EINVAL);
+	ck_assert_int_eq(vmsh_mmap(sys, A, 4096, VMSH_PROT_READ,
+				   VMSH_MAP_SHARED | VMSH_MAP_FIXED, "/dev/vmsh-pfn",
+				   16 * 4096, &out), -EINVAL);
+	checked();
+}
+END_TEST
+
+/* The lazy device: vm_ops->fault per page, page_mkwrite on the first
+ * write, open on split, close on unmap. */
+START_TEST(test_dev_lazy_vm_ops)
+{
+	struct vmsh_fault f = { 0 };
+	uint8_t buf[17];
+	uint64_t done;
+
+	map(A, 4 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED,
+	    "/dev/vmsh-lazy", 0);
+	ck_assert_uint_eq(sm(A).rss, 0);
+	tracebuf[0] = 0;
+	ck_assert_int_eq(vmsh_read(sys, A + 2 * 4096, buf, 17, &done, &f), 0);
+	checked();
+	ck_assert_mem_eq(buf, "vmsh-lazy page 2\n", 17);
+	ck_assert_ptr_nonnull(strstr(tracebuf,
+		"vm_ops->fault vma=0x200000000000-0x200000004000 addr=0x200000002000"));
+	ck_assert_uint_eq(sm(A).rss, 4 * K);
+	tracebuf[0] = 0;
+	ck_assert_int_eq(vmsh_write(sys, A + 2 * 4096, (const uint8_t *)"W", 0, 1,
+				    &done, &f), 0);
+	checked();
+	ck_assert_ptr_nonnull(strstr(tracebuf, "vm_ops->page_mkwrite"));
+	tracebuf[0] = 0;
+	ck_assert_int_eq(vmsh_mprotect(sys, A + 4096, 4096, VMSH_PROT_READ), 0);
+	checked();
+	ck_assert_ptr_nonnull(strstr(tracebuf, "vm_ops->open"));
+	tracebuf[0] = 0;
+	ck_assert_int_eq(vmsh_munmap(sys, A, 4 * 4096), 0);
+	checked();
+	ck_assert_ptr_nonnull(strstr(tracebuf, "vm_ops->close"));
+}
+END_TEST
+
+START_TEST(test_dev_lazy_access)
+{
+	struct vmsh_file *dev = file_find(sys, "/dev/vmsh-lazy");
+	struct vmsh_vma vma;
+	struct vmsh_mm mm;
+	uint8_t buf[32];
+
+	ck_assert_ptr_nonnull(dev);
+	memset(&vma, 0, sizeof(vma));
+	memset(&mm, 0, sizeof(mm));
+	mm.sys = sys;
+	vma.vm_mm = &mm;
+	vma.vm_start = A;
+	vma.vm_end = A + 2 * 4096;
+	vma.vm_file = dev;
+	vma.vm_pgoff = 1;
+	vma.vm_flags = VM_READ | VM_WRITE | VM_SHARED | VM_MAYSHARE;
+	file_get(dev);                  /* do_mmap's reference */
+	ck_assert_int_eq(file_mmap(sys, &vma), 0);
+	ck_assert_ptr_eq(file_inode(vma.vm_file), dev);
+	ck_assert_int_eq(vma.vm_ops->access(&vma, A + 4096 - 4, buf, 32, false), 32);
+	ck_assert_mem_eq(buf + 4, "vmsh-lazy page 2\n", 17);
+	ck_assert_int_eq(vma.vm_ops->access(&vma, A + 2 * 4096 - 2, buf, 32, false), 2);
+	ck_assert_ptr_nonnull(strstr(tracebuf, "vm_ops->access"));
+	file_put(sys, vma.vm_file);
+}
+END_TEST
+
+Suite *dev_suite(void)
+{
+	Suite *s = suite_create("dev");
+	TCase *tc = tcase_create("dev");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_dev_ls_lists_three);
+	tcase_add_test(tc, test_dev_zero_private_is_anonymous);
+	tcase_add_test(tc, test_dev_zero_shared_offset_sigbus);
+	tcase_add_test(tc, test_dev_pfn_fills_ptes_at_mmap);
+	tcase_add_test(tc, test_dev_pfn_range_checked);
+	tcase_add_test(tc, test_dev_lazy_vm_ops);
+	tcase_add_test(tc, test_dev_lazy_access);
+	suite_add_tcase(s, tc);
+	return s;
+}

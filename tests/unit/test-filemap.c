@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Faults on file and shmem mappings (filemap.c).  The expected figures
+ * were measured on the build machines' kernel (6.18) with probes mapping
+ * files in /dev/shm (see the comments).
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "suites.h"
+
+#define A 0x200000000000ULL
+#define K 1024ULL
+
+static struct vmsh_sys *sys;
+static char tracebuf[1 << 16];
+
+static void on_trace(void *ctx, const char *line)
+{
+	(void)ctx;
+	if (strlen(tracebuf) + strlen(line) + 2 < sizeof(tracebuf)) {
+		strcat(tracebuf, line);
+		strcat(tracebuf, "\n");
+	}
+}
+
+static void setup(void)
+{
+	struct vmsh_config cfg;
+
+	vmsh_config_default(&cfg);
+	cfg.ram = 64ULL << 20;
+	cfg.zero_page = false;
+	sys = vmsh_sys_new(&cfg);
+	ck_assert_ptr_nonnull(sys);
+	tracebuf[0] = 0;
+}
+
+static void teardown(void)
+{
+	vmsh_sys_free(sys);
+	sys = NULL;
+}
+
+static void checked(void)
+{
+	char buf[256];
+
+	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "check: %s", buf);
+}
+
+static uint64_t map(uint64_t addr, uint64_t len, int prot, int flags,
+		    const char *file, uint64_t off)
+{
+	uint64_t out = 0;
+
+	ck_assert_int_eq(vmsh_mmap(sys, addr, len, prot,
+				   flags | (addr ? VMSH_MAP_FIXED : 0), file, off,
+				   &out), 0);
+	if (addr)
+		ck_assert_uint_eq(out, addr);
+	checked();
+	return out;
+}
+
+static void rd(uint64_t addr)
+{
+	struct vmsh_fault f = { 0 };
+
+	ck_assert_int_eq(vmsh_touch(sys, addr, 1, &f), 0);
+	checked();
+}
+
+static void wr(uint64_t addr, const char *s)
+{
+	struct vmsh_fault f = { 0 };
+	uint64_t done;
+
+	ck_assert_int_eq(vmsh_write(sys, addr, (const uint8_t *)s, 0, strlen(s),
+				    &done, &f), 0);
+	ck_assert_int_eq(f.signo, 0);
+	checked();
+}
+
+static struct vmsh_smaps sm(uint64_t addr)
+{
+	struct vmsh_smaps s;
+
+	ck_assert_int_eq(vmsh_smaps(sys, 0, addr, &s), 0);
+	return s;
+}
+
+static struct vmsh_mm_info mmi(void)
+{
+	struct vmsh_mm_info mi;
+
+	ck_assert_int_eq(vmsh_mm_info(sys, 0, &mi), 0);
+	return mi;
+}
+
+static void mkfile(const char *name, uint64_t size, bool disk)
+{
+	ck_assert_int_eq(vmsh_file_create(sys, name, size, disk), 0);
+}
+
+static void fwrite_at(const char *name, uint64_t off, const char *s)
+{
+	ck_assert_int_eq(vmsh_file_write(sys, name, off, (const uint8_t *)s,
+					 strlen(s)), 0);
+}
+
+/* The seed's example: map a file shared, read its string, write a new one,
+ * unmap: the file holds the new string. */
+START_TEST(test_filemap_seed_example)
+{
+	uint8_t buf[32];
+	uint64_t m, done;
+	struct vmsh_fault f = { 0 };
+
+	mkfile("mmap_test", 4096, false);
+	fwrite_at("mmap_test", 0, "hello");
+	m = map(0, 20, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED, "mmap_test", 0);
+	ck_assert_int_eq(vmsh_read(sys, m, buf, 5, &done, &f), 0);
+	ck_assert_uint_eq(done, 5);
+	ck_assert_mem_eq(buf, "hello", 5);
+	wr(m, "This is a map test!");
+	ck_assert_int_eq(vmsh_munmap(sys, m, 20), 0);
+	checked();
+	ck_assert_int_eq(vmsh_file_read(sys, "mmap_test", 0, buf, 19, &done), 0);
+	ck_assert_uint_eq(done, 19);
+	ck_assert_mem_eq(buf, "This is a map test!", 19);
+}
+END_TEST
+
+/*
+ * Probe (6.18): a 20-page + 100-byte /dev/shm file with pages 0, 2, 17, 20
+ * written by pwrite, mapped shared rw 24 pages.  Reading page 1 (a hole):
+ * fault-around maps 0 and 2 (dirty), shmem_fault allocates 1 (clean):
+ * Rss 12 kB, Private_Clean 4, Private_Dirty 8, RssShmem 12.
+ */
+START_TEST(test_filemap_shared_read_fault_around)
+{
+	struct vmsh_smaps s;
+	struct vmsh_file_info fi;
+
+	mkfile("f", 20 * 4096 + 100, false);
+	fwrite_at("f", 0, "hello");
+	fwrite_at("f", 2 * 4096, "x");
+	fwrite_at("f", 17 * 4096, "y");
+	fwrite_at("f", 20 * 4096, "z");
+	map(A, 24 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED, "f", 0);
+	rd(A + 4096);
+	s = sm(A);
+	ck_assert_uint_eq(s.rss, 12 * K);
+	ck_assert_uint_eq(s.pss, 12 * K);
+	ck_assert_uint_eq(s.pss_dirty, 8 * K);
+	ck_assert_uint_eq(s.private_clean, 4 * K);
+	ck_assert_uint_eq(s.private_dirty, 8 * K);
+	ck_assert_uint_eq(s.referenced, 12 * K);
+	ck_assert_uint_eq(s.anonymous, 0);
+	ck_assert_uint_eq(mmi().rss_shmem, 3);
+	ck_assert_int_eq(vmsh_file_find_info(sys, "f", &fi), 0);
+	ck_assert_uint_eq(fi.cached_pages, 5);
+	ck_assert_int_eq(fi.mapcount, 1);
+}
+END_TEST
+
+/*
+ * Probe (6.18), continuing the file above with a private mapping at
+ * A+1M: read q3 (hole) -> fault-around maps 0,1,2 (now mapcount 2), page 3
+ * allocated: Rss 16, Pss 10, Shared_Clean 4, Shared_Dirty 8,
+ * Private_Clean 4.  Write q5 (hole, first access): anonymous copy, page 5
+ * cached but not mapped: Rss 20, Anonymous 4.  Write q2 (mapped from the
+ * cache): COW: Rss 20, Anonymous 8.  Read q18: window 16..20 (EOF):
+ * Rss 32, Private_Clean 8, Private_Dirty 16.
+ */
+START_TEST(test_filemap_private_cow_and_fault_around)
+{
+	struct vmsh_smaps s;
+	uint64_t q = A + (1 << 20);
+
+	mkfile("f", 20 * 4096 + 100, false);
+	fwrite_at("f", 0, "hello");
+	fwrite_at("f", 2 * 4096, "x");
+	fwrite_at("f", 17 * 4096, "y");
+	fwrite_at("f", 20 * 4096, "z");
+	map(A, 24 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED, "f", 0);
+	map(q, 24 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_PRIVATE, "f", 0);
+	rd(A + 4096);
+	rd(q + 3 * 4096);
+	s = sm(q);
+	ck_assert_uint_eq(s.rss, 16 * K);
+	ck_assert_uint_eq(s.pss, 10 * K);
+	ck_assert_uint_eq(s.shared_clean, 4 * K);
+	ck_assert_uint_eq(s.shared_dirty, 8 * K);
+	ck_assert_uint_eq(s.private_clean, 4 * K);
+	ck_assert_uint_eq(s.private_dirty, 0);
+	s = sm(A);
+	ck_assert_uint_eq(s.pss, 6 * K);
+	wr(q + 5 * 4096, "w");
+	s = sm(q);
+	ck_assert_uint_eq(s.rss, 20 * K);
+	ck_assert_uint_eq(s.anonymous, 4 * K);
+	ck_assert_uint_eq(s.private_dirty, 4 * K);
+	ck_assert_uint_eq(mmi().rss_shmem, 7);
+	ck_assert_uint_eq(mmi().rss_anon, 1);
+	wr(q + 2 * 4096, "w");
+	s = sm(q);
+	ck_assert_uint_eq(s.rss, 20 * K);
+	ck_assert_uint_eq(s.pss, 16 * K);
+	ck_assert_uint_eq(s.anonymous, 8 * K);
+	ck_assert_uint_eq(s.private_dirty, 8 * K);
+	s = sm(A);
+	ck_assert_uint_eq(s.private_dirty, 4 * K);
+	ck_assert_uint_eq(s.shared_dirty, 4 * K);
+	rd(q + 18 * 4096);
+	s = sm(q);
+	ck_assert_uint_eq(s.rss, 32 * K);
+	ck_assert_uint_eq(s.private_clean, 8 * K);
+	ck_assert_uint_eq(s.private_dirty, 16 * K);
+	ck_assert_uint_eq(mmi().rss_shmem, 9);
+}
+END_TEST
+
+/* Past EOF: SIGBUS (BUS_ADRERR) at index >= DIV_ROUND_UP(i_size, 4096);
+ * the partial last page is accessible. */
+START_TEST(test_filemap_sigbus_past_eof)
+{
+	struct vmsh_fault f = { 0 };
+
+	mkfile("f", 2 * 4096 + 100, false);
+	map(A, 4 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED, "f", 0);
+	ck_assert_int_eq(vmsh_touch(sys, A + 2 * 4096 + 200, 1, &f), 0);
+	ck_assert_int_eq(f.signo, 0);
+	ck_assert_int_eq(vmsh_touch(sys, A + 3 * 4096 + 5, 1, &f), 1);
+	ck_assert_int_eq(f.signo, SIGBUS);
+	ck_assert_int_eq(f.code, BUS_ADRERR);
+	ck_assert_uint_eq(f.addr, A + 3 * 4096 + 5);
+	checked();
+	ck_assert_uint_eq(sm(A).rss, 4 * K);
+}
+END_TEST
+
+/* Probe (6.18): 8 cached pages mapped at pte index 5 of a table; a read
+ * of index 7 maps all 8 (window from the VMA start, 16 long). */
+START_TEST(test_filemap_fault_around_clipped_to_vma)
+{
+	int i;
+
+	mkfile("f", 8 * 4096, false);
+	for (i = 0; i < 8; i++)
+		fwrite_at("f", i * 4096, "a");
+	map(A + 0x65000, 8 * 4096, VMSH_PROT_READ, VMSH_MAP_SHARED, "f", 0);
+	rd(A + 0x67000);
+	ck_assert_uint_eq(sm(A + 0x65000).rss, 32 * K);
+	ck_assert_uint_eq(sm(A + 0x65000).private_dirty, 32 * K);
+}
+END_TEST
+
+START_TEST(test_filemap_fault_around_disabled)
+{
+	struct vmsh_config cfg = *vmsh_sys_config(sys);
+	int i;
+
+	cfg.fault_around = 0;
+	ck_assert_int_eq(vmsh_sys_set_config(sys, &cfg), 0);
+	mkfile("f", 8 * 4096, false);
+	for (i = 0; i < 8; i++)
+		fwrite_at("f", i * 4096, "a");
+	map(A, 8 * 4096, VMSH_PROT_READ, VMSH_MAP_SHARED, "f", 0);
+	rd(A + 0x2000);
+	ck_assert_uint_eq(sm(A).rss, 4 * K);
+}
+END_TEST
+
+/* Probe (6.18): truncating a mapped file to 3 pages + 10 bytes unmaps
+ * the pages past the new EOF (Rss 32 -> 16 kB); an access there is
+ * SIGBUS. */
+START_TEST(test_filemap_truncate_unmaps_and_sigbus)
+{
+	struct vmsh_fault f = { 0 };
+	int i;
+
+	mkfile("f", 8 * 4096, false);
+	for (i = 0; i < 8; i++)
+		fwrite_at("f", i * 4096, "a");
+	map(A, 8 * 4096, VMSH_PROT_READ, VMSH_MAP_SHARED, "f", 0);
+	rd(A);
+	ck_assert_uint_eq(sm(A).rss, 32 * K);
+	ck_assert_int_eq(vmsh_file_truncate(sys, "f", 3 * 4096 + 10), 0);
+	checked();
+	ck_assert_uint_eq(sm(A).rss, 16 * K);
+	ck_assert_int_eq(vmsh_touch(sys, A + 4 * 4096, 1, &f), 1);
+	ck_assert_int_eq(f.signo, SIGBUS);
+	checked();
+}
+END_TEST
+
+/* A private COW copy past the new EOF goes too (even_cows). */
+START_TEST(test_filemap_truncate_unmaps_private_copies)
+{
+	mkfile("f", 4 * 4096, false);
+	map(A, 4 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_PRIVATE, "f", 0);
+	wr(A + 3 * 4096, "c");
+	ck_assert_uint_eq(sm(A).anonymous, 4 * K);
+	ck_assert_int_eq(vmsh_file_truncate(sys, "f", 4096), 0);
+	checked();
+	ck_assert_uint_eq(sm(A).anonymous, 0);
+}
+END_TEST
+
+/* rm of a mapped file: kept until the last VMA goes, "(deleted)". */
+START_TEST(test_filemap_rm_mapped_file_deleted)
+{
+	struct vmsh_vma_info vi;
+
+	mkfile("gone", 4096, false);
+	map(A, 4096, VMSH_PROT_READ, VMSH_MAP_SHARED, "gone", 0);
+	ck_assert_int_eq(vmsh_file_rm(sys, "gone"), 0);
+	checked();
+	ck_assert(vmsh_vma_info(sys, 0, 0, &vi));
+	ck_assert_str_eq(vi.name, "/dev/shm/gone (deleted)");
+	rd(A);
+	ck_assert_int_eq(vmsh_munmap(sys, A, 4096), 0);
+	checked();
+}
+END_TEST
+
+/* maps fields of a file mapping: dev 00:1a, inode from 2, offset. */
+START_TEST(test_filemap_maps_fields)
+{
+	struct vmsh_vma_info vi;
+
+	mkfile("f", 8 * 4096, false);
+	map(A, 4096, VMSH_PROT_READ, VMSH_MAP_SHARED, "f", 4096);
+	ck_assert(vmsh_vma_info(sys, 0, 0, &vi));
+	ck_assert_str_eq(vi.name, "/dev/shm/f");
+	ck_assert_uint_eq(vi.dev_major, 0);
+	ck_assert_uint_eq(vi.dev_minor, 0x1a);
+	ck_assert_uint_eq(vi.ino, 2);
+	ck_assert_uint_eq(vi.pgoff, 1);
+	ck_assert_str_eq(vi.vm_ops, "shmem_vm_ops");
+}
+END_TEST
+
+/* Disk files: write-notify.  A read-mapped page goes through page_mkwrite
+ * on its first write; msync cleans it and the next write notifies again. */
+START_TEST(test_filemap_disk_page_mkwrite_and_msync)
+{
+	mkfile("d", 2 * 4096, true);
+	map(A, 2 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED, "d", 0);
+	vmsh_sys_set_trace(sys, on_trace, NULL);
+	rd(A);
+	ck_assert_ptr_null(strstr(tracebuf, "page_mkwrite"));
+	wr(A, "1");
+	ck_assert_ptr_nonnull(strstr(tracebuf, "wp_page_shared"));
+	ck_assert_ptr_nonnull(strstr(tracebuf, "vm_ops->page_mkwrite"));
+	ck_assert_uint_eq(sm(A).private_dirty, 4 * K);
+	tracebuf[0] = 0;
+	wr(A, "2");
+	ck_assert_ptr_null(strstr(tracebuf, "page_mkwrite"));
+	ck_assert_int_eq(vmsh_msync(sys, A, 2 * 4096), 0);
+	checked();
+	ck_assert_uint_eq(sm(A).private_dirty, 0);
+	ck_assert_uint_eq(sm(A).private_clean, 4 * K);
+	tracebuf[0] = 0;
+	wr(A, "3");
+	ck_assert_ptr_nonnull(strstr(tracebuf, "vm_ops->page_mkwrite"));
+	/* a write as first access: do_shared_fault + page_mkwrite */
+	tracebuf[0] = 0;
+	wr(A + 4096, "4");
+	ck_assert_ptr_nonnull(strstr(tracebuf, "do_shared_fault"));
+	ck_assert_ptr_nonnull(strstr(tracebuf, "vm_ops->page_mkwrite"));
+	ck_assert_uint_eq(mmi().rss_file, 2);
+}
+END_TEST
+
+/* tmpfs has no write-notify: a shared read fault maps the page writable,
+ * the later write does not fault; msync changes nothing. */
+START_TEST(test_filemap_tmpfs_no_write_notify)
+{
+	mkfile("t", 4096, false);
+	map(A, 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED, "t", 0);
+	rd(A);
+	ck_assert_uint_eq(sm(A).private_clean, 4 * K);
+	vmsh_sys_set_trace(sys, on_trace, NULL);
+	wr(A, "x");
+	ck_assert_ptr_null(strstr(tracebuf, "wp_page_shared"));
+	ck_assert_uint_eq(sm(A).private_dirty, 4 * K);
+	ck_assert_int_eq(vmsh_msync(sys, A, 4096), 0);
+	ck_assert_uint_eq(sm(A).private_dirty, 4 * K);
+}
+END_TEST
+
+/*
+ * Probe (6.18): MAP_SHARED|MAP_ANONYMOUS: "/dev/zero (deleted)" dev 00:01;
+ * a write and a read: Rss 8, Private_Clean 4, Private_Dirty 4,
+ * Anonymous 0, RssShmem 8.
+ */
+START_TEST(test_filemap_shared_anon_is_shmem)
+{
+	struct vmsh_vma_info vi;
+	struct vmsh_smaps s;
+
+	map(A, 3 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE,
+	    VMSH_MAP_SHARED | VMSH_MAP_ANONYMOUS, NULL, 0);
+	wr(A, "a");
+	rd(A + 4096);
+	s = sm(A);
+	ck_assert_uint_eq(s.rss, 8 * K);
+	ck_assert_uint_eq(s.private_clean, 4 * K);
+	ck_assert_uint_eq(s.private_dirty, 4 * K);
+	ck_assert_uint_eq(s.anonymous, 0);
+	ck_assert_uint_eq(mmi().rss_shmem, 2);
+	ck_assert(vmsh_vma_info(sys, 0, 0, &vi));
+	ck_assert_str_eq(vi.name, "/dev/zero (deleted)");
+	ck_assert_uint_eq(vi.dev_minor, 1);
+	ck_assert_uint_eq(vi.pgoff, 0);
+}
+END_TEST
+
+/* Each mmap call opens the file anew (as the shell and --host do): two
+ * adjacent shared mappings of one file with linear offsets do not merge
+ * (probe, 6.18), but the pieces of one mapping merge back. */
+START_TEST(test_filemap_separate_mmaps_do_not_merge)
+{
+	struct vmsh_vma_info vi;
+	struct vmsh_file_info fi;
+
+	mkfile("f", 64 * 1024, false);
+	map(A, 4 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED, "f", 0);
+	map(A + 4 * 4096, 4 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE,
+	    VMSH_MAP_SHARED, "f", 4 * 4096);
+	ck_assert(vmsh_vma_info(sys, 0, 1, &vi));
+	ck_assert_uint_eq(vi.start, A + 4 * 4096);
+	ck_assert_int_eq(vmsh_file_find_info(sys, "f", &fi), 0);
+	ck_assert_int_eq(fi.mapcount, 2);
+	ck_assert_int_eq(vmsh_mprotect(sys, A + 4096, 4096, VMSH_PROT_READ), 0);
+	checked();
+	ck_assert_int_eq(vmsh_file_find_info(sys, "f", &fi), 0);
+	ck_assert_int_eq(fi.mapcount, 4);
+	ck_assert_int_eq(vmsh_mprotect(sys, A + 4096, 4096,
+				       VMSH_PROT_READ | VMSH_PROT_WRITE), 0);
+	checked();
+	ck_assert(vmsh_vma_info(sys, 0, 0, &vi));
+	ck_assert_uint_eq(vi.end, A + 4 * 4096);
+	ck_assert_int_eq(vmsh_file_find_info(sys, "f", &fi), 0);
+	ck_assert_int_eq(fi.mapcount, 2);
+	ck_assert_int_eq(vmsh_munmap(sys, A, 8 * 4096), 0);
+	checked();
+	ck_assert_int_eq(vmsh_file_find_info(sys, "f", &fi), 0);
+	ck_assert_int_eq(fi.mapcount, 0);
+}
+END_TEST
+
+Suite *filemap_suite(void)
+{
+	Suite *s = suite_create("filemap");
+	TCase *tc = tcase_create("filemap");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_filemap_seed_example);
+	tcase_add_test(tc, test_filemap_shared_read_fault_around);
+	tcase_add_test(tc, test_filemap_private_cow_and_fault_around);
+	tcase_add_test(tc, test_filemap_sigbus_past_eof);
+	tcase_add_test(tc, test_filemap_fault_around_clipped_to_vma);
+	tcase_add_test(tc, test_filemap_fault_around_disabled);
+	tcase_add_test(tc, test_filemap_truncate_unmaps_and_sigbus);
+	tcase_add_test(tc, test_filemap_truncate_unmaps_private_copies);
+	tcase_add_test(tc, test_filemap_rm_mapped_file_deleted);
+	tcase_add_test(tc, test_filemap_maps_fields);
+	tcase_add_test(tc, test_filemap_disk_page_mkwrite_and_msync);
+	tcase_add_test(tc, test_filemap_tmpfs_no_write_notify);
+	tcase_add_test(tc, test_filemap_shared_anon_is_shmem);
+	tcase_add_test(tc, test_filemap_separate_mmaps_do_not_merge);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -90,6 +90,9 @@
 #define _PAGE_SOFT_DIRTY (1ULL << 11)
 #define _PAGE_SAVED_DIRTY (1ULL << 58)
 #define _PAGE_NX         (1ULL << 63)
+/* NB: a PROT_NONE leaf entry (P clear, PROTNONE set) stores the INVERTED
+ * PFN, as x86-64 does against L1TF: never take (pte & PTE_PFN_MASK) of a
+ * leaf entry that may be PROT_NONE; use pte_pfn() (pgtable.c section). */
 #define PTE_PFN_MASK     0x000ffffffffff000ULL
 /* Flags of a non-leaf entry, as Linux's _PAGE_TABLE. */
 #define _PAGE_TABLE      (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)

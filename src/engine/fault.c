@@ -62,12 +62,15 @@ static int expand_stack(struct vmsh_sys *sys, struct vmsh_vma *vma,
 		return -ENOMEM;
 	if (prev && addr < prev->vm_end)
 		return -ENOMEM;
-	/* acct_stack_growth(): RLIMIT_STACK */
-	if (vma->vm_end - addr > STACK_RLIMIT)
-		return -ENOMEM;
+	/* The anon_vma comes first: it stays even if the growth fails. */
 	if (anon_vma_prepare(vma))
 		return -ENOMEM;
 	grow = (vma->vm_start - addr) >> PAGE_SHIFT;
+	if (grow > vma->vm_pgoff)
+		return -ENOMEM;
+	/* acct_stack_growth(): RLIMIT_STACK */
+	if (vma->vm_end - addr > STACK_RLIMIT)
+		return -ENOMEM;
 	trace(sys, "expand_stack vma=%#llx-%#llx new_start=%#llx",
 	      (unsigned long long)vma->vm_start,
 	      (unsigned long long)vma->vm_end, (unsigned long long)addr);

@@ -1253,59 +1253,96 @@ const struct command shell_commands[] = {
 	  "  Example: buf = mmap NULL 64K rw- private|anon",
 	  cmd_mmap, kw_prot_flags, false, true },
 	{ "munmap", "ADDR LEN", "unmap a range (do_munmap), splitting VMAs as needed",
-	  NULL, cmd_munmap, NULL, false, false },
+	  "  Unmapping a range with no mapping in it succeeds.  ADDR must be page\n"
+	  "  aligned (else EINVAL); LEN is rounded up to pages.",
+	  cmd_munmap, NULL, false, false },
 	{ "mprotect", "ADDR LEN PROT", "change the protection of a range",
-	  NULL, cmd_mprotect, kw_prot, false, false },
+	  "  Fails with ENOMEM where the range has a hole; like Linux it leaves the\n"
+	  "  VMAs before the hole changed.  EACCES when a shared file mapping opened\n"
+	  "  read-only would become writable.",
+	  cmd_mprotect, kw_prot, false, false },
 	{ "mremap", "ADDR OLDLEN NEWLEN [maymove] [fixed NEWADDR]",
 	  "grow, shrink or move a mapping; prints and yields the new address",
-	  NULL, cmd_mremap, kw_mremap, false, true },
+	  "  maymove: the mapping may move when it cannot grow in place.\n"
+	  "  fixed NEWADDR: move it there (needs maymove, as MREMAP_FIXED does).\n"
+	  "  Example: p = mremap $p 8K 64K maymove",
+	  cmd_mremap, kw_mremap, false, true },
 	{ "madvise", "ADDR LEN ADVICE",
 	  "give advice: dontneed, willneed, dontfork, dofork, wipeonfork, keeponfork",
-	  NULL, cmd_madvise, kw_advice, false, false },
+	  "  dontneed drops the pages (anonymous private memory reads back as\n"
+	  "  zeroes); dontfork/dofork and wipeonfork/keeponfork change what fork\n"
+	  "  copies.  ADVICE may also be a number, passed as is.",
+	  cmd_madvise, kw_advice, false, false },
 	{ "brk", "[ADDR]", "move the program break; prints and yields the break",
-	  NULL, cmd_brk, NULL, false, true },
+	  "  Without ADDR, or with 0, prints the current break.  Like the system\n"
+	  "  call it never fails: it prints the old break when it cannot move.",
+	  cmd_brk, NULL, false, true },
 	{ "msync", "ADDR LEN", "write dirty shared file pages back to the file",
 	  NULL, cmd_msync, NULL, false, false },
 	/* memory accesses */
 	{ "touch", "ADDR [LEN]",
 	  "read the first byte of the range and of every page start after it",
-	  NULL, cmd_touch, NULL, false, false },
+	  "  A read access: page faults, zero page or fresh frames, SIGSEGV/SIGBUS\n"
+	  "  lines when the access would fault on Linux.",
+	  cmd_touch, NULL, false, false },
 	{ "write", "ADDR \"STRING\" | ADDR LEN [BYTE]",
 	  "store the bytes of STRING, or fill LEN bytes with BYTE (default 0x5a)",
-	  NULL, cmd_write, NULL, false, false },
+	  "  A store of the bytes of STRING (C escapes, no terminating NUL) or LEN\n"
+	  "  bytes of BYTE.  Stops at the first fault and prints the signal.",
+	  cmd_write, NULL, false, false },
 	{ "read", "ADDR LEN", "print memory as hexdump -C does",
-	  NULL, cmd_read, NULL, false, false },
+	  "  Prints the bytes as hexdump -C -v does, lines labelled with 16-digit\n"
+	  "  virtual addresses and a last line with the end address; on a fault the\n"
+	  "  bytes read so far, then the signal line.",
+	  cmd_read, NULL, false, false },
 	/* tasks */
 	{ "fork", "", "copy the mm with copy-on-write; prints and yields the child pid",
-	  NULL, cmd_fork, NULL, false, true },
+	  "  copy_mm: the child gets a copy of every VMA (but dontfork ones), private\n"
+	  "  pages shared read-only until one side writes.  The shell stays in the\n"
+	  "  parent: `switch PID` to run the child.  Example: child = fork",
+	  cmd_fork, NULL, false, true },
 	{ "clone", "vm", "a thread sharing the mm (CLONE_VM); yields the child pid",
-	  NULL, cmd_clone, kw_clone, false, true },
+	  "  The child shares the mm (mm_users + 1): a thread.",
+	  cmd_clone, kw_clone, false, true },
 	{ "kthread", "", "a kernel thread: no mm, borrows active_mm; yields its pid",
-	  NULL, cmd_kthread, NULL, false, true },
+	  "  A kernel thread has no mm; switched to, it borrows the previous task's\n"
+	  "  (active_mm, mm_count + 1).  Memory calls on it fail with EFAULT.",
+	  cmd_kthread, NULL, false, true },
 	{ "execve", "", "give the current task a fresh mm (initial layout)",
 	  NULL, cmd_execve, NULL, false, false },
 	{ "kill", "[PID]", "the task exits (default: the current one)",
-	  NULL, cmd_kill, NULL, false, false },
+	  "  The task exits: mm_users - 1, and the mm is torn down at 0.  When the\n"
+	  "  current task exits the shell switches to the lowest remaining pid.",
+	  cmd_kill, NULL, false, false },
 	{ "switch", "PID [CPU]", "context switch to PID on CPU",
-	  NULL, cmd_switch, NULL, false, false },
+	  "  A context switch: the TLB of CPU is flushed unless --pcid tags it.",
+	  cmd_switch, NULL, false, false },
 	{ "ps", "", "list tasks: pid, ppid, kind, mm, mm_users, mm_count, VMAs, RSS",
 	  NULL, cmd_ps, NULL, true, false },
 	/* files and devices */
 	{ "file", "create NAME SIZE [disk] | write NAME OFFSET \"DATA\" | read NAME OFFSET LEN | truncate NAME SIZE | ls | rm NAME | load NAME HOSTPATH | save NAME HOSTPATH",
 	  "simulated files (tmpfs-like, or disk-backed)",
-	  NULL, cmd_file, kw_file, false, false },
+	  "  Simulated files behave like files on tmpfs: the page cache is the file.\n"
+	  "  `disk` files are write-notified and cleaned by msync.\n"
+	  "  file read prints a hexdump with 8-digit file offsets.",
+	  cmd_file, kw_file, false, false },
 	{ "dev", "[ls]", "list the devices that can be mapped",
 	  NULL, cmd_dev, kw_dev, true, false },
 	/* inspection */
 	{ "maps", "[PID]", "print /proc/PID/maps", NULL, cmd_maps, NULL, false, false },
 	{ "smaps", "[PID] [ADDR]", "print /proc/PID/smaps (of the VMA at ADDR only)",
-	  NULL, cmd_smaps, NULL, false, false },
+	  "  With one number: a PID when below 65536, else an ADDR of the current\n"
+	  "  task.",
+	  cmd_smaps, NULL, false, false },
 	{ "vmas", "[PID]", "the VMAs as a table, with vm_flags, anon_vma, vm_ops",
 	  NULL, cmd_vmas, NULL, true, false },
 	{ "walk", "ADDR [PID]", "the page-table walk of ADDR, level by level",
-	  NULL, cmd_walk, NULL, true, false },
+	  "  Each level's name, index, table frame, raw entry and its bits, then the\n"
+	  "  PFN and physical address, or where and why the walk stops.",
+	  cmd_walk, NULL, true, false },
 	{ "pt", "[PID] [ADDR LEN]", "every present page-table entry, as a tree",
-	  NULL, cmd_pt, NULL, true, false },
+	  "  With one number: PID; two: ADDR LEN; three: PID ADDR LEN.",
+	  cmd_pt, NULL, true, false },
 	{ "tree", "[PID]", "the VMA red-black tree: colours, keys, subtree gaps",
 	  NULL, cmd_tree, NULL, true, false },
 	{ "mm", "[PID]", "the mm_struct: counters, rss, pgd, layout",
@@ -1317,9 +1354,13 @@ const struct command shell_commands[] = {
 	{ "stat", "", "event counters in /proc/vmstat style",
 	  NULL, cmd_stat, NULL, true, false },
 	{ "trace", "on|off", "print the kernel paths taken as they happen",
-	  NULL, cmd_trace, kw_onoff, true, false },
+	  "  Each kernel path taken (do_mmap, vma_merge, split_vma, handle_mm_fault,\n"
+	  "  do_wp_page, flush_tlb_range, ...) is printed, indented, as it happens.\n"
+	  "  Without an argument, says whether tracing is on.",
+	  cmd_trace, kw_onoff, true, false },
 	{ "dot", "tree|pt|vmas FILE [PID]", "write a Graphviz drawing ('-': stdout)",
-	  NULL, cmd_dot, kw_dot, true, false },
+	  "  Render with Graphviz: dot -Tsvg FILE > out.svg",
+	  cmd_dot, kw_dot, true, false },
 	{ "check", "", "validate every invariant of every mm; prints ok or the problem",
 	  NULL, cmd_check, NULL, true, false },
 	/* shell */

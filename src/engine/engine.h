@@ -436,6 +436,11 @@ struct vmsh_mm *mm_of_pid(const struct vmsh_sys *sys, int pid);
  * Counts ST_OOM_KILL.  Returns the victim's pid, for
  * "pid N: killed (out of memory)". */
 int oom_kill_task(struct vmsh_sys *sys, struct vmsh_task *victim);
+/* Task and mm-lifetime invariants (vmsh_check calls it): pids in order,
+ * kinds match mms, mm_users = tasks using the mm, mm_count = (users > 0) +
+ * lazy borrowers, each CPU's loaded_mm = what runs there's active_mm.
+ * Returns the number of problems, the first described in @buf. */
+int check_tasks(const struct vmsh_sys *sys, char *buf, size_t size);
 
 /* vma.c: the tree + list */
 struct vmsh_vma *find_vma(struct vmsh_mm *mm, uint64_t addr);   /* first with addr < vm_end */

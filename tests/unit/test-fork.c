@@ -55,6 +55,7 @@ static void checked(void)
 	char buf[256];
 
 	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "%s", buf);
+	ck_assert_msg(check_tasks(sys, buf, sizeof(buf)) == 0, "%s", buf);
 	ck_assert_msg(check_pages(sys, buf, sizeof(buf)) == 0, "%s", buf);
 }
 

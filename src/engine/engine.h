@@ -120,6 +120,7 @@ struct page {
 	bool uptodate;          /* PG_uptodate (page cache) */
 	bool referenced;        /* PG_referenced */
 	bool exclusive;         /* PageAnonExclusive */
+	bool readahead;         /* PG_readahead: disk readahead's mark (file.c) */
 	uint8_t fill;           /* every byte has this value while data == NULL */
 	uint8_t run_len;        /* data == NULL: bytes [run_off, run_off+run_len) */
 	uint16_t run_off;       /*   hold run[] instead of fill (one small write */
@@ -208,6 +209,7 @@ struct vm_operations {
 #define VM_FAULT_SIGBUS  0x2
 #define VM_FAULT_SIGSEGV 0x4
 #define VM_FAULT_OOM     0x1
+#define VM_FAULT_RETRY   0x400  /* filemap.c internal: fault again */
 
 struct vmsh_file {
 	char *name;
@@ -242,6 +244,11 @@ struct vmsh_file {
 	 */
 	struct vmsh_file *inode;
 	int nvmas;              /* inode: VMAs mapping it via open files */
+	/* disk files: this open file's readahead state (struct file_ra_state) */
+	struct file_ra_state {
+		uint64_t start, size, async_size;
+		unsigned mmap_miss;
+	} ra;
 };
 
 /* The inode behind a vm_file (file_inode()). */
@@ -634,6 +641,13 @@ uint64_t file_cache_lookup(const struct vmsh_file *f, uint64_t index);
 void file_for_each_page(const struct vmsh_file *f,
 			void (*fn)(void *ctx, uint64_t index, uint64_t pfn),
 			void *ctx);
+/* Disk readahead (file.c): the mmap read-around of a major fault at
+ * @index (false: too many misses, nothing read), and the async readahead
+ * when a reader meets the PG_readahead page @index. */
+bool file_mmap_readaround(struct vmsh_sys *sys, struct vmsh_file *f,
+			  struct file_ra_state *ra, uint64_t index);
+void file_async_ra(struct vmsh_sys *sys, struct vmsh_file *f,
+		   struct file_ra_state *ra, uint64_t index, uint64_t req);
 /* Number of VMAs mapping @f (refcount less the directory entry). */
 int file_mapcount(const struct vmsh_file *f);
 

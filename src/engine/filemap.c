@@ -33,6 +33,10 @@
 #include "engine.h"
 
 #define PTRS_PER_PTE 512ULL
+#define RA_WINDOW    2048ULL    /* ra->ra_pages: read_ahead_kb 8192 */
+/* Tries of one fault: Linux restarts a fault after readahead I/O
+ * (VM_FAULT_RETRY); the second pass may meet one readahead mark. */
+#define FAULT_TRIES  3
 
 static uint64_t linear_page_index(const struct vmsh_vma *vma, uint64_t addr)
 {
@@ -107,10 +111,47 @@ static int shmem_fault(struct vmsh_vma *vma, uint64_t pgoff, uint64_t *pfn)
 	cached = file_cache_lookup(f, pgoff) != UINT64_MAX;
 	if (filemap_get_page(sys, f, pgoff, true, pfn))
 		return VM_FAULT_OOM;
-	trace(sys, "%s pgoff=%#lx pfn=%#lx%s", f->disk ? "filemap_fault" : "shmem_fault",
-	      pgoff, *pfn, cached ? "" : " (new page)");
-	if (!cached && f->disk)
-		sys->stat[ST_PGMAJFAULT]++;     /* read from the disk */
+	trace(sys, "shmem_fault pgoff=%#lx pfn=%#lx%s", pgoff, *pfn,
+	      cached ? "" : " (new page)");
+	return 0;
+}
+
+/*
+ * filemap_fault (disk files): a page not cached is a major fault that
+ * reads around it (do_sync_mmap_readahead); a cached page with the
+ * readahead mark pushes the readahead window (do_async_mmap_readahead).
+ * Either way the I/O drops the mmap lock and the fault is retried
+ * (VM_FAULT_RETRY), so a read fault then faults around the new pages.
+ */
+static int filemap_fault(struct vmsh_vma *vma, uint64_t pgoff, uint64_t *pfn)
+{
+	struct vmsh_file *f = file_inode(vma->vm_file);
+	struct file_ra_state *ra = &vma->vm_file->ra;
+	struct vmsh_sys *sys = vma->vm_mm->sys;
+	uint64_t p;
+
+	if (pgoff >= file_pages(f))
+		return VM_FAULT_SIGBUS;
+	p = file_cache_lookup(f, pgoff);
+	if (p != UINT64_MAX) {
+		if (ra->mmap_miss)
+			ra->mmap_miss--;
+		if (phys_page(sys, p)->readahead) {
+			trace(sys, "filemap_fault pgoff=%#lx: async readahead",
+			      pgoff);
+			file_async_ra(sys, f, ra, pgoff, RA_WINDOW);
+			return VM_FAULT_RETRY;
+		}
+	} else {
+		sys->stat[ST_PGMAJFAULT]++;
+		trace(sys, "filemap_fault pgoff=%#lx: major, read-around", pgoff);
+		if (file_mmap_readaround(sys, f, ra, pgoff) &&
+		    file_cache_lookup(f, pgoff) != UINT64_MAX)
+			return VM_FAULT_RETRY;
+	}
+	if (filemap_get_page(sys, f, pgoff, true, pfn))
+		return VM_FAULT_OOM;
+	trace(sys, "filemap_fault pgoff=%#lx pfn=%#lx", pgoff, *pfn);
 	return 0;
 }
 
@@ -132,7 +173,8 @@ static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 	for (idx = start; idx <= end && idx >= start; idx++) {
 		uint64_t pfn = file_cache_lookup(f, idx), va, *pte;
 
-		if (pfn == UINT64_MAX || !phys_page(sys, pfn)->uptodate)
+		if (pfn == UINT64_MAX || !phys_page(sys, pfn)->uptodate ||
+		    phys_page(sys, pfn)->readahead)
 			continue;
 		va = vma->vm_start + ((idx - vma->vm_pgoff) << PAGE_SHIFT);
 		pte = pte_lookup(mm, va, true);
@@ -148,6 +190,12 @@ static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 			mapped++;
 	}
 	sys->stat[ST_FAULT_AROUND] += mapped;
+	if (f->disk) {
+		struct file_ra_state *ra = &vma->vm_file->ra;
+
+		ra->mmap_miss = ra->mmap_miss > mapped + hit ?
+				ra->mmap_miss - (unsigned)(mapped + hit) : 0;
+	}
 	trace(sys, "filemap_map_pages pgoff=%#lx-%#lx mapped=%lu%s", start, end,
 	      mapped + hit, hit ? " (fault page cached)" : "");
 	return hit;
@@ -179,7 +227,7 @@ const struct vm_operations shmem_anon_vm_ops = {
 
 const struct vm_operations generic_file_vm_ops = {
 	.name = "generic_file_vm_ops",
-	.fault = shmem_fault,
+	.fault = filemap_fault,
 	.map_pages = filemap_map_pages,
 	.page_mkwrite = filemap_page_mkwrite,
 };
@@ -364,14 +412,18 @@ static int do_read_fault(struct vmsh_vma *vma, uint64_t addr, uint64_t pgoff)
 	uint64_t pfn;
 	int ret;
 
+	int tries = 0;
+
+again:
 	trace(sys, "do_read_fault addr=%#lx pgoff=%#lx", addr, pgoff);
 	if (vma->vm_ops->map_pages && fault_around_pages(sys) > 1 &&
 	    do_fault_around(vma, addr, pgoff))
 		return 0;
 	ret = do_fault_page(vma, addr, pgoff, &pfn);
-	if (ret) {
-		return ret;
-	}
+	if (ret == VM_FAULT_RETRY && ++tries < FAULT_TRIES)
+		goto again;
+	if (ret)
+		return ret == VM_FAULT_RETRY ? VM_FAULT_SIGBUS : ret;
 	ret = map_page(vma, addr, pfn, prot_writable(vma), false);
 	if (ret)
 		phys_put(sys, pfn);
@@ -383,7 +435,7 @@ static int do_cow_fault(struct vmsh_vma *vma, uint64_t addr, uint64_t pgoff)
 	struct vmsh_sys *sys = vma->vm_mm->sys;
 	uint64_t pfn, cow;
 	struct page *pg;
-	int ret;
+	int ret, tries;
 
 	trace(sys, "do_cow_fault addr=%#lx pgoff=%#lx", addr, pgoff);
 	if (anon_vma_prepare(vma))
@@ -391,9 +443,15 @@ static int do_cow_fault(struct vmsh_vma *vma, uint64_t addr, uint64_t pgoff)
 	cow = phys_alloc(sys, PAGE_ANON);
 	if (cow == UINT64_MAX)
 		return VM_FAULT_OOM;
-	ret = do_fault_page(vma, addr, pgoff, &pfn);
+	for (tries = 0; tries < FAULT_TRIES; tries++) {
+		ret = do_fault_page(vma, addr, pgoff, &pfn);
+		if (ret != VM_FAULT_RETRY)
+			break;
+	}
 	if (ret) {
 		phys_put(sys, cow);
+		if (ret == VM_FAULT_RETRY)
+			ret = VM_FAULT_SIGBUS;
 		return ret;
 	}
 	phys_copy(sys, cow, pfn);
@@ -417,10 +475,16 @@ static int do_shared_fault(struct vmsh_vma *vma, uint64_t addr, uint64_t pgoff)
 {
 	struct vmsh_sys *sys = vma->vm_mm->sys;
 	uint64_t pfn;
-	int ret;
+	int ret, tries;
 
 	trace(sys, "do_shared_fault addr=%#lx pgoff=%#lx", addr, pgoff);
-	ret = do_fault_page(vma, addr, pgoff, &pfn);
+	for (tries = 0; tries < FAULT_TRIES; tries++) {
+		ret = do_fault_page(vma, addr, pgoff, &pfn);
+		if (ret != VM_FAULT_RETRY)
+			break;
+	}
+	if (ret == VM_FAULT_RETRY)
+		ret = VM_FAULT_SIGBUS;
 	if (!ret && vma->vm_ops->page_mkwrite)
 		ret = do_page_mkwrite(vma, addr, pgoff, pfn);
 	if (ret) {

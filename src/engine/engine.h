@@ -121,6 +121,7 @@ struct page {
 	bool referenced;        /* PG_referenced */
 	bool exclusive;         /* PageAnonExclusive */
 	bool readahead;         /* PG_readahead: disk readahead's mark (file.c) */
+	bool active;            /* PG_active (LRU; see mark_page_accessed) */
 	uint8_t fill;           /* every byte has this value while data == NULL */
 	uint8_t run_len;        /* data == NULL: bytes [run_off, run_off+run_len) */
 	uint16_t run_off;       /*   hold run[] instead of fill (one small write */
@@ -162,6 +163,12 @@ void phys_read(const struct vmsh_sys *sys, uint64_t pfn, unsigned off,
 void phys_write(struct vmsh_sys *sys, uint64_t pfn, unsigned off,
 		const uint8_t *buf, uint8_t fill, unsigned len);
 void phys_copy(struct vmsh_sys *sys, uint64_t dst, uint64_t src);
+/* folio_mark_accessed() on the classic LRU (no MGLRU on this kernel): the
+ * first call sets PG_referenced, the next activates the page and clears
+ * it; an unevictable (mlocked) page only ever gets PG_referenced.  GUP
+ * (populate, FOLL_TOUCH) and the zap of a young file PTE call it; smaps
+ * counts PG_referenced pages as Referenced. */
+void mark_page_accessed(struct page *page, bool unevictable);
 void phys_zero(struct vmsh_sys *sys, uint64_t pfn);
 
 /* ---- anon_vma ----------------------------------------------------------- */

@@ -282,6 +282,22 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 	return ret;
 }
 
+/* follow_page_pte() with FOLL_TOUCH: the page GUP found is marked
+ * accessed (and dirty for a write through a clean PTE). */
+static void gup_touch(struct vmsh_sys *sys, struct vmsh_vma *vma,
+		      uint64_t *ptep, bool write)
+{
+	struct page *page;
+
+	if (!ptep || !(*ptep & _PAGE_PRESENT) || (*ptep & _PAGE_SPECIAL) ||
+	    pte_pfn(*ptep) >= sys->phys.nframes)
+		return;
+	page = phys_page(sys, pte_pfn(*ptep));
+	if (write && !(*ptep & _PAGE_DIRTY) && !page->dirty)
+		page->dirty = true;
+	mark_page_accessed(page, vma->vm_flags & VM_LOCKED);
+}
+
 int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 		   uint64_t end)
 {
@@ -311,17 +327,19 @@ int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 			uint64_t *ptep = pte_lookup(mm, addr, false);
 			int ret;
 
-			if (ptep && (*ptep & _PAGE_PRESENT) &&
-			    (!write || (*ptep & _PAGE_RW)))
-				continue;
-			ret = handle_mm_fault(sys, mm, addr, write, &f);
-			if (ret & VM_FAULT_OOM)
-				return -ENOMEM;
-			if (ret) {
-				/* an error ends this VMA (ignore_errors) */
-				addr = vma->vm_end;
-				break;
+			if (!ptep || !(*ptep & _PAGE_PRESENT) ||
+			    (write && !(*ptep & _PAGE_RW))) {
+				ret = handle_mm_fault(sys, mm, addr, write, &f);
+				if (ret & VM_FAULT_OOM)
+					return -ENOMEM;
+				if (ret) {
+					/* an error ends this VMA (ignore_errors) */
+					addr = vma->vm_end;
+					break;
+				}
+				ptep = pte_lookup(mm, addr, false);
 			}
+			gup_touch(sys, vma, ptep, write);
 		}
 	}
 	return 0;

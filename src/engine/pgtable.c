@@ -271,7 +271,7 @@ static void zap_pte(struct vmsh_mm *mm, uint64_t pte)
 		if (pte & _PAGE_DIRTY)
 			page->dirty = true;
 		if (pte & _PAGE_ACCESSED)
-			page->referenced = true;
+			mark_page_accessed(page, false);
 	}
 	mm_add_rss(mm, page_mm_counter(page), -1);
 	page->mapcount--;

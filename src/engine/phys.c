@@ -273,6 +273,16 @@ void phys_copy(struct vmsh_sys *sys, uint64_t dst, uint64_t src)
 	memcpy(d->run, s->run, sizeof(d->run));
 }
 
+void mark_page_accessed(struct page *page, bool unevictable)
+{
+	if (!page->referenced) {
+		page->referenced = true;
+	} else if (!unevictable && !page->active) {
+		page->active = true;
+		page->referenced = false;
+	}
+}
+
 void phys_zero(struct vmsh_sys *sys, uint64_t pfn)
 {
 	struct page *p = phys_page(sys, pfn);

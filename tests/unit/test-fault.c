@@ -309,6 +309,33 @@ START_TEST(test_fault_cow_after_fork)
 }
 END_TEST
 
+/* GUP's FOLL_TOUCH marks populated pages accessed (PG_referenced): a
+ * forked child, whose PTEs are old, still counts them as Referenced;
+ * pages faulted by plain writes it does not (probed on this kernel). */
+START_TEST(test_fault_populate_referenced)
+{
+	struct vmsh_smaps s;
+	struct vmsh_fault f;
+	int child;
+
+	make(false, 0);
+	if (!map(BASE, 2 * PAGE_SIZE, RW, PA | VMSH_MAP_POPULATE))
+		return;
+	ck_assert(map(BASE + 0x100000, 2 * PAGE_SIZE, RW, PA));
+	ck_assert_int_eq(vmsh_write(sys, BASE + 0x100000, NULL, 1, 2 * PAGE_SIZE,
+				    NULL, &f), 0);
+	if (vmsh_fork(sys, &child) == -ENOSYS)
+		return;
+	ck_assert_int_eq(vmsh_smaps(sys, child, BASE, &s), 0);
+	ck_assert_uint_eq(s.referenced, 2 * PAGE_SIZE);
+	ck_assert_int_eq(vmsh_smaps(sys, child, BASE + 0x100000, &s), 0);
+	ck_assert_uint_eq(s.referenced, 0);
+	ck_assert_int_eq(vmsh_smaps(sys, 0, BASE + 0x100000, &s), 0);
+	ck_assert_uint_eq(s.referenced, 2 * PAGE_SIZE);
+	checked();
+}
+END_TEST
+
 START_TEST(test_fault_dontneed)
 {
 	struct vmsh_fault f;
@@ -367,6 +394,7 @@ Suite *fault_suite(void)
 	tcase_add_test(tc, test_fault_oom);
 	tcase_add_test(tc, test_fault_populate);
 	tcase_add_test(tc, test_fault_cow_after_fork);
+	tcase_add_test(tc, test_fault_populate_referenced);
 	tcase_add_test(tc, test_fault_dontneed);
 	tcase_add_test(tc, test_fault_stack_growth);
 	suite_add_tcase(s, tc);

@@ -626,7 +626,7 @@ void tlb_switch_mm(struct vmsh_sys *sys, int cpu, struct vmsh_mm *prev,
 		   struct vmsh_mm *next);
 
 /* file.c */
-/* A simulated file by NAME or "/dev/shm/NAME", or a device node by path
+/* A simulated file by NAME (not its "/dev/shm/NAME" path, as --host), or a device node by path
  * ("/dev/zero", dev.c's devices); NULL when none (do_mmap: -EBADF).  The
  * caller takes its own reference with file_get for vm_file. */
 struct vmsh_file *file_find(struct vmsh_sys *sys, const char *name);

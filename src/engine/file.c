@@ -283,8 +283,6 @@ static struct vmsh_file *file_lookup(const struct vmsh_sys *sys,
 {
 	struct vmsh_file *f;
 
-	if (!strncmp(name, SHM_PREFIX, strlen(SHM_PREFIX)))
-		name += strlen(SHM_PREFIX);
 	for (f = sys->files; f; f = f->next)
 		if (!strcmp(f->name, name))
 			return f;
@@ -304,10 +302,6 @@ static int check_name(const char *name)
 {
 	size_t n = strlen(name);
 
-	if (!strncmp(name, SHM_PREFIX, strlen(SHM_PREFIX))) {
-		name += strlen(SHM_PREFIX);
-		n -= strlen(SHM_PREFIX);
-	}
 	if (n == 0 || strchr(name, '/') || !strcmp(name, ".") ||
 	    !strcmp(name, ".."))
 		return -EINVAL;
@@ -328,8 +322,6 @@ int vmsh_file_create(struct vmsh_sys *sys, const char *name, uint64_t size,
 	err = check_name(name);
 	if (err)
 		return err;
-	if (!strncmp(name, SHM_PREFIX, strlen(SHM_PREFIX)))
-		name += strlen(SHM_PREFIX);
 	if (file_lookup(sys, name))
 		return -EEXIST;
 	if (size > FILE_MAX_SIZE)

@@ -58,7 +58,8 @@ START_TEST(test_file_create_is_sparse)
 	ck_assert(!fi.disk);
 	ck_assert_int_eq(vmsh_file_create(sys, "b", 0, true), 0);
 	ck_assert_uint_eq(info("b").ino, 3);
-	ck_assert(info("/dev/shm/b").disk);
+	ck_assert(info("b").disk);
+	ck_assert_int_eq(vmsh_file_create(sys, "/dev/shm/c", 0, false), -EINVAL);
 }
 END_TEST
 

@@ -13,6 +13,7 @@ Categories (the mix each one draws from):
   fork     access plus fork/switch/kill (copy-on-write, wipeonfork, ...)
   file     files: create/write/read/truncate/rm, shared and private file
            mappings, /dev/zero, msync, SIGBUS past the end
+  fileio   files only, no mapping: create/write/read/truncate/rm
   mix      all of the above
 
 The same (category, seed) always gives the same script.
@@ -25,7 +26,7 @@ BASE = 0x200000000000
 PAGE = 4096
 SLOTS = 48                      # the window is SLOTS pages
 
-CATEGORIES = ("vma", "access", "fork", "file", "mix")
+CATEGORIES = ("vma", "access", "fork", "file", "fileio", "mix")
 
 PROTS = ["rw-", "rw-", "rw-", "r--", "r--", "---", "r-x", "rwx"]
 ADVICE = ["dontneed", "dontneed", "willneed", "dontfork", "dofork",
@@ -247,6 +248,9 @@ class Gen:
                (self.c_file_rm, 1), (self.c_mmap_file, 4), (self.c_msync, 1)]
         if self.cat == "vma":
             return vma
+        if self.cat == "fileio":
+            return [(f, w) for f, w in fil
+                    if f not in (self.c_mmap_file, self.c_msync)]
         if self.cat == "access":
             return vma + acc
         if self.cat == "fork":
@@ -261,11 +265,11 @@ class Gen:
         ops = self.mix()
         total = sum(w for _, w in ops)
         steps = self.r.randrange(8, 24)
-        for i in range(self.r.randrange(1, 3)):
+        for i in range(self.r.randrange(1, 3) if self.cat != "fileio" else 0):
             a, ln = self.range()
             self.emit("mmap %s %s rw- private|anon|fixed" % (self.hexa(a), self.hexa(ln)))
             self.mapped.append((a, ln))
-        if self.cat == "file":
+        if self.cat in ("file", "fileio"):
             self.c_file_create()
         for i in range(steps):
             x = self.r.randrange(total)
@@ -274,8 +278,12 @@ class Gen:
                     f()
                     break
                 x -= w
-            if self.r.random() < 0.15:
+            if self.r.random() < 0.15 and self.cat != "fileio":
                 self.emit("maps")
+        if self.cat == "fileio":
+            for n in self.files:
+                self.emit("file read %s 0 64" % n)
+            return "\n".join(self.lines) + "\n"
         self.emit("maps")
         if self.cat != "vma":
             self.emit("smaps")

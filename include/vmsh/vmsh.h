@@ -192,7 +192,18 @@ struct vmsh_file_info {
 	int mapcount;           /* VMAs mapping it */
 };
 
-/* Errors: EEXIST, EINVAL (bad name), EFBIG, ENOENT. */
+/*
+ * Simulated files (tmpfs-like; @disk: write-notified, written back by
+ * msync, read ahead).  Names are plain (no '/'); maps shows
+ * "/dev/shm/NAME".
+ * create: EINVAL (empty, "/", "." or ".."), ENAMETOOLONG (> 255), EEXIST,
+ *         EFBIG (size > 2^63 - 1).
+ * write (pwrite; extends i_size): ENOENT, EFBIG, ENOSPC (no frames).
+ * read (pread, short at EOF): ENOENT, ENOMEM (disk file, no frames).
+ * truncate: ENOENT, EFBIG; shrinking unmaps the pages past the new end
+ *         from every mapping (later accesses there: SIGBUS).
+ * rm: ENOENT; a mapped file lives on as "NAME (deleted)".
+ */
 int vmsh_file_create(struct vmsh_sys *sys, const char *name, uint64_t size,
 		     bool disk);
 int vmsh_file_write(struct vmsh_sys *sys, const char *name, uint64_t off,

@@ -1,5 +1,4 @@
-// SPDX-License-Identifier: MIT
-#include "config.h"
+/* SPDX-License-Identifier: MIT */
 /*
  * Device nodes and their f_op->mmap (drivers/char/mem.c and two teaching
  * drivers):
@@ -30,6 +29,8 @@
  * and lives in sys->devs until dev_fini; a mapping's range lies inside the
  * device memory (checked at mmap: -EINVAL).
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

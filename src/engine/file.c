@@ -1,5 +1,4 @@
-// SPDX-License-Identifier: MIT
-#include "config.h"
+/* SPDX-License-Identifier: MIT */
 /*
  * Simulated files and their page cache (the tmpfs/shmem side of
  * mm/shmem.c, mm/filemap.c and mm/truncate.c).
@@ -34,6 +33,8 @@
  *    name, path "/dev/shm/NAME (deleted)".
  *  - sys->files is sorted by name (the order of `file ls`).
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

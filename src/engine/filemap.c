@@ -1,5 +1,4 @@
-// SPDX-License-Identifier: MIT
-#include "config.h"
+/* SPDX-License-Identifier: MIT */
 /*
  * Faults on file, shmem and device mappings: mm/memory.c's do_fault()
  * family (do_read_fault with do_fault_around, do_cow_fault,
@@ -26,6 +25,8 @@
  *  - a file page at index >= DIV_ROUND_UP(i_size, 4096) is never mapped:
  *    the fault is SIGBUS (BUS_ADRERR), fault-around stops at EOF.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>

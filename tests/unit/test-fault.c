@@ -177,6 +177,33 @@ START_TEST(test_fault_write_anon)
 }
 END_TEST
 
+/* check_pages notices a frame whose mapcount or an rss counter disagrees
+ * with the PTEs. */
+START_TEST(test_fault_check_detects)
+{
+	struct vmsh_fault f;
+	struct page *p;
+	char buf[256];
+
+	make(true, 0);
+	if (!map(BASE, PAGE_SIZE, RW, PA))
+		return;
+	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 1, 1, NULL, &f), 0);
+	p = phys_page(sys, pte_pfn(pte_at(BASE)));
+	p->mapcount++;
+	p->refcount++;
+	ck_assert_int_gt(check_pages(sys, buf, sizeof(buf)), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "mapcount 2 but 1 PTEs"));
+	p->mapcount--;
+	p->refcount--;
+	sys->current->mm->rss[MM_ANONPAGES]++;
+	ck_assert_int_gt(check_pages(sys, buf, sizeof(buf)), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "rss counter"));
+	sys->current->mm->rss[MM_ANONPAGES]--;
+	checked();
+}
+END_TEST
+
 START_TEST(test_fault_signals)
 {
 	struct vmsh_fault f;
@@ -389,6 +416,7 @@ Suite *fault_suite(void)
 	tcase_add_test(tc, test_fault_read_zero_page);
 	tcase_add_test(tc, test_fault_read_no_zero_page);
 	tcase_add_test(tc, test_fault_write_anon);
+	tcase_add_test(tc, test_fault_check_detects);
 	tcase_add_test(tc, test_fault_signals);
 	tcase_add_test(tc, test_fault_partial_write);
 	tcase_add_test(tc, test_fault_oom);

@@ -540,8 +540,8 @@ int check_pages(const struct vmsh_sys *sys, char *buf, size_t size);
 int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		    bool write, struct vmsh_fault *f);
 /* Populate [start, end) as MAP_POPULATE / mlock do.
- * Note from fork (observed on 6.18): GUP's FOLL_TOUCH marks every page it
- * populates accessed (PG_referenced), so a forked child, whose PTEs are
+ * GUP's FOLL_TOUCH marks every page it populates accessed
+ * (mark_page_accessed: PG_referenced), so a forked child, whose PTEs are
  * old, still counts populated pages as Referenced in smaps (e.g. a
  * MAP_LOCKED or MAP_POPULATE area: child Referenced = Rss).  Likewise
  * write(2) to a tmpfs file marks the page accessed (shmem_get_folio with

@@ -158,10 +158,19 @@ static bool loaded(const struct cpu *c, const struct vmsh_mm *mm)
 	return c->loaded_mm_id && c->loaded_mm_id == mm->id;
 }
 
+/* The mm whose tables the CPU runs on: tlb.c's view, else task.c's
+ * (pid 1 starts on CPU 0 before tlb.c has seen it). */
+static unsigned cpu_mm_id(const struct cpu *c)
+{
+	if (c->loaded_mm_id)
+		return c->loaded_mm_id;
+	return c->loaded_mm ? c->loaded_mm->id : 0;
+}
+
 /* Lazy TLB: a kernel thread or the idle task runs on the loaded mm. */
 static bool cpu_lazy(const struct cpu *c)
 {
-	return c->loaded_mm_id && (!c->curr || !c->curr->mm);
+	return cpu_mm_id(c) && (!c->curr || !c->curr->mm);
 }
 
 /* Flush @mm's entries in [start, end) (pages) on @c, which has it loaded
@@ -217,9 +226,14 @@ static void switch_mm(struct vmsh_sys *sys, struct cpu *c, struct vmsh_mm *next,
 	c->cur_asid = (uint16_t)asid;
 	c->loaded_mm = next;
 	c->loaded_mm_id = next->id;
-	if (!quiet)
+	if (quiet)
+		return;
+	if (prev_id)
 		trace(sys, "switch_mm cpu=%d mm=%u -> mm=%u asid=%u%s", c->id,
 		      prev_id, next->id, asid, need_flush ? " flush" : " noflush");
+	else
+		trace(sys, "switch_mm cpu=%d init_mm -> mm=%u asid=%u%s", c->id,
+		      next->id, asid, need_flush ? " flush" : " noflush");
 }
 
 void tlb_switch_mm(struct vmsh_sys *sys, int cpu, struct vmsh_mm *prev,
@@ -288,6 +302,9 @@ static void flush_tlb_mm_range(struct vmsh_mm *mm, uint64_t start, uint64_t end,
 		if (kind == FLUSH_MM)
 			trace(sys, "%s mm=%u skipped (lazy_flush)",
 			      flush_name[kind], mm->id);
+		else if (kind == FLUSH_PAGE)
+			trace(sys, "%s mm=%u addr=%#llx skipped (lazy_flush)",
+			      flush_name[kind], mm->id, (unsigned long long)start);
 		else
 			trace(sys, "%s mm=%u start=%#llx end=%#llx skipped (lazy_flush)",
 			      flush_name[kind], mm->id,
@@ -297,6 +314,9 @@ static void flush_tlb_mm_range(struct vmsh_mm *mm, uint64_t start, uint64_t end,
 	self = this_cpu(sys);
 	if (kind == FLUSH_MM)
 		trace(sys, "%s mm=%u", flush_name[kind], mm->id);
+	else if (kind == FLUSH_PAGE)
+		trace(sys, "%s mm=%u addr=%#llx", flush_name[kind], mm->id,
+		      (unsigned long long)start);
 	else if (full)
 		trace(sys, "%s mm=%u start=%#llx end=%#llx pages=%llu > %d: full flush",
 		      flush_name[kind], mm->id, (unsigned long long)start,
@@ -482,8 +502,8 @@ int mmu_translate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 				*pfn = e->pfn;
 				return 0;
 			}
-			/* A flush is missing somewhere: never use the entry. */
-			c->stale_hits++;
+			/* A flush is missing somewhere (or lazy_flush was on
+			 * earlier): never use the entry. */
 		}
 		/* Not permitted by the cached bits (or a write needing D set):
 		 * the CPU drops the entry and walks again. */
@@ -582,7 +602,7 @@ bool vmsh_tlb_cpu_info(const struct vmsh_sys *sys, int cpu,
 	for (unsigned k = 0; k < c->tlb.entries; k++)
 		out->valid += c->tlb.e[k].valid;
 	out->pid = c->curr ? c->curr->pid : 0;
-	out->loaded_mm_id = c->loaded_mm_id;
+	out->loaded_mm_id = cpu_mm_id(c);
 	out->asid = c->cur_asid;
 	out->lazy = cpu_lazy(c);
 	for (unsigned k = 0; k < TLB_NR_ASIDS && k < VMSH_TLB_NR_ASIDS; k++) {

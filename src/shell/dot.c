@@ -269,7 +269,7 @@ static int dot_pt(const struct vmsh_sys *sys, int pid, FILE *out)
 				continue;
 			vmsh_pte_bits_str(f->entry, f->depth == leaf_depth,
 					  bits, sizeof(bits));
-			fprintf(out, "<TR><TD PORT=\"i%u\">[%u]</TD><TD ALIGN=\"LEFT\">"
+			fprintf(out, "<TR><TD>[%u]</TD><TD PORT=\"i%u\" ALIGN=\"LEFT\">"
 				"%#" PRIx64 " ", f->index, f->index, f->va);
 			html(out, bits);
 			fputs("</TD></TR>", out);
@@ -281,10 +281,10 @@ static int dot_pt(const struct vmsh_sys *sys, int pid, FILE *out)
 		uint64_t pfn = entry_pfn(e->entry);
 
 		if (e->depth < leaf_depth) {
-			fprintf(out, "\tt%d_%" PRIx64 ":i%u -> t%d_%" PRIx64 ";\n",
+			fprintf(out, "\tt%d_%" PRIx64 ":i%u:e -> t%d_%" PRIx64 ";\n",
 				e->depth, e->table, e->index, e->depth + 1, pfn);
 		} else {
-			fprintf(out, "\tt%d_%" PRIx64 ":i%u -> f%" PRIx64 ";\n",
+			fprintf(out, "\tt%d_%" PRIx64 ":i%u:e -> f%" PRIx64 ";\n",
 				e->depth, e->table, e->index, pfn);
 			frames = grow(frames, &cap, nframes, sizeof(*frames));
 			frames[nframes++] = pfn;

@@ -302,6 +302,10 @@ struct vmsh_mm {
 	uint64_t mmap_base, task_size, mmap_window;
 	uint64_t start_brk, brk, start_stack;
 	uint64_t tlb_gen;                     /* bumped by every TLB flush of this mm (tlb.c) */
+	/* mmu_gather state (pgtable.c tlb_gather_mmu/tlb_finish_mmu) */
+	int gather_depth;
+	bool gather_fullmm, gather_any;
+	uint64_t gather_lo, gather_hi;
 	struct vmsh_mm *next_all;             /* sys->mms list */
 };
 
@@ -485,6 +489,17 @@ uint64_t *pte_lookup(struct vmsh_mm *mm, uint64_t addr, bool alloc);
 /* Remove every PTE in [start, end), dropping mapcounts/refcounts and rss,
  * and flushing the TLB range (zap_page_range). */
 void zap_page_range(struct vmsh_vma *vma, uint64_t start, uint64_t end);
+/* mmu_gather: between tlb_gather_mmu(mm) and tlb_finish_mmu(mm) (they
+ * nest), zap_page_range and free_pgtables only collect what to flush --
+ * the cleared PTEs and, as pte_free_tlb() does, the first page of each
+ * freed table's span -- and tlb_finish_mmu flushes it with one
+ * flush_tlb_range, as unmap_region()/vms_clear_ptes() do for munmap.
+ * tlb_gather_mmu_fullmm (exit_mmap) ends with flush_tlb_mm instead.
+ * Without a gather each zap_page_range call flushes what it cleared
+ * (madvise DONTNEED: one gather per call in Linux too). */
+void tlb_gather_mmu(struct vmsh_mm *mm);
+void tlb_gather_mmu_fullmm(struct vmsh_mm *mm);
+void tlb_finish_mmu(struct vmsh_mm *mm);
 /* Free page tables no VMA needs any more in [floor, ceiling) (free_pgtables). */
 void free_pgtables(struct vmsh_mm *mm, uint64_t start, uint64_t end,
 		   uint64_t floor, uint64_t ceiling);

@@ -256,6 +256,46 @@ static void acc_add(struct range_acc *acc, uint64_t addr)
 	acc->any = true;
 }
 
+/* ---- mmu_gather -------------------------------------------------------- */
+
+void tlb_gather_mmu(struct vmsh_mm *mm)
+{
+	if (mm->gather_depth++ == 0) {
+		mm->gather_fullmm = false;
+		mm->gather_any = false;
+		mm->gather_lo = mm->gather_hi = 0;
+	}
+}
+
+void tlb_gather_mmu_fullmm(struct vmsh_mm *mm)
+{
+	tlb_gather_mmu(mm);
+	mm->gather_fullmm = true;
+}
+
+/* __tlb_adjust_range() */
+static void gather_add(struct vmsh_mm *mm, uint64_t lo, uint64_t hi)
+{
+	if (!mm->gather_any || lo < mm->gather_lo)
+		mm->gather_lo = lo;
+	if (!mm->gather_any || hi > mm->gather_hi)
+		mm->gather_hi = hi;
+	mm->gather_any = true;
+}
+
+void tlb_finish_mmu(struct vmsh_mm *mm)
+{
+	if (mm->gather_depth <= 0 || --mm->gather_depth > 0)
+		return;
+	if (!mm->gather_any)
+		return;
+	mm->gather_any = false;
+	if (mm->gather_fullmm)
+		flush_tlb_mm(mm);
+	else
+		flush_tlb_range(mm, mm->gather_lo, mm->gather_hi);
+}
+
 /* Drop what a present PTE held (zap_present_pte): rmap, rss, reference. */
 static void zap_pte(struct vmsh_mm *mm, uint64_t pte)
 {
@@ -304,7 +344,11 @@ void zap_page_range(struct vmsh_vma *vma, uint64_t start, uint64_t end)
 	      (unsigned long long)start, (unsigned long long)end);
 	update_hiwater_rss(mm);
 	pte_walk_range(mm, start, end, zap_one, &acc);
-	if (acc.any)
+	if (!acc.any)
+		return;
+	if (mm->gather_depth > 0)
+		gather_add(mm, acc.lo, acc.hi);
+	else
 		flush_tlb_range(mm, acc.lo, acc.hi);
 }
 
@@ -348,8 +392,11 @@ static void free_table_range(struct vmsh_mm *mm, uint64_t *pentry, int depth,
 	uint64_t *t;
 
 	if (depth == levels - 1) {
+		/* pte_free_tlb(tlb, pte, addr) */
 		*pentry = 0;
 		release_table(mm, pfn, depth);
+		if (mm->gather_depth > 0)
+			gather_add(mm, addr, addr + PAGE_SIZE);
 		return;
 	}
 	t = pt_table(sys, pfn);
@@ -376,6 +423,8 @@ static void free_table_range(struct vmsh_mm *mm, uint64_t *pentry, int depth,
 		return;
 	*pentry = 0;
 	release_table(mm, pfn, depth);
+	if (mm->gather_depth > 0)
+		gather_add(mm, start, start + PAGE_SIZE);
 }
 
 void free_pgtables(struct vmsh_mm *mm, uint64_t addr, uint64_t end,

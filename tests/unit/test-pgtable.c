@@ -238,6 +238,47 @@ START_TEST(test_pgtable_change_protection)
 }
 END_TEST
 
+static uint64_t flushes(void)
+{
+	return sys->stat[ST_TLB_FLUSH_RANGE] + sys->stat[ST_TLB_FLUSH_ALL] +
+	       sys->stat[ST_TLB_FLUSH_PAGE];
+}
+
+/* munmap's mmu_gather: one flush for every zap and table free inside it;
+ * a zap outside a gather flushes what it cleared, and nothing when it
+ * cleared nothing. */
+START_TEST(test_pgtable_gather)
+{
+	struct vmsh_vma v2;
+	uint64_t f0;
+
+	vma.vm_start = BASE;
+	vma.vm_end = BASE + PAGE_SIZE;
+	vma.vm_flags = VM_READ | VM_WRITE;
+	v2 = vma;
+	v2.vm_start = BASE + 0x400000;
+	v2.vm_end = v2.vm_start + PAGE_SIZE;
+	map_anon(BASE, vma.vm_flags);
+	map_anon(v2.vm_start, vma.vm_flags);
+	f0 = flushes();
+	zap_page_range(&vma, vma.vm_start, vma.vm_end);
+	ck_assert_uint_eq(flushes(), f0 + 1);
+	zap_page_range(&vma, vma.vm_start, vma.vm_end);
+	ck_assert_uint_eq(flushes(), f0 + 1);
+
+	map_anon(BASE, vma.vm_flags);
+	f0 = flushes();
+	tlb_gather_mmu(mm);
+	zap_page_range(&vma, vma.vm_start, vma.vm_end);
+	zap_page_range(&v2, v2.vm_start, v2.vm_end);
+	free_pgtables(mm, BASE, v2.vm_end, 0, 0);
+	ck_assert_uint_eq(flushes(), f0);
+	tlb_finish_mmu(mm);
+	ck_assert_uint_eq(flushes(), f0 + 1);
+	ck_assert_uint_eq(mm->pgtables_bytes, 0);
+}
+END_TEST
+
 START_TEST(test_pgtable_move)
 {
 	uint64_t pfn, to = BASE + 0x40000000ULL;   /* another PUD entry */
@@ -271,6 +312,7 @@ Suite *pgtable_suite(void)
 	tcase_add_test(tc, test_pgtable_zap);
 	tcase_add_test(tc, test_pgtable_free_floor_ceiling);
 	tcase_add_test(tc, test_pgtable_change_protection);
+	tcase_add_test(tc, test_pgtable_gather);
 	tcase_add_test(tc, test_pgtable_move);
 	suite_add_tcase(s, tc);
 	return s;

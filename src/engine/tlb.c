@@ -86,7 +86,10 @@ static void tlb_insert(struct tlb *t, unsigned asid, uint64_t vpn, uint64_t pte)
 	victim->lru = ++t->tick;
 }
 
-/* Drop the non-global entries of @asid with start <= vpn < end. */
+#define ANY_ASID UINT32_MAX
+
+/* Drop the non-global entries of @asid (ANY_ASID: all) with start <= vpn
+ * < end. */
 static unsigned tlb_invalidate(struct tlb *t, unsigned asid, uint64_t start,
 			       uint64_t end)
 {
@@ -95,7 +98,8 @@ static unsigned tlb_invalidate(struct tlb *t, unsigned asid, uint64_t start,
 	for (unsigned i = 0; i < t->entries; i++) {
 		struct tlb_entry *e = &t->e[i];
 
-		if (e->valid && !e->global && e->asid == asid &&
+		if (e->valid && !e->global &&
+		    (asid == ANY_ASID || e->asid == asid) &&
 		    e->vpn >= start && e->vpn < end) {
 			e->valid = false;
 			n++;
@@ -214,7 +218,10 @@ static void switch_mm(struct vmsh_sys *sys, struct cpu *c, struct vmsh_mm *next,
 			}
 		}
 	}
-	if (need_flush && tlb_invalidate(&c->tlb, asid, 0, UINT64_MAX) == 0 &&
+	/* Without PCID a CR3 write drops every non-global entry (also those
+	 * tagged while `set pcid on` was in force). */
+	if (need_flush && tlb_invalidate(&c->tlb, sys->cfg.pcid ? asid : ANY_ASID,
+					 0, UINT64_MAX) == 0 &&
 	    (quiet || !prev_id))
 		need_flush = false;     /* first load on an empty TLB */
 	if (need_flush) {

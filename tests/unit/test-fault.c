@@ -404,6 +404,16 @@ START_TEST(test_fault_stack_growth)
 	ck_assert(vmsh_vma_info(sys, 0, i - 1, &vi));
 	ck_assert_uint_eq(vi.start, stack_start - 3 * PAGE_SIZE);
 	checked();
+	/* past RLIMIT_STACK (8 MiB from the top): no growth, SEGV_MAPERR */
+	ck_assert_int_eq(vmsh_touch(sys, vi.end - (8ULL << 20) - PAGE_SIZE, 1, &f), 1);
+	ck_assert_int_eq(f.code, SEGV_MAPERR);
+	/* an accessible VMA within stack_guard_gap (1 MiB) below stops it */
+	ck_assert(map(vi.start - (2ULL << 20), PAGE_SIZE, RW, PA));
+	ck_assert_int_eq(vmsh_touch(sys, vi.start - (2ULL << 20) + (512ULL << 10),
+				    1, &f), 1);
+	ck_assert_int_eq(f.code, SEGV_MAPERR);
+	ck_assert_int_eq(vmsh_touch(sys, vi.start - (1ULL << 20) + PAGE_SIZE, 1, &f), 0);
+	checked();
 }
 END_TEST
 

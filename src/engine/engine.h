@@ -724,6 +724,11 @@ int file_msync(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t start,
  * folio_mark_dirty).
  */
 int page_mm_counter(const struct page *p);
+/* Page-cache invariants (file.c's header): every cached frame is its
+ * file's, at its index, within EOF, held once by the cache and once per
+ * PTE.  Returns the number of problems, the first described in @buf.
+ * vmsh_check may call it; the file unit tests do. */
+int check_files(const struct vmsh_sys *sys, char *buf, size_t size);
 /* Free every file and device (vmsh_sys_free, after the mms are gone). */
 void files_fini(struct vmsh_sys *sys);
 

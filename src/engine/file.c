@@ -787,6 +787,78 @@ int vmsh_file_find_info(const struct vmsh_sys *sys, const char *name,
 	return 0;
 }
 
+/* ---- invariants ------------------------------------------------------------ */
+
+struct check_ctx {
+	const struct vmsh_sys *sys;
+	const struct vmsh_file *f;
+	char *buf;
+	size_t size;
+	int bad;
+};
+
+static void complain(struct check_ctx *c, const char *what, uint64_t pfn)
+{
+	if (!c->bad++ && c->size)
+		snprintf(c->buf, c->size, "file %s: pfn %#lx: %s",
+			 c->f ? c->f->name : "?", pfn, what);
+}
+
+static void check_cached(void *ctx, uint64_t index, uint64_t pfn)
+{
+	struct check_ctx *c = ctx;
+	const struct page *pg;
+
+	if (pfn >= c->sys->phys.nframes) {
+		complain(c, "cached frame out of range", pfn);
+		return;
+	}
+	pg = &c->sys->phys.pages[pfn];
+	if (pg->kind != (c->f->device ? PAGE_DEV : PAGE_FILE))
+		complain(c, "cached frame of the wrong kind", pfn);
+	else if (pg->file != c->f || pg->index != index)
+		complain(c, "cached frame names another file or index", pfn);
+	else if (!c->f->device && index >= file_npages(c->f))
+		complain(c, "page cached past EOF", pfn);
+	else if (pg->refcount != 1 + pg->mapcount)
+		complain(c, "refcount is not cache + mapcount", pfn);
+}
+
+int check_files(const struct vmsh_sys *sys, char *buf, size_t size)
+{
+	struct check_ctx c = { sys, NULL, buf, size, 0 };
+	const struct vmsh_file *f;
+	uint64_t pfn;
+
+	for (f = sys->files; f; f = f->next) {
+		c.f = f;
+		if (f->inode || f->deleted || f->refcount < 1 || f->nvmas < 0)
+			complain(&c, "bad inode state", 0);
+		file_for_each_page(f, check_cached, &c);
+	}
+	for (f = sys->devs; f; f = f->next) {
+		c.f = f;
+		file_for_each_page(f, check_cached, &c);
+	}
+	/* every page-cache frame belongs to the cache of its file */
+	c.f = NULL;
+	for (pfn = 0; pfn < sys->phys.nframes; pfn++) {
+		const struct page *pg = &sys->phys.pages[pfn];
+
+		if (pg->kind != PAGE_FILE && pg->kind != PAGE_DEV)
+			continue;
+		if (!pg->file || pg->file->inode ||
+		    file_cache_lookup(pg->file, pg->index) != pfn) {
+			complain(&c, "page-cache frame not in its file's cache", pfn);
+			continue;
+		}
+		c.f = pg->file;
+		check_cached(&c, pg->index, pfn);
+		c.f = NULL;
+	}
+	return c.bad;
+}
+
 void files_fini(struct vmsh_sys *sys)
 {
 	struct vmsh_file *f, *next;

@@ -50,6 +50,7 @@ static void checked(void)
 	char buf[256];
 
 	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "check: %s", buf);
+	ck_assert_msg(check_files(sys, buf, sizeof(buf)) == 0, "check_files: %s", buf);
 }
 
 static uint64_t map(uint64_t addr, uint64_t len, int prot, int flags,

@@ -33,6 +33,7 @@ static void checked(void)
 	char buf[256];
 
 	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "check: %s", buf);
+	ck_assert_msg(check_files(sys, buf, sizeof(buf)) == 0, "check_files: %s", buf);
 }
 
 static struct vmsh_file_info info(const char *name)

@@ -53,6 +53,7 @@ static void checked(void)
 	char buf[256];
 
 	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "check: %s", buf);
+	ck_assert_msg(check_files(sys, buf, sizeof(buf)) == 0, "check_files: %s", buf);
 }
 
 static uint64_t map(uint64_t addr, uint64_t len, int prot, int flags,
@@ -494,6 +495,87 @@ START_TEST(test_filemap_separate_mmaps_do_not_merge)
 }
 END_TEST
 
+/* Random file work with the invariants checked after every step (fixed
+ * seed): files created, written, truncated, removed while mapped;
+ * shared/private/disk mappings, accesses, msync, dontneed, munmap. */
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rnd(uint64_t n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state % n;
+}
+
+START_TEST(test_filemap_random_invariants)
+{
+	static const char *names[] = { "a", "b", "c", "d" };
+	struct vmsh_fault f;
+	uint64_t out, done;
+	uint8_t buf[64];
+	int step;
+
+	for (step = 0; step < 3000; step++) {
+		const char *n = names[rnd(4)];
+		uint64_t addr = A + (rnd(48) << 12), len = (rnd(8) + 1) << 12;
+		int prot = (int)rnd(4) | VMSH_PROT_READ;
+
+		switch (rnd(12)) {
+		case 0:
+			vmsh_file_create(sys, n, rnd(12) << 12 | rnd(2) * 100,
+					 rnd(3) == 0);
+			break;
+		case 1:
+			vmsh_file_write(sys, n, rnd(12 << 12),
+					(const uint8_t *)"random data", 11);
+			break;
+		case 2:
+			vmsh_file_truncate(sys, n, rnd(12) << 12 | rnd(2) * 10);
+			break;
+		case 3:
+			if (rnd(4) == 0)
+				vmsh_file_rm(sys, n);
+			break;
+		case 4:
+		case 5:
+			vmsh_mmap(sys, addr, len, prot & ~VMSH_PROT_EXEC,
+				  (rnd(2) ? VMSH_MAP_SHARED : VMSH_MAP_PRIVATE) |
+				  VMSH_MAP_FIXED, n, rnd(4) << 12, &out);
+			break;
+		case 6:
+			vmsh_mmap(sys, addr, len, VMSH_PROT_READ | VMSH_PROT_WRITE,
+				  VMSH_MAP_SHARED | VMSH_MAP_FIXED |
+				  (rnd(2) ? VMSH_MAP_ANONYMOUS : 0),
+				  rnd(2) ? NULL : "/dev/zero", 0, &out);
+			break;
+		case 7:
+			vmsh_touch(sys, addr, len, &f);
+			break;
+		case 8:
+			vmsh_write(sys, addr, NULL, 0x5a, rnd(3000) + 1, &done, &f);
+			break;
+		case 9:
+			vmsh_read(sys, addr, buf, sizeof(buf), &done, &f);
+			vmsh_file_read(sys, n, rnd(8 << 12), buf, sizeof(buf), &done);
+			break;
+		case 10:
+			if (rnd(2))
+				vmsh_msync(sys, addr, len);
+			else
+				vmsh_madvise(sys, addr, len, VMSH_MADV_DONTNEED);
+			break;
+		default:
+			vmsh_munmap(sys, addr, len);
+			break;
+		}
+		checked();
+	}
+	ck_assert_int_eq(vmsh_munmap(sys, A, 64 << 12), 0);
+	checked();
+}
+END_TEST
+
 Suite *filemap_suite(void)
 {
 	Suite *s = suite_create("filemap");
@@ -516,6 +598,7 @@ Suite *filemap_suite(void)
 	tcase_add_test(tc, test_filemap_tmpfs_no_write_notify);
 	tcase_add_test(tc, test_filemap_shared_anon_is_shmem);
 	tcase_add_test(tc, test_filemap_separate_mmaps_do_not_merge);
+	tcase_add_test(tc, test_filemap_random_invariants);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -453,32 +453,39 @@ static unsigned bar_weight(uint64_t bytes)
 	return w;
 }
 
+struct bar_piece {
+	uint64_t start, end;
+	long vma;               /* index in the VMA array, -1: a gap */
+	unsigned w;
+};
+
 void print_vma_bar(const struct vmsh_sys *sys, int pid, FILE *out, bool color)
 {
 	struct vmsh_mm_info mi;
-	struct vmsh_vma_info v;
-	struct { uint64_t start, end; int vma; unsigned w; } piece[256];
-	struct vmsh_vma_info vmas[128];
-	size_t np = 0, nv = 0;
-	unsigned total = 0;
-	uint64_t at = 0;
+	struct vmsh_vma_info v, *vmas = NULL;
+	struct bar_piece *piece = NULL;
+	size_t np = 0, nv = 0, pcap = 0, vcap = 0;
+	uint64_t total = 0, at = 0;
 
 	if (vmsh_mm_info(sys, pid, &mi))
 		return;
-	/* Pieces in address order: gaps and VMAs (at most 128 VMAs drawn). */
-	for (size_t i = 0; nv < 128 && vmsh_vma_info(sys, pid, i, &v); i++) {
+	/* Pieces in address order: the gaps and the VMAs. */
+	for (size_t i = 0; vmsh_vma_info(sys, pid, i, &v); i++) {
+		piece = grow(piece, &pcap, np + 1, sizeof(*piece));
 		if (v.start > at) {
 			piece[np].start = at;
 			piece[np].end = v.start;
 			piece[np++].vma = -1;
 		}
+		vmas = grow(vmas, &vcap, nv, sizeof(*vmas));
 		vmas[nv] = v;
 		piece[np].start = v.start;
 		piece[np].end = v.end;
-		piece[np++].vma = (int)nv++;
+		piece[np++].vma = (long)nv++;
 		at = v.end;
 	}
 	if (mi.task_size > at) {
+		piece = grow(piece, &pcap, np, sizeof(*piece));
 		piece[np].start = at;
 		piece[np].end = mi.task_size;
 		piece[np++].vma = -1;
@@ -491,21 +498,65 @@ void print_vma_bar(const struct vmsh_sys *sys, int pid, FILE *out, bool color)
 		total += piece[i].w;
 	}
 	fprintf(out, "%#" PRIx64 " |", (uint64_t)0);
-	for (size_t i = 0; i < np; i++) {
-		unsigned w = total > BAR_WIDTH ?
-			(piece[i].w * BAR_WIDTH + total - 1) / total : piece[i].w;
-		int k = piece[i].vma;
+	if (total <= BAR_WIDTH) {
+		for (size_t i = 0; i < np; i++) {
+			long k = piece[i].vma;
 
-		if (!w)
-			w = 1;
-		if (k >= 0 && color)
-			fputs(bar_colour(&vmas[k]), out);
-		for (unsigned j = 0; j < w; j++)
-			fputc(k < 0 ? '.' : j ? '=' : bar_char(&vmas[k]), out);
-		if (k >= 0 && color)
-			fputs("\033[0m", out);
+			if (k >= 0 && color)
+				fputs(bar_colour(&vmas[k]), out);
+			for (unsigned j = 0; j < piece[i].w; j++)
+				fputc(k < 0 ? '.' : j ? '=' : bar_char(&vmas[k]), out);
+			if (k >= 0 && color)
+				fputs("\033[0m", out);
+		}
+	} else {
+		/* BAR_WIDTH cells over the total weight: each shows the VMA
+		 * covering most of it, or '.' when it holds gaps only. */
+		long prev = -1;
+		size_t first = 0;
+		uint64_t pos = 0;
+
+		for (unsigned c = 0; c < BAR_WIDTH; c++) {
+			uint64_t lo = (uint64_t)c * total, hi = lo + total;
+			uint64_t best = 0, p = pos;
+			long k = -1;
+
+			for (size_t i = first; i < np; i++) {
+				uint64_t s0 = p * BAR_WIDTH;
+				uint64_t s1 = (p + piece[i].w) * BAR_WIDTH;
+				uint64_t ov;
+
+				if (s0 >= hi)
+					break;
+				ov = (s1 < hi ? s1 : hi) - (s0 > lo ? s0 : lo);
+				if (s1 > lo && piece[i].vma >= 0 && ov > best) {
+					best = ov;
+					k = piece[i].vma;
+				}
+				if (s1 <= hi) {
+					/* wholly left of the next cell */
+					if (i == first) {
+						first++;
+						pos += piece[i].w;
+					}
+				}
+				p += piece[i].w;
+			}
+			if (k < 0) {
+				fputc('.', out);
+			} else {
+				if (color)
+					fputs(bar_colour(&vmas[k]), out);
+				fputc(k == prev ? '=' : bar_char(&vmas[k]), out);
+				if (color)
+					fputs("\033[0m", out);
+			}
+			prev = k;
+		}
 	}
 	fprintf(out, "| %#" PRIx64 "\n", mi.task_size);
+	free(piece);
+	free(vmas);
 	fputs("  (log scale; a anonymous, f file, s shared, H heap, S stack, "
 	      ". unmapped", out);
 	if (color)

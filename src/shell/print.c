@@ -233,13 +233,18 @@ void hexdump_finish(struct hexdump *h)
 void print_maps_line(FILE *out, const struct vmsh_vma_info *v)
 {
 	char line[128];
+	uint64_t off = 0;
 	int n;
 
+	/* show_map_vma(): the offset only for a VMA with a vm_file, which is
+	 * one with a device or an inode (anonymous memory has neither) */
+	if (v->ino || v->dev_major || v->dev_minor)
+		off = v->pgoff << VMSH_PAGE_SHIFT;
 	n = snprintf(line, sizeof(line), "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %lu ",
 		     (unsigned long long)v->start, (unsigned long long)v->end,
 		     v->flags & VM_READ ? 'r' : '-', v->flags & VM_WRITE ? 'w' : '-',
 		     v->flags & VM_EXEC ? 'x' : '-', v->flags & VM_MAYSHARE ? 's' : 'p',
-		     (unsigned long long)(v->pgoff << VMSH_PAGE_SHIFT),
+		     (unsigned long long)off,
 		     v->dev_major, v->dev_minor, v->ino);
 	fputs(line, out);
 	if (v->name && v->name[0]) {

@@ -301,6 +301,7 @@ START_TEST(test_shell_maps_line)
 	v.start = 0x200000000000ULL;
 	v.end = 0x200000002000ULL;
 	v.flags = 0x3 | 0x70;           /* rw, may rwx: private */
+	v.pgoff = v.start >> 12;        /* anonymous: the offset shows 0 */
 	s = capture(maps_line, &v);
 	ck_assert_str_eq(s, "200000000000-200000002000 rw-p 00000000 00:00 0 \n");
 	free(s);
@@ -309,6 +310,7 @@ START_TEST(test_shell_maps_line)
 	v.start = 0x7ffffffde000ULL;
 	v.end = 0x7ffffffff000ULL;
 	v.flags = 0x3;
+	v.pgoff = v.start >> 12;
 	v.name = "[stack]";
 	s = capture(maps_line, &v);
 	ck_assert_str_eq(s, "7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0"

@@ -318,6 +318,9 @@ struct vmsh_task {
 	struct vmsh_mm *active_mm;
 	int cpu;
 	struct vmsh_task *next;               /* sys->tasks, sorted by pid */
+	int tgid;                             /* thread group: the pid of the
+						 process a `clone vm` thread
+						 belongs to; its own pid else */
 };
 
 struct tlb_entry {
@@ -445,6 +448,9 @@ void task_start(struct vmsh_sys *sys, struct vmsh_task *t);
 void task_free_all(struct vmsh_sys *sys);
 /* pid 0: the current task.  NULL when there is no such task. */
 struct vmsh_task *task_of_pid(const struct vmsh_sys *sys, int pid);
+/* execve's de_thread(): the other threads of @t's group exit; a thread
+ * that execs takes over its leader's pid. */
+void task_de_thread(struct vmsh_sys *sys, struct vmsh_task *t);
 /* task_of_pid(pid)->mm; NULL for a kernel thread or no such task. */
 struct vmsh_mm *mm_of_pid(const struct vmsh_sys *sys, int pid);
 /* The OOM killer (paging calls it when a fault finds no free frame): kills

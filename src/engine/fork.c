@@ -234,7 +234,8 @@ int vmsh_fork(struct vmsh_sys *sys, int *child_pid)
 	mm = dup_mm(cur->mm);
 	if (!mm)
 		return -ENOMEM;
-	t = task_new(sys, VMSH_TASK_PROCESS, mm, cur->pid);
+	/* The parent is the process (getppid() is the forker's tgid). */
+	t = task_new(sys, VMSH_TASK_PROCESS, mm, cur->tgid);
 	if (!t) {
 		mm_put(mm);
 		return -EAGAIN;
@@ -255,12 +256,14 @@ int vmsh_clone_vm(struct vmsh_sys *sys, int *child_pid)
 		return -EFAULT;
 	/* copy_mm with CLONE_VM: the same mm, one more user. */
 	mm_get(cur->mm);
-	t = task_new(sys, VMSH_TASK_THREAD, cur->mm, cur->pid);
+	/* CLONE_THREAD: the thread's parent is its process's parent. */
+	t = task_new(sys, VMSH_TASK_THREAD, cur->mm, cur->ppid);
 	if (!t) {
 		mm_put(cur->mm);
 		return -EAGAIN;
 	}
 	t->cpu = cur->cpu;
+	t->tgid = cur->tgid;            /* a thread of the same process */
 	trace(sys, "clone CLONE_VM pid=%d -> pid=%d mm=%u mm_users=%d",
 	      cur->pid, t->pid, cur->mm->id, cur->mm->mm_users);
 	if (child_pid)
@@ -294,6 +297,8 @@ int vmsh_execve(struct vmsh_sys *sys)
 	mm = mm_new(sys);
 	if (!mm)
 		return -ENOMEM;
+	/* de_thread(): the other threads of the process exit first. */
+	task_de_thread(sys, cur);
 	/* exec_mmap(): the task runs on the new mm from now on. */
 	c = &sys->cpus[sys->cur_cpu];
 	old = cur->mm;

@@ -45,6 +45,7 @@ struct vmsh_task *task_new(struct vmsh_sys *sys, enum vmsh_task_kind kind,
 	t->mm = mm;
 	t->active_mm = mm;
 	t->cpu = 0;
+	t->tgid = t->pid;
 	for (pp = &sys->tasks; *pp; pp = &(*pp)->next)
 		;
 	*pp = t;
@@ -259,12 +260,18 @@ static void exit_mm(struct vmsh_sys *sys, struct vmsh_task *t)
 static void exit_finish(struct vmsh_sys *sys, struct vmsh_task *t)
 {
 	int cpu = task_running_on(sys, t);
-	struct vmsh_task *it;
+	struct vmsh_task *it, *reaper;
 
-	/* Orphans are adopted by init (pid 1), or by nobody once it is gone. */
+	/* Orphans go to another live thread of the group (find_alive_thread),
+	 * else to init (pid 1), or to nobody once init is gone. */
+	reaper = NULL;
+	for (it = sys->tasks; it && !reaper; it = it->next)
+		if (it != t && it->tgid == t->tgid && it->mm)
+			reaper = it;
 	for (it = sys->tasks; it; it = it->next)
 		if (it->ppid == t->pid)
-			it->ppid = task_of_pid(sys, 1) && t->pid != 1 ? 1 : 0;
+			it->ppid = reaper ? reaper->pid :
+				   task_of_pid(sys, 1) && t->pid != 1 ? 1 : 0;
 	if (cpu >= 0) {
 		if (cpu == sys->cur_cpu) {
 			struct vmsh_task *next = lowest_other(sys, t);
@@ -288,17 +295,78 @@ static void task_exit(struct vmsh_sys *sys, struct vmsh_task *t)
 	exit_finish(sys, t);
 }
 
+/* Does killing @t end @it too?  A process takes its threads with it. */
+static bool dies_with(const struct vmsh_task *it, const struct vmsh_task *t)
+{
+	return it == t || (t->pid == t->tgid && it->tgid == t->pid);
+}
+
+/* Exit every task of @t's thread group but @keep (de_thread, and SIGKILL
+ * to a process). */
+static void kill_group(struct vmsh_sys *sys, struct vmsh_task *t,
+		       struct vmsh_task *keep)
+{
+	struct vmsh_task *it, *next;
+
+	for (it = sys->tasks; it; it = next) {
+		next = it->next;
+		if (it != keep && it != t && it->tgid == t->tgid)
+			task_exit(sys, it);
+	}
+}
+
+/*
+ * kill PID: a thread exits alone; a process (thread-group leader) exits
+ * with its threads, as SIGKILL to a process does.  vmsh keeps at least one
+ * task: a kill that would leave none is refused with EPERM.
+ */
 int vmsh_kill(struct vmsh_sys *sys, int pid)
 {
-	struct vmsh_task *t = task_of_pid(sys, pid);
+	struct vmsh_task *t = task_of_pid(sys, pid), *it;
+	bool survivor = false;
 
 	if (!t || pid < 0)
 		return -ESRCH;
-	/* vmsh keeps at least one task: killing the last is refused. */
-	if (!lowest_other(sys, t))
+	for (it = sys->tasks; it; it = it->next)
+		if (!dies_with(it, t))
+			survivor = true;
+	if (!survivor)
 		return -EPERM;
+	if (t->pid == t->tgid)
+		kill_group(sys, t, NULL);
 	task_exit(sys, t);
 	return 0;
+}
+
+/*
+ * execve's de_thread(): the other threads of @t's group exit; a thread
+ * that execs takes over its leader's pid (and parent), as Linux does.
+ */
+void task_de_thread(struct vmsh_sys *sys, struct vmsh_task *t)
+{
+	struct vmsh_task *leader = task_of_pid(sys, t->tgid), **pp, *it;
+	int lpid, lppid, oldpid;
+
+	if (t->tgid == t->pid || !leader) {
+		kill_group(sys, t, NULL);
+		t->tgid = t->pid;
+		return;
+	}
+	lpid = leader->pid;
+	lppid = leader->ppid;
+	oldpid = t->pid;
+	kill_group(sys, t, NULL);       /* the leader too */
+	trace(sys, "de_thread pid=%d takes over pid %d", t->pid, lpid);
+	task_unlink(sys, t);
+	t->pid = t->tgid = lpid;
+	t->ppid = lppid;
+	for (it = sys->tasks; it; it = it->next)
+		if (it->ppid == oldpid)
+			it->ppid = lpid;
+	for (pp = &sys->tasks; *pp && (*pp)->pid < t->pid; pp = &(*pp)->next)
+		;
+	t->next = *pp;
+	*pp = t;
 }
 
 int oom_kill_task(struct vmsh_sys *sys, struct vmsh_task *victim)
@@ -432,6 +500,14 @@ int check_tasks(const struct vmsh_sys *sys, char *buf, size_t size)
 			on += sys->cpus[i].curr == t;
 		if (on > 1)
 			task_problem(&r, "pid %d runs on %d CPUs", t->pid, on);
+		if (t->tgid != t->pid) {
+			const struct vmsh_task *l = task_of_pid(sys, t->tgid);
+
+			if (!l || l->tgid != l->pid || l->mm != t->mm ||
+			    t->kind != VMSH_TASK_THREAD)
+				task_problem(&r, "pid %d: bad thread group %d",
+					     t->pid, t->tgid);
+		}
 		if (!t->mm && !on && t->active_mm)
 			task_problem(&r, "pid %d: a sleeping kernel thread borrows mm %u",
 				     t->pid, t->active_mm->id);

@@ -526,27 +526,38 @@ END_TEST
 
 START_TEST(test_fork_execve)
 {
-	struct vmsh_mm *old, *mm;
-	int t;
+	struct vmsh_mm *mm;
+	int t, c;
 
 	if (!ready())
 		return;
 	map(BASE, PG, RW, PA);
 	wr(BASE, 1, 1);
-	old = mm_of_pid(sys, 1);
+	c = do_fork();
 	ck_assert_int_eq(vmsh_clone_vm(sys, &t), 0);
+	checked();
+	ck_assert_int_eq(mm_of_pid(sys, 1)->mm_users, 2);
+	/* execve by pid 1: its thread exits (de_thread), the old mm goes */
 	ck_assert_int_eq(vmsh_execve(sys), 0);
 	checked();
+	ck_assert(!vmsh_task_exists(sys, t));
 	mm = mm_of_pid(sys, 1);
-	ck_assert_ptr_ne(mm, old);
 	ck_assert_uint_eq(mm->map_count, 1);            /* [stack] */
 	ck_assert_int_eq(mm->mm_users, 1);
-	ck_assert_int_eq(old->mm_users, 1);             /* the thread's */
 	ck_assert_ptr_null(vma_of(1, BASE));
-	sw(t);
+	/* the forked child keeps its copy */
+	sw(c);
 	ck_assert_uint_eq(rd(BASE), 1);
-	ck_assert_int_eq(vmsh_execve(sys), 0);          /* last user: freed */
+	/* execve by a thread: it takes over its process's pid */
+	ck_assert_int_eq(vmsh_clone_vm(sys, &t), 0);
+	sw(t);
+	ck_assert_int_eq(vmsh_execve(sys), 0);
 	checked();
+	ck_assert(!vmsh_task_exists(sys, t));
+	ck_assert_int_eq(vmsh_current_pid(sys), c);
+	ck_assert_uint_eq(mm_of_pid(sys, c)->map_count, 1);
+	ck_assert_int_eq(task_of_pid(sys, c)->ppid, 1);
+	ck_assert_int_eq(task_of_pid(sys, c)->kind, VMSH_TASK_PROCESS);
 }
 END_TEST
 

@@ -300,6 +300,40 @@ START_TEST(test_task_oom_kills_sharers_and_frees)
 }
 END_TEST
 
+START_TEST(test_task_kill_process_takes_threads)
+{
+	struct vmsh_mm *mm;
+	int t1, t2, c;
+
+	if (!ready())
+		return;
+	t1 = spawn(vmsh_clone_vm);
+	c = spawn(vmsh_fork);
+	sw(t1, -1);
+	t2 = spawn(vmsh_clone_vm);      /* a thread of process 1 as well */
+	mm = mm_of_pid(sys, 1);
+	ck_assert_int_eq(mm->mm_users, 3);
+	ck_assert_int_eq(info(t2).ppid, 0);             /* its process's parent */
+	ck_assert_int_eq(info(c).ppid, 1);
+	/* a thread exits alone */
+	ck_assert_int_eq(vmsh_kill(sys, t2), 0);
+	checked();
+	ck_assert_int_eq(mm->mm_users, 2);
+	/* the process exits with its threads; the current one was one */
+	ck_assert_int_eq(vmsh_kill(sys, 1), 0);
+	checked();
+	ck_assert(!vmsh_task_exists(sys, t1));
+	ck_assert_int_eq(vmsh_current_pid(sys), c);
+	ck_assert_int_eq(info(c).ppid, 0);
+	/* the last process with its thread cannot be killed */
+	sw(c, -1);
+	t1 = spawn(vmsh_clone_vm);
+	ck_assert_int_eq(vmsh_kill(sys, c), -EPERM);
+	ck_assert_int_eq(vmsh_kill(sys, t1), 0);
+	checked();
+}
+END_TEST
+
 Suite *task_suite(void)
 {
 	Suite *s = suite_create("task");
@@ -313,6 +347,7 @@ Suite *task_suite(void)
 	tcase_add_test(tc, test_task_switch_errors);
 	tcase_add_test(tc, test_task_two_cpus);
 	tcase_add_test(tc, test_task_oom_kills_sharers_and_frees);
+	tcase_add_test(tc, test_task_kill_process_takes_threads);
 	suite_add_tcase(s, tc);
 	return s;
 }

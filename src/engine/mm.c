@@ -1,4 +1,188 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * mm_struct: creation with the initial layout of a new process, reference
+ * counting (mm_users / mm_count), rss counters and teardown.
+ *
+ * Invariants kept:
+ *  - mm_users > 0 while a task uses the mm; at 0 every VMA and page table
+ *    is gone (exit_mmap) and the users' single mm_count reference dropped;
+ *  - an mm is on sys->mms exactly while mm_count > 0;
+ *  - hiwater_rss >= the rss seen just before any decrease.
+ *
+ * Layout without --aslr (SPEC.md "The machine"), L = page-table levels:
+ *   task_size = 2^(12+9L-1) - 4096, window = task_size (L <= 4) or the
+ *   47-bit one (L = 5); [stack] = [window - 132K, window);
+ *   mmap_base = window - 128 MiB; start_brk = brk = window/3*2 (page
+ *   aligned) + 0x5000.
+ */
 #include "config.h"
 
+#include <stdlib.h>
+
 #include "engine.h"
+#include "vma.h"
+
+#define SZ_128M (128ULL << 20)
+#define STACK_INIT_SIZE (132ULL << 10)
+#define STACK_RND_PAGES 0x3fffffULL          /* x86 STACK_RND_MASK */
+#define MMAP_RND_BITS 28                     /* x86-64 mmap_rnd_bits default */
+#define BRK_RND_RANGE 0x02000000ULL          /* arch_randomize_brk */
+
+static uint64_t rng_next(struct vmsh_sys *sys)
+{
+	/* splitmix64 */
+	uint64_t z = (sys->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+uint64_t mm_task_size(int levels)
+{
+	return (1ULL << (12 + 9 * levels - 1)) - PAGE_SIZE;
+}
+
+struct vmsh_mm *mm_alloc(struct vmsh_sys *sys)
+{
+	struct vmsh_mm *mm = xcalloc(1, sizeof(*mm));
+	uint64_t window, stack_rnd = 0, mmap_rnd = 0, brk_rnd = 0;
+
+	mm->sys = sys;
+	mm->mm_users = 1;
+	mm->mm_count = 1;
+	mm->task_size = mm_task_size(sys->cfg.levels);
+	window = sys->cfg.levels <= 4 ? mm->task_size : (1ULL << 47) - PAGE_SIZE;
+	mm->mmap_window = window;
+	if (sys->cfg.aslr) {
+		stack_rnd = (rng_next(sys) & STACK_RND_PAGES) << PAGE_SHIFT;
+		mmap_rnd = (rng_next(sys) & ((1ULL << MMAP_RND_BITS) - 1)) << PAGE_SHIFT;
+		brk_rnd = (rng_next(sys) % (BRK_RND_RANGE >> PAGE_SHIFT)) << PAGE_SHIFT;
+		/* small address spaces: keep the randomness inside them */
+		while (stack_rnd && stack_rnd >= window / 8)
+			stack_rnd >>= 1;
+		while (mmap_rnd && mmap_rnd >= window / 8)
+			mmap_rnd >>= 1;
+		while (brk_rnd && brk_rnd >= window / 16)
+			brk_rnd >>= 1;
+		stack_rnd &= PAGE_MASK;
+		mmap_rnd &= PAGE_MASK;
+		brk_rnd &= PAGE_MASK;
+	}
+	mm->start_stack = window - stack_rnd - PAGE_SIZE;
+	/* mmap_base(): the stack gap is clamped to at least 128 MiB */
+	mm->mmap_base = PAGE_ALIGN(window - SZ_128M - mmap_rnd);
+	mm->start_brk = ((window / 3 * 2) & PAGE_MASK) + 0x5000 + brk_rnd;
+	mm->brk = mm->start_brk;
+	mm->id = ++sys->next_mm_id;
+	if (pgtable_init(mm) < 0) {
+		free(mm);
+		return NULL;
+	}
+	mm->next_all = sys->mms;
+	sys->mms = mm;
+	return mm;
+}
+
+struct vmsh_mm *mm_new(struct vmsh_sys *sys)
+{
+	struct vmsh_mm *mm = mm_alloc(sys);
+	struct vmsh_vma *stack;
+	uint64_t top;
+
+	if (!mm)
+		return NULL;
+	top = (mm->start_stack + PAGE_SIZE) & PAGE_MASK;
+	stack = vma_alloc(mm);
+	stack->vm_start = top - STACK_INIT_SIZE;
+	stack->vm_end = top;
+	stack->vm_pgoff = stack->vm_start >> PAGE_SHIFT;
+	/* as /proc/self/smaps shows a fresh stack: rd wr mr mw me gd ac */
+	stack->vm_flags = VM_STACK_FLAGS;
+	stack->special_name = "[stack]";
+	vma_link(mm, stack);
+	vm_stat_account(mm, stack->vm_flags, (int64_t)vma_pages(stack));
+	return mm;
+}
+
+void mm_get(struct vmsh_mm *mm)
+{
+	mm->mm_users++;
+}
+
+void mmgrab(struct vmsh_mm *mm)
+{
+	mm->mm_count++;
+}
+
+void mmdrop(struct vmsh_mm *mm)
+{
+	struct vmsh_mm **pp;
+
+	if (--mm->mm_count > 0)
+		return;
+	for (pp = &mm->sys->mms; *pp; pp = &(*pp)->next_all) {
+		if (*pp == mm) {
+			*pp = mm->next_all;
+			break;
+		}
+	}
+	free(mm);
+}
+
+void mm_put(struct vmsh_mm *mm)
+{
+	if (--mm->mm_users > 0)
+		return;
+	exit_mmap(mm);
+	mmdrop(mm);
+}
+
+void mm_add_rss(struct vmsh_mm *mm, int counter, int64_t delta)
+{
+	if (delta < 0) {
+		uint64_t rss = mm_rss(mm);
+
+		if (rss > mm->hiwater_rss)
+			mm->hiwater_rss = rss;
+	}
+	mm->rss[counter] += delta;
+}
+
+uint64_t mm_rss(const struct vmsh_mm *mm)
+{
+	return (uint64_t)(mm->rss[MM_FILEPAGES] + mm->rss[MM_ANONPAGES] +
+			  mm->rss[MM_SHMEMPAGES]);
+}
+
+int vmsh_mm_info(const struct vmsh_sys *sys, int pid, struct vmsh_mm_info *out)
+{
+	const struct vmsh_mm *mm = mm_of_pid(sys, pid);
+	uint64_t rss;
+
+	if (!mm)
+		return -ESRCH;
+	out->id = mm->id;
+	out->mm_users = mm->mm_users;
+	out->mm_count = mm->mm_count;
+	out->map_count = mm->map_count;
+	out->total_vm = mm->total_vm;
+	out->locked_vm = mm->locked_vm;
+	out->data_vm = mm->data_vm;
+	out->exec_vm = mm->exec_vm;
+	out->stack_vm = mm->stack_vm;
+	out->rss_file = (uint64_t)mm->rss[MM_FILEPAGES];
+	out->rss_anon = (uint64_t)mm->rss[MM_ANONPAGES];
+	out->rss_swap = (uint64_t)mm->rss[MM_SWAPENTS];
+	out->rss_shmem = (uint64_t)mm->rss[MM_SHMEMPAGES];
+	rss = mm_rss(mm);
+	out->hiwater_rss = rss > mm->hiwater_rss ? rss : mm->hiwater_rss;
+	out->pgd_pfn = mm->pgd;
+	out->pgtables_bytes = mm->pgtables_bytes;
+	out->mmap_base = mm->mmap_base;
+	out->task_size = mm->task_size;
+	out->start_brk = mm->start_brk;
+	out->brk = mm->brk;
+	out->start_stack = mm->start_stack;
+	return 0;
+}

@@ -1,4 +1,691 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * mmap and munmap (mm/mmap.c, mm/vma.c, mm/util.c, arch/x86 placement):
+ * do_mmap with Linux's checks in Linux's order, get_unmapped_area with the
+ * top-down gap search over rb_subtree_gap, mmap_region with MAP_FIXED
+ * replacement and merging, do_vmi_munmap with splitting.
+ *
+ * Invariants kept:
+ *  - a call that fails leaves the mm as it was (all checks come before
+ *    the first change, as in Linux, where the only failure after a change
+ *    is impossible here: host allocation aborts instead);
+ *  - total_vm/data_vm/stack_vm/exec_vm/locked_vm follow every VMA that is
+ *    created, grown, shrunk or removed (vm_stat_account).
+ */
 #include "config.h"
 
+#include <errno.h>
+#include <string.h>
+
 #include "engine.h"
+#include "vma.h"
+
+#define STACK_GUARD_GAP (256ULL << PAGE_SHIFT) /* stack_guard_gap */
+#define PMD_SIZE (1ULL << 21)
+#define MAP_TYPE 0x0f
+#define MAP_SHARED_VALIDATE 0x03
+
+void vm_stat_account(struct vmsh_mm *mm, uint64_t flags, int64_t npages)
+{
+	mm->total_vm += npages;
+	if ((flags & (VM_EXEC | VM_WRITE | VM_GROWSDOWN)) == VM_EXEC)
+		mm->exec_vm += npages;
+	else if (flags & VM_GROWSDOWN)
+		mm->stack_vm += npages;
+	else if ((flags & (VM_WRITE | VM_SHARED | VM_GROWSDOWN)) == VM_WRITE)
+		mm->data_vm += npages;
+}
+
+/* ---- placement ------------------------------------------------------------ */
+
+static uint64_t vm_start_gap(const struct vmsh_vma *vma)
+{
+	uint64_t start = vma->vm_start;
+
+	if (!(vma->vm_flags & VM_GROWSDOWN))
+		return start;
+	start -= STACK_GUARD_GAP;
+	return start > vma->vm_start ? 0 : start;
+}
+
+static uint64_t prev_end(const struct vmsh_vma *v)
+{
+	return v->vm_prev ? v->vm_prev->vm_end : 0;
+}
+
+/* Does [gs, ge) clipped to [low, high] hold @length bytes? */
+static bool gap_fits(uint64_t gs, uint64_t ge, uint64_t low, uint64_t high,
+		     uint64_t length)
+{
+	if (gs < low)
+		gs = low;
+	if (ge > high)
+		ge = high;
+	return ge > gs && ge - gs >= length;
+}
+
+/* The VMA after the highest fitting gap (reverse in-order walk, pruned by
+ * rb_subtree_gap and by the limits). */
+static struct vmsh_vma *search_high(struct rb_node *n, uint64_t low,
+				    uint64_t high, uint64_t length)
+{
+	struct vmsh_vma *v, *r;
+
+	if (!n)
+		return NULL;
+	v = rb_entry(n, struct vmsh_vma, vm_rb);
+	if (v->rb_subtree_gap < length)
+		return NULL;
+	if (v->vm_end < high) {
+		r = search_high(n->rb_right, low, high, length);
+		if (r)
+			return r;
+	}
+	if (gap_fits(prev_end(v), v->vm_start, low, high, length))
+		return v;
+	if (v->vm_start > low)
+		return search_high(n->rb_left, low, high, length);
+	return NULL;
+}
+
+static struct vmsh_vma *search_low(struct rb_node *n, uint64_t low,
+				   uint64_t high, uint64_t length)
+{
+	struct vmsh_vma *v, *r;
+
+	if (!n)
+		return NULL;
+	v = rb_entry(n, struct vmsh_vma, vm_rb);
+	if (v->rb_subtree_gap < length)
+		return NULL;
+	if (v->vm_start > low) {
+		r = search_low(n->rb_left, low, high, length);
+		if (r)
+			return r;
+	}
+	if (gap_fits(prev_end(v), v->vm_start, low, high, length))
+		return v;
+	if (v->vm_end < high)
+		return search_low(n->rb_right, low, high, length);
+	return NULL;
+}
+
+static struct vmsh_vma *last_vma(struct vmsh_mm *mm)
+{
+	struct rb_node *n = rb_last(&mm->mm_rb);
+
+	return n ? rb_entry(n, struct vmsh_vma, vm_rb) : NULL;
+}
+
+/* unmapped_area_topdown(): the end of the highest gap, less @length. */
+static int64_t unmapped_area_topdown(struct vmsh_mm *mm, uint64_t length,
+				     uint64_t low, uint64_t high)
+{
+	struct vmsh_vma *next, *last = last_vma(mm);
+	uint64_t gap_end;
+
+	if (low < MMAP_MIN_ADDR)
+		low = MMAP_MIN_ADDR;
+	for (;;) {
+		uint64_t top_start = last ? last->vm_end : 0;
+
+		if (gap_fits(top_start, UINT64_MAX, low, high, length)) {
+			next = NULL;
+			gap_end = high;
+		} else {
+			next = search_high(mm->mm_rb.rb_node, low, high, length);
+			if (!next)
+				return -ENOMEM;
+			gap_end = next->vm_start < high ? next->vm_start : high;
+		}
+		if (next && (next->vm_flags & VM_GROWSDOWN) &&
+		    vm_start_gap(next) < gap_end) {
+			high = vm_start_gap(next);
+			if (high < low)
+				return -ENOMEM;
+			continue;
+		}
+		return (int64_t)(gap_end - length);
+	}
+}
+
+/* unmapped_area(): the start of the lowest gap. */
+static int64_t unmapped_area(struct vmsh_mm *mm, uint64_t length,
+			     uint64_t low, uint64_t high)
+{
+	struct vmsh_vma *next, *last = last_vma(mm);
+	uint64_t gap;
+
+	if (low < MMAP_MIN_ADDR)
+		low = MMAP_MIN_ADDR;
+	for (;;) {
+		next = search_low(mm->mm_rb.rb_node, low, high, length);
+		if (next) {
+			gap = prev_end(next) > low ? prev_end(next) : low;
+		} else {
+			uint64_t top_start = last ? last->vm_end : 0;
+
+			if (!gap_fits(top_start, UINT64_MAX, low, high, length))
+				return -ENOMEM;
+			gap = top_start > low ? top_start : low;
+		}
+		if (next && (next->vm_flags & VM_GROWSDOWN) &&
+		    vm_start_gap(next) < gap + length - 1) {
+			low = next->vm_end;
+			continue;
+		}
+		return (int64_t)gap;
+	}
+}
+
+/* x86 arch_get_unmapped_area_topdown() for the current mm. */
+static int64_t arch_get_unmapped_area_topdown(struct vmsh_mm *mm, uint64_t addr,
+					      uint64_t len, int flags)
+{
+	uint64_t window = mm->mmap_window, high;
+	int64_t r;
+
+	if (len > mm->task_size)
+		return -ENOMEM;
+	if (flags & VMSH_MAP_FIXED)
+		return (int64_t)addr;
+	if (addr) {
+		struct vmsh_vma *vma;
+
+		addr &= PAGE_MASK;
+		/* mmap_address_hint_valid() */
+		if (mm->task_size - len >= addr &&
+		    (addr > window) == (addr + len > window)) {
+			vma = find_vma(mm, addr);
+			if (!vma || addr + len <= vm_start_gap(vma))
+				return (int64_t)addr;
+		}
+	}
+	high = mm->mmap_base;
+	if (addr > window)
+		high += mm->task_size - window;
+	r = unmapped_area_topdown(mm, len, PAGE_SIZE, high);
+	if (r >= 0)
+		return r;
+	/* bottom-up fallback from TASK_UNMAPPED_BASE */
+	return unmapped_area(mm, len, PAGE_ALIGN(window / 3), window);
+}
+
+/* __thp_get_unmapped_area() for anonymous memory (offset 0). */
+static int64_t thp_get_unmapped_area(struct vmsh_mm *mm, uint64_t addr,
+				     uint64_t len, int flags)
+{
+	uint64_t len_pad = len + PMD_SIZE, off_sub;
+	int64_t ret;
+
+	if (len < PMD_SIZE || len_pad < len)
+		goto plain;
+	ret = arch_get_unmapped_area_topdown(mm, addr, len_pad, flags);
+	if (ret < 0)
+		goto plain;
+	if ((uint64_t)ret == addr)
+		return ret;
+	off_sub = (0 - (uint64_t)ret) & (PMD_SIZE - 1);
+	if (!off_sub)
+		return ret + (int64_t)PMD_SIZE;
+	return ret + (int64_t)off_sub;
+plain:
+	return arch_get_unmapped_area_topdown(mm, addr, len, flags);
+}
+
+uint64_t get_unmapped_area(struct vmsh_mm *mm, struct vmsh_file *file,
+			   uint64_t addr, uint64_t len, uint64_t pgoff,
+			   int flags, uint64_t vm_flags)
+{
+	int64_t r;
+
+	if (len > mm->task_size)
+		return (uint64_t)-ENOMEM;
+	if (!file && !(flags & VMSH_MAP_SHARED) && !addr &&
+	    !(len & (PMD_SIZE - 1)))
+		r = thp_get_unmapped_area(mm, addr, len, flags);
+	else
+		r = arch_get_unmapped_area_topdown(mm, addr, len, flags);
+	trace(mm->sys, "get_unmapped_area addr=%#lx len=%#lx -> %#lx",
+	      UL(addr), UL(len), UL(r));
+	if (r < 0)
+		return (uint64_t)r;
+	if ((uint64_t)r > mm->task_size - len)
+		return (uint64_t)-ENOMEM;
+	if ((uint64_t)r & ~PAGE_MASK)
+		return (uint64_t)-EINVAL;
+	/* security_mmap_addr(): cap_mmap_addr against mmap_min_addr */
+	if ((uint64_t)r < MMAP_MIN_ADDR)
+		return (uint64_t)-EPERM;
+	return (uint64_t)r;
+}
+
+static bool is_err(uint64_t v)
+{
+	return v >= (uint64_t)-4095;
+}
+
+/* ---- unmapping ------------------------------------------------------------ */
+
+/* Unlinked VMAs [first..] (linked through vm_next, NULL-terminated) lose
+ * their PTEs and go (vms_complete_munmap_vmas). */
+static void unmap_detached(struct vmsh_mm *mm, struct vmsh_vma *list,
+			   uint64_t floor, uint64_t ceiling)
+{
+	struct vmsh_vma *vma, *next;
+	uint64_t start = list->vm_start, end = start;
+
+	for (vma = list; vma; vma = vma->vm_next) {
+		zap_page_range(vma, vma->vm_start, vma->vm_end);
+		end = vma->vm_end;
+	}
+	free_pgtables(mm, start, end, floor, ceiling);
+	for (vma = list; vma; vma = next) {
+		next = vma->vm_next;
+		vm_stat_account(mm, vma->vm_flags, -(int64_t)vma_pages(vma));
+		if (vma->vm_flags & VM_LOCKED)
+			mm->locked_vm -= vma_pages(vma);
+		vma->vm_next = vma->vm_prev = NULL;
+		remove_vma(vma);
+	}
+}
+
+/*
+ * Split at start/end and detach every VMA inside [start, end); the caller
+ * has made sure a VMA intersects.  Returns the detached list (through
+ * vm_next) and the floor/ceiling for free_pgtables, or an error before
+ * any change.
+ */
+static int gather_munmap(struct vmsh_mm *mm, struct vmsh_vma *vma,
+			 uint64_t start, uint64_t end, struct vmsh_vma **list,
+			 uint64_t *floor, uint64_t *ceiling)
+{
+	struct vmsh_vma *first, *last, *v, *next, **tail = list;
+
+	if (start > vma->vm_start) {
+		/* munmap may leave map_count just above the limit, not a
+		 * three-way split past it */
+		if (end < vma->vm_end &&
+		    mm->map_count >= mm->sys->cfg.max_map_count)
+			return -ENOMEM;
+		split_vma_nocheck(vma, start, true);
+	}
+	first = vma;
+	last = first;
+	while (last->vm_next && last->vm_next->vm_start < end)
+		last = last->vm_next;
+	if (last->vm_end > end)
+		split_vma_nocheck(last, end, false);
+	*floor = first->vm_prev ? first->vm_prev->vm_end : 0;
+	*ceiling = last->vm_next ? last->vm_next->vm_start : 0;
+	for (v = first; ; v = next) {
+		next = v->vm_next;
+		vma_unlink(mm, v);
+		*tail = v;
+		tail = &v->vm_next;
+		if (v == last)
+			break;
+	}
+	*tail = NULL;
+	return 0;
+}
+
+int do_vmi_munmap(struct vmsh_mm *mm, uint64_t start, uint64_t len)
+{
+	struct vmsh_vma *vma, *list;
+	uint64_t end, floor, ceiling;
+	int err;
+
+	if ((start & ~PAGE_MASK) || start > mm->task_size ||
+	    len > mm->task_size - start)
+		return -EINVAL;
+	end = start + PAGE_ALIGN(len);
+	if (end == start)
+		return -EINVAL;
+	trace(mm->sys, "do_vmi_munmap start=%#lx end=%#lx", UL(start), UL(end));
+	vma = find_vma_intersection(mm, start, end);
+	if (!vma)
+		return 0;
+	err = gather_munmap(mm, vma, start, end, &list, &floor, &ceiling);
+	if (err)
+		return err;
+	unmap_detached(mm, list, floor, ceiling);
+	return 0;
+}
+
+int vmsh_munmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len)
+{
+	struct vmsh_mm *mm = current_mm(sys);
+
+	if (!mm)
+		return -EFAULT;
+	sys->stat[ST_MUNMAP]++;
+	return do_vmi_munmap(mm, addr, len);
+}
+
+void exit_mmap(struct vmsh_mm *mm)
+{
+	struct vmsh_vma *vma;
+
+	trace(mm->sys, "exit_mmap mm=%u", mm->id);
+	if (mm->mmap) {
+		for (vma = mm->mmap; vma; vma = vma->vm_next)
+			zap_page_range(vma, vma->vm_start, vma->vm_end);
+		free_pgtables(mm, mm->mmap->vm_start, last_vma(mm)->vm_end, 0, 0);
+		while ((vma = mm->mmap)) {
+			vma_unlink(mm, vma);
+			vm_stat_account(mm, vma->vm_flags, -(int64_t)vma_pages(vma));
+			remove_vma(vma);
+		}
+	}
+	mm->locked_vm = 0;
+	pgtable_free_all(mm);
+}
+
+/* ---- mapping -------------------------------------------------------------- */
+
+/* accountable_mapping() */
+static bool accountable(uint64_t vm_flags)
+{
+	return (vm_flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) == VM_WRITE;
+}
+
+/* mmap_region(): [addr, addr+len) is free or to be replaced (MAP_FIXED). */
+static int64_t mmap_region(struct vmsh_mm *mm, struct vmsh_file *file,
+			   uint64_t addr, uint64_t len, uint64_t vm_flags,
+			   uint64_t pgoff, bool shared_anon)
+{
+	struct vmsh_sys *sys = mm->sys;
+	struct vmsh_vma *vma, *prev, *next, *old, *list = NULL;
+	uint64_t end = addr + len, floor = 0, ceiling = 0;
+	struct vmg g;
+	int err;
+
+	old = find_vma_intersection(mm, addr, end);
+	if (old) {
+		err = gather_munmap(mm, old, addr, end, &list, &floor, &ceiling);
+		if (err)
+			return err;
+	}
+	if (accountable(vm_flags))
+		vm_flags |= VM_ACCOUNT;
+	/* the old mappings lose their PTEs before the new one exists */
+	if (list)
+		unmap_detached(mm, list, floor, ceiling);
+
+	next = find_vma_prev(mm, addr, &prev);
+	vmg_init(&g, prev, NULL, addr, end, vm_flags);
+	g.next = next;
+	g.pgoff = pgoff;
+	g.file = file;
+	vma = NULL;
+	if (prev || next)
+		vma = vma_merge_new_range(mm, &g);
+	if (!vma) {
+		vma = vma_alloc(mm);
+		vma->vm_start = addr;
+		vma->vm_end = end;
+		vma->vm_flags = vm_flags;
+		vma->vm_pgoff = pgoff;
+		if (file) {
+			file_get(file);
+			vma->vm_file = file;
+			err = file_mmap(sys, vma);
+			if (err) {
+				zap_page_range(vma, addr, end);
+				file_put(sys, vma->vm_file);
+				vma_free(vma);
+				return err;
+			}
+		} else if (shared_anon) {
+			err = shmem_zero_setup(sys, vma);
+			if (err) {
+				vma_free(vma);
+				return err;
+			}
+		}
+		vma_link(mm, vma);
+		if (file && vma->vm_flags != vm_flags &&
+		    !(vma->vm_flags & VM_SPECIAL)) {
+			struct vmsh_vma *merged;
+
+			/* f_op->mmap changed the flags: try again */
+			vmg_init(&g, vma->vm_prev, vma, vma->vm_start,
+				 vma->vm_end, vma->vm_flags);
+			merged = vma_modify(mm, &g, &err);
+			if (merged)
+				vma = merged;
+		}
+	}
+	vm_flags = vma->vm_flags;
+	vm_stat_account(mm, vm_flags, (int64_t)(len >> PAGE_SHIFT));
+	if (vm_flags & VM_LOCKED) {
+		if (vm_flags & VM_SPECIAL)
+			vma->vm_flags &= ~(VM_LOCKED | VM_LOCKONFAULT);
+		else
+			mm->locked_vm += len >> PAGE_SHIFT;
+	}
+	/* new or expanded VMAs are soft-dirty */
+	vma->vm_flags |= VM_SOFTDIRTY;
+	return (int64_t)addr;
+}
+
+int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
+	      int flags, const char *name, uint64_t off, uint64_t *out)
+{
+	struct vmsh_mm *mm = current_mm(sys);
+	struct vmsh_file *file = NULL;
+	uint64_t vm_flags = 0, pgoff, r;
+	bool shared_anon = false;
+	int64_t ret;
+
+	if (!mm)
+		return -EFAULT;
+	trace(sys, "do_mmap addr=%#lx len=%#lx prot=%#x flags=%#x%s%s off=%#lx",
+	      UL(addr), UL(len), prot, flags, name ? " file=" : "",
+	      name ? name : "", UL(off));
+	/* x86 sys_mmap */
+	if (off & ~PAGE_MASK)
+		return -EINVAL;
+	pgoff = off >> PAGE_SHIFT;
+	/* ksys_mmap_pgoff */
+	if (!(flags & VMSH_MAP_ANONYMOUS)) {
+		file = name ? file_find(sys, name) : NULL;
+		if (!file)
+			return -EBADF;
+	}
+	/* do_mmap */
+	if (!len)
+		return -EINVAL;
+	if (flags & VMSH_MAP_FIXED_NOREPLACE)
+		flags |= VMSH_MAP_FIXED;
+	if (!(flags & VMSH_MAP_FIXED)) {
+		/* round_hint_to_min() */
+		addr &= PAGE_MASK;
+		if (addr && addr < MMAP_MIN_ADDR)
+			addr = PAGE_ALIGN(MMAP_MIN_ADDR);
+	}
+	len = PAGE_ALIGN(len);
+	if (!len)
+		return -ENOMEM;
+	if (pgoff + (len >> PAGE_SHIFT) < pgoff)
+		return -EOVERFLOW;
+	if (mm->map_count > sys->cfg.max_map_count)
+		return -ENOMEM;
+	r = get_unmapped_area(mm, file, addr, len, pgoff, flags, 0);
+	if (is_err(r))
+		return (int)(int64_t)r;
+	addr = r;
+	if ((flags & VMSH_MAP_FIXED_NOREPLACE) &&
+	    find_vma_intersection(mm, addr, addr + len))
+		return -EEXIST;
+	if (prot & VMSH_PROT_READ)
+		vm_flags |= VM_READ;
+	if (prot & VMSH_PROT_WRITE)
+		vm_flags |= VM_WRITE;
+	if (prot & VMSH_PROT_EXEC)
+		vm_flags |= VM_EXEC;
+	if (flags & VMSH_MAP_GROWSDOWN)
+		vm_flags |= VM_GROWSDOWN;
+	if (flags & VMSH_MAP_LOCKED)
+		vm_flags |= VM_LOCKED;
+	vm_flags |= VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+	if (file) {
+		switch (flags & MAP_TYPE) {
+		case VMSH_MAP_SHARED:
+		case MAP_SHARED_VALIDATE:
+			/* simulated files are open read-write */
+			vm_flags |= VM_SHARED | VM_MAYSHARE;
+			/* fall through */
+		case VMSH_MAP_PRIVATE:
+			if (vm_flags & VM_GROWSDOWN)
+				return -EINVAL;
+			break;
+		default:
+			return -EINVAL;
+		}
+	} else {
+		switch (flags & MAP_TYPE) {
+		case VMSH_MAP_SHARED:
+			if (vm_flags & VM_GROWSDOWN)
+				return -EINVAL;
+			pgoff = 0;
+			vm_flags |= VM_SHARED | VM_MAYSHARE;
+			shared_anon = true;
+			break;
+		case VMSH_MAP_PRIVATE:
+			pgoff = addr >> PAGE_SHIFT;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (flags & VMSH_MAP_NORESERVE)
+		vm_flags |= VM_NORESERVE;
+	sys->stat[ST_MMAP]++;
+	ret = mmap_region(mm, file, addr, len, vm_flags, pgoff, shared_anon);
+	if (ret < 0)
+		return (int)ret;
+	if ((vm_flags & VM_LOCKED) || (flags & VMSH_MAP_POPULATE))
+		populate_range(sys, mm, addr, addr + len);
+	*out = addr;
+	return 0;
+}
+
+/* ---- inspection ------------------------------------------------------------ */
+
+static const char *vma_name(const struct vmsh_vma *vma)
+{
+	const struct vmsh_mm *mm = vma->vm_mm;
+
+	if (vma->vm_file)
+		return vma->vm_file->path;
+	/* show_map_vma(): the names follow the current brk and stack */
+	if (vma->vm_start < mm->brk && vma->vm_end > mm->start_brk)
+		return "[heap]";
+	if (vma->vm_start <= mm->start_stack && vma->vm_end >= mm->start_stack)
+		return "[stack]";
+	return NULL;
+}
+
+static uint64_t vma_rss(const struct vmsh_vma *vma)
+{
+	struct vmsh_mm *mm = (struct vmsh_mm *)vma->vm_mm;
+	uint64_t addr, n = 0, *pte;
+
+	if (!mm->pgd)
+		return 0;
+	for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE) {
+		struct page *p;
+
+		pte = pte_lookup(mm, addr, false);
+		if (!pte || !(*pte & (_PAGE_PRESENT | _PAGE_PROTNONE)) ||
+		    (*pte & _PAGE_SPECIAL))
+			continue;
+		p = phys_page(mm->sys, (*pte & PTE_PFN_MASK) >> PAGE_SHIFT);
+		if (p && p->kind != PAGE_ZERO)
+			n++;
+	}
+	return n;
+}
+
+bool vmsh_vma_info(const struct vmsh_sys *sys, int pid, size_t i,
+		   struct vmsh_vma_info *out)
+{
+	struct vmsh_mm *mm = mm_of_pid(sys, pid);
+	struct vmsh_vma *vma;
+
+	if (!mm)
+		return false;
+	for (vma = mm->mmap; vma && i; vma = vma->vm_next)
+		i--;
+	if (!vma)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->start = vma->vm_start;
+	out->end = vma->vm_end;
+	out->flags = vma->vm_flags;
+	out->pgoff = vma->vm_pgoff;
+	if (vma->vm_file) {
+		out->dev_major = vma->vm_file->dev_major;
+		out->dev_minor = vma->vm_file->dev_minor;
+		out->ino = vma->vm_file->ino;
+	}
+	out->name = vma_name(vma);
+	out->anon_vma_id = vma->anon_vma ? vma->anon_vma->id : 0;
+	out->vm_ops = vma->vm_ops && vma->vm_ops->name ? vma->vm_ops->name : "NULL";
+	out->rss_pages = vma_rss(vma);
+	return true;
+}
+
+/* show_smap_vma_flags(): two letters per bit, in bit order. */
+size_t vmsh_vmflags_str(uint64_t flags, char *buf, size_t size)
+{
+	static const char mnemonics[32][3] = {
+		"rd", "wr", "ex", "sh", "mr", "mw", "me", "ms",
+		"gd", "um", "pf", "gu", "uw", "lo", "io", "sr",
+		"rr", "dc", "de", "lf", "ac", "nr", "ht", "sf",
+		"ar", "wf", "dd", "sd", "mm", "hg", "nh", "mg",
+	};
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 32; i++) {
+		if (!(flags & (1ULL << i)))
+			continue;
+		if (n + 3 < size) {
+			buf[n] = mnemonics[i][0];
+			buf[n + 1] = mnemonics[i][1];
+			buf[n + 2] = ' ';
+		}
+		n += 3;
+	}
+	if (size)
+		buf[n < size ? n : size - 1] = '\0';
+	return n;
+}
+
+static void tree_walk(struct rb_node *n, int depth, char side, vmsh_tree_fn *fn,
+		      void *ctx)
+{
+	struct vmsh_vma *v;
+
+	if (!n)
+		return;
+	v = rb_entry(n, struct vmsh_vma, vm_rb);
+	fn(ctx, depth, side, rb_is_red(n), v->vm_start, v->vm_end,
+	   v->rb_subtree_gap);
+	tree_walk(n->rb_left, depth + 1, 'L', fn, ctx);
+	tree_walk(n->rb_right, depth + 1, 'R', fn, ctx);
+}
+
+int vmsh_tree_walk(const struct vmsh_sys *sys, int pid, vmsh_tree_fn *fn,
+		   void *ctx)
+{
+	struct vmsh_mm *mm = mm_of_pid(sys, pid);
+
+	if (!mm)
+		return -ESRCH;
+	tree_walk(mm->mm_rb.rb_node, 0, '-', fn, ctx);
+	return 0;
+}

@@ -1,4 +1,621 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * VMAs: the red-black tree + sorted list of an mm, find_vma, the
+ * rb_subtree_gap augmentation, anon_vma objects, and the merge/split
+ * primitives (mm/vma.c: vma_merge_new_range, vma_merge_existing_range,
+ * vma_expand, split_vma, vma_modify).
+ *
+ * Invariants kept:
+ *  - mm->mm_rb holds exactly the VMAs of the vm_next/vm_prev list, both
+ *    sorted by vm_start, non-overlapping; map_count is their number;
+ *  - every node's rb_subtree_gap = max(gap before the VMA, children's
+ *    rb_subtree_gap), where the gap before is vm_start - prev->vm_end
+ *    (vm_start for the first VMA);
+ *  - mm->mmap_cache is NULL or a linked VMA;
+ *  - an anon_vma's refcount counts the VMAs pointing at it plus the pages
+ *    and children holding it; it is freed at zero.
+ */
 #include "config.h"
 
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "engine.h"
+#include "vma.h"
+
+/* ---- the augmented tree ------------------------------------------------- */
+
+static uint64_t vma_gap_before(const struct vmsh_vma *vma)
+{
+	return vma->vm_start - (vma->vm_prev ? vma->vm_prev->vm_end : 0);
+}
+
+static uint64_t vma_compute_subtree_gap(const struct vmsh_vma *vma)
+{
+	uint64_t gap = vma_gap_before(vma), sub;
+
+	if (vma->vm_rb.rb_left) {
+		sub = rb_entry(vma->vm_rb.rb_left, struct vmsh_vma, vm_rb)->rb_subtree_gap;
+		if (sub > gap)
+			gap = sub;
+	}
+	if (vma->vm_rb.rb_right) {
+		sub = rb_entry(vma->vm_rb.rb_right, struct vmsh_vma, vm_rb)->rb_subtree_gap;
+		if (sub > gap)
+			gap = sub;
+	}
+	return gap;
+}
+
+static void gap_propagate(struct rb_node *rb, struct rb_node *stop)
+{
+	while (rb != stop) {
+		struct vmsh_vma *vma = rb_entry(rb, struct vmsh_vma, vm_rb);
+
+		vma->rb_subtree_gap = vma_compute_subtree_gap(vma);
+		rb = rb_parent(rb);
+	}
+}
+
+static void gap_copy(struct rb_node *o, struct rb_node *n)
+{
+	rb_entry(n, struct vmsh_vma, vm_rb)->rb_subtree_gap =
+		rb_entry(o, struct vmsh_vma, vm_rb)->rb_subtree_gap;
+}
+
+static void gap_rotate(struct rb_node *o, struct rb_node *n)
+{
+	struct vmsh_vma *old = rb_entry(o, struct vmsh_vma, vm_rb);
+	struct vmsh_vma *new = rb_entry(n, struct vmsh_vma, vm_rb);
+
+	new->rb_subtree_gap = old->rb_subtree_gap;
+	old->rb_subtree_gap = vma_compute_subtree_gap(old);
+}
+
+static const struct rb_augment_callbacks gap_callbacks = {
+	gap_propagate, gap_copy, gap_rotate,
+};
+
+void vma_gap_update(struct vmsh_vma *vma)
+{
+	gap_propagate(&vma->vm_rb, NULL);
+}
+
+/* After @vma's bounds changed: its own gap and its successor's. */
+void vma_bounds_changed(struct vmsh_vma *vma)
+{
+	vma_gap_update(vma);
+	if (vma->vm_next)
+		vma_gap_update(vma->vm_next);
+}
+
+struct vmsh_vma *find_vma(struct vmsh_mm *mm, uint64_t addr)
+{
+	struct vmsh_vma *cached = mm->mmap_cache, *found = NULL;
+	struct rb_node *n;
+
+	if (cached && cached->vm_start <= addr && addr < cached->vm_end)
+		return cached;
+	n = mm->mm_rb.rb_node;
+	while (n) {
+		struct vmsh_vma *v = rb_entry(n, struct vmsh_vma, vm_rb);
+
+		if (addr < v->vm_end) {
+			found = v;
+			if (v->vm_start <= addr)
+				break;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	if (found)
+		mm->mmap_cache = found;
+	return found;
+}
+
+struct vmsh_vma *find_vma_prev(struct vmsh_mm *mm, uint64_t addr,
+			       struct vmsh_vma **pprev)
+{
+	struct vmsh_vma *vma = find_vma(mm, addr);
+	struct rb_node *last;
+
+	if (vma) {
+		*pprev = vma->vm_prev;
+	} else {
+		last = rb_last(&mm->mm_rb);
+		*pprev = last ? rb_entry(last, struct vmsh_vma, vm_rb) : NULL;
+	}
+	return vma;
+}
+
+struct vmsh_vma *find_vma_intersection(struct vmsh_mm *mm, uint64_t start,
+				       uint64_t end)
+{
+	struct vmsh_vma *vma = find_vma(mm, start);
+
+	if (vma && end <= vma->vm_start)
+		vma = NULL;
+	return vma;
+}
+
+struct vmsh_vma *vma_lookup(struct vmsh_mm *mm, uint64_t addr)
+{
+	struct vmsh_vma *vma = find_vma(mm, addr);
+
+	if (vma && addr < vma->vm_start)
+		vma = NULL;
+	return vma;
+}
+
+struct vmsh_vma *vma_alloc(struct vmsh_mm *mm)
+{
+	struct vmsh_vma *vma = xcalloc(1, sizeof(*vma));
+
+	vma->vm_mm = mm;
+	return vma;
+}
+
+void vma_free(struct vmsh_vma *vma)
+{
+	free(vma);
+}
+
+void vma_link(struct vmsh_mm *mm, struct vmsh_vma *vma)
+{
+	struct rb_node **link = &mm->mm_rb.rb_node, *parent = NULL;
+	struct vmsh_vma *prev = NULL, *next;
+
+	while (*link) {
+		struct vmsh_vma *v = rb_entry(*link, struct vmsh_vma, vm_rb);
+
+		parent = *link;
+		if (vma->vm_start < v->vm_start) {
+			link = &parent->rb_left;
+		} else {
+			prev = v;
+			link = &parent->rb_right;
+		}
+	}
+	next = prev ? prev->vm_next : mm->mmap;
+	vma->vm_prev = prev;
+	vma->vm_next = next;
+	if (prev)
+		prev->vm_next = vma;
+	else
+		mm->mmap = vma;
+	if (next)
+		next->vm_prev = vma;
+	vma->vm_mm = mm;
+	rb_link_node(&vma->vm_rb, parent, link);
+	vma->rb_subtree_gap = 0;
+	gap_propagate(&vma->vm_rb, NULL);
+	rb_insert_augmented(&vma->vm_rb, &mm->mm_rb, &gap_callbacks);
+	if (next)
+		vma_gap_update(next);
+	mm->map_count++;
+}
+
+void vma_unlink(struct vmsh_mm *mm, struct vmsh_vma *vma)
+{
+	struct vmsh_vma *prev = vma->vm_prev, *next = vma->vm_next;
+
+	rb_erase_augmented(&vma->vm_rb, &mm->mm_rb, &gap_callbacks);
+	if (prev)
+		prev->vm_next = next;
+	else
+		mm->mmap = next;
+	if (next) {
+		next->vm_prev = prev;
+		vma_gap_update(next);
+	}
+	if (mm->mmap_cache == vma)
+		mm->mmap_cache = NULL;
+	vma->vm_next = vma->vm_prev = NULL;
+	mm->map_count--;
+}
+
+bool vma_is_anonymous(const struct vmsh_vma *vma)
+{
+	return vma->vm_ops == NULL && vma->vm_file == NULL;
+}
+
+/* ---- anon_vma ------------------------------------------------------------ */
+
+struct anon_vma *anon_vma_new(struct vmsh_sys *sys)
+{
+	struct anon_vma *av = xcalloc(1, sizeof(*av));
+
+	av->id = ++sys->next_anon_vma_id;
+	av->refcount = 1;
+	av->next_all = sys->anon_vmas;
+	sys->anon_vmas = av;
+	return av;
+}
+
+void anon_vma_get(struct anon_vma *av)
+{
+	av->refcount++;
+}
+
+void anon_vma_put(struct vmsh_sys *sys, struct anon_vma *av)
+{
+	struct anon_vma **pp;
+
+	if (!av || --av->refcount > 0)
+		return;
+	for (pp = &sys->anon_vmas; *pp; pp = &(*pp)->next_all) {
+		if (*pp == av) {
+			*pp = av->next_all;
+			break;
+		}
+	}
+	if (av->parent)
+		anon_vma_put(sys, av->parent);
+	free(av);
+}
+
+/* The VMA's anon_vma came to it through fork: Linux's anon_vma_chain of
+ * such a VMA is not singular ("had uncowed parents"). */
+bool vma_had_uncowed_parents(const struct vmsh_vma *vma)
+{
+	return vma && vma->anon_vma &&
+	       (vma->anon_vma->parent || vma->anon_vma->inherited);
+}
+
+/* mm/rmap.c anon_vma_compatible(): could @b share @a's anon_vma? */
+static bool anon_vma_compatible(const struct vmsh_vma *a, const struct vmsh_vma *b)
+{
+	return a->vm_end == b->vm_start &&
+	       a->vm_file == b->vm_file &&
+	       !((a->vm_flags ^ b->vm_flags) &
+		 ~(VM_READ | VM_WRITE | VM_EXEC | VM_SOFTDIRTY)) &&
+	       b->vm_pgoff == a->vm_pgoff + ((b->vm_start - a->vm_start) >> PAGE_SHIFT);
+}
+
+static struct anon_vma *reusable_anon_vma(const struct vmsh_vma *old,
+					  const struct vmsh_vma *a,
+					  const struct vmsh_vma *b)
+{
+	if (anon_vma_compatible(a, b) && old->anon_vma &&
+	    !vma_had_uncowed_parents(old))
+		return old->anon_vma;
+	return NULL;
+}
+
+/* Next first, then prev, as find_mergeable_anon_vma() does. */
+static struct anon_vma *find_mergeable_anon_vma(const struct vmsh_vma *vma)
+{
+	struct anon_vma *av = NULL;
+
+	if (vma->vm_next && vma->vm_next->vm_start == vma->vm_end)
+		av = reusable_anon_vma(vma->vm_next, vma, vma->vm_next);
+	if (!av && vma->vm_prev)
+		av = reusable_anon_vma(vma->vm_prev, vma->vm_prev, vma);
+	return av;
+}
+
+int anon_vma_prepare(struct vmsh_vma *vma)
+{
+	struct vmsh_sys *sys = vma->vm_mm->sys;
+	struct anon_vma *av;
+
+	if (vma->anon_vma)
+		return 0;
+	av = find_mergeable_anon_vma(vma);
+	if (av) {
+		anon_vma_get(av);
+		trace(sys, "anon_vma_prepare: reuse anon_vma #%u", av->id);
+	} else {
+		av = anon_vma_new(sys);
+		trace(sys, "anon_vma_prepare: new anon_vma #%u", av->id);
+	}
+	vma->anon_vma = av;
+	return 0;
+}
+
+/* ---- merging -------------------------------------------------------------- */
+
+/*
+ * is_mergeable_anon_vma() of Linux >= 6.16: @src is the VMA whose
+ * attributes change (NULL for a new range), @src_anon its anon_vma (the
+ * new range's), @tgt the neighbour merged with.
+ */
+static bool merge_anon_ok(const struct vmsh_vma *src, struct anon_vma *src_anon,
+			  const struct vmsh_vma *tgt)
+{
+	if (!tgt->anon_vma && src_anon)
+		return !vma_had_uncowed_parents(src);
+	if (tgt->anon_vma && !src_anon)
+		return !vma_had_uncowed_parents(tgt);
+	return src_anon == tgt->anon_vma;
+}
+
+static bool mergeable_attrs(const struct vmsh_vma *v, const struct vmg *g)
+{
+	return !((v->vm_flags ^ g->flags) & ~VM_SOFTDIRTY) &&
+	       v->vm_file == g->file;
+}
+
+/* can_vma_merge_after(): the range can be appended to prev. */
+static bool can_merge_left(const struct vmg *g)
+{
+	const struct vmsh_vma *prev = g->prev;
+
+	return prev && prev->vm_end == g->start && mergeable_attrs(prev, g) &&
+	       merge_anon_ok(g->middle, g->anon_vma, prev) &&
+	       prev->vm_pgoff + vma_pages(prev) == g->pgoff;
+}
+
+/* can_vma_merge_before() and the prev/next anon_vma compatibility. */
+static bool can_merge_right(const struct vmg *g, bool left)
+{
+	const struct vmsh_vma *next = g->next;
+
+	if (!next || g->end != next->vm_start || !mergeable_attrs(next, g) ||
+	    !merge_anon_ok(g->middle, g->anon_vma, next) ||
+	    next->vm_pgoff != g->pgoff + ((g->end - g->start) >> PAGE_SHIFT))
+		return false;
+	if (!left)
+		return true;
+	/* are_anon_vmas_compatible(prev, next) */
+	return !g->prev->anon_vma || !next->anon_vma ||
+	       g->prev->anon_vma == next->anon_vma;
+}
+
+static bool can_merge_remove_vma(const struct vmsh_vma *vma)
+{
+	return !vma->vm_ops || !vma->vm_ops->close;
+}
+
+/* dup_anon_vma(): @dst takes @src's anon_vma when it has none. */
+static void dup_anon_vma(struct vmsh_vma *dst, struct vmsh_vma *src)
+{
+	if (src->anon_vma && !dst->anon_vma) {
+		dst->anon_vma = src->anon_vma;
+		anon_vma_get(dst->anon_vma);
+	}
+}
+
+/* Drop a VMA no longer in the tree (remove_vma without ->close: merged). */
+static void vma_remove_merged(struct vmsh_mm *mm, struct vmsh_vma *vma)
+{
+	if (vma->vm_file)
+		file_put(mm->sys, vma->vm_file);
+	anon_vma_put(mm->sys, vma->anon_vma);
+	vma_free(vma);
+}
+
+/* Remove an unlinked VMA for good: ->close, file and anon_vma references. */
+void remove_vma(struct vmsh_vma *vma)
+{
+	struct vmsh_mm *mm = vma->vm_mm;
+
+	if (vma->vm_ops && vma->vm_ops->close)
+		vma->vm_ops->close(vma);
+	vma_remove_merged(mm, vma);
+}
+
+static void vma_set_range(struct vmsh_vma *vma, uint64_t start, uint64_t end,
+			  uint64_t pgoff)
+{
+	vma->vm_start = start;
+	vma->vm_end = end;
+	vma->vm_pgoff = pgoff;
+	vma_bounds_changed(vma);
+}
+
+/*
+ * vma_expand(): grow g->target to [g->start, g->end), swallowing g->next
+ * when g->end reaches its end.
+ */
+static void vma_expand(struct vmsh_mm *mm, struct vmg *g)
+{
+	struct vmsh_vma *vma = g->target, *next = g->next;
+
+	trace(mm->sys, "vma_expand [%#lx-%#lx) -> [%#lx-%#lx)",
+	      (unsigned long)vma->vm_start, (unsigned long)vma->vm_end,
+	      (unsigned long)g->start, (unsigned long)g->end);
+	if (next && next != vma && g->end == next->vm_end) {
+		dup_anon_vma(vma, next);
+		vma_unlink(mm, next);
+		vma_remove_merged(mm, next);
+	}
+	vma_set_range(vma, g->start, g->end, g->pgoff);
+	mm->sys->stat[ST_VMA_MERGE]++;
+}
+
+struct vmsh_vma *vma_merge_new_range(struct vmsh_mm *mm, struct vmg *g)
+{
+	struct vmsh_vma *prev = g->prev, *next = g->next;
+	uint64_t end = g->end, pglen = (g->end - g->start) >> PAGE_SHIFT;
+	bool left, right;
+
+	g->middle = NULL;
+	g->target = NULL;
+	if ((g->flags & VM_SPECIAL) || (!prev && !next))
+		return NULL;
+	left = can_merge_left(g);
+	right = !g->just_expand && can_merge_right(g, left);
+	trace(mm->sys, "vma_merge_new_range [%#lx-%#lx) left=%d right=%d",
+	      (unsigned long)g->start, (unsigned long)g->end, left, right);
+	if (right) {
+		g->end = next->vm_end;
+		g->target = next;
+		g->pgoff = next->vm_pgoff - pglen;
+	}
+	if (left) {
+		g->start = prev->vm_start;
+		g->target = prev;
+		g->pgoff = prev->vm_pgoff;
+		if (right && !can_merge_remove_vma(next))
+			g->end = end;
+	}
+	if (!g->target)
+		return NULL;
+	if (!right)
+		g->next = NULL;
+	vma_expand(mm, g);
+	return g->target;
+}
+
+int split_vma_nocheck(struct vmsh_vma *vma, uint64_t addr, bool new_below)
+{
+	struct vmsh_mm *mm = vma->vm_mm;
+	struct vmsh_vma *new = vma_alloc(mm);
+
+	trace(mm->sys, "split_vma [%#lx-%#lx) at %#lx", (unsigned long)vma->vm_start,
+	      (unsigned long)vma->vm_end, (unsigned long)addr);
+	*new = *vma;
+	memset(&new->vm_rb, 0, sizeof(new->vm_rb));
+	new->vm_next = new->vm_prev = NULL;
+	if (new_below) {
+		new->vm_end = addr;
+	} else {
+		new->vm_start = addr;
+		new->vm_pgoff += (addr - vma->vm_start) >> PAGE_SHIFT;
+	}
+	if (new->anon_vma)
+		anon_vma_get(new->anon_vma);
+	if (new->vm_file)
+		file_get(new->vm_file);
+	if (new->vm_ops && new->vm_ops->open)
+		new->vm_ops->open(new);
+	if (new_below) {
+		vma->vm_pgoff += (addr - vma->vm_start) >> PAGE_SHIFT;
+		vma->vm_start = addr;
+	} else {
+		vma->vm_end = addr;
+	}
+	vma_bounds_changed(vma);
+	vma_link(mm, new);
+	mm->sys->stat[ST_VMA_SPLIT]++;
+	return 0;
+}
+
+int split_vma(struct vmsh_vma *vma, uint64_t addr, bool new_below)
+{
+	if (vma->vm_mm->map_count >= vma->vm_mm->sys->cfg.max_map_count)
+		return -ENOMEM;
+	return split_vma_nocheck(vma, addr, new_below);
+}
+
+/*
+ * vma_merge_existing_range(): [g->start, g->end) of g->middle gets
+ * g->flags; merge with prev/next when the range touches an edge.
+ */
+static struct vmsh_vma *vma_merge_existing_range(struct vmsh_mm *mm, struct vmg *g)
+{
+	struct vmsh_vma *vma = g->middle, *prev = g->prev, *next = NULL;
+	uint64_t start = g->start, end = g->end;
+	bool left_side = start == vma->vm_start, right_side = end == vma->vm_end;
+	bool left = false, right = false, both, del_vma, del_next;
+
+	if ((g->flags & VM_SPECIAL) || (!left_side && !right_side))
+		return NULL;
+	if (left_side)
+		left = can_merge_left(g);
+	if (right_side) {
+		next = g->next = vma->vm_next;
+		right = can_merge_right(g, left);
+	}
+	trace(mm->sys, "vma_merge_existing_range [%#lx-%#lx) left=%d right=%d",
+	      (unsigned long)start, (unsigned long)end, left, right);
+	if (!left && !right)
+		return NULL;
+	both = left && right;
+	del_vma = left_side && right_side;
+	if (del_vma && !can_merge_remove_vma(vma))
+		return NULL;
+	del_next = both;
+	if (del_next && !can_merge_remove_vma(next)) {
+		del_next = false;
+		right = false;
+		both = false;
+	}
+	mm->sys->stat[ST_VMA_MERGE]++;
+	if (both) {
+		/* prev extends over vma and next */
+		uint64_t new_end = next->vm_end;
+
+		dup_anon_vma(prev, next->anon_vma ? next : vma);
+		vma_unlink(mm, vma);
+		vma_remove_merged(mm, vma);
+		vma_unlink(mm, next);
+		vma_remove_merged(mm, next);
+		prev->vm_end = new_end;
+		vma_bounds_changed(prev);
+		return prev;
+	}
+	if (left) {
+		dup_anon_vma(prev, vma);
+		if (del_vma) {
+			vma_unlink(mm, vma);
+			vma_remove_merged(mm, vma);
+			prev->vm_end = end;
+		} else {
+			prev->vm_end = end;
+			vma->vm_pgoff += (end - vma->vm_start) >> PAGE_SHIFT;
+			vma->vm_start = end;
+			vma_bounds_changed(vma);
+		}
+		vma_bounds_changed(prev);
+		return prev;
+	}
+	/* right */
+	dup_anon_vma(next, vma);
+	if (del_vma) {
+		vma_unlink(mm, vma);
+		vma_remove_merged(mm, vma);
+		next->vm_pgoff -= (end - start) >> PAGE_SHIFT;
+		next->vm_start = start;
+	} else {
+		vma->vm_end = start;
+		vma_bounds_changed(vma);
+		next->vm_pgoff -= (end - start) >> PAGE_SHIFT;
+		next->vm_start = start;
+	}
+	vma_bounds_changed(next);
+	return next;
+}
+
+struct vmsh_vma *vma_modify(struct vmsh_mm *mm, struct vmg *g, int *err)
+{
+	struct vmsh_vma *vma = g->middle, *merged;
+
+	*err = 0;
+	trace(mm->sys, "vma_modify [%#lx-%#lx) flags=%#lx",
+	      (unsigned long)g->start, (unsigned long)g->end,
+	      (unsigned long)g->flags);
+	merged = vma_merge_existing_range(mm, g);
+	if (merged)
+		return merged;
+	if (vma->vm_start < g->start) {
+		*err = split_vma(vma, g->start, true);
+		if (*err)
+			return NULL;
+	}
+	if (vma->vm_end > g->end) {
+		*err = split_vma(vma, g->end, false);
+		if (*err)
+			return NULL;
+	}
+	return vma;
+}
+
+void vmg_init(struct vmg *g, struct vmsh_vma *prev, struct vmsh_vma *middle,
+	      uint64_t start, uint64_t end, uint64_t flags)
+{
+	memset(g, 0, sizeof(*g));
+	g->prev = prev;
+	g->middle = middle;
+	g->start = start;
+	g->end = end;
+	g->flags = flags;
+	if (middle) {
+		g->file = middle->vm_file;
+		g->anon_vma = middle->anon_vma;
+		g->pgoff = middle->vm_pgoff + ((start - middle->vm_start) >> PAGE_SHIFT);
+	}
+}

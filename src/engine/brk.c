@@ -59,7 +59,7 @@ static int do_brk_flags(struct vmsh_mm *mm, struct vmsh_vma *vma,
 out:
 	mm->total_vm += len >> PAGE_SHIFT;
 	mm->data_vm += len >> PAGE_SHIFT;
-	vma->vm_flags |= VM_SOFTDIRTY;
+	/* no VM_SOFTDIRTY: see mmap_region() */
 	return 0;
 }
 

@@ -170,5 +170,7 @@ int vmsh_check(const struct vmsh_sys *sys, char *buf, size_t size)
 		n = check_mm(mm, problems ? NULL : buf, problems ? 0 : size);
 		problems += n;
 	}
-	return problems;
+	/* frames, rss counters and page tables (smaps.c) */
+	n = check_pages(sys, problems ? NULL : buf, problems ? 0 : size);
+	return problems + n;
 }

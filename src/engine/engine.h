@@ -171,6 +171,11 @@ void phys_copy(struct vmsh_sys *sys, uint64_t dst, uint64_t src);
 void mark_page_accessed(struct page *page, bool unevictable);
 void phys_zero(struct vmsh_sys *sys, uint64_t pfn);
 
+/* Build the frame pool of sys->cfg.ram (and the zero page); -ENOMEM when
+ * the host cannot.  phys_fini releases it at machine teardown. */
+int phys_init(struct vmsh_sys *sys);
+void phys_fini(struct vmsh_sys *sys);
+
 /* ---- anon_vma ----------------------------------------------------------- */
 
 /*
@@ -506,7 +511,10 @@ void zap_page_range(struct vmsh_vma *vma, uint64_t start, uint64_t end);
 void tlb_gather_mmu(struct vmsh_mm *mm);
 void tlb_gather_mmu_fullmm(struct vmsh_mm *mm);
 void tlb_finish_mmu(struct vmsh_mm *mm);
-/* Free page tables no VMA needs any more in [floor, ceiling) (free_pgtables). */
+/* Free page tables no VMA needs any more in [floor, ceiling) (free_pgtables).
+ * The VMA engine calls it after unmapping [start, end) with floor = the
+ * previous VMA's end (0: none) and ceiling = the next VMA's start (0: none,
+ * i.e. the top of the address space, Linux's USER_PGTABLES_CEILING). */
 void free_pgtables(struct vmsh_mm *mm, uint64_t start, uint64_t end,
 		   uint64_t floor, uint64_t ceiling);
 /* Change the protection of present PTEs in [start, end) to match vma

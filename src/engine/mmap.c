@@ -465,8 +465,9 @@ static int64_t mmap_region(struct vmsh_mm *mm, struct vmsh_file *file,
 		else
 			mm->locked_vm += len >> PAGE_SHIFT;
 	}
-	/* new or expanded VMAs are soft-dirty */
-	vma->vm_flags |= VM_SOFTDIRTY;
+	/* Linux sets VM_SOFTDIRTY here, but the reference kernel is built
+	 * without CONFIG_MEM_SOFT_DIRTY (VM_SOFTDIRTY == 0, no "sd" in
+	 * VmFlags), so vmsh never sets it. */
 	return (int64_t)addr;
 }
 

@@ -176,6 +176,71 @@ static int check_prep_vma(struct remap *r, bool will_map_new)
 	return 0;
 }
 
+/* mremap_to() of one piece: unmap the destination, then move. */
+static int64_t mremap_to_piece(struct remap *r)
+{
+	int err = do_vmi_munmap(r->mm, r->new_addr, r->new_len);
+
+	if (err)
+		return err;
+	r->vma = vma_lookup(r->mm, r->addr);
+	if (!r->vma)
+		return -EFAULT;
+	err = set_new_addr(r);
+	if (err)
+		return err;
+	return move_vma(r);
+}
+
+/*
+ * remap_move() (Linux 6.17+): MREMAP_FIXED with old_len == new_len moves
+ * every VMA of [addr, addr + old_len), keeping the gaps between them; no
+ * gap is allowed at the start.
+ */
+static int64_t remap_move(struct remap *r)
+{
+	struct vmsh_mm *mm = r->mm;
+	uint64_t start = r->addr, end = r->addr + r->old_len, cur = start;
+	uint64_t target = r->new_addr, last_end = 0;
+	int64_t res = -EFAULT, piece;
+	bool seen = false;
+
+	for (;;) {
+		struct vmsh_vma *vma = find_vma_intersection(mm, cur, end);
+		uint64_t a, len, offset;
+
+		if (!vma)
+			break;
+		if (!seen && start < vma->vm_start)
+			return -EFAULT;
+		a = vma->vm_start > start ? vma->vm_start : start;
+		len = (end < vma->vm_end ? end : vma->vm_end) - a;
+		offset = seen ? vma->vm_start - last_end : 0;
+		last_end = vma->vm_end;
+		r->vma = vma;
+		r->addr = a;
+		r->new_addr = target + offset;
+		r->old_len = r->new_len = len;
+		if (vma->vm_file && !vma->vm_file->shmem && vma->vm_ops &&
+		    vma->vm_file->device) {
+			/* vma_multi_allowed(): no for device files */
+			if (seen || vma->vm_end < end)
+				return -EFAULT;
+		}
+		piece = mremap_to_piece(r);
+		if (piece < 0)
+			return piece;
+		if (!seen)
+			res = piece;
+		seen = true;
+		target = (uint64_t)piece + len;
+		cur = a + len;
+		if (cur >= end)
+			break;
+	}
+	return res;
+}
+
 int vmsh_mremap(struct vmsh_sys *sys, uint64_t addr, uint64_t old_len,
 		uint64_t new_len, int flags, uint64_t new_addr, uint64_t *out)
 {
@@ -214,13 +279,17 @@ int vmsh_mremap(struct vmsh_sys *sys, uint64_t addr, uint64_t old_len,
 			return -ENOMEM;
 	}
 	sys->stat[ST_MREMAP]++;
-	r.vma = vma_lookup(mm, addr);
-	will_map_new = fixed || r.new_len > r.old_len;
-	err = check_prep_vma(&r, will_map_new);
-	if (err)
-		return err;
+	if (!(fixed && r.old_len == r.new_len)) {
+		r.vma = vma_lookup(mm, addr);
+		will_map_new = fixed || r.new_len > r.old_len;
+		err = check_prep_vma(&r, will_map_new);
+		if (err)
+			return err;
+	}
 
-	if (fixed) {
+	if (fixed && r.old_len == r.new_len) {
+		res = remap_move(&r);
+	} else if (fixed) {
 		/* mremap_to() */
 		err = do_vmi_munmap(mm, r.new_addr, r.new_len);
 		if (err)

@@ -275,11 +275,13 @@ static void unmap_detached(struct vmsh_mm *mm, struct vmsh_vma *list,
 	struct vmsh_vma *vma, *next;
 	uint64_t start = list->vm_start, end = start;
 
+	tlb_gather_mmu(mm);
 	for (vma = list; vma; vma = vma->vm_next) {
 		zap_page_range(vma, vma->vm_start, vma->vm_end);
 		end = vma->vm_end;
 	}
 	free_pgtables(mm, start, end, floor, ceiling);
+	tlb_finish_mmu(mm);
 	for (vma = list; vma; vma = next) {
 		next = vma->vm_next;
 		vm_stat_account(mm, vma->vm_flags, -(int64_t)vma_pages(vma));
@@ -369,9 +371,11 @@ void exit_mmap(struct vmsh_mm *mm)
 
 	trace(mm->sys, "exit_mmap mm=%u", mm->id);
 	if (mm->mmap) {
+		tlb_gather_mmu_fullmm(mm);
 		for (vma = mm->mmap; vma; vma = vma->vm_next)
 			zap_page_range(vma, vma->vm_start, vma->vm_end);
 		free_pgtables(mm, mm->mmap->vm_start, last_vma(mm)->vm_end, 0, 0);
+		tlb_finish_mmu(mm);
 		while ((vma = mm->mmap)) {
 			vma_unlink(mm, vma);
 			vm_stat_account(mm, vma->vm_flags, -(int64_t)vma_pages(vma));

@@ -43,6 +43,9 @@ char *xstrdup(const char *s)
 }
 
 static void emit(vmsh_trace_fn *fn, void *ctx, const char *prefix,
+		 const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void emit(vmsh_trace_fn *fn, void *ctx, const char *prefix,
 		 const char *fmt, va_list ap)
 {
 	char line[512];

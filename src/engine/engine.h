@@ -90,9 +90,9 @@
 #define _PAGE_SOFT_DIRTY (1ULL << 11)
 #define _PAGE_SAVED_DIRTY (1ULL << 58)
 #define _PAGE_NX         (1ULL << 63)
-/* NB: a PROT_NONE leaf entry (P clear, PROTNONE set) stores the INVERTED
- * PFN, as x86-64 does against L1TF: never take (pte & PTE_PFN_MASK) of a
- * leaf entry that may be PROT_NONE; use pte_pfn() (pgtable.c section). */
+/* x86-64 Linux stores the PFN of a PROT_NONE entry inverted (L1TF);
+ * vmsh keeps it plain, so (pte & PTE_PFN_MASK) works on every entry.
+ * pte_pfn() is the accessor all the same. */
 #define PTE_PFN_MASK     0x000ffffffffff000ULL
 /* Flags of a non-leaf entry, as Linux's _PAGE_TABLE. */
 #define _PAGE_TABLE      (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
@@ -527,21 +527,18 @@ uint64_t pte_mkentry(uint64_t pfn, uint64_t vm_flags, bool write, bool dirty, bo
 /* The PTE protection bits of a VMA (vm_get_page_prot, with write-notify
  * dropping RW from shared mappings that want it: vma_set_page_prot). */
 uint64_t vma_page_prot(const struct vmsh_vma *vma);
-/* pte_present(): P or PROTNONE.  pte_pfn() undoes the L1TF inversion of
- * non-present entries' PFN bits, as x86 does. */
+/* pte_present(): P or PROTNONE (a PROT_NONE entry still maps its page). */
 static inline bool pte_present(uint64_t pte) { return pte & (_PAGE_PRESENT | _PAGE_PROTNONE); }
 static inline uint64_t pte_pfn(uint64_t pte)
 {
-	if (pte && !(pte & _PAGE_PRESENT))
-		pte = ~pte;
 	return (pte & PTE_PFN_MASK) >> PAGE_SHIFT;
 }
 /* Page-table geometry: cfg.levels levels, depth 0 = the PGD. */
 unsigned pt_shift(int levels, int depth);          /* VA bit of depth's index */
 const char *pt_level_name(int levels, int depth);  /* "PGD", "P4D", ... */
 uint64_t *pt_table(const struct vmsh_sys *sys, uint64_t pfn);
-/* Build a PTE for @pfn with protection bits @prot (x86 pfn_pte, including
- * the PFN inversion of PROT_NONE entries). */
+/* Build a PTE for @pfn with protection bits @prot (x86 pfn_pte, without
+ * the L1TF inversion of PROT_NONE entries: see PTE_PFN_MASK). */
 uint64_t mk_pte(uint64_t pfn, uint64_t prot);
 uint64_t pte_mkdirty(uint64_t pte);                /* D (+ SOFT_DIRTY) */
 /* Call @fn for every non-zero leaf entry of @mm in [start, end) (existing

@@ -12,8 +12,10 @@
  * Invariants:
  *  - every table is a PAGE_PGTABLE frame of the pool holding 512 entries;
  *    a non-leaf entry is 0 or (child pfn << 12 | _PAGE_TABLE);
- *  - a leaf entry is 0 or a PTE: present (P, or PROTNONE with P clear and
- *    the PFN bits inverted as x86's L1TF mitigation stores them);
+ *  - a leaf entry is 0 or a PTE: present (P, or PROTNONE with P clear);
+ *    unlike x86-64 Linux, a PROT_NONE entry keeps its PFN bits plain
+ *    (Linux inverts them against L1TF; nothing user-visible depends on
+ *    it, and every module can then read the PFN the same way);
  *  - a present PTE without _PAGE_SPECIAL maps a normal page: it holds one
  *    mapcount and one refcount of the frame and one unit of the mm's rss
  *    counter of that page's kind; special PTEs (zero page, PFNMAP) hold
@@ -138,12 +140,7 @@ uint64_t vma_page_prot(const struct vmsh_vma *vma)
 
 uint64_t mk_pte(uint64_t pfn, uint64_t prot)
 {
-	uint64_t pte = (pfn << PAGE_SHIFT) | prot;
-
-	/* L1TF: a non-present entry stores the inverted PFN. */
-	if (!(pte & _PAGE_PRESENT))
-		pte ^= PTE_PFN_MASK;
-	return pte;
+	return ((pfn << PAGE_SHIFT) & PTE_PFN_MASK) | prot;
 }
 
 uint64_t pte_mkdirty(uint64_t pte)
@@ -525,8 +522,6 @@ static void change_one(uint64_t *ptep, uint64_t addr, void *vctx)
 	ptent = ((pfn << PAGE_SHIFT) & PTE_PFN_MASK) |
 		(old & PAGE_CHG_MASK & ~PTE_PFN_MASK) |
 		(ctx->newprot & ~PAGE_CHG_MASK);
-	if (!(ptent & _PAGE_PRESENT))
-		ptent ^= PTE_PFN_MASK;  /* L1TF inversion, as pfn_pte does */
 	if (ctx->try_writable && !(ptent & _PAGE_RW) &&
 	    can_change_pte_writable(ctx->vma, ptent))
 		ptent |= _PAGE_RW;

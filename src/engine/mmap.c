@@ -593,27 +593,6 @@ static const char *vma_name(const struct vmsh_vma *vma)
 	return NULL;
 }
 
-static uint64_t vma_rss(const struct vmsh_vma *vma)
-{
-	struct vmsh_mm *mm = (struct vmsh_mm *)vma->vm_mm;
-	uint64_t addr, n = 0, *pte;
-
-	if (!mm->pgd)
-		return 0;
-	for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE) {
-		struct page *p;
-
-		pte = pte_lookup(mm, addr, false);
-		if (!pte || !(*pte & (_PAGE_PRESENT | _PAGE_PROTNONE)) ||
-		    (*pte & _PAGE_SPECIAL))
-			continue;
-		p = phys_page(mm->sys, (*pte & PTE_PFN_MASK) >> PAGE_SHIFT);
-		if (p && p->kind != PAGE_ZERO)
-			n++;
-	}
-	return n;
-}
-
 bool vmsh_vma_info(const struct vmsh_sys *sys, int pid, size_t i,
 		   struct vmsh_vma_info *out)
 {
@@ -639,7 +618,7 @@ bool vmsh_vma_info(const struct vmsh_sys *sys, int pid, size_t i,
 	out->name = vma_name(vma);
 	out->anon_vma_id = vma->anon_vma ? vma->anon_vma->id : 0;
 	out->vm_ops = vma->vm_ops && vma->vm_ops->name ? vma->vm_ops->name : "NULL";
-	out->rss_pages = vma_rss(vma);
+	out->rss_pages = vma_rss_pages(vma);
 	return true;
 }
 

@@ -90,6 +90,8 @@ class Gen:
             flags += "|populate"
         if self.r.random() < 0.05:
             flags += "|noreserve"
+        if self.r.random() < 0.04:
+            flags += "|locked"
         self.emit("mmap %s %s %s %s" % (self.hexa(a), self.hexa(ln), prot, flags))
         self.mapped.append((a, ln))
 
@@ -164,6 +166,13 @@ class Gen:
         if len(self.pids) >= 4:
             return self.c_kill()
         self.emit("fork")
+        self.pids.append(self.next_pid)
+        self.next_pid += 1
+
+    def c_clone(self):
+        if len(self.pids) >= 4:
+            return self.c_kill()
+        self.emit("clone vm")
         self.pids.append(self.next_pid)
         self.next_pid += 1
 
@@ -242,7 +251,7 @@ class Gen:
         acc = [(self.c_touch, 3), (self.c_write, 3), (self.c_read, 2),
                (self.c_smaps_one, 1)]
         frk = [(self.c_fork, 2), (self.c_switch, 2), (self.c_kill, 1),
-               (self.c_maps_other, 1)]
+               (self.c_maps_other, 1), (self.c_clone, 1)]
         fil = [(self.c_file_create, 2), (self.c_file_write, 2),
                (self.c_file_read, 1), (self.c_file_truncate, 1),
                (self.c_file_rm, 1), (self.c_mmap_file, 4), (self.c_msync, 1)]

@@ -72,7 +72,13 @@ struct vmsh_mm *mm_alloc(struct vmsh_sys *sys)
 	}
 	mm->start_stack = window - stack_rnd - PAGE_SIZE;
 	/* mmap_base(): the stack gap is clamped to at least 128 MiB */
-	mm->mmap_base = PAGE_ALIGN(window - SZ_128M - mmap_rnd);
+	if (window > 2 * SZ_128M) {
+		mm->mmap_base = PAGE_ALIGN(window - SZ_128M - mmap_rnd);
+	} else {
+		/* --levels 2 (1 MiB): Linux's clamp of the gap to
+		 * TASK_SIZE/6*5 keeps mmap_base inside the space */
+		mm->mmap_base = PAGE_ALIGN(window - window / 6 * 5);
+	}
 	mm->start_brk = ((window / 3 * 2) & PAGE_MASK) + 0x5000 + brk_rnd;
 	mm->brk = mm->start_brk;
 	mm->id = ++sys->next_mm_id;

@@ -80,7 +80,9 @@ static int64_t move_vma(struct remap *r)
 	vm_stat_account(mm, flags, (int64_t)(r->new_len >> PAGE_SHIFT));
 	if (flags & VM_LOCKED)
 		mm->locked_vm += r->new_len >> PAGE_SHIFT;
-	err = do_vmi_munmap(mm, r->addr, r->old_len);
+	/* old_len 0 duplicates a shared mapping: nothing to unmap (Linux
+	 * ignores the munmap failure here) */
+	err = r->old_len ? do_vmi_munmap(mm, r->addr, r->old_len) : 0;
 	if (err)
 		return err;
 	if (flags & VM_LOCKED)

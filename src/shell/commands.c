@@ -715,7 +715,8 @@ static int cmd_vmas(struct args *a)
 	fprintf(OUT(a), "%-29s %6s %-4s %10s %8s %5s %5s %-18s %s\n", "RANGE", "SIZE",
 		"PERM", "VM_FLAGS", "PGOFF", "ANON", "RSS", "VM_OPS", "NAME");
 	for (size_t i = 0; vmsh_vma_info(a->sh->sys, pid, i, &v); i++) {
-		char range[40], anon[16];
+		char range[40], anon[16], line[512];
+		int n;
 
 		snprintf(range, sizeof(range), "%012llx-%012llx",
 			 (unsigned long long)v.start, (unsigned long long)v.end);
@@ -724,13 +725,16 @@ static int cmd_vmas(struct args *a)
 		else
 			snprintf(anon, sizeof(anon), "-");
 		vmsh_vmflags_str(v.flags, fl, sizeof(fl));
-		fprintf(OUT(a), "%-29s %6s %c%c%c%c %#10llx %8llx %5s %5llu %-18s %s\n",
+		n = snprintf(line, sizeof(line), "%-29s %6s %c%c%c%c 0x%08llx %8llx %5s %5llu %-18s %s",
 			range, size_str(v.end - v.start, sz, sizeof(sz)),
 			v.flags & 1 ? 'r' : '-', v.flags & 2 ? 'w' : '-',
 			v.flags & 4 ? 'x' : '-', v.flags & 0x80 ? 's' : 'p',
 			(unsigned long long)v.flags, (unsigned long long)v.pgoff,
 			anon, (unsigned long long)v.rss_pages,
 			v.vm_ops ? v.vm_ops : "NULL", v.name ? v.name : "");
+		while (n > 0 && (size_t)n < sizeof(line) && line[n - 1] == ' ')
+			line[--n] = '\0';
+		fprintf(OUT(a), "%s\n", line);
 	}
 	print_vma_bar(a->sh->sys, pid, OUT(a), a->sh->color);
 	return 0;
@@ -766,14 +770,14 @@ static int cmd_walk(struct args *a)
 		bool leaf = s->level && !strcmp(s->level, "PTE");
 
 		vmsh_pte_bits_str(s->entry, leaf, bits, sizeof(bits));
-		fprintf(OUT(a), "  %-3s index %3u  table pfn %#8llx  entry %016llx  %s\n",
+		fprintf(OUT(a), "  %-3s index %3u  table pfn 0x%-6llx entry %016llx%s%s\n",
 			s->level ? s->level : "?", s->index,
 			(unsigned long long)s->table_pfn,
-			(unsigned long long)s->entry, bits);
+			(unsigned long long)s->entry, bits[0] ? "  " : "", bits);
 	}
 	switch (w.end) {
 	case VMSH_WALK_MAPPED:
-		fprintf(OUT(a), "  -> pfn %#llx, physical address %#llx\n",
+		fprintf(OUT(a), "  -> pfn 0x%llx, physical address 0x%llx\n",
 			(unsigned long long)w.pfn, (unsigned long long)w.phys);
 		break;
 	case VMSH_WALK_NOT_PRESENT:
@@ -802,9 +806,9 @@ static void pt_line(void *ctx, int depth, const char *level, uint64_t va,
 	char bits[128];
 
 	vmsh_pte_bits_str(entry, level && !strcmp(level, "PTE"), bits, sizeof(bits));
-	fprintf(c->out, "%*s%s[%u] va %#llx entry %016llx %s\n", depth * 2, "",
+	fprintf(c->out, "%*s%s[%u] va 0x%llx entry %016llx%s%s\n", depth * 2, "",
 		level ? level : "?", index, (unsigned long long)va,
-		(unsigned long long)entry, bits);
+		(unsigned long long)entry, bits[0] ? " " : "", bits);
 	c->count++;
 }
 
@@ -851,7 +855,7 @@ static void tree_line(void *ctx, int depth, char side, bool red,
 {
 	FILE *out = ctx;
 
-	fprintf(out, "%*s%c %-5s [%#llx, %#llx) gap %#llx\n", depth * 2, "",
+	fprintf(out, "%*s%c %-5s [0x%llx, 0x%llx) gap 0x%llx\n", depth * 2, "",
 		side ? side : '-', red ? "red" : "black",
 		(unsigned long long)start, (unsigned long long)end,
 		(unsigned long long)gap);
@@ -883,7 +887,7 @@ static int cmd_mm(struct args *a)
 #define P(name, v) fprintf(o, "  %-15s %llu\n", name, (unsigned long long)(v))
 #define PG(name, v) fprintf(o, "  %-15s %llu pages (%s)\n", name, \
 			    (unsigned long long)(v), size_str((v) * VMSH_PAGE_SIZE, b, sizeof(b)))
-#define X(name, v) fprintf(o, "  %-15s %#llx\n", name, (unsigned long long)(v))
+#define X(name, v) fprintf(o, "  %-15s 0x%llx\n", name, (unsigned long long)(v))
 	fprintf(o, "mm %u\n", m.id);
 	P("mm_users", m.mm_users);
 	P("mm_count", m.mm_count);
@@ -914,8 +918,6 @@ static int cmd_mm(struct args *a)
 static int cmd_tlb(struct args *a)
 {
 	struct vmsh_tlb_entry_info e;
-	const char *name;
-	uint64_t v;
 
 	if (arg_end(a))
 		return -1;
@@ -927,9 +929,6 @@ static int cmd_tlb(struct args *a)
 			(unsigned long long)e.pfn, e.writable ? "RW " : "RO ",
 			e.user ? "US " : "", e.nx ? "NX " : "", e.accessed ? "A " : "",
 			e.dirty ? "D" : "");
-	for (size_t i = 0; vmsh_stat(a->sh->sys, i, &name, &v); i++)
-		if (!strncmp(name, "tlb", 3))
-			fprintf(OUT(a), "%s %llu\n", name, (unsigned long long)v);
 	return 0;
 }
 
@@ -939,9 +938,9 @@ static int cmd_frames(struct args *a)
 
 	if (arg_end(a))
 		return -1;
-	fprintf(OUT(a), "     PFN  REF  MAP OWNER                DIRTY EXCL\n");
+	fprintf(OUT(a), "PFN       REF  MAP OWNER                DIRTY EXCL\n");
 	for (size_t i = 0; vmsh_frame_info(a->sh->sys, i, &fr); i++)
-		fprintf(OUT(a), "%#8llx %4d %4d %-20s %-5s %s\n",
+		fprintf(OUT(a), "0x%06llx %4d %4d %-20s %-5s %s\n",
 			(unsigned long long)fr.pfn, fr.refcount, fr.mapcount,
 			fr.owner ? fr.owner : "?", fr.dirty ? "yes" : "no",
 			fr.exclusive ? "yes" : "no");

@@ -918,6 +918,8 @@ static int cmd_mm(struct args *a)
 static int cmd_tlb(struct args *a)
 {
 	struct vmsh_tlb_entry_info e;
+	const char *name;
+	uint64_t v;
 
 	if (arg_end(a))
 		return -1;
@@ -929,6 +931,9 @@ static int cmd_tlb(struct args *a)
 			(unsigned long long)e.pfn, e.writable ? "RW " : "RO ",
 			e.user ? "US " : "", e.nx ? "NX " : "", e.accessed ? "A " : "",
 			e.dirty ? "D" : "");
+	for (size_t i = 0; vmsh_stat(a->sh->sys, i, &name, &v); i++)
+		if (!strncmp(name, "tlb", 3))
+			fprintf(OUT(a), "%s %llu\n", name, (unsigned long long)v);
 	return 0;
 }
 

@@ -725,7 +725,7 @@ static int cmd_vmas(struct args *a)
 		else
 			snprintf(anon, sizeof(anon), "-");
 		vmsh_vmflags_str(v.flags, fl, sizeof(fl));
-		n = snprintf(line, sizeof(line), "%-29s %6s %c%c%c%c 0x%08llx %8llx %5s %5llu %-18s %s",
+		n = snprintf(line, sizeof(line), "%-29s %6s %c%c%c%c %#10llx %8llx %5s %5llu %-18s %s",
 			range, size_str(v.end - v.start, sz, sizeof(sz)),
 			v.flags & 1 ? 'r' : '-', v.flags & 2 ? 'w' : '-',
 			v.flags & 4 ? 'x' : '-', v.flags & 0x80 ? 's' : 'p',

@@ -166,13 +166,25 @@ struct vmsh_task_info {
 };
 
 int vmsh_current_pid(const struct vmsh_sys *sys);
-/* Errors of fork/clone: ENOMEM (no frames, pid table), EFAULT (kthread). */
+/*
+ * fork: a new process with a copy-on-write copy of the current mm; the
+ * current task stays current.  clone_vm: a thread of the current process
+ * sharing its mm.  kthread: a kernel thread (no mm).  Pids are 1, 2, 3, ...
+ * in creation order, never reused.
+ * Errors of fork/clone: ENOMEM (no frames for the copy), EAGAIN (pid
+ * space exhausted), EFAULT (the current task is a kernel thread).
+ */
 int vmsh_fork(struct vmsh_sys *sys, int *child_pid);
 int vmsh_clone_vm(struct vmsh_sys *sys, int *child_pid);
 int vmsh_kthread(struct vmsh_sys *sys, int *child_pid);
+/* A fresh mm (initial layout) for the current task.  As Linux's de_thread,
+ * the other threads of its process exit first, and a thread that execs
+ * takes over its process's pid.  ENOMEM when no frame is left. */
 int vmsh_execve(struct vmsh_sys *sys);
-/* Exit task @pid (0: the current one).  ESRCH if none.  When the current
- * task exits, the shell switches to the lowest remaining pid. */
+/* Exit task @pid (0: the current one); a process exits with its threads.
+ * ESRCH if none; EPERM when no task would be left (vmsh always keeps a
+ * current task).  When the current task exits, the lowest remaining pid
+ * becomes current. */
 int vmsh_kill(struct vmsh_sys *sys, int pid);
 /* Context switch to @pid on @cpu (-1: the current CPU).  ESRCH, EINVAL. */
 int vmsh_switch(struct vmsh_sys *sys, int pid, int cpu);

@@ -652,6 +652,41 @@ START_TEST(test_tlb_lookup_fill_interface)
 }
 END_TEST
 
+START_TEST(test_tlb_entry_listing_in_any_order)
+{
+	struct bare *b = bare_new(16, 4, 2, false, false);
+	struct vmsh_tlb_entry_info e, f;
+	size_t n = 0;
+
+	for (int i = 0; i < 6; i++)
+		map(b, b->mm[0], BASE + i * PAGE_SIZE, PTE_FLAGS);
+	for (int i = 0; i < 6; i++)
+		rd(b, b->mm[0], BASE + i * PAGE_SIZE);
+	run(b, 1, b->mm[0]);
+	b->sys->cur_cpu = 1;
+	rd(b, b->mm[0], BASE + 2 * PAGE_SIZE);
+	while (vmsh_tlb_entry(b->sys, n, &e))
+		n++;
+	ck_assert_uint_eq(n, 7);
+	/* random access gives the same answers as the sequential pass */
+	ck_assert(vmsh_tlb_entry(b->sys, 6, &e));
+	ck_assert_int_eq(e.cpu, 1);
+	ck_assert(vmsh_tlb_entry(b->sys, 2, &e));
+	ck_assert(vmsh_tlb_entry(b->sys, 3, &f));
+	ck_assert(vmsh_tlb_entry(b->sys, 2, &f));
+	ck_assert_uint_eq(e.vpn, f.vpn);
+	ck_assert_int_eq(e.cpu, 0);
+	/* a change between calls is seen */
+	b->sys->cur_cpu = 0;
+	flush_tlb_page(b->mm[0], BASE + 2 * PAGE_SIZE);  /* on both CPUs */
+	n = 0;
+	while (vmsh_tlb_entry(b->sys, n, &e))
+		n++;
+	ck_assert_uint_eq(n, 5);
+	bare_free(b);
+}
+END_TEST
+
 /* ---- through the public API ---------------------------------------------- */
 
 #define A 0x200000000000ULL
@@ -936,6 +971,7 @@ Suite *tlb_suite(void)
 	tcase_add_test(tc, test_tlb_lazy_flush_lets_stale_entry_through);
 	tcase_add_test(tc, test_tlb_stale_entry_dropped_without_lazy_flush);
 	tcase_add_test(tc, test_tlb_lookup_fill_interface);
+	tcase_add_test(tc, test_tlb_entry_listing_in_any_order);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("model");
 	tcase_add_test(tc, test_tlb_model_hits_after_first_miss);

@@ -67,14 +67,22 @@ def normalize(text):
 def run_vmsh(vmsh, args, script, timeout=30):
     env = dict(os.environ, LC_ALL="C")
     env.pop("NO_COLOR", None)
+    p = subprocess.Popen([vmsh] + args + ([script] if script else []),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=env, stdin=subprocess.DEVNULL)
     try:
-        p = subprocess.run([vmsh] + args + ([script] if script else []),
-                           capture_output=True,
-                           timeout=timeout, env=env, stdin=subprocess.DEVNULL)
-        return (p.stdout.decode("utf-8", "replace"),
-                p.stderr.decode("utf-8", "replace"), p.returncode)
+        out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        # SIGTERM first: vmsh --host then ends its tasks and files
+        p.terminate()
+        try:
+            p.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
         return ("", "(timed out after %ds)\n" % timeout, -1)
+    return (out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
+            p.returncode)
 
 
 def outcome(vmsh, script, host):

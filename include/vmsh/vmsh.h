@@ -181,9 +181,9 @@ int vmsh_kthread(struct vmsh_sys *sys, int *child_pid);
  * the other threads of its process exit first, and a thread that execs
  * takes over its process's pid.  ENOMEM when no frame is left. */
 int vmsh_execve(struct vmsh_sys *sys);
-/* Exit task @pid (0: the current one); a process exits with its threads.
- * ESRCH if none; EPERM when no task would be left (vmsh always keeps a
- * current task).  When the current task exits, the lowest remaining pid
+/* Exit task @pid (0: the current one) alone: a process's threads live on
+ * with its mm.  ESRCH if none; EPERM for the last task (vmsh always keeps
+ * a current task).  When the current task exits, the lowest remaining pid
  * becomes current. */
 int vmsh_kill(struct vmsh_sys *sys, int pid);
 /* Context switch to @pid on @cpu (-1: the current CPU).  ESRCH, EINVAL. */

@@ -295,14 +295,7 @@ static void task_exit(struct vmsh_sys *sys, struct vmsh_task *t)
 	exit_finish(sys, t);
 }
 
-/* Does killing @t end @it too?  A process takes its threads with it. */
-static bool dies_with(const struct vmsh_task *it, const struct vmsh_task *t)
-{
-	return it == t || (t->pid == t->tgid && it->tgid == t->pid);
-}
-
-/* Exit every task of @t's thread group but @keep (de_thread, and SIGKILL
- * to a process). */
+/* Exit every task of @t's thread group but @keep (de_thread). */
 static void kill_group(struct vmsh_sys *sys, struct vmsh_task *t,
 		       struct vmsh_task *keep)
 {
@@ -316,24 +309,19 @@ static void kill_group(struct vmsh_sys *sys, struct vmsh_task *t,
 }
 
 /*
- * kill PID: a thread exits alone; a process (thread-group leader) exits
- * with its threads, as SIGKILL to a process does.  vmsh keeps at least one
- * task: a kill that would leave none is refused with EPERM.
+ * kill PID: the task exits (SPEC: "the task exits; its mm goes when
+ * mm_users reaches 0"), as a thread calling exit does: a process's other
+ * threads live on with the mm, as `vmsh --host` replays it.  vmsh keeps at
+ * least one task: killing the last is refused with EPERM.
  */
 int vmsh_kill(struct vmsh_sys *sys, int pid)
 {
-	struct vmsh_task *t = task_of_pid(sys, pid), *it;
-	bool survivor = false;
+	struct vmsh_task *t = task_of_pid(sys, pid);
 
 	if (!t || pid < 0)
 		return -ESRCH;
-	for (it = sys->tasks; it; it = it->next)
-		if (!dies_with(it, t))
-			survivor = true;
-	if (!survivor)
+	if (!lowest_other(sys, t))
 		return -EPERM;
-	if (t->pid == t->tgid)
-		kill_group(sys, t, NULL);
 	task_exit(sys, t);
 	return 0;
 }
@@ -503,7 +491,8 @@ int check_tasks(const struct vmsh_sys *sys, char *buf, size_t size)
 		if (t->tgid != t->pid) {
 			const struct vmsh_task *l = task_of_pid(sys, t->tgid);
 
-			if (!l || l->tgid != l->pid || l->mm != t->mm ||
+			/* the leader may have exited before its threads */
+			if ((l && (l->tgid != l->pid || l->mm != t->mm)) ||
 			    t->kind != VMSH_TASK_THREAD)
 				task_problem(&r, "pid %d: bad thread group %d",
 					     t->pid, t->tgid);

@@ -300,7 +300,7 @@ START_TEST(test_task_oom_kills_sharers_and_frees)
 }
 END_TEST
 
-START_TEST(test_task_kill_process_takes_threads)
+START_TEST(test_task_kill_thread_and_process)
 {
 	struct vmsh_mm *mm;
 	int t1, t2, c;
@@ -319,18 +319,20 @@ START_TEST(test_task_kill_process_takes_threads)
 	ck_assert_int_eq(vmsh_kill(sys, t2), 0);
 	checked();
 	ck_assert_int_eq(mm->mm_users, 2);
-	/* the process exits with its threads; the current one was one */
+	/* the process exits alone; its thread (the current task) keeps the
+	 * mm, and an execve by it takes over the process's pid 1 */
 	ck_assert_int_eq(vmsh_kill(sys, 1), 0);
 	checked();
-	ck_assert(!vmsh_task_exists(sys, t1));
-	ck_assert_int_eq(vmsh_current_pid(sys), c);
-	ck_assert_int_eq(info(c).ppid, 0);
-	/* the last process with its thread cannot be killed */
-	sw(c, -1);
-	t1 = spawn(vmsh_clone_vm);
-	ck_assert_int_eq(vmsh_kill(sys, c), -EPERM);
-	ck_assert_int_eq(vmsh_kill(sys, t1), 0);
+	ck_assert(vmsh_task_exists(sys, t1));
+	ck_assert_int_eq(mm->mm_users, 1);
+	ck_assert_int_eq(info(c).ppid, t1);             /* find_alive_thread */
+	ck_assert_int_eq(vmsh_current_pid(sys), t1);
+	ck_assert_int_eq(vmsh_execve(sys), 0);
 	checked();
+	ck_assert_int_eq(vmsh_current_pid(sys), t1);    /* no leader left */
+	ck_assert_int_eq(vmsh_kill(sys, c), 0);
+	checked();
+	ck_assert_int_eq(vmsh_kill(sys, t1), -EPERM);
 }
 END_TEST
 
@@ -347,7 +349,7 @@ Suite *task_suite(void)
 	tcase_add_test(tc, test_task_switch_errors);
 	tcase_add_test(tc, test_task_two_cpus);
 	tcase_add_test(tc, test_task_oom_kills_sharers_and_frees);
-	tcase_add_test(tc, test_task_kill_process_takes_threads);
+	tcase_add_test(tc, test_task_kill_thread_and_process);
 	suite_add_tcase(s, tc);
 	return s;
 }

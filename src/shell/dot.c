@@ -291,7 +291,8 @@ static int dot_pt(const struct vmsh_sys *sys, int pid, FILE *out)
 		}
 	}
 	/* Frames, labelled with what vmsh_frame_info says of them. */
-	qsort(frames, nframes, sizeof(*frames), cmp_u64);
+	if (nframes)	/* qsort(NULL, 0) is undefined (UBSan) */
+		qsort(frames, nframes, sizeof(*frames), cmp_u64);
 	{
 		struct vmsh_frame_info fi;
 		size_t fidx = 0;

@@ -4,9 +4,6 @@
  * parent and the child, and the copy-on-write that follows.  The expected
  * smaps figures are the running kernel's (6.18, probed with fork + write +
  * /proc/PID/smaps; --zero-page=off as that kernel does).
- *
- * While the VMA engine is a placeholder (no pid 1 or vmsh_mmap returning
- * -ENOSYS) the cases return early.
  */
 #include "config.h"
 

@@ -250,7 +250,7 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		return fault_signal(sys, f, SIGKILL, 0, addr, VM_FAULT_OOM);
 	pte = *ptep;
 	if (!pte) {
-		if (!vma->vm_file && !vma->vm_ops)
+		if (vma_is_anonymous(vma))
 			ret = do_anonymous_page(sys, vma, addr & PAGE_MASK,
 						ptep, write);
 		else

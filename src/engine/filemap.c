@@ -523,51 +523,6 @@ static int wp_page_shared(struct vmsh_vma *vma, uint64_t addr, uint64_t *pte)
 	return 0;
 }
 
-/*
- * A VMA with a vm_file but no vm_ops is anonymous (private /dev/zero after
- * vma_set_anonymous): do_anonymous_page, for a caller that dispatched on
- * vm_file.
- */
-static int do_anonymous_fault(struct vmsh_vma *vma, uint64_t addr, bool write)
-{
-	struct vmsh_mm *mm = vma->vm_mm;
-	struct vmsh_sys *sys = mm->sys;
-	uint64_t pfn, *pte;
-	struct page *pg;
-	int ret;
-
-	if (!write && sys->cfg.zero_page) {
-		pte = pte_lookup(mm, addr, true);
-		if (!pte)
-			return VM_FAULT_OOM;
-		*pte = pte_mkentry(sys->phys.zero_pfn, vma->vm_flags, false, false,
-				   true) | _PAGE_SPECIAL;
-		sys->stat[ST_ZERO_PAGE_MAP]++;
-		trace(sys, "do_anonymous_page addr=%#lx zero page", addr);
-		return 0;
-	}
-	if (anon_vma_prepare(vma))
-		return VM_FAULT_OOM;
-	pfn = phys_alloc(sys, PAGE_ANON);
-	if (pfn == UINT64_MAX)
-		return VM_FAULT_OOM;
-	pg = phys_page(sys, pfn);
-	pg->anon = vma->anon_vma;
-	anon_vma_get(vma->anon_vma);
-	pg->index = linear_page_index(vma, addr);
-	pg->exclusive = true;
-	pg->uptodate = true;
-	ret = map_page(vma, addr, pfn, !!(vma->vm_flags & VM_WRITE),
-		       !!(vma->vm_flags & VM_WRITE));
-	if (ret) {
-		phys_put(sys, pfn);
-		return ret;
-	}
-	sys->stat[ST_ANON_FAULT]++;
-	trace(sys, "do_anonymous_page addr=%#lx pfn=%#lx", addr, pfn);
-	return 0;
-}
-
 int do_file_fault(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t addr,
 		  bool write, struct vmsh_fault *f)
 {
@@ -580,9 +535,7 @@ int do_file_fault(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t addr,
 		if (!write || !(vma->vm_flags & VM_SHARED) || (*pte & _PAGE_RW))
 			return 0;
 		ret = wp_page_shared(vma, page, pte);
-	} else if (!vma->vm_ops) {
-		ret = do_anonymous_fault(vma, page, write);
-	} else if (!vma->vm_ops || !vma->vm_ops->fault) {
+	} else if (!vma->vm_ops->fault) {
 		/* do_fault without ->fault (a PFNMAP whose PTE is gone) */
 		sys->stat[ST_FILE_FAULT]++;
 		trace(sys, "do_fault addr=%#lx: no vm_ops->fault", addr);

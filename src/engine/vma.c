@@ -218,7 +218,7 @@ void vma_unlink(struct vmsh_mm *mm, struct vmsh_vma *vma)
 
 bool vma_is_anonymous(const struct vmsh_vma *vma)
 {
-	return vma->vm_ops == NULL && vma->vm_file == NULL;
+	return vma->vm_ops == NULL;
 }
 
 /* ---- anon_vma ------------------------------------------------------------ */

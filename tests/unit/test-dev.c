@@ -115,6 +115,45 @@ START_TEST(test_dev_zero_private_is_anonymous)
 }
 END_TEST
 
+/*
+ * Linux's vma_is_anonymous() is !vm_ops, so a private /dev/zero VMA obeys
+ * the anonymous rules although it keeps its file.  Probe (6.18, --host):
+ * mprotect to r-- before any write drops VM_ACCOUNT ("ac"); a move by
+ * mremap before any write resets pgoff to the new address; a written one
+ * keeps both.
+ */
+START_TEST(test_dev_zero_private_anonymous_rules)
+{
+	uint64_t out = 0, done;
+	struct vmsh_fault f = { 0 };
+
+	map(A, 4 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_PRIVATE,
+	    "/dev/zero", 0);
+	ck_assert_int_eq(vmsh_mprotect(sys, A + 2 * 4096, 4096, VMSH_PROT_READ), 0);
+	checked();
+	ck_assert_uint_eq(vinfo(1).start, A + 2 * 4096);
+	ck_assert_uint_eq(vinfo(1).flags & VM_ACCOUNT, 0);
+	ck_assert_uint_ne(vinfo(0).flags & VM_ACCOUNT, 0);
+	ck_assert_int_eq(vmsh_mremap(sys, A, 8192, 8192, VMSH_MREMAP_MAYMOVE |
+				     VMSH_MREMAP_FIXED, A + 0x100000, &out), 0);
+	checked();
+	ck_assert_uint_eq(vinfo(2).pgoff, (A + 0x100000) >> 12);
+
+	map(A + 0x200000, 2 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE,
+	    VMSH_MAP_PRIVATE, "/dev/zero", 0);
+	ck_assert_int_eq(vmsh_write(sys, A + 0x200000, NULL, 1, 1, &done, &f), 0);
+	ck_assert_int_eq(vmsh_mremap(sys, A + 0x200000, 8192, 8192,
+				     VMSH_MREMAP_MAYMOVE | VMSH_MREMAP_FIXED,
+				     A + 0x300000, &out), 0);
+	checked();
+	ck_assert_uint_eq(vinfo(3).start, A + 0x300000);
+	ck_assert_uint_eq(vinfo(3).pgoff, 0);
+	ck_assert_int_eq(vmsh_mprotect(sys, A + 0x300000, 8192, VMSH_PROT_READ), 0);
+	checked();
+	ck_assert_uint_ne(vinfo(3).flags & VM_ACCOUNT, 0);
+}
+END_TEST
+
 /* Probe (6.18): shared /dev/zero at offset 8192 gets a shmem file of the
  * mapping's size, keeps pgoff 2, so its first access is SIGBUS. */
 START_TEST(test_dev_zero_shared_offset_sigbus)
@@ -254,6 +293,7 @@ Suite *dev_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_dev_ls_lists_three);
 	tcase_add_test(tc, test_dev_zero_private_is_anonymous);
+	tcase_add_test(tc, test_dev_zero_private_anonymous_rules);
 	tcase_add_test(tc, test_dev_zero_shared_offset_sigbus);
 	tcase_add_test(tc, test_dev_pfn_fills_ptes_at_mmap);
 	tcase_add_test(tc, test_dev_pfn_range_checked);

@@ -248,7 +248,8 @@ static int do_access(enum acc kind, uint64_t addr, uint64_t len,
 	if (sigsetjmp(jb, 1)) {
 		rep->signo = fault_signo;
 		rep->code = fault_code;
-		rep->addr = p;
+		/* a #GP (non-canonical address) reports SI_KERNEL at 0 */
+		rep->addr = fault_code == SI_KERNEL ? fault_addr : p;
 		*done = p - start;
 		return 1;
 	}

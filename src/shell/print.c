@@ -313,7 +313,8 @@ void print_fault(FILE *out, const struct vmsh_fault *f, bool color)
 #ifdef SEGV_PKUERR
 			       f->code == SEGV_PKUERR ? "SEGV_PKUERR" :
 #endif
-			       "SEGV_?";
+			       /* #GP on a non-canonical address */
+			       f->code == SI_KERNEL ? "SI_KERNEL" : "SEGV_?";
 		} else if (f->signo == SIGBUS) {
 			sig = "SIGBUS";
 			code = f->code == BUS_ADRERR ? "BUS_ADRERR" :

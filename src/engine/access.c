@@ -7,6 +7,9 @@
  *   else page walk: P, US, (RW for a store) -> set A (D) --> fill TLB -> frame
  *   else #PF -> handle_mm_fault -> retry, or a signal that stops the access
  *
+ * A read of a VMA whose driver has vm_ops->access goes through it instead
+ * (access_vma below).
+ *
  * Invariants: an access never changes anything but the frames it stores
  * to, the A/D bits of the PTEs it walks, the TLB, and what the faults it
  * takes change; a signal stops it at the faulting byte, with *done saying
@@ -168,6 +171,27 @@ int vmsh_write(struct vmsh_sys *sys, uint64_t addr, const uint8_t *buf,
 	return 0;
 }
 
+/*
+ * The VMA whose vm_ops->access serves a read at @addr, or NULL.  Such a
+ * VMA's memory is read the way a debugger reads it (access_process_vm:
+ * /proc/PID/mem, PTRACE_PEEKDATA): through the driver, without the task's
+ * page tables, so nothing is faulted in.  A VMA the task may not read
+ * still faults as a load would.
+ */
+static struct vmsh_vma *access_vma(struct vmsh_sys *sys, uint64_t addr)
+{
+	struct vmsh_mm *mm = sys->current ? sys->current->mm : NULL;
+	struct vmsh_vma *vma;
+
+	if (!mm)
+		return NULL;
+	vma = find_vma(mm, addr);
+	if (!vma || addr < vma->vm_start || !(vma->vm_flags & VM_READ) ||
+	    !vma->vm_ops || !vma->vm_ops->access)
+		return NULL;
+	return vma;
+}
+
 int vmsh_read(struct vmsh_sys *sys, uint64_t addr, uint8_t *buf, uint64_t len,
 	      uint64_t *done, struct vmsh_fault *f)
 {
@@ -177,7 +201,21 @@ int vmsh_read(struct vmsh_sys *sys, uint64_t addr, uint8_t *buf, uint64_t len,
 	while (n < len) {
 		uint64_t a = addr + n;
 		unsigned chunk = chunk_of(a, len - n);
+		struct vmsh_vma *vma = access_vma(sys, a);
 
+		if (vma) {
+			uint64_t want = len - n;
+			int got;
+
+			if (want > vma->vm_end - a)
+				want = vma->vm_end - a;
+			got = vma->vm_ops->access(vma, a, buf + n, want, false);
+			if (got > 0) {
+				n += (uint64_t)got;
+				continue;
+			}
+			/* the driver refused: the load's own verdict */
+		}
 		if (access_page(sys, a, false, &pfn, f)) {
 			if (done)
 				*done = n;

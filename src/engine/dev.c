@@ -16,7 +16,8 @@
  *                  ->close (VMA removed), ->page_mkwrite (first write to a
  *                  page, the VMA is write-notified) and ->access (reads and
  *                  writes of its memory from outside the task's page
- *                  tables).  1 MiB of device memory.
+ *                  tables: the shell's `read`, as access_process_vm).
+ *                  1 MiB of device memory.
  *
  * Device memory is the device node's page cache: frames of kind PAGE_DEV
  * allocated on first use, labelled "vmsh-pfn page N" / "vmsh-lazy page N"

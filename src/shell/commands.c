@@ -1297,7 +1297,9 @@ const struct command shell_commands[] = {
 	{ "read", "ADDR LEN", "print memory as hexdump -C does",
 	  "  Prints the bytes as hexdump -C -v does, lines labelled with 16-digit\n"
 	  "  virtual addresses and a last line with the end address; on a fault the\n"
-	  "  bytes read so far, then the signal line.",
+	  "  bytes read so far, then the signal line.  Memory of a device whose\n"
+	  "  driver has vm_ops->access (/dev/vmsh-lazy) is read through it, as a\n"
+	  "  debugger reads it: no page is faulted in.",
 	  cmd_read, NULL, false, false },
 	/* tasks */
 	{ "fork", "", "copy the mm with copy-on-write; prints and yields the child pid",

@@ -235,12 +235,13 @@ START_TEST(test_dev_lazy_vm_ops)
 	    "/dev/vmsh-lazy", 0);
 	ck_assert_uint_eq(sm(A).rss, 0);
 	tracebuf[0] = 0;
-	ck_assert_int_eq(vmsh_read(sys, A + 2 * 4096, buf, 17, &done, &f), 0);
+	ck_assert_int_eq(vmsh_touch(sys, A + 2 * 4096, 1, &f), 0);
 	checked();
-	ck_assert_mem_eq(buf, "vmsh-lazy page 2\n", 17);
 	ck_assert_ptr_nonnull(strstr(tracebuf,
 		"vm_ops->fault vma=0x200000000000-0x200000004000 addr=0x200000002000"));
 	ck_assert_uint_eq(sm(A).rss, 4 * K);
+	ck_assert_int_eq(vmsh_read(sys, A + 2 * 4096, buf, 17, &done, &f), 0);
+	ck_assert_mem_eq(buf, "vmsh-lazy page 2\n", 17);
 	tracebuf[0] = 0;
 	ck_assert_int_eq(vmsh_write(sys, A + 2 * 4096, (const uint8_t *)"W", 0, 1,
 				    &done, &f), 0);
@@ -285,6 +286,33 @@ START_TEST(test_dev_lazy_access)
 }
 END_TEST
 
+/* `read` of the lazy device goes through ->access: the bytes come from the
+ * driver, nothing is faulted in; a VMA without VM_READ faults as a load. */
+START_TEST(test_dev_lazy_read_uses_access)
+{
+	struct vmsh_fault f = { 0 };
+	uint8_t buf[32];
+	uint64_t done = 0;
+
+	map(A, 4 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED,
+	    "/dev/vmsh-lazy", 0);
+	ck_assert_int_eq(vmsh_read(sys, A + 4096 - 8, buf, 32, &done, &f), 0);
+	checked();
+	ck_assert_uint_eq(done, 32);
+	ck_assert_mem_eq(buf + 8, "vmsh-lazy page 1\n", 17);
+	ck_assert_ptr_nonnull(strstr(tracebuf, "vm_ops->access"));
+	ck_assert_ptr_null(strstr(tracebuf, "vm_ops->fault"));
+	ck_assert_uint_eq(sm(A).rss, 0);
+	ck_assert_int_eq(vmsh_mprotect(sys, A + 2 * 4096, 2 * 4096, 0), 0);
+	checked();
+	ck_assert_int_eq(vmsh_read(sys, A + 2 * 4096 - 4, buf, 8, &done, &f), 1);
+	ck_assert_uint_eq(done, 4);
+	ck_assert_int_eq(f.signo, SIGSEGV);
+	ck_assert_int_eq(f.code, SEGV_ACCERR);
+	ck_assert_uint_eq(f.addr, A + 2 * 4096);
+}
+END_TEST
+
 Suite *dev_suite(void)
 {
 	Suite *s = suite_create("dev");
@@ -299,6 +327,7 @@ Suite *dev_suite(void)
 	tcase_add_test(tc, test_dev_pfn_range_checked);
 	tcase_add_test(tc, test_dev_lazy_vm_ops);
 	tcase_add_test(tc, test_dev_lazy_access);
+	tcase_add_test(tc, test_dev_lazy_read_uses_access);
 	suite_add_tcase(s, tc);
 	return s;
 }

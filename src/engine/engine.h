@@ -688,6 +688,12 @@ bool file_mmap_readaround(struct vmsh_sys *sys, struct vmsh_file *f,
 			  struct file_ra_state *ra, uint64_t index);
 void file_async_ra(struct vmsh_sys *sys, struct vmsh_file *f,
 		   struct file_ra_state *ra, uint64_t index, uint64_t req);
+/* POSIX_FADV_WILLNEED on the bytes [off, off + len) of @f, as
+ * madvise(MADV_WILLNEED) of a file mapping asks: a disk file reads the
+ * missing pages (at most one readahead window, clipped to EOF) into its
+ * page cache, mapping nothing; tmpfs, shmem and devices ignore it. */
+void file_fadvise_willneed(struct vmsh_sys *sys, struct vmsh_file *f,
+			   uint64_t off, uint64_t len);
 /* Number of VMAs mapping @f (refcount less the directory entry). */
 int file_mapcount(const struct vmsh_file *f);
 

@@ -516,6 +516,25 @@ void file_async_ra(struct vmsh_sys *sys, struct vmsh_file *f,
 	ra_read(sys, f, ra);
 }
 
+/* force_page_cache_ra (generic_fadvise): no readahead mark, no change to
+ * the file's readahead state. */
+void file_fadvise_willneed(struct vmsh_sys *sys, struct vmsh_file *f,
+			   uint64_t off, uint64_t len)
+{
+	struct file_ra_state once = { 0 };
+	uint64_t first, last;
+
+	if (!f->disk || f->shmem || f->device || !len)
+		return;
+	first = off >> PAGE_SHIFT;
+	last = (off + len - 1) >> PAGE_SHIFT;
+	once.start = first;
+	once.size = last - first + 1 < RA_PAGES ? last - first + 1 : RA_PAGES;
+	trace(sys, "force_page_cache_ra %s index=%#lx nr=%#lx", f->path,
+	      first, once.size);
+	ra_read(sys, f, &once);
+}
+
 /* do_sync_mmap_readahead: read-around a major fault at @index; false when
  * it read nothing (too many misses). */
 bool file_mmap_readaround(struct vmsh_sys *sys, struct vmsh_file *f,

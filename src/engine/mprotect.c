@@ -146,7 +146,13 @@ static int madvise_vma_behavior(struct vmsh_mm *mm, struct vmsh_vma *vma,
 	*res = vma;
 	switch (advice) {
 	case VMSH_MADV_WILLNEED:
-		/* anonymous: swap-in readahead only; files: readahead */
+		/* anonymous and shmem: swap-in only (no swap here); files:
+		 * vfs_fadvise(POSIX_FADV_WILLNEED) */
+		if (vma->vm_file)
+			file_fadvise_willneed(mm->sys, file_inode(vma->vm_file),
+					      (start - vma->vm_start) +
+					      (vma->vm_pgoff << PAGE_SHIFT),
+					      end - start);
 		return 0;
 	case VMSH_MADV_DONTNEED:
 		if (vma->vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB))

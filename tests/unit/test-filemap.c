@@ -417,6 +417,41 @@ START_TEST(test_filemap_disk_readahead_mark)
 }
 END_TEST
 
+static uint64_t cached(const char *name)
+{
+	struct vmsh_file_info fi;
+
+	ck_assert_int_eq(vmsh_file_find_info(sys, name, &fi), 0);
+	return fi.cached_pages;
+}
+
+/* Probe (6.18, sparse ext4 file, mincore): madvise willneed reads the
+ * range into the cache (one 2048-page window at most), maps nothing; a
+ * read fault then maps the cached pages around it.  tmpfs ignores it. */
+START_TEST(test_filemap_disk_willneed_reads_ahead)
+{
+	mkfile("d", 8192 * 4096, true);
+	mkfile("t", 16 * 4096, false);
+	map(A, 8192 * 4096, VMSH_PROT_READ, VMSH_MAP_SHARED, "d", 0);
+	ck_assert_int_eq(vmsh_madvise(sys, A + 4096, 4 * 4096,
+				      VMSH_MADV_WILLNEED), 0);
+	checked();
+	ck_assert_uint_eq(cached("d"), 4);
+	ck_assert_uint_eq(sm(A).rss, 0);
+	rd(A + 2 * 4096);
+	ck_assert_uint_eq(sm(A).rss, 16 * K);
+	ck_assert_int_eq(vmsh_madvise(sys, A + 100 * 4096, 8000 * 4096,
+				      VMSH_MADV_WILLNEED), 0);
+	checked();
+	ck_assert_uint_eq(cached("d"), 4 + 2048);
+	map(A + 0x10000000, 16 * 4096, VMSH_PROT_READ, VMSH_MAP_SHARED, "t", 0);
+	ck_assert_int_eq(vmsh_madvise(sys, A + 0x10000000, 16 * 4096,
+				      VMSH_MADV_WILLNEED), 0);
+	checked();
+	ck_assert_uint_eq(cached("t"), 0);
+}
+END_TEST
+
 /* tmpfs has no write-notify: a shared read fault maps the page writable,
  * the later write does not fault; msync changes nothing. */
 START_TEST(test_filemap_tmpfs_no_write_notify)
@@ -595,6 +630,7 @@ Suite *filemap_suite(void)
 	tcase_add_test(tc, test_filemap_disk_page_mkwrite_and_msync);
 	tcase_add_test(tc, test_filemap_disk_write_first_access);
 	tcase_add_test(tc, test_filemap_disk_readahead_mark);
+	tcase_add_test(tc, test_filemap_disk_willneed_reads_ahead);
 	tcase_add_test(tc, test_filemap_tmpfs_no_write_notify);
 	tcase_add_test(tc, test_filemap_shared_anon_is_shmem);
 	tcase_add_test(tc, test_filemap_separate_mmaps_do_not_merge);

@@ -117,7 +117,11 @@ enum page_kind {
 struct page {
 	uint8_t kind;           /* enum page_kind */
 	bool dirty;             /* PG_dirty */
-	bool uptodate;          /* PG_uptodate (page cache) */
+	bool uptodate;          /* PG_uptodate (page cache; only a disk
+				   file's EOF page zeroed by truncate over a
+				   hole is ever cached without it) */
+	bool on_disk;           /* a disk file's page written back (msync):
+				   its block exists though it is clean */
 	bool referenced;        /* PG_referenced */
 	bool exclusive;         /* PageAnonExclusive */
 	bool readahead;         /* PG_readahead: disk readahead's mark (file.c) */
@@ -682,10 +686,11 @@ void file_for_each_page(const struct vmsh_file *f,
 			void (*fn)(void *ctx, uint64_t index, uint64_t pfn),
 			void *ctx);
 /* Disk readahead (file.c): the mmap read-around of a major fault at
- * @index (false: too many misses, nothing read), and the async readahead
- * when a reader meets the PG_readahead page @index. */
+ * @index of @vma (false: too many misses, nothing read), and the async
+ * readahead when a reader meets the PG_readahead page @index. */
 bool file_mmap_readaround(struct vmsh_sys *sys, struct vmsh_file *f,
-			  struct file_ra_state *ra, uint64_t index);
+			  struct file_ra_state *ra,
+			  const struct vmsh_vma *vma, uint64_t index);
 void file_async_ra(struct vmsh_sys *sys, struct vmsh_file *f,
 		   struct file_ra_state *ra, uint64_t index, uint64_t req);
 /* POSIX_FADV_WILLNEED on the bytes [off, off + len) of @f, as

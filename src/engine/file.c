@@ -20,8 +20,10 @@
  *
  * Invariants:
  *  - every cached frame is PAGE_FILE (PAGE_DEV for a device's memory) with
- *    page->file == the file and page->index == its index, uptodate, and
- *    holds exactly one reference owned by the cache;
+ *    page->file == the file and page->index == its index, and holds
+ *    exactly one reference owned by the cache; it is uptodate, but for a
+ *    disk file's EOF page that truncate zeroed over a hole (clean,
+ *    unmapped: the next read of it makes it uptodate);
  *  - no page is cached at an index >= DIV_ROUND_UP(i_size, 4096) (truncate
  *    removes them and unmaps them from every mapping first); bytes of the
  *    last page past i_size are zero;
@@ -190,7 +192,12 @@ int filemap_get_page(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t index,
 		pg->index = index;
 		pg->uptodate = true;
 		pg->dirty = false;
+		pg->on_disk = false;
 		cache_insert(f, index, p);      /* the allocation's reference */
+	} else if (create && !(pg = phys_page(sys, p))->uptodate) {
+		/* filemap_read_folio of a hole: zeroes, now uptodate */
+		trace(sys, "filemap_read_folio %s index=%#lx", f->path, index);
+		pg->uptodate = true;
 	}
 	phys_get(sys, p);
 	*pfn = p;
@@ -535,18 +542,33 @@ void file_fadvise_willneed(struct vmsh_sys *sys, struct vmsh_file *f,
 	ra_read(sys, f, &once);
 }
 
-/* do_sync_mmap_readahead: read-around a major fault at @index; false when
- * it read nothing (too many misses). */
+/*
+ * do_sync_mmap_readahead: read-around a major fault at @index of @vma;
+ * false when it read nothing (too many misses).  An executable VMA reads
+ * ahead from the fault to at most the VMA's end, with no async part
+ * (6.16+: instruction fetch is random; probed on 6.18 with r-x and r--
+ * mappings of a sparse ext4 file).
+ */
 bool file_mmap_readaround(struct vmsh_sys *sys, struct vmsh_file *f,
-			  struct file_ra_state *ra, uint64_t index)
+			  struct file_ra_state *ra,
+			  const struct vmsh_vma *vma, uint64_t index)
 {
 	if (ra->mmap_miss < MMAP_LOTSAMISS * 10)
 		ra->mmap_miss++;
 	if (ra->mmap_miss > MMAP_LOTSAMISS)
 		return false;
-	ra->start = index > RA_PAGES / 2 ? index - RA_PAGES / 2 : 0;
-	ra->size = RA_PAGES;
-	ra->async_size = RA_PAGES / 4;
+	if (vma->vm_flags & VM_EXEC) {
+		uint64_t vma_end = vma->vm_pgoff + vma_pages(vma);
+
+		ra->start = index > vma->vm_pgoff ? index : vma->vm_pgoff;
+		ra->size = vma_end - ra->start < RA_PAGES ?
+			   vma_end - ra->start : RA_PAGES;
+		ra->async_size = 0;
+	} else {
+		ra->start = index > RA_PAGES / 2 ? index - RA_PAGES / 2 : 0;
+		ra->size = RA_PAGES;
+		ra->async_size = RA_PAGES / 4;
+	}
 	ra_read(sys, f, ra);
 	return true;
 }
@@ -663,44 +685,112 @@ static void unmap_mapping_range(struct vmsh_sys *sys, struct vmsh_file *f,
 	}
 }
 
+/*
+ * ext4_block_truncate_page(@pos), block size = page size: zero the EOF
+ * block from @pos on.  The folio is looked up or created (FGP_CREAT |
+ * FGP_ACCESSED); over a hole (a page never written: the model drops no
+ * written page but by truncate) nothing is read or zeroed, so a folio
+ * created here stays in the cache !uptodate, where readahead and
+ * fault-around skip it; a page with a block is zeroed and dirtied.
+ * Probes (6.18, ext4, mincore and smaps): 131072 -> 5000 -> 131072 leaves
+ * page 1 uncached to mincore and unread by readahead; a written page,
+ * fsync'd clean, is dirty again after a truncate up or down from an
+ * unaligned size.
+ */
+static void ext4_block_truncate_page(struct vmsh_sys *sys, struct vmsh_file *f,
+				     uint64_t pos)
+{
+	uint64_t index = pos >> PAGE_SHIFT, pfn = file_cache_lookup(f, index);
+	unsigned in = pos & (PAGE_SIZE - 1);
+	struct page *pg;
+
+	if (pfn == UINT64_MAX) {
+		if (!sys->phys.nfree)
+			return;         /* no folio: nothing to leave behind */
+		pfn = phys_alloc(sys, PAGE_FILE);
+		pg = phys_page(sys, pfn);
+		pg->file = f;
+		pg->index = index;
+		pg->uptodate = false;
+		pg->dirty = false;
+		pg->on_disk = false;
+		cache_insert(f, index, pfn);
+		trace(sys, "ext4_block_truncate_page %s index=%#lx: hole, "
+		      "folio left !uptodate", f->path, index);
+	} else {
+		pg = phys_page(sys, pfn);
+		if (pg->uptodate && (pg->dirty || pg->on_disk)) {
+			phys_write(sys, pfn, in, NULL, 0, PAGE_SIZE - in);
+			pg->dirty = true;
+			trace(sys, "ext4_block_truncate_page %s index=%#lx: "
+			      "zeroed, dirty", f->path, index);
+		}
+	}
+	mark_page_accessed(pg, false);
+}
+
+/*
+ * truncate_pagecache(): unmap the pages past the new EOF from every
+ * mapping, drop them from the cache, and zero the tail of a cached
+ * partial last page.
+ */
+static void truncate_pagecache(struct vmsh_sys *sys, struct vmsh_file *f,
+			       uint64_t old, uint64_t size)
+{
+	uint64_t keep = (size + PAGE_SIZE - 1) >> PAGE_SHIFT, *idx, n, i, pfn;
+
+	if (old > keep << PAGE_SHIFT)
+		unmap_mapping_range(sys, f, keep);
+	idx = cache_indexes(f, &n);
+	for (i = 0; i < n; i++)
+		if (idx[i] >= keep)
+			cache_drop_page(sys, f, idx[i]);
+	free(idx);
+	if (!(size & (PAGE_SIZE - 1)))
+		return;
+	pfn = file_cache_lookup(f, size >> PAGE_SHIFT);
+	if (pfn != UINT64_MAX)
+		phys_write(sys, pfn, size & (PAGE_SIZE - 1), NULL, 0,
+			   PAGE_SIZE - (size & (PAGE_SIZE - 1)));
+}
+
 int vmsh_file_truncate(struct vmsh_sys *sys, const char *name, uint64_t size)
 {
 	struct vmsh_file *f = file_lookup(sys, name);
-	uint64_t keep, *idx, n, i;
+	uint64_t old, pfn;
 
 	if (!f)
 		return -ENOENT;
 	if (size > FILE_MAX_SIZE)
 		return -EFBIG;
-	trace(sys, "shmem_setattr %s size=%#lx->%#lx", f->path, f->size, size);
-	if (size > f->size) {
+	old = f->size;
+	if (f->disk) {
+		/* ext4_setattr: on the way up the old EOF block is zeroed;
+		 * truncate_pagecache; at or below the old size ext4_truncate
+		 * zeroes the new EOF block */
+		trace(sys, "ext4_setattr %s size=%#lx->%#lx", f->path, old, size);
 		f->size = size;
+		if (size > old && (old & (PAGE_SIZE - 1)))
+			ext4_block_truncate_page(sys, f, old);
+		truncate_pagecache(sys, f, old, size);
+		if (size <= old && (size & (PAGE_SIZE - 1)))
+			ext4_block_truncate_page(sys, f, size);
 		return 0;
 	}
+	trace(sys, "shmem_setattr %s size=%#lx->%#lx", f->path, old, size);
+	f->size = size;
+	if (size > old)
+		return 0;
 	/*
 	 * newsize <= oldsize (equal included, as shmem_setattr does):
 	 * unmap past the new EOF, drop those pages, and zero the tail of a
 	 * cached partial last page, which shmem_undo_range marks dirty
 	 * (probe, 6.18: ftruncate to the same unaligned size dirties it).
 	 */
-	keep = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
-	if (f->size > keep << PAGE_SHIFT)
-		unmap_mapping_range(sys, f, keep);
-	f->size = size;
-	idx = cache_indexes(f, &n);
-	for (i = 0; i < n; i++)
-		if (idx[i] >= keep)
-			cache_drop_page(sys, f, idx[i]);
-	free(idx);
-	if (size & (PAGE_SIZE - 1)) {
-		uint64_t pfn = file_cache_lookup(f, size >> PAGE_SHIFT);
-		unsigned in = size & (PAGE_SIZE - 1);
-
-		if (pfn != UINT64_MAX) {
-			phys_write(sys, pfn, in, NULL, 0, PAGE_SIZE - in);
-			phys_page(sys, pfn)->dirty = true;
-		}
-	}
+	truncate_pagecache(sys, f, old, size);
+	if ((size & (PAGE_SIZE - 1)) &&
+	    (pfn = file_cache_lookup(f, size >> PAGE_SHIFT)) != UINT64_MAX)
+		phys_page(sys, pfn)->dirty = true;
 	return 0;
 }
 
@@ -841,6 +931,9 @@ static void check_cached(void *ctx, uint64_t index, uint64_t pfn)
 		complain(c, "page cached past EOF", pfn);
 	else if (pg->refcount != 1 + pg->mapcount)
 		complain(c, "refcount is not cache + mapcount", pfn);
+	else if (!pg->uptodate && (!c->f->disk || pg->dirty || pg->mapcount))
+		complain(c, "!uptodate page not a clean, unmapped disk page",
+			 pfn);
 }
 
 int check_files(const struct vmsh_sys *sys, char *buf, size_t size)

@@ -146,7 +146,7 @@ static int filemap_fault(struct vmsh_vma *vma, uint64_t pgoff, uint64_t *pfn)
 	} else {
 		sys->stat[ST_PGMAJFAULT]++;
 		trace(sys, "filemap_fault pgoff=%#lx: major, read-around", pgoff);
-		if (file_mmap_readaround(sys, f, ra, pgoff) &&
+		if (file_mmap_readaround(sys, f, ra, vma, pgoff) &&
 		    file_cache_lookup(f, pgoff) != UINT64_MAX)
 			return VM_FAULT_RETRY;
 	}
@@ -341,6 +341,7 @@ int file_msync(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t start,
 			continue;
 		page_mkclean(sys, f, idx, pfn);
 		pg->dirty = false;
+		pg->on_disk = true;
 		n++;
 	}
 	trace(sys, "vfs_fsync_range %s pgoff=%#lx-%#lx written=%lu", f->path,

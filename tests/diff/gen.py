@@ -14,6 +14,10 @@ Categories (the mix each one draws from):
   file     files: create/write/read/truncate/rm, shared and private file
            mappings, /dev/zero, msync, SIGBUS past the end
   fileio   files only, no mapping: create/write/read/truncate/rm
+  filemap  file mappings under stress: files up to 40 pages, mappings up
+           to 24 pages at offsets that cross fault-around windows,
+           mremap (grow, shrink, move) and madvise of mapped ranges,
+           truncate up and down, pwrite into mapped pages, fork
   mix      all of the above
 
 The same (category, seed) always gives the same script.
@@ -26,7 +30,7 @@ BASE = 0x200000000000
 PAGE = 4096
 SLOTS = 48                      # the window is SLOTS pages
 
-CATEGORIES = ("vma", "access", "fork", "file", "fileio", "mix")
+CATEGORIES = ("vma", "access", "fork", "file", "fileio", "filemap", "mix")
 
 PROTS = ["rw-", "rw-", "rw-", "r--", "r--", "---", "r-x", "rwx"]
 ADVICE = ["dontneed", "dontneed", "willneed", "dontfork", "dofork",
@@ -114,6 +118,31 @@ class Gen:
             self.emit("mremap %s %s %s maymove fixed %s" %
                       (self.hexa(a), self.hexa(ln), self.hexa(new),
                        self.hexa(self.addr())))
+
+    def c_mremap_mapped(self):
+        """mremap of (part of) something mapped before: grow, shrink, move."""
+        if not self.mapped:
+            return self.c_mremap()
+        a, ln = self.arange()
+        new = self.r.choice([1, 2, 4, 8, 12, 20]) * PAGE
+        k = self.r.random()
+        if k < 0.5:
+            self.emit("mremap %s %s %s" % (self.hexa(a), self.hexa(ln),
+                                           self.hexa(new)))
+        else:
+            dst = self.addr(self.r.randrange(SLOTS))
+            self.emit("mremap %s %s %s maymove fixed %s" %
+                      (self.hexa(a), self.hexa(ln), self.hexa(new),
+                       self.hexa(dst)))
+            self.mapped.append((dst, new))
+
+    def c_madvise_mapped(self):
+        if not self.mapped:
+            return self.c_madvise()
+        a, ln = self.arange()
+        adv = self.r.choice(["dontneed", "dontneed", "willneed", "dontfork",
+                             "dofork"])
+        self.emit("madvise %s %s %s" % (self.hexa(a), self.hexa(ln), adv))
 
     def c_madvise(self, allowed=None):
         a, ln = self.range()
@@ -204,12 +233,21 @@ class Gen:
         self.nfile += 1
         n = "f%d" % self.nfile
         size = self.r.choice([PAGE, 2 * PAGE, 3 * PAGE, 4 * PAGE, 5000, 8 * PAGE])
-        self.emit("file create %s %d" % (n, size))
+        disk = ""
+        if self.cat == "filemap":
+            size = self.r.choice([PAGE, 5000, 8 * PAGE, 17 * PAGE,
+                                  24 * PAGE + 100, 40 * PAGE])
+            if self.r.random() < 0.35:
+                disk = " disk"      # --host: a file on a disk filesystem
+        self.emit("file create %s %d%s" % (n, size, disk))
         self.files.append(n)
 
     def c_file_write(self):
         n = self.fname()
         off = self.r.choice([0, 100, PAGE, PAGE + 7, 3 * PAGE])
+        if self.cat == "filemap":
+            off = self.r.choice([0, 100, PAGE + 7, 3 * PAGE, 16 * PAGE - 2,
+                                 20 * PAGE, 39 * PAGE + 5])
         self.emit('file write %s %d "%s"' % (n, off, self.r.choice(["data", "0123456789"])))
 
     def c_file_read(self):
@@ -218,7 +256,10 @@ class Gen:
 
     def c_file_truncate(self):
         n = self.fname()
-        self.emit("file truncate %s %d" % (n, self.r.choice([0, PAGE, 3 * PAGE, 6000])))
+        sizes = [0, PAGE, 3 * PAGE, 6000]
+        if self.cat == "filemap":
+            sizes = [0, PAGE, 6000, 9 * PAGE, 18 * PAGE + 1, 32 * PAGE]
+        self.emit("file truncate %s %d" % (n, self.r.choice(sizes)))
 
     def c_file_rm(self):
         n = self.fname()
@@ -236,6 +277,12 @@ class Gen:
         n = self.r.choice(self.files)
         a, ln = self.range()
         off = self.r.choice([0, 0, PAGE, 2 * PAGE])
+        if self.cat == "filemap":
+            s = self.r.randrange(SLOTS - 4)
+            ln = self.r.choice([2, 5, 12, 17, 24]) * PAGE
+            ln = min(ln, (SLOTS - s) * PAGE)
+            a = self.addr(s)
+            off = self.r.choice([0, 0, PAGE, 3 * PAGE, 16 * PAGE, 17 * PAGE])
         self.emit("mmap %s %s %s %s|fixed %s %d" %
                   (self.hexa(a), self.hexa(ln), self.r.choice(PROTS),
                    self.r.choice(["shared", "shared", "private"]), n, off))
@@ -268,6 +315,16 @@ class Gen:
         if self.cat == "file":
             return [(f, w) for f, w in vma if f != self.c_mmap_anon] + \
                 [(self.c_mmap_anon, 2)] + acc + fil
+        if self.cat == "filemap":
+            return [(self.c_mmap_anon, 1), (self.c_munmap, 1),
+                    (self.c_mprotect, 2), (self.c_mremap_mapped, 3),
+                    (self.c_madvise_mapped, 2), (self.c_touch, 3),
+                    (self.c_write, 3), (self.c_read, 2), (self.c_smaps_one, 1),
+                    (self.c_fork, 1), (self.c_switch, 2), (self.c_kill, 1),
+                    (self.c_file_create, 1), (self.c_file_write, 2),
+                    (self.c_file_read, 1), (self.c_file_truncate, 2),
+                    (self.c_file_rm, 1), (self.c_mmap_file, 5),
+                    (self.c_msync, 1)]
         return vma + acc + frk + fil
 
     def script(self):
@@ -275,11 +332,13 @@ class Gen:
         ops = self.mix()
         total = sum(w for _, w in ops)
         steps = self.r.randrange(8, 24)
+        if self.cat == "filemap":
+            steps = self.r.randrange(16, 40)
         for i in range(self.r.randrange(1, 3) if self.cat != "fileio" else 0):
             a, ln = self.range()
             self.emit("mmap %s %s rw- private|anon|fixed" % (self.hexa(a), self.hexa(ln)))
             self.mapped.append((a, ln))
-        if self.cat in ("file", "fileio"):
+        if self.cat in ("file", "fileio", "filemap"):
             self.c_file_create()
         for i in range(steps):
             x = self.r.randrange(total)
@@ -297,7 +356,7 @@ class Gen:
         self.emit("maps")
         if self.cat != "vma":
             self.emit("smaps")
-        if self.cat in ("fork", "mix"):
+        if self.cat in ("fork", "filemap", "mix"):
             for p in self.pids:
                 if p != self.cur:
                     self.emit("smaps %d" % p)

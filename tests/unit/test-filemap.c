@@ -452,6 +452,53 @@ START_TEST(test_filemap_disk_willneed_reads_ahead)
 }
 END_TEST
 
+/* Probe (6.18, sparse ext4 file, mincore/pagemap): the major fault of an
+ * executable mapping reads ahead from the fault to the VMA's end, not
+ * around it; a read-only one reads around it. */
+START_TEST(test_filemap_disk_exec_readahead)
+{
+	mkfile("d", 4000 * 4096, true);
+	map(A, 24 * 4096, VMSH_PROT_READ | VMSH_PROT_EXEC, VMSH_MAP_PRIVATE,
+	    "d", 10 * 4096);
+	rd(A + 2 * 4096);
+	ck_assert_uint_eq(cached("d"), 22);             /* pgoff 12..33 */
+	ck_assert_uint_eq(sm(A).rss, 14 * 4 * K);           /* 12..25 of 10..25 */
+	map(A + 0x1000000, 3000 * 4096, VMSH_PROT_READ, VMSH_MAP_PRIVATE,
+	    "d", 10 * 4096);
+	rd(A + 0x1000000 + 2000 * 4096);
+	ck_assert_uint_eq(cached("d"), 22 + 2048);      /* 986..3033 */
+}
+END_TEST
+
+/* Probe (6.18, ext4): truncate to or from an unaligned size zeroes the
+ * EOF block; over a hole the folio stays cached !uptodate, and readahead
+ * and fault-around skip it until a read of it; a written page, cleaned
+ * by msync, is dirty again. */
+START_TEST(test_filemap_disk_truncate_eof_folio)
+{
+	mkfile("d", 32 * 4096, true);
+	ck_assert_int_eq(vmsh_file_truncate(sys, "d", 5000), 0);
+	checked();
+	ck_assert_uint_eq(cached("d"), 1);              /* page 1, !uptodate */
+	ck_assert_int_eq(vmsh_file_truncate(sys, "d", 32 * 4096), 0);
+	checked();
+	map(A, 16 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED,
+	    "d", 0);
+	rd(A + 5 * 4096);
+	ck_assert_uint_eq(sm(A).rss, 15 * 4 * K);           /* all but page 1 */
+	rd(A + 4096);
+	ck_assert_uint_eq(sm(A).rss, 16 * 4 * K);
+	ck_assert_uint_eq(sm(A).private_dirty, 0);
+	wr(A + 4096, "x");
+	ck_assert_int_eq(vmsh_msync(sys, A, 16 * 4096), 0);
+	checked();
+	ck_assert_uint_eq(sm(A).private_dirty, 0);
+	ck_assert_int_eq(vmsh_file_truncate(sys, "d", 6000), 0);
+	checked();
+	ck_assert_uint_eq(sm(A).private_dirty, 4 * K);  /* page 1 again */
+}
+END_TEST
+
 /* tmpfs has no write-notify: a shared read fault maps the page writable,
  * the later write does not fault; msync changes nothing. */
 START_TEST(test_filemap_tmpfs_no_write_notify)
@@ -631,6 +678,8 @@ Suite *filemap_suite(void)
 	tcase_add_test(tc, test_filemap_disk_write_first_access);
 	tcase_add_test(tc, test_filemap_disk_readahead_mark);
 	tcase_add_test(tc, test_filemap_disk_willneed_reads_ahead);
+	tcase_add_test(tc, test_filemap_disk_exec_readahead);
+	tcase_add_test(tc, test_filemap_disk_truncate_eof_folio);
 	tcase_add_test(tc, test_filemap_tmpfs_no_write_notify);
 	tcase_add_test(tc, test_filemap_shared_anon_is_shmem);
 	tcase_add_test(tc, test_filemap_separate_mmaps_do_not_merge);

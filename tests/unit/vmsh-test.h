@@ -11,23 +11,78 @@
 #define T_BASE 0x200000000000ULL
 #define T_PG 4096ULL
 
-static inline struct vmsh_sys *t_sys_new(void)
-{
-	struct vmsh_config cfg;
-	struct vmsh_sys *sys;
+/* Extra invariant checkers a suite runs after vmsh_check() (t_check_with). */
+#define T_CK_PAGES 1u
+#define T_CK_TASKS 2u
+#define T_CK_FILES 4u
 
-	vmsh_config_default(&cfg);
-	sys = vmsh_sys_new(&cfg);
+/* The default config, the zero page on or off, @ram bytes of RAM when
+ * nonzero: what most suites change. */
+static inline void t_config(struct vmsh_config *cfg, bool zero_page,
+			    uint64_t ram)
+{
+	vmsh_config_default(cfg);
+	cfg->zero_page = zero_page;
+	if (ram)
+		cfg->ram = ram;
+}
+
+/* A fresh machine built from @cfg (asserted valid). */
+static inline struct vmsh_sys *t_sys_cfg(const struct vmsh_config *cfg)
+{
+	struct vmsh_sys *sys = vmsh_sys_new(cfg);
+
 	ck_assert_ptr_nonnull(sys);
 	return sys;
 }
 
-static inline void t_check(struct vmsh_sys *sys)
+/* A fresh machine from t_config(). */
+static inline struct vmsh_sys *t_sys_make(bool zero_page, uint64_t ram)
+{
+	struct vmsh_config cfg;
+
+	t_config(&cfg, zero_page, ram);
+	return t_sys_cfg(&cfg);
+}
+
+/* A fresh machine with the default config. */
+static inline struct vmsh_sys *t_sys_new(void)
+{
+	struct vmsh_config cfg;
+
+	vmsh_config_default(&cfg);
+	return t_sys_cfg(&cfg);
+}
+
+/* Teardown: free *@sys if the test built one, and forget it. */
+static inline void t_sys_free(struct vmsh_sys **sys)
+{
+	if (*sys)
+		vmsh_sys_free(*sys);
+	*sys = NULL;
+}
+
+/* vmsh_check(), then the T_CK_* checkers in @ck; fails on any report. */
+static inline void t_check_with(struct vmsh_sys *sys, unsigned ck)
 {
 	char buf[256];
-	int n = vmsh_check(sys, buf, sizeof(buf));
 
-	ck_assert_msg(n == 0, "check: %s", buf);
+	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "check: %s", buf);
+	if (ck & T_CK_TASKS)
+		ck_assert_msg(check_tasks(sys, buf, sizeof(buf)) == 0,
+			      "check_tasks: %s", buf);
+	if (ck & T_CK_PAGES)
+		ck_assert_msg(check_pages(sys, buf, sizeof(buf)) == 0,
+			      "check_pages: %s", buf);
+	if (ck & T_CK_FILES)
+		ck_assert_msg(check_files(sys, buf, sizeof(buf)) == 0,
+			      "check_files: %s", buf);
+}
+
+/* vmsh_check() alone. */
+static inline void t_check(struct vmsh_sys *sys)
+{
+	t_check_with(sys, 0);
 }
 
 static inline struct vmsh_mm *t_mm(struct vmsh_sys *sys)
@@ -75,6 +130,85 @@ static inline void t_fault(struct vmsh_sys *sys, uint64_t addr)
 {
 	ck_assert_int_eq(anon_vma_prepare(t_vma(sys, addr)), 0);
 	t_check(sys);
+}
+
+/* mmap at @addr (MAP_FIXED or a free hint), asserting success at @addr,
+ * then t_check_with(@ck). */
+static inline void t_map(struct vmsh_sys *sys, unsigned ck, uint64_t addr,
+			 uint64_t len, int prot, int flags)
+{
+	uint64_t out;
+
+	ck_assert_int_eq(vmsh_mmap(sys, addr, len, prot, flags, NULL, 0, &out), 0);
+	ck_assert_uint_eq(out, addr);
+	t_check_with(sys, ck);
+}
+
+/* Fill @len bytes at @addr with @byte through the MMU (asserted to
+ * succeed), then t_check_with(@ck). */
+static inline void t_fill(struct vmsh_sys *sys, unsigned ck, uint64_t addr,
+			  uint64_t len, uint8_t byte)
+{
+	struct vmsh_fault f;
+	uint64_t done;
+
+	ck_assert_int_eq(vmsh_write(sys, addr, NULL, byte, len, &done, &f), 0);
+	t_check_with(sys, ck);
+}
+
+/* The byte at @addr, read through the MMU (asserted to succeed). */
+static inline uint8_t t_peek(struct vmsh_sys *sys, uint64_t addr)
+{
+	struct vmsh_fault f;
+	uint64_t done;
+	uint8_t b;
+
+	ck_assert_int_eq(vmsh_read(sys, addr, &b, 1, &done, &f), 0);
+	return b;
+}
+
+/* A new task made by @fn (vmsh_fork, vmsh_clone_vm, ...), asserted to
+ * succeed, then t_check_with(@ck); returns its pid. */
+static inline int t_spawn(struct vmsh_sys *sys, unsigned ck,
+			  int (*fn)(struct vmsh_sys *, int *))
+{
+	int pid = 0;
+
+	ck_assert_int_eq(fn(sys, &pid), 0);
+	t_check_with(sys, ck);
+	return pid;
+}
+
+/* Run @pid on @cpu (-1: the current CPU), asserted to succeed, then
+ * t_check_with(@ck). */
+static inline void t_switch(struct vmsh_sys *sys, unsigned ck, int pid, int cpu)
+{
+	ck_assert_int_eq(vmsh_switch(sys, pid, cpu), 0);
+	t_check_with(sys, ck);
+}
+
+/* The value of the event counter @name (fails the test if unknown). */
+static inline uint64_t t_stat(struct vmsh_sys *sys, const char *name)
+{
+	const char *n;
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; vmsh_stat(sys, i, &n, &v); i++)
+		if (!strcmp(n, name))
+			return v;
+	ck_abort_msg("no stat %s", name);
+	return 0;
+}
+
+/* The smaps figures of @pid's VMA at @addr (asserted to exist). */
+static inline struct vmsh_smaps t_smaps(struct vmsh_sys *sys, int pid,
+					uint64_t addr)
+{
+	struct vmsh_smaps s;
+
+	ck_assert_int_eq(vmsh_smaps(sys, pid, addr, &s), 0);
+	return s;
 }
 
 #endif /* VMSH_TESTS_UNIT_VMSH_TEST_H */

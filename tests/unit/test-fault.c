@@ -12,74 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
 #include "suites.h"
+#include "vmsh-test.h"
 
-#define BASE 0x200000000000ULL
-#define RW (VMSH_PROT_READ | VMSH_PROT_WRITE)
-#define PA (VMSH_MAP_PRIVATE | VMSH_MAP_ANONYMOUS | VMSH_MAP_FIXED)
+#define BASE T_BASE
+#define RW T_RW
+#define PA T_FIXED
+#define CK T_CK_PAGES
 
 static struct vmsh_sys *sys;
 
-static void make(bool zero_page, uint64_t ram)
-{
-	struct vmsh_config cfg;
-
-	vmsh_config_default(&cfg);
-	cfg.zero_page = zero_page;
-	if (ram)
-		cfg.ram = ram;
-	sys = vmsh_sys_new(&cfg);
-	ck_assert_ptr_nonnull(sys);
-}
-
-static void teardown(void)
-{
-	if (sys)
-		vmsh_sys_free(sys);
-	sys = NULL;
-}
-
-static void checked(void)
-{
-	char buf[256];
-
-	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "%s", buf);
-	ck_assert_msg(check_pages(sys, buf, sizeof(buf)) == 0, "%s", buf);
-}
-
-/* mmap or tell the caller to give up (VMA engine not there yet). */
-static bool map(uint64_t addr, uint64_t len, int prot, int flags)
-{
-	uint64_t out;
-	int r = vmsh_mmap(sys, addr, len, prot, flags, NULL, 0, &out);
-
-	ck_assert_int_eq(r, 0);
-	ck_assert_uint_eq(out, addr);
-	checked();
-	return true;
-}
-
-static uint64_t stat_of(const char *name)
-{
-	const char *n;
-	uint64_t v;
-	size_t i;
-
-	for (i = 0; vmsh_stat(sys, i, &n, &v); i++)
-		if (!strcmp(n, name))
-			return v;
-	ck_abort_msg("no stat %s", name);
-	return 0;
-}
-
-static struct vmsh_smaps smaps_at(uint64_t addr)
-{
-	struct vmsh_smaps s;
-
-	ck_assert_int_eq(vmsh_smaps(sys, 0, addr, &s), 0);
-	return s;
-}
+static void teardown(void) { t_sys_free(&sys); }
+static void checked(void) { t_check_with(sys, CK); }
 
 static uint64_t pte_at(uint64_t addr)
 {
@@ -96,24 +40,23 @@ START_TEST(test_fault_read_zero_page)
 	struct vmsh_fault f;
 	struct vmsh_smaps s;
 
-	make(true, 0);
-	if (!map(BASE, 4 * PAGE_SIZE, RW, PA))
-		return;
+	sys = t_sys_make(true, 0);
+	t_map(sys, CK, BASE, 4 * PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_touch(sys, BASE, 2 * PAGE_SIZE, &f), 0);
 	checked();
 	ck_assert_uint_eq(pte_pfn(pte_at(BASE)), sys->phys.zero_pfn);
 	ck_assert_uint_ne(pte_at(BASE) & _PAGE_SPECIAL, 0);
 	ck_assert_uint_eq(pte_at(BASE) & _PAGE_RW, 0);
-	s = smaps_at(BASE);
+	s = t_smaps(sys, 0, BASE);
 	ck_assert_uint_eq(s.rss, 0);
-	ck_assert_uint_eq(stat_of("zero_page_map"), 2);
-	ck_assert_uint_eq(stat_of("pgfault"), 2);
+	ck_assert_uint_eq(t_stat(sys, "zero_page_map"), 2);
+	ck_assert_uint_eq(t_stat(sys, "pgfault"), 2);
 	/* a write to a zero-page PTE: a new zeroed page, not a copy */
 	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 1, 1, NULL, &f), 0);
 	checked();
 	ck_assert_uint_ne(pte_pfn(pte_at(BASE)), sys->phys.zero_pfn);
-	ck_assert_uint_eq(stat_of("cow_copy"), 0);
-	s = smaps_at(BASE);
+	ck_assert_uint_eq(t_stat(sys, "cow_copy"), 0);
+	s = t_smaps(sys, 0, BASE);
 	ck_assert_uint_eq(s.rss, PAGE_SIZE);
 	ck_assert_uint_eq(s.anonymous, PAGE_SIZE);
 	ck_assert_uint_eq(s.private_dirty, PAGE_SIZE);
@@ -127,21 +70,20 @@ START_TEST(test_fault_read_no_zero_page)
 	struct vmsh_fault f;
 	struct vmsh_smaps s;
 
-	make(false, 0);
-	if (!map(BASE, 4 * PAGE_SIZE, RW, PA))
-		return;
-	ck_assert(map(BASE + 0x100000, 4 * PAGE_SIZE, VMSH_PROT_READ, PA));
+	sys = t_sys_make(false, 0);
+	t_map(sys, CK, BASE, 4 * PAGE_SIZE, RW, PA);
+	t_map(sys, CK, BASE + 0x100000, 4 * PAGE_SIZE, VMSH_PROT_READ, PA);
 	ck_assert_int_eq(vmsh_touch(sys, BASE, 2 * PAGE_SIZE, &f), 0);
 	ck_assert_int_eq(vmsh_touch(sys, BASE + 0x100000, 1, &f), 0);
 	checked();
-	s = smaps_at(BASE);
+	s = t_smaps(sys, 0, BASE);
 	ck_assert_uint_eq(s.rss, 2 * PAGE_SIZE);
 	ck_assert_uint_eq(s.pss, 2 * PAGE_SIZE);
 	ck_assert_uint_eq(s.private_dirty, 2 * PAGE_SIZE);
 	ck_assert_uint_eq(s.referenced, 2 * PAGE_SIZE);
 	ck_assert_uint_eq(s.anonymous, 2 * PAGE_SIZE);
 	ck_assert_uint_ne(pte_at(BASE) & _PAGE_RW, 0);
-	s = smaps_at(BASE + 0x100000);
+	s = t_smaps(sys, 0, BASE + 0x100000);
 	ck_assert_uint_eq(s.rss, PAGE_SIZE);
 	ck_assert_uint_eq(s.private_clean, PAGE_SIZE);
 	ck_assert_uint_eq(s.private_dirty, 0);
@@ -155,9 +97,8 @@ START_TEST(test_fault_write_anon)
 	struct vmsh_mm_info mi;
 	uint64_t pte;
 
-	make(true, 0);
-	if (!map(BASE, 4 * PAGE_SIZE, RW, PA))
-		return;
+	sys = t_sys_make(true, 0);
+	t_map(sys, CK, BASE, 4 * PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_write(sys, BASE + 10, (const uint8_t *)"abc", 0, 3,
 				    NULL, &f), 0);
 	checked();
@@ -166,7 +107,7 @@ START_TEST(test_fault_write_anon)
 	ck_assert_uint_ne(pte & _PAGE_NX, 0);
 	ck_assert_int_eq(vmsh_mm_info(sys, 0, &mi), 0);
 	ck_assert_uint_eq(mi.rss_anon, 1);
-	ck_assert_uint_eq(stat_of("anon_fault"), 1);
+	ck_assert_uint_eq(t_stat(sys, "anon_fault"), 1);
 	ck_assert_int_eq(phys_page(sys, pte_pfn(pte))->mapcount, 1);
 	ck_assert(phys_page(sys, pte_pfn(pte))->exclusive);
 }
@@ -180,9 +121,8 @@ START_TEST(test_fault_check_detects)
 	struct page *p;
 	char buf[256];
 
-	make(true, 0);
-	if (!map(BASE, PAGE_SIZE, RW, PA))
-		return;
+	sys = t_sys_make(true, 0);
+	t_map(sys, CK, BASE, PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 1, 1, NULL, &f), 0);
 	p = phys_page(sys, pte_pfn(pte_at(BASE)));
 	p->mapcount++;
@@ -204,10 +144,9 @@ START_TEST(test_fault_signals)
 	struct vmsh_fault f;
 	uint8_t b;
 
-	make(true, 0);
-	if (!map(BASE, PAGE_SIZE, VMSH_PROT_READ, PA))
-		return;
-	ck_assert(map(BASE + 0x10000, PAGE_SIZE, VMSH_PROT_NONE, PA));
+	sys = t_sys_make(true, 0);
+	t_map(sys, CK, BASE, PAGE_SIZE, VMSH_PROT_READ, PA);
+	t_map(sys, CK, BASE + 0x10000, PAGE_SIZE, VMSH_PROT_NONE, PA);
 	/* nothing mapped */
 	ck_assert_int_eq(vmsh_touch(sys, BASE + 0x5000, 1, &f), 1);
 	ck_assert_int_eq(f.signo, SIGSEGV);
@@ -239,9 +178,8 @@ START_TEST(test_fault_partial_write)
 	struct vmsh_fault f;
 	uint64_t done;
 
-	make(true, 0);
-	if (!map(BASE, PAGE_SIZE, RW, PA))
-		return;
+	sys = t_sys_make(true, 0);
+	t_map(sys, CK, BASE, PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_write(sys, BASE + PAGE_SIZE - 3, NULL, 7, 10,
 				    &done, &f), 1);
 	ck_assert_uint_eq(done, 3);
@@ -256,14 +194,13 @@ START_TEST(test_fault_oom)
 	struct vmsh_fault f;
 	int pid;
 
-	make(true, 1ULL << 20);         /* 256 frames */
-	if (!map(BASE, 2ULL << 20, RW, PA))
-		return;
+	sys = t_sys_make(true, 1ULL << 20);     /* 256 frames */
+	t_map(sys, CK, BASE, 2ULL << 20, RW, PA);
 	pid = vmsh_current_pid(sys);
 	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 1, 2ULL << 20, NULL, &f), 1);
 	ck_assert_int_eq(f.signo, SIGKILL);
 	ck_assert_int_eq(f.pid, pid);
-	ck_assert_uint_eq(stat_of("oom_kill"), 1);
+	ck_assert_uint_eq(t_stat(sys, "oom_kill"), 1);
 	checked();
 }
 END_TEST
@@ -272,21 +209,20 @@ START_TEST(test_fault_populate)
 {
 	struct vmsh_smaps s;
 
-	make(true, 0);
-	if (!map(BASE, 4 * PAGE_SIZE, RW, PA | VMSH_MAP_POPULATE))
-		return;
-	s = smaps_at(BASE);
+	sys = t_sys_make(true, 0);
+	t_map(sys, CK, BASE, 4 * PAGE_SIZE, RW, PA | VMSH_MAP_POPULATE);
+	s = t_smaps(sys, 0, BASE);
 	ck_assert_uint_eq(s.rss, 4 * PAGE_SIZE);
 	ck_assert_uint_eq(s.private_dirty, 4 * PAGE_SIZE);
 	/* read-only private: read faults, the zero page */
-	ck_assert(map(BASE + 0x100000, 4 * PAGE_SIZE, VMSH_PROT_READ,
-		      PA | VMSH_MAP_POPULATE));
-	s = smaps_at(BASE + 0x100000);
+	t_map(sys, CK, BASE + 0x100000, 4 * PAGE_SIZE, VMSH_PROT_READ,
+	      PA | VMSH_MAP_POPULATE);
+	s = t_smaps(sys, 0, BASE + 0x100000);
 	ck_assert_uint_eq(s.rss, 0);
-	ck_assert_uint_eq(stat_of("zero_page_map"), 4);
+	ck_assert_uint_eq(t_stat(sys, "zero_page_map"), 4);
 	/* locked: Locked == Pss */
-	ck_assert(map(BASE + 0x200000, 2 * PAGE_SIZE, RW, PA | VMSH_MAP_LOCKED));
-	s = smaps_at(BASE + 0x200000);
+	t_map(sys, CK, BASE + 0x200000, 2 * PAGE_SIZE, RW, PA | VMSH_MAP_LOCKED);
+	s = t_smaps(sys, 0, BASE + 0x200000);
 	ck_assert_uint_eq(s.rss, 2 * PAGE_SIZE);
 	ck_assert_uint_eq(s.locked, s.pss);
 }
@@ -299,30 +235,29 @@ START_TEST(test_fault_cow_after_fork)
 	int child, parent;
 	uint64_t ppfn;
 
-	make(true, 0);
-	if (!map(BASE, 2 * PAGE_SIZE, RW, PA))
-		return;
+	sys = t_sys_make(true, 0);
+	t_map(sys, CK, BASE, 2 * PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 0x11, 2 * PAGE_SIZE, NULL, &f), 0);
 	parent = vmsh_current_pid(sys);
 	ck_assert_int_eq(vmsh_fork(sys, &child), 0);
 	checked();
-	s = smaps_at(BASE);
+	s = t_smaps(sys, 0, BASE);
 	ck_assert_uint_eq(s.shared_dirty, 2 * PAGE_SIZE);
 	ck_assert_uint_eq(s.pss, PAGE_SIZE);
 	ppfn = pte_pfn(pte_at(BASE));
 	/* the child writes: one copy */
 	ck_assert_int_eq(vmsh_switch(sys, child, -1), 0);
 	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 0x22, 1, NULL, &f), 0);
-	ck_assert_uint_eq(stat_of("cow_copy"), 1);
+	ck_assert_uint_eq(t_stat(sys, "cow_copy"), 1);
 	ck_assert_uint_ne(pte_pfn(pte_at(BASE)), ppfn);
 	checked();
 	/* the parent writes the same page: reuse, no second copy */
 	ck_assert_int_eq(vmsh_switch(sys, parent, -1), 0);
 	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 0x33, 1, NULL, &f), 0);
-	ck_assert_uint_eq(stat_of("cow_copy"), 1);
-	ck_assert_uint_eq(stat_of("cow_reuse"), 1);
+	ck_assert_uint_eq(t_stat(sys, "cow_copy"), 1);
+	ck_assert_uint_eq(t_stat(sys, "cow_reuse"), 1);
 	ck_assert_uint_eq(pte_pfn(pte_at(BASE)), ppfn);
-	s = smaps_at(BASE);
+	s = t_smaps(sys, 0, BASE);
 	ck_assert_uint_eq(s.private_dirty, PAGE_SIZE);
 	ck_assert_uint_eq(s.shared_dirty, PAGE_SIZE);
 	ck_assert_uint_eq(s.pss, PAGE_SIZE + PAGE_SIZE / 2);
@@ -339,10 +274,9 @@ START_TEST(test_fault_populate_referenced)
 	struct vmsh_fault f;
 	int child;
 
-	make(false, 0);
-	if (!map(BASE, 2 * PAGE_SIZE, RW, PA | VMSH_MAP_POPULATE))
-		return;
-	ck_assert(map(BASE + 0x100000, 2 * PAGE_SIZE, RW, PA));
+	sys = t_sys_make(false, 0);
+	t_map(sys, CK, BASE, 2 * PAGE_SIZE, RW, PA | VMSH_MAP_POPULATE);
+	t_map(sys, CK, BASE + 0x100000, 2 * PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_write(sys, BASE + 0x100000, NULL, 1, 2 * PAGE_SIZE,
 				    NULL, &f), 0);
 	ck_assert_int_eq(vmsh_fork(sys, &child), 0);
@@ -362,14 +296,13 @@ START_TEST(test_fault_dontneed)
 	uint8_t b = 1;
 	int r;
 
-	make(true, 0);
-	if (!map(BASE, 2 * PAGE_SIZE, RW, PA))
-		return;
+	sys = t_sys_make(true, 0);
+	t_map(sys, CK, BASE, 2 * PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 0x11, 2 * PAGE_SIZE, NULL, &f), 0);
 	r = vmsh_madvise(sys, BASE, PAGE_SIZE, VMSH_MADV_DONTNEED);
 	ck_assert_int_eq(r, 0);
 	checked();
-	ck_assert_uint_eq(smaps_at(BASE).rss, PAGE_SIZE);
+	ck_assert_uint_eq(t_smaps(sys, 0, BASE).rss, PAGE_SIZE);
 	ck_assert_int_eq(vmsh_read(sys, BASE, &b, 1, NULL, &f), 0);
 	ck_assert_uint_eq(b, 0);
 	ck_assert_int_eq(vmsh_read(sys, BASE + PAGE_SIZE, &b, 1, NULL, &f), 0);
@@ -384,7 +317,7 @@ START_TEST(test_fault_stack_growth)
 	size_t i;
 	uint64_t stack_start = 0;
 
-	make(true, 0);
+	sys = t_sys_make(true, 0);
 	for (i = 0; vmsh_vma_info(sys, 0, i, &vi); i++)
 		if (vi.flags & VM_GROWSDOWN)
 			stack_start = vi.start;
@@ -399,7 +332,7 @@ START_TEST(test_fault_stack_growth)
 	ck_assert_int_eq(vmsh_touch(sys, vi.end - (8ULL << 20) - PAGE_SIZE, 1, &f), 1);
 	ck_assert_int_eq(f.code, SEGV_MAPERR);
 	/* an accessible VMA within stack_guard_gap (1 MiB) below stops it */
-	ck_assert(map(vi.start - (2ULL << 20), PAGE_SIZE, RW, PA));
+	t_map(sys, CK, vi.start - (2ULL << 20), PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_touch(sys, vi.start - (2ULL << 20) + (512ULL << 10),
 				    1, &f), 1);
 	ck_assert_int_eq(f.code, SEGV_MAPERR);

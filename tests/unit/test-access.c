@@ -14,49 +14,16 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "engine.h"
 #include "suites.h"
+#include "vmsh-test.h"
 
-#define BASE 0x200000000000ULL
-#define RW (VMSH_PROT_READ | VMSH_PROT_WRITE)
-#define PA (VMSH_MAP_PRIVATE | VMSH_MAP_ANONYMOUS | VMSH_MAP_FIXED)
+#define BASE T_BASE
+#define CK T_CK_PAGES
 
 static struct vmsh_sys *sys;
 
-static void make(uint64_t ram)
-{
-	struct vmsh_config cfg;
-
-	vmsh_config_default(&cfg);
-	if (ram)
-		cfg.ram = ram;
-	sys = vmsh_sys_new(&cfg);
-	ck_assert_ptr_nonnull(sys);
-}
-
-static void teardown(void)
-{
-	if (sys)
-		vmsh_sys_free(sys);
-	sys = NULL;
-}
-
-static void checked(void)
-{
-	char buf[256];
-
-	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "%s", buf);
-	ck_assert_msg(check_pages(sys, buf, sizeof(buf)) == 0, "%s", buf);
-}
-
-static bool map(uint64_t addr, uint64_t len)
-{
-	uint64_t out;
-	int r = vmsh_mmap(sys, addr, len, RW, PA, NULL, 0, &out);
-
-	ck_assert_int_eq(r, 0);
-	return true;
-}
+static void teardown(void) { t_sys_free(&sys); }
+static void checked(void) { t_check_with(sys, CK); }
 
 static uint64_t buffers(void)
 {
@@ -75,9 +42,8 @@ START_TEST(test_access_roundtrip)
 	uint8_t buf[64];
 	uint64_t done;
 
-	make(0);
-	if (!map(BASE, 3 * PAGE_SIZE))
-		return;
+	sys = t_sys_make(true, 0);
+	t_map(sys, CK, BASE, 3 * PAGE_SIZE, T_RW, T_FIXED);
 	ck_assert_int_eq(vmsh_write(sys, BASE + PAGE_SIZE - 6,
 				    (const uint8_t *)msg, 0, sizeof(msg) - 1,
 				    &done, &f), 0);
@@ -102,9 +68,8 @@ START_TEST(test_access_fill_no_buffers)
 	uint64_t done, len = 64ULL << 20;
 	uint8_t b;
 
-	make(0);
-	if (!map(BASE, len))
-		return;
+	sys = t_sys_make(true, 0);
+	t_map(sys, CK, BASE, len, T_RW, T_FIXED);
 	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 0x5a, len, &done, &f), 0);
 	ck_assert_uint_eq(done, len);
 	ck_assert_uint_eq(buffers(), 0);
@@ -128,9 +93,8 @@ START_TEST(test_access_scale_8g)
 	struct rusage ru;
 	uint64_t a;
 
-	make(16ULL << 30);
-	if (!map(BASE, len))
-		return;
+	sys = t_sys_make(true, 16ULL << 30);
+	t_map(sys, CK, BASE, len, T_RW, T_FIXED);
 	for (a = BASE; a < BASE + len; a += PAGE_SIZE) {
 		uint8_t byte = (uint8_t)(a >> PAGE_SHIFT) | 1;
 

@@ -3,8 +3,7 @@
  * smaps figures (src/engine/smaps.c) as fs/proc/task_mmu.c computes them:
  * the zero page is skipped, Pss is summed in 1/4096 fixed point and
  * truncated, sharing is by mapcount, Locked follows VM_LOCKED; and the
- * walk/pt views.  Cases that need fork return early while it is a
- * placeholder, as do all while vmsh_mmap is.
+ * walk/pt views.
  */
 #include "config.h"
 
@@ -14,46 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
 #include "suites.h"
+#include "vmsh-test.h"
 
-#define BASE 0x200000000000ULL
-#define RW (VMSH_PROT_READ | VMSH_PROT_WRITE)
-#define PA (VMSH_MAP_PRIVATE | VMSH_MAP_ANONYMOUS | VMSH_MAP_FIXED)
+#define BASE T_BASE
+#define RW T_RW
+#define PA T_FIXED
+#define CK T_CK_PAGES
 
 static struct vmsh_sys *sys;
 
-static void setup(void)
-{
-	struct vmsh_config cfg;
-
-	vmsh_config_default(&cfg);
-	cfg.zero_page = false;
-	sys = vmsh_sys_new(&cfg);
-	ck_assert_ptr_nonnull(sys);
-}
-
-static void teardown(void)
-{
-	vmsh_sys_free(sys);
-}
-
-static void checked(void)
-{
-	char buf[256];
-
-	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "%s", buf);
-	ck_assert_msg(check_pages(sys, buf, sizeof(buf)) == 0, "%s", buf);
-}
-
-static bool map(uint64_t addr, uint64_t len, int prot, int flags)
-{
-	uint64_t out;
-	int r = vmsh_mmap(sys, addr, len, prot, flags, NULL, 0, &out);
-
-	ck_assert_int_eq(r, 0);
-	return true;
-}
+static void setup(void) { sys = t_sys_make(false, 0); }
+static void teardown(void) { t_sys_free(&sys); }
+static void checked(void) { t_check_with(sys, CK); }
 
 /* Three processes share 3 pages, two share one: Pss sums 4096/3 three
  * times per page, then is truncated (as Linux: 3 * 1365.33 = 4096 per
@@ -64,8 +36,7 @@ START_TEST(test_smaps_pss_fixed_point)
 	struct vmsh_smaps s;
 	int c1, c2;
 
-	if (!map(BASE, 4 * PAGE_SIZE, RW, PA))
-		return;
+	t_map(sys, CK, BASE, 4 * PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 1, 4 * PAGE_SIZE, NULL, &f), 0);
 	ck_assert_int_eq(vmsh_fork(sys, &c1), 0);
 	ck_assert_int_eq(vmsh_fork(sys, &c2), 0);
@@ -74,7 +45,7 @@ START_TEST(test_smaps_pss_fixed_point)
 	ck_assert_int_eq(vmsh_madvise(sys, BASE + 3 * PAGE_SIZE, PAGE_SIZE,
 				      VMSH_MADV_DONTNEED), 0);
 	checked();
-	ck_assert_int_eq(vmsh_smaps(sys, 1, BASE, &s), 0);
+	s = t_smaps(sys, 1, BASE);
 	/* 3 pages at mapcount 3, 1 page at mapcount 2 */
 	ck_assert_uint_eq(s.rss, 4 * PAGE_SIZE);
 	ck_assert_uint_eq(s.shared_dirty, 4 * PAGE_SIZE);
@@ -87,17 +58,14 @@ END_TEST
 
 START_TEST(test_smaps_zero_page_skipped)
 {
-	struct vmsh_config cfg;
 	struct vmsh_fault f;
 	struct vmsh_smaps s;
 
-	vmsh_sys_free(sys);
-	vmsh_config_default(&cfg);
-	sys = vmsh_sys_new(&cfg);       /* zero page on */
-	if (!map(BASE, 8 * PAGE_SIZE, VMSH_PROT_READ, PA))
-		return;
+	t_sys_free(&sys);
+	sys = t_sys_make(true, 0);      /* zero page on */
+	t_map(sys, CK, BASE, 8 * PAGE_SIZE, VMSH_PROT_READ, PA);
 	ck_assert_int_eq(vmsh_touch(sys, BASE, 8 * PAGE_SIZE, &f), 0);
-	ck_assert_int_eq(vmsh_smaps(sys, 0, BASE + 5 * PAGE_SIZE, &s), 0);
+	s = t_smaps(sys, 0, BASE + 5 * PAGE_SIZE);
 	ck_assert_uint_eq(s.size, 8 * PAGE_SIZE);
 	ck_assert_uint_eq(s.rss, 0);
 	ck_assert_uint_eq(s.referenced, 0);
@@ -110,8 +78,7 @@ START_TEST(test_smaps_no_vma)
 {
 	struct vmsh_smaps s;
 
-	if (!map(BASE, PAGE_SIZE, RW, PA))
-		return;
+	t_map(sys, CK, BASE, PAGE_SIZE, RW, PA);
 	ck_assert_int_lt(vmsh_smaps(sys, 0, BASE + PAGE_SIZE, &s), 0);
 	ck_assert_int_lt(vmsh_smaps(sys, 999, BASE, &s), 0);
 }
@@ -140,8 +107,7 @@ START_TEST(test_smaps_walk_and_pt)
 	struct pt_count c = { { 0 } };
 	char bits[128];
 
-	if (!map(BASE, 3 * PAGE_SIZE, RW, PA))
-		return;
+	t_map(sys, CK, BASE, 3 * PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_walk(sys, 0, BASE, &w), 0);
 	ck_assert_int_eq(w.end, VMSH_WALK_NOT_PRESENT);
 	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 1, 2 * PAGE_SIZE, NULL, &f), 0);

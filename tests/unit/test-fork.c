@@ -12,49 +12,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
 #include "suites.h"
+#include "vmsh-test.h"
 
-#define BASE 0x200000000000ULL
-#define PG   4096ULL
-#define RW   (VMSH_PROT_READ | VMSH_PROT_WRITE)
-#define PA   (VMSH_MAP_PRIVATE | VMSH_MAP_ANONYMOUS | VMSH_MAP_FIXED)
+#define BASE T_BASE
+#define PG   T_PG
+#define RW   T_RW
+#define PA   T_FIXED
 #define SA   (VMSH_MAP_SHARED | VMSH_MAP_ANONYMOUS | VMSH_MAP_FIXED)
+#define CK   (T_CK_TASKS | T_CK_PAGES)
 
 static struct vmsh_sys *sys;
 
-static void make_ram(uint64_t ram)
-{
-	struct vmsh_config cfg;
-
-	vmsh_config_default(&cfg);
-	cfg.zero_page = false;
-	if (ram)
-		cfg.ram = ram;
-	sys = vmsh_sys_new(&cfg);
-	ck_assert_ptr_nonnull(sys);
-}
-
-static void setup(void)
-{
-	make_ram(0);
-}
-
-static void teardown(void)
-{
-	if (sys)
-		vmsh_sys_free(sys);
-	sys = NULL;
-}
-
-static void checked(void)
-{
-	char buf[256];
-
-	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "%s", buf);
-	ck_assert_msg(check_tasks(sys, buf, sizeof(buf)) == 0, "%s", buf);
-	ck_assert_msg(check_pages(sys, buf, sizeof(buf)) == 0, "%s", buf);
-}
+static void setup(void) { sys = t_sys_make(false, 0); }
+static void teardown(void) { t_sys_free(&sys); }
+static void checked(void) { t_check_with(sys, CK); }
 
 /* The engine is complete enough for these tests. */
 static bool ready(void)
@@ -65,62 +37,6 @@ static bool ready(void)
 		return false;
 	return vmsh_mmap(sys, 0x100000000000ULL, PG, RW, PA, NULL, 0, &out) == 0 &&
 	       vmsh_munmap(sys, 0x100000000000ULL, PG) == 0;
-}
-
-static void map(uint64_t addr, uint64_t len, int prot, int flags)
-{
-	uint64_t out;
-
-	ck_assert_int_eq(vmsh_mmap(sys, addr, len, prot, flags, NULL, 0, &out), 0);
-	ck_assert_uint_eq(out, addr);
-	checked();
-}
-
-static void wr(uint64_t addr, uint64_t len, uint8_t byte)
-{
-	struct vmsh_fault f;
-	uint64_t done;
-
-	ck_assert_int_eq(vmsh_write(sys, addr, NULL, byte, len, &done, &f), 0);
-	checked();
-}
-
-static uint8_t rd(uint64_t addr)
-{
-	struct vmsh_fault f;
-	uint64_t done;
-	uint8_t b;
-
-	ck_assert_int_eq(vmsh_read(sys, addr, &b, 1, &done, &f), 0);
-	return b;
-}
-
-static int do_fork(void)
-{
-	int child = 0;
-
-	ck_assert_int_eq(vmsh_fork(sys, &child), 0);
-	checked();
-	return child;
-}
-
-static void sw(int pid)
-{
-	ck_assert_int_eq(vmsh_switch(sys, pid, -1), 0);
-	checked();
-}
-
-static uint64_t stat_of(const char *name)
-{
-	const char *n;
-	uint64_t v;
-	size_t i;
-
-	for (i = 0; vmsh_stat(sys, i, &n, &v); i++)
-		if (!strcmp(n, name))
-			return v;
-	ck_abort_msg("no stat %s", name);
-	return 0;
 }
 
 static uint64_t pte_of(int pid, uint64_t addr)
@@ -137,14 +53,6 @@ static struct vmsh_vma *vma_of(int pid, uint64_t addr)
 	return v && v->vm_start <= addr ? v : NULL;
 }
 
-static struct vmsh_smaps sm(int pid, uint64_t addr)
-{
-	struct vmsh_smaps s;
-
-	ck_assert_int_eq(vmsh_smaps(sys, pid, addr, &s), 0);
-	return s;
-}
-
 #define KB(x) ((uint64_t)(x) * 1024)
 
 /* Pss in smaps is printed in kB, truncated. */
@@ -158,10 +66,10 @@ START_TEST(test_fork_cow_state)
 
 	if (!ready())
 		return;
-	map(BASE, 4 * PG, RW, PA);
-	wr(BASE, 4 * PG, 1);
+	t_map(sys, CK, BASE, 4 * PG, RW, PA);
+	t_fill(sys, CK, BASE, 4 * PG, 1);
 	ck_assert(pte_of(1, BASE) & _PAGE_RW);
-	child = do_fork();
+	child = t_spawn(sys, CK, vmsh_fork);
 	ck_assert_int_eq(child, 2);
 	p = pte_of(1, BASE);
 	c = pte_of(child, BASE);
@@ -177,7 +85,7 @@ START_TEST(test_fork_cow_state)
 	ck_assert_int_eq(pg->mapcount, 2);
 	ck_assert_int_eq(pg->refcount, 2);
 	ck_assert(!pg->exclusive);
-	ck_assert_uint_eq(stat_of("fork"), 1);
+	ck_assert_uint_eq(t_stat(sys, "fork"), 1);
 }
 END_TEST
 
@@ -188,18 +96,18 @@ START_TEST(test_fork_smaps_after_fork)
 
 	if (!ready())
 		return;
-	map(BASE, 4 * PG, RW, PA);
-	wr(BASE, 4 * PG, 1);
-	child = do_fork();
+	t_map(sys, CK, BASE, 4 * PG, RW, PA);
+	t_fill(sys, CK, BASE, 4 * PG, 1);
+	child = t_spawn(sys, CK, vmsh_fork);
 	/* kernel: Rss 16, Pss 8, Shared_Dirty 16, Referenced 16 / 0 */
-	s = sm(1, BASE);
+	s = t_smaps(sys, 1, BASE);
 	ck_assert_uint_eq(s.rss, KB(16));
 	ck_assert_uint_eq(PSS_KB(s), 8);
 	ck_assert_uint_eq(s.shared_dirty, KB(16));
 	ck_assert_uint_eq(s.private_dirty, 0);
 	ck_assert_uint_eq(s.referenced, KB(16));
 	ck_assert_uint_eq(s.anonymous, KB(16));
-	s = sm(child, BASE);
+	s = t_smaps(sys, child, BASE);
 	ck_assert_uint_eq(s.rss, KB(16));
 	ck_assert_uint_eq(PSS_KB(s), 8);
 	ck_assert_uint_eq(s.shared_dirty, KB(16));
@@ -216,46 +124,46 @@ START_TEST(test_fork_one_copy_one_reuse)
 
 	if (!ready())
 		return;
-	map(BASE, 4 * PG, RW, PA);
-	wr(BASE, 4 * PG, 1);
-	child = do_fork();
-	copies = stat_of("cow_copy");
-	reuses = stat_of("cow_reuse");
+	t_map(sys, CK, BASE, 4 * PG, RW, PA);
+	t_fill(sys, CK, BASE, 4 * PG, 1);
+	child = t_spawn(sys, CK, vmsh_fork);
+	copies = t_stat(sys, "cow_copy");
+	reuses = t_stat(sys, "cow_reuse");
 	/* the child writes first: it copies */
-	sw(child);
-	wr(BASE, 1, 2);
-	ck_assert_uint_eq(stat_of("cow_copy"), copies + 1);
-	ck_assert_uint_eq(stat_of("cow_reuse"), reuses);
+	t_switch(sys, CK, child, -1);
+	t_fill(sys, CK, BASE, 1, 2);
+	ck_assert_uint_eq(t_stat(sys, "cow_copy"), copies + 1);
+	ck_assert_uint_eq(t_stat(sys, "cow_reuse"), reuses);
 	ck_assert_uint_ne(pte_pfn(pte_of(1, BASE)), pte_pfn(pte_of(child, BASE)));
 	/* kernel, both sides: Pss 10, Shared_Dirty 12, Private_Dirty 4;
 	 * Referenced 16 in the parent, 4 in the child */
-	s = sm(child, BASE);
+	s = t_smaps(sys, child, BASE);
 	ck_assert_uint_eq(PSS_KB(s), 10);
 	ck_assert_uint_eq(s.shared_dirty, KB(12));
 	ck_assert_uint_eq(s.private_dirty, KB(4));
 	ck_assert_uint_eq(s.referenced, KB(4));
-	s = sm(1, BASE);
+	s = t_smaps(sys, 1, BASE);
 	ck_assert_uint_eq(PSS_KB(s), 10);
 	ck_assert_uint_eq(s.private_dirty, KB(4));
 	ck_assert_uint_eq(s.referenced, KB(16));
 	/* the parent's page is back to refcount 1: reused, not copied */
-	sw(1);
-	wr(BASE, 1, 3);
-	ck_assert_uint_eq(stat_of("cow_copy"), copies + 1);
-	ck_assert_uint_eq(stat_of("cow_reuse"), reuses + 1);
-	ck_assert_uint_eq(rd(BASE), 3);
-	sw(child);
-	ck_assert_uint_eq(rd(BASE), 2);
-	ck_assert_uint_eq(rd(BASE + PG), 1);
+	t_switch(sys, CK, 1, -1);
+	t_fill(sys, CK, BASE, 1, 3);
+	ck_assert_uint_eq(t_stat(sys, "cow_copy"), copies + 1);
+	ck_assert_uint_eq(t_stat(sys, "cow_reuse"), reuses + 1);
+	ck_assert_uint_eq(t_peek(sys, BASE), 3);
+	t_switch(sys, CK, child, -1);
+	ck_assert_uint_eq(t_peek(sys, BASE), 2);
+	ck_assert_uint_eq(t_peek(sys, BASE + PG), 1);
 	/* the parent writes page 1 first: it copies, the child then reuses */
-	sw(1);
-	wr(BASE + PG, 1, 4);
-	sw(child);
-	wr(BASE + PG, 1, 5);
-	ck_assert_uint_eq(stat_of("cow_copy"), copies + 2);
-	ck_assert_uint_eq(stat_of("cow_reuse"), reuses + 2);
+	t_switch(sys, CK, 1, -1);
+	t_fill(sys, CK, BASE + PG, 1, 4);
+	t_switch(sys, CK, child, -1);
+	t_fill(sys, CK, BASE + PG, 1, 5);
+	ck_assert_uint_eq(t_stat(sys, "cow_copy"), copies + 2);
+	ck_assert_uint_eq(t_stat(sys, "cow_reuse"), reuses + 2);
 	/* kernel after both: Pss 12, Shared_Dirty 8, Private_Dirty 8 */
-	s = sm(1, BASE);
+	s = t_smaps(sys, 1, BASE);
 	ck_assert_uint_eq(PSS_KB(s), 12);
 	ck_assert_uint_eq(s.shared_dirty, KB(8));
 	ck_assert_uint_eq(s.private_dirty, KB(8));
@@ -269,19 +177,19 @@ START_TEST(test_fork_child_exit_makes_parent_private)
 
 	if (!ready())
 		return;
-	map(BASE, 4 * PG, RW, PA);
-	wr(BASE, 4 * PG, 1);
-	child = do_fork();
+	t_map(sys, CK, BASE, 4 * PG, RW, PA);
+	t_fill(sys, CK, BASE, 4 * PG, 1);
+	child = t_spawn(sys, CK, vmsh_fork);
 	ck_assert_int_eq(vmsh_kill(sys, child), 0);
 	checked();
-	s = sm(1, BASE);
+	s = t_smaps(sys, 1, BASE);
 	ck_assert_uint_eq(PSS_KB(s), 16);
 	ck_assert_uint_eq(s.private_dirty, KB(16));
 	ck_assert_uint_eq(s.shared_dirty, 0);
 	/* still write-protected: the next write reuses the page in place */
-	wr(BASE, 1, 2);
-	ck_assert_uint_eq(stat_of("cow_copy"), 0);
-	ck_assert_uint_eq(stat_of("cow_reuse"), 1);
+	t_fill(sys, CK, BASE, 1, 2);
+	ck_assert_uint_eq(t_stat(sys, "cow_copy"), 0);
+	ck_assert_uint_eq(t_stat(sys, "cow_reuse"), 1);
 }
 END_TEST
 
@@ -292,35 +200,35 @@ START_TEST(test_fork_three_processes)
 
 	if (!ready())
 		return;
-	map(BASE, PG, RW, PA);
-	wr(BASE, PG, 1);
-	c1 = do_fork();
-	c2 = do_fork();
+	t_map(sys, CK, BASE, PG, RW, PA);
+	t_fill(sys, CK, BASE, PG, 1);
+	c1 = t_spawn(sys, CK, vmsh_fork);
+	c2 = t_spawn(sys, CK, vmsh_fork);
 	ck_assert_int_eq(phys_page(sys, pte_pfn(pte_of(1, BASE)))->mapcount, 3);
 	/* Pss = 4096 / 3 -> 1 kB in each */
-	s = sm(c1, BASE);
+	s = t_smaps(sys, c1, BASE);
 	ck_assert_uint_eq(PSS_KB(s), 1);
 	ck_assert_uint_eq(s.shared_dirty, KB(4));
-	s = sm(c2, BASE);
+	s = t_smaps(sys, c2, BASE);
 	ck_assert_uint_eq(PSS_KB(s), 1);
 	/* a write in c1 copies; the page is still shared by two */
-	sw(c1);
-	wr(BASE, 1, 2);
+	t_switch(sys, CK, c1, -1);
+	t_fill(sys, CK, BASE, 1, 2);
 	ck_assert_int_eq(phys_page(sys, pte_pfn(pte_of(1, BASE)))->mapcount, 2);
-	s = sm(1, BASE);
+	s = t_smaps(sys, 1, BASE);
 	ck_assert_uint_eq(PSS_KB(s), 2);
 	/* c2 writes: refcount still 2, so a copy; the parent then reuses */
-	sw(c2);
-	wr(BASE, 1, 3);
-	sw(1);
-	wr(BASE, 1, 4);
-	ck_assert_uint_eq(stat_of("cow_copy"), 2);
-	ck_assert_uint_eq(stat_of("cow_reuse"), 1);
-	ck_assert_uint_eq(rd(BASE), 4);
-	sw(c1);
-	ck_assert_uint_eq(rd(BASE), 2);
-	sw(c2);
-	ck_assert_uint_eq(rd(BASE), 3);
+	t_switch(sys, CK, c2, -1);
+	t_fill(sys, CK, BASE, 1, 3);
+	t_switch(sys, CK, 1, -1);
+	t_fill(sys, CK, BASE, 1, 4);
+	ck_assert_uint_eq(t_stat(sys, "cow_copy"), 2);
+	ck_assert_uint_eq(t_stat(sys, "cow_reuse"), 1);
+	ck_assert_uint_eq(t_peek(sys, BASE), 4);
+	t_switch(sys, CK, c1, -1);
+	ck_assert_uint_eq(t_peek(sys, BASE), 2);
+	t_switch(sys, CK, c2, -1);
+	ck_assert_uint_eq(t_peek(sys, BASE), 3);
 }
 END_TEST
 
@@ -332,18 +240,18 @@ START_TEST(test_fork_dontcopy_wipeonfork_locked)
 
 	if (!ready())
 		return;
-	map(BASE, 2 * PG, RW, PA);
-	wr(BASE, 2 * PG, 1);
-	map(BASE + 16 * PG, 2 * PG, RW, PA);
-	wr(BASE + 16 * PG, 2 * PG, 1);
+	t_map(sys, CK, BASE, 2 * PG, RW, PA);
+	t_fill(sys, CK, BASE, 2 * PG, 1);
+	t_map(sys, CK, BASE + 16 * PG, 2 * PG, RW, PA);
+	t_fill(sys, CK, BASE + 16 * PG, 2 * PG, 1);
 	ck_assert_int_eq(vmsh_madvise(sys, BASE + 16 * PG, 2 * PG, VMSH_MADV_DONTFORK), 0);
-	map(BASE + 32 * PG, 2 * PG, RW, PA);
-	wr(BASE + 32 * PG, 2 * PG, 1);
+	t_map(sys, CK, BASE + 32 * PG, 2 * PG, RW, PA);
+	t_fill(sys, CK, BASE + 32 * PG, 2 * PG, 1);
 	ck_assert_int_eq(vmsh_madvise(sys, BASE + 32 * PG, 2 * PG, VMSH_MADV_WIPEONFORK), 0);
-	map(BASE + 48 * PG, 2 * PG, RW, PA | VMSH_MAP_LOCKED);
+	t_map(sys, CK, BASE + 48 * PG, 2 * PG, RW, PA | VMSH_MAP_LOCKED);
 	checked();
 	pm = mm_of_pid(sys, 1);
-	child = do_fork();
+	child = t_spawn(sys, CK, vmsh_fork);
 	cm = mm_of_pid(sys, child);
 	/* dontfork: gone in the child, and from its total_vm/data_vm */
 	ck_assert_ptr_null(vma_of(child, BASE + 16 * PG));
@@ -355,20 +263,20 @@ START_TEST(test_fork_dontcopy_wipeonfork_locked)
 	ck_assert_ptr_nonnull(v);
 	ck_assert(v->vm_flags & VM_WIPEONFORK);
 	ck_assert_ptr_null(v->anon_vma);
-	ck_assert_uint_eq(sm(child, BASE + 32 * PG).rss, 0);
+	ck_assert_uint_eq(t_smaps(sys, child, BASE + 32 * PG).rss, 0);
 	/* locked: the child's copy is not locked, its pages are copied */
 	v = vma_of(child, BASE + 48 * PG);
 	ck_assert(!(v->vm_flags & VM_LOCKED));
 	ck_assert(vma_of(1, BASE + 48 * PG)->vm_flags & VM_LOCKED);
 	ck_assert_uint_eq(cm->locked_vm, 0);
 	ck_assert_uint_eq(pm->locked_vm, 2);
-	ck_assert_uint_eq(sm(child, BASE + 48 * PG).rss, KB(8));
+	ck_assert_uint_eq(t_smaps(sys, child, BASE + 48 * PG).rss, KB(8));
 	/* rss: 2 (plain) + 2 (locked); hiwater_rss is that rss */
 	ck_assert_int_eq(cm->rss[MM_ANONPAGES], 4);
 	ck_assert_uint_eq(cm->hiwater_rss, 4);
-	sw(child);
-	ck_assert_uint_eq(rd(BASE + 32 * PG), 0);
-	ck_assert_uint_eq(rd(BASE), 1);
+	t_switch(sys, CK, child, -1);
+	ck_assert_uint_eq(t_peek(sys, BASE + 32 * PG), 0);
+	ck_assert_uint_eq(t_peek(sys, BASE), 1);
 	checked();
 }
 END_TEST
@@ -380,22 +288,22 @@ START_TEST(test_fork_no_copy_without_anon_vma)
 	if (!ready())
 		return;
 	/* shared anonymous: refaulted from the shmem file */
-	map(BASE, 2 * PG, RW, SA);
-	wr(BASE, 2 * PG, 7);
+	t_map(sys, CK, BASE, 2 * PG, RW, SA);
+	t_fill(sys, CK, BASE, 2 * PG, 7);
 	/* private, never faulted */
-	map(BASE + 16 * PG, 2 * PG, RW, PA);
-	child = do_fork();
+	t_map(sys, CK, BASE + 16 * PG, 2 * PG, RW, PA);
+	child = t_spawn(sys, CK, vmsh_fork);
 	ck_assert_uint_eq(pte_of(child, BASE), 0);
-	ck_assert_uint_eq(sm(child, BASE).rss, 0);
-	ck_assert_uint_eq(sm(1, BASE).rss, KB(8));
+	ck_assert_uint_eq(t_smaps(sys, child, BASE).rss, 0);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).rss, KB(8));
 	/* the parent's shared PTEs keep RW */
 	ck_assert(pte_of(1, BASE) & _PAGE_RW);
-	sw(child);
-	ck_assert_uint_eq(rd(BASE), 7);
-	wr(BASE, 1, 8);
-	sw(1);
-	ck_assert_uint_eq(rd(BASE), 8);
-	ck_assert_uint_eq(stat_of("cow_copy"), 0);
+	t_switch(sys, CK, child, -1);
+	ck_assert_uint_eq(t_peek(sys, BASE), 7);
+	t_fill(sys, CK, BASE, 1, 8);
+	t_switch(sys, CK, 1, -1);
+	ck_assert_uint_eq(t_peek(sys, BASE), 8);
+	ck_assert_uint_eq(t_stat(sys, "cow_copy"), 0);
 }
 END_TEST
 
@@ -406,9 +314,9 @@ START_TEST(test_fork_anon_vma_inherited)
 
 	if (!ready())
 		return;
-	map(BASE, 2 * PG, RW, PA);
-	wr(BASE, 2 * PG, 1);
-	child = do_fork();
+	t_map(sys, CK, BASE, 2 * PG, RW, PA);
+	t_fill(sys, CK, BASE, 2 * PG, 1);
+	child = t_spawn(sys, CK, vmsh_fork);
 	pv = vma_of(1, BASE);
 	cv = vma_of(child, BASE);
 	ck_assert_ptr_nonnull(cv->anon_vma);
@@ -430,13 +338,13 @@ START_TEST(test_fork_merge_rules)
 
 	if (!ready())
 		return;
-	map(BASE, 2 * PG, RW, PA);
-	wr(BASE, 2 * PG, 1);
-	map(BASE + 16 * PG, 2 * PG, RW, PA);
-	child = do_fork();
-	sw(child);
-	map(BASE + 2 * PG, 2 * PG, RW, PA);
-	map(BASE + 18 * PG, 2 * PG, RW, PA);
+	t_map(sys, CK, BASE, 2 * PG, RW, PA);
+	t_fill(sys, CK, BASE, 2 * PG, 1);
+	t_map(sys, CK, BASE + 16 * PG, 2 * PG, RW, PA);
+	child = t_spawn(sys, CK, vmsh_fork);
+	t_switch(sys, CK, child, -1);
+	t_map(sys, CK, BASE + 2 * PG, 2 * PG, RW, PA);
+	t_map(sys, CK, BASE + 18 * PG, 2 * PG, RW, PA);
 	ck_assert_uint_eq(vma_of(child, BASE)->vm_end, BASE + 2 * PG);
 	ck_assert_uint_eq(vma_of(child, BASE + 16 * PG)->vm_end, BASE + 20 * PG);
 	/* split pieces of an inherited VMA share its anon_vma and rejoin */
@@ -445,8 +353,8 @@ START_TEST(test_fork_merge_rules)
 	ck_assert_int_eq(vmsh_mprotect(sys, BASE, PG, RW), 0);
 	checked();
 	ck_assert_uint_eq(vma_of(child, BASE)->vm_end, BASE + 2 * PG);
-	sw(1);
-	map(BASE + 2 * PG, 2 * PG, RW, PA);
+	t_switch(sys, CK, 1, -1);
+	t_map(sys, CK, BASE + 2 * PG, 2 * PG, RW, PA);
 	ck_assert_uint_eq(vma_of(1, BASE)->vm_end, BASE + 4 * PG);
 }
 END_TEST
@@ -458,7 +366,7 @@ START_TEST(test_fork_kthread_efault)
 	if (!ready())
 		return;
 	ck_assert_int_eq(vmsh_kthread(sys, &k), 0);
-	sw(k);
+	t_switch(sys, CK, k, -1);
 	ck_assert_int_eq(vmsh_fork(sys, &child), -EFAULT);
 	ck_assert_int_eq(vmsh_clone_vm(sys, &child), -EFAULT);
 	checked();
@@ -471,12 +379,12 @@ START_TEST(test_fork_out_of_memory)
 	int child, r = 0;
 
 	teardown();
-	make_ram(1 << 20);                      /* 256 frames */
+	sys = t_sys_make(false, 1 << 20);       /* 256 frames */
 	if (!ready())
 		return;
 	/* 110 pages 2 MiB apart: 220 frames with their page tables; the
 	 * child's 110 PTE tables do not fit. */
-	map(BASE, 110 * 512 * PG, RW, PA);
+	t_map(sys, CK, BASE, 110 * 512 * PG, RW, PA);
 	for (i = 0; i < 110; i++) {
 		struct vmsh_fault f;
 		uint64_t done;
@@ -509,12 +417,12 @@ START_TEST(test_fork_clone_vm_shares_mm)
 	ck_assert_ptr_eq(mm_of_pid(sys, t), mm);
 	ck_assert_int_eq(mm->mm_users, 2);
 	ck_assert_int_eq(mm->mm_count, 1);
-	map(BASE, PG, RW, PA);
-	sw(t);
-	wr(BASE, 1, 9);
-	sw(1);
-	ck_assert_uint_eq(rd(BASE), 9);
-	ck_assert_uint_eq(stat_of("cow_copy"), 0);
+	t_map(sys, CK, BASE, PG, RW, PA);
+	t_switch(sys, CK, t, -1);
+	t_fill(sys, CK, BASE, 1, 9);
+	t_switch(sys, CK, 1, -1);
+	ck_assert_uint_eq(t_peek(sys, BASE), 9);
+	ck_assert_uint_eq(t_stat(sys, "cow_copy"), 0);
 	ck_assert_int_eq(vmsh_kill(sys, t), 0);
 	checked();
 	ck_assert_int_eq(mm->mm_users, 1);
@@ -528,9 +436,9 @@ START_TEST(test_fork_execve)
 
 	if (!ready())
 		return;
-	map(BASE, PG, RW, PA);
-	wr(BASE, 1, 1);
-	c = do_fork();
+	t_map(sys, CK, BASE, PG, RW, PA);
+	t_fill(sys, CK, BASE, 1, 1);
+	c = t_spawn(sys, CK, vmsh_fork);
 	ck_assert_int_eq(vmsh_clone_vm(sys, &t), 0);
 	checked();
 	ck_assert_int_eq(mm_of_pid(sys, 1)->mm_users, 2);
@@ -543,11 +451,11 @@ START_TEST(test_fork_execve)
 	ck_assert_int_eq(mm->mm_users, 1);
 	ck_assert_ptr_null(vma_of(1, BASE));
 	/* the forked child keeps its copy */
-	sw(c);
-	ck_assert_uint_eq(rd(BASE), 1);
+	t_switch(sys, CK, c, -1);
+	ck_assert_uint_eq(t_peek(sys, BASE), 1);
 	/* execve by a thread: it takes over its process's pid */
 	ck_assert_int_eq(vmsh_clone_vm(sys, &t), 0);
-	sw(t);
+	t_switch(sys, CK, t, -1);
 	ck_assert_int_eq(vmsh_execve(sys), 0);
 	checked();
 	ck_assert(!vmsh_task_exists(sys, t));

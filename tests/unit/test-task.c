@@ -13,67 +13,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
 #include "suites.h"
+#include "vmsh-test.h"
 
-#define BASE 0x200000000000ULL
-#define PG   4096ULL
-#define RW   (VMSH_PROT_READ | VMSH_PROT_WRITE)
-#define PA   (VMSH_MAP_PRIVATE | VMSH_MAP_ANONYMOUS | VMSH_MAP_FIXED)
+#define BASE T_BASE
+#define PG   T_PG
+#define RW   T_RW
+#define PA   T_FIXED
+#define CK   T_CK_TASKS
 
 static struct vmsh_sys *sys;
 
+/* @cpus CPUs, @ram bytes when nonzero, the zero page off. */
 static void make(unsigned cpus, uint64_t ram)
 {
 	struct vmsh_config cfg;
 
-	vmsh_config_default(&cfg);
-	cfg.zero_page = false;
+	t_config(&cfg, false, ram);
 	cfg.cpus = cpus;
-	if (ram)
-		cfg.ram = ram;
-	sys = vmsh_sys_new(&cfg);
-	ck_assert_ptr_nonnull(sys);
+	sys = t_sys_cfg(&cfg);
 }
 
-static void setup(void)
-{
-	make(2, 0);
-}
-
-static void teardown(void)
-{
-	if (sys)
-		vmsh_sys_free(sys);
-	sys = NULL;
-}
-
-static void checked(void)
-{
-	char buf[256];
-
-	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "%s", buf);
-	ck_assert_msg(check_tasks(sys, buf, sizeof(buf)) == 0, "%s", buf);
-}
+static void setup(void) { make(2, 0); }
+static void teardown(void) { t_sys_free(&sys); }
+static void checked(void) { t_check_with(sys, CK); }
 
 static bool ready(void)
 {
 	return vmsh_current_pid(sys) == 1 && mm_of_pid(sys, 1) != NULL;
-}
-
-static int spawn(int (*fn)(struct vmsh_sys *, int *))
-{
-	int pid = 0;
-
-	ck_assert_int_eq(fn(sys, &pid), 0);
-	checked();
-	return pid;
-}
-
-static void sw(int pid, int cpu)
-{
-	ck_assert_int_eq(vmsh_switch(sys, pid, cpu), 0);
-	checked();
 }
 
 static struct vmsh_task_info info(int pid)
@@ -105,14 +72,14 @@ START_TEST(test_task_pids_in_order_never_reused)
 	if (!ready())
 		return;
 	ck_assert_int_eq(vmsh_current_pid(sys), 1);
-	a = spawn(vmsh_fork);
-	b = spawn(vmsh_clone_vm);
+	a = t_spawn(sys, CK, vmsh_fork);
+	b = t_spawn(sys, CK, vmsh_clone_vm);
 	ck_assert_int_eq(a, 2);
 	ck_assert_int_eq(b, 3);
 	ck_assert_int_eq(vmsh_kill(sys, b), 0);
 	checked();
 	ck_assert(!vmsh_task_exists(sys, b));
-	c = spawn(vmsh_kthread);
+	c = t_spawn(sys, CK, vmsh_kthread);
 	ck_assert_int_eq(c, 4);
 	ck_assert_uint_eq(ntasks(), 3);
 	ck_assert_int_eq(info(a).ppid, 1);
@@ -131,31 +98,31 @@ START_TEST(test_task_kthread_borrows_active_mm)
 	if (!ready())
 		return;
 	mm1 = mm_of_pid(sys, 1);
-	child = spawn(vmsh_fork);
+	child = t_spawn(sys, CK, vmsh_fork);
 	mm2 = mm_of_pid(sys, child);
-	k = spawn(vmsh_kthread);
+	k = t_spawn(sys, CK, vmsh_kthread);
 	ck_assert_uint_eq(info(k).active_mm_id, 0);
 	/* 1 -> k: k borrows mm1 (lazy TLB), mm_count 2 */
-	sw(k, -1);
+	t_switch(sys, CK, k, -1);
 	ck_assert_ptr_eq(task_of_pid(sys, k)->active_mm, mm1);
 	ck_assert_uint_eq(info(k).active_mm_id, mm1->id);
 	ck_assert_int_eq(mm1->mm_count, 2);
 	ck_assert_int_eq(mm1->mm_users, 1);
 	ck_assert_ptr_eq(sys->cpus[0].loaded_mm, mm1);
 	/* k -> child: CR3 = mm2, k drops mm1 */
-	sw(child, -1);
+	t_switch(sys, CK, child, -1);
 	ck_assert_int_eq(mm1->mm_count, 1);
 	ck_assert_ptr_null(task_of_pid(sys, k)->active_mm);
 	ck_assert_ptr_eq(sys->cpus[0].loaded_mm, mm2);
 	/* child -> k -> 1 */
-	sw(k, -1);
+	t_switch(sys, CK, k, -1);
 	ck_assert_int_eq(mm2->mm_count, 2);
 	ck_assert_int_eq(mm1->mm_count, 1);
-	sw(1, -1);
+	t_switch(sys, CK, 1, -1);
 	ck_assert_int_eq(mm2->mm_count, 1);
 	ck_assert_ptr_eq(sys->cpus[0].loaded_mm, mm1);
 	/* memory calls on a kernel thread fail */
-	sw(k, -1);
+	t_switch(sys, CK, k, -1);
 	{
 		uint64_t out;
 
@@ -174,14 +141,14 @@ START_TEST(test_task_exit_under_kthread_keeps_mm_struct)
 
 	if (!ready())
 		return;
-	child = spawn(vmsh_fork);
-	k = spawn(vmsh_kthread);
-	sw(child, -1);
+	child = t_spawn(sys, CK, vmsh_fork);
+	k = t_spawn(sys, CK, vmsh_kthread);
+	t_switch(sys, CK, child, -1);
 	ck_assert_int_eq(vmsh_mmap(sys, BASE, PG, RW, PA, NULL, 0, &out), 0);
 	mm2 = mm_of_pid(sys, child);
 	id = mm2->id;
 	/* kill 1: lowest others are 2 (child) ... but switch to k first */
-	sw(k, -1);
+	t_switch(sys, CK, k, -1);
 	ck_assert_int_eq(mm2->mm_count, 2);
 	/* the child exits while k borrows its mm: the address space goes
 	 * (mm_users 0), the struct stays (mm_count 1) */
@@ -192,7 +159,7 @@ START_TEST(test_task_exit_under_kthread_keeps_mm_struct)
 	ck_assert_uint_eq(mm2->map_count, 0);
 	ck_assert_uint_eq(info(k).active_mm_id, id);
 	/* k switched out: the last reference goes, the struct is freed */
-	sw(1, -1);
+	t_switch(sys, CK, 1, -1);
 	ck_assert_uint_eq(info(k).active_mm_id, 0);
 	checked();
 }
@@ -204,10 +171,10 @@ START_TEST(test_task_kill_current_switches_to_lowest)
 
 	if (!ready())
 		return;
-	a = spawn(vmsh_fork);
-	b = spawn(vmsh_fork);
-	k = spawn(vmsh_kthread);
-	sw(b, -1);
+	a = t_spawn(sys, CK, vmsh_fork);
+	b = t_spawn(sys, CK, vmsh_fork);
+	k = t_spawn(sys, CK, vmsh_kthread);
+	t_switch(sys, CK, b, -1);
 	ck_assert_int_eq(vmsh_kill(sys, 0), 0);
 	checked();
 	ck_assert_int_eq(vmsh_current_pid(sys), 1);
@@ -250,25 +217,25 @@ START_TEST(test_task_two_cpus)
 	if (!ready())
 		return;
 	mm1 = mm_of_pid(sys, 1);
-	t = spawn(vmsh_clone_vm);
-	k = spawn(vmsh_kthread);
+	t = t_spawn(sys, CK, vmsh_clone_vm);
+	k = t_spawn(sys, CK, vmsh_kthread);
 	/* the thread on CPU 1: both CPUs have mm1 loaded */
-	sw(t, 1);
+	t_switch(sys, CK, t, 1);
 	ck_assert_int_eq(sys->cur_cpu, 1);
 	ck_assert_ptr_eq(sys->cpus[1].loaded_mm, mm1);
 	ck_assert_ptr_eq(sys->cpus[0].curr, task_of_pid(sys, 1));
 	ck_assert_int_eq(mm1->mm_count, 1);
 	/* pid 1 moves to CPU 1: CPU 0 goes idle and borrows mm1 */
-	sw(1, 1);
+	t_switch(sys, CK, 1, 1);
 	ck_assert_ptr_null(sys->cpus[0].curr);
 	ck_assert_ptr_eq(sys->cpus[0].loaded_mm, mm1);
 	ck_assert_int_eq(mm1->mm_count, 2);
 	/* the kernel thread on CPU 0 takes the idle task's borrowed mm over */
-	sw(k, 0);
+	t_switch(sys, CK, k, 0);
 	ck_assert_ptr_eq(task_of_pid(sys, k)->active_mm, mm1);
 	ck_assert_int_eq(mm1->mm_count, 2);
 	ck_assert_int_eq(info(k).cpu, 0);
-	sw(t, 0);
+	t_switch(sys, CK, t, 0);
 	ck_assert_int_eq(mm1->mm_count, 1);
 	checked();
 }
@@ -284,7 +251,7 @@ START_TEST(test_task_oom_kills_sharers_and_frees)
 	make(1, 1 << 20);                       /* 256 frames */
 	if (!ready())
 		return;
-	t = spawn(vmsh_clone_vm);
+	t = t_spawn(sys, CK, vmsh_clone_vm);
 	ck_assert_int_eq(vmsh_mmap(sys, BASE, 512 * PG, RW, PA, NULL, 0, &out), 0);
 	r = vmsh_write(sys, BASE, NULL, 1, 512 * PG, &done, &f);
 	ck_assert_int_eq(r, 1);
@@ -307,10 +274,10 @@ START_TEST(test_task_kill_thread_and_process)
 
 	if (!ready())
 		return;
-	t1 = spawn(vmsh_clone_vm);
-	c = spawn(vmsh_fork);
-	sw(t1, -1);
-	t2 = spawn(vmsh_clone_vm);      /* a thread of process 1 as well */
+	t1 = t_spawn(sys, CK, vmsh_clone_vm);
+	c = t_spawn(sys, CK, vmsh_fork);
+	t_switch(sys, CK, t1, -1);
+	t2 = t_spawn(sys, CK, vmsh_clone_vm);      /* a thread of process 1 as well */
 	mm = mm_of_pid(sys, 1);
 	ck_assert_int_eq(mm->mm_users, 3);
 	ck_assert_int_eq(info(t2).ppid, 0);             /* its process's parent */

@@ -277,7 +277,7 @@ START_TEST(test_task_kill_thread_and_process)
 	t1 = t_spawn(sys, CK, vmsh_clone_vm);
 	c = t_spawn(sys, CK, vmsh_fork);
 	t_switch(sys, CK, t1, -1);
-	t2 = t_spawn(sys, CK, vmsh_clone_vm);      /* a thread of process 1 as well */
+	t2 = t_spawn(sys, CK, vmsh_clone_vm);  /* a thread of process 1 as well */
 	mm = mm_of_pid(sys, 1);
 	ck_assert_int_eq(mm->mm_users, 3);
 	ck_assert_int_eq(info(t2).ppid, 0);             /* its process's parent */

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
 #include "suites.h"
+#include "vmsh-test.h"
 
 #define NFRAMES 64
 #define BASE 0x200000000000ULL          /* one PTE table covers BASE..+2M */
@@ -705,66 +705,26 @@ static void model_warn(void *ctx, const char *line)
 	snprintf(m->last_warning, sizeof(m->last_warning), "%s", line);
 }
 
-static void model_check(struct model *m)
-{
-	char buf[512];
-
-	ck_assert_msg(vmsh_check(m->sys, buf, sizeof(buf)) == 0, "%s", buf);
-}
-
 static struct model *model_new(unsigned cpus, bool pcid, bool lazy_flush)
 {
 	struct model *m = calloc(1, sizeof(*m));
 	struct vmsh_config cfg;
 
-	vmsh_config_default(&cfg);
+	t_config(&cfg, true, 0);
 	cfg.cpus = cpus;
 	cfg.pcid = pcid;
 	cfg.lazy_flush = lazy_flush;
-	m->sys = vmsh_sys_new(&cfg);
-	ck_assert_ptr_nonnull(m->sys);
+	m->sys = t_sys_cfg(&cfg);
 	vmsh_sys_set_warn(m->sys, model_warn, m);
-	model_check(m);
+	t_check(m->sys);
 	return m;
 }
 
 static void model_free(struct model *m)
 {
-	model_check(m);
+	t_check(m->sys);
 	vmsh_sys_free(m->sys);
 	free(m);
-}
-
-static uint64_t stat_of(struct model *m, const char *name)
-{
-	const char *n;
-	uint64_t v;
-
-	for (size_t i = 0; vmsh_stat(m->sys, i, &n, &v); i++)
-		if (!strcmp(n, name))
-			return v;
-	ck_abort_msg("no stat %s", name);
-	return 0;
-}
-
-static void map_rw(struct model *m, uint64_t addr, uint64_t len)
-{
-	uint64_t out;
-
-	ck_assert_int_eq(vmsh_mmap(m->sys, addr, len, VMSH_PROT_READ | VMSH_PROT_WRITE,
-				   VMSH_MAP_PRIVATE | VMSH_MAP_ANONYMOUS | VMSH_MAP_FIXED,
-				   NULL, 0, &out), 0);
-	ck_assert_uint_eq(out, addr);
-	model_check(m);
-}
-
-static void model_write(struct model *m, uint64_t addr, uint64_t len)
-{
-	struct vmsh_fault f;
-	uint64_t done;
-
-	ck_assert_int_eq(vmsh_write(m->sys, addr, NULL, 0x5a, len, &done, &f), 0);
-	model_check(m);
 }
 
 static int model_touch(struct model *m, uint64_t addr, uint64_t len)
@@ -772,7 +732,7 @@ static int model_touch(struct model *m, uint64_t addr, uint64_t len)
 	struct vmsh_fault f;
 	int r = vmsh_touch(m->sys, addr, len, &f);
 
-	model_check(m);
+	t_check(m->sys);
 	return r;
 }
 
@@ -780,15 +740,15 @@ START_TEST(test_tlb_model_hits_after_first_miss)
 {
 	struct model *m = model_new(1, false, false);
 
-	map_rw(m, A, 4 * PAGE_SIZE);
+	t_map(m->sys, 0, A, 4 * PAGE_SIZE, T_RW, T_FIXED);
 	ck_assert_int_eq(model_touch(m, A, 4 * PAGE_SIZE), 0);
 	/* each page: a walk that faults, then one that finds the PTE */
-	ck_assert_uint_eq(stat_of(m, "tlb_miss"), 8);
-	ck_assert_uint_eq(stat_of(m, "tlb_hit"), 0);
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_miss"), 8);
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_hit"), 0);
 	for (int i = 0; i < 5; i++)
 		ck_assert_int_eq(model_touch(m, A, 4 * PAGE_SIZE), 0);
-	ck_assert_uint_eq(stat_of(m, "tlb_miss"), 8);
-	ck_assert_uint_eq(stat_of(m, "tlb_hit"), 20);
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_miss"), 8);
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_hit"), 20);
 	model_free(m);
 }
 END_TEST
@@ -797,23 +757,23 @@ START_TEST(test_tlb_model_munmap_flushes_range_or_all)
 {
 	struct model *m = model_new(1, false, false);
 
-	map_rw(m, A, 64 * PAGE_SIZE);
-	model_write(m, A, 64 * PAGE_SIZE);
+	t_map(m->sys, 0, A, 64 * PAGE_SIZE, T_RW, T_FIXED);
+	t_fill(m->sys, 0, A, 64 * PAGE_SIZE, 0x5a);
 	ck_assert_int_eq(vmsh_munmap(m->sys, A + 8 * PAGE_SIZE, 2 * PAGE_SIZE), 0);
-	model_check(m);
-	ck_assert_uint_eq(stat_of(m, "tlb_flush_range"), 1);
-	ck_assert_uint_eq(stat_of(m, "tlb_flush_all"), 0);
+	t_check(m->sys);
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_range"), 1);
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_all"), 0);
 	/* the unmapped pages fault (no stale entry), the others still hit */
 	ck_assert_int_eq(model_touch(m, A + 8 * PAGE_SIZE, 1), 1);
-	ck_assert_uint_eq(stat_of(m, "tlb_hit"), 0);
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_hit"), 0);
 	ck_assert_int_eq(model_touch(m, A + 63 * PAGE_SIZE, 1), 0);
-	ck_assert_uint_eq(stat_of(m, "tlb_hit"), 1);
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_hit"), 1);
 	/* 40 pages: above the ceiling of 33, a full flush */
 	ck_assert_int_eq(vmsh_munmap(m->sys, A + 10 * PAGE_SIZE, 40 * PAGE_SIZE), 0);
-	model_check(m);
-	ck_assert_uint_eq(stat_of(m, "tlb_flush_all"), 1);
+	t_check(m->sys);
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_all"), 1);
 	ck_assert_int_eq(model_touch(m, A + 63 * PAGE_SIZE, 1), 0);
-	ck_assert_uint_eq(stat_of(m, "tlb_hit"), 1);
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_hit"), 1);
 	model_free(m);
 }
 END_TEST
@@ -824,11 +784,11 @@ START_TEST(test_tlb_model_mprotect_flushes_only_when_needed)
 	struct vmsh_fault f;
 	uint64_t done, out;
 
-	map_rw(m, A, 4 * PAGE_SIZE);
-	model_write(m, A, 4 * PAGE_SIZE);
+	t_map(m->sys, 0, A, 4 * PAGE_SIZE, T_RW, T_FIXED);
+	t_fill(m->sys, 0, A, 4 * PAGE_SIZE, 0x5a);
 	ck_assert_int_eq(vmsh_mprotect(m->sys, A, 4 * PAGE_SIZE, VMSH_PROT_READ), 0);
-	model_check(m);
-	ck_assert_uint_eq(stat_of(m, "tlb_flush_range"), 1);
+	t_check(m->sys);
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_range"), 1);
 	/* the cached RW entries are gone: the write faults */
 	ck_assert_int_eq(vmsh_write(m->sys, A, NULL, 1, 1, &done, &f), 1);
 	ck_assert_int_eq(f.code, 2 /* SEGV_ACCERR */);
@@ -840,8 +800,8 @@ START_TEST(test_tlb_model_mprotect_flushes_only_when_needed)
 	ck_assert_int_eq(model_touch(m, A + 0x100000, 4 * PAGE_SIZE), 0);
 	ck_assert_int_eq(vmsh_mprotect(m->sys, A + 0x100000, 4 * PAGE_SIZE,
 				       VMSH_PROT_READ | VMSH_PROT_WRITE), 0);
-	model_check(m);
-	ck_assert_uint_eq(stat_of(m, "tlb_flush_range"), 1);
+	t_check(m->sys);
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_range"), 1);
 	/* nothing present at all: nothing to flush either */
 	ck_assert_int_eq(vmsh_mmap(m->sys, A + 0x200000, 4 * PAGE_SIZE,
 				   VMSH_PROT_READ | VMSH_PROT_WRITE,
@@ -849,7 +809,7 @@ START_TEST(test_tlb_model_mprotect_flushes_only_when_needed)
 				   VMSH_MAP_FIXED, NULL, 0, &out), 0);
 	ck_assert_int_eq(vmsh_mprotect(m->sys, A + 0x200000, 4 * PAGE_SIZE,
 				       VMSH_PROT_READ), 0);
-	ck_assert_uint_eq(stat_of(m, "tlb_flush_range"), 1);
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_range"), 1);
 	model_free(m);
 }
 END_TEST
@@ -859,17 +819,17 @@ START_TEST(test_tlb_model_fork_and_cow_flush)
 	struct model *m = model_new(1, false, false);
 	int child;
 
-	map_rw(m, A, 2 * PAGE_SIZE);
-	model_write(m, A, 2 * PAGE_SIZE);
+	t_map(m->sys, 0, A, 2 * PAGE_SIZE, T_RW, T_FIXED);
+	t_fill(m->sys, 0, A, 2 * PAGE_SIZE, 0x5a);
 	ck_assert_int_eq(vmsh_fork(m->sys, &child), 0);
-	model_check(m);
-	ck_assert_uint_eq(stat_of(m, "tlb_flush_all"), 1);      /* dup_mmap */
-	model_write(m, A, 1);                                   /* COW copy */
-	ck_assert_uint_eq(stat_of(m, "tlb_flush_page"), 1);
+	t_check(m->sys);
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_all"), 1);      /* dup_mmap */
+	t_fill(m->sys, 0, A, 1, 0x5a);                                   /* COW copy */
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_page"), 1);
 	ck_assert_int_eq(vmsh_switch(m->sys, child, -1), 0);
-	model_check(m);
-	model_write(m, A, 1);                                   /* reuse */
-	ck_assert_uint_eq(stat_of(m, "tlb_flush_page"), 1);
+	t_check(m->sys);
+	t_fill(m->sys, 0, A, 1, 0x5a);                                   /* reuse */
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_page"), 1);
 	ck_assert_int_eq(m->warnings, 0);
 	model_free(m);
 }
@@ -881,18 +841,18 @@ START_TEST(test_tlb_model_threads_on_two_cpus_shootdown)
 	struct vmsh_tlb_cpu_info ci;
 	int thread;
 
-	map_rw(m, A, 4 * PAGE_SIZE);
-	model_write(m, A, 4 * PAGE_SIZE);
+	t_map(m->sys, 0, A, 4 * PAGE_SIZE, T_RW, T_FIXED);
+	t_fill(m->sys, 0, A, 4 * PAGE_SIZE, 0x5a);
 	ck_assert_int_eq(vmsh_clone_vm(m->sys, &thread), 0);
 	ck_assert_int_eq(vmsh_switch(m->sys, thread, 1), 0);
-	model_write(m, A, 4 * PAGE_SIZE);
+	t_fill(m->sys, 0, A, 4 * PAGE_SIZE, 0x5a);
 	ck_assert_int_eq(vmsh_switch(m->sys, 1, 0), 0);
-	model_check(m);
+	t_check(m->sys);
 	ck_assert(vmsh_tlb_cpu_info(m->sys, 1, &ci));
 	ck_assert_uint_eq(ci.valid, 4);
 	ck_assert_int_eq(vmsh_munmap(m->sys, A, PAGE_SIZE), 0);
-	model_check(m);
-	ck_assert_uint_eq(stat_of(m, "tlb_shootdown"), 1);
+	t_check(m->sys);
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_shootdown"), 1);
 	ck_assert(vmsh_tlb_cpu_info(m->sys, 1, &ci));
 	ck_assert_uint_eq(ci.valid, 3);
 	ck_assert_uint_eq(ci.shootdowns, 1);
@@ -910,16 +870,16 @@ START_TEST(test_tlb_model_pcid_switch_keeps_entries)
 	struct model *m = model_new(1, true, false);
 	int child;
 
-	map_rw(m, A, PAGE_SIZE);
-	model_write(m, A, PAGE_SIZE);
+	t_map(m->sys, 0, A, PAGE_SIZE, T_RW, T_FIXED);
+	t_fill(m->sys, 0, A, PAGE_SIZE, 0x5a);
 	ck_assert_int_eq(vmsh_fork(m->sys, &child), 0);
 	ck_assert_int_eq(model_touch(m, A, 1), 0);
 	ck_assert_int_eq(vmsh_switch(m->sys, child, -1), 0);
 	ck_assert_int_eq(model_touch(m, A, 1), 0);
 	ck_assert_int_eq(vmsh_switch(m->sys, 1, -1), 0);
-	ck_assert_uint_eq(stat_of(m, "tlb_hit"), 0);
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_hit"), 0);
 	ck_assert_int_eq(model_touch(m, A, 1), 0);
-	ck_assert_uint_eq(stat_of(m, "tlb_hit"), 1);
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_hit"), 1);
 	model_free(m);
 }
 END_TEST
@@ -931,17 +891,17 @@ START_TEST(test_tlb_model_lazy_flush_warns)
 	uint64_t done;
 	uint8_t buf[4];
 
-	map_rw(m, A, PAGE_SIZE);
-	model_write(m, A, PAGE_SIZE);
+	t_map(m->sys, 0, A, PAGE_SIZE, T_RW, T_FIXED);
+	t_fill(m->sys, 0, A, PAGE_SIZE, 0x5a);
 	ck_assert_int_eq(vmsh_mprotect(m->sys, A, PAGE_SIZE, VMSH_PROT_READ), 0);
-	model_check(m);
+	t_check(m->sys);
 	ck_assert_int_eq(vmsh_write(m->sys, A, (const uint8_t *)"oops", 0, 4,
 				    &done, &f), 0);
 	ck_assert_uint_eq(done, 4);
 	ck_assert_int_eq(m->warnings, 1);
 	ck_assert_ptr_nonnull(strstr(m->last_warning, "stale TLB entry"));
 	ck_assert_int_eq(vmsh_munmap(m->sys, A, PAGE_SIZE), 0);
-	model_check(m);
+	t_check(m->sys);
 	ck_assert_int_eq(vmsh_read(m->sys, A, buf, 4, &done, &f), 0);
 	ck_assert_int_eq(m->warnings, 2);
 	ck_assert_ptr_nonnull(strstr(m->last_warning, "freed"));

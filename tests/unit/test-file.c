@@ -7,34 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
 #include "suites.h"
+#include "vmsh-test.h"
 
 static struct vmsh_sys *sys;
 
-static void setup(void)
-{
-	struct vmsh_config cfg;
-
-	vmsh_config_default(&cfg);
-	cfg.ram = 64ULL << 20;
-	sys = vmsh_sys_new(&cfg);
-	ck_assert_ptr_nonnull(sys);
-}
-
-static void teardown(void)
-{
-	vmsh_sys_free(sys);
-	sys = NULL;
-}
-
-static void checked(void)
-{
-	char buf[256];
-
-	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "check: %s", buf);
-	ck_assert_msg(check_files(sys, buf, sizeof(buf)) == 0, "check_files: %s", buf);
-}
+static void setup(void) { sys = t_sys_make(true, 64ULL << 20); }
+static void teardown(void) { t_sys_free(&sys); }
+static void checked(void) { t_check_with(sys, T_CK_FILES); }
 
 static struct vmsh_file_info info(const char *name)
 {

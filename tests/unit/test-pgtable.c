@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
 #include "suites.h"
+#include "vmsh-test.h"
 
 #define BASE 0x200000000000ULL
 
@@ -25,11 +25,9 @@ static void setup_levels(int levels)
 {
 	struct vmsh_config cfg;
 
-	vmsh_config_default(&cfg);
-	cfg.ram = 16ULL << 20;
+	t_config(&cfg, true, 16ULL << 20);
 	cfg.levels = levels;
-	sys = vmsh_sys_new(&cfg);
-	ck_assert_ptr_nonnull(sys);
+	sys = t_sys_cfg(&cfg);
 	mm = calloc(1, sizeof(*mm));
 	mm->sys = sys;
 	mm->task_size = (1ULL << (PAGE_SHIFT + 9 * levels - 1)) - PAGE_SIZE;

@@ -10,26 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
 #include "suites.h"
+#include "vmsh-test.h"
 
 static struct vmsh_sys *sys;
 
-static void setup_small(void)
-{
-	struct vmsh_config cfg;
-
-	vmsh_config_default(&cfg);
-	cfg.ram = 1ULL << 20;           /* 256 frames */
-	sys = vmsh_sys_new(&cfg);
-	ck_assert_ptr_nonnull(sys);
-}
-
-static void teardown(void)
-{
-	vmsh_sys_free(sys);
-	sys = NULL;
-}
+/* A machine of 256 frames. */
+static void setup_small(void) { sys = t_sys_make(true, 1ULL << 20); }
+static void teardown(void) { t_sys_free(&sys); }
 
 START_TEST(test_phys_alloc_free)
 {

@@ -53,6 +53,13 @@ static struct vmsh_vma *vma_of(int pid, uint64_t addr)
 	return v && v->vm_start <= addr ? v : NULL;
 }
 
+/* @len bytes of private anonymous memory at BASE, all written with 1. */
+static void map_written(uint64_t len)
+{
+	t_map(sys, CK, BASE, len, RW, PA);
+	t_fill(sys, CK, BASE, len, 1);
+}
+
 #define KB(x) ((uint64_t)(x) * 1024)
 
 /* Pss in smaps is printed in kB, truncated. */
@@ -66,8 +73,7 @@ START_TEST(test_fork_cow_state)
 
 	if (!ready())
 		return;
-	t_map(sys, CK, BASE, 4 * PG, RW, PA);
-	t_fill(sys, CK, BASE, 4 * PG, 1);
+	map_written(4 * PG);
 	ck_assert(pte_of(1, BASE) & _PAGE_RW);
 	child = t_spawn(sys, CK, vmsh_fork);
 	ck_assert_int_eq(child, 2);
@@ -96,8 +102,7 @@ START_TEST(test_fork_smaps_after_fork)
 
 	if (!ready())
 		return;
-	t_map(sys, CK, BASE, 4 * PG, RW, PA);
-	t_fill(sys, CK, BASE, 4 * PG, 1);
+	map_written(4 * PG);
 	child = t_spawn(sys, CK, vmsh_fork);
 	/* kernel: Rss 16, Pss 8, Shared_Dirty 16, Referenced 16 / 0 */
 	s = t_smaps(sys, 1, BASE);
@@ -124,8 +129,7 @@ START_TEST(test_fork_one_copy_one_reuse)
 
 	if (!ready())
 		return;
-	t_map(sys, CK, BASE, 4 * PG, RW, PA);
-	t_fill(sys, CK, BASE, 4 * PG, 1);
+	map_written(4 * PG);
 	child = t_spawn(sys, CK, vmsh_fork);
 	copies = t_stat(sys, "cow_copy");
 	reuses = t_stat(sys, "cow_reuse");
@@ -177,8 +181,7 @@ START_TEST(test_fork_child_exit_makes_parent_private)
 
 	if (!ready())
 		return;
-	t_map(sys, CK, BASE, 4 * PG, RW, PA);
-	t_fill(sys, CK, BASE, 4 * PG, 1);
+	map_written(4 * PG);
 	child = t_spawn(sys, CK, vmsh_fork);
 	ck_assert_int_eq(vmsh_kill(sys, child), 0);
 	checked();
@@ -200,8 +203,7 @@ START_TEST(test_fork_three_processes)
 
 	if (!ready())
 		return;
-	t_map(sys, CK, BASE, PG, RW, PA);
-	t_fill(sys, CK, BASE, PG, 1);
+	map_written(PG);
 	c1 = t_spawn(sys, CK, vmsh_fork);
 	c2 = t_spawn(sys, CK, vmsh_fork);
 	ck_assert_int_eq(phys_page(sys, pte_pfn(pte_of(1, BASE)))->mapcount, 3);
@@ -240,8 +242,7 @@ START_TEST(test_fork_dontcopy_wipeonfork_locked)
 
 	if (!ready())
 		return;
-	t_map(sys, CK, BASE, 2 * PG, RW, PA);
-	t_fill(sys, CK, BASE, 2 * PG, 1);
+	map_written(2 * PG);
 	t_map(sys, CK, BASE + 16 * PG, 2 * PG, RW, PA);
 	t_fill(sys, CK, BASE + 16 * PG, 2 * PG, 1);
 	ck_assert_int_eq(vmsh_madvise(sys, BASE + 16 * PG, 2 * PG, VMSH_MADV_DONTFORK), 0);
@@ -314,8 +315,7 @@ START_TEST(test_fork_anon_vma_inherited)
 
 	if (!ready())
 		return;
-	t_map(sys, CK, BASE, 2 * PG, RW, PA);
-	t_fill(sys, CK, BASE, 2 * PG, 1);
+	map_written(2 * PG);
 	child = t_spawn(sys, CK, vmsh_fork);
 	pv = vma_of(1, BASE);
 	cv = vma_of(child, BASE);
@@ -338,8 +338,7 @@ START_TEST(test_fork_merge_rules)
 
 	if (!ready())
 		return;
-	t_map(sys, CK, BASE, 2 * PG, RW, PA);
-	t_fill(sys, CK, BASE, 2 * PG, 1);
+	map_written(2 * PG);
 	t_map(sys, CK, BASE + 16 * PG, 2 * PG, RW, PA);
 	child = t_spawn(sys, CK, vmsh_fork);
 	t_switch(sys, CK, child, -1);

@@ -823,12 +823,12 @@ START_TEST(test_tlb_model_fork_and_cow_flush)
 	t_fill(m->sys, 0, A, 2 * PAGE_SIZE, 0x5a);
 	ck_assert_int_eq(vmsh_fork(m->sys, &child), 0);
 	t_check(m->sys);
-	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_all"), 1);      /* dup_mmap */
-	t_fill(m->sys, 0, A, 1, 0x5a);                                   /* COW copy */
+	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_all"), 1);  /* dup_mmap */
+	t_fill(m->sys, 0, A, 1, 0x5a);                          /* COW copy */
 	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_page"), 1);
 	ck_assert_int_eq(vmsh_switch(m->sys, child, -1), 0);
 	t_check(m->sys);
-	t_fill(m->sys, 0, A, 1, 0x5a);                                   /* reuse */
+	t_fill(m->sys, 0, A, 1, 0x5a);                          /* reuse */
 	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_page"), 1);
 	ck_assert_int_eq(m->warnings, 0);
 	model_free(m);

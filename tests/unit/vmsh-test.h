@@ -85,6 +85,7 @@ static inline void t_check(struct vmsh_sys *sys)
 	t_check_with(sys, 0);
 }
 
+/* The current task's mm. */
 static inline struct vmsh_mm *t_mm(struct vmsh_sys *sys)
 {
 	return sys->current->mm;

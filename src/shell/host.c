@@ -382,8 +382,12 @@ static bool range_hit(const struct hproc *p, uint64_t start, uint64_t end)
 	return false;
 }
 
-/* ---- memory calls -------------------------------------------------------- */
+/* ---- requests ------------------------------------------------------------ */
 
+/*
+ * The current task.  *err is 0 when it has an mm, else -ESRCH (no current
+ * task) or -EFAULT (a kernel thread: no mm, as the model says).
+ */
 static struct htask *cur_task(struct host *h, int *err)
 {
 	struct htask *t = task_get(h, 0);
@@ -392,9 +396,47 @@ static struct htask *cur_task(struct host *h, int *err)
 	if (!t)
 		*err = -ESRCH;
 	else if (t->kthread)
-		*err = -EFAULT;         /* no mm, as the model says */
+		*err = -EFAULT;
 	return t;
 }
+
+/*
+ * Send @rq, with @rq->plen bytes of @pl, to the current task, which must
+ * have an mm, and read its reply into @rep.  Returns 0 when the task
+ * answered (its result is @rep->ret), else cur_task()'s or call()'s error.
+ */
+static int request(struct host *h, struct host_req *rq, const void *pl,
+		   struct host_rep *rep)
+{
+	int e;
+
+	if (!cur_task(h, &e) || e)
+		return e;
+	return call(h, h->cur, rq, pl, -1, rep, NULL, 0);
+}
+
+/* A request that places a mapping (mmap, mremap): its address to @out. */
+static int request_place(struct host *h, struct host_req *rq, const void *pl,
+			 uint64_t *out)
+{
+	struct host_rep rep;
+	int e = request(h, rq, pl, &rep);
+
+	if (e)
+		return e;
+	if (rep.ret)
+		return (int)rep.ret;
+	*out = rep.out;
+	return 0;
+}
+
+/* The script of the current task named [@start, @start + @len). */
+static void track(struct host *h, uint64_t start, uint64_t len)
+{
+	range_add(h->task[h->cur].proc, start, len);
+}
+
+/* ---- memory calls -------------------------------------------------------- */
 
 static bool name_ok(const char *name)
 {
@@ -420,11 +462,13 @@ static int host_mmap(struct backend *be, uint64_t addr, uint64_t len, int prot,
 		     int flags, const char *file, uint64_t off, uint64_t *out)
 {
 	struct host *h = to_host(be);
-	struct host_req rq = { .op = HOST_MMAP };
-	struct host_rep rep;
+	struct host_req rq = { .op = HOST_MMAP,
+			       .a = { addr, len, (uint64_t)prot,
+				      (uint64_t)(unsigned)flags, off } };
 	char path[PATH_MAX];
 	int e;
 
+	/* A task without an mm fails before its file is looked at. */
 	if (!cur_task(h, &e) || e)
 		return e;
 	path[0] = 0;
@@ -440,21 +484,13 @@ static int host_mmap(struct backend *be, uint64_t addr, uint64_t len, int prot,
 			return -EBADF;
 		file_path(h, file, path, sizeof(path));
 	}
-	rq.a[0] = addr;
-	rq.a[1] = len;
-	rq.a[2] = (uint64_t)prot;
-	rq.a[3] = (uint64_t)(unsigned)flags;
-	rq.a[4] = off;
 	rq.plen = (uint32_t)strlen(path);
-	e = call(h, h->cur, &rq, path, -1, &rep, NULL, 0);
+	e = request_place(h, &rq, path, out);
 	if (e)
 		return e;
-	if (rep.ret)
-		return (int)rep.ret;
-	*out = rep.out;
-	range_add(h->task[h->cur].proc, rep.out, len);
+	track(h, *out, len);
 	if (addr)
-		range_add(h->task[h->cur].proc, addr, len);
+		track(h, addr, len);
 	return 0;
 }
 
@@ -465,15 +501,12 @@ static int simple(struct backend *be, enum host_op op, uint64_t a0, uint64_t a1,
 	struct host *h = to_host(be);
 	struct host_req rq = { .op = op, .a = { a0, a1, a2 } };
 	struct host_rep rep;
-	int e;
+	int e = request(h, &rq, NULL, &rep);
 
-	if (!cur_task(h, &e) || e)
-		return e;
-	e = call(h, h->cur, &rq, NULL, -1, &rep, NULL, 0);
 	if (e)
 		return e;
 	if (!rep.ret || track_always)
-		range_add(h->task[h->cur].proc, a0, a1);
+		track(h, a0, a1);
 	return (int)rep.ret;
 }
 
@@ -504,39 +537,29 @@ static int host_mremap(struct backend *be, uint64_t addr, uint64_t old_len,
 	struct host *h = to_host(be);
 	struct host_req rq = { .op = HOST_MREMAP,
 			       .a = { addr, old_len, new_len, (uint64_t)flags, new_addr } };
-	struct host_rep rep;
-	int e;
+	int e = request_place(h, &rq, NULL, out);
 
-	if (!cur_task(h, &e) || e)
-		return e;
-	e = call(h, h->cur, &rq, NULL, -1, &rep, NULL, 0);
 	if (e)
 		return e;
-	if (rep.ret)
-		return (int)rep.ret;
-	*out = rep.out;
-	range_add(h->task[h->cur].proc, addr, old_len);
-	range_add(h->task[h->cur].proc, rep.out, new_len);
+	track(h, addr, old_len);
+	track(h, *out, new_len);
 	return 0;
 }
 
 static int host_brk(struct backend *be, uint64_t addr, uint64_t *out)
 {
 	struct host *h = to_host(be);
-	struct host_req rq = { .op = HOST_BRK, .a = { 0 } };
+	struct host_req rq = { .op = HOST_BRK };
 	struct host_rep rep;
 	uint64_t before;
-	int e;
+	int e = request(h, &rq, NULL, &rep);
 
-	if (!cur_task(h, &e) || e)
-		return e;
-	e = call(h, h->cur, &rq, NULL, -1, &rep, NULL, 0);
 	if (e)
 		return e;
 	before = rep.out;
 	if (addr) {
 		rq.a[0] = addr;
-		e = call(h, h->cur, &rq, NULL, -1, &rep, NULL, 0);
+		e = request(h, &rq, NULL, &rep);
 		if (e)
 			return e;
 	}
@@ -570,72 +593,59 @@ static int kthread_fault(struct host *h, uint64_t addr, struct vmsh_fault *f)
 	return 1;
 }
 
-static int host_touch(struct backend *be, uint64_t addr, uint64_t len,
-		      struct vmsh_fault *f)
+/*
+ * The current task accesses @rq->a[1] bytes at @rq->a[0]: a write sends
+ * the bytes of @src (NULL: a fill), a read receives them into @dst.
+ * Returns 0, 1 with @f filled on a fault, or -errno; @done (unless NULL)
+ * counts the bytes done.
+ */
+static int mem_access(struct host *h, struct host_req *rq, const void *src,
+		      void *dst, uint64_t *done, struct vmsh_fault *f)
 {
-	struct host *h = to_host(be);
-	struct host_req rq = { .op = HOST_TOUCH, .a = { addr, len } };
+	uint64_t addr = rq->a[0], len = rq->a[1];
 	struct host_rep rep;
-	struct htask *t;
 	int e;
 
-	t = cur_task(h, &e);
-	if (t && e == -EFAULT)
+	if (done)
+		*done = 0;
+	if (cur_task(h, &e) && e == -EFAULT)
 		return len ? kthread_fault(h, addr, f) : 0;
 	if (e)
 		return e;
-	e = call(h, h->cur, &rq, NULL, -1, &rep, NULL, 0);
-	return e ? e : fault_out(h, &rep, f);
+	if ((src || dst) && len > UINT32_MAX)
+		return -E2BIG;
+	rq->plen = src ? (uint32_t)len : 0;
+	e = call(h, h->cur, rq, src, -1, &rep, dst, dst ? len : 0);
+	if (e)
+		return e;
+	if (done)
+		*done = rep.done;
+	return fault_out(h, &rep, f);
+}
+
+static int host_touch(struct backend *be, uint64_t addr, uint64_t len,
+		      struct vmsh_fault *f)
+{
+	struct host_req rq = { .op = HOST_TOUCH, .a = { addr, len } };
+
+	return mem_access(to_host(be), &rq, NULL, NULL, NULL, f);
 }
 
 static int host_write(struct backend *be, uint64_t addr, const uint8_t *buf,
 		      uint8_t fill, uint64_t len, uint64_t *done,
 		      struct vmsh_fault *f)
 {
-	struct host *h = to_host(be);
 	struct host_req rq = { .op = HOST_WRITE, .a = { addr, len, fill, buf != NULL } };
-	struct host_rep rep;
-	struct htask *t;
-	int e;
 
-	*done = 0;
-	t = cur_task(h, &e);
-	if (t && e == -EFAULT)
-		return len ? kthread_fault(h, addr, f) : 0;
-	if (e)
-		return e;
-	if (buf && len > UINT32_MAX)
-		return -E2BIG;
-	rq.plen = buf ? (uint32_t)len : 0;
-	e = call(h, h->cur, &rq, buf, -1, &rep, NULL, 0);
-	if (e)
-		return e;
-	*done = rep.done;
-	return fault_out(h, &rep, f);
+	return mem_access(to_host(be), &rq, buf, NULL, done, f);
 }
 
 static int host_read(struct backend *be, uint64_t addr, uint8_t *buf,
 		     uint64_t len, uint64_t *done, struct vmsh_fault *f)
 {
-	struct host *h = to_host(be);
 	struct host_req rq = { .op = HOST_READ, .a = { addr, len } };
-	struct host_rep rep;
-	struct htask *t;
-	int e;
 
-	*done = 0;
-	t = cur_task(h, &e);
-	if (t && e == -EFAULT)
-		return len ? kthread_fault(h, addr, f) : 0;
-	if (e)
-		return e;
-	if (len > UINT32_MAX)
-		return -E2BIG;
-	e = call(h, h->cur, &rq, NULL, -1, &rep, buf, len);
-	if (e)
-		return e;
-	*done = rep.done;
-	return fault_out(h, &rep, f);
+	return mem_access(to_host(be), &rq, NULL, buf, done, f);
 }
 
 /* ---- tasks --------------------------------------------------------------- */
@@ -647,34 +657,48 @@ static void range_copy(struct hproc *dst, const struct hproc *src)
 	dst->heap = src->heap;
 }
 
-static int host_fork(struct backend *be, int *child)
+/*
+ * FORK or CLONE (@op): the current task starts a new one, which serves the
+ * other end of a new socket.  On success @t is that task, alive, with no
+ * process yet, and @rep the reply.
+ */
+static int task_call(struct host *h, enum host_op op, struct htask *t,
+		     struct host_rep *rep)
 {
-	struct host *h = to_host(be);
-	struct host_req rq = { .op = HOST_FORK };
-	struct host_rep rep;
-	struct htask t, *cur;
+	struct host_req rq = { .op = op };
 	int sv[2], e;
 
-	cur = cur_task(h, &e);
-	if (e)
+	if (!cur_task(h, &e) || e)
 		return e;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	e = call(h, h->cur, &rq, NULL, sv[1], &rep, NULL, 0);
+	e = call(h, h->cur, &rq, NULL, sv[1], rep, NULL, 0);
 	close(sv[1]);
 	if (!e)
-		e = (int)rep.ret;
+		e = (int)rep->ret;
 	if (e) {
 		close(sv[0]);
 		return e;
 	}
-	memset(&t, 0, sizeof(t));
-	t.alive = true;
-	t.fd = sv[0];
+	memset(t, 0, sizeof(*t));
+	t->alive = true;
+	t->fd = sv[0];
+	return 0;
+}
+
+static int host_fork(struct backend *be, int *child)
+{
+	struct host *h = to_host(be);
+	struct host_rep rep;
+	struct htask t;
+	int e = task_call(h, HOST_FORK, &t, &rep);
+
+	if (e)
+		return e;
 	t.tid = (pid_t)rep.out;
 	t.proc = proc_new((pid_t)rep.out);
 	t.proc->live = 1;
-	range_copy(t.proc, cur->proc);
+	range_copy(t.proc, h->task[h->cur].proc);
 	*child = task_add(h, &t);
 	return 0;
 }
@@ -682,32 +706,18 @@ static int host_fork(struct backend *be, int *child)
 static int host_clone_vm(struct backend *be, int *child)
 {
 	struct host *h = to_host(be);
-	struct host_req rq = { .op = HOST_CLONE };
+	struct host_req ping = { .op = HOST_PING };
 	struct host_rep rep;
-	struct htask t, *cur;
-	int sv[2], e, pid;
+	struct htask t;
+	int e = task_call(h, HOST_CLONE, &t, &rep);
+	int pid;
 
-	cur = cur_task(h, &e);
 	if (e)
 		return e;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	e = call(h, h->cur, &rq, NULL, sv[1], &rep, NULL, 0);
-	close(sv[1]);
-	if (!e)
-		e = (int)rep.ret;
-	if (e) {
-		close(sv[0]);
-		return e;
-	}
-	memset(&t, 0, sizeof(t));
-	t.alive = true;
-	t.fd = sv[0];
-	t.proc = cur->proc;
+	t.proc = h->task[h->cur].proc;
 	t.proc->live++;
 	pid = task_add(h, &t);
-	rq.op = HOST_PING;
-	if (call(h, pid, &rq, NULL, -1, &rep, NULL, 0) == 0)
+	if (call(h, pid, &ping, NULL, -1, &rep, NULL, 0) == 0)
 		h->task[pid].tid = (pid_t)rep.done;
 	*child = pid;
 	return 0;

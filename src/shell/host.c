@@ -17,6 +17,9 @@
  *    free() (also at exit and on SIGTERM/SIGHUP/SIGINT), and removes the
  *    private file directories.  vmsh is a child subreaper, so tasks whose
  *    parent task died are reaped here too.
+ *  - Every request goes through call(), one reply per request: a task
+ *    whose socket breaks is marked dead there, and later calls on it fail
+ *    with ESRCH.
  *  - Files live in a private directory on tmpfs (/dev/shm/vmsh-PID-XXXXXX),
  *    `disk` files in one on a disk filesystem (/var/tmp/vmsh-PID-XXXXXX);
  *    both prefixes are printed as the model's /dev/shm/NAME.  Directories
@@ -813,16 +816,24 @@ static bool host_task_exists(struct backend *be, int pid)
 
 /* ---- files --------------------------------------------------------------- */
 
+/* The real path of simulated file @name, in @path (PATH_MAX bytes). */
+static int name_path(struct host *h, const char *name, char *path)
+{
+	if (!name_ok(name))
+		return -EINVAL;
+	file_path(h, name, path, PATH_MAX);
+	return 0;
+}
+
 static int host_file_create(struct backend *be, const char *name, uint64_t size,
 			    bool disk)
 {
 	struct host *h = to_host(be);
 	char path[PATH_MAX];
-	int fd, e = 0;
+	int fd, e = name_path(h, name, path);
 
-	if (!name_ok(name))
-		return -EINVAL;
-	file_path(h, name, path, sizeof(path));
+	if (e)
+		return e;
 	if (access(path, F_OK) == 0)
 		return -EEXIST;
 	if (disk && !h->diskdir[0]) {
@@ -846,57 +857,32 @@ static int host_file_create(struct backend *be, const char *name, uint64_t size,
 	return e;
 }
 
-static int host_file_write(struct backend *be, const char *name, uint64_t off,
-			   const uint8_t *buf, uint64_t len)
+/*
+ * Write (@write) or read @len bytes of file @name at @off from or into
+ * @buf; @done counts them.  A write that makes no progress is -EIO; a read
+ * stops at the end of the file.
+ */
+static int file_io(struct host *h, const char *name, bool write, uint64_t off,
+		   uint8_t *buf, uint64_t len, uint64_t *done)
 {
-	struct host *h = to_host(be);
 	char path[PATH_MAX];
-	int fd, e = 0;
+	int fd, e = name_path(h, name, path);
 
-	if (!name_ok(name))
-		return -EINVAL;
-	file_path(h, name, path, sizeof(path));
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (e)
+		return e;
+	fd = open(path, (write ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	while (len) {
-		ssize_t n = pwrite(fd, buf, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			e = n < 0 ? -errno : -EIO;
-			break;
-		}
-		buf += n;
-		off += (uint64_t)n;
-		len -= (uint64_t)n;
-	}
-	close(fd);
-	return e;
-}
-
-static int host_file_read(struct backend *be, const char *name, uint64_t off,
-			  uint8_t *buf, uint64_t len, uint64_t *done)
-{
-	struct host *h = to_host(be);
-	char path[PATH_MAX];
-	int fd, e = 0;
-
-	*done = 0;
-	if (!name_ok(name))
-		return -EINVAL;
-	file_path(h, name, path, sizeof(path));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (len) {
-		ssize_t n = pread(fd, buf, len, (off_t)off);
+		ssize_t n = write ? pwrite(fd, buf, len, (off_t)off) :
+				    pread(fd, buf, len, (off_t)off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			e = -errno;
+		else if (n == 0 && write)
+			e = -EIO;
 		if (n <= 0)
 			break;
 		buf += n;
@@ -908,25 +894,39 @@ static int host_file_read(struct backend *be, const char *name, uint64_t off,
 	return e;
 }
 
+static int host_file_write(struct backend *be, const char *name, uint64_t off,
+			   const uint8_t *buf, uint64_t len)
+{
+	uint64_t done = 0;
+
+	/* file_io() only reads @buf when it writes. */
+	return file_io(to_host(be), name, true, off, (uint8_t *)buf, len, &done);
+}
+
+static int host_file_read(struct backend *be, const char *name, uint64_t off,
+			  uint8_t *buf, uint64_t len, uint64_t *done)
+{
+	*done = 0;
+	return file_io(to_host(be), name, false, off, buf, len, done);
+}
+
 static int host_file_truncate(struct backend *be, const char *name, uint64_t size)
 {
-	struct host *h = to_host(be);
 	char path[PATH_MAX];
+	int e = name_path(to_host(be), name, path);
 
-	if (!name_ok(name))
-		return -EINVAL;
-	file_path(h, name, path, sizeof(path));
+	if (e)
+		return e;
 	return truncate(path, (off_t)size) < 0 ? -errno : 0;
 }
 
 static int host_file_rm(struct backend *be, const char *name)
 {
-	struct host *h = to_host(be);
 	char path[PATH_MAX];
+	int e = name_path(to_host(be), name, path);
 
-	if (!name_ok(name))
-		return -EINVAL;
-	file_path(h, name, path, sizeof(path));
+	if (e)
+		return e;
 	return unlink(path) < 0 ? -errno : 0;
 }
 
@@ -984,34 +984,14 @@ static FILE *open_proc(struct htask *t, const char *what)
 	return fopen(path, "re");
 }
 
-static int host_maps(struct backend *be, int pid, FILE *out)
-{
-	struct host *h = to_host(be);
-	struct htask *t = task_get(h, pid);
-	char *line = NULL;
-	size_t cap = 0;
-	FILE *f;
-
-	if (!t)
-		return -ESRCH;
-	if (t->kthread)
-		return 0;
-	f = open_proc(t, "maps");
-	if (!f)
-		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		uint64_t s, e;
-
-		if (parse_head(line, &s, &e) && wanted(t->proc, line, s, e))
-			put_line(h, line, out);
-	}
-	free(line);
-	fclose(f);
-	return 0;
-}
-
-static int host_smaps(struct backend *be, int pid, bool one, uint64_t addr,
-		      FILE *out)
+/*
+ * Print the entries of task @pid's /proc file @what ("maps" or "smaps")
+ * that the script named, or with @one the entry holding @addr.  An entry
+ * is a head line "start-end ..." (every line of maps is one) and the
+ * lines after it.
+ */
+static int print_proc(struct backend *be, int pid, const char *what, bool one,
+		      uint64_t addr, FILE *out)
 {
 	struct host *h = to_host(be);
 	struct htask *t = task_get(h, pid);
@@ -1024,7 +1004,7 @@ static int host_smaps(struct backend *be, int pid, bool one, uint64_t addr,
 		return -ESRCH;
 	if (t->kthread)
 		return 0;
-	f = open_proc(t, "smaps");
+	f = open_proc(t, what);
 	if (!f)
 		return -errno;
 	while (getline(&line, &cap, f) > 0) {
@@ -1042,6 +1022,17 @@ static int host_smaps(struct backend *be, int pid, bool one, uint64_t addr,
 	free(line);
 	fclose(f);
 	return 0;
+}
+
+static int host_maps(struct backend *be, int pid, FILE *out)
+{
+	return print_proc(be, pid, "maps", false, 0, out);
+}
+
+static int host_smaps(struct backend *be, int pid, bool one, uint64_t addr,
+		      FILE *out)
+{
+	return print_proc(be, pid, "smaps", one, addr, out);
 }
 
 /* ---- life cycle ---------------------------------------------------------- */

@@ -126,6 +126,10 @@ struct page {
 	bool exclusive;         /* PageAnonExclusive */
 	bool readahead;         /* PG_readahead: disk readahead's mark (file.c) */
 	bool active;            /* PG_active (LRU; see mark_page_accessed) */
+	uint8_t order;          /* log2 of the folio's pages: a disk file's
+				   readahead makes large folios (file.c); the
+				   flags above of a page cache page are its
+				   folio's, kept on the folio's first page */
 	uint8_t fill;           /* every byte has this value while data == NULL */
 	uint8_t run_len;        /* data == NULL: bytes [run_off, run_off+run_len) */
 	uint16_t run_off;       /*   hold run[] instead of fill (one small write */
@@ -232,6 +236,7 @@ struct vmsh_file {
 	char *path;             /* shown in maps */
 	uint64_t size;          /* i_size */
 	bool disk;              /* write-notify + writeback */
+	bool da_alloc_close;    /* ext4: truncated to 0, flush on close */
 	bool shmem;             /* anonymous shared memory's backing file */
 	bool deleted;           /* removed while mapped */
 	unsigned long ino;
@@ -264,6 +269,7 @@ struct vmsh_file {
 	struct file_ra_state {
 		uint64_t start, size, async_size;
 		unsigned mmap_miss;
+		unsigned order;         /* folio order of the last window */
 	} ra;
 };
 
@@ -410,6 +416,8 @@ struct vmsh_sys {
 	vmsh_trace_fn *warn_fn;
 	void *warn_ctx;
 	uint64_t rng;                         /* --aslr state */
+	bool fault_pmd_none;    /* the fault in progress found no page table
+				   for its address (filemap_map_pages) */
 };
 
 /* ---- helpers every module uses ------------------------------------------ */
@@ -502,6 +510,10 @@ void pgtable_free_all(struct vmsh_mm *mm);
 /* Pointer to the PTE for @addr, allocating tables when @alloc (NULL when
  * not present and !alloc, or out of frames). */
 uint64_t *pte_lookup(struct vmsh_mm *mm, uint64_t addr, bool alloc);
+/* Free the last-level table holding @addr's PTE when it holds no entry
+ * (a fault that allocated it and installed nothing, as Linux's would not
+ * have allocated it). */
+void pte_table_drop_if_empty(struct vmsh_mm *mm, uint64_t addr);
 /* Remove every PTE in [start, end), dropping mapcounts/refcounts and rss,
  * and flushing the TLB range (zap_page_range). */
 void zap_page_range(struct vmsh_vma *vma, uint64_t start, uint64_t end);
@@ -681,24 +693,43 @@ int filemap_get_page(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t index,
 		     bool create, uint64_t *pfn);
 /* The pfn caching page @index of @f, or UINT64_MAX. */
 uint64_t file_cache_lookup(const struct vmsh_file *f, uint64_t index);
+/* The folio of a page cache page (page_folio()): the first page of its
+ * large folio, which holds the flags of the whole folio, or @pg itself. */
+struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg);
+static inline uint64_t folio_nr_pages(const struct page *pg)
+{
+	return 1ULL << pg->order;
+}
+static inline uint64_t folio_first_index(const struct page *pg)
+{
+	return pg->index & ~(folio_nr_pages(pg) - 1);
+}
 /* Call @fn for every cached page of @f (in no particular order). */
 void file_for_each_page(const struct vmsh_file *f,
 			void (*fn)(void *ctx, uint64_t index, uint64_t pfn),
 			void *ctx);
 /* Disk readahead (file.c): the mmap read-around of a major fault at
  * @index of @vma (false: too many misses, nothing read), and the async
- * readahead when a reader meets the PG_readahead page @index. */
+ * readahead when a reader at @index meets the PG_readahead @folio. */
 bool file_mmap_readaround(struct vmsh_sys *sys, struct vmsh_file *f,
 			  struct file_ra_state *ra,
 			  const struct vmsh_vma *vma, uint64_t index);
 void file_async_ra(struct vmsh_sys *sys, struct vmsh_file *f,
-		   struct file_ra_state *ra, uint64_t index, uint64_t req);
+		   struct file_ra_state *ra, struct page *folio,
+		   uint64_t index, uint64_t req);
 /* POSIX_FADV_WILLNEED on the bytes [off, off + len) of @f, as
  * madvise(MADV_WILLNEED) of a file mapping asks: a disk file reads the
  * missing pages (at most one readahead window, clipped to EOF) into its
  * page cache, mapping nothing; tmpfs, shmem and devices ignore it. */
 void file_fadvise_willneed(struct vmsh_sys *sys, struct vmsh_file *f,
 			   uint64_t off, uint64_t len);
+/* Write back the folio holding page @index of @f if it is dirty
+ * (folio_clear_dirty_for_io: every PTE of it write-protected and
+ * cleaned): the pages written, or 0 (filemap.c). */
+uint64_t file_writeback_folio(struct vmsh_sys *sys, struct vmsh_file *f,
+			      uint64_t index);
+/* ext4_release_file, the last close of an open file of @inode (file.c). */
+void file_release(struct vmsh_sys *sys, struct vmsh_file *inode);
 /* Number of VMAs mapping @f (refcount less the directory entry). */
 int file_mapcount(const struct vmsh_file *f);
 

@@ -225,6 +225,7 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 {
 	struct vmsh_vma *vma;
 	uint64_t *ptep, pte;
+	bool pmd_was_none;
 	int ret;
 
 	memset(f, 0, sizeof(*f));
@@ -245,6 +246,9 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 				    VM_FAULT_SIGSEGV);
 
 	sys->stat[ST_PGFAULT]++;
+	/* Linux allocates the PTE table late (fault-around, finish_fault);
+	 * the model allocates it here and remembers it was missing */
+	sys->fault_pmd_none = pmd_was_none = !pte_lookup(mm, addr, false);
 	ptep = pte_lookup(mm, addr, true);
 	if (!ptep)
 		return fault_signal(sys, f, SIGKILL, 0, addr, VM_FAULT_OOM);
@@ -279,6 +283,8 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		else
 			fault_signal(sys, f, SIGSEGV, SEGV_ACCERR, addr, ret);
 	}
+	if (pmd_was_none)
+		pte_table_drop_if_empty(mm, addr);
 	return ret;
 }
 
@@ -292,7 +298,7 @@ static void gup_touch(struct vmsh_sys *sys, struct vmsh_vma *vma,
 	if (!ptep || !(*ptep & _PAGE_PRESENT) || (*ptep & _PAGE_SPECIAL) ||
 	    pte_pfn(*ptep) >= sys->phys.nframes)
 		return;
-	page = phys_page(sys, pte_pfn(*ptep));
+	page = page_folio(sys, phys_page(sys, pte_pfn(*ptep)));
 	if (write && !(*ptep & _PAGE_DIRTY) && !page->dirty)
 		page->dirty = true;
 	mark_page_accessed(page, vma->vm_flags & VM_LOCKED);

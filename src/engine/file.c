@@ -264,6 +264,37 @@ void file_get(struct vmsh_file *f)
 		f->inode->nvmas++;
 }
 
+/*
+ * After a truncate to 0 (EXT4_STATE_DA_ALLOC_CLOSE), the next close of
+ * any open file of the inode with delayed-allocation pages pending (dirty
+ * pages never written back) flushes every dirty page: ext4's auto_da_alloc
+ * (ext4_alloc_da_blocks -> filemap_flush).  Probe (6.18, ext4, through
+ * --host): truncate to 0, a write, a close, and the written page is clean.
+ */
+void file_release(struct vmsh_sys *sys, struct vmsh_file *inode)
+{
+	uint64_t *idx, n, i;
+	bool pending = false;
+
+	if (!inode->da_alloc_close)
+		return;
+	inode->da_alloc_close = false;
+	idx = cache_indexes(inode, &n);
+	for (i = 0; i < n; i++) {
+		struct page *folio = page_folio(sys, phys_page(sys,
+					file_cache_lookup(inode, idx[i])));
+
+		if (folio->dirty && !folio->on_disk)
+			pending = true;
+	}
+	if (pending) {
+		trace(sys, "ext4_alloc_da_blocks %s: filemap_flush", inode->path);
+		for (i = 0; i < n; i++)
+			file_writeback_folio(sys, inode, idx[i]);
+	}
+	free(idx);
+}
+
 void file_put(struct vmsh_sys *sys, struct vmsh_file *f)
 {
 	struct vmsh_file *inode = f->inode;
@@ -274,6 +305,7 @@ void file_put(struct vmsh_sys *sys, struct vmsh_file *f)
 		return;
 	if (inode) {
 		free(f);                /* name and path are the inode's */
+		file_release(sys, inode);
 		file_put(sys, inode);
 	} else {
 		file_free(sys, f);
@@ -390,7 +422,7 @@ static void file_copy_in(struct vmsh_sys *sys, struct vmsh_file *f,
 		if (filemap_get_page(sys, f, index, true, &pfn))
 			abort();        /* frames were reserved */
 		phys_write(sys, pfn, in, buf, 0, n);
-		phys_page(sys, pfn)->dirty = true;
+		page_folio(sys, phys_page(sys, pfn))->dirty = true;
 		phys_put(sys, pfn);
 		if (buf)
 			buf += n;
@@ -414,6 +446,9 @@ static uint64_t uncached_pages(const struct vmsh_file *f, uint64_t off,
 	return n;
 }
 
+static void ext4_zero_gap(struct vmsh_sys *sys, struct vmsh_file *f,
+			  uint64_t old, uint64_t pos);
+
 int vmsh_file_write(struct vmsh_sys *sys, const char *name, uint64_t off,
 		    const uint8_t *buf, uint64_t len)
 {
@@ -429,50 +464,160 @@ int vmsh_file_write(struct vmsh_sys *sys, const char *name, uint64_t off,
 	    uncached_pages(f, off, len) > sys->phys.nfree)
 		return -ENOSPC;
 	trace(sys, "shmem_file_write %s off=%#lx len=%#lx", f->path, off, len);
+	if (f->disk && off > f->size)
+		ext4_zero_gap(sys, f, f->size, off);
 	file_copy_in(sys, f, off, buf, len);
 	if (off + len > f->size)
 		f->size = off + len;
+	file_release(sys, f);   /* the write's open file is closed */
 	return 0;
 }
 
 /* ---- readahead of disk files (mm/readahead.c) ------------------------------
  *
  * tmpfs has none.  A disk file reads ahead as ext4 does on our build
- * machines: read_ahead_kb 8192 (2048 pages), order-0 pages, the
- * PG_readahead mark at start + size - async_size even past EOF
- * (page_cache_ra_order; probe: a 3000-page file touched at page 0 and then
- * at 1540 maps 16 + 15 pages, the marked page 1536 being skipped by
- * fault-around).  Frames running out just end a readahead early.
+ * machines (6.18): read_ahead_kb 8192 (2048 pages); the PG_readahead mark
+ * on the folio at start + size - async_size (rounded down to the folio);
+ * and large folios: each async readahead raises the window's folio order
+ * by 2 (ra->order, at most 9 and log2 of the window), so pages come in
+ * naturally aligned folios that fault-around skips or maps whole.  Sync
+ * readahead and mmap read-around use order 0.  Probes (/proc/kpageflags
+ * heads and tails, mincore, pagemap): a 200-page file read at pages 0
+ * and 1, then touched in order, holds 0-3 order 0, then folios of 4
+ * pages at 4, 8, 12, 16 and 20, of 8 at 24, of 16 at 32, 48, 64 and 80.
+ * Frames running out end a readahead early.
  */
 #define RA_PAGES        2048ULL
 #define MMAP_LOTSAMISS  100
+#define MAX_PAGECACHE_ORDER 9   /* PMD order */
 
 static uint64_t file_npages(const struct vmsh_file *f)
 {
 	return (f->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
 }
 
-/* Read the missing pages of the window into the cache, marking one. */
-static void ra_read(struct vmsh_sys *sys, struct vmsh_file *f,
-		    const struct file_ra_state *ra)
+struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg)
 {
-	uint64_t end = ra->start + ra->size, mark = end - ra->async_size, i, pfn;
-	uint64_t n = 0;
+	uint64_t pfn;
 
-	if (end > file_npages(f))
-		end = file_npages(f);
-	for (i = ra->start; i < end; i++) {
-		if (file_cache_lookup(f, i) != UINT64_MAX)
-			continue;
-		if (!sys->phys.nfree || filemap_get_page(sys, f, i, true, &pfn))
-			break;
-		if (i == mark)
-			phys_page(sys, pfn)->readahead = true;
-		phys_put(sys, pfn);
+	if (!pg->order || !pg->file)
+		return (struct page *)pg;
+	pfn = file_cache_lookup(pg->file, folio_first_index(pg));
+	if (pfn == UINT64_MAX)
+		return (struct page *)pg;       /* check_files reports it */
+	return &sys->phys.pages[pfn];
+}
+
+static unsigned ilog2_u64(uint64_t v)
+{
+	unsigned n = 0;
+
+	while (v >>= 1)
+		n++;
+	return n;
+}
+
+static unsigned lowest_bit(uint64_t v)
+{
+	unsigned n = 0;
+
+	while (!(v & 1)) {
+		v >>= 1;
 		n++;
 	}
-	trace(sys, "page_cache_ra_order %s start=%#lx size=%#lx async=%#lx read=%lu",
-	      f->path, ra->start, ra->size, ra->async_size, n);
+	return n;
+}
+
+/* ra_alloc_folio + filemap_add_folio: 2^@order new pages at @index (the
+ * allocation's reference is the cache's), marked when the folio holds
+ * @mark.  -EEXIST when a page of the range is cached, -ENOMEM when the
+ * frames run out. */
+static int ra_alloc_folio(struct vmsh_sys *sys, struct vmsh_file *f,
+			  uint64_t index, uint64_t mark, unsigned order)
+{
+	uint64_t n = 1ULL << order, i, pfn, head = UINT64_MAX;
+
+	for (i = 0; i < n; i++)
+		if (file_cache_lookup(f, index + i) != UINT64_MAX)
+			return -EEXIST;
+	if (n > sys->phys.nfree)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (filemap_get_page(sys, f, index + i, true, &pfn))
+			abort();        /* counted free above */
+		phys_page(sys, pfn)->order = (uint8_t)order;
+		phys_put(sys, pfn);
+		if (!i)
+			head = pfn;
+	}
+	if (index == (mark & ~(n - 1)))
+		phys_page(sys, head)->readahead = true;
+	return 0;
+}
+
+/* page_cache_ra_unbounded via do_page_cache_ra: order-0 pages for the
+ * missing ones of @nr from @index (clipped to EOF), the one at @nr -
+ * @lookahead marked.  Returns the pages added. */
+static uint64_t do_page_cache_ra(struct vmsh_sys *sys, struct vmsh_file *f,
+				 uint64_t index, uint64_t nr, uint64_t lookahead)
+{
+	uint64_t i, n = 0, mark = lookahead <= nr ? nr - lookahead : UINT64_MAX;
+
+	if (!f->size || index >= file_npages(f))
+		return 0;
+	if (nr > file_npages(f) - index)
+		nr = file_npages(f) - index;
+	for (i = 0; i < nr; i++) {
+		if (file_cache_lookup(f, index + i) != UINT64_MAX)
+			continue;
+		if (ra_alloc_folio(sys, f, index + i, i == mark ? index + i :
+				   UINT64_MAX, 0))
+			break;
+		n++;
+	}
+	return n;
+}
+
+/* page_cache_ra_order: read the window @ra in folios of at most ra->order
+ * (naturally aligned, none past EOF or the window); a cached page in the
+ * way ends the large folios and the order-0 path reads the rest. */
+static void ra_read(struct vmsh_sys *sys, struct vmsh_file *f,
+		    struct file_ra_state *ra)
+{
+	uint64_t start = ra->start, index = start, n = 0, limit;
+	uint64_t mark = start + ra->size - ra->async_size;
+	unsigned new_order = ra->order;
+	int err = 0;
+
+	if (!f->size || !ra->size)
+		return;
+	limit = file_npages(f) - 1;
+	if (limit > start + ra->size - 1)
+		limit = start + ra->size - 1;
+	if (new_order > MAX_PAGECACHE_ORDER)
+		new_order = MAX_PAGECACHE_ORDER;
+	if (new_order > ilog2_u64(ra->size))
+		new_order = ilog2_u64(ra->size);
+	ra->order = new_order;
+	while (index <= limit) {
+		unsigned order = new_order;
+
+		if (index & ((1ULL << order) - 1))
+			order = lowest_bit(index);
+		while (order > 0 && index + (1ULL << order) - 1 > limit)
+			order--;
+		err = ra_alloc_folio(sys, f, index, mark, order);
+		if (err)
+			break;
+		n += 1ULL << order;
+		index += 1ULL << order;
+	}
+	if (err && ra->size > index - start)
+		n += do_page_cache_ra(sys, f, index, ra->size - (index - start),
+				      ra->async_size);
+	trace(sys, "page_cache_ra_order %s start=%#lx size=%#lx async=%#lx "
+	      "order=%u read=%lu", f->path, start, ra->size, ra->async_size,
+	      new_order, n);
 }
 
 static uint64_t next_ra_size(uint64_t cur)
@@ -497,20 +642,26 @@ static uint64_t init_ra_size(uint64_t req)
 	return RA_PAGES;
 }
 
-/* page_cache_async_ra: a reader met the marked page @index. */
+/* page_cache_async_ra: a reader at @index met the marked @folio.  The
+ * window moves on (the expected index) or restarts after the cached run;
+ * its folio order grows by 2 and its end is aligned to the new order. */
 void file_async_ra(struct vmsh_sys *sys, struct vmsh_file *f,
-		   struct file_ra_state *ra, uint64_t index, uint64_t req)
+		   struct file_ra_state *ra, struct page *folio,
+		   uint64_t index, uint64_t req)
 {
-	uint64_t pfn = file_cache_lookup(f, index), start;
+	uint64_t expected, start, end, aligned_end, align;
 
-	if (pfn != UINT64_MAX)
-		phys_page(sys, pfn)->readahead = false;
-	if (index == ra->start + ra->size - ra->async_size) {
+	folio->readahead = false;
+	expected = (ra->start + ra->size - ra->async_size) &
+		   ~(folio_nr_pages(folio) - 1);
+	if (index == expected) {
+		uint64_t next = next_ra_size(ra->size);
+
 		ra->start += ra->size;
-		ra->size = next_ra_size(ra->size);
-		ra->async_size = ra->size;
+		if (next > ra->size)
+			ra->size = next;
 	} else {
-		/* a marked page without valid readahead state */
+		/* a marked folio without valid readahead state */
 		for (start = index + 1; start <= index + RA_PAGES; start++)
 			if (file_cache_lookup(f, start) == UINT64_MAX)
 				break;
@@ -518,28 +669,32 @@ void file_async_ra(struct vmsh_sys *sys, struct vmsh_file *f,
 			return;
 		ra->start = start;
 		ra->size = next_ra_size(start - index + req);
-		ra->async_size = ra->size;
 	}
+	ra->order += 2;
+	align = 1ULL << (ra->order < 11 ? ra->order : 11);  /* ffs(max) - 1 */
+	end = ra->start + ra->size;
+	aligned_end = end & ~(align - 1);
+	if (aligned_end > ra->start)
+		ra->size -= end - aligned_end;
+	ra->async_size = ra->size;
 	ra_read(sys, f, ra);
 }
 
-/* force_page_cache_ra (generic_fadvise): no readahead mark, no change to
- * the file's readahead state. */
+/* force_page_cache_ra (generic_fadvise): order-0 pages, no readahead
+ * mark, no change to the file's readahead state. */
 void file_fadvise_willneed(struct vmsh_sys *sys, struct vmsh_file *f,
 			   uint64_t off, uint64_t len)
 {
-	struct file_ra_state once = { 0 };
-	uint64_t first, last;
+	uint64_t first, last, nr, n;
 
 	if (!f->disk || f->shmem || f->device || !len)
 		return;
 	first = off >> PAGE_SHIFT;
 	last = (off + len - 1) >> PAGE_SHIFT;
-	once.start = first;
-	once.size = last - first + 1 < RA_PAGES ? last - first + 1 : RA_PAGES;
-	trace(sys, "force_page_cache_ra %s index=%#lx nr=%#lx", f->path,
-	      first, once.size);
-	ra_read(sys, f, &once);
+	nr = last - first + 1 < RA_PAGES ? last - first + 1 : RA_PAGES;
+	n = do_page_cache_ra(sys, f, first, nr, 0);
+	trace(sys, "force_page_cache_ra %s index=%#lx nr=%#lx read=%lu",
+	      f->path, first, nr, n);
 }
 
 /*
@@ -557,6 +712,7 @@ bool file_mmap_readaround(struct vmsh_sys *sys, struct vmsh_file *f,
 		ra->mmap_miss++;
 	if (ra->mmap_miss > MMAP_LOTSAMISS)
 		return false;
+	ra->order = 0;          /* exec_folio_order() is 0 on x86 */
 	if (vma->vm_flags & VM_EXEC) {
 		uint64_t vma_end = vma->vm_pgoff + vma_pages(vma);
 
@@ -585,6 +741,7 @@ static void sync_ra(struct vmsh_sys *sys, struct vmsh_file *f,
 		ra->start = index;
 		ra->size = init_ra_size(req);
 		ra->async_size = ra->size > req ? ra->size - req : ra->size / 2;
+		ra->order = 0;
 		ra_read(sys, f, ra);
 		return;
 	}
@@ -600,9 +757,7 @@ static void sync_ra(struct vmsh_sys *sys, struct vmsh_file *f,
 	}
 	contig = from_start ? index : index - miss - 1;
 	if (contig <= req) {
-		struct file_ra_state once = { index, req, 0, 0 };
-
-		ra_read(sys, f, &once);     /* a small random read, as is */
+		do_page_cache_ra(sys, f, index, req, 0);   /* small, random */
 		return;
 	}
 	if (from_start)
@@ -610,19 +765,34 @@ static void sync_ra(struct vmsh_sys *sys, struct vmsh_file *f,
 	ra->start = index;
 	ra->size = contig + req < RA_PAGES ? contig + req : RA_PAGES;
 	ra->async_size = 1;
+	ra->order = 0;
 	ra_read(sys, f, ra);
 }
+
+static int file_read(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t off,
+		     uint8_t *buf, uint64_t len, uint64_t *done);
 
 int vmsh_file_read(struct vmsh_sys *sys, const char *name, uint64_t off,
 		   uint8_t *buf, uint64_t len, uint64_t *done)
 {
 	struct vmsh_file *f = file_lookup(sys, name);
-	struct file_ra_state ra = { 0, 0, 0, 0 };
-	uint64_t n = 0, last;
+	int err;
 
 	*done = 0;
 	if (!f)
 		return -ENOENT;
+	err = file_read(sys, f, off, buf, len, done);
+	file_release(sys, f);   /* the read's open file is closed */
+	return err;
+}
+
+/* filemap_read of a fresh open file (--host opens one for every read). */
+static int file_read(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t off,
+		     uint8_t *buf, uint64_t len, uint64_t *done)
+{
+	struct file_ra_state ra = { 0 };
+	uint64_t n = 0, last;
+
 	if (off >= f->size || !len)
 		return 0;
 	if (len > f->size - off)
@@ -639,9 +809,16 @@ int vmsh_file_read(struct vmsh_sys *sys, const char *name, uint64_t off,
 
 		if (f->disk && file_cache_lookup(f, index) == UINT64_MAX)
 			sync_ra(sys, f, &ra, index, last + 1 - index);
-		if (f->disk && (pfn = file_cache_lookup(f, index)) != UINT64_MAX &&
-		    phys_page(sys, pfn)->readahead)
-			file_async_ra(sys, f, &ra, index, last + 1 - index);
+		if (f->disk && (pfn = file_cache_lookup(f, index)) != UINT64_MAX) {
+			/* filemap_readahead: from the marked folio's start */
+			struct page *pg = phys_page(sys, pfn);
+			struct page *folio = page_folio(sys, pg);
+			uint64_t first = folio_first_index(pg);
+
+			if (folio->readahead)
+				file_async_ra(sys, f, &ra, folio, first,
+					      last + 1 - first);
+		}
 		if (!filemap_get_page(sys, f, index, f->disk, &pfn)) {
 			phys_read(sys, pfn, in, buf + n, k);
 			phys_put(sys, pfn);
@@ -686,19 +863,21 @@ static void unmap_mapping_range(struct vmsh_sys *sys, struct vmsh_file *f,
 }
 
 /*
- * ext4_block_truncate_page(@pos), block size = page size: zero the EOF
- * block from @pos on.  The folio is looked up or created (FGP_CREAT |
- * FGP_ACCESSED); over a hole (a page never written: the model drops no
- * written page but by truncate) nothing is read or zeroed, so a folio
- * created here stays in the cache !uptodate, where readahead and
- * fault-around skip it; a page with a block is zeroed and dirtied.
- * Probes (6.18, ext4, mincore and smaps): 131072 -> 5000 -> 131072 leaves
- * page 1 uncached to mincore and unread by readahead; a written page,
- * fsync'd clean, is dirty again after a truncate up or down from an
- * unaligned size.
+ * __ext4_block_zero_page_range(): zero [@pos, @end) of one block (block
+ * size = page size).  The folio is looked up or created (FGP_CREAT |
+ * FGP_ACCESSED: marked accessed either way); over a hole (a page never
+ * written: the model drops no written page but by truncate) nothing is
+ * read or zeroed, so a folio created here stays in the cache !uptodate,
+ * where readahead and fault-around skip it; a page with a block is
+ * zeroed and dirtied.  Probes (6.18, ext4, mincore, kpageflags, smaps):
+ * 131072 -> 5000 -> 131072 leaves page 1 unread by readahead; a written
+ * page, fsync'd clean, is dirty again after a truncate from or to an
+ * unaligned size; pwrite at 6000 into a 5000-byte file leaves page 1
+ * referenced and dirty.
  */
-static void ext4_block_truncate_page(struct vmsh_sys *sys, struct vmsh_file *f,
-				     uint64_t pos)
+static void ext4_block_zero_page_range(struct vmsh_sys *sys,
+				       struct vmsh_file *f, uint64_t pos,
+				       uint64_t end)
 {
 	uint64_t index = pos >> PAGE_SHIFT, pfn = file_cache_lookup(f, index);
 	unsigned in = pos & (PAGE_SIZE - 1);
@@ -715,24 +894,99 @@ static void ext4_block_truncate_page(struct vmsh_sys *sys, struct vmsh_file *f,
 		pg->dirty = false;
 		pg->on_disk = false;
 		cache_insert(f, index, pfn);
-		trace(sys, "ext4_block_truncate_page %s index=%#lx: hole, "
+		trace(sys, "ext4_block_zero_page_range %s index=%#lx: hole, "
 		      "folio left !uptodate", f->path, index);
 	} else {
-		pg = phys_page(sys, pfn);
+		pg = page_folio(sys, phys_page(sys, pfn));
 		if (pg->uptodate && (pg->dirty || pg->on_disk)) {
-			phys_write(sys, pfn, in, NULL, 0, PAGE_SIZE - in);
+			phys_write(sys, pfn, in, NULL, 0,
+				   (unsigned)(end - pos));
 			pg->dirty = true;
-			trace(sys, "ext4_block_truncate_page %s index=%#lx: "
+			trace(sys, "ext4_block_zero_page_range %s index=%#lx: "
 			      "zeroed, dirty", f->path, index);
 		}
 	}
 	mark_page_accessed(pg, false);
 }
 
+/* ext4_block_truncate_page(): zero the EOF block from @pos on. */
+static void ext4_block_truncate_page(struct vmsh_sys *sys, struct vmsh_file *f,
+				     uint64_t pos)
+{
+	ext4_block_zero_page_range(sys, f, pos, (pos | (PAGE_SIZE - 1)) + 1);
+}
+
+/*
+ * A write starting past EOF zeroes the partial blocks of the gap [EOF,
+ * @pos): the tail of the old EOF block and the head of @pos's block
+ * (probes, 6.18, ext4: pwrite at 9000 into a 5000-byte file leaves page 1
+ * !uptodate to readahead and page 2 referenced; at 8192 page 2 is not).
+ */
+static void ext4_zero_gap(struct vmsh_sys *sys, struct vmsh_file *f,
+			  uint64_t old, uint64_t pos)
+{
+	uint64_t old_end = (old + PAGE_SIZE - 1) & PAGE_MASK;
+
+	if (old & (PAGE_SIZE - 1))
+		ext4_block_zero_page_range(sys, f, old,
+					   pos < old_end ? pos : old_end);
+	if ((pos & (PAGE_SIZE - 1)) && (pos & PAGE_MASK) >= old_end)
+		ext4_block_zero_page_range(sys, f, pos & PAGE_MASK, pos);
+}
+
+/* Make pages [@first, @first + 2^@order) one folio with @flags' flags
+ * (the readahead mark only when @mark). */
+static void set_folio(struct vmsh_sys *sys, struct vmsh_file *f,
+		      uint64_t first, unsigned order, const struct page *flags,
+		      bool mark)
+{
+	uint64_t i;
+
+	for (i = 0; i < 1ULL << order; i++) {
+		struct page *pg = phys_page(sys, file_cache_lookup(f, first + i));
+
+		pg->order = (uint8_t)order;
+		pg->dirty = flags->dirty;
+		pg->uptodate = flags->uptodate;
+		pg->referenced = flags->referenced;
+		pg->active = flags->active;
+		pg->on_disk = flags->on_disk;
+		pg->readahead = !i && mark && flags->readahead;
+	}
+}
+
+/*
+ * try_folio_split(folio, page @at) as truncate_inode_partial_folio does:
+ * a non-uniform split, halving the block that holds @at until @at is a
+ * folio of its own; each other half stays one folio.  The new folios take
+ * the folio's flags but PG_readahead, which stays with its first page.
+ */
+static void split_folio_at(struct vmsh_sys *sys, struct vmsh_file *f,
+			   struct page *folio, uint64_t at)
+{
+	uint64_t first = folio->index, lo = first;
+	struct page flags = *folio;
+	unsigned k;
+
+	trace(sys, "split_folio %s index=%#lx order=%u at=%#lx", f->path,
+	      first, folio->order, at);
+	for (k = folio->order; k-- > 0;) {
+		uint64_t half = 1ULL << k;
+
+		if (at < lo + half) {
+			set_folio(sys, f, lo + half, k, &flags, false);
+		} else {
+			set_folio(sys, f, lo, k, &flags, lo == first);
+			lo += half;
+		}
+	}
+	set_folio(sys, f, lo, 0, &flags, lo == first);
+}
+
 /*
  * truncate_pagecache(): unmap the pages past the new EOF from every
- * mapping, drop them from the cache, and zero the tail of a cached
- * partial last page.
+ * mapping, split a large folio holding the new EOF, drop the pages past
+ * it from the cache, and zero the tail of a cached partial last page.
  */
 static void truncate_pagecache(struct vmsh_sys *sys, struct vmsh_file *f,
 			       uint64_t old, uint64_t size)
@@ -741,6 +995,13 @@ static void truncate_pagecache(struct vmsh_sys *sys, struct vmsh_file *f,
 
 	if (old > keep << PAGE_SHIFT)
 		unmap_mapping_range(sys, f, keep);
+	pfn = file_cache_lookup(f, size >> PAGE_SHIFT);
+	if (pfn != UINT64_MAX) {
+		struct page *folio = page_folio(sys, phys_page(sys, pfn));
+
+		if (folio->order && folio->index < size >> PAGE_SHIFT)
+			split_folio_at(sys, f, folio, size >> PAGE_SHIFT);
+	}
 	idx = cache_indexes(f, &n);
 	for (i = 0; i < n; i++)
 		if (idx[i] >= keep)
@@ -775,6 +1036,8 @@ int vmsh_file_truncate(struct vmsh_sys *sys, const char *name, uint64_t size)
 		truncate_pagecache(sys, f, old, size);
 		if (size <= old && (size & (PAGE_SIZE - 1)))
 			ext4_block_truncate_page(sys, f, size);
+		if (!size)      /* ext4_truncate: auto_da_alloc on close */
+			f->da_alloc_close = true;
 		return 0;
 	}
 	trace(sys, "shmem_setattr %s size=%#lx->%#lx", f->path, old, size);
@@ -824,7 +1087,7 @@ static bool page_dirty_anywhere(struct vmsh_sys *sys, const struct vmsh_file *f,
 	struct vmsh_mm *mm;
 	struct vmsh_vma *vma;
 
-	if (phys_page(sys, pfn)->dirty)
+	if (page_folio(sys, phys_page(sys, pfn))->dirty)
 		return true;
 	if (!phys_page(sys, pfn)->mapcount)
 		return false;
@@ -931,9 +1194,15 @@ static void check_cached(void *ctx, uint64_t index, uint64_t pfn)
 		complain(c, "page cached past EOF", pfn);
 	else if (pg->refcount != 1 + pg->mapcount)
 		complain(c, "refcount is not cache + mapcount", pfn);
-	else if (!pg->uptodate && (!c->f->disk || pg->dirty || pg->mapcount))
-		complain(c, "!uptodate page not a clean, unmapped disk page",
-			 pfn);
+	else if (!pg->uptodate && (!c->f->disk || pg->dirty || pg->mapcount ||
+				   pg->order))
+		complain(c, "!uptodate page not a clean, unmapped, order-0 "
+			 "disk page", pfn);
+	else if (pg->order && (!c->f->disk || pg->order > 9 ||
+			       page_folio(c->sys, pg)->order != pg->order ||
+			       page_folio(c->sys, pg)->index !=
+			       folio_first_index(pg)))
+		complain(c, "page of a broken large folio", pfn);
 }
 
 int check_files(const struct vmsh_sys *sys, char *buf, size_t size)

@@ -35,6 +35,7 @@
 
 #define PTRS_PER_PTE 512ULL
 #define RA_WINDOW    2048ULL    /* ra->ra_pages: read_ahead_kb 8192 */
+#define PMD_SHIFT    (PAGE_SHIFT + 9)   /* a page table maps 2 MiB */
 /* Tries of one fault: Linux restarts a fault after readahead I/O
  * (VM_FAULT_RETRY); the second pass may meet one readahead mark. */
 #define FAULT_TRIES  3
@@ -137,10 +138,12 @@ static int filemap_fault(struct vmsh_vma *vma, uint64_t pgoff, uint64_t *pfn)
 	if (p != UINT64_MAX) {
 		if (ra->mmap_miss)
 			ra->mmap_miss--;
-		if (phys_page(sys, p)->readahead) {
+		struct page *folio = page_folio(sys, phys_page(sys, p));
+
+		if (folio->readahead) {
 			trace(sys, "filemap_fault pgoff=%#lx: async readahead",
 			      pgoff);
-			file_async_ra(sys, f, ra, pgoff, RA_WINDOW);
+			file_async_ra(sys, f, ra, folio, pgoff, RA_WINDOW);
 			return VM_FAULT_RETRY;
 		}
 	} else {
@@ -156,39 +159,110 @@ static int filemap_fault(struct vmsh_vma *vma, uint64_t pgoff, uint64_t *pfn)
 	return 0;
 }
 
-/* filemap_map_pages: map the cached, uptodate pages of [start, end] that
- * have no PTE yet, read-only unless shared without write-notify. */
+/* Map file page @idx of @vma at its address unless a PTE is there; true
+ * when it got mapped.  @ok false: out of page-table frames. */
+static bool map_cached(struct vmsh_vma *vma, uint64_t idx, uint64_t pfn,
+		       bool *ok)
+{
+	uint64_t va = vma->vm_start + ((idx - vma->vm_pgoff) << PAGE_SHIFT);
+	uint64_t *pte = pte_lookup(vma->vm_mm, va, true);
+
+	*ok = pte != NULL;
+	if (!pte || *pte)
+		return false;
+	phys_get(vma->vm_mm->sys, pfn);
+	map_page(vma, va, pfn, prot_writable(vma), false);
+	return true;
+}
+
+/*
+ * filemap_map_pages: map the cached, uptodate pages of [start, end] that
+ * have no PTE yet, read-only unless shared without write-notify, folio by
+ * folio: a folio !uptodate or marked for readahead is skipped whole, and
+ * a large folio that lies inside the VMA and one page table is mapped
+ * whole, past the window if need be (6.18; probe: a 4-page folio
+ * straddling the window's end is mapped in full).
+ */
 static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 			      uint64_t start, uint64_t end)
 {
 	struct vmsh_file *f = file_inode(vma->vm_file);
 	struct vmsh_mm *mm = vma->vm_mm;
 	struct vmsh_sys *sys = mm->sys;
-	uint64_t idx, mapped = 0;
-	bool hit = false;
+	uint64_t idx, mapped = 0, fault_idx = linear_page_index(vma, addr);
+	uint64_t vma_end = vma->vm_pgoff + vma_pages(vma);
+	bool hit = false, ok = true;
 
 	if (!f->size)
 		return false;
+	/*
+	 * next_uptodate_folio() from @start; on a disk file, when that first
+	 * folio holds the last page and this fault found no page table, the
+	 * PMD is not populated (the "no PMD across i_size" check skips
+	 * filemap_map_pmd) and nothing is mapped.  Probe (6.18, ext4): a
+	 * 4-page file with only page 3 cached, touched at page 8, maps none;
+	 * with pages 0 and 3 cached it maps both.
+	 */
+	for (idx = start; idx <= end && idx < file_pages(f); idx++) {
+		uint64_t pfn = file_cache_lookup(f, idx);
+		struct page *pg, *folio;
+
+		if (pfn == UINT64_MAX)
+			continue;
+		pg = phys_page(sys, pfn);
+		folio = page_folio(sys, pg);
+		if (!folio->uptodate || folio->readahead) {
+			idx = folio_first_index(pg) + folio_nr_pages(pg) - 1;
+			continue;
+		}
+		if (f->disk && sys->fault_pmd_none &&
+		    folio_first_index(pg) + folio_nr_pages(pg) > file_pages(f) - 1) {
+			trace(sys, "filemap_map_pages pgoff=%#lx-%#lx: first folio "
+			      "holds EOF, no page table", start, end);
+			return false;
+		}
+		break;
+	}
+	sys->fault_pmd_none = false;    /* the page table is installed */
 	if (end > file_pages(f) - 1)
 		end = file_pages(f) - 1;
-	for (idx = start; idx <= end && idx >= start; idx++) {
-		uint64_t pfn = file_cache_lookup(f, idx), va, *pte;
+	for (idx = start; ok && idx <= end && idx >= start;) {
+		uint64_t pfn = file_cache_lookup(f, idx), from, to, i;
+		struct page *pg, *folio;
 
-		if (pfn == UINT64_MAX || !phys_page(sys, pfn)->uptodate ||
-		    phys_page(sys, pfn)->readahead)
+		if (pfn == UINT64_MAX) {
+			idx++;
 			continue;
-		va = vma->vm_start + ((idx - vma->vm_pgoff) << PAGE_SHIFT);
-		pte = pte_lookup(mm, va, true);
-		if (!pte)
-			break;
-		if (*pte)
+		}
+		pg = phys_page(sys, pfn);
+		folio = page_folio(sys, pg);
+		from = folio_first_index(pg);
+		to = from + folio_nr_pages(pg) - 1;
+		if (!folio->uptodate || folio->readahead) {
+			idx = to + 1;
 			continue;
-		phys_get(sys, pfn);
-		map_page(vma, va, pfn, prot_writable(vma), false);
-		if (va == (addr & PAGE_MASK))
-			hit = true;
-		else
-			mapped++;
+		}
+		if (pg->order && from >= vma->vm_pgoff && to < vma_end &&
+		    (!f->disk || to < file_pages(f) - 1) &&
+		    ((vma->vm_start + ((from - vma->vm_pgoff) << PAGE_SHIFT)) >>
+		     PMD_SHIFT) ==
+		    ((vma->vm_start + ((to - vma->vm_pgoff) << PAGE_SHIFT)) >>
+		     PMD_SHIFT)) {
+			/* the whole folio */
+		} else {
+			from = idx;
+			if (to > end)
+				to = end;
+		}
+		for (i = from; ok && i <= to; i++) {
+			if (!map_cached(vma, i, file_cache_lookup(f, i), &ok))
+				continue;
+			if (i == fault_idx)
+				hit = true;
+			else
+				mapped++;
+		}
+		idx = folio_first_index(pg) + folio_nr_pages(pg);
 	}
 	sys->stat[ST_FAULT_AROUND] += mapped;
 	if (f->disk) {
@@ -312,6 +386,26 @@ static void page_mkclean(struct vmsh_sys *sys, struct vmsh_file *f,
 	}
 }
 
+uint64_t file_writeback_folio(struct vmsh_sys *sys, struct vmsh_file *f,
+			      uint64_t index)
+{
+	uint64_t pfn = file_cache_lookup(f, index), i;
+	struct page *pg, *folio;
+
+	if (pfn == UINT64_MAX)
+		return 0;
+	pg = phys_page(sys, pfn);
+	folio = page_folio(sys, pg);
+	if (!folio->dirty)
+		return 0;
+	for (i = folio_first_index(pg);
+	     i < folio_first_index(pg) + folio_nr_pages(pg); i++)
+		page_mkclean(sys, f, i, file_cache_lookup(f, i));
+	folio->dirty = false;
+	folio->on_disk = true;
+	return folio_nr_pages(pg);
+}
+
 int file_msync(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t start,
 	       uint64_t end)
 {
@@ -330,20 +424,8 @@ int file_msync(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t start,
 	}
 	first = linear_page_index(vma, start);
 	last = linear_page_index(vma, end - 1);
-	for (idx = first; idx <= last; idx++) {
-		uint64_t pfn = file_cache_lookup(f, idx);
-		struct page *pg;
-
-		if (pfn == UINT64_MAX)
-			continue;
-		pg = phys_page(sys, pfn);
-		if (!pg->dirty)
-			continue;
-		page_mkclean(sys, f, idx, pfn);
-		pg->dirty = false;
-		pg->on_disk = true;
-		n++;
-	}
+	for (idx = first; idx <= last; idx++)
+		n += file_writeback_folio(sys, f, idx);    /* per folio */
 	trace(sys, "vfs_fsync_range %s pgoff=%#lx-%#lx written=%lu", f->path,
 	      first, last, n);
 	return 0;
@@ -497,7 +579,7 @@ static int do_shared_fault(struct vmsh_vma *vma, uint64_t addr, uint64_t pgoff)
 		phys_put(sys, pfn);
 		return ret;
 	}
-	phys_page(sys, pfn)->dirty = true;      /* fault_dirty_shared_page */
+	page_folio(sys, phys_page(sys, pfn))->dirty = true;  /* fault_dirty_shared_page */
 	return 0;
 }
 
@@ -520,7 +602,7 @@ static int wp_page_shared(struct vmsh_vma *vma, uint64_t addr, uint64_t *pte)
 	}
 	*pte |= _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED;   /* wp_page_reuse */
 	if (!(*pte & _PAGE_SPECIAL))
-		phys_page(sys, pfn)->dirty = true;
+		page_folio(sys, phys_page(sys, pfn))->dirty = true;
 	return 0;
 }
 

@@ -207,6 +207,29 @@ uint64_t *pte_lookup(struct vmsh_mm *mm, uint64_t addr, bool alloc)
 	return &pt_table(sys, pfn)[pt_index(levels, depth, addr)];
 }
 
+void pte_table_drop_if_empty(struct vmsh_mm *mm, uint64_t addr)
+{
+	struct vmsh_sys *sys = mm->sys;
+	int levels = sys->cfg.levels, depth;
+	uint64_t pfn = mm->pgd, *e = NULL, *pt;
+	unsigned i;
+
+	for (depth = 0; depth < levels - 1; depth++) {
+		e = &pt_table(sys, pfn)[pt_index(levels, depth, addr)];
+		if (!(*e & _PAGE_PRESENT))
+			return;
+		pfn = (*e & PTE_PFN_MASK) >> PAGE_SHIFT;
+	}
+	if (!e)
+		return;
+	pt = pt_table(sys, pfn);
+	for (i = 0; i < PTRS_PER_TABLE; i++)
+		if (pt[i])
+			return;
+	*e = 0;
+	table_free(mm, pfn, levels - 1);
+}
+
 static void walk_level(const struct vmsh_sys *sys, uint64_t pfn, int depth,
 		       uint64_t addr, uint64_t end, pte_walk_fn *fn, void *ctx)
 {
@@ -305,10 +328,12 @@ static void zap_pte(struct vmsh_mm *mm, uint64_t pte)
 	pfn = pte_pfn(pte);
 	page = phys_page(sys, pfn);
 	if (page->kind != PAGE_ANON) {
+		struct page *folio = page_folio(sys, page);
+
 		if (pte & _PAGE_DIRTY)
-			page->dirty = true;
+			folio->dirty = true;
 		if (pte & _PAGE_ACCESSED)
-			mark_page_accessed(page, false);
+			mark_page_accessed(folio, false);
 	}
 	mm_add_rss(mm, page_mm_counter(page), -1);
 	page->mapcount--;

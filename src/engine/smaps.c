@@ -35,7 +35,7 @@ static void smaps_page_accumulate(struct mem_size_stats *mss,
 	mss->pss += pss;
 	if (locked)
 		mss->pss_locked += pss;
-	if (dirty || page->dirty) {
+	if (dirty || page_folio(mss->sys, page)->dirty) {
 		mss->pss_dirty += pss;
 		if (private)
 			mss->private_dirty += size;
@@ -71,7 +71,7 @@ static void smaps_pte_entry(uint64_t *ptep, uint64_t addr, void *ctx)
 	if (page->kind == PAGE_ANON)
 		mss->anonymous += size;
 	mss->resident += size;
-	if (young || page->referenced)
+	if (young || page_folio(mss->sys, page)->referenced)
 		mss->referenced += size;
 	if (page->refcount == 1) {
 		smaps_page_accumulate(mss, page, size, size << PSS_SHIFT, dirty,

@@ -499,6 +499,85 @@ START_TEST(test_filemap_disk_truncate_eof_folio)
 }
 END_TEST
 
+/* The page cache entry of file @name at @index (must be cached). */
+static struct page *cpage(const char *name, uint64_t index)
+{
+	struct vmsh_file *f = file_find(sys, name);
+	uint64_t pfn;
+
+	ck_assert_ptr_nonnull(f);
+	pfn = file_cache_lookup(f, index);
+	ck_assert_uint_ne(pfn, UINT64_MAX);
+	return phys_page(sys, pfn);
+}
+
+static void fread_at(const char *name, uint64_t off)
+{
+	uint8_t buf[16];
+	uint64_t done;
+
+	ck_assert_int_eq(vmsh_file_read(sys, name, off, buf, sizeof(buf),
+					&done), 0);
+	checked();
+}
+
+/* Probe (6.18, ext4, /proc/kpageflags): a sync readahead reads single
+ * pages; the async one it marks reads folios of 4, the first marked;
+ * truncate splits the folio holding the new EOF, keeping the mark with
+ * its first page only. */
+START_TEST(test_filemap_disk_large_folios)
+{
+	mkfile("d", 200 * 4096, true);
+	fread_at("d", 0);
+	ck_assert_uint_eq(cached("d"), 4);
+	ck_assert_uint_eq(cpage("d", 0)->order, 0);
+	ck_assert(cpage("d", 1)->readahead);
+	fread_at("d", 4096);
+	ck_assert_uint_eq(cached("d"), 20);
+	ck_assert(!cpage("d", 1)->readahead);
+	ck_assert_uint_eq(cpage("d", 4)->order, 2);
+	ck_assert_uint_eq(cpage("d", 19)->order, 2);
+	ck_assert(cpage("d", 4)->readahead);
+	ck_assert_ptr_eq(page_folio(sys, cpage("d", 6)), cpage("d", 4));
+	/* a write dirties the whole folio */
+	fwrite_at("d", 9 * 4096 + 5, "x");
+	ck_assert(page_folio(sys, cpage("d", 10))->dirty);
+	ck_assert(!page_folio(sys, cpage("d", 12))->dirty);
+	/* truncate inside the folio 4-7: 4 and 5 stay as folios of 1 */
+	ck_assert_int_eq(vmsh_file_truncate(sys, "d", 5 * 4096 + 100), 0);
+	checked();
+	ck_assert_uint_eq(cached("d"), 6);
+	ck_assert_uint_eq(cpage("d", 4)->order, 0);
+	ck_assert_uint_eq(cpage("d", 5)->order, 0);
+	ck_assert(cpage("d", 4)->readahead);
+	ck_assert(!cpage("d", 5)->readahead);
+}
+END_TEST
+
+/* Probes (6.18, ext4): a write past an unaligned EOF leaves the old EOF
+ * page a !uptodate folio and marks the written page referenced; after a
+ * truncate to 0, closing the file writes its new pages back. */
+START_TEST(test_filemap_disk_write_past_eof_and_da_alloc)
+{
+	mkfile("g", 5000, true);
+	fwrite_at("g", 9000, "past");
+	checked();
+	ck_assert(!cpage("g", 1)->uptodate);
+	ck_assert(cpage("g", 2)->referenced);
+	ck_assert(cpage("g", 2)->dirty);
+	mkfile("h", 16384, true);
+	fwrite_at("h", 0, "one");
+	ck_assert(cpage("h", 0)->dirty);
+	ck_assert_int_eq(vmsh_file_truncate(sys, "h", 0), 0);
+	fwrite_at("h", 0, "two");
+	checked();
+	ck_assert(!cpage("h", 0)->dirty);
+	ck_assert(cpage("h", 0)->on_disk);
+	fwrite_at("h", 0, "three");
+	ck_assert(cpage("h", 0)->dirty);        /* once only */
+}
+END_TEST
+
 /* tmpfs has no write-notify: a shared read fault maps the page writable,
  * the later write does not fault; msync changes nothing. */
 START_TEST(test_filemap_tmpfs_no_write_notify)
@@ -680,6 +759,8 @@ Suite *filemap_suite(void)
 	tcase_add_test(tc, test_filemap_disk_willneed_reads_ahead);
 	tcase_add_test(tc, test_filemap_disk_exec_readahead);
 	tcase_add_test(tc, test_filemap_disk_truncate_eof_folio);
+	tcase_add_test(tc, test_filemap_disk_large_folios);
+	tcase_add_test(tc, test_filemap_disk_write_past_eof_and_da_alloc);
 	tcase_add_test(tc, test_filemap_tmpfs_no_write_notify);
 	tcase_add_test(tc, test_filemap_shared_anon_is_shmem);
 	tcase_add_test(tc, test_filemap_separate_mmaps_do_not_merge);

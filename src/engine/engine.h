@@ -147,6 +147,8 @@ struct phys {
 	struct page *pages;     /* nframes entries; pfn = index */
 	uint64_t nfree;
 	uint64_t next_free;     /* search hint */
+	uint64_t hiwater;       /* frames at and above it were never used:
+				   loops over frames stop there */
 	uint64_t zero_pfn;
 	uint64_t iter_i, iter_pfn;  /* vmsh_frame_info cursor (a cache) */
 	char owner_buf[300];        /* vmsh_frame_info's "file:NAME" */

@@ -1223,7 +1223,7 @@ int check_files(const struct vmsh_sys *sys, char *buf, size_t size)
 	}
 	/* every page-cache frame belongs to the cache of its file */
 	c.f = NULL;
-	for (pfn = 0; pfn < sys->phys.nframes; pfn++) {
+	for (pfn = 0; pfn < sys->phys.hiwater; pfn++) {
 		const struct page *pg = &sys->phys.pages[pfn];
 
 		if (pg->kind != PAGE_FILE && pg->kind != PAGE_DEV)

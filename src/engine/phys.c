@@ -50,7 +50,7 @@ void phys_fini(struct vmsh_sys *sys)
 
 	if (!ph->pages)
 		return;
-	for (pfn = 0; pfn < ph->nframes; pfn++)
+	for (pfn = 0; pfn < ph->hiwater; pfn++)
 		free(ph->pages[pfn].data);
 	free(ph->pages);
 	memset(ph, 0, sizeof(*ph));
@@ -84,6 +84,8 @@ uint64_t phys_alloc(struct vmsh_sys *sys, enum page_kind kind)
 	if (pfn >= ph->nframes)
 		abort();        /* nfree says there is one: a broken invariant */
 	ph->next_free = pfn + 1;
+	if (ph->hiwater < pfn + 1)
+		ph->hiwater = pfn + 1;
 	ph->nfree--;
 	p = &ph->pages[pfn];
 	p->kind = kind;
@@ -318,14 +320,14 @@ bool vmsh_frame_info(const struct vmsh_sys *sys, size_t i,
 		n = 0;
 		pfn = 0;
 	}
-	for (; pfn < ph->nframes; pfn++) {
+	for (; pfn < ph->hiwater; pfn++) {
 		if (ph->pages[pfn].kind == PAGE_FREE)
 			continue;
 		if (n == i)
 			break;
 		n++;
 	}
-	if (pfn >= ph->nframes)
+	if (pfn >= ph->hiwater)
 		return false;
 	ph->iter_i = i;
 	ph->iter_pfn = pfn;

@@ -421,7 +421,8 @@ int check_pages(const struct vmsh_sys *sys, char *buf, size_t size)
 				mm->id, (unsigned long long)mm->pgtables_bytes,
 				(unsigned long long)(ntables * PAGE_SIZE));
 	}
-	for (pfn = 0; pfn < sys->phys.nframes; pfn++) {
+	nfree = sys->phys.nframes - sys->phys.hiwater;   /* never used */
+	for (pfn = 0; pfn < sys->phys.hiwater; pfn++) {
 		const struct page *p = &sys->phys.pages[pfn];
 
 		if (p->kind == PAGE_FREE) {

@@ -175,6 +175,24 @@ int page_mm_counter(const struct page *p)
 	}
 }
 
+/* A new order-0 page at @index of @f's cache, the allocation's reference
+ * being the cache's; UINT64_MAX without a free frame. */
+static uint64_t cache_new_page(struct vmsh_sys *sys, struct vmsh_file *f,
+			       uint64_t index, bool uptodate)
+{
+	uint64_t pfn = phys_alloc(sys, f->device ? PAGE_DEV : PAGE_FILE);
+	struct page *pg;
+
+	if (pfn == UINT64_MAX)
+		return pfn;
+	pg = phys_page(sys, pfn);
+	pg->file = f;
+	pg->index = index;
+	pg->uptodate = uptodate;
+	cache_insert(f, index, pfn);
+	return pfn;
+}
+
 int filemap_get_page(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t index,
 		     bool create, uint64_t *pfn)
 {
@@ -184,16 +202,9 @@ int filemap_get_page(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t index,
 	if (p == UINT64_MAX) {
 		if (!create)
 			return -ENOENT;
-		p = phys_alloc(sys, f->device ? PAGE_DEV : PAGE_FILE);
+		p = cache_new_page(sys, f, index, true);
 		if (p == UINT64_MAX)
 			return -ENOMEM;
-		pg = phys_page(sys, p);
-		pg->file = f;
-		pg->index = index;
-		pg->uptodate = true;
-		pg->dirty = false;
-		pg->on_disk = false;
-		cache_insert(f, index, p);      /* the allocation's reference */
 	} else if (create && !(pg = phys_page(sys, p))->uptodate) {
 		/* filemap_read_folio of a hole: zeroes, now uptodate */
 		trace(sys, "filemap_read_folio %s index=%#lx", f->path, index);
@@ -884,16 +895,10 @@ static void ext4_block_zero_page_range(struct vmsh_sys *sys,
 	struct page *pg;
 
 	if (pfn == UINT64_MAX) {
-		if (!sys->phys.nfree)
+		pfn = cache_new_page(sys, f, index, false);
+		if (pfn == UINT64_MAX)
 			return;         /* no folio: nothing to leave behind */
-		pfn = phys_alloc(sys, PAGE_FILE);
 		pg = phys_page(sys, pfn);
-		pg->file = f;
-		pg->index = index;
-		pg->uptodate = false;
-		pg->dirty = false;
-		pg->on_disk = false;
-		cache_insert(f, index, pfn);
 		trace(sys, "ext4_block_zero_page_range %s index=%#lx: hole, "
 		      "folio left !uptodate", f->path, index);
 	} else {

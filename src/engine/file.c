@@ -430,10 +430,23 @@ static void file_copy_in(struct vmsh_sys *sys, struct vmsh_file *f,
 		unsigned in = off & (PAGE_SIZE - 1);
 		unsigned n = PAGE_SIZE - in < len ? PAGE_SIZE - in : len;
 
+		bool fresh = file_cache_lookup(f, index) == UINT64_MAX;
+		struct page *folio;
+
 		if (filemap_get_page(sys, f, index, true, &pfn))
 			abort();        /* frames were reserved */
 		phys_write(sys, pfn, in, buf, 0, n);
-		page_folio(sys, phys_page(sys, pfn))->dirty = true;
+		folio = page_folio(sys, phys_page(sys, pfn));
+		folio->dirty = true;
+		/* shmem_get_folio(SGP_WRITE): a new folio is referenced, an
+		 * old one marked accessed (ext4's write marks nothing).
+		 * Probe (6.18, kpageflags): one write RD, a second AD. */
+		if (!f->disk) {
+			if (fresh)
+				folio->referenced = true;
+			else
+				mark_page_accessed(folio, false);
+		}
 		phys_put(sys, pfn);
 		if (buf)
 			buf += n;
@@ -500,6 +513,7 @@ int vmsh_file_write(struct vmsh_sys *sys, const char *name, uint64_t off,
  */
 #define RA_PAGES        2048ULL
 #define MMAP_LOTSAMISS  100
+#define FOLIO_BATCH     31      /* PAGEVEC_SIZE: folios of one read batch */
 #define MAX_PAGECACHE_ORDER 9   /* PMD order */
 
 static uint64_t file_npages(const struct vmsh_file *f)
@@ -802,7 +816,9 @@ static int file_read(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t off,
 		     uint8_t *buf, uint64_t len, uint64_t *done)
 {
 	struct file_ra_state ra = { 0 };
+	struct page *batch = NULL, *prev = NULL;
 	uint64_t n = 0, last;
+	unsigned nbatch = 0;
 
 	if (off >= f->size || !len)
 		return 0;
@@ -817,22 +833,46 @@ static int file_read(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t off,
 		uint64_t pos = off + n, index = pos >> PAGE_SHIFT, pfn;
 		unsigned in = pos & (PAGE_SIZE - 1);
 		unsigned k = PAGE_SIZE - in < len - n ? PAGE_SIZE - in : len - n;
+		bool ends_batch = false;
 
-		if (f->disk && file_cache_lookup(f, index) == UINT64_MAX)
+		if (f->disk && file_cache_lookup(f, index) == UINT64_MAX) {
 			sync_ra(sys, f, &ra, index, last + 1 - index);
+			batch = NULL;   /* a missing page ended the batch */
+		}
 		if (f->disk && (pfn = file_cache_lookup(f, index)) != UINT64_MAX) {
 			/* filemap_readahead: from the marked folio's start */
 			struct page *pg = phys_page(sys, pfn);
 			struct page *folio = page_folio(sys, pg);
 			uint64_t first = folio_first_index(pg);
 
+			ends_batch = folio->readahead || !folio->uptodate;
 			if (folio->readahead)
 				file_async_ra(sys, f, &ra, folio, first,
 					      last + 1 - first);
 		}
 		if (!filemap_get_page(sys, f, index, f->disk, &pfn)) {
+			struct page *folio = page_folio(sys, phys_page(sys, pfn));
+
 			phys_read(sys, pfn, in, buf + n, k);
 			phys_put(sys, pfn);
+			if (!f->disk) {
+				/* shmem_file_read_iter: "if we read the
+				 * beginning" of the page */
+				if (!in)
+					mark_page_accessed(folio, false);
+			} else if (folio != prev) {
+				/* filemap_read marks the first folio of each
+				 * batch (a fresh file: no previous position) */
+				if (!batch || nbatch == FOLIO_BATCH) {
+					mark_page_accessed(folio, false);
+					batch = folio;
+					nbatch = 0;
+				}
+				nbatch++;
+				prev = folio;
+			}
+			if (ends_batch)
+				batch = NULL;
 		} else {
 			memset(buf + n, 0, k);
 		}

@@ -578,6 +578,32 @@ START_TEST(test_filemap_disk_write_past_eof_and_da_alloc)
 }
 END_TEST
 
+/* Probes (6.18, /proc/kpageflags): a tmpfs write marks a new page
+ * referenced and an old one accessed (referenced -> active); a tmpfs read
+ * marks a page it reads from its start; an ext4 read marks the first
+ * folio of its batch, an ext4 write nothing. */
+START_TEST(test_filemap_accessed_marks)
+{
+	mkfile("t", 20000, false);
+	fwrite_at("t", 0, "one");
+	ck_assert(cpage("t", 0)->referenced);
+	ck_assert(!cpage("t", 0)->active);
+	fwrite_at("t", 0, "two");
+	ck_assert(!cpage("t", 0)->referenced);
+	ck_assert(cpage("t", 0)->active);
+	fwrite_at("t", 4096, "one");
+	fread_at("t", 4096 + 100);
+	ck_assert(cpage("t", 1)->referenced && !cpage("t", 1)->active);
+	fread_at("t", 4096);
+	ck_assert(cpage("t", 1)->active);
+	mkfile("d", 20000, true);
+	fwrite_at("d", 0, "one");
+	ck_assert(!cpage("d", 0)->referenced);
+	fread_at("d", 100);
+	ck_assert(cpage("d", 0)->referenced);
+}
+END_TEST
+
 /* tmpfs has no write-notify: a shared read fault maps the page writable,
  * the later write does not fault; msync changes nothing. */
 START_TEST(test_filemap_tmpfs_no_write_notify)
@@ -761,6 +787,7 @@ Suite *filemap_suite(void)
 	tcase_add_test(tc, test_filemap_disk_truncate_eof_folio);
 	tcase_add_test(tc, test_filemap_disk_large_folios);
 	tcase_add_test(tc, test_filemap_disk_write_past_eof_and_da_alloc);
+	tcase_add_test(tc, test_filemap_accessed_marks);
 	tcase_add_test(tc, test_filemap_tmpfs_no_write_notify);
 	tcase_add_test(tc, test_filemap_shared_anon_is_shmem);
 	tcase_add_test(tc, test_filemap_separate_mmaps_do_not_merge);

@@ -232,6 +232,21 @@ enum acc { ACC_TOUCH, ACC_READ, ACC_WRITE };
  * one-byte access first; a fault there stops the access with *done bytes
  * completed.  Returns 1 when stopped by a signal.
  */
+/* The probes must be the task's own loads and stores: AddressSanitizer's
+ * check of a shadow byte would fault first (at another address, and as a
+ * #PF where a non-canonical address raises #GP). */
+#if defined(__SANITIZE_ADDRESS__)
+#define NO_ASAN __attribute__((no_sanitize_address))
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NO_ASAN __attribute__((no_sanitize_address))
+#endif
+#endif
+#ifndef NO_ASAN
+#define NO_ASAN
+#endif
+
+NO_ASAN
 static int do_access(enum acc kind, uint64_t addr, uint64_t len,
 		     const uint8_t *src, uint8_t fill, uint8_t *dst,
 		     uint64_t *done, struct host_rep *rep)

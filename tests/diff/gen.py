@@ -283,9 +283,13 @@ class Gen:
             ln = min(ln, (SLOTS - s) * PAGE)
             a = self.addr(s)
             off = self.r.choice([0, 0, PAGE, 3 * PAGE, 16 * PAGE, 17 * PAGE])
-        self.emit("mmap %s %s %s %s|fixed %s %d" %
+        extra = ""
+        if self.cat == "filemap":
+            k = self.r.random()
+            extra = "|populate" if k < 0.1 else "|locked" if k < 0.14 else ""
+        self.emit("mmap %s %s %s %s|fixed%s %s %d" %
                   (self.hexa(a), self.hexa(ln), self.r.choice(PROTS),
-                   self.r.choice(["shared", "shared", "private"]), n, off))
+                   self.r.choice(["shared", "shared", "private"]), extra, n, off))
         self.mapped.append((a, ln))
 
     def c_msync(self):

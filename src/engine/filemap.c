@@ -136,10 +136,10 @@ static int filemap_fault(struct vmsh_vma *vma, uint64_t pgoff, uint64_t *pfn)
 		return VM_FAULT_SIGBUS;
 	p = file_cache_lookup(f, pgoff);
 	if (p != UINT64_MAX) {
-		if (ra->mmap_miss)
-			ra->mmap_miss--;
 		struct page *folio = page_folio(sys, phys_page(sys, p));
 
+		if (ra->mmap_miss)
+			ra->mmap_miss--;
 		if (folio->readahead) {
 			trace(sys, "filemap_fault pgoff=%#lx: async readahead",
 			      pgoff);
@@ -175,6 +175,24 @@ static bool map_cached(struct vmsh_vma *vma, uint64_t idx, uint64_t pfn,
 	return true;
 }
 
+/* May fault-around map the large folio of file pages [@from, @to] whole:
+ * inside the VMA, inside one page table, and (a disk file) not holding
+ * the last page (6.18's i_size check; tmpfs is exempt). */
+static bool folio_maps_whole(const struct vmsh_vma *vma,
+			     const struct vmsh_file *f, uint64_t from,
+			     uint64_t to)
+{
+	uint64_t first_va, last_va;
+
+	if (from < vma->vm_pgoff || to >= vma->vm_pgoff + vma_pages(vma))
+		return false;
+	if (f->disk && to >= file_pages(f) - 1)
+		return false;
+	first_va = vma->vm_start + ((from - vma->vm_pgoff) << PAGE_SHIFT);
+	last_va = vma->vm_start + ((to - vma->vm_pgoff) << PAGE_SHIFT);
+	return first_va >> PMD_SHIFT == last_va >> PMD_SHIFT;
+}
+
 /*
  * filemap_map_pages: map the cached, uptodate pages of [start, end] that
  * have no PTE yet, read-only unless shared without write-notify, folio by
@@ -190,7 +208,6 @@ static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 	struct vmsh_mm *mm = vma->vm_mm;
 	struct vmsh_sys *sys = mm->sys;
 	uint64_t idx, mapped = 0, fault_idx = linear_page_index(vma, addr);
-	uint64_t vma_end = vma->vm_pgoff + vma_pages(vma);
 	bool hit = false, ok = true;
 
 	if (!f->size)
@@ -242,15 +259,8 @@ static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 			idx = to + 1;
 			continue;
 		}
-		if (pg->order && from >= vma->vm_pgoff && to < vma_end &&
-		    (!f->disk || to < file_pages(f) - 1) &&
-		    ((vma->vm_start + ((from - vma->vm_pgoff) << PAGE_SHIFT)) >>
-		     PMD_SHIFT) ==
-		    ((vma->vm_start + ((to - vma->vm_pgoff) << PAGE_SHIFT)) >>
-		     PMD_SHIFT)) {
-			/* the whole folio */
-		} else {
-			from = idx;
+		if (!pg->order || !folio_maps_whole(vma, f, from, to)) {
+			from = idx;             /* the part in the window */
 			if (to > end)
 				to = end;
 		}

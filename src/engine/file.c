@@ -22,8 +22,13 @@
  *  - every cached frame is PAGE_FILE (PAGE_DEV for a device's memory) with
  *    page->file == the file and page->index == its index, and holds
  *    exactly one reference owned by the cache; it is uptodate, but for a
- *    disk file's EOF page that truncate zeroed over a hole (clean,
- *    unmapped: the next read of it makes it uptodate);
+ *    disk file's end-of-file page that ext4's zeroing (truncate, a write
+ *    past EOF) left over a hole (order 0, clean, unmapped: the next read
+ *    of it makes it uptodate);
+ *  - a disk file's readahead makes large folios: 2^order pages at a
+ *    naturally aligned index, each with the folio's order, the folio's
+ *    flags on its first page (page_folio()); a folio is dropped or split
+ *    whole, never a page of it alone;
  *  - no page is cached at an index >= DIV_ROUND_UP(i_size, 4096) (truncate
  *    removes them and unmaps them from every mapping first); bytes of the
  *    last page past i_size are zero;
@@ -429,7 +434,6 @@ static void file_copy_in(struct vmsh_sys *sys, struct vmsh_file *f,
 		uint64_t index = off >> PAGE_SHIFT, pfn;
 		unsigned in = off & (PAGE_SIZE - 1);
 		unsigned n = PAGE_SIZE - in < len ? PAGE_SIZE - in : len;
-
 		bool fresh = file_cache_lookup(f, index) == UINT64_MAX;
 		struct page *folio;
 

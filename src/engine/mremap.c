@@ -223,9 +223,11 @@ static int64_t remap_move(struct remap *r)
 		r->addr = a;
 		r->new_addr = target + offset;
 		r->old_len = r->new_len = len;
-		if (vma->vm_file && !vma->vm_file->shmem && vma->vm_ops &&
-		    vma->vm_file->device) {
-			/* vma_multi_allowed(): no for device files */
+		if (vma->vm_file && file_inode(vma->vm_file)->device) {
+			/* vma_multi_allowed(): no for a file with its own
+			 * get_unmapped_area, as /dev/zero has (a private
+			 * /dev/zero VMA keeps that file; a shared one is
+			 * shmem, which is allowed) */
 			if (seen || vma->vm_end < end)
 				return -EFAULT;
 		}

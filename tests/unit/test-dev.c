@@ -154,6 +154,29 @@ START_TEST(test_dev_zero_private_anonymous_rules)
 }
 END_TEST
 
+/* Probe (6.18, --host): /dev/zero has its own get_unmapped_area, so a
+ * fixed same-size mremap (6.17's multi-VMA move) of a private /dev/zero
+ * VMA must not run past it: EFAULT, nothing moved. */
+START_TEST(test_dev_zero_private_no_multi_move)
+{
+	uint64_t out = 0;
+
+	map(A + 0x28000, 3 * 4096, VMSH_PROT_READ, VMSH_MAP_PRIVATE,
+	    "/dev/zero", 0);
+	ck_assert_int_eq(vmsh_mremap(sys, A + 0x2a000, 8192, 8192,
+				     VMSH_MREMAP_MAYMOVE | VMSH_MREMAP_FIXED,
+				     A + 0x2000, &out), -EFAULT);
+	checked();
+	ck_assert_uint_eq(vinfo(0).start, A + 0x28000);
+	ck_assert_uint_eq(vinfo(0).end, A + 0x2b000);
+	ck_assert_int_eq(vmsh_mremap(sys, A + 0x2a000, 4096, 4096,
+				     VMSH_MREMAP_MAYMOVE | VMSH_MREMAP_FIXED,
+				     A + 0x2000, &out), 0);
+	checked();
+	ck_assert_uint_eq(out, A + 0x2000);
+}
+END_TEST
+
 /* Probe (6.18): shared /dev/zero at offset 8192 gets a shmem file of the
  * mapping's size, keeps pgoff 2, so its first access is SIGBUS. */
 START_TEST(test_dev_zero_shared_offset_sigbus)
@@ -322,6 +345,7 @@ Suite *dev_suite(void)
 	tcase_add_test(tc, test_dev_ls_lists_three);
 	tcase_add_test(tc, test_dev_zero_private_is_anonymous);
 	tcase_add_test(tc, test_dev_zero_private_anonymous_rules);
+	tcase_add_test(tc, test_dev_zero_private_no_multi_move);
 	tcase_add_test(tc, test_dev_zero_shared_offset_sigbus);
 	tcase_add_test(tc, test_dev_pfn_fills_ptes_at_mmap);
 	tcase_add_test(tc, test_dev_pfn_range_checked);

@@ -519,6 +519,10 @@ void pte_table_drop_if_empty(struct vmsh_mm *mm, uint64_t addr);
 /* Remove every PTE in [start, end), dropping mapcounts/refcounts and rss,
  * and flushing the TLB range (zap_page_range). */
 void zap_page_range(struct vmsh_vma *vma, uint64_t start, uint64_t end);
+/* try_to_unmap_one() of file page @pfn mapped at @addr of @vma (nothing
+ * when the PTE maps something else): the PTE cleared and flushed, its
+ * dirty bit carried to the folio, no accessed mark (unlike a zap). */
+void unmap_file_pte(struct vmsh_vma *vma, uint64_t addr, uint64_t pfn);
 /* mmu_gather: between tlb_gather_mmu(mm) and tlb_finish_mmu(mm) (they
  * nest), zap_page_range and free_pgtables only collect what to flush --
  * the cleared PTEs and, as pte_free_tlb() does, the first page of each

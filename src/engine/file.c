@@ -1009,16 +1009,49 @@ static void set_folio(struct vmsh_sys *sys, struct vmsh_file *f,
  * a non-uniform split, halving the block that holds @at until @at is a
  * folio of its own; each other half stays one folio.  The new folios take
  * the folio's flags but PG_readahead, which stays with its first page.
+ * The split unmaps the whole folio first and, a file folio, leaves it
+ * unmapped (remap_page() is for anonymous folios only): probe (6.18,
+ * ext4) truncating into a mapped 4-page folio leaves none of it mapped.
  */
+/* unmap_folio(): every PTE of every mm mapping a page of the folio of
+ * @nr pages at @first goes (try_to_unmap; a COW copy is not the folio). */
+static void unmap_folio(struct vmsh_sys *sys, struct vmsh_file *f,
+			uint64_t first, uint64_t nr)
+{
+	struct vmsh_mm *mm;
+	struct vmsh_vma *vma;
+	uint64_t i;
+
+	for (mm = sys->mms; mm; mm = mm->next_all) {
+		if (mm->mm_users <= 0)
+			continue;
+		for (vma = mm->mmap; vma; vma = vma->vm_next) {
+			if (!vma->vm_file || file_inode(vma->vm_file) != f)
+				continue;
+			for (i = first; i < first + nr; i++) {
+				if (i < vma->vm_pgoff ||
+				    i >= vma->vm_pgoff + vma_pages(vma))
+					continue;
+				unmap_file_pte(vma, vma->vm_start +
+					       ((i - vma->vm_pgoff) << PAGE_SHIFT),
+					       file_cache_lookup(f, i));
+			}
+		}
+	}
+}
+
 static void split_folio_at(struct vmsh_sys *sys, struct vmsh_file *f,
 			   struct page *folio, uint64_t at)
 {
 	uint64_t first = folio->index, lo = first;
-	struct page flags = *folio;
+	struct page flags;
 	unsigned k;
 
 	trace(sys, "split_folio %s index=%#lx order=%u at=%#lx", f->path,
 	      first, folio->order, at);
+	/* the split unmaps the folio; file pages are not mapped again */
+	unmap_folio(sys, f, first, folio_nr_pages(folio));
+	flags = *folio;
 	for (k = folio->order; k-- > 0;) {
 		uint64_t half = 1ULL << k;
 

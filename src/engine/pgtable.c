@@ -340,6 +340,26 @@ static void zap_pte(struct vmsh_mm *mm, uint64_t pte)
 	phys_put(sys, pfn);
 }
 
+void unmap_file_pte(struct vmsh_vma *vma, uint64_t addr, uint64_t pfn)
+{
+	struct vmsh_mm *mm = vma->vm_mm;
+	uint64_t *ptep = pte_lookup(mm, addr, false), pte;
+	struct page *page;
+
+	if (!ptep || !pte_present(*ptep) || (*ptep & _PAGE_SPECIAL) ||
+	    pte_pfn(*ptep) != pfn)
+		return;
+	pte = *ptep;
+	*ptep = 0;                      /* ptep_clear_flush */
+	flush_tlb_page(mm, addr);
+	page = phys_page(mm->sys, pfn);
+	if (pte & _PAGE_DIRTY)
+		page_folio(mm->sys, page)->dirty = true;
+	mm_add_rss(mm, page_mm_counter(page), -1);
+	page->mapcount--;
+	phys_put(mm->sys, pfn);
+}
+
 static void zap_one(uint64_t *ptep, uint64_t addr, void *ctx)
 {
 	struct range_acc *acc = ctx;

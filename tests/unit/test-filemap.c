@@ -543,6 +543,17 @@ START_TEST(test_filemap_disk_large_folios)
 	fwrite_at("d", 9 * 4096 + 5, "x");
 	ck_assert(page_folio(sys, cpage("d", 10))->dirty);
 	ck_assert(!page_folio(sys, cpage("d", 12))->dirty);
+	/* a truncate into a mapped folio unmaps all of it (the split) */
+	map(A, 20 * 4096, VMSH_PROT_READ, VMSH_MAP_SHARED, "d", 0);
+	rd(A + 13 * 4096);
+	ck_assert_uint_eq(sm(A).rss, 12 * 4 * K);      /* 0-3, 8-15 */
+	ck_assert_int_eq(vmsh_file_truncate(sys, "d", 13 * 4096 + 100), 0);
+	checked();
+	ck_assert_uint_eq(sm(A).rss, 8 * 4 * K);       /* 0-3, 8-11 */
+	ck_assert_uint_eq(cpage("d", 12)->order, 0);
+	ck_assert_uint_eq(cpage("d", 13)->order, 0);
+	ck_assert_int_eq(vmsh_munmap(sys, A, 20 * 4096), 0);
+	checked();
 	/* truncate inside the folio 4-7: 4 and 5 stay as folios of 1 */
 	ck_assert_int_eq(vmsh_file_truncate(sys, "d", 5 * 4096 + 100), 0);
 	checked();

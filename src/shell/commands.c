@@ -1318,7 +1318,8 @@ const struct command shell_commands[] = {
 	  NULL, cmd_execve, NULL, false, false },
 	{ "kill", "[PID]", "the task exits (default: the current one)",
 	  "  The task exits: mm_users - 1, and the mm is torn down at 0.  When the\n"
-	  "  current task exits the shell switches to the lowest remaining pid.",
+	  "  current task exits the shell switches to the lowest remaining pid.\n"
+	  "  The last task is not killed: EPERM (with --host too).",
 	  cmd_kill, NULL, false, false },
 	{ "switch", "PID [CPU]", "context switch to PID on CPU",
 	  "  A context switch: the TLB of CPU is flushed unless --pcid tags it.",

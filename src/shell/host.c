@@ -779,12 +779,18 @@ static int host_kill(struct backend *be, int pid)
 	struct host_req rq = { .op = HOST_EXIT };
 	struct host_rep rep;
 	struct htask *t;
+	int i, n;
 
 	if (pid == 0)
 		pid = h->cur;
 	t = task_get(h, pid);
 	if (!t)
 		return -ESRCH;
+	/* as the model: the last task is not killed (vmsh_kill's EPERM) */
+	for (n = 0, i = 1; i <= h->ntask; i++)
+		n += h->task[i].alive;
+	if (n < 2)
+		return -EPERM;
 	if (!t->kthread && t->proc->live > 1) {
 		/* A thread, or a main thread that leaves others behind. */
 		if (call(h, pid, &rq, NULL, -1, &rep, NULL, 0))

@@ -211,8 +211,8 @@ class Gen:
         self.cur = p
 
     def c_kill(self):
-        # pid 1 stays: the model treats it as init (kill 1 is EPERM there)
-        others = [p for p in self.pids if p != self.cur and p != 1]
+        # any task but the current one (the last task is never killed)
+        others = [p for p in self.pids if p != self.cur]
         if not others:
             return self.c_fork()
         p = self.r.choice(others)

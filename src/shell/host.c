@@ -542,6 +542,11 @@ static int host_mremap(struct backend *be, uint64_t addr, uint64_t old_len,
 			       .a = { addr, old_len, new_len, (uint64_t)flags, new_addr } };
 	int e = request_place(h, &rq, NULL, out);
 
+	if (e == -EFAULT && (flags & VMSH_MREMAP_FIXED) && old_len == new_len &&
+	    task_get(h, h->cur) && !task_get(h, h->cur)->kthread)
+		/* a multi-VMA move (6.17+) that failed on a later VMA has
+		 * moved the earlier ones: the target range is the script's */
+		track(h, new_addr, new_len);
 	if (e)
 		return e;
 	track(h, addr, old_len);

@@ -590,12 +590,14 @@ static int ra_alloc_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 static uint64_t do_page_cache_ra(struct vmsh_sys *sys, struct vmsh_file *f,
 				 uint64_t index, uint64_t nr, uint64_t lookahead)
 {
-	uint64_t i, n = 0, mark = lookahead <= nr ? nr - lookahead : UINT64_MAX;
+	uint64_t i, n = 0, mark;
 
 	if (!f->size || index >= file_npages(f))
 		return 0;
 	if (nr > file_npages(f) - index)
 		nr = file_npages(f) - index;
+	/* the mark counts from the clipped length (page_cache_ra_unbounded) */
+	mark = lookahead <= nr ? nr - lookahead : UINT64_MAX;
 	for (i = 0; i < nr; i++) {
 		if (file_cache_lookup(f, index + i) != UINT64_MAX)
 			continue;

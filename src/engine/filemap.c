@@ -89,6 +89,52 @@ static int map_page(struct vmsh_vma *vma, uint64_t addr, uint64_t pfn,
 	return 0;
 }
 
+/*
+ * finish_fault(): map the faulted file page @pfn (a reference handed
+ * over) at @addr, and with it the rest of its large folio when the folio
+ * lies inside the VMA and one page table, not past EOF, and none of its
+ * PTEs is set; every PTE as the fault's (writable and dirty for a write).
+ * Probe (6.18, ext4): a write fault on a shared mapping maps the whole
+ * 4-page folio, writable.
+ */
+static int finish_fault(struct vmsh_vma *vma, uint64_t addr, uint64_t pfn,
+			bool writable, bool dirty)
+{
+	struct vmsh_mm *mm = vma->vm_mm;
+	struct vmsh_sys *sys = mm->sys;
+	struct page *pg = phys_page(sys, pfn);
+	struct vmsh_file *f = pg->file;
+	uint64_t nr = folio_nr_pages(pg), first = folio_first_index(pg);
+	uint64_t idx = pg->index - first, vma_off = linear_page_index(vma, addr) -
+		       vma->vm_pgoff, pte_off = (addr >> PAGE_SHIFT) & 511;
+	uint64_t start = (addr & PAGE_MASK) - idx * PAGE_SIZE, i, *pte;
+
+	if (nr == 1 || vma_off < idx || vma_off + nr - idx > vma_pages(vma) ||
+	    pte_off < idx || pte_off + nr - idx > 512 ||
+	    first + nr > file_pages(f))
+		return map_page(vma, addr, pfn, writable, dirty);
+	for (i = 0; i < nr; i++) {
+		pte = pte_lookup(mm, start + i * PAGE_SIZE, false);
+		if (pte && *pte)        /* !pte_range_none: fall back */
+			return map_page(vma, addr, pfn, writable, dirty);
+	}
+	for (i = 0; i < nr; i++) {
+		uint64_t p = i == idx ? pfn : file_cache_lookup(f, first + i);
+		int ret;
+
+		if (i != idx)
+			phys_get(sys, p);
+		ret = map_page(vma, start + i * PAGE_SIZE, p, writable, dirty);
+		if (ret) {
+			phys_put(sys, p);
+			return i <= idx ? ret : 0;
+		}
+	}
+	trace(sys, "finish_fault addr=%#lx: the whole folio, %lu pages",
+	      addr, nr);
+	return 0;
+}
+
 static void set_sigbus(struct vmsh_fault *f, uint64_t addr)
 {
 	if (!f)
@@ -518,7 +564,7 @@ again:
 		goto again;
 	if (ret)
 		return ret == VM_FAULT_RETRY ? VM_FAULT_SIGBUS : ret;
-	ret = map_page(vma, addr, pfn, prot_writable(vma), false);
+	ret = finish_fault(vma, addr, pfn, prot_writable(vma), false);
 	if (ret)
 		phys_put(sys, pfn);
 	return ret;
@@ -584,7 +630,7 @@ static int do_shared_fault(struct vmsh_vma *vma, uint64_t addr, uint64_t pgoff)
 	if (ret) {
 		return ret;
 	}
-	ret = map_page(vma, addr, pfn, true, true);
+	ret = finish_fault(vma, addr, pfn, true, true);
 	if (ret) {
 		phys_put(sys, pfn);
 		return ret;

@@ -211,8 +211,10 @@ class Gen:
         self.cur = p
 
     def c_kill(self):
-        # any task but the current one (the last task is never killed)
-        others = [p for p in self.pids if p != self.cur]
+        # pid 1 stays: under --host it is the main thread of the first
+        # helper process, which cannot exit while its threads (clone vm)
+        # live on and still be read through /proc
+        others = [p for p in self.pids if p != self.cur and p != 1]
         if not others:
             return self.c_fork()
         p = self.r.choice(others)

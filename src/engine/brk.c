@@ -18,18 +18,6 @@
 
 #define VM_DATA_DEFAULT_FLAGS (VM_READ | VM_WRITE | VM_MAYREAD | \
 			       VM_MAYWRITE | VM_MAYEXEC)
-#define STACK_GUARD_GAP (256ULL << PAGE_SHIFT)
-
-static uint64_t vm_start_gap(const struct vmsh_vma *vma)
-{
-	uint64_t start = vma->vm_start;
-
-	if (!(vma->vm_flags & VM_GROWSDOWN))
-		return start;
-	start -= STACK_GUARD_GAP;
-	return start > vma->vm_start ? 0 : start;
-}
-
 static int do_brk_flags(struct vmsh_mm *mm, struct vmsh_vma *vma,
 			uint64_t addr, uint64_t len)
 {

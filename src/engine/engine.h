@@ -491,6 +491,9 @@ struct vmsh_vma *find_vma(struct vmsh_mm *mm, uint64_t addr);   /* first with ad
 struct vmsh_vma *find_vma_prev(struct vmsh_mm *mm, uint64_t addr, struct vmsh_vma **pprev);
 struct vmsh_vma *vma_alloc(struct vmsh_mm *mm);
 void vma_free(struct vmsh_vma *vma);
+/* vm_area_dup(): an unlinked copy of @vma holding its own anon_vma and
+ * file references (the caller sets its range, then calls ->open). */
+struct vmsh_vma *vm_area_dup(struct vmsh_vma *vma);
 void vma_link(struct vmsh_mm *mm, struct vmsh_vma *vma);       /* insert in tree + list */
 void vma_unlink(struct vmsh_mm *mm, struct vmsh_vma *vma);
 void vma_gap_update(struct vmsh_vma *vma);                     /* after vm_start/vm_end change */

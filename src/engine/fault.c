@@ -25,10 +25,9 @@
 #include <string.h>
 
 #include "engine.h"
+#include "vma.h"
 
 #define STACK_RLIMIT     (8ULL << 20)
-#define STACK_GUARD_GAP  (256ULL << PAGE_SHIFT)
-#define MMAP_MIN_ADDR    65536ULL
 
 static int fault_signal(struct vmsh_sys *sys, struct vmsh_fault *f, int signo,
 			int code, uint64_t addr, int ret)

@@ -40,23 +40,12 @@
 #include <errno.h>
 
 #include "engine.h"
+#include "vma.h"
 
 /* include/linux/mm.h is_cow_mapping(). */
 static bool is_cow_mapping(uint64_t flags)
 {
 	return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
-}
-
-/* mm/mmap.c vm_stat_account(), for the VMAs fork leaves out. */
-static void stat_account(struct vmsh_mm *mm, uint64_t flags, int64_t npages)
-{
-	mm->total_vm += npages;
-	if ((flags & (VM_EXEC | VM_WRITE | VM_GROWSDOWN)) == VM_EXEC)
-		mm->exec_vm += npages;
-	else if (flags & VM_GROWSDOWN)
-		mm->stack_vm += npages;
-	else if ((flags & (VM_WRITE | VM_SHARED | VM_GROWSDOWN)) == VM_WRITE)
-		mm->data_vm += npages;
 }
 
 /* mm/memory.c vma_needs_copy(): page tables a fault could not rebuild. */
@@ -162,7 +151,7 @@ static int dup_mmap(struct vmsh_mm *mm, struct vmsh_mm *old)
 	mm->stack_vm = old->stack_vm;
 	for (mpnt = old->mmap; mpnt; mpnt = mpnt->vm_next) {
 		if (mpnt->vm_flags & VM_DONTCOPY) {
-			stat_account(mm, mpnt->vm_flags,
+			vm_stat_account(mm, mpnt->vm_flags,
 				     -(int64_t)vma_pages(mpnt));
 			trace(sys, "dup_mmap skip %#llx-%#llx (VM_DONTCOPY)",
 			      (unsigned long long)mpnt->vm_start,

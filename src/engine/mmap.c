@@ -20,7 +20,6 @@
 #include "engine.h"
 #include "vma.h"
 
-#define STACK_GUARD_GAP (256ULL << PAGE_SHIFT) /* stack_guard_gap */
 #define PMD_SIZE (1ULL << 21)
 #define MAP_TYPE 0x0f
 #define MAP_SHARED_VALIDATE 0x03
@@ -37,16 +36,6 @@ void vm_stat_account(struct vmsh_mm *mm, uint64_t flags, int64_t npages)
 }
 
 /* ---- placement ------------------------------------------------------------ */
-
-static uint64_t vm_start_gap(const struct vmsh_vma *vma)
-{
-	uint64_t start = vma->vm_start;
-
-	if (!(vma->vm_flags & VM_GROWSDOWN))
-		return start;
-	start -= STACK_GUARD_GAP;
-	return start > vma->vm_start ? 0 : start;
-}
 
 static uint64_t prev_end(const struct vmsh_vma *v)
 {

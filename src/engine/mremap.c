@@ -45,16 +45,10 @@ static struct vmsh_vma *copy_vma(struct remap *r, uint64_t pgoff)
 	new = vma_merge_new_range(mm, &g);
 	if (new)
 		return new;
-	new = vma_alloc(mm);
-	*new = *vma;
-	new->vm_next = new->vm_prev = NULL;
+	new = vm_area_dup(vma);
 	new->vm_start = addr;
 	new->vm_end = addr + len;
 	new->vm_pgoff = pgoff;
-	if (new->anon_vma)
-		anon_vma_get(new->anon_vma);
-	if (new->vm_file)
-		file_get(new->vm_file);
 	if (new->vm_ops && new->vm_ops->open)
 		new->vm_ops->open(new);
 	vma_link(mm, new);

@@ -162,6 +162,20 @@ void vma_free(struct vmsh_vma *vma)
 	free(vma);
 }
 
+struct vmsh_vma *vm_area_dup(struct vmsh_vma *vma)
+{
+	struct vmsh_vma *new = vma_alloc(vma->vm_mm);
+
+	*new = *vma;
+	memset(&new->vm_rb, 0, sizeof(new->vm_rb));
+	new->vm_next = new->vm_prev = NULL;
+	if (new->anon_vma)
+		anon_vma_get(new->anon_vma);
+	if (new->vm_file)
+		file_get(new->vm_file);
+	return new;
+}
+
 void vma_link(struct vmsh_mm *mm, struct vmsh_vma *vma)
 {
 	struct rb_node **link = &mm->mm_rb.rb_node, *parent = NULL;
@@ -463,23 +477,17 @@ struct vmsh_vma *vma_merge_new_range(struct vmsh_mm *mm, struct vmg *g)
 int split_vma_nocheck(struct vmsh_vma *vma, uint64_t addr, bool new_below)
 {
 	struct vmsh_mm *mm = vma->vm_mm;
-	struct vmsh_vma *new = vma_alloc(mm);
+	struct vmsh_vma *new;
 
 	trace(mm->sys, "split_vma [%#lx-%#lx) at %#lx", (unsigned long)vma->vm_start,
 	      (unsigned long)vma->vm_end, (unsigned long)addr);
-	*new = *vma;
-	memset(&new->vm_rb, 0, sizeof(new->vm_rb));
-	new->vm_next = new->vm_prev = NULL;
+	new = vm_area_dup(vma);
 	if (new_below) {
 		new->vm_end = addr;
 	} else {
 		new->vm_start = addr;
 		new->vm_pgoff += (addr - vma->vm_start) >> PAGE_SHIFT;
 	}
-	if (new->anon_vma)
-		anon_vma_get(new->anon_vma);
-	if (new->vm_file)
-		file_get(new->vm_file);
 	if (new->vm_ops && new->vm_ops->open)
 		new->vm_ops->open(new);
 	if (new_below) {

@@ -37,7 +37,19 @@ bool vma_had_uncowed_parents(const struct vmsh_vma *vma);
 void remove_vma(struct vmsh_vma *vma);
 
 #define MMAP_MIN_ADDR 65536ULL                 /* SPEC: vm.mmap_min_addr */
+#define STACK_GUARD_GAP (256ULL << PAGE_SHIFT)  /* stack_guard_gap */
 #define UL(x) ((unsigned long)(x))
+
+/* vm_start_gap(): a stack's start less its guard gap (0 on underflow). */
+static inline uint64_t vm_start_gap(const struct vmsh_vma *vma)
+{
+	uint64_t start = vma->vm_start;
+
+	if (!(vma->vm_flags & VM_GROWSDOWN))
+		return start;
+	start -= STACK_GUARD_GAP;
+	return start > vma->vm_start ? 0 : start;
+}
 
 static inline struct vmsh_mm *current_mm(struct vmsh_sys *sys)
 {

@@ -418,8 +418,6 @@ struct vmsh_sys {
 	vmsh_trace_fn *warn_fn;
 	void *warn_ctx;
 	uint64_t rng;                         /* --aslr state */
-	bool fault_pmd_none;    /* the fault in progress found no page table
-				   for its address (filemap_map_pages) */
 };
 
 /* ---- helpers every module uses ------------------------------------------ */
@@ -515,10 +513,11 @@ void pgtable_free_all(struct vmsh_mm *mm);
 /* Pointer to the PTE for @addr, allocating tables when @alloc (NULL when
  * not present and !alloc, or out of frames). */
 uint64_t *pte_lookup(struct vmsh_mm *mm, uint64_t addr, bool alloc);
-/* Free the last-level table holding @addr's PTE when it holds no entry
- * (a fault that allocated it and installed nothing, as Linux's would not
- * have allocated it). */
-void pte_table_drop_if_empty(struct vmsh_mm *mm, uint64_t addr);
+/* The entry pointing at @addr's PTE table (the PMD, whatever the number
+ * of levels), allocating the tables above it: what __handle_mm_fault
+ * allocates; the PTE table itself comes with the first PTE set in it
+ * (pte_lookup(alloc)), so *pmd == 0 is pmd_none().  NULL: out of frames. */
+uint64_t *pmd_alloc(struct vmsh_mm *mm, uint64_t addr);
 /* Remove every PTE in [start, end), dropping mapcounts/refcounts and rss,
  * and flushing the TLB range (zap_page_range). */
 void zap_page_range(struct vmsh_vma *vma, uint64_t start, uint64_t end);

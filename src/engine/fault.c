@@ -224,7 +224,6 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 {
 	struct vmsh_vma *vma;
 	uint64_t *ptep, pte;
-	bool pmd_was_none;
 	int ret;
 
 	memset(f, 0, sizeof(*f));
@@ -245,19 +244,21 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 				    VM_FAULT_SIGSEGV);
 
 	sys->stat[ST_PGFAULT]++;
-	/* Linux allocates the PTE table late (fault-around, finish_fault);
-	 * the model allocates it here and remembers it was missing */
-	sys->fault_pmd_none = pmd_was_none = !pte_lookup(mm, addr, false);
-	ptep = pte_lookup(mm, addr, true);
-	if (!ptep)
+	/* __handle_mm_fault allocates down to the PMD; the PTE table comes
+	 * with the first PTE (do_anonymous_page, finish_fault, fault-around) */
+	if (!pmd_alloc(mm, addr))
 		return fault_signal(sys, f, SIGKILL, 0, addr, VM_FAULT_OOM);
-	pte = *ptep;
-	if (!pte) {
-		if (vma_is_anonymous(vma))
-			ret = do_anonymous_page(sys, vma, addr & PAGE_MASK,
-						ptep, write);
-		else
-			ret = do_file_fault(sys, vma, addr, write, f);
+	ptep = pte_lookup(mm, addr, false);
+	pte = ptep ? *ptep : 0;
+	if (!pte && vma_is_anonymous(vma)) {
+		ptep = pte_lookup(mm, addr, true);
+		if (!ptep)
+			return fault_signal(sys, f, SIGKILL, 0, addr,
+					    VM_FAULT_OOM);
+		ret = do_anonymous_page(sys, vma, addr & PAGE_MASK, ptep,
+					write);
+	} else if (!pte) {
+		ret = do_file_fault(sys, vma, addr, write, f);
 	} else if (!(pte & _PAGE_PRESENT)) {
 		/* PROT_NONE entry in an accessible VMA: cannot happen
 		 * without NUMA balancing; restore the VMA's protection. */
@@ -282,8 +283,6 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		else
 			fault_signal(sys, f, SIGSEGV, SEGV_ACCERR, addr, ret);
 	}
-	if (pmd_was_none)
-		pte_table_drop_if_empty(mm, addr);
 	return ret;
 }
 

@@ -278,7 +278,7 @@ static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 			idx = folio_first_index(pg) + folio_nr_pages(pg) - 1;
 			continue;
 		}
-		if (f->disk && sys->fault_pmd_none &&
+		if (f->disk && !pte_lookup(mm, addr, false) &&   /* pmd_none */
 		    folio_first_index(pg) + folio_nr_pages(pg) > file_pages(f) - 1) {
 			trace(sys, "filemap_map_pages pgoff=%#lx-%#lx: first folio "
 			      "holds EOF, no page table", start, end);
@@ -286,7 +286,6 @@ static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 		}
 		break;
 	}
-	sys->fault_pmd_none = false;    /* the page table is installed */
 	if (end > file_pages(f) - 1)
 		end = file_pages(f) - 1;
 	for (idx = start; ok && idx <= end && idx >= start;) {

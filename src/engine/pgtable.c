@@ -183,21 +183,25 @@ int pgtable_init(struct vmsh_mm *mm)
 	return 0;
 }
 
-uint64_t *pte_lookup(struct vmsh_mm *mm, uint64_t addr, bool alloc)
+/* The entry of @addr's table at @depth (levels - 1: the PTE), allocating
+ * the tables above it when @alloc; NULL when one is missing (or out of
+ * frames). */
+static uint64_t *entry_lookup(struct vmsh_mm *mm, uint64_t addr, int depth,
+			      bool alloc)
 {
 	struct vmsh_sys *sys = mm->sys;
-	int levels = sys->cfg.levels, depth;
+	int levels = sys->cfg.levels, d;
 	uint64_t pfn = mm->pgd;
 
-	for (depth = 0; depth < levels - 1; depth++) {
-		uint64_t *e = &pt_table(sys, pfn)[pt_index(levels, depth, addr)];
+	for (d = 0; d < depth; d++) {
+		uint64_t *e = &pt_table(sys, pfn)[pt_index(levels, d, addr)];
 
 		if (!(*e & _PAGE_PRESENT)) {
 			uint64_t child;
 
 			if (!alloc)
 				return NULL;
-			child = table_alloc(mm, depth + 1);
+			child = table_alloc(mm, d + 1);
 			if (child == UINT64_MAX)
 				return NULL;
 			*e = (child << PAGE_SHIFT) | _PAGE_TABLE;
@@ -207,27 +211,14 @@ uint64_t *pte_lookup(struct vmsh_mm *mm, uint64_t addr, bool alloc)
 	return &pt_table(sys, pfn)[pt_index(levels, depth, addr)];
 }
 
-void pte_table_drop_if_empty(struct vmsh_mm *mm, uint64_t addr)
+uint64_t *pte_lookup(struct vmsh_mm *mm, uint64_t addr, bool alloc)
 {
-	struct vmsh_sys *sys = mm->sys;
-	int levels = sys->cfg.levels, depth;
-	uint64_t pfn = mm->pgd, *e = NULL, *pt;
-	unsigned i;
+	return entry_lookup(mm, addr, mm->sys->cfg.levels - 1, alloc);
+}
 
-	for (depth = 0; depth < levels - 1; depth++) {
-		e = &pt_table(sys, pfn)[pt_index(levels, depth, addr)];
-		if (!(*e & _PAGE_PRESENT))
-			return;
-		pfn = (*e & PTE_PFN_MASK) >> PAGE_SHIFT;
-	}
-	if (!e)
-		return;
-	pt = pt_table(sys, pfn);
-	for (i = 0; i < PTRS_PER_TABLE; i++)
-		if (pt[i])
-			return;
-	*e = 0;
-	table_free(mm, pfn, levels - 1);
+uint64_t *pmd_alloc(struct vmsh_mm *mm, uint64_t addr)
+{
+	return entry_lookup(mm, addr, mm->sys->cfg.levels - 2, true);
 }
 
 static void walk_level(const struct vmsh_sys *sys, uint64_t pfn, int depth,

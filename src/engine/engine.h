@@ -206,6 +206,7 @@ struct anon_vma {
 	struct anon_vma *parent;/* anon_vma it was forked from, or NULL */
 	bool inherited;         /* VMA got it through fork (6.16 merge rule) */
 	struct anon_vma *next_all; /* sys->anon_vmas list */
+	struct anon_vma **pprev_all; /* the pointer to it in that list */
 };
 
 /* ---- files and devices (file.c, dev.c) ---------------------------------- */
@@ -309,6 +310,8 @@ struct vmsh_mm {
 	struct rb_root mm_rb;
 	struct vmsh_vma *mmap;                /* first VMA of the list */
 	struct vmsh_vma *mmap_cache;          /* last find_vma hit */
+	struct vmsh_vma *info_vma;            /* vmsh_vma_info's cursor: the */
+	size_t info_i;                        /*   info_i-th VMA, or NULL */
 	uint64_t map_count;
 	int mm_users, mm_count;
 	uint64_t total_vm, locked_vm, data_vm, exec_vm, stack_vm;

@@ -587,13 +587,22 @@ bool vmsh_vma_info(const struct vmsh_sys *sys, int pid, size_t i,
 {
 	struct vmsh_mm *mm = mm_of_pid(sys, pid);
 	struct vmsh_vma *vma;
+	size_t n = 0;
 
 	if (!mm)
 		return false;
-	for (vma = mm->mmap; vma && i; vma = vma->vm_next)
-		i--;
+	/* listings ask for 0, 1, 2, ...: resume from the last answer */
+	vma = mm->mmap;
+	if (mm->info_vma && i >= mm->info_i) {
+		vma = mm->info_vma;
+		n = mm->info_i;
+	}
+	for (; vma && n < i; vma = vma->vm_next)
+		n++;
 	if (!vma)
 		return false;
+	mm->info_vma = vma;
+	mm->info_i = i;
 	memset(out, 0, sizeof(*out));
 	out->start = vma->vm_start;
 	out->end = vma->vm_end;

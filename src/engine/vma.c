@@ -11,7 +11,8 @@
  *  - every node's rb_subtree_gap = max(gap before the VMA, children's
  *    rb_subtree_gap), where the gap before is vm_start - prev->vm_end
  *    (vm_start for the first VMA);
- *  - mm->mmap_cache is NULL or a linked VMA;
+ *  - mm->mmap_cache is NULL or a linked VMA; mm->info_vma is NULL or the
+ *    mm->info_i-th VMA of the list;
  *  - an anon_vma's refcount counts the VMAs pointing at it plus the pages
  *    and children holding it; it is freed at zero.
  */
@@ -193,6 +194,7 @@ void vma_link(struct vmsh_mm *mm, struct vmsh_vma *vma)
 		}
 	}
 	next = prev ? prev->vm_next : mm->mmap;
+	mm->info_vma = NULL;            /* the indexes move */
 	vma->vm_prev = prev;
 	vma->vm_next = next;
 	if (prev)
@@ -226,6 +228,7 @@ void vma_unlink(struct vmsh_mm *mm, struct vmsh_vma *vma)
 	}
 	if (mm->mmap_cache == vma)
 		mm->mmap_cache = NULL;
+	mm->info_vma = NULL;
 	vma->vm_next = vma->vm_prev = NULL;
 	mm->map_count--;
 }
@@ -244,6 +247,9 @@ struct anon_vma *anon_vma_new(struct vmsh_sys *sys)
 	av->id = ++sys->next_anon_vma_id;
 	av->refcount = 1;
 	av->next_all = sys->anon_vmas;
+	if (av->next_all)
+		av->next_all->pprev_all = &av->next_all;
+	av->pprev_all = &sys->anon_vmas;
 	sys->anon_vmas = av;
 	return av;
 }
@@ -255,16 +261,11 @@ void anon_vma_get(struct anon_vma *av)
 
 void anon_vma_put(struct vmsh_sys *sys, struct anon_vma *av)
 {
-	struct anon_vma **pp;
-
 	if (!av || --av->refcount > 0)
 		return;
-	for (pp = &sys->anon_vmas; *pp; pp = &(*pp)->next_all) {
-		if (*pp == av) {
-			*pp = av->next_all;
-			break;
-		}
-	}
+	*av->pprev_all = av->next_all;
+	if (av->next_all)
+		av->next_all->pprev_all = av->pprev_all;
 	if (av->parent)
 		anon_vma_put(sys, av->parent);
 	free(av);

@@ -110,25 +110,22 @@ static int finish_fault(struct vmsh_vma *vma, uint64_t addr, uint64_t pfn,
 	uint64_t start = (addr & PAGE_MASK) - idx * PAGE_SIZE, i, *pte;
 
 	if (nr == 1 || vma_off < idx || vma_off + nr - idx > vma_pages(vma) ||
-	    pte_off < idx || pte_off + nr - idx > 512 ||
+	    pte_off < idx || pte_off + nr - idx > PTRS_PER_PTE ||
 	    first + nr > file_pages(f))
 		return map_page(vma, addr, pfn, writable, dirty);
-	for (i = 0; i < nr; i++) {
-		pte = pte_lookup(mm, start + i * PAGE_SIZE, false);
-		if (pte && *pte)        /* !pte_range_none: fall back */
+	/* every PTE of the folio is in this one table */
+	pte = pte_lookup(mm, start, true);
+	if (!pte)
+		return VM_FAULT_OOM;
+	for (i = 0; i < nr; i++)
+		if (pte[i])             /* !pte_range_none: fall back */
 			return map_page(vma, addr, pfn, writable, dirty);
-	}
 	for (i = 0; i < nr; i++) {
 		uint64_t p = i == idx ? pfn : file_cache_lookup(f, first + i);
-		int ret;
 
 		if (i != idx)
 			phys_get(sys, p);
-		ret = map_page(vma, start + i * PAGE_SIZE, p, writable, dirty);
-		if (ret) {
-			phys_put(sys, p);
-			return i <= idx ? ret : 0;
-		}
+		map_page(vma, start + i * PAGE_SIZE, p, writable, dirty);
 	}
 	trace(sys, "finish_fault addr=%#lx: the whole folio, %lu pages",
 	      addr, nr);

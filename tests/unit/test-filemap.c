@@ -615,6 +615,39 @@ START_TEST(test_filemap_accessed_marks)
 }
 END_TEST
 
+/* Regression: a fault that cannot get its PTE table (no frame left) must
+ * not drop the page cache's reference of a large folio's page. */
+START_TEST(test_filemap_finish_fault_oom)
+{
+	struct vmsh_config cfg = *vmsh_sys_config(sys);
+	struct vmsh_fault f = { 0 };
+	struct page *pg;
+	uint64_t off = 0;
+	int refs;
+
+	cfg.fault_around = 0;
+	ck_assert_int_eq(vmsh_sys_set_config(sys, &cfg), 0);
+	mkfile("d", 200 * 4096, true);
+	fread_at("d", 0);
+	fread_at("d", 4096);
+	pg = cpage("d", 8);
+	ck_assert_uint_eq(pg->order, 2);
+	refs = pg->refcount;
+	map(A, 20 * 4096, VMSH_PROT_READ, VMSH_MAP_SHARED, "d", 0);
+	/* the tables above A's PTE table exist, the PTE table does not */
+	map(A + 0x200000, 4096, VMSH_PROT_READ | VMSH_PROT_WRITE,
+	    VMSH_MAP_PRIVATE | VMSH_MAP_ANONYMOUS, NULL, 0);
+	wr(A + 0x200000, "y");
+	mkfile("big", 0, false);
+	while (!vmsh_file_write(sys, "big", off, (const uint8_t *)"z", 1))
+		off += 4096;
+	ck_assert_int_eq(vmsh_touch(sys, A + 8 * 4096, 1, &f), 1);
+	ck_assert_int_eq(f.signo, SIGKILL);
+	ck_assert_int_eq(pg->refcount, refs);
+	checked();
+}
+END_TEST
+
 /* tmpfs has no write-notify: a shared read fault maps the page writable,
  * the later write does not fault; msync changes nothing. */
 START_TEST(test_filemap_tmpfs_no_write_notify)
@@ -799,6 +832,7 @@ Suite *filemap_suite(void)
 	tcase_add_test(tc, test_filemap_disk_large_folios);
 	tcase_add_test(tc, test_filemap_disk_write_past_eof_and_da_alloc);
 	tcase_add_test(tc, test_filemap_accessed_marks);
+	tcase_add_test(tc, test_filemap_finish_fault_oom);
 	tcase_add_test(tc, test_filemap_tmpfs_no_write_notify);
 	tcase_add_test(tc, test_filemap_shared_anon_is_shmem);
 	tcase_add_test(tc, test_filemap_separate_mmaps_do_not_merge);

@@ -24,20 +24,13 @@
 
 static struct vmsh_sys *sys;
 
-static void setup(void) { sys = t_sys_make(false, 0); }
+static void setup(void)
+{
+	sys = t_sys_make(false, 0);
+	ck_assert_int_eq(vmsh_current_pid(sys), 1);
+}
 static void teardown(void) { t_sys_free(&sys); }
 static void checked(void) { t_check_with(sys, CK); }
-
-/* The engine is complete enough for these tests. */
-static bool ready(void)
-{
-	uint64_t out;
-
-	if (vmsh_current_pid(sys) == 0)
-		return false;
-	return vmsh_mmap(sys, 0x100000000000ULL, PG, RW, PA, NULL, 0, &out) == 0 &&
-	       vmsh_munmap(sys, 0x100000000000ULL, PG) == 0;
-}
 
 static uint64_t pte_of(int pid, uint64_t addr)
 {
@@ -71,8 +64,6 @@ START_TEST(test_fork_cow_state)
 	uint64_t p, c;
 	int child;
 
-	if (!ready())
-		return;
 	map_written(4 * PG);
 	ck_assert(pte_of(1, BASE) & _PAGE_RW);
 	child = t_spawn(sys, CK, vmsh_fork);
@@ -100,8 +91,6 @@ START_TEST(test_fork_smaps_after_fork)
 	struct vmsh_smaps s;
 	int child;
 
-	if (!ready())
-		return;
 	map_written(4 * PG);
 	child = t_spawn(sys, CK, vmsh_fork);
 	/* kernel: Rss 16, Pss 8, Shared_Dirty 16, Referenced 16 / 0 */
@@ -127,8 +116,6 @@ START_TEST(test_fork_one_copy_one_reuse)
 	uint64_t copies, reuses;
 	int child;
 
-	if (!ready())
-		return;
 	map_written(4 * PG);
 	child = t_spawn(sys, CK, vmsh_fork);
 	copies = t_stat(sys, "cow_copy");
@@ -179,8 +166,6 @@ START_TEST(test_fork_child_exit_makes_parent_private)
 	struct vmsh_smaps s;
 	int child;
 
-	if (!ready())
-		return;
 	map_written(4 * PG);
 	child = t_spawn(sys, CK, vmsh_fork);
 	ck_assert_int_eq(vmsh_kill(sys, child), 0);
@@ -201,8 +186,6 @@ START_TEST(test_fork_three_processes)
 	struct vmsh_smaps s;
 	int c1, c2;
 
-	if (!ready())
-		return;
 	map_written(PG);
 	c1 = t_spawn(sys, CK, vmsh_fork);
 	c2 = t_spawn(sys, CK, vmsh_fork);
@@ -240,8 +223,6 @@ START_TEST(test_fork_dontcopy_wipeonfork_locked)
 	struct vmsh_vma *v;
 	int child;
 
-	if (!ready())
-		return;
 	map_written(2 * PG);
 	t_map(sys, CK, BASE + 16 * PG, 2 * PG, RW, PA);
 	t_fill(sys, CK, BASE + 16 * PG, 2 * PG, 1);
@@ -286,8 +267,6 @@ START_TEST(test_fork_no_copy_without_anon_vma)
 {
 	int child;
 
-	if (!ready())
-		return;
 	/* shared anonymous: refaulted from the shmem file */
 	t_map(sys, CK, BASE, 2 * PG, RW, SA);
 	t_fill(sys, CK, BASE, 2 * PG, 7);
@@ -313,8 +292,6 @@ START_TEST(test_fork_anon_vma_inherited)
 	struct vmsh_vma *pv, *cv;
 	int child;
 
-	if (!ready())
-		return;
 	map_written(2 * PG);
 	child = t_spawn(sys, CK, vmsh_fork);
 	pv = vma_of(1, BASE);
@@ -336,8 +313,6 @@ START_TEST(test_fork_merge_rules)
 {
 	int child;
 
-	if (!ready())
-		return;
 	map_written(2 * PG);
 	t_map(sys, CK, BASE + 16 * PG, 2 * PG, RW, PA);
 	child = t_spawn(sys, CK, vmsh_fork);
@@ -362,8 +337,6 @@ START_TEST(test_fork_kthread_efault)
 {
 	int k, child;
 
-	if (!ready())
-		return;
 	ck_assert_int_eq(vmsh_kthread(sys, &k), 0);
 	t_switch(sys, CK, k, -1);
 	ck_assert_int_eq(vmsh_fork(sys, &child), -EFAULT);
@@ -379,8 +352,6 @@ START_TEST(test_fork_out_of_memory)
 
 	teardown();
 	sys = t_sys_make(false, 1 << 20);       /* 256 frames */
-	if (!ready())
-		return;
 	/* 110 pages 2 MiB apart: 220 frames with their page tables; the
 	 * child's 110 PTE tables do not fit. */
 	t_map(sys, CK, BASE, 110 * 512 * PG, RW, PA);
@@ -408,8 +379,6 @@ START_TEST(test_fork_clone_vm_shares_mm)
 	struct vmsh_mm *mm;
 	int t;
 
-	if (!ready())
-		return;
 	mm = mm_of_pid(sys, 1);
 	ck_assert_int_eq(vmsh_clone_vm(sys, &t), 0);
 	checked();
@@ -433,8 +402,6 @@ START_TEST(test_fork_execve)
 	struct vmsh_mm *mm;
 	int t, c;
 
-	if (!ready())
-		return;
 	t_map(sys, CK, BASE, PG, RW, PA);
 	t_fill(sys, CK, BASE, 1, 1);
 	c = t_spawn(sys, CK, vmsh_fork);

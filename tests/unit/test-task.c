@@ -3,8 +3,6 @@
  * Tasks (src/engine/task.c): the pid table, context switches with kernel
  * threads borrowing active_mm (mm_count), kill and the mm lifetime
  * (mm_users / mm_count), several CPUs, the OOM killer.
- *
- * While the VMA engine is a placeholder (no pid 1) the cases return early.
  */
 #include "config.h"
 
@@ -34,14 +32,14 @@ static void make(unsigned cpus, uint64_t ram)
 	sys = t_sys_cfg(&cfg);
 }
 
-static void setup(void) { make(2, 0); }
+static void setup(void)
+{
+	make(2, 0);
+	ck_assert_int_eq(vmsh_current_pid(sys), 1);
+	ck_assert_ptr_nonnull(mm_of_pid(sys, 1));
+}
 static void teardown(void) { t_sys_free(&sys); }
 static void checked(void) { t_check_with(sys, CK); }
-
-static bool ready(void)
-{
-	return vmsh_current_pid(sys) == 1 && mm_of_pid(sys, 1) != NULL;
-}
 
 static struct vmsh_task_info info(int pid)
 {
@@ -69,8 +67,6 @@ START_TEST(test_task_pids_in_order_never_reused)
 {
 	int a, b, c;
 
-	if (!ready())
-		return;
 	ck_assert_int_eq(vmsh_current_pid(sys), 1);
 	a = t_spawn(sys, CK, vmsh_fork);
 	b = t_spawn(sys, CK, vmsh_clone_vm);
@@ -95,8 +91,6 @@ START_TEST(test_task_kthread_borrows_active_mm)
 	struct vmsh_mm *mm1, *mm2;
 	int child, k;
 
-	if (!ready())
-		return;
 	mm1 = mm_of_pid(sys, 1);
 	child = t_spawn(sys, CK, vmsh_fork);
 	mm2 = mm_of_pid(sys, child);
@@ -139,8 +133,6 @@ START_TEST(test_task_exit_under_kthread_keeps_mm_struct)
 	int child, k;
 	unsigned id;
 
-	if (!ready())
-		return;
 	child = t_spawn(sys, CK, vmsh_fork);
 	k = t_spawn(sys, CK, vmsh_kthread);
 	t_switch(sys, CK, child, -1);
@@ -169,8 +161,6 @@ START_TEST(test_task_kill_current_switches_to_lowest)
 {
 	int a, b, k;
 
-	if (!ready())
-		return;
 	a = t_spawn(sys, CK, vmsh_fork);
 	b = t_spawn(sys, CK, vmsh_fork);
 	k = t_spawn(sys, CK, vmsh_kthread);
@@ -199,8 +189,6 @@ END_TEST
 
 START_TEST(test_task_switch_errors)
 {
-	if (!ready())
-		return;
 	ck_assert_int_eq(vmsh_switch(sys, 7, -1), -ESRCH);
 	ck_assert_int_eq(vmsh_switch(sys, 0, -1), -ESRCH);
 	ck_assert_int_eq(vmsh_switch(sys, 1, 2), -EINVAL);
@@ -214,8 +202,6 @@ START_TEST(test_task_two_cpus)
 	struct vmsh_mm *mm1;
 	int t, k;
 
-	if (!ready())
-		return;
 	mm1 = mm_of_pid(sys, 1);
 	t = t_spawn(sys, CK, vmsh_clone_vm);
 	k = t_spawn(sys, CK, vmsh_kthread);
@@ -249,8 +235,6 @@ START_TEST(test_task_oom_kills_sharers_and_frees)
 
 	teardown();
 	make(1, 1 << 20);                       /* 256 frames */
-	if (!ready())
-		return;
 	t = t_spawn(sys, CK, vmsh_clone_vm);
 	ck_assert_int_eq(vmsh_mmap(sys, BASE, 512 * PG, RW, PA, NULL, 0, &out), 0);
 	r = vmsh_write(sys, BASE, NULL, 1, 512 * PG, &done, &f);
@@ -272,8 +256,6 @@ START_TEST(test_task_kill_thread_and_process)
 	struct vmsh_mm *mm;
 	int t1, t2, c;
 
-	if (!ready())
-		return;
 	t1 = t_spawn(sys, CK, vmsh_clone_vm);
 	c = t_spawn(sys, CK, vmsh_fork);
 	t_switch(sys, CK, t1, -1);

@@ -171,6 +171,9 @@ int vmsh_check(const struct vmsh_sys *sys, char *buf, size_t size)
 		problems += n;
 	}
 	/* frames, rss counters and page tables (smaps.c) */
-	n = check_pages(sys, problems ? NULL : buf, problems ? 0 : size);
-	return problems + n;
+	problems += check_pages(sys, problems ? NULL : buf, problems ? 0 : size);
+	/* tasks and mm lifetimes (task.c), files and their caches (file.c) */
+	problems += check_tasks(sys, problems ? NULL : buf, problems ? 0 : size);
+	problems += check_files(sys, problems ? NULL : buf, problems ? 0 : size);
+	return problems;
 }

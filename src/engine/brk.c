@@ -18,6 +18,7 @@
 
 #define VM_DATA_DEFAULT_FLAGS (VM_READ | VM_WRITE | VM_MAYREAD | \
 			       VM_MAYWRITE | VM_MAYEXEC)
+
 static int do_brk_flags(struct vmsh_mm *mm, struct vmsh_vma *vma,
 			uint64_t addr, uint64_t len)
 {
@@ -45,8 +46,7 @@ static int do_brk_flags(struct vmsh_mm *mm, struct vmsh_vma *vma,
 	vma->vm_flags = flags;
 	vma_link(mm, vma);
 out:
-	mm->total_vm += len >> PAGE_SHIFT;
-	mm->data_vm += len >> PAGE_SHIFT;
+	vm_stat_account(mm, flags, (int64_t)(len >> PAGE_SHIFT));
 	/* no VM_SOFTDIRTY: see mmap_region() */
 	return 0;
 }
@@ -89,16 +89,10 @@ int vmsh_brk(struct vmsh_sys *sys, uint64_t brk, uint64_t *out)
 	if (newbrk > mm->task_size)
 		return 0;
 	/* against existing mappings, keeping the stack guard gap */
-	next = find_vma(mm, oldbrk);
+	next = find_vma_prev(mm, oldbrk, &brkvma);
 	if (next && newbrk + PAGE_SIZE > vm_start_gap(next))
 		return 0;
 	/* vma_prev_limit(start_brk): the VMA below oldbrk, if at/after start_brk */
-	brkvma = next ? next->vm_prev : NULL;
-	if (!next) {
-		struct rb_node *last = rb_last(&mm->mm_rb);
-
-		brkvma = last ? rb_entry(last, struct vmsh_vma, vm_rb) : NULL;
-	}
 	if (brkvma && brkvma->vm_end <= mm->start_brk)
 		brkvma = NULL;
 	if (do_brk_flags(mm, brkvma, oldbrk, newbrk - oldbrk) < 0)

@@ -253,7 +253,7 @@ static int lazy_access(struct vmsh_vma *vma, uint64_t addr, uint8_t *buf,
 		len = vma->vm_end - addr;
 	while (done < len) {
 		uint64_t a = addr + done, pfn;
-		uint64_t pgoff = vma->vm_pgoff + ((a - vma->vm_start) >> PAGE_SHIFT);
+		uint64_t pgoff = linear_page_index(vma, a);
 		unsigned in = a & (PAGE_SIZE - 1);
 		unsigned n = PAGE_SIZE - in < len - done ? PAGE_SIZE - in : len - done;
 

@@ -276,6 +276,15 @@ struct vmsh_file {
 	} ra;
 };
 
+/* ra->ra_pages of a disk file: read_ahead_kb 8192 on our build machines */
+#define RA_PAGES 2048ULL
+
+/* DIV_ROUND_UP(i_size, PAGE_SIZE): the pages of @f. */
+static inline uint64_t file_pages(const struct vmsh_file *f)
+{
+	return (f->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+}
+
 /* The inode behind a vm_file (file_inode()). */
 static inline struct vmsh_file *file_inode(struct vmsh_file *f)
 {
@@ -297,7 +306,6 @@ struct vmsh_vma {
 	struct anon_vma *anon_vma;
 	const struct vm_operations *vm_ops;
 	void *vm_private_data;
-	const char *special_name;             /* "[heap]", "[stack]" or NULL */
 };
 
 /* ---- mm_struct (mm.c) ----------------------------------------------------- */
@@ -503,6 +511,12 @@ void vma_gap_update(struct vmsh_vma *vma);                     /* after vm_start
  * mprotect's VM_ACCOUNT rule); the differential runner sees both. */
 bool vma_is_anonymous(const struct vmsh_vma *vma);
 static inline uint64_t vma_pages(const struct vmsh_vma *v) { return (v->vm_end - v->vm_start) >> PAGE_SHIFT; }
+/* The file (or anon linear) page index of @addr in @vma. */
+static inline uint64_t linear_page_index(const struct vmsh_vma *vma,
+					 uint64_t addr)
+{
+	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
 void anon_vma_get(struct anon_vma *av);
 void anon_vma_put(struct vmsh_sys *sys, struct anon_vma *av);
 struct anon_vma *anon_vma_new(struct vmsh_sys *sys);

@@ -75,10 +75,9 @@ static int expand_stack(struct vmsh_sys *sys, struct vmsh_vma *vma,
 	      (unsigned long long)vma->vm_end, (unsigned long long)addr);
 	vma->vm_start = addr;
 	vma->vm_pgoff -= grow;
-	mm->total_vm += grow;
+	vm_stat_account(mm, vma->vm_flags, (int64_t)grow);
 	if (vma->vm_flags & VM_LOCKED)
 		mm->locked_vm += grow;
-	mm->stack_vm += grow;
 	vma_gap_update(vma);
 	return 0;
 }
@@ -95,7 +94,7 @@ static void new_anon_rmap(struct vmsh_sys *sys, struct vmsh_vma *vma,
 	page->anon = vma->anon_vma;
 	if (page->anon)
 		anon_vma_get(page->anon);
-	page->index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	page->index = linear_page_index(vma, addr);
 }
 
 static int do_anonymous_page(struct vmsh_sys *sys, struct vmsh_vma *vma,

@@ -515,15 +515,9 @@ int vmsh_file_write(struct vmsh_sys *sys, const char *name, uint64_t off,
  * pages at 4, 8, 12, 16 and 20, of 8 at 24, of 16 at 32, 48, 64 and 80.
  * Frames running out end a readahead early.
  */
-#define RA_PAGES        2048ULL
 #define MMAP_LOTSAMISS  100
 #define FOLIO_BATCH     31      /* PAGEVEC_SIZE: folios of one read batch */
 #define MAX_PAGECACHE_ORDER 9   /* PMD order */
-
-static uint64_t file_npages(const struct vmsh_file *f)
-{
-	return (f->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
-}
 
 struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg)
 {
@@ -572,10 +566,8 @@ static int ra_alloc_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 	if (n > sys->phys.nfree)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		if (filemap_get_page(sys, f, index + i, true, &pfn))
-			abort();        /* counted free above */
+		pfn = cache_new_page(sys, f, index + i, true);
 		phys_page(sys, pfn)->order = (uint8_t)order;
-		phys_put(sys, pfn);
 		if (!i)
 			head = pfn;
 	}
@@ -592,10 +584,10 @@ static uint64_t do_page_cache_ra(struct vmsh_sys *sys, struct vmsh_file *f,
 {
 	uint64_t i, n = 0, mark;
 
-	if (!f->size || index >= file_npages(f))
+	if (!f->size || index >= file_pages(f))
 		return 0;
-	if (nr > file_npages(f) - index)
-		nr = file_npages(f) - index;
+	if (nr > file_pages(f) - index)
+		nr = file_pages(f) - index;
 	/* the mark counts from the clipped length (page_cache_ra_unbounded) */
 	mark = lookahead <= nr ? nr - lookahead : UINT64_MAX;
 	for (i = 0; i < nr; i++) {
@@ -622,7 +614,7 @@ static void ra_read(struct vmsh_sys *sys, struct vmsh_file *f,
 
 	if (!f->size || !ra->size)
 		return;
-	limit = file_npages(f) - 1;
+	limit = file_pages(f) - 1;
 	if (limit > start + ra->size - 1)
 		limit = start + ra->size - 1;
 	if (new_order > MAX_PAGECACHE_ORDER)
@@ -1274,7 +1266,7 @@ static void check_cached(void *ctx, uint64_t index, uint64_t pfn)
 		complain(c, "cached frame of the wrong kind", pfn);
 	else if (pg->file != c->f || pg->index != index)
 		complain(c, "cached frame names another file or index", pfn);
-	else if (!c->f->device && index >= file_npages(c->f))
+	else if (!c->f->device && index >= file_pages(c->f))
 		complain(c, "page cached past EOF", pfn);
 	else if (pg->refcount != 1 + pg->mapcount)
 		complain(c, "refcount is not cache + mapcount", pfn);

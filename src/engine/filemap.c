@@ -34,21 +34,10 @@
 #include "engine.h"
 
 #define PTRS_PER_PTE 512ULL
-#define RA_WINDOW    2048ULL    /* ra->ra_pages: read_ahead_kb 8192 */
 #define PMD_SHIFT    (PAGE_SHIFT + 9)   /* a page table maps 2 MiB */
 /* Tries of one fault: Linux restarts a fault after readahead I/O
  * (VM_FAULT_RETRY); the second pass may meet one readahead mark. */
 #define FAULT_TRIES  3
-
-static uint64_t linear_page_index(const struct vmsh_vma *vma, uint64_t addr)
-{
-	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
-}
-
-static uint64_t file_pages(const struct vmsh_file *f)
-{
-	return (f->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
-}
 
 /* wants_writenotify: shared writable VMA whose writes must be seen. */
 static bool wants_writenotify(const struct vmsh_vma *vma)
@@ -186,7 +175,7 @@ static int filemap_fault(struct vmsh_vma *vma, uint64_t pgoff, uint64_t *pfn)
 		if (folio->readahead) {
 			trace(sys, "filemap_fault pgoff=%#lx: async readahead",
 			      pgoff);
-			file_async_ra(sys, f, ra, folio, pgoff, RA_WINDOW);
+			file_async_ra(sys, f, ra, folio, pgoff, RA_PAGES);
 			return VM_FAULT_RETRY;
 		}
 	} else {

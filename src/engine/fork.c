@@ -166,7 +166,6 @@ static int dup_mmap(struct vmsh_mm *mm, struct vmsh_mm *old)
 		tmp->vm_file = mpnt->vm_file;
 		tmp->vm_ops = mpnt->vm_ops;
 		tmp->vm_private_data = mpnt->vm_private_data;
-		tmp->special_name = mpnt->special_name;
 		if (!(tmp->vm_flags & VM_WIPEONFORK))
 			anon_vma_fork(tmp, mpnt);
 		if (tmp->vm_file)

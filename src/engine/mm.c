@@ -106,7 +106,6 @@ struct vmsh_mm *mm_new(struct vmsh_sys *sys)
 	stack->vm_pgoff = stack->vm_start >> PAGE_SHIFT;
 	/* as /proc/self/smaps shows a fresh stack: rd wr mr mw me gd ac */
 	stack->vm_flags = VM_STACK_FLAGS;
-	stack->special_name = "[stack]";
 	vma_link(mm, stack);
 	vm_stat_account(mm, stack->vm_flags, (int64_t)vma_pages(stack));
 	return mm;

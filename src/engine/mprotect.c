@@ -186,7 +186,7 @@ int vmsh_madvise(struct vmsh_sys *sys, uint64_t start, uint64_t len_in,
 		 int advice)
 {
 	struct vmsh_mm *mm = current_mm(sys);
-	struct vmsh_vma *vma, *prev, *res;
+	struct vmsh_vma *vma, *res;
 	uint64_t len, end, tmp;
 	int err, unmapped_error = 0;
 
@@ -214,9 +214,7 @@ int vmsh_madvise(struct vmsh_sys *sys, uint64_t start, uint64_t len_in,
 		return 0;
 
 	/* madvise_walk_vmas() */
-	vma = find_vma_prev(mm, start, &prev);
-	if (vma && start > vma->vm_start)
-		prev = vma;
+	vma = find_vma(mm, start);
 	for (;;) {
 		if (!vma)
 			return -ENOMEM;
@@ -230,13 +228,12 @@ int vmsh_madvise(struct vmsh_sys *sys, uint64_t start, uint64_t len_in,
 		err = madvise_vma_behavior(mm, vma, &res, start, tmp, advice);
 		if (err)
 			return err;
-		prev = res;
 		start = tmp;
-		if (prev && start < prev->vm_end)
-			start = prev->vm_end;
+		if (start < res->vm_end)
+			start = res->vm_end;
 		if (start >= end)
 			break;
-		vma = find_vma(mm, prev->vm_end);
+		vma = find_vma(mm, res->vm_end);
 	}
 	return unmapped_error;
 }

@@ -66,7 +66,7 @@ static int64_t move_vma(struct remap *r)
 		return -ENOMEM;
 	trace(mm->sys, "move_vma %#lx len %#lx -> %#lx len %#lx", UL(r->addr),
 	      UL(r->old_len), UL(r->new_addr), UL(r->new_len));
-	pgoff = vma->vm_pgoff + ((r->addr - vma->vm_start) >> PAGE_SHIFT);
+	pgoff = linear_page_index(vma, r->addr);
 	new = copy_vma(r, pgoff);
 	/* the source may have been merged into the new VMA */
 	vma = find_vma(mm, r->addr);
@@ -89,7 +89,7 @@ static int64_t move_vma(struct remap *r)
 static int set_new_addr(struct remap *r)
 {
 	struct vmsh_vma *vma = r->vma;
-	uint64_t pgoff = vma->vm_pgoff + ((r->addr - vma->vm_start) >> PAGE_SHIFT);
+	uint64_t pgoff = linear_page_index(vma, r->addr);
 	uint64_t hint = (r->flags & VMSH_MREMAP_FIXED) ? r->new_addr : 0, res;
 	int map_flags = 0;
 
@@ -164,7 +164,7 @@ static int check_prep_vma(struct remap *r, bool will_map_new)
 		return -EFAULT;
 	if (r->new_len == old_len)
 		return 0;
-	pgoff = vma->vm_pgoff + ((r->addr - vma->vm_start) >> PAGE_SHIFT);
+	pgoff = linear_page_index(vma, r->addr);
 	if (pgoff + (r->new_len >> PAGE_SHIFT) < pgoff)
 		return -EINVAL;
 	if (vma->vm_flags & (VM_DONTEXPAND | VM_PFNMAP))

@@ -336,7 +336,7 @@ bool vmsh_frame_info(const struct vmsh_sys *sys, size_t i,
 	out->pfn = pfn;
 	out->refcount = p->refcount;
 	out->mapcount = p->mapcount;
-	out->dirty = p->dirty;
+	out->dirty = page_folio(sys, p)->dirty;  /* the folio's flag */
 	out->exclusive = p->exclusive;
 	switch (p->kind) {
 	case PAGE_ANON:

@@ -240,38 +240,11 @@ static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 	struct vmsh_mm *mm = vma->vm_mm;
 	struct vmsh_sys *sys = mm->sys;
 	uint64_t idx, mapped = 0, fault_idx = linear_page_index(vma, addr);
-	bool hit = false, ok = true;
+	bool hit = false, ok = true, first = true;
+	bool pmd_none = f->disk && !pte_lookup(mm, addr, false);
 
 	if (!f->size)
 		return false;
-	/*
-	 * next_uptodate_folio() from @start; on a disk file, when that first
-	 * folio holds the last page and this fault found no page table, the
-	 * PMD is not populated (the "no PMD across i_size" check skips
-	 * filemap_map_pmd) and nothing is mapped.  Probe (6.18, ext4): a
-	 * 4-page file with only page 3 cached, touched at page 8, maps none;
-	 * with pages 0 and 3 cached it maps both.
-	 */
-	for (idx = start; idx <= end && idx < file_pages(f); idx++) {
-		uint64_t pfn = file_cache_lookup(f, idx);
-		struct page *pg, *folio;
-
-		if (pfn == UINT64_MAX)
-			continue;
-		pg = phys_page(sys, pfn);
-		folio = page_folio(sys, pg);
-		if (!folio->uptodate || folio->readahead) {
-			idx = folio_first_index(pg) + folio_nr_pages(pg) - 1;
-			continue;
-		}
-		if (f->disk && !pte_lookup(mm, addr, false) &&   /* pmd_none */
-		    folio_first_index(pg) + folio_nr_pages(pg) > file_pages(f) - 1) {
-			trace(sys, "filemap_map_pages pgoff=%#lx-%#lx: first folio "
-			      "holds EOF, no page table", start, end);
-			return false;
-		}
-		break;
-	}
 	if (end > file_pages(f) - 1)
 		end = file_pages(f) - 1;
 	for (idx = start; ok && idx <= end && idx >= start;) {
@@ -290,6 +263,21 @@ static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 			idx = to + 1;
 			continue;
 		}
+		/*
+		 * The first folio next_uptodate_folio() finds: on a disk
+		 * file, when it holds the last page and this fault found no
+		 * page table, the PMD is not populated (the "no PMD across
+		 * i_size" check skips filemap_map_pmd) and nothing is
+		 * mapped.  Probe (6.18, ext4): a 4-page file with only page
+		 * 3 cached, touched at page 8, maps none; with pages 0 and 3
+		 * cached it maps both.
+		 */
+		if (first && pmd_none && to >= file_pages(f) - 1) {
+			trace(sys, "filemap_map_pages pgoff=%#lx-%#lx: first folio "
+			      "holds EOF, no page table", start, end);
+			return false;
+		}
+		first = false;
 		if (!pg->order || !folio_maps_whole(vma, f, from, to)) {
 			from = idx;             /* the part in the window */
 			if (to > end)

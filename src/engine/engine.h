@@ -753,6 +753,14 @@ void file_fadvise_willneed(struct vmsh_sys *sys, struct vmsh_file *f,
  * cleaned): the pages written, or 0 (filemap.c). */
 uint64_t file_writeback_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 			      uint64_t index);
+/* rmap walk over a file (the kernel's i_mmap): call @fn for every VMA of
+ * a live mm mapping some of file pages [@first, @last] of @f, with the
+ * part of that range it maps (file.c). */
+typedef void file_vma_fn(struct vmsh_vma *vma, uint64_t first, uint64_t last,
+			 void *ctx);
+void file_for_each_vma(struct vmsh_sys *sys, const struct vmsh_file *f,
+		       uint64_t first, uint64_t last, file_vma_fn *fn,
+		       void *ctx);
 /* ext4_release_file, the last close of an open file of @inode (file.c). */
 void file_release(struct vmsh_sys *sys, struct vmsh_file *inode);
 /* Number of VMAs mapping @f (refcount less the directory entry). */

@@ -880,6 +880,48 @@ static int file_read(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t off,
 	return 0;
 }
 
+void file_for_each_vma(struct vmsh_sys *sys, const struct vmsh_file *f,
+		       uint64_t first, uint64_t last, file_vma_fn *fn,
+		       void *ctx)
+{
+	struct vmsh_mm *mm;
+	struct vmsh_vma *vma, *next;
+
+	for (mm = sys->mms; mm; mm = mm->next_all) {
+		if (mm->mm_users <= 0)
+			continue;
+		for (vma = mm->mmap; vma; vma = next) {
+			uint64_t lo = vma->vm_pgoff;
+			uint64_t hi = vma->vm_pgoff + vma_pages(vma) - 1;
+
+			next = vma->vm_next;
+			if (!vma->vm_file || file_inode(vma->vm_file) != f ||
+			    hi < first || lo > last)
+				continue;
+			fn(vma, lo > first ? lo : first, hi < last ? hi : last,
+			   ctx);
+		}
+	}
+}
+
+/* The address of file page @index in @vma (which maps it). */
+static uint64_t file_page_addr(const struct vmsh_vma *vma, uint64_t index)
+{
+	return vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
+}
+
+static void zap_file_range(struct vmsh_vma *vma, uint64_t first,
+			   uint64_t last, void *ctx)
+{
+	uint64_t start = file_page_addr(vma, first);
+
+	(void)last;
+	(void)ctx;
+	trace(vma->vm_mm->sys, "unmap_mapping_range vma=%#lx-%#lx zap=%#lx-%#lx",
+	      vma->vm_start, vma->vm_end, start, vma->vm_end);
+	zap_page_range(vma, start, vma->vm_end);
+}
+
 /*
  * unmap_mapping_range(mapping, holebegin, 0, even_cows = 1): zap every
  * PTE mapping file pages at index >= @first in every mm, private COW
@@ -888,27 +930,7 @@ static int file_read(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t off,
 static void unmap_mapping_range(struct vmsh_sys *sys, struct vmsh_file *f,
 				uint64_t first)
 {
-	struct vmsh_mm *mm;
-	struct vmsh_vma *vma;
-
-	for (mm = sys->mms; mm; mm = mm->next_all) {
-		if (mm->mm_users <= 0)
-			continue;
-		for (vma = mm->mmap; vma; vma = vma->vm_next) {
-			uint64_t end_pgoff = vma->vm_pgoff + vma_pages(vma);
-			uint64_t start;
-
-			if (!vma->vm_file || file_inode(vma->vm_file) != f ||
-			    end_pgoff <= first)
-				continue;
-			start = vma->vm_start;
-			if (first > vma->vm_pgoff)
-				start += (first - vma->vm_pgoff) << PAGE_SHIFT;
-			trace(sys, "unmap_mapping_range vma=%#lx-%#lx zap=%#lx-%#lx",
-			      vma->vm_start, vma->vm_end, start, vma->vm_end);
-			zap_page_range(vma, start, vma->vm_end);
-		}
-	}
+	file_for_each_vma(sys, f, first, UINT64_MAX, zap_file_range, NULL);
 }
 
 /*
@@ -998,6 +1020,25 @@ static void set_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 	}
 }
 
+static void unmap_folio_range(struct vmsh_vma *vma, uint64_t first,
+			      uint64_t last, void *ctx)
+{
+	const struct vmsh_file *f = ctx;
+	uint64_t i;
+
+	for (i = first; i <= last; i++)
+		unmap_file_pte(vma, file_page_addr(vma, i),
+			       file_cache_lookup(f, i));
+}
+
+/* unmap_folio(): every PTE of every mm mapping a page of the folio of
+ * @nr pages at @first goes (try_to_unmap; a COW copy is not the folio). */
+static void unmap_folio(struct vmsh_sys *sys, struct vmsh_file *f,
+			uint64_t first, uint64_t nr)
+{
+	file_for_each_vma(sys, f, first, first + nr - 1, unmap_folio_range, f);
+}
+
 /*
  * try_folio_split(folio, page @at) as truncate_inode_partial_folio does:
  * a non-uniform split, halving the block that holds @at until @at is a
@@ -1007,33 +1048,6 @@ static void set_folio(struct vmsh_sys *sys, struct vmsh_file *f,
  * unmapped (remap_page() is for anonymous folios only): probe (6.18,
  * ext4) truncating into a mapped 4-page folio leaves none of it mapped.
  */
-/* unmap_folio(): every PTE of every mm mapping a page of the folio of
- * @nr pages at @first goes (try_to_unmap; a COW copy is not the folio). */
-static void unmap_folio(struct vmsh_sys *sys, struct vmsh_file *f,
-			uint64_t first, uint64_t nr)
-{
-	struct vmsh_mm *mm;
-	struct vmsh_vma *vma;
-	uint64_t i;
-
-	for (mm = sys->mms; mm; mm = mm->next_all) {
-		if (mm->mm_users <= 0)
-			continue;
-		for (vma = mm->mmap; vma; vma = vma->vm_next) {
-			if (!vma->vm_file || file_inode(vma->vm_file) != f)
-				continue;
-			for (i = first; i < first + nr; i++) {
-				if (i < vma->vm_pgoff ||
-				    i >= vma->vm_pgoff + vma_pages(vma))
-					continue;
-				unmap_file_pte(vma, vma->vm_start +
-					       ((i - vma->vm_pgoff) << PAGE_SHIFT),
-					       file_cache_lookup(f, i));
-			}
-		}
-	}
-}
-
 static void split_folio_at(struct vmsh_sys *sys, struct vmsh_file *f,
 			   struct page *folio, uint64_t at)
 {
@@ -1156,36 +1170,37 @@ struct dirty_ctx {
 	uint64_t dirty;
 };
 
+struct dirty_pte {
+	uint64_t pfn;
+	bool dirty;
+};
+
+static void find_dirty_pte(struct vmsh_vma *vma, uint64_t first,
+			   uint64_t last, void *ctx)
+{
+	struct dirty_pte *d = ctx;
+	uint64_t *pte = pte_lookup(vma->vm_mm, file_page_addr(vma, first),
+				   false);
+
+	(void)last;             /* first == last: one page */
+	if (pte && (*pte & _PAGE_PRESENT) &&
+	    (*pte & PTE_PFN_MASK) >> PAGE_SHIFT == d->pfn &&
+	    (*pte & _PAGE_DIRTY))
+		d->dirty = true;
+}
+
 /* Is the page dirty, or mapped by a dirty PTE (what writeback would see)? */
 static bool page_dirty_anywhere(struct vmsh_sys *sys, const struct vmsh_file *f,
 				uint64_t index, uint64_t pfn)
 {
-	struct vmsh_mm *mm;
-	struct vmsh_vma *vma;
+	struct dirty_pte d = { pfn, false };
 
 	if (page_folio(sys, phys_page(sys, pfn))->dirty)
 		return true;
 	if (!phys_page(sys, pfn)->mapcount)
 		return false;
-	for (mm = sys->mms; mm; mm = mm->next_all) {
-		if (mm->mm_users <= 0)
-			continue;
-		for (vma = mm->mmap; vma; vma = vma->vm_next) {
-			uint64_t addr, *pte;
-
-			if (!vma->vm_file || file_inode(vma->vm_file) != f ||
-			    index < vma->vm_pgoff ||
-			    index >= vma->vm_pgoff + vma_pages(vma))
-				continue;
-			addr = vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
-			pte = pte_lookup(mm, addr, false);
-			if (pte && (*pte & _PAGE_PRESENT) &&
-			    (*pte & PTE_PFN_MASK) >> PAGE_SHIFT == pfn &&
-			    (*pte & _PAGE_DIRTY))
-				return true;
-		}
-	}
-	return false;
+	file_for_each_vma(sys, f, index, index, find_dirty_pte, &d);
+	return d.dirty;
 }
 
 static void count_dirty(void *ctx, uint64_t index, uint64_t pfn)

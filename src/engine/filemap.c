@@ -384,41 +384,35 @@ int shmem_zero_setup(struct vmsh_sys *sys, struct vmsh_vma *vma)
 	return 0;
 }
 
-/* folio_mkclean: write-protect and clean every shared PTE mapping page
- * @index of @f. */
-static void page_mkclean(struct vmsh_sys *sys, struct vmsh_file *f,
-			 uint64_t index, uint64_t pfn)
+/* folio_mkclean for one VMA: write-protect and clean its PTEs of file
+ * pages [@first, @last] (shared mappings only; a private one maps the
+ * cache read-only, its copies are not the folio). */
+static void mkclean_range(struct vmsh_vma *vma, uint64_t first, uint64_t last,
+			  void *ctx)
 {
-	struct vmsh_mm *mm;
-	struct vmsh_vma *vma;
+	const struct vmsh_file *f = ctx;
+	uint64_t i;
 
-	for (mm = sys->mms; mm; mm = mm->next_all) {
-		if (mm->mm_users <= 0)
+	if (!(vma->vm_flags & VM_SHARED))
+		return;
+	for (i = first; i <= last; i++) {
+		uint64_t addr = vma->vm_start + ((i - vma->vm_pgoff) << PAGE_SHIFT);
+		uint64_t *pte = pte_lookup(vma->vm_mm, addr, false);
+
+		if (!pte || !(*pte & _PAGE_PRESENT) ||
+		    (*pte & PTE_PFN_MASK) >> PAGE_SHIFT !=
+		    file_cache_lookup(f, i) ||
+		    !(*pte & (_PAGE_RW | _PAGE_DIRTY)))
 			continue;
-		for (vma = mm->mmap; vma; vma = vma->vm_next) {
-			uint64_t addr, *pte;
-
-			if (!vma->vm_file || file_inode(vma->vm_file) != f ||
-			    !(vma->vm_flags & VM_SHARED) ||
-			    index < vma->vm_pgoff ||
-			    index >= vma->vm_pgoff + vma_pages(vma))
-				continue;
-			addr = vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
-			pte = pte_lookup(mm, addr, false);
-			if (!pte || !(*pte & _PAGE_PRESENT) ||
-			    (*pte & PTE_PFN_MASK) >> PAGE_SHIFT != pfn ||
-			    !(*pte & (_PAGE_RW | _PAGE_DIRTY)))
-				continue;
-			*pte &= ~(_PAGE_RW | _PAGE_DIRTY);
-			flush_tlb_page(mm, addr);
-		}
+		*pte &= ~(_PAGE_RW | _PAGE_DIRTY);
+		flush_tlb_page(vma->vm_mm, addr);
 	}
 }
 
 uint64_t file_writeback_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 			      uint64_t index)
 {
-	uint64_t pfn = file_cache_lookup(f, index), i;
+	uint64_t pfn = file_cache_lookup(f, index);
 	struct page *pg, *folio;
 
 	if (pfn == UINT64_MAX)
@@ -427,9 +421,9 @@ uint64_t file_writeback_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 	folio = page_folio(sys, pg);
 	if (!folio->dirty)
 		return 0;
-	for (i = folio_first_index(pg);
-	     i < folio_first_index(pg) + folio_nr_pages(pg); i++)
-		page_mkclean(sys, f, i, file_cache_lookup(f, i));
+	file_for_each_vma(sys, f, folio_first_index(pg),
+			  folio_first_index(pg) + folio_nr_pages(pg) - 1,
+			  mkclean_range, f);
 	folio->dirty = false;
 	folio->on_disk = true;
 	return folio_nr_pages(pg);

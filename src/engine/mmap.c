@@ -513,12 +513,7 @@ int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
 	if ((flags & VMSH_MAP_FIXED_NOREPLACE) &&
 	    find_vma_intersection(mm, addr, addr + len))
 		return -EEXIST;
-	if (prot & VMSH_PROT_READ)
-		vm_flags |= VM_READ;
-	if (prot & VMSH_PROT_WRITE)
-		vm_flags |= VM_WRITE;
-	if (prot & VMSH_PROT_EXEC)
-		vm_flags |= VM_EXEC;
+	vm_flags |= calc_vm_prot_bits(prot);
 	if (flags & VMSH_MAP_GROWSDOWN)
 		vm_flags |= VM_GROWSDOWN;
 	if (flags & VMSH_MAP_LOCKED)

@@ -78,12 +78,7 @@ int vmsh_mprotect(struct vmsh_sys *sys, uint64_t start, uint64_t len, int prot)
 	if (prot & ~(VMSH_PROT_READ | VMSH_PROT_WRITE | VMSH_PROT_EXEC | 0x8))
 		return -EINVAL;
 	sys->stat[ST_MPROTECT]++;
-	if (prot & VMSH_PROT_READ)
-		protflags |= VM_READ;
-	if (prot & VMSH_PROT_WRITE)
-		protflags |= VM_WRITE;
-	if (prot & VMSH_PROT_EXEC)
-		protflags |= VM_EXEC;
+	protflags |= calc_vm_prot_bits(prot);
 
 	vma = find_vma_intersection(mm, start, end);
 	if (!vma || vma->vm_start > start)

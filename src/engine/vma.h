@@ -40,6 +40,14 @@ void remove_vma(struct vmsh_vma *vma);
 #define STACK_GUARD_GAP (256ULL << PAGE_SHIFT)  /* stack_guard_gap */
 #define UL(x) ((unsigned long)(x))
 
+/* calc_vm_prot_bits(): PROT_* to VM_READ/WRITE/EXEC. */
+static inline uint64_t calc_vm_prot_bits(int prot)
+{
+	return (prot & VMSH_PROT_READ ? VM_READ : 0) |
+	       (prot & VMSH_PROT_WRITE ? VM_WRITE : 0) |
+	       (prot & VMSH_PROT_EXEC ? VM_EXEC : 0);
+}
+
 /* vm_start_gap(): a stack's start less its guard gap (0 on underflow). */
 static inline uint64_t vm_start_gap(const struct vmsh_vma *vma)
 {

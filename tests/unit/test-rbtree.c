@@ -117,6 +117,18 @@ static int verify(const struct rb_node *n, const struct rb_node *parent,
 	return lh + rb_is_black(n);
 }
 
+/* The longest root-to-leaf path. */
+static int depth(const struct rb_node *n)
+{
+	int l, r;
+
+	if (!n)
+		return 0;
+	l = depth(n->rb_left);
+	r = depth(n->rb_right);
+	return 1 + (l > r ? l : r);
+}
+
 static void verify_tree(struct rb_root *root, int expected, bool augmented)
 {
 	int count = 0, walked = 0;
@@ -193,8 +205,7 @@ START_TEST(test_rbtree_sequential_inserts_stay_balanced)
 	enum { N = 1024 };
 	static struct item items[N];
 	struct rb_root root = { NULL };
-	int height = 0;
-	struct rb_node *n;
+	int height;
 
 	for (int i = 0; i < N; i++) {
 		items[i].key = (unsigned)i;
@@ -202,8 +213,7 @@ START_TEST(test_rbtree_sequential_inserts_stay_balanced)
 		insert(&root, &items[i], true);
 	}
 	verify_tree(&root, N, true);
-	for (n = root.rb_node; n; n = n->rb_left)
-		height++;
+	height = depth(root.rb_node);
 	/* a red-black tree of n nodes is at most 2 log2(n + 1) high */
 	ck_assert_int_le(height, 20);
 	ck_assert_uint_eq(rb_entry(root.rb_node, struct item, rb)->subtree_max, N - 1);

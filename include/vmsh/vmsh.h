@@ -372,6 +372,33 @@ bool vmsh_stat(const struct vmsh_sys *sys, size_t i, const char **name,
 	       uint64_t *value);
 
 /*
+ * Walkers: each calls @fn once per item, in the order given, with an info
+ * struct that is valid only during the call.  @fn returns 0 to go on, or
+ * non-zero to stop: the walker then returns that value; else it returns 0.
+ * The walkers keep no state in the model (no cursor between calls).
+ */
+typedef int vmsh_task_fn(void *ctx, const struct vmsh_task_info *t);
+typedef int vmsh_file_fn(void *ctx, const struct vmsh_file_info *f);
+typedef int vmsh_dev_fn(void *ctx, const struct vmsh_dev_info *d);
+typedef int vmsh_vma_fn(void *ctx, const struct vmsh_vma_info *v);
+typedef int vmsh_frame_fn(void *ctx, const struct vmsh_frame_info *fr);
+typedef int vmsh_tlb_fn(void *ctx, const struct vmsh_tlb_entry_info *e);
+/* Tasks in pid order. */
+int vmsh_task_walk(const struct vmsh_sys *sys, vmsh_task_fn *fn, void *ctx);
+/* Simulated files in creation order (devices are not files). */
+int vmsh_file_walk(const struct vmsh_sys *sys, vmsh_file_fn *fn, void *ctx);
+/* The devices that can be mapped. */
+int vmsh_dev_walk(const struct vmsh_sys *sys, vmsh_dev_fn *fn, void *ctx);
+/* The VMAs of task @pid (0: current) in address order; -ESRCH when there
+ * is no such task (a kernel thread has no mm and so no VMA). */
+int vmsh_vma_walk(const struct vmsh_sys *sys, int pid, vmsh_vma_fn *fn,
+		  void *ctx);
+/* Frames in use, in PFN order. */
+int vmsh_frame_walk(const struct vmsh_sys *sys, vmsh_frame_fn *fn, void *ctx);
+/* Valid TLB entries, ordered by CPU, set, way. */
+int vmsh_tlb_walk(const struct vmsh_sys *sys, vmsh_tlb_fn *fn, void *ctx);
+
+/*
  * Validate every invariant of every mm (tree order and colours, list and
  * tree agree, no overlap, map_count, rss counters against the page tables,
  * frame refcounts and mapcounts).  Returns 0 when all hold; otherwise the

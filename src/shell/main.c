@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "print.h"
+#include "host.h"
 #include "shell.h"
 
 static const char usage_text[] =

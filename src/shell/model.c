@@ -1,26 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The model backend: shell commands reach the engine through the backend
- * interface (backend.h).  Every operation is a direct call of the engine
- * API with the same arguments and the same return convention; maps and
- * smaps are formatted here from the engine's info structs.
+ * interface (vmsh/backend.h).  Every operation is a direct call of the
+ * engine API with the same arguments and the same return convention; the
+ * views (src/views) print what the commands show.
  *
  * Invariants
- *  - The backend does not own the machine: struct shell does, and may
- *    rebuild it (`set levels`, `reset`); model_backend_new() is then called
- *    again for the new one.
+ *  - The backend owns the machine: rebuild (`set levels`, `reset`) swaps
+ *    it for a new one only once the new one exists.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
 
-#include "backend.h"
-#include "print.h"
+#include "shell.h"
+#include "views.h"
 
 struct model {
 	struct backend be;
 	struct vmsh_sys *sys;
+	vmsh_trace_fn *warn;    /* kept for the machines rebuild makes */
+	void *warn_ctx;
 };
 
 static struct vmsh_sys *S(struct backend *be)
@@ -151,48 +152,71 @@ static int m_file_rm(struct backend *be, const char *name)
 	return vmsh_file_rm(S(be), name);
 }
 
-static int check_pid(struct backend *be, int pid)
-{
-	if (pid != 0 && !vmsh_task_exists(S(be), pid))
-		return -ESRCH;
-	return 0;
-}
-
 static int m_maps(struct backend *be, int pid, FILE *out)
 {
-	struct vmsh_vma_info v;
-	int ret = check_pid(be, pid);
-
-	if (ret)
-		return ret;
-	for (size_t i = 0; vmsh_vma_info(S(be), pid, i, &v); i++)
-		print_maps_line(out, &v);
-	return 0;
+	return view_maps(S(be), pid, out);
 }
 
 static int m_smaps(struct backend *be, int pid, bool one, uint64_t addr, FILE *out)
 {
-	struct vmsh_vma_info v;
-	struct vmsh_smaps s;
-	int ret = check_pid(be, pid);
+	return view_smaps(S(be), pid, one, addr, out);
+}
 
-	if (ret)
-		return ret;
-	for (size_t i = 0; vmsh_vma_info(S(be), pid, i, &v); i++) {
-		if (one && (addr < v.start || addr >= v.end))
-			continue;
-		ret = vmsh_smaps(S(be), pid, v.start, &s);
-		if (ret)
-			return ret;
-		print_smaps_block(out, &v, &s);
-	}
-	return 0;
+/* ---- what only the model has ---------------------------------------------- */
+
+static int m_view(struct backend *be, enum backend_view v,
+		  const struct backend_view_args *a, FILE *out)
+{
+	return view_print(S(be), v, a, out);
+}
+
+static bool m_rebuild(struct backend *be, const struct vmsh_config *cfg)
+{
+	struct model *m = (struct model *)be;
+	struct vmsh_sys *sys = vmsh_sys_new(cfg);
+
+	if (!sys)
+		return false;
+	vmsh_sys_free(m->sys);
+	m->sys = sys;
+	vmsh_sys_set_warn(sys, m->warn, m->warn_ctx);
+	return true;
+}
+
+static int m_set_config(struct backend *be, const struct vmsh_config *cfg)
+{
+	return vmsh_sys_set_config(S(be), cfg);
+}
+
+static void m_set_trace(struct backend *be, vmsh_trace_fn *fn, void *ctx)
+{
+	vmsh_sys_set_trace(S(be), fn, ctx);
+}
+
+static int m_file_walk(struct backend *be, vmsh_file_fn *fn, void *ctx)
+{
+	return vmsh_file_walk(S(be), fn, ctx);
+}
+
+static int m_dev_walk(struct backend *be, vmsh_dev_fn *fn, void *ctx)
+{
+	return vmsh_dev_walk(S(be), fn, ctx);
 }
 
 static void m_free(struct backend *be)
 {
+	vmsh_sys_free(S(be));
 	free(be);
 }
+
+static const struct backend_model_ops model_only_ops = {
+	.view = m_view,
+	.rebuild = m_rebuild,
+	.set_config = m_set_config,
+	.set_trace = m_set_trace,
+	.file_walk = m_file_walk,
+	.dev_walk = m_dev_walk,
+};
 
 static const struct backend_ops model_ops = {
 	.name = "model",
@@ -222,15 +246,24 @@ static const struct backend_ops model_ops = {
 	.maps = m_maps,
 	.smaps = m_smaps,
 	.free = m_free,
+	.model = &model_only_ops,
 };
 
-struct backend *model_backend_new(struct vmsh_sys *sys)
+struct backend *model_backend_new(const struct vmsh_config *cfg,
+				  vmsh_trace_fn *warn, void *ctx)
 {
-	struct model *m = calloc(1, sizeof(*m));
+	struct vmsh_sys *sys = vmsh_sys_new(cfg);
+	struct model *m;
 
+	if (!sys)
+		return NULL;
+	m = calloc(1, sizeof(*m));
 	if (!m)
 		abort();
 	m->be.ops = &model_ops;
 	m->sys = sys;
+	m->warn = warn;
+	m->warn_ctx = ctx;
+	vmsh_sys_set_warn(sys, warn, ctx);
 	return &m->be;
 }

@@ -7,6 +7,10 @@
  *  - One command table (commands.c: shell_commands[]) drives dispatch,
  *    `help`, tab completion and the man page's COMMANDS list; nothing else
  *    lists the commands.
+ *  - Commands reach the machine through sh->be (vmsh/backend.h) only: the
+ *    model or, with --host, the running kernel.  A command that needs
+ *    what only the model has (.model_only) is refused, the one way
+ *    sh_model_only() says, when sh->be->ops->model is NULL.
  *  - A command parses all of its arguments before it acts: a parse error
  *    changes nothing.
  *  - Normal output goes to sh->out (stdout), errors to sh->err (stderr),
@@ -21,8 +25,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "vmsh/backend.h"
 #include "vmsh/vmsh.h"
-#include "backend.h"
 
 /* ---- lexer ---------------------------------------------------------------- */
 
@@ -59,8 +63,7 @@ struct shell_var {
 };
 
 struct shell {
-	struct vmsh_sys *sys;   /* NULL with --host */
-	struct backend *be;
+	struct backend *be;     /* the model, or the host with --host */
 	struct vmsh_config cfg;
 	bool host;
 	bool errexit, echo, quiet, interactive, color, trace;
@@ -96,6 +99,7 @@ struct args {
 
 struct command {
 	const char *name;
+	const char *section;    /* heading of the group it starts, or NULL */
 	const char *args;       /* argument grammar, as in help and the man page */
 	const char *summary;    /* one line */
 	const char *help;       /* long help, may be NULL */
@@ -147,7 +151,7 @@ struct shell_var *var_find(struct shell *sh, const char *name);
 void var_set(struct shell *sh, const char *name, uint64_t value, bool hex);
 void vars_clear(struct shell *sh);
 
-/* ---- messages (print.c) --------------------------------------------------- */
+/* ---- messages (messages.c) ------------------------------------------------ */
 
 /* "vmsh", "FILE:LINE" or "<stdin>:LINE". */
 const char *sh_where(struct shell *sh, char *buf, size_t size);
@@ -157,18 +161,30 @@ void sh_parse_error(struct shell *sh, const char *fmt, ...)
 void sh_errno(struct shell *sh, const char *cmd, int err);
 void sh_error(struct shell *sh, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* "vmsh: CMD: model-only command (not available with --host)"; the
+ * command failed. */
 void sh_model_only(struct shell *sh, const char *cmd);
 const char *errno_name(int err);
 const char *errno_text(int err);
 /* Copy @s with non-printable bytes as \xHH, cut at @max bytes. */
 const char *quote_word(const char *s, size_t len, char *buf, size_t size);
 
+/* ---- the model backend (model.c) ------------------------------------------ */
+
+/* The engine and the views behind the backend interface: a machine built
+ * from @cfg, its warnings going to @warn.  NULL when @cfg is refused. */
+struct backend *model_backend_new(const struct vmsh_config *cfg,
+				  vmsh_trace_fn *warn, void *ctx);
+
 /* ---- the REPL (repl.c) ---------------------------------------------------- */
 
 void shell_init(struct shell *sh);
 void shell_fini(struct shell *sh);
-/* Build (or rebuild) the machine from sh->cfg; false if refused. */
+/* Build (or rebuild) the machine from sh->cfg; false if refused (the old
+ * one is kept). */
 bool shell_new_machine(struct shell *sh);
+/* Trace lines of the model, printed indented on sh->out (@ctx: the shell). */
+void shell_trace_out(void *ctx, const char *line);
 /* Run one line of input (may hold several commands). */
 void shell_run_line(struct shell *sh, const char *line, size_t len);
 /* Run a script; @name "-" is standard input.  -1 if it cannot be read. */
@@ -177,11 +193,12 @@ int shell_run_file(struct shell *sh, const char *name);
 void shell_run_string(struct shell *sh, const char *text);
 /* Interactive loop on a terminal. */
 void shell_interactive(struct shell *sh);
-/* Completion candidates for the word @word, given the text before it.
+/* Completion candidates (complete.c) for the word @word, given the text
+ * before it.
  * Returns a malloc'd NULL-terminated array of malloc'd strings, or NULL. */
 char **shell_complete(struct shell *sh, const char *before, const char *word);
 
-/* ---- options shared by main.c and `set` ----------------------------------- */
+/* ---- options shared by main.c and `set` (options.c) ----------------------- */
 
 /* Apply option @name = @value (command-line or `set`).  Returns 0; -1
  * with a message in @errbuf.  *@rebuild is set when the machine must be

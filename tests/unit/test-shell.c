@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "print.h"
+#include "views.h"
 #include "shell.h"
 #include "suites.h"
 
@@ -289,7 +289,7 @@ END_TEST
 
 static void maps_line(FILE *f, const void *arg)
 {
-	print_maps_line(f, arg);
+	view_maps_line(f, arg);
 }
 
 START_TEST(test_shell_maps_line)
@@ -344,7 +344,7 @@ static void smaps_block(FILE *f, const void *arg)
 	s.size = v->end - v->start;
 	s.rss = s.pss = s.private_dirty = s.referenced = s.anonymous = 4096;
 	s.pss_dirty = 4096;
-	print_smaps_block(f, v, &s);
+	view_smaps_block(f, v, &s);
 }
 
 START_TEST(test_shell_smaps_block)
@@ -399,15 +399,15 @@ START_TEST(test_shell_fault_lines)
 	size_t len = 0;
 	FILE *o = open_memstream(&buf, &len);
 
-	print_fault(o, &f, false);
+	view_fault(o, &f, false);
 	f.code = SEGV_ACCERR;
-	print_fault(o, &f, false);
+	view_fault(o, &f, false);
 	f.signo = SIGBUS;
 	f.code = BUS_ADRERR;
-	print_fault(o, &f, false);
+	view_fault(o, &f, false);
 	f.signo = SIGKILL;
 	f.pid = 3;
-	print_fault(o, &f, false);
+	view_fault(o, &f, false);
 	fclose(o);
 	ck_assert_str_eq(buf,
 		"pid 1: SIGSEGV (SEGV_MAPERR) at 0x200000005000\n"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * --host: the wire protocol between the controller (vmsh itself, host.c)
- * and the task processes (host-task.c).
+ * and the task processes (task.c).
  *
  * One stream socket per simulated task.  The controller writes a request
  * (struct host_req, then plen bytes of payload) and waits for exactly one
@@ -9,8 +9,8 @@
  * descriptor (SCM_RIGHTS) with the request: the socket the new task serves.
  * Requests are never pipelined, so at most one task runs at a time.
  */
-#ifndef VMSH_SRC_SHELL_HOST_H
-#define VMSH_SRC_SHELL_HOST_H
+#ifndef VMSH_SRC_HOST_PROTOCOL_H
+#define VMSH_SRC_HOST_PROTOCOL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -53,7 +53,7 @@ struct host_rep {
  * its value is the number of the descriptor to serve. */
 #define HOST_TASK_ENV "VMSH_HOST_TASK_FD"
 
-/* host-task.c */
+/* task.c */
 /* Serve requests on @fd until EOF or HOST_EXIT; never returns. */
 void host_task_main(int fd) __attribute__((noreturn));
 /* Close every descriptor but stdio and @keep (a new task's). */
@@ -66,4 +66,4 @@ int host_recv_all(int fd, void *buf, size_t len);
 int host_send_fd(int fd, const void *buf, size_t len, int passfd);
 int host_recv_fd(int fd, void *buf, size_t len, int *passfd);
 
-#endif /* VMSH_SRC_SHELL_HOST_H */
+#endif /* VMSH_SRC_HOST_PROTOCOL_H */

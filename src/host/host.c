@@ -3,7 +3,7 @@
  * --host: the running kernel behind the backend interface (the controller).
  *
  * Each simulated task is a real process (fork) or a real thread (clone vm)
- * serving requests on its own socket (host-task.c).  The controller keeps,
+ * serving requests on its own socket (task.c).  The controller keeps,
  * per address space, the union of the ranges the script's memory calls
  * named or got back; maps and smaps print the real /proc entries that
  * intersect it, so the helper's own mappings stay out of the output.
@@ -48,44 +48,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "backend.h"
 #include "host.h"
+#include "host-int.h"
+#include "protocol.h"
 
 #define PAGE 4096ULL
-#define MAX_PIDS 4096
-
-struct range {
-	uint64_t start, end;
-};
-
-/* One real process: an address space. */
-struct hproc {
-	pid_t pid;
-	int live;               /* simulated tasks living in it */
-	bool heap;              /* brk moved: show [heap] */
-	struct range *r;
-	size_t nr, cap;
-};
-
-/* One simulated task. */
-struct htask {
-	bool alive;
-	bool kthread;           /* no process, no mm */
-	int fd;
-	pid_t tid;
-	struct hproc *proc;
-};
-
-struct host {
-	struct backend be;
-	FILE *err;
-	struct htask *task;     /* indexed by simulated pid; [0] unused */
-	int ntask;              /* highest pid handed out */
-	int cur;
-	char tmpdir[80];
-	char diskdir[80];
-};
-
 static const struct backend_ops host_ops;
 
 /* ---- cleanup, also from signal handlers ---------------------------------- */
@@ -167,7 +134,7 @@ static void cleanup_atexit(void)
 
 /* ---- processes and tasks ------------------------------------------------- */
 
-static struct host *to_host(struct backend *be)
+struct host *to_host(struct backend *be)
 {
 	return (struct host *)be;
 }
@@ -231,7 +198,7 @@ static int task_add(struct host *h, struct htask *t)
 	return h->ntask;
 }
 
-static struct htask *task_get(struct host *h, int pid)
+struct htask *task_get(struct host *h, int pid)
 {
 	if (pid == 0)
 		pid = h->cur;
@@ -247,8 +214,8 @@ static void task_dead(struct host *h, int pid);
  * goes to @out, which holds @outcap bytes.  Returns 0, or -ESRCH when the
  * task process is gone (it is then marked dead).
  */
-static int call(struct host *h, int pid, struct host_req *rq, const void *pl,
-		int passfd, struct host_rep *rep, void *out, size_t outcap)
+int host_call(struct host *h, int pid, struct host_req *rq, const void *pl,
+	      int passfd, struct host_rep *rep, void *out, size_t outcap)
 {
 	struct htask *t = &h->task[pid];
 
@@ -377,7 +344,7 @@ static void range_add(struct hproc *p, uint64_t start, uint64_t len)
 	p->nr++;
 }
 
-static bool range_hit(const struct hproc *p, uint64_t start, uint64_t end)
+bool range_hit(const struct hproc *p, uint64_t start, uint64_t end)
 {
 	for (size_t i = 0; i < p->nr; i++)
 		if (p->r[i].start < end && start < p->r[i].end)
@@ -391,7 +358,7 @@ static bool range_hit(const struct hproc *p, uint64_t start, uint64_t end)
  * The current task.  *err is 0 when it has an mm, else -ESRCH (no current
  * task) or -EFAULT (a kernel thread: no mm, as the model says).
  */
-static struct htask *cur_task(struct host *h, int *err)
+struct htask *cur_task(struct host *h, int *err)
 {
 	struct htask *t = task_get(h, 0);
 
@@ -408,19 +375,19 @@ static struct htask *cur_task(struct host *h, int *err)
  * have an mm, and read its reply into @rep.  Returns 0 when the task
  * answered (its result is @rep->ret), else cur_task()'s or call()'s error.
  */
-static int request(struct host *h, struct host_req *rq, const void *pl,
-		   struct host_rep *rep)
+int request(struct host *h, struct host_req *rq, const void *pl,
+	    struct host_rep *rep)
 {
 	int e;
 
 	if (!cur_task(h, &e) || e)
 		return e;
-	return call(h, h->cur, rq, pl, -1, rep, NULL, 0);
+	return host_call(h, h->cur, rq, pl, -1, rep, NULL, 0);
 }
 
 /* A request that places a mapping (mmap, mremap): its address to @out. */
-static int request_place(struct host *h, struct host_req *rq, const void *pl,
-			 uint64_t *out)
+int request_place(struct host *h, struct host_req *rq, const void *pl,
+		  uint64_t *out)
 {
 	struct host_rep rep;
 	int e = request(h, rq, pl, &rep);
@@ -434,226 +401,9 @@ static int request_place(struct host *h, struct host_req *rq, const void *pl,
 }
 
 /* The script of the current task named [@start, @start + @len). */
-static void track(struct host *h, uint64_t start, uint64_t len)
+void track(struct host *h, uint64_t start, uint64_t len)
 {
 	range_add(h->task[h->cur].proc, start, len);
-}
-
-/* ---- memory calls -------------------------------------------------------- */
-
-static bool name_ok(const char *name)
-{
-	size_t n = strlen(name);
-
-	return n && n < 200 && !strchr(name, '/') && strcmp(name, ".") &&
-	       strcmp(name, "..");
-}
-
-/* Real path of simulated file @name: in the disk directory when it is
- * there, else in the tmpfs one. */
-static void file_path(struct host *h, const char *name, char *buf, size_t size)
-{
-	if (h->diskdir[0]) {
-		snprintf(buf, size, "%s/%s", h->diskdir, name);
-		if (access(buf, F_OK) == 0)
-			return;
-	}
-	snprintf(buf, size, "%s/%s", h->tmpdir, name);
-}
-
-static int host_mmap(struct backend *be, uint64_t addr, uint64_t len, int prot,
-		     int flags, const char *file, uint64_t off, uint64_t *out)
-{
-	struct host *h = to_host(be);
-	struct host_req rq = { .op = HOST_MMAP,
-			       .a = { addr, len, (uint64_t)prot,
-				      (uint64_t)(unsigned)flags, off } };
-	char path[PATH_MAX];
-	int e;
-
-	/* A task without an mm fails before its file is looked at. */
-	if (!cur_task(h, &e) || e)
-		return e;
-	path[0] = 0;
-	if (file && file[0] == '/') {
-		if (strcmp(file, "/dev/zero")) {
-			fprintf(h->err, "vmsh: --host: %s is one of the model's "
-				"devices; only /dev/zero exists on the host\n", file);
-			return -ENODEV;
-		}
-		snprintf(path, sizeof(path), "%s", file);
-	} else if (file) {
-		if (!name_ok(file))
-			return -EBADF;
-		file_path(h, file, path, sizeof(path));
-	}
-	rq.plen = (uint32_t)strlen(path);
-	e = request_place(h, &rq, path, out);
-	if (e)
-		return e;
-	track(h, *out, len);
-	if (addr)
-		track(h, addr, len);
-	return 0;
-}
-
-/* A call with only integer arguments and a 0/-errno result. */
-static int simple(struct backend *be, enum host_op op, uint64_t a0, uint64_t a1,
-		  uint64_t a2, bool track_always)
-{
-	struct host *h = to_host(be);
-	struct host_req rq = { .op = op, .a = { a0, a1, a2 } };
-	struct host_rep rep;
-	int e = request(h, &rq, NULL, &rep);
-
-	if (e)
-		return e;
-	if (!rep.ret || track_always)
-		track(h, a0, a1);
-	return (int)rep.ret;
-}
-
-static int host_munmap(struct backend *be, uint64_t addr, uint64_t len)
-{
-	return simple(be, HOST_MUNMAP, addr, len, 0, false);
-}
-
-/* mprotect and madvise can change part of the range and then fail. */
-static int host_mprotect(struct backend *be, uint64_t addr, uint64_t len, int prot)
-{
-	return simple(be, HOST_MPROTECT, addr, len, (uint64_t)prot, true);
-}
-
-static int host_madvise(struct backend *be, uint64_t addr, uint64_t len, int advice)
-{
-	return simple(be, HOST_MADVISE, addr, len, (uint64_t)advice, true);
-}
-
-static int host_msync(struct backend *be, uint64_t addr, uint64_t len)
-{
-	return simple(be, HOST_MSYNC, addr, len, 0, false);
-}
-
-static int host_mremap(struct backend *be, uint64_t addr, uint64_t old_len,
-		       uint64_t new_len, int flags, uint64_t new_addr, uint64_t *out)
-{
-	struct host *h = to_host(be);
-	struct host_req rq = { .op = HOST_MREMAP,
-			       .a = { addr, old_len, new_len, (uint64_t)flags, new_addr } };
-	int e = request_place(h, &rq, NULL, out);
-
-	if (e == -EFAULT && (flags & VMSH_MREMAP_FIXED) && old_len == new_len &&
-	    task_get(h, h->cur) && !task_get(h, h->cur)->kthread)
-		/* a multi-VMA move (6.17+) that failed on a later VMA has
-		 * moved the earlier ones: the target range is the script's */
-		track(h, new_addr, new_len);
-	if (e)
-		return e;
-	track(h, addr, old_len);
-	track(h, *out, new_len);
-	return 0;
-}
-
-static int host_brk(struct backend *be, uint64_t addr, uint64_t *out)
-{
-	struct host *h = to_host(be);
-	struct host_req rq = { .op = HOST_BRK };
-	struct host_rep rep;
-	uint64_t before;
-	int e = request(h, &rq, NULL, &rep);
-
-	if (e)
-		return e;
-	before = rep.out;
-	if (addr) {
-		rq.a[0] = addr;
-		e = request(h, &rq, NULL, &rep);
-		if (e)
-			return e;
-	}
-	*out = rep.out;
-	if (rep.out != before)
-		h->task[h->cur].proc->heap = true;
-	return 0;
-}
-
-/* ---- accesses ------------------------------------------------------------ */
-
-static int fault_out(struct host *h, const struct host_rep *rep,
-		     struct vmsh_fault *f)
-{
-	if (rep->ret != 1)
-		return (int)rep->ret;
-	f->signo = rep->signo;
-	f->code = rep->code;
-	f->addr = rep->addr;
-	f->pid = h->cur;
-	return 1;
-}
-
-/* A kernel thread has no user memory: every access faults at its start. */
-static int kthread_fault(struct host *h, uint64_t addr, struct vmsh_fault *f)
-{
-	f->signo = SIGSEGV;
-	f->code = SEGV_MAPERR;
-	f->addr = addr;
-	f->pid = h->cur;
-	return 1;
-}
-
-/*
- * The current task accesses @rq->a[1] bytes at @rq->a[0]: a write sends
- * the bytes of @src (NULL: a fill), a read receives them into @dst.
- * Returns 0, 1 with @f filled on a fault, or -errno; @done (unless NULL)
- * counts the bytes done.
- */
-static int mem_access(struct host *h, struct host_req *rq, const void *src,
-		      void *dst, uint64_t *done, struct vmsh_fault *f)
-{
-	uint64_t addr = rq->a[0], len = rq->a[1];
-	struct host_rep rep;
-	int e;
-
-	if (done)
-		*done = 0;
-	if (cur_task(h, &e) && e == -EFAULT)
-		return len ? kthread_fault(h, addr, f) : 0;
-	if (e)
-		return e;
-	if ((src || dst) && len > UINT32_MAX)
-		return -E2BIG;
-	rq->plen = src ? (uint32_t)len : 0;
-	e = call(h, h->cur, rq, src, -1, &rep, dst, dst ? len : 0);
-	if (e)
-		return e;
-	if (done)
-		*done = rep.done;
-	return fault_out(h, &rep, f);
-}
-
-static int host_touch(struct backend *be, uint64_t addr, uint64_t len,
-		      struct vmsh_fault *f)
-{
-	struct host_req rq = { .op = HOST_TOUCH, .a = { addr, len } };
-
-	return mem_access(to_host(be), &rq, NULL, NULL, NULL, f);
-}
-
-static int host_write(struct backend *be, uint64_t addr, const uint8_t *buf,
-		      uint8_t fill, uint64_t len, uint64_t *done,
-		      struct vmsh_fault *f)
-{
-	struct host_req rq = { .op = HOST_WRITE, .a = { addr, len, fill, buf != NULL } };
-
-	return mem_access(to_host(be), &rq, buf, NULL, done, f);
-}
-
-static int host_read(struct backend *be, uint64_t addr, uint8_t *buf,
-		     uint64_t len, uint64_t *done, struct vmsh_fault *f)
-{
-	struct host_req rq = { .op = HOST_READ, .a = { addr, len } };
-
-	return mem_access(to_host(be), &rq, NULL, buf, done, f);
 }
 
 /* ---- tasks --------------------------------------------------------------- */
@@ -680,7 +430,7 @@ static int task_call(struct host *h, enum host_op op, struct htask *t,
 		return e;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	e = call(h, h->cur, &rq, NULL, sv[1], rep, NULL, 0);
+	e = host_call(h, h->cur, &rq, NULL, sv[1], rep, NULL, 0);
 	close(sv[1]);
 	if (!e)
 		e = (int)rep->ret;
@@ -725,7 +475,7 @@ static int host_clone_vm(struct backend *be, int *child)
 	t.proc = h->task[h->cur].proc;
 	t.proc->live++;
 	pid = task_add(h, &t);
-	if (call(h, pid, &ping, NULL, -1, &rep, NULL, 0) == 0)
+	if (host_call(h, pid, &ping, NULL, -1, &rep, NULL, 0) == 0)
 		h->task[pid].tid = (pid_t)rep.done;
 	*child = pid;
 	return 0;
@@ -768,7 +518,7 @@ static int host_execve(struct backend *be)
 			"them)\n");
 		return -EBUSY;
 	}
-	e = call(h, h->cur, &rq, NULL, -1, &rep, NULL, 0);
+	e = host_call(h, h->cur, &rq, NULL, -1, &rep, NULL, 0);
 	if (e)
 		return e;
 	if (rep.ret)
@@ -798,7 +548,7 @@ static int host_kill(struct backend *be, int pid)
 		return -EPERM;
 	if (!t->kthread && t->proc->live > 1) {
 		/* A thread, or a main thread that leaves others behind. */
-		if (call(h, pid, &rq, NULL, -1, &rep, NULL, 0))
+		if (host_call(h, pid, &rq, NULL, -1, &rep, NULL, 0))
 			return 0;
 	}
 	task_dead(h, pid);
@@ -823,227 +573,6 @@ static int host_current_pid(struct backend *be)
 static bool host_task_exists(struct backend *be, int pid)
 {
 	return pid != 0 && task_get(to_host(be), pid) != NULL;
-}
-
-/* ---- files --------------------------------------------------------------- */
-
-/* The real path of simulated file @name, in @path (PATH_MAX bytes). */
-static int name_path(struct host *h, const char *name, char *path)
-{
-	if (!name_ok(name))
-		return -EINVAL;
-	file_path(h, name, path, PATH_MAX);
-	return 0;
-}
-
-static int host_file_create(struct backend *be, const char *name, uint64_t size,
-			    bool disk)
-{
-	struct host *h = to_host(be);
-	char path[PATH_MAX];
-	int fd, e = name_path(h, name, path);
-
-	if (e)
-		return e;
-	if (access(path, F_OK) == 0)
-		return -EEXIST;
-	if (disk && !h->diskdir[0]) {
-		snprintf(h->diskdir, sizeof(h->diskdir), "/var/tmp/vmsh-%d-XXXXXX",
-			 (int)getpid());
-		if (!mkdtemp(h->diskdir)) {
-			e = -errno;
-			h->diskdir[0] = 0;
-			return e;
-		}
-	}
-	snprintf(path, sizeof(path), "%s/%s", disk ? h->diskdir : h->tmpdir, name);
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, (off_t)size) < 0) {
-		e = -errno;
-		unlink(path);
-	}
-	close(fd);
-	return e;
-}
-
-/*
- * Write (@write) or read @len bytes of file @name at @off from or into
- * @buf; @done counts them.  A write that makes no progress is -EIO; a read
- * stops at the end of the file.
- */
-static int file_io(struct host *h, const char *name, bool write, uint64_t off,
-		   uint8_t *buf, uint64_t len, uint64_t *done)
-{
-	char path[PATH_MAX];
-	int fd, e = name_path(h, name, path);
-
-	if (e)
-		return e;
-	fd = open(path, (write ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (len) {
-		ssize_t n = write ? pwrite(fd, buf, len, (off_t)off) :
-				    pread(fd, buf, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			e = -errno;
-		else if (n == 0 && write)
-			e = -EIO;
-		if (n <= 0)
-			break;
-		buf += n;
-		off += (uint64_t)n;
-		len -= (uint64_t)n;
-		*done += (uint64_t)n;
-	}
-	close(fd);
-	return e;
-}
-
-static int host_file_write(struct backend *be, const char *name, uint64_t off,
-			   const uint8_t *buf, uint64_t len)
-{
-	uint64_t done = 0;
-
-	/* file_io() only reads @buf when it writes. */
-	return file_io(to_host(be), name, true, off, (uint8_t *)buf, len, &done);
-}
-
-static int host_file_read(struct backend *be, const char *name, uint64_t off,
-			  uint8_t *buf, uint64_t len, uint64_t *done)
-{
-	*done = 0;
-	return file_io(to_host(be), name, false, off, buf, len, done);
-}
-
-static int host_file_truncate(struct backend *be, const char *name, uint64_t size)
-{
-	char path[PATH_MAX];
-	int e = name_path(to_host(be), name, path);
-
-	if (e)
-		return e;
-	return truncate(path, (off_t)size) < 0 ? -errno : 0;
-}
-
-static int host_file_rm(struct backend *be, const char *name)
-{
-	char path[PATH_MAX];
-	int e = name_path(to_host(be), name, path);
-
-	if (e)
-		return e;
-	return unlink(path) < 0 ? -errno : 0;
-}
-
-/* ---- maps and smaps ------------------------------------------------------ */
-
-/* Print @line with the private directories shown as the model's /dev/shm. */
-static void put_line(struct host *h, const char *line, FILE *out)
-{
-	const char *dirs[2] = { h->tmpdir, h->diskdir };
-
-	for (int i = 0; i < 2; i++) {
-		size_t n = strlen(dirs[i]);
-		const char *p;
-
-		if (!n || !(p = strstr(line, dirs[i])) || p[n] != '/')
-			continue;
-		fwrite(line, 1, (size_t)(p - line), out);
-		fputs("/dev/shm", out);
-		fputs(p + n, out);
-		return;
-	}
-	fputs(line, out);
-}
-
-/* Parse "start-end " at the head of a maps line. */
-static bool parse_head(const char *line, uint64_t *start, uint64_t *end)
-{
-	char *e;
-
-	*start = strtoull(line, &e, 16);
-	if (*e != '-')
-		return false;
-	*end = strtoull(e + 1, &e, 16);
-	return *e == ' ';
-}
-
-static bool is_heap(const char *line)
-{
-	size_t n = strlen(line);
-
-	return n >= 7 && !strcmp(line + n - 7, "[heap]\n");
-}
-
-static bool wanted(const struct hproc *p, const char *line, uint64_t s, uint64_t e)
-{
-	return range_hit(p, s, e) || (p->heap && is_heap(line));
-}
-
-static FILE *open_proc(struct htask *t, const char *what)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", (int)t->proc->pid,
-		 (int)t->tid, what);
-	return fopen(path, "re");
-}
-
-/*
- * Print the entries of task @pid's /proc file @what ("maps" or "smaps")
- * that the script named, or with @one the entry holding @addr.  An entry
- * is a head line "start-end ..." (every line of maps is one) and the
- * lines after it.
- */
-static int print_proc(struct backend *be, int pid, const char *what, bool one,
-		      uint64_t addr, FILE *out)
-{
-	struct host *h = to_host(be);
-	struct htask *t = task_get(h, pid);
-	char *line = NULL;
-	size_t cap = 0;
-	bool show = false;
-	FILE *f;
-
-	if (!t)
-		return -ESRCH;
-	if (t->kthread)
-		return 0;
-	f = open_proc(t, what);
-	if (!f)
-		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		uint64_t s, e;
-
-		if (parse_head(line, &s, &e)) {
-			if (one)
-				show = s <= addr && addr < e;
-			else
-				show = wanted(t->proc, line, s, e);
-		}
-		if (show)
-			put_line(h, line, out);
-	}
-	free(line);
-	fclose(f);
-	return 0;
-}
-
-static int host_maps(struct backend *be, int pid, FILE *out)
-{
-	return print_proc(be, pid, "maps", false, 0, out);
-}
-
-static int host_smaps(struct backend *be, int pid, bool one, uint64_t addr,
-		      FILE *out)
-{
-	return print_proc(be, pid, "smaps", one, addr, out);
 }
 
 /* ---- life cycle ---------------------------------------------------------- */

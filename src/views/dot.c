@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Pictures of the model: Graphviz drawings (`dot tree|pt|vmas FILE`) and
- * the ASCII address-space bar of `vmas`.
+ * Pictures of the model: Graphviz drawings (`dot tree|pt|vmas FILE`).
  *
  * Everything here is read through the public engine API only.  The
  * drawings use HTML-like labels, so every text that comes from the model
@@ -15,22 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dot.h"
+#include "views.h"
+#include "views-int.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static void *grow(void *p, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return p;
-	*cap = *cap ? *cap * 2 : 64;
-	p = realloc(p, *cap * size);
-	if (!p) {
-		fputs("vmsh: out of host memory\n", stderr);
-		abort();
-	}
-	return p;
-}
 
 /* Write @s with &, <, >, " escaped; non-printable bytes as '?'. */
 static void html(FILE *out, const char *s)
@@ -47,36 +34,6 @@ static void html(FILE *out, const char *s)
 			fputc(c >= 0x20 && c < 0x7f ? c : '?', out);
 		}
 	}
-}
-
-/* Human size: "132K", "2M", "1.5G" style as the kernel's /proc does in kB. */
-static void size_str(uint64_t bytes, char *buf, size_t size)
-{
-	static const char unit[] = "KMGTPE";
-	double v = (double)bytes / 1024;
-	int u = 0;
-
-	if (bytes < 1024) {
-		snprintf(buf, size, "%" PRIu64 "B", bytes);
-		return;
-	}
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	if (v == (double)(uint64_t)v)
-		snprintf(buf, size, "%" PRIu64 "%c", (uint64_t)v, unit[u]);
-	else
-		snprintf(buf, size, "%.1f%c", v, unit[u]);
-}
-
-static void perms_str(uint64_t flags, char buf[5])
-{
-	buf[0] = flags & 0x1 ? 'r' : '-';
-	buf[1] = flags & 0x2 ? 'w' : '-';
-	buf[2] = flags & 0x4 ? 'x' : '-';
-	buf[3] = flags & 0x8 ? 's' : 'p';
-	buf[4] = '\0';
 }
 
 /* ---- the VMA red-black tree --------------------------------------------- */
@@ -104,7 +61,7 @@ static void tree_cb(void *ctx, int depth, char side, bool red, uint64_t start,
 
 	if (depth < 0 || depth >= 128)
 		return;
-	t->n = grow(t->n, &t->cap, t->len, sizeof(*t->n));
+	t->n = view_grow(t->n, &t->cap, t->len, sizeof(*t->n));
 	n = &t->n[t->len];
 	n->depth = depth;
 	n->side = side;
@@ -141,7 +98,7 @@ static int dot_tree(const struct vmsh_sys *sys, int pid, FILE *out)
 		struct tree_node *n = &t.n[i];
 		char sz[32];
 
-		size_str(n->gap, sz, sizeof(sz));
+		fmt_size(n->gap, SIZE_ROUGH, sz, sizeof(sz));
 		fprintf(out, "\tv%zu [fillcolor=%s, label=<%#" PRIx64 "-%#" PRIx64
 			"<BR/>gap %#" PRIx64 " (%s)>];\n", i,
 			n->red ? "red3" : "black", n->start, n->end, n->gap, sz);
@@ -202,7 +159,7 @@ static void pt_cb(void *ctx, int depth, const char *level, uint64_t va,
 		p->error = true;
 		return;
 	}
-	p->e = grow(p->e, &p->cap, p->len, sizeof(*p->e));
+	p->e = view_grow(p->e, &p->cap, p->len, sizeof(*p->e));
 	e = &p->e[p->len++];
 	e->depth = depth;
 	e->level = level;
@@ -267,8 +224,8 @@ static int dot_pt(const struct vmsh_sys *sys, int pid, FILE *out)
 				break;
 			if (f->depth != e->depth)
 				continue;
-			vmsh_pte_bits_str(f->entry, f->depth == leaf_depth,
-					  bits, sizeof(bits));
+			fmt_pte_bits(f->entry, f->depth == leaf_depth, bits,
+				     sizeof(bits));
 			fprintf(out, "<TR><TD>[%u]</TD><TD PORT=\"i%u\" ALIGN=\"LEFT\">"
 				"%#" PRIx64 " ", f->index, f->index, f->va);
 			html(out, bits);
@@ -286,7 +243,7 @@ static int dot_pt(const struct vmsh_sys *sys, int pid, FILE *out)
 		} else {
 			fprintf(out, "\tt%d_%" PRIx64 ":i%u:e -> f%" PRIx64 ";\n",
 				e->depth, e->table, e->index, pfn);
-			frames = grow(frames, &cap, nframes, sizeof(*frames));
+			frames = view_grow(frames, &cap, nframes, sizeof(*frames));
 			frames[nframes++] = pfn;
 		}
 	}
@@ -335,13 +292,13 @@ static const char *vma_colour(const struct vmsh_vma_info *v)
 		return "gold";
 	if (v->name && !strcmp(v->name, "[heap]"))
 		return "lightsalmon";
-	if (v->flags & 0x4)
+	if (v->flags & VIEW_VM_EXEC)
 		return "tomato";                /* executable */
 	if (v->ino && v->name && v->name[0] == '/' && strncmp(v->name, "/dev/", 5))
 		return "lightskyblue";          /* a file */
-	if (v->flags & 0x8)
+	if (v->flags & VIEW_VM_SHARED)
 		return "plum";                  /* shared */
-	if (!(v->flags & 0x3))
+	if (!(v->flags & (VIEW_VM_READ | VIEW_VM_WRITE)))
 		return "lightgray";             /* PROT_NONE */
 	return "palegreen";                     /* anonymous */
 }
@@ -350,17 +307,12 @@ static int dot_vmas(const struct vmsh_sys *sys, int pid, FILE *out)
 {
 	struct vmsh_mm_info mi;
 	struct vmsh_vma_info *v = NULL;
-	size_t n = 0, cap = 0;
+	size_t n;
 	int err = vmsh_mm_info(sys, pid, &mi);
 
 	if (err)
 		return err;
-	for (;;) {
-		v = grow(v, &cap, n, sizeof(*v));
-		if (!vmsh_vma_info(sys, pid, n, &v[n]))
-			break;
-		n++;
-	}
+	n = view_collect_vmas(sys, pid, &v);
 	fprintf(out, "digraph vmas {\n"
 		"\tgraph [label=\"address space of mm %u: VMAs (high addresses "
 		"on top; gaps not to scale)\", labelloc=t];\n"
@@ -374,12 +326,12 @@ static int dot_vmas(const struct vmsh_sys *sys, int pid, FILE *out)
 		char sz[32], perms[5];
 
 		if (top > v[k].end) {
-			size_str(top - v[k].end, sz, sizeof(sz));
+			fmt_size(top - v[k].end, SIZE_ROUGH, sz, sizeof(sz));
 			fprintf(out, "<TR><TD COLSPAN=\"3\" BGCOLOR=\"white\">"
 				"<I>unmapped %s</I></TD></TR>\n", sz);
 		}
-		size_str(v[k].end - v[k].start, sz, sizeof(sz));
-		perms_str(v[k].flags, perms);
+		fmt_size(v[k].end - v[k].start, SIZE_ROUGH, sz, sizeof(sz));
+		fmt_perms(v[k].flags, perms);
 		fprintf(out, "<TR><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\">%#" PRIx64
 			"-%#" PRIx64 "</TD><TD BGCOLOR=\"%s\">%s %s</TD>"
 			"<TD BGCOLOR=\"%s\" ALIGN=\"LEFT\">",
@@ -395,7 +347,7 @@ static int dot_vmas(const struct vmsh_sys *sys, int pid, FILE *out)
 	if (n && v[0].start) {
 		char sz[32];
 
-		size_str(v[0].start, sz, sizeof(sz));
+		fmt_size(v[0].start, SIZE_ROUGH, sz, sizeof(sz));
 		fprintf(out, "<TR><TD COLSPAN=\"3\" BGCOLOR=\"white\"><I>unmapped %s"
 			"</I></TD></TR>\n", sz);
 	}
@@ -405,7 +357,7 @@ static int dot_vmas(const struct vmsh_sys *sys, int pid, FILE *out)
 	return 0;
 }
 
-int dot_write(const struct vmsh_sys *sys, const char *what, int pid, FILE *out)
+int view_dot(const struct vmsh_sys *sys, const char *what, int pid, FILE *out)
 {
 	if (!strcmp(what, "tree"))
 		return dot_tree(sys, pid, out);
@@ -416,190 +368,3 @@ int dot_write(const struct vmsh_sys *sys, const char *what, int pid, FILE *out)
 	return -EINVAL;
 }
 
-/* ---- the ASCII bar ------------------------------------------------------ */
-
-#define BAR_WIDTH 64
-
-static const char *bar_colour(const struct vmsh_vma_info *v)
-{
-	if (!(v->flags & 0x3))
-		return "\033[90m";              /* PROT_NONE: grey */
-	if (v->flags & 0x4)
-		return "\033[31m";              /* executable: red */
-	if (v->flags & 0x2)
-		return "\033[32m";              /* writable: green */
-	return "\033[34m";                      /* read-only: blue */
-}
-
-static char bar_char(const struct vmsh_vma_info *v)
-{
-	if (v->name && !strcmp(v->name, "[stack]"))
-		return 'S';
-	if (v->name && !strcmp(v->name, "[heap]"))
-		return 'H';
-	if (v->flags & 0x8)
-		return 's';
-	if (v->name)
-		return 'f';
-	return 'a';
-}
-
-/* Width of a piece of @bytes on the log scale: 1 + log2 of its pages / 4. */
-static unsigned bar_weight(uint64_t bytes)
-{
-	unsigned w = 1;
-
-	for (uint64_t p = bytes >> 12; p > 1; p >>= 2)
-		w++;
-	return w;
-}
-
-struct bar_piece {
-	uint64_t start, end;
-	long vma;               /* index in the VMA array, -1: a gap */
-	unsigned w;
-};
-
-void print_vma_bar(const struct vmsh_sys *sys, int pid, FILE *out, bool color)
-{
-	struct vmsh_mm_info mi;
-	struct vmsh_vma_info v, *vmas = NULL;
-	struct bar_piece *piece = NULL;
-	size_t np = 0, nv = 0, pcap = 0, vcap = 0;
-	uint64_t total = 0, at = 0;
-
-	if (vmsh_mm_info(sys, pid, &mi))
-		return;
-	/* Pieces in address order: the gaps and the VMAs. */
-	for (size_t i = 0; vmsh_vma_info(sys, pid, i, &v); i++) {
-		piece = grow(piece, &pcap, np + 1, sizeof(*piece));
-		if (v.start > at) {
-			piece[np].start = at;
-			piece[np].end = v.start;
-			piece[np++].vma = -1;
-		}
-		vmas = grow(vmas, &vcap, nv, sizeof(*vmas));
-		vmas[nv] = v;
-		piece[np].start = v.start;
-		piece[np].end = v.end;
-		piece[np++].vma = (long)nv++;
-		at = v.end;
-	}
-	if (mi.task_size > at) {
-		piece = grow(piece, &pcap, np, sizeof(*piece));
-		piece[np].start = at;
-		piece[np].end = mi.task_size;
-		piece[np++].vma = -1;
-	}
-	for (size_t i = 0; i < np; i++) {
-		/* gaps count for less: the bar is about the VMAs */
-		piece[i].w = bar_weight(piece[i].end - piece[i].start);
-		if (piece[i].vma < 0)
-			piece[i].w = (piece[i].w + 1) / 2;
-		total += piece[i].w;
-	}
-	fprintf(out, "%#" PRIx64 " |", (uint64_t)0);
-	if (total <= BAR_WIDTH) {
-		for (size_t i = 0; i < np; i++) {
-			long k = piece[i].vma;
-
-			if (k >= 0 && color)
-				fputs(bar_colour(&vmas[k]), out);
-			for (unsigned j = 0; j < piece[i].w; j++)
-				fputc(k < 0 ? '.' : j ? '=' : bar_char(&vmas[k]), out);
-			if (k >= 0 && color)
-				fputs("\033[0m", out);
-		}
-	} else {
-		/* BAR_WIDTH cells over the total weight: each shows the VMA
-		 * covering most of it, or '.' when it holds gaps only. */
-		long prev = -1;
-		size_t first = 0;
-		uint64_t pos = 0;
-
-		for (unsigned c = 0; c < BAR_WIDTH; c++) {
-			uint64_t lo = (uint64_t)c * total, hi = lo + total;
-			uint64_t best = 0, p = pos;
-			long k = -1;
-
-			for (size_t i = first; i < np; i++) {
-				uint64_t s0 = p * BAR_WIDTH;
-				uint64_t s1 = (p + piece[i].w) * BAR_WIDTH;
-				uint64_t ov;
-
-				if (s0 >= hi)
-					break;
-				ov = (s1 < hi ? s1 : hi) - (s0 > lo ? s0 : lo);
-				if (s1 > lo && piece[i].vma >= 0 && ov > best) {
-					best = ov;
-					k = piece[i].vma;
-				}
-				if (s1 <= hi) {
-					/* wholly left of the next cell */
-					if (i == first) {
-						first++;
-						pos += piece[i].w;
-					}
-				}
-				p += piece[i].w;
-			}
-			if (k < 0) {
-				fputc('.', out);
-			} else {
-				if (color)
-					fputs(bar_colour(&vmas[k]), out);
-				fputc(k == prev ? '=' : bar_char(&vmas[k]), out);
-				if (color)
-					fputs("\033[0m", out);
-			}
-			prev = k;
-		}
-	}
-	fprintf(out, "| %#" PRIx64 "\n", mi.task_size);
-	free(piece);
-	free(vmas);
-	fputs("  (log scale; a anonymous, f file, s shared, H heap, S stack, "
-	      ". unmapped", out);
-	if (color)
-		fputs("; \033[32mrw\033[0m \033[34mr\033[0m \033[31mx\033[0m "
-		      "\033[90mnone\033[0m", out);
-	fputs(")\n", out);
-}
-
-/* ---- the per-CPU TLB lines ---------------------------------------------- */
-
-void print_tlb_cpus(const struct vmsh_sys *sys, FILE *out)
-{
-	const struct vmsh_config *cfg = vmsh_sys_config(sys);
-	struct vmsh_tlb_cpu_info c;
-
-	for (int i = 0; vmsh_tlb_cpu_info(sys, i, &c); i++) {
-		fprintf(out, "cpu %d: %u entries (%u sets x %u ways), %u valid",
-			c.cpu, c.entries, c.sets, c.ways, c.valid);
-		if (c.pid)
-			fprintf(out, ", pid %d", c.pid);
-		else
-			fputs(", idle", out);
-		if (c.loaded_mm_id)
-			fprintf(out, ", mm %u asid %u%s", c.loaded_mm_id, c.asid,
-				c.lazy ? " (lazy tlb)" : "");
-		fputc('\n', out);
-		if (cfg->pcid) {
-			fputs("  asids:", out);
-			for (int k = 0; k < VMSH_TLB_NR_ASIDS; k++) {
-				if (c.asid_mm_id[k])
-					fprintf(out, " %d=mm%u/gen%" PRIu64, k,
-						c.asid_mm_id[k], c.asid_gen[k]);
-				else
-					fprintf(out, " %d=-", k);
-			}
-			fputc('\n', out);
-		}
-		fprintf(out, "  hits %" PRIu64 ", misses %" PRIu64 ", walk refs %"
-			PRIu64 ", flushes %" PRIu64 ", shootdowns received %" PRIu64,
-			c.hits, c.misses, c.walk_refs, c.flushes, c.shootdowns);
-		if (c.stale_hits)
-			fprintf(out, ", stale hits %" PRIu64, c.stale_hits);
-		fputc('\n', out);
-	}
-}

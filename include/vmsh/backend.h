@@ -5,19 +5,57 @@
  * and the same return convention as the engine API (0 or a negative errno;
  * accesses return 1 with *f filled when a signal stopped them).
  *
- * Inspection that has no real counterpart (walk, tlb, tree, ...) is not
- * here: the shell reaches the engine for it directly, and in --host mode
- * says the command is model-only.
+ * What only the model has -- views with no real counterpart (walk, tlb,
+ * tree, ...), rebuilding the machine, tracing -- is the group of
+ * operations struct backend_model_ops: the model backend has it, the host
+ * backend has none (ops->model == NULL), and the shell then refuses those
+ * commands as model-only.  Every command reaches the machine through this
+ * interface and nothing else.
+ *
+ * Implementations: the model (src/shell/model.c, over the engine and the
+ * views) and the running kernel (libvmsh-host, src/host/host.h).
  */
-#ifndef VMSH_SRC_SHELL_BACKEND_H
-#define VMSH_SRC_SHELL_BACKEND_H
+#ifndef VMSH_INCLUDE_BACKEND_H
+#define VMSH_INCLUDE_BACKEND_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "vmsh/vmsh.h"
 
 struct backend;
+
+/* The views the model can print (src/views/views.h lists what each shows). */
+enum backend_view {
+	BV_PS, BV_FILES, BV_DEVS, BV_VMAS, BV_WALK, BV_PT, BV_TREE, BV_MM,
+	BV_TLB, BV_FRAMES, BV_STAT, BV_CHECK, BV_DOT,
+};
+
+struct backend_view_args {
+	int pid;                /* 0: the current task */
+	uint64_t addr;          /* BV_WALK */
+	uint64_t start, end;    /* BV_PT */
+	const char *what;       /* BV_DOT: "tree", "pt" or "vmas" */
+	bool color;             /* BV_VMAS: ANSI colours in the bar */
+};
+
+struct backend_model_ops {
+	/* Print view @v: 0, a negative errno (-ESRCH: no such task), or for
+	 * BV_CHECK the number of broken invariants (the text names them). */
+	int (*view)(struct backend *be, enum backend_view v,
+		    const struct backend_view_args *a, FILE *out);
+	/* Build a new machine from @cfg in place of the old one (which is
+	 * kept when this fails: false). */
+	bool (*rebuild)(struct backend *be, const struct vmsh_config *cfg);
+	/* Apply the run-time options of @cfg (vmsh_sys_set_config). */
+	int (*set_config)(struct backend *be, const struct vmsh_config *cfg);
+	/* Kernel paths taken (NULL: tracing off) and warnings go to @fn. */
+	void (*set_trace)(struct backend *be, vmsh_trace_fn *fn, void *ctx);
+	/* The simulated files and the devices (tab completion). */
+	int (*file_walk)(struct backend *be, vmsh_file_fn *fn, void *ctx);
+	int (*dev_walk)(struct backend *be, vmsh_dev_fn *fn, void *ctx);
+};
 
 struct backend_ops {
 	const char *name;       /* "model" or "host" */
@@ -61,15 +99,12 @@ struct backend_ops {
 	int (*smaps)(struct backend *be, int pid, bool one, uint64_t addr, FILE *out);
 
 	void (*free)(struct backend *be);
+
+	const struct backend_model_ops *model;  /* NULL: not the model */
 };
 
 struct backend {
 	const struct backend_ops *ops;
 };
 
-/* model.c: the engine behind the backend interface. */
-struct backend *model_backend_new(struct vmsh_sys *sys);
-/* host.c: real processes.  NULL with a message on @err when refused. */
-struct backend *host_backend_new(FILE *err);
-
-#endif /* VMSH_SRC_SHELL_BACKEND_H */
+#endif /* VMSH_INCLUDE_BACKEND_H */

@@ -38,7 +38,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "host.h"
+#include "protocol.h"
 
 #define PAGE 4096ULL
 

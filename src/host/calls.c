@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * --host: the memory calls and the accesses of the current task, each one
+ * request to the task's process (task.c serves it).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host-int.h"
+
+/* ---- memory calls -------------------------------------------------------- */
+
+bool name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n && n < 200 && !strchr(name, '/') && strcmp(name, ".") &&
+	       strcmp(name, "..");
+}
+
+/* Real path of simulated file @name: in the disk directory when it is
+ * there, else in the tmpfs one. */
+void file_path(struct host *h, const char *name, char *buf, size_t size)
+{
+	if (h->diskdir[0]) {
+		snprintf(buf, size, "%s/%s", h->diskdir, name);
+		if (access(buf, F_OK) == 0)
+			return;
+	}
+	snprintf(buf, size, "%s/%s", h->tmpdir, name);
+}
+
+int host_mmap(struct backend *be, uint64_t addr, uint64_t len, int prot,
+		     int flags, const char *file, uint64_t off, uint64_t *out)
+{
+	struct host *h = to_host(be);
+	struct host_req rq = { .op = HOST_MMAP,
+			       .a = { addr, len, (uint64_t)prot,
+				      (uint64_t)(unsigned)flags, off } };
+	char path[PATH_MAX];
+	int e;
+
+	/* A task without an mm fails before its file is looked at. */
+	if (!cur_task(h, &e) || e)
+		return e;
+	path[0] = 0;
+	if (file && file[0] == '/') {
+		if (strcmp(file, "/dev/zero")) {
+			fprintf(h->err, "vmsh: --host: %s is one of the model's "
+				"devices; only /dev/zero exists on the host\n", file);
+			return -ENODEV;
+		}
+		snprintf(path, sizeof(path), "%s", file);
+	} else if (file) {
+		if (!name_ok(file))
+			return -EBADF;
+		file_path(h, file, path, sizeof(path));
+	}
+	rq.plen = (uint32_t)strlen(path);
+	e = request_place(h, &rq, path, out);
+	if (e)
+		return e;
+	track(h, *out, len);
+	if (addr)
+		track(h, addr, len);
+	return 0;
+}
+
+/* A call with only integer arguments and a 0/-errno result. */
+static int simple(struct backend *be, enum host_op op, uint64_t a0, uint64_t a1,
+		  uint64_t a2, bool track_always)
+{
+	struct host *h = to_host(be);
+	struct host_req rq = { .op = op, .a = { a0, a1, a2 } };
+	struct host_rep rep;
+	int e = request(h, &rq, NULL, &rep);
+
+	if (e)
+		return e;
+	if (!rep.ret || track_always)
+		track(h, a0, a1);
+	return (int)rep.ret;
+}
+
+int host_munmap(struct backend *be, uint64_t addr, uint64_t len)
+{
+	return simple(be, HOST_MUNMAP, addr, len, 0, false);
+}
+
+/* mprotect and madvise can change part of the range and then fail. */
+int host_mprotect(struct backend *be, uint64_t addr, uint64_t len, int prot)
+{
+	return simple(be, HOST_MPROTECT, addr, len, (uint64_t)prot, true);
+}
+
+int host_madvise(struct backend *be, uint64_t addr, uint64_t len, int advice)
+{
+	return simple(be, HOST_MADVISE, addr, len, (uint64_t)advice, true);
+}
+
+int host_msync(struct backend *be, uint64_t addr, uint64_t len)
+{
+	return simple(be, HOST_MSYNC, addr, len, 0, false);
+}
+
+int host_mremap(struct backend *be, uint64_t addr, uint64_t old_len,
+		       uint64_t new_len, int flags, uint64_t new_addr, uint64_t *out)
+{
+	struct host *h = to_host(be);
+	struct host_req rq = { .op = HOST_MREMAP,
+			       .a = { addr, old_len, new_len, (uint64_t)flags, new_addr } };
+	int e = request_place(h, &rq, NULL, out);
+
+	if (e == -EFAULT && (flags & VMSH_MREMAP_FIXED) && old_len == new_len &&
+	    task_get(h, h->cur) && !task_get(h, h->cur)->kthread)
+		/* a multi-VMA move (6.17+) that failed on a later VMA has
+		 * moved the earlier ones: the target range is the script's */
+		track(h, new_addr, new_len);
+	if (e)
+		return e;
+	track(h, addr, old_len);
+	track(h, *out, new_len);
+	return 0;
+}
+
+int host_brk(struct backend *be, uint64_t addr, uint64_t *out)
+{
+	struct host *h = to_host(be);
+	struct host_req rq = { .op = HOST_BRK };
+	struct host_rep rep;
+	uint64_t before;
+	int e = request(h, &rq, NULL, &rep);
+
+	if (e)
+		return e;
+	before = rep.out;
+	if (addr) {
+		rq.a[0] = addr;
+		e = request(h, &rq, NULL, &rep);
+		if (e)
+			return e;
+	}
+	*out = rep.out;
+	if (rep.out != before)
+		h->task[h->cur].proc->heap = true;
+	return 0;
+}
+
+/* ---- accesses ------------------------------------------------------------ */
+
+static int fault_out(struct host *h, const struct host_rep *rep,
+		     struct vmsh_fault *f)
+{
+	if (rep->ret != 1)
+		return (int)rep->ret;
+	f->signo = rep->signo;
+	f->code = rep->code;
+	f->addr = rep->addr;
+	f->pid = h->cur;
+	return 1;
+}
+
+/* A kernel thread has no user memory: every access faults at its start. */
+static int kthread_fault(struct host *h, uint64_t addr, struct vmsh_fault *f)
+{
+	f->signo = SIGSEGV;
+	f->code = SEGV_MAPERR;
+	f->addr = addr;
+	f->pid = h->cur;
+	return 1;
+}
+
+/*
+ * The current task accesses @rq->a[1] bytes at @rq->a[0]: a write sends
+ * the bytes of @src (NULL: a fill), a read receives them into @dst.
+ * Returns 0, 1 with @f filled on a fault, or -errno; @done (unless NULL)
+ * counts the bytes done.
+ */
+static int mem_access(struct host *h, struct host_req *rq, const void *src,
+		      void *dst, uint64_t *done, struct vmsh_fault *f)
+{
+	uint64_t addr = rq->a[0], len = rq->a[1];
+	struct host_rep rep;
+	int e;
+
+	if (done)
+		*done = 0;
+	if (cur_task(h, &e) && e == -EFAULT)
+		return len ? kthread_fault(h, addr, f) : 0;
+	if (e)
+		return e;
+	if ((src || dst) && len > UINT32_MAX)
+		return -E2BIG;
+	rq->plen = src ? (uint32_t)len : 0;
+	e = host_call(h, h->cur, rq, src, -1, &rep, dst, dst ? len : 0);
+	if (e)
+		return e;
+	if (done)
+		*done = rep.done;
+	return fault_out(h, &rep, f);
+}
+
+int host_touch(struct backend *be, uint64_t addr, uint64_t len,
+		      struct vmsh_fault *f)
+{
+	struct host_req rq = { .op = HOST_TOUCH, .a = { addr, len } };
+
+	return mem_access(to_host(be), &rq, NULL, NULL, NULL, f);
+}
+
+int host_write(struct backend *be, uint64_t addr, const uint8_t *buf,
+		      uint8_t fill, uint64_t len, uint64_t *done,
+		      struct vmsh_fault *f)
+{
+	struct host_req rq = { .op = HOST_WRITE, .a = { addr, len, fill, buf != NULL } };
+
+	return mem_access(to_host(be), &rq, buf, NULL, done, f);
+}
+
+int host_read(struct backend *be, uint64_t addr, uint8_t *buf,
+		     uint64_t len, uint64_t *done, struct vmsh_fault *f)
+{
+	struct host_req rq = { .op = HOST_READ, .a = { addr, len } };
+
+	return mem_access(to_host(be), &rq, NULL, buf, done, f);
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * --host: what the controller's files (host.c, calls.c, files.c) share.
+ * The invariants are host.c's.
+ */
+#ifndef VMSH_SRC_HOST_HOST_INT_H
+#define VMSH_SRC_HOST_HOST_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "vmsh/backend.h"
+#include "protocol.h"
+
+#define MAX_PIDS 4096
+
+struct range {
+	uint64_t start, end;
+};
+
+/* One real process: an address space. */
+struct hproc {
+	pid_t pid;
+	int live;               /* simulated tasks living in it */
+	bool heap;              /* brk moved: show [heap] */
+	struct range *r;
+	size_t nr, cap;
+};
+
+/* One simulated task. */
+struct htask {
+	bool alive;
+	bool kthread;           /* no process, no mm */
+	int fd;
+	pid_t tid;
+	struct hproc *proc;
+};
+
+struct host {
+	struct backend be;
+	FILE *err;
+	struct htask *task;     /* indexed by simulated pid; [0] unused */
+	int ntask;              /* highest pid handed out */
+	int cur;
+	char tmpdir[80];
+	char diskdir[80];
+};
+
+/* host.c */
+struct host *to_host(struct backend *be);
+/* Task @pid (0: the current one) when it lives, else NULL. */
+struct htask *task_get(struct host *h, int pid);
+/* The current task.  *err is 0 when it has an mm, else -ESRCH (no current
+ * task) or -EFAULT (a kernel thread: no mm, as the model says). */
+struct htask *cur_task(struct host *h, int *err);
+/* One request/reply exchange with task @pid (@passfd: a descriptor sent
+ * with it, or -1).  The reply payload (if any) goes to @out, which holds
+ * @outcap bytes.  Returns 0, or -ESRCH when the task process is gone (it
+ * is then marked dead). */
+int host_call(struct host *h, int pid, struct host_req *rq, const void *pl,
+	      int passfd, struct host_rep *rep, void *out, size_t outcap);
+/* Send @rq (with @rq->plen bytes of @pl) to the current task, which must
+ * have an mm, and read its reply into @rep: 0 when it answered (its
+ * result is @rep->ret), else cur_task()'s or the exchange's error. */
+int request(struct host *h, struct host_req *rq, const void *pl,
+	    struct host_rep *rep);
+/* A request that places a mapping (mmap, mremap): its address to @out. */
+int request_place(struct host *h, struct host_req *rq, const void *pl,
+		  uint64_t *out);
+/* Remember that the script named [start, start + len) of the current task. */
+void track(struct host *h, uint64_t start, uint64_t len);
+bool range_hit(const struct hproc *p, uint64_t start, uint64_t end);
+
+/* calls.c */
+/* A plain file name: not empty, no '/', not "." or "..". */
+bool name_ok(const char *name);
+/* Real path of simulated file @name (disk directory first, then tmpfs). */
+void file_path(struct host *h, const char *name, char *buf, size_t size);
+int host_mmap(struct backend *be, uint64_t addr, uint64_t len, int prot,
+	      int flags, const char *file, uint64_t off, uint64_t *out);
+int host_munmap(struct backend *be, uint64_t addr, uint64_t len);
+int host_mprotect(struct backend *be, uint64_t addr, uint64_t len, int prot);
+int host_mremap(struct backend *be, uint64_t addr, uint64_t old_len,
+		uint64_t new_len, int flags, uint64_t new_addr, uint64_t *out);
+int host_madvise(struct backend *be, uint64_t addr, uint64_t len, int advice);
+int host_brk(struct backend *be, uint64_t addr, uint64_t *out);
+int host_msync(struct backend *be, uint64_t addr, uint64_t len);
+int host_touch(struct backend *be, uint64_t addr, uint64_t len,
+	       struct vmsh_fault *f);
+int host_write(struct backend *be, uint64_t addr, const uint8_t *buf,
+	       uint8_t fill, uint64_t len, uint64_t *done, struct vmsh_fault *f);
+int host_read(struct backend *be, uint64_t addr, uint8_t *buf, uint64_t len,
+	      uint64_t *done, struct vmsh_fault *f);
+
+/* files.c */
+int host_file_create(struct backend *be, const char *name, uint64_t size,
+		     bool disk);
+int host_file_write(struct backend *be, const char *name, uint64_t off,
+		    const uint8_t *buf, uint64_t len);
+int host_file_read(struct backend *be, const char *name, uint64_t off,
+		   uint8_t *buf, uint64_t len, uint64_t *done);
+int host_file_truncate(struct backend *be, const char *name, uint64_t size);
+int host_file_rm(struct backend *be, const char *name);
+int host_maps(struct backend *be, int pid, FILE *out);
+int host_smaps(struct backend *be, int pid, bool one, uint64_t addr, FILE *out);
+
+#endif /* VMSH_SRC_HOST_HOST_INT_H */

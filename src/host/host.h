@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libvmsh-host: the running kernel behind the backend interface
+ * (vmsh/backend.h), for `vmsh --host` and the differential tests.
+ *
+ * Each simulated task is a real process or thread; linking the library
+ * also installs the start-up hook that turns a re-executed vmsh into such
+ * a task (task.c), so a program that links it must be able to re-execute
+ * itself (/proc/self/exe).
+ */
+#ifndef VMSH_SRC_HOST_HOST_H
+#define VMSH_SRC_HOST_HOST_H
+
+#include <stdio.h>
+
+#include "vmsh/backend.h"
+
+/* A backend of real processes; NULL, with the reason written to @err,
+ * when this system cannot run it (not Linux, no /proc, one already). */
+struct backend *host_backend_new(FILE *err);
+
+#endif /* VMSH_SRC_HOST_HOST_H */

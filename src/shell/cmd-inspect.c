@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inspection commands: /proc/PID/maps and smaps (the model or the host),
+ * and the views only the model has (vmas, walk, pt, tree, mm, tlb, frames,
+ * stat, dot, check) with the trace switch.  The views print; these
+ * handlers only parse and ask the backend.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "commands.h"
+
+int cmd_maps(struct args *a)
+{
+	int pid, ret;
+
+	if (cmd_opt_pid(a, &pid) || arg_end(a))
+		return -1;
+	ret = be(a)->ops->maps(be(a), pid, out(a));
+	return ret < 0 ? cmd_fail(a, ret) : 0;
+}
+
+int cmd_smaps(struct args *a)
+{
+	uint64_t x, addr = 0;
+	int pid = 0, ret;
+	bool one = false;
+
+	if (arg_more(a)) {
+		if (arg_num(a, "PID or ADDR", &x))
+			return -1;
+		if (arg_more(a)) {
+			if (x > 0x7fffffff) {
+				sh_parse_error(a->sh, "smaps: PID %llu is too large",
+					       (unsigned long long)x);
+				return -1;
+			}
+			pid = (int)x;
+			if (arg_addr(a, "ADDR", &addr))
+				return -1;
+			one = true;
+		} else if (x < 65536) {
+			/* below mmap_min_addr: nothing can be mapped there */
+			pid = (int)x;
+		} else {
+			addr = x;
+			one = true;
+		}
+	}
+	if (arg_end(a))
+		return -1;
+	ret = be(a)->ops->smaps(be(a), pid, one, addr, out(a));
+	return ret < 0 ? cmd_fail(a, ret) : 0;
+}
+
+/* Ask the model for view @v with @args; errors as a failed command. */
+static int show(struct args *a, enum backend_view v,
+		const struct backend_view_args *args)
+{
+	int ret = be(a)->ops->model->view(be(a), v, args, out(a));
+
+	return ret < 0 ? cmd_fail(a, ret) : 0;
+}
+
+/* A view of task [PID] (default: the current one). */
+static int show_task(struct args *a, enum backend_view v)
+{
+	struct backend_view_args args = { .color = a->sh->color };
+
+	if (cmd_opt_pid(a, &args.pid) || arg_end(a) ||
+	    cmd_known_pid(a, args.pid))
+		return -1;
+	return show(a, v, &args);
+}
+
+/* A view of the whole machine: no argument. */
+static int show_machine(struct args *a, enum backend_view v)
+{
+	struct backend_view_args args = { 0 };
+
+	if (arg_end(a))
+		return -1;
+	return show(a, v, &args);
+}
+
+int cmd_vmas(struct args *a)
+{
+	return show_task(a, BV_VMAS);
+}
+
+int cmd_tree(struct args *a)
+{
+	return show_task(a, BV_TREE);
+}
+
+int cmd_mm(struct args *a)
+{
+	return show_task(a, BV_MM);
+}
+
+int cmd_tlb(struct args *a)
+{
+	return show_machine(a, BV_TLB);
+}
+
+int cmd_frames(struct args *a)
+{
+	return show_machine(a, BV_FRAMES);
+}
+
+int cmd_stat(struct args *a)
+{
+	return show_machine(a, BV_STAT);
+}
+
+int cmd_walk(struct args *a)
+{
+	struct backend_view_args args = { 0 };
+
+	if (arg_addr(a, "ADDR", &args.addr) || cmd_opt_pid(a, &args.pid) ||
+	    arg_end(a) || cmd_known_pid(a, args.pid))
+		return -1;
+	return show(a, BV_WALK, &args);
+}
+
+/* pt [PID] [ADDR LEN]: one number is a PID, two ADDR LEN, three all. */
+int cmd_pt(struct args *a)
+{
+	static const char *const what[3][3] = {
+		{ "PID" }, { "ADDR", "LEN" }, { "PID", "ADDR", "LEN" },
+	};
+	struct backend_view_args args = { .start = 0, .end = UINT64_MAX };
+	size_t n = a->n - a->i;
+	uint64_t x[3];
+
+	if (n > 3) {
+		a->i += 3;
+		return arg_end(a);
+	}
+	for (size_t k = 0; k < n; k++) {
+		const char *w = what[n - 1][k];
+
+		if (!strcmp(w, "ADDR") ? arg_addr(a, w, &x[k]) : arg_num(a, w, &x[k]))
+			return -1;
+	}
+	if (n == 1 || n == 3) {
+		if (x[0] > 0x7fffffff) {
+			sh_parse_error(a->sh, "pt: PID %llu is too large",
+				       (unsigned long long)x[0]);
+			return -1;
+		}
+		args.pid = (int)x[0];
+	}
+	if (n >= 2) {
+		args.start = x[n - 2];
+		args.end = x[n - 1] > UINT64_MAX - args.start ? UINT64_MAX :
+			   args.start + x[n - 1];
+	}
+	if (cmd_known_pid(a, args.pid))
+		return -1;
+	return show(a, BV_PT, &args);
+}
+
+int cmd_check(struct args *a)
+{
+	struct backend_view_args args = { 0 };
+	int n;
+
+	if (arg_end(a))
+		return -1;
+	n = be(a)->ops->model->view(be(a), BV_CHECK, &args, out(a));
+	if (n < 0)
+		return cmd_fail(a, n);
+	if (n > 0) {
+		a->sh->failed = true;
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_trace(struct args *a)
+{
+	bool on;
+
+	if (arg_keyword(a, "on")) {
+		on = true;
+	} else if (arg_keyword(a, "off")) {
+		on = false;
+	} else if (!arg_more(a)) {
+		fprintf(out(a), "trace %s\n", a->sh->trace ? "on" : "off");
+		return 0;
+	} else {
+		return cmd_bad_word(a, "trace: expected 'on' or 'off', got ", "");
+	}
+	if (arg_end(a))
+		return -1;
+	a->sh->trace = on;
+	be(a)->ops->model->set_trace(be(a), on ? shell_trace_out : NULL, a->sh);
+	return 0;
+}
+
+/* dot tree|pt|vmas FILE [PID]: FILE "-" is standard output. */
+int cmd_dot(struct args *a)
+{
+	struct backend_view_args args = { 0 };
+	const char *path;
+	FILE *f;
+	int ret;
+
+	if (!(arg_keyword(a, "tree") || arg_keyword(a, "pt") || arg_keyword(a, "vmas"))) {
+		if (arg_more(a))
+			return cmd_bad_word(a, "dot: expected tree, pt or vmas, got ", "");
+		sh_parse_error(a->sh, "dot: missing what to draw (tree, pt or vmas)");
+		return -1;
+	}
+	args.what = a->tok[a->i - 1].text;
+	if (arg_word(a, "FILE", &path) || cmd_opt_pid(a, &args.pid) ||
+	    arg_end(a) || cmd_known_pid(a, args.pid))
+		return -1;
+	if (!strcmp(path, "-")) {
+		fflush(out(a));
+		return show(a, BV_DOT, &args);
+	}
+	if (cmd_sandboxed(a))
+		return -1;
+	f = fopen(path, "w");
+	if (!f)
+		return cmd_fail(a, -errno);
+	ret = be(a)->ops->model->view(be(a), BV_DOT, &args, f);
+	if (fclose(f) != 0 && ret == 0)
+		ret = -errno;
+	return ret < 0 ? cmd_fail(a, ret) : 0;
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Memory calls (mmap, munmap, mprotect, mremap, madvise, brk, msync) and
+ * memory accesses (touch, write, read) of the current task.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "commands.h"
+#include "views.h"
+
+/* An access that returned: an errno, a signal line, or nothing. */
+static int access_result(struct args *a, int ret, const struct vmsh_fault *f)
+{
+	if (ret < 0)
+		return cmd_fail(a, ret);
+	if (ret > 0)
+		view_fault(out(a), f, a->sh->color);
+	return 0;
+}
+
+int cmd_mmap(struct args *a)
+{
+	uint64_t addr, len, off = 0, res = 0;
+	int prot, flags, ret;
+	const char *file = NULL;
+
+	if (arg_addr(a, "ADDR", &addr) || arg_num(a, "LEN", &len) ||
+	    arg_prot(a, &prot) || arg_flags(a, &flags))
+		return -1;
+	if (arg_more(a)) {
+		if (arg_word(a, "FILE", &file))
+			return -1;
+		if (arg_more(a) && arg_num(a, "OFFSET", &off))
+			return -1;
+	}
+	if (arg_end(a))
+		return -1;
+	ret = be(a)->ops->mmap(be(a), addr, len, prot, flags, file, off, &res);
+	if (ret < 0)
+		return cmd_fail(a, ret);
+	fprintf(out(a), "0x%llx\n", (unsigned long long)res);
+	cmd_yield(a, res, true);
+	return 0;
+}
+
+int cmd_munmap(struct args *a)
+{
+	uint64_t addr, len;
+	int ret;
+
+	if (arg_addr(a, "ADDR", &addr) || arg_num(a, "LEN", &len) || arg_end(a))
+		return -1;
+	ret = be(a)->ops->munmap(be(a), addr, len);
+	return ret < 0 ? cmd_fail(a, ret) : 0;
+}
+
+int cmd_mprotect(struct args *a)
+{
+	uint64_t addr, len;
+	int prot, ret;
+
+	if (arg_addr(a, "ADDR", &addr) || arg_num(a, "LEN", &len) ||
+	    arg_prot(a, &prot) || arg_end(a))
+		return -1;
+	ret = be(a)->ops->mprotect(be(a), addr, len, prot);
+	return ret < 0 ? cmd_fail(a, ret) : 0;
+}
+
+int cmd_mremap(struct args *a)
+{
+	uint64_t addr, old_len, new_len, new_addr = 0, res = 0;
+	int flags = 0, ret;
+
+	if (arg_addr(a, "ADDR", &addr) || arg_num(a, "OLDLEN", &old_len) ||
+	    arg_num(a, "NEWLEN", &new_len))
+		return -1;
+	while (arg_more(a)) {
+		if (arg_keyword(a, "maymove")) {
+			flags |= VMSH_MREMAP_MAYMOVE;
+		} else if (arg_keyword(a, "dontunmap")) {
+			flags |= 4;
+		} else if (arg_keyword(a, "fixed")) {
+			flags |= VMSH_MREMAP_FIXED;
+			if (arg_addr(a, "NEWADDR", &new_addr))
+				return -1;
+		} else {
+			return cmd_bad_word(a, "mremap: expected 'maymove' or 'fixed NEWADDR', got ", "");
+		}
+	}
+	ret = be(a)->ops->mremap(be(a), addr, old_len, new_len, flags, new_addr, &res);
+	if (ret < 0)
+		return cmd_fail(a, ret);
+	fprintf(out(a), "0x%llx\n", (unsigned long long)res);
+	cmd_yield(a, res, true);
+	return 0;
+}
+
+int cmd_madvise(struct args *a)
+{
+	uint64_t addr, len;
+	int advice, ret;
+
+	if (arg_addr(a, "ADDR", &addr) || arg_num(a, "LEN", &len) ||
+	    arg_advice(a, &advice) || arg_end(a))
+		return -1;
+	ret = be(a)->ops->madvise(be(a), addr, len, advice);
+	return ret < 0 ? cmd_fail(a, ret) : 0;
+}
+
+int cmd_brk(struct args *a)
+{
+	uint64_t addr = 0, res = 0;
+	int ret;
+
+	if (arg_more(a) && arg_addr(a, "ADDR", &addr))
+		return -1;
+	if (arg_end(a))
+		return -1;
+	ret = be(a)->ops->brk(be(a), addr, &res);
+	if (ret < 0)
+		return cmd_fail(a, ret);
+	fprintf(out(a), "0x%llx\n", (unsigned long long)res);
+	cmd_yield(a, res, true);
+	return 0;
+}
+
+int cmd_msync(struct args *a)
+{
+	uint64_t addr, len;
+	int ret;
+
+	if (arg_addr(a, "ADDR", &addr) || arg_num(a, "LEN", &len) || arg_end(a))
+		return -1;
+	ret = be(a)->ops->msync(be(a), addr, len);
+	return ret < 0 ? cmd_fail(a, ret) : 0;
+}
+
+/* ---- memory accesses ------------------------------------------------------ */
+
+int cmd_touch(struct args *a)
+{
+	uint64_t addr, len = 1;
+	struct vmsh_fault f = { 0 };
+
+	if (arg_addr(a, "ADDR", &addr))
+		return -1;
+	if (arg_more(a) && arg_num(a, "LEN", &len))
+		return -1;
+	if (arg_end(a) || cmd_too_long(a, len))
+		return -1;
+	return access_result(a, be(a)->ops->touch(be(a), addr, len, &f), &f);
+}
+
+int cmd_write(struct args *a)
+{
+	uint64_t addr, len, byte = 0x5a, done = 0;
+	struct vmsh_fault f = { 0 };
+	const struct token *s = NULL;
+	int ret;
+
+	if (arg_addr(a, "ADDR", &addr))
+		return -1;
+	if (a->i < a->n && a->tok[a->i].quoted) {
+		s = &a->tok[a->i++];
+		len = s->len;
+	} else {
+		if (arg_num(a, "LEN", &len))
+			return -1;
+		if (arg_more(a)) {
+			if (arg_num(a, "BYTE", &byte))
+				return -1;
+			if (byte > 255) {
+				sh_parse_error(a->sh, "write: BYTE must be 0..255, got %llu",
+					       (unsigned long long)byte);
+				return -1;
+			}
+		}
+	}
+	if (arg_end(a) || cmd_too_long(a, len))
+		return -1;
+	ret = be(a)->ops->write(be(a), addr, s ? (const uint8_t *)s->text : NULL,
+				(uint8_t)byte, len, &done, &f);
+	return access_result(a, ret, &f);
+}
+
+int cmd_read(struct args *a)
+{
+	uint64_t addr, len, pos = 0;
+	struct vmsh_fault f = { 0 };
+	struct hexdump h;
+	uint8_t *buf;
+	int ret = 0;
+
+	if (arg_addr(a, "ADDR", &addr) || arg_num(a, "LEN", &len) || arg_end(a))
+		return -1;
+	if (cmd_too_long(a, len))
+		return -1;
+	buf = malloc(CHUNK);
+	if (!buf)
+		abort();
+	hexdump_init(&h, out(a), 16, addr);
+	while (pos < len) {
+		uint64_t n = len - pos < CHUNK ? len - pos : CHUNK, done = 0;
+
+		ret = be(a)->ops->read(be(a), addr + pos, buf, n, &done, &f);
+		if (done > n)
+			done = n;
+		if (ret >= 0)
+			hexdump_feed(&h, buf, done);
+		if (ret != 0)
+			break;
+		pos += n;
+	}
+	free(buf);
+	hexdump_finish(&h);
+	return access_result(a, ret, &f);
+}
+

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The options of SPEC.md's command line, also set at run time by `set`:
+ * one parser for both, and the `set` listing.
+ *
+ * Invariants
+ *  - A refused value changes nothing and says what was expected.
+ *  - Options that shape the machine (levels, ram, tlb, cpus) ask for a
+ *    rebuild; the others apply to the running machine.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "shell.h"
+#include "views.h"
+
+const char *const shell_option_names[] = {
+	"levels", "ram", "tlb", "pcid", "cpus", "zero-page", "fault-around",
+	"max-map-count", "aslr", "lazy-flush", "errexit", "echo", "color", NULL
+};
+
+static int parse_bool(const char *v, bool *out)
+{
+	if (!strcasecmp(v, "on") || !strcasecmp(v, "yes") || !strcasecmp(v, "true") ||
+	    !strcmp(v, "1")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcasecmp(v, "off") || !strcasecmp(v, "no") || !strcasecmp(v, "false") ||
+	    !strcmp(v, "0")) {
+		*out = false;
+		return 0;
+	}
+	return -1;
+}
+
+static int num(const char *v, uint64_t *out)
+{
+	const char *why;
+
+	return parse_number(v, out, &why);
+}
+
+int shell_set_option(struct shell *sh, const char *name, const char *value,
+		     bool *rebuild, char *errbuf, size_t errsize)
+{
+	struct vmsh_config *c = &sh->cfg;
+	char opt[32];
+	uint64_t v, w;
+	bool b;
+
+	*rebuild = false;
+	snprintf(opt, sizeof(opt), "%s", name);
+	for (char *p = opt; *p; p++)
+		if (*p == '_')
+			*p = '-';
+	if (!strcmp(opt, "levels")) {
+		if (num(value, &v) || v < 2 || v > 5)
+			goto bad_range;
+		c->levels = (int)v;
+		*rebuild = true;
+	} else if (!strcmp(opt, "ram")) {
+		if (num(value, &v) || v < VMSH_PAGE_SIZE || v > (1ULL << 40))
+			goto bad_range;
+		c->ram = v;
+		*rebuild = true;
+	} else if (!strcmp(opt, "tlb")) {
+		char buf[64], *colon;
+
+		snprintf(buf, sizeof(buf), "%s", value);
+		colon = strchr(buf, ':');
+		if (colon)
+			*colon = '\0';
+		if (num(buf, &v) || v < 1 || v > 65536)
+			goto bad_range;
+		if (colon) {
+			if (num(colon + 1, &w) || w < 1 || w > v || v % w)
+				goto bad_range;
+		} else {
+			w = v % 4 == 0 ? 4 : v;
+		}
+		c->tlb_entries = (unsigned)v;
+		c->tlb_ways = (unsigned)w;
+		*rebuild = true;
+	} else if (!strcmp(opt, "cpus")) {
+		if (num(value, &v) || v < 1 || v > 64)
+			goto bad_range;
+		c->cpus = (unsigned)v;
+		*rebuild = true;
+	} else if (!strcmp(opt, "pcid")) {
+		if (parse_bool(value, &b))
+			goto bad_bool;
+		c->pcid = b;
+	} else if (!strcmp(opt, "zero-page")) {
+		if (parse_bool(value, &b))
+			goto bad_bool;
+		c->zero_page = b;
+	} else if (!strcmp(opt, "lazy-flush")) {
+		if (parse_bool(value, &b))
+			goto bad_bool;
+		c->lazy_flush = b;
+	} else if (!strcmp(opt, "fault-around")) {
+		if (num(value, &v) || v > (1ULL << 30))
+			goto bad_range;
+		c->fault_around = v;
+	} else if (!strcmp(opt, "max-map-count")) {
+		if (num(value, &v) || v > 0x7fffffff)
+			goto bad_range;
+		c->max_map_count = v;
+	} else if (!strcmp(opt, "aslr")) {
+		if (parse_bool(value, &b) == 0) {
+			c->aslr = b;
+		} else if (num(value, &v) == 0) {
+			c->aslr = true;
+			c->aslr_seed = v;
+		} else {
+			snprintf(errbuf, errsize, "aslr: expected on, off or a SEED, got '%s'", value);
+			return -1;
+		}
+	} else if (!strcmp(opt, "errexit")) {
+		if (parse_bool(value, &sh->errexit))
+			goto bad_bool;
+	} else if (!strcmp(opt, "echo")) {
+		if (parse_bool(value, &sh->echo))
+			goto bad_bool;
+	} else if (!strcmp(opt, "color")) {
+		if (!strcmp(value, "always")) {
+			sh->color = true;
+			sh->color_mode = "always";
+		} else if (!strcmp(value, "never")) {
+			sh->color = false;
+			sh->color_mode = "never";
+		} else if (!strcmp(value, "auto")) {
+			const char *nc = getenv("NO_COLOR");
+
+			sh->color = isatty(fileno(sh->out)) && !(nc && nc[0]);
+			sh->color_mode = "auto";
+		} else {
+			snprintf(errbuf, errsize, "color: expected auto, always or never, got '%s'", value);
+			return -1;
+		}
+	} else {
+		snprintf(errbuf, errsize, "unknown option '%s' (set lists them)", name);
+		return -1;
+	}
+	return 0;
+
+bad_range:
+	snprintf(errbuf, errsize, "%s: bad value '%s' (%s)", opt, value,
+		 !strcmp(opt, "levels") ? "2 to 5" :
+		 !strcmp(opt, "tlb") ? "ENTRIES[:WAYS], WAYS dividing ENTRIES" :
+		 !strcmp(opt, "cpus") ? "1 to 64" :
+		 !strcmp(opt, "ram") ? "4K to 1T" : "a number");
+	return -1;
+bad_bool:
+	snprintf(errbuf, errsize, "%s: expected on or off, got '%s'", opt, value);
+	return -1;
+}
+
+void shell_list_options(struct shell *sh, FILE *out)
+{
+	const struct vmsh_config *c = &sh->cfg;
+	char b[32];
+
+	fprintf(out, "%-14s %d\n", "levels", c->levels);
+	fprintf(out, "%-14s %s\n", "ram", fmt_size(c->ram, SIZE_EXACT, b, sizeof(b)));
+	fprintf(out, "%-14s %u:%u\n", "tlb", c->tlb_entries, c->tlb_ways);
+	fprintf(out, "%-14s %s\n", "pcid", c->pcid ? "on" : "off");
+	fprintf(out, "%-14s %u\n", "cpus", c->cpus);
+	fprintf(out, "%-14s %s\n", "zero-page", c->zero_page ? "on" : "off");
+	fprintf(out, "%-14s %llu\n", "fault-around", (unsigned long long)c->fault_around);
+	fprintf(out, "%-14s %llu\n", "max-map-count", (unsigned long long)c->max_map_count);
+	if (c->aslr)
+		fprintf(out, "%-14s %llu\n", "aslr", (unsigned long long)c->aslr_seed);
+	else
+		fprintf(out, "%-14s off\n", "aslr");
+	fprintf(out, "%-14s %s\n", "lazy-flush", c->lazy_flush ? "on" : "off");
+	fprintf(out, "%-14s %s\n", "errexit", sh->errexit ? "on" : "off");
+	fprintf(out, "%-14s %s\n", "echo", sh->echo ? "on" : "off");
+	fprintf(out, "%-14s %s\n", "color", sh->color_mode);
+}

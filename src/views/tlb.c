@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The TLB view: each CPU's geometry, what it has loaded (ASID slots with
+ * --pcid, lazy TLB) and its counters, then every valid entry, then the
+ * tlb_* event counters.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+
+#include "views.h"
+#include "views-int.h"
+
+void view_tlb_cpus(const struct vmsh_sys *sys, FILE *out)
+{
+	const struct vmsh_config *cfg = vmsh_sys_config(sys);
+	struct vmsh_tlb_cpu_info c;
+
+	for (int i = 0; vmsh_tlb_cpu_info(sys, i, &c); i++) {
+		fprintf(out, "cpu %d: %u entries (%u sets x %u ways), %u valid",
+			c.cpu, c.entries, c.sets, c.ways, c.valid);
+		if (c.pid)
+			fprintf(out, ", pid %d", c.pid);
+		else
+			fputs(", idle", out);
+		if (c.loaded_mm_id)
+			fprintf(out, ", mm %u asid %u%s", c.loaded_mm_id, c.asid,
+				c.lazy ? " (lazy tlb)" : "");
+		fputc('\n', out);
+		if (cfg->pcid) {
+			fputs("  asids:", out);
+			for (int k = 0; k < VMSH_TLB_NR_ASIDS; k++) {
+				if (c.asid_mm_id[k])
+					fprintf(out, " %d=mm%u/gen%" PRIu64, k,
+						c.asid_mm_id[k], c.asid_gen[k]);
+				else
+					fprintf(out, " %d=-", k);
+			}
+			fputc('\n', out);
+		}
+		fprintf(out, "  hits %" PRIu64 ", misses %" PRIu64 ", walk refs %"
+			PRIu64 ", flushes %" PRIu64 ", shootdowns received %" PRIu64,
+			c.hits, c.misses, c.walk_refs, c.flushes, c.shootdowns);
+		if (c.stale_hits)
+			fprintf(out, ", stale hits %" PRIu64, c.stale_hits);
+		fputc('\n', out);
+	}
+}
+
+static int entry_line(void *ctx, const struct vmsh_tlb_entry_info *e)
+{
+	fprintf(ctx, "%3d %3u %3u %4u %-15llx %-10llx %s%s%s%s%s\n",
+		e->cpu, e->set, e->way, e->asid, (unsigned long long)e->vpn,
+		(unsigned long long)e->pfn, e->writable ? "RW " : "RO ",
+		e->user ? "US " : "", e->nx ? "NX " : "", e->accessed ? "A " : "",
+		e->dirty ? "D" : "");
+	return 0;
+}
+
+int view_tlb(const struct vmsh_sys *sys, FILE *out)
+{
+	int ret;
+
+	view_tlb_cpus(sys, out);
+	fprintf(out, "CPU SET WAY ASID VPN             PFN        BITS\n");
+	ret = vmsh_tlb_walk(sys, entry_line, out);
+	if (ret)
+		return ret;
+	view_stat_lines(sys, "tlb", out);
+	return 0;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every text and picture format of vmsh: /proc/PID/maps and smaps lines,
+ * the inspection tables (vmas, walk, pt, tree, mm, ps, tlb, frames, stat,
+ * file ls, dev ls), the ASCII address-space bar and the Graphviz drawings.
+ *
+ * Invariants
+ *  - Views read the model through the public engine API only (vmsh.h) and
+ *    never change it; they write to the FILE they are given and nowhere
+ *    else.
+ *  - One formatter per kind of value, shared by every view: fmt_size for
+ *    sizes, fmt_perms for the rwxp column, fmt_vmflags for smaps'
+ *    VmFlags, fmt_pte_bits for decoded page-table entries.
+ *  - The /proc formats are byte-exact with fs/proc/task_mmu.c; the others
+ *    are vmsh's own and are part of its contract (golden tests).
+ */
+#ifndef VMSH_SRC_VIEWS_VIEWS_H
+#define VMSH_SRC_VIEWS_VIEWS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vmsh/backend.h"
+#include "vmsh/vmsh.h"
+
+/* ---- formatters (format.c) ---------------------------------------------- */
+
+/* Linux's VM_* bits the views read (vmsh_vma_info.flags holds them). */
+#define VIEW_VM_READ     0x1ULL
+#define VIEW_VM_WRITE    0x2ULL
+#define VIEW_VM_EXEC     0x4ULL
+#define VIEW_VM_SHARED   0x8ULL
+#define VIEW_VM_MAYSHARE 0x80ULL
+
+enum size_style {
+	SIZE_EXACT,     /* the largest of K, M, G, T that divides it: 4K, 1536K, 1000 */
+	SIZE_ROUGH,     /* one decimal when not whole, units to E: 1.5M, 96.0T, 1000B */
+};
+/* @bytes as text in @buf; returns @buf. */
+const char *fmt_size(uint64_t bytes, enum size_style style, char *buf,
+		     size_t size);
+/* The permission column of /proc/PID/maps: "rw-p", "r--s" (s: VM_MAYSHARE,
+ * as show_map_vma prints it). */
+const char *fmt_perms(uint64_t vm_flags, char buf[5]);
+/* smaps' VmFlags: two letters per set bit, in bit order, each followed by
+ * a space (show_smap_vma_flags).  Returns the length it needs. */
+size_t fmt_vmflags(uint64_t vm_flags, char *buf, size_t size);
+/* The set bits of a raw x86-64 page-table entry: "P RW US A D NX"; @leaf
+ * says whether it is a PTE (bit 7 is PAT there, PS above).  Returns the
+ * length it needs. */
+size_t fmt_pte_bits(uint64_t entry, bool leaf, char *buf, size_t size);
+
+/*
+ * hexdump -C -v layout: lines of 16 bytes labelled with @base + i, then a
+ * last line with the end offset.  @width 16 (virtual addresses) or 8 (file
+ * offsets).  A streaming printer: feed it bytes, then finish it.
+ */
+struct hexdump {
+	FILE *out;
+	int width;
+	uint64_t base;          /* label of the next line */
+	uint8_t line[16];
+	size_t fill;
+	uint64_t total;
+};
+void hexdump_init(struct hexdump *h, FILE *out, int width, uint64_t base);
+void hexdump_feed(struct hexdump *h, const uint8_t *buf, size_t len);
+/* Flush a partial line and print the end offset (nothing if no byte). */
+void hexdump_finish(struct hexdump *h);
+
+/* "pid 1: SIGSEGV (SEGV_MAPERR) at 0x..." or "pid N: killed (out of memory)". */
+void view_fault(FILE *out, const struct vmsh_fault *f, bool color);
+
+/* ---- /proc/PID/maps and smaps (proc.c) ---------------------------------- */
+
+/* One /proc/PID/maps line of @v. */
+void view_maps_line(FILE *out, const struct vmsh_vma_info *v);
+/* The /proc/PID/smaps block of @v with figures @s. */
+void view_smaps_block(FILE *out, const struct vmsh_vma_info *v,
+		      const struct vmsh_smaps *s);
+
+/* ---- views of the model (model.c, tlb.c, bar.c, dot.c) ------------------ */
+
+/* /proc/PID/maps and smaps of task @pid (0: current); with @one only the
+ * VMA holding @addr.  0 or -ESRCH. */
+int view_maps(const struct vmsh_sys *sys, int pid, FILE *out);
+int view_smaps(const struct vmsh_sys *sys, int pid, bool one, uint64_t addr,
+	       FILE *out);
+
+/* Print view @v (vmsh/backend.h lists them) of @sys on @out.  0, a negative errno (-ESRCH: no such
+ * task; -EINVAL: what cannot be drawn), or for VIEW_CHECK the number of
+ * problems found (the text says which). */
+int view_print(const struct vmsh_sys *sys, enum backend_view v,
+	       const struct backend_view_args *a, FILE *out);
+
+/* The pieces view_print is built from, for whoever needs one alone. */
+void view_tlb_cpus(const struct vmsh_sys *sys, FILE *out);
+void view_vma_bar(const struct vmsh_sys *sys, int pid, FILE *out, bool color);
+int view_dot(const struct vmsh_sys *sys, const char *what, int pid, FILE *out);
+
+#endif /* VMSH_SRC_VIEWS_VIEWS_H */

@@ -145,10 +145,6 @@ int cmd_reset(struct args *a)
 {
 	if (arg_end(a))
 		return -1;
-	if (!be(a)->ops->model) {
-		sh_model_only(a->sh, "reset");
-		return -1;
-	}
 	vars_clear(a->sh);
 	if (!shell_new_machine(a->sh)) {
 		sh_error(a->sh, "reset: the machine cannot be built");

@@ -412,6 +412,7 @@ const struct command shell_commands[] = {
 		.args = "",
 		.summary = "rebuild the machine from the current options",
 		.run = cmd_reset,
+		.model_only = true,
 	},
 	{
 		.name = "exit",

@@ -296,7 +296,7 @@ static const char *vma_colour(const struct vmsh_vma_info *v)
 		return "tomato";                /* executable */
 	if (v->ino && v->name && v->name[0] == '/' && strncmp(v->name, "/dev/", 5))
 		return "lightskyblue";          /* a file */
-	if (v->flags & VIEW_VM_SHARED)
+	if (v->flags & VIEW_VM_MAYSHARE)
 		return "plum";                  /* shared */
 	if (!(v->flags & (VIEW_VM_READ | VIEW_VM_WRITE)))
 		return "lightgray";             /* PROT_NONE */

@@ -31,7 +31,6 @@
 #define VIEW_VM_READ     0x1ULL
 #define VIEW_VM_WRITE    0x2ULL
 #define VIEW_VM_EXEC     0x4ULL
-#define VIEW_VM_SHARED   0x8ULL
 #define VIEW_VM_MAYSHARE 0x80ULL
 
 enum size_style {

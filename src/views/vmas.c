@@ -84,7 +84,7 @@ static char bar_char(const struct vmsh_vma_info *v)
 		return 'S';
 	if (v->name && !strcmp(v->name, "[heap]"))
 		return 'H';
-	if (v->flags & VIEW_VM_SHARED)
+	if (v->flags & VIEW_VM_MAYSHARE)
 		return 's';
 	if (v->name)
 		return 'f';

@@ -18,12 +18,11 @@
 #include "vmsh-test.h"
 
 #define BASE T_BASE
-#define CK T_CK_PAGES
 
 static struct vmsh_sys *sys;
 
 static void teardown(void) { t_sys_free(&sys); }
-static void checked(void) { t_check_with(sys, CK); }
+static void checked(void) { t_check(sys); }
 
 static uint64_t buffers(void)
 {
@@ -43,7 +42,7 @@ START_TEST(test_access_roundtrip)
 	uint64_t done;
 
 	sys = t_sys_make(true, 0);
-	t_map(sys, CK, BASE, 3 * PAGE_SIZE, T_RW, T_FIXED);
+	t_map(sys, BASE, 3 * PAGE_SIZE, T_RW, T_FIXED);
 	ck_assert_int_eq(vmsh_write(sys, BASE + PAGE_SIZE - 6,
 				    (const uint8_t *)msg, 0, sizeof(msg) - 1,
 				    &done, &f), 0);
@@ -69,7 +68,7 @@ START_TEST(test_access_fill_no_buffers)
 	uint8_t b;
 
 	sys = t_sys_make(true, 0);
-	t_map(sys, CK, BASE, len, T_RW, T_FIXED);
+	t_map(sys, BASE, len, T_RW, T_FIXED);
 	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 0x5a, len, &done, &f), 0);
 	ck_assert_uint_eq(done, len);
 	ck_assert_uint_eq(buffers(), 0);
@@ -94,7 +93,7 @@ START_TEST(test_access_scale_8g)
 	uint64_t a;
 
 	sys = t_sys_make(true, 16ULL << 30);
-	t_map(sys, CK, BASE, len, T_RW, T_FIXED);
+	t_map(sys, BASE, len, T_RW, T_FIXED);
 	for (a = BASE; a < BASE + len; a += PAGE_SIZE) {
 		uint8_t byte = (uint8_t)(a >> PAGE_SHIFT) | 1;
 

@@ -18,12 +18,11 @@
 #define BASE T_BASE
 #define RW T_RW
 #define PA T_FIXED
-#define CK T_CK_PAGES
 
 static struct vmsh_sys *sys;
 
 static void teardown(void) { t_sys_free(&sys); }
-static void checked(void) { t_check_with(sys, CK); }
+static void checked(void) { t_check(sys); }
 
 static uint64_t pte_at(uint64_t addr)
 {
@@ -41,7 +40,7 @@ START_TEST(test_fault_read_zero_page)
 	struct vmsh_smaps s;
 
 	sys = t_sys_make(true, 0);
-	t_map(sys, CK, BASE, 4 * PAGE_SIZE, RW, PA);
+	t_map(sys, BASE, 4 * PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_touch(sys, BASE, 2 * PAGE_SIZE, &f), 0);
 	checked();
 	ck_assert_uint_eq(pte_pfn(pte_at(BASE)), sys->phys.zero_pfn);
@@ -71,8 +70,8 @@ START_TEST(test_fault_read_no_zero_page)
 	struct vmsh_smaps s;
 
 	sys = t_sys_make(false, 0);
-	t_map(sys, CK, BASE, 4 * PAGE_SIZE, RW, PA);
-	t_map(sys, CK, BASE + 0x100000, 4 * PAGE_SIZE, VMSH_PROT_READ, PA);
+	t_map(sys, BASE, 4 * PAGE_SIZE, RW, PA);
+	t_map(sys, BASE + 0x100000, 4 * PAGE_SIZE, VMSH_PROT_READ, PA);
 	ck_assert_int_eq(vmsh_touch(sys, BASE, 2 * PAGE_SIZE, &f), 0);
 	ck_assert_int_eq(vmsh_touch(sys, BASE + 0x100000, 1, &f), 0);
 	checked();
@@ -98,7 +97,7 @@ START_TEST(test_fault_write_anon)
 	uint64_t pte;
 
 	sys = t_sys_make(true, 0);
-	t_map(sys, CK, BASE, 4 * PAGE_SIZE, RW, PA);
+	t_map(sys, BASE, 4 * PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_write(sys, BASE + 10, (const uint8_t *)"abc", 0, 3,
 				    NULL, &f), 0);
 	checked();
@@ -122,7 +121,7 @@ START_TEST(test_fault_check_detects)
 	char buf[256];
 
 	sys = t_sys_make(true, 0);
-	t_map(sys, CK, BASE, PAGE_SIZE, RW, PA);
+	t_map(sys, BASE, PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 1, 1, NULL, &f), 0);
 	p = phys_page(sys, pte_pfn(pte_at(BASE)));
 	p->mapcount++;
@@ -145,8 +144,8 @@ START_TEST(test_fault_signals)
 	uint8_t b;
 
 	sys = t_sys_make(true, 0);
-	t_map(sys, CK, BASE, PAGE_SIZE, VMSH_PROT_READ, PA);
-	t_map(sys, CK, BASE + 0x10000, PAGE_SIZE, VMSH_PROT_NONE, PA);
+	t_map(sys, BASE, PAGE_SIZE, VMSH_PROT_READ, PA);
+	t_map(sys, BASE + 0x10000, PAGE_SIZE, VMSH_PROT_NONE, PA);
 	/* nothing mapped */
 	ck_assert_int_eq(vmsh_touch(sys, BASE + 0x5000, 1, &f), 1);
 	ck_assert_int_eq(f.signo, SIGSEGV);
@@ -179,7 +178,7 @@ START_TEST(test_fault_partial_write)
 	uint64_t done;
 
 	sys = t_sys_make(true, 0);
-	t_map(sys, CK, BASE, PAGE_SIZE, RW, PA);
+	t_map(sys, BASE, PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_write(sys, BASE + PAGE_SIZE - 3, NULL, 7, 10,
 				    &done, &f), 1);
 	ck_assert_uint_eq(done, 3);
@@ -195,7 +194,7 @@ START_TEST(test_fault_oom)
 	int pid;
 
 	sys = t_sys_make(true, 1ULL << 20);     /* 256 frames */
-	t_map(sys, CK, BASE, 2ULL << 20, RW, PA);
+	t_map(sys, BASE, 2ULL << 20, RW, PA);
 	pid = vmsh_current_pid(sys);
 	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 1, 2ULL << 20, NULL, &f), 1);
 	ck_assert_int_eq(f.signo, SIGKILL);
@@ -210,18 +209,18 @@ START_TEST(test_fault_populate)
 	struct vmsh_smaps s;
 
 	sys = t_sys_make(true, 0);
-	t_map(sys, CK, BASE, 4 * PAGE_SIZE, RW, PA | VMSH_MAP_POPULATE);
+	t_map(sys, BASE, 4 * PAGE_SIZE, RW, PA | VMSH_MAP_POPULATE);
 	s = t_smaps(sys, 0, BASE);
 	ck_assert_uint_eq(s.rss, 4 * PAGE_SIZE);
 	ck_assert_uint_eq(s.private_dirty, 4 * PAGE_SIZE);
 	/* read-only private: read faults, the zero page */
-	t_map(sys, CK, BASE + 0x100000, 4 * PAGE_SIZE, VMSH_PROT_READ,
+	t_map(sys, BASE + 0x100000, 4 * PAGE_SIZE, VMSH_PROT_READ,
 	      PA | VMSH_MAP_POPULATE);
 	s = t_smaps(sys, 0, BASE + 0x100000);
 	ck_assert_uint_eq(s.rss, 0);
 	ck_assert_uint_eq(t_stat(sys, "zero_page_map"), 4);
 	/* locked: Locked == Pss */
-	t_map(sys, CK, BASE + 0x200000, 2 * PAGE_SIZE, RW, PA | VMSH_MAP_LOCKED);
+	t_map(sys, BASE + 0x200000, 2 * PAGE_SIZE, RW, PA | VMSH_MAP_LOCKED);
 	s = t_smaps(sys, 0, BASE + 0x200000);
 	ck_assert_uint_eq(s.rss, 2 * PAGE_SIZE);
 	ck_assert_uint_eq(s.locked, s.pss);
@@ -236,7 +235,7 @@ START_TEST(test_fault_cow_after_fork)
 	uint64_t ppfn;
 
 	sys = t_sys_make(true, 0);
-	t_map(sys, CK, BASE, 2 * PAGE_SIZE, RW, PA);
+	t_map(sys, BASE, 2 * PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 0x11, 2 * PAGE_SIZE, NULL, &f), 0);
 	parent = vmsh_current_pid(sys);
 	ck_assert_int_eq(vmsh_fork(sys, &child), 0);
@@ -275,8 +274,8 @@ START_TEST(test_fault_populate_referenced)
 	int child;
 
 	sys = t_sys_make(false, 0);
-	t_map(sys, CK, BASE, 2 * PAGE_SIZE, RW, PA | VMSH_MAP_POPULATE);
-	t_map(sys, CK, BASE + 0x100000, 2 * PAGE_SIZE, RW, PA);
+	t_map(sys, BASE, 2 * PAGE_SIZE, RW, PA | VMSH_MAP_POPULATE);
+	t_map(sys, BASE + 0x100000, 2 * PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_write(sys, BASE + 0x100000, NULL, 1, 2 * PAGE_SIZE,
 				    NULL, &f), 0);
 	ck_assert_int_eq(vmsh_fork(sys, &child), 0);
@@ -297,7 +296,7 @@ START_TEST(test_fault_dontneed)
 	int r;
 
 	sys = t_sys_make(true, 0);
-	t_map(sys, CK, BASE, 2 * PAGE_SIZE, RW, PA);
+	t_map(sys, BASE, 2 * PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 0x11, 2 * PAGE_SIZE, NULL, &f), 0);
 	r = vmsh_madvise(sys, BASE, PAGE_SIZE, VMSH_MADV_DONTNEED);
 	ck_assert_int_eq(r, 0);
@@ -331,7 +330,7 @@ START_TEST(test_fault_stack_growth)
 	ck_assert_int_eq(vmsh_touch(sys, vi.end - (8ULL << 20) - PAGE_SIZE, 1, &f), 1);
 	ck_assert_int_eq(f.code, SEGV_MAPERR);
 	/* an accessible VMA within stack_guard_gap (1 MiB) below stops it */
-	t_map(sys, CK, vi.start - (2ULL << 20), PAGE_SIZE, RW, PA);
+	t_map(sys, vi.start - (2ULL << 20), PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_touch(sys, vi.start - (2ULL << 20) + (512ULL << 10),
 				    1, &f), 1);
 	ck_assert_int_eq(f.code, SEGV_MAPERR);

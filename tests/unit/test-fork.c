@@ -20,7 +20,6 @@
 #define RW   T_RW
 #define PA   T_FIXED
 #define SA   (VMSH_MAP_SHARED | VMSH_MAP_ANONYMOUS | VMSH_MAP_FIXED)
-#define CK   (T_CK_TASKS | T_CK_PAGES)
 
 static struct vmsh_sys *sys;
 
@@ -30,7 +29,7 @@ static void setup(void)
 	ck_assert_int_eq(vmsh_current_pid(sys), 1);
 }
 static void teardown(void) { t_sys_free(&sys); }
-static void checked(void) { t_check_with(sys, CK); }
+static void checked(void) { t_check(sys); }
 
 static uint64_t pte_of(int pid, uint64_t addr)
 {
@@ -49,8 +48,8 @@ static struct vmsh_vma *vma_of(int pid, uint64_t addr)
 /* @len bytes of private anonymous memory at BASE, all written with 1. */
 static void map_written(uint64_t len)
 {
-	t_map(sys, CK, BASE, len, RW, PA);
-	t_fill(sys, CK, BASE, len, 1);
+	t_map(sys, BASE, len, RW, PA);
+	t_fill(sys, BASE, len, 1);
 }
 
 #define KB(x) ((uint64_t)(x) * 1024)
@@ -66,7 +65,7 @@ START_TEST(test_fork_cow_state)
 
 	map_written(4 * PG);
 	ck_assert(pte_of(1, BASE) & _PAGE_RW);
-	child = t_spawn(sys, CK, vmsh_fork);
+	child = t_spawn(sys, vmsh_fork);
 	ck_assert_int_eq(child, 2);
 	p = pte_of(1, BASE);
 	c = pte_of(child, BASE);
@@ -92,7 +91,7 @@ START_TEST(test_fork_smaps_after_fork)
 	int child;
 
 	map_written(4 * PG);
-	child = t_spawn(sys, CK, vmsh_fork);
+	child = t_spawn(sys, vmsh_fork);
 	/* kernel: Rss 16, Pss 8, Shared_Dirty 16, Referenced 16 / 0 */
 	s = t_smaps(sys, 1, BASE);
 	ck_assert_uint_eq(s.rss, KB(16));
@@ -117,12 +116,12 @@ START_TEST(test_fork_one_copy_one_reuse)
 	int child;
 
 	map_written(4 * PG);
-	child = t_spawn(sys, CK, vmsh_fork);
+	child = t_spawn(sys, vmsh_fork);
 	copies = t_stat(sys, "cow_copy");
 	reuses = t_stat(sys, "cow_reuse");
 	/* the child writes first: it copies */
-	t_switch(sys, CK, child, -1);
-	t_fill(sys, CK, BASE, 1, 2);
+	t_switch(sys, child, -1);
+	t_fill(sys, BASE, 1, 2);
 	ck_assert_uint_eq(t_stat(sys, "cow_copy"), copies + 1);
 	ck_assert_uint_eq(t_stat(sys, "cow_reuse"), reuses);
 	ck_assert_uint_ne(pte_pfn(pte_of(1, BASE)), pte_pfn(pte_of(child, BASE)));
@@ -138,19 +137,19 @@ START_TEST(test_fork_one_copy_one_reuse)
 	ck_assert_uint_eq(s.private_dirty, KB(4));
 	ck_assert_uint_eq(s.referenced, KB(16));
 	/* the parent's page is back to refcount 1: reused, not copied */
-	t_switch(sys, CK, 1, -1);
-	t_fill(sys, CK, BASE, 1, 3);
+	t_switch(sys, 1, -1);
+	t_fill(sys, BASE, 1, 3);
 	ck_assert_uint_eq(t_stat(sys, "cow_copy"), copies + 1);
 	ck_assert_uint_eq(t_stat(sys, "cow_reuse"), reuses + 1);
 	ck_assert_uint_eq(t_peek(sys, BASE), 3);
-	t_switch(sys, CK, child, -1);
+	t_switch(sys, child, -1);
 	ck_assert_uint_eq(t_peek(sys, BASE), 2);
 	ck_assert_uint_eq(t_peek(sys, BASE + PG), 1);
 	/* the parent writes page 1 first: it copies, the child then reuses */
-	t_switch(sys, CK, 1, -1);
-	t_fill(sys, CK, BASE + PG, 1, 4);
-	t_switch(sys, CK, child, -1);
-	t_fill(sys, CK, BASE + PG, 1, 5);
+	t_switch(sys, 1, -1);
+	t_fill(sys, BASE + PG, 1, 4);
+	t_switch(sys, child, -1);
+	t_fill(sys, BASE + PG, 1, 5);
 	ck_assert_uint_eq(t_stat(sys, "cow_copy"), copies + 2);
 	ck_assert_uint_eq(t_stat(sys, "cow_reuse"), reuses + 2);
 	/* kernel after both: Pss 12, Shared_Dirty 8, Private_Dirty 8 */
@@ -167,7 +166,7 @@ START_TEST(test_fork_child_exit_makes_parent_private)
 	int child;
 
 	map_written(4 * PG);
-	child = t_spawn(sys, CK, vmsh_fork);
+	child = t_spawn(sys, vmsh_fork);
 	ck_assert_int_eq(vmsh_kill(sys, child), 0);
 	checked();
 	s = t_smaps(sys, 1, BASE);
@@ -175,7 +174,7 @@ START_TEST(test_fork_child_exit_makes_parent_private)
 	ck_assert_uint_eq(s.private_dirty, KB(16));
 	ck_assert_uint_eq(s.shared_dirty, 0);
 	/* still write-protected: the next write reuses the page in place */
-	t_fill(sys, CK, BASE, 1, 2);
+	t_fill(sys, BASE, 1, 2);
 	ck_assert_uint_eq(t_stat(sys, "cow_copy"), 0);
 	ck_assert_uint_eq(t_stat(sys, "cow_reuse"), 1);
 }
@@ -187,8 +186,8 @@ START_TEST(test_fork_three_processes)
 	int c1, c2;
 
 	map_written(PG);
-	c1 = t_spawn(sys, CK, vmsh_fork);
-	c2 = t_spawn(sys, CK, vmsh_fork);
+	c1 = t_spawn(sys, vmsh_fork);
+	c2 = t_spawn(sys, vmsh_fork);
 	ck_assert_int_eq(phys_page(sys, pte_pfn(pte_of(1, BASE)))->mapcount, 3);
 	/* Pss = 4096 / 3 -> 1 kB in each */
 	s = t_smaps(sys, c1, BASE);
@@ -197,22 +196,22 @@ START_TEST(test_fork_three_processes)
 	s = t_smaps(sys, c2, BASE);
 	ck_assert_uint_eq(PSS_KB(s), 1);
 	/* a write in c1 copies; the page is still shared by two */
-	t_switch(sys, CK, c1, -1);
-	t_fill(sys, CK, BASE, 1, 2);
+	t_switch(sys, c1, -1);
+	t_fill(sys, BASE, 1, 2);
 	ck_assert_int_eq(phys_page(sys, pte_pfn(pte_of(1, BASE)))->mapcount, 2);
 	s = t_smaps(sys, 1, BASE);
 	ck_assert_uint_eq(PSS_KB(s), 2);
 	/* c2 writes: refcount still 2, so a copy; the parent then reuses */
-	t_switch(sys, CK, c2, -1);
-	t_fill(sys, CK, BASE, 1, 3);
-	t_switch(sys, CK, 1, -1);
-	t_fill(sys, CK, BASE, 1, 4);
+	t_switch(sys, c2, -1);
+	t_fill(sys, BASE, 1, 3);
+	t_switch(sys, 1, -1);
+	t_fill(sys, BASE, 1, 4);
 	ck_assert_uint_eq(t_stat(sys, "cow_copy"), 2);
 	ck_assert_uint_eq(t_stat(sys, "cow_reuse"), 1);
 	ck_assert_uint_eq(t_peek(sys, BASE), 4);
-	t_switch(sys, CK, c1, -1);
+	t_switch(sys, c1, -1);
 	ck_assert_uint_eq(t_peek(sys, BASE), 2);
-	t_switch(sys, CK, c2, -1);
+	t_switch(sys, c2, -1);
 	ck_assert_uint_eq(t_peek(sys, BASE), 3);
 }
 END_TEST
@@ -224,16 +223,16 @@ START_TEST(test_fork_dontcopy_wipeonfork_locked)
 	int child;
 
 	map_written(2 * PG);
-	t_map(sys, CK, BASE + 16 * PG, 2 * PG, RW, PA);
-	t_fill(sys, CK, BASE + 16 * PG, 2 * PG, 1);
+	t_map(sys, BASE + 16 * PG, 2 * PG, RW, PA);
+	t_fill(sys, BASE + 16 * PG, 2 * PG, 1);
 	ck_assert_int_eq(vmsh_madvise(sys, BASE + 16 * PG, 2 * PG, VMSH_MADV_DONTFORK), 0);
-	t_map(sys, CK, BASE + 32 * PG, 2 * PG, RW, PA);
-	t_fill(sys, CK, BASE + 32 * PG, 2 * PG, 1);
+	t_map(sys, BASE + 32 * PG, 2 * PG, RW, PA);
+	t_fill(sys, BASE + 32 * PG, 2 * PG, 1);
 	ck_assert_int_eq(vmsh_madvise(sys, BASE + 32 * PG, 2 * PG, VMSH_MADV_WIPEONFORK), 0);
-	t_map(sys, CK, BASE + 48 * PG, 2 * PG, RW, PA | VMSH_MAP_LOCKED);
+	t_map(sys, BASE + 48 * PG, 2 * PG, RW, PA | VMSH_MAP_LOCKED);
 	checked();
 	pm = mm_of_pid(sys, 1);
-	child = t_spawn(sys, CK, vmsh_fork);
+	child = t_spawn(sys, vmsh_fork);
 	cm = mm_of_pid(sys, child);
 	/* dontfork: gone in the child, and from its total_vm/data_vm */
 	ck_assert_ptr_null(vma_of(child, BASE + 16 * PG));
@@ -256,7 +255,7 @@ START_TEST(test_fork_dontcopy_wipeonfork_locked)
 	/* rss: 2 (plain) + 2 (locked); hiwater_rss is that rss */
 	ck_assert_int_eq(cm->rss[MM_ANONPAGES], 4);
 	ck_assert_uint_eq(cm->hiwater_rss, 4);
-	t_switch(sys, CK, child, -1);
+	t_switch(sys, child, -1);
 	ck_assert_uint_eq(t_peek(sys, BASE + 32 * PG), 0);
 	ck_assert_uint_eq(t_peek(sys, BASE), 1);
 	checked();
@@ -268,20 +267,20 @@ START_TEST(test_fork_no_copy_without_anon_vma)
 	int child;
 
 	/* shared anonymous: refaulted from the shmem file */
-	t_map(sys, CK, BASE, 2 * PG, RW, SA);
-	t_fill(sys, CK, BASE, 2 * PG, 7);
+	t_map(sys, BASE, 2 * PG, RW, SA);
+	t_fill(sys, BASE, 2 * PG, 7);
 	/* private, never faulted */
-	t_map(sys, CK, BASE + 16 * PG, 2 * PG, RW, PA);
-	child = t_spawn(sys, CK, vmsh_fork);
+	t_map(sys, BASE + 16 * PG, 2 * PG, RW, PA);
+	child = t_spawn(sys, vmsh_fork);
 	ck_assert_uint_eq(pte_of(child, BASE), 0);
 	ck_assert_uint_eq(t_smaps(sys, child, BASE).rss, 0);
 	ck_assert_uint_eq(t_smaps(sys, 1, BASE).rss, KB(8));
 	/* the parent's shared PTEs keep RW */
 	ck_assert(pte_of(1, BASE) & _PAGE_RW);
-	t_switch(sys, CK, child, -1);
+	t_switch(sys, child, -1);
 	ck_assert_uint_eq(t_peek(sys, BASE), 7);
-	t_fill(sys, CK, BASE, 1, 8);
-	t_switch(sys, CK, 1, -1);
+	t_fill(sys, BASE, 1, 8);
+	t_switch(sys, 1, -1);
 	ck_assert_uint_eq(t_peek(sys, BASE), 8);
 	ck_assert_uint_eq(t_stat(sys, "cow_copy"), 0);
 }
@@ -293,7 +292,7 @@ START_TEST(test_fork_anon_vma_inherited)
 	int child;
 
 	map_written(2 * PG);
-	child = t_spawn(sys, CK, vmsh_fork);
+	child = t_spawn(sys, vmsh_fork);
 	pv = vma_of(1, BASE);
 	cv = vma_of(child, BASE);
 	ck_assert_ptr_nonnull(cv->anon_vma);
@@ -314,11 +313,11 @@ START_TEST(test_fork_merge_rules)
 	int child;
 
 	map_written(2 * PG);
-	t_map(sys, CK, BASE + 16 * PG, 2 * PG, RW, PA);
-	child = t_spawn(sys, CK, vmsh_fork);
-	t_switch(sys, CK, child, -1);
-	t_map(sys, CK, BASE + 2 * PG, 2 * PG, RW, PA);
-	t_map(sys, CK, BASE + 18 * PG, 2 * PG, RW, PA);
+	t_map(sys, BASE + 16 * PG, 2 * PG, RW, PA);
+	child = t_spawn(sys, vmsh_fork);
+	t_switch(sys, child, -1);
+	t_map(sys, BASE + 2 * PG, 2 * PG, RW, PA);
+	t_map(sys, BASE + 18 * PG, 2 * PG, RW, PA);
 	ck_assert_uint_eq(vma_of(child, BASE)->vm_end, BASE + 2 * PG);
 	ck_assert_uint_eq(vma_of(child, BASE + 16 * PG)->vm_end, BASE + 20 * PG);
 	/* split pieces of an inherited VMA share its anon_vma and rejoin */
@@ -327,8 +326,8 @@ START_TEST(test_fork_merge_rules)
 	ck_assert_int_eq(vmsh_mprotect(sys, BASE, PG, RW), 0);
 	checked();
 	ck_assert_uint_eq(vma_of(child, BASE)->vm_end, BASE + 2 * PG);
-	t_switch(sys, CK, 1, -1);
-	t_map(sys, CK, BASE + 2 * PG, 2 * PG, RW, PA);
+	t_switch(sys, 1, -1);
+	t_map(sys, BASE + 2 * PG, 2 * PG, RW, PA);
 	ck_assert_uint_eq(vma_of(1, BASE)->vm_end, BASE + 4 * PG);
 }
 END_TEST
@@ -338,7 +337,7 @@ START_TEST(test_fork_kthread_efault)
 	int k, child;
 
 	ck_assert_int_eq(vmsh_kthread(sys, &k), 0);
-	t_switch(sys, CK, k, -1);
+	t_switch(sys, k, -1);
 	ck_assert_int_eq(vmsh_fork(sys, &child), -EFAULT);
 	ck_assert_int_eq(vmsh_clone_vm(sys, &child), -EFAULT);
 	checked();
@@ -354,7 +353,7 @@ START_TEST(test_fork_out_of_memory)
 	sys = t_sys_make(false, 1 << 20);       /* 256 frames */
 	/* 110 pages 2 MiB apart: 220 frames with their page tables; the
 	 * child's 110 PTE tables do not fit. */
-	t_map(sys, CK, BASE, 110 * 512 * PG, RW, PA);
+	t_map(sys, BASE, 110 * 512 * PG, RW, PA);
 	for (i = 0; i < 110; i++) {
 		struct vmsh_fault f;
 		uint64_t done;
@@ -385,10 +384,10 @@ START_TEST(test_fork_clone_vm_shares_mm)
 	ck_assert_ptr_eq(mm_of_pid(sys, t), mm);
 	ck_assert_int_eq(mm->mm_users, 2);
 	ck_assert_int_eq(mm->mm_count, 1);
-	t_map(sys, CK, BASE, PG, RW, PA);
-	t_switch(sys, CK, t, -1);
-	t_fill(sys, CK, BASE, 1, 9);
-	t_switch(sys, CK, 1, -1);
+	t_map(sys, BASE, PG, RW, PA);
+	t_switch(sys, t, -1);
+	t_fill(sys, BASE, 1, 9);
+	t_switch(sys, 1, -1);
 	ck_assert_uint_eq(t_peek(sys, BASE), 9);
 	ck_assert_uint_eq(t_stat(sys, "cow_copy"), 0);
 	ck_assert_int_eq(vmsh_kill(sys, t), 0);
@@ -402,9 +401,9 @@ START_TEST(test_fork_execve)
 	struct vmsh_mm *mm;
 	int t, c;
 
-	t_map(sys, CK, BASE, PG, RW, PA);
-	t_fill(sys, CK, BASE, 1, 1);
-	c = t_spawn(sys, CK, vmsh_fork);
+	t_map(sys, BASE, PG, RW, PA);
+	t_fill(sys, BASE, 1, 1);
+	c = t_spawn(sys, vmsh_fork);
 	ck_assert_int_eq(vmsh_clone_vm(sys, &t), 0);
 	checked();
 	ck_assert_int_eq(mm_of_pid(sys, 1)->mm_users, 2);
@@ -417,11 +416,11 @@ START_TEST(test_fork_execve)
 	ck_assert_int_eq(mm->mm_users, 1);
 	ck_assert_ptr_null(vma_of(1, BASE));
 	/* the forked child keeps its copy */
-	t_switch(sys, CK, c, -1);
+	t_switch(sys, c, -1);
 	ck_assert_uint_eq(t_peek(sys, BASE), 1);
 	/* execve by a thread: it takes over its process's pid */
 	ck_assert_int_eq(vmsh_clone_vm(sys, &t), 0);
-	t_switch(sys, CK, t, -1);
+	t_switch(sys, t, -1);
 	ck_assert_int_eq(vmsh_execve(sys), 0);
 	checked();
 	ck_assert(!vmsh_task_exists(sys, t));

@@ -43,7 +43,7 @@ START_TEST(test_phys_alloc_free)
 	/* the lowest free frame is handed out again */
 	ck_assert_uint_eq(phys_alloc(sys, PAGE_ANON), pfn);
 	phys_put(sys, pfn);
-	ck_assert_int_eq(check_pages(sys, NULL, 0), 0);
+	t_check(sys);
 }
 END_TEST
 

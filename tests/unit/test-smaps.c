@@ -19,13 +19,12 @@
 #define BASE T_BASE
 #define RW T_RW
 #define PA T_FIXED
-#define CK T_CK_PAGES
 
 static struct vmsh_sys *sys;
 
 static void setup(void) { sys = t_sys_make(false, 0); }
 static void teardown(void) { t_sys_free(&sys); }
-static void checked(void) { t_check_with(sys, CK); }
+static void checked(void) { t_check(sys); }
 
 /* Three processes share 3 pages, two share one: Pss sums 4096/3 three
  * times per page, then is truncated (as Linux: 3 * 1365.33 = 4096 per
@@ -36,7 +35,7 @@ START_TEST(test_smaps_pss_fixed_point)
 	struct vmsh_smaps s;
 	int c1, c2;
 
-	t_map(sys, CK, BASE, 4 * PAGE_SIZE, RW, PA);
+	t_map(sys, BASE, 4 * PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 1, 4 * PAGE_SIZE, NULL, &f), 0);
 	ck_assert_int_eq(vmsh_fork(sys, &c1), 0);
 	ck_assert_int_eq(vmsh_fork(sys, &c2), 0);
@@ -63,7 +62,7 @@ START_TEST(test_smaps_zero_page_skipped)
 
 	t_sys_free(&sys);
 	sys = t_sys_make(true, 0);      /* zero page on */
-	t_map(sys, CK, BASE, 8 * PAGE_SIZE, VMSH_PROT_READ, PA);
+	t_map(sys, BASE, 8 * PAGE_SIZE, VMSH_PROT_READ, PA);
 	ck_assert_int_eq(vmsh_touch(sys, BASE, 8 * PAGE_SIZE, &f), 0);
 	s = t_smaps(sys, 0, BASE + 5 * PAGE_SIZE);
 	ck_assert_uint_eq(s.size, 8 * PAGE_SIZE);
@@ -78,7 +77,7 @@ START_TEST(test_smaps_no_vma)
 {
 	struct vmsh_smaps s;
 
-	t_map(sys, CK, BASE, PAGE_SIZE, RW, PA);
+	t_map(sys, BASE, PAGE_SIZE, RW, PA);
 	ck_assert_int_lt(vmsh_smaps(sys, 0, BASE + PAGE_SIZE, &s), 0);
 	ck_assert_int_lt(vmsh_smaps(sys, 999, BASE, &s), 0);
 }
@@ -107,7 +106,7 @@ START_TEST(test_smaps_walk_and_pt)
 	struct pt_count c = { { 0 } };
 	char bits[128];
 
-	t_map(sys, CK, BASE, 3 * PAGE_SIZE, RW, PA);
+	t_map(sys, BASE, 3 * PAGE_SIZE, RW, PA);
 	ck_assert_int_eq(vmsh_walk(sys, 0, BASE, &w), 0);
 	ck_assert_int_eq(w.end, VMSH_WALK_NOT_PRESENT);
 	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 1, 2 * PAGE_SIZE, NULL, &f), 0);

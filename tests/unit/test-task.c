@@ -18,7 +18,6 @@
 #define PG   T_PG
 #define RW   T_RW
 #define PA   T_FIXED
-#define CK   T_CK_TASKS
 
 static struct vmsh_sys *sys;
 
@@ -39,7 +38,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(mm_of_pid(sys, 1));
 }
 static void teardown(void) { t_sys_free(&sys); }
-static void checked(void) { t_check_with(sys, CK); }
+static void checked(void) { t_check(sys); }
 
 static struct vmsh_task_info info(int pid)
 {
@@ -68,14 +67,14 @@ START_TEST(test_task_pids_in_order_never_reused)
 	int a, b, c;
 
 	ck_assert_int_eq(vmsh_current_pid(sys), 1);
-	a = t_spawn(sys, CK, vmsh_fork);
-	b = t_spawn(sys, CK, vmsh_clone_vm);
+	a = t_spawn(sys, vmsh_fork);
+	b = t_spawn(sys, vmsh_clone_vm);
 	ck_assert_int_eq(a, 2);
 	ck_assert_int_eq(b, 3);
 	ck_assert_int_eq(vmsh_kill(sys, b), 0);
 	checked();
 	ck_assert(!vmsh_task_exists(sys, b));
-	c = t_spawn(sys, CK, vmsh_kthread);
+	c = t_spawn(sys, vmsh_kthread);
 	ck_assert_int_eq(c, 4);
 	ck_assert_uint_eq(ntasks(), 3);
 	ck_assert_int_eq(info(a).ppid, 1);
@@ -92,31 +91,31 @@ START_TEST(test_task_kthread_borrows_active_mm)
 	int child, k;
 
 	mm1 = mm_of_pid(sys, 1);
-	child = t_spawn(sys, CK, vmsh_fork);
+	child = t_spawn(sys, vmsh_fork);
 	mm2 = mm_of_pid(sys, child);
-	k = t_spawn(sys, CK, vmsh_kthread);
+	k = t_spawn(sys, vmsh_kthread);
 	ck_assert_uint_eq(info(k).active_mm_id, 0);
 	/* 1 -> k: k borrows mm1 (lazy TLB), mm_count 2 */
-	t_switch(sys, CK, k, -1);
+	t_switch(sys, k, -1);
 	ck_assert_ptr_eq(task_of_pid(sys, k)->active_mm, mm1);
 	ck_assert_uint_eq(info(k).active_mm_id, mm1->id);
 	ck_assert_int_eq(mm1->mm_count, 2);
 	ck_assert_int_eq(mm1->mm_users, 1);
 	ck_assert_ptr_eq(sys->cpus[0].loaded_mm, mm1);
 	/* k -> child: CR3 = mm2, k drops mm1 */
-	t_switch(sys, CK, child, -1);
+	t_switch(sys, child, -1);
 	ck_assert_int_eq(mm1->mm_count, 1);
 	ck_assert_ptr_null(task_of_pid(sys, k)->active_mm);
 	ck_assert_ptr_eq(sys->cpus[0].loaded_mm, mm2);
 	/* child -> k -> 1 */
-	t_switch(sys, CK, k, -1);
+	t_switch(sys, k, -1);
 	ck_assert_int_eq(mm2->mm_count, 2);
 	ck_assert_int_eq(mm1->mm_count, 1);
-	t_switch(sys, CK, 1, -1);
+	t_switch(sys, 1, -1);
 	ck_assert_int_eq(mm2->mm_count, 1);
 	ck_assert_ptr_eq(sys->cpus[0].loaded_mm, mm1);
 	/* memory calls on a kernel thread fail */
-	t_switch(sys, CK, k, -1);
+	t_switch(sys, k, -1);
 	{
 		uint64_t out;
 
@@ -133,14 +132,14 @@ START_TEST(test_task_exit_under_kthread_keeps_mm_struct)
 	int child, k;
 	unsigned id;
 
-	child = t_spawn(sys, CK, vmsh_fork);
-	k = t_spawn(sys, CK, vmsh_kthread);
-	t_switch(sys, CK, child, -1);
+	child = t_spawn(sys, vmsh_fork);
+	k = t_spawn(sys, vmsh_kthread);
+	t_switch(sys, child, -1);
 	ck_assert_int_eq(vmsh_mmap(sys, BASE, PG, RW, PA, NULL, 0, &out), 0);
 	mm2 = mm_of_pid(sys, child);
 	id = mm2->id;
 	/* kill 1: lowest others are 2 (child) ... but switch to k first */
-	t_switch(sys, CK, k, -1);
+	t_switch(sys, k, -1);
 	ck_assert_int_eq(mm2->mm_count, 2);
 	/* the child exits while k borrows its mm: the address space goes
 	 * (mm_users 0), the struct stays (mm_count 1) */
@@ -151,7 +150,7 @@ START_TEST(test_task_exit_under_kthread_keeps_mm_struct)
 	ck_assert_uint_eq(mm2->map_count, 0);
 	ck_assert_uint_eq(info(k).active_mm_id, id);
 	/* k switched out: the last reference goes, the struct is freed */
-	t_switch(sys, CK, 1, -1);
+	t_switch(sys, 1, -1);
 	ck_assert_uint_eq(info(k).active_mm_id, 0);
 	checked();
 }
@@ -161,10 +160,10 @@ START_TEST(test_task_kill_current_switches_to_lowest)
 {
 	int a, b, k;
 
-	a = t_spawn(sys, CK, vmsh_fork);
-	b = t_spawn(sys, CK, vmsh_fork);
-	k = t_spawn(sys, CK, vmsh_kthread);
-	t_switch(sys, CK, b, -1);
+	a = t_spawn(sys, vmsh_fork);
+	b = t_spawn(sys, vmsh_fork);
+	k = t_spawn(sys, vmsh_kthread);
+	t_switch(sys, b, -1);
 	ck_assert_int_eq(vmsh_kill(sys, 0), 0);
 	checked();
 	ck_assert_int_eq(vmsh_current_pid(sys), 1);
@@ -203,25 +202,25 @@ START_TEST(test_task_two_cpus)
 	int t, k;
 
 	mm1 = mm_of_pid(sys, 1);
-	t = t_spawn(sys, CK, vmsh_clone_vm);
-	k = t_spawn(sys, CK, vmsh_kthread);
+	t = t_spawn(sys, vmsh_clone_vm);
+	k = t_spawn(sys, vmsh_kthread);
 	/* the thread on CPU 1: both CPUs have mm1 loaded */
-	t_switch(sys, CK, t, 1);
+	t_switch(sys, t, 1);
 	ck_assert_int_eq(sys->cur_cpu, 1);
 	ck_assert_ptr_eq(sys->cpus[1].loaded_mm, mm1);
 	ck_assert_ptr_eq(sys->cpus[0].curr, task_of_pid(sys, 1));
 	ck_assert_int_eq(mm1->mm_count, 1);
 	/* pid 1 moves to CPU 1: CPU 0 goes idle and borrows mm1 */
-	t_switch(sys, CK, 1, 1);
+	t_switch(sys, 1, 1);
 	ck_assert_ptr_null(sys->cpus[0].curr);
 	ck_assert_ptr_eq(sys->cpus[0].loaded_mm, mm1);
 	ck_assert_int_eq(mm1->mm_count, 2);
 	/* the kernel thread on CPU 0 takes the idle task's borrowed mm over */
-	t_switch(sys, CK, k, 0);
+	t_switch(sys, k, 0);
 	ck_assert_ptr_eq(task_of_pid(sys, k)->active_mm, mm1);
 	ck_assert_int_eq(mm1->mm_count, 2);
 	ck_assert_int_eq(info(k).cpu, 0);
-	t_switch(sys, CK, t, 0);
+	t_switch(sys, t, 0);
 	ck_assert_int_eq(mm1->mm_count, 1);
 	checked();
 }
@@ -235,7 +234,7 @@ START_TEST(test_task_oom_kills_sharers_and_frees)
 
 	teardown();
 	make(1, 1 << 20);                       /* 256 frames */
-	t = t_spawn(sys, CK, vmsh_clone_vm);
+	t = t_spawn(sys, vmsh_clone_vm);
 	ck_assert_int_eq(vmsh_mmap(sys, BASE, 512 * PG, RW, PA, NULL, 0, &out), 0);
 	r = vmsh_write(sys, BASE, NULL, 1, 512 * PG, &done, &f);
 	ck_assert_int_eq(r, 1);
@@ -256,10 +255,10 @@ START_TEST(test_task_kill_thread_and_process)
 	struct vmsh_mm *mm;
 	int t1, t2, c;
 
-	t1 = t_spawn(sys, CK, vmsh_clone_vm);
-	c = t_spawn(sys, CK, vmsh_fork);
-	t_switch(sys, CK, t1, -1);
-	t2 = t_spawn(sys, CK, vmsh_clone_vm);  /* a thread of process 1 as well */
+	t1 = t_spawn(sys, vmsh_clone_vm);
+	c = t_spawn(sys, vmsh_fork);
+	t_switch(sys, t1, -1);
+	t2 = t_spawn(sys, vmsh_clone_vm);  /* a thread of process 1 as well */
 	mm = mm_of_pid(sys, 1);
 	ck_assert_int_eq(mm->mm_users, 3);
 	ck_assert_int_eq(info(t2).ppid, 0);             /* its process's parent */

@@ -740,7 +740,7 @@ START_TEST(test_tlb_model_hits_after_first_miss)
 {
 	struct model *m = model_new(1, false, false);
 
-	t_map(m->sys, 0, A, 4 * PAGE_SIZE, T_RW, T_FIXED);
+	t_map(m->sys, A, 4 * PAGE_SIZE, T_RW, T_FIXED);
 	ck_assert_int_eq(model_touch(m, A, 4 * PAGE_SIZE), 0);
 	/* each page: a walk that faults, then one that finds the PTE */
 	ck_assert_uint_eq(t_stat(m->sys, "tlb_miss"), 8);
@@ -757,8 +757,8 @@ START_TEST(test_tlb_model_munmap_flushes_range_or_all)
 {
 	struct model *m = model_new(1, false, false);
 
-	t_map(m->sys, 0, A, 64 * PAGE_SIZE, T_RW, T_FIXED);
-	t_fill(m->sys, 0, A, 64 * PAGE_SIZE, 0x5a);
+	t_map(m->sys, A, 64 * PAGE_SIZE, T_RW, T_FIXED);
+	t_fill(m->sys, A, 64 * PAGE_SIZE, 0x5a);
 	ck_assert_int_eq(vmsh_munmap(m->sys, A + 8 * PAGE_SIZE, 2 * PAGE_SIZE), 0);
 	t_check(m->sys);
 	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_range"), 1);
@@ -784,8 +784,8 @@ START_TEST(test_tlb_model_mprotect_flushes_only_when_needed)
 	struct vmsh_fault f;
 	uint64_t done, out;
 
-	t_map(m->sys, 0, A, 4 * PAGE_SIZE, T_RW, T_FIXED);
-	t_fill(m->sys, 0, A, 4 * PAGE_SIZE, 0x5a);
+	t_map(m->sys, A, 4 * PAGE_SIZE, T_RW, T_FIXED);
+	t_fill(m->sys, A, 4 * PAGE_SIZE, 0x5a);
 	ck_assert_int_eq(vmsh_mprotect(m->sys, A, 4 * PAGE_SIZE, VMSH_PROT_READ), 0);
 	t_check(m->sys);
 	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_range"), 1);
@@ -819,16 +819,16 @@ START_TEST(test_tlb_model_fork_and_cow_flush)
 	struct model *m = model_new(1, false, false);
 	int child;
 
-	t_map(m->sys, 0, A, 2 * PAGE_SIZE, T_RW, T_FIXED);
-	t_fill(m->sys, 0, A, 2 * PAGE_SIZE, 0x5a);
+	t_map(m->sys, A, 2 * PAGE_SIZE, T_RW, T_FIXED);
+	t_fill(m->sys, A, 2 * PAGE_SIZE, 0x5a);
 	ck_assert_int_eq(vmsh_fork(m->sys, &child), 0);
 	t_check(m->sys);
 	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_all"), 1);  /* dup_mmap */
-	t_fill(m->sys, 0, A, 1, 0x5a);                          /* COW copy */
+	t_fill(m->sys, A, 1, 0x5a);                          /* COW copy */
 	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_page"), 1);
 	ck_assert_int_eq(vmsh_switch(m->sys, child, -1), 0);
 	t_check(m->sys);
-	t_fill(m->sys, 0, A, 1, 0x5a);                          /* reuse */
+	t_fill(m->sys, A, 1, 0x5a);                          /* reuse */
 	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_page"), 1);
 	ck_assert_int_eq(m->warnings, 0);
 	model_free(m);
@@ -841,11 +841,11 @@ START_TEST(test_tlb_model_threads_on_two_cpus_shootdown)
 	struct vmsh_tlb_cpu_info ci;
 	int thread;
 
-	t_map(m->sys, 0, A, 4 * PAGE_SIZE, T_RW, T_FIXED);
-	t_fill(m->sys, 0, A, 4 * PAGE_SIZE, 0x5a);
+	t_map(m->sys, A, 4 * PAGE_SIZE, T_RW, T_FIXED);
+	t_fill(m->sys, A, 4 * PAGE_SIZE, 0x5a);
 	ck_assert_int_eq(vmsh_clone_vm(m->sys, &thread), 0);
 	ck_assert_int_eq(vmsh_switch(m->sys, thread, 1), 0);
-	t_fill(m->sys, 0, A, 4 * PAGE_SIZE, 0x5a);
+	t_fill(m->sys, A, 4 * PAGE_SIZE, 0x5a);
 	ck_assert_int_eq(vmsh_switch(m->sys, 1, 0), 0);
 	t_check(m->sys);
 	ck_assert(vmsh_tlb_cpu_info(m->sys, 1, &ci));
@@ -870,8 +870,8 @@ START_TEST(test_tlb_model_pcid_switch_keeps_entries)
 	struct model *m = model_new(1, true, false);
 	int child;
 
-	t_map(m->sys, 0, A, PAGE_SIZE, T_RW, T_FIXED);
-	t_fill(m->sys, 0, A, PAGE_SIZE, 0x5a);
+	t_map(m->sys, A, PAGE_SIZE, T_RW, T_FIXED);
+	t_fill(m->sys, A, PAGE_SIZE, 0x5a);
 	ck_assert_int_eq(vmsh_fork(m->sys, &child), 0);
 	ck_assert_int_eq(model_touch(m, A, 1), 0);
 	ck_assert_int_eq(vmsh_switch(m->sys, child, -1), 0);
@@ -891,8 +891,8 @@ START_TEST(test_tlb_model_lazy_flush_warns)
 	uint64_t done;
 	uint8_t buf[4];
 
-	t_map(m->sys, 0, A, PAGE_SIZE, T_RW, T_FIXED);
-	t_fill(m->sys, 0, A, PAGE_SIZE, 0x5a);
+	t_map(m->sys, A, PAGE_SIZE, T_RW, T_FIXED);
+	t_fill(m->sys, A, PAGE_SIZE, 0x5a);
 	ck_assert_int_eq(vmsh_mprotect(m->sys, A, PAGE_SIZE, VMSH_PROT_READ), 0);
 	t_check(m->sys);
 	ck_assert_int_eq(vmsh_write(m->sys, A, (const uint8_t *)"oops", 0, 4,

@@ -11,11 +11,6 @@
 #define T_BASE 0x200000000000ULL
 #define T_PG 4096ULL
 
-/* Extra invariant checkers a suite runs after vmsh_check() (t_check_with). */
-#define T_CK_PAGES 1u
-#define T_CK_TASKS 2u
-#define T_CK_FILES 4u
-
 /* The default config, the zero page on or off, @ram bytes of RAM when
  * nonzero: what most suites change. */
 static inline void t_config(struct vmsh_config *cfg, bool zero_page,
@@ -62,27 +57,13 @@ static inline void t_sys_free(struct vmsh_sys **sys)
 	*sys = NULL;
 }
 
-/* vmsh_check(), then the T_CK_* checkers in @ck; fails on any report. */
-static inline void t_check_with(struct vmsh_sys *sys, unsigned ck)
+/* The invariant check after a mutation: vmsh_check() runs every checker
+ * of the model (VMAs, pages, tasks, files); fails on any report. */
+static inline void t_check(struct vmsh_sys *sys)
 {
 	char buf[256];
 
 	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "check: %s", buf);
-	if (ck & T_CK_TASKS)
-		ck_assert_msg(check_tasks(sys, buf, sizeof(buf)) == 0,
-			      "check_tasks: %s", buf);
-	if (ck & T_CK_PAGES)
-		ck_assert_msg(check_pages(sys, buf, sizeof(buf)) == 0,
-			      "check_pages: %s", buf);
-	if (ck & T_CK_FILES)
-		ck_assert_msg(check_files(sys, buf, sizeof(buf)) == 0,
-			      "check_files: %s", buf);
-}
-
-/* vmsh_check() alone. */
-static inline void t_check(struct vmsh_sys *sys)
-{
-	t_check_with(sys, 0);
 }
 
 /* The current task's mm. */
@@ -134,27 +115,27 @@ static inline void t_fault(struct vmsh_sys *sys, uint64_t addr)
 }
 
 /* mmap at @addr (MAP_FIXED or a free hint), asserting success at @addr,
- * then t_check_with(@ck). */
-static inline void t_map(struct vmsh_sys *sys, unsigned ck, uint64_t addr,
-			 uint64_t len, int prot, int flags)
+ * then t_check(). */
+static inline void t_map(struct vmsh_sys *sys, uint64_t addr, uint64_t len,
+			 int prot, int flags)
 {
 	uint64_t out;
 
 	ck_assert_int_eq(vmsh_mmap(sys, addr, len, prot, flags, NULL, 0, &out), 0);
 	ck_assert_uint_eq(out, addr);
-	t_check_with(sys, ck);
+	t_check(sys);
 }
 
 /* Fill @len bytes at @addr with @byte through the MMU (asserted to
- * succeed), then t_check_with(@ck). */
-static inline void t_fill(struct vmsh_sys *sys, unsigned ck, uint64_t addr,
-			  uint64_t len, uint8_t byte)
+ * succeed), then t_check(). */
+static inline void t_fill(struct vmsh_sys *sys, uint64_t addr, uint64_t len,
+			  uint8_t byte)
 {
 	struct vmsh_fault f;
 	uint64_t done;
 
 	ck_assert_int_eq(vmsh_write(sys, addr, NULL, byte, len, &done, &f), 0);
-	t_check_with(sys, ck);
+	t_check(sys);
 }
 
 /* The byte at @addr, read through the MMU (asserted to succeed). */
@@ -169,23 +150,23 @@ static inline uint8_t t_peek(struct vmsh_sys *sys, uint64_t addr)
 }
 
 /* A new task made by @fn (vmsh_fork, vmsh_clone_vm, ...), asserted to
- * succeed, then t_check_with(@ck); returns its pid. */
-static inline int t_spawn(struct vmsh_sys *sys, unsigned ck,
+ * succeed, then t_check(); returns its pid. */
+static inline int t_spawn(struct vmsh_sys *sys,
 			  int (*fn)(struct vmsh_sys *, int *))
 {
 	int pid = 0;
 
 	ck_assert_int_eq(fn(sys, &pid), 0);
-	t_check_with(sys, ck);
+	t_check(sys);
 	return pid;
 }
 
 /* Run @pid on @cpu (-1: the current CPU), asserted to succeed, then
- * t_check_with(@ck). */
-static inline void t_switch(struct vmsh_sys *sys, unsigned ck, int pid, int cpu)
+ * t_check(). */
+static inline void t_switch(struct vmsh_sys *sys, int pid, int cpu)
 {
 	ck_assert_int_eq(vmsh_switch(sys, pid, cpu), 0);
-	t_check_with(sys, ck);
+	t_check(sys);
 }
 
 /* The value of the event counter @name (fails the test if unknown). */

@@ -10,48 +10,21 @@
 
 #include "engine.h"
 #include "suites.h"
+#include "vmsh-test.h"
 
-#define A 0x200000000000ULL
+#define A T_BASE
 #define K 1024ULL
 
 static struct vmsh_sys *sys;
-static char tracebuf[1 << 16];
 
-static void on_trace(void *ctx, const char *line)
-{
-	(void)ctx;
-	if (strlen(tracebuf) + strlen(line) + 2 < sizeof(tracebuf)) {
-		strcat(tracebuf, line);
-		strcat(tracebuf, "\n");
-	}
-}
-
+/* 64 MiB, the zero page off, every trace line recorded. */
 static void setup(void)
 {
-	struct vmsh_config cfg;
-
-	vmsh_config_default(&cfg);
-	cfg.ram = 64ULL << 20;
-	cfg.zero_page = false;
-	sys = vmsh_sys_new(&cfg);
-	ck_assert_ptr_nonnull(sys);
-	tracebuf[0] = 0;
-	vmsh_sys_set_trace(sys, on_trace, NULL);
+	sys = t_sys_make(false, 64ULL << 20);
+	t_trace_on(sys);
 }
-
-static void teardown(void)
-{
-	vmsh_sys_free(sys);
-	sys = NULL;
-}
-
-static void checked(void)
-{
-	char buf[256];
-
-	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "check: %s", buf);
-	ck_assert_msg(check_files(sys, buf, sizeof(buf)) == 0, "check_files: %s", buf);
-}
+static void teardown(void) { t_sys_free(&sys); }
+static void checked(void) { t_check(sys); }
 
 static uint64_t map(uint64_t addr, uint64_t len, int prot, int flags,
 		    const char *file, uint64_t off)
@@ -208,18 +181,18 @@ START_TEST(test_dev_pfn_fills_ptes_at_mmap)
 
 	map(A, 4 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED,
 	    "/dev/vmsh-pfn", 0);
-	ck_assert_ptr_nonnull(strstr(tracebuf, "remap_pfn_range"));
+	ck_assert_ptr_nonnull(strstr(t_trace(), "remap_pfn_range"));
 	vi = vinfo(0);
 	ck_assert_uint_eq(vi.flags & (VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP),
 			  VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	ck_assert_uint_eq(vi.rss_pages, 0);
 	ck_assert_int_eq(vmsh_walk(sys, 0, A + 3 * 4096, &w), 0);
 	ck_assert_int_eq(w.end, VMSH_WALK_MAPPED);
-	tracebuf[0] = 0;
+	t_trace_clear();
 	ck_assert_int_eq(vmsh_read(sys, A + 4096, buf, 16, &done, &f), 0);
 	ck_assert_uint_eq(done, 16);
 	ck_assert_mem_eq(buf, "vmsh-pfn page 1\n", 16);
-	ck_assert_ptr_null(strstr(tracebuf, "vm_ops->fault"));
+	ck_assert_ptr_null(strstr(t_trace(), "vm_ops->fault"));
 	ck_assert_uint_eq(sm(A).rss, 0);
 	/* not mergeable with its neighbour, cannot grow */
 	map(A + 4 * 4096, 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED,
@@ -257,27 +230,27 @@ START_TEST(test_dev_lazy_vm_ops)
 	map(A, 4 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED,
 	    "/dev/vmsh-lazy", 0);
 	ck_assert_uint_eq(sm(A).rss, 0);
-	tracebuf[0] = 0;
+	t_trace_clear();
 	ck_assert_int_eq(vmsh_touch(sys, A + 2 * 4096, 1, &f), 0);
 	checked();
-	ck_assert_ptr_nonnull(strstr(tracebuf,
+	ck_assert_ptr_nonnull(strstr(t_trace(),
 		"vm_ops->fault vma=0x200000000000-0x200000004000 addr=0x200000002000"));
 	ck_assert_uint_eq(sm(A).rss, 4 * K);
 	ck_assert_int_eq(vmsh_read(sys, A + 2 * 4096, buf, 17, &done, &f), 0);
 	ck_assert_mem_eq(buf, "vmsh-lazy page 2\n", 17);
-	tracebuf[0] = 0;
+	t_trace_clear();
 	ck_assert_int_eq(vmsh_write(sys, A + 2 * 4096, (const uint8_t *)"W", 0, 1,
 				    &done, &f), 0);
 	checked();
-	ck_assert_ptr_nonnull(strstr(tracebuf, "vm_ops->page_mkwrite"));
-	tracebuf[0] = 0;
+	ck_assert_ptr_nonnull(strstr(t_trace(), "vm_ops->page_mkwrite"));
+	t_trace_clear();
 	ck_assert_int_eq(vmsh_mprotect(sys, A + 4096, 4096, VMSH_PROT_READ), 0);
 	checked();
-	ck_assert_ptr_nonnull(strstr(tracebuf, "vm_ops->open"));
-	tracebuf[0] = 0;
+	ck_assert_ptr_nonnull(strstr(t_trace(), "vm_ops->open"));
+	t_trace_clear();
 	ck_assert_int_eq(vmsh_munmap(sys, A, 4 * 4096), 0);
 	checked();
-	ck_assert_ptr_nonnull(strstr(tracebuf, "vm_ops->close"));
+	ck_assert_ptr_nonnull(strstr(t_trace(), "vm_ops->close"));
 }
 END_TEST
 
@@ -304,7 +277,7 @@ START_TEST(test_dev_lazy_access)
 	ck_assert_int_eq(vma.vm_ops->access(&vma, A + 4096 - 4, buf, 32, false), 32);
 	ck_assert_mem_eq(buf + 4, "vmsh-lazy page 2\n", 17);
 	ck_assert_int_eq(vma.vm_ops->access(&vma, A + 2 * 4096 - 2, buf, 32, false), 2);
-	ck_assert_ptr_nonnull(strstr(tracebuf, "vm_ops->access"));
+	ck_assert_ptr_nonnull(strstr(t_trace(), "vm_ops->access"));
 	file_put(sys, vma.vm_file);
 }
 END_TEST
@@ -323,8 +296,8 @@ START_TEST(test_dev_lazy_read_uses_access)
 	checked();
 	ck_assert_uint_eq(done, 32);
 	ck_assert_mem_eq(buf + 8, "vmsh-lazy page 1\n", 17);
-	ck_assert_ptr_nonnull(strstr(tracebuf, "vm_ops->access"));
-	ck_assert_ptr_null(strstr(tracebuf, "vm_ops->fault"));
+	ck_assert_ptr_nonnull(strstr(t_trace(), "vm_ops->access"));
+	ck_assert_ptr_null(strstr(t_trace(), "vm_ops->fault"));
 	ck_assert_uint_eq(sm(A).rss, 0);
 	ck_assert_int_eq(vmsh_mprotect(sys, A + 2 * 4096, 2 * 4096, 0), 0);
 	checked();

@@ -14,47 +14,17 @@
 
 #include "engine.h"
 #include "suites.h"
+#include "vmsh-test.h"
 
-#define A 0x200000000000ULL
+#define A T_BASE
 #define K 1024ULL
 
 static struct vmsh_sys *sys;
-static char tracebuf[1 << 16];
 
-static void on_trace(void *ctx, const char *line)
-{
-	(void)ctx;
-	if (strlen(tracebuf) + strlen(line) + 2 < sizeof(tracebuf)) {
-		strcat(tracebuf, line);
-		strcat(tracebuf, "\n");
-	}
-}
-
-static void setup(void)
-{
-	struct vmsh_config cfg;
-
-	vmsh_config_default(&cfg);
-	cfg.ram = 64ULL << 20;
-	cfg.zero_page = false;
-	sys = vmsh_sys_new(&cfg);
-	ck_assert_ptr_nonnull(sys);
-	tracebuf[0] = 0;
-}
-
-static void teardown(void)
-{
-	vmsh_sys_free(sys);
-	sys = NULL;
-}
-
-static void checked(void)
-{
-	char buf[256];
-
-	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "check: %s", buf);
-	ck_assert_msg(check_files(sys, buf, sizeof(buf)) == 0, "check_files: %s", buf);
-}
+/* 64 MiB, the zero page off; a test records the trace with t_trace_on(). */
+static void setup(void) { sys = t_sys_make(false, 64ULL << 20); }
+static void teardown(void) { t_sys_free(&sys); }
+static void checked(void) { t_check(sys); }
 
 static uint64_t map(uint64_t addr, uint64_t len, int prot, int flags,
 		    const char *file, uint64_t off)
@@ -358,30 +328,31 @@ START_TEST(test_filemap_disk_page_mkwrite_and_msync)
 {
 	mkfile("d", 2 * 4096, true);
 	map(A, 2 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED, "d", 0);
-	vmsh_sys_set_trace(sys, on_trace, NULL);
+	t_trace_on(sys);
 	rd(A);
 	ck_assert_uint_eq(sm(A).rss, 8 * K);
-	ck_assert_ptr_null(strstr(tracebuf, "page_mkwrite"));
+	ck_assert_ptr_null(strstr(t_trace(), "page_mkwrite"));
 	wr(A, "1");
-	ck_assert_ptr_nonnull(strstr(tracebuf, "wp_page_shared"));
-	ck_assert_ptr_nonnull(strstr(tracebuf, "vm_ops->page_mkwrite"));
+	ck_assert_ptr_nonnull(strstr(t_trace(), "wp_page_shared"));
+	ck_assert_ptr_nonnull(strstr(t_trace(), "vm_ops->page_mkwrite"));
 	ck_assert_uint_eq(sm(A).private_dirty, 4 * K);
-	tracebuf[0] = 0;
+	t_trace_clear();
 	wr(A, "2");
-	ck_assert_ptr_null(strstr(tracebuf, "page_mkwrite"));
+	ck_assert_ptr_null(strstr(t_trace(), "page_mkwrite"));
 	ck_assert_int_eq(vmsh_msync(sys, A, 2 * 4096), 0);
 	checked();
 	ck_assert_uint_eq(sm(A).private_dirty, 0);
 	ck_assert_uint_eq(sm(A).private_clean, 8 * K);
-	tracebuf[0] = 0;
+	t_trace_clear();
 	wr(A, "3");
-	ck_assert_ptr_nonnull(strstr(tracebuf, "vm_ops->page_mkwrite"));
-	tracebuf[0] = 0;
+	ck_assert_ptr_nonnull(strstr(t_trace(), "vm_ops->page_mkwrite"));
+	t_trace_clear();
 	wr(A + 4096, "4");
-	ck_assert_ptr_nonnull(strstr(tracebuf, "vm_ops->page_mkwrite"));
+	ck_assert_ptr_nonnull(strstr(t_trace(), "vm_ops->page_mkwrite"));
 	ck_assert_uint_eq(mmi().rss_file, 2);
 	ck_assert_uint_eq(sm(A).private_dirty, 8 * K);
 }
+END_TEST
 
 /* A write as first access to a disk mapping: do_shared_fault reads the
  * file around it, then page_mkwrite; no fault-around on write faults. */
@@ -389,15 +360,16 @@ START_TEST(test_filemap_disk_write_first_access)
 {
 	mkfile("d", 4 * 4096, true);
 	map(A, 4 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED, "d", 0);
-	vmsh_sys_set_trace(sys, on_trace, NULL);
+	t_trace_on(sys);
 	wr(A + 4096, "w");
-	ck_assert_ptr_nonnull(strstr(tracebuf, "do_shared_fault"));
-	ck_assert_ptr_nonnull(strstr(tracebuf, "vm_ops->page_mkwrite"));
+	ck_assert_ptr_nonnull(strstr(t_trace(), "do_shared_fault"));
+	ck_assert_ptr_nonnull(strstr(t_trace(), "vm_ops->page_mkwrite"));
 	ck_assert_uint_eq(sm(A).rss, 4 * K);
 	ck_assert_uint_eq(sm(A).private_dirty, 4 * K);
 	rd(A);
 	ck_assert_uint_eq(sm(A).rss, 16 * K);
 }
+END_TEST
 
 /* Probe (6.18, ext4 on the build machines, read_ahead_kb 8192): a
  * 3000-page disk file touched at page 0, then at 1540: 16 + 15 pages,
@@ -656,9 +628,9 @@ START_TEST(test_filemap_tmpfs_no_write_notify)
 	map(A, 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED, "t", 0);
 	rd(A);
 	ck_assert_uint_eq(sm(A).private_clean, 4 * K);
-	vmsh_sys_set_trace(sys, on_trace, NULL);
+	t_trace_on(sys);
 	wr(A, "x");
-	ck_assert_ptr_null(strstr(tracebuf, "wp_page_shared"));
+	ck_assert_ptr_null(strstr(t_trace(), "wp_page_shared"));
 	ck_assert_uint_eq(sm(A).private_dirty, 4 * K);
 	ck_assert_int_eq(vmsh_msync(sys, A, 4096), 0);
 	ck_assert_uint_eq(sm(A).private_dirty, 4 * K);

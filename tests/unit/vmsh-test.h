@@ -193,4 +193,37 @@ static inline struct vmsh_smaps t_smaps(struct vmsh_sys *sys, int pid,
 	return s;
 }
 
+/* The trace lines recorded since t_trace_on() or t_trace_clear(), each
+ * ended by a newline. */
+static inline char *t_trace(void)
+{
+	static char buf[1 << 16];
+
+	return buf;
+}
+
+static inline void t_trace_line(void *ctx, const char *line)
+{
+	char *buf = t_trace();
+	size_t used = strlen(buf), len = strlen(line);
+
+	(void)ctx;
+	ck_assert_msg(used + len + 2 <= 1 << 16, "trace longer than 64 KiB");
+	memcpy(buf + used, line, len);
+	buf[used + len] = '\n';
+	buf[used + len + 1] = '\0';
+}
+
+static inline void t_trace_clear(void)
+{
+	t_trace()[0] = '\0';
+}
+
+/* Record @sys's trace lines from now on into an empty t_trace(). */
+static inline void t_trace_on(struct vmsh_sys *sys)
+{
+	t_trace_clear();
+	vmsh_sys_set_trace(sys, t_trace_line, NULL);
+}
+
 #endif /* VMSH_TESTS_UNIT_VMSH_TEST_H */

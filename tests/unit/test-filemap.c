@@ -610,9 +610,13 @@ START_TEST(test_filemap_finish_fault_oom)
 	map(A + 0x200000, 4096, VMSH_PROT_READ | VMSH_PROT_WRITE,
 	    VMSH_MAP_PRIVATE | VMSH_MAP_ANONYMOUS, NULL, 0);
 	wr(A + 0x200000, "y");
+	/* a tmpfs file takes every frame left (fewer than 64 MiB's) */
 	mkfile("big", 0, false);
-	while (!vmsh_file_write(sys, "big", off, (const uint8_t *)"z", 1))
+	while (off < (64ULL << 20) &&
+	       !vmsh_file_write(sys, "big", off, (const uint8_t *)"z", 1))
 		off += 4096;
+	ck_assert_uint_lt(off, 64ULL << 20);
+	ck_assert_uint_eq(sys->phys.nfree, 0);
 	ck_assert_int_eq(vmsh_touch(sys, A + 8 * 4096, 1, &f), 1);
 	ck_assert_int_eq(f.signo, SIGKILL);
 	ck_assert_int_eq(pg->refcount, refs);
@@ -717,63 +721,67 @@ START_TEST(test_filemap_random_invariants)
 	struct vmsh_fault f;
 	uint64_t out, done;
 	uint8_t buf[64];
-	int step;
+	int step, op, r, ok[12] = { 0 };
 
+	rnd_state = 0x9e3779b97f4a7c15ULL;
 	for (step = 0; step < 3000; step++) {
 		const char *n = names[rnd(4)];
 		uint64_t addr = A + (rnd(48) << 12), len = (rnd(8) + 1) << 12;
 		int prot = (int)rnd(4) | VMSH_PROT_READ;
 
-		switch (rnd(12)) {
+		switch (op = (int)rnd(12)) {
 		case 0:
-			vmsh_file_create(sys, n, rnd(12) << 12 | rnd(2) * 100,
-					 rnd(3) == 0);
+			r = vmsh_file_create(sys, n, rnd(12) << 12 | rnd(2) * 100,
+					     rnd(3) == 0);
 			break;
 		case 1:
-			vmsh_file_write(sys, n, rnd(12 << 12),
-					(const uint8_t *)"random data", 11);
+			r = vmsh_file_write(sys, n, rnd(12 << 12),
+					    (const uint8_t *)"random data", 11);
 			break;
 		case 2:
-			vmsh_file_truncate(sys, n, rnd(12) << 12 | rnd(2) * 10);
+			r = vmsh_file_truncate(sys, n, rnd(12) << 12 | rnd(2) * 10);
 			break;
 		case 3:
-			if (rnd(4) == 0)
-				vmsh_file_rm(sys, n);
+			r = rnd(4) == 0 ? vmsh_file_rm(sys, n) : -1;
 			break;
 		case 4:
 		case 5:
-			vmsh_mmap(sys, addr, len, prot & ~VMSH_PROT_EXEC,
-				  (rnd(2) ? VMSH_MAP_SHARED : VMSH_MAP_PRIVATE) |
-				  VMSH_MAP_FIXED, n, rnd(4) << 12, &out);
+			r = vmsh_mmap(sys, addr, len, prot & ~VMSH_PROT_EXEC,
+				      (rnd(2) ? VMSH_MAP_SHARED : VMSH_MAP_PRIVATE) |
+				      VMSH_MAP_FIXED, n, rnd(4) << 12, &out);
 			break;
 		case 6:
-			vmsh_mmap(sys, addr, len, VMSH_PROT_READ | VMSH_PROT_WRITE,
-				  VMSH_MAP_SHARED | VMSH_MAP_FIXED |
-				  (rnd(2) ? VMSH_MAP_ANONYMOUS : 0),
-				  rnd(2) ? NULL : "/dev/zero", 0, &out);
+			r = vmsh_mmap(sys, addr, len, VMSH_PROT_READ | VMSH_PROT_WRITE,
+				      VMSH_MAP_SHARED | VMSH_MAP_FIXED |
+				      (rnd(2) ? VMSH_MAP_ANONYMOUS : 0),
+				      rnd(2) ? NULL : "/dev/zero", 0, &out);
 			break;
 		case 7:
-			vmsh_touch(sys, addr, len, &f);
+			r = vmsh_touch(sys, addr, len, &f);
 			break;
 		case 8:
-			vmsh_write(sys, addr, NULL, 0x5a, rnd(3000) + 1, &done, &f);
+			r = vmsh_write(sys, addr, NULL, 0x5a, rnd(3000) + 1, &done, &f);
 			break;
 		case 9:
 			vmsh_read(sys, addr, buf, sizeof(buf), &done, &f);
-			vmsh_file_read(sys, n, rnd(8 << 12), buf, sizeof(buf), &done);
+			r = vmsh_file_read(sys, n, rnd(8 << 12), buf, sizeof(buf), &done);
 			break;
 		case 10:
 			if (rnd(2))
-				vmsh_msync(sys, addr, len);
+				r = vmsh_msync(sys, addr, len);
 			else
-				vmsh_madvise(sys, addr, len, VMSH_MADV_DONTNEED);
+				r = vmsh_madvise(sys, addr, len, VMSH_MADV_DONTNEED);
 			break;
 		default:
-			vmsh_munmap(sys, addr, len);
+			r = vmsh_munmap(sys, addr, len);
 			break;
 		}
+		ok[op] += r == 0;
 		checked();
 	}
+	/* the run did something of every kind, not only fail */
+	for (op = 0; op < 12; op++)
+		ck_assert_msg(ok[op] > 0, "operation %d never succeeded", op);
 	ck_assert_int_eq(vmsh_munmap(sys, A, 64 << 12), 0);
 	checked();
 }

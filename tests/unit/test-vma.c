@@ -200,7 +200,7 @@ END_TEST
 START_TEST(test_vma_random_ops_keep_invariants)
 {
 	unsigned seed = 12345;
-	int i;
+	int i, r, ok[6] = { 0 };
 
 	for (i = 0; i < 800; i++) {
 		uint64_t a, l, out;
@@ -212,32 +212,36 @@ START_TEST(test_vma_random_ops_keep_invariants)
 		l = (1 + (seed >> 20) % 6) * T_PG;
 		switch (op) {
 		case 0:
-			vmsh_mmap(sys, a, l, (seed >> 8) % 8, T_FIXED, NULL, 0, &out);
+			r = vmsh_mmap(sys, a, l, (seed >> 8) % 8, T_FIXED, NULL, 0,
+				      &out);
 			break;
 		case 1:
-			vmsh_munmap(sys, a, l);
+			r = vmsh_munmap(sys, a, l);
 			break;
 		case 2:
-			vmsh_mprotect(sys, a, l, (seed >> 8) % 8);
+			r = vmsh_mprotect(sys, a, l, (seed >> 8) % 8);
 			break;
 		case 3:
-			vmsh_mremap(sys, a, l, l + T_PG * ((seed >> 9) % 3),
-				    (seed & 1) ? 3 : 0,
-				    T_BASE + ((seed >> 11) % 64) * T_PG, &out);
+			r = vmsh_mremap(sys, a, l, l + T_PG * ((seed >> 9) % 3),
+					(seed & 1) ? 3 : 0,
+					T_BASE + ((seed >> 11) % 64) * T_PG, &out);
 			break;
 		case 4:
-			vmsh_madvise(sys, a, l, (seed & 2) ? VMSH_MADV_DONTFORK :
-				     VMSH_MADV_DOFORK);
+			r = vmsh_madvise(sys, a, l, (seed & 2) ? VMSH_MADV_DONTFORK :
+					 VMSH_MADV_DOFORK);
 			break;
 		default: {
 			struct vmsh_vma *v = find_vma(t_mm(sys), a);
 
-			if (v && v->vm_start <= a)
-				anon_vma_prepare(v);
+			r = v && v->vm_start <= a ? anon_vma_prepare(v) : -1;
 		}
 		}
+		ok[op] += r == 0;
 		t_check(sys);
 	}
+	/* the run did something of every kind, not only fail */
+	for (i = 0; i < 6; i++)
+		ck_assert_msg(ok[i] > 0, "operation %d never succeeded", i);
 }
 END_TEST
 

@@ -119,16 +119,14 @@ END_TEST
 Suite *access_suite(void)
 {
 	Suite *s = suite_create("access");
-	TCase *tc = tcase_create("access");
-	TCase *scale = tcase_create("scale");
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, NULL, teardown);
+	tc = t_tcase(s, "roundtrip", NULL, teardown);
 	tcase_add_test(tc, test_access_roundtrip);
+	tc = t_tcase(s, "sparse", NULL, teardown);
 	tcase_add_test(tc, test_access_fill_no_buffers);
-	suite_add_tcase(s, tc);
-	tcase_add_checked_fixture(scale, NULL, teardown);
-	tcase_set_timeout(scale, 240);
-	tcase_add_test(scale, test_access_scale_8g);
-	suite_add_tcase(s, scale);
+	tc = t_tcase(s, "scale", NULL, teardown);
+	tcase_add_test(tc, test_access_scale_8g);
+	tcase_set_timeout(tc, 240);
 	return s;
 }

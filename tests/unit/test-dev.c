@@ -312,19 +312,21 @@ END_TEST
 Suite *dev_suite(void)
 {
 	Suite *s = suite_create("dev");
-	TCase *tc = tcase_create("dev");
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = t_tcase(s, "list", setup, teardown);
 	tcase_add_test(tc, test_dev_ls_lists_three);
+	tc = t_tcase(s, "zero", setup, teardown);
 	tcase_add_test(tc, test_dev_zero_private_is_anonymous);
 	tcase_add_test(tc, test_dev_zero_private_anonymous_rules);
 	tcase_add_test(tc, test_dev_zero_private_no_multi_move);
 	tcase_add_test(tc, test_dev_zero_shared_offset_sigbus);
+	tc = t_tcase(s, "pfn", setup, teardown);
 	tcase_add_test(tc, test_dev_pfn_fills_ptes_at_mmap);
 	tcase_add_test(tc, test_dev_pfn_range_checked);
+	tc = t_tcase(s, "lazy", setup, teardown);
 	tcase_add_test(tc, test_dev_lazy_vm_ops);
 	tcase_add_test(tc, test_dev_lazy_access);
 	tcase_add_test(tc, test_dev_lazy_read_uses_access);
-	suite_add_tcase(s, tc);
 	return s;
 }

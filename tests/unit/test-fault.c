@@ -342,21 +342,26 @@ END_TEST
 Suite *fault_suite(void)
 {
 	Suite *s = suite_create("fault");
-	TCase *tc = tcase_create("faults");
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, NULL, teardown);
+	tc = t_tcase(s, "anon", NULL, teardown);
 	tcase_add_test(tc, test_fault_read_zero_page);
 	tcase_add_test(tc, test_fault_read_no_zero_page);
 	tcase_add_test(tc, test_fault_write_anon);
-	tcase_add_test(tc, test_fault_check_detects);
+	tcase_add_test(tc, test_fault_dontneed);
+	tc = t_tcase(s, "populate", NULL, teardown);
+	tcase_add_test(tc, test_fault_populate);
+	tcase_add_test(tc, test_fault_populate_referenced);
+	tc = t_tcase(s, "cow", NULL, teardown);
+	tcase_add_test(tc, test_fault_cow_after_fork);
+	tc = t_tcase(s, "signal", NULL, teardown);
 	tcase_add_test(tc, test_fault_signals);
 	tcase_add_test(tc, test_fault_partial_write);
-	tcase_add_test(tc, test_fault_oom);
-	tcase_add_test(tc, test_fault_populate);
-	tcase_add_test(tc, test_fault_cow_after_fork);
-	tcase_add_test(tc, test_fault_populate_referenced);
-	tcase_add_test(tc, test_fault_dontneed);
+	tc = t_tcase(s, "stack", NULL, teardown);
 	tcase_add_test(tc, test_fault_stack_growth);
-	suite_add_tcase(s, tc);
+	tc = t_tcase(s, "oom", NULL, teardown);
+	tcase_add_test(tc, test_fault_oom);
+	tc = t_tcase(s, "check", NULL, teardown);
+	tcase_add_test(tc, test_fault_check_detects);
 	return s;
 }

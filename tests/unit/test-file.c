@@ -228,20 +228,22 @@ END_TEST
 Suite *file_suite(void)
 {
 	Suite *s = suite_create("file");
-	TCase *tc = tcase_create("file");
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = t_tcase(s, "names", setup, teardown);
 	tcase_add_test(tc, test_file_create_is_sparse);
 	tcase_add_test(tc, test_file_create_errors);
 	tcase_add_test(tc, test_file_ls_sorted_by_name);
+	tcase_add_test(tc, test_file_rm_unmapped_file_goes);
+	tc = t_tcase(s, "io", setup, teardown);
 	tcase_add_test(tc, test_file_write_dirties_cache_pages);
 	tcase_add_test(tc, test_file_write_extends_size);
 	tcase_add_test(tc, test_file_read_stops_at_eof);
 	tcase_add_test(tc, test_file_read_tmpfs_hole_caches_nothing);
+	tc = t_tcase(s, "truncate", setup, teardown);
 	tcase_add_test(tc, test_file_truncate_drops_pages_zeroes_tail);
-	tcase_add_test(tc, test_file_rm_unmapped_file_goes);
 	tcase_add_test(tc, test_file_cache_survives_many_pages);
+	tc = t_tcase(s, "oom", setup, teardown);
 	tcase_add_test(tc, test_file_write_out_of_frames_changes_nothing);
-	suite_add_tcase(s, tc);
 	return s;
 }

@@ -790,33 +790,42 @@ END_TEST
 Suite *filemap_suite(void)
 {
 	Suite *s = suite_create("filemap");
-	TCase *tc = tcase_create("filemap");
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = t_tcase(s, "shared", setup, teardown);
 	tcase_add_test(tc, test_filemap_seed_example);
 	tcase_add_test(tc, test_filemap_shared_read_fault_around);
+	tcase_add_test(tc, test_filemap_shared_anon_is_shmem);
+	tcase_add_test(tc, test_filemap_maps_fields);
+	tc = t_tcase(s, "cow", setup, teardown);
 	tcase_add_test(tc, test_filemap_private_cow_and_fault_around);
-	tcase_add_test(tc, test_filemap_sigbus_past_eof);
+	tc = t_tcase(s, "fault-around", setup, teardown);
 	tcase_add_test(tc, test_filemap_fault_around_clipped_to_vma);
 	tcase_add_test(tc, test_filemap_fault_around_disabled);
+	tc = t_tcase(s, "sigbus", setup, teardown);
+	tcase_add_test(tc, test_filemap_sigbus_past_eof);
+	tc = t_tcase(s, "truncate", setup, teardown);
 	tcase_add_test(tc, test_filemap_truncate_unmaps_and_sigbus);
 	tcase_add_test(tc, test_filemap_truncate_unmaps_private_copies);
+	tcase_add_test(tc, test_filemap_disk_truncate_eof_folio);
 	tcase_add_test(tc, test_filemap_rm_mapped_file_deleted);
-	tcase_add_test(tc, test_filemap_maps_fields);
+	tc = t_tcase(s, "write-notify", setup, teardown);
 	tcase_add_test(tc, test_filemap_disk_page_mkwrite_and_msync);
 	tcase_add_test(tc, test_filemap_disk_write_first_access);
+	tcase_add_test(tc, test_filemap_tmpfs_no_write_notify);
+	tc = t_tcase(s, "readahead", setup, teardown);
 	tcase_add_test(tc, test_filemap_disk_readahead_mark);
 	tcase_add_test(tc, test_filemap_disk_willneed_reads_ahead);
 	tcase_add_test(tc, test_filemap_disk_exec_readahead);
-	tcase_add_test(tc, test_filemap_disk_truncate_eof_folio);
 	tcase_add_test(tc, test_filemap_disk_large_folios);
+	tc = t_tcase(s, "page-flags", setup, teardown);
 	tcase_add_test(tc, test_filemap_disk_write_past_eof_and_da_alloc);
 	tcase_add_test(tc, test_filemap_accessed_marks);
-	tcase_add_test(tc, test_filemap_finish_fault_oom);
-	tcase_add_test(tc, test_filemap_tmpfs_no_write_notify);
-	tcase_add_test(tc, test_filemap_shared_anon_is_shmem);
+	tc = t_tcase(s, "merge", setup, teardown);
 	tcase_add_test(tc, test_filemap_separate_mmaps_do_not_merge);
+	tc = t_tcase(s, "oom", setup, teardown);
+	tcase_add_test(tc, test_filemap_finish_fault_oom);
+	tc = t_tcase(s, "random", setup, teardown);
 	tcase_add_test(tc, test_filemap_random_invariants);
-	suite_add_tcase(s, tc);
 	return s;
 }

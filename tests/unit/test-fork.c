@@ -28,6 +28,8 @@ static void setup(void)
 	sys = t_sys_make(false, 0);
 	ck_assert_int_eq(vmsh_current_pid(sys), 1);
 }
+/* 256 frames. */
+static void setup_small(void) { sys = t_sys_make(false, 1 << 20); }
 static void teardown(void) { t_sys_free(&sys); }
 static void checked(void) { t_check(sys); }
 
@@ -354,8 +356,6 @@ START_TEST(test_fork_out_of_memory)
 	uint64_t i, done, nfree;
 	int child = 0;
 
-	teardown();
-	sys = t_sys_make(false, 1 << 20);       /* 256 frames */
 	t_map(sys, BASE, 110 * 512 * PG, RW, PA);
 	for (i = 0; i < 110; i++)
 		ck_assert_msg(vmsh_write(sys, BASE + i * 512 * PG, NULL, 1, 1,
@@ -436,22 +436,26 @@ END_TEST
 Suite *fork_suite(void)
 {
 	Suite *s = suite_create("fork");
-	TCase *tc = tcase_create("fork");
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = t_tcase(s, "cow", setup, teardown);
 	tcase_add_test(tc, test_fork_cow_state);
 	tcase_add_test(tc, test_fork_smaps_after_fork);
 	tcase_add_test(tc, test_fork_one_copy_one_reuse);
 	tcase_add_test(tc, test_fork_child_exit_makes_parent_private);
 	tcase_add_test(tc, test_fork_three_processes);
+	tc = t_tcase(s, "copy", setup, teardown);
 	tcase_add_test(tc, test_fork_dontcopy_wipeonfork_locked);
 	tcase_add_test(tc, test_fork_no_copy_without_anon_vma);
+	tc = t_tcase(s, "anon-vma", setup, teardown);
 	tcase_add_test(tc, test_fork_anon_vma_inherited);
 	tcase_add_test(tc, test_fork_merge_rules);
+	tc = t_tcase(s, "errors", setup, teardown);
 	tcase_add_test(tc, test_fork_kthread_efault);
+	tc = t_tcase(s, "oom", setup_small, teardown);
 	tcase_add_test(tc, test_fork_out_of_memory);
+	tc = t_tcase(s, "threads", setup, teardown);
 	tcase_add_test(tc, test_fork_clone_vm_shares_mm);
 	tcase_add_test(tc, test_fork_execve);
-	suite_add_tcase(s, tc);
 	return s;
 }

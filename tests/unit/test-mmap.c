@@ -15,7 +15,7 @@
 static struct vmsh_sys *sys;
 
 static void setup(void) { sys = t_sys_new(); }
-static void teardown(void) { vmsh_sys_free(sys); }
+static void teardown(void) { t_sys_free(&sys); }
 
 START_TEST(test_mmap_initial_layout)
 {
@@ -283,23 +283,30 @@ END_TEST
 Suite *mmap_suite(void)
 {
 	Suite *s = suite_create("mmap");
-	TCase *tc = tcase_create("calls");
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = t_tcase(s, "layout", setup, teardown);
 	tcase_add_test(tc, test_mmap_initial_layout);
+	tc = t_tcase(s, "vmflags", setup, teardown);
 	tcase_add_test(tc, test_mmap_vmflags_mnemonics);
+	tc = t_tcase(s, "placement", setup, teardown);
 	tcase_add_test(tc, test_mmap_topdown_packs_and_merges);
 	tcase_add_test(tc, test_mmap_thp_alignment_for_2m_multiples);
 	tcase_add_test(tc, test_mmap_hint_honoured_when_free);
 	tcase_add_test(tc, test_mmap_stack_guard_gap);
+	tc = t_tcase(s, "errno", setup, teardown);
 	tcase_add_test(tc, test_mmap_errnos_in_linux_order);
-	tcase_add_test(tc, test_mmap_fixed_replaces_and_splits);
 	tcase_add_test(tc, test_munmap_errnos);
+	tc = t_tcase(s, "fixed", setup, teardown);
+	tcase_add_test(tc, test_mmap_fixed_replaces_and_splits);
+	tc = t_tcase(s, "mprotect", setup, teardown);
 	tcase_add_test(tc, test_mprotect_partial_before_hole);
 	tcase_add_test(tc, test_mprotect_account_rules);
+	tc = t_tcase(s, "mremap", setup, teardown);
 	tcase_add_test(tc, test_mremap_shrink_grow_move);
+	tc = t_tcase(s, "madvise", setup, teardown);
 	tcase_add_test(tc, test_madvise_flag_advice_splits_and_merges);
+	tc = t_tcase(s, "brk", setup, teardown);
 	tcase_add_test(tc, test_brk_grows_heap_and_shrinks);
-	suite_add_tcase(s, tc);
 	return s;
 }

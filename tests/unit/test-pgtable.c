@@ -301,17 +301,19 @@ END_TEST
 Suite *pgtable_suite(void)
 {
 	Suite *s = suite_create("pgtable");
-	TCase *tc = tcase_create("tables");
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = t_tcase(s, "levels", setup, teardown);
 	tcase_add_test(tc, test_pgtable_level_names);
 	tcase_add_loop_test(tc, test_pgtable_alloc_counts, 2, 6);
+	tc = t_tcase(s, "pte", setup, teardown);
 	tcase_add_test(tc, test_pgtable_pte_encoding);
+	tcase_add_test(tc, test_pgtable_change_protection);
+	tc = t_tcase(s, "zap", setup, teardown);
 	tcase_add_test(tc, test_pgtable_zap);
 	tcase_add_test(tc, test_pgtable_free_floor_ceiling);
-	tcase_add_test(tc, test_pgtable_change_protection);
 	tcase_add_test(tc, test_pgtable_gather);
+	tc = t_tcase(s, "move", setup, teardown);
 	tcase_add_test(tc, test_pgtable_move);
-	suite_add_tcase(s, tc);
 	return s;
 }

@@ -177,15 +177,16 @@ END_TEST
 Suite *phys_suite(void)
 {
 	Suite *s = suite_create("phys");
-	TCase *tc = tcase_create("frames");
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, setup_small, teardown);
+	tc = t_tcase(s, "alloc", setup_small, teardown);
 	tcase_add_test(tc, test_phys_alloc_free);
 	tcase_add_test(tc, test_phys_zero_page);
+	tcase_add_test(tc, test_phys_frame_info);
+	tc = t_tcase(s, "contents", setup_small, teardown);
 	tcase_add_test(tc, test_phys_sparse_fill);
 	tcase_add_test(tc, test_phys_copy);
+	tc = t_tcase(s, "oom", setup_small, teardown);
 	tcase_add_test(tc, test_phys_oom);
-	tcase_add_test(tc, test_phys_frame_info);
-	suite_add_tcase(s, tc);
 	return s;
 }

@@ -232,11 +232,16 @@ END_TEST
 Suite *rbtree_suite(void)
 {
 	Suite *s = suite_create("rbtree");
-	TCase *tc = tcase_create("properties");
+	TCase *tc;
 
+	tc = tcase_create("insert-erase");
 	tcase_add_test(tc, test_rbtree_random_insert_erase_keeps_properties);
 	tcase_add_test(tc, test_rbtree_augmented_value_survives_rotations);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("balance");
 	tcase_add_test(tc, test_rbtree_sequential_inserts_stay_balanced);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("empty");
 	tcase_add_test(tc, test_rbtree_empty_tree_walks);
 	suite_add_tcase(s, tc);
 	return s;

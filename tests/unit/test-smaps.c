@@ -23,6 +23,7 @@
 static struct vmsh_sys *sys;
 
 static void setup(void) { sys = t_sys_make(false, 0); }
+static void setup_zero_page(void) { sys = t_sys_make(true, 0); }
 static void teardown(void) { t_sys_free(&sys); }
 static void checked(void) { t_check(sys); }
 
@@ -60,8 +61,6 @@ START_TEST(test_smaps_zero_page_skipped)
 	struct vmsh_fault f;
 	struct vmsh_smaps s;
 
-	t_sys_free(&sys);
-	sys = t_sys_make(true, 0);      /* zero page on */
 	t_map(sys, BASE, 8 * PAGE_SIZE, VMSH_PROT_READ, PA);
 	ck_assert_int_eq(vmsh_touch(sys, BASE, 8 * PAGE_SIZE, &f), 0);
 	s = t_smaps(sys, 0, BASE + 5 * PAGE_SIZE);
@@ -139,13 +138,14 @@ END_TEST
 Suite *smaps_suite(void)
 {
 	Suite *s = suite_create("smaps");
-	TCase *tc = tcase_create("smaps");
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = t_tcase(s, "figures", setup, teardown);
 	tcase_add_test(tc, test_smaps_pss_fixed_point);
-	tcase_add_test(tc, test_smaps_zero_page_skipped);
 	tcase_add_test(tc, test_smaps_no_vma);
+	tc = t_tcase(s, "zero-page", setup_zero_page, teardown);
+	tcase_add_test(tc, test_smaps_zero_page_skipped);
+	tc = t_tcase(s, "walk", setup, teardown);
 	tcase_add_test(tc, test_smaps_walk_and_pt);
-	suite_add_tcase(s, tc);
 	return s;
 }

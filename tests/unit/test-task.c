@@ -37,6 +37,8 @@ static void setup(void)
 	ck_assert_int_eq(vmsh_current_pid(sys), 1);
 	ck_assert_ptr_nonnull(mm_of_pid(sys, 1));
 }
+/* One CPU and 256 frames. */
+static void setup_small(void) { make(1, 1 << 20); }
 static void teardown(void) { t_sys_free(&sys); }
 static void checked(void) { t_check(sys); }
 
@@ -232,8 +234,6 @@ START_TEST(test_task_oom_kills_sharers_and_frees)
 	uint64_t out, done;
 	int t, r;
 
-	teardown();
-	make(1, 1 << 20);                       /* 256 frames */
 	t = t_spawn(sys, vmsh_clone_vm);
 	ck_assert_int_eq(vmsh_mmap(sys, BASE, 512 * PG, RW, PA, NULL, 0, &out), 0);
 	r = vmsh_write(sys, BASE, NULL, 1, 512 * PG, &done, &f);
@@ -287,17 +287,19 @@ END_TEST
 Suite *task_suite(void)
 {
 	Suite *s = suite_create("task");
-	TCase *tc = tcase_create("task");
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = t_tcase(s, "pids", setup, teardown);
 	tcase_add_test(tc, test_task_pids_in_order_never_reused);
+	tc = t_tcase(s, "switch", setup, teardown);
 	tcase_add_test(tc, test_task_kthread_borrows_active_mm);
-	tcase_add_test(tc, test_task_exit_under_kthread_keeps_mm_struct);
-	tcase_add_test(tc, test_task_kill_current_switches_to_lowest);
 	tcase_add_test(tc, test_task_switch_errors);
 	tcase_add_test(tc, test_task_two_cpus);
-	tcase_add_test(tc, test_task_oom_kills_sharers_and_frees);
+	tc = t_tcase(s, "exit", setup, teardown);
+	tcase_add_test(tc, test_task_exit_under_kthread_keeps_mm_struct);
+	tcase_add_test(tc, test_task_kill_current_switches_to_lowest);
 	tcase_add_test(tc, test_task_kill_thread_and_process);
-	suite_add_tcase(s, tc);
+	tc = t_tcase(s, "oom", setup_small, teardown);
+	tcase_add_test(tc, test_task_oom_kills_sharers_and_frees);
 	return s;
 }

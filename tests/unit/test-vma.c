@@ -17,7 +17,7 @@
 static struct vmsh_sys *sys;
 
 static void setup(void) { sys = t_sys_new(); }
-static void teardown(void) { vmsh_sys_free(sys); }
+static void teardown(void) { t_sys_free(&sys); }
 
 START_TEST(test_vma_find_vma_returns_first_ending_above)
 {
@@ -248,20 +248,23 @@ END_TEST
 Suite *vma_suite(void)
 {
 	Suite *s = suite_create("vma");
-	TCase *tc = tcase_create("rules");
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = t_tcase(s, "find", setup, teardown);
 	tcase_add_test(tc, test_vma_find_vma_returns_first_ending_above);
+	tc = t_tcase(s, "merge", setup, teardown);
 	tcase_add_test(tc, test_vma_merge_adjacent_anonymous_mmaps);
 	tcase_add_test(tc, test_vma_merge_refuses_different_flags);
 	tcase_add_test(tc, test_vma_merge_refuses_different_anon_vma);
 	tcase_add_test(tc, test_vma_merge_faulted_with_unfaulted_neighbour);
 	tcase_add_test(tc, test_vma_merge_refuses_inherited_anon_vma);
 	tcase_add_test(tc, test_vma_merge_refuses_nonlinear_pgoff);
+	tc = t_tcase(s, "split", setup, teardown);
 	tcase_add_test(tc, test_vma_split_pgoff_arithmetic);
 	tcase_add_test(tc, test_vma_split_fails_at_max_map_count);
+	tc = t_tcase(s, "anon-vma", setup, teardown);
 	tcase_add_test(tc, test_vma_anon_vma_prepare_reuses_neighbour);
+	tc = t_tcase(s, "random", setup, teardown);
 	tcase_add_test(tc, test_vma_random_ops_keep_invariants);
-	suite_add_tcase(s, tc);
 	return s;
 }

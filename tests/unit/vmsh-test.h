@@ -66,6 +66,19 @@ static inline void t_check(struct vmsh_sys *sys)
 	ck_assert_msg(vmsh_check(sys, buf, sizeof(buf)) == 0, "check: %s", buf);
 }
 
+/* A TCase @name in @s whose tests each get a fresh machine: @setup builds
+ * it (NULL: the test builds its own), @teardown frees it; both run in the
+ * test's own process (a checked fixture). */
+static inline TCase *t_tcase(Suite *s, const char *name, SFun setup,
+			     SFun teardown)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
 /* The current task's mm. */
 static inline struct vmsh_mm *t_mm(struct vmsh_sys *sys)
 {

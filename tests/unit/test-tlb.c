@@ -4,9 +4,10 @@
  * references, A/D bits, LRU replacement, the flush points, ASIDs with
  * PCID, shootdowns, lazy TLB and the lazy_flush teaching switch.
  *
- * The "bare" cases run on a hand-built machine: a struct vmsh_sys with
- * only its CPUs and a few physical frames holding one page-table path,
- * so they test tlb.c alone.  The "model" cases go through the public API.
+ * The bare cases run on a hand-built machine (tlb-bare.h): a struct
+ * vmsh_sys with only its CPUs and a few physical frames holding one
+ * page-table path, so they test tlb.c alone.  The model cases
+ * (test_tlb_model_*) go through the public API.
  */
 #include "config.h"
 
@@ -17,169 +18,33 @@
 #include <string.h>
 
 #include "suites.h"
+#include "tlb-bare.h"
 #include "vmsh-test.h"
 
-#define NFRAMES 64
-#define BASE 0x200000000000ULL          /* one PTE table covers BASE..+2M */
-#define PTE_FLAGS (_PAGE_PRESENT | _PAGE_USER)
-
-struct bare {
-	struct vmsh_sys *sys;
-	struct vmsh_mm *mm[8];
-	struct vmsh_task task[8], kthread;      /* task[i] runs mm[i] */
-	uint64_t next_frame;
-	int warnings;
-	char last_warning[512];
-};
-
-static uint64_t *table(struct vmsh_sys *sys, uint64_t pfn)
-{
-	struct page *pg = &sys->phys.pages[pfn];
-
-	if (!pg->data) {
-		pg->data = calloc(1, PAGE_SIZE);
-		pg->kind = PAGE_PGTABLE;
-	}
-	return (uint64_t *)pg->data;
-}
-
-static uint64_t frame(struct bare *b, enum page_kind kind)
-{
-	uint64_t pfn = b->next_frame++;
-
-	ck_assert_uint_lt(pfn, NFRAMES);
-	b->sys->phys.pages[pfn].kind = kind;
-	b->sys->phys.pages[pfn].refcount = 1;
-	return pfn;
-}
-
-/* Set the PTE of @addr in @mm (4 levels), building the tables. */
-static uint64_t *set_pte(struct bare *b, struct vmsh_mm *mm, uint64_t addr,
-			 uint64_t pte)
-{
-	uint64_t pfn = mm->pgd;
-
-	for (int l = 0; l < 3; l++) {
-		uint64_t *t = table(b->sys, pfn);
-		unsigned idx = (addr >> (12 + 9 * (3 - l))) & 511;
-
-		if (!(t[idx] & _PAGE_PRESENT))
-			t[idx] = (frame(b, PAGE_PGTABLE) << 12) | _PAGE_TABLE;
-		pfn = t[idx] >> 12 & 0xffffffffffULL;
-	}
-	table(b->sys, pfn)[(addr >> 12) & 511] = pte;
-	return &table(b->sys, pfn)[(addr >> 12) & 511];
-}
-
-/* Map a fresh data frame at @addr with @flags; returns its pfn. */
-static uint64_t map(struct bare *b, struct vmsh_mm *mm, uint64_t addr,
-		    uint64_t flags)
-{
-	uint64_t pfn = frame(b, PAGE_ANON);
-
-	set_pte(b, mm, addr, (pfn << 12) | flags);
-	return pfn;
-}
-
-static uint64_t get_pte(struct bare *b, struct vmsh_mm *mm, uint64_t addr)
-{
-	uint64_t pfn = mm->pgd;
-
-	for (int l = 0; l < 3; l++) {
-		uint64_t e = table(b->sys, pfn)[(addr >> (12 + 9 * (3 - l))) & 511];
-
-		if (!(e & _PAGE_PRESENT))
-			return 0;
-		pfn = (e & PTE_PFN_MASK) >> 12;
-	}
-	return table(b->sys, pfn)[(addr >> 12) & 511];
-}
-
-static void on_warn(void *ctx, const char *line)
-{
-	struct bare *b = ctx;
-
-	b->warnings++;
-	snprintf(b->last_warning, sizeof(b->last_warning), "%s", line);
-}
+/* The machine of the running case, made by bare_new() or model_new() and
+ * freed by teardown. */
+static struct bare *case_bare;
+static struct model *case_model;
 
 static struct bare *bare_new(unsigned entries, unsigned ways, unsigned cpus,
 			     bool pcid, bool lazy_flush)
 {
-	struct bare *b = calloc(1, sizeof(*b));
-	struct vmsh_sys *sys = calloc(1, sizeof(*sys));
-
-	vmsh_config_default(&sys->cfg);
-	sys->cfg.tlb_entries = entries;
-	sys->cfg.tlb_ways = ways;
-	sys->cfg.cpus = cpus;
-	sys->cfg.pcid = pcid;
-	sys->cfg.lazy_flush = lazy_flush;
-	sys->phys.nframes = NFRAMES;
-	sys->phys.pages = calloc(NFRAMES, sizeof(struct page));
-	b->sys = sys;
-	b->next_frame = 1;
-	tlb_init(sys);
-	for (int i = 0; i < 8; i++) {
-		struct vmsh_mm *mm = calloc(1, sizeof(*mm));
-
-		mm->id = (unsigned)i + 1;
-		mm->sys = sys;
-		mm->pgd = frame(b, PAGE_PGTABLE);
-		table(sys, mm->pgd);
-		b->mm[i] = mm;
-		b->task[i].pid = i + 1;
-		b->task[i].mm = b->task[i].active_mm = mm;
-	}
-	b->kthread.pid = 100;
-	b->kthread.kind = VMSH_TASK_KTHREAD;
-	vmsh_sys_set_warn(sys, on_warn, b);
-	return b;
+	case_bare = bare_alloc(entries, ways, cpus, pcid, lazy_flush);
+	return case_bare;
 }
 
-static void bare_free(struct bare *b)
+static void model_free(struct model *m);
+
+/* Frees the case's machine; a model gets a last invariant check. */
+static void teardown(void)
 {
-	tlb_fini(b->sys);
-	ck_assert_ptr_null(b->sys->cpus);
-	for (uint64_t i = 0; i < NFRAMES; i++)
-		free(b->sys->phys.pages[i].data);
-	free(b->sys->phys.pages);
-	for (int i = 0; i < 8; i++)
-		free(b->mm[i]);
-	free(b->sys);
-	free(b);
+	if (case_bare)
+		bare_free(case_bare);
+	if (case_model)
+		model_free(case_model);
+	case_bare = NULL;
+	case_model = NULL;
 }
-
-/* What task.c's context_switch does for a user task and a kernel thread. */
-static void run(struct bare *b, int cpu, struct vmsh_mm *mm)
-{
-	struct cpu *c = &b->sys->cpus[cpu];
-
-	tlb_switch_mm(b->sys, cpu, c->loaded_mm, mm);
-	c->loaded_mm = mm;
-	c->curr = &b->task[mm->id - 1];
-}
-
-static void run_kthread(struct bare *b, int cpu)
-{
-	b->sys->cpus[cpu].curr = &b->kthread;
-}
-
-static int rd(struct bare *b, struct vmsh_mm *mm, uint64_t addr)
-{
-	uint64_t pfn;
-
-	return mmu_translate(b->sys, mm, addr, false, &pfn);
-}
-
-static int wr(struct bare *b, struct vmsh_mm *mm, uint64_t addr)
-{
-	uint64_t pfn;
-
-	return mmu_translate(b->sys, mm, addr, true, &pfn);
-}
-
-#define STAT(b, item) ((b)->sys->stat[item])
 
 START_TEST(test_tlb_hit_after_first_miss)
 {
@@ -200,7 +65,6 @@ START_TEST(test_tlb_hit_after_first_miss)
 	ck_assert_uint_eq(STAT(b, ST_TLB_MISS), 1);
 	ck_assert_uint_eq(STAT(b, ST_TLB_HIT), 9);
 	ck_assert_uint_eq(STAT(b, ST_TLB_WALK_REFS), 4);
-	bare_free(b);
 }
 END_TEST
 
@@ -218,7 +82,6 @@ START_TEST(test_tlb_walk_refs_follow_levels)
 	ck_assert_uint_eq(STAT(b, ST_TLB_WALK_REFS), 5);
 	/* beyond the 4-level address space */
 	ck_assert_int_eq(rd(b, b->mm[0], 1ULL << 48), -EFAULT);
-	bare_free(b);
 }
 END_TEST
 
@@ -236,7 +99,6 @@ START_TEST(test_tlb_write_sets_dirty_through_a_walk)
 	ck_assert_int_eq(rd(b, mm, BASE), 0);           /* hit */
 	ck_assert_uint_eq(STAT(b, ST_TLB_MISS), 2);
 	ck_assert_uint_eq(STAT(b, ST_TLB_HIT), 2);
-	bare_free(b);
 }
 END_TEST
 
@@ -259,7 +121,6 @@ START_TEST(test_tlb_permission_checks_use_the_entry)
 	set_pte(b, mm, BASE + PAGE_SIZE, (5ULL << 12) | _PAGE_PROTNONE | _PAGE_ACCESSED);
 	ck_assert_int_eq(rd(b, mm, BASE + PAGE_SIZE), -EFAULT);
 	ck_assert_int_eq(rd(b, mm, BASE + 2 * PAGE_SIZE), -EFAULT);
-	bare_free(b);
 }
 END_TEST
 
@@ -288,7 +149,6 @@ START_TEST(test_tlb_lru_eviction_in_a_set)
 	ck_assert_uint_eq(ci.ways, 2);
 	ck_assert_uint_eq(ci.valid, 2);         /* set 1 is empty */
 	ck_assert(!vmsh_tlb_cpu_info(b->sys, 1, &ci));
-	bare_free(b);
 }
 END_TEST
 
@@ -315,7 +175,6 @@ START_TEST(test_tlb_fully_associative)
 	ck_assert_uint_eq(STAT(b, ST_TLB_HIT), 1);
 	ck_assert_int_eq(rd(b, mm, BASE), 0);                      /* miss */
 	ck_assert_uint_eq(STAT(b, ST_TLB_MISS), 6);
-	bare_free(b);
 }
 END_TEST
 
@@ -328,7 +187,6 @@ START_TEST(test_tlb_invalid_geometry_is_fully_associative)
 	ck_assert_uint_eq(ci.entries, 6);
 	ck_assert_uint_eq(ci.ways, 6);
 	ck_assert_uint_eq(ci.sets, 1);
-	bare_free(b);
 }
 END_TEST
 
@@ -383,7 +241,6 @@ START_TEST(test_tlb_flush_page_range_mm)
 	rd(b, mm, BASE + 39 * PAGE_SIZE);
 	ck_assert_uint_eq(STAT(b, ST_TLB_MISS), 86);
 	ck_assert_uint_eq(STAT(b, ST_TLB_SHOOTDOWN), 0);
-	bare_free(b);
 }
 END_TEST
 
@@ -437,7 +294,6 @@ START_TEST(test_tlb_switch_without_pcid_flushes)
 	ck_assert_uint_eq(ci.loaded_mm_id, 1);
 	ck_assert_uint_eq(ci.asid, 0);
 	ck_assert_uint_eq(ci.flushes, 2);
-	bare_free(b);
 }
 END_TEST
 
@@ -471,7 +327,6 @@ START_TEST(test_tlb_pcid_keeps_entries_across_switches)
 	ck_assert_uint_eq(STAT(b, ST_TLB_FLUSH_ALL), 3);
 	ck_assert_int_eq(rd(b, m2, BASE), 0);
 	ck_assert_uint_eq(STAT(b, ST_TLB_MISS), 3);
-	bare_free(b);
 }
 END_TEST
 
@@ -501,7 +356,6 @@ START_TEST(test_tlb_pcid_six_asids_round_robin)
 	ck_assert(vmsh_tlb_cpu_info(b->sys, 0, &ci));
 	ck_assert_uint_eq(ci.asid_mm_id[ci.asid], 7);
 	ck_assert_uint_eq(ci.valid, 5);
-	bare_free(b);
 }
 END_TEST
 
@@ -538,7 +392,6 @@ START_TEST(test_tlb_shootdown_reaches_other_cpu)
 	b->sys->cur_cpu = 0;
 	flush_tlb_page(mm, BASE);
 	ck_assert_uint_eq(STAT(b, ST_TLB_SHOOTDOWN), 1);
-	bare_free(b);
 }
 END_TEST
 
@@ -576,7 +429,6 @@ START_TEST(test_tlb_lazy_tlb_kernel_thread)
 	ck_assert(!ci.lazy);
 	ck_assert_uint_eq(ci.valid, 0);
 	ck_assert_uint_eq(ci.flushes, 1);
-	bare_free(b);
 }
 END_TEST
 
@@ -611,7 +463,6 @@ START_TEST(test_tlb_lazy_flush_lets_stale_entry_through)
 	ck_assert_int_eq(rd(b, mm, BASE), 0);
 	ck_assert_int_eq(b->warnings, 2);
 	ck_assert_ptr_nonnull(strstr(b->last_warning, "freed"));
-	bare_free(b);
 }
 END_TEST
 
@@ -626,7 +477,6 @@ START_TEST(test_tlb_stale_entry_dropped_without_lazy_flush)
 	set_pte(b, mm, BASE, get_pte(b, mm, BASE) & ~_PAGE_RW);
 	ck_assert_int_eq(wr(b, mm, BASE), -EFAULT);
 	ck_assert_int_eq(b->warnings, 0);
-	bare_free(b);
 }
 END_TEST
 
@@ -648,7 +498,6 @@ START_TEST(test_tlb_lookup_fill_interface)
 	ck_assert(!tlb_lookup(b->sys, mm, BASE + PAGE_SIZE, &pfn, &flags));
 	ck_assert_uint_eq(STAT(b, ST_TLB_HIT), 1);
 	ck_assert_uint_eq(STAT(b, ST_TLB_MISS), 2);
-	bare_free(b);
 }
 END_TEST
 
@@ -683,7 +532,6 @@ START_TEST(test_tlb_entry_listing_in_any_order)
 	while (vmsh_tlb_entry(b->sys, n, &e))
 		n++;
 	ck_assert_uint_eq(n, 5);
-	bare_free(b);
 }
 END_TEST
 
@@ -717,6 +565,7 @@ static struct model *model_new(unsigned cpus, bool pcid, bool lazy_flush)
 	m->sys = t_sys_cfg(&cfg);
 	vmsh_sys_set_warn(m->sys, model_warn, m);
 	t_check(m->sys);
+	case_model = m;
 	return m;
 }
 
@@ -749,7 +598,6 @@ START_TEST(test_tlb_model_hits_after_first_miss)
 		ck_assert_int_eq(model_touch(m, A, 4 * PAGE_SIZE), 0);
 	ck_assert_uint_eq(t_stat(m->sys, "tlb_miss"), 8);
 	ck_assert_uint_eq(t_stat(m->sys, "tlb_hit"), 20);
-	model_free(m);
 }
 END_TEST
 
@@ -774,7 +622,6 @@ START_TEST(test_tlb_model_munmap_flushes_range_or_all)
 	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_all"), 1);
 	ck_assert_int_eq(model_touch(m, A + 63 * PAGE_SIZE, 1), 0);
 	ck_assert_uint_eq(t_stat(m->sys, "tlb_hit"), 1);
-	model_free(m);
 }
 END_TEST
 
@@ -810,7 +657,6 @@ START_TEST(test_tlb_model_mprotect_flushes_only_when_needed)
 	ck_assert_int_eq(vmsh_mprotect(m->sys, A + 0x200000, 4 * PAGE_SIZE,
 				       VMSH_PROT_READ), 0);
 	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_range"), 1);
-	model_free(m);
 }
 END_TEST
 
@@ -831,7 +677,6 @@ START_TEST(test_tlb_model_fork_and_cow_flush)
 	t_fill(m->sys, A, 1, 0x5a);                          /* reuse */
 	ck_assert_uint_eq(t_stat(m->sys, "tlb_flush_page"), 1);
 	ck_assert_int_eq(m->warnings, 0);
-	model_free(m);
 }
 END_TEST
 
@@ -861,7 +706,6 @@ START_TEST(test_tlb_model_threads_on_two_cpus_shootdown)
 	ck_assert_int_eq(model_touch(m, A, 1), 1);
 	ck_assert_int_eq(model_touch(m, A + PAGE_SIZE, 1), 0);
 	ck_assert_int_eq(m->warnings, 0);
-	model_free(m);
 }
 END_TEST
 
@@ -880,7 +724,6 @@ START_TEST(test_tlb_model_pcid_switch_keeps_entries)
 	ck_assert_uint_eq(t_stat(m->sys, "tlb_hit"), 0);
 	ck_assert_int_eq(model_touch(m, A, 1), 0);
 	ck_assert_uint_eq(t_stat(m->sys, "tlb_hit"), 1);
-	model_free(m);
 }
 END_TEST
 
@@ -905,42 +748,45 @@ START_TEST(test_tlb_model_lazy_flush_warns)
 	ck_assert_int_eq(vmsh_read(m->sys, A, buf, 4, &done, &f), 0);
 	ck_assert_int_eq(m->warnings, 2);
 	ck_assert_ptr_nonnull(strstr(m->last_warning, "freed"));
-	model_free(m);
 }
 END_TEST
 
 Suite *tlb_suite(void)
 {
 	Suite *s = suite_create("tlb");
-	TCase *tc = tcase_create("bare");
+	TCase *tc;
 
+	tc = t_tcase(s, "hit", NULL, teardown);
 	tcase_add_test(tc, test_tlb_hit_after_first_miss);
 	tcase_add_test(tc, test_tlb_walk_refs_follow_levels);
 	tcase_add_test(tc, test_tlb_write_sets_dirty_through_a_walk);
 	tcase_add_test(tc, test_tlb_permission_checks_use_the_entry);
+	tcase_add_test(tc, test_tlb_lookup_fill_interface);
+	tcase_add_test(tc, test_tlb_model_hits_after_first_miss);
+	tc = t_tcase(s, "replacement", NULL, teardown);
 	tcase_add_test(tc, test_tlb_lru_eviction_in_a_set);
 	tcase_add_test(tc, test_tlb_fully_associative);
 	tcase_add_test(tc, test_tlb_invalid_geometry_is_fully_associative);
+	tc = t_tcase(s, "flush", NULL, teardown);
 	tcase_add_test(tc, test_tlb_flush_page_range_mm);
 	tcase_add_test(tc, test_tlb_pte_needs_flush_rule);
-	tcase_add_test(tc, test_tlb_switch_without_pcid_flushes);
-	tcase_add_test(tc, test_tlb_pcid_keeps_entries_across_switches);
-	tcase_add_test(tc, test_tlb_pcid_six_asids_round_robin);
-	tcase_add_test(tc, test_tlb_shootdown_reaches_other_cpu);
-	tcase_add_test(tc, test_tlb_lazy_tlb_kernel_thread);
-	tcase_add_test(tc, test_tlb_lazy_flush_lets_stale_entry_through);
-	tcase_add_test(tc, test_tlb_stale_entry_dropped_without_lazy_flush);
-	tcase_add_test(tc, test_tlb_lookup_fill_interface);
-	tcase_add_test(tc, test_tlb_entry_listing_in_any_order);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("model");
-	tcase_add_test(tc, test_tlb_model_hits_after_first_miss);
 	tcase_add_test(tc, test_tlb_model_munmap_flushes_range_or_all);
 	tcase_add_test(tc, test_tlb_model_mprotect_flushes_only_when_needed);
 	tcase_add_test(tc, test_tlb_model_fork_and_cow_flush);
-	tcase_add_test(tc, test_tlb_model_threads_on_two_cpus_shootdown);
+	tc = t_tcase(s, "switch", NULL, teardown);
+	tcase_add_test(tc, test_tlb_switch_without_pcid_flushes);
+	tcase_add_test(tc, test_tlb_pcid_keeps_entries_across_switches);
+	tcase_add_test(tc, test_tlb_pcid_six_asids_round_robin);
+	tcase_add_test(tc, test_tlb_lazy_tlb_kernel_thread);
 	tcase_add_test(tc, test_tlb_model_pcid_switch_keeps_entries);
+	tc = t_tcase(s, "shootdown", NULL, teardown);
+	tcase_add_test(tc, test_tlb_shootdown_reaches_other_cpu);
+	tcase_add_test(tc, test_tlb_model_threads_on_two_cpus_shootdown);
+	tc = t_tcase(s, "stale", NULL, teardown);
+	tcase_add_test(tc, test_tlb_lazy_flush_lets_stale_entry_through);
+	tcase_add_test(tc, test_tlb_stale_entry_dropped_without_lazy_flush);
 	tcase_add_test(tc, test_tlb_model_lazy_flush_warns);
-	suite_add_tcase(s, tc);
+	tc = t_tcase(s, "listing", NULL, teardown);
+	tcase_add_test(tc, test_tlb_entry_listing_in_any_order);
 	return s;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The shell's pure parts: the lexer, numbers, PROT/FLAGS/ADVICE, the
- * errno table, the hexdump, maps and smaps formats.
+ * errno table, the command table.
  */
 #include "config.h"
 
@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "views.h"
 #include "shell.h"
 #include "suites.h"
 
@@ -220,204 +219,6 @@ START_TEST(test_shell_errno_table)
 }
 END_TEST
 
-/* ---- formats ---- */
-
-static char *capture(void (*fn)(FILE *, const void *), const void *arg)
-{
-	static char *buf;
-	static size_t len;
-	FILE *f;
-
-	buf = NULL;
-	len = 0;
-	f = open_memstream(&buf, &len);
-
-	fn(f, arg);
-	fclose(f);
-	return buf;
-}
-
-static void dump20(FILE *f, const void *arg)
-{
-	struct hexdump h;
-
-	hexdump_init(&h, f, 16, 0x7ffff7ffe000ULL);
-	hexdump_feed(&h, (const uint8_t *)arg, 7);
-	hexdump_feed(&h, (const uint8_t *)arg + 7, 13);
-	hexdump_finish(&h);
-}
-
-static void dump_file(FILE *f, const void *arg)
-{
-	struct hexdump h;
-
-	hexdump_init(&h, f, 8, 3);
-	hexdump_feed(&h, (const uint8_t *)arg, 8);
-	hexdump_finish(&h);
-}
-
-static void dump_none(FILE *f, const void *arg)
-{
-	struct hexdump h;
-
-	(void)arg;
-	hexdump_init(&h, f, 16, 0x1000);
-	hexdump_finish(&h);
-}
-
-START_TEST(test_shell_hexdump)
-{
-	char *s;
-
-	/* the layout of `printf 'This is a map test!\1' | hexdump -C -v` */
-	s = capture(dump20, "This is a map test!\x01");
-	ck_assert_str_eq(s,
-		"00007ffff7ffe000  54 68 69 73 20 69 73 20  61 20 6d 61 70 20 74 65  |This is a map te|\n"
-		"00007ffff7ffe010  73 74 21 01                                       |st!.|\n"
-		"00007ffff7ffe014\n");
-	free(s);
-	s = capture(dump_file, "abcdefgh");
-	ck_assert_str_eq(s,
-		"00000003  61 62 63 64 65 66 67 68                           |abcdefgh|\n"
-		"0000000b\n");
-	free(s);
-	s = capture(dump_none, NULL);
-	ck_assert_str_eq(s, "");
-	free(s);
-}
-END_TEST
-
-static void maps_line(FILE *f, const void *arg)
-{
-	view_maps_line(f, arg);
-}
-
-START_TEST(test_shell_maps_line)
-{
-	struct vmsh_vma_info v;
-	char *s;
-
-	memset(&v, 0, sizeof(v));
-	v.start = 0x200000000000ULL;
-	v.end = 0x200000002000ULL;
-	v.flags = 0x3 | 0x70;           /* rw, may rwx: private */
-	v.pgoff = v.start >> 12;        /* anonymous: the offset shows 0 */
-	s = capture(maps_line, &v);
-	ck_assert_str_eq(s, "200000000000-200000002000 rw-p 00000000 00:00 0 \n");
-	free(s);
-
-	/* a named VMA: the name starts at column 73 */
-	v.start = 0x7ffffffde000ULL;
-	v.end = 0x7ffffffff000ULL;
-	v.flags = 0x3;
-	v.pgoff = v.start >> 12;
-	v.name = "[stack]";
-	s = capture(maps_line, &v);
-	ck_assert_str_eq(s, "7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0"
-			 "                          [stack]\n");
-	ck_assert_int_eq(strchr(s, '[') - s, 73);
-	free(s);
-
-	/* shared file mapping with an offset, a device and an inode */
-	v.start = 0x10000;
-	v.end = 0x11000;
-	v.flags = 0x1 | 0x4 | 0x80 | 0x8;
-	v.pgoff = 2;
-	v.dev_major = 0;
-	v.dev_minor = 0x1a;
-	v.ino = 247134;
-	v.name = "/tmp/f";
-	s = capture(maps_line, &v);
-	ck_assert_str_eq(s, "00010000-00011000 r-xs 00002000 00:1a 247134"
-			 "                             /tmp/f\n");
-	ck_assert_int_eq(strchr(s, '/') - s, 73);
-	free(s);
-}
-END_TEST
-
-static void smaps_block(FILE *f, const void *arg)
-{
-	const struct vmsh_vma_info *v = arg;
-	struct vmsh_smaps s;
-
-	memset(&s, 0, sizeof(s));
-	s.size = v->end - v->start;
-	s.rss = s.pss = s.private_dirty = s.referenced = s.anonymous = 4096;
-	s.pss_dirty = 4096;
-	view_smaps_block(f, v, &s);
-}
-
-START_TEST(test_shell_smaps_block)
-{
-	struct vmsh_vma_info v;
-	char *s;
-	const char *vmflags;
-
-	memset(&v, 0, sizeof(v));
-	v.start = 0x200000000000ULL;
-	v.end = 0x200000002000ULL;
-	v.flags = 0x3 | 0x70 | 0x00100000; /* VM_ACCOUNT */
-	s = capture(smaps_block, &v);
-	/* the field lines, as /proc/PID/smaps prints them on Linux 6.18 */
-	vmflags = strstr(s, "VmFlags: ");
-	ck_assert_ptr_nonnull(vmflags);
-	*strchr(vmflags, '\n') = '\0';
-	ck_assert_int_eq(strncmp(s,
-		"200000000000-200000002000 rw-p 00000000 00:00 0 \n"
-		"Size:                  8 kB\n"
-		"KernelPageSize:        4 kB\n"
-		"MMUPageSize:           4 kB\n"
-		"Rss:                   4 kB\n"
-		"Pss:                   4 kB\n"
-		"Pss_Dirty:             4 kB\n"
-		"Shared_Clean:          0 kB\n"
-		"Shared_Dirty:          0 kB\n"
-		"Private_Clean:         0 kB\n"
-		"Private_Dirty:         4 kB\n"
-		"Referenced:            4 kB\n"
-		"Anonymous:             4 kB\n"
-		"KSM:                   0 kB\n"
-		"LazyFree:              0 kB\n"
-		"AnonHugePages:         0 kB\n"
-		"ShmemPmdMapped:        0 kB\n"
-		"FilePmdMapped:         0 kB\n"
-		"Shared_Hugetlb:        0 kB\n"
-		"Private_Hugetlb:       0 kB\n"
-		"Swap:                  0 kB\n"
-		"SwapPss:               0 kB\n"
-		"Locked:                0 kB\n"
-		"THPeligible:           0\n"
-		"VmFlags: ", (size_t)(vmflags + 9 - s)), 0);
-	free(s);
-}
-END_TEST
-
-START_TEST(test_shell_fault_lines)
-{
-	struct vmsh_fault f = { SIGSEGV, SEGV_MAPERR, 0x200000005000ULL, 1 };
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *o = open_memstream(&buf, &len);
-
-	view_fault(o, &f, false);
-	f.code = SEGV_ACCERR;
-	view_fault(o, &f, false);
-	f.signo = SIGBUS;
-	f.code = BUS_ADRERR;
-	view_fault(o, &f, false);
-	f.signo = SIGKILL;
-	f.pid = 3;
-	view_fault(o, &f, false);
-	fclose(o);
-	ck_assert_str_eq(buf,
-		"pid 1: SIGSEGV (SEGV_MAPERR) at 0x200000005000\n"
-		"pid 1: SIGSEGV (SEGV_ACCERR) at 0x200000005000\n"
-		"pid 1: SIGBUS (BUS_ADRERR) at 0x200000005000\n"
-		"pid 3: killed (out of memory)\n");
-	free(buf);
-}
-END_TEST
-
 /* ---- dispatch ---- */
 
 START_TEST(test_shell_table_complete)
@@ -494,12 +295,8 @@ Suite *shell_suite(void)
 	tcase_add_test(tc, test_shell_advice);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("formats");
+	tc = tcase_create("messages");
 	tcase_add_test(tc, test_shell_errno_table);
-	tcase_add_test(tc, test_shell_hexdump);
-	tcase_add_test(tc, test_shell_maps_line);
-	tcase_add_test(tc, test_shell_smaps_block);
-	tcase_add_test(tc, test_shell_fault_lines);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dispatch");

@@ -81,7 +81,7 @@ static int file_load(struct args *a, const char *name, const char *path)
 
 static int file_save(struct args *a, const char *name, const char *path)
 {
-	FILE *out;
+	FILE *dst;
 	uint8_t *buf;
 	uint64_t off = 0, done;
 	int ret;
@@ -97,8 +97,8 @@ static int file_save(struct args *a, const char *name, const char *path)
 		free(buf);
 		return cmd_fail(a, ret);
 	}
-	out = fopen(path, "wb");
-	if (!out) {
+	dst = fopen(path, "wb");
+	if (!dst) {
 		ret = -errno;
 		free(buf);
 		return cmd_fail(a, ret);
@@ -108,30 +108,24 @@ static int file_save(struct args *a, const char *name, const char *path)
 		ret = be(a)->ops->file_read(be(a), name, off, buf, CHUNK, &done);
 		if (ret < 0 || !done)
 			break;
-		if (fwrite(buf, 1, done, out) != done) {
+		if (fwrite(buf, 1, done, dst) != done) {
 			ret = -errno;
 			break;
 		}
 		off += done;
 	}
 	free(buf);
-	if (fclose(out) != 0 && ret == 0)
+	if (fclose(dst) != 0 && ret == 0)
 		ret = -errno;
 	return ret < 0 ? cmd_fail(a, ret) : 0;
 }
 
-/* file ls and dev ls: views only the model has. */
+/* file ls and dev ls: views only the model has (their commands are not). */
 static int list(struct args *a, enum backend_view v)
 {
 	struct backend_view_args args = { 0 };
-	int ret;
 
-	if (!be(a)->ops->model) {
-		sh_model_only(a->sh, a->name);
-		return -1;
-	}
-	ret = be(a)->ops->model->view(be(a), v, &args, out(a));
-	return ret < 0 ? cmd_fail(a, ret) : 0;
+	return cmd_view(a, v, &args);
 }
 
 int cmd_file(struct args *a)

@@ -55,15 +55,6 @@ int cmd_smaps(struct args *a)
 	return ret < 0 ? cmd_fail(a, ret) : 0;
 }
 
-/* Ask the model for view @v with @args; errors as a failed command. */
-static int show(struct args *a, enum backend_view v,
-		const struct backend_view_args *args)
-{
-	int ret = be(a)->ops->model->view(be(a), v, args, out(a));
-
-	return ret < 0 ? cmd_fail(a, ret) : 0;
-}
-
 /* A view of task [PID] (default: the current one). */
 static int show_task(struct args *a, enum backend_view v)
 {
@@ -72,7 +63,7 @@ static int show_task(struct args *a, enum backend_view v)
 	if (cmd_opt_pid(a, &args.pid) || arg_end(a) ||
 	    cmd_known_pid(a, args.pid))
 		return -1;
-	return show(a, v, &args);
+	return cmd_view(a, v, &args);
 }
 
 /* A view of the whole machine: no argument. */
@@ -82,7 +73,7 @@ static int show_machine(struct args *a, enum backend_view v)
 
 	if (arg_end(a))
 		return -1;
-	return show(a, v, &args);
+	return cmd_view(a, v, &args);
 }
 
 int cmd_vmas(struct args *a)
@@ -122,7 +113,7 @@ int cmd_walk(struct args *a)
 	if (arg_addr(a, "ADDR", &args.addr) || cmd_opt_pid(a, &args.pid) ||
 	    arg_end(a) || cmd_known_pid(a, args.pid))
 		return -1;
-	return show(a, BV_WALK, &args);
+	return cmd_view(a, BV_WALK, &args);
 }
 
 /* pt [PID] [ADDR LEN]: one number is a PID, two ADDR LEN, three all. */
@@ -160,7 +151,7 @@ int cmd_pt(struct args *a)
 	}
 	if (cmd_known_pid(a, args.pid))
 		return -1;
-	return show(a, BV_PT, &args);
+	return cmd_view(a, BV_PT, &args);
 }
 
 int cmd_check(struct args *a)
@@ -170,14 +161,10 @@ int cmd_check(struct args *a)
 
 	if (arg_end(a))
 		return -1;
-	n = be(a)->ops->model->view(be(a), BV_CHECK, &args, out(a));
-	if (n < 0)
-		return cmd_fail(a, n);
-	if (n > 0) {
+	n = cmd_view(a, BV_CHECK, &args);
+	if (n > 0)
 		a->sh->failed = true;
-		return -1;
-	}
-	return 0;
+	return n ? -1 : 0;
 }
 
 int cmd_trace(struct args *a)
@@ -221,7 +208,7 @@ int cmd_dot(struct args *a)
 		return -1;
 	if (!strcmp(path, "-")) {
 		fflush(out(a));
-		return show(a, BV_DOT, &args);
+		return cmd_view(a, BV_DOT, &args);
 	}
 	if (cmd_sandboxed(a))
 		return -1;

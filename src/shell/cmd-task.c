@@ -99,10 +99,8 @@ int cmd_switch(struct args *a)
 int cmd_ps(struct args *a)
 {
 	struct backend_view_args args = { 0 };
-	int ret;
 
 	if (arg_end(a))
 		return -1;
-	ret = be(a)->ops->model->view(be(a), BV_PS, &args, out(a));
-	return ret < 0 ? cmd_fail(a, ret) : 0;
+	return cmd_view(a, BV_PS, &args);
 }

@@ -57,6 +57,19 @@ bool cmd_too_long(struct args *a, uint64_t len)
 	return false;
 }
 
+int cmd_view(struct args *a, enum backend_view v,
+	     const struct backend_view_args *args)
+{
+	int ret;
+
+	if (!be(a)->ops->model) {
+		sh_model_only(a->sh, a->name);
+		return -1;
+	}
+	ret = be(a)->ops->model->view(be(a), v, args, out(a));
+	return ret < 0 ? cmd_fail(a, ret) : ret;
+}
+
 int cmd_opt_pid(struct args *a, int *pid)
 {
 	*pid = 0;

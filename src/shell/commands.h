@@ -42,6 +42,11 @@ int cmd_bad_word(struct args *a, const char *before, const char *after);
  * (E2BIG): true, with the error printed. */
 bool cmd_sandboxed(struct args *a);
 bool cmd_too_long(struct args *a, uint64_t len);
+/* Print view @v of the model with @args: refused as model-only when the
+ * backend is not the model; -1 once an error is printed.  BV_CHECK's
+ * count of broken invariants is returned as is. */
+int cmd_view(struct args *a, enum backend_view v,
+	     const struct backend_view_args *args);
 /* An optional PID word (0 when absent). */
 int cmd_opt_pid(struct args *a, int *pid);
 /* ESRCH, printed, for a pid that names no task (0 is the current one). */

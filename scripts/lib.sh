@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # The prologue of every script in scripts/, sourced as
 #   . "$(dirname "$0")/lib.sh"
 # It turns on strict mode (set -euo pipefail; a script that counts
@@ -59,8 +60,10 @@ golden_env() {	# golden_env TMPDIR
 # `# cmdline:` tests get the file on standard input, the others /dev/null.
 # ARGS are split by the shell (quotes work), hence the eval.
 golden_run() {	# golden_run VMSH FILE DIR [OPTION...]
+	# shellcheck disable=SC2034  # vmsh and opts are used inside eval
 	local vmsh=$1 t=$2 dir=$3 name tdir status
 	shift 3
+	# shellcheck disable=SC2034
 	local opts=("$@")
 	name=$(basename "$t" .vmsh)
 	tdir=$(cd "$(dirname "$t")" && pwd)

@@ -130,6 +130,9 @@ struct page {
 				   readahead makes large folios (file.c); the
 				   flags above of a page cache page are its
 				   folio's, kept on the folio's first page */
+	uint64_t head;          /* order > 0: pfn of the folio's first page
+				   (page_folio); the frames of a folio need
+				   not be contiguous */
 	uint8_t fill;           /* every byte has this value while data == NULL */
 	uint8_t run_len;        /* data == NULL: bytes [run_off, run_off+run_len) */
 	uint16_t run_off;       /*   hold run[] instead of fill (one small write */
@@ -180,6 +183,10 @@ void phys_copy(struct vmsh_sys *sys, uint64_t dst, uint64_t src);
  * counts PG_referenced pages as Referenced. */
 void mark_page_accessed(struct page *page, bool unevictable);
 void phys_zero(struct vmsh_sys *sys, uint64_t pfn);
+/* The folio of a page cache page (page_folio()): the first page of its
+ * large folio (page->head), which holds the flags of the whole folio, or
+ * @pg itself. */
+struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg);
 
 /* Build the frame pool of sys->cfg.ram (and the zero page); -ENOMEM when
  * the host cannot.  phys_fini releases it at machine teardown. */
@@ -718,9 +725,6 @@ int filemap_get_page(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t index,
 		     bool create, uint64_t *pfn);
 /* The pfn caching page @index of @f, or UINT64_MAX. */
 uint64_t file_cache_lookup(const struct vmsh_file *f, uint64_t index);
-/* The folio of a page cache page (page_folio()): the first page of its
- * large folio, which holds the flags of the whole folio, or @pg itself. */
-struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg);
 static inline uint64_t folio_nr_pages(const struct page *pg)
 {
 	return 1ULL << pg->order;

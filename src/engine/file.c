@@ -519,18 +519,6 @@ int vmsh_file_write(struct vmsh_sys *sys, const char *name, uint64_t off,
 #define FOLIO_BATCH     31      /* PAGEVEC_SIZE: folios of one read batch */
 #define MAX_PAGECACHE_ORDER 9   /* PMD order */
 
-struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg)
-{
-	uint64_t pfn;
-
-	if (!pg->order || !pg->file)
-		return (struct page *)pg;
-	pfn = file_cache_lookup(pg->file, folio_first_index(pg));
-	if (pfn == UINT64_MAX)
-		return (struct page *)pg;       /* check_files reports it */
-	return &sys->phys.pages[pfn];
-}
-
 static unsigned ilog2_u64(uint64_t v)
 {
 	unsigned n = 0;
@@ -567,9 +555,10 @@ static int ra_alloc_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		pfn = cache_new_page(sys, f, index + i, true);
-		phys_page(sys, pfn)->order = (uint8_t)order;
 		if (!i)
 			head = pfn;
+		phys_page(sys, pfn)->order = (uint8_t)order;
+		phys_page(sys, pfn)->head = head;
 	}
 	if (index == (mark & ~(n - 1)))
 		phys_page(sys, head)->readahead = true;
@@ -1005,12 +994,13 @@ static void set_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 		      uint64_t first, unsigned order, const struct page *flags,
 		      bool mark)
 {
-	uint64_t i;
+	uint64_t head = file_cache_lookup(f, first), i;
 
 	for (i = 0; i < 1ULL << order; i++) {
 		struct page *pg = phys_page(sys, file_cache_lookup(f, first + i));
 
 		pg->order = (uint8_t)order;
+		pg->head = head;
 		pg->dirty = flags->dirty;
 		pg->uptodate = flags->uptodate;
 		pg->referenced = flags->referenced;
@@ -1290,9 +1280,9 @@ static void check_cached(void *ctx, uint64_t index, uint64_t pfn)
 		complain(c, "!uptodate page not a clean, unmapped, order-0 "
 			 "disk page", pfn);
 	else if (pg->order && (!c->f->disk || pg->order > 9 ||
-			       page_folio(c->sys, pg)->order != pg->order ||
-			       page_folio(c->sys, pg)->index !=
-			       folio_first_index(pg)))
+			       pg->head != file_cache_lookup(c->f,
+						folio_first_index(pg)) ||
+			       page_folio(c->sys, pg)->order != pg->order))
 		complain(c, "page of a broken large folio", pfn);
 }
 

@@ -166,7 +166,9 @@ void phys_fini(struct vmsh_sys *sys);
  * UINT64_MAX when physical memory is exhausted. */
 uint64_t phys_alloc(struct vmsh_sys *sys, enum page_kind kind);
 void phys_get(struct vmsh_sys *sys, uint64_t pfn);
-/* Drop a reference; the frame is freed (contents released) at zero. */
+/* Drop a reference; the frame is freed (contents released) at zero.  A
+ * frame still holding an anon_vma reference (page->anon) is freed by
+ * put_page() instead: phys_put aborts on it. */
 void phys_put(struct vmsh_sys *sys, uint64_t pfn);
 struct page *phys_page(struct vmsh_sys *sys, uint64_t pfn);
 /* Byte access to a frame's contents (sparse: materialises on mixed write). */
@@ -526,6 +528,10 @@ static inline uint64_t linear_page_index(const struct vmsh_vma *vma,
 }
 void anon_vma_get(struct anon_vma *av);
 void anon_vma_put(struct vmsh_sys *sys, struct anon_vma *av);
+/* put_page(): drop a reference to a frame a PTE or a fault held; freeing
+ * an anonymous page releases its anon_vma reference, which the frame
+ * layer (phys_put) leaves alone. */
+void put_page(struct vmsh_sys *sys, uint64_t pfn);
 struct anon_vma *anon_vma_new(struct vmsh_sys *sys);
 /* Assign an anon_vma at the first anonymous page (reusing a neighbour's
  * as find_mergeable_anon_vma does).  0 or -ENOMEM. */

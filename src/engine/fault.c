@@ -163,7 +163,7 @@ static int wp_page_copy(struct vmsh_sys *sys, struct vmsh_vma *vma,
 	*ptep = entry;
 	if (old) {
 		old->mapcount--;
-		phys_put(sys, old_pfn);
+		put_page(sys, old_pfn);
 	}
 	if (zero) {
 		sys->stat[ST_ANON_FAULT]++;

@@ -571,7 +571,7 @@ static int do_cow_fault(struct vmsh_vma *vma, uint64_t addr, uint64_t pgoff)
 	pg->uptodate = true;
 	ret = map_page(vma, addr, cow, !!(vma->vm_flags & VM_WRITE), true);
 	if (ret) {
-		phys_put(sys, cow);
+		put_page(sys, cow);
 		return ret;
 	}
 	sys->stat[ST_COW_COPY]++;

@@ -328,7 +328,7 @@ static void zap_pte(struct vmsh_mm *mm, uint64_t pte)
 	}
 	mm_add_rss(mm, page_mm_counter(page), -1);
 	page->mapcount--;
-	phys_put(sys, pfn);
+	put_page(sys, pfn);
 }
 
 void unmap_file_pte(struct vmsh_vma *vma, uint64_t addr, uint64_t pfn)

@@ -13,6 +13,8 @@
  *    an otherwise uniform page costs no buffer); with data != NULL the 4 KiB
  *    buffer is the contents and fill/run are unused;
  *  - a page-table frame (PAGE_PGTABLE) always has its buffer: 512 entries;
+ *  - a frame is never freed while it holds a reference on something above
+ *    this layer (page->anon): put_page() drops that one first;
  *  - the zero page is allocated at init, never written and never freed.
  *
  * The struct page array is calloc'ed, so frames never touched cost the
@@ -114,10 +116,9 @@ void phys_put(struct vmsh_sys *sys, uint64_t pfn)
 		abort();
 	if (--p->refcount > 0)
 		return;
-	if (p->mapcount != 0 || pfn == ph->zero_pfn)
+	/* the anon_vma reference of an anonymous page is put_page()'s */
+	if (p->mapcount != 0 || pfn == ph->zero_pfn || p->anon)
 		abort();
-	if (p->kind == PAGE_ANON && p->anon)
-		anon_vma_put(sys, p->anon);
 	free(p->data);
 	memset(p, 0, sizeof(*p));
 	ph->nfree++;

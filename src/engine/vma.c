@@ -271,6 +271,19 @@ void anon_vma_put(struct vmsh_sys *sys, struct anon_vma *av)
 	free(av);
 }
 
+void put_page(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *page = phys_page(sys, pfn);
+	struct anon_vma *av = NULL;
+
+	if (page->refcount == 1) {
+		av = page->anon;
+		page->anon = NULL;
+	}
+	phys_put(sys, pfn);
+	anon_vma_put(sys, av);
+}
+
 /* The VMA's anon_vma came to it through fork: Linux's anon_vma_chain of
  * such a VMA is not singular ("had uncowed parents"). */
 bool vma_had_uncowed_parents(const struct vmsh_vma *vma)

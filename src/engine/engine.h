@@ -590,6 +590,15 @@ static inline uint64_t pte_pfn(uint64_t pte)
 }
 /* Page-table geometry: cfg.levels levels, depth 0 = the PGD. */
 unsigned pt_shift(int levels, int depth);          /* VA bit of depth's index */
+/* End of the span of the entry holding @addr at @depth, clipped to @end
+ * (pgd_addr_end and friends, overflow-safe). */
+uint64_t pt_entry_end(int levels, int depth, uint64_t addr, uint64_t end);
+/* x86 protection_map[]: the PTE bits of @vm_flags' R/W/X/SHARED; every
+ * template carries _PAGE_ACCESSED. */
+uint64_t vm_get_page_prot(uint64_t vm_flags);
+/* __tlb_adjust_range(): widen the range the open mmu_gather of @mm will
+ * flush to cover [start, end). */
+void tlb_adjust_range(struct vmsh_mm *mm, uint64_t start, uint64_t end);
 const char *pt_level_name(int levels, int depth);  /* "PGD", "P4D", ... */
 uint64_t *pt_table(const struct vmsh_sys *sys, uint64_t pfn);
 /* Build a PTE for @pfn with protection bits @prot (x86 pfn_pte, without

@@ -164,22 +164,6 @@ static uint64_t *cache_indexes(const struct vmsh_file *f, uint64_t *n)
 
 /* ---- pages ---------------------------------------------------------------- */
 
-int page_mm_counter(const struct page *p)
-{
-	switch (p->kind) {
-	case PAGE_ANON:
-		return MM_ANONPAGES;
-	case PAGE_FILE:
-		if (p->file && (p->file->shmem || !p->file->disk))
-			return MM_SHMEMPAGES;
-		return MM_FILEPAGES;
-	case PAGE_DEV:
-		return MM_FILEPAGES;
-	default:
-		return -1;
-	}
-}
-
 /* A new order-0 page at @index of @f's cache, the allocation's reference
  * being the cache's; UINT64_MAX without a free frame. */
 static uint64_t cache_new_page(struct vmsh_sys *sys, struct vmsh_file *f,

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the PTEs of a VMA's range hold, changed over the range: the zap
+ * (mm/memory.c zap_pte_range, and try_to_unmap_one of one file page),
+ * the mmu_gather that batches the zap's TLB flushes (mm/mmu_gather.c),
+ * change_protection (mm/mprotect.c) and move_page_tables (mm/mremap.c),
+ * with the protection a VMA's PTEs get (vma_page_prot).
+ *
+ * pgtable.c below builds, walks and frees the tables; this file knows
+ * what an entry maps.
+ *
+ * Invariants kept:
+ *  - clearing a present PTE of a normal page drops exactly its mapcount,
+ *    its reference and one unit of the rss counter page_mm_counter()
+ *    names; a dirty PTE marks the folio dirty, a young file PTE marks it
+ *    accessed (zap only);
+ *  - every present PTE cleared or changed in a way pte_needs_flush() sees
+ *    is flushed from the TLB before the operation returns, or, inside an
+ *    mmu_gather, by tlb_finish_mmu;
+ *  - a moved PTE keeps its page, its mapcount and the mm's rss.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "engine.h"
+
+/* ---- protection ---------------------------------------------------------- */
+
+static bool vma_wants_writenotify(const struct vmsh_vma *vma)
+{
+	uint64_t flags = vma->vm_flags;
+
+	if ((flags & (VM_WRITE | VM_SHARED)) != (VM_WRITE | VM_SHARED))
+		return false;
+	if (vma->vm_ops && vma->vm_ops->page_mkwrite)
+		return true;
+	if (VMSH_SOFT_DIRTY && !(flags & VM_SOFTDIRTY))
+		return true;
+	/* Can the mapping track dirty pages?  tmpfs/shmem cannot. */
+	return vma->vm_file && vma->vm_file->disk;
+}
+
+uint64_t vma_page_prot(const struct vmsh_vma *vma)
+{
+	uint64_t flags = vma->vm_flags;
+
+	if (vma_wants_writenotify(vma))
+		flags &= ~VM_SHARED;
+	return vm_get_page_prot(flags);
+}
+
+/* ---- zap ---------------------------------------------------------------- */
+
+struct range_acc {
+	struct vmsh_mm *mm;
+	uint64_t lo, hi;        /* addresses whose TLB entries need a flush */
+	bool any;
+};
+
+static void acc_add(struct range_acc *acc, uint64_t addr)
+{
+	if (!acc->any || addr < acc->lo)
+		acc->lo = addr;
+	if (!acc->any || addr + PAGE_SIZE > acc->hi)
+		acc->hi = addr + PAGE_SIZE;
+	acc->any = true;
+}
+
+/* ---- mmu_gather -------------------------------------------------------- */
+
+void tlb_gather_mmu(struct vmsh_mm *mm)
+{
+	if (mm->gather_depth++ == 0) {
+		mm->gather_fullmm = false;
+		mm->gather_any = false;
+		mm->gather_lo = mm->gather_hi = 0;
+	}
+}
+
+void tlb_gather_mmu_fullmm(struct vmsh_mm *mm)
+{
+	tlb_gather_mmu(mm);
+	mm->gather_fullmm = true;
+}
+
+void tlb_finish_mmu(struct vmsh_mm *mm)
+{
+	if (mm->gather_depth <= 0 || --mm->gather_depth > 0)
+		return;
+	if (!mm->gather_any)
+		return;
+	mm->gather_any = false;
+	if (mm->gather_fullmm)
+		flush_tlb_mm(mm);
+	else
+		flush_tlb_range(mm, mm->gather_lo, mm->gather_hi);
+}
+
+/* Drop what a present PTE held (zap_present_pte): rmap, rss, reference. */
+static void zap_pte(struct vmsh_mm *mm, uint64_t pte)
+{
+	struct vmsh_sys *sys = mm->sys;
+	uint64_t pfn;
+	struct page *page;
+
+	if (!pte_present(pte) || (pte & _PAGE_SPECIAL))
+		return;
+	pfn = pte_pfn(pte);
+	page = phys_page(sys, pfn);
+	if (page->kind != PAGE_ANON) {
+		struct page *folio = page_folio(sys, page);
+
+		if (pte & _PAGE_DIRTY)
+			folio->dirty = true;
+		if (pte & _PAGE_ACCESSED)
+			mark_page_accessed(folio, false);
+	}
+	mm_add_rss(mm, page_mm_counter(page), -1);
+	page->mapcount--;
+	put_page(sys, pfn);
+}
+
+void unmap_file_pte(struct vmsh_vma *vma, uint64_t addr, uint64_t pfn)
+{
+	struct vmsh_mm *mm = vma->vm_mm;
+	uint64_t *ptep = pte_lookup(mm, addr, false), pte;
+	struct page *page;
+
+	if (!ptep || !pte_present(*ptep) || (*ptep & _PAGE_SPECIAL) ||
+	    pte_pfn(*ptep) != pfn)
+		return;
+	pte = *ptep;
+	*ptep = 0;                      /* ptep_clear_flush */
+	flush_tlb_page(mm, addr);
+	page = phys_page(mm->sys, pfn);
+	if (pte & _PAGE_DIRTY)
+		page_folio(mm->sys, page)->dirty = true;
+	mm_add_rss(mm, page_mm_counter(page), -1);
+	page->mapcount--;
+	phys_put(mm->sys, pfn);
+}
+
+static void zap_one(uint64_t *ptep, uint64_t addr, void *ctx)
+{
+	struct range_acc *acc = ctx;
+	uint64_t pte = *ptep;
+
+	*ptep = 0;
+	if (pte_present(pte))
+		acc_add(acc, addr);
+	zap_pte(acc->mm, pte);
+}
+
+void zap_page_range(struct vmsh_vma *vma, uint64_t start, uint64_t end)
+{
+	struct vmsh_mm *mm = vma->vm_mm;
+	struct range_acc acc = { .mm = mm };
+
+	if (start < vma->vm_start)
+		start = vma->vm_start;
+	if (end > vma->vm_end)
+		end = vma->vm_end;
+	if (start >= end)
+		return;
+	trace(mm->sys, "zap_page_range start=%#llx end=%#llx",
+	      (unsigned long long)start, (unsigned long long)end);
+	update_hiwater_rss(mm);
+	pte_walk_range(mm, start, end, zap_one, &acc);
+	if (!acc.any)
+		return;
+	if (mm->gather_depth > 0)
+		tlb_adjust_range(mm, acc.lo, acc.hi);
+	else
+		flush_tlb_range(mm, acc.lo, acc.hi);
+}
+
+/* ---- change_protection (mprotect) --------------------------------------- */
+
+struct prot_ctx {
+	struct range_acc acc;
+	struct vmsh_vma *vma;
+	uint64_t newprot;
+	bool try_writable;
+};
+
+/* can_change_pte_writable(): may mprotect map this PTE writable at once? */
+static bool can_change_pte_writable(struct vmsh_vma *vma, uint64_t pte)
+{
+	struct page *page;
+
+	if (!(vma->vm_flags & VM_WRITE))
+		return false;
+	if (!(pte & _PAGE_PRESENT))
+		return false;   /* protnone: not even readable */
+	if (!(vma->vm_flags & VM_SHARED)) {
+		/* Only exclusive anonymous pages: the write fault would
+		 * reuse them without further checks. */
+		if (pte & _PAGE_SPECIAL)
+			return false;
+		page = phys_page(vma->vm_mm->sys, pte_pfn(pte));
+		return page->kind == PAGE_ANON && page->exclusive;
+	}
+	/* Shared: clean might still need a write-notify fault. */
+	return pte & _PAGE_DIRTY;
+}
+
+/* Bits pte_modify() keeps (_PAGE_CHG_MASK). */
+#define PAGE_CHG_MASK (PTE_PFN_MASK | _PAGE_PCD | _PAGE_PWT | _PAGE_SPECIAL | \
+		       _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SAVED_DIRTY | \
+		       _PAGE_SOFT_DIRTY | _PAGE_UFFD_WP)
+
+static void change_one(uint64_t *ptep, uint64_t addr, void *vctx)
+{
+	struct prot_ctx *ctx = vctx;
+	uint64_t old = *ptep, pfn, ptent;
+
+	if (!pte_present(old))
+		return;
+	pfn = pte_pfn(old);
+	/* pte_modify: keep PFN/A/D/soft bits, take the rest from newprot. */
+	ptent = ((pfn << PAGE_SHIFT) & PTE_PFN_MASK) |
+		(old & PAGE_CHG_MASK & ~PTE_PFN_MASK) |
+		(ctx->newprot & ~PAGE_CHG_MASK);
+	if (ctx->try_writable && !(ptent & _PAGE_RW) &&
+	    can_change_pte_writable(ctx->vma, ptent))
+		ptent |= _PAGE_RW;
+	*ptep = ptent;
+	if (pte_needs_flush(old, ptent))
+		acc_add(&ctx->acc, addr);
+}
+
+void change_protection(struct vmsh_vma *vma, uint64_t start, uint64_t end)
+{
+	struct vmsh_mm *mm = vma->vm_mm;
+	struct prot_ctx ctx = { .acc = { .mm = mm }, .vma = vma };
+
+	if (start < vma->vm_start)
+		start = vma->vm_start;
+	if (end > vma->vm_end)
+		end = vma->vm_end;
+	if (start >= end)
+		return;
+	ctx.newprot = vma_page_prot(vma);
+	/* vma_wants_manual_pte_write_upgrade() */
+	if (vma->vm_flags & VM_SHARED)
+		ctx.try_writable = vma_wants_writenotify(vma);
+	else
+		ctx.try_writable = vma->vm_flags & VM_WRITE;
+	trace(mm->sys, "change_protection start=%#llx end=%#llx",
+	      (unsigned long long)start, (unsigned long long)end);
+	pte_walk_range(mm, start, end, change_one, &ctx);
+	if (ctx.acc.any)
+		flush_tlb_range(mm, ctx.acc.lo, ctx.acc.hi);
+}
+
+/* ---- move_page_tables (mremap) ------------------------------------------ */
+
+void move_page_tables(struct vmsh_vma *vma, uint64_t old_addr,
+		      struct vmsh_vma *new_vma, uint64_t new_addr, uint64_t len)
+{
+	struct vmsh_mm *mm = vma->vm_mm;
+	struct vmsh_sys *sys = mm->sys;
+	int levels = sys->cfg.levels;
+	uint64_t old_end = old_addr + len;
+
+	trace(sys, "move_page_tables old=%#llx new=%#llx len=%#llx",
+	      (unsigned long long)old_addr, (unsigned long long)new_addr,
+	      (unsigned long long)len);
+	while (old_addr < old_end) {
+		/* One PMD extent at a time, as move_ptes() works. */
+		uint64_t next = pt_entry_end(levels, levels - 2, old_addr, old_end);
+		uint64_t extent = next - old_addr;
+		uint64_t nnext = pt_entry_end(levels, levels - 2, new_addr,
+					   new_addr + extent);
+		uint64_t a, chunk_start = old_addr;
+		bool force_flush = false;
+
+		extent = nnext - new_addr;
+		for (a = 0; a < extent; a += PAGE_SIZE) {
+			uint64_t *src = pte_lookup(mm, old_addr + a, false), *dst, pte;
+
+			if (!src || !*src)
+				continue;
+			dst = pte_lookup(mm, new_addr + a, true);
+			if (!dst) {
+				/* Out of frames for a table: the PTE stays. */
+				continue;
+			}
+			pte = *src;
+			*src = 0;
+			if (pte_present(pte)) {
+				force_flush = true;
+				if (VMSH_SOFT_DIRTY)
+					pte |= _PAGE_SOFT_DIRTY;
+			}
+			*dst = pte;
+		}
+		if (force_flush)
+			flush_tlb_range(mm, chunk_start, chunk_start + extent);
+		old_addr += extent;
+		new_addr += extent;
+	}
+	(void)new_vma;
+}

@@ -21,7 +21,14 @@
 #include <signal.h>
 #include <string.h>
 
-#include "engine.h"
+#include "fault.h"
+#include "mm.h"
+#include "phys.h"
+#include "sys.h"
+#include "task.h"
+#include "tlb.h"
+#include "vm_flags.h"
+#include "vma.h"
 
 #ifndef SI_KERNEL
 #define SI_KERNEL 0x80

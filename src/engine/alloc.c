@@ -7,11 +7,12 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "sys.h"
 
 static void *check_alloc(void *p)
 {

@@ -13,7 +13,12 @@
 
 #include <errno.h>
 
-#include "engine.h"
+#include "file.h"
+#include "mm.h"
+#include "phys.h"
+#include "sys.h"
+#include "task.h"
+#include "vm_flags.h"
 #include "vma.h"
 
 #define VM_DATA_DEFAULT_FLAGS (VM_READ | VM_WRITE | VM_MAYREAD | \

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Invariant checker (`check`): validates every mm against the invariants
- * listed in engine.h.  It never changes the model; it counts the problems
+ * listed in checks.h.  It never changes the model; it counts the problems
  * and describes the first one.
  *
  * VMA part (here): red-black properties, tree order and parent links,
@@ -13,7 +13,14 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "engine.h"
+#include "anon_vma.h"
+#include "checks.h"
+#include "file.h"
+#include "mm.h"
+#include "phys.h"
+#include "rbtree.h"
+#include "sys.h"
+#include "vma.h"
 
 struct report {
 	char *buf;

@@ -37,7 +37,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "fault.h"
+#include "file.h"
+#include "mm.h"
+#include "pgtable.h"
+#include "phys.h"
+#include "sys.h"
+#include "vm_flags.h"
+#include "vma.h"
 
 #define PFN_DEV_PAGES  16
 #define LAZY_DEV_PAGES 256

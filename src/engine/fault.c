@@ -24,7 +24,16 @@
 #include <signal.h>
 #include <string.h>
 
-#include "engine.h"
+#include "anon_vma.h"
+#include "fault.h"
+#include "memory.h"
+#include "mm.h"
+#include "pgtable.h"
+#include "phys.h"
+#include "sys.h"
+#include "task.h"
+#include "tlb.h"
+#include "vm_flags.h"
 #include "vma.h"
 
 #define STACK_RLIMIT     (8ULL << 20)

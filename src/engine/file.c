@@ -47,7 +47,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "checks.h"
+#include "file.h"
+#include "memory.h"
+#include "mm.h"
+#include "pgtable.h"
+#include "phys.h"
+#include "sys.h"
+#include "vm_flags.h"
+#include "vma.h"
 
 #define FILE_MAX_SIZE  0x7fffffffffffffffULL    /* MAX_LFS_FILESIZE */
 #define FILE_NAME_MAX  255

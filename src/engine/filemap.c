@@ -13,7 +13,7 @@
  *                          shared:  do_shared_fault (->page_mkwrite,
  *                          map writable + dirty, page dirty)
  *   PTE read-only, write > shared: wp_page_shared (->page_mkwrite, reuse)
- *                          private: paging's do_wp_page copies
+ *                          private: fault.c's do_wp_page copies
  *
  * Invariants:
  *  - a page mapped here holds one reference and one mapcount per PTE and
@@ -31,7 +31,16 @@
 #include <signal.h>
 #include <stdlib.h>
 
-#include "engine.h"
+#include "anon_vma.h"
+#include "fault.h"
+#include "file.h"
+#include "mm.h"
+#include "pgtable.h"
+#include "phys.h"
+#include "sys.h"
+#include "tlb.h"
+#include "vm_flags.h"
+#include "vma.h"
 
 #define PTRS_PER_PTE 512ULL
 #define PMD_SHIFT    (PAGE_SHIFT + 9)   /* a page table maps 2 MiB */

@@ -9,7 +9,7 @@
  *    in the same places, with VM_LOCKED/VM_LOCKONFAULT dropped (locked_vm
  *    0); a VM_WIPEONFORK VMA is there but empty, without anon_vma;
  *  - a child VMA whose parent VMA had an anon_vma gets a new anon_vma whose
- *    parent is the parent VMA's, marked inherited (engine.h explains why
+ *    parent is the parent VMA's, marked inherited (anon_vma.h explains why
  *    that is Linux's "had uncowed parents");
  *  - page tables are copied only where Linux copies them (vma_needs_copy:
  *    the parent VMA has an anon_vma, or is PFNMAP/MIXEDMAP); elsewhere the
@@ -39,7 +39,15 @@
 
 #include <errno.h>
 
-#include "engine.h"
+#include "anon_vma.h"
+#include "file.h"
+#include "mm.h"
+#include "pgtable.h"
+#include "phys.h"
+#include "sys.h"
+#include "task.h"
+#include "tlb.h"
+#include "vm_flags.h"
 #include "vma.h"
 
 /* include/linux/mm.h is_cow_mapping(). */

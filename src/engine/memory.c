@@ -23,7 +23,16 @@
 
 #include <stdlib.h>
 
-#include "engine.h"
+#include "anon_vma.h"
+#include "file.h"
+#include "memory.h"
+#include "mm.h"
+#include "pgtable.h"
+#include "phys.h"
+#include "sys.h"
+#include "tlb.h"
+#include "vm_flags.h"
+#include "vma.h"
 
 /* ---- protection ---------------------------------------------------------- */
 

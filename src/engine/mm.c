@@ -20,7 +20,13 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "engine.h"
+#include "file.h"
+#include "mm.h"
+#include "pgtable.h"
+#include "phys.h"
+#include "sys.h"
+#include "task.h"
+#include "vm_flags.h"
 #include "vma.h"
 
 #define SZ_128M (128ULL << 20)

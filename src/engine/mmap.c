@@ -17,7 +17,17 @@
 #include <errno.h>
 #include <string.h>
 
-#include "engine.h"
+#include "anon_vma.h"
+#include "fault.h"
+#include "file.h"
+#include "memory.h"
+#include "mm.h"
+#include "pgtable.h"
+#include "phys.h"
+#include "rbtree.h"
+#include "sys.h"
+#include "task.h"
+#include "vm_flags.h"
 #include "vma.h"
 
 #define PMD_SIZE (1ULL << 21)

@@ -14,7 +14,14 @@
 
 #include <errno.h>
 
-#include "engine.h"
+#include "fault.h"
+#include "file.h"
+#include "memory.h"
+#include "mm.h"
+#include "phys.h"
+#include "sys.h"
+#include "task.h"
+#include "vm_flags.h"
 #include "vma.h"
 
 #define VM_ACCESS_FLAGS (VM_READ | VM_WRITE | VM_EXEC)

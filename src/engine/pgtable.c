@@ -37,7 +37,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "mm.h"
+#include "pgtable.h"
+#include "phys.h"
+#include "sys.h"
+#include "vm_flags.h"
 
 #define PTRS_PER_TABLE 512
 

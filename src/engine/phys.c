@@ -26,7 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "file.h"
+#include "phys.h"
+#include "sys.h"
 
 int phys_init(struct vmsh_sys *sys)
 {

@@ -9,6 +9,11 @@
  *  1) every node is red or black;  2) the root is black;
  *  3) leaves (NULL) are black;     4) a red node has black children;
  *  5) every path from a node to its leaves has the same number of black nodes.
+ *
+ * Layering: rbtree.c is in the bottom floor (phys.c, pgtable.c, rbtree.c,
+ * alloc.c, stat.c).  A floor file calls only floor files and the C
+ * library, never a file above it; rbtree.c calls nothing but the
+ * augmentation callbacks its user hands it.
  */
 #ifndef VMSH_SRC_ENGINE_RBTREE_H
 #define VMSH_SRC_ENGINE_RBTREE_H

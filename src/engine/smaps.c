@@ -11,11 +11,19 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "checks.h"
+#include "mm.h"
+#include "pgtable.h"
+#include "phys.h"
+#include "sys.h"
+#include "task.h"
+#include "vm_flags.h"
+#include "vma.h"
 
 #define PSS_SHIFT 12
 

@@ -9,7 +9,7 @@
  */
 #include "config.h"
 
-#include "engine.h"
+#include "sys.h"
 
 static const char *const names[ST_NR] = {
 	[ST_PGFAULT] = "pgfault",

@@ -14,7 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "anon_vma.h"
+#include "file.h"
+#include "mm.h"
+#include "phys.h"
+#include "sys.h"
+#include "task.h"
+#include "tlb.h"
 
 void vmsh_config_default(struct vmsh_config *cfg)
 {
@@ -92,8 +98,6 @@ fail:
 
 void vmsh_sys_free(struct vmsh_sys *sys)
 {
-	struct anon_vma *av, *next;
-
 	if (!sys)
 		return;
 	task_free_all(sys);
@@ -112,11 +116,7 @@ void vmsh_sys_free(struct vmsh_sys *sys)
 		}
 	}
 	files_fini(sys);
-	for (av = sys->anon_vmas; av; av = next) {
-		next = av->next_all;
-		free(av);
-	}
-	sys->anon_vmas = NULL;
+	anon_vmas_fini(sys);
 	tlb_fini(sys);
 	phys_fini(sys);
 	free(sys);

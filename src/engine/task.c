@@ -24,7 +24,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "engine.h"
+#include "checks.h"
+#include "mm.h"
+#include "sys.h"
+#include "task.h"
+#include "tlb.h"
 
 /* PID_MAX_LIMIT on 64-bit: alloc_pid fails with EAGAIN past it. */
 #define VMSH_PID_MAX 4194304

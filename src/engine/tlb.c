@@ -40,7 +40,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "mm.h"
+#include "pgtable.h"
+#include "phys.h"
+#include "sys.h"
+#include "task.h"
+#include "tlb.h"
 
 #define TLB_FLUSH_ALL UINT64_MAX
 #define PTE_CACHED_BITS (_PAGE_RW | _PAGE_USER | _PAGE_NX | _PAGE_DIRTY | \

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * VMAs: the red-black tree + sorted list of an mm, find_vma, the
- * rb_subtree_gap augmentation, anon_vma objects, and the merge/split
+ * rb_subtree_gap augmentation, and the merge/split
  * primitives (mm/vma.c: vma_merge_new_range, vma_merge_existing_range,
  * vma_expand, split_vma, vma_modify).
  *
@@ -13,8 +13,7 @@
  *    (vm_start for the first VMA);
  *  - mm->mmap_cache is NULL or a linked VMA; mm->info_vma is NULL or the
  *    mm->info_i-th VMA of the list;
- *  - an anon_vma's refcount counts the VMAs pointing at it plus the pages
- *    and children holding it; it is freed at zero.
+ *  - a VMA holds one reference on its anon_vma and one on its vm_file.
  */
 #include "config.h"
 
@@ -22,7 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "anon_vma.h"
+#include "file.h"
+#include "mm.h"
+#include "phys.h"
+#include "rbtree.h"
+#include "sys.h"
+#include "vm_flags.h"
 #include "vma.h"
 
 /* ---- the augmented tree ------------------------------------------------- */
@@ -236,111 +241,6 @@ void vma_unlink(struct vmsh_mm *mm, struct vmsh_vma *vma)
 bool vma_is_anonymous(const struct vmsh_vma *vma)
 {
 	return vma->vm_ops == NULL;
-}
-
-/* ---- anon_vma ------------------------------------------------------------ */
-
-struct anon_vma *anon_vma_new(struct vmsh_sys *sys)
-{
-	struct anon_vma *av = xcalloc(1, sizeof(*av));
-
-	av->id = ++sys->next_anon_vma_id;
-	av->refcount = 1;
-	av->next_all = sys->anon_vmas;
-	if (av->next_all)
-		av->next_all->pprev_all = &av->next_all;
-	av->pprev_all = &sys->anon_vmas;
-	sys->anon_vmas = av;
-	return av;
-}
-
-void anon_vma_get(struct anon_vma *av)
-{
-	av->refcount++;
-}
-
-void anon_vma_put(struct vmsh_sys *sys, struct anon_vma *av)
-{
-	if (!av || --av->refcount > 0)
-		return;
-	*av->pprev_all = av->next_all;
-	if (av->next_all)
-		av->next_all->pprev_all = av->pprev_all;
-	if (av->parent)
-		anon_vma_put(sys, av->parent);
-	free(av);
-}
-
-void put_page(struct vmsh_sys *sys, uint64_t pfn)
-{
-	struct page *page = phys_page(sys, pfn);
-	struct anon_vma *av = NULL;
-
-	if (page->refcount == 1) {
-		av = page->anon;
-		page->anon = NULL;
-	}
-	phys_put(sys, pfn);
-	anon_vma_put(sys, av);
-}
-
-/* The VMA's anon_vma came to it through fork: Linux's anon_vma_chain of
- * such a VMA is not singular ("had uncowed parents"). */
-bool vma_had_uncowed_parents(const struct vmsh_vma *vma)
-{
-	return vma && vma->anon_vma &&
-	       (vma->anon_vma->parent || vma->anon_vma->inherited);
-}
-
-/* mm/rmap.c anon_vma_compatible(): could @b share @a's anon_vma? */
-static bool anon_vma_compatible(const struct vmsh_vma *a, const struct vmsh_vma *b)
-{
-	return a->vm_end == b->vm_start &&
-	       a->vm_file == b->vm_file &&
-	       !((a->vm_flags ^ b->vm_flags) &
-		 ~(VM_READ | VM_WRITE | VM_EXEC | VM_SOFTDIRTY)) &&
-	       b->vm_pgoff == a->vm_pgoff + ((b->vm_start - a->vm_start) >> PAGE_SHIFT);
-}
-
-static struct anon_vma *reusable_anon_vma(const struct vmsh_vma *old,
-					  const struct vmsh_vma *a,
-					  const struct vmsh_vma *b)
-{
-	if (anon_vma_compatible(a, b) && old->anon_vma &&
-	    !vma_had_uncowed_parents(old))
-		return old->anon_vma;
-	return NULL;
-}
-
-/* Next first, then prev, as find_mergeable_anon_vma() does. */
-static struct anon_vma *find_mergeable_anon_vma(const struct vmsh_vma *vma)
-{
-	struct anon_vma *av = NULL;
-
-	if (vma->vm_next && vma->vm_next->vm_start == vma->vm_end)
-		av = reusable_anon_vma(vma->vm_next, vma, vma->vm_next);
-	if (!av && vma->vm_prev)
-		av = reusable_anon_vma(vma->vm_prev, vma->vm_prev, vma);
-	return av;
-}
-
-int anon_vma_prepare(struct vmsh_vma *vma)
-{
-	struct vmsh_sys *sys = vma->vm_mm->sys;
-	struct anon_vma *av;
-
-	if (vma->anon_vma)
-		return 0;
-	av = find_mergeable_anon_vma(vma);
-	if (av) {
-		anon_vma_get(av);
-		trace(sys, "anon_vma_prepare: reuse anon_vma #%u", av->id);
-	} else {
-		av = anon_vma_new(sys);
-		trace(sys, "anon_vma_prepare: new anon_vma #%u", av->id);
-	}
-	vma->anon_vma = av;
-	return 0;
 }
 
 /* ---- merging -------------------------------------------------------------- */

@@ -1,14 +1,110 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Merge/split primitives of the VMA engine (vma.c), shared by mmap.c,
- * mprotect/madvise/mremap/brk code.  A struct vmg describes a range that
- * is added (vma_merge_new_range) or whose attributes change (vma_modify),
- * after Linux's struct vma_merge_struct.
+ * VMAs (vma.c): struct vmsh_vma, its driver operations, an mm's VMA tree
+ * and list (find_vma and friends, link/unlink), and the merge/split
+ * primitives shared by mmap, mprotect, madvise, mremap and brk.  A struct
+ * vmg describes a range that is added (vma_merge_new_range) or whose
+ * attributes change (vma_modify), after Linux's struct vma_merge_struct.
  */
 #ifndef VMSH_SRC_ENGINE_VMA_H
 #define VMSH_SRC_ENGINE_VMA_H
 
-#include "engine.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "phys.h"
+#include "rbtree.h"
+#include "vm_flags.h"
+
+struct anon_vma;
+struct vmsh_file;
+struct vmsh_mm;
+struct vmsh_sys;
+struct vmsh_vma;
+
+struct vm_operations {
+	const char *name;       /* shown by `vmas`: "shmem_vm_ops", ... */
+	void (*open)(struct vmsh_vma *vma);
+	void (*close)(struct vmsh_vma *vma);
+	/* Return 0 with *pfn set (a referenced frame), or VM_FAULT_SIGBUS... */
+	int (*fault)(struct vmsh_vma *vma, uint64_t pgoff, uint64_t *pfn);
+	int (*page_mkwrite)(struct vmsh_vma *vma, uint64_t pgoff, uint64_t pfn);
+	int (*access)(struct vmsh_vma *vma, uint64_t addr, uint8_t *buf,
+		      uint64_t len, bool write);
+	/* Fault-around (filemap_map_pages): map the cached, uptodate pages of
+	 * file pages [start_pgoff, end_pgoff] around the fault at @addr.
+	 * Returns true when the page at @addr got mapped. */
+	bool (*map_pages)(struct vmsh_vma *vma, uint64_t addr,
+			  uint64_t start_pgoff, uint64_t end_pgoff);
+};
+
+struct vmsh_vma {
+	uint64_t vm_start, vm_end;
+	struct vmsh_vma *vm_next, *vm_prev;   /* sorted list */
+	struct rb_node vm_rb;
+	uint64_t rb_subtree_gap;
+
+	struct vmsh_mm *vm_mm;
+	uint64_t vm_flags;
+	uint64_t vm_pgoff;                    /* in pages */
+	struct vmsh_file *vm_file;
+	struct anon_vma *anon_vma;
+	const struct vm_operations *vm_ops;
+	void *vm_private_data;
+};
+
+#define MMAP_MIN_ADDR 65536ULL                 /* SPEC: vm.mmap_min_addr */
+#define STACK_GUARD_GAP (256ULL << PAGE_SHIFT)  /* stack_guard_gap */
+#define UL(x) ((unsigned long)(x))
+
+static inline uint64_t vma_pages(const struct vmsh_vma *v) { return (v->vm_end - v->vm_start) >> PAGE_SHIFT; }
+/* The file (or anon linear) page index of @addr in @vma. */
+static inline uint64_t linear_page_index(const struct vmsh_vma *vma,
+					 uint64_t addr)
+{
+	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+/* vm_start_gap(): a stack's start less its guard gap (0 on underflow). */
+static inline uint64_t vm_start_gap(const struct vmsh_vma *vma)
+{
+	uint64_t start = vma->vm_start;
+
+	if (!(vma->vm_flags & VM_GROWSDOWN))
+		return start;
+	start -= STACK_GUARD_GAP;
+	return start > vma->vm_start ? 0 : start;
+}
+
+/* Linux's vma_is_anonymous() is !vma->vm_ops: a private /dev/zero VMA keeps
+ * its vm_file (maps shows it) but is anonymous (mremap's pgoff reset,
+ * mprotect's VM_ACCOUNT rule); the differential runner sees both. */
+bool vma_is_anonymous(const struct vmsh_vma *vma);
+
+/* ---- the tree and the list ----------------------------------------------- */
+
+struct vmsh_vma *find_vma(struct vmsh_mm *mm, uint64_t addr);   /* first with addr < vm_end */
+struct vmsh_vma *find_vma_prev(struct vmsh_mm *mm, uint64_t addr, struct vmsh_vma **pprev);
+struct vmsh_vma *find_vma_intersection(struct vmsh_mm *mm, uint64_t start,
+				       uint64_t end);
+struct vmsh_vma *vma_lookup(struct vmsh_mm *mm, uint64_t addr);
+struct vmsh_vma *vma_alloc(struct vmsh_mm *mm);
+void vma_free(struct vmsh_vma *vma);
+/* vm_area_dup(): an unlinked copy of @vma holding its own anon_vma and
+ * file references (the caller sets its range, then calls ->open). */
+struct vmsh_vma *vm_area_dup(struct vmsh_vma *vma);
+void vma_link(struct vmsh_mm *mm, struct vmsh_vma *vma);       /* insert in tree + list */
+void vma_unlink(struct vmsh_mm *mm, struct vmsh_vma *vma);
+void vma_gap_update(struct vmsh_vma *vma);                     /* after vm_start/vm_end change */
+/* After @vma's bounds changed: its own gap and its successor's. */
+void vma_bounds_changed(struct vmsh_vma *vma);
+/* Unlinked VMA gone for good: ->close, file and anon_vma references. */
+void remove_vma(struct vmsh_vma *vma);
+/* Resident normal pages mapped by @vma's PTEs (what smaps calls Rss, in
+ * pages; walks only existing tables; smaps.c). */
+uint64_t vma_rss_pages(const struct vmsh_vma *vma);
+
+/* ---- merge and split ----------------------------------------------------- */
 
 struct vmg {
 	struct vmsh_vma *prev, *middle, *next;
@@ -26,53 +122,10 @@ struct vmsh_vma *vma_merge_new_range(struct vmsh_mm *mm, struct vmg *g);
 /* Change [start, end) of g->middle: the merged or split-off VMA covering
  * exactly the range, or NULL with *err set (-ENOMEM at max_map_count). */
 struct vmsh_vma *vma_modify(struct vmsh_mm *mm, struct vmg *g, int *err);
+/* Split @vma at @addr; the new VMA is the lower part when @new_below.
+ * split_vma refuses at max_map_count (-ENOMEM); the nocheck form is for
+ * munmap, which may go one VMA over it. */
 int split_vma(struct vmsh_vma *vma, uint64_t addr, bool new_below);
 int split_vma_nocheck(struct vmsh_vma *vma, uint64_t addr, bool new_below);
-void vma_bounds_changed(struct vmsh_vma *vma);
-struct vmsh_vma *find_vma_intersection(struct vmsh_mm *mm, uint64_t start,
-				       uint64_t end);
-struct vmsh_vma *vma_lookup(struct vmsh_mm *mm, uint64_t addr);
-bool vma_had_uncowed_parents(const struct vmsh_vma *vma);
-/* Unlinked VMA gone for good: ->close, file and anon_vma references. */
-void remove_vma(struct vmsh_vma *vma);
-
-#define MMAP_MIN_ADDR 65536ULL                 /* SPEC: vm.mmap_min_addr */
-#define STACK_GUARD_GAP (256ULL << PAGE_SHIFT)  /* stack_guard_gap */
-#define UL(x) ((unsigned long)(x))
-
-/* calc_vm_prot_bits(): PROT_* to VM_READ/WRITE/EXEC. */
-static inline uint64_t calc_vm_prot_bits(int prot)
-{
-	return (prot & VMSH_PROT_READ ? VM_READ : 0) |
-	       (prot & VMSH_PROT_WRITE ? VM_WRITE : 0) |
-	       (prot & VMSH_PROT_EXEC ? VM_EXEC : 0);
-}
-
-/* vm_start_gap(): a stack's start less its guard gap (0 on underflow). */
-static inline uint64_t vm_start_gap(const struct vmsh_vma *vma)
-{
-	uint64_t start = vma->vm_start;
-
-	if (!(vma->vm_flags & VM_GROWSDOWN))
-		return start;
-	start -= STACK_GUARD_GAP;
-	return start > vma->vm_start ? 0 : start;
-}
-
-static inline struct vmsh_mm *current_mm(struct vmsh_sys *sys)
-{
-	return sys->current ? sys->current->mm : NULL;
-}
-
-/* mm.c */
-uint64_t mm_task_size(int levels);
-
-/* mmap.c */
-int do_vmi_munmap(struct vmsh_mm *mm, uint64_t start, uint64_t len);
-uint64_t get_unmapped_area(struct vmsh_mm *mm, struct vmsh_file *file,
-			   uint64_t addr, uint64_t len, uint64_t pgoff,
-			   int flags, uint64_t vm_flags);
-void vm_stat_account(struct vmsh_mm *mm, uint64_t flags, int64_t npages);
-void exit_mmap(struct vmsh_mm *mm);
 
 #endif /* VMSH_SRC_ENGINE_VMA_H */

@@ -7,7 +7,7 @@
 
 #include <errno.h>
 
-#include "engine.h"
+#include "task.h"
 
 int vmsh_task_walk(const struct vmsh_sys *sys, vmsh_task_fn *fn, void *ctx)
 {

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "phys.h"
 #include "suites.h"
+#include "sys.h"
 #include "vmsh-test.h"
 
 #define BASE T_BASE

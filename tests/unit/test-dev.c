@@ -8,8 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "file.h"
+#include "mm.h"
 #include "suites.h"
+#include "sys.h"
+#include "vm_flags.h"
+#include "vma.h"
 #include "vmsh-test.h"
 
 #define A T_BASE

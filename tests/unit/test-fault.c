@@ -12,7 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks.h"
+#include "mm.h"
+#include "pgtable.h"
+#include "phys.h"
 #include "suites.h"
+#include "sys.h"
+#include "vm_flags.h"
 #include "vmsh-test.h"
 
 #define BASE T_BASE

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "suites.h"
+#include "sys.h"
 #include "vmsh-test.h"
 
 static struct vmsh_sys *sys;

@@ -12,8 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "checks.h"
+#include "file.h"
+#include "phys.h"
 #include "suites.h"
+#include "sys.h"
 #include "vmsh-test.h"
 
 #define A T_BASE

@@ -12,7 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anon_vma.h"
+#include "mm.h"
+#include "pgtable.h"
+#include "phys.h"
 #include "suites.h"
+#include "sys.h"
+#include "task.h"
+#include "vm_flags.h"
+#include "vma.h"
 #include "vmsh-test.h"
 
 #define BASE T_BASE

@@ -9,6 +9,8 @@
 #include <errno.h>
 
 #include "suites.h"
+#include "sys.h"
+#include "vm_flags.h"
 #include "vma.h"
 #include "vmsh-test.h"
 

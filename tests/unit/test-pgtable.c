@@ -12,7 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memory.h"
+#include "mm.h"
+#include "pgtable.h"
+#include "phys.h"
 #include "suites.h"
+#include "sys.h"
+#include "vm_flags.h"
+#include "vma.h"
 #include "vmsh-test.h"
 
 #define BASE 0x200000000000ULL
@@ -132,7 +139,7 @@ START_TEST(test_pgtable_pte_encoding)
 	/* fork child: old */
 	e = pte_mkentry(5, VM_READ, false, false, false);
 	ck_assert_uint_eq(e & _PAGE_ACCESSED, 0);
-	/* PROT_NONE: PROTNONE|A with P clear (PFN kept plain, see engine.h) */
+	/* PROT_NONE: PROTNONE|A with P clear (PFN kept plain, see pgtable.h) */
 	e = pte_mkentry(0x1234, VM_NONE, false, false, true);
 	ck_assert_uint_eq(e & 0xfff, _PAGE_PROTNONE | _PAGE_ACCESSED);
 	ck_assert_uint_eq(e & PTE_PFN_MASK, 0x1234000ULL);

@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks.h"
+#include "phys.h"
 #include "suites.h"
+#include "sys.h"
 #include "vmsh-test.h"
 
 static struct vmsh_sys *sys;

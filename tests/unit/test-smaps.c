@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "phys.h"
 #include "suites.h"
+#include "sys.h"
 #include "vmsh-test.h"
 
 #define BASE T_BASE

@@ -11,7 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mm.h"
+#include "phys.h"
 #include "suites.h"
+#include "sys.h"
+#include "task.h"
 #include "vmsh-test.h"
 
 #define BASE T_BASE

@@ -17,8 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mm.h"
+#include "pgtable.h"
+#include "phys.h"
 #include "suites.h"
+#include "sys.h"
+#include "task.h"
 #include "tlb-bare.h"
+#include "tlb.h"
 #include "vmsh-test.h"
 
 /* The machine of the running case, made by bare_new() or model_new() and

@@ -10,7 +10,11 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "anon_vma.h"
+#include "mm.h"
 #include "suites.h"
+#include "sys.h"
+#include "vm_flags.h"
 #include "vma.h"
 #include "vmsh-test.h"
 

@@ -11,6 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "mm.h"
+#include "pgtable.h"
+#include "phys.h"
+#include "sys.h"
+#include "task.h"
+#include "tlb.h"
 #include "vmsh-test.h"
 
 #define NFRAMES 64

@@ -6,7 +6,12 @@
 #include <check.h>
 #include <string.h>
 
-#include "engine.h"
+#include "anon_vma.h"
+#include "checks.h"
+#include "mm.h"
+#include "sys.h"
+#include "task.h"
+#include "vma.h"
 
 #define T_BASE 0x200000000000ULL
 #define T_PG 4096ULL
@@ -120,7 +125,7 @@ static inline void t_range(struct vmsh_sys *sys, uint64_t addr, uint64_t start,
 	ck_assert_uint_eq(v->vm_end, end);
 }
 
-/* What a first write fault does to the VMA (paging calls this). */
+/* What a first write fault does to the VMA (anon_vma_prepare). */
 static inline void t_fault(struct vmsh_sys *sys, uint64_t addr)
 {
 	ck_assert_int_eq(anon_vma_prepare(t_vma(sys, addr)), 0);

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Files (struct vmsh_file): simulated regular files, shmem files and
+ * device nodes, with their page cache, readahead, writeback and
+ * f_op->mmap.  An open file (struct file) is a struct vmsh_file too,
+ * pointing at its inode.
+ */
+#ifndef VMSH_SRC_ENGINE_FILE_H
+#define VMSH_SRC_ENGINE_FILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "phys.h"
+
+struct vm_operations;
+struct vmsh_sys;
+struct vmsh_vma;
+
+struct vmsh_file {
+	char *name;
+	char *path;             /* shown in maps */
+	uint64_t size;          /* i_size */
+	bool disk;              /* write-notify + writeback */
+	bool da_alloc_close;    /* ext4: truncated to 0, flush on close */
+	bool shmem;             /* anonymous shared memory's backing file */
+	bool deleted;           /* removed while mapped */
+	unsigned long ino;
+	unsigned dev_major, dev_minor;
+	int refcount;           /* VMAs + the directory entry */
+	/* page cache: an open-addressing hash index -> pfn; use
+	 * file_cache_lookup() and file_for_each_page() to read it.  Each
+	 * cached frame holds one reference owned by the cache. */
+	struct pcache_slot { uint64_t index, pfn; } *cache;
+	uint64_t cache_cap;     /* slots allocated (power of two or 0) */
+	uint64_t cache_nr;      /* pages cached */
+	const struct vm_operations *vm_ops;
+	/* f_op->mmap of a device node (dev.c); NULL for regular files */
+	int (*mmap)(struct vmsh_sys *sys, struct vmsh_vma *vma);
+	const char *description;/* devices: shown by `dev ls` */
+	bool device;            /* a device node (not listed by `file ls`) */
+	uint64_t dev_pages;     /* devices: size of the device memory */
+	struct vmsh_file *next; /* sys->files (sys->devs for devices) */
+	/*
+	 * An open file (struct file): file_mmap gives every mmap call its own,
+	 * as the shell's mmap (and --host's) opens the file anew, so VMAs of
+	 * two mmap calls never share vm_file and never merge, while pieces
+	 * of one mapping (split, fork, mremap) do.  @inode is what it opened
+	 * (NULL: this is the inode itself); name, path, dev, ino, disk are
+	 * the inode's (path shared, so "(deleted)" shows through).
+	 */
+	struct vmsh_file *inode;
+	int nvmas;              /* inode: VMAs mapping it via open files */
+	/* disk files: this open file's readahead state (struct file_ra_state) */
+	struct file_ra_state {
+		uint64_t start, size, async_size;
+		unsigned mmap_miss;
+		unsigned order;         /* folio order of the last window */
+	} ra;
+};
+
+/* ra->ra_pages of a disk file: read_ahead_kb 8192 on our build machines */
+#define RA_PAGES 2048ULL
+
+/* DIV_ROUND_UP(i_size, PAGE_SIZE): the pages of @f. */
+static inline uint64_t file_pages(const struct vmsh_file *f)
+{
+	return (f->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+}
+
+/* The inode behind a vm_file (file_inode()). */
+static inline struct vmsh_file *file_inode(struct vmsh_file *f)
+{
+	return f->inode ? f->inode : f;
+}
+
+/* ---- file objects -------------------------------------------------------- */
+
+/* A simulated file by NAME (not its "/dev/shm/NAME" path, as --host), or
+ * a device node by path ("/dev/zero", dev.c's devices); NULL when none
+ * (do_mmap: -EBADF).  The caller takes its own reference with file_get
+ * for vm_file. */
+struct vmsh_file *file_find(struct vmsh_sys *sys, const char *name);
+void file_get(struct vmsh_file *f);
+/* A new open file (struct file) of @inode; file_mmap makes one per mmap. */
+struct vmsh_file *file_open(struct vmsh_sys *sys, struct vmsh_file *inode);
+/* Drop a reference; at zero the file and its page cache are freed (every
+ * mapping's PTEs must be gone by then). */
+void file_put(struct vmsh_sys *sys, struct vmsh_file *f);
+/* ext4_release_file, the last close of an open file of @inode. */
+void file_release(struct vmsh_sys *sys, struct vmsh_file *inode);
+/* Number of VMAs mapping @f (refcount less the directory entry). */
+int file_mapcount(const struct vmsh_file *f);
+/* A new unlinked shmem file ("/dev/zero (deleted)", dev 00:01), refcount 1. */
+struct vmsh_file *shmem_file_new(struct vmsh_sys *sys, uint64_t size);
+/* Free every file and device (vmsh_sys_free, after the mms are gone). */
+void files_fini(struct vmsh_sys *sys);
+
+/* ---- the page cache ------------------------------------------------------ */
+
+/* Page-cache lookup/creation of page @index (refcount +1 for the caller).
+ * 0, -ENOENT (not cached and !@create), -ENOMEM (no frame). */
+int filemap_get_page(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t index,
+		     bool create, uint64_t *pfn);
+/* The pfn caching page @index of @f, or UINT64_MAX. */
+uint64_t file_cache_lookup(const struct vmsh_file *f, uint64_t index);
+/* Call @fn for every cached page of @f (in no particular order). */
+void file_for_each_page(const struct vmsh_file *f,
+			void (*fn)(void *ctx, uint64_t index, uint64_t pfn),
+			void *ctx);
+/* rmap walk over a file (the kernel's i_mmap): call @fn for every VMA of
+ * a live mm mapping some of file pages [@first, @last] of @f, with the
+ * part of that range it maps. */
+typedef void file_vma_fn(struct vmsh_vma *vma, uint64_t first, uint64_t last,
+			 void *ctx);
+void file_for_each_vma(struct vmsh_sys *sys, const struct vmsh_file *f,
+		       uint64_t first, uint64_t last, file_vma_fn *fn,
+		       void *ctx);
+
+/* ---- readahead of disk files --------------------------------------------- */
+
+/* The mmap read-around of a major fault at @index of @vma (false: too
+ * many misses, nothing read), and the async readahead when a reader at
+ * @index meets the PG_readahead @folio. */
+bool file_mmap_readaround(struct vmsh_sys *sys, struct vmsh_file *f,
+			  struct file_ra_state *ra,
+			  const struct vmsh_vma *vma, uint64_t index);
+void file_async_ra(struct vmsh_sys *sys, struct vmsh_file *f,
+		   struct file_ra_state *ra, struct page *folio,
+		   uint64_t index, uint64_t req);
+/* POSIX_FADV_WILLNEED on the bytes [off, off + len) of @f, as
+ * madvise(MADV_WILLNEED) of a file mapping asks: a disk file reads the
+ * missing pages (at most one readahead window, clipped to EOF) into its
+ * page cache, mapping nothing; tmpfs, shmem and devices ignore it. */
+void file_fadvise_willneed(struct vmsh_sys *sys, struct vmsh_file *f,
+			   uint64_t off, uint64_t len);
+
+/* ---- writeback ----------------------------------------------------------- */
+
+/* Write back the folio holding page @index of @f if it is dirty
+ * (folio_clear_dirty_for_io: every PTE of it write-protected and
+ * cleaned): the pages written, or 0. */
+uint64_t file_writeback_folio(struct vmsh_sys *sys, struct vmsh_file *f,
+			      uint64_t index);
+/*
+ * msync(MS_SYNC) of [start, end) inside @vma (vmsh_msync calls it for each
+ * VMA in the range, after its own checks): for a VM_SHARED file VMA of a
+ * disk file, writes back the dirty pages of the file range it covers, as
+ * vfs_fsync_range does: every PTE mapping them (in every mm) is cleaned
+ * and write-protected (folio_mkclean), then the page is clean.
+ * tmpfs/shmem: nothing (noop_fsync).  Returns 0.
+ */
+int file_msync(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t start,
+	       uint64_t end);
+
+/* ---- f_op->mmap ---------------------------------------------------------- */
+
+/*
+ * f_op->mmap: do_mmap calls it for every file/device mapping once the new
+ * VMA has vm_file (with its reference), vm_flags, vm_pgoff and its range
+ * set, before linking/merging it, as call_mmap() does.  It sets vm_ops
+ * and may change the VMA as the driver would:
+ *  - tmpfs/disk file: vm_ops = shmem_vm_ops / generic_file_vm_ops;
+ *  - /dev/zero shared: shmem_zero_setup (vm_file becomes a new shmem file);
+ *    /dev/zero private: vma_set_anonymous (vm_ops NULL, vm_file kept);
+ *  - eager device: vm_flags |= VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP,
+ *    private (COW) mappings get vm_pgoff = pfn, and every PTE is filled
+ *    now (remap_pfn_range: special PTEs, no rss, no mapcount);
+ *  - lazy device: vm_ops with fault/open/close/page_mkwrite/access and
+ *    VM_DONTEXPAND|VM_DONTDUMP.
+ * After it returns 0, if vm_flags changed, try the merge again (Linux does).
+ * Errors: -ENODEV (no mmap), -EINVAL (range beyond a device), -ENOMEM
+ * (frames for page tables).  On error the VMA is unchanged except the PTEs
+ * already filled, which the caller zaps (unmap_region).
+ */
+int file_mmap(struct vmsh_sys *sys, struct vmsh_vma *vma);
+/* Shared anonymous memory (do_mmap MAP_SHARED|MAP_ANONYMOUS): give @vma its
+ * own shmem file of the VMA's size (putting any previous vm_file) and
+ * shmem_anon_vm_ops.  vm_pgoff is left as is (0 for MAP_ANONYMOUS). */
+int shmem_zero_setup(struct vmsh_sys *sys, struct vmsh_vma *vma);
+
+/* ---- device nodes (dev.c) ------------------------------------------------ */
+
+/* The device node at @path ("/dev/zero", "/dev/vmsh-pfn", "/dev/vmsh-lazy"),
+ * created on first use; NULL when none. */
+struct vmsh_file *dev_find(struct vmsh_sys *sys, const char *path);
+void dev_fini(struct vmsh_sys *sys);
+
+#endif /* VMSH_SRC_ENGINE_FILE_H */

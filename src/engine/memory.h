@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the PTEs of a VMA's range map, changed over the range (memory.c):
+ * the zap, the unmapping of one file page, the mmu_gather that batches
+ * the zap's TLB flushes, change_protection and move_page_tables, and the
+ * protection bits a VMA's PTEs get.
+ */
+#ifndef VMSH_SRC_ENGINE_MEMORY_H
+#define VMSH_SRC_ENGINE_MEMORY_H
+
+#include <stdint.h>
+
+struct vmsh_mm;
+struct vmsh_vma;
+
+/* The PTE protection bits of a VMA (vm_get_page_prot, with write-notify
+ * dropping RW from shared mappings that want it: vma_set_page_prot). */
+uint64_t vma_page_prot(const struct vmsh_vma *vma);
+
+/* Remove every PTE in [start, end) of @vma, dropping mapcounts/refcounts
+ * and rss, and flushing the TLB range (zap_page_range).  A dirty PTE of a
+ * file page marks its folio dirty, a young one marks it accessed. */
+void zap_page_range(struct vmsh_vma *vma, uint64_t start, uint64_t end);
+/* try_to_unmap_one() of file page @pfn mapped at @addr of @vma (nothing
+ * when the PTE maps something else): the PTE cleared and flushed, its
+ * dirty bit carried to the folio, no accessed mark (unlike a zap). */
+void unmap_file_pte(struct vmsh_vma *vma, uint64_t addr, uint64_t pfn);
+
+/* mmu_gather: between tlb_gather_mmu(mm) and tlb_finish_mmu(mm) (they
+ * nest), zap_page_range and free_pgtables only collect what to flush --
+ * the cleared PTEs and, as pte_free_tlb() does, the first page of each
+ * freed table's span -- and tlb_finish_mmu flushes it with one
+ * flush_tlb_range, as unmap_region()/vms_clear_ptes() do for munmap.
+ * tlb_gather_mmu_fullmm (exit_mmap) ends with flush_tlb_mm instead.
+ * Without a gather each zap_page_range call flushes what it cleared
+ * (madvise DONTNEED: one gather per call in Linux too). */
+void tlb_gather_mmu(struct vmsh_mm *mm);
+void tlb_gather_mmu_fullmm(struct vmsh_mm *mm);
+void tlb_finish_mmu(struct vmsh_mm *mm);
+
+/* Change the protection of present PTEs in [start, end) to match vma
+ * (change_protection), flushing the TLB where Linux must. */
+void change_protection(struct vmsh_vma *vma, uint64_t start, uint64_t end);
+/* Move PTEs from [old, old+len) to [new, new+len) (move_page_tables). */
+void move_page_tables(struct vmsh_vma *vma, uint64_t old_addr,
+		      struct vmsh_vma *new_vma, uint64_t new_addr, uint64_t len);
+
+#endif /* VMSH_SRC_ENGINE_MEMORY_H */

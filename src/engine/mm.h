@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mm_struct (mm.c): an address space -- its VMAs (tree and list), page
+ * tables, counters and layout -- with its reference counts and rss
+ * counters; and the address-space calls mmap.c offers the other files
+ * (munmap, placement, exit_mmap).
+ */
+#ifndef VMSH_SRC_ENGINE_MM_H
+#define VMSH_SRC_ENGINE_MM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rbtree.h"
+
+struct page;
+struct vmsh_file;
+struct vmsh_sys;
+struct vmsh_vma;
+
+enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
+
+struct vmsh_mm {
+	unsigned id;
+	struct vmsh_sys *sys;
+	struct rb_root mm_rb;
+	struct vmsh_vma *mmap;                /* first VMA of the list */
+	struct vmsh_vma *mmap_cache;          /* last find_vma hit */
+	struct vmsh_vma *info_vma;            /* vmsh_vma_info's cursor: the */
+	size_t info_i;                        /*   info_i-th VMA, or NULL */
+	uint64_t map_count;
+	int mm_users, mm_count;
+	uint64_t total_vm, locked_vm, data_vm, exec_vm, stack_vm;
+	int64_t rss[NR_MM_COUNTERS];
+	uint64_t hiwater_rss;
+	uint64_t pgd;                         /* pfn of the top table */
+	uint64_t pgtables_bytes;
+	uint64_t mmap_base, task_size, mmap_window;
+	uint64_t start_brk, brk, start_stack;
+	uint64_t tlb_gen;                     /* bumped by every TLB flush of this mm (tlb.c) */
+	/* mmu_gather state: memory.c's tlb_gather_mmu/tlb_finish_mmu open
+	 * and flush it, pgtable.c's tlb_adjust_range records into it */
+	int gather_depth;
+	bool gather_fullmm, gather_any;
+	uint64_t gather_lo, gather_hi;
+	struct vmsh_mm *next_all;             /* sys->mms list */
+};
+
+/* An mm with no VMA: mm_users = mm_count = 1, a PGD (pgtable_init), the
+ * layout fields of a new process (task_size, mmap_window, mmap_base,
+ * start_brk = brk, start_stack), an id, linked on sys->mms; everything else
+ * zero.  NULL when no frame is left for the PGD.  fork's dup_mm builds on
+ * it; mm_new is mm_alloc plus the initial [stack] VMA. */
+struct vmsh_mm *mm_alloc(struct vmsh_sys *sys);
+struct vmsh_mm *mm_new(struct vmsh_sys *sys);        /* initial layout */
+void mm_get(struct vmsh_mm *mm);                     /* mm_users++ */
+void mm_put(struct vmsh_mm *mm);                     /* mm_users--, teardown at 0 */
+void mmgrab(struct vmsh_mm *mm);                     /* mm_count++ */
+void mmdrop(struct vmsh_mm *mm);                     /* mm_count--, free at 0 */
+/* TASK_SIZE of an address space of @levels page-table levels. */
+uint64_t mm_task_size(int levels);
+
+/* ---- rss counters -------------------------------------------------------- */
+
+void mm_add_rss(struct vmsh_mm *mm, int counter, int64_t delta);
+uint64_t mm_rss(const struct vmsh_mm *mm);
+/* hiwater_rss = max(hiwater_rss, rss): call just before rss decreases. */
+void update_hiwater_rss(struct vmsh_mm *mm);
+/*
+ * The rss counter a page mapped by a normal (non-special) PTE is charged
+ * to, as mm_counter() does: anonymous -> MM_ANONPAGES; page cache of tmpfs
+ * and shmem (swap-backed) -> MM_SHMEMPAGES; disk file page or a lazy
+ * device's page -> MM_FILEPAGES.  -1 for the zero page and for frames of
+ * a PFNMAP (their PTEs carry _PAGE_SPECIAL and are never counted:
+ * vm_normal_page returns NULL).  The zap and the COW copy (a file page
+ * replaced by an anonymous copy) use it.
+ */
+int page_mm_counter(const struct page *p);
+
+/* ---- mmap.c -------------------------------------------------------------- */
+
+/* munmap of [start, start + len) (do_vmi_munmap): 0, -EINVAL, -ENOMEM. */
+int do_vmi_munmap(struct vmsh_mm *mm, uint64_t start, uint64_t len);
+/* Where a mapping of @len bytes goes (get_unmapped_area): the address, or
+ * a negative errno cast to uint64_t. */
+uint64_t get_unmapped_area(struct vmsh_mm *mm, struct vmsh_file *file,
+			   uint64_t addr, uint64_t len, uint64_t pgoff,
+			   int flags, uint64_t vm_flags);
+/* total_vm, exec_vm, stack_vm, data_vm follow @npages of @flags. */
+void vm_stat_account(struct vmsh_mm *mm, uint64_t flags, int64_t npages);
+/* Every VMA and page table of @mm goes (the last mm_users reference). */
+void exit_mmap(struct vmsh_mm *mm);
+
+#endif /* VMSH_SRC_ENGINE_MM_H */

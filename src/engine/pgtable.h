@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Page tables in the x86-64 format (pgtable.c): entry bits, geometry,
+ * allocation, lookup, walking and freeing of tables, and the encoding of
+ * a PTE.  What an entry maps -- rmap, rss, the TLB -- is memory.h's.
+ *
+ * Layering: pgtable.c is in the bottom floor (phys.c, pgtable.c,
+ * rbtree.c, alloc.c, stat.c).  A floor file calls only floor files and
+ * the C library, never a file above it.
+ */
+#ifndef VMSH_SRC_ENGINE_PGTABLE_H
+#define VMSH_SRC_ENGINE_PGTABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "phys.h"
+
+struct vmsh_mm;
+struct vmsh_sys;
+
+/* x86-64 page-table entry bits (arch/x86/include/asm/pgtable_types.h). */
+#define _PAGE_PRESENT    (1ULL << 0)
+#define _PAGE_RW         (1ULL << 1)
+#define _PAGE_USER       (1ULL << 2)
+#define _PAGE_PWT        (1ULL << 3)
+#define _PAGE_PCD        (1ULL << 4)
+#define _PAGE_ACCESSED   (1ULL << 5)
+#define _PAGE_DIRTY      (1ULL << 6)
+#define _PAGE_PSE        (1ULL << 7)
+#define _PAGE_GLOBAL     (1ULL << 8)
+#define _PAGE_PROTNONE   _PAGE_GLOBAL
+#define _PAGE_SPECIAL    (1ULL << 9)
+#define _PAGE_UFFD_WP    (1ULL << 10)
+#define _PAGE_SOFT_DIRTY (1ULL << 11)
+#define _PAGE_SAVED_DIRTY (1ULL << 58)
+#define _PAGE_NX         (1ULL << 63)
+/* x86-64 Linux stores the PFN of a PROT_NONE entry inverted (L1TF);
+ * vmsh keeps it plain, so (pte & PTE_PFN_MASK) works on every entry.
+ * pte_pfn() is the accessor all the same. */
+#define PTE_PFN_MASK     0x000ffffffffff000ULL
+/* Flags of a non-leaf entry, as Linux's _PAGE_TABLE. */
+#define _PAGE_TABLE      (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
+
+/* This kernel (6.18 on the build machines) is built without
+ * CONFIG_MEM_SOFT_DIRTY: VmFlags shows no "sd" and pagemap bit 55 stays 0,
+ * so PTEs never get _PAGE_SOFT_DIRTY.  Set to 1 to model a kernel with it. */
+#define VMSH_SOFT_DIRTY 0
+
+/* pte_present(): P or PROTNONE (a PROT_NONE entry still maps its page). */
+static inline bool pte_present(uint64_t pte) { return pte & (_PAGE_PRESENT | _PAGE_PROTNONE); }
+static inline uint64_t pte_pfn(uint64_t pte)
+{
+	return (pte & PTE_PFN_MASK) >> PAGE_SHIFT;
+}
+
+/* ---- geometry: cfg.levels levels, depth 0 = the PGD ---------------------- */
+
+unsigned pt_shift(int levels, int depth);          /* VA bit of depth's index */
+/* End of the span of the entry holding @addr at @depth, clipped to @end
+ * (pgd_addr_end and friends, overflow-safe). */
+uint64_t pt_entry_end(int levels, int depth, uint64_t addr, uint64_t end);
+const char *pt_level_name(int levels, int depth);  /* "PGD", "P4D", ... */
+/* The 512 entries of table frame @pfn (aborts if it is not a table). */
+uint64_t *pt_table(const struct vmsh_sys *sys, uint64_t pfn);
+
+/* ---- entries ------------------------------------------------------------- */
+
+/* x86 protection_map[]: the PTE bits of @vm_flags' R/W/X/SHARED; every
+ * template carries _PAGE_ACCESSED. */
+uint64_t vm_get_page_prot(uint64_t vm_flags);
+/* Build a PTE for @pfn with protection bits @prot (x86 pfn_pte, without
+ * the L1TF inversion of PROT_NONE entries: see PTE_PFN_MASK). */
+uint64_t mk_pte(uint64_t pfn, uint64_t prot);
+uint64_t pte_mkdirty(uint64_t pte);                /* D (+ SOFT_DIRTY) */
+/* A PTE for @pfn in a VMA of @vm_flags: RW only when @write (callers
+ * decide write-notify), D when @dirty, A unless !@young. */
+uint64_t pte_mkentry(uint64_t pfn, uint64_t vm_flags, bool write, bool dirty,
+		     bool young);
+
+/* ---- tables -------------------------------------------------------------- */
+
+int pgtable_init(struct vmsh_mm *mm);                 /* allocate the PGD */
+/* Free every table of @mm, the PGD last (its PTEs must be gone). */
+void pgtable_free_all(struct vmsh_mm *mm);
+/* Pointer to the PTE for @addr, allocating tables when @alloc (NULL when
+ * not present and !alloc, or out of frames). */
+uint64_t *pte_lookup(struct vmsh_mm *mm, uint64_t addr, bool alloc);
+/* The entry pointing at @addr's PTE table (the PMD, whatever the number
+ * of levels), allocating the tables above it: what __handle_mm_fault
+ * allocates; the PTE table itself comes with the first PTE set in it
+ * (pte_lookup(alloc)), so *pmd == 0 is pmd_none().  NULL: out of frames. */
+uint64_t *pmd_alloc(struct vmsh_mm *mm, uint64_t addr);
+/* Call @fn for every non-zero leaf entry of @mm in [start, end) (existing
+ * tables only, ascending addresses).  @fn may change or clear the entry. */
+typedef void pte_walk_fn(uint64_t *ptep, uint64_t addr, void *ctx);
+void pte_walk_range(const struct vmsh_mm *mm, uint64_t start, uint64_t end,
+		    pte_walk_fn *fn, void *ctx);
+/* Free page tables no VMA needs any more in [floor, ceiling)
+ * (free_pgtables), after the PTEs of [start, end) were zapped: floor = the
+ * previous VMA's end (0: none) and ceiling = the next VMA's start (0:
+ * none, i.e. the top of the address space, Linux's
+ * USER_PGTABLES_CEILING).  Inside an mmu_gather each freed table's span
+ * is recorded for the flush (pte_free_tlb).  A leaf entry still set in a
+ * freed table aborts. */
+void free_pgtables(struct vmsh_mm *mm, uint64_t start, uint64_t end,
+		   uint64_t floor, uint64_t ceiling);
+/* __tlb_adjust_range(): widen the range the open mmu_gather of @mm will
+ * flush to cover [start, end) (memory.h opens and finishes it). */
+void tlb_adjust_range(struct vmsh_mm *mm, uint64_t start, uint64_t end);
+
+#endif /* VMSH_SRC_ENGINE_PGTABLE_H */

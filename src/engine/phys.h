@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Physical memory (phys.c): the machine's frames, each described by a
+ * struct page (Linux's mem_map), their contents, and the folio a page of
+ * the page cache belongs to.
+ *
+ * Layering: phys.c is in the bottom floor (phys.c, pgtable.c, rbtree.c,
+ * alloc.c, stat.c).  A floor file calls only floor files and the C
+ * library, never a file above it; what must happen above when a frame is
+ * freed (an anonymous page's anon_vma reference) is the caller's job
+ * (put_page, anon_vma.h).
+ */
+#ifndef VMSH_SRC_ENGINE_PHYS_H
+#define VMSH_SRC_ENGINE_PHYS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmsh/vmsh.h"
+
+#define PAGE_SHIFT VMSH_PAGE_SHIFT
+#define PAGE_SIZE  VMSH_PAGE_SIZE
+#define PAGE_MASK  (~(PAGE_SIZE - 1))
+#define PAGE_ALIGN(x) (((x) + PAGE_SIZE - 1) & PAGE_MASK)
+
+struct anon_vma;
+struct vmsh_file;
+struct vmsh_sys;
+
+enum page_kind {
+	PAGE_FREE = 0,
+	PAGE_ANON,          /* anonymous page, owned by an anon_vma */
+	PAGE_FILE,          /* page-cache page of a file (also shmem) */
+	PAGE_PGTABLE,       /* a page-table page: data holds 512 entries */
+	PAGE_ZERO,          /* the shared zero page */
+	PAGE_DEV,           /* device memory (remap_pfn_range / vm_ops->fault) */
+};
+
+struct page {
+	uint8_t kind;           /* enum page_kind */
+	bool dirty;             /* PG_dirty */
+	bool uptodate;          /* PG_uptodate (page cache; only a disk
+				   file's EOF page zeroed by truncate over a
+				   hole is ever cached without it) */
+	bool on_disk;           /* a disk file's page written back (msync):
+				   its block exists though it is clean */
+	bool referenced;        /* PG_referenced */
+	bool exclusive;         /* PageAnonExclusive */
+	bool readahead;         /* PG_readahead: disk readahead's mark */
+	bool active;            /* PG_active (LRU; see mark_page_accessed) */
+	uint8_t order;          /* log2 of the folio's pages: a disk file's
+				   readahead makes large folios; the flags
+				   above of a page cache page are its
+				   folio's, kept on the folio's first page */
+	uint64_t head;          /* order > 0: pfn of the folio's first page
+				   (page_folio); the frames of a folio need
+				   not be contiguous */
+	uint8_t fill;           /* every byte has this value while data == NULL */
+	uint8_t run_len;        /* data == NULL: bytes [run_off, run_off+run_len) */
+	uint16_t run_off;       /*   hold run[] instead of fill (one small write */
+	uint8_t run[8];         /*   costs no 4 KiB buffer) */
+	int32_t refcount;
+	int32_t mapcount;
+	uint8_t *data;          /* 4 KiB of contents, or NULL (all == fill) */
+	struct vmsh_file *file; /* PAGE_FILE: the file; index is its page index */
+	struct anon_vma *anon;  /* PAGE_ANON: its anon_vma (a reference) */
+	uint64_t index;         /* file page index, or linear page index for anon */
+};
+
+struct phys {
+	uint64_t nframes;
+	struct page *pages;     /* nframes entries; pfn = index */
+	uint64_t nfree;
+	uint64_t next_free;     /* search hint */
+	uint64_t hiwater;       /* frames at and above it were never used:
+				   loops over frames stop there */
+	uint64_t zero_pfn;
+	uint64_t iter_i, iter_pfn;  /* vmsh_frame_info cursor (a cache) */
+	char owner_buf[300];        /* vmsh_frame_info's "file:NAME" */
+};
+
+/* Build the frame pool of sys->cfg.ram bytes and the zero page (the
+ * machine calls it before anything else); 0, or -ENOMEM when the host
+ * cannot.  phys_fini releases it at machine teardown. */
+int phys_init(struct vmsh_sys *sys);
+void phys_fini(struct vmsh_sys *sys);
+
+/* Allocate a frame (refcount 1, contents zero).  Returns the pfn, or
+ * UINT64_MAX when physical memory is exhausted. */
+uint64_t phys_alloc(struct vmsh_sys *sys, enum page_kind kind);
+void phys_get(struct vmsh_sys *sys, uint64_t pfn);
+/* Drop a reference; the frame is freed (contents released) at zero.  A
+ * frame still holding an anon_vma reference (page->anon) is freed by
+ * put_page() instead: phys_put aborts on it. */
+void phys_put(struct vmsh_sys *sys, uint64_t pfn);
+struct page *phys_page(struct vmsh_sys *sys, uint64_t pfn);
+/* Byte access to a frame's contents (sparse: materialises on mixed write). */
+uint8_t phys_read_byte(const struct vmsh_sys *sys, uint64_t pfn, unsigned off);
+void phys_read(const struct vmsh_sys *sys, uint64_t pfn, unsigned off,
+	       uint8_t *buf, unsigned len);
+void phys_write(struct vmsh_sys *sys, uint64_t pfn, unsigned off,
+		const uint8_t *buf, uint8_t fill, unsigned len);
+void phys_copy(struct vmsh_sys *sys, uint64_t dst, uint64_t src);
+void phys_zero(struct vmsh_sys *sys, uint64_t pfn);
+
+/* folio_mark_accessed() on the classic LRU (no MGLRU on this kernel): the
+ * first call sets PG_referenced, the next activates the page and clears
+ * it; an unevictable (mlocked) page only ever gets PG_referenced.  GUP
+ * (populate, FOLL_TOUCH) and the zap of a young file PTE call it; smaps
+ * counts PG_referenced pages as Referenced. */
+void mark_page_accessed(struct page *page, bool unevictable);
+
+/* The folio of a page cache page (page_folio()): the first page of its
+ * large folio (page->head), which holds the flags of the whole folio, or
+ * @pg itself. */
+struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg);
+static inline uint64_t folio_nr_pages(const struct page *pg)
+{
+	return 1ULL << pg->order;
+}
+static inline uint64_t folio_first_index(const struct page *pg)
+{
+	return pg->index & ~(folio_nr_pages(pg) - 1);
+}
+
+#endif /* VMSH_SRC_ENGINE_PHYS_H */

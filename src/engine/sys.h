@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The machine (struct vmsh_sys): what it owns, the services every file
+ * uses -- host allocation that aborts on failure and the trace/warning
+ * channel (alloc.c) -- and the event counters (stat.c names them).
+ *
+ * Object graph (all owned by struct vmsh_sys):
+ *
+ *   sys --tasks--> task --mm--> mm --mm_rb/mmap list--> vma --anon_vma--> anon_vma
+ *                       \--active_mm--^                  \--vm_file--> file --pages (page cache)
+ *   sys --phys--> struct page[] (frames: anon, page cache, page tables, zero)
+ *   sys --cpus--> cpu --tlb
+ *
+ * Layers.  Each .c file calls functions of its own layer or of the ones
+ * below it:
+ *
+ *   views   smaps.c check.c walk.c     read the model, never change it
+ *   above   sys.c task.c fork.c mmap.c mprotect.c mremap.c brk.c access.c
+ *           fault.c filemap.c file.c dev.c vma.c anon_vma.c mm.c
+ *           memory.c tlb.c
+ *           (these call each other as Linux's mm does: mmap <-> fault)
+ *   floor   phys.c pgtable.c rbtree.c alloc.c stat.c
+ *           call only the floor and the C library, never a file above
+ *
+ * alloc.c and stat.c are floor files: they know the machine's struct and
+ * nothing else.  sys.c builds and frees the whole machine, so it calls
+ * every layer.
+ */
+#ifndef VMSH_SRC_ENGINE_SYS_H
+#define VMSH_SRC_ENGINE_SYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmsh/vmsh.h"
+#include "phys.h"
+
+struct anon_vma;
+struct cpu;
+struct vmsh_file;
+struct vmsh_mm;
+struct vmsh_task;
+
+/* Event counters; names in stat.c's table, in this order. */
+enum vmsh_stat_item {
+	ST_PGFAULT, ST_PGMAJFAULT, ST_ANON_FAULT, ST_FILE_FAULT, ST_ZERO_PAGE_MAP,
+	ST_COW_COPY, ST_COW_REUSE, ST_FAULT_AROUND, ST_PAGE_MKWRITE,
+	ST_SIGSEGV, ST_SIGBUS, ST_OOM_KILL,
+	ST_TLB_HIT, ST_TLB_MISS, ST_TLB_WALK_REFS, ST_TLB_FLUSH_ALL,
+	ST_TLB_FLUSH_RANGE, ST_TLB_FLUSH_PAGE, ST_TLB_SHOOTDOWN,
+	ST_PGALLOC, ST_PGFREE, ST_PGTABLE_ALLOC, ST_PGTABLE_FREE,
+	ST_MMAP, ST_MUNMAP, ST_MPROTECT, ST_MREMAP, ST_VMA_MERGE, ST_VMA_SPLIT,
+	ST_FORK, ST_NR
+};
+
+struct vmsh_sys {
+	struct vmsh_config cfg;
+	struct phys phys;
+	struct vmsh_task *tasks;
+	struct vmsh_task *current;
+	int next_pid;
+	struct vmsh_mm *mms;
+	unsigned next_mm_id;
+	struct anon_vma *anon_vmas;
+	unsigned next_anon_vma_id;
+	struct vmsh_file *files;
+	unsigned long next_ino;
+	struct vmsh_file *devs;               /* device nodes (dev.c) */
+	unsigned long next_shmem_ino;         /* inodes of shm_mnt (dev 00:01) */
+	struct cpu *cpus;
+	int cur_cpu;
+	uint64_t stat[ST_NR];
+	vmsh_trace_fn *trace_fn;
+	void *trace_ctx;
+	vmsh_trace_fn *warn_fn;
+	void *warn_ctx;
+	uint64_t rng;                         /* --aslr state */
+};
+
+/* ---- alloc.c ------------------------------------------------------------ */
+
+/* Host allocation: a failure aborts (it is not modelled). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* Emit a trace line when tracing is on (printf format). */
+void trace(struct vmsh_sys *sys, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Emit a line starting "warning: " to the warning callback. */
+void warn(struct vmsh_sys *sys, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static inline bool tracing(const struct vmsh_sys *sys) { return sys->trace_fn != NULL; }
+
+#endif /* VMSH_SRC_ENGINE_SYS_H */

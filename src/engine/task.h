@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tasks and the CPUs they run on (task.c): the task table (pids 1, 2, 3,
+ * ... in creation order, never reused; sys->tasks sorted by pid), the
+ * scheduler's context switch, exit and the OOM killer.
+ */
+#ifndef VMSH_SRC_ENGINE_TASK_H
+#define VMSH_SRC_ENGINE_TASK_H
+
+#include <stdint.h>
+
+#include "vmsh/vmsh.h"
+#include "sys.h"
+#include "tlb.h"
+
+struct vmsh_mm;
+
+struct vmsh_task {
+	int pid, ppid;
+	enum vmsh_task_kind kind;
+	struct vmsh_mm *mm;                   /* NULL for kernel threads */
+	struct vmsh_mm *active_mm;
+	int cpu;
+	struct vmsh_task *next;               /* sys->tasks, sorted by pid */
+	int tgid;                             /* thread group: the pid of the
+						 process a `clone vm` thread
+						 belongs to; its own pid else */
+};
+
+/*
+ * task.c keeps, for every CPU: curr is the task running there (NULL: the
+ * idle task); loaded_mm is curr's active_mm (a user task's mm, the mm a
+ * kernel thread or the idle task borrows, or NULL for init_mm).  A kernel
+ * thread or idle CPU holds one mm_count reference (lazy TLB) on the mm it
+ * borrows; a user task's mm is pinned by its mm_users.
+ */
+struct cpu {
+	int id;
+	struct vmsh_task *curr;
+	struct vmsh_mm *loaded_mm;
+	/* tlb.c's view: the id of the mm the TLB's current ASID translates
+	 * for (0: none yet).  It follows loaded_mm through tlb_switch_mm;
+	 * pid 1's first access sets it.  mm ids are never reused (the
+	 * kernel's ctx_id), so a freed mm is never matched. */
+	unsigned loaded_mm_id;
+	struct tlb tlb;
+	/* PCID: the mms cached in each ASID slot and the tlb_gen each has
+	 * caught up to (x86 cpu_tlbstate.ctxs[]). */
+	struct { unsigned mm_id; uint64_t gen; } asid[TLB_NR_ASIDS];
+	unsigned next_asid;
+	uint16_t cur_asid;
+	/* counters of this CPU (the `tlb` view) */
+	uint64_t hits, misses, walk_refs, flushes, shootdowns, stale_hits;
+};
+
+/* Add a task of @kind with @mm (NULL for a kernel thread) to the table; the
+ * task takes over the caller's mm_users reference on @mm.  pid = next free
+ * pid; active_mm = mm; cpu 0.  sys.c creates pid 1 with
+ *   t = task_new(sys, VMSH_TASK_PROCESS, mm_new(sys), 0); task_start(sys, t);
+ * NULL when the pid space is exhausted. */
+struct vmsh_task *task_new(struct vmsh_sys *sys, enum vmsh_task_kind kind,
+			   struct vmsh_mm *mm, int ppid);
+/* Make @t the running task of CPU 0 and the current task (machine boot):
+ * cpus[0].curr = t, cpus[0].loaded_mm = t->mm (no extra reference). */
+void task_start(struct vmsh_sys *sys, struct vmsh_task *t);
+/* Free every task at machine teardown: drops their mm references (mm_put)
+ * and the lazy references of kernel threads and idle CPUs (mmdrop). */
+void task_free_all(struct vmsh_sys *sys);
+/* pid 0: the current task.  NULL when there is no such task. */
+struct vmsh_task *task_of_pid(const struct vmsh_sys *sys, int pid);
+/* execve's de_thread(): the other threads of @t's group exit; a thread
+ * that execs takes over its leader's pid. */
+void task_de_thread(struct vmsh_sys *sys, struct vmsh_task *t);
+/* task_of_pid(pid)->mm; NULL for a kernel thread or no such task. */
+struct vmsh_mm *mm_of_pid(const struct vmsh_sys *sys, int pid);
+/* The OOM killer (the access path calls it when a fault finds no free
+ * frame): kills @victim and every other task using its mm, as
+ * __oom_kill_process does, so that the memory is really freed.  When no
+ * task would be left, a new process (next pid, fresh mm) is started so
+ * that the shell can go on.  Counts ST_OOM_KILL.  Returns the victim's
+ * pid, for "pid N: killed (out of memory)". */
+int oom_kill_task(struct vmsh_sys *sys, struct vmsh_task *victim);
+
+/* The current task's mm; NULL for a kernel thread. */
+static inline struct vmsh_mm *current_mm(struct vmsh_sys *sys)
+{
+	return sys->current ? sys->current->mm : NULL;
+}
+
+#endif /* VMSH_SRC_ENGINE_TASK_H */

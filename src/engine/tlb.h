@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The MMU of each CPU (TLB + hardware page walk) and the kernel's TLB
+ * flushing (tlb.c, after arch/x86/mm/tlb.c).
+ *
+ * The access path (access.c) translates every access with mmu_translate():
+ *
+ *	while ((r = mmu_translate(sys, mm, addr, write, &pfn)) == -EFAULT) {
+ *		if (handle_mm_fault(...) != 0) -> signal, stop
+ *		(a second -EFAULT after a successful fault is a bug)
+ *	}
+ *	... access the frame pfn ...
+ *
+ * mmu_translate uses the TLB entry when it permits the access; otherwise
+ * it walks the page table as the CPU does (counting one memory reference
+ * per level), sets A (and D for a write) in the PTE, and fills the TLB.
+ * It returns -EFAULT when the walk finds no present PTE allowing the
+ * access: the CPU's page fault.  The fault handler does not touch the TLB.
+ *
+ * Flush points (whoever changes a present PTE calls these, after the
+ * change, as Linux does; with cfg.lazy_flush they are skipped):
+ *  - munmap / MADV_DONTNEED / exit zap:  flush_tlb_range(mm, start, end) over
+ *    the zapped range (more than TLB_FLUSH_CEILING pages: a full flush);
+ *  - mprotect (change_protection): flush_tlb_range over the PTEs for which
+ *    pte_needs_flush(old, new) is true (one call covering first..last such
+ *    page, as mmu_gather does; none when no PTE needs it);
+ *  - COW copy (do_wp_page replacing the PTE): flush_tlb_page(mm, addr);
+ *    COW reuse (making the same page writable): no flush;
+ *  - fork: flush_tlb_mm(parent) after write-protecting its PTEs (dup_mmap);
+ *  - mremap move (move_page_tables): flush_tlb_range over the old range;
+ *  - context switch: tlb_switch_mm(sys, cpu, prev_mm, next_mm) with next_mm
+ *    NULL for a kernel thread (lazy TLB: nothing is flushed).
+ */
+#ifndef VMSH_SRC_ENGINE_TLB_H
+#define VMSH_SRC_ENGINE_TLB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vmsh_mm;
+struct vmsh_sys;
+
+struct tlb_entry {
+	bool valid;
+	bool global;
+	uint16_t asid;
+	uint64_t vpn, pfn;
+	uint64_t flags;                       /* _PAGE_RW, _PAGE_USER, _PAGE_NX, D, A */
+	uint64_t lru;
+};
+
+/* One CPU's TLB (struct cpu embeds it, task.h). */
+struct tlb {
+	unsigned entries, ways, sets;
+	struct tlb_entry *e;                  /* sets * ways */
+	uint64_t tick;
+	uint64_t version;                     /* bumped when entries change */
+};
+
+#define TLB_NR_ASIDS 6                 /* x86 TLB_NR_DYN_ASIDS */
+#define TLB_FLUSH_CEILING 33            /* x86 tlb_single_page_flush_ceiling */
+
+/* The CPUs' TLBs of a new machine, and their end. */
+void tlb_init(struct vmsh_sys *sys);
+void tlb_fini(struct vmsh_sys *sys);
+/* Translate @addr for a user @write (or read) of @mm on the current CPU.
+ * 0 with *@pfn set, or -EFAULT: no present PTE permits it (page fault). */
+int mmu_translate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
+		  bool write, uint64_t *pfn);
+/* Look @addr up in the current CPU's TLB for @mm.  On a hit returns true
+ * with the cached pfn and PTE flag bits (_PAGE_RW, _PAGE_USER, _PAGE_NX,
+ * _PAGE_DIRTY, _PAGE_ACCESSED); counts hits and misses.  (A building block
+ * of mmu_translate; the access path should call mmu_translate.) */
+bool tlb_lookup(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
+		uint64_t *pfn, uint64_t *flags);
+/* Cache the translation the page walk found (after A/D were set). */
+void tlb_fill(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
+	      uint64_t pte);
+/* x86 pte_needs_flush(): must the TLB be flushed after a present PTE
+ * changed from @oldpte to @newpte?  Yes when the PFN changed, when P, D
+ * (or A) was cleared, or when RW, USER, NX, PWT, PCD, PAT, G or the pkey
+ * changed; software bits (SPECIAL, UFFD_WP, SOFT_DIRTY, SAVED_DIRTY) never
+ * need one; a non-present old PTE never does. */
+bool pte_needs_flush(uint64_t oldpte, uint64_t newpte);
+void flush_tlb_range(struct vmsh_mm *mm, uint64_t start, uint64_t end);
+void flush_tlb_page(struct vmsh_mm *mm, uint64_t addr);
+void flush_tlb_mm(struct vmsh_mm *mm);
+/* CR3 write on @cpu (switch_mm_irqs_off): task.c calls it when a user task
+ * is switched in (also by execve), with prev = the CPU's loaded_mm (NULL
+ * for init_mm; prev == next is possible and flushes nothing unless the
+ * CPU ran lazily and missed flushes of next), then sets
+ * cpus[cpu].loaded_mm = next itself.  Switching to a kernel thread calls
+ * nothing (lazy TLB): tlb.c sees a CPU whose curr has no mm as lazy.
+ * With PCID an mm cached in one of the CPU's 6 ASID slots whose
+ * generation is current switches without a flush. */
+void tlb_switch_mm(struct vmsh_sys *sys, int cpu, struct vmsh_mm *prev,
+		   struct vmsh_mm *next);
+
+#endif /* VMSH_SRC_ENGINE_TLB_H */

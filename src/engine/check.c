@@ -4,9 +4,10 @@
  * listed in checks.h.  It never changes the model; it counts the problems
  * and describes the first one.
  *
- * VMA part (here): red-black properties, tree order and parent links,
+ * Here: the VMAs (red-black properties, tree order and parent links,
  * rb_subtree_gap, list == in-order tree, alignment, no overlap, below
- * task_size, map_count, anon_vma references, mmap_cache.
+ * task_size, map_count, anon_vma references, mmap_cache) and the files'
+ * page caches; smaps.c checks frames and rss, task.c tasks and mms.
  */
 #include "config.h"
 
@@ -183,4 +184,85 @@ int vmsh_check(const struct vmsh_sys *sys, char *buf, size_t size)
 	problems += check_tasks(sys, problems ? NULL : buf, problems ? 0 : size);
 	problems += check_files(sys, problems ? NULL : buf, problems ? 0 : size);
 	return problems;
+}
+
+/* ---- files and their page cache ------------------------------------------ */
+
+struct check_ctx {
+	const struct vmsh_sys *sys;
+	const struct vmsh_file *f;
+	char *buf;
+	size_t size;
+	int bad;
+};
+
+static void complain(struct check_ctx *c, const char *what, uint64_t pfn)
+{
+	if (!c->bad++ && c->size)
+		snprintf(c->buf, c->size, "file %s: pfn %#lx: %s",
+			 c->f ? c->f->name : "?", pfn, what);
+}
+
+static void check_cached(void *ctx, uint64_t index, uint64_t pfn)
+{
+	struct check_ctx *c = ctx;
+	const struct page *pg;
+
+	if (pfn >= c->sys->phys.nframes) {
+		complain(c, "cached frame out of range", pfn);
+		return;
+	}
+	pg = &c->sys->phys.pages[pfn];
+	if (pg->kind != (c->f->device ? PAGE_DEV : PAGE_FILE))
+		complain(c, "cached frame of the wrong kind", pfn);
+	else if (pg->file != c->f || pg->index != index)
+		complain(c, "cached frame names another file or index", pfn);
+	else if (!c->f->device && index >= file_pages(c->f))
+		complain(c, "page cached past EOF", pfn);
+	else if (pg->refcount != 1 + pg->mapcount)
+		complain(c, "refcount is not cache + mapcount", pfn);
+	else if (!pg->uptodate && (!c->f->disk || pg->dirty || pg->mapcount ||
+				   pg->order))
+		complain(c, "!uptodate page not a clean, unmapped, order-0 "
+			 "disk page", pfn);
+	else if (pg->order && (!c->f->disk || pg->order > 9 ||
+			       pg->head != file_cache_lookup(c->f,
+						folio_first_index(pg)) ||
+			       page_folio(c->sys, pg)->order != pg->order))
+		complain(c, "page of a broken large folio", pfn);
+}
+
+int check_files(const struct vmsh_sys *sys, char *buf, size_t size)
+{
+	struct check_ctx c = { sys, NULL, buf, size, 0 };
+	const struct vmsh_file *f;
+	uint64_t pfn;
+
+	for (f = sys->files; f; f = f->next) {
+		c.f = f;
+		if (f->inode || f->deleted || f->refcount < 1 || f->nvmas < 0)
+			complain(&c, "bad inode state", 0);
+		file_for_each_page(f, check_cached, &c);
+	}
+	for (f = sys->devs; f; f = f->next) {
+		c.f = f;
+		file_for_each_page(f, check_cached, &c);
+	}
+	/* every page-cache frame belongs to the cache of its file */
+	c.f = NULL;
+	for (pfn = 0; pfn < sys->phys.hiwater; pfn++) {
+		const struct page *pg = &sys->phys.pages[pfn];
+
+		if (pg->kind != PAGE_FILE && pg->kind != PAGE_DEV)
+			continue;
+		if (!pg->file || pg->file->inode ||
+		    file_cache_lookup(pg->file, pg->index) != pfn) {
+			complain(&c, "page-cache frame not in its file's cache", pfn);
+			continue;
+		}
+		c.f = pg->file;
+		check_cached(&c, pg->index, pfn);
+		c.f = NULL;
+	}
+	return c.bad;
 }

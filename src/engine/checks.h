@@ -39,9 +39,10 @@ int check_pages(const struct vmsh_sys *sys, char *buf, size_t size);
  * borrowers, each CPU's loaded_mm = what runs there's active_mm.  Returns
  * the number of problems, the first described in @buf. */
 int check_tasks(const struct vmsh_sys *sys, char *buf, size_t size);
-/* Page-cache invariants (file.c's header): every cached frame is its
- * file's, at its index, within EOF, held once by the cache and once per
- * PTE.  Returns the number of problems, the first described in @buf. */
+/* Page-cache invariants (check.c; pagecache.c's header lists them):
+ * every cached frame is its file's, at its index, within EOF, held once
+ * by the cache and once per PTE, and a large folio's pages agree on its
+ * head.  Returns the number of problems, the first described in @buf. */
 int check_files(const struct vmsh_sys *sys, char *buf, size_t size);
 
 #endif /* VMSH_SRC_ENGINE_CHECKS_H */

@@ -61,6 +61,7 @@ struct vmsh_file {
 
 /* ra->ra_pages of a disk file: read_ahead_kb 8192 on our build machines */
 #define RA_PAGES 2048ULL
+#define FILE_MAX_SIZE  0x7fffffffffffffffULL    /* MAX_LFS_FILESIZE */
 
 /* DIV_ROUND_UP(i_size, PAGE_SIZE): the pages of @f. */
 static inline uint64_t file_pages(const struct vmsh_file *f)
@@ -74,21 +75,21 @@ static inline struct vmsh_file *file_inode(struct vmsh_file *f)
 	return f->inode ? f->inode : f;
 }
 
-/* ---- file objects -------------------------------------------------------- */
+/* ---- file objects (file.c) ----------------------------------------------- */
 
 /* A simulated file by NAME (not its "/dev/shm/NAME" path, as --host), or
  * a device node by path ("/dev/zero", dev.c's devices); NULL when none
  * (do_mmap: -EBADF).  The caller takes its own reference with file_get
  * for vm_file. */
 struct vmsh_file *file_find(struct vmsh_sys *sys, const char *name);
+/* The simulated file NAME (no device); NULL when none. */
+struct vmsh_file *file_lookup(const struct vmsh_sys *sys, const char *name);
 void file_get(struct vmsh_file *f);
 /* A new open file (struct file) of @inode; file_mmap makes one per mmap. */
 struct vmsh_file *file_open(struct vmsh_sys *sys, struct vmsh_file *inode);
 /* Drop a reference; at zero the file and its page cache are freed (every
  * mapping's PTEs must be gone by then). */
 void file_put(struct vmsh_sys *sys, struct vmsh_file *f);
-/* ext4_release_file, the last close of an open file of @inode. */
-void file_release(struct vmsh_sys *sys, struct vmsh_file *inode);
 /* Number of VMAs mapping @f (refcount less the directory entry). */
 int file_mapcount(const struct vmsh_file *f);
 /* A new unlinked shmem file ("/dev/zero (deleted)", dev 00:01), refcount 1. */
@@ -96,7 +97,7 @@ struct vmsh_file *shmem_file_new(struct vmsh_sys *sys, uint64_t size);
 /* Free every file and device (vmsh_sys_free, after the mms are gone). */
 void files_fini(struct vmsh_sys *sys);
 
-/* ---- the page cache ------------------------------------------------------ */
+/* ---- the page cache (pagecache.c) ---------------------------------------- */
 
 /* Page-cache lookup/creation of page @index (refcount +1 for the caller).
  * 0, -ENOENT (not cached and !@create), -ENOMEM (no frame). */
@@ -104,6 +105,19 @@ int filemap_get_page(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t index,
 		     bool create, uint64_t *pfn);
 /* The pfn caching page @index of @f, or UINT64_MAX. */
 uint64_t file_cache_lookup(const struct vmsh_file *f, uint64_t index);
+/* A new order-0 page at @index of @f's cache (not cached yet), the
+ * allocation's reference being the cache's; UINT64_MAX without a free
+ * frame (filemap_add_folio). */
+uint64_t filemap_add_page(struct vmsh_sys *sys, struct vmsh_file *f,
+			  uint64_t index, bool uptodate);
+/* Drop page @index (cached, its mappings gone) from the cache. */
+void filemap_remove_page(struct vmsh_sys *sys, struct vmsh_file *f,
+			 uint64_t index);
+/* Drop every cached page and the index itself (the inode is freed). */
+void truncate_inode_pages_final(struct vmsh_sys *sys, struct vmsh_file *f);
+/* The indexes of the cached pages, sorted, their number in *@n (the
+ * caller frees the array). */
+uint64_t *file_cache_indexes(const struct vmsh_file *f, uint64_t *n);
 /* Call @fn for every cached page of @f (in no particular order). */
 void file_for_each_page(const struct vmsh_file *f,
 			void (*fn)(void *ctx, uint64_t index, uint64_t pfn),
@@ -117,7 +131,7 @@ void file_for_each_vma(struct vmsh_sys *sys, const struct vmsh_file *f,
 		       uint64_t first, uint64_t last, file_vma_fn *fn,
 		       void *ctx);
 
-/* ---- readahead of disk files --------------------------------------------- */
+/* ---- readahead of disk files (readahead.c) ------------------------------- */
 
 /* The mmap read-around of a major fault at @index of @vma (false: too
  * many misses, nothing read), and the async readahead when a reader at
@@ -134,8 +148,20 @@ void file_async_ra(struct vmsh_sys *sys, struct vmsh_file *f,
  * page cache, mapping nothing; tmpfs, shmem and devices ignore it. */
 void file_fadvise_willneed(struct vmsh_sys *sys, struct vmsh_file *f,
 			   uint64_t off, uint64_t len);
+/* page_cache_sync_ra for a fresh struct file (prev_pos -1; --host opens
+ * the file for every read): a reader of @req pages at @index missed. */
+void file_sync_ra(struct vmsh_sys *sys, struct vmsh_file *f,
+		  struct file_ra_state *ra, uint64_t index, uint64_t req);
 
-/* ---- writeback ----------------------------------------------------------- */
+/* ---- truncate (truncate.c) ----------------------------------------------- */
+
+/* A write starting past EOF zeroes the partial blocks of the gap [@old
+ * (the EOF), @pos): the tail of the old EOF block and the head of @pos's
+ * block, as ext4 does. */
+void ext4_zero_gap(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t old,
+		   uint64_t pos);
+
+/* ---- writeback (writeback.c) --------------------------------------------- */
 
 /* Write back the folio holding page @index of @f if it is dirty
  * (folio_clear_dirty_for_io: every PTE of it write-protected and
@@ -152,8 +178,11 @@ uint64_t file_writeback_folio(struct vmsh_sys *sys, struct vmsh_file *f,
  */
 int file_msync(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t start,
 	       uint64_t end);
+/* ext4_release_file, the close of an open file of @inode: after a
+ * truncate to 0, pending delayed-allocation pages are flushed. */
+void file_release(struct vmsh_sys *sys, struct vmsh_file *inode);
 
-/* ---- f_op->mmap ---------------------------------------------------------- */
+/* ---- f_op->mmap (filemap.c) ---------------------------------------------- */
 
 /*
  * f_op->mmap: do_mmap calls it for every file/device mapping once the new

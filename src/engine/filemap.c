@@ -4,7 +4,7 @@
  * family (do_read_fault with do_fault_around, do_cow_fault,
  * do_shared_fault, wp_page_shared) and the filemap/shmem ->fault,
  * ->map_pages and ->page_mkwrite handlers; also f_op->mmap of regular
- * files, shmem_zero_setup and msync's writeback.
+ * files and shmem_zero_setup.
  *
  *   PTE absent, read ----> do_read_fault: fault-around maps the cached
  *                          pages near it; else ->fault + map it
@@ -29,7 +29,6 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <stdlib.h>
 
 #include "anon_vma.h"
 #include "fault.h"
@@ -38,7 +37,6 @@
 #include "pgtable.h"
 #include "phys.h"
 #include "sys.h"
-#include "tlb.h"
 #include "vm_flags.h"
 #include "vma.h"
 
@@ -205,7 +203,7 @@ static int filemap_fault(struct vmsh_vma *vma, uint64_t pgoff, uint64_t *pfn)
 static bool map_cached(struct vmsh_vma *vma, uint64_t idx, uint64_t pfn,
 		       bool *ok)
 {
-	uint64_t va = vma->vm_start + ((idx - vma->vm_pgoff) << PAGE_SHIFT);
+	uint64_t va = vma_address(vma, idx);
 	uint64_t *pte = pte_lookup(vma->vm_mm, va, true);
 
 	*ok = pte != NULL;
@@ -229,8 +227,8 @@ static bool folio_maps_whole(const struct vmsh_vma *vma,
 		return false;
 	if (f->disk && to >= file_pages(f) - 1)
 		return false;
-	first_va = vma->vm_start + ((from - vma->vm_pgoff) << PAGE_SHIFT);
-	last_va = vma->vm_start + ((to - vma->vm_pgoff) << PAGE_SHIFT);
+	first_va = vma_address(vma, from);
+	last_va = vma_address(vma, to);
 	return first_va >> PMD_SHIFT == last_va >> PMD_SHIFT;
 }
 
@@ -345,7 +343,7 @@ const struct vm_operations generic_file_vm_ops = {
 	.page_mkwrite = filemap_page_mkwrite,
 };
 
-/* ---- f_op->mmap, shmem_zero_setup, msync -------------------------------- */
+/* ---- f_op->mmap, shmem_zero_setup ----------------------------------------- */
 
 int file_mmap(struct vmsh_sys *sys, struct vmsh_vma *vma)
 {
@@ -390,76 +388,6 @@ int shmem_zero_setup(struct vmsh_sys *sys, struct vmsh_vma *vma)
 	vma->vm_ops = &shmem_anon_vm_ops;
 	trace(sys, "shmem_zero_setup vma=%#lx-%#lx ino=%lu", vma->vm_start,
 	      vma->vm_end, f->ino);
-	return 0;
-}
-
-/* folio_mkclean for one VMA: write-protect and clean its PTEs of file
- * pages [@first, @last] (shared mappings only; a private one maps the
- * cache read-only, its copies are not the folio). */
-static void mkclean_range(struct vmsh_vma *vma, uint64_t first, uint64_t last,
-			  void *ctx)
-{
-	const struct vmsh_file *f = ctx;
-	uint64_t i;
-
-	if (!(vma->vm_flags & VM_SHARED))
-		return;
-	for (i = first; i <= last; i++) {
-		uint64_t addr = vma->vm_start + ((i - vma->vm_pgoff) << PAGE_SHIFT);
-		uint64_t *pte = pte_lookup(vma->vm_mm, addr, false);
-
-		if (!pte || !(*pte & _PAGE_PRESENT) ||
-		    (*pte & PTE_PFN_MASK) >> PAGE_SHIFT !=
-		    file_cache_lookup(f, i) ||
-		    !(*pte & (_PAGE_RW | _PAGE_DIRTY)))
-			continue;
-		*pte &= ~(_PAGE_RW | _PAGE_DIRTY);
-		flush_tlb_page(vma->vm_mm, addr);
-	}
-}
-
-uint64_t file_writeback_folio(struct vmsh_sys *sys, struct vmsh_file *f,
-			      uint64_t index)
-{
-	uint64_t pfn = file_cache_lookup(f, index);
-	struct page *pg, *folio;
-
-	if (pfn == UINT64_MAX)
-		return 0;
-	pg = phys_page(sys, pfn);
-	folio = page_folio(sys, pg);
-	if (!folio->dirty)
-		return 0;
-	file_for_each_vma(sys, f, folio_first_index(pg),
-			  folio_first_index(pg) + folio_nr_pages(pg) - 1,
-			  mkclean_range, f);
-	folio->dirty = false;
-	folio->on_disk = true;
-	return folio_nr_pages(pg);
-}
-
-int file_msync(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t start,
-	       uint64_t end)
-{
-	struct vmsh_file *f = file_inode(vma->vm_file);
-	uint64_t first, last, idx, n = 0;
-
-	if (!f || !(vma->vm_flags & VM_SHARED) || start >= end)
-		return 0;
-	if (start < vma->vm_start)
-		start = vma->vm_start;
-	if (end > vma->vm_end)
-		end = vma->vm_end;
-	if (!f->disk || f->shmem || f->device) {
-		trace(sys, "vfs_fsync_range %s: noop_fsync", f->path);
-		return 0;
-	}
-	first = linear_page_index(vma, start);
-	last = linear_page_index(vma, end - 1);
-	for (idx = first; idx <= last; idx++)
-		n += file_writeback_folio(sys, f, idx);    /* per folio */
-	trace(sys, "vfs_fsync_range %s pgoff=%#lx-%#lx written=%lu", f->path,
-	      first, last, n);
 	return 0;
 }
 

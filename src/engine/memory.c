@@ -59,7 +59,7 @@ uint64_t vma_page_prot(const struct vmsh_vma *vma)
 	return vm_get_page_prot(flags);
 }
 
-/* ---- zap ---------------------------------------------------------------- */
+/* ---- zap ----------------------------------------------------------------- */
 
 struct range_acc {
 	struct vmsh_mm *mm;
@@ -76,7 +76,7 @@ static void acc_add(struct range_acc *acc, uint64_t addr)
 	acc->any = true;
 }
 
-/* ---- mmu_gather -------------------------------------------------------- */
+/* ---- mmu_gather ---------------------------------------------------------- */
 
 void tlb_gather_mmu(struct vmsh_mm *mm)
 {
@@ -184,7 +184,7 @@ void zap_page_range(struct vmsh_vma *vma, uint64_t start, uint64_t end)
 		flush_tlb_range(mm, acc.lo, acc.hi);
 }
 
-/* ---- change_protection (mprotect) --------------------------------------- */
+/* ---- change_protection (mprotect) ---------------------------------------- */
 
 struct prot_ctx {
 	struct range_acc acc;
@@ -263,7 +263,7 @@ void change_protection(struct vmsh_vma *vma, uint64_t start, uint64_t end)
 		flush_tlb_range(mm, ctx.acc.lo, ctx.acc.hi);
 }
 
-/* ---- move_page_tables (mremap) ------------------------------------------ */
+/* ---- move_page_tables (mremap) ------------------------------------------- */
 
 void move_page_tables(struct vmsh_vma *vma, uint64_t old_addr,
 		      struct vmsh_vma *new_vma, uint64_t new_addr, uint64_t len)

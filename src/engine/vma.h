@@ -65,6 +65,12 @@ static inline uint64_t linear_page_index(const struct vmsh_vma *vma,
 	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 }
 
+/* The address of file page @pgoff in @vma, which maps it (vma_address). */
+static inline uint64_t vma_address(const struct vmsh_vma *vma, uint64_t pgoff)
+{
+	return vma->vm_start + ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
+}
+
 /* vm_start_gap(): a stack's start less its guard gap (0 on underflow). */
 static inline uint64_t vm_start_gap(const struct vmsh_vma *vma)
 {

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The page cache of a file (mm/filemap.c's index side): an
+ * open-addressing hash of page index -> frame, the pages entering and
+ * leaving it, and the walk over the VMAs mapping a file (i_mmap).
+ *
+ * Invariants kept:
+ *  - every cached frame is PAGE_FILE (PAGE_DEV for a device's memory) with
+ *    page->file == the file and page->index == its index, and holds
+ *    exactly one reference owned by the cache; it is uptodate, but for a
+ *    disk file's end-of-file page that ext4's zeroing (truncate, a write
+ *    past EOF) left over a hole (order 0, clean, unmapped: the next read
+ *    of it makes it uptodate);
+ *  - a disk file's readahead makes large folios: 2^order pages at a
+ *    naturally aligned index, each with the folio's order and its head's
+ *    pfn, the folio's flags on its first page (page_folio()); a folio is
+ *    dropped or split whole, never a page of it alone;
+ *  - cache_nr is the number of cached pages; at most half the slots are
+ *    used, and an empty slot ends every probe sequence.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "file.h"
+#include "mm.h"
+#include "phys.h"
+#include "sys.h"
+#include "vma.h"
+
+#define SLOT_EMPTY     UINT64_MAX
+
+/* ---- the index: open addressing, linear probing -------------------------- */
+
+static uint64_t slot_hash(uint64_t index, uint64_t cap)
+{
+	index ^= index >> 31;
+	index *= 0x9e3779b97f4a7c15ULL;
+	index ^= index >> 29;
+	return index & (cap - 1);
+}
+
+uint64_t file_cache_lookup(const struct vmsh_file *f, uint64_t index)
+{
+	uint64_t i;
+
+	if (!f->cache_cap)
+		return UINT64_MAX;
+	for (i = slot_hash(index, f->cache_cap);; i = (i + 1) & (f->cache_cap - 1)) {
+		if (f->cache[i].index == SLOT_EMPTY)
+			return UINT64_MAX;
+		if (f->cache[i].index == index)
+			return f->cache[i].pfn;
+	}
+}
+
+static void cache_insert_slot(struct pcache_slot *tab, uint64_t cap,
+			      uint64_t index, uint64_t pfn)
+{
+	uint64_t i = slot_hash(index, cap);
+
+	while (tab[i].index != SLOT_EMPTY)
+		i = (i + 1) & (cap - 1);
+	tab[i].index = index;
+	tab[i].pfn = pfn;
+}
+
+static void cache_insert(struct vmsh_file *f, uint64_t index, uint64_t pfn)
+{
+	if ((f->cache_nr + 1) * 2 > f->cache_cap) {
+		uint64_t cap = f->cache_cap ? f->cache_cap * 2 : 16;
+		struct pcache_slot *tab = xmalloc(cap * sizeof(*tab));
+		uint64_t i;
+
+		for (i = 0; i < cap; i++)
+			tab[i].index = SLOT_EMPTY;
+		for (i = 0; i < f->cache_cap; i++)
+			if (f->cache[i].index != SLOT_EMPTY)
+				cache_insert_slot(tab, cap, f->cache[i].index,
+						  f->cache[i].pfn);
+		free(f->cache);
+		f->cache = tab;
+		f->cache_cap = cap;
+	}
+	cache_insert_slot(f->cache, f->cache_cap, index, pfn);
+	f->cache_nr++;
+}
+
+/* Remove @index (present) with backward-shift deletion. */
+static void cache_remove(struct vmsh_file *f, uint64_t index)
+{
+	uint64_t mask = f->cache_cap - 1, i, j;
+
+	for (i = slot_hash(index, f->cache_cap); f->cache[i].index != index;
+	     i = (i + 1) & mask)
+		;
+	for (j = (i + 1) & mask; f->cache[j].index != SLOT_EMPTY; j = (j + 1) & mask) {
+		uint64_t h = slot_hash(f->cache[j].index, f->cache_cap);
+
+		/* move j into the hole at i unless its home lies in (i, j] */
+		if (((j - h) & mask) >= ((j - i) & mask)) {
+			f->cache[i] = f->cache[j];
+			i = j;
+		}
+	}
+	f->cache[i].index = SLOT_EMPTY;
+	f->cache_nr--;
+}
+
+void file_for_each_page(const struct vmsh_file *f,
+			void (*fn)(void *ctx, uint64_t index, uint64_t pfn),
+			void *ctx)
+{
+	uint64_t i;
+
+	for (i = 0; i < f->cache_cap; i++)
+		if (f->cache[i].index != SLOT_EMPTY)
+			fn(ctx, f->cache[i].index, f->cache[i].pfn);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+uint64_t *file_cache_indexes(const struct vmsh_file *f, uint64_t *n)
+{
+	uint64_t *v = xmalloc((f->cache_nr + 1) * sizeof(*v)), i, k = 0;
+
+	for (i = 0; i < f->cache_cap; i++)
+		if (f->cache[i].index != SLOT_EMPTY)
+			v[k++] = f->cache[i].index;
+	qsort(v, k, sizeof(*v), cmp_u64);
+	*n = k;
+	return v;
+}
+
+/* ---- pages --------------------------------------------------------------- */
+
+uint64_t filemap_add_page(struct vmsh_sys *sys, struct vmsh_file *f,
+			  uint64_t index, bool uptodate)
+{
+	uint64_t pfn = phys_alloc(sys, f->device ? PAGE_DEV : PAGE_FILE);
+	struct page *pg;
+
+	if (pfn == UINT64_MAX)
+		return pfn;
+	pg = phys_page(sys, pfn);
+	pg->file = f;
+	pg->index = index;
+	pg->uptodate = uptodate;
+	cache_insert(f, index, pfn);
+	return pfn;
+}
+
+int filemap_get_page(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t index,
+		     bool create, uint64_t *pfn)
+{
+	uint64_t p = file_cache_lookup(f, index);
+	struct page *pg;
+
+	if (p == UINT64_MAX) {
+		if (!create)
+			return -ENOENT;
+		p = filemap_add_page(sys, f, index, true);
+		if (p == UINT64_MAX)
+			return -ENOMEM;
+	} else if (create && !(pg = phys_page(sys, p))->uptodate) {
+		/* filemap_read_folio of a hole: zeroes, now uptodate */
+		trace(sys, "filemap_read_folio %s index=%#lx", f->path, index);
+		pg->uptodate = true;
+	}
+	phys_get(sys, p);
+	*pfn = p;
+	return 0;
+}
+
+/* The cache lets go of its page @pfn: no longer the file's, not dirty. */
+static void cache_release_page(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *pg = phys_page(sys, pfn);
+
+	pg->file = NULL;
+	pg->dirty = false;
+	phys_put(sys, pfn);
+}
+
+void filemap_remove_page(struct vmsh_sys *sys, struct vmsh_file *f,
+			 uint64_t index)
+{
+	uint64_t pfn = file_cache_lookup(f, index);
+
+	cache_remove(f, index);
+	cache_release_page(sys, pfn);
+}
+
+void truncate_inode_pages_final(struct vmsh_sys *sys, struct vmsh_file *f)
+{
+	uint64_t i;
+
+	for (i = 0; i < f->cache_cap; i++)
+		if (f->cache[i].index != SLOT_EMPTY)
+			cache_release_page(sys, f->cache[i].pfn);
+	free(f->cache);
+	f->cache = NULL;
+	f->cache_cap = 0;
+	f->cache_nr = 0;
+}
+
+/* ---- i_mmap: the VMAs mapping a file ------------------------------------- */
+
+void file_for_each_vma(struct vmsh_sys *sys, const struct vmsh_file *f,
+		       uint64_t first, uint64_t last, file_vma_fn *fn,
+		       void *ctx)
+{
+	struct vmsh_mm *mm;
+	struct vmsh_vma *vma, *next;
+
+	for (mm = sys->mms; mm; mm = mm->next_all) {
+		if (mm->mm_users <= 0)
+			continue;
+		for (vma = mm->mmap; vma; vma = next) {
+			uint64_t lo = vma->vm_pgoff;
+			uint64_t hi = vma->vm_pgoff + vma_pages(vma) - 1;
+
+			next = vma->vm_next;
+			if (!vma->vm_file || file_inode(vma->vm_file) != f ||
+			    hi < first || lo > last)
+				continue;
+			fn(vma, lo > first ? lo : first, hi < last ? hi : last,
+			   ctx);
+		}
+	}
+}

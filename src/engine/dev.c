@@ -34,7 +34,6 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "fault.h"
@@ -71,15 +70,12 @@ static const struct dev_desc devices[] = {
 };
 #define NDEVICES (sizeof(devices) / sizeof(devices[0]))
 
-bool vmsh_dev_info(const struct vmsh_sys *sys, size_t i,
-		   struct vmsh_dev_info *out)
+const char *dev_describe(size_t i, const char **description)
 {
-	(void)sys;
 	if (i >= NDEVICES)
-		return false;
-	out->path = devices[i].path;
-	out->description = devices[i].description;
-	return true;
+		return NULL;
+	*description = devices[i].description;
+	return devices[i].path;
 }
 
 struct vmsh_file *dev_find(struct vmsh_sys *sys, const char *path)

@@ -36,10 +36,7 @@
 #include <string.h>
 
 #include "file.h"
-#include "pgtable.h"
-#include "phys.h"
 #include "sys.h"
-#include "vma.h"
 
 #define FILE_NAME_MAX  255
 #define SHM_PREFIX     "/dev/shm/"
@@ -205,92 +202,6 @@ int vmsh_file_rm(struct vmsh_sys *sys, const char *name)
 	strcat(f->path, " (deleted)");  /* allocated with room for it */
 	trace(sys, "shmem_unlink %s mapcount=%d", f->name, file_mapcount(f));
 	file_put(sys, f);
-	return 0;
-}
-
-struct dirty_ctx {
-	struct vmsh_sys *sys;
-	const struct vmsh_file *f;
-	uint64_t dirty;
-};
-
-struct dirty_pte {
-	uint64_t pfn;
-	bool dirty;
-};
-
-static void find_dirty_pte(struct vmsh_vma *vma, uint64_t first,
-			   uint64_t last, void *ctx)
-{
-	struct dirty_pte *d = ctx;
-	uint64_t *pte = pte_lookup(vma->vm_mm, vma_address(vma, first),
-				   false);
-
-	(void)last;             /* first == last: one page */
-	if (pte && (*pte & _PAGE_PRESENT) &&
-	    (*pte & PTE_PFN_MASK) >> PAGE_SHIFT == d->pfn &&
-	    (*pte & _PAGE_DIRTY))
-		d->dirty = true;
-}
-
-/* Is the page dirty, or mapped by a dirty PTE (what writeback would see)? */
-static bool page_dirty_anywhere(struct vmsh_sys *sys, const struct vmsh_file *f,
-				uint64_t index, uint64_t pfn)
-{
-	struct dirty_pte d = { pfn, false };
-
-	if (page_folio(sys, phys_page(sys, pfn))->dirty)
-		return true;
-	if (!phys_page(sys, pfn)->mapcount)
-		return false;
-	file_for_each_vma(sys, f, index, index, find_dirty_pte, &d);
-	return d.dirty;
-}
-
-static void count_dirty(void *ctx, uint64_t index, uint64_t pfn)
-{
-	struct dirty_ctx *d = ctx;
-
-	if (page_dirty_anywhere(d->sys, d->f, index, pfn))
-		d->dirty++;
-}
-
-static void fill_info(const struct vmsh_sys *csys, const struct vmsh_file *f,
-		      struct vmsh_file_info *out)
-{
-	struct dirty_ctx d = { (struct vmsh_sys *)csys, f, 0 };
-
-	file_for_each_page(f, count_dirty, &d);
-	out->name = f->name;
-	out->size = f->size;
-	out->disk = f->disk;
-	out->cached_pages = f->cache_nr;
-	out->dirty_pages = d.dirty;
-	out->ino = f->ino;
-	out->mapcount = file_mapcount(f);
-}
-
-bool vmsh_file_info(const struct vmsh_sys *sys, size_t i,
-		    struct vmsh_file_info *out)
-{
-	const struct vmsh_file *f = sys->files;
-
-	while (f && i--)
-		f = f->next;
-	if (!f)
-		return false;
-	fill_info(sys, f, out);
-	return true;
-}
-
-int vmsh_file_find_info(const struct vmsh_sys *sys, const char *name,
-			struct vmsh_file_info *out)
-{
-	const struct vmsh_file *f = file_lookup(sys, name);
-
-	if (!f)
-		return -ENOENT;
-	fill_info(sys, f, out);
 	return 0;
 }
 

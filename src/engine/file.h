@@ -9,6 +9,7 @@
 #define VMSH_SRC_ENGINE_FILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "phys.h"
@@ -214,5 +215,8 @@ int shmem_zero_setup(struct vmsh_sys *sys, struct vmsh_vma *vma);
  * created on first use; NULL when none. */
 struct vmsh_file *dev_find(struct vmsh_sys *sys, const char *path);
 void dev_fini(struct vmsh_sys *sys);
+/* The path of device @i of those that can be mapped, in `dev ls` order,
+ * with its description in *@description; NULL past the last. */
+const char *dev_describe(size_t i, const char **description);
 
 #endif /* VMSH_SRC_ENGINE_FILE_H */

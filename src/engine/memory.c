@@ -21,8 +21,6 @@
  */
 #include "config.h"
 
-#include <stdlib.h>
-
 #include "anon_vma.h"
 #include "file.h"
 #include "memory.h"

@@ -17,7 +17,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 
 #include "file.h"
@@ -25,7 +24,6 @@
 #include "pgtable.h"
 #include "phys.h"
 #include "sys.h"
-#include "task.h"
 #include "vm_flags.h"
 #include "vma.h"
 
@@ -191,34 +189,3 @@ uint64_t mm_rss(const struct vmsh_mm *mm)
 			  mm->rss[MM_SHMEMPAGES]);
 }
 
-int vmsh_mm_info(const struct vmsh_sys *sys, int pid, struct vmsh_mm_info *out)
-{
-	const struct vmsh_mm *mm = mm_of_pid(sys, pid);
-	uint64_t rss;
-
-	if (!mm)
-		return -ESRCH;
-	out->id = mm->id;
-	out->mm_users = mm->mm_users;
-	out->mm_count = mm->mm_count;
-	out->map_count = mm->map_count;
-	out->total_vm = mm->total_vm;
-	out->locked_vm = mm->locked_vm;
-	out->data_vm = mm->data_vm;
-	out->exec_vm = mm->exec_vm;
-	out->stack_vm = mm->stack_vm;
-	out->rss_file = (uint64_t)mm->rss[MM_FILEPAGES];
-	out->rss_anon = (uint64_t)mm->rss[MM_ANONPAGES];
-	out->rss_swap = (uint64_t)mm->rss[MM_SWAPENTS];
-	out->rss_shmem = (uint64_t)mm->rss[MM_SHMEMPAGES];
-	rss = mm_rss(mm);
-	out->hiwater_rss = rss > mm->hiwater_rss ? rss : mm->hiwater_rss;
-	out->pgd_pfn = mm->pgd;
-	out->pgtables_bytes = mm->pgtables_bytes;
-	out->mmap_base = mm->mmap_base;
-	out->task_size = mm->task_size;
-	out->start_brk = mm->start_brk;
-	out->brk = mm->brk;
-	out->start_stack = mm->start_stack;
-	return 0;
-}

@@ -652,27 +652,3 @@ size_t vmsh_vmflags_str(uint64_t flags, char *buf, size_t size)
 	return n;
 }
 
-static void tree_walk(struct rb_node *n, int depth, char side, vmsh_tree_fn *fn,
-		      void *ctx)
-{
-	struct vmsh_vma *v;
-
-	if (!n)
-		return;
-	v = rb_entry(n, struct vmsh_vma, vm_rb);
-	fn(ctx, depth, side, rb_is_red(n), v->vm_start, v->vm_end,
-	   v->rb_subtree_gap);
-	tree_walk(n->rb_left, depth + 1, 'L', fn, ctx);
-	tree_walk(n->rb_right, depth + 1, 'R', fn, ctx);
-}
-
-int vmsh_tree_walk(const struct vmsh_sys *sys, int pid, vmsh_tree_fn *fn,
-		   void *ctx)
-{
-	struct vmsh_mm *mm = mm_of_pid(sys, pid);
-
-	if (!mm)
-		return -ESRCH;
-	tree_walk(mm->mm_rb.rb_node, 0, '-', fn, ctx);
-	return 0;
-}

@@ -14,7 +14,7 @@
  * Layers.  Each .c file calls functions of its own layer or of the ones
  * below it:
  *
- *   views   smaps.c check.c walk.c     read the model, never change it
+ *   views   info.c smaps.c check.c     read the model, never change it
  *   above   sys.c task.c fork.c mmap.c mprotect.c mremap.c brk.c access.c
  *           fault.c filemap.c file.c read_write.c pagecache.c readahead.c
  *           truncate.c writeback.c dev.c vma.c anon_vma.c mm.c memory.c

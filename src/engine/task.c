@@ -19,7 +19,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,43 +388,6 @@ int oom_kill_task(struct vmsh_sys *sys, struct vmsh_task *victim)
 		return pid;     /* no frame even for a new mm: keep the husk */
 	exit_finish(sys, victim);
 	return pid;
-}
-
-/* ---- queries ------------------------------------------------------------- */
-
-int vmsh_current_pid(const struct vmsh_sys *sys)
-{
-	return sys->current ? sys->current->pid : 0;
-}
-
-bool vmsh_task_exists(const struct vmsh_sys *sys, int pid)
-{
-	return pid > 0 && task_of_pid(sys, pid) != NULL;
-}
-
-bool vmsh_task_info(const struct vmsh_sys *sys, size_t i,
-		    struct vmsh_task_info *out)
-{
-	struct vmsh_task *t = sys->tasks;
-	struct vmsh_mm *mm;
-
-	while (t && i--)
-		t = t->next;
-	if (!t)
-		return false;
-	mm = t->mm ? t->mm : t->active_mm;
-	out->pid = t->pid;
-	out->ppid = t->ppid;
-	out->kind = t->kind;
-	out->mm_id = t->mm ? t->mm->id : 0;
-	out->active_mm_id = t->active_mm ? t->active_mm->id : 0;
-	out->mm_users = mm ? mm->mm_users : 0;
-	out->mm_count = mm ? mm->mm_count : 0;
-	out->map_count = mm ? mm->map_count : 0;
-	out->rss_pages = mm ? mm_rss(mm) : 0;
-	out->cpu = t->cpu;
-	out->current = t == sys->current;
-	return true;
 }
 
 /* ---- invariants ---------------------------------------------------------- */

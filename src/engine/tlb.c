@@ -163,7 +163,7 @@ void tlb_fini(struct vmsh_sys *sys)
 	sys->cpus = NULL;
 }
 
-static unsigned ncpus(const struct vmsh_sys *sys)
+unsigned nr_cpus(const struct vmsh_sys *sys)
 {
 	return sys->cfg.cpus ? sys->cfg.cpus : 1;
 }
@@ -172,7 +172,7 @@ static struct cpu *this_cpu(struct vmsh_sys *sys)
 {
 	if (!sys->cpus)
 		tlb_init(sys);
-	if (sys->cur_cpu < 0 || (unsigned)sys->cur_cpu >= ncpus(sys))
+	if (sys->cur_cpu < 0 || (unsigned)sys->cur_cpu >= nr_cpus(sys))
 		return &sys->cpus[0];
 	return &sys->cpus[sys->cur_cpu];
 }
@@ -182,17 +182,14 @@ static bool loaded(const struct cpu *c, const struct vmsh_mm *mm)
 	return c->loaded_mm_id && c->loaded_mm_id == mm->id;
 }
 
-/* The mm whose tables the CPU runs on: tlb.c's view, else task.c's
- * (pid 1 starts on CPU 0 before tlb.c has seen it). */
-static unsigned cpu_mm_id(const struct cpu *c)
+unsigned cpu_mm_id(const struct cpu *c)
 {
 	if (c->loaded_mm_id)
 		return c->loaded_mm_id;
 	return c->loaded_mm ? c->loaded_mm->id : 0;
 }
 
-/* Lazy TLB: a kernel thread or the idle task runs on the loaded mm. */
-static bool cpu_lazy(const struct cpu *c)
+bool cpu_lazy(const struct cpu *c)
 {
 	return cpu_mm_id(c) && (!c->curr || !c->curr->mm);
 }
@@ -270,9 +267,9 @@ void tlb_switch_mm(struct vmsh_sys *sys, int cpu, struct vmsh_mm *prev,
 
 	if (!sys->cpus)
 		tlb_init(sys);
-	if (cpu < 0 || (unsigned)cpu >= ncpus(sys))
+	if (cpu < 0 || (unsigned)cpu >= nr_cpus(sys))
 		cpu = sys->cur_cpu;
-	c = &sys->cpus[cpu < 0 || (unsigned)cpu >= ncpus(sys) ? 0 : cpu];
+	c = &sys->cpus[cpu < 0 || (unsigned)cpu >= nr_cpus(sys) ? 0 : cpu];
 	if (!next)
 		return;         /* a kernel thread keeps the tables: lazy TLB */
 	if (loaded(c, next)) {
@@ -365,7 +362,7 @@ static void flush_tlb_mm_range(struct vmsh_mm *mm, uint64_t start, uint64_t end,
 	}
 
 	mm->tlb_gen++;
-	for (unsigned i = 0; i < ncpus(sys); i++) {
+	for (unsigned i = 0; i < nr_cpus(sys); i++) {
 		struct cpu *c = &sys->cpus[i];
 
 		if (!loaded(c, mm))
@@ -585,7 +582,7 @@ static uint64_t tlbs_version(const struct vmsh_sys *sys)
 {
 	uint64_t v = 0;
 
-	for (unsigned n = 0; n < ncpus(sys); n++)
+	for (unsigned n = 0; n < nr_cpus(sys); n++)
 		v += sys->cpus[n].tlb.version + sys->cpus[n].tlb.tick;
 	return v;
 }
@@ -605,7 +602,7 @@ bool vmsh_tlb_entry(const struct vmsh_sys *sys, size_t i,
 		k0 = cursor.k;
 		i -= cursor.i;
 	}
-	for (unsigned n = n0; n < ncpus(sys); n++, k0 = 0) {
+	for (unsigned n = n0; n < nr_cpus(sys); n++, k0 = 0) {
 		const struct cpu *c = &sys->cpus[n];
 
 		for (unsigned k = k0; k < c->tlb.entries; k++) {
@@ -636,36 +633,4 @@ bool vmsh_tlb_entry(const struct vmsh_sys *sys, size_t i,
 		}
 	}
 	return false;
-}
-
-bool vmsh_tlb_cpu_info(const struct vmsh_sys *sys, int cpu,
-		       struct vmsh_tlb_cpu_info *out)
-{
-	const struct cpu *c;
-
-	if (!sys->cpus || cpu < 0 || (unsigned)cpu >= ncpus(sys))
-		return false;
-	c = &sys->cpus[cpu];
-	memset(out, 0, sizeof(*out));
-	out->cpu = c->id;
-	out->entries = c->tlb.entries;
-	out->ways = c->tlb.ways;
-	out->sets = c->tlb.sets;
-	for (unsigned k = 0; k < c->tlb.entries; k++)
-		out->valid += c->tlb.e[k].valid;
-	out->pid = c->curr ? c->curr->pid : 0;
-	out->loaded_mm_id = cpu_mm_id(c);
-	out->asid = c->cur_asid;
-	out->lazy = cpu_lazy(c);
-	for (unsigned k = 0; k < TLB_NR_ASIDS && k < VMSH_TLB_NR_ASIDS; k++) {
-		out->asid_mm_id[k] = c->asid[k].mm_id;
-		out->asid_gen[k] = c->asid[k].gen;
-	}
-	out->hits = c->hits;
-	out->misses = c->misses;
-	out->walk_refs = c->walk_refs;
-	out->flushes = c->flushes;
-	out->shootdowns = c->shootdowns;
-	out->stale_hits = c->stale_hits;
-	return true;
 }

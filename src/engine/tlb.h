@@ -37,6 +37,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct cpu;
 struct vmsh_mm;
 struct vmsh_sys;
 
@@ -63,6 +64,13 @@ struct tlb {
 /* The CPUs' TLBs of a new machine, and their end. */
 void tlb_init(struct vmsh_sys *sys);
 void tlb_fini(struct vmsh_sys *sys);
+/* The number of CPUs (sys->cpus entries). */
+unsigned nr_cpus(const struct vmsh_sys *sys);
+/* The mm whose tables @c runs on: tlb.c's view, else task.c's (pid 1
+ * starts on CPU 0 before tlb.c has seen it); 0: none. */
+unsigned cpu_mm_id(const struct cpu *c);
+/* Lazy TLB: a kernel thread or the idle task runs on the loaded mm. */
+bool cpu_lazy(const struct cpu *c);
 /* Translate @addr for a user @write (or read) of @mm on the current CPU.
  * 0 with *@pfn set, or -EFAULT: no present PTE permits it (page fault). */
 int mmu_translate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,

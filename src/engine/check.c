@@ -1,58 +1,76 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Invariant checker (`check`): validates every mm against the invariants
- * listed in checks.h.  It never changes the model; it counts the problems
- * and describes the first one.
+ * The invariant checkers: the VMAs of each mm, the files' page caches,
+ * frames, rss counters and page tables, tasks and mm lifetimes (checks.h
+ * lists what each verifies), and the report they share.
  *
- * Here: the VMAs (red-black properties, tree order and parent links,
- * rb_subtree_gap, list == in-order tree, alignment, no overlap, below
- * task_size, map_count, anon_vma references, mmap_cache) and the files'
- * page caches; smaps.c checks frames and rss, task.c tasks and mms.
+ * Invariants kept: nothing here changes the model.  Every checker adds
+ * each problem it finds to one struct check_report, which keeps the
+ * count and the text of the first; vmsh_check hands that to the `check`
+ * command, validate_sys aborts on it.
  */
 #include "config.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "anon_vma.h"
 #include "checks.h"
 #include "file.h"
 #include "mm.h"
+#include "pgtable.h"
 #include "phys.h"
 #include "rbtree.h"
 #include "sys.h"
+#include "task.h"
 #include "vma.h"
 
-struct report {
-	char *buf;
-	size_t size;
-	int problems;
-	unsigned mm_id;
-};
+void check_report_init(struct check_report *r, char *buf, size_t size)
+{
+	r->buf = buf;
+	r->size = size;
+	r->problems = 0;
+	if (size)
+		buf[0] = '\0';
+}
 
-static void problem(struct report *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void problem(struct report *r, const char *fmt, ...)
+void check_report(struct check_report *r, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	if (r->problems++ == 0 && r->size) {
-		n = snprintf(r->buf, r->size, "mm %u: ", r->mm_id);
-		if (n < 0 || (size_t)n >= r->size)
-			return;
 		va_start(ap, fmt);
-		vsnprintf(r->buf + n, r->size - (size_t)n, fmt, ap);
+		vsnprintf(r->buf, r->size, fmt, ap);
 		va_end(ap);
 	}
 }
 
+/* ---- VMAs ---------------------------------------------------------------- */
+
+/* check_report() of a problem of @mm: "mm N: " and the problem. */
+static void mm_problem(struct check_report *r, const struct vmsh_mm *mm,
+		       const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void mm_problem(struct check_report *r, const struct vmsh_mm *mm,
+		       const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	check_report(r, "mm %u: %s", mm->id, what);
+}
+
 /* Returns the black height of the subtree; checks order, colours, links
  * and the gap augmentation. */
-static int check_node(struct report *r, const struct rb_node *n,
-		      const struct rb_node *parent, uint64_t lo, uint64_t hi,
-		      size_t *count)
+static int check_node(struct check_report *r, const struct vmsh_mm *mm,
+		      const struct rb_node *n, const struct rb_node *parent,
+		      uint64_t lo, uint64_t hi, size_t *count)
 {
 	const struct vmsh_vma *v;
 	uint64_t gap, sub;
@@ -64,18 +82,18 @@ static int check_node(struct report *r, const struct rb_node *n,
 		return 1;
 	v = rb_entry(n, struct vmsh_vma, vm_rb);
 	if (rb_parent(n) != parent)
-		problem(r, "vma [%#lx-%#lx): wrong parent link",
+		mm_problem(r, mm, "vma [%#lx-%#lx): wrong parent link",
 			(unsigned long)v->vm_start, (unsigned long)v->vm_end);
 	if (v->vm_start < lo || v->vm_start > hi)
-		problem(r, "vma [%#lx-%#lx): out of order in the tree",
+		mm_problem(r, mm, "vma [%#lx-%#lx): out of order in the tree",
 			(unsigned long)v->vm_start, (unsigned long)v->vm_end);
 	if (rb_is_red(n) && (rb_is_red(n->rb_left) || rb_is_red(n->rb_right)))
-		problem(r, "vma [%#lx-%#lx): red node with a red child",
+		mm_problem(r, mm, "vma [%#lx-%#lx): red node with a red child",
 			(unsigned long)v->vm_start, (unsigned long)v->vm_end);
-	lh = check_node(r, n->rb_left, n, lo, v->vm_start, count);
-	rh = check_node(r, n->rb_right, n, v->vm_start, hi, count);
+	lh = check_node(r, mm, n->rb_left, n, lo, v->vm_start, count);
+	rh = check_node(r, mm, n->rb_right, n, v->vm_start, hi, count);
 	if (lh != rh)
-		problem(r, "vma [%#lx-%#lx): black heights differ (%d, %d)",
+		mm_problem(r, mm, "vma [%#lx-%#lx): black heights differ (%d, %d)",
 			(unsigned long)v->vm_start, (unsigned long)v->vm_end, lh, rh);
 	gap = v->vm_start - (v->vm_prev ? v->vm_prev->vm_end : 0);
 	if (n->rb_left) {
@@ -89,13 +107,13 @@ static int check_node(struct report *r, const struct rb_node *n,
 			gap = sub;
 	}
 	if (gap != v->rb_subtree_gap)
-		problem(r, "vma [%#lx-%#lx): rb_subtree_gap %#lx, should be %#lx",
+		mm_problem(r, mm, "vma [%#lx-%#lx): rb_subtree_gap %#lx, should be %#lx",
 			(unsigned long)v->vm_start, (unsigned long)v->vm_end,
 			(unsigned long)v->rb_subtree_gap, (unsigned long)gap);
 	return lh + (rb_is_black(n) ? 1 : 0);
 }
 
-static void check_vmas(struct report *r, const struct vmsh_mm *mm)
+static void check_vmas(struct check_report *r, const struct vmsh_mm *mm)
 {
 	const struct vmsh_vma *v, *prev = NULL;
 	const struct rb_node *n;
@@ -103,8 +121,8 @@ static void check_vmas(struct report *r, const struct vmsh_mm *mm)
 	bool cache_ok = mm->mmap_cache == NULL;
 
 	if (mm->mm_rb.rb_node && rb_is_red(mm->mm_rb.rb_node))
-		problem(r, "the tree's root is red");
-	check_node(r, mm->mm_rb.rb_node, NULL, 0, UINT64_MAX, &count);
+		mm_problem(r, mm, "the tree's root is red");
+	check_node(r, mm, mm->mm_rb.rb_node, NULL, 0, UINT64_MAX, &count);
 	n = rb_first(&mm->mm_rb);
 	for (v = mm->mmap; v; prev = v, v = v->vm_next) {
 		if (++listed > count + 1)
@@ -112,100 +130,73 @@ static void check_vmas(struct report *r, const struct vmsh_mm *mm)
 		if (mm->mmap_cache == v)
 			cache_ok = true;
 		if (v->vm_prev != prev)
-			problem(r, "vma [%#lx-%#lx): wrong vm_prev",
+			mm_problem(r, mm, "vma [%#lx-%#lx): wrong vm_prev",
 				(unsigned long)v->vm_start, (unsigned long)v->vm_end);
 		if (!n || rb_entry(n, struct vmsh_vma, vm_rb) != v)
-			problem(r, "vma [%#lx-%#lx): list and tree disagree",
+			mm_problem(r, mm, "vma [%#lx-%#lx): list and tree disagree",
 				(unsigned long)v->vm_start, (unsigned long)v->vm_end);
 		if (n)
 			n = rb_next(n);
 		if ((v->vm_start | v->vm_end) & ~PAGE_MASK)
-			problem(r, "vma [%#lx-%#lx): not page aligned",
+			mm_problem(r, mm, "vma [%#lx-%#lx): not page aligned",
 				(unsigned long)v->vm_start, (unsigned long)v->vm_end);
 		if (v->vm_start >= v->vm_end)
-			problem(r, "vma [%#lx-%#lx): empty",
+			mm_problem(r, mm, "vma [%#lx-%#lx): empty",
 				(unsigned long)v->vm_start, (unsigned long)v->vm_end);
 		if (v->vm_end > mm->task_size)
-			problem(r, "vma [%#lx-%#lx): above task_size",
+			mm_problem(r, mm, "vma [%#lx-%#lx): above task_size",
 				(unsigned long)v->vm_start, (unsigned long)v->vm_end);
 		if (prev && prev->vm_end > v->vm_start)
-			problem(r, "vma [%#lx-%#lx): overlaps its predecessor",
+			mm_problem(r, mm, "vma [%#lx-%#lx): overlaps its predecessor",
 				(unsigned long)v->vm_start, (unsigned long)v->vm_end);
 		if (v->vm_mm != mm)
-			problem(r, "vma [%#lx-%#lx): wrong vm_mm",
+			mm_problem(r, mm, "vma [%#lx-%#lx): wrong vm_mm",
 				(unsigned long)v->vm_start, (unsigned long)v->vm_end);
 		if (v->anon_vma && v->anon_vma->refcount <= 0)
-			problem(r, "vma [%#lx-%#lx): anon_vma #%u has refcount %d",
+			mm_problem(r, mm, "vma [%#lx-%#lx): anon_vma #%u has refcount %d",
 				(unsigned long)v->vm_start, (unsigned long)v->vm_end,
 				v->anon_vma->id, v->anon_vma->refcount);
 		if (v->vm_file && v->vm_file->refcount <= 0)
-			problem(r, "vma [%#lx-%#lx): file with refcount %d",
+			mm_problem(r, mm, "vma [%#lx-%#lx): file with refcount %d",
 				(unsigned long)v->vm_start, (unsigned long)v->vm_end,
 				v->vm_file->refcount);
 	}
 	if (n)
-		problem(r, "the tree has VMAs the list lacks");
+		mm_problem(r, mm, "the tree has VMAs the list lacks");
 	if (listed != count)
-		problem(r, "list has %zu VMAs, tree %zu", listed, count);
+		mm_problem(r, mm, "list has %zu VMAs, tree %zu", listed, count);
 	if (mm->map_count != count)
-		problem(r, "map_count %lu, but %zu VMAs",
-			(unsigned long)mm->map_count, count);
+		mm_problem(r, mm, "map_count %lu, but %zu VMAs",
+			   (unsigned long)mm->map_count, count);
 	if (!cache_ok)
-		problem(r, "mmap_cache points at no linked VMA");
+		mm_problem(r, mm, "mmap_cache points at no linked VMA");
 	if (mm->mm_users < 0 || mm->mm_count <= 0)
-		problem(r, "mm_users %d, mm_count %d", mm->mm_users, mm->mm_count);
+		mm_problem(r, mm, "mm_users %d, mm_count %d", mm->mm_users, mm->mm_count);
 }
 
-int check_mm(const struct vmsh_mm *mm, char *buf, size_t size)
+void check_mm(const struct vmsh_mm *mm, struct check_report *r)
 {
-	struct report r = { buf, size, 0, mm->id };
-
-	if (size)
-		buf[0] = '\0';
 	if (mm->mm_users > 0)
-		check_vmas(&r, mm);
-	return r.problems;
-}
-
-int vmsh_check(const struct vmsh_sys *sys, char *buf, size_t size)
-{
-	const struct vmsh_mm *mm;
-	int problems = 0, n;
-
-	if (size)
-		buf[0] = '\0';
-	for (mm = sys->mms; mm; mm = mm->next_all) {
-		n = check_mm(mm, problems ? NULL : buf, problems ? 0 : size);
-		problems += n;
-	}
-	/* frames, rss counters and page tables (smaps.c) */
-	problems += check_pages(sys, problems ? NULL : buf, problems ? 0 : size);
-	/* tasks and mm lifetimes (task.c), files and their caches (file.c) */
-	problems += check_tasks(sys, problems ? NULL : buf, problems ? 0 : size);
-	problems += check_files(sys, problems ? NULL : buf, problems ? 0 : size);
-	return problems;
+		check_vmas(r, mm);
 }
 
 /* ---- files and their page cache ------------------------------------------ */
 
-struct check_ctx {
+struct files_ctx {
 	const struct vmsh_sys *sys;
 	const struct vmsh_file *f;
-	char *buf;
-	size_t size;
-	int bad;
+	struct check_report *r;
 };
 
-static void complain(struct check_ctx *c, const char *what, uint64_t pfn)
+static void complain(struct files_ctx *c, const char *what, uint64_t pfn)
 {
-	if (!c->bad++ && c->size)
-		snprintf(c->buf, c->size, "file %s: pfn %#lx: %s",
-			 c->f ? c->f->name : "?", pfn, what);
+	check_report(c->r, "file %s: pfn %#lx: %s", c->f ? c->f->name : "?",
+		     pfn, what);
 }
 
 static void check_cached(void *ctx, uint64_t index, uint64_t pfn)
 {
-	struct check_ctx *c = ctx;
+	struct files_ctx *c = ctx;
 	const struct page *pg;
 
 	if (pfn >= c->sys->phys.nframes) {
@@ -232,9 +223,9 @@ static void check_cached(void *ctx, uint64_t index, uint64_t pfn)
 		complain(c, "page of a broken large folio", pfn);
 }
 
-int check_files(const struct vmsh_sys *sys, char *buf, size_t size)
+void check_files(const struct vmsh_sys *sys, struct check_report *r)
 {
-	struct check_ctx c = { sys, NULL, buf, size, 0 };
+	struct files_ctx c = { sys, NULL, r };
 	const struct vmsh_file *f;
 	uint64_t pfn;
 
@@ -264,5 +255,265 @@ int check_files(const struct vmsh_sys *sys, char *buf, size_t size)
 		check_cached(&c, pg->index, pfn);
 		c.f = NULL;
 	}
-	return c.bad;
+}
+
+/* ---- frames, rss and page tables ----------------------------------------- */
+
+struct pages_ctx {
+	const struct vmsh_sys *sys;
+	int32_t *maps;          /* PTEs seen per frame */
+	int64_t rss[NR_MM_COUNTERS];
+	struct check_report *r;
+	const struct vmsh_mm *mm;
+};
+
+static void check_pte(uint64_t *ptep, uint64_t addr, void *vctx)
+{
+	struct pages_ctx *c = vctx;
+	uint64_t pte = *ptep, pfn;
+	const struct page *page;
+
+	if (!pte_present(pte)) {
+		check_report(c->r, "mm %u: PTE %#llx at %#llx is neither none nor present",
+			     c->mm->id, (unsigned long long)pte, (unsigned long long)addr);
+		return;
+	}
+	pfn = pte_pfn(pte);
+	if (pte & _PAGE_SPECIAL)
+		return;
+	if (pfn >= c->sys->phys.nframes) {
+		check_report(c->r, "mm %u: PTE at %#llx maps pfn %#llx outside RAM",
+			     c->mm->id, (unsigned long long)addr, (unsigned long long)pfn);
+		return;
+	}
+	page = &c->sys->phys.pages[pfn];
+	if (page->kind == PAGE_FREE || page->kind == PAGE_PGTABLE ||
+	    page->kind == PAGE_ZERO) {
+		check_report(c->r, "mm %u: PTE at %#llx maps pfn %#llx of kind %d",
+			     c->mm->id, (unsigned long long)addr,
+			     (unsigned long long)pfn, page->kind);
+		return;
+	}
+	c->maps[pfn]++;
+	c->rss[page_mm_counter(page)]++;
+}
+
+/* Tables reachable from the PGD are page-table frames. */
+static void count_tables(struct pages_ctx *c, uint64_t pfn, int depth,
+			 uint64_t *ntables)
+{
+	const struct vmsh_sys *sys = c->sys;
+	int levels = sys->cfg.levels;
+	const uint64_t *t;
+	unsigned i;
+
+	if (pfn >= sys->phys.nframes || sys->phys.pages[pfn].kind != PAGE_PGTABLE) {
+		check_report(c->r, "mm %u: table pfn %#llx is not a page-table frame",
+			     c->mm->id, (unsigned long long)pfn);
+		return;
+	}
+	c->maps[pfn]++;
+	if (depth > 0 && strcmp(pt_level_name(levels, depth), "P4D") != 0)
+		(*ntables)++;
+	if (depth == levels - 1)
+		return;
+	t = pt_table(sys, pfn);
+	for (i = 0; i < 512; i++)
+		if (t[i] & _PAGE_PRESENT)
+			count_tables(c, (t[i] & PTE_PFN_MASK) >> PAGE_SHIFT,
+				     depth + 1, ntables);
+}
+
+void check_pages(const struct vmsh_sys *sys, struct check_report *r)
+{
+	struct pages_ctx c = { .sys = sys, .r = r };
+	const struct vmsh_mm *mm;
+	uint64_t pfn, nfree = 0;
+	int k;
+
+	if (!sys->phys.pages)
+		return;
+	c.maps = xcalloc(sys->phys.nframes, sizeof(*c.maps));
+	for (mm = sys->mms; mm; mm = mm->next_all) {
+		uint64_t ntables = 0, top;
+
+		c.mm = mm;
+		memset(c.rss, 0, sizeof(c.rss));
+		if (mm->pgd >= sys->phys.nframes ||
+		    sys->phys.pages[mm->pgd].kind != PAGE_PGTABLE)
+			continue;       /* torn down (or not built) */
+		top = 1ULL << (PAGE_SHIFT + 9 * sys->cfg.levels - 1);
+		pte_walk_range(mm, 0, top, check_pte, &c);
+		for (k = 0; k < NR_MM_COUNTERS; k++)
+			if (k != MM_SWAPENTS && c.rss[k] != mm->rss[k])
+				check_report(r, "mm %u: rss counter %d is %lld, PTEs say %lld",
+					     mm->id, k, (long long)mm->rss[k],
+					     (long long)c.rss[k]);
+		count_tables(&c, mm->pgd, 0, &ntables);
+		if (ntables * PAGE_SIZE != mm->pgtables_bytes)
+			check_report(r, "mm %u: pgtables_bytes %llu, tables say %llu",
+				     mm->id, (unsigned long long)mm->pgtables_bytes,
+				     (unsigned long long)(ntables * PAGE_SIZE));
+	}
+	nfree = sys->phys.nframes - sys->phys.hiwater;   /* never used */
+	for (pfn = 0; pfn < sys->phys.hiwater; pfn++) {
+		const struct page *p = &sys->phys.pages[pfn];
+
+		if (p->kind == PAGE_FREE) {
+			nfree++;
+			if (p->refcount || p->mapcount || p->data)
+				check_report(r, "free frame %#llx has state",
+					     (unsigned long long)pfn);
+			continue;
+		}
+		if (p->refcount <= 0)
+			check_report(r, "frame %#llx in use with refcount %d",
+				     (unsigned long long)pfn, p->refcount);
+		if (p->kind == PAGE_PGTABLE) {
+			if (c.maps[pfn] != 1)
+				check_report(r, "page table %#llx referenced %d times",
+					     (unsigned long long)pfn, c.maps[pfn]);
+			continue;
+		}
+		if (p->kind == PAGE_ZERO)
+			continue;
+		if (p->mapcount != c.maps[pfn])
+			check_report(r, "frame %#llx: mapcount %d but %d PTEs map it",
+				     (unsigned long long)pfn, p->mapcount, c.maps[pfn]);
+		if (p->refcount < p->mapcount)
+			check_report(r, "frame %#llx: refcount %d < mapcount %d",
+				     (unsigned long long)pfn, p->refcount, p->mapcount);
+		if (p->kind == PAGE_ANON && p->refcount != p->mapcount)
+			check_report(r, "anon frame %#llx: refcount %d != mapcount %d",
+				     (unsigned long long)pfn, p->refcount, p->mapcount);
+	}
+	if (nfree != sys->phys.nfree)
+		check_report(r, "phys: %llu free frames, nfree says %llu",
+			     (unsigned long long)nfree,
+			     (unsigned long long)sys->phys.nfree);
+	free(c.maps);
+}
+
+/* ---- tasks and mm lifetimes ---------------------------------------------- */
+
+/* Lazy references the CPUs hold on @mm (kernel thread or idle running). */
+static int lazy_refs(const struct vmsh_sys *sys, const struct vmsh_mm *mm)
+{
+	int n = 0;
+	unsigned i;
+
+	for (i = 0; i < sys->cfg.cpus; i++) {
+		const struct cpu *c = &sys->cpus[i];
+
+		if (c->loaded_mm == mm && (!c->curr || !c->curr->mm))
+			n++;
+	}
+	return n;
+}
+
+void check_tasks(const struct vmsh_sys *sys, struct check_report *r)
+{
+	const struct vmsh_task *t;
+	const struct vmsh_mm *mm;
+	int last = 0;
+	unsigned i;
+
+	if (!sys->cpus)
+		return;
+	for (t = sys->tasks; t; t = t->next) {
+		int on = 0;
+
+		if (t->pid <= last || t->pid >= sys->next_pid)
+			check_report(r, "task list: pid %d out of order", t->pid);
+		last = t->pid;
+		if ((t->kind == VMSH_TASK_KTHREAD) != (t->mm == NULL))
+			check_report(r, "pid %d: kind %d with mm %u", t->pid,
+				     t->kind, t->mm ? t->mm->id : 0);
+		if (t->mm && t->active_mm != t->mm)
+			check_report(r, "pid %d: active_mm is not its mm", t->pid);
+		for (i = 0; i < sys->cfg.cpus; i++)
+			on += sys->cpus[i].curr == t;
+		if (on > 1)
+			check_report(r, "pid %d runs on %d CPUs", t->pid, on);
+		if (t->tgid != t->pid) {
+			const struct vmsh_task *l = task_of_pid(sys, t->tgid);
+
+			/* the leader may have exited before its threads */
+			if ((l && (l->tgid != l->pid || l->mm != t->mm)) ||
+			    t->kind != VMSH_TASK_THREAD)
+				check_report(r, "pid %d: bad thread group %d",
+					     t->pid, t->tgid);
+		}
+		if (!t->mm && !on && t->active_mm)
+			check_report(r, "pid %d: a sleeping kernel thread borrows mm %u",
+				     t->pid, t->active_mm->id);
+	}
+	for (i = 0; i < sys->cfg.cpus; i++) {
+		const struct cpu *c = &sys->cpus[i];
+
+		if (c->curr && c->curr->active_mm != c->loaded_mm)
+			check_report(r, "cpu %u: loaded mm %u is not pid %d's active_mm",
+				     i, c->loaded_mm ? c->loaded_mm->id : 0,
+				     c->curr->pid);
+	}
+	if (sys->tasks && (!sys->current ||
+			   sys->cpus[sys->cur_cpu].curr != sys->current))
+		check_report(r, "the current task is not running on the current CPU");
+	for (mm = sys->mms; mm; mm = mm->next_all) {
+		int users = 0, count;
+
+		for (t = sys->tasks; t; t = t->next)
+			users += t->mm == mm;
+		if (mm->mm_users != users)
+			check_report(r, "mm %u: mm_users %d, %d tasks use it",
+				     mm->id, mm->mm_users, users);
+		count = (users > 0) + lazy_refs(sys, mm);
+		if (mm->mm_count != count)
+			check_report(r, "mm %u: mm_count %d, %d references",
+				     mm->id, mm->mm_count, count);
+	}
+	for (i = 0; i < sys->cfg.cpus; i++) {
+		const struct vmsh_mm *l = sys->cpus[i].loaded_mm;
+
+		for (mm = sys->mms; l && mm && mm != l; mm = mm->next_all)
+			;
+		if (l && !mm)
+			check_report(r, "cpu %u: loaded mm is freed", i);
+	}
+}
+
+/* ---- the whole machine --------------------------------------------------- */
+
+void check_sys(const struct vmsh_sys *sys, struct check_report *r)
+{
+	const struct vmsh_mm *mm;
+
+	for (mm = sys->mms; mm; mm = mm->next_all)
+		check_mm(mm, r);
+	check_pages(sys, r);
+	check_tasks(sys, r);
+	check_files(sys, r);
+}
+
+int vmsh_check(const struct vmsh_sys *sys, char *buf, size_t size)
+{
+	struct check_report r;
+
+	check_report_init(&r, buf, size);
+	check_sys(sys, &r);
+	return r.problems;
+}
+
+void validate_sys(const struct vmsh_sys *sys)
+{
+	struct check_report r;
+	char buf[512];
+
+	check_report_init(&r, buf, sizeof(buf));
+	check_sys(sys, &r);
+	if (!r.problems)
+		return;
+	fprintf(stderr, "vmsh: %d broken invariant%s, the first: %s\n",
+		r.problems, r.problems == 1 ? "" : "s", buf);
+	abort();
 }

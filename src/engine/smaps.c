@@ -2,7 +2,7 @@
 /*
  * Views of the page tables: /proc/PID/smaps figures (fs/proc/task_mmu.c
  * smaps_pte_entry + smaps_account), the `walk` of one address, the `pt`
- * tree, and the frame/rss invariants checked by `check`.
+ * tree, and the resident pages of one VMA.
  *
  * Nothing here changes the model.  smaps skips PTEs without a normal page
  * (the zero page and PFNMAP entries are _PAGE_SPECIAL); Pss is summed in
@@ -11,12 +11,9 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "checks.h"
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"
@@ -311,160 +308,4 @@ int vmsh_pt_walk(const struct vmsh_sys *sys, int pid, uint64_t start,
 		return 0;
 	pt_level(sys, mm->pgd, 0, start, end, fn, ctx);
 	return 0;
-}
-
-/* ---- check ------------------------------------------------------------- */
-
-struct check_ctx {
-	const struct vmsh_sys *sys;
-	int32_t *maps;          /* PTEs seen per frame */
-	int64_t rss[NR_MM_COUNTERS];
-	int problems;
-	char *buf;
-	size_t size;
-	const struct vmsh_mm *mm;
-};
-
-static void problem(struct check_ctx *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void problem(struct check_ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (c->problems++ == 0 && c->size) {
-		va_start(ap, fmt);
-		vsnprintf(c->buf, c->size, fmt, ap);
-		va_end(ap);
-	}
-}
-
-static void check_pte(uint64_t *ptep, uint64_t addr, void *vctx)
-{
-	struct check_ctx *c = vctx;
-	uint64_t pte = *ptep, pfn;
-	const struct page *page;
-
-	if (!pte_present(pte)) {
-		problem(c, "mm %u: PTE %#llx at %#llx is neither none nor present",
-			c->mm->id, (unsigned long long)pte, (unsigned long long)addr);
-		return;
-	}
-	pfn = pte_pfn(pte);
-	if (pte & _PAGE_SPECIAL)
-		return;
-	if (pfn >= c->sys->phys.nframes) {
-		problem(c, "mm %u: PTE at %#llx maps pfn %#llx outside RAM",
-			c->mm->id, (unsigned long long)addr, (unsigned long long)pfn);
-		return;
-	}
-	page = &c->sys->phys.pages[pfn];
-	if (page->kind == PAGE_FREE || page->kind == PAGE_PGTABLE ||
-	    page->kind == PAGE_ZERO) {
-		problem(c, "mm %u: PTE at %#llx maps pfn %#llx of kind %d",
-			c->mm->id, (unsigned long long)addr,
-			(unsigned long long)pfn, page->kind);
-		return;
-	}
-	c->maps[pfn]++;
-	c->rss[page_mm_counter(page)]++;
-}
-
-/* Tables reachable from the PGD are page-table frames. */
-static void count_tables(struct check_ctx *c, uint64_t pfn, int depth,
-			 uint64_t *ntables)
-{
-	const struct vmsh_sys *sys = c->sys;
-	int levels = sys->cfg.levels;
-	const uint64_t *t;
-	unsigned i;
-
-	if (pfn >= sys->phys.nframes || sys->phys.pages[pfn].kind != PAGE_PGTABLE) {
-		problem(c, "mm %u: table pfn %#llx is not a page-table frame",
-			c->mm->id, (unsigned long long)pfn);
-		return;
-	}
-	c->maps[pfn]++;
-	if (depth > 0 && strcmp(pt_level_name(levels, depth), "P4D") != 0)
-		(*ntables)++;
-	if (depth == levels - 1)
-		return;
-	t = pt_table(sys, pfn);
-	for (i = 0; i < 512; i++)
-		if (t[i] & _PAGE_PRESENT)
-			count_tables(c, (t[i] & PTE_PFN_MASK) >> PAGE_SHIFT,
-				     depth + 1, ntables);
-}
-
-int check_pages(const struct vmsh_sys *sys, char *buf, size_t size)
-{
-	struct check_ctx c = { .sys = sys, .buf = buf, .size = size };
-	const struct vmsh_mm *mm;
-	uint64_t pfn, nfree = 0;
-	int k;
-
-	if (size)
-		buf[0] = '\0';
-	if (!sys->phys.pages)
-		return 0;
-	c.maps = xcalloc(sys->phys.nframes, sizeof(*c.maps));
-	for (mm = sys->mms; mm; mm = mm->next_all) {
-		uint64_t ntables = 0, top;
-
-		c.mm = mm;
-		memset(c.rss, 0, sizeof(c.rss));
-		if (mm->pgd >= sys->phys.nframes ||
-		    sys->phys.pages[mm->pgd].kind != PAGE_PGTABLE)
-			continue;       /* torn down (or not built) */
-		top = 1ULL << (PAGE_SHIFT + 9 * sys->cfg.levels - 1);
-		pte_walk_range(mm, 0, top, check_pte, &c);
-		for (k = 0; k < NR_MM_COUNTERS; k++)
-			if (k != MM_SWAPENTS && c.rss[k] != mm->rss[k])
-				problem(&c, "mm %u: rss counter %d is %lld, PTEs say %lld",
-					mm->id, k, (long long)mm->rss[k],
-					(long long)c.rss[k]);
-		count_tables(&c, mm->pgd, 0, &ntables);
-		if (ntables * PAGE_SIZE != mm->pgtables_bytes)
-			problem(&c, "mm %u: pgtables_bytes %llu, tables say %llu",
-				mm->id, (unsigned long long)mm->pgtables_bytes,
-				(unsigned long long)(ntables * PAGE_SIZE));
-	}
-	nfree = sys->phys.nframes - sys->phys.hiwater;   /* never used */
-	for (pfn = 0; pfn < sys->phys.hiwater; pfn++) {
-		const struct page *p = &sys->phys.pages[pfn];
-
-		if (p->kind == PAGE_FREE) {
-			nfree++;
-			if (p->refcount || p->mapcount || p->data)
-				problem(&c, "free frame %#llx has state",
-					(unsigned long long)pfn);
-			continue;
-		}
-		if (p->refcount <= 0)
-			problem(&c, "frame %#llx in use with refcount %d",
-				(unsigned long long)pfn, p->refcount);
-		if (p->kind == PAGE_PGTABLE) {
-			if (c.maps[pfn] != 1)
-				problem(&c, "page table %#llx referenced %d times",
-					(unsigned long long)pfn, c.maps[pfn]);
-			continue;
-		}
-		if (p->kind == PAGE_ZERO)
-			continue;
-		if (p->mapcount != c.maps[pfn])
-			problem(&c, "frame %#llx: mapcount %d but %d PTEs map it",
-				(unsigned long long)pfn, p->mapcount, c.maps[pfn]);
-		if (p->refcount < p->mapcount)
-			problem(&c, "frame %#llx: refcount %d < mapcount %d",
-				(unsigned long long)pfn, p->refcount, p->mapcount);
-		if (p->kind == PAGE_ANON && p->refcount != p->mapcount)
-			problem(&c, "anon frame %#llx: refcount %d != mapcount %d",
-				(unsigned long long)pfn, p->refcount, p->mapcount);
-	}
-	if (nfree != sys->phys.nfree)
-		problem(&c, "phys: %llu free frames, nfree says %llu",
-			(unsigned long long)nfree,
-			(unsigned long long)sys->phys.nfree);
-	free(c.maps);
-	return c.problems;
 }

@@ -19,11 +19,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 
-#include "checks.h"
 #include "mm.h"
 #include "sys.h"
 #include "task.h"
@@ -388,116 +385,4 @@ int oom_kill_task(struct vmsh_sys *sys, struct vmsh_task *victim)
 		return pid;     /* no frame even for a new mm: keep the husk */
 	exit_finish(sys, victim);
 	return pid;
-}
-
-/* ---- invariants ---------------------------------------------------------- */
-
-struct task_report {
-	char *buf;
-	size_t size;
-	int problems;
-};
-
-static void task_problem(struct task_report *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void task_problem(struct task_report *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (r->problems++ == 0 && r->size) {
-		va_start(ap, fmt);
-		vsnprintf(r->buf, r->size, fmt, ap);
-		va_end(ap);
-	}
-}
-
-/* Lazy references the CPUs hold on @mm (kernel thread or idle running). */
-static int lazy_refs(const struct vmsh_sys *sys, const struct vmsh_mm *mm)
-{
-	int n = 0;
-	unsigned i;
-
-	for (i = 0; i < sys->cfg.cpus; i++) {
-		const struct cpu *c = &sys->cpus[i];
-
-		if (c->loaded_mm == mm && (!c->curr || !c->curr->mm))
-			n++;
-	}
-	return n;
-}
-
-int check_tasks(const struct vmsh_sys *sys, char *buf, size_t size)
-{
-	struct task_report r = { buf, size, 0 };
-	const struct vmsh_task *t;
-	const struct vmsh_mm *mm;
-	int last = 0;
-	unsigned i;
-
-	if (size)
-		buf[0] = '\0';
-	if (!sys->cpus)
-		return 0;
-	for (t = sys->tasks; t; t = t->next) {
-		int on = 0;
-
-		if (t->pid <= last || t->pid >= sys->next_pid)
-			task_problem(&r, "task list: pid %d out of order", t->pid);
-		last = t->pid;
-		if ((t->kind == VMSH_TASK_KTHREAD) != (t->mm == NULL))
-			task_problem(&r, "pid %d: kind %d with mm %u", t->pid,
-				     t->kind, t->mm ? t->mm->id : 0);
-		if (t->mm && t->active_mm != t->mm)
-			task_problem(&r, "pid %d: active_mm is not its mm", t->pid);
-		for (i = 0; i < sys->cfg.cpus; i++)
-			on += sys->cpus[i].curr == t;
-		if (on > 1)
-			task_problem(&r, "pid %d runs on %d CPUs", t->pid, on);
-		if (t->tgid != t->pid) {
-			const struct vmsh_task *l = task_of_pid(sys, t->tgid);
-
-			/* the leader may have exited before its threads */
-			if ((l && (l->tgid != l->pid || l->mm != t->mm)) ||
-			    t->kind != VMSH_TASK_THREAD)
-				task_problem(&r, "pid %d: bad thread group %d",
-					     t->pid, t->tgid);
-		}
-		if (!t->mm && !on && t->active_mm)
-			task_problem(&r, "pid %d: a sleeping kernel thread borrows mm %u",
-				     t->pid, t->active_mm->id);
-	}
-	for (i = 0; i < sys->cfg.cpus; i++) {
-		const struct cpu *c = &sys->cpus[i];
-
-		if (c->curr && c->curr->active_mm != c->loaded_mm)
-			task_problem(&r, "cpu %u: loaded mm %u is not pid %d's active_mm",
-				     i, c->loaded_mm ? c->loaded_mm->id : 0,
-				     c->curr->pid);
-	}
-	if (sys->tasks && (!sys->current ||
-			   sys->cpus[sys->cur_cpu].curr != sys->current))
-		task_problem(&r, "the current task is not running on the current CPU");
-	for (mm = sys->mms; mm; mm = mm->next_all) {
-		int users = 0, count;
-
-		for (t = sys->tasks; t; t = t->next)
-			users += t->mm == mm;
-		if (mm->mm_users != users)
-			task_problem(&r, "mm %u: mm_users %d, %d tasks use it",
-				     mm->id, mm->mm_users, users);
-		count = (users > 0) + lazy_refs(sys, mm);
-		if (mm->mm_count != count)
-			task_problem(&r, "mm %u: mm_count %d, %d references",
-				     mm->id, mm->mm_count, count);
-	}
-	for (i = 0; i < sys->cfg.cpus; i++) {
-		const struct vmsh_mm *l = sys->cpus[i].loaded_mm;
-
-		for (mm = sys->mms; l && mm && mm != l; mm = mm->next_all)
-			;
-		if (l && !mm)
-			task_problem(&r, "cpu %u: loaded mm is freed", i);
-	}
-	return r.problems;
 }

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks.h"
 #include "file.h"
 #include "phys.h"
 #include "suites.h"

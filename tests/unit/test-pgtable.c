@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -305,6 +306,15 @@ START_TEST(test_pgtable_move)
 }
 END_TEST
 
+/* A table still mapping a page when it is freed is a bug (every PTE is
+ * zapped first): free_pgtables aborts instead of repairing it. */
+START_TEST(test_pgtable_free_mapped_table_aborts)
+{
+	map_anon(BASE, VM_READ | VM_WRITE);
+	free_pgtables(mm, BASE, BASE + PAGE_SIZE, 0, 0);   /* SIGABRT */
+}
+END_TEST
+
 Suite *pgtable_suite(void)
 {
 	Suite *s = suite_create("pgtable");
@@ -320,6 +330,8 @@ Suite *pgtable_suite(void)
 	tcase_add_test(tc, test_pgtable_zap);
 	tcase_add_test(tc, test_pgtable_free_floor_ceiling);
 	tcase_add_test(tc, test_pgtable_gather);
+	tcase_add_test_raise_signal(tc, test_pgtable_free_mapped_table_aborts,
+				    SIGABRT);
 	tc = t_tcase(s, "move", setup, teardown);
 	tcase_add_test(tc, test_pgtable_move);
 	return s;

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks.h"
 #include "phys.h"
 #include "suites.h"
 #include "sys.h"

@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include "anon_vma.h"
@@ -249,6 +250,19 @@ START_TEST(test_vma_random_ops_keep_invariants)
 }
 END_TEST
 
+/* A broken invariant is a bug: vmsh_check, for the `check` command,
+ * reports it; validate_sys, what runs after every change, aborts. */
+START_TEST(test_vma_broken_invariant_aborts)
+{
+	char buf[128];
+
+	t_mm(sys)->map_count++;
+	ck_assert_int_eq(vmsh_check(sys, buf, sizeof(buf)), 1);
+	ck_assert_str_eq(buf, "mm 1: map_count 2, but 1 VMAs");
+	validate_sys(sys);      /* SIGABRT */
+}
+END_TEST
+
 Suite *vma_suite(void)
 {
 	Suite *s = suite_create("vma");
@@ -270,5 +284,7 @@ Suite *vma_suite(void)
 	tcase_add_test(tc, test_vma_anon_vma_prepare_reuses_neighbour);
 	tc = t_tcase(s, "random", setup, teardown);
 	tcase_add_test(tc, test_vma_random_ops_keep_invariants);
+	tc = t_tcase(s, "invariants", setup, teardown);
+	tcase_add_test_raise_signal(tc, test_vma_broken_invariant_aborts, SIGABRT);
 	return s;
 }

@@ -188,9 +188,6 @@ int vmsh_execve(struct vmsh_sys *sys);
 int vmsh_kill(struct vmsh_sys *sys, int pid);
 /* Context switch to @pid on @cpu (-1: the current CPU).  ESRCH, EINVAL. */
 int vmsh_switch(struct vmsh_sys *sys, int pid, int cpu);
-/* Tasks in pid order: returns false past the last. */
-bool vmsh_task_info(const struct vmsh_sys *sys, size_t i,
-		    struct vmsh_task_info *out);
 bool vmsh_task_exists(const struct vmsh_sys *sys, int pid);
 
 /* ---- files and devices -------------------------------------------------- */
@@ -225,8 +222,7 @@ int vmsh_file_read(struct vmsh_sys *sys, const char *name, uint64_t off,
 		   uint8_t *buf, uint64_t len, uint64_t *done);
 int vmsh_file_truncate(struct vmsh_sys *sys, const char *name, uint64_t size);
 int vmsh_file_rm(struct vmsh_sys *sys, const char *name);
-bool vmsh_file_info(const struct vmsh_sys *sys, size_t i,
-		    struct vmsh_file_info *out);
+/* The figures of file @name: 0, or -ENOENT. */
 int vmsh_file_find_info(const struct vmsh_sys *sys, const char *name,
 			struct vmsh_file_info *out);
 
@@ -234,8 +230,6 @@ struct vmsh_dev_info {
 	const char *path;
 	const char *description;
 };
-bool vmsh_dev_info(const struct vmsh_sys *sys, size_t i,
-		   struct vmsh_dev_info *out);
 
 /* ---- inspection --------------------------------------------------------- */
 
@@ -252,11 +246,6 @@ struct vmsh_vma_info {
 	const char *vm_ops;     /* "NULL", "shmem_vm_ops", ... */
 	uint64_t rss_pages;
 };
-
-/* The i-th VMA (address order) of task @pid's mm (0: current).  Returns
- * false past the last VMA or when the task has no mm. */
-bool vmsh_vma_info(const struct vmsh_sys *sys, int pid, size_t i,
-		   struct vmsh_vma_info *out);
 
 /* The per-VMA figures of /proc/PID/smaps, in bytes. */
 struct vmsh_smaps {
@@ -328,9 +317,6 @@ struct vmsh_frame_info {
 	bool dirty;
 	bool exclusive;
 };
-/* Frames in use, in PFN order, from index @i. */
-bool vmsh_frame_info(const struct vmsh_sys *sys, size_t i,
-		     struct vmsh_frame_info *out);
 
 struct vmsh_tlb_entry_info {
 	int cpu;
@@ -341,9 +327,6 @@ struct vmsh_tlb_entry_info {
 	bool writable, user, nx, dirty, accessed;
 	bool current;           /* tagged with the CPU's current ASID */
 };
-/* The i-th valid TLB entry, ordered by CPU, set, way.  False past the last. */
-bool vmsh_tlb_entry(const struct vmsh_sys *sys, size_t i,
-		    struct vmsh_tlb_entry_info *out);
 
 #define VMSH_TLB_NR_ASIDS 6
 /* One CPU's TLB: geometry, what is loaded, and its counters. */
@@ -385,7 +368,7 @@ typedef int vmsh_frame_fn(void *ctx, const struct vmsh_frame_info *fr);
 typedef int vmsh_tlb_fn(void *ctx, const struct vmsh_tlb_entry_info *e);
 /* Tasks in pid order. */
 int vmsh_task_walk(const struct vmsh_sys *sys, vmsh_task_fn *fn, void *ctx);
-/* Simulated files in creation order (devices are not files). */
+/* Simulated files in name order (devices are not files). */
 int vmsh_file_walk(const struct vmsh_sys *sys, vmsh_file_fn *fn, void *ctx);
 /* The devices that can be mapped. */
 int vmsh_dev_walk(const struct vmsh_sys *sys, vmsh_dev_fn *fn, void *ctx);

@@ -62,21 +62,6 @@ int vmsh_task_walk(const struct vmsh_sys *sys, vmsh_task_fn *fn, void *ctx)
 	return 0;
 }
 
-/* The indexed form the shell still uses; it goes with the shell's move
- * to vmsh_task_walk. */
-bool vmsh_task_info(const struct vmsh_sys *sys, size_t i,
-		    struct vmsh_task_info *out)
-{
-	const struct vmsh_task *t = sys->tasks;
-
-	while (t && i--)
-		t = t->next;
-	if (!t)
-		return false;
-	task_info(sys, t, out);
-	return true;
-}
-
 int vmsh_current_pid(const struct vmsh_sys *sys)
 {
 	return sys->current ? sys->current->pid : 0;
@@ -165,21 +150,6 @@ int vmsh_file_walk(const struct vmsh_sys *sys, vmsh_file_fn *fn, void *ctx)
 	return 0;
 }
 
-/* The indexed form the shell still uses; it goes with the shell's move
- * to vmsh_file_walk. */
-bool vmsh_file_info(const struct vmsh_sys *sys, size_t i,
-		    struct vmsh_file_info *out)
-{
-	const struct vmsh_file *f = sys->files;
-
-	while (f && i--)
-		f = f->next;
-	if (!f)
-		return false;
-	file_info(sys, f, out);
-	return true;
-}
-
 int vmsh_file_find_info(const struct vmsh_sys *sys, const char *name,
 			struct vmsh_file_info *out)
 {
@@ -202,16 +172,6 @@ int vmsh_dev_walk(const struct vmsh_sys *sys, vmsh_dev_fn *fn, void *ctx)
 		if ((r = fn(ctx, &info)))
 			return r;
 	return 0;
-}
-
-/* The indexed form the shell still uses; it goes with the shell's move
- * to vmsh_dev_walk. */
-bool vmsh_dev_info(const struct vmsh_sys *sys, size_t i,
-		   struct vmsh_dev_info *out)
-{
-	(void)sys;
-	out->path = dev_describe(i, &out->description);
-	return out->path != NULL;
 }
 
 /* ---- the mm and its VMAs ------------------------------------------------- */
@@ -246,6 +206,25 @@ int vmsh_mm_info(const struct vmsh_sys *sys, int pid, struct vmsh_mm_info *out)
 	out->brk = mm->brk;
 	out->start_stack = mm->start_stack;
 	return 0;
+}
+
+static void count_normal(uint64_t *ptep, uint64_t addr, void *ctx)
+{
+	(void)addr;
+	if (pte_present(*ptep) && !(*ptep & _PAGE_SPECIAL))
+		++*(uint64_t *)ctx;
+}
+
+/* Resident normal pages mapped by @vma's PTEs (what smaps calls Rss, in
+ * pages; walks only existing tables). */
+static uint64_t vma_rss_pages(const struct vmsh_vma *vma)
+{
+	uint64_t n = 0;
+
+	if (!vma->vm_mm || !vma->vm_mm->sys->phys.pages)
+		return 0;
+	pte_walk_range(vma->vm_mm, vma->vm_start, vma->vm_end, count_normal, &n);
+	return n;
 }
 
 static const char *vma_name(const struct vmsh_vma *vma)

@@ -27,8 +27,6 @@ struct vmsh_mm {
 	struct rb_root mm_rb;
 	struct vmsh_vma *mmap;                /* first VMA of the list */
 	struct vmsh_vma *mmap_cache;          /* last find_vma hit */
-	struct vmsh_vma *info_vma;            /* vmsh_vma_info's cursor: the */
-	size_t info_i;                        /*   info_i-th VMA, or NULL */
 	uint64_t map_count;
 	int mm_users, mm_count;
 	uint64_t total_vm, locked_vm, data_vm, exec_vm, stack_vm;

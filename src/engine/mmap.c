@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "anon_vma.h"
 #include "fault.h"
 #include "file.h"
 #include "memory.h"
@@ -569,60 +568,6 @@ int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
 		populate_range(sys, mm, addr, addr + len);
 	*out = addr;
 	return 0;
-}
-
-/* ---- inspection ------------------------------------------------------------ */
-
-static const char *vma_name(const struct vmsh_vma *vma)
-{
-	const struct vmsh_mm *mm = vma->vm_mm;
-
-	if (vma->vm_file)
-		return vma->vm_file->path;
-	/* show_map_vma(): the names follow the current brk and stack */
-	if (vma->vm_start < mm->brk && vma->vm_end > mm->start_brk)
-		return "[heap]";
-	if (vma->vm_start <= mm->start_stack && vma->vm_end >= mm->start_stack)
-		return "[stack]";
-	return NULL;
-}
-
-bool vmsh_vma_info(const struct vmsh_sys *sys, int pid, size_t i,
-		   struct vmsh_vma_info *out)
-{
-	struct vmsh_mm *mm = mm_of_pid(sys, pid);
-	struct vmsh_vma *vma;
-	size_t n = 0;
-
-	if (!mm)
-		return false;
-	/* listings ask for 0, 1, 2, ...: resume from the last answer */
-	vma = mm->mmap;
-	if (mm->info_vma && i >= mm->info_i) {
-		vma = mm->info_vma;
-		n = mm->info_i;
-	}
-	for (; vma && n < i; vma = vma->vm_next)
-		n++;
-	if (!vma)
-		return false;
-	mm->info_vma = vma;
-	mm->info_i = i;
-	memset(out, 0, sizeof(*out));
-	out->start = vma->vm_start;
-	out->end = vma->vm_end;
-	out->flags = vma->vm_flags;
-	out->pgoff = vma->vm_pgoff;
-	if (vma->vm_file) {
-		out->dev_major = vma->vm_file->dev_major;
-		out->dev_minor = vma->vm_file->dev_minor;
-		out->ino = vma->vm_file->ino;
-	}
-	out->name = vma_name(vma);
-	out->anon_vma_id = vma->anon_vma ? vma->anon_vma->id : 0;
-	out->vm_ops = vma->vm_ops && vma->vm_ops->name ? vma->vm_ops->name : "NULL";
-	out->rss_pages = vma_rss_pages(vma);
-	return true;
 }
 
 /* show_smap_vma_flags(): two letters per bit, in bit order. */

@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "file.h"
 #include "phys.h"
 #include "sys.h"
 
@@ -41,7 +40,6 @@ int phys_init(struct vmsh_sys *sys)
 	ph->nfree = ph->nframes;
 	ph->next_free = 0;
 	ph->zero_pfn = phys_alloc(sys, PAGE_ZERO);
-	ph->iter_i = ph->iter_pfn = 0;
 	/* Booting is not an event the user caused. */
 	sys->stat[ST_PGALLOC] = 0;
 	return 0;
@@ -310,74 +308,3 @@ struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg)
 	return &sys->phys.pages[pg->head];
 }
 
-/* ---- frames view --------------------------------------------------------- */
-
-bool vmsh_frame_info(const struct vmsh_sys *sys, size_t i,
-		     struct vmsh_frame_info *out)
-{
-	/* The cursor is a cache: it does not change the model. */
-	struct phys *ph = (struct phys *)&sys->phys;
-	uint64_t pfn, n;
-	const struct page *p;
-
-	if (!ph->pages)
-		return false;
-	/* Listings start at i = 0, which resets the cursor. */
-	if (i != 0 && i >= ph->iter_i && ph->iter_pfn < ph->nframes) {
-		n = ph->iter_i;
-		pfn = ph->iter_pfn;
-	} else {
-		n = 0;
-		pfn = 0;
-	}
-	for (; pfn < ph->hiwater; pfn++) {
-		if (ph->pages[pfn].kind == PAGE_FREE)
-			continue;
-		if (n == i)
-			break;
-		n++;
-	}
-	if (pfn >= ph->hiwater)
-		return false;
-	ph->iter_i = i;
-	ph->iter_pfn = pfn;
-	p = &ph->pages[pfn];
-	memset(out, 0, sizeof(*out));
-	out->pfn = pfn;
-	out->refcount = p->refcount;
-	out->mapcount = p->mapcount;
-	out->dirty = page_folio(sys, p)->dirty;  /* the folio's flag */
-	out->exclusive = p->exclusive;
-	switch (p->kind) {
-	case PAGE_ANON:
-		out->owner = "anon";
-		break;
-	case PAGE_FILE:
-		if (p->file && p->file->name) {
-			size_t len = strlen(p->file->name);
-
-			if (len > sizeof(ph->owner_buf) - 6)
-				len = sizeof(ph->owner_buf) - 6;
-			memcpy(ph->owner_buf, "file:", 5);
-			memcpy(ph->owner_buf + 5, p->file->name, len);
-			ph->owner_buf[5 + len] = '\0';
-			out->owner = ph->owner_buf;
-		} else {
-			out->owner = "file";
-		}
-		break;
-	case PAGE_PGTABLE:
-		out->owner = "pagetable";
-		break;
-	case PAGE_ZERO:
-		out->owner = "zero";
-		break;
-	case PAGE_DEV:
-		out->owner = "dev";
-		break;
-	default:
-		out->owner = "?";
-		break;
-	}
-	return true;
-}

@@ -75,8 +75,6 @@ struct phys {
 	uint64_t hiwater;       /* frames at and above it were never used:
 				   loops over frames stop there */
 	uint64_t zero_pfn;
-	uint64_t iter_i, iter_pfn;  /* vmsh_frame_info cursor (a cache) */
-	char owner_buf[300];        /* vmsh_frame_info's "file:NAME" */
 };
 
 /* Build the frame pool of sys->cfg.ram bytes and the zero page (the

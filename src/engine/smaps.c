@@ -131,23 +131,6 @@ int vmsh_smaps(const struct vmsh_sys *sys, int pid, uint64_t addr,
 	return 0;
 }
 
-static void count_normal(uint64_t *ptep, uint64_t addr, void *ctx)
-{
-	(void)addr;
-	if (pte_present(*ptep) && !(*ptep & _PAGE_SPECIAL))
-		++*(uint64_t *)ctx;
-}
-
-uint64_t vma_rss_pages(const struct vmsh_vma *vma)
-{
-	uint64_t n = 0;
-
-	if (!vma->vm_mm || !vma->vm_mm->sys->phys.pages)
-		return 0;
-	pte_walk_range(vma->vm_mm, vma->vm_start, vma->vm_end, count_normal, &n);
-	return n;
-}
-
 /* ---- walk ------------------------------------------------------------- */
 
 int vmsh_walk(const struct vmsh_sys *sys, int pid, uint64_t addr,

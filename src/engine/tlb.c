@@ -38,7 +38,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "mm.h"
 #include "pgtable.h"
@@ -89,7 +88,6 @@ static void tlb_insert(struct tlb *t, unsigned asid, uint64_t vpn, uint64_t pte)
 	victim->pfn = (pte & PTE_PFN_MASK) >> PAGE_SHIFT;
 	victim->flags = pte & PTE_CACHED_BITS;
 	victim->lru = ++t->tick;
-	t->version++;
 }
 
 #define ANY_ASID UINT32_MAX
@@ -111,22 +109,10 @@ static unsigned tlb_invalidate(struct tlb *t, unsigned asid, uint64_t start,
 			n++;
 		}
 	}
-	t->version += n;
 	return n;
 }
 
 /* ---- CPUs ---------------------------------------------------------------- */
-
-/* Where the last vmsh_tlb_entry() call stopped, so that listing every
- * entry in order costs one pass, not one per entry (the engine is single
- * threaded; the cursor is checked against the TLBs' versions and is
- * forgotten with its machine). */
-static struct {
-	const struct vmsh_sys *sys;
-	uint64_t version;
-	size_t i;
-	unsigned cpu, k;
-} cursor;
 
 void tlb_init(struct vmsh_sys *sys)
 {
@@ -136,7 +122,6 @@ void tlb_init(struct vmsh_sys *sys)
 
 	if (!ways || ways > entries || entries % ways)
 		ways = entries;
-	cursor.sys = NULL;
 	sys->cpus = xcalloc(ncpus, sizeof(*sys->cpus));
 	for (unsigned i = 0; i < ncpus; i++) {
 		struct cpu *c = &sys->cpus[i];
@@ -156,7 +141,6 @@ void tlb_fini(struct vmsh_sys *sys)
 
 	if (!sys->cpus)
 		return;
-	cursor.sys = NULL;
 	for (unsigned i = 0; i < ncpus; i++)
 		free(sys->cpus[i].tlb.e);
 	free(sys->cpus);
@@ -532,7 +516,6 @@ int mmu_translate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		/* Not permitted by the cached bits (or a write needing D set):
 		 * the CPU drops the entry and walks again. */
 		e->valid = false;
-		c->tlb.version++;
 	}
 
 	c->misses++;
@@ -574,63 +557,4 @@ void tlb_fill(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 
 	if (pte & _PAGE_PRESENT)
 		tlb_insert(&c->tlb, c->cur_asid, addr >> PAGE_SHIFT, pte);
-}
-
-/* ---- inspection --------------------------------------------------------- */
-
-static uint64_t tlbs_version(const struct vmsh_sys *sys)
-{
-	uint64_t v = 0;
-
-	for (unsigned n = 0; n < nr_cpus(sys); n++)
-		v += sys->cpus[n].tlb.version + sys->cpus[n].tlb.tick;
-	return v;
-}
-
-bool vmsh_tlb_entry(const struct vmsh_sys *sys, size_t i,
-		    struct vmsh_tlb_entry_info *out)
-{
-	uint64_t version;
-	unsigned n0 = 0, k0 = 0;
-	size_t want = i;
-
-	if (!sys->cpus)
-		return false;
-	version = tlbs_version(sys);
-	if (cursor.sys == sys && cursor.version == version && i >= cursor.i) {
-		n0 = cursor.cpu;
-		k0 = cursor.k;
-		i -= cursor.i;
-	}
-	for (unsigned n = n0; n < nr_cpus(sys); n++, k0 = 0) {
-		const struct cpu *c = &sys->cpus[n];
-
-		for (unsigned k = k0; k < c->tlb.entries; k++) {
-			const struct tlb_entry *e = &c->tlb.e[k];
-
-			if (!e->valid || i--)
-				continue;
-			cursor.sys = sys;
-			cursor.version = version;
-			cursor.i = want;
-			cursor.cpu = n;
-			cursor.k = k;
-			memset(out, 0, sizeof(*out));
-			out->cpu = c->id;
-			out->set = k / c->tlb.ways;
-			out->way = k % c->tlb.ways;
-			out->asid = e->asid;
-			out->mm_id = c->asid[e->asid].mm_id;
-			out->vpn = e->vpn;
-			out->pfn = e->pfn;
-			out->writable = e->flags & _PAGE_RW;
-			out->user = e->flags & _PAGE_USER;
-			out->nx = e->flags & _PAGE_NX;
-			out->dirty = e->flags & _PAGE_DIRTY;
-			out->accessed = e->flags & _PAGE_ACCESSED;
-			out->current = c->loaded_mm_id && e->asid == c->cur_asid;
-			return true;
-		}
-	}
-	return false;
 }

@@ -54,8 +54,7 @@ struct tlb_entry {
 struct tlb {
 	unsigned entries, ways, sets;
 	struct tlb_entry *e;                  /* sets * ways */
-	uint64_t tick;
-	uint64_t version;                     /* bumped when entries change */
+	uint64_t tick;                        /* LRU clock */
 };
 
 #define TLB_NR_ASIDS 6                 /* x86 TLB_NR_DYN_ASIDS */

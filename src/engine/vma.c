@@ -11,8 +11,7 @@
  *  - every node's rb_subtree_gap = max(gap before the VMA, children's
  *    rb_subtree_gap), where the gap before is vm_start - prev->vm_end
  *    (vm_start for the first VMA);
- *  - mm->mmap_cache is NULL or a linked VMA; mm->info_vma is NULL or the
- *    mm->info_i-th VMA of the list;
+ *  - mm->mmap_cache is NULL or a linked VMA;
  *  - a VMA holds one reference on its anon_vma and one on its vm_file.
  */
 #include "config.h"
@@ -199,7 +198,6 @@ void vma_link(struct vmsh_mm *mm, struct vmsh_vma *vma)
 		}
 	}
 	next = prev ? prev->vm_next : mm->mmap;
-	mm->info_vma = NULL;            /* the indexes move */
 	vma->vm_prev = prev;
 	vma->vm_next = next;
 	if (prev)
@@ -233,7 +231,6 @@ void vma_unlink(struct vmsh_mm *mm, struct vmsh_vma *vma)
 	}
 	if (mm->mmap_cache == vma)
 		mm->mmap_cache = NULL;
-	mm->info_vma = NULL;
 	vma->vm_next = vma->vm_prev = NULL;
 	mm->map_count--;
 }

@@ -106,9 +106,6 @@ void vma_gap_update(struct vmsh_vma *vma);                     /* after vm_start
 void vma_bounds_changed(struct vmsh_vma *vma);
 /* Unlinked VMA gone for good: ->close, file and anon_vma references. */
 void remove_vma(struct vmsh_vma *vma);
-/* Resident normal pages mapped by @vma's PTEs (what smaps calls Rss, in
- * pages; walks only existing tables; smaps.c). */
-uint64_t vma_rss_pages(const struct vmsh_vma *vma);
 
 /* ---- merge and split ----------------------------------------------------- */
 

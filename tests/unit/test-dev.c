@@ -53,7 +53,7 @@ static struct vmsh_vma_info vinfo(size_t i)
 {
 	struct vmsh_vma_info vi;
 
-	ck_assert(vmsh_vma_info(sys, 0, i, &vi));
+	ck_assert(t_vma_nth(sys, 0, i, &vi));
 	return vi;
 }
 
@@ -61,13 +61,13 @@ START_TEST(test_dev_ls_lists_three)
 {
 	struct vmsh_dev_info di;
 
-	ck_assert(vmsh_dev_info(sys, 0, &di));
+	ck_assert(t_dev_nth(sys, 0, &di));
 	ck_assert_str_eq(di.path, "/dev/zero");
-	ck_assert(vmsh_dev_info(sys, 1, &di));
+	ck_assert(t_dev_nth(sys, 1, &di));
 	ck_assert_str_eq(di.path, "/dev/vmsh-pfn");
-	ck_assert(vmsh_dev_info(sys, 2, &di));
+	ck_assert(t_dev_nth(sys, 2, &di));
 	ck_assert_str_eq(di.path, "/dev/vmsh-lazy");
-	ck_assert(!vmsh_dev_info(sys, 3, &di));
+	ck_assert(!t_dev_nth(sys, 3, &di));
 }
 END_TEST
 
@@ -201,7 +201,7 @@ START_TEST(test_dev_pfn_fills_ptes_at_mmap)
 	/* not mergeable with its neighbour, cannot grow */
 	map(A + 4 * 4096, 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED,
 	    "/dev/vmsh-pfn", 4 * 4096);
-	ck_assert(vmsh_vma_info(sys, 0, 1, &vi));
+	ck_assert(t_vma_nth(sys, 0, 1, &vi));
 	ck_assert_int_ne(vmsh_mremap(sys, A, 4 * 4096, 8 * 4096,
 				     VMSH_MREMAP_MAYMOVE, 0, &out), 0);
 	ck_assert_int_eq(vmsh_munmap(sys, A, 5 * 4096), 0);

@@ -328,13 +328,13 @@ START_TEST(test_fault_stack_growth)
 	uint64_t stack_start = 0;
 
 	sys = t_sys_make(true, 0);
-	for (i = 0; vmsh_vma_info(sys, 0, i, &vi); i++)
+	for (i = 0; t_vma_nth(sys, 0, i, &vi); i++)
 		if (vi.flags & VM_GROWSDOWN)
 			stack_start = vi.start;
 	ck_assert_uint_ne(stack_start, 0);
 	ck_assert_int_eq(vmsh_write(sys, stack_start - 3 * PAGE_SIZE, NULL, 1, 1,
 				    NULL, &f), 0);
-	ck_assert(vmsh_vma_info(sys, 0, i - 1, &vi));
+	ck_assert(t_vma_nth(sys, 0, i - 1, &vi));
 	ck_assert_uint_eq(vi.start, stack_start - 3 * PAGE_SIZE);
 	checked();
 	/* past RLIMIT_STACK (8 MiB from the top): no growth, SEGV_MAPERR */

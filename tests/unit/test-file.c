@@ -73,11 +73,11 @@ START_TEST(test_file_ls_sorted_by_name)
 	ck_assert_int_eq(vmsh_file_create(sys, "zeta", 0, false), 0);
 	ck_assert_int_eq(vmsh_file_create(sys, "alpha", 0, false), 0);
 	ck_assert_int_eq(vmsh_file_create(sys, "mid", 0, false), 0);
-	ck_assert(vmsh_file_info(sys, 0, &fi));
+	ck_assert(t_file_nth(sys, 0, &fi));
 	ck_assert_str_eq(fi.name, "alpha");
-	ck_assert(vmsh_file_info(sys, 2, &fi));
+	ck_assert(t_file_nth(sys, 2, &fi));
 	ck_assert_str_eq(fi.name, "zeta");
-	ck_assert(!vmsh_file_info(sys, 3, &fi));
+	ck_assert(!t_file_nth(sys, 3, &fi));
 }
 END_TEST
 
@@ -172,7 +172,7 @@ START_TEST(test_file_rm_unmapped_file_goes)
 	ck_assert_int_eq(vmsh_file_rm(sys, "f"), 0);
 	checked();
 	ck_assert_int_eq(vmsh_file_find_info(sys, "f", &fi), -ENOENT);
-	ck_assert(!vmsh_file_info(sys, 0, &fi));
+	ck_assert(!t_file_nth(sys, 0, &fi));
 	/* the name can be reused */
 	ck_assert_int_eq(vmsh_file_create(sys, "f", 0, false), 0);
 }

@@ -297,7 +297,7 @@ START_TEST(test_filemap_rm_mapped_file_deleted)
 	map(A, 4096, VMSH_PROT_READ, VMSH_MAP_SHARED, "gone", 0);
 	ck_assert_int_eq(vmsh_file_rm(sys, "gone"), 0);
 	checked();
-	ck_assert(vmsh_vma_info(sys, 0, 0, &vi));
+	ck_assert(t_vma_nth(sys, 0, 0, &vi));
 	ck_assert_str_eq(vi.name, "/dev/shm/gone (deleted)");
 	rd(A);
 	ck_assert_int_eq(vmsh_munmap(sys, A, 4096), 0);
@@ -312,7 +312,7 @@ START_TEST(test_filemap_maps_fields)
 
 	mkfile("f", 8 * 4096, false);
 	map(A, 4096, VMSH_PROT_READ, VMSH_MAP_SHARED, "f", 4096);
-	ck_assert(vmsh_vma_info(sys, 0, 0, &vi));
+	ck_assert(t_vma_nth(sys, 0, 0, &vi));
 	ck_assert_str_eq(vi.name, "/dev/shm/f");
 	ck_assert_uint_eq(vi.dev_major, 0);
 	ck_assert_uint_eq(vi.dev_minor, 0x1a);
@@ -663,7 +663,7 @@ START_TEST(test_filemap_shared_anon_is_shmem)
 	ck_assert_uint_eq(s.private_dirty, 4 * K);
 	ck_assert_uint_eq(s.anonymous, 0);
 	ck_assert_uint_eq(mmi().rss_shmem, 2);
-	ck_assert(vmsh_vma_info(sys, 0, 0, &vi));
+	ck_assert(t_vma_nth(sys, 0, 0, &vi));
 	ck_assert_str_eq(vi.name, "/dev/zero (deleted)");
 	ck_assert_uint_eq(vi.dev_minor, 1);
 	ck_assert_uint_eq(vi.pgoff, 0);
@@ -682,7 +682,7 @@ START_TEST(test_filemap_separate_mmaps_do_not_merge)
 	map(A, 4 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE, VMSH_MAP_SHARED, "f", 0);
 	map(A + 4 * 4096, 4 * 4096, VMSH_PROT_READ | VMSH_PROT_WRITE,
 	    VMSH_MAP_SHARED, "f", 4 * 4096);
-	ck_assert(vmsh_vma_info(sys, 0, 1, &vi));
+	ck_assert(t_vma_nth(sys, 0, 1, &vi));
 	ck_assert_uint_eq(vi.start, A + 4 * 4096);
 	ck_assert_int_eq(vmsh_file_find_info(sys, "f", &fi), 0);
 	ck_assert_int_eq(fi.mapcount, 2);
@@ -693,7 +693,7 @@ START_TEST(test_filemap_separate_mmaps_do_not_merge)
 	ck_assert_int_eq(vmsh_mprotect(sys, A + 4096, 4096,
 				       VMSH_PROT_READ | VMSH_PROT_WRITE), 0);
 	checked();
-	ck_assert(vmsh_vma_info(sys, 0, 0, &vi));
+	ck_assert(t_vma_nth(sys, 0, 0, &vi));
 	ck_assert_uint_eq(vi.end, A + 4 * 4096);
 	ck_assert_int_eq(vmsh_file_find_info(sys, "f", &fi), 0);
 	ck_assert_int_eq(fi.mapcount, 2);

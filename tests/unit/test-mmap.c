@@ -31,12 +31,12 @@ START_TEST(test_mmap_initial_layout)
 	ck_assert_uint_eq(mi.brk, 0x555555559000ULL);
 	ck_assert_int_eq(mi.mm_users, 1);
 	ck_assert_int_eq(mi.mm_count, 1);
-	ck_assert(vmsh_vma_info(sys, 0, 0, &vi));
+	ck_assert(t_vma_nth(sys, 0, 0, &vi));
 	ck_assert_uint_eq(vi.start, 0x7ffffffde000ULL);
 	ck_assert_uint_eq(vi.end, 0x7ffffffff000ULL);
 	ck_assert_str_eq(vi.name, "[stack]");
 	ck_assert_uint_eq(vi.flags, VM_STACK_FLAGS);
-	ck_assert(!vmsh_vma_info(sys, 0, 1, &vi));
+	ck_assert(!t_vma_nth(sys, 0, 1, &vi));
 	t_check(sys);
 }
 END_TEST
@@ -267,7 +267,7 @@ START_TEST(test_brk_grows_heap_and_shrinks)
 	ck_assert_int_eq(vmsh_brk(sys, 0x555555559000ULL + 0x21000, &out), 0);
 	ck_assert_uint_eq(out, 0x55555557a000ULL);
 	t_check(sys);
-	ck_assert(vmsh_vma_info(sys, 0, 0, &vi));
+	ck_assert(t_vma_nth(sys, 0, 0, &vi));
 	ck_assert_str_eq(vi.name, "[heap]");
 	ck_assert_uint_eq(vi.flags, VM_READ | VM_WRITE | VM_MAYREAD |
 			  VM_MAYWRITE | VM_MAYEXEC | VM_ACCOUNT);

@@ -154,25 +154,36 @@ START_TEST(test_phys_oom)
 }
 END_TEST
 
+struct frames_seen {
+	uint64_t pfn, n, last;
+	bool seen;
+};
+
+static int frame_seen(void *ctx, const struct vmsh_frame_info *fi)
+{
+	struct frames_seen *c = ctx;
+
+	if (c->n++)
+		ck_assert_uint_gt(fi->pfn, c->last);    /* PFN order */
+	c->last = fi->pfn;
+	if (fi->pfn == sys->phys.zero_pfn)
+		ck_assert_str_eq(fi->owner, "zero");
+	if (fi->pfn == c->pfn) {
+		ck_assert_str_eq(fi->owner, "anon");
+		ck_assert_int_eq(fi->refcount, 1);
+		c->seen = true;
+	}
+	return 0;
+}
+
 START_TEST(test_phys_frame_info)
 {
-	struct vmsh_frame_info fi;
-	uint64_t pfn = phys_alloc(sys, PAGE_ANON);
-	size_t i;
-	bool seen = false;
+	struct frames_seen c = { .pfn = phys_alloc(sys, PAGE_ANON) };
 
-	for (i = 0; vmsh_frame_info(sys, i, &fi); i++) {
-		if (fi.pfn == sys->phys.zero_pfn)
-			ck_assert_str_eq(fi.owner, "zero");
-		if (fi.pfn == pfn) {
-			ck_assert_str_eq(fi.owner, "anon");
-			ck_assert_int_eq(fi.refcount, 1);
-			seen = true;
-		}
-	}
-	ck_assert(seen);
-	ck_assert_uint_eq(i, sys->phys.nframes - sys->phys.nfree);
-	phys_put(sys, pfn);
+	ck_assert_int_eq(vmsh_frame_walk(sys, frame_seen, &c), 0);
+	ck_assert(c.seen);
+	ck_assert_uint_eq(c.n, sys->phys.nframes - sys->phys.nfree);
+	phys_put(sys, c.pfn);
 }
 END_TEST
 

@@ -51,7 +51,7 @@ static struct vmsh_task_info info(int pid)
 	struct vmsh_task_info ti;
 	size_t i;
 
-	for (i = 0; vmsh_task_info(sys, i, &ti); i++)
+	for (i = 0; t_task_nth(sys, i, &ti); i++)
 		if (ti.pid == pid)
 			return ti;
 	ck_abort_msg("no pid %d", pid);
@@ -63,7 +63,7 @@ static size_t ntasks(void)
 	struct vmsh_task_info ti;
 	size_t i;
 
-	for (i = 0; vmsh_task_info(sys, i, &ti); i++)
+	for (i = 0; t_task_nth(sys, i, &ti); i++)
 		;
 	return i;
 }

@@ -169,7 +169,7 @@ START_TEST(test_tlb_fully_associative)
 		map(b, mm, BASE + i * PAGE_SIZE * 7, PTE_FLAGS);
 	for (int i = 0; i < 4; i++)
 		ck_assert_int_eq(rd(b, mm, BASE + i * PAGE_SIZE * 7), 0);
-	while (vmsh_tlb_entry(b->sys, n, &e)) {
+	while (t_tlb_nth(b->sys, n, &e)) {
 		ck_assert_uint_eq(e.set, 0);
 		ck_assert_uint_eq(e.mm_id, 1);
 		ck_assert(e.current);
@@ -322,9 +322,9 @@ START_TEST(test_tlb_pcid_keeps_entries_across_switches)
 	/* only taking a new ASID for m2 flushed (that ASID) */
 	ck_assert_uint_eq(STAT(b, ST_TLB_FLUSH_ALL), 1);
 	/* both entries are there, with their ASIDs */
-	ck_assert(vmsh_tlb_entry(b->sys, 0, &e));
-	ck_assert(vmsh_tlb_entry(b->sys, 1, &e));
-	ck_assert(!vmsh_tlb_entry(b->sys, 2, &e));
+	ck_assert(t_tlb_nth(b->sys, 0, &e));
+	ck_assert(t_tlb_nth(b->sys, 1, &e));
+	ck_assert(!t_tlb_nth(b->sys, 2, &e));
 
 	/* a flush of m2 while it is not loaded: its ASID is behind and is
 	 * flushed when m2 comes back (choose_new_asid) */
@@ -520,22 +520,22 @@ START_TEST(test_tlb_entry_listing_in_any_order)
 	run(b, 1, b->mm[0]);
 	b->sys->cur_cpu = 1;
 	rd(b, b->mm[0], BASE + 2 * PAGE_SIZE);
-	while (vmsh_tlb_entry(b->sys, n, &e))
+	while (t_tlb_nth(b->sys, n, &e))
 		n++;
 	ck_assert_uint_eq(n, 7);
 	/* random access gives the same answers as the sequential pass */
-	ck_assert(vmsh_tlb_entry(b->sys, 6, &e));
+	ck_assert(t_tlb_nth(b->sys, 6, &e));
 	ck_assert_int_eq(e.cpu, 1);
-	ck_assert(vmsh_tlb_entry(b->sys, 2, &e));
-	ck_assert(vmsh_tlb_entry(b->sys, 3, &f));
-	ck_assert(vmsh_tlb_entry(b->sys, 2, &f));
+	ck_assert(t_tlb_nth(b->sys, 2, &e));
+	ck_assert(t_tlb_nth(b->sys, 3, &f));
+	ck_assert(t_tlb_nth(b->sys, 2, &f));
 	ck_assert_uint_eq(e.vpn, f.vpn);
 	ck_assert_int_eq(e.cpu, 0);
 	/* a change between calls is seen */
 	b->sys->cur_cpu = 0;
 	flush_tlb_page(b->mm[0], BASE + 2 * PAGE_SIZE);  /* on both CPUs */
 	n = 0;
-	while (vmsh_tlb_entry(b->sys, n, &e))
+	while (t_tlb_nth(b->sys, n, &e))
 		n++;
 	ck_assert_uint_eq(n, 5);
 }

@@ -210,6 +210,92 @@ static inline struct vmsh_smaps t_smaps(struct vmsh_sys *sys, int pid,
 	return s;
 }
 
+/*
+ * The @i-th item a walker reports, copied to @out: tests look items up
+ * by position.  True when there is one.  (A frame's owner string is the
+ * walker's: t_frame_nth leaves it out.)
+ */
+struct t_nth {
+	size_t want, seen;
+	void *out;
+	size_t size;
+};
+
+static inline int t_nth_take(struct t_nth *n, const void *item)
+{
+	if (n->seen++ != n->want)
+		return 0;
+	memcpy(n->out, item, n->size);
+	return 1;
+}
+
+static inline int t_task_take(void *ctx, const struct vmsh_task_info *t)
+{
+	return t_nth_take(ctx, t);
+}
+
+static inline int t_file_take(void *ctx, const struct vmsh_file_info *f)
+{
+	return t_nth_take(ctx, f);
+}
+
+static inline int t_dev_take(void *ctx, const struct vmsh_dev_info *d)
+{
+	return t_nth_take(ctx, d);
+}
+
+static inline int t_vma_take(void *ctx, const struct vmsh_vma_info *v)
+{
+	return t_nth_take(ctx, v);
+}
+
+static inline int t_tlb_take(void *ctx, const struct vmsh_tlb_entry_info *e)
+{
+	return t_nth_take(ctx, e);
+}
+
+static inline bool t_task_nth(struct vmsh_sys *sys, size_t i,
+			      struct vmsh_task_info *out)
+{
+	struct t_nth n = { i, 0, out, sizeof(*out) };
+
+	return vmsh_task_walk(sys, t_task_take, &n) == 1;
+}
+
+static inline bool t_file_nth(struct vmsh_sys *sys, size_t i,
+			      struct vmsh_file_info *out)
+{
+	struct t_nth n = { i, 0, out, sizeof(*out) };
+
+	return vmsh_file_walk(sys, t_file_take, &n) == 1;
+}
+
+static inline bool t_dev_nth(struct vmsh_sys *sys, size_t i,
+			     struct vmsh_dev_info *out)
+{
+	struct t_nth n = { i, 0, out, sizeof(*out) };
+
+	return vmsh_dev_walk(sys, t_dev_take, &n) == 1;
+}
+
+/* The @i-th VMA of task @pid (0: current), address order. */
+static inline bool t_vma_nth(struct vmsh_sys *sys, int pid, size_t i,
+			     struct vmsh_vma_info *out)
+{
+	struct t_nth n = { i, 0, out, sizeof(*out) };
+
+	return vmsh_vma_walk(sys, pid, t_vma_take, &n) == 1;
+}
+
+/* The @i-th valid TLB entry, ordered by CPU, set, way. */
+static inline bool t_tlb_nth(struct vmsh_sys *sys, size_t i,
+			     struct vmsh_tlb_entry_info *out)
+{
+	struct t_nth n = { i, 0, out, sizeof(*out) };
+
+	return vmsh_tlb_walk(sys, t_tlb_take, &n) == 1;
+}
+
 /* The trace lines recorded since t_trace_on() or t_trace_clear(), each
  * ended by a newline. */
 static inline char *t_trace(void)

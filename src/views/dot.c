@@ -171,6 +171,42 @@ static void pt_cb(void *ctx, int depth, const char *level, uint64_t va,
 	p->table_at[depth + 1] = entry_pfn(entry);
 }
 
+struct dot_frames {
+	FILE *out;
+	const uint64_t *frames;
+	size_t n, i;
+};
+
+/* One frame node: orange when shared, with what the walker says of it. */
+static void dot_frame_node(FILE *out, uint64_t pfn,
+			   const struct vmsh_frame_info *fi)
+{
+	fprintf(out, "\tf%" PRIx64 " [shape=box, style=filled, "
+		"fillcolor=\"%s\", label=<frame %#" PRIx64,
+		pfn, fi && fi->mapcount > 1 ? "orange" : "palegreen", pfn);
+	if (fi) {
+		fputs("<BR/>", out);
+		html(out, fi->owner);
+		fprintf(out, " ref %d map %d%s", fi->refcount,
+			fi->mapcount, fi->dirty ? " dirty" : "");
+	}
+	fputs(">];\n", out);
+}
+
+/* The sorted frames below fi->pfn have no info; the one equal has it. */
+static int dot_frame(void *ctx, const struct vmsh_frame_info *fi)
+{
+	struct dot_frames *df = ctx;
+
+	for (; df->i < df->n && df->frames[df->i] <= fi->pfn; df->i++) {
+		if (df->i && df->frames[df->i] == df->frames[df->i - 1])
+			continue;
+		dot_frame_node(df->out, df->frames[df->i],
+			       df->frames[df->i] == fi->pfn ? fi : NULL);
+	}
+	return df->i == df->n;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -247,31 +283,16 @@ static int dot_pt(const struct vmsh_sys *sys, int pid, FILE *out)
 			frames[nframes++] = pfn;
 		}
 	}
-	/* Frames, labelled with what vmsh_frame_info says of them. */
+	/* Frames, labelled with what vmsh_frame_walk says of them. */
 	if (nframes)	/* qsort(NULL, 0) is undefined (UBSan) */
 		qsort(frames, nframes, sizeof(*frames), cmp_u64);
 	{
-		struct vmsh_frame_info fi;
-		size_t fidx = 0;
-		bool have = vmsh_frame_info(sys, 0, &fi);
+		struct dot_frames df = { out, frames, nframes, 0 };
 
-		for (size_t i = 0; i < nframes; i++) {
-			if (i && frames[i] == frames[i - 1])
-				continue;
-			while (have && fi.pfn < frames[i])
-				have = vmsh_frame_info(sys, ++fidx, &fi);
-			fprintf(out, "\tf%" PRIx64 " [shape=box, style=filled, "
-				"fillcolor=\"%s\", label=<frame %#" PRIx64,
-				frames[i], have && fi.pfn == frames[i] &&
-				fi.mapcount > 1 ? "orange" : "palegreen", frames[i]);
-			if (have && fi.pfn == frames[i]) {
-				fputs("<BR/>", out);
-				html(out, fi.owner);
-				fprintf(out, " ref %d map %d%s", fi.refcount,
-					fi.mapcount, fi.dirty ? " dirty" : "");
-			}
-			fputs(">];\n", out);
-		}
+		vmsh_frame_walk(sys, dot_frame, &df);
+		for (; df.i < nframes; df.i++)
+			if (!df.i || frames[df.i] != frames[df.i - 1])
+				dot_frame_node(out, frames[df.i], NULL);
 	}
 	if (!p.len)
 		fprintf(out, "\tt0_%" PRIx64 " [label=<<TABLE BORDER=\"0\" "

@@ -258,9 +258,6 @@ struct vmsh_smaps {
 int vmsh_smaps(const struct vmsh_sys *sys, int pid, uint64_t addr,
 	       struct vmsh_smaps *out);
 
-/* Format vm_flags as smaps' VmFlags line does ("rd wr mr mw me ac sd "). */
-size_t vmsh_vmflags_str(uint64_t flags, char *buf, size_t size);
-
 struct vmsh_mm_info {
 	unsigned id;
 	int mm_users, mm_count;
@@ -292,9 +289,6 @@ struct vmsh_walk {
 };
 int vmsh_walk(const struct vmsh_sys *sys, int pid, uint64_t addr,
 	      struct vmsh_walk *out);
-
-/* Decode the bits of a raw x86-64 entry into "P RW US A D NX ..." text. */
-size_t vmsh_pte_bits_str(uint64_t entry, bool leaf, char *buf, size_t size);
 
 /* Present page-table entries of @pid in [start, end), depth-first.  The
  * callback gets the level (0 = top), the level name, the VA the entry

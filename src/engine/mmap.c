@@ -569,31 +569,3 @@ int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
 	*out = addr;
 	return 0;
 }
-
-/* show_smap_vma_flags(): two letters per bit, in bit order. */
-size_t vmsh_vmflags_str(uint64_t flags, char *buf, size_t size)
-{
-	static const char mnemonics[32][3] = {
-		"rd", "wr", "ex", "sh", "mr", "mw", "me", "ms",
-		"gd", "um", "pf", "gu", "uw", "lo", "io", "sr",
-		"rr", "dc", "de", "lf", "ac", "nr", "ht", "sf",
-		"ar", "wf", "dd", "sd", "mm", "hg", "nh", "mg",
-	};
-	size_t n = 0;
-	int i;
-
-	for (i = 0; i < 32; i++) {
-		if (!(flags & (1ULL << i)))
-			continue;
-		if (n + 3 < size) {
-			buf[n] = mnemonics[i][0];
-			buf[n + 1] = mnemonics[i][1];
-			buf[n + 2] = ' ';
-		}
-		n += 3;
-	}
-	if (size)
-		buf[n < size ? n : size - 1] = '\0';
-	return n;
-}
-

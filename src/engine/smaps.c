@@ -187,59 +187,6 @@ int vmsh_walk(const struct vmsh_sys *sys, int pid, uint64_t addr,
 	return 0;
 }
 
-size_t vmsh_pte_bits_str(uint64_t entry, bool leaf, char *buf, size_t size)
-{
-	static const struct { uint64_t bit; const char *name; int when; } bits[] = {
-		/* when: 0 always, 1 leaf only, 2 non-leaf only */
-		{ _PAGE_PRESENT, "P", 0 },
-		{ _PAGE_RW, "RW", 0 },
-		{ _PAGE_USER, "US", 0 },
-		{ _PAGE_PWT, "PWT", 0 },
-		{ _PAGE_PCD, "PCD", 0 },
-		{ _PAGE_ACCESSED, "A", 0 },
-		{ _PAGE_DIRTY, "D", 0 },
-		{ _PAGE_PSE, "PAT", 1 },
-		{ _PAGE_PSE, "PS", 2 },
-		{ _PAGE_GLOBAL, "G", 0 },
-		{ _PAGE_SPECIAL, "SPECIAL", 1 },
-		{ _PAGE_UFFD_WP, "UFFD_WP", 1 },
-		{ _PAGE_SOFT_DIRTY, "SOFT_DIRTY", 1 },
-		{ _PAGE_SAVED_DIRTY, "SAVED_DIRTY", 1 },
-		{ _PAGE_NX, "NX", 0 },
-	};
-	size_t n = 0, i;
-	char tmp[160];
-
-	tmp[0] = '\0';
-	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
-		const char *name = bits[i].name;
-		int w;
-
-		if (!(entry & bits[i].bit))
-			continue;
-		if ((bits[i].when == 1 && !leaf) || (bits[i].when == 2 && leaf))
-			continue;
-		if (bits[i].bit == _PAGE_GLOBAL && leaf && !(entry & _PAGE_PRESENT))
-			name = "PROTNONE";
-		w = snprintf(tmp + n, sizeof(tmp) - n, "%s%s", n ? " " : "", name);
-		if (w > 0)
-			n += (size_t)w;
-	}
-	if ((entry >> 59) & 0xf) {
-		int w = snprintf(tmp + n, sizeof(tmp) - n, "%sPKEY=%u", n ? " " : "",
-				 (unsigned)((entry >> 59) & 0xf));
-		if (w > 0)
-			n += (size_t)w;
-	}
-	if (size) {
-		size_t c = n < size - 1 ? n : size - 1;
-
-		memcpy(buf, tmp, c);
-		buf[c] = '\0';
-	}
-	return n;
-}
-
 /* ---- pt ---------------------------------------------------------------- */
 
 static void pt_level(const struct vmsh_sys *sys, uint64_t pfn, int depth,

@@ -63,6 +63,7 @@ const char *fmt_perms(uint64_t vm_flags, char buf[5])
 	return buf;
 }
 
+/* show_smap_vma_flags(): two letters per bit, in bit order. */
 size_t fmt_vmflags(uint64_t vm_flags, char *buf, size_t size)
 {
 	static const char mnemonics[32][3] = {

@@ -12,6 +12,7 @@
 #include "sys.h"
 #include "vm_flags.h"
 #include "vma.h"
+#include "views.h"
 #include "vmsh-test.h"
 
 static struct vmsh_sys *sys;
@@ -45,12 +46,12 @@ START_TEST(test_mmap_vmflags_mnemonics)
 {
 	char buf[128];
 
-	vmsh_vmflags_str(VM_STACK_FLAGS, buf, sizeof(buf));
+	fmt_vmflags(VM_STACK_FLAGS, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "rd wr mr mw me gd ac ");
-	vmsh_vmflags_str(VM_READ | VM_WRITE | VM_SHARED | VM_MAYREAD |
+	fmt_vmflags(VM_READ | VM_WRITE | VM_SHARED | VM_MAYREAD |
 			 VM_MAYWRITE | VM_MAYEXEC | VM_MAYSHARE, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "rd wr sh mr mw me ms ");
-	vmsh_vmflags_str(VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP, buf,
+	fmt_vmflags(VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP, buf,
 			 sizeof(buf));
 	ck_assert_str_eq(buf, "pf io de dd ");
 }

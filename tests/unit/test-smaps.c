@@ -16,6 +16,7 @@
 #include "phys.h"
 #include "suites.h"
 #include "sys.h"
+#include "views.h"
 #include "vmsh-test.h"
 
 #define BASE T_BASE
@@ -119,9 +120,9 @@ START_TEST(test_smaps_walk_and_pt)
 	ck_assert_str_eq(w.step[3].level, "PTE");
 	ck_assert_uint_eq(w.step[3].index, 1);
 	ck_assert_uint_eq(w.phys, (w.pfn << 12) | 5);
-	vmsh_pte_bits_str(w.step[3].entry, true, bits, sizeof(bits));
+	fmt_pte_bits(w.step[3].entry, true, bits, sizeof(bits));
 	ck_assert_str_eq(bits, "P RW US A D NX");
-	vmsh_pte_bits_str(w.step[0].entry, false, bits, sizeof(bits));
+	fmt_pte_bits(w.step[0].entry, false, bits, sizeof(bits));
 	ck_assert_str_eq(bits, "P RW US A D");
 	ck_assert_int_eq(vmsh_walk(sys, 0, 0x800000000000ULL, &w), 0);
 	ck_assert_int_eq(w.end, VMSH_WALK_NONCANONICAL);
@@ -131,7 +132,7 @@ START_TEST(test_smaps_walk_and_pt)
 	ck_assert_int_eq(vmsh_mprotect(sys, BASE, PAGE_SIZE, VMSH_PROT_NONE), 0);
 	ck_assert_int_eq(vmsh_walk(sys, 0, BASE, &w), 0);
 	ck_assert_int_eq(w.end, VMSH_WALK_PROTNONE);
-	vmsh_pte_bits_str(w.step[3].entry, true, bits, sizeof(bits));
+	fmt_pte_bits(w.step[3].entry, true, bits, sizeof(bits));
 	ck_assert_str_eq(bits, "A D PROTNONE");
 	checked();
 }

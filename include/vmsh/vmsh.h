@@ -350,9 +350,11 @@ bool vmsh_stat(const struct vmsh_sys *sys, size_t i, const char **name,
 
 /*
  * Walkers: each calls @fn once per item, in the order given, with an info
- * struct that is valid only during the call.  @fn returns 0 to go on, or
- * non-zero to stop: the walker then returns that value; else it returns 0.
- * The walkers keep no state in the model (no cursor between calls).
+ * struct that is valid only during the call (its strings, as every info
+ * struct's, until the next mutating call; a frame's owner only during the
+ * call).  @fn returns 0 to go on, or non-zero to stop: the walker then
+ * returns that value; else it returns 0.  The walkers keep no state in
+ * the model (no cursor between calls).
  */
 typedef int vmsh_task_fn(void *ctx, const struct vmsh_task_info *t);
 typedef int vmsh_file_fn(void *ctx, const struct vmsh_file_info *f);

@@ -164,11 +164,7 @@ void zap_page_range(struct vmsh_vma *vma, uint64_t start, uint64_t end)
 	struct vmsh_mm *mm = vma->vm_mm;
 	struct range_acc acc = { .mm = mm };
 
-	if (start < vma->vm_start)
-		start = vma->vm_start;
-	if (end > vma->vm_end)
-		end = vma->vm_end;
-	if (start >= end)
+	if (!vma_clip(vma, &start, &end))
 		return;
 	trace(mm->sys, "zap_page_range start=%#llx end=%#llx",
 	      (unsigned long long)start, (unsigned long long)end);
@@ -242,11 +238,7 @@ void change_protection(struct vmsh_vma *vma, uint64_t start, uint64_t end)
 	struct vmsh_mm *mm = vma->vm_mm;
 	struct prot_ctx ctx = { .acc = { .mm = mm }, .vma = vma };
 
-	if (start < vma->vm_start)
-		start = vma->vm_start;
-	if (end > vma->vm_end)
-		end = vma->vm_end;
-	if (start >= end)
+	if (!vma_clip(vma, &start, &end))
 		return;
 	ctx.newprot = vma_page_prot(vma);
 	/* vma_wants_manual_pte_write_upgrade() */

@@ -58,6 +58,17 @@ struct vmsh_vma {
 #define UL(x) ((unsigned long)(x))
 
 static inline uint64_t vma_pages(const struct vmsh_vma *v) { return (v->vm_end - v->vm_start) >> PAGE_SHIFT; }
+/* Clip [*start, *end) to @vma; false when nothing of it is left. */
+static inline bool vma_clip(const struct vmsh_vma *vma, uint64_t *start,
+			    uint64_t *end)
+{
+	if (*start < vma->vm_start)
+		*start = vma->vm_start;
+	if (*end > vma->vm_end)
+		*end = vma->vm_end;
+	return *start < *end;
+}
+
 /* The file (or anon linear) page index of @addr in @vma. */
 static inline uint64_t linear_page_index(const struct vmsh_vma *vma,
 					 uint64_t addr)

@@ -80,7 +80,7 @@ void view_maps_line(FILE *out, const struct vmsh_vma_info *v);
 void view_smaps_block(FILE *out, const struct vmsh_vma_info *v,
 		      const struct vmsh_smaps *s);
 
-/* ---- views of the model (model.c, tlb.c, bar.c, dot.c) ------------------ */
+/* ---- views of the model (view.c, vmas.c, paging.c, tlb.c, dot.c) -------- */
 
 /* /proc/PID/maps and smaps of task @pid (0: current); with @one only the
  * VMA holding @addr.  0 or -ESRCH. */

@@ -217,8 +217,8 @@ static void check_cached(void *ctx, uint64_t index, uint64_t pfn)
 		complain(c, "!uptodate page not a clean, unmapped, order-0 "
 			 "disk page", pfn);
 	else if (pg->order && (!c->f->disk || pg->order > 9 ||
-			       pg->head != file_cache_lookup(c->f,
-						folio_first_index(pg)) ||
+			       file_cache_lookup(c->f, folio_first_index(pg)) ==
+			       UINT64_MAX ||
 			       page_folio(c->sys, pg)->order != pg->order))
 		complain(c, "page of a broken large folio", pfn);
 }

@@ -26,6 +26,7 @@
 
 #include "anon_vma.h"
 #include "fault.h"
+#include "file.h"
 #include "memory.h"
 #include "mm.h"
 #include "pgtable.h"

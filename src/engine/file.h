@@ -106,6 +106,10 @@ int filemap_get_page(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t index,
 		     bool create, uint64_t *pfn);
 /* The pfn caching page @index of @f, or UINT64_MAX. */
 uint64_t file_cache_lookup(const struct vmsh_file *f, uint64_t index);
+/* The folio of a page cache page (page_folio()): the cached first page of
+ * its large folio, which holds the flags of the whole folio, or @pg
+ * itself (the frames of a folio need not be contiguous). */
+struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg);
 /* A new order-0 page at @index of @f's cache (not cached yet), the
  * allocation's reference being the cache's; UINT64_MAX without a free
  * frame (filemap_add_folio). */

@@ -55,6 +55,18 @@ uint64_t file_cache_lookup(const struct vmsh_file *f, uint64_t index)
 	}
 }
 
+struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg)
+{
+	uint64_t pfn;
+
+	if (!pg->order || !pg->file)
+		return (struct page *)pg;
+	pfn = file_cache_lookup(pg->file, folio_first_index(pg));
+	if (pfn == UINT64_MAX)
+		return (struct page *)pg;       /* check_files reports it */
+	return &sys->phys.pages[pfn];
+}
+
 static void cache_insert_slot(struct pcache_slot *tab, uint64_t cap,
 			      uint64_t index, uint64_t pfn)
 {

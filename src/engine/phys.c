@@ -300,11 +300,3 @@ void phys_zero(struct vmsh_sys *sys, uint64_t pfn)
 	p->run_len = 0;
 	p->run_off = 0;
 }
-
-struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg)
-{
-	if (!pg->order || !pg->file)
-		return (struct page *)pg;
-	return &sys->phys.pages[pg->head];
-}
-

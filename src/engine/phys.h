@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Physical memory (phys.c): the machine's frames, each described by a
- * struct page (Linux's mem_map), their contents, and the folio a page of
- * the page cache belongs to.
+ * struct page (Linux's mem_map), and their contents.  The folio a page
+ * cache page belongs to is the page cache's to say (page_folio, file.h).
  *
  * Layering: phys.c is in the bottom floor (phys.c, pgtable.c, rbtree.c,
  * alloc.c, stat.c).  A floor file calls only floor files and the C
@@ -52,9 +52,6 @@ struct page {
 				   readahead makes large folios; the flags
 				   above of a page cache page are its
 				   folio's, kept on the folio's first page */
-	uint64_t head;          /* order > 0: pfn of the folio's first page
-				   (page_folio); the frames of a folio need
-				   not be contiguous */
 	uint8_t fill;           /* every byte has this value while data == NULL */
 	uint8_t run_len;        /* data == NULL: bytes [run_off, run_off+run_len) */
 	uint16_t run_off;       /*   hold run[] instead of fill (one small write */
@@ -108,10 +105,6 @@ void phys_zero(struct vmsh_sys *sys, uint64_t pfn);
  * counts PG_referenced pages as Referenced. */
 void mark_page_accessed(struct page *page, bool unevictable);
 
-/* The folio of a page cache page (page_folio()): the first page of its
- * large folio (page->head), which holds the flags of the whole folio, or
- * @pg itself. */
-struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg);
 static inline uint64_t folio_nr_pages(const struct page *pg)
 {
 	return 1ULL << pg->order;

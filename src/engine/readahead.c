@@ -73,7 +73,6 @@ static int ra_alloc_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 		if (!i)
 			head = pfn;
 		phys_page(sys, pfn)->order = (uint8_t)order;
-		phys_page(sys, pfn)->head = head;
 	}
 	if (index == (mark & ~(n - 1)))
 		phys_page(sys, head)->readahead = true;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "file.h"
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"

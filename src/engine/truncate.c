@@ -117,13 +117,12 @@ static void set_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 		      uint64_t first, unsigned order, const struct page *flags,
 		      bool mark)
 {
-	uint64_t head = file_cache_lookup(f, first), i;
+	uint64_t i;
 
 	for (i = 0; i < 1ULL << order; i++) {
 		struct page *pg = phys_page(sys, file_cache_lookup(f, first + i));
 
 		pg->order = (uint8_t)order;
-		pg->head = head;
 		pg->dirty = flags->dirty;
 		pg->uptodate = flags->uptodate;
 		pg->referenced = flags->referenced;

@@ -60,8 +60,7 @@ static int show_task(struct args *a, enum backend_view v)
 {
 	struct backend_view_args args = { .color = a->sh->color };
 
-	if (cmd_opt_pid(a, &args.pid) || arg_end(a) ||
-	    cmd_known_pid(a, args.pid))
+	if (cmd_opt_pid(a, &args.pid) || arg_end(a))
 		return -1;
 	return cmd_view(a, v, &args);
 }
@@ -111,7 +110,7 @@ int cmd_walk(struct args *a)
 	struct backend_view_args args = { 0 };
 
 	if (arg_addr(a, "ADDR", &args.addr) || cmd_opt_pid(a, &args.pid) ||
-	    arg_end(a) || cmd_known_pid(a, args.pid))
+	    arg_end(a))
 		return -1;
 	return cmd_view(a, BV_WALK, &args);
 }
@@ -149,8 +148,6 @@ int cmd_pt(struct args *a)
 		args.end = x[n - 1] > UINT64_MAX - args.start ? UINT64_MAX :
 			   args.start + x[n - 1];
 	}
-	if (cmd_known_pid(a, args.pid))
-		return -1;
 	return cmd_view(a, BV_PT, &args);
 }
 
@@ -204,8 +201,11 @@ int cmd_dot(struct args *a)
 	}
 	args.what = a->tok[a->i - 1].text;
 	if (arg_word(a, "FILE", &path) || cmd_opt_pid(a, &args.pid) ||
-	    arg_end(a) || cmd_known_pid(a, args.pid))
+	    arg_end(a))
 		return -1;
+	/* the view answers ESRCH too, but only after FILE was created */
+	if (args.pid && !be(a)->ops->task_exists(be(a), args.pid))
+		return cmd_fail(a, -ESRCH);
 	if (!strcmp(path, "-")) {
 		fflush(out(a));
 		return cmd_view(a, BV_DOT, &args);

@@ -78,13 +78,6 @@ int cmd_opt_pid(struct args *a, int *pid)
 	return 0;
 }
 
-int cmd_known_pid(struct args *a, int pid)
-{
-	if (pid != 0 && !be(a)->ops->task_exists(be(a), pid))
-		return cmd_fail(a, -ESRCH);
-	return 0;
-}
-
 /* ---- the table ------------------------------------------------------------ */
 
 static const char *const kw_prot_flags[] = {

@@ -49,8 +49,6 @@ int cmd_view(struct args *a, enum backend_view v,
 	     const struct backend_view_args *args);
 /* An optional PID word (0 when absent). */
 int cmd_opt_pid(struct args *a, int *pid);
-/* ESRCH, printed, for a pid that names no task (0 is the current one). */
-int cmd_known_pid(struct args *a, int pid);
 
 /* cmd-memory.c: memory calls and accesses */
 int cmd_mmap(struct args *a);

@@ -161,8 +161,8 @@ void sh_parse_error(struct shell *sh, const char *fmt, ...)
 void sh_errno(struct shell *sh, const char *cmd, int err);
 void sh_error(struct shell *sh, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* "vmsh: CMD: model-only command (not available with --host)"; the
- * command failed. */
+/* Print "vmsh: CMD: model-only command (not available with --host)"; the
+ * caller then fails the command. */
 void sh_model_only(struct shell *sh, const char *cmd);
 const char *errno_name(int err);
 const char *errno_text(int err);

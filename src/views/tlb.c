@@ -11,7 +11,7 @@
 #include "views.h"
 #include "views-int.h"
 
-void view_tlb_cpus(const struct vmsh_sys *sys, FILE *out)
+static void tlb_cpus(const struct vmsh_sys *sys, FILE *out)
 {
 	const struct vmsh_config *cfg = vmsh_sys_config(sys);
 	struct vmsh_tlb_cpu_info c;
@@ -61,7 +61,7 @@ int view_tlb(const struct vmsh_sys *sys, FILE *out)
 {
 	int ret;
 
-	view_tlb_cpus(sys, out);
+	tlb_cpus(sys, out);
 	fprintf(out, "CPU SET WAY ASID VPN             PFN        BITS\n");
 	ret = vmsh_tlb_walk(sys, entry_line, out);
 	if (ret)

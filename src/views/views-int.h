@@ -9,7 +9,8 @@
 
 #include "vmsh/vmsh.h"
 
-/* vmas.c: the VMA table, then the address-space bar */
+/* vmas.c: the VMA table, then the address-space bar (log scale, ANSI
+ * colours by permission when @color; nothing for a task without an mm) */
 int view_vmas(const struct vmsh_sys *sys, int pid, FILE *out, bool color);
 /* The VMAs of @pid in a malloc'd array (the caller frees it); their
  * strings stay valid until the model changes. */
@@ -20,8 +21,11 @@ int view_walk(const struct vmsh_sys *sys, int pid, uint64_t addr, FILE *out);
 int view_pt(const struct vmsh_sys *sys, int pid, uint64_t start, uint64_t end,
 	    FILE *out);
 int view_frames(const struct vmsh_sys *sys, FILE *out);
-/* tlb.c */
+/* tlb.c: each CPU's lines, then the entries and the tlb counters */
 int view_tlb(const struct vmsh_sys *sys, FILE *out);
+/* dot.c: the Graphviz drawing of @what ("tree", "pt", "vmas"); -EINVAL
+ * for anything else */
+int view_dot(const struct vmsh_sys *sys, const char *what, int pid, FILE *out);
 /* view.c: the counters whose name starts with @prefix */
 void view_stat_lines(const struct vmsh_sys *sys, const char *prefix, FILE *out);
 /* dot.c and bar.c: a growing array (aborts when the host has no memory) */

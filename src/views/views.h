@@ -88,15 +88,10 @@ int view_maps(const struct vmsh_sys *sys, int pid, FILE *out);
 int view_smaps(const struct vmsh_sys *sys, int pid, bool one, uint64_t addr,
 	       FILE *out);
 
-/* Print view @v (vmsh/backend.h lists them) of @sys on @out.  0, a negative errno (-ESRCH: no such
- * task; -EINVAL: what cannot be drawn), or for VIEW_CHECK the number of
- * problems found (the text says which). */
+/* Print view @v (vmsh/backend.h lists them) of @sys on @out.  0, a
+ * negative errno (-ESRCH: no such task; -EINVAL: what cannot be drawn),
+ * or for BV_CHECK the number of problems found (the text says which). */
 int view_print(const struct vmsh_sys *sys, enum backend_view v,
 	       const struct backend_view_args *a, FILE *out);
-
-/* The pieces view_print is built from, for whoever needs one alone. */
-void view_tlb_cpus(const struct vmsh_sys *sys, FILE *out);
-void view_vma_bar(const struct vmsh_sys *sys, int pid, FILE *out, bool color);
-int view_dot(const struct vmsh_sys *sys, const char *what, int pid, FILE *out);
 
 #endif /* VMSH_SRC_VIEWS_VIEWS_H */

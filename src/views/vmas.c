@@ -51,19 +51,6 @@ static int vma_row(void *ctx, const struct vmsh_vma_info *v)
 	return 0;
 }
 
-int view_vmas(const struct vmsh_sys *sys, int pid, FILE *out, bool color)
-{
-	int ret;
-
-	fprintf(out, "%-29s %6s %-4s %10s %8s %5s %5s %-18s %s\n", "RANGE", "SIZE",
-		"PERM", "VM_FLAGS", "PGOFF", "ANON", "RSS", "VM_OPS", "NAME");
-	ret = vmsh_vma_walk(sys, pid, vma_row, out);
-	if (ret)
-		return ret;
-	view_vma_bar(sys, pid, out, color);
-	return 0;
-}
-
 /* ---- the ASCII bar -------------------------------------------------------- */
 #define BAR_WIDTH 64
 
@@ -131,7 +118,7 @@ size_t view_collect_vmas(const struct vmsh_sys *sys, int pid,
 	return a.n;
 }
 
-void view_vma_bar(const struct vmsh_sys *sys, int pid, FILE *out, bool color)
+static void vma_bar(const struct vmsh_sys *sys, int pid, FILE *out, bool color)
 {
 	struct vmsh_mm_info mi;
 	struct vmsh_vma_info *vmas = NULL;
@@ -238,3 +225,17 @@ void view_vma_bar(const struct vmsh_sys *sys, int pid, FILE *out, bool color)
 	fputs(")\n", out);
 }
 
+/* ---- the view ------------------------------------------------------------- */
+
+int view_vmas(const struct vmsh_sys *sys, int pid, FILE *out, bool color)
+{
+	int ret;
+
+	fprintf(out, "%-29s %6s %-4s %10s %8s %5s %5s %-18s %s\n", "RANGE", "SIZE",
+		"PERM", "VM_FLAGS", "PGOFF", "ANON", "RSS", "VM_OPS", "NAME");
+	ret = vmsh_vma_walk(sys, pid, vma_row, out);
+	if (ret)
+		return ret;
+	vma_bar(sys, pid, out, color);
+	return 0;
+}

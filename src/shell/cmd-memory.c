@@ -10,6 +10,17 @@
 #include "commands.h"
 #include "views.h"
 
+/* A call that places something (mmap, mremap, brk): its address is
+ * printed and yielded, or its errno is the error. */
+static int address_result(struct args *a, int ret, uint64_t addr)
+{
+	if (ret < 0)
+		return cmd_fail(a, ret);
+	fprintf(out(a), "0x%llx\n", (unsigned long long)addr);
+	cmd_yield(a, addr, true);
+	return 0;
+}
+
 /* An access that returned: an errno, a signal line, or nothing. */
 static int access_result(struct args *a, int ret, const struct vmsh_fault *f)
 {
@@ -38,11 +49,7 @@ int cmd_mmap(struct args *a)
 	if (arg_end(a))
 		return -1;
 	ret = be(a)->ops->mmap(be(a), addr, len, prot, flags, file, off, &res);
-	if (ret < 0)
-		return cmd_fail(a, ret);
-	fprintf(out(a), "0x%llx\n", (unsigned long long)res);
-	cmd_yield(a, res, true);
-	return 0;
+	return address_result(a, ret, res);
 }
 
 int cmd_munmap(struct args *a)
@@ -90,11 +97,7 @@ int cmd_mremap(struct args *a)
 		}
 	}
 	ret = be(a)->ops->mremap(be(a), addr, old_len, new_len, flags, new_addr, &res);
-	if (ret < 0)
-		return cmd_fail(a, ret);
-	fprintf(out(a), "0x%llx\n", (unsigned long long)res);
-	cmd_yield(a, res, true);
-	return 0;
+	return address_result(a, ret, res);
 }
 
 int cmd_madvise(struct args *a)
@@ -119,11 +122,7 @@ int cmd_brk(struct args *a)
 	if (arg_end(a))
 		return -1;
 	ret = be(a)->ops->brk(be(a), addr, &res);
-	if (ret < 0)
-		return cmd_fail(a, ret);
-	fprintf(out(a), "0x%llx\n", (unsigned long long)res);
-	cmd_yield(a, res, true);
-	return 0;
+	return address_result(a, ret, res);
 }
 
 int cmd_msync(struct args *a)

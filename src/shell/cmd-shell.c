@@ -16,8 +16,8 @@ int cmd_help(struct args *a)
 	if (!arg_more(a)) {
 		for (size_t i = 0; i < shell_ncommands; i++) {
 			c = &shell_commands[i];
-			if (command_section(c))
-				fprintf(out(a), "%s%s:\n", i ? "\n" : "", command_section(c));
+			if (c->section)
+				fprintf(out(a), "%s%s:\n", i ? "\n" : "", c->section);
 			fprintf(out(a), "  %-9s %s\n", c->name, c->summary);
 		}
 		fprintf(out(a), "\nhelp CMD describes one.  Numbers: 4096, 0x1000, 0b1, 0o7, 64K, 2M; $var, $var+N, $var-N.\n"

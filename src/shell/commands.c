@@ -436,11 +436,6 @@ const struct command shell_commands[] = {
 
 const size_t shell_ncommands = sizeof(shell_commands) / sizeof(shell_commands[0]);
 
-const char *command_section(const struct command *c)
-{
-	return c->section;
-}
-
 static void roff_text(FILE *out, const char *s)
 {
 	for (; *s; s++) {
@@ -459,7 +454,7 @@ void commands_man(FILE *out)
 {
 	for (size_t i = 0; i < shell_ncommands; i++) {
 		const struct command *c = &shell_commands[i];
-		const char *sec = command_section(c);
+		const char *sec = c->section;
 
 		if (sec)
 			fprintf(out, ".SS %s\n", sec);

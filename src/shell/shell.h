@@ -112,8 +112,6 @@ struct command {
 extern const struct command shell_commands[];
 extern const size_t shell_ncommands;
 const struct command *command_find(const char *name);
-/* Heading of the group @c starts, or NULL. */
-const char *command_section(const struct command *c);
 /* The man page's COMMANDS section body, in roff. */
 void commands_man(FILE *out);
 

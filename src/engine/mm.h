@@ -80,11 +80,12 @@ int page_mm_counter(const struct page *p);
 
 /* munmap of [start, start + len) (do_vmi_munmap): 0, -EINVAL, -ENOMEM. */
 int do_vmi_munmap(struct vmsh_mm *mm, uint64_t start, uint64_t len);
-/* Where a mapping of @len bytes goes (get_unmapped_area): the address, or
- * a negative errno cast to uint64_t. */
-uint64_t get_unmapped_area(struct vmsh_mm *mm, struct vmsh_file *file,
-			   uint64_t addr, uint64_t len, uint64_t pgoff,
-			   int flags, uint64_t vm_flags);
+/* Where a mapping of @len bytes goes (get_unmapped_area): 0 and the
+ * address in *@out, or a negative errno (never an address: one at or
+ * above 2^63 is not an error). */
+int get_unmapped_area(struct vmsh_mm *mm, struct vmsh_file *file,
+		      uint64_t addr, uint64_t len, uint64_t pgoff,
+		      int flags, uint64_t vm_flags, uint64_t *out);
 /* total_vm, exec_vm, stack_vm, data_vm follow @npages of @flags. */
 void vm_stat_account(struct vmsh_mm *mm, uint64_t flags, int64_t npages);
 /* Every VMA and page table of @mm goes (the last mm_users reference). */

@@ -115,9 +115,16 @@ static struct vmsh_vma *last_vma(struct vmsh_mm *mm)
 	return n ? rb_entry(n, struct vmsh_vma, vm_rb) : NULL;
 }
 
+/*
+ * Addresses and errors travel apart in placement: every function returns 0
+ * or a negative errno and writes the address through @out.  (An address
+ * in a signed return value turns an address at or above 2^63 into an
+ * "error" that callers pass on as an address.)
+ */
+
 /* unmapped_area_topdown(): the end of the highest gap, less @length. */
-static int64_t unmapped_area_topdown(struct vmsh_mm *mm, uint64_t length,
-				     uint64_t low, uint64_t high)
+static int unmapped_area_topdown(struct vmsh_mm *mm, uint64_t length,
+				 uint64_t low, uint64_t high, uint64_t *out)
 {
 	struct vmsh_vma *next, *last = last_vma(mm);
 	uint64_t gap_end;
@@ -143,13 +150,14 @@ static int64_t unmapped_area_topdown(struct vmsh_mm *mm, uint64_t length,
 				return -ENOMEM;
 			continue;
 		}
-		return (int64_t)(gap_end - length);
+		*out = gap_end - length;
+		return 0;
 	}
 }
 
 /* unmapped_area(): the start of the lowest gap. */
-static int64_t unmapped_area(struct vmsh_mm *mm, uint64_t length,
-			     uint64_t low, uint64_t high)
+static int unmapped_area(struct vmsh_mm *mm, uint64_t length,
+			 uint64_t low, uint64_t high, uint64_t *out)
 {
 	struct vmsh_vma *next, *last = last_vma(mm);
 	uint64_t gap;
@@ -172,21 +180,22 @@ static int64_t unmapped_area(struct vmsh_mm *mm, uint64_t length,
 			low = next->vm_end;
 			continue;
 		}
-		return (int64_t)gap;
+		*out = gap;
+		return 0;
 	}
 }
 
 /* x86 arch_get_unmapped_area_topdown() for the current mm. */
-static int64_t arch_get_unmapped_area_topdown(struct vmsh_mm *mm, uint64_t addr,
-					      uint64_t len, int flags)
+static int arch_get_unmapped_area_topdown(struct vmsh_mm *mm, uint64_t addr,
+					  uint64_t len, int flags, uint64_t *out)
 {
 	uint64_t window = mm->mmap_window, high;
-	int64_t r;
 
 	if (len > mm->task_size)
 		return -ENOMEM;
+	*out = addr;
 	if (flags & VMSH_MAP_FIXED)
-		return (int64_t)addr;
+		return 0;
 	if (addr) {
 		struct vmsh_vma *vma;
 
@@ -195,72 +204,71 @@ static int64_t arch_get_unmapped_area_topdown(struct vmsh_mm *mm, uint64_t addr,
 		if (mm->task_size - len >= addr &&
 		    (addr > window) == (addr + len > window)) {
 			vma = find_vma(mm, addr);
+			*out = addr;
 			if (!vma || addr + len <= vm_start_gap(vma))
-				return (int64_t)addr;
+				return 0;
 		}
 	}
 	high = mm->mmap_base;
 	if (addr > window)
 		high += mm->task_size - window;
-	r = unmapped_area_topdown(mm, len, PAGE_SIZE, high);
-	if (r >= 0)
-		return r;
+	if (!unmapped_area_topdown(mm, len, PAGE_SIZE, high, out))
+		return 0;
 	/* bottom-up fallback from TASK_UNMAPPED_BASE */
-	return unmapped_area(mm, len, PAGE_ALIGN(window / 3), window);
+	return unmapped_area(mm, len, PAGE_ALIGN(window / 3), window, out);
 }
 
 /* __thp_get_unmapped_area() for anonymous memory (offset 0). */
-static int64_t thp_get_unmapped_area(struct vmsh_mm *mm, uint64_t addr,
-				     uint64_t len, int flags)
+static int thp_get_unmapped_area(struct vmsh_mm *mm, uint64_t addr,
+				 uint64_t len, int flags, uint64_t *out)
 {
-	uint64_t len_pad = len + PMD_SIZE, off_sub;
-	int64_t ret;
+	uint64_t len_pad = len + PMD_SIZE, off_sub, ret;
 
 	if (len < PMD_SIZE || len_pad < len)
 		goto plain;
-	ret = arch_get_unmapped_area_topdown(mm, addr, len_pad, flags);
-	if (ret < 0)
+	if (arch_get_unmapped_area_topdown(mm, addr, len_pad, flags, &ret))
 		goto plain;
-	if ((uint64_t)ret == addr)
-		return ret;
-	off_sub = (0 - (uint64_t)ret) & (PMD_SIZE - 1);
-	if (!off_sub)
-		return ret + (int64_t)PMD_SIZE;
-	return ret + (int64_t)off_sub;
+	if (ret == addr) {
+		*out = ret;
+		return 0;
+	}
+	off_sub = (0 - ret) & (PMD_SIZE - 1);
+	*out = ret + (off_sub ? off_sub : PMD_SIZE);
+	return 0;
 plain:
-	return arch_get_unmapped_area_topdown(mm, addr, len, flags);
+	return arch_get_unmapped_area_topdown(mm, addr, len, flags, out);
 }
 
-uint64_t get_unmapped_area(struct vmsh_mm *mm, struct vmsh_file *file,
-			   uint64_t addr, uint64_t len, uint64_t pgoff,
-			   int flags, uint64_t vm_flags)
+int get_unmapped_area(struct vmsh_mm *mm, struct vmsh_file *file,
+		      uint64_t addr, uint64_t len, uint64_t pgoff,
+		      int flags, uint64_t vm_flags, uint64_t *out)
 {
-	int64_t r;
+	uint64_t r = 0;
+	int err;
 
 	if (len > mm->task_size)
-		return (uint64_t)-ENOMEM;
+		return -ENOMEM;
 	if (!file && !(flags & VMSH_MAP_SHARED) && !addr &&
 	    !(len & (PMD_SIZE - 1)))
-		r = thp_get_unmapped_area(mm, addr, len, flags);
+		err = thp_get_unmapped_area(mm, addr, len, flags, &r);
 	else
-		r = arch_get_unmapped_area_topdown(mm, addr, len, flags);
+		err = arch_get_unmapped_area_topdown(mm, addr, len, flags, &r);
+	if (err) {
+		trace(mm->sys, "get_unmapped_area addr=%#lx len=%#lx -> %d",
+		      UL(addr), UL(len), err);
+		return err;
+	}
 	trace(mm->sys, "get_unmapped_area addr=%#lx len=%#lx -> %#lx",
 	      UL(addr), UL(len), UL(r));
-	if (r < 0)
-		return (uint64_t)r;
-	if ((uint64_t)r > mm->task_size - len)
-		return (uint64_t)-ENOMEM;
-	if ((uint64_t)r & ~PAGE_MASK)
-		return (uint64_t)-EINVAL;
+	if (r > mm->task_size - len)
+		return -ENOMEM;
+	if (r & ~PAGE_MASK)
+		return -EINVAL;
 	/* security_mmap_addr(): cap_mmap_addr against mmap_min_addr */
-	if ((uint64_t)r < MMAP_MIN_ADDR)
-		return (uint64_t)-EPERM;
-	return (uint64_t)r;
-}
-
-static bool is_err(uint64_t v)
-{
-	return v >= (uint64_t)-4095;
+	if (r < MMAP_MIN_ADDR)
+		return -EPERM;
+	*out = r;
+	return 0;
 }
 
 /* ---- unmapping ------------------------------------------------------------ */
@@ -393,9 +401,9 @@ static bool accountable(uint64_t vm_flags)
 }
 
 /* mmap_region(): [addr, addr+len) is free or to be replaced (MAP_FIXED). */
-static int64_t mmap_region(struct vmsh_mm *mm, struct vmsh_file *file,
-			   uint64_t addr, uint64_t len, uint64_t vm_flags,
-			   uint64_t pgoff, bool shared_anon)
+static int mmap_region(struct vmsh_mm *mm, struct vmsh_file *file,
+		       uint64_t addr, uint64_t len, uint64_t vm_flags,
+		       uint64_t pgoff, bool shared_anon)
 {
 	struct vmsh_sys *sys = mm->sys;
 	struct vmsh_vma *vma, *prev, *next, *old, *list = NULL;
@@ -470,7 +478,19 @@ static int64_t mmap_region(struct vmsh_mm *mm, struct vmsh_file *file,
 	/* Linux sets VM_SOFTDIRTY here, but the reference kernel is built
 	 * without CONFIG_MEM_SOFT_DIRTY (VM_SOFTDIRTY == 0, no "sd" in
 	 * VmFlags), so vmsh never sets it. */
-	return (int64_t)addr;
+	return 0;
+}
+
+/* file_mmap_ok(): the last byte's offset fits the file's largest size,
+ * MAX_LFS_FILESIZE (2^63 - 1) for a regular file, ULONG_MAX for the
+ * character devices. */
+static bool file_mmap_ok(struct vmsh_file *file, uint64_t pgoff, uint64_t len)
+{
+	uint64_t maxsize = file_inode(file)->device ? UINT64_MAX : INT64_MAX;
+
+	if (len > maxsize)
+		return false;
+	return pgoff <= (maxsize - len) >> PAGE_SHIFT;
 }
 
 int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
@@ -478,9 +498,9 @@ int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
 {
 	struct vmsh_mm *mm = current_mm(sys);
 	struct vmsh_file *file = NULL;
-	uint64_t vm_flags = 0, pgoff, r;
+	uint64_t vm_flags = 0, pgoff;
 	bool shared_anon = false;
-	int64_t ret;
+	int ret;
 
 	if (!mm)
 		return -EFAULT;
@@ -515,10 +535,9 @@ int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
 		return -EOVERFLOW;
 	if (mm->map_count > sys->cfg.max_map_count)
 		return -ENOMEM;
-	r = get_unmapped_area(mm, file, addr, len, pgoff, flags, 0);
-	if (is_err(r))
-		return (int)(int64_t)r;
-	addr = r;
+	ret = get_unmapped_area(mm, file, addr, len, pgoff, flags, 0, &addr);
+	if (ret)
+		return ret;
 	if ((flags & VMSH_MAP_FIXED_NOREPLACE) &&
 	    find_vma_intersection(mm, addr, addr + len))
 		return -EEXIST;
@@ -529,6 +548,8 @@ int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
 		vm_flags |= VM_LOCKED;
 	vm_flags |= VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
 	if (file) {
+		if (!file_mmap_ok(file, pgoff, len))
+			return -EOVERFLOW;
 		switch (flags & MAP_TYPE) {
 		case VMSH_MAP_SHARED:
 		case MAP_SHARED_VALIDATE:
@@ -562,8 +583,8 @@ int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
 		vm_flags |= VM_NORESERVE;
 	sys->stat[ST_MMAP]++;
 	ret = mmap_region(mm, file, addr, len, vm_flags, pgoff, shared_anon);
-	if (ret < 0)
-		return (int)ret;
+	if (ret)
+		return ret;
 	if ((vm_flags & VM_LOCKED) || (flags & VMSH_MAP_POPULATE))
 		populate_range(sys, mm, addr, addr + len);
 	*out = addr;

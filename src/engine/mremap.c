@@ -62,7 +62,12 @@ static struct vmsh_vma *copy_vma(struct remap *r, uint64_t pgoff)
 	return new;
 }
 
-static int64_t move_vma(struct remap *r)
+/*
+ * The moves below return 0 or a negative errno and leave the resulting
+ * address in r->new_addr: an address is never carried in a signed
+ * return value.
+ */
+static int move_vma(struct remap *r)
 {
 	struct vmsh_mm *mm = r->mm;
 	struct vmsh_vma *vma = r->vma, *new;
@@ -89,7 +94,7 @@ static int64_t move_vma(struct remap *r)
 	if (flags & VM_LOCKED)
 		populate_range(mm->sys, mm, r->new_addr + r->old_len,
 			       r->new_addr + r->new_len);
-	return (int64_t)r->new_addr;
+	return 0;
 }
 
 /* vrm_set_new_addr() */
@@ -97,19 +102,15 @@ static int set_new_addr(struct remap *r)
 {
 	struct vmsh_vma *vma = r->vma;
 	uint64_t pgoff = linear_page_index(vma, r->addr);
-	uint64_t hint = (r->flags & VMSH_MREMAP_FIXED) ? r->new_addr : 0, res;
+	uint64_t hint = (r->flags & VMSH_MREMAP_FIXED) ? r->new_addr : 0;
 	int map_flags = 0;
 
 	if (r->flags & VMSH_MREMAP_FIXED)
 		map_flags |= VMSH_MAP_FIXED;
 	if (vma->vm_flags & VM_MAYSHARE)
 		map_flags |= VMSH_MAP_SHARED;
-	res = get_unmapped_area(r->mm, vma->vm_file, hint, r->new_len, pgoff,
-				map_flags, 0);
-	if (res >= (uint64_t)-4095)
-		return (int)(int64_t)res;
-	r->new_addr = res;
-	return 0;
+	return get_unmapped_area(r->mm, vma->vm_file, hint, r->new_len, pgoff,
+				 map_flags, 0, &r->new_addr);
 }
 
 /* vma_expandable() */
@@ -129,7 +130,7 @@ static bool vma_expandable(struct vmsh_mm *mm, struct vmsh_vma *vma,
 	return true;
 }
 
-static int64_t expand_in_place(struct remap *r)
+static int expand_in_place(struct remap *r)
 {
 	struct vmsh_mm *mm = r->mm;
 	struct vmsh_vma *vma = r->vma, *res;
@@ -150,7 +151,8 @@ static int64_t expand_in_place(struct remap *r)
 		populate_range(mm->sys, mm, r->addr + r->old_len,
 			       r->addr + r->new_len);
 	}
-	return (int64_t)r->addr;
+	r->new_addr = r->addr;
+	return 0;
 }
 
 /* check_prep_vma() */
@@ -180,7 +182,7 @@ static int check_prep_vma(struct remap *r, bool will_map_new)
 }
 
 /* mremap_to() of one piece: unmap the destination, then move. */
-static int64_t mremap_to_piece(struct remap *r)
+static int mremap_to_piece(struct remap *r)
 {
 	int err = do_vmi_munmap(r->mm, r->new_addr, r->new_len);
 
@@ -200,13 +202,13 @@ static int64_t mremap_to_piece(struct remap *r)
  * every VMA of [addr, addr + old_len), keeping the gaps between them; no
  * gap is allowed at the start.
  */
-static int64_t remap_move(struct remap *r)
+static int remap_move(struct remap *r)
 {
 	struct vmsh_mm *mm = r->mm;
 	uint64_t start = r->addr, end = r->addr + r->old_len, cur = start;
-	uint64_t target = r->new_addr, last_end = 0;
-	int64_t res = -EFAULT, piece;
+	uint64_t target = r->new_addr, last_end = 0, first = 0;
 	bool seen = false;
+	int err;
 
 	for (;;) {
 		struct vmsh_vma *vma = find_vma_intersection(mm, cur, end);
@@ -232,18 +234,21 @@ static int64_t remap_move(struct remap *r)
 			if (seen || vma->vm_end < end)
 				return -EFAULT;
 		}
-		piece = mremap_to_piece(r);
-		if (piece < 0)
-			return piece;
+		err = mremap_to_piece(r);
+		if (err)
+			return err;
 		if (!seen)
-			res = piece;
+			first = r->new_addr;
 		seen = true;
-		target = (uint64_t)piece + len;
+		target = r->new_addr + len;
 		cur = a + len;
 		if (cur >= end)
 			break;
 	}
-	return res;
+	if (!seen)
+		return -EFAULT;
+	r->new_addr = first;
+	return 0;
 }
 
 int vmsh_mremap(struct vmsh_sys *sys, uint64_t addr, uint64_t old_len,
@@ -253,7 +258,6 @@ int vmsh_mremap(struct vmsh_sys *sys, uint64_t addr, uint64_t old_len,
 	struct remap r = { .mm = mm, .addr = addr, .flags = flags,
 			   .new_addr = new_addr };
 	bool fixed = flags & VMSH_MREMAP_FIXED, will_map_new;
-	int64_t res;
 	int err;
 
 	if (!mm)
@@ -293,7 +297,7 @@ int vmsh_mremap(struct vmsh_sys *sys, uint64_t addr, uint64_t old_len,
 	}
 
 	if (fixed && r.old_len == r.new_len) {
-		res = remap_move(&r);
+		err = remap_move(&r);
 	} else if (fixed) {
 		/* mremap_to() */
 		err = do_vmi_munmap(mm, r.new_addr, r.new_len);
@@ -313,27 +317,23 @@ int vmsh_mremap(struct vmsh_sys *sys, uint64_t addr, uint64_t old_len,
 		err = set_new_addr(&r);
 		if (err)
 			return err;
-		res = move_vma(&r);
-	} else if (r.new_len == r.old_len) {
-		res = (int64_t)addr;
-	} else if (r.new_len < r.old_len) {
-		err = do_vmi_munmap(mm, addr + r.new_len, r.old_len - r.new_len);
-		if (err)
-			return err;
-		res = (int64_t)addr;
+		err = move_vma(&r);
+	} else if (r.new_len <= r.old_len) {
+		err = r.new_len == r.old_len ? 0 :
+		      do_vmi_munmap(mm, addr + r.new_len, r.old_len - r.new_len);
+		r.new_addr = addr;
 	} else if (r.old_len == r.vma->vm_end - addr &&
 		   vma_expandable(mm, r.vma, r.new_len - r.old_len)) {
-		res = expand_in_place(&r);
+		err = expand_in_place(&r);
 	} else if (!(flags & VMSH_MREMAP_MAYMOVE)) {
-		res = -ENOMEM;
+		err = -ENOMEM;
 	} else {
 		err = set_new_addr(&r);
-		if (err)
-			return err;
-		res = move_vma(&r);
+		if (!err)
+			err = move_vma(&r);
 	}
-	if (res < 0)
-		return (int)res;
-	*out = (uint64_t)res;
+	if (err)
+		return err;
+	*out = r.new_addr;
 	return 0;
 }

@@ -156,6 +156,29 @@ START_TEST(test_mmap_fixed_replaces_and_splits)
 }
 END_TEST
 
+/* An address at or above 2^63 is an address, not an error (issue 14):
+ * MAP_FIXED there is ENOMEM, as get_unmapped_area's check against
+ * TASK_SIZE says, and nothing is inserted. */
+START_TEST(test_mmap_fixed_above_2_63_is_enomem)
+{
+	static const uint64_t addrs[] = { 0x8000000000000000ULL,
+		0xffff800000000000ULL, 0xfffffffffffff000ULL };
+	struct vmsh_mm *mm = t_mm(sys);
+	uint64_t count = mm->map_count, out = 1;
+
+	for (unsigned i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		t_mmap(sys, addrs[i], T_PG, T_RW, T_FIXED, -ENOMEM);
+		t_mmap(sys, addrs[i], T_PG, T_RW,
+		       T_ANON | VMSH_MAP_FIXED_NOREPLACE, -ENOMEM);
+		ck_assert_int_eq(get_unmapped_area(mm, NULL, addrs[i], T_PG, 0,
+						   VMSH_MAP_FIXED, 0, &out),
+				 -ENOMEM);
+		ck_assert_uint_eq(mm->map_count, count);
+	}
+	ck_assert_uint_eq(out, 1);      /* no address on failure */
+}
+END_TEST
+
 START_TEST(test_munmap_errnos)
 {
 	ck_assert_int_eq(vmsh_munmap(sys, T_BASE + 1, T_PG), -EINVAL);
@@ -300,6 +323,7 @@ Suite *mmap_suite(void)
 	tc = t_tcase(s, "errno", setup, teardown);
 	tcase_add_test(tc, test_mmap_errnos_in_linux_order);
 	tcase_add_test(tc, test_munmap_errnos);
+	tcase_add_test(tc, test_mmap_fixed_above_2_63_is_enomem);
 	tc = t_tcase(s, "fixed", setup, teardown);
 	tcase_add_test(tc, test_mmap_fixed_replaces_and_splits);
 	tc = t_tcase(s, "mprotect", setup, teardown);

@@ -18,6 +18,7 @@
 #ifndef VMSH_INCLUDE_BACKEND_H
 #define VMSH_INCLUDE_BACKEND_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,6 +53,9 @@ struct backend_model_ops {
 	int (*set_config)(struct backend *be, const struct vmsh_config *cfg);
 	/* Kernel paths taken (NULL: tracing off) and warnings go to @fn. */
 	void (*set_trace)(struct backend *be, vmsh_trace_fn *fn, void *ctx);
+	/* Ctrl-C: long operations stop when *@flag is set
+	 * (vmsh_sys_set_interrupt); kept across rebuilds. */
+	void (*set_interrupt)(struct backend *be, const volatile sig_atomic_t *flag);
 	/* The simulated files and the devices (tab completion). */
 	int (*file_walk)(struct backend *be, vmsh_file_fn *fn, void *ctx);
 	int (*dev_walk)(struct backend *be, vmsh_dev_fn *fn, void *ctx);

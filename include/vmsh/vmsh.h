@@ -26,6 +26,7 @@
 #ifndef VMSH_INCLUDE_VMSH_H
 #define VMSH_INCLUDE_VMSH_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -73,6 +74,15 @@ void vmsh_sys_set_trace(struct vmsh_sys *sys, vmsh_trace_fn *fn, void *ctx);
 /* Warnings (e.g. lazy_flush letting a stale TLB entry through) go to the
  * same callback with a line starting "warning: ". */
 void vmsh_sys_set_warn(struct vmsh_sys *sys, vmsh_trace_fn *fn, void *ctx);
+
+/* Interruption (the shell's Ctrl-C): the long operations -- touch, write
+ * and read, and fork's copy of the page tables -- read *@flag between
+ * pages and stop with -EINTR when it is non-zero, leaving the model
+ * consistent: the pages done stay done (an access says where it stopped
+ * in f->addr and *done; an interrupted fork creates no child, as a
+ * signal makes copy_process give up).  The engine only reads the flag;
+ * whoever sets it (a signal handler) clears it.  NULL: never. */
+void vmsh_sys_set_interrupt(struct vmsh_sys *sys, const volatile sig_atomic_t *flag);
 
 /* ---- prot, flags, advice ------------------------------------------------ */
 
@@ -171,7 +181,8 @@ int vmsh_current_pid(const struct vmsh_sys *sys);
  * current task stays current.  clone_vm: a thread of the current process
  * sharing its mm.  kthread: a kernel thread (no mm).  Pids are 1, 2, 3, ...
  * in creation order, never reused.
- * Errors of fork/clone: ENOMEM (no frames for the copy), EAGAIN (pid
+ * Errors of fork/clone: ENOMEM (no frames for the copy), EINTR
+ * (interrupted: no child, see vmsh_sys_set_interrupt), EAGAIN (pid
  * space exhausted), EFAULT (the current task is a kernel thread).
  */
 int vmsh_fork(struct vmsh_sys *sys, int *child_pid);

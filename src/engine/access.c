@@ -13,11 +13,14 @@
  * Invariants: an access never changes anything but the frames it stores
  * to, the A/D bits of the PTEs it walks, the TLB, and what the faults it
  * takes change; a signal stops it at the faulting byte, with *done saying
- * how many bytes were transferred before it.  A fill never gives a frame a
+ * how many bytes were transferred before it.  An interruption
+ * (vmsh_sys_set_interrupt) stops it the same way between pages, with
+ * -EINTR and f->addr the first byte not accessed.  A fill never gives a frame a
  * buffer when it covers the whole page (phys.c's sparse contents).
  */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 
@@ -134,6 +137,10 @@ int vmsh_touch(struct vmsh_sys *sys, uint64_t addr, uint64_t len,
 	if (end < addr)
 		end = 0;        /* to the top of the address space */
 	for (;;) {
+		if (interrupted(sys)) {
+			f->addr = addr;
+			return -EINTR;
+		}
 		if (access_page(sys, addr, false, &pfn, f))
 			return 1;
 		addr = (addr & PAGE_MASK) + PAGE_SIZE;
@@ -161,6 +168,12 @@ int vmsh_write(struct vmsh_sys *sys, uint64_t addr, const uint8_t *buf,
 		uint64_t a = addr + n;
 		unsigned chunk = chunk_of(a, len - n);
 
+		if (interrupted(sys)) {
+			if (done)
+				*done = n;
+			f->addr = a;
+			return -EINTR;
+		}
 		if (access_page(sys, a, true, &pfn, f)) {
 			if (done)
 				*done = n;
@@ -208,8 +221,15 @@ int vmsh_read(struct vmsh_sys *sys, uint64_t addr, uint8_t *buf, uint64_t len,
 	while (n < len) {
 		uint64_t a = addr + n;
 		unsigned chunk = chunk_of(a, len - n);
-		struct vmsh_vma *vma = access_vma(sys, a);
+		struct vmsh_vma *vma;
 
+		if (interrupted(sys)) {
+			if (done)
+				*done = n;
+			f->addr = a;
+			return -EINTR;
+		}
+		vma = access_vma(sys, a);
 		if (vma) {
 			uint64_t want = len - n;
 			int got;

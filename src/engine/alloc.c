@@ -85,6 +85,11 @@ void vmsh_sys_set_trace(struct vmsh_sys *sys, vmsh_trace_fn *fn, void *ctx)
 	sys->trace_ctx = ctx;
 }
 
+void vmsh_sys_set_interrupt(struct vmsh_sys *sys, const volatile sig_atomic_t *flag)
+{
+	sys->intr = flag;
+}
+
 void vmsh_sys_set_warn(struct vmsh_sys *sys, vmsh_trace_fn *fn, void *ctx)
 {
 	sys->warn_fn = fn;

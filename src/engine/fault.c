@@ -337,8 +337,14 @@ int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 		}
 		write = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
 		for (; addr < vma->vm_end && addr < end; addr += PAGE_SIZE) {
-			uint64_t *ptep = pte_lookup(mm, addr, false);
+			uint64_t *ptep;
 			int ret;
+
+			/* __mm_populate gives up on a fatal signal; the
+			 * call itself still succeeds */
+			if (interrupted(sys))
+				return -EINTR;
+			ptep = pte_lookup(mm, addr, false);
 
 			if (!ptep || !(*ptep & _PAGE_PRESENT) ||
 			    (write && !(*ptep & _PAGE_RW))) {

@@ -81,6 +81,10 @@ static void copy_one_pte(uint64_t *src_ptep, uint64_t addr, void *vctx)
 
 	if (c->err || !pte_present(pte))
 		return;
+	if (interrupted(sys)) {
+		c->err = -EINTR;
+		return;
+	}
 	dst_ptep = pte_lookup(dst_mm, addr, true);
 	if (!dst_ptep) {
 		c->err = -ENOMEM;
@@ -127,7 +131,7 @@ static int copy_page_range(struct vmsh_vma *dst, struct vmsh_vma *src)
 	trace(sys, "copy_page_range %#llx-%#llx ptes=%llu wrprotected=%llu%s",
 	      (unsigned long long)src->vm_start, (unsigned long long)src->vm_end,
 	      (unsigned long long)c.copied, (unsigned long long)c.wrprotected,
-	      c.err ? " (out of memory)" : "");
+	      c.err == -EINTR ? " (interrupted)" : c.err ? " (out of memory)" : "");
 	return c.err;
 }
 
@@ -197,11 +201,13 @@ static int dup_mmap(struct vmsh_mm *mm, struct vmsh_mm *old)
 	return err;
 }
 
-/* dup_mm(): a new mm, copy of @old; NULL when out of frames. */
-static struct vmsh_mm *dup_mm(struct vmsh_mm *old)
+/* dup_mm(): a new mm, copy of @old; NULL with *@err -ENOMEM when out of
+ * frames, -EINTR when interrupted. */
+static struct vmsh_mm *dup_mm(struct vmsh_mm *old, int *err)
 {
 	struct vmsh_mm *mm = mm_alloc(old->sys);
 
+	*err = -ENOMEM;
 	if (!mm)
 		return NULL;
 	/* what dup_mm's memcpy keeps of the layout */
@@ -211,7 +217,8 @@ static struct vmsh_mm *dup_mm(struct vmsh_mm *old)
 	mm->start_brk = old->start_brk;
 	mm->brk = old->brk;
 	mm->start_stack = old->start_stack;
-	if (dup_mmap(mm, old) < 0) {
+	*err = dup_mmap(mm, old);
+	if (*err < 0) {
 		mm_put(mm);
 		return NULL;
 	}
@@ -223,13 +230,14 @@ int vmsh_fork(struct vmsh_sys *sys, int *child_pid)
 {
 	struct vmsh_task *cur = sys->current, *t;
 	struct vmsh_mm *mm;
+	int err;
 
 	if (!cur || !cur->mm)
 		return -EFAULT;
 	trace(sys, "copy_mm pid=%d mm=%u", cur->pid, cur->mm->id);
-	mm = dup_mm(cur->mm);
+	mm = dup_mm(cur->mm, &err);
 	if (!mm)
-		return -ENOMEM;
+		return err;
 	/* The parent is the process (getppid() is the forker's tgid). */
 	t = task_new(sys, VMSH_TASK_PROCESS, mm, cur->tgid);
 	if (!t) {

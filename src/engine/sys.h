@@ -76,6 +76,7 @@ struct vmsh_sys {
 	void *trace_ctx;
 	vmsh_trace_fn *warn_fn;
 	void *warn_ctx;
+	const volatile sig_atomic_t *intr;    /* vmsh_sys_set_interrupt */
 	uint64_t rng;                         /* --aslr state */
 };
 
@@ -94,5 +95,10 @@ void trace(struct vmsh_sys *sys, const char *fmt, ...)
 void warn(struct vmsh_sys *sys, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static inline bool tracing(const struct vmsh_sys *sys) { return sys->trace_fn != NULL; }
+/* The shell asked the long operation under way to stop (Ctrl-C). */
+static inline bool interrupted(const struct vmsh_sys *sys)
+{
+	return sys->intr && *sys->intr;
+}
 
 #endif /* VMSH_SRC_ENGINE_SYS_H */

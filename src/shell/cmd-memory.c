@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 #include "commands.h"
@@ -24,6 +25,11 @@ static int address_result(struct args *a, int ret, uint64_t addr)
 /* An access that returned: an errno, a signal line, or nothing. */
 static int access_result(struct args *a, int ret, const struct vmsh_fault *f)
 {
+	if (ret == -EINTR) {
+		sh_interrupted(a->sh, a->name, " at 0x%llx; what came before it was done",
+			       (unsigned long long)f->addr);
+		return -1;
+	}
 	if (ret < 0)
 		return cmd_fail(a, ret);
 	if (ret > 0)
@@ -206,7 +212,7 @@ int cmd_read(struct args *a)
 		ret = be(a)->ops->read(be(a), addr + pos, buf, n, &done, &f);
 		if (done > n)
 			done = n;
-		if (ret >= 0)
+		if (ret >= 0 || ret == -EINTR)
 			hexdump_feed(&h, buf, done);
 		if (ret != 0)
 			break;

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+
 
 #include "commands.h"
 
@@ -23,6 +25,10 @@ int cmd_fork(struct args *a)
 	if (arg_end(a))
 		return -1;
 	ret = be(a)->ops->fork(be(a), &child);
+	if (ret == -EINTR && shell_interrupt) {
+		sh_interrupted(a->sh, "fork", " while copying the page tables; no child was created");
+		return -1;
+	}
 	return child_result(a, ret, child);
 }
 

@@ -21,6 +21,10 @@
 
 int cmd_fail(struct args *a, int err)
 {
+	if (err == -EINTR && shell_interrupt) {
+		sh_interrupted(a->sh, a->name, "%s", "");
+		return -1;
+	}
 	sh_errno(a->sh, a->name, err);
 	return -1;
 }

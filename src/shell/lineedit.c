@@ -6,8 +6,9 @@
  * Invariants
  *  - The history file is created with mode 0600 and rewritten after each
  *    line, so a killed vmsh loses nothing.
- *  - Ctrl-C cancels the line being typed (SIGINT is caught only while a
- *    line is read); Ctrl-D on an empty line is the end of input.
+ *  - Ctrl-C cancels the line being typed (this file catches SIGINT only
+ *    while a line is read, and gives the caller's handler back after);
+ *    Ctrl-D on an empty line is the end of input.
  */
 #include "config.h"
 
@@ -42,15 +43,22 @@ static void on_sigint(int sig)
 	got_sigint = 1;
 }
 
+/* While a line is read SIGINT cancels it; before and after, whatever the
+ * caller installed (the REPL's Ctrl-C that interrupts a command) is back. */
 static void catch_sigint(bool on)
 {
+	static struct sigaction saved;
 	struct sigaction sa;
 
+	if (!on) {
+		sigaction(SIGINT, &saved, NULL);
+		return;
+	}
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on ? on_sigint : SIG_DFL;
+	sa.sa_handler = on_sigint;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0;        /* no SA_RESTART: read() returns EINTR */
-	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGINT, &sa, &saved);
 }
 
 #if USE_RL

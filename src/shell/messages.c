@@ -159,6 +159,18 @@ void sh_errno(struct shell *sh, const char *cmd, int err)
 	sh_error(sh, "%s: %s (%s)", cmd, errno_name(err), errno_text(err));
 }
 
+void sh_interrupted(struct shell *sh, const char *cmd, const char *fmt, ...)
+{
+	char rest[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rest, sizeof(rest), fmt, ap);
+	va_end(ap);
+	sh_error(sh, "%s: interrupted (Ctrl-C)%s", cmd, rest);
+	sh->intr_said = true;
+}
+
 void sh_model_only(struct shell *sh, const char *cmd)
 {
 	fflush(sh->out);

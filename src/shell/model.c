@@ -22,6 +22,7 @@ struct model {
 	struct vmsh_sys *sys;
 	vmsh_trace_fn *warn;    /* kept for the machines rebuild makes */
 	void *warn_ctx;
+	const volatile sig_atomic_t *intr;      /* likewise */
 };
 
 static struct vmsh_sys *S(struct backend *be)
@@ -180,6 +181,7 @@ static bool m_rebuild(struct backend *be, const struct vmsh_config *cfg)
 	vmsh_sys_free(m->sys);
 	m->sys = sys;
 	vmsh_sys_set_warn(sys, m->warn, m->warn_ctx);
+	vmsh_sys_set_interrupt(sys, m->intr);
 	return true;
 }
 
@@ -191,6 +193,14 @@ static int m_set_config(struct backend *be, const struct vmsh_config *cfg)
 static void m_set_trace(struct backend *be, vmsh_trace_fn *fn, void *ctx)
 {
 	vmsh_sys_set_trace(S(be), fn, ctx);
+}
+
+static void m_set_interrupt(struct backend *be, const volatile sig_atomic_t *flag)
+{
+	struct model *m = (struct model *)be;
+
+	m->intr = flag;
+	vmsh_sys_set_interrupt(m->sys, flag);
 }
 
 static int m_file_walk(struct backend *be, vmsh_file_fn *fn, void *ctx)
@@ -214,6 +224,7 @@ static const struct backend_model_ops model_only_ops = {
 	.rebuild = m_rebuild,
 	.set_config = m_set_config,
 	.set_trace = m_set_trace,
+	.set_interrupt = m_set_interrupt,
 	.file_walk = m_file_walk,
 	.dev_walk = m_dev_walk,
 };

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -23,6 +24,28 @@
 #include "lineedit.h"
 #include "shell.h"
 #include "views.h"
+
+volatile sig_atomic_t shell_interrupt;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	shell_interrupt = 1;
+}
+
+/* Interactive only: Ctrl-C while a command runs stops the command (the
+ * engine polls shell_interrupt between pages), not vmsh.  Batch runs keep
+ * the default action: SIGINT ends vmsh with status 130. */
+static void catch_sigint(bool on)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on ? on_sigint : SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+}
 
 static void warn_out(void *ctx, const char *line)
 {
@@ -60,6 +83,7 @@ bool shell_new_machine(struct shell *sh)
 	}
 	if (sh->trace)
 		sh->be->ops->model->set_trace(sh->be, shell_trace_out, sh);
+	sh->be->ops->model->set_interrupt(sh->be, &shell_interrupt);
 	return true;
 }
 
@@ -124,6 +148,11 @@ static void run_command(struct shell *sh, struct lexcmd *lc)
 		sh->failed = true;
 		return;
 	}
+	if (shell_interrupt && !sh->intr_said) {
+		/* stopped somewhere the command does not report itself */
+		sh_interrupted(sh, c->name, "%s", "");
+		return;
+	}
 	if (assign && a.yields)
 		var_set(sh, assign, a.value, a.hex);
 }
@@ -138,7 +167,7 @@ void shell_run_line(struct shell *sh, const char *line, size_t len)
 		sh_parse_error(sh, "%s", err);
 		goto out;
 	}
-	for (size_t i = 0; i < ll.ncmd && !sh->stop; i++) {
+	for (size_t i = 0; i < ll.ncmd && !sh->stop && !shell_interrupt; i++) {
 		if (sh->echo) {
 			fprintf(sh->out, "vmsh> %s\n", ll.cmd[i].text);
 			fflush(sh->out);
@@ -164,6 +193,7 @@ int shell_run_file(struct shell *sh, const char *name)
 	FILE *f = is_stdin ? stdin : fopen(name, "r");
 	struct stat st;
 	char *line = NULL;
+	unsigned long stopped_at;
 	size_t cap = 0;
 	ssize_t len;
 
@@ -177,7 +207,8 @@ int shell_run_file(struct shell *sh, const char *name)
 	sh->src = is_stdin ? "<stdin>" : name;
 	sh->line = 0;
 	sh->depth++;
-	while (!sh->stop && (len = getline(&line, &cap, f)) >= 0) {
+	while (!sh->stop && !shell_interrupt &&
+	       (len = getline(&line, &cap, f)) >= 0) {
 		sh->line++;
 		if (len > 0 && line[len - 1] == '\n')
 			len--;
@@ -189,8 +220,12 @@ int shell_run_file(struct shell *sh, const char *name)
 		fclose(f);
 	else
 		clearerr(stdin);
+	stopped_at = sh->line;
 	sh->src = saved_src;
 	sh->line = saved_line;
+	if (shell_interrupt && !sh->intr_said && !is_stdin)
+		sh_interrupted(sh, "source", " in %s at line %lu; the lines after it were not run",
+			       name, stopped_at);
 	return 0;
 }
 
@@ -281,9 +316,14 @@ void shell_interactive(struct shell *sh)
 		}
 		if (line[strspn(line, " \t")])
 			lineedit_add_history(line);
+		shell_interrupt = 0;
+		sh->intr_said = false;
+		catch_sigint(true);
 		shell_run_line(sh, line, strlen(line));
+		catch_sigint(false);
 		free(line);
 	}
+	shell_interrupt = 0;
 	lineedit_fini();
 	free(hist);
 }

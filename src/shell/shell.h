@@ -20,6 +20,7 @@
 #ifndef VMSH_SRC_SHELL_SHELL_H
 #define VMSH_SRC_SHELL_SHELL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -77,6 +78,7 @@ struct shell {
 	int depth;              /* `source` nesting */
 
 	bool failed;            /* the last command failed */
+	bool intr_said;         /* the Ctrl-C of this line has been reported */
 	bool stop;              /* exit/quit, or -e after a failure */
 	int status;             /* exit status once stop is set */
 
@@ -159,6 +161,10 @@ void sh_parse_error(struct shell *sh, const char *fmt, ...)
 void sh_errno(struct shell *sh, const char *cmd, int err);
 void sh_error(struct shell *sh, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The command stopped for Ctrl-C: "CMD: interrupted (Ctrl-C)" and the
+ * rest of the line (@fmt, may say where it stopped). */
+void sh_interrupted(struct shell *sh, const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Print "vmsh: CMD: model-only command (not available with --host)"; the
  * caller then fails the command. */
 void sh_model_only(struct shell *sh, const char *cmd);
@@ -175,6 +181,10 @@ struct backend *model_backend_new(const struct vmsh_config *cfg,
 				  vmsh_trace_fn *warn, void *ctx);
 
 /* ---- the REPL (repl.c) ---------------------------------------------------- */
+
+/* Set by Ctrl-C while an interactive command runs (the engine polls it
+ * through backend_model_ops.set_interrupt); cleared before each line. */
+extern volatile sig_atomic_t shell_interrupt;
 
 void shell_init(struct shell *sh);
 void shell_fini(struct shell *sh);

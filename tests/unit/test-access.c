@@ -3,12 +3,13 @@
  * Accesses (src/engine/access.c): round trips of write and read across
  * pages, fills that give no frame a buffer, and the scale check: one byte
  * into each page of an 8 GiB mapping with host memory far below the
- * simulated RSS.
+ * simulated RSS; Ctrl-C stopping accesses and fork.
  */
 #include "config.h"
 
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,43 @@ START_TEST(test_access_scale_8g)
 }
 END_TEST
 
+/* Ctrl-C (vmsh_sys_set_interrupt): accesses stop with -EINTR where they
+ * are, fork creates no child, and the model stays consistent. */
+START_TEST(test_access_interrupt)
+{
+	static volatile sig_atomic_t flag;
+	struct vmsh_fault f;
+	struct vmsh_mm_info mi;
+	uint64_t addr, done = 1;
+	uint8_t buf[16];
+	int child = 0;
+
+	sys = t_sys_new();
+	ck_assert_int_eq(vmsh_mmap(sys, BASE, 16 * T_PG, VMSH_PROT_READ | VMSH_PROT_WRITE,
+				   VMSH_MAP_PRIVATE | VMSH_MAP_ANONYMOUS | VMSH_MAP_FIXED,
+				   NULL, 0, &addr), 0);
+	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 1, 4 * T_PG, NULL, &f), 0);
+	vmsh_sys_set_interrupt(sys, &flag);
+	flag = 1;
+	ck_assert_int_eq(vmsh_touch(sys, BASE + 4 * T_PG, 8 * T_PG, &f), -EINTR);
+	ck_assert_uint_eq(f.addr, BASE + 4 * T_PG);
+	ck_assert_int_eq(vmsh_write(sys, BASE + 5, NULL, 2, 3 * T_PG, &done, &f), -EINTR);
+	ck_assert_uint_eq(done, 0);
+	ck_assert_int_eq(vmsh_read(sys, BASE, buf, sizeof(buf), &done, &f), -EINTR);
+	ck_assert_int_eq(vmsh_fork(sys, &child), -EINTR);
+	ck_assert_int_eq(child, 0);
+	ck_assert_int_eq(vmsh_mm_info(sys, 2, &mi), -ESRCH);
+	ck_assert_int_eq(vmsh_mm_info(sys, 0, &mi), 0);
+	ck_assert_uint_eq(mi.rss_anon, 4);
+	checked();
+	flag = 0;
+	ck_assert_int_eq(vmsh_touch(sys, BASE, 16 * T_PG, &f), 0);
+	ck_assert_int_eq(vmsh_fork(sys, &child), 0);
+	ck_assert_int_eq(child, 2);     /* the interrupted fork took no pid */
+	checked();
+}
+END_TEST
+
 Suite *access_suite(void)
 {
 	Suite *s = suite_create("access");
@@ -127,6 +165,8 @@ Suite *access_suite(void)
 	tcase_add_test(tc, test_access_roundtrip);
 	tc = t_tcase(s, "sparse", NULL, teardown);
 	tcase_add_test(tc, test_access_fill_no_buffers);
+	tc = t_tcase(s, "interrupt", NULL, teardown);
+	tcase_add_test(tc, test_access_interrupt);
 	tc = t_tcase(s, "scale", NULL, teardown);
 	tcase_add_test(tc, test_access_scale_8g);
 	tcase_set_timeout(tc, 240);

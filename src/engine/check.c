@@ -426,6 +426,11 @@ void check_tasks(const struct vmsh_sys *sys, struct check_report *r)
 		if (t->pid <= last || t->pid >= sys->next_pid)
 			check_report(r, "task list: pid %d out of order", t->pid);
 		last = t->pid;
+		if (task_of_pid(sys, t->pid) != t)
+			check_report(r, "pid %d: not in the pid index", t->pid);
+		if (t->ppid > 0 && (t->ppid >= sys->pids_cap ||
+				    !sys->pids[t->ppid].children))
+			check_report(r, "pid %d: not a child of %d", t->pid, t->ppid);
 		if ((t->kind == VMSH_TASK_KTHREAD) != (t->mm == NULL))
 			check_report(r, "pid %d: kind %d with mm %u", t->pid,
 				     t->kind, t->mm ? t->mm->id : 0);

@@ -267,7 +267,7 @@ int vmsh_clone_vm(struct vmsh_sys *sys, int *child_pid)
 		return -EAGAIN;
 	}
 	t->cpu = cur->cpu;
-	t->tgid = cur->tgid;            /* a thread of the same process */
+	task_set_tgid(sys, t, cur->tgid);       /* a thread of the same process */
 	trace(sys, "clone CLONE_VM pid=%d -> pid=%d mm=%u mm_users=%d",
 	      cur->pid, t->pid, cur->mm->id, cur->mm->mm_users);
 	if (child_pid)

@@ -91,6 +91,9 @@ struct vmsh_mm *mm_alloc(struct vmsh_sys *sys)
 		return NULL;
 	}
 	mm->next_all = sys->mms;
+	mm->pprev_all = &sys->mms;
+	if (sys->mms)
+		sys->mms->pprev_all = &mm->next_all;
 	sys->mms = mm;
 	return mm;
 }
@@ -127,16 +130,11 @@ void mmgrab(struct vmsh_mm *mm)
 
 void mmdrop(struct vmsh_mm *mm)
 {
-	struct vmsh_mm **pp;
-
 	if (--mm->mm_count > 0)
 		return;
-	for (pp = &mm->sys->mms; *pp; pp = &(*pp)->next_all) {
-		if (*pp == mm) {
-			*pp = mm->next_all;
-			break;
-		}
-	}
+	*mm->pprev_all = mm->next_all;
+	if (mm->next_all)
+		mm->next_all->pprev_all = mm->pprev_all;
 	free(mm);
 }
 

@@ -42,6 +42,7 @@ struct cpu;
 struct vmsh_file;
 struct vmsh_mm;
 struct vmsh_task;
+struct pid_slot;
 
 /* Event counters; names in stat.c's table, in this order. */
 enum vmsh_stat_item {
@@ -59,6 +60,9 @@ struct vmsh_sys {
 	struct vmsh_config cfg;
 	struct phys phys;
 	struct vmsh_task *tasks;
+	struct vmsh_task *tasks_tail;         /* last of sys->tasks */
+	struct pid_slot *pids;                /* task.c's pid index */
+	int pids_cap;
 	struct vmsh_task *current;
 	int next_pid;
 	struct vmsh_mm *mms;

@@ -19,7 +19,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mm.h"
 #include "sys.h"
@@ -29,10 +31,153 @@
 /* PID_MAX_LIMIT on 64-bit: alloc_pid fails with EAGAIN past it. */
 #define VMSH_PID_MAX 4194304
 
+/* ---- the pid index ------------------------------------------------------- */
+
+static struct pid_slot *slot(struct vmsh_sys *sys, int pid)
+{
+	if (pid >= sys->pids_cap) {
+		int cap = sys->pids_cap ? sys->pids_cap : 64;
+
+		while (cap <= pid)
+			cap *= 2;
+		sys->pids = xrealloc(sys->pids, (size_t)cap * sizeof(*sys->pids));
+		memset(sys->pids + sys->pids_cap, 0,
+		       (size_t)(cap - sys->pids_cap) * sizeof(*sys->pids));
+		sys->pids_cap = cap;
+	}
+	return &sys->pids[pid];
+}
+
+/* @t joins the children of pid @ppid (0: nobody's). */
+static void children_add(struct vmsh_sys *sys, struct vmsh_task *t, int ppid)
+{
+	struct pid_slot *s;
+
+	t->ppid = ppid;
+	t->sib_prev = t->sib_next = NULL;
+	if (ppid <= 0)
+		return;
+	s = slot(sys, ppid);
+	t->sib_next = s->children;
+	if (s->children)
+		s->children->sib_prev = t;
+	s->children = t;
+}
+
+static void children_del(struct vmsh_sys *sys, struct vmsh_task *t)
+{
+	if (t->ppid <= 0)
+		return;
+	if (t->sib_prev)
+		t->sib_prev->sib_next = t->sib_next;
+	else
+		sys->pids[t->ppid].children = t->sib_next;
+	if (t->sib_next)
+		t->sib_next->sib_prev = t->sib_prev;
+	t->sib_prev = t->sib_next = NULL;
+}
+
+/* @t joins thread group @tgid, after every member with a lower pid. */
+static void group_add(struct vmsh_sys *sys, struct vmsh_task *t, int tgid)
+{
+	struct pid_slot *s = slot(sys, tgid);
+	struct vmsh_task *it;
+
+	t->tgid = tgid;
+	if (!s->threads) {
+		t->tg_next = t->tg_prev = t;
+		s->threads = t;
+		return;
+	}
+	/* members join in pid order: the walk back from the tail stops at
+	 * once */
+	for (it = s->threads->tg_prev; it != s->threads && it->pid > t->pid;
+	     it = it->tg_prev)
+		;
+	if (it->pid > t->pid) {         /* lower than the head */
+		it = s->threads->tg_prev;
+		s->threads = t;
+	}
+	t->tg_prev = it;
+	t->tg_next = it->tg_next;
+	it->tg_next->tg_prev = t;
+	it->tg_next = t;
+}
+
+static void group_del(struct vmsh_sys *sys, struct vmsh_task *t)
+{
+	struct pid_slot *s = &sys->pids[t->tgid];
+
+	if (t->tg_next == t) {
+		s->threads = NULL;
+	} else {
+		t->tg_prev->tg_next = t->tg_next;
+		t->tg_next->tg_prev = t->tg_prev;
+		if (s->threads == t)
+			s->threads = t->tg_next;
+	}
+	t->tg_next = t->tg_prev = NULL;
+}
+
+void task_set_tgid(struct vmsh_sys *sys, struct vmsh_task *t, int tgid)
+{
+	group_del(sys, t);
+	group_add(sys, t, tgid);
+}
+
+void task_set_ppid(struct vmsh_sys *sys, struct vmsh_task *t, int ppid)
+{
+	children_del(sys, t);
+	children_add(sys, t, ppid);
+}
+
+/* Every child of pid @from becomes a child of pid @to (0: nobody). */
+static void children_move(struct vmsh_sys *sys, int from, int to)
+{
+	struct vmsh_task *it;
+
+	if (from == to)
+		return;
+	while ((it = slot(sys, from)->children) != NULL)
+		task_set_ppid(sys, it, to);
+}
+
+/* Put @t on sys->tasks after @after (NULL: first). */
+static void list_insert(struct vmsh_sys *sys, struct vmsh_task *t,
+			struct vmsh_task *after)
+{
+	t->prev = after;
+	t->next = after ? after->next : sys->tasks;
+	if (t->next)
+		t->next->prev = t;
+	else
+		sys->tasks_tail = t;
+	if (after)
+		after->next = t;
+	else
+		sys->tasks = t;
+}
+
+static void task_unlink(struct vmsh_sys *sys, struct vmsh_task *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		sys->tasks = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	else
+		sys->tasks_tail = t->prev;
+	t->next = t->prev = NULL;
+	sys->pids[t->pid].task = NULL;
+	children_del(sys, t);
+	group_del(sys, t);
+}
+
 struct vmsh_task *task_new(struct vmsh_sys *sys, enum vmsh_task_kind kind,
 			   struct vmsh_mm *mm, int ppid)
 {
-	struct vmsh_task *t, **pp;
+	struct vmsh_task *t;
 
 	if (sys->next_pid < 1)
 		sys->next_pid = 1;
@@ -40,15 +185,14 @@ struct vmsh_task *task_new(struct vmsh_sys *sys, enum vmsh_task_kind kind,
 		return NULL;
 	t = xcalloc(1, sizeof(*t));
 	t->pid = sys->next_pid++;
-	t->ppid = ppid;
 	t->kind = kind;
 	t->mm = mm;
 	t->active_mm = mm;
 	t->cpu = 0;
-	t->tgid = t->pid;
-	for (pp = &sys->tasks; *pp; pp = &(*pp)->next)
-		;
-	*pp = t;
+	slot(sys, t->pid)->task = t;
+	children_add(sys, t, ppid);
+	group_add(sys, t, t->pid);
+	list_insert(sys, t, sys->tasks_tail);
 	return t;
 }
 
@@ -67,14 +211,11 @@ void task_start(struct vmsh_sys *sys, struct vmsh_task *t)
 
 struct vmsh_task *task_of_pid(const struct vmsh_sys *sys, int pid)
 {
-	struct vmsh_task *t;
-
 	if (pid == 0)
 		return sys->current;
-	for (t = sys->tasks; t; t = t->next)
-		if (t->pid == pid)
-			return t;
-	return NULL;
+	if (pid < 0 || pid >= sys->pids_cap)
+		return NULL;
+	return sys->pids[pid].task;
 }
 
 struct vmsh_mm *mm_of_pid(const struct vmsh_sys *sys, int pid)
@@ -82,18 +223,6 @@ struct vmsh_mm *mm_of_pid(const struct vmsh_sys *sys, int pid)
 	struct vmsh_task *t = task_of_pid(sys, pid);
 
 	return t ? t->mm : NULL;
-}
-
-static void task_unlink(struct vmsh_sys *sys, struct vmsh_task *t)
-{
-	struct vmsh_task **pp;
-
-	for (pp = &sys->tasks; *pp; pp = &(*pp)->next) {
-		if (*pp == t) {
-			*pp = t->next;
-			return;
-		}
-	}
 }
 
 void task_free_all(struct vmsh_sys *sys)
@@ -117,6 +246,10 @@ void task_free_all(struct vmsh_sys *sys)
 		free(t);
 	}
 	sys->tasks = NULL;
+	sys->tasks_tail = NULL;
+	free(sys->pids);
+	sys->pids = NULL;
+	sys->pids_cap = 0;
 	sys->current = NULL;
 }
 
@@ -265,13 +398,14 @@ static void exit_finish(struct vmsh_sys *sys, struct vmsh_task *t)
 	/* Orphans go to another live thread of the group (find_alive_thread),
 	 * else to init (pid 1), or to nobody once init is gone. */
 	reaper = NULL;
-	for (it = sys->tasks; it && !reaper; it = it->next)
-		if (it != t && it->tgid == t->tgid && it->mm)
+	it = sys->pids[t->tgid].threads;
+	do {
+		if (it != t && it->mm)
 			reaper = it;
-	for (it = sys->tasks; it; it = it->next)
-		if (it->ppid == t->pid)
-			it->ppid = reaper ? reaper->pid :
-				   task_of_pid(sys, 1) && t->pid != 1 ? 1 : 0;
+		it = it->tg_next;
+	} while (!reaper && it != sys->pids[t->tgid].threads);
+	children_move(sys, t->pid, reaper ? reaper->pid :
+		      task_of_pid(sys, 1) && t->pid != 1 ? 1 : 0);
 	if (cpu >= 0) {
 		if (cpu == sys->cur_cpu) {
 			struct vmsh_task *next = lowest_other(sys, t);
@@ -299,12 +433,22 @@ static void task_exit(struct vmsh_sys *sys, struct vmsh_task *t)
 static void kill_group(struct vmsh_sys *sys, struct vmsh_task *t,
 		       struct vmsh_task *keep)
 {
-	struct vmsh_task *it, *next;
+	struct vmsh_task *it, *head;
+	bool more = true;
 
-	for (it = sys->tasks; it; it = next) {
-		next = it->next;
-		if (it != keep && it != t && it->tgid == t->tgid)
-			task_exit(sys, it);
+	/* each exit unlinks one member: start over from the head */
+	while (more) {
+		more = false;
+		head = sys->pids[t->tgid].threads;
+		it = head;
+		do {
+			if (it != keep && it != t) {
+				task_exit(sys, it);
+				more = true;
+				break;
+			}
+			it = it->tg_next;
+		} while (it != head);
 	}
 }
 
@@ -332,29 +476,29 @@ int vmsh_kill(struct vmsh_sys *sys, int pid)
  */
 void task_de_thread(struct vmsh_sys *sys, struct vmsh_task *t)
 {
-	struct vmsh_task *leader = task_of_pid(sys, t->tgid), **pp, *it;
+	struct vmsh_task *leader = task_of_pid(sys, t->tgid), *after;
 	int lpid, lppid, oldpid;
 
 	if (t->tgid == t->pid || !leader) {
 		kill_group(sys, t, NULL);
-		t->tgid = t->pid;
+		task_set_tgid(sys, t, t->pid);
 		return;
 	}
 	lpid = leader->pid;
 	lppid = leader->ppid;
 	oldpid = t->pid;
+	/* the leader's predecessor is no member of the group (they all have
+	 * higher pids): t takes the leader's place after it */
+	after = leader->prev;
 	kill_group(sys, t, NULL);       /* the leader too */
 	trace(sys, "de_thread pid=%d takes over pid %d", t->pid, lpid);
 	task_unlink(sys, t);
-	t->pid = t->tgid = lpid;
-	t->ppid = lppid;
-	for (it = sys->tasks; it; it = it->next)
-		if (it->ppid == oldpid)
-			it->ppid = lpid;
-	for (pp = &sys->tasks; *pp && (*pp)->pid < t->pid; pp = &(*pp)->next)
-		;
-	t->next = *pp;
-	*pp = t;
+	t->pid = lpid;
+	slot(sys, lpid)->task = t;
+	children_add(sys, t, lppid);
+	group_add(sys, t, lpid);
+	children_move(sys, oldpid, lpid);
+	list_insert(sys, t, after);
 }
 
 int oom_kill_task(struct vmsh_sys *sys, struct vmsh_task *victim)

@@ -25,6 +25,22 @@ struct vmsh_task {
 	int tgid;                             /* thread group: the pid of the
 						 process a `clone vm` thread
 						 belongs to; its own pid else */
+	/* task.c's indexes (kernel/pid.c, ->children, ->thread_node): the
+	 * previous task on sys->tasks; the tasks whose ppid is the same
+	 * (any order); the tasks whose tgid is the same (sorted by pid).
+	 * The heads are in the pid index, by pid, so they outlive a parent
+	 * or leader that exited. */
+	struct vmsh_task *prev;
+	struct vmsh_task *sib_next, *sib_prev;
+	struct vmsh_task *tg_next, *tg_prev;
+};
+
+/* One pid's entry of the pid index: the task with that pid, the tasks
+ * whose ppid it is, the tasks whose tgid it is (lowest pid first). */
+struct pid_slot {
+	struct vmsh_task *task;
+	struct vmsh_task *children;
+	struct vmsh_task *threads;
 };
 
 /*
@@ -66,7 +82,10 @@ void task_start(struct vmsh_sys *sys, struct vmsh_task *t);
 /* Free every task at machine teardown: drops their mm references (mm_put)
  * and the lazy references of kernel threads and idle CPUs (mmdrop). */
 void task_free_all(struct vmsh_sys *sys);
-/* pid 0: the current task.  NULL when there is no such task. */
+/* Set @t's thread group or parent, keeping the indexes (fork.c). */
+void task_set_tgid(struct vmsh_sys *sys, struct vmsh_task *t, int tgid);
+void task_set_ppid(struct vmsh_sys *sys, struct vmsh_task *t, int ppid);
+/* pid 0: the current task.  NULL when there is no such task.  O(1). */
 struct vmsh_task *task_of_pid(const struct vmsh_sys *sys, int pid);
 /* execve's de_thread(): the other threads of @t's group exit; a thread
  * that execs takes over its leader's pid. */

@@ -358,7 +358,11 @@ void check_pages(const struct vmsh_sys *sys, struct check_report *r)
 	nfree = sys->phys.nframes - sys->phys.hiwater;   /* never used */
 	for (pfn = 0; pfn < sys->phys.hiwater; pfn++) {
 		const struct page *p = &sys->phys.pages[pfn];
+		bool bit = sys->phys.freemap[0][pfn / 64] >> (pfn % 64) & 1;
 
+		if (bit != (p->kind == PAGE_FREE))
+			check_report(r, "frame %#llx: free map says %s",
+				     (unsigned long long)pfn, bit ? "free" : "in use");
 		if (p->kind == PAGE_FREE) {
 			nfree++;
 			if (p->refcount || p->mapcount || p->data)

@@ -68,7 +68,12 @@ struct phys {
 	uint64_t nframes;
 	struct page *pages;     /* nframes entries; pfn = index */
 	uint64_t nfree;
-	uint64_t next_free;     /* search hint */
+	/* The free frames below hiwater, as a bitmap of levels (a set bit
+	 * in level k + 1: word i of level k is not zero), so that the lowest
+	 * free frame is found in O(levels) = O(log64 nframes) steps, and the
+	 * allocation order stays "lowest free pfn first". */
+	uint64_t *freemap[8];
+	unsigned freemap_levels;
 	uint64_t hiwater;       /* frames at and above it were never used:
 				   loops over frames stop there */
 	uint64_t zero_pfn;

@@ -132,15 +132,24 @@ static int check_name(const char *name)
 int vmsh_file_create(struct vmsh_sys *sys, const char *name, uint64_t size,
 		     bool disk)
 {
-	struct vmsh_file *f, **pp;
-	char *path;
 	int err;
 
 	if (!name)
 		return -EINVAL;
+	if (file_lookup(sys, name))
+		return -EEXIST;         /* also a recording's path file */
 	err = check_name(name);
 	if (err)
 		return err;
+	return file_create(sys, name, SHM_PREFIX, size, disk);
+}
+
+int file_create(struct vmsh_sys *sys, const char *name, const char *prefix,
+		uint64_t size, bool disk)
+{
+	struct vmsh_file *f, **pp;
+	char *path;
+
 	if (file_lookup(sys, name))
 		return -EEXIST;
 	if (size > FILE_MAX_SIZE)
@@ -149,8 +158,8 @@ int vmsh_file_create(struct vmsh_sys *sys, const char *name, uint64_t size,
 	f = xcalloc(1, sizeof(*f));
 	f->name = xstrdup(name);
 	/* room for " (deleted)": open files share this buffer */
-	path = xmalloc(strlen(SHM_PREFIX) + strlen(name) + sizeof(" (deleted)"));
-	strcpy(path, SHM_PREFIX);
+	path = xmalloc(strlen(prefix) + strlen(name) + sizeof(" (deleted)"));
+	strcpy(path, prefix);
 	strcat(path, name);
 	f->path = path;
 	f->size = size;

@@ -93,6 +93,11 @@ struct vmsh_file *file_open(struct vmsh_sys *sys, struct vmsh_file *inode);
 void file_put(struct vmsh_sys *sys, struct vmsh_file *f);
 /* Number of VMAs mapping @f (refcount less the directory entry). */
 int file_mapcount(const struct vmsh_file *f);
+/* vmsh_file_create without the name check: a file NAME shown in maps as
+ * PREFIX NAME ("/dev/shm/" NAME, or "" for a recording's absolute paths,
+ * layout.c).  -EEXIST, -EFBIG. */
+int file_create(struct vmsh_sys *sys, const char *name, const char *prefix,
+		uint64_t size, bool disk);
 /* A new unlinked shmem file ("/dev/zero (deleted)", dev 00:01), refcount 1. */
 struct vmsh_file *shmem_file_new(struct vmsh_sys *sys, uint64_t size);
 /* Free every file and device (vmsh_sys_free, after the mms are gone). */

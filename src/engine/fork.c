@@ -217,6 +217,7 @@ static struct vmsh_mm *dup_mm(struct vmsh_mm *old, int *err)
 	mm->start_brk = old->start_brk;
 	mm->brk = old->brk;
 	mm->start_stack = old->start_stack;
+	mm->gate_vma = old->gate_vma;
 	*err = dup_mmap(mm, old);
 	if (*err < 0) {
 		mm_put(mm);

@@ -17,8 +17,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include "vmsh/layout.h"
 #include "anon_vma.h"
 #include "file.h"
+#include "layout.h"
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"
@@ -233,6 +235,8 @@ static const char *vma_name(const struct vmsh_vma *vma)
 
 	if (vma->vm_file)
 		return vma->vm_file->path;
+	if (special_mapping_name(vma))
+		return special_mapping_name(vma);
 	/* show_map_vma(): the names follow the current brk and stack */
 	if (vma->vm_start < mm->brk && vma->vm_end > mm->start_brk)
 		return "[heap]";
@@ -275,6 +279,16 @@ int vmsh_vma_walk(const struct vmsh_sys *sys, int pid, vmsh_vma_fn *fn,
 		vma_info(vma, &info);
 		if ((r = fn(ctx, &info)))
 			return r;
+	}
+	if (t->mm->gate_vma) {
+		/* get_gate_vma(): shown after the last VMA */
+		memset(&info, 0, sizeof(info));
+		info.start = VMSH_VSYSCALL_START;
+		info.end = VMSH_VSYSCALL_END;
+		info.flags = GATE_VM_FLAGS;
+		info.name = "[vsyscall]";
+		info.vm_ops = "gate_vma_ops";
+		return fn(ctx, &info);
 	}
 	return 0;
 }

@@ -44,6 +44,7 @@ struct vmsh_mm {
 	uint64_t gather_lo, gather_hi;
 	struct vmsh_mm *next_all;             /* sys->mms list */
 	struct vmsh_mm **pprev_all;           /* what points at it there */
+	bool gate_vma;                        /* shows [vsyscall] (layout.c) */
 };
 
 /* An mm with no VMA: mm_users = mm_count = 1, a PGD (pgtable_init), the

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vmsh/layout.h"
 #include "file.h"
 #include "mm.h"
 #include "pgtable.h"
@@ -105,6 +106,11 @@ int vmsh_smaps(const struct vmsh_sys *sys, int pid, uint64_t addr,
 	memset(out, 0, sizeof(*out));
 	if (!mm)
 		return -ESRCH;
+	if (mm->gate_vma && addr >= VMSH_VSYSCALL_START &&
+	    addr < VMSH_VSYSCALL_END) {
+		out->size = VMSH_PAGE_SIZE;     /* the gate VMA: nothing mapped */
+		return 0;
+	}
 	vma = find_vma(mm, addr);
 	if (!vma || addr < vma->vm_start)
 		return -ENOENT;

@@ -104,6 +104,10 @@ static const char *const kw_file[] = {
 	"create", "write", "read", "truncate", "ls", "rm", "load", "save",
 	"disk", NULL
 };
+static const char *const kw_layout[] = {
+	"stack", "brk", "mmap_base", "special", "file", "[vvar]",
+	"[vvar_vclock]", "[vdso]", "[vsyscall]", "disk", NULL
+};
 static const char *const kw_dev[] = { "ls", NULL };
 static const char *const kw_onoff[] = { "on", "off", NULL };
 static const char *const kw_dot[] = { "tree", "pt", "vmas", NULL };
@@ -242,6 +246,21 @@ const struct command shell_commands[] = {
 		.args = "",
 		.summary = "give the current task a fresh mm (initial layout)",
 		.run = cmd_execve,
+	},
+	{
+		.name = "layout",
+		.args = "stack START END | brk START [BRK] | mmap_base ADDR | special NAME START END | file PATH SIZE [disk]",
+		.summary = "set the current task's layout as a recording of a real process does",
+		.help = "  stack: the initial [stack] moves to START..END.  brk: start_brk and brk.\n"
+		  "  mmap_base: where top-down placement starts.  special: a special mapping\n"
+		  "  with the kernel's flags: [vvar], [vvar_vclock], [vdso], or [vsyscall]\n"
+		  "  (only at 0xffffffffff600000..0xffffffffff601000, shown last); their\n"
+		  "  pages are not modelled (an access gets SIGBUS).  file: a file at an\n"
+		  "  absolute PATH of SIZE bytes, contents not loaded, shown as PATH in\n"
+		  "  maps (mmap it by PATH; file load fills it).  vmsh record writes these.",
+		.run = cmd_layout,
+		.keywords = kw_layout,
+		.model_only = true,
 	},
 	{
 		.name = "kill",

@@ -13,6 +13,9 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "vmsh/layout.h"
 
 #include "shell.h"
 #include "views.h"
@@ -213,6 +216,20 @@ static int m_dev_walk(struct backend *be, vmsh_dev_fn *fn, void *ctx)
 	return vmsh_dev_walk(S(be), fn, ctx);
 }
 
+static int m_layout(struct backend *be, const char *what, const char *name,
+		    uint64_t a, uint64_t b, bool disk)
+{
+	if (!strcmp(what, "stack"))
+		return vmsh_layout_stack(S(be), a, b);
+	if (!strcmp(what, "brk"))
+		return vmsh_layout_brk(S(be), a, b);
+	if (!strcmp(what, "mmap_base"))
+		return vmsh_layout_mmap_base(S(be), a);
+	if (!strcmp(what, "special"))
+		return vmsh_layout_special(S(be), name, a, b);
+	return vmsh_file_create_path(S(be), name, a, disk);
+}
+
 static void m_free(struct backend *be)
 {
 	vmsh_sys_free(S(be));
@@ -227,6 +244,7 @@ static const struct backend_model_ops model_only_ops = {
 	.set_interrupt = m_set_interrupt,
 	.file_walk = m_file_walk,
 	.dev_walk = m_dev_walk,
+	.layout = m_layout,
 };
 
 static const struct backend_ops model_ops = {

@@ -226,6 +226,7 @@ START_TEST(test_shell_table_complete)
 	static const char *const spec[] = {
 		"mmap", "munmap", "mprotect", "mremap", "madvise", "brk", "msync",
 		"touch", "write", "read", "fork", "clone", "kthread", "execve",
+		"layout",
 		"kill", "switch", "ps", "file", "dev", "maps", "smaps", "vmas",
 		"walk", "pt", "tree", "mm", "tlb", "frames", "stat", "trace", "dot",
 		"check", "help", "echo", "source", "set", "reset", "exit", "quit",

@@ -56,6 +56,11 @@ void vmsh_config_default(struct vmsh_config *cfg);
 
 struct vmsh_sys;
 
+/* The one range of vmsh_config.ram (bytes): the shell checks options
+ * against it, vmsh_sys_new refuses anything outside it. */
+#define VMSH_RAM_MIN (1ULL << 20)
+#define VMSH_RAM_MAX (64ULL << 30)
+
 /* Build a machine with pid 1 running on CPU 0.  Returns NULL only for a
  * configuration outside the documented ranges. */
 struct vmsh_sys *vmsh_sys_new(const struct vmsh_config *cfg);

@@ -52,7 +52,7 @@ static bool config_ok(const struct vmsh_config *cfg)
 {
 	if (cfg->levels < 2 || cfg->levels > 5)
 		return false;
-	if (cfg->ram < (1ULL << 20) || cfg->ram > (64ULL << 30))
+	if (cfg->ram < VMSH_RAM_MIN || cfg->ram > VMSH_RAM_MAX)
 		return false;
 	if (cfg->tlb_entries < 1 || cfg->tlb_entries > 65536)
 		return false;

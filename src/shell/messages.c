@@ -13,6 +13,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "shell.h"
@@ -119,16 +120,34 @@ const char *sh_where(struct shell *sh, char *buf, size_t size)
 	return buf;
 }
 
+/* @s with every byte that is not printable ASCII written as \xHH: an
+ * error line never carries a raw control or non-ASCII byte from input. */
+static void put_quoted(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c < 0x7f)
+			fputc(c, f);
+		else
+			fprintf(f, "\\x%02x", c);
+	}
+}
+
 static void err_line(struct shell *sh, const char *prefix, const char *fmt,
 		     va_list ap)
 {
-	char where[4200];
+	char where[4200], *msg = NULL;
 
 	fflush(sh->out);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
 	if (sh->color)
 		fputs("\033[31m", sh->err);
-	fprintf(sh->err, "%s: %s", sh_where(sh, where, sizeof(where)), prefix);
-	vfprintf(sh->err, fmt, ap);
+	put_quoted(sh->err, sh_where(sh, where, sizeof(where)));
+	fprintf(sh->err, ": %s", prefix);
+	put_quoted(sh->err, msg);
+	free(msg);
 	if (sh->color)
 		fputs("\033[0m", sh->err);
 	fputc('\n', sh->err);

@@ -64,7 +64,7 @@ int shell_set_option(struct shell *sh, const char *name, const char *value,
 		c->levels = (int)v;
 		*rebuild = true;
 	} else if (!strcmp(opt, "ram")) {
-		if (num(value, &v) || v < VMSH_PAGE_SIZE || v > (1ULL << 40))
+		if (num(value, &v) || v < VMSH_RAM_MIN || v > VMSH_RAM_MAX)
 			goto bad_range;
 		c->ram = v;
 		*rebuild = true;
@@ -154,7 +154,7 @@ bad_range:
 		 !strcmp(opt, "levels") ? "2 to 5" :
 		 !strcmp(opt, "tlb") ? "ENTRIES[:WAYS], WAYS dividing ENTRIES" :
 		 !strcmp(opt, "cpus") ? "1 to 64" :
-		 !strcmp(opt, "ram") ? "4K to 1T" : "a number");
+		 !strcmp(opt, "ram") ? "1M to 64G" : "a number");
 	return -1;
 bad_bool:
 	snprintf(errbuf, errsize, "%s: expected on or off, got '%s'", opt, value);

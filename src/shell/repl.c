@@ -161,7 +161,15 @@ void shell_run_line(struct shell *sh, const char *line, size_t len)
 {
 	struct lexline ll;
 	char err[256];
+	const char *nul = memchr(line, '\0', len);
 
+	if (nul) {
+		/* a C string would end there and run the rest of a word */
+		sh->failed = false;
+		sh_parse_error(sh, "NUL byte in the line (column %zu)",
+			       (size_t)(nul - line) + 1);
+		goto out;
+	}
 	if (lex_line(line, len, &ll, err, sizeof(err)) < 0) {
 		sh->failed = false;
 		sh_parse_error(sh, "%s", err);

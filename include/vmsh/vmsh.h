@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "vmsh/limits.h"
 
 #define VMSH_PAGE_SHIFT 12
 #define VMSH_PAGE_SIZE  4096ULL
@@ -55,11 +56,6 @@ struct vmsh_config {
 void vmsh_config_default(struct vmsh_config *cfg);
 
 struct vmsh_sys;
-
-/* The one range of vmsh_config.ram (bytes): the shell checks options
- * against it, vmsh_sys_new refuses anything outside it. */
-#define VMSH_RAM_MIN (1ULL << 20)
-#define VMSH_RAM_MAX (64ULL << 30)
 
 /* Build a machine with pid 1 running on CPU 0.  Returns NULL only for a
  * configuration outside the documented ranges. */

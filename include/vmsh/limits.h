@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/* Ranges of the engine's configuration, one definition for both sides:
+ * the shell checks options against them (and says the range), and
+ * vmsh_sys_new refuses anything outside them. */
+#ifndef VMSH_LIMITS_H
+#define VMSH_LIMITS_H
+
+/* vmsh_config.ram, bytes */
+#define VMSH_RAM_MIN (1ULL << 20)
+#define VMSH_RAM_MAX (64ULL << 30)
+
+#endif /* VMSH_LIMITS_H */

@@ -358,7 +358,7 @@ void check_pages(const struct vmsh_sys *sys, struct check_report *r)
 	nfree = sys->phys.nframes - sys->phys.hiwater;   /* never used */
 	for (pfn = 0; pfn < sys->phys.hiwater; pfn++) {
 		const struct page *p = &sys->phys.pages[pfn];
-		bool bit = sys->phys.freemap[0][pfn / 64] >> (pfn % 64) & 1;
+		bool bit = lbm_test(&sys->phys.freemap, pfn);
 
 		if (bit != (p->kind == PAGE_FREE))
 			check_report(r, "frame %#llx: free map says %s",

@@ -6,10 +6,9 @@
  * Invariants:
  *  - a frame is free iff kind == PAGE_FREE iff refcount == 0; a free frame
  *    holds no buffer and all its fields are zero;
- *  - a frame below hiwater is free iff its bit is set in freemap[0]; a
- *    bit of freemap[k + 1] is set iff word of freemap[k] it stands for is
- *    not zero; allocation takes the lowest free frame (the lowest set bit,
- *    else hiwater);
+ *  - a frame below hiwater is free iff its bit is set in freemap (a
+ *    levelled bitmap, bitmap.h); allocation takes the lowest free frame
+ *    (the first set bit, else hiwater), in O(log64 nframes) steps;
  *  - nfree is the number of free frames;
  *  - contents are sparse: with data == NULL every byte equals fill, except
  *    [run_off, run_off + run_len) which holds run[] (one small write into
@@ -35,19 +34,14 @@
 int phys_init(struct vmsh_sys *sys)
 {
 	struct phys *ph = &sys->phys;
-	uint64_t n;
-	unsigned lv;
 
 	ph->nframes = sys->cfg.ram >> PAGE_SHIFT;
 	if (ph->nframes < 2)
 		return -ENOMEM;
 	ph->pages = xcalloc(ph->nframes, sizeof(struct page));
 	ph->nfree = ph->nframes;
-	for (n = ph->nframes, lv = 0; lv == 0 || n > 1; lv++) {
-		n = (n + 63) / 64;
-		ph->freemap[lv] = xcalloc(n, sizeof(uint64_t));
-	}
-	ph->freemap_levels = lv;
+	if (!lbm_init(&ph->freemap, ph->nframes))
+		abort();        /* host allocation failures are not modelled */
 	ph->zero_pfn = phys_alloc(sys, PAGE_ZERO);
 	/* Booting is not an event the user caused. */
 	sys->stat[ST_PGALLOC] = 0;
@@ -64,8 +58,7 @@ void phys_fini(struct vmsh_sys *sys)
 	for (pfn = 0; pfn < ph->hiwater; pfn++)
 		free(ph->pages[pfn].data);
 	free(ph->pages);
-	for (pfn = 0; pfn < ph->freemap_levels; pfn++)
-		free(ph->freemap[pfn]);
+	lbm_fini(&ph->freemap);
 	memset(ph, 0, sizeof(*ph));
 }
 
@@ -83,39 +76,6 @@ static const struct page *cpage(const struct vmsh_sys *sys, uint64_t pfn)
 	return &sys->phys.pages[pfn];
 }
 
-/* Mark @pfn free (@set) or in use in the bitmap, up the levels as far as
- * a word changes between zero and non-zero. */
-static void freemap_set(struct phys *ph, uint64_t pfn, bool set)
-{
-	uint64_t i = pfn;
-	unsigned lv;
-
-	for (lv = 0; lv < ph->freemap_levels; lv++, i /= 64) {
-		uint64_t *w = &ph->freemap[lv][i / 64], bit = 1ULL << (i % 64);
-		bool was_zero = *w == 0;
-
-		if (set)
-			*w |= bit;
-		else
-			*w &= ~bit;
-		if ((*w == 0) == was_zero)
-			break;          /* the level above does not change */
-	}
-}
-
-/* The lowest free frame below hiwater, or UINT64_MAX. */
-static uint64_t freemap_first(const struct phys *ph)
-{
-	uint64_t i = 0;
-	unsigned lv = ph->freemap_levels;
-
-	if (ph->freemap[lv - 1][0] == 0)
-		return UINT64_MAX;
-	while (lv-- > 0)
-		i = i * 64 + (uint64_t)__builtin_ctzll(ph->freemap[lv][i]);
-	return i;
-}
-
 uint64_t phys_alloc(struct vmsh_sys *sys, enum page_kind kind)
 {
 	struct phys *ph = &sys->phys;
@@ -124,9 +84,9 @@ uint64_t phys_alloc(struct vmsh_sys *sys, enum page_kind kind)
 
 	if (ph->nfree == 0)
 		return UINT64_MAX;
-	pfn = freemap_first(ph);
-	if (pfn != UINT64_MAX)
-		freemap_set(ph, pfn, false);
+	pfn = lbm_next(&ph->freemap, 0);
+	if (pfn != LBM_NONE)
+		lbm_assign(&ph->freemap, pfn, false);
 	else
 		pfn = ph->hiwater++;
 	if (pfn >= ph->nframes || ph->pages[pfn].kind != PAGE_FREE)
@@ -165,7 +125,7 @@ void phys_put(struct vmsh_sys *sys, uint64_t pfn)
 	free(p->data);
 	memset(p, 0, sizeof(*p));
 	ph->nfree++;
-	freemap_set(ph, pfn, true);
+	lbm_assign(&ph->freemap, pfn, true);
 	sys->stat[ST_PGFREE]++;
 }
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "vmsh/vmsh.h"
+#include "bitmap.h"
 
 #define PAGE_SHIFT VMSH_PAGE_SHIFT
 #define PAGE_SIZE  VMSH_PAGE_SIZE
@@ -72,8 +73,7 @@ struct phys {
 	 * in level k + 1: word i of level k is not zero), so that the lowest
 	 * free frame is found in O(levels) = O(log64 nframes) steps, and the
 	 * allocation order stays "lowest free pfn first". */
-	uint64_t *freemap[8];
-	unsigned freemap_levels;
+	struct lbitmap freemap;
 	uint64_t hiwater;       /* frames at and above it were never used:
 				   loops over frames stop there */
 	uint64_t zero_pfn;

@@ -38,6 +38,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mm.h"
 #include "pgtable.h"
@@ -52,67 +53,175 @@
 
 /* ---- the TLB array ------------------------------------------------------- */
 
-static struct tlb_entry *tlb_set(struct tlb *t, uint64_t vpn)
+static uint32_t tlb_hash(const struct tlb *t, unsigned asid, uint64_t vpn)
 {
-	return &t->e[(vpn % t->sets) * t->ways];
+	uint64_t h = (vpn ^ ((uint64_t)asid << 52)) * 0x9e3779b97f4a7c15ULL;
+
+	return (uint32_t)(h >> 32) & t->hmask;
 }
 
 static struct tlb_entry *tlb_find(struct tlb *t, unsigned asid, uint64_t vpn)
 {
-	struct tlb_entry *s = tlb_set(t, vpn);
+	uint32_t i;
 
-	for (unsigned w = 0; w < t->ways; w++)
-		if (s[w].valid && s[w].asid == asid && s[w].vpn == vpn)
-			return &s[w];
+	for (i = t->hash[tlb_hash(t, asid, vpn)]; i != TLB_NIL; i = t->e[i].hnext)
+		if (t->e[i].asid == asid && t->e[i].vpn == vpn)
+			return &t->e[i];
 	return NULL;
+}
+
+/* Take valid entry @e off the indexes and make it invalid. */
+static void tlb_drop(struct tlb *t, struct tlb_entry *e)
+{
+	uint32_t i = (uint32_t)(e - t->e), set = i / t->ways, *pp;
+
+	for (pp = &t->hash[tlb_hash(t, e->asid, e->vpn)]; *pp != i;
+	     pp = &t->e[*pp].hnext)
+		;
+	*pp = e->hnext;
+	if (e->lprev != TLB_NIL)
+		t->e[e->lprev].lnext = e->lnext;
+	else
+		t->lru_head[set] = e->lnext;
+	if (e->lnext != TLB_NIL)
+		t->e[e->lnext].lprev = e->lprev;
+	else
+		t->lru_tail[set] = e->lprev;
+	if (e->aprev != TLB_NIL)
+		t->e[e->aprev].anext = e->anext;
+	else
+		t->asid_head[e->asid] = e->anext;
+	if (e->anext != TLB_NIL)
+		t->e[e->anext].aprev = e->aprev;
+	t->asid_count[e->asid]--;
+	e->valid = false;
+	lbm_assign(&t->free, i, true);
+}
+
+/* The entry was used: the most recent of its set. */
+static void tlb_touch(struct tlb *t, struct tlb_entry *e)
+{
+	uint32_t i = (uint32_t)(e - t->e), set = i / t->ways;
+
+	e->lru = ++t->tick;
+	if (t->lru_tail[set] == i)
+		return;
+	if (e->lprev != TLB_NIL)
+		t->e[e->lprev].lnext = e->lnext;
+	else
+		t->lru_head[set] = e->lnext;
+	t->e[e->lnext].lprev = e->lprev;        /* not the tail: lnext != NIL */
+	e->lprev = t->lru_tail[set];
+	e->lnext = TLB_NIL;
+	t->e[e->lprev].lnext = i;
+	t->lru_tail[set] = i;
 }
 
 static void tlb_insert(struct tlb *t, unsigned asid, uint64_t vpn, uint64_t pte)
 {
-	struct tlb_entry *s = tlb_set(t, vpn);
 	struct tlb_entry *victim = tlb_find(t, asid, vpn);
+	uint32_t set = (uint32_t)(vpn % t->sets), first = set * t->ways, i;
+	uint32_t h;
+	uint64_t w;
 
-	for (unsigned w = 0; !victim && w < t->ways; w++)
-		if (!s[w].valid)
-			victim = &s[w];
+	/* the same tag, else the lowest invalid way, else the least
+	 * recently used */
 	if (!victim) {
-		victim = &s[0];
-		for (unsigned w = 1; w < t->ways; w++)
-			if (s[w].lru < victim->lru)
-				victim = &s[w];
+		w = lbm_next(&t->free, first);
+		if (w != LBM_NONE && w < (uint64_t)first + t->ways)
+			victim = &t->e[w];
+		else
+			victim = &t->e[t->lru_head[set]];
 	}
+	if (victim->valid)
+		tlb_drop(t, victim);
+	i = (uint32_t)(victim - t->e);
+	lbm_assign(&t->free, i, false);
 	victim->valid = true;
 	victim->global = pte & _PAGE_GLOBAL;
-	victim->asid = asid;
+	victim->asid = (uint16_t)asid;
 	victim->vpn = vpn;
 	victim->pfn = (pte & PTE_PFN_MASK) >> PAGE_SHIFT;
 	victim->flags = pte & PTE_CACHED_BITS;
 	victim->lru = ++t->tick;
+	h = tlb_hash(t, asid, vpn);
+	victim->hnext = t->hash[h];
+	t->hash[h] = i;
+	victim->lnext = TLB_NIL;
+	victim->lprev = t->lru_tail[set];
+	if (victim->lprev != TLB_NIL)
+		t->e[victim->lprev].lnext = i;
+	else
+		t->lru_head[set] = i;
+	t->lru_tail[set] = i;
+	victim->aprev = TLB_NIL;
+	victim->anext = t->asid_head[asid];
+	if (victim->anext != TLB_NIL)
+		t->e[victim->anext].aprev = i;
+	t->asid_head[asid] = i;
+	t->asid_count[asid]++;
 }
 
 #define ANY_ASID UINT32_MAX
 
 /* Drop the non-global entries of @asid (ANY_ASID: all) with start <= vpn
- * < end. */
+ * < end: page by page through the hash when the range is smaller than
+ * the ASID's entries, else along the ASID's list. */
 static unsigned tlb_invalidate(struct tlb *t, unsigned asid, uint64_t start,
 			       uint64_t end)
 {
-	unsigned n = 0;
+	unsigned n = 0, lo = asid == ANY_ASID ? 0 : asid;
+	unsigned hi = asid == ANY_ASID ? TLB_NR_ASIDS : asid + 1;
 
-	for (unsigned i = 0; i < t->entries; i++) {
-		struct tlb_entry *e = &t->e[i];
+	for (unsigned a = lo; a < hi; a++) {
+		if (t->asid_count[a] == 0)
+			continue;
+		if (end - start <= t->asid_count[a]) {
+			for (uint64_t vpn = start; vpn < end; vpn++) {
+				struct tlb_entry *e = tlb_find(t, a, vpn);
 
-		if (e->valid && !e->global &&
-		    (asid == ANY_ASID || e->asid == asid) &&
-		    e->vpn >= start && e->vpn < end) {
-			e->valid = false;
-			n++;
+				if (e && !e->global) {
+					tlb_drop(t, e);
+					n++;
+				}
+			}
+			continue;
+		}
+		for (uint32_t i = t->asid_head[a], next; i != TLB_NIL; i = next) {
+			struct tlb_entry *e = &t->e[i];
+
+			next = e->anext;
+			if (!e->global && e->vpn >= start && e->vpn < end) {
+				tlb_drop(t, e);
+				n++;
+			}
 		}
 	}
 	return n;
 }
 
 /* ---- CPUs ---------------------------------------------------------------- */
+
+static void tlb_index_init(struct tlb *t)
+{
+	uint32_t nb = 1;
+
+	while (nb < t->entries)
+		nb *= 2;
+	t->hash = xmalloc(nb * sizeof(*t->hash));
+	memset(t->hash, 0xff, nb * sizeof(*t->hash));
+	t->hmask = nb - 1;
+	t->lru_head = xmalloc(t->sets * sizeof(uint32_t));
+	t->lru_tail = xmalloc(t->sets * sizeof(uint32_t));
+	memset(t->lru_head, 0xff, t->sets * sizeof(uint32_t));
+	memset(t->lru_tail, 0xff, t->sets * sizeof(uint32_t));
+	for (unsigned a = 0; a < TLB_NR_ASIDS; a++)
+		t->asid_head[a] = TLB_NIL;
+	if (!lbm_init(&t->free, t->entries))
+		abort();
+	for (uint32_t i = 0; i < t->entries; i++)
+		lbm_assign(&t->free, i, true);
+}
 
 void tlb_init(struct vmsh_sys *sys)
 {
@@ -131,6 +240,7 @@ void tlb_init(struct vmsh_sys *sys)
 		c->tlb.ways = ways;
 		c->tlb.sets = entries / ways;
 		c->tlb.e = xcalloc(entries, sizeof(*c->tlb.e));
+		tlb_index_init(&c->tlb);
 		c->next_asid = 1;
 	}
 }
@@ -141,8 +251,15 @@ void tlb_fini(struct vmsh_sys *sys)
 
 	if (!sys->cpus)
 		return;
-	for (unsigned i = 0; i < ncpus; i++)
-		free(sys->cpus[i].tlb.e);
+	for (unsigned i = 0; i < ncpus; i++) {
+		struct tlb *t = &sys->cpus[i].tlb;
+
+		free(t->e);
+		free(t->hash);
+		free(t->lru_head);
+		free(t->lru_tail);
+		lbm_fini(&t->free);
+	}
 	free(sys->cpus);
 	sys->cpus = NULL;
 }
@@ -491,7 +608,7 @@ int mmu_translate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		if (ok) {
 			pte = walk(sys, mm, addr, &refs, &ptep);
 			if (!stale_reason(sys, e, pte, write, why, sizeof(why))) {
-				e->lru = ++c->tlb.tick;
+				tlb_touch(&c->tlb, e);
 				c->hits++;
 				sys->stat[ST_TLB_HIT]++;
 				*pfn = e->pfn;
@@ -503,7 +620,7 @@ int mmu_translate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 				     write ? "write" : "read",
 				     (unsigned long long)addr,
 				     (unsigned long long)e->pfn, why);
-				e->lru = ++c->tlb.tick;
+				tlb_touch(&c->tlb, e);
 				c->hits++;
 				c->stale_hits++;
 				sys->stat[ST_TLB_HIT]++;
@@ -515,7 +632,7 @@ int mmu_translate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		}
 		/* Not permitted by the cached bits (or a write needing D set):
 		 * the CPU drops the entry and walks again. */
-		e->valid = false;
+		tlb_drop(&c->tlb, e);
 	}
 
 	c->misses++;
@@ -542,7 +659,7 @@ bool tlb_lookup(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		sys->stat[ST_TLB_MISS]++;
 		return false;
 	}
-	e->lru = ++c->tlb.tick;
+	tlb_touch(&c->tlb, e);
 	c->hits++;
 	sys->stat[ST_TLB_HIT]++;
 	*pfn = e->pfn;

@@ -37,9 +37,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bitmap.h"
+
 struct cpu;
 struct vmsh_mm;
 struct vmsh_sys;
+
+#define TLB_NR_ASIDS 6                 /* x86 TLB_NR_DYN_ASIDS */
 
 struct tlb_entry {
 	bool valid;
@@ -48,16 +52,27 @@ struct tlb_entry {
 	uint64_t vpn, pfn;
 	uint64_t flags;                       /* _PAGE_RW, _PAGE_USER, _PAGE_NX, D, A */
 	uint64_t lru;
+	/* tlb.c's indexes of a valid entry (entry numbers, TLB_NIL: none):
+	 * the hash chain of (asid, vpn), the set's LRU list (least recent
+	 * first), the list of its ASID's entries */
+	uint32_t hnext, lprev, lnext, aprev, anext;
 };
 
-/* One CPU's TLB (struct cpu embeds it, task.h). */
+#define TLB_NIL UINT32_MAX
+
+/* One CPU's TLB (struct cpu embeds it, task.h).  Looking an entry up,
+ * filling one and flushing one page cost O(1) whatever the size; a full
+ * flush of an ASID costs O(its entries). */
 struct tlb {
 	unsigned entries, ways, sets;
 	struct tlb_entry *e;                  /* sets * ways */
 	uint64_t tick;                        /* LRU clock */
+	uint32_t *hash, hmask;                /* (asid, vpn) -> first entry */
+	uint32_t *lru_head, *lru_tail;        /* per set */
+	uint32_t asid_head[TLB_NR_ASIDS];
+	uint32_t asid_count[TLB_NR_ASIDS];
+	struct lbitmap free;                  /* the invalid ways */
 };
-
-#define TLB_NR_ASIDS 6                 /* x86 TLB_NR_DYN_ASIDS */
 #define TLB_FLUSH_CEILING 33            /* x86 tlb_single_page_flush_ceiling */
 
 /* The CPUs' TLBs of a new machine, and their end. */

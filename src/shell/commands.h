@@ -95,5 +95,6 @@ int cmd_source(struct args *a);
 int cmd_set(struct args *a);
 int cmd_reset(struct args *a);
 int cmd_exit(struct args *a);
+int cmd_time(struct args *a);
 
 #endif /* VMSH_SRC_SHELL_COMMANDS_H */

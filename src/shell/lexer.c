@@ -9,6 +9,8 @@
  *    the line.  Blanks (space, tab, CR, VT, FF) separate words.
  *  - "..." is one word (quoted = true) with C escapes \n \t \r \0 \\ \"
  *    \xHH; any other escape, or a missing closing quote, is an error.
+ *  - A word that is a lone `|` ends the command: the rest of the line, as
+ *    typed (`;` and `#` included), is the shell command it pipes into.
  *  - Any byte (binary junk included) is accepted inside a word; the lexer
  *    never reads outside [line, line + len).
  */
@@ -90,6 +92,7 @@ static void finish_cmd(struct lexline *ll, struct lexcmd *cur,
 {
 	if (cur->ntok == 0) {
 		free(cur->tok);
+		free(cur->pipe);
 	} else {
 		cur->text = cmd_text(start, (size_t)(end - start));
 		ll->cmd = grow(ll->cmd, ll->ncmd + 1, sizeof(*ll->cmd));
@@ -208,6 +211,23 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 				 (size_t)(p - line) + 1);
 			goto fail;
 		}
+		if (b.len == 1 && b.p[0] == '|') {
+			/* CMD | SHELL-COMMAND: the rest of the line, as typed,
+			 * is /bin/sh's (gdb's pipe) */
+			free(b.p);
+			memset(&b, 0, sizeof(b));
+			if (!cur.ntok) {
+				snprintf(errbuf, errsize, "missing a command before '|'");
+				goto fail;
+			}
+			cur.pipe = cmd_text(p, (size_t)(end - p));
+			p = end;
+			if (!cur.pipe[0]) {
+				snprintf(errbuf, errsize, "missing a shell command after '|'");
+				goto fail;
+			}
+			break;
+		}
 		add_tok(&cur, &b, false);
 	}
 	finish_cmd(out, &cur, cmd_start, p);
@@ -218,6 +238,7 @@ fail:
 	for (size_t i = 0; i < cur.ntok; i++)
 		free(cur.tok[i].text);
 	free(cur.tok);
+	free(cur.pipe);
 	lex_free(out);
 	return -1;
 }
@@ -229,6 +250,7 @@ void lex_free(struct lexline *ll)
 			free(ll->cmd[i].tok[j].text);
 		free(ll->cmd[i].tok);
 		free(ll->cmd[i].text);
+		free(ll->cmd[i].pipe);
 	}
 	free(ll->cmd);
 	memset(ll, 0, sizeof(*ll));

@@ -20,7 +20,8 @@
 
 const char *const shell_option_names[] = {
 	"levels", "ram", "tlb", "pcid", "cpus", "zero-page", "fault-around",
-	"max-map-count", "aslr", "lazy-flush", "errexit", "echo", "color", NULL
+	"max-map-count", "aslr", "lazy-flush", "errexit", "echo", "color", "pager",
+	NULL
 };
 
 static int parse_bool(const char *v, bool *out)
@@ -127,6 +128,10 @@ int shell_set_option(struct shell *sh, const char *name, const char *value,
 	} else if (!strcmp(opt, "echo")) {
 		if (parse_bool(value, &sh->echo))
 			goto bad_bool;
+	} else if (!strcmp(opt, "pager")) {
+		if (parse_bool(value, &b))
+			goto bad_bool;
+		sh->no_pager = !b;
 	} else if (!strcmp(opt, "color")) {
 		if (!strcmp(value, "always")) {
 			sh->color = true;
@@ -182,4 +187,5 @@ void shell_list_options(struct shell *sh, FILE *out)
 	fprintf(out, "%-14s %s\n", "errexit", sh->errexit ? "on" : "off");
 	fprintf(out, "%-14s %s\n", "echo", sh->echo ? "on" : "off");
 	fprintf(out, "%-14s %s\n", "color", sh->color_mode);
+	fprintf(out, "%-14s %s\n", "pager", sh->no_pager ? "off" : "on");
 }

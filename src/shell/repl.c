@@ -97,10 +97,8 @@ void shell_fini(struct shell *sh)
 
 /* ---- running commands ----------------------------------------------------- */
 
-static void run_command(struct shell *sh, struct lexcmd *lc)
+void shell_run_words(struct shell *sh, struct token *tok, size_t n)
 {
-	struct token *tok = lc->tok;
-	size_t n = lc->ntok;
 	const char *assign = NULL;
 	const struct command *c;
 	struct args a;
@@ -155,6 +153,45 @@ static void run_command(struct shell *sh, struct lexcmd *lc)
 	}
 	if (assign && a.yields)
 		var_set(sh, assign, a.value, a.hex);
+}
+
+static bool is_redirect(const struct token *t)
+{
+	return !t->quoted && (!strcmp(t->text, ">") || !strcmp(t->text, ">>"));
+}
+
+/* A command with where its output goes: `> FILE`, `>> FILE` as its last
+ * two words, `| SHELL-COMMAND` (the lexer's), else the pager. */
+static void run_command(struct shell *sh, struct lexcmd *lc)
+{
+	const char *file = NULL;
+	bool append = false;
+	struct output o;
+	size_t n = lc->ntok;
+
+	sh->failed = false;
+	if (is_redirect(&lc->tok[n - 1])) {
+		sh_parse_error(sh, "missing a file name after '%s'", lc->tok[n - 1].text);
+		return;
+	}
+	if (n >= 2 && is_redirect(&lc->tok[n - 2])) {
+		file = lc->tok[n - 1].text;
+		append = lc->tok[n - 2].text[1] == '>';
+		n -= 2;
+		if (!n) {
+			sh_parse_error(sh, "missing a command before '%s'", lc->tok[0].text);
+			return;
+		}
+		if (lc->pipe) {
+			sh_parse_error(sh, "output goes to '%s' or through '|', not both", file);
+			return;
+		}
+	}
+	if (output_begin(sh, file, append, lc->pipe, &o) < 0)
+		return;
+	shell_run_words(sh, lc->tok, n);
+	fflush(sh->out);
+	output_end(sh, &o);
 }
 
 void shell_run_line(struct shell *sh, const char *line, size_t len)

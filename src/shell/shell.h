@@ -42,6 +42,7 @@ struct lexcmd {
 	struct token *tok;
 	size_t ntok;
 	char *text;
+	char *pipe;             /* CMD | SHELL-COMMAND: the command, or NULL */
 };
 
 struct lexline {
@@ -69,6 +70,7 @@ struct shell {
 	bool host;
 	bool errexit, echo, quiet, interactive, color, trace;
 	bool sandbox;           /* fuzzing: no host files, accesses <= 1 MiB */
+	bool no_pager;          /* set pager off */
 	const char *color_mode; /* "auto", "always", "never" */
 	FILE *out, *err;
 
@@ -193,6 +195,8 @@ void shell_fini(struct shell *sh);
 bool shell_new_machine(struct shell *sh);
 /* Trace lines of the model, printed indented on sh->out (@ctx: the shell). */
 void shell_trace_out(void *ctx, const char *line);
+/* Run one command given as words (`time CMD` runs its CMD so). */
+void shell_run_words(struct shell *sh, struct token *tok, size_t n);
 /* Run one line of input (may hold several commands). */
 void shell_run_line(struct shell *sh, const char *line, size_t len);
 /* Run a script; @name "-" is standard input.  -1 if it cannot be read. */
@@ -205,6 +209,26 @@ void shell_interactive(struct shell *sh);
  * before it.
  * Returns a malloc'd NULL-terminated array of malloc'd strings, or NULL. */
 char **shell_complete(struct shell *sh, const char *before, const char *word);
+
+/* ---- where output goes (output.c) ----------------------------------------- */
+
+struct output {
+	FILE *saved;            /* sh->out before */
+	FILE *f;                /* the file, pipe or pager; NULL: unchanged */
+	enum { OUT_NONE, OUT_FILE, OUT_PIPE, OUT_PAGER } kind;
+	const char *name;       /* OUT_FILE: its path */
+	char path[4096];        /* ~/ expanded */
+	bool pipe_ignored;
+	struct sigaction old_pipe;
+};
+
+/* Send sh->out to @file (appending when @append), to /bin/sh -c @pipe,
+ * or, neither given, through the pager when interactive on a terminal.
+ * -1 once the error is printed (sh->out unchanged). */
+int output_begin(struct shell *sh, const char *file, bool append,
+		 const char *pipe, struct output *o);
+/* Close what output_begin opened; sh->out is back. */
+void output_end(struct shell *sh, struct output *o);
 
 /* ---- options shared by main.c and `set` (options.c) ----------------------- */
 

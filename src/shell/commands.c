@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -524,10 +525,40 @@ void commands_man(FILE *out)
 	}
 }
 
+static int by_name(const void *x, const void *y)
+{
+	const struct command *const *a = x, *const *b = y;
+
+	return strcmp((*a)->name, (*b)->name);
+}
+
+/* By binary search in an index of the table sorted by name, built on the
+ * first call. */
 const struct command *command_find(const char *name)
 {
-	for (size_t i = 0; i < shell_ncommands; i++)
-		if (!strcmp(shell_commands[i].name, name))
-			return &shell_commands[i];
+	static const struct command **sorted;
+	size_t lo = 0, hi = shell_ncommands;
+
+	if (!sorted) {
+		const struct command **s = malloc(shell_ncommands * sizeof(*s));
+
+		if (!s)
+			abort();
+		for (size_t i = 0; i < shell_ncommands; i++)
+			s[i] = &shell_commands[i];
+		qsort(s, shell_ncommands, sizeof(*s), by_name);
+		sorted = s;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(sorted[mid]->name, name);
+
+		if (c == 0)
+			return sorted[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }

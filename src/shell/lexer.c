@@ -39,22 +39,17 @@ static int hexval(char c)
 	return -1;
 }
 
-struct buf {
-	char *p;
-	size_t len, cap;
+/* The lexer's state: words and command texts are written into one arena
+ * (at most 5 * len + 8 bytes: every word is no longer than its source,
+ * plus a NUL; every command text and pipe likewise), tokens into one array. */
+struct lex {
+	struct lexline *ll;
+	size_t apos;            /* next free byte of the arena */
+	size_t word;            /* start of the word being built */
+	size_t ntoks, tcap, ccap;
+	size_t first;           /* first token of the current command */
+	char *pipe;             /* the current command's | SHELL-COMMAND */
 };
-
-static void buf_put(struct buf *b, char c)
-{
-	if (b->len + 1 >= b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 32;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p)
-			abort();
-	}
-	b->p[b->len++] = c;
-	b->p[b->len] = '\0';
-}
 
 static void *grow(void *p, size_t n, size_t size)
 {
@@ -64,81 +59,93 @@ static void *grow(void *p, size_t n, size_t size)
 	return p;
 }
 
-static char *dup_range(const char *s, size_t len)
+static void put(struct lex *lx, char c)
 {
-	char *p = malloc(len + 1);
-
-	if (!p)
-		abort();
-	memcpy(p, s, len);
-	p[len] = '\0';
-	return p;
+	lx->ll->arena[lx->apos++] = c;
 }
 
-/* Trimmed source text of a command, without a trailing comment. */
-static char *cmd_text(const char *s, size_t len)
+/* Copy [s, s + len) trimmed of blanks into the arena. */
+static char *arena_text(struct lex *lx, const char *s, size_t len)
 {
+	char *t = lx->ll->arena + lx->apos;
+
 	while (len && is_blank(*s)) {
 		s++;
 		len--;
 	}
 	while (len && is_blank(s[len - 1]))
 		len--;
-	return dup_range(s, len);
+	memcpy(t, s, len);
+	lx->apos += len;
+	put(lx, '\0');
+	return t;
 }
 
-static void finish_cmd(struct lexline *ll, struct lexcmd *cur,
-		       const char *start, const char *end)
+/* The current command ends at @end (its text starts at @start). */
+static void finish_cmd(struct lex *lx, const char *start, const char *end)
 {
-	if (cur->ntok == 0) {
-		free(cur->tok);
-		free(cur->pipe);
-	} else {
-		cur->text = cmd_text(start, (size_t)(end - start));
-		ll->cmd = grow(ll->cmd, ll->ncmd + 1, sizeof(*ll->cmd));
-		ll->cmd[ll->ncmd++] = *cur;
+	struct lexline *ll = lx->ll;
+	size_t len = (size_t)(end - start);
+	struct lexcmd *c;
+
+	if (lx->ntoks == lx->first)
+		return;
+	if (ll->ncmd == lx->ccap) {
+		lx->ccap = lx->ccap ? lx->ccap * 2 : 4;
+		ll->cmd = grow(ll->cmd, lx->ccap, sizeof(*ll->cmd));
 	}
-	memset(cur, 0, sizeof(*cur));
+	c = &ll->cmd[ll->ncmd++];
+	c->first = lx->first;
+	c->ntok = lx->ntoks - lx->first;
+	c->pipe = lx->pipe;
+	lx->pipe = NULL;
+	c->text = arena_text(lx, start, len);
+	lx->first = lx->ntoks;
 }
 
-static void add_tok(struct lexcmd *cur, struct buf *b, bool quoted)
+static void add_tok(struct lex *lx, bool quoted)
 {
-	cur->tok = grow(cur->tok, cur->ntok + 1, sizeof(*cur->tok));
-	if (!b->p) {
-		b->p = calloc(1, 1);
-		if (!b->p)
-			abort();
+	struct lexline *ll = lx->ll;
+	struct token *t;
+
+	if (lx->ntoks == lx->tcap) {
+		lx->tcap = lx->tcap ? lx->tcap * 2 : 16;
+		ll->toks = grow(ll->toks, lx->tcap, sizeof(*ll->toks));
 	}
-	cur->tok[cur->ntok].text = b->p;
-	cur->tok[cur->ntok].len = b->len;
-	cur->tok[cur->ntok].quoted = quoted;
-	cur->ntok++;
-	memset(b, 0, sizeof(*b));
+	t = &ll->toks[lx->ntoks++];
+	t->text = ll->arena + lx->word;
+	t->len = lx->apos - lx->word;
+	t->quoted = quoted;
+	put(lx, '\0');
+	lx->word = lx->apos;
 }
 
 int lex_line(const char *line, size_t len, struct lexline *out,
 	     char *errbuf, size_t errsize)
 {
 	const char *p = line, *end = line + len, *cmd_start = line;
-	struct lexcmd cur = { 0 };
-	struct buf b = { 0 };
+	struct lex lx = { .ll = out };
 
 	memset(out, 0, sizeof(*out));
+	out->arena = malloc(5 * len + 8);
+	if (!out->arena)
+		abort();
 	while (p < end) {
 		if (is_blank(*p)) {
 			p++;
 			continue;
 		}
 		if (*p == ';') {
-			finish_cmd(out, &cur, cmd_start, p);
+			finish_cmd(&lx, cmd_start, p);
 			cmd_start = ++p;
 			continue;
 		}
 		if (*p == '#') {
-			finish_cmd(out, &cur, cmd_start, p);
+			finish_cmd(&lx, cmd_start, p);
 			cmd_start = p = end;
 			break;
 		}
+		lx.word = lx.apos;
 		if (*p == '"') {
 			const char *open = p++;
 
@@ -156,7 +163,7 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 					break;
 				}
 				if (*p != '\\') {
-					buf_put(&b, *p++);
+					put(&lx, *p++);
 					continue;
 				}
 				if (++p >= end) {
@@ -166,12 +173,12 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 					goto fail;
 				}
 				switch (*p) {
-				case 'n': buf_put(&b, '\n'); p++; break;
-				case 't': buf_put(&b, '\t'); p++; break;
-				case 'r': buf_put(&b, '\r'); p++; break;
-				case '0': buf_put(&b, '\0'); p++; break;
-				case '\\': buf_put(&b, '\\'); p++; break;
-				case '"': buf_put(&b, '"'); p++; break;
+				case 'n': put(&lx, '\n'); p++; break;
+				case 't': put(&lx, '\t'); p++; break;
+				case 'r': put(&lx, '\r'); p++; break;
+				case '0': put(&lx, '\0'); p++; break;
+				case '\\': put(&lx, '\\'); p++; break;
+				case '"': put(&lx, '"'); p++; break;
 				case 'x':
 					h = p + 1 < end ? hexval(p[1]) : -1;
 					l = p + 2 < end ? hexval(p[2]) : -1;
@@ -180,7 +187,7 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 							 "bad escape in string: \\x needs two hex digits");
 						goto fail;
 					}
-					buf_put(&b, (char)(h * 16 + l));
+					put(&lx, (char)(h * 16 + l));
 					p += 3;
 					break;
 				default:
@@ -200,58 +207,50 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 					 (size_t)(p - line));
 				goto fail;
 			}
-			add_tok(&cur, &b, true);
+			add_tok(&lx, true);
 			continue;
 		}
 		while (p < end && !is_blank(*p) && *p != ';' && *p != '"')
-			buf_put(&b, *p++);
+			put(&lx, *p++);
 		if (p < end && *p == '"') {
 			snprintf(errbuf, errsize,
 				 "unexpected '\"' inside the word at column %zu",
 				 (size_t)(p - line) + 1);
 			goto fail;
 		}
-		if (b.len == 1 && b.p[0] == '|') {
+		if (lx.apos - lx.word == 1 && out->arena[lx.word] == '|') {
 			/* CMD | SHELL-COMMAND: the rest of the line, as typed,
 			 * is /bin/sh's (gdb's pipe) */
-			free(b.p);
-			memset(&b, 0, sizeof(b));
-			if (!cur.ntok) {
+			lx.apos = lx.word;
+			if (lx.ntoks == lx.first) {
 				snprintf(errbuf, errsize, "missing a command before '|'");
 				goto fail;
 			}
-			cur.pipe = cmd_text(p, (size_t)(end - p));
+			lx.pipe = arena_text(&lx, p, (size_t)(end - p));
 			p = end;
-			if (!cur.pipe[0]) {
+			if (!lx.pipe[0]) {
 				snprintf(errbuf, errsize, "missing a shell command after '|'");
 				goto fail;
 			}
 			break;
 		}
-		add_tok(&cur, &b, false);
+		add_tok(&lx, false);
 	}
-	finish_cmd(out, &cur, cmd_start, p);
+	finish_cmd(&lx, cmd_start, p);
+	/* the token array is final now: point the commands into it */
+	for (size_t i = 0; i < out->ncmd; i++)
+		out->cmd[i].tok = out->toks + out->cmd[i].first;
 	return 0;
 
 fail:
-	free(b.p);
-	for (size_t i = 0; i < cur.ntok; i++)
-		free(cur.tok[i].text);
-	free(cur.tok);
-	free(cur.pipe);
 	lex_free(out);
 	return -1;
 }
 
 void lex_free(struct lexline *ll)
 {
-	for (size_t i = 0; i < ll->ncmd; i++) {
-		for (size_t j = 0; j < ll->cmd[i].ntok; j++)
-			free(ll->cmd[i].tok[j].text);
-		free(ll->cmd[i].tok);
-		free(ll->cmd[i].text);
-		free(ll->cmd[i].pipe);
-	}
 	free(ll->cmd);
+	free(ll->toks);
+	free(ll->arena);
 	memset(ll, 0, sizeof(*ll));
 }

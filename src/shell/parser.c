@@ -310,9 +310,10 @@ int eval_number(struct shell *sh, const struct token *t, const char *ctx,
 	const char *why;
 	uint64_t v, n;
 
-	quote_word(t->text, t->len, q, sizeof(q));
+	/* the word is quoted for a message only when there is one */
+#define Q quote_word(t->text, t->len, q, sizeof(q))
 	if (t->quoted || strlen(t->text) != t->len) {
-		sh_parse_error(sh, "%s: expected %s (a number), got '%s'", ctx, what, q);
+		sh_parse_error(sh, "%s: expected %s (a number), got '%s'", ctx, what, Q);
 		return -1;
 	}
 	if (t->text[0] == '$') {
@@ -326,12 +327,12 @@ int eval_number(struct shell *sh, const struct token *t, const char *ctx,
 		memcpy(name, p, len);
 		name[len] = '\0';
 		if (!parse_ident(name)) {
-			sh_parse_error(sh, "%s: expected %s (a number), got '%s'", ctx, what, q);
+			sh_parse_error(sh, "%s: expected %s (a number), got '%s'", ctx, what, Q);
 			return -1;
 		}
 		p += len;
 		if (*p && *p != '+' && *p != '-') {
-			sh_parse_error(sh, "%s: expected %s (a number), got '%s'", ctx, what, q);
+			sh_parse_error(sh, "%s: expected %s (a number), got '%s'", ctx, what, Q);
 			return -1;
 		}
 		var = var_find(sh, name);
@@ -346,18 +347,18 @@ int eval_number(struct shell *sh, const struct token *t, const char *ctx,
 		}
 		if (parse_number(p + 1, &n, &why) < 0) {
 			sh_parse_error(sh, "%s: expected %s (a number), got '%s': offset %s",
-				       ctx, what, q, why);
+				       ctx, what, Q, why);
 			return -1;
 		}
 		if (*p == '+') {
 			if (v > UINT64_MAX - n) {
-				sh_parse_error(sh, "%s: %s '%s' is too large", ctx, what, q);
+				sh_parse_error(sh, "%s: %s '%s' is too large", ctx, what, Q);
 				return -1;
 			}
 			*out = v + n;
 		} else {
 			if (n > v) {
-				sh_parse_error(sh, "%s: %s '%s' is below zero", ctx, what, q);
+				sh_parse_error(sh, "%s: %s '%s' is below zero", ctx, what, Q);
 				return -1;
 			}
 			*out = v - n;
@@ -367,13 +368,14 @@ int eval_number(struct shell *sh, const struct token *t, const char *ctx,
 	if (parse_number(t->text, &v, &why) < 0) {
 		if (!strcmp(why, "too large"))
 			sh_parse_error(sh, "%s: %s '%s' is too large (more than 64 bits)",
-				       ctx, what, q);
+				       ctx, what, Q);
 		else
-			sh_parse_error(sh, "%s: expected %s (a number), got '%s'", ctx, what, q);
+			sh_parse_error(sh, "%s: expected %s (a number), got '%s'", ctx, what, Q);
 		return -1;
 	}
 	*out = v;
 	return 0;
+#undef Q
 }
 
 bool arg_more(struct args *a)

@@ -218,7 +218,11 @@ void shell_run_line(struct shell *sh, const char *line, size_t len)
 			fflush(sh->out);
 		}
 		run_command(sh, &ll.cmd[i]);
-		fflush(sh->out);
+		/* a script's output goes out in blocks (an error line flushes
+		 * it first, so the order still holds); a person, or the
+		 * real processes of --host, see each command's at once */
+		if (sh->interactive || !sh->be->ops->model)
+			fflush(sh->out);
 		if (sh->failed && sh->errexit)
 			break;
 	}

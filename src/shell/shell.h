@@ -43,11 +43,16 @@ struct lexcmd {
 	size_t ntok;
 	char *text;
 	char *pipe;             /* CMD | SHELL-COMMAND: the command, or NULL */
+	size_t first;           /* lexer.c's: tok's index in lexline.toks */
 };
 
+/* A line's words and texts live in one arena and its tokens in one array:
+ * three allocations per line whatever its length. */
 struct lexline {
 	struct lexcmd *cmd;
 	size_t ncmd;
+	char *arena;
+	struct token *toks;
 };
 
 /* Split @line (@len bytes, may hold any byte) into commands.  Returns 0, or

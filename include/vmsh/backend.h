@@ -30,14 +30,14 @@ struct backend;
 /* The views the model can print (src/views/views.h lists what each shows). */
 enum backend_view {
 	BV_PS, BV_FILES, BV_DEVS, BV_VMAS, BV_WALK, BV_PT, BV_TREE, BV_MM,
-	BV_TLB, BV_FRAMES, BV_STAT, BV_CHECK, BV_DOT,
+	BV_TLB, BV_FRAMES, BV_STAT, BV_CHECK, BV_DOT, BV_MT,
 };
 
 struct backend_view_args {
 	int pid;                /* 0: the current task */
 	uint64_t addr;          /* BV_WALK */
 	uint64_t start, end;    /* BV_PT */
-	const char *what;       /* BV_DOT: "tree", "pt" or "vmas" */
+	const char *what;       /* BV_DOT: "tree", "pt", "vmas" or "mt" */
 	bool color;             /* BV_VMAS: ANSI colours in the bar */
 };
 

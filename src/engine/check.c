@@ -174,10 +174,46 @@ static void check_vmas(struct check_report *r, const struct vmsh_mm *mm)
 		mm_problem(r, mm, "mm_users %d, mm_count %d", mm->mm_users, mm->mm_count);
 }
 
+struct mt_ctx {
+	const struct vmsh_mm *mm;
+	struct check_report *r;
+	const struct vmsh_vma *v;       /* the list's next VMA */
+};
+
+static int check_mt_entry(void *ctx, uint64_t first, uint64_t last, void *e)
+{
+	struct mt_ctx *c = ctx;
+	const struct vmsh_vma *v = c->v;
+
+	if (!v || e != v || first != v->vm_start || last != v->vm_end - 1) {
+		mm_problem(c->r, c->mm, "maple tree: [%#lx, %#lx] is not the list's next VMA",
+			   (unsigned long)first, (unsigned long)last);
+		return 1;
+	}
+	c->v = v->vm_next;
+	return 0;
+}
+
+/* The maple tree: mt_validate's checks, and the ranges it maps are
+ * exactly the VMAs of the list, in order. */
+static void check_maple(struct check_report *r, const struct vmsh_mm *mm)
+{
+	struct mt_ctx c = { mm, r, mm->mmap };
+	char why[160];
+
+	if (mt_validate(&mm->mm_mt, why, sizeof(why)))
+		mm_problem(r, mm, "%s", why);
+	if (!mt_for_each(&mm->mm_mt, check_mt_entry, &c) && c.v)
+		mm_problem(r, mm, "vma [%#lx-%#lx): not in the maple tree",
+			   (unsigned long)c.v->vm_start, (unsigned long)c.v->vm_end);
+}
+
 void check_mm(const struct vmsh_mm *mm, struct check_report *r)
 {
-	if (mm->mm_users > 0)
+	if (mm->mm_users > 0) {
 		check_vmas(r, mm);
+		check_maple(r, mm);
+	}
 }
 
 /* ---- files and their page cache ------------------------------------------ */

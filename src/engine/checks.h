@@ -43,7 +43,9 @@ void check_report(struct check_report *r, const char *fmt, ...)
 
 /* The VMAs of @mm: red-black properties, tree order and parent links,
  * rb_subtree_gap, list == in-order tree, alignment, no overlap, below
- * task_size, map_count, anon_vma and file references, mmap_cache. */
+ * task_size, map_count, anon_vma and file references, mmap_cache; the
+ * maple tree (mt_validate: pivots, gaps, node fullness, no adjacent
+ * NULLs) maps exactly the list's VMAs, in order. */
 void check_mm(const struct vmsh_mm *mm, struct check_report *r);
 /* Frames and rss of every mm: each frame's mapcount equals the PTEs
  * mapping it, each mm's rss counters equal its present PTEs of each

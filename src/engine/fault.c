@@ -88,7 +88,7 @@ static int expand_stack(struct vmsh_sys *sys, struct vmsh_vma *vma,
 	vm_stat_account(mm, vma->vm_flags, (int64_t)grow);
 	if (vma->vm_flags & VM_LOCKED)
 		mm->locked_vm += grow;
-	vma_gap_update(vma);
+	vma_bounds_changed(vma);
 	return 0;
 }
 

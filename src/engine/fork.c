@@ -161,6 +161,11 @@ static int dup_mmap(struct vmsh_mm *mm, struct vmsh_mm *old)
 	mm->data_vm = old->data_vm;
 	mm->exec_vm = old->exec_vm;
 	mm->stack_vm = old->stack_vm;
+	/* 6.18 copies the maple tree whole (__mt_dup) and then replaces
+	 * each entry: the stores are not traced one by one */
+	trace(sys, "__mt_dup mm=%u -> mm=%u (%lu ranges)", old->id, mm->id,
+	      (unsigned long)old->map_count);
+	mm->mt_dup = true;
 	for (mpnt = old->mmap; mpnt; mpnt = mpnt->vm_next) {
 		if (mpnt->vm_flags & VM_DONTCOPY) {
 			vm_stat_account(mm, mpnt->vm_flags,
@@ -197,6 +202,7 @@ static int dup_mmap(struct vmsh_mm *mm, struct vmsh_mm *old)
 	}
 	/* dup_mmap's exit path flushes the parent's TLB: its PTEs may have
 	 * lost RW. */
+	mm->mt_dup = false;
 	flush_tlb_mm(old);
 	return err;
 }

@@ -54,6 +54,7 @@ struct vmsh_mm *mm_alloc(struct vmsh_sys *sys)
 	uint64_t window, stack_rnd = 0, mmap_rnd = 0, brk_rnd = 0;
 
 	mm->sys = sys;
+	mt_init(&mm->mm_mt, true);      /* MT_FLAGS_ALLOC_RANGE, as mm_init */
 	mm->mm_users = 1;
 	mm->mm_count = 1;
 	mm->task_size = mm_task_size(sys->cfg.levels);
@@ -135,6 +136,7 @@ void mmdrop(struct vmsh_mm *mm)
 	*mm->pprev_all = mm->next_all;
 	if (mm->next_all)
 		mm->next_all->pprev_all = mm->pprev_all;
+	mtree_destroy(&mm->mm_mt);
 	free(mm);
 }
 

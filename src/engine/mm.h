@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "maple_tree.h"
 #include "rbtree.h"
 
 struct page;
@@ -24,7 +25,9 @@ enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
 struct vmsh_mm {
 	unsigned id;
 	struct vmsh_sys *sys;
-	struct rb_root mm_rb;
+	struct maple_tree mm_mt;              /* the VMAs, as Linux 6.1+ keeps them */
+	struct rb_root mm_rb;                 /* the pre-6.1 index, kept beside it */
+	bool mt_dup;                          /* fork is copying the tree (__mt_dup): stores untraced */
 	struct vmsh_vma *mmap;                /* first VMA of the list */
 	struct vmsh_vma *mmap_cache;          /* last find_vma hit */
 	uint64_t map_count;

@@ -2,7 +2,7 @@
 /*
  * mmap and munmap (mm/mmap.c, mm/vma.c, mm/util.c, arch/x86 placement):
  * do_mmap with Linux's checks in Linux's order, get_unmapped_area with the
- * top-down gap search over rb_subtree_gap, mmap_region with MAP_FIXED
+ * top-down gap search over the maple tree (mas_empty_area_rev), mmap_region with MAP_FIXED
  * replacement and merging, do_vmi_munmap with splitting.
  *
  * Invariants kept:
@@ -46,73 +46,15 @@ void vm_stat_account(struct vmsh_mm *mm, uint64_t flags, int64_t npages)
 
 /* ---- placement ------------------------------------------------------------ */
 
-static uint64_t prev_end(const struct vmsh_vma *v)
-{
-	return v->vm_prev ? v->vm_prev->vm_end : 0;
-}
-
-/* Does [gs, ge) clipped to [low, high] hold @length bytes? */
-static bool gap_fits(uint64_t gs, uint64_t ge, uint64_t low, uint64_t high,
-		     uint64_t length)
-{
-	if (gs < low)
-		gs = low;
-	if (ge > high)
-		ge = high;
-	return ge > gs && ge - gs >= length;
-}
-
-/* The VMA after the highest fitting gap (reverse in-order walk, pruned by
- * rb_subtree_gap and by the limits). */
-static struct vmsh_vma *search_high(struct rb_node *n, uint64_t low,
-				    uint64_t high, uint64_t length)
-{
-	struct vmsh_vma *v, *r;
-
-	if (!n)
-		return NULL;
-	v = rb_entry(n, struct vmsh_vma, vm_rb);
-	if (v->rb_subtree_gap < length)
-		return NULL;
-	if (v->vm_end < high) {
-		r = search_high(n->rb_right, low, high, length);
-		if (r)
-			return r;
-	}
-	if (gap_fits(prev_end(v), v->vm_start, low, high, length))
-		return v;
-	if (v->vm_start > low)
-		return search_high(n->rb_left, low, high, length);
-	return NULL;
-}
-
-static struct vmsh_vma *search_low(struct rb_node *n, uint64_t low,
-				   uint64_t high, uint64_t length)
-{
-	struct vmsh_vma *v, *r;
-
-	if (!n)
-		return NULL;
-	v = rb_entry(n, struct vmsh_vma, vm_rb);
-	if (v->rb_subtree_gap < length)
-		return NULL;
-	if (v->vm_start > low) {
-		r = search_low(n->rb_left, low, high, length);
-		if (r)
-			return r;
-	}
-	if (gap_fits(prev_end(v), v->vm_start, low, high, length))
-		return v;
-	if (v->vm_end < high)
-		return search_low(n->rb_right, low, high, length);
-	return NULL;
-}
-
 static struct vmsh_vma *last_vma(struct vmsh_mm *mm)
 {
-	struct rb_node *n = rb_last(&mm->mm_rb);
+	return mt_find_rev(&mm->mm_mt, UINT64_MAX, NULL, NULL);
+}
 
-	return n ? rb_entry(n, struct vmsh_vma, vm_rb) : NULL;
+/* The VMA after a gap ending at @gap_end (vma_next after the search). */
+static struct vmsh_vma *vma_after(struct vmsh_mm *mm, uint64_t gap_end)
+{
+	return gap_end ? mt_find(&mm->mm_mt, gap_end, UINT64_MAX, NULL, NULL) : NULL;
 }
 
 /*
@@ -122,63 +64,74 @@ static struct vmsh_vma *last_vma(struct vmsh_mm *mm)
  * "error" that callers pass on as an address.)
  */
 
-/* unmapped_area_topdown(): the end of the highest gap, less @length. */
+/*
+ * unmapped_area_topdown() (mm/vma.c, 6.18): the highest gap of the
+ * maple tree below @high that holds @length (vma_iter_area_highest:
+ * mas_empty_area_rev over [low, high - 1]), moved down below a
+ * following stack's guard gap when it reaches into it.
+ */
 static int unmapped_area_topdown(struct vmsh_mm *mm, uint64_t length,
 				 uint64_t low, uint64_t high, uint64_t *out)
 {
-	struct vmsh_vma *next, *last = last_vma(mm);
-	uint64_t gap_end;
+	uint64_t index, last, gap, gap_end;
+	struct vmsh_vma *tmp;
 
 	if (low < MMAP_MIN_ADDR)
 		low = MMAP_MIN_ADDR;
 	for (;;) {
-		uint64_t top_start = last ? last->vm_end : 0;
-
-		if (gap_fits(top_start, UINT64_MAX, low, high, length)) {
-			next = NULL;
-			gap_end = high;
+		if (!high || mas_empty_area_rev(&mm->mm_mt, low, high - 1, length,
+						&index, &last))
+			return -ENOMEM;
+		trace(mm->sys, "mas_empty_area_rev [%#lx, %#lx] size %#lx -> %#lx",
+		      UL(low), UL(high - 1), UL(length), UL(index));
+		gap_end = last + 1;
+		gap = gap_end - length;
+		tmp = vma_after(mm, gap_end);
+		if (tmp && (tmp->vm_flags & VM_GROWSDOWN)) {
+			if (vm_start_gap(tmp) < gap_end) {
+				high = vm_start_gap(tmp);
+				continue;
+			}
 		} else {
-			next = search_high(mm->mm_rb.rb_node, low, high, length);
-			if (!next)
-				return -ENOMEM;
-			gap_end = next->vm_start < high ? next->vm_start : high;
+			tmp = gap ? mt_find_rev(&mm->mm_mt, gap - 1, NULL, NULL) : NULL;
+			if (tmp && tmp->vm_end > gap) {
+				high = tmp->vm_start;
+				continue;
+			}
 		}
-		if (next && (next->vm_flags & VM_GROWSDOWN) &&
-		    vm_start_gap(next) < gap_end) {
-			high = vm_start_gap(next);
-			if (high < low)
-				return -ENOMEM;
-			continue;
-		}
-		*out = gap_end - length;
+		*out = gap;
 		return 0;
 	}
 }
 
-/* unmapped_area(): the start of the lowest gap. */
+/* unmapped_area() (6.18): the lowest gap (mas_empty_area). */
 static int unmapped_area(struct vmsh_mm *mm, uint64_t length,
 			 uint64_t low, uint64_t high, uint64_t *out)
 {
-	struct vmsh_vma *next, *last = last_vma(mm);
-	uint64_t gap;
+	uint64_t index, last, gap;
+	struct vmsh_vma *tmp;
 
 	if (low < MMAP_MIN_ADDR)
 		low = MMAP_MIN_ADDR;
 	for (;;) {
-		next = search_low(mm->mm_rb.rb_node, low, high, length);
-		if (next) {
-			gap = prev_end(next) > low ? prev_end(next) : low;
+		if (!high || mas_empty_area(&mm->mm_mt, low, high - 1, length,
+					    &index, &last))
+			return -ENOMEM;
+		trace(mm->sys, "mas_empty_area [%#lx, %#lx] size %#lx -> %#lx",
+		      UL(low), UL(high - 1), UL(length), UL(index));
+		gap = index;
+		tmp = vma_after(mm, last + 1);
+		if (tmp && (tmp->vm_flags & VM_GROWSDOWN)) {
+			if (vm_start_gap(tmp) < gap + length - 1) {
+				low = tmp->vm_end;
+				continue;
+			}
 		} else {
-			uint64_t top_start = last ? last->vm_end : 0;
-
-			if (!gap_fits(top_start, UINT64_MAX, low, high, length))
-				return -ENOMEM;
-			gap = top_start > low ? top_start : low;
-		}
-		if (next && (next->vm_flags & VM_GROWSDOWN) &&
-		    vm_start_gap(next) < gap + length - 1) {
-			low = next->vm_end;
-			continue;
+			tmp = gap ? mt_find_rev(&mm->mm_mt, gap - 1, NULL, NULL) : NULL;
+			if (tmp && tmp->vm_end > gap) {
+				low = tmp->vm_end;
+				continue;
+			}
 		}
 		*out = gap;
 		return 0;
@@ -326,6 +279,8 @@ static int gather_munmap(struct vmsh_mm *mm, struct vmsh_vma *vma,
 		split_vma_nocheck(last, end, false);
 	*floor = first->vm_prev ? first->vm_prev->vm_end : 0;
 	*ceiling = last->vm_next ? last->vm_next->vm_start : 0;
+	/* one NULL store over the whole range (vma_iter_clear_gfp) */
+	vma_iter_clear(mm, first->vm_start, last->vm_end);
 	for (v = first; ; v = next) {
 		next = v->vm_next;
 		vma_unlink(mm, v);
@@ -382,6 +337,8 @@ void exit_mmap(struct vmsh_mm *mm)
 			zap_page_range(vma, vma->vm_start, vma->vm_end);
 		free_pgtables(mm, mm->mmap->vm_start, last_vma(mm)->vm_end, 0, 0);
 		tlb_finish_mmu(mm);
+		/* the maple tree goes at once (__mt_destroy) */
+		mtree_destroy(&mm->mm_mt);
 		while ((vma = mm->mmap)) {
 			vma_unlink(mm, vma);
 			vm_stat_account(mm, vma->vm_flags, -(int64_t)vma_pages(vma));

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * VMAs: the red-black tree + sorted list of an mm, find_vma, the
- * rb_subtree_gap augmentation, and the merge/split
+ * VMAs: the maple tree, the red-black tree and the sorted list of an mm,
+ * find_vma, the rb_subtree_gap augmentation, and the merge/split
  * primitives (mm/vma.c: vma_merge_new_range, vma_merge_existing_range,
  * vma_expand, split_vma, vma_modify).
  *
  * Invariants kept:
- *  - mm->mm_rb holds exactly the VMAs of the vm_next/vm_prev list, both
- *    sorted by vm_start, non-overlapping; map_count is their number;
+ *  - mm->mm_mt (the maple tree, Linux 6.1+) maps exactly the ranges
+ *    [vm_start, vm_end - 1] of the VMAs to them once a call is done, and
+ *    mm->mm_rb (the pre-6.1 red-black tree) holds the same VMAs as the
+ *    vm_next/vm_prev list, sorted by vm_start, non-overlapping;
+ *    map_count is their number; find_vma searches the maple tree;
  *  - every node's rb_subtree_gap = max(gap before the VMA, children's
  *    rb_subtree_gap), where the gap before is vm_start - prev->vm_end
  *    (vm_start for the first VMA);
@@ -87,34 +90,98 @@ void vma_gap_update(struct vmsh_vma *vma)
 	gap_propagate(&vma->vm_rb, NULL);
 }
 
-/* After @vma's bounds changed: its own gap and its successor's. */
+/* ---- the maple tree (mm->mm_mt) ------------------------------------------ */
+
+/* mas_store_prealloc of [start, last] = @vma (NULL erases), traced with
+ * what the store did to the tree. */
+static void mt_store(struct vmsh_mm *mm, uint64_t start, uint64_t last,
+		     struct vmsh_vma *vma)
+{
+	const struct maple_events *ev = &mm->mm_mt.ev;
+
+	mtree_store_range(&mm->mm_mt, start, last, vma);
+	if (!tracing(mm->sys) || mm->mt_dup)
+		return;
+	trace(mm->sys, "mas_store_prealloc [%#lx, %#lx] %s", UL(start), UL(last),
+	      vma ? "vma" : "NULL");
+	if (ev->spanning)
+		trace(mm->sys, "mas_wr_spanning_store");
+	if (ev->rebalance)
+		trace(mm->sys, "mas_rebalance x%u", ev->rebalance);
+	if (ev->split)
+		trace(mm->sys, "mas_split x%u", ev->split);
+	if (ev->split3)
+		trace(mm->sys, "mas_split (3-way) x%u", ev->split3);
+	if (ev->new_root && mm->mm_mt.height > 1)
+		trace(mm->sys, "mas_split: new root, height %u", mm->mm_mt.height);
+	if (ev->shrink)
+		trace(mm->sys, "mas_rebalance: root replaced, height %u",
+		      mm->mm_mt.height);
+}
+
+/* Erase from the maple tree the parts of [start, end) that still map
+ * @vma (a neighbour may already have stored itself over the rest). */
+static void mt_erase_if(struct vmsh_mm *mm, uint64_t start, uint64_t end,
+			struct vmsh_vma *vma)
+{
+	while (start < end) {
+		uint64_t lo, hi, stop;
+		void *e = mtree_load(&mm->mm_mt, start, &lo, &hi);
+
+		if (!mm->mm_mt.root)
+			return;
+		stop = hi < end - 1 ? hi : end - 1;
+		if (e == vma)
+			mt_store(mm, start, stop, NULL);
+		if (stop == UINT64_MAX)
+			return;
+		start = stop + 1;
+	}
+}
+
+void vma_iter_clear(struct vmsh_mm *mm, uint64_t start, uint64_t end)
+{
+	if (mm->mm_mt.root && start < end)
+		mt_store(mm, start, end - 1, NULL);
+}
+
+/* Make the maple tree hold @vma's current range. */
+static void mt_sync(struct vmsh_vma *vma)
+{
+	struct vmsh_mm *mm = vma->vm_mm;
+	uint64_t os = vma->mt_start, oe = vma->mt_end;
+
+	if (!oe || (os == vma->vm_start && oe == vma->vm_end))
+		return;        /* not linked, or unchanged */
+	if (os < vma->vm_start)
+		mt_erase_if(mm, os, oe < vma->vm_start ? oe : vma->vm_start, vma);
+	if (oe > vma->vm_end)
+		mt_erase_if(mm, os > vma->vm_end ? os : vma->vm_end, oe, vma);
+	/* grown: one store of the whole new range (vma_iter_store), so
+	 * the VMA stays one range; only shrunk: what it keeps maps it */
+	if (vma->vm_start < os || vma->vm_end > oe)
+		mt_store(mm, vma->vm_start, vma->vm_end - 1, vma);
+	vma->mt_start = vma->vm_start;
+	vma->mt_end = vma->vm_end;
+}
+
 void vma_bounds_changed(struct vmsh_vma *vma)
 {
 	vma_gap_update(vma);
 	if (vma->vm_next)
 		vma_gap_update(vma->vm_next);
+	mt_sync(vma);
 }
 
+/* find_vma(): the first VMA ending above @addr, from the maple tree
+ * (mt_find, as Linux 6.1+ does). */
 struct vmsh_vma *find_vma(struct vmsh_mm *mm, uint64_t addr)
 {
-	struct vmsh_vma *cached = mm->mmap_cache, *found = NULL;
-	struct rb_node *n;
+	struct vmsh_vma *cached = mm->mmap_cache, *found;
 
 	if (cached && cached->vm_start <= addr && addr < cached->vm_end)
 		return cached;
-	n = mm->mm_rb.rb_node;
-	while (n) {
-		struct vmsh_vma *v = rb_entry(n, struct vmsh_vma, vm_rb);
-
-		if (addr < v->vm_end) {
-			found = v;
-			if (v->vm_start <= addr)
-				break;
-			n = n->rb_left;
-		} else {
-			n = n->rb_right;
-		}
-	}
+	found = mt_find(&mm->mm_mt, addr, UINT64_MAX, NULL, NULL);
 	if (found)
 		mm->mmap_cache = found;
 	return found;
@@ -124,14 +191,11 @@ struct vmsh_vma *find_vma_prev(struct vmsh_mm *mm, uint64_t addr,
 			       struct vmsh_vma **pprev)
 {
 	struct vmsh_vma *vma = find_vma(mm, addr);
-	struct rb_node *last;
 
-	if (vma) {
+	if (vma)
 		*pprev = vma->vm_prev;
-	} else {
-		last = rb_last(&mm->mm_rb);
-		*pprev = last ? rb_entry(last, struct vmsh_vma, vm_rb) : NULL;
-	}
+	else
+		*pprev = mt_find_rev(&mm->mm_mt, UINT64_MAX, NULL, NULL);
 	return vma;
 }
 
@@ -173,6 +237,7 @@ struct vmsh_vma *vm_area_dup(struct vmsh_vma *vma)
 
 	*new = *vma;
 	memset(&new->vm_rb, 0, sizeof(new->vm_rb));
+	new->mt_start = new->mt_end = 0;
 	new->vm_next = new->vm_prev = NULL;
 	if (new->anon_vma)
 		anon_vma_get(new->anon_vma);
@@ -213,6 +278,9 @@ void vma_link(struct vmsh_mm *mm, struct vmsh_vma *vma)
 	rb_insert_augmented(&vma->vm_rb, &mm->mm_rb, &gap_callbacks);
 	if (next)
 		vma_gap_update(next);
+	mt_store(mm, vma->vm_start, vma->vm_end - 1, vma);
+	vma->mt_start = vma->vm_start;
+	vma->mt_end = vma->vm_end;
 	mm->map_count++;
 }
 
@@ -221,6 +289,8 @@ void vma_unlink(struct vmsh_mm *mm, struct vmsh_vma *vma)
 	struct vmsh_vma *prev = vma->vm_prev, *next = vma->vm_next;
 
 	rb_erase_augmented(&vma->vm_rb, &mm->mm_rb, &gap_callbacks);
+	mt_erase_if(mm, vma->mt_start, vma->mt_end, vma);
+	vma->mt_start = vma->mt_end = 0;
 	if (prev)
 		prev->vm_next = next;
 	else
@@ -407,8 +477,9 @@ int split_vma_nocheck(struct vmsh_vma *vma, uint64_t addr, bool new_below)
 	} else {
 		vma->vm_end = addr;
 	}
-	vma_bounds_changed(vma);
+	/* the new part is stored over the old range first (vma_complete) */
 	vma_link(mm, new);
+	vma_bounds_changed(vma);
 	mm->sys->stat[ST_VMA_SPLIT]++;
 	return 0;
 }

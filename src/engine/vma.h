@@ -43,6 +43,7 @@ struct vmsh_vma {
 	struct vmsh_vma *vm_next, *vm_prev;   /* sorted list */
 	struct rb_node vm_rb;
 	uint64_t rb_subtree_gap;
+	uint64_t mt_start, mt_end;            /* the range mm_mt holds for it */
 
 	struct vmsh_mm *vm_mm;
 	uint64_t vm_flags;
@@ -112,8 +113,13 @@ void vma_free(struct vmsh_vma *vma);
 struct vmsh_vma *vm_area_dup(struct vmsh_vma *vma);
 void vma_link(struct vmsh_mm *mm, struct vmsh_vma *vma);       /* insert in tree + list */
 void vma_unlink(struct vmsh_mm *mm, struct vmsh_vma *vma);
+/* Erase [start, end) from the maple tree at once (vma_iter_clear: munmap
+ * stores one NULL over the VMAs it removes; their unlink then finds
+ * nothing left to erase). */
+void vma_iter_clear(struct vmsh_mm *mm, uint64_t start, uint64_t end);
 void vma_gap_update(struct vmsh_vma *vma);                     /* after vm_start/vm_end change */
-/* After @vma's bounds changed: its own gap and its successor's. */
+/* After @vma's bounds changed: its own gap and its successor's in the
+ * red-black tree, its range in the maple tree. */
 void vma_bounds_changed(struct vmsh_vma *vma);
 /* Unlinked VMA gone for good: ->close, file and anon_vma references. */
 void remove_vma(struct vmsh_vma *vma);

@@ -85,6 +85,11 @@ int cmd_tree(struct args *a)
 	return show_task(a, BV_TREE);
 }
 
+int cmd_mt(struct args *a)
+{
+	return show_task(a, BV_MT);
+}
+
 int cmd_mm(struct args *a)
 {
 	return show_task(a, BV_MM);
@@ -185,7 +190,7 @@ int cmd_trace(struct args *a)
 	return 0;
 }
 
-/* dot tree|pt|vmas FILE [PID]: FILE "-" is standard output. */
+/* dot tree|pt|vmas|mt FILE [PID]: FILE "-" is standard output. */
 int cmd_dot(struct args *a)
 {
 	struct backend_view_args args = { 0 };
@@ -193,10 +198,11 @@ int cmd_dot(struct args *a)
 	FILE *f;
 	int ret;
 
-	if (!(arg_keyword(a, "tree") || arg_keyword(a, "pt") || arg_keyword(a, "vmas"))) {
+	if (!(arg_keyword(a, "tree") || arg_keyword(a, "pt") || arg_keyword(a, "vmas") ||
+	      arg_keyword(a, "mt"))) {
 		if (arg_more(a))
-			return cmd_bad_word(a, "dot: expected tree, pt or vmas, got ", "");
-		sh_parse_error(a->sh, "dot: missing what to draw (tree, pt or vmas)");
+			return cmd_bad_word(a, "dot: expected tree, pt, vmas or mt, got ", "");
+		sh_parse_error(a->sh, "dot: missing what to draw (tree, pt, vmas or mt)");
 		return -1;
 	}
 	args.what = a->tok[a->i - 1].text;

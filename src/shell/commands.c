@@ -111,7 +111,7 @@ static const char *const kw_layout[] = {
 };
 static const char *const kw_dev[] = { "ls", NULL };
 static const char *const kw_onoff[] = { "on", "off", NULL };
-static const char *const kw_dot[] = { "tree", "pt", "vmas", NULL };
+static const char *const kw_dot[] = { "tree", "pt", "vmas", "mt", NULL };
 
 const struct command shell_commands[] = {
 	/* memory calls */
@@ -349,8 +349,18 @@ const struct command shell_commands[] = {
 	{
 		.name = "tree",
 		.args = "[PID]",
-		.summary = "the VMA red-black tree: colours, keys, subtree gaps",
+		.summary = "the VMA red-black tree (pre-6.1): colours, keys, gaps",
 		.run = cmd_tree,
+		.model_only = true,
+	},
+	{
+		.name = "mt",
+		.args = "[PID]",
+		.summary = "the VMA maple tree (6.1+), level by level",
+		.help = "  Each node: its kind (maple_arange_64 inside, maple_leaf_64 at the\n"
+		  "  bottom), the range it covers, its fill; each slot: its range (ending\n"
+		  "  at its pivot), a child node, a VMA or NULL, and the gap.",
+		.run = cmd_mt,
 		.model_only = true,
 	},
 	{
@@ -386,7 +396,9 @@ const struct command shell_commands[] = {
 		.args = "on|off",
 		.summary = "print the kernel paths taken as they happen",
 		.help = "  Each kernel path taken (do_mmap, vma_merge, split_vma, handle_mm_fault,\n"
-		  "  do_wp_page, flush_tlb_range, ...) is printed, indented, as it happens.\n"
+		  "  do_wp_page, flush_tlb_range, ...) is printed, indented, as it happens,\n"
+		  "  with the maple-tree operations (mas_store_prealloc, mas_split,\n"
+		  "  mas_rebalance, mas_wr_spanning_store, mas_empty_area_rev, __mt_dup).\n"
 		  "  Without an argument, says whether tracing is on.",
 		.run = cmd_trace,
 		.keywords = kw_onoff,
@@ -394,7 +406,7 @@ const struct command shell_commands[] = {
 	},
 	{
 		.name = "dot",
-		.args = "tree|pt|vmas FILE [PID]",
+		.args = "tree|pt|vmas|mt FILE [PID]",
 		.summary = "write a Graphviz drawing ('-': stdout)",
 		.help = "  Render with Graphviz: dot -Tsvg FILE > out.svg",
 		.run = cmd_dot,

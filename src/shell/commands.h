@@ -81,6 +81,7 @@ int cmd_vmas(struct args *a);
 int cmd_walk(struct args *a);
 int cmd_pt(struct args *a);
 int cmd_tree(struct args *a);
+int cmd_mt(struct args *a);
 int cmd_mm(struct args *a);
 int cmd_tlb(struct args *a);
 int cmd_frames(struct args *a);

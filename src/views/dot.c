@@ -382,6 +382,8 @@ int view_dot(const struct vmsh_sys *sys, const char *what, int pid, FILE *out)
 {
 	if (!strcmp(what, "tree"))
 		return dot_tree(sys, pid, out);
+	if (!strcmp(what, "mt"))
+		return view_dot_mt(sys, pid, out);
 	if (!strcmp(what, "pt"))
 		return dot_pt(sys, pid, out);
 	if (!strcmp(what, "vmas"))

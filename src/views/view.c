@@ -196,6 +196,7 @@ static bool names_task(enum backend_view v)
 {
 	switch (v) {
 	case BV_VMAS: case BV_WALK: case BV_PT: case BV_TREE: case BV_MM:
+	case BV_MT:
 	case BV_DOT:
 		return true;
 	default:
@@ -224,7 +225,11 @@ int view_print(const struct vmsh_sys *sys, enum backend_view v,
 	case BV_PT:
 		return view_pt(sys, a->pid, a->start, a->end, out);
 	case BV_TREE:
+		fprintf(out, "VMA red-black tree (the pre-6.1 index; Linux 6.1+ "
+			"keeps VMAs in the maple tree: mt)\n");
 		return vmsh_tree_walk(sys, a->pid, tree_line, out);
+	case BV_MT:
+		return view_mt(sys, a->pid, out);
 	case BV_MM:
 		return print_mm(sys, a->pid, out);
 	case BV_TLB:

@@ -26,6 +26,9 @@ int view_tlb(const struct vmsh_sys *sys, FILE *out);
 /* dot.c: the Graphviz drawing of @what ("tree", "pt", "vmas"); -EINVAL
  * for anything else */
 int view_dot(const struct vmsh_sys *sys, const char *what, int pid, FILE *out);
+/* mt.c: the maple tree as text (`mt`) and as a Graphviz drawing */
+int view_mt(const struct vmsh_sys *sys, int pid, FILE *out);
+int view_dot_mt(const struct vmsh_sys *sys, int pid, FILE *out);
 /* view.c: the counters whose name starts with @prefix */
 void view_stat_lines(const struct vmsh_sys *sys, const char *prefix, FILE *out);
 /* dot.c and bar.c: a growing array (aborts when the host has no memory) */

@@ -4,7 +4,8 @@
 
 Each generated script (gen.py) runs twice, through `vmsh -x --zero-page=off`
 (the model) and `vmsh -x --host` (real processes), and the two outputs are
-compared after normalizing what cannot match:
+compared after normalizing what cannot match (a model run whose invariant
+checker -- `check` after the script -- fails counts as a divergence):
   - dev:inode of file and shmem mappings (shown as DEV INO) and the
     padding before the path;
   - the [stack] entry, which the model shows and the host filters out (the
@@ -97,6 +98,16 @@ def outcome(vmsh, script, host):
     out, err, rc = run_vmsh(vmsh, args, script)
     return ("--- stdout\n" + normalize(out) + "--- stderr\n" + normalize(err) +
             "--- exit %d\n" % rc)
+
+
+def invariants_hold(vmsh, script):
+    """The model's invariant checker (maple tree, red-black tree, list,
+    frames, ...) after the script: `check` appended must print ok."""
+    checked = script + ".check"
+    with open(script) as f, open(checked, "w") as g:
+        g.write(f.read() + "\ncheck\n")
+    out, _, _ = run_vmsh(vmsh, ["--zero-page=off"], checked)
+    return out.rstrip("\n").endswith("ok")
 
 
 def first_command(model, host):
@@ -200,6 +211,8 @@ def main():
                 with open(script, "w") as f:
                     f.write(text)
                 model = outcome(a.vmsh, script, False)
+                if not invariants_hold(a.vmsh, script):
+                    model += "--- check: invariants broken\n"
                 host = outcome(a.vmsh, script, True)
                 ok = model == host
                 if not ok:

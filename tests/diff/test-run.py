@@ -20,7 +20,9 @@ args = sys.argv[1:]
 if args[:2] == ["--host", "-c"]:
     print("ok"); sys.exit(0)
 if "--host" not in args:
-    print("Referenced: 0 kB"); sys.exit(0)
+    # the invariant check run (the script with `check` appended) passes
+    print("ok" if args[-1].endswith(".check") else "Referenced: 0 kB")
+    sys.exit(0)
 state = os.path.join(os.path.dirname(os.path.abspath(__file__)), "count")
 n = int(open(state).read()) if os.path.exists(state) else 0
 open(state, "w").write(str(n + 1))

@@ -39,6 +39,7 @@ struct backend_view_args {
 	uint64_t start, end;    /* BV_PT */
 	const char *what;       /* BV_DOT: "tree", "pt", "vmas" or "mt" */
 	bool color;             /* BV_VMAS: ANSI colours in the bar */
+	bool json;              /* the JSON form (one object), where it has one */
 };
 
 struct backend_model_ops {

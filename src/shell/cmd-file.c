@@ -21,7 +21,10 @@ static int file_dump(struct args *a, const char *name, uint64_t off, uint64_t le
 
 	if (!buf)
 		abort();
-	hexdump_init(&h, out(a), 8, off);
+	if (a->sh->json)
+		hexdump_init_json(&h, out(a), "offset", off);
+	else
+		hexdump_init(&h, out(a), 8, off);
 	while (pos < len) {
 		uint64_t n = len - pos < CHUNK ? len - pos : CHUNK, done = 0;
 
@@ -209,6 +212,7 @@ int cmd_file(struct args *a)
 
 int cmd_dev(struct args *a)
 {
+	a->name = "dev ls";
 	if (arg_more(a) && !arg_keyword(a, "ls"))
 		return cmd_bad_word(a, "dev: unknown subcommand ", " (ls)");
 	if (arg_end(a))

@@ -8,9 +8,36 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "views.h"
+
+/* maps or smaps text of the backend; in JSON its JSON form. */
+static int proc_view(struct args *a, bool smaps, int pid, bool one,
+		     uint64_t addr)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	if (!a->sh->json)
+		return smaps ? be(a)->ops->smaps(be(a), pid, one, addr, out(a)) :
+			       be(a)->ops->maps(be(a), pid, out(a));
+	f = open_memstream(&buf, &len);
+	if (!f)
+		abort();
+	ret = smaps ? be(a)->ops->smaps(be(a), pid, one, addr, f) :
+		      be(a)->ops->maps(be(a), pid, f);
+	fclose(f);
+	if (ret >= 0)
+		view_json_proc(buf, len, smaps, pid ? pid :
+			       be(a)->ops->current_pid(be(a)), out(a));
+	free(buf);
+	return ret;
+}
 
 int cmd_maps(struct args *a)
 {
@@ -18,7 +45,7 @@ int cmd_maps(struct args *a)
 
 	if (cmd_opt_pid(a, &pid) || arg_end(a))
 		return -1;
-	ret = be(a)->ops->maps(be(a), pid, out(a));
+	ret = proc_view(a, false, pid, false, 0);
 	return ret < 0 ? cmd_fail(a, ret) : 0;
 }
 
@@ -51,7 +78,7 @@ int cmd_smaps(struct args *a)
 	}
 	if (arg_end(a))
 		return -1;
-	ret = be(a)->ops->smaps(be(a), pid, one, addr, out(a));
+	ret = proc_view(a, true, pid, one, addr);
 	return ret < 0 ? cmd_fail(a, ret) : 0;
 }
 

@@ -17,7 +17,8 @@ static int address_result(struct args *a, int ret, uint64_t addr)
 {
 	if (ret < 0)
 		return cmd_fail(a, ret);
-	fprintf(out(a), "0x%llx\n", (unsigned long long)addr);
+	if (!a->sh->json)       /* the JSON line has it as "addr" */
+		fprintf(out(a), "0x%llx\n", (unsigned long long)addr);
 	cmd_yield(a, addr, true);
 	return 0;
 }
@@ -32,8 +33,11 @@ static int access_result(struct args *a, int ret, const struct vmsh_fault *f)
 	}
 	if (ret < 0)
 		return cmd_fail(a, ret);
-	if (ret > 0)
-		view_fault(out(a), f, a->sh->color);
+	if (ret > 0) {
+		a->sh->res.fault = *f;
+		if (!a->sh->json)       /* the JSON line has it as "signal" */
+			view_fault(out(a), f, a->sh->color);
+	}
 	return 0;
 }
 
@@ -205,7 +209,10 @@ int cmd_read(struct args *a)
 	buf = malloc(CHUNK);
 	if (!buf)
 		abort();
-	hexdump_init(&h, out(a), 16, addr);
+	if (a->sh->json)
+		hexdump_init_json(&h, out(a), "addr", addr);
+	else
+		hexdump_init(&h, out(a), 16, addr);
 	while (pos < len) {
 		uint64_t n = len - pos < CHUNK ? len - pos : CHUNK, done = 0;
 

@@ -13,7 +13,8 @@ static int child_result(struct args *a, int ret, int child)
 {
 	if (ret < 0)
 		return cmd_fail(a, ret);
-	fprintf(out(a), "child pid %d\n", child);
+	if (!a->sh->json)       /* the JSON line has it as "value" */
+		fprintf(out(a), "child pid %d\n", child);
 	cmd_yield(a, (uint64_t)child, false);
 	return 0;
 }

@@ -22,6 +22,7 @@
 
 int cmd_fail(struct args *a, int err)
 {
+	a->sh->res.err = err;
 	if (err == -EINTR && shell_interrupt) {
 		sh_interrupted(a->sh, a->name, "%s", "");
 		return -1;
@@ -35,6 +36,9 @@ void cmd_yield(struct args *a, uint64_t v, bool hex)
 	a->yields = true;
 	a->value = v;
 	a->hex = hex;
+	a->sh->res.yields = true;
+	a->sh->res.value = v;
+	a->sh->res.hex = hex;
 }
 
 int cmd_bad_word(struct args *a, const char *before, const char *after)
@@ -65,13 +69,15 @@ bool cmd_too_long(struct args *a, uint64_t len)
 int cmd_view(struct args *a, enum backend_view v,
 	     const struct backend_view_args *args)
 {
+	struct backend_view_args with = *args;
 	int ret;
 
 	if (!be(a)->ops->model) {
 		sh_model_only(a->sh, a->name);
 		return -1;
 	}
-	ret = be(a)->ops->model->view(be(a), v, args, out(a));
+	with.json = a->sh->json;
+	ret = be(a)->ops->model->view(be(a), v, &with, out(a));
 	return ret < 0 ? cmd_fail(a, ret) : ret;
 }
 
@@ -445,7 +451,8 @@ const struct command shell_commands[] = {
 		.args = "[NAME VALUE]",
 		.summary = "show the options, or change one",
 		.help = "  Options: levels, ram, tlb, pcid, cpus, zero-page, fault-around,\n"
-		  "  max-map-count, aslr, lazy-flush, errexit, echo, color, pager.\n"
+		  "  max-map-count, aslr, lazy-flush, errexit, echo, color, pager,\n"
+		  "  format.\n"
 		  "  levels, ram, tlb and cpus rebuild the machine.",
 		.run = cmd_set,
 	},

@@ -39,6 +39,7 @@ static const char usage_text[] =
 "      --aslr[=SEED]        randomize mmap_base and the stack\n"
 "      --color=auto|always|never  colour on terminals (honours NO_COLOR)\n"
 "      --host               run the calls on the running kernel instead\n"
+"      --format=json|text   one JSON line per command (JSON Lines), or text\n"
 "  -h, --help               this help\n"
 "  -V, --version            print the version\n"
 "\n"
@@ -47,7 +48,7 @@ static const char usage_text[] =
 enum {
 	OPT_LEVELS = 256, OPT_RAM, OPT_TLB, OPT_PCID, OPT_CPUS, OPT_ZERO_PAGE,
 	OPT_FAULT_AROUND, OPT_MAX_MAP_COUNT, OPT_ASLR, OPT_COLOR, OPT_HOST,
-	OPT_LAZY_FLUSH, OPT_MAN_COMMANDS,
+	OPT_LAZY_FLUSH, OPT_MAN_COMMANDS, OPT_FORMAT,
 };
 
 static const struct option long_opts[] = {
@@ -69,6 +70,7 @@ static const struct option long_opts[] = {
 	{ "colour", required_argument, NULL, OPT_COLOR },
 	{ "host", no_argument, NULL, OPT_HOST },
 	{ "lazy-flush", no_argument, NULL, OPT_LAZY_FLUSH },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	/* undocumented: the man page's COMMANDS section (tests/golden/check-man) */
 	{ "man-commands", no_argument, NULL, OPT_MAN_COMMANDS },
 	{ NULL, 0, NULL, 0 },
@@ -148,6 +150,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_HOST: sh.host = true; break;
 		case OPT_LAZY_FLUSH: sh.cfg.lazy_flush = true; break;
+		case OPT_FORMAT: set_opt(&sh, "format", optarg); break;
 		case OPT_MAN_COMMANDS:
 			commands_man(stdout);
 			return 0;

@@ -21,6 +21,7 @@
 const char *const shell_option_names[] = {
 	"levels", "ram", "tlb", "pcid", "cpus", "zero-page", "fault-around",
 	"max-map-count", "aslr", "lazy-flush", "errexit", "echo", "color", "pager",
+	"format",
 	NULL
 };
 
@@ -148,6 +149,13 @@ int shell_set_option(struct shell *sh, const char *name, const char *value,
 			snprintf(errbuf, errsize, "color: expected auto, always or never, got '%s'", value);
 			return -1;
 		}
+	} else if (!strcmp(opt, "format")) {
+		if (!strcmp(value, "json") || !strcmp(value, "text")) {
+			sh->json = !strcmp(value, "json");
+		} else {
+			snprintf(errbuf, errsize, "format: expected json or text, got '%s'", value);
+			return -1;
+		}
 	} else {
 		snprintf(errbuf, errsize, "unknown option '%s' (set lists them)", name);
 		return -1;
@@ -188,4 +196,5 @@ void shell_list_options(struct shell *sh, FILE *out)
 	fprintf(out, "%-14s %s\n", "echo", sh->echo ? "on" : "off");
 	fprintf(out, "%-14s %s\n", "color", sh->color_mode);
 	fprintf(out, "%-14s %s\n", "pager", sh->no_pager ? "off" : "on");
+	fprintf(out, "%-14s %s\n", "format", sh->json ? "json" : "text");
 }

@@ -58,7 +58,10 @@ void shell_trace_out(void *ctx, const char *line)
 {
 	struct shell *sh = ctx;
 
-	fprintf(sh->out, "  %s\n", line);
+	if (sh->trace_out)      /* JSON: the lines of its "trace" array */
+		fprintf(sh->trace_out, "%s\n", line);
+	else
+		fprintf(sh->out, "  %s\n", line);
 }
 
 void shell_init(struct shell *sh)
@@ -131,6 +134,7 @@ void shell_run_words(struct shell *sh, struct token *tok, size_t n)
 		return;
 	}
 	if (c->model_only && !sh->be->ops->model) {
+		sh->res.name = c->name;
 		sh_model_only(sh, c->name);
 		sh->failed = true;
 		return;
@@ -143,9 +147,11 @@ void shell_run_words(struct shell *sh, struct token *tok, size_t n)
 	a.n = n;
 	a.i = 1;
 	if (c->run(&a) < 0) {
+		sh->res.name = a.name;
 		sh->failed = true;
 		return;
 	}
+	sh->res.name = a.name;
 	if (shell_interrupt && !sh->intr_said) {
 		/* stopped somewhere the command does not report itself */
 		sh_interrupted(sh, c->name, "%s", "");
@@ -167,6 +173,7 @@ static void run_command(struct shell *sh, struct lexcmd *lc)
 	const char *file = NULL;
 	bool append = false;
 	struct output o;
+	struct capture cap;
 	size_t n = lc->ntok;
 
 	sh->failed = false;
@@ -189,13 +196,17 @@ static void run_command(struct shell *sh, struct lexcmd *lc)
 	}
 	if (output_begin(sh, file, append, lc->pipe, &o) < 0)
 		return;
+	/* inside the redirection: the JSON line goes where the output goes */
+	capture_begin(sh, &cap, false);
 	shell_run_words(sh, lc->tok, n);
+	capture_end(sh, &cap, lc);
 	fflush(sh->out);
 	output_end(sh, &o);
 }
 
 void shell_run_line(struct shell *sh, const char *line, size_t len)
 {
+	struct capture cap;
 	struct lexline ll;
 	char err[256];
 	const char *nul = memchr(line, '\0', len);
@@ -208,12 +219,17 @@ void shell_run_line(struct shell *sh, const char *line, size_t len)
 		goto out;
 	}
 	if (lex_line(line, len, &ll, err, sizeof(err)) < 0) {
+		struct lexcmd whole = { .text = strndup(line, len) };
+
 		sh->failed = false;
+		capture_begin(sh, &cap, false);
 		sh_parse_error(sh, "%s", err);
+		capture_end(sh, &cap, &whole);
+		free(whole.text);
 		goto out;
 	}
 	for (size_t i = 0; i < ll.ncmd && !sh->stop && !shell_interrupt; i++) {
-		if (sh->echo) {
+		if (sh->echo && !sh->json) {
 			fprintf(sh->out, "vmsh> %s\n", ll.cmd[i].text);
 			fflush(sh->out);
 		}

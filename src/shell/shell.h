@@ -69,6 +69,28 @@ struct shell_var {
 	bool hex;               /* an address: shown as 0x... */
 };
 
+/* What the command being run did, for --format=json, --verify and
+ * assert: recorded by cmd_fail, cmd_yield and the accesses. */
+struct cmd_result {
+	const char *name;       /* the command ("file create"); NULL: none ran */
+	int err;                /* the errno it failed with (negative), or 0 */
+	bool yields;            /* it yielded value (an address when hex) */
+	uint64_t value;
+	bool hex;
+	struct vmsh_fault fault;        /* signo 0: no signal */
+};
+
+/* One command's output held back (capture.c), to be turned into one JSON
+ * line (--format=json) or compared (--verify). */
+struct capture {
+	bool active, json, forced;
+	FILE *out, *err, *trace;        /* the memory streams */
+	char *obuf, *ebuf, *tbuf;
+	size_t olen, elen, tlen;
+	FILE *saved_out, *saved_err, *saved_trace;
+	struct cmd_result saved_res;
+};
+
 struct shell {
 	struct backend *be;     /* the model, or the host with --host */
 	struct vmsh_config cfg;
@@ -91,6 +113,12 @@ struct shell {
 
 	struct shell_var *vars;
 	size_t nvars;
+
+	bool json;              /* --format=json: one JSON line per command */
+	FILE *json_out;         /* where JSON lines of nested commands go */
+	int capture_depth;      /* output captures under way */
+	FILE *trace_out;        /* trace lines (NULL: sh->out) */
+	struct cmd_result res;  /* what the last command did */
 };
 
 /* Arguments of one command, consumed left to right by the arg_* helpers. */
@@ -234,6 +262,19 @@ int output_begin(struct shell *sh, const char *file, bool append,
 		 const char *pipe, struct output *o);
 /* Close what output_begin opened; sh->out is back. */
 void output_end(struct shell *sh, struct output *o);
+
+/* ---- output capture and JSON lines (capture.c) ----------------------------- */
+
+/* Before a command: reset sh->res; with --format=json (or @force) hold
+ * its stdout, stderr and trace lines back in @cap. */
+void capture_begin(struct shell *sh, struct capture *cap, bool force);
+/* After it: put the streams back.  With --format=json, print the
+ * command's JSON line (@lc: its words and text) and pass its stderr on;
+ * else (a forced capture) leave the text in @cap for the caller, who
+ * then calls capture_free. */
+void capture_end(struct shell *sh, struct capture *cap,
+		const struct lexcmd *lc);
+void capture_free(struct capture *cap);
 
 /* ---- options shared by main.c and `set` (options.c) ----------------------- */
 

@@ -11,9 +11,11 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "views.h"
+#include "views-int.h"
 
 /* ---- sizes and flags ------------------------------------------------------ */
 
@@ -158,6 +160,13 @@ void hexdump_init(struct hexdump *h, FILE *out, int width, uint64_t base)
 	h->base = base;
 }
 
+void hexdump_init_json(struct hexdump *h, FILE *out, const char *key,
+		       uint64_t base)
+{
+	hexdump_init(h, out, 16, base);
+	h->json_key = key;
+}
+
 static void hexdump_line(struct hexdump *h)
 {
 	static const char digits[] = "0123456789abcdef";
@@ -182,6 +191,14 @@ static void hexdump_line(struct hexdump *h)
 
 void hexdump_feed(struct hexdump *h, const uint8_t *buf, size_t len)
 {
+	if (h->json_key) {
+		h->all = view_grow(h->all, &h->all_cap, h->total + len, 1);
+		while (h->all_cap < h->total + len)
+			h->all = view_grow(h->all, &h->all_cap, h->all_cap, 1);
+		memcpy(h->all + h->total, buf, len);
+		h->total += len;
+		return;
+	}
 	for (size_t i = 0; i < len; i++) {
 		h->line[h->fill++] = buf[i];
 		if (h->fill == 16)
@@ -192,6 +209,12 @@ void hexdump_feed(struct hexdump *h, const uint8_t *buf, size_t len)
 
 void hexdump_finish(struct hexdump *h)
 {
+	if (h->json_key) {
+		view_json_bytes(h->out, h->json_key, h->base, h->all, h->total);
+		free(h->all);
+		h->all = NULL;
+		return;
+	}
 	if (!h->total)
 		return;
 	if (h->fill)
@@ -201,33 +224,43 @@ void hexdump_finish(struct hexdump *h)
 
 /* ---- signals -------------------------------------------------------------- */
 
+const char *fmt_signal_name(int signo)
+{
+	switch (signo) {
+	case SIGSEGV: return "SIGSEGV";
+	case SIGBUS: return "SIGBUS";
+	case SIGKILL: return "SIGKILL";
+	}
+	return "SIG?";
+}
+
+const char *fmt_signal_code(int signo, int code)
+{
+	if (signo == SIGSEGV)
+		return code == SEGV_MAPERR ? "SEGV_MAPERR" :
+		       code == SEGV_ACCERR ? "SEGV_ACCERR" :
+#ifdef SEGV_PKUERR
+		       code == SEGV_PKUERR ? "SEGV_PKUERR" :
+#endif
+		       /* #GP on a non-canonical address */
+		       code == SI_KERNEL ? "SI_KERNEL" : "SEGV_?";
+	if (signo == SIGBUS)
+		return code == BUS_ADRERR ? "BUS_ADRERR" :
+		       code == BUS_ADRALN ? "BUS_ADRALN" :
+		       code == BUS_OBJERR ? "BUS_OBJERR" : "BUS_?";
+	return "?";
+}
+
 void view_fault(FILE *out, const struct vmsh_fault *f, bool color)
 {
-	const char *sig = "SIG?", *code = "?";
-
 	if (color)
 		fputs("\033[33m", out);
-	if (f->signo == SIGKILL) {
+	if (f->signo == SIGKILL)
 		fprintf(out, "pid %d: killed (out of memory)", f->pid);
-	} else {
-		if (f->signo == SIGSEGV) {
-			sig = "SIGSEGV";
-			code = f->code == SEGV_MAPERR ? "SEGV_MAPERR" :
-			       f->code == SEGV_ACCERR ? "SEGV_ACCERR" :
-#ifdef SEGV_PKUERR
-			       f->code == SEGV_PKUERR ? "SEGV_PKUERR" :
-#endif
-			       /* #GP on a non-canonical address */
-			       f->code == SI_KERNEL ? "SI_KERNEL" : "SEGV_?";
-		} else if (f->signo == SIGBUS) {
-			sig = "SIGBUS";
-			code = f->code == BUS_ADRERR ? "BUS_ADRERR" :
-			       f->code == BUS_ADRALN ? "BUS_ADRALN" :
-			       f->code == BUS_OBJERR ? "BUS_OBJERR" : "BUS_?";
-		}
-		fprintf(out, "pid %d: %s (%s) at 0x%llx", f->pid, sig, code,
+	else
+		fprintf(out, "pid %d: %s (%s) at 0x%llx", f->pid,
+			fmt_signal_name(f->signo), fmt_signal_code(f->signo, f->code),
 			(unsigned long long)f->addr);
-	}
 	if (color)
 		fputs("\033[0m", out);
 	fputc('\n', out);

@@ -209,6 +209,12 @@ int view_print(const struct vmsh_sys *sys, enum backend_view v,
 {
 	if (names_task(v) && a->pid != 0 && !vmsh_task_exists(sys, a->pid))
 		return -ESRCH;
+	if (a->json) {
+		int ret = view_json_print(sys, v, a, out);
+
+		if (ret != -EOPNOTSUPP)
+			return ret;
+	}
 	switch (v) {
 	case BV_PS:
 		fprintf(out, "  PID  PPID KIND        MM MM_USERS MM_COUNT  VMAS   RSS CPU\n");

@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "vmsh/backend.h"
 #include "vmsh/vmsh.h"
 
@@ -63,12 +65,21 @@ struct hexdump {
 	uint8_t line[16];
 	size_t fill;
 	uint64_t total;
+	const char *json_key;   /* the JSON form: bytes kept until finish */
+	uint8_t *all;
+	size_t all_cap;
 };
 void hexdump_init(struct hexdump *h, FILE *out, int width, uint64_t base);
+/* The JSON form: finish prints {"@key":base,..,"data_hex":".."}. */
+void hexdump_init_json(struct hexdump *h, FILE *out, const char *key,
+		       uint64_t base);
 void hexdump_feed(struct hexdump *h, const uint8_t *buf, size_t len);
 /* Flush a partial line and print the end offset (nothing if no byte). */
 void hexdump_finish(struct hexdump *h);
 
+/* "SIGSEGV", "SIGBUS", "SIGKILL"; and the si_code's name ("SEGV_MAPERR"). */
+const char *fmt_signal_name(int signo);
+const char *fmt_signal_code(int signo, int code);
 /* "pid 1: SIGSEGV (SEGV_MAPERR) at 0x..." or "pid N: killed (out of memory)". */
 void view_fault(FILE *out, const struct vmsh_fault *f, bool color);
 
@@ -93,5 +104,31 @@ int view_smaps(const struct vmsh_sys *sys, int pid, bool one, uint64_t addr,
  * or for BV_CHECK the number of problems found (the text says which). */
 int view_print(const struct vmsh_sys *sys, enum backend_view v,
 	       const struct backend_view_args *a, FILE *out);
+
+/* ---- JSON forms (json.c, json-proc.c; man page: JSON OUTPUT) ------------ */
+
+/* Set @key of @o to @v (a JSON integer); view_json_set_addr also sets
+ * "@key_hex" to "0x..." (addresses are both numbers and hex strings). */
+void view_json_set_num(json_t *o, const char *key, uint64_t v);
+void view_json_set_addr(json_t *o, const char *key, uint64_t v);
+/* A JSON string of @len bytes of @s: bytes that are not UTF-8 become '?'. */
+json_t *view_json_str(const char *s, size_t len);
+/* Print @o on one line (compact, keys in insertion order) and free it. */
+void view_json_dump(json_t *o, FILE *out);
+/* The JSON form of view @v (the object its schema in vmsh(1) describes),
+ * without a newline; -EOPNOTSUPP for a view with none (then the caller
+ * prints the text).  Other returns as view_print(). */
+int view_json_print(const struct vmsh_sys *sys, enum backend_view v,
+		    const struct backend_view_args *a, FILE *out);
+/* The JSON form of /proc/PID/maps (@smaps false) or smaps text, for the
+ * model and the host alike: {"pid":@pid,"vmas":[...]}. */
+void view_json_proc(const char *text, size_t len, bool smaps, int pid,
+		    FILE *out);
+/* The "signal" object of a fault. */
+json_t *view_json_fault(const struct vmsh_fault *f);
+/* Bytes read: {"addr":..,"len":..,"data_hex":".."} (file reads: "offset"
+ * for "addr"). */
+void view_json_bytes(FILE *out, const char *key, uint64_t base,
+		     const uint8_t *buf, size_t len);
 
 #endif /* VMSH_SRC_VIEWS_VIEWS_H */

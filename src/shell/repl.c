@@ -200,7 +200,8 @@ static void run_command(struct shell *sh, struct lexcmd *lc)
 	capture_begin(sh, &cap, false);
 	shell_run_words(sh, lc->tok, n);
 	capture_end(sh, &cap, lc);
-	fflush(sh->out);
+	if (o.f)
+		fflush(sh->out);        /* redirected: out before it closes */
 	output_end(sh, &o);
 }
 

@@ -50,7 +50,9 @@ int vmsh_layout_special(struct vmsh_sys *sys, const char *name,
  * A file at an absolute path (a recording's ELF files and libraries), of
  * @size bytes, its contents not loaded (reads see zeroes; `file load`
  * fills it).  Maps shows PATH as is; mmap and the file commands take the
- * path as its name.  dev fe:00 with @disk, else 00:1a.  EINVAL (not an
+ * path as its name.  dev fe:00 with @disk, else 00:1a.  All mmaps of it
+ * share one open file, as a program maps a library through one fd: its
+ * adjacent pieces with contiguous offsets merge as the kernel's do.  EINVAL (not an
  * absolute path, or "/"), ENAMETOOLONG (> 4095), EEXIST, EFBIG.
  */
 int vmsh_file_create_path(struct vmsh_sys *sys, const char *path,

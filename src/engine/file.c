@@ -62,6 +62,7 @@ struct vmsh_file *file_open(struct vmsh_sys *sys, struct vmsh_file *inode)
 	f->next = NULL;
 	f->inode = inode;
 	f->nvmas = 0;
+	f->one_open = NULL;
 	f->refcount = 1;
 	inode->nvmas++;
 	file_get(inode);
@@ -84,6 +85,8 @@ void file_put(struct vmsh_sys *sys, struct vmsh_file *f)
 	if (--f->refcount)
 		return;
 	if (inode) {
+		if (inode->one_open == f)
+			inode->one_open = NULL;
 		free(f);                /* name and path are the inode's */
 		file_release(sys, inode);
 		file_put(sys, inode);

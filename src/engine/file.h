@@ -52,6 +52,11 @@ struct vmsh_file {
 	 */
 	struct vmsh_file *inode;
 	int nvmas;              /* inode: VMAs mapping it via open files */
+	/* a recording's path file (layout.c): every mmap of it shares one
+	 * open file, as a program maps a library through one fd, so its
+	 * pieces merge as the kernel's do; NULL while none is mapped */
+	bool recorded;
+	struct vmsh_file *one_open;
 	/* disk files: this open file's readahead state (struct file_ra_state) */
 	struct file_ra_state {
 		uint64_t start, size, async_size;

@@ -353,7 +353,16 @@ int file_mmap(struct vmsh_sys *sys, struct vmsh_vma *vma)
 	if (f->device && !f->mmap)
 		return -ENODEV;
 	/* this mmap's own struct file, holding the VMA's reference */
-	open = f->shmem || given->inode ? NULL : file_open(sys, f);
+	if (f->shmem || given->inode) {
+		open = NULL;
+	} else if (f->one_open) {
+		open = f->one_open;
+		file_get(open);
+	} else {
+		open = file_open(sys, f);
+		if (f->recorded)
+			f->one_open = open;
+	}
 	if (open)
 		vma->vm_file = open;
 	if (f->mmap) {

@@ -169,9 +169,14 @@ int vmsh_layout_special(struct vmsh_sys *sys, const char *name,
 int vmsh_file_create_path(struct vmsh_sys *sys, const char *path,
 			  uint64_t size, bool disk)
 {
+	int err;
+
 	if (!path || path[0] != '/' || !path[1])
 		return -EINVAL;
 	if (strlen(path) > PATH_MAX_LEN)
 		return -ENAMETOOLONG;
-	return file_create(sys, path, "", size, disk);
+	err = file_create(sys, path, "", size, disk);
+	if (!err)
+		file_lookup(sys, path)->recorded = true;
+	return err;
 }

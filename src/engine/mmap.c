@@ -473,6 +473,9 @@ int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
 		file = name ? file_find(sys, name) : NULL;
 		if (!file)
 			return -EBADF;
+		/* a recording's file: the open file its mmaps share */
+		if (file->one_open)
+			file = file->one_open;
 	}
 	/* do_mmap */
 	if (!len)

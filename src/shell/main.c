@@ -16,12 +16,16 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "record.h"
 #include "shell.h"
 
 static const char usage_text[] =
 "Usage: vmsh [OPTIONS] [SCRIPT...]     run scripts in order ('-' = standard input)\n"
 "       vmsh [OPTIONS]                 interactive on a terminal, else read stdin\n"
 "       vmsh [OPTIONS] -c 'CMD; CMD'   run the commands given\n"
+"       vmsh record [-o FILE] [--maps-at exit|every] [--with-files] -- CMD [ARGS...]\n"
+"       vmsh import strace FILE        a script from an strace -f log\n"
+"       vmsh trace-replay [OPTIONS] FILE   drive the model with an access trace\n"
 "\n"
 "Options:\n"
 "  -c CMDS                  run CMDS (';'-separated) and exit\n"
@@ -116,6 +120,13 @@ int main(int argc, char **argv)
 	int c, status;
 	bool color_set = false;
 
+	/* the subcommands for real programs (src/record) */
+	if (argc > 1 && !strcmp(argv[1], "record"))
+		return vmsh_record_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "import"))
+		return vmsh_import_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "trace-replay"))
+		return vmsh_trace_replay_main(argc - 1, argv + 1);
 	shell_init(&sh);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:exqhV", long_opts, NULL)) != -1) {

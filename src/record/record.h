@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmsh record, vmsh import strace, vmsh trace-replay: real programs.
+ *
+ * record (ptrace.c) and import (strace.c) see a real program's memory
+ * system calls and hand them, with the kernel's results, to the script
+ * writer (script.c), which writes a vmsh script that rebuilds the
+ * program's address-space history in the model: the execve layout
+ * (`layout` commands), every call with its placement made a fixed
+ * address, fork/clone/execve/exit as task commands, and the kernel's
+ * /proc/PID/maps as `#| ` expected-output lines after `maps PID`.
+ * trace-replay (replay.c) drives the model with a memory access trace.
+ *
+ * Layering: this library calls the engine's public API (replay.c only)
+ * and the C library; never the shell, the views or libvmsh-host
+ * (tests/layout/check-layout).
+ */
+#ifndef VMSH_SRC_RECORD_RECORD_H
+#define VMSH_SRC_RECORD_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* The subcommands, called by main.c with the words after the subcommand's
+ * name; they return the process exit status (2: bad usage). */
+int vmsh_record_main(int argc, char **argv);
+int vmsh_import_main(int argc, char **argv);
+int vmsh_trace_replay_main(int argc, char **argv);
+
+/* ---- the script writer (script.c) ---------------------------------------- */
+
+struct rec;
+
+struct rec *rec_new(FILE *out, bool with_files);
+/* The number of memory calls written so far. */
+uint64_t rec_calls(const struct rec *r);
+void rec_free(struct rec *r);
+/* A comment line ("# TEXT"). */
+void rec_comment(struct rec *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Task @vpid (vmsh's pid) forks or clones (@thread: shares the mm);
+ * returns the child's vmsh pid. */
+int rec_fork(struct rec *r, int vpid, bool thread);
+/* Task @vpid exits; @last: it is the last task (vmsh keeps it). */
+void rec_exit(struct rec *r, int vpid, bool last);
+/* Task @vpid execs: a fresh mm, then the layout of @maps (the text of
+ * /proc/PID/maps at the execve stop; NULL when unknown: the model's
+ * initial layout stands in) with @start_brk (0: unknown). */
+void rec_execve(struct rec *r, int vpid, const char *maps, uint64_t start_brk);
+/* The kernel's maps of task @vpid: `maps VPID` and its `#| ` lines, after
+ * growing the stack to the kernel's (accesses are not recorded). */
+void rec_maps(struct rec *r, int vpid, const char *maps);
+
+/* Memory calls that succeeded, with the kernel's results. @path: the file
+ * mapped (NULL: anonymous), of @fsize bytes; @kino its kernel inode. */
+void rec_mmap(struct rec *r, int vpid, uint64_t addr, uint64_t len, int prot,
+	      int flags, const char *path, uint64_t off, uint64_t fsize);
+void rec_munmap(struct rec *r, int vpid, uint64_t addr, uint64_t len);
+void rec_mprotect(struct rec *r, int vpid, uint64_t addr, uint64_t len, int prot);
+void rec_mremap(struct rec *r, int vpid, uint64_t old, uint64_t oldlen,
+		uint64_t newlen, int flags, uint64_t res);
+void rec_madvise(struct rec *r, int vpid, uint64_t addr, uint64_t len, int advice);
+void rec_brk(struct rec *r, int vpid, uint64_t addr);
+/* mlock (onfault), munlock, mlockall (flags), munlockall. */
+void rec_mlock(struct rec *r, int vpid, const char *call, uint64_t addr,
+	       uint64_t len, int flags);
+/* A SysV segment of @size bytes attached at @addr / detached. */
+void rec_shmat(struct rec *r, int vpid, uint64_t addr, uint64_t size, bool rdonly);
+void rec_shmdt(struct rec *r, int vpid, uint64_t addr, uint64_t size);
+/* Tell the writer the kernel inode of the shared anonymous (or SysV)
+ * mapping the last rec_mmap/rec_shmat made, so that `#| ` lines number it
+ * as the model does. */
+void rec_shm_kino(struct rec *r, unsigned long kino);
+
+/* ---- helpers ------------------------------------------------------------- */
+
+/* The text of a whole file (/proc/PID/maps), NUL-terminated; NULL on error. */
+char *rec_slurp(const char *path);
+
+#endif /* VMSH_SRC_RECORD_RECORD_H */

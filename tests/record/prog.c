@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A small program for `vmsh record` tests: it maps a file shared and
+ * private, mprotects, mremaps (in place and moving), madvises, grows the
+ * break, forks (the child unmaps and exits), runs a thread that maps
+ * memory, and execs (`prog exec` execs /bin/true from a child).
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void *thread_fn(void *arg)
+{
+	char *p = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	p[0] = 1;
+	munmap(p + 4096, 4096);
+	return arg;
+}
+
+int main(int argc, char **argv)
+{
+	char path[] = "/tmp/vmsh-rec-XXXXXX";
+	int fd = mkstemp(path);
+	char *s, *q, *a, *m;
+	pthread_t th;
+	pthread_attr_t attr;
+	void *stack;
+	pid_t pid;
+
+	if (fd < 0 || ftruncate(fd, 5 * 4096) < 0)
+		return 1;
+	s = mmap(NULL, 5 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	q = mmap(NULL, 3 * 4096, PROT_READ, MAP_PRIVATE, fd, 4096);
+	if (s == MAP_FAILED || q == MAP_FAILED)
+		return 1;
+	unlink(path);
+	s[0] = 'x';
+	mprotect(s + 4096, 4096, PROT_READ);
+	a = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(a, 1, 8 * 4096);
+	madvise(a, 2 * 4096, MADV_DONTNEED);
+	mprotect(a + 4 * 4096, 2 * 4096, PROT_NONE);
+	m = mremap(a, 8 * 4096, 64 * 4096, MREMAP_MAYMOVE);
+	m = mremap(m, 64 * 4096, 16 * 4096, 0);
+	(void)mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	free(malloc(300000));           /* an mmap'd chunk */
+	(void)sbrk(200000);             /* the break grows */
+	pid = fork();
+	if (pid == 0) {
+		munmap(q, 4096);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	/* the thread's stack is ours: glibc's would be MAP_STACK, which is
+	 * VM_NOHUGEPAGE on Linux >= 6.7 (replayed as madvise 15, which needs
+	 * a model with MADV_NOHUGEPAGE) */
+	pthread_attr_init(&attr);
+	stack = mmap(NULL, 256 * 1024, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (stack != MAP_FAILED &&
+	    pthread_attr_setstack(&attr, stack, 256 * 1024) == 0 &&
+	    pthread_create(&th, &attr, thread_fn, NULL) == 0)
+		pthread_join(th, NULL);
+	if (argc > 1 && !strcmp(argv[1], "exec")) {
+		pid = fork();
+		if (pid == 0) {
+			execl("/bin/true", "true", (char *)NULL);
+			_exit(127);
+		}
+		waitpid(pid, NULL, 0);
+	}
+	close(fd);
+	return 0;
+}

@@ -145,6 +145,8 @@ void capture_end(struct shell *sh, struct capture *cap,
 	 * stays in cap->saved_res for the caller (--verify) */
 	sh->res = cap->saved_res;
 	cap->saved_res = mine;
+	if (mine.name)
+		sh->last = mine;
 	if (!cap->active)
 		return;
 	fclose(cap->out);

@@ -44,6 +44,8 @@ static const char usage_text[] =
 "      --color=auto|always|never  colour on terminals (honours NO_COLOR)\n"
 "      --host               run the calls on the running kernel instead\n"
 "      --format=json|text   one JSON line per command (JSON Lines), or text\n"
+"      --verify [--update] SCRIPT...  check the scripts' expected output (#| lines)\n"
+"      --compare SCRIPT     run SCRIPT in the model and --host, show where they differ\n"
 "  -h, --help               this help\n"
 "  -V, --version            print the version\n"
 "\n"
@@ -52,7 +54,8 @@ static const char usage_text[] =
 enum {
 	OPT_LEVELS = 256, OPT_RAM, OPT_TLB, OPT_PCID, OPT_CPUS, OPT_ZERO_PAGE,
 	OPT_FAULT_AROUND, OPT_MAX_MAP_COUNT, OPT_ASLR, OPT_COLOR, OPT_HOST,
-	OPT_LAZY_FLUSH, OPT_MAN_COMMANDS, OPT_FORMAT,
+	OPT_LAZY_FLUSH, OPT_MAN_COMMANDS, OPT_FORMAT, OPT_VERIFY, OPT_UPDATE,
+	OPT_COMPARE,
 };
 
 static const struct option long_opts[] = {
@@ -75,6 +78,9 @@ static const struct option long_opts[] = {
 	{ "host", no_argument, NULL, OPT_HOST },
 	{ "lazy-flush", no_argument, NULL, OPT_LAZY_FLUSH },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "update", no_argument, NULL, OPT_UPDATE },
+	{ "compare", no_argument, NULL, OPT_COMPARE },
 	/* undocumented: the man page's COMMANDS section (tests/golden/check-man) */
 	{ "man-commands", no_argument, NULL, OPT_MAN_COMMANDS },
 	{ NULL, 0, NULL, 0 },
@@ -118,7 +124,7 @@ int main(int argc, char **argv)
 	const char **cmds = NULL;
 	size_t ncmds = 0;
 	int c, status;
-	bool color_set = false;
+	bool color_set = false, verify = false, update = false, compare = false;
 
 	/* the subcommands for real programs (src/record) */
 	if (argc > 1 && !strcmp(argv[1], "record"))
@@ -162,6 +168,9 @@ int main(int argc, char **argv)
 		case OPT_HOST: sh.host = true; break;
 		case OPT_LAZY_FLUSH: sh.cfg.lazy_flush = true; break;
 		case OPT_FORMAT: set_opt(&sh, "format", optarg); break;
+		case OPT_VERIFY: verify = true; break;
+		case OPT_UPDATE: update = true; break;
+		case OPT_COMPARE: compare = true; break;
 		case OPT_MAN_COMMANDS:
 			commands_man(stdout);
 			return 0;
@@ -193,6 +202,24 @@ int main(int argc, char **argv)
 		usage_error("-c and SCRIPT arguments cannot be combined ('%s')", argv[optind]);
 	if (!color_set)
 		set_opt(&sh, "color", "auto");
+	if (update && !verify)
+		usage_error("--update goes with --verify");
+	if (verify || compare) {
+		const char *what = verify ? "--verify" : "--compare";
+
+		if (verify && compare)
+			usage_error("--verify and --compare cannot be combined");
+		if (ncmds || optind >= argc)
+			usage_error("%s needs SCRIPT arguments (and no -c)", what);
+		if (sh.host)
+			usage_error("%s runs the model (--compare runs --host itself)", what);
+		if (compare && argc - optind != 1)
+			usage_error("--compare takes one SCRIPT");
+		status = verify ? shell_verify(&sh, argv + optind, argc - optind, update) :
+				  shell_compare(&sh, argc, argv, argv[optind]);
+		free(cmds);
+		return status;
+	}
 
 	if (sh.host) {
 		sh.be = host_backend_new(stderr);

@@ -118,7 +118,8 @@ struct shell {
 	FILE *json_out;         /* where JSON lines of nested commands go */
 	int capture_depth;      /* output captures under way */
 	FILE *trace_out;        /* trace lines (NULL: sh->out) */
-	struct cmd_result res;  /* what the last command did */
+	struct cmd_result res;  /* what the running command did */
+	struct cmd_result last; /* what the last command that ran did */
 };
 
 /* Arguments of one command, consumed left to right by the arg_* helpers. */
@@ -275,6 +276,27 @@ void capture_begin(struct shell *sh, struct capture *cap, bool force);
 void capture_end(struct shell *sh, struct capture *cap,
 		const struct lexcmd *lc);
 void capture_free(struct capture *cap);
+
+/* ---- --verify (verify.c) -------------------------------------------------- */
+
+/* Run script @name checking its `#| ` and `# expect-` lines; report each
+ * difference on sh->out.  0: all as expected; 1: differences (after
+ * --update: those it could not fix); a negative errno if unreadable. */
+int shell_verify_file(struct shell *sh, const char *name, bool update);
+/* vmsh --verify: each of @files on a fresh machine built from @base's
+ * options; the exit status (0 all as expected, 1 differences or an
+ * unreadable script, 2 a machine that cannot be built). */
+int shell_verify(const struct shell *base, char *const *files, int n,
+		 bool update);
+
+/* ---- --compare (compare.c) ------------------------------------------------ */
+
+/* vmsh --compare SCRIPT: run @script as `ARGV0 OPTIONS -x` (the model,
+ * with the zero-page setting the host shows) and `ARGV0 --host -x`,
+ * print where they differ command by command; exit status 0 agree, 1
+ * differ, 2 when they cannot run. */
+int shell_compare(const struct shell *base, int argc, char **argv,
+		  const char *script);
 
 /* ---- options shared by main.c and `set` (options.c) ----------------------- */
 

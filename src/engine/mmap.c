@@ -471,8 +471,10 @@ int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
 	/* ksys_mmap_pgoff */
 	if (!(flags & VMSH_MAP_ANONYMOUS)) {
 		file = name ? file_find(sys, name) : NULL;
+		/* a name stands for an open descriptor: EBADF; a device
+		 * node without a driver cannot be mapped: ENODEV */
 		if (!file)
-			return -EBADF;
+			return name && name[0] == '/' ? -ENODEV : -EBADF;
 		/* a recording's file: the open file its mmaps share */
 		if (file->one_open)
 			file = file->one_open;

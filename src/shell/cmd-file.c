@@ -53,6 +53,7 @@ static int file_load(struct args *a, const char *name, const char *path)
 
 	if (cmd_sandboxed(a))
 		return -1;
+	a->obj = path;          /* the host file, until it is read */
 	in = fopen(path, "rb");
 
 	if (!in)
@@ -63,6 +64,7 @@ static int file_load(struct args *a, const char *name, const char *path)
 		return cmd_fail(a, ret);
 	}
 	rewind(in);
+	a->obj = name;
 	ret = be(a)->ops->file_create(be(a), name, (uint64_t)size, false);
 	if (ret == -EEXIST)
 		ret = be(a)->ops->file_truncate(be(a), name, (uint64_t)size);
@@ -95,11 +97,13 @@ static int file_save(struct args *a, const char *name, const char *path)
 	if (!buf)
 		abort();
 	/* check the file exists before creating the host file */
+	a->obj = name;
 	ret = be(a)->ops->file_read(be(a), name, 0, buf, 0, &done);
 	if (ret < 0) {
 		free(buf);
 		return cmd_fail(a, ret);
 	}
+	a->obj = path;
 	dst = fopen(path, "wb");
 	if (!dst) {
 		ret = -errno;
@@ -157,6 +161,7 @@ int cmd_file(struct args *a)
 			return cmd_bad_word(a, "file create: expected 'disk', got ", "");
 		if (arg_end(a))
 			return -1;
+		a->obj = name;
 		ret = be(a)->ops->file_create(be(a), name, size, disk);
 		return ret < 0 ? cmd_fail(a, ret) : 0;
 	}
@@ -165,6 +170,7 @@ int cmd_file(struct args *a)
 		if (arg_word(a, "NAME", &name) || arg_num(a, "OFFSET", &off) ||
 		    arg_string(a, "DATA", &data) || arg_end(a))
 			return -1;
+		a->obj = name;
 		ret = be(a)->ops->file_write(be(a), name, off,
 					     (const uint8_t *)data->text, data->len);
 		return ret < 0 ? cmd_fail(a, ret) : 0;
@@ -174,6 +180,7 @@ int cmd_file(struct args *a)
 		if (arg_word(a, "NAME", &name) || arg_num(a, "OFFSET", &off) ||
 		    arg_num(a, "LEN", &len) || arg_end(a) || cmd_too_long(a, len))
 			return -1;
+		a->obj = name;
 		return file_dump(a, name, off, len);
 	}
 	if (arg_keyword(a, "truncate")) {
@@ -181,6 +188,7 @@ int cmd_file(struct args *a)
 		if (arg_word(a, "NAME", &name) || arg_num(a, "SIZE", &size) ||
 		    arg_end(a))
 			return -1;
+		a->obj = name;
 		ret = be(a)->ops->file_truncate(be(a), name, size);
 		return ret < 0 ? cmd_fail(a, ret) : 0;
 	}
@@ -194,6 +202,7 @@ int cmd_file(struct args *a)
 		a->name = "file rm";
 		if (arg_word(a, "NAME", &name) || arg_end(a))
 			return -1;
+		a->obj = name;
 		ret = be(a)->ops->file_rm(be(a), name);
 		return ret < 0 ? cmd_fail(a, ret) : 0;
 	}

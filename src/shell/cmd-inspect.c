@@ -245,6 +245,7 @@ int cmd_dot(struct args *a)
 	}
 	if (cmd_sandboxed(a))
 		return -1;
+	a->obj = path;
 	f = fopen(path, "w");
 	if (!f)
 		return cmd_fail(a, -errno);

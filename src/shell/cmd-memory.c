@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "commands.h"
 #include "views.h"
@@ -41,6 +42,34 @@ static int access_result(struct args *a, int ret, const struct vmsh_fault *f)
 	return 0;
 }
 
+static int dev_known(void *ctx, const struct vmsh_dev_info *d)
+{
+	return !strcmp(d->path, ctx);
+}
+
+/* What the errno of a failed mmap does not say (the errno stays Linux's). */
+static const char *mmap_why(struct args *a, int err, int flags, const char *file)
+{
+	const struct backend_model_ops *model = be(a)->ops->model;
+	static char buf[160];
+
+	if (err == -EINVAL && !(flags & (VMSH_MAP_PRIVATE | VMSH_MAP_SHARED)))
+		return "FLAGS need private or shared";
+	if (err == -EBADF && file && file[0] != '/') {
+		snprintf(buf, sizeof(buf), "no simulated file '%.64s' (file create makes one, file ls lists them)",
+			 file);
+		return buf;
+	}
+	if (err == -ENODEV && file && file[0] == '/') {
+		if (model && model->dev_walk(be(a), dev_known, (void *)file) > 0)
+			snprintf(buf, sizeof(buf), "the device %.64s cannot be mapped", file);
+		else
+			snprintf(buf, sizeof(buf), "no device %.64s (dev ls lists them)", file);
+		return buf;
+	}
+	return NULL;
+}
+
 int cmd_mmap(struct args *a)
 {
 	uint64_t addr, len, off = 0, res = 0;
@@ -59,6 +88,8 @@ int cmd_mmap(struct args *a)
 	if (arg_end(a))
 		return -1;
 	ret = be(a)->ops->mmap(be(a), addr, len, prot, flags, file, off, &res);
+	if (ret < 0)
+		a->why = mmap_why(a, ret, flags, file);
 	return address_result(a, ret, res);
 }
 

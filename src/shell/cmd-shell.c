@@ -98,6 +98,7 @@ int cmd_source(struct args *a)
 		return -1;
 	}
 	ret = shell_run_file(a->sh, path);
+	a->obj = path;
 	if (ret < 0)
 		return cmd_fail(a, ret);
 	return 0;

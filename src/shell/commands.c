@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,12 @@ int cmd_fail(struct args *a, int err)
 		sh_interrupted(a->sh, a->name, "%s", "");
 		return -1;
 	}
-	sh_errno(a->sh, a->name, err);
+	if (a->obj || a->why)
+		sh_error(a->sh, "%s: %s%s%s (%s)%s%s", a->name, a->obj ? a->obj : "",
+			 a->obj ? ": " : "", errno_name(err), errno_text(err),
+			 a->why ? ": " : "", a->why ? a->why : "");
+	else
+		sh_errno(a->sh, a->name, err);
 	return -1;
 }
 
@@ -78,6 +84,17 @@ int cmd_view(struct args *a, enum backend_view v,
 	}
 	with.json = a->sh->json;
 	ret = be(a)->ops->model->view(be(a), v, &with, out(a));
+	if (ret == -ESRCH || ret == -EFAULT) {
+		int pid = args->pid ? args->pid : be(a)->ops->current_pid(be(a));
+		static char why[64];
+
+		/* the task is there, its mm is not */
+		if (be(a)->ops->task_exists(be(a), pid))
+			snprintf(why, sizeof(why), "pid %d is a kernel thread: it has no mm", pid);
+		else
+			snprintf(why, sizeof(why), "no task with pid %d (ps lists them)", pid);
+		a->why = why;
+	}
 	return ret < 0 ? cmd_fail(a, ret) : ret;
 }
 

@@ -31,7 +31,9 @@ static inline FILE *out(struct args *a)
 	return a->sh->out;
 }
 
-/* A failed call: prints "CMD: ENAME (text)"; returns -1. */
+/* A failed call: prints "CMD: ENAME (text)", "CMD: OBJ: ENAME (text)"
+ * when a->obj names what it is about, and ": WHY" after it when a->why
+ * says more; returns -1. */
 int cmd_fail(struct args *a, int err);
 /* The command yields @v (name = CMD). */
 void cmd_yield(struct args *a, uint64_t v, bool hex);

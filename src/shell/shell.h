@@ -127,6 +127,8 @@ struct args {
 	struct shell *sh;
 	const struct command *cmd;
 	const char *name;       /* command name for messages ("file create") */
+	const char *obj;        /* what a failure is about ("CMD: OBJ: ENAME"), or NULL */
+	const char *why;        /* words after the errno (": WHY"), or NULL */
 	struct token *tok;
 	size_t n, i;
 	/* a command that yields a value sets these */

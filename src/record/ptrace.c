@@ -20,6 +20,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -42,6 +43,7 @@ struct task {
 	pid_t tid, tgid;
 	int vpid;               /* 0: not yet announced by its parent */
 	bool in_sys, alive, held, fresh;
+	bool faulted;           /* mremap: the source VMA has anonymous pages */
 	long nr;
 	unsigned long long a[6];
 };
@@ -229,6 +231,27 @@ static void shmdt_entry(struct task *t)
 	free(maps);
 }
 
+/* Has the VMA at @addr anonymous pages (so an anon_vma)?  From the
+ * Anonymous: line of its /proc/PID/smaps entry. */
+static bool has_anon_pages(pid_t tid, uint64_t addr)
+{
+	char path[64], *s, *p;
+	unsigned long long lo, hi;
+	bool in = false, yes = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", tid);
+	s = rec_slurp(path);
+	for (p = s; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (sscanf(p, "%llx-%llx ", &lo, &hi) == 2 && strchr(p, ' ') &&
+		    p[strcspn(p, " ")] == ' ' && isxdigit((unsigned char)*p))
+			in = addr >= lo && addr < hi;
+		else if (in && !strncmp(p, "Anonymous:", 10))
+			yes = strtoull(p + 10, NULL, 10) > 0;
+	}
+	free(s);
+	return yes;
+}
+
 /* A syscall-exit stop: the call of @t returned @res. */
 static void syscall_exit(struct recorder *R, struct task *t, long long res)
 {
@@ -253,9 +276,13 @@ static void syscall_exit(struct recorder *R, struct task *t, long long res)
 			rec_mprotect(R->rec, t->vpid, a[0], a[1], (int)a[2] & 7);
 		break;
 	case 25:        /* mremap */
-		if (ok)
-			rec_mremap(R->rec, t->vpid, a[0], a[1], a[2], (int)a[3],
-				   (uint64_t)res);
+		{
+			if (ok && t->faulted && (uint64_t)res != a[0])
+				rec_touch_note(R->rec, t->vpid, a[0]);
+			if (ok)
+				rec_mremap(R->rec, t->vpid, a[0], a[1], a[2], (int)a[3],
+					   (uint64_t)res);
+		}
 		break;
 	case 28:        /* madvise */
 		if (ok)
@@ -413,6 +440,8 @@ static void trace_loop(struct recorder *R)
 				t->in_sys = true;
 				if (t->nr == 67)
 					shmdt_entry(t);
+				if (t->nr == 25)
+					t->faulted = has_anon_pages(t->tid, t->a[0]);
 			} else {
 				t->in_sys = false;
 				syscall_exit(R, t, (long long)regs.rax);
@@ -517,6 +546,7 @@ int vmsh_record_main(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		fprintf(out, " %s", argv[i]);
 	fputc('\n', out);
+	fputs("set zero-page off\n", out);      /* as the kernel here */
 	add(&R, child);
 	ptrace(PTRACE_SETOPTIONS, child, 0, PTRACE_O_TRACESYSGOOD |
 	       PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |

@@ -61,6 +61,9 @@ void rec_munmap(struct rec *r, int vpid, uint64_t addr, uint64_t len);
 void rec_mprotect(struct rec *r, int vpid, uint64_t addr, uint64_t len, int prot);
 void rec_mremap(struct rec *r, int vpid, uint64_t old, uint64_t oldlen,
 		uint64_t newlen, int flags, uint64_t res);
+/* The kernel's VMA at @addr has anonymous pages the model's lacks (the
+ * accesses are not recorded): `touch @addr` gives it an anon_vma. */
+void rec_touch_note(struct rec *r, int vpid, uint64_t addr);
 void rec_madvise(struct rec *r, int vpid, uint64_t addr, uint64_t len, int advice);
 void rec_brk(struct rec *r, int vpid, uint64_t addr);
 /* mlock (onfault), munlock, mlockall (flags), munlockall. */

@@ -317,6 +317,14 @@ void rec_mremap(struct rec *r, int vpid, uint64_t old, uint64_t oldlen,
 	fputc('\n', r->out);
 }
 
+void rec_touch_note(struct rec *r, int vpid, uint64_t addr)
+{
+	to(r, vpid);
+	rec_comment(r, "the kernel's VMA has anonymous pages (accesses are not recorded):");
+	rec_comment(r, "a fault gives the model's an anon_vma too, which keeps its pgoff when it moves");
+	fprintf(r->out, "touch %#llx\n", (unsigned long long)addr);
+}
+
 void rec_madvise(struct rec *r, int vpid, uint64_t addr, uint64_t len, int advice)
 {
 	static const struct { int n; const char *name; } names[] = {

@@ -1,3 +1,482 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmsh import strace FILE: a vmsh script from an existing
+ * `strace -f -e trace=memory,process,desc` log in strace's default format
+ * (`PID name(args) = result` lines as -o writes them, `[pid N] ` prefixes
+ * as the terminal shows them, or no pid at all; `<unfinished ...>` and
+ * `<... name resumed>` halves joined).  It writes through script.c as
+ * vmsh record does, with what a log has:
+ *  - files: openat/open results name the fds (dup, dup2, dup3, fcntl
+ *    F_DUPFD follow them, close forgets them, fork copies the table);
+ *    a file's size is the st_size of an fstat of its fd, else the file's
+ *    on this machine, else the end of what is mapped of it;
+ *  - execve: a log does not show the layout the kernel made (ELF and
+ *    interpreter segments, stack, vDSO): the model's initial layout stands
+ *    in, and no `#| ` expectations are written (the log has no maps).
+ */
 #include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "record.h"
-int vmsh_import_main(int argc, char **argv) { return 2; }
+
+#define MAXARGS 8
+
+struct fdent { int fd; char *path; uint64_t size; };
+
+struct proc {
+	long pid;
+	int vpid;
+	bool alive;
+	char *pending;          /* the first half of an unfinished call */
+	struct fdent *fds;
+	size_t nfds;
+};
+
+struct imp {
+	struct rec *rec;
+	struct proc **p;
+	size_t np;
+	bool started;
+	unsigned procs, threads, execs;
+	uint64_t lines, skipped;
+};
+
+static struct proc *proc_of(struct imp *I, long pid, bool create)
+{
+	struct proc *p;
+
+	for (size_t i = I->np; i-- > 0;)
+		if (I->p[i]->pid == pid && I->p[i]->alive)
+			return I->p[i];
+	if (!create)
+		return NULL;
+	I->p = realloc(I->p, (I->np + 1) * sizeof(*I->p));
+	p = calloc(1, sizeof(*p));
+	if (!I->p || !p)
+		abort();
+	p->pid = pid;
+	p->alive = true;
+	I->p[I->np++] = p;
+	return p;
+}
+
+static struct fdent *fd_of(struct proc *p, int fd)
+{
+	for (size_t i = 0; i < p->nfds; i++)
+		if (p->fds[i].fd == fd)
+			return &p->fds[i];
+	return NULL;
+}
+
+static void fd_close(struct proc *p, int fd)
+{
+	struct fdent *e = fd_of(p, fd);
+
+	if (!e)
+		return;
+	free(e->path);
+	*e = p->fds[--p->nfds];
+}
+
+static void fd_put(struct proc *p, int fd, const char *path, uint64_t size)
+{
+	struct fdent *e;
+
+	fd_close(p, fd);
+	p->fds = realloc(p->fds, (p->nfds + 1) * sizeof(*p->fds));
+	if (!p->fds)
+		abort();
+	e = &p->fds[p->nfds++];
+	e->fd = fd;
+	e->path = strdup(path);
+	e->size = size;
+	if (!e->path)
+		abort();
+}
+
+/* Split "a, {b, c}, "d, e"" at its top-level commas; the words are
+ * trimmed, in place. */
+static int split_args(char *s, char **argv)
+{
+	int n = 0, depth = 0;
+	bool quote = false;
+	char *start = s;
+
+	for (; *s; s++) {
+		if (quote) {
+			if (*s == '\\' && s[1])
+				s++;
+			else if (*s == '"')
+				quote = false;
+		} else if (*s == '"') {
+			quote = true;
+		} else if (*s == '(' || *s == '[' || *s == '{') {
+			depth++;
+		} else if (*s == ')' || *s == ']' || *s == '}') {
+			depth--;
+		} else if (*s == ',' && !depth && n < MAXARGS - 1) {
+			*s = 0;
+			argv[n++] = start;
+			start = s + 1;
+		}
+	}
+	argv[n++] = start;
+	for (int i = 0; i < n; i++) {
+		while (isspace((unsigned char)*argv[i]))
+			argv[i]++;
+	}
+	return n;
+}
+
+static uint64_t num(const char *s)
+{
+	if (!strcmp(s, "NULL"))
+		return 0;
+	return strtoull(s, NULL, 0);
+}
+
+/* PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, ...: the bits. */
+static int bits(const char *s)
+{
+	static const struct { const char *name; int v; } names[] = {
+		{ "PROT_READ", 1 }, { "PROT_WRITE", 2 }, { "PROT_EXEC", 4 },
+		{ "PROT_NONE", 0 }, { "MAP_SHARED_VALIDATE", 3 },
+		{ "MAP_SHARED", 1 }, { "MAP_PRIVATE", 2 }, { "MAP_FIXED_NOREPLACE", 0x100000 },
+		{ "MAP_FIXED", 0x10 }, { "MAP_ANONYMOUS", 0x20 }, { "MAP_ANON", 0x20 },
+		{ "MAP_GROWSDOWN", 0x100 }, { "MAP_DENYWRITE", 0x800 },
+		{ "MAP_EXECUTABLE", 0x1000 }, { "MAP_LOCKED", 0x2000 },
+		{ "MAP_NORESERVE", 0x4000 }, { "MAP_POPULATE", 0x8000 },
+		{ "MAP_STACK", 0x20000 }, { "MREMAP_MAYMOVE", 1 },
+		{ "MREMAP_FIXED", 2 }, { "MREMAP_DONTUNMAP", 4 },
+		{ "MCL_CURRENT", 1 }, { "MCL_FUTURE", 2 }, { "MCL_ONFAULT", 4 },
+		{ "MLOCK_ONFAULT", 1 },
+	};
+	int v = 0;
+
+	while (*s) {
+		size_t n = strcspn(s, "|");
+		bool found = false;
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].name) == n && !strncmp(s, names[i].name, n)) {
+				v |= names[i].v;
+				found = true;
+			}
+		if (!found && isdigit((unsigned char)*s))
+			v |= (int)strtol(s, NULL, 0);
+		s += n;
+		if (*s == '|')
+			s++;
+	}
+	return v;
+}
+
+static int advice(const char *s)
+{
+	static const char *const names[] = {
+		"MADV_NORMAL", "MADV_RANDOM", "MADV_SEQUENTIAL", "MADV_WILLNEED",
+		"MADV_DONTNEED", NULL, NULL, NULL, "MADV_FREE", "MADV_REMOVE",
+		"MADV_DONTFORK", "MADV_DOFORK", "MADV_MERGEABLE", "MADV_UNMERGEABLE",
+		"MADV_HUGEPAGE", "MADV_NOHUGEPAGE", "MADV_DONTDUMP", "MADV_DODUMP",
+		"MADV_WIPEONFORK", "MADV_KEEPONFORK", "MADV_COLD", "MADV_PAGEOUT",
+		"MADV_POPULATE_READ", "MADV_POPULATE_WRITE", "MADV_DONTNEED_LOCKED",
+		"MADV_COLLAPSE", NULL,
+	};
+
+	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (names[i] && !strcmp(s, names[i]))
+			return i;
+	if (!strcmp(s, "MADV_HWPOISON"))
+		return 100;
+	if (!strcmp(s, "MADV_GUARD_INSTALL"))
+		return 102;
+	if (!strcmp(s, "MADV_GUARD_REMOVE"))
+		return 103;
+	return (int)strtol(s, NULL, 0);
+}
+
+/* The path in a quoted strace string argument ("..."), unescaped enough
+ * for paths. */
+static void unquote(const char *s, char *out, size_t size)
+{
+	size_t n = 0;
+
+	if (*s == '"')
+		s++;
+	for (; *s && *s != '"' && n + 1 < size; s++) {
+		if (*s == '\\' && s[1])
+			s++;
+		out[n++] = *s;
+	}
+	out[n] = 0;
+}
+
+static void on_mmap(struct imp *I, struct proc *p, char **a, uint64_t res)
+{
+	int flags = bits(a[3]);
+	const struct fdent *e = NULL;
+	const char *path = NULL;
+	uint64_t size = 0;
+
+	if (!(flags & 0x20)) {
+		e = fd_of(p, (int)strtol(a[4], NULL, 0));
+		if (!e || e->path[0] != '/') {
+			rec_comment(I->rec, "mmap fd %s -> %#llx: not a file the log opened", a[4],
+				    (unsigned long long)res);
+			return;
+		}
+		path = e->path;
+		size = e->size;
+		if (!size) {
+			struct stat st;
+
+			size = stat(path, &st) == 0 ? (uint64_t)st.st_size :
+			       num(a[5]) + num(a[1]);
+		}
+	}
+	rec_mmap(I->rec, p->vpid, res, num(a[1]), bits(a[2]), flags, path,
+		 num(a[5]), size);
+}
+
+/* One complete call of @p: NAME(ARGS) = RESULT. */
+static void call(struct imp *I, struct proc *p, const char *name, char *args,
+		 const char *result)
+{
+	char *a[MAXARGS] = { 0 };
+	bool ok = strncmp(result, "-1", 2) && result[0] != '?';
+	uint64_t res = num(result);
+	int n = split_args(args, a);
+	char path[4096];
+
+	if (!strcmp(name, "execve") || !strcmp(name, "execveat")) {
+		if (!ok)
+			return;
+		if (!I->started) {
+			I->started = true;
+			p->vpid = 1;
+			I->procs++;
+		}
+		if (p->vpid) {
+			I->execs++;
+			rec_execve(I->rec, p->vpid, NULL, 0);
+		}
+		return;
+	}
+	if (!I->started || !p->vpid)
+		return;
+	if (!strcmp(name, "openat") || !strcmp(name, "open")) {
+		int i = !strcmp(name, "openat");
+
+		if (ok && n > i) {
+			unquote(a[i], path, sizeof(path));
+			fd_put(p, (int)res, path, 0);
+		}
+	} else if (!strcmp(name, "close") && ok) {
+		fd_close(p, (int)num(a[0]));
+	} else if ((!strcmp(name, "dup") || !strcmp(name, "dup2") ||
+		    !strcmp(name, "dup3") || (!strcmp(name, "fcntl") &&
+		    n > 1 && !strncmp(a[1], "F_DUPFD", 7))) && ok) {
+		struct fdent *e = fd_of(p, (int)num(a[0]));
+
+		if (e) {
+			snprintf(path, sizeof(path), "%s", e->path);
+			fd_put(p, (int)res, path, e->size);
+		}
+	} else if ((!strcmp(name, "fstat") || (!strcmp(name, "newfstatat") &&
+		    n > 2 && !strcmp(a[1], "\"\""))) && ok) {
+		struct fdent *e = fd_of(p, (int)num(a[0]));
+		char *sz = strstr(a[!strcmp(name, "fstat") ? 1 : 2], "st_size=");
+
+		if (e && sz)
+			e->size = strtoull(sz + 8, NULL, 0);
+	} else if (!strcmp(name, "mmap") && ok && n >= 6) {
+		on_mmap(I, p, a, res);
+	} else if (!strcmp(name, "munmap") && ok && n >= 2) {
+		rec_munmap(I->rec, p->vpid, num(a[0]), num(a[1]));
+	} else if ((!strcmp(name, "mprotect") || !strcmp(name, "pkey_mprotect")) && ok && n >= 3) {
+		rec_mprotect(I->rec, p->vpid, num(a[0]), num(a[1]), bits(a[2]) & 7);
+	} else if (!strcmp(name, "mremap") && ok && n >= 4) {
+		rec_mremap(I->rec, p->vpid, num(a[0]), num(a[1]), num(a[2]),
+			   bits(a[3]), res);
+	} else if (!strcmp(name, "madvise") && ok && n >= 3) {
+		rec_madvise(I->rec, p->vpid, num(a[0]), num(a[1]), advice(a[2]));
+	} else if (!strcmp(name, "brk") && n >= 1) {
+		if (num(a[0]) && res == num(a[0]))
+			rec_brk(I->rec, p->vpid, res);
+	} else if ((!strcmp(name, "mlock") || !strcmp(name, "munlock")) && ok && n >= 2) {
+		rec_mlock(I->rec, p->vpid, name, num(a[0]), num(a[1]), 0);
+	} else if (!strcmp(name, "mlock2") && ok && n >= 3) {
+		rec_mlock(I->rec, p->vpid, "mlock", num(a[0]), num(a[1]), bits(a[2]));
+	} else if (!strcmp(name, "mlockall") && ok) {
+		rec_mlock(I->rec, p->vpid, "mlockall", 0, 0, bits(a[0]));
+	} else if (!strcmp(name, "munlockall") && ok) {
+		rec_mlock(I->rec, p->vpid, "munlockall", 0, 0, 0);
+	} else if ((!strcmp(name, "shmat") || !strcmp(name, "shmdt")) && ok) {
+		rec_comment(I->rec, "%s: a log does not say the segment's size: not replayed", name);
+	} else if ((!strcmp(name, "clone") || !strcmp(name, "clone3") ||
+		    !strcmp(name, "fork") || !strcmp(name, "vfork")) && ok && res) {
+		bool thread = strstr(args, "CLONE_THREAD") != NULL;
+		struct proc *c = proc_of(I, (long)res, true);
+
+		c->vpid = rec_fork(I->rec, p->vpid, thread);
+		/* a thread shares the table, a process copies it: both
+		 * start with the parent's fds */
+		for (size_t i = 0; i < p->nfds; i++)
+			fd_put(c, p->fds[i].fd, p->fds[i].path, p->fds[i].size);
+		if (thread)
+			I->threads++;
+		else
+			I->procs++;
+	}
+}
+
+static int live(const struct imp *I)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < I->np; i++)
+		n += I->p[i]->alive && I->p[i]->vpid;
+	return n;
+}
+
+static void line(struct imp *I, char *s)
+{
+	long pid = 0;
+	struct proc *p;
+	char *name, *open, *eq, *joined = NULL;
+
+	I->lines++;
+	if (!strncmp(s, "[pid ", 5)) {
+		pid = strtol(s + 5, &s, 10);
+		if (*s == ']')
+			s++;
+	} else if (isdigit((unsigned char)*s)) {
+		pid = strtol(s, &s, 10);
+	}
+	while (*s == ' ')
+		s++;
+	p = proc_of(I, pid, true);
+	if (!strncmp(s, "+++ ", 4)) {
+		if (p->vpid && (strstr(s, "exited") || strstr(s, "killed"))) {
+			rec_exit(I->rec, p->vpid, live(I) == 1);
+			p->alive = false;
+		}
+		return;
+	}
+	if (!strncmp(s, "---", 3))
+		return;
+	if (!strncmp(s, "<... ", 5)) {
+		char *r = strstr(s, " resumed>");
+
+		if (!r || !p->pending)
+			return;
+		r += 9;
+		joined = malloc(strlen(p->pending) + strlen(r) + 1);
+		if (!joined)
+			abort();
+		strcpy(joined, p->pending);
+		strcat(joined, r);
+		free(p->pending);
+		p->pending = NULL;
+		s = joined;
+	} else if (strstr(s, "<unfinished ...>")) {
+		*strstr(s, "<unfinished ...>") = 0;
+		free(p->pending);
+		p->pending = strdup(s);
+		return;
+	}
+	name = s;
+	open = strchr(s, '(');
+	/* the result follows the last " = " (strace pads before it) */
+	eq = NULL;
+	for (char *q = s; (q = strstr(q, " = ")); q++)
+		eq = q;
+	if (!open || !eq || eq < open) {
+		I->skipped++;
+		free(joined);
+		return;
+	}
+	{
+		char *res = eq + 3;
+
+		while (eq > open && eq[-1] == ' ')
+			eq--;
+		if (eq[-1] != ')') {
+			I->skipped++;
+			free(joined);
+			return;
+		}
+		eq--;
+		*open = 0;
+		*eq = 0;
+		call(I, p, name, open + 1, res);
+	}
+	free(joined);
+}
+static const char usage[] = "usage: vmsh import strace [-o FILE] LOG\n";
+
+int vmsh_import_main(int argc, char **argv)
+{
+	struct imp I = { 0 };
+	const char *outpath = NULL, *log = NULL;
+	FILE *in, *out = stdout;
+	char *buf = NULL;
+	size_t cap = 0;
+
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") && i + 1 < argc)
+			outpath = argv[++i];
+		else if (!log && argv[i][0] != '-')
+			log = argv[i];
+		else {
+			fprintf(stderr, "vmsh import: unexpected '%s'\n%s", argv[i], usage);
+			return 2;
+		}
+	}
+	if (argc < 2 || strcmp(argv[1], "strace") || !log) {
+		fprintf(stderr, "vmsh import: %s\n%s", argc < 2 ? "missing the format (strace)" :
+			strcmp(argv[1], "strace") ? "only strace logs can be imported" :
+			"missing the log file", usage);
+		return 2;
+	}
+	in = fopen(log, "r");
+	if (!in) {
+		fprintf(stderr, "vmsh import: %s: %s\n", log, strerror(errno));
+		return 1;
+	}
+	if (outpath && !(out = fopen(outpath, "w"))) {
+		fprintf(stderr, "vmsh import: %s: %s\n", outpath, strerror(errno));
+		fclose(in);
+		return 1;
+	}
+	I.rec = rec_new(out, false);
+	fprintf(out, "# vmsh import strace %s\n", log);
+	while (getline(&buf, &cap, in) > 0) {
+		buf[strcspn(buf, "\n")] = 0;
+		line(&I, buf);
+	}
+	free(buf);
+	fclose(in);
+	fprintf(stderr, "vmsh import: %llu memory calls, %u processes, %u threads, %u execs from %llu lines\n",
+		(unsigned long long)rec_calls(I.rec), I.procs, I.threads, I.execs,
+		(unsigned long long)I.lines);
+	rec_free(I.rec);
+	for (size_t i = 0; i < I.np; i++) {
+		for (size_t j = 0; j < I.p[i]->nfds; j++)
+			free(I.p[i]->fds[j].path);
+		free(I.p[i]->fds);
+		free(I.p[i]->pending);
+		free(I.p[i]);
+	}
+	free(I.p);
+	if (outpath && fclose(out) != 0)
+		return 1;
+	if (!I.started)
+		fprintf(stderr, "vmsh import: %s: no successful execve in the log\n", log);
+	return I.started ? 0 : 1;
+}

@@ -51,8 +51,9 @@ int main(int argc, char **argv)
 	memset(a, 1, 8 * 4096);
 	madvise(a, 2 * 4096, MADV_DONTNEED);
 	mprotect(a + 4 * 4096, 2 * 4096, PROT_NONE);
-	m = mremap(a, 8 * 4096, 64 * 4096, MREMAP_MAYMOVE);
-	m = mremap(m, 64 * 4096, 16 * 4096, 0);
+	m = mremap(a + 6 * 4096, 2 * 4096, 64 * 4096, MREMAP_MAYMOVE);
+	if (m != MAP_FAILED)
+		m = mremap(m, 64 * 4096, 16 * 4096, 0);
 	(void)mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	free(malloc(300000));           /* an mmap'd chunk */
 	(void)sbrk(200000);             /* the break grows */

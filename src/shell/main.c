@@ -3,11 +3,14 @@
  * vmsh's entry point: the command line (SPEC "Invocation"), then scripts,
  * -c, standard input or the interactive loop.
  *
- * Exit status: 0 success; 1 a command failed under -e, a script could not
+ * Exit status: 0 success; 1 a command failed under -e, output was lost (a
+ * failed write to stdout: "vmsh: write error: ..."), a script could not
  * be read or the machine could not be built; 2 bad command-line usage.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -118,14 +121,36 @@ static void set_opt(struct shell *sh, const char *name, const char *value)
 		usage_error("--%s", err);
 }
 
+/*
+ * Descriptors 0-2 are open before anything else: a closed one would be
+ * the next socket or file opened, and output meant for stdout would go
+ * there (--host: into a task's request socket).  A closed one is taken
+ * by /dev/null opened in the other direction, so using it still fails
+ * with EBADF, as the closed descriptor would (and lost output is seen).
+ */
+static void keep_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* the lowest free descriptor: @fd, as the lower ones are open */
+		nfd = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+		if (nfd != fd)
+			_exit(127);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct shell sh;
 	const char **cmds = NULL;
 	size_t ncmds = 0;
-	int c, status;
+	int c, status, out_errno;
 	bool color_set = false, verify = false, update = false, compare = false;
 
+	keep_std_fds();
 	/* the subcommands for real programs (src/record) */
 	if (argc > 1 && !strcmp(argv[1], "record"))
 		return vmsh_record_main(argc - 1, argv + 1);
@@ -251,9 +276,20 @@ int main(int argc, char **argv)
 	} else {
 		shell_run_file(&sh, "-");
 	}
-	fflush(stdout);
+	shell_out_lost(&sh);
 	status = sh.stop ? sh.status : 0;
+	out_errno = sh.out_errno;
 	shell_fini(&sh);
 	free(cmds);
+	/* lost output is an error, as for coreutils (close_stdout) */
+	if (!out_errno && fclose(stdout) == EOF)
+		out_errno = errno ? errno : -1;
+	if (out_errno) {
+		if (out_errno > 0)
+			fprintf(stderr, "vmsh: write error: %s\n", strerror(out_errno));
+		else
+			fprintf(stderr, "vmsh: write error\n");
+		status = 1;
+	}
 	return status;
 }

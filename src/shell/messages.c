@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,24 @@ const char *errno_text(int err)
 			return errnos[i].text;
 	snprintf(buf, sizeof(buf), "Unknown error %d", err);
 	return buf;
+}
+
+bool shell_out_lost(struct shell *sh)
+{
+	int e = 0;
+
+	if (sh->out_errno)
+		return true;
+	if (fflush(sh->out) == EOF)
+		e = errno ? errno : -1;
+	else if (ferror(sh->out))
+		e = -1;
+	if (!e)
+		return false;
+	sh->out_errno = e;
+	sh->stop = true;
+	sh->status = 1;
+	return true;
 }
 
 const char *quote_word(const char *s, size_t len, char *buf, size_t size)

@@ -240,6 +240,8 @@ void shell_run_line(struct shell *sh, const char *line, size_t len)
 		 * real processes of --host, see each command's at once */
 		if (sh->interactive || !sh->be->ops->model)
 			fflush(sh->out);
+		if (shell_out_lost(sh))
+			break;
 		if (sh->failed && sh->errexit)
 			break;
 	}

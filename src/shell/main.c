@@ -276,7 +276,7 @@ int main(int argc, char **argv)
 	} else {
 		shell_run_file(&sh, "-");
 	}
-	shell_out_lost(&sh);
+	shell_out_lost(&sh, true);
 	status = sh.stop ? sh.status : 0;
 	out_errno = sh.out_errno;
 	shell_fini(&sh);

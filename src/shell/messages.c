@@ -92,16 +92,23 @@ const char *errno_text(int err)
 	return buf;
 }
 
-bool shell_out_lost(struct shell *sh)
+bool shell_out_lost(struct shell *sh, bool flush)
 {
-	int e = 0;
+	int e = 0, saved = errno;
 
 	if (sh->out_errno)
 		return true;
-	if (fflush(sh->out) == EOF)
+	if (flush && fflush(sh->out) == EOF) {
 		e = errno ? errno : -1;
-	else if (ferror(sh->out))
-		e = -1;
+	} else if (ferror(sh->out)) {
+		/* a write failed inside a command: the reason is the errno
+		 * it left, or the next flush's */
+		clearerr(sh->out);
+		if (fflush(sh->out) == EOF && errno)
+			e = errno;
+		else
+			e = saved ? saved : -1;
+	}
 	if (!e)
 		return false;
 	sh->out_errno = e;

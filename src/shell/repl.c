@@ -234,13 +234,13 @@ void shell_run_line(struct shell *sh, const char *line, size_t len)
 			fprintf(sh->out, "vmsh> %s\n", ll.cmd[i].text);
 			fflush(sh->out);
 		}
+		errno = 0;
 		run_command(sh, &ll.cmd[i]);
 		/* a script's output goes out in blocks (an error line flushes
 		 * it first, so the order still holds); a person, or the
-		 * real processes of --host, see each command's at once */
-		if (sh->interactive || !sh->be->ops->model)
-			fflush(sh->out);
-		if (shell_out_lost(sh))
+		 * real processes of --host, see each command's at once.  A
+		 * write that failed stops the run either way. */
+		if (shell_out_lost(sh, sh->interactive || !sh->be->ops->model))
 			break;
 		if (sh->failed && sh->errexit)
 			break;

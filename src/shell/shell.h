@@ -210,9 +210,9 @@ void sh_model_only(struct shell *sh, const char *cmd);
 const char *errno_name(int err);
 const char *errno_text(int err);
 /* Copy @s with non-printable bytes as \xHH, cut at @max bytes. */
-/* Flush sh->out; when output was lost (a failed write, now or earlier),
- * remember why, stop the run with status 1 and return true. */
-bool shell_out_lost(struct shell *sh);
+/* Flush sh->out (when @flush); when output was lost (a failed write, now
+ * or earlier), remember why, stop the run with status 1 and return true. */
+bool shell_out_lost(struct shell *sh, bool flush);
 const char *quote_word(const char *s, size_t len, char *buf, size_t size);
 
 /* ---- the model backend (model.c) ------------------------------------------ */

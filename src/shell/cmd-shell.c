@@ -25,16 +25,29 @@ int cmd_help(struct args *a)
 		fprintf(out(a), "\nhelp CMD describes one.  Numbers: 4096, 0x1000, 0b1, 0o7, 64K, 2M; $var, $var+N, $var-N.\n"
 			"PROT: rw-, r-x, ---, none, PROT_READ|PROT_WRITE.  "
 			"FLAGS: private|shared|anon|fixed|noreplace|populate|...\n");
+		help_list_topics(out(a));
 		return 0;
 	}
 	if (arg_word(a, "CMD", &name) || arg_end(a))
 		return -1;
 	c = command_find(name);
 	if (!c) {
-		char q[96];
+		const struct help_topic *t = help_topic_find(name);
+		struct suggest sg;
+		char q[96], dym[96];
 
+		if (t) {
+			help_print_topic(out(a), t);
+			return 0;
+		}
+		suggest_init(&sg, name);
+		for (size_t i = 0; i < shell_ncommands; i++)
+			suggest_try(&sg, shell_commands[i].name);
+		for (t = help_topics; t->name; t++)
+			suggest_try(&sg, t->name);
 		quote_word(name, strlen(name), q, sizeof(q));
-		sh_parse_error(a->sh, "help: unknown command '%s'", q);
+		sh_parse_error(a->sh, "help: no command or topic '%s'%s", q,
+			       suggest_text(&sg, dym, sizeof(dym)));
 		return -1;
 	}
 	fprintf(out(a), "usage: %s%s%s\n  %s\n", c->name, c->args[0] ? " " : "",

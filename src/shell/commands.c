@@ -51,8 +51,18 @@ int cmd_bad_word(struct args *a, const char *before, const char *after)
 {
 	char q[96];
 
+	struct suggest sg;
+	char dym[96];
+
+	/* a near miss of one of the command's keywords: say which */
+	suggest_init(&sg, a->tok[a->i].text);
+	for (size_t i = 0; a->cmd && a->cmd->keywords && a->cmd->keywords[i]; i++)
+		suggest_try(&sg, a->cmd->keywords[i]);
 	quote_word(a->tok[a->i].text, a->tok[a->i].len, q, sizeof(q));
-	sh_parse_error(a->sh, "%s'%s'%s", before, q, after);
+	if (*suggest_text(&sg, dym, sizeof(dym)))
+		sh_parse_error(a->sh, "%s'%s'%s", before, q, dym);
+	else
+		sh_parse_error(a->sh, "%s'%s'%s", before, q, after);
 	return -1;
 }
 
@@ -447,9 +457,17 @@ const struct command shell_commands[] = {
 	{
 		.name = "help",
 		.section = "Shell",
-		.args = "[CMD]",
-		.summary = "list the commands, or describe one",
+		.args = "[CMD|TOPIC]",
+		.summary = "list the commands, or describe one command or topic",
+		.help = "  Topics: cow, tlb, flags, prot, files, devices, host, trace, views,\n"
+		  "  numbers, output, faults.",
 		.run = cmd_help,
+	},
+	{
+		.name = "apropos",
+		.args = "WORD",
+		.summary = "the commands and help topics that mention WORD",
+		.run = cmd_apropos,
 	},
 	{
 		.name = "echo",

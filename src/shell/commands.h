@@ -99,5 +99,7 @@ int cmd_set(struct args *a);
 int cmd_reset(struct args *a);
 int cmd_exit(struct args *a);
 int cmd_time(struct args *a);
+/* help.c */
+int cmd_apropos(struct args *a);
 
 #endif /* VMSH_SRC_SHELL_COMMANDS_H */

@@ -157,7 +157,16 @@ int shell_set_option(struct shell *sh, const char *name, const char *value,
 			return -1;
 		}
 	} else {
-		snprintf(errbuf, errsize, "unknown option '%s' (set lists them)", name);
+		struct suggest sg;
+		char dym[96];
+
+		suggest_init(&sg, opt);
+		for (size_t i = 0; shell_option_names[i]; i++)
+			suggest_try(&sg, shell_option_names[i]);
+		if (*suggest_text(&sg, dym, sizeof(dym)))
+			snprintf(errbuf, errsize, "unknown option '%s'%s", name, dym);
+		else
+			snprintf(errbuf, errsize, "unknown option '%s' (set lists them)", name);
 		return -1;
 	}
 	return 0;

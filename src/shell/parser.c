@@ -447,8 +447,20 @@ int arg_flags(struct args *a, int *out)
 		if (!*bad || bad == a->tok[a->i].text)
 			expected(a, "FLAGS", "");
 		else
-			sh_parse_error(a->sh, "%s: unknown flag '%s' in FLAGS (private, shared, anonymous/anon, fixed, fixed_noreplace/noreplace, populate, noreserve, locked, growsdown)",
-				       a->name, q);
+		{
+			struct suggest sg;
+			char dym[96];
+
+			suggest_init(&sg, !strncasecmp(bad, "MAP_", 4) ? bad + 4 : bad);
+			for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+				suggest_try(&sg, flag_names[i].name);
+			if (*suggest_text(&sg, dym, sizeof(dym)))
+				sh_parse_error(a->sh, "%s: unknown flag '%s' in FLAGS%s",
+					       a->name, q, dym);
+			else
+				sh_parse_error(a->sh, "%s: unknown flag '%s' in FLAGS (private, shared, anonymous/anon, fixed, fixed_noreplace/noreplace, populate, noreserve, locked, growsdown)",
+					       a->name, q);
+		}
 		return -1;
 	}
 	a->i++;
@@ -459,6 +471,21 @@ int arg_advice(struct args *a, int *out)
 {
 	if (a->i >= a->n || a->tok[a->i].quoted ||
 	    parse_advice(a->tok[a->i].text, out) < 0) {
+		struct suggest sg;
+		char dym[96], q[96];
+
+		if (a->i < a->n) {
+			const char *w = a->tok[a->i].text;
+
+			suggest_init(&sg, !strncasecmp(w, "MADV_", 5) ? w + 5 : w);
+			for (size_t i = 0; i < sizeof(advice_names) / sizeof(advice_names[0]); i++)
+				suggest_try(&sg, advice_names[i].name);
+			if (*suggest_text(&sg, dym, sizeof(dym))) {
+				quote_word(w, a->tok[a->i].len, q, sizeof(q));
+				sh_parse_error(a->sh, "%s: unknown ADVICE '%s'%s", a->name, q, dym);
+				return -1;
+			}
+		}
 		expected(a, "ADVICE", "");
 		return -1;
 	}

@@ -124,8 +124,11 @@ void shell_run_words(struct shell *sh, struct token *tok, size_t n)
 	}
 	c = tok[0].quoted ? NULL : command_find(tok[0].text);
 	if (!c) {
+		char dym[96];
+
 		quote_word(tok[0].text, tok[0].len, q, sizeof(q));
-		sh_parse_error(sh, "unknown command '%s'", q);
+		sh_parse_error(sh, "unknown command '%s'%s", q,
+			       suggest_command(tok[0].text, dym, sizeof(dym)));
 		return;
 	}
 	if (assign && !c->yields) {

@@ -190,6 +190,28 @@ struct shell_var *var_find(struct shell *sh, const char *name);
 void var_set(struct shell *sh, const char *name, uint64_t value, bool hex);
 void vars_clear(struct shell *sh);
 
+/* ---- help topics and suggestions (help.c) -------------------------------- */
+
+struct help_topic {
+	const char *name, *title, *text;
+};
+extern const struct help_topic help_topics[];   /* NULL-name terminated */
+const struct help_topic *help_topic_find(const char *name);
+void help_list_topics(FILE *out);
+void help_print_topic(FILE *out, const struct help_topic *t);
+
+/* "did you mean": feed the candidates to suggest_try(); suggest_text() is
+ * " (did you mean 'X'?)" when one is close enough, else "". */
+struct suggest {
+	const char *word, *best;
+	size_t dist;
+};
+void suggest_init(struct suggest *s, const char *word);
+void suggest_try(struct suggest *s, const char *cand);
+const char *suggest_text(const struct suggest *s, char *buf, size_t size);
+/* The same over the command names. */
+const char *suggest_command(const char *word, char *buf, size_t size);
+
 /* ---- messages (messages.c) ------------------------------------------------ */
 
 /* "vmsh", "FILE:LINE" or "<stdin>:LINE". */

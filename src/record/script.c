@@ -12,8 +12,10 @@
  *  - Tasks get vmsh's pids in creation order (1, 2, ...): `fork`,
  *    `clone vm` for a thread, `execve`, `kill`; `switch PID` before a
  *    call of another task than the last one.
- *  - The kernel's maps become `maps PID` followed by `#| ` lines (a
- *    comment to older vmsh, expected output to --verify).  The dev and
+ *  - Every command is followed by its expected output as `#| ` lines
+ *    (vmsh --verify checks them; a plain run takes them as comments): the
+ *    kernel's result for mmap, mremap and brk, the child's pid for fork
+ *    and clone, and for `maps PID` the kernel's /proc/PID/maps.  The dev and
  *    inode fields are renumbered as the model numbers them (recorded
  *    files from inode 2 in creation order, shared anonymous memory on
  *    00:01 from inode 1, /dev/zero 00:06 inode 4): the rest of each line
@@ -248,7 +250,7 @@ static void put_mmap(struct rec *r, uint64_t addr, uint64_t len, int prot,
 		put_path(r->out, path);
 		fprintf(r->out, " %#llx", (unsigned long long)off);
 	}
-	fputc('\n', r->out);
+	fprintf(r->out, "\n#| %#llx\n", (unsigned long long)addr);
 	/* MAP_STACK: VM_NOHUGEPAGE since Linux 6.7 (calc_vm_flag_bits) */
 	if (flags & 0x20000)
 		fprintf(r->out, "madvise %#llx %#llx 15\n", (unsigned long long)addr,
@@ -314,7 +316,7 @@ void rec_mremap(struct rec *r, int vpid, uint64_t old, uint64_t oldlen,
 		(unsigned long long)oldlen, (unsigned long long)newlen);
 	if (res != old)
 		fprintf(r->out, " maymove fixed %#llx", (unsigned long long)res);
-	fputc('\n', r->out);
+	fprintf(r->out, "\n#| %#llx\n", (unsigned long long)res);
 }
 
 void rec_touch_note(struct rec *r, int vpid, uint64_t addr)
@@ -351,7 +353,8 @@ void rec_madvise(struct rec *r, int vpid, uint64_t addr, uint64_t len, int advic
 void rec_brk(struct rec *r, int vpid, uint64_t addr)
 {
 	to(r, vpid);
-	fprintf(r->out, "brk %#llx\n", (unsigned long long)addr);
+	fprintf(r->out, "brk %#llx\n#| %#llx\n", (unsigned long long)addr,
+		(unsigned long long)addr);
 	r->calls++;
 }
 
@@ -406,7 +409,7 @@ int rec_fork(struct rec *r, int vpid, bool thread)
 	int child = r->next_vpid++;
 
 	to(r, vpid);
-	fputs(thread ? "clone vm\n" : "fork\n", r->out);
+	fprintf(r->out, "%s\n#| child pid %d\n", thread ? "clone vm" : "fork", child);
 	*stack_low(r, child) = *stack_low(r, vpid);
 	return child;
 }

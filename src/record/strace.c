@@ -431,7 +431,7 @@ int vmsh_import_main(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "-o") && i + 1 < argc)
 			outpath = argv[++i];
-		else if (!log && argv[i][0] != '-')
+		else if (!log && (argv[i][0] != '-' || !argv[i][1]))
 			log = argv[i];
 		else {
 			fprintf(stderr, "vmsh import: unexpected '%s'\n%s", argv[i], usage);
@@ -444,7 +444,7 @@ int vmsh_import_main(int argc, char **argv)
 			"missing the log file", usage);
 		return 2;
 	}
-	in = fopen(log, "r");
+	in = strcmp(log, "-") ? fopen(log, "r") : stdin;
 	if (!in) {
 		fprintf(stderr, "vmsh import: %s: %s\n", log, strerror(errno));
 		return 1;
@@ -455,13 +455,14 @@ int vmsh_import_main(int argc, char **argv)
 		return 1;
 	}
 	I.rec = rec_new(out, false);
-	fprintf(out, "# vmsh import strace %s\n", log);
+	fprintf(out, "# vmsh import strace %s\nset zero-page off\n", log);
 	while (getline(&buf, &cap, in) > 0) {
 		buf[strcspn(buf, "\n")] = 0;
 		line(&I, buf);
 	}
 	free(buf);
-	fclose(in);
+	if (in != stdin)
+		fclose(in);
 	fprintf(stderr, "vmsh import: %llu memory calls, %u processes, %u threads, %u execs from %llu lines\n",
 		(unsigned long long)rec_calls(I.rec), I.procs, I.threads, I.execs,
 		(unsigned long long)I.lines);

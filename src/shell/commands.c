@@ -476,6 +476,16 @@ const struct command shell_commands[] = {
 		.run = cmd_echo,
 	},
 	{
+		.name = "assert",
+		.args = "EXPR",
+		.summary = "fail unless EXPR holds (e.g. rss($a) == 8K)",
+		.help = "  EXPR: A OP B with OP one of == != < <= > >=, or A alone (not 0).\n"
+		  "  A and B: numbers, $vars, + - *, ( ), and the probes rss(ADDR)\n"
+		  "  and swap(ADDR) (bytes, the VMA holding ADDR), vmas(), present(ADDR)\n"
+		  "  and mapcount(ADDR) (model only).  Fails with the values it saw.",
+		.run = cmd_assert,
+	},
+	{
 		.name = "source",
 		.args = "FILE",
 		.summary = "run the commands of FILE",

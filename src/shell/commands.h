@@ -94,6 +94,8 @@ int cmd_check(struct args *a);
 /* cmd-shell.c */
 int cmd_help(struct args *a);
 int cmd_echo(struct args *a);
+/* cmd-assert.c */
+int cmd_assert(struct args *a);
 int cmd_source(struct args *a);
 int cmd_set(struct args *a);
 int cmd_reset(struct args *a);

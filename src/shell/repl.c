@@ -180,11 +180,12 @@ static void run_command(struct shell *sh, struct lexcmd *lc)
 	size_t n = lc->ntok;
 
 	sh->failed = false;
-	if (is_redirect(&lc->tok[n - 1])) {
+	if (!lc->tok[0].quoted && !strcmp(lc->tok[0].text, "assert")) {
+		/* its words are an expression: `>` compares */
+	} else if (is_redirect(&lc->tok[n - 1])) {
 		sh_parse_error(sh, "missing a file name after '%s'", lc->tok[n - 1].text);
 		return;
-	}
-	if (n >= 2 && is_redirect(&lc->tok[n - 2])) {
+	} else if (n >= 2 && is_redirect(&lc->tok[n - 2])) {
 		file = lc->tok[n - 1].text;
 		append = lc->tok[n - 2].text[1] == '>';
 		n -= 2;

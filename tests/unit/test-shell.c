@@ -230,7 +230,7 @@ START_TEST(test_shell_table_complete)
 		"kill", "switch", "ps", "file", "dev", "maps", "smaps", "vmas",
 		"walk", "pt", "tree", "mt", "mm", "tlb", "frames", "stat", "trace", "dot",
 		"check", "help", "echo", "source", "set", "reset", "exit", "quit",
-		"time", "apropos",
+		"time", "apropos", "assert",
 	};
 
 	for (size_t i = 0; i < sizeof(spec) / sizeof(spec[0]); i++)

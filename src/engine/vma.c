@@ -85,9 +85,22 @@ static const struct rb_augment_callbacks gap_callbacks = {
 	gap_propagate, gap_copy, gap_rotate,
 };
 
+/* After one VMA's bounds changed: up from it only while a gap changes
+ * (the tree was right before), as RB_DECLARE_CALLBACKS' propagate stops;
+ * the insert and erase callbacks above keep going to their stop. */
 void vma_gap_update(struct vmsh_vma *vma)
 {
-	gap_propagate(&vma->vm_rb, NULL);
+	struct rb_node *rb = &vma->vm_rb;
+
+	while (rb) {
+		struct vmsh_vma *v = rb_entry(rb, struct vmsh_vma, vm_rb);
+		uint64_t gap = vma_compute_subtree_gap(v);
+
+		if (v->rb_subtree_gap == gap)
+			break;
+		v->rb_subtree_gap = gap;
+		rb = rb_parent(rb);
+	}
 }
 
 /* ---- the maple tree (mm->mm_mt) ------------------------------------------ */

@@ -139,14 +139,16 @@ int cmd_set(struct args *a)
 	if (!be(a)->ops->model)
 		return 0;       /* --host: only recorded */
 	if (rebuild) {
-		fprintf(out(a), "set: %s changes the machine: rebuilding it (tasks, memory and files start afresh)\n",
-			name);
 		if (!shell_new_machine(a->sh)) {
 			a->sh->cfg = old;
 			sh_error(a->sh, "set: %s %s: the machine cannot be built with it",
 				 name, value);
 			return -1;
 		}
+		/* the old machine's addresses and pids mean nothing now */
+		fprintf(out(a), "set: %s changes the machine: rebuilding it (tasks, memory and files start afresh)%s\n",
+			name, a->sh->nvars ? "; variables cleared" : "");
+		vars_clear(a->sh);
 		return 0;
 	}
 	ret = be(a)->ops->model->set_config(be(a), &a->sh->cfg);

@@ -367,7 +367,9 @@ const struct command shell_commands[] = {
 		.args = "ADDR [PID]",
 		.summary = "the page-table walk of ADDR, level by level",
 		.help = "  Each level's name, index, table frame, raw entry and its bits, then the\n"
-		  "  PFN and physical address, or where and why the walk stops.",
+		  "  PFN and physical address, or where and why the walk stops; a last line\n"
+		  "  'means:' says what the entry is (zero page, COW-shared with N mappers,\n"
+		  "  file page and offset, device page, ...) and what an access would do.",
 		.run = cmd_walk,
 		.model_only = true,
 	},

@@ -10,6 +10,106 @@
 #include "views.h"
 #include "views-int.h"
 
+/* ---- what a walk's end means ------------------------------------------------ */
+
+#define F_WRITE    0x2ULL               /* VM_WRITE */
+#define F_SHARED   0x8ULL               /* VM_SHARED */
+#define F_PFNMAP   0x400ULL             /* VM_PFNMAP */
+#define PTE_RW     0x2ULL
+
+struct find_vma {
+	uint64_t addr;
+	struct vmsh_vma_info v;
+	bool found;
+};
+
+static int find_vma_cb(void *ctx, const struct vmsh_vma_info *v)
+{
+	struct find_vma *f = ctx;
+
+	if (f->addr >= v->start && f->addr < v->end) {
+		f->v = *v;
+		f->found = true;
+		return 1;
+	}
+	return 0;
+}
+
+struct find_frame {
+	uint64_t pfn;
+	struct vmsh_frame_info fr;
+	bool found;
+};
+
+static int find_frame_cb(void *ctx, const struct vmsh_frame_info *fr)
+{
+	struct find_frame *f = ctx;
+
+	if (fr->pfn == f->pfn) {
+		f->fr = *fr;
+		f->found = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* The walk's last line: one sentence saying what the entry means and what
+ * an access would do. */
+static void walk_meaning(const struct vmsh_sys *sys, int pid, uint64_t addr,
+			 const struct vmsh_walk *w, FILE *out)
+{
+	struct find_vma fv = { .addr = addr };
+	struct find_frame ff = { .pfn = w->pfn };
+	uint64_t pte = w->nsteps ? w->step[w->nsteps - 1].entry : 0;
+	bool rw = pte & PTE_RW;
+	const char *owner;
+
+	vmsh_vma_walk(sys, pid, find_vma_cb, &fv);
+	if (w->end == VMSH_WALK_PROTNONE) {
+		fprintf(out, "  means: a PROT_NONE page: any access is SIGSEGV (SEGV_ACCERR)\n");
+		return;
+	}
+	if (w->end != VMSH_WALK_MAPPED) {
+		if (!fv.found)
+			fprintf(out, "  means: no VMA covers this address: an access is SIGSEGV (SEGV_MAPERR)\n");
+		else
+			fprintf(out, "  means: nothing mapped yet: the first access faults a page in\n");
+		return;
+	}
+	if (fv.found && (fv.v.flags & F_PFNMAP)) {
+		fprintf(out, "  means: a device page (remap_pfn_range): no struct page, not in Rss; the PTE was filled at mmap\n");
+		return;
+	}
+	vmsh_frame_walk(sys, find_frame_cb, &ff);
+	owner = ff.found && ff.fr.owner ? ff.fr.owner : "";
+	if (!strcmp(owner, "zero")) {
+		fprintf(out, "  means: the shared zero page (a read of never-written memory); a write faults and gets a fresh page\n");
+	} else if (!strncmp(owner, "file:", 5) && fv.found) {
+		uint64_t pg = ((addr - fv.v.start) >> 12) + fv.v.pgoff;
+
+		fprintf(out, "  means: page %llu (offset 0x%llx) of file %s in the page cache; %s\n",
+			(unsigned long long)pg, (unsigned long long)(pg << 12), owner + 5,
+			fv.v.flags & F_SHARED ?
+			(rw ? "a write goes to the file" : "a write faults first (write-notify), then goes to the file") :
+			(fv.v.flags & F_WRITE ? "a write faults and copies it (private copy-on-write)" :
+			 "read-only: a write is SIGSEGV (SEGV_ACCERR)"));
+	} else if (!strcmp(owner, "anon")) {
+		if (rw)
+			fprintf(out, "  means: an anonymous page%s; a write goes straight to it\n",
+				ff.fr.mapcount > 1 ? " shared writably (shared mapping)" : " only this mm maps");
+		else if (fv.found && !(fv.v.flags & F_WRITE))
+			fprintf(out, "  means: an anonymous page mapped read-only: a write is SIGSEGV (SEGV_ACCERR)\n");
+		else if (ff.fr.mapcount > 1)
+			fprintf(out, "  means: an anonymous page shared copy-on-write by %d mappers (after fork): a write faults and copies it (wp_page_copy)\n",
+				ff.fr.mapcount);
+		else
+			fprintf(out, "  means: an anonymous page write-protected but mapped only here: a write faults and reuses it (do_wp_page)\n");
+	} else if (ff.found) {
+		fprintf(out, "  means: a %s page mapped %d time%s\n", owner[0] ? owner : "kernel",
+			ff.fr.mapcount, ff.fr.mapcount == 1 ? "" : "s");
+	}
+}
+
 int view_walk(const struct vmsh_sys *sys, int pid, uint64_t addr, FILE *out)
 {
 	struct vmsh_walk w;
@@ -57,6 +157,7 @@ int view_walk(const struct vmsh_sys *sys, int pid, uint64_t addr, FILE *out)
 	default:
 		break;
 	}
+	walk_meaning(sys, pid, addr, &w, out);
 	return 0;
 }
 
@@ -71,10 +172,29 @@ static void pt_line(void *ctx, int depth, const char *level, uint64_t va,
 		(unsigned long long)entry, bits[0] ? " " : "", bits);
 }
 
+struct pt_ctx {
+	FILE *out;
+	unsigned long n;
+};
+
+static void pt_count(void *ctx, int depth, const char *level, uint64_t va,
+		     unsigned index, uint64_t entry)
+{
+	struct pt_ctx *c = ctx;
+
+	c->n++;
+	pt_line(c->out, depth, level, va, index, entry);
+}
+
 int view_pt(const struct vmsh_sys *sys, int pid, uint64_t start, uint64_t end,
 	    FILE *out)
 {
-	return vmsh_pt_walk(sys, pid, start, end, pt_line, out);
+	struct pt_ctx c = { out, 0 };
+	int ret = vmsh_pt_walk(sys, pid, start, end, pt_count, &c);
+
+	if (ret == 0 && !c.n)
+		fprintf(out, "(no present page-table entry here: nothing has been touched)\n");
+	return ret;
 }
 
 static int frame_line(void *ctx, const struct vmsh_frame_info *fr)

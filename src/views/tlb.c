@@ -47,8 +47,17 @@ static void tlb_cpus(const struct vmsh_sys *sys, FILE *out)
 	}
 }
 
-static int entry_line(void *ctx, const struct vmsh_tlb_entry_info *e)
+struct entry_ctx {
+	FILE *out;
+	unsigned long n;
+};
+
+static int entry_line(void *vctx, const struct vmsh_tlb_entry_info *e)
 {
+	struct entry_ctx *c = vctx;
+	FILE *ctx = c->out;
+
+	c->n++;
 	fprintf(ctx, "%3d %3u %3u %4u %-15llx %-10llx %s%s%s%s%s\n",
 		e->cpu, e->set, e->way, e->asid, (unsigned long long)e->vpn,
 		(unsigned long long)e->pfn, e->writable ? "RW " : "RO ",
@@ -59,13 +68,16 @@ static int entry_line(void *ctx, const struct vmsh_tlb_entry_info *e)
 
 int view_tlb(const struct vmsh_sys *sys, FILE *out)
 {
+	struct entry_ctx ec = { out, 0 };
 	int ret;
 
 	tlb_cpus(sys, out);
 	fprintf(out, "CPU SET WAY ASID VPN             PFN        BITS\n");
-	ret = vmsh_tlb_walk(sys, entry_line, out);
+	ret = vmsh_tlb_walk(sys, entry_line, &ec);
 	if (ret)
 		return ret;
+	if (!ec.n)
+		fprintf(out, "(no valid entry in any TLB)\n");
 	view_stat_lines(sys, "tlb", out);
 	return 0;
 }

@@ -93,6 +93,14 @@ static int ps_cb(void *ctx, const struct vmsh_task_info *t)
 	return 0;
 }
 
+/* Stops the walk at the first file: the walk then returns 1. */
+static int file_count_cb(void *ctx, const struct vmsh_file_info *fi)
+{
+	(void)ctx;
+	(void)fi;
+	return 1;
+}
+
 static int files_cb(void *ctx, const struct vmsh_file_info *fi)
 {
 	char sz[32];
@@ -221,6 +229,10 @@ int view_print(const struct vmsh_sys *sys, enum backend_view v,
 		return vmsh_task_walk(sys, ps_cb, out);
 	case BV_FILES:
 		fprintf(out, "NAME                 SIZE   INO CACHED  DIRTY MAPS KIND\n");
+		if (vmsh_file_walk(sys, file_count_cb, NULL) == 0) {
+			fprintf(out, "(no files: file create makes one)\n");
+			return 0;
+		}
 		return vmsh_file_walk(sys, files_cb, out);
 	case BV_DEVS:
 		return vmsh_dev_walk(sys, devs_cb, out);

@@ -9,4 +9,8 @@
 #define VMSH_RAM_MIN (1ULL << 20)
 #define VMSH_RAM_MAX (64ULL << 30)
 
+/* vmsh_config.thp: /sys/kernel/mm/transparent_hugepage/enabled (only
+ * the PMD size, 2 MiB, set to "inherit", as on our machines) */
+enum vmsh_thp { VMSH_THP_MADVISE, VMSH_THP_ALWAYS, VMSH_THP_NEVER };
+
 #endif /* VMSH_LIMITS_H */

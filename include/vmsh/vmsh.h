@@ -34,7 +34,6 @@
 
 #define VMSH_PAGE_SHIFT 12
 #define VMSH_PAGE_SIZE  4096ULL
-
 /* ---- configuration (the command-line options of SPEC.md) ---------------- */
 
 struct vmsh_config {
@@ -45,6 +44,7 @@ struct vmsh_config {
 	bool pcid;
 	unsigned cpus;
 	bool zero_page;
+	int thp;                    /* enum vmsh_thp (limits.h); 0 = madvise */
 	uint64_t fault_around;      /* bytes, 0 disables */
 	uint64_t max_map_count;
 	bool aslr;

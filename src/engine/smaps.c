@@ -16,6 +16,7 @@
 
 #include "vmsh/layout.h"
 #include "file.h"
+#include "huge_memory.h"
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"
@@ -132,9 +133,8 @@ int vmsh_smaps(const struct vmsh_sys *sys, int pid, uint64_t addr,
 	out->swap = 0;
 	out->swap_pss = 0;
 	out->locked = mss.pss_locked >> PSS_SHIFT;
-	/* THP is "madvise" and vmsh has no MADV_HUGEPAGE; shmem_enabled is
-	 * "never": the running kernel prints 0 for every VMA. */
-	out->thp_eligible = false;
+	/* thp_vma_allowable_orders(vma, vm_flags, TVA_SMAPS, ...) */
+	out->thp_eligible = thp_vma_allowable_order(vma, TVA_SMAPS);
 	return 0;
 }
 

@@ -45,6 +45,8 @@ static bool runtime_ok(const struct vmsh_config *cfg)
 		return false;
 	if (cfg->max_map_count > INT32_MAX)
 		return false;
+	if (cfg->thp < VMSH_THP_MADVISE || cfg->thp > VMSH_THP_NEVER)
+		return false;
 	return true;
 }
 
@@ -133,6 +135,7 @@ int vmsh_sys_set_config(struct vmsh_sys *sys, const struct vmsh_config *cfg)
 		return -EINVAL;
 	/* the machine's shape stays: the shell rebuilds it for these */
 	sys->cfg.zero_page = cfg->zero_page;
+	sys->cfg.thp = cfg->thp;
 	sys->cfg.fault_around = cfg->fault_around;
 	sys->cfg.max_map_count = cfg->max_map_count;
 	sys->cfg.lazy_flush = cfg->lazy_flush;

@@ -497,7 +497,7 @@ const struct command shell_commands[] = {
 		.name = "set",
 		.args = "[NAME VALUE]",
 		.summary = "show the options, or change one",
-		.help = "  Options: levels, ram, tlb, pcid, cpus, zero-page, fault-around,\n"
+		.help = "  Options: levels, ram, tlb, pcid, cpus, zero-page, thp, fault-around,\n"
 		  "  max-map-count, aslr, lazy-flush, errexit, echo, color, pager,\n"
 		  "  format.\n"
 		  "  levels, ram, tlb and cpus rebuild the machine.",

@@ -41,6 +41,7 @@ static const char usage_text[] =
 "      --pcid               tagged TLB: no flush on context switch\n"
 "      --cpus N             CPUs, each with its own TLB (default 1)\n"
 "      --zero-page=on|off   map the zero page on anonymous read faults (default on)\n"
+"      --thp=always|madvise|never  transparent huge pages (default madvise)\n"
 "      --fault-around=BYTES file read-fault-around window (default 65536)\n"
 "      --max-map-count N    like vm.max_map_count (default 65530)\n"
 "      --aslr[=SEED]        randomize mmap_base and the stack\n"
@@ -58,7 +59,7 @@ enum {
 	OPT_LEVELS = 256, OPT_RAM, OPT_TLB, OPT_PCID, OPT_CPUS, OPT_ZERO_PAGE,
 	OPT_FAULT_AROUND, OPT_MAX_MAP_COUNT, OPT_ASLR, OPT_COLOR, OPT_HOST,
 	OPT_LAZY_FLUSH, OPT_MAN_COMMANDS, OPT_FORMAT, OPT_VERIFY, OPT_UPDATE,
-	OPT_COMPARE,
+	OPT_COMPARE, OPT_THP,
 };
 
 static const struct option long_opts[] = {
@@ -73,6 +74,7 @@ static const struct option long_opts[] = {
 	{ "pcid", no_argument, NULL, OPT_PCID },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "zero-page", required_argument, NULL, OPT_ZERO_PAGE },
+	{ "thp", required_argument, NULL, OPT_THP },
 	{ "fault-around", required_argument, NULL, OPT_FAULT_AROUND },
 	{ "max-map-count", required_argument, NULL, OPT_MAX_MAP_COUNT },
 	{ "aslr", optional_argument, NULL, OPT_ASLR },
@@ -149,6 +151,7 @@ int main(int argc, char **argv)
 	size_t ncmds = 0;
 	int c, status, out_errno;
 	bool color_set = false, verify = false, update = false, compare = false;
+	bool thp_set = false;
 
 	keep_std_fds();
 	/* the subcommands for real programs (src/record) */
@@ -183,6 +186,10 @@ int main(int argc, char **argv)
 		case OPT_PCID: sh.cfg.pcid = true; break;
 		case OPT_CPUS: set_opt(&sh, "cpus", optarg); break;
 		case OPT_ZERO_PAGE: set_opt(&sh, "zero-page", optarg); break;
+		case OPT_THP:
+			set_opt(&sh, "thp", optarg);
+			thp_set = true;
+			break;
 		case OPT_FAULT_AROUND: set_opt(&sh, "fault-around", optarg); break;
 		case OPT_MAX_MAP_COUNT: set_opt(&sh, "max-map-count", optarg); break;
 		case OPT_ASLR: set_opt(&sh, "aslr", optarg ? optarg : "on"); break;
@@ -247,6 +254,14 @@ int main(int argc, char **argv)
 	}
 
 	if (sh.host) {
+		/* the running kernel's THP mode is the one --host has */
+		int mode = shell_host_thp_mode();
+
+		if (mode >= 0 && thp_set && mode != sh.cfg.thp)
+			usage_error("--host: --thp=%s, but the running kernel's transparent_hugepage/enabled is %s",
+				    shell_thp_names[sh.cfg.thp], shell_thp_names[mode]);
+		if (mode >= 0)
+			sh.cfg.thp = mode;
 		sh.be = host_backend_new(stderr);
 		if (!sh.be)
 			return 1;

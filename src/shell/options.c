@@ -19,11 +19,42 @@
 #include "views.h"
 
 const char *const shell_option_names[] = {
-	"levels", "ram", "tlb", "pcid", "cpus", "zero-page", "fault-around",
+	"levels", "ram", "tlb", "pcid", "cpus", "zero-page", "thp", "fault-around",
 	"max-map-count", "aslr", "lazy-flush", "errexit", "echo", "color", "pager",
 	"format",
 	NULL
 };
+
+/* enum vmsh_thp's spellings, as transparent_hugepage/enabled has them */
+const char *const shell_thp_names[] = {
+	[VMSH_THP_MADVISE] = "madvise", [VMSH_THP_ALWAYS] = "always",
+	[VMSH_THP_NEVER] = "never",
+};
+
+int shell_thp_mode(const char *v)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(v, shell_thp_names[i]))
+			return i;
+	return -1;
+}
+
+/* The running kernel's mode: the bracketed word of
+ * /sys/kernel/mm/transparent_hugepage/enabled (-1 when unreadable). */
+int shell_host_thp_mode(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	char line[128], *a, *b;
+
+	if (!f)
+		return -1;
+	a = fgets(line, sizeof(line), f);
+	fclose(f);
+	if (!a || !(a = strchr(line, '[')) || !(b = strchr(a, ']')))
+		return -1;
+	*b = '\0';
+	return shell_thp_mode(a + 1);
+}
 
 static int parse_bool(const char *v, bool *out)
 {
@@ -101,6 +132,20 @@ int shell_set_option(struct shell *sh, const char *name, const char *value,
 		if (parse_bool(value, &b))
 			goto bad_bool;
 		c->zero_page = b;
+	} else if (!strcmp(opt, "thp")) {
+		int mode = shell_thp_mode(value);
+
+		if (mode < 0) {
+			snprintf(errbuf, errsize, "thp: expected always, madvise or never, got '%s'",
+				 value);
+			return -1;
+		}
+		if (sh->host && sh->be && mode != c->thp) {
+			snprintf(errbuf, errsize, "thp: the running kernel's transparent_hugepage/enabled is %s; --host cannot run with %s",
+				 shell_thp_names[c->thp], shell_thp_names[mode]);
+			return -1;
+		}
+		c->thp = mode;
 	} else if (!strcmp(opt, "lazy-flush")) {
 		if (parse_bool(value, &b))
 			goto bad_bool;
@@ -194,6 +239,8 @@ void shell_list_options(struct shell *sh, FILE *out)
 	fprintf(out, "%-14s %s\n", "pcid", c->pcid ? "on" : "off");
 	fprintf(out, "%-14s %u\n", "cpus", c->cpus);
 	fprintf(out, "%-14s %s\n", "zero-page", c->zero_page ? "on" : "off");
+	fprintf(out, "%-14s %s%s\n", "thp", shell_thp_names[c->thp],
+		sh->host ? " (the running kernel's)" : "");
 	fprintf(out, "%-14s %llu\n", "fault-around", (unsigned long long)c->fault_around);
 	fprintf(out, "%-14s %llu\n", "max-map-count", (unsigned long long)c->max_map_count);
 	if (c->aslr)

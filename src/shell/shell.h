@@ -335,5 +335,10 @@ int shell_set_option(struct shell *sh, const char *name, const char *value,
 		     bool *rebuild, char *errbuf, size_t errsize);
 void shell_list_options(struct shell *sh, FILE *out);
 extern const char *const shell_option_names[];
+/* The THP modes (enum vmsh_thp) by name: the mode, or -1; the running
+ * kernel's mode (transparent_hugepage/enabled), or -1 when unreadable. */
+extern const char *const shell_thp_names[];
+int shell_thp_mode(const char *v);
+int shell_host_thp_mode(void);
 
 #endif /* VMSH_SRC_SHELL_SHELL_H */

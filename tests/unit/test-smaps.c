@@ -138,6 +138,37 @@ START_TEST(test_smaps_walk_and_pt)
 }
 END_TEST
 
+/* THPeligible (thp_vma_allowable_orders, TVA_SMAPS) under each mode. */
+START_TEST(test_smaps_thp_eligible)
+{
+	const uint64_t M = 1ULL << 20;
+	struct vmsh_config cfg = *vmsh_sys_config(sys);
+
+	t_map(sys, BASE, 4 * M, RW, PA);                       /* aligned 2M inside */
+	t_map(sys, BASE + 8 * M + PAGE_SIZE, 2 * M, RW, PA);   /* none inside */
+	t_map(sys, BASE + 16 * M, 4 * M, RW, VMSH_MAP_SHARED | VMSH_MAP_ANONYMOUS |
+	      VMSH_MAP_FIXED);                                  /* shmem: never */
+	checked();
+	/* madvise mode (the default) without MADV_HUGEPAGE: none */
+	ck_assert(!t_smaps(sys, 1, BASE).thp_eligible);
+	cfg.thp = VMSH_THP_ALWAYS;
+	ck_assert_int_eq(vmsh_sys_set_config(sys, &cfg), 0);
+	ck_assert(t_smaps(sys, 1, BASE).thp_eligible);
+	ck_assert(!t_smaps(sys, 1, BASE + 8 * M + PAGE_SIZE).thp_eligible);
+	ck_assert(!t_smaps(sys, 1, BASE + 16 * M).thp_eligible);
+	/* a split leaving less than an aligned 2M on one side */
+	ck_assert_int_eq(vmsh_mprotect(sys, BASE, M, VMSH_PROT_READ), 0);
+	ck_assert(!t_smaps(sys, 1, BASE).thp_eligible);
+	ck_assert(t_smaps(sys, 1, BASE + M).thp_eligible);
+	cfg.thp = VMSH_THP_NEVER;
+	ck_assert_int_eq(vmsh_sys_set_config(sys, &cfg), 0);
+	ck_assert(!t_smaps(sys, 1, BASE + M).thp_eligible);
+	cfg.thp = 7;
+	ck_assert_int_eq(vmsh_sys_set_config(sys, &cfg), -EINVAL);
+	checked();
+}
+END_TEST
+
 Suite *smaps_suite(void)
 {
 	Suite *s = suite_create("smaps");
@@ -146,6 +177,7 @@ Suite *smaps_suite(void)
 	tc = t_tcase(s, "figures", setup, teardown);
 	tcase_add_test(tc, test_smaps_pss_fixed_point);
 	tcase_add_test(tc, test_smaps_no_vma);
+	tcase_add_test(tc, test_smaps_thp_eligible);
 	tc = t_tcase(s, "zero-page", setup_zero_page, teardown);
 	tcase_add_test(tc, test_smaps_zero_page_skipped);
 	tc = t_tcase(s, "walk", setup, teardown);

@@ -19,4 +19,9 @@
  * when this system cannot run it (not Linux, no /proc, one already). */
 struct backend *host_backend_new(FILE *err);
 
+/* Does the running kernel map the shared zero page on an anonymous read
+ * fault?  1 yes, 0 no (it allocates a page: Rss grows), or a negative
+ * errno when it cannot tell (probe.c). */
+int host_zero_page(void);
+
 #endif /* VMSH_SRC_HOST_HOST_H */

@@ -307,6 +307,15 @@ void capture_free(struct capture *cap);
 
 /* ---- --verify (verify.c) -------------------------------------------------- */
 
+struct lines {
+	const char **l;
+	size_t n;
+};
+/* Split @buf into lines, in place (the array is malloc'd, the strings
+ * point into @buf); a unified diff of @e against @a on @out. */
+void shell_split_lines(char *buf, size_t len, struct lines *out);
+void shell_udiff(FILE *out, const struct lines *e, const struct lines *a);
+
 /* Run script @name checking its `#| ` and `# expect-` lines; report each
  * difference on sh->out.  0: all as expected; 1: differences (after
  * --update: those it could not fix); a negative errno if unreadable. */

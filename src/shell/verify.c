@@ -159,10 +159,6 @@ static int script_parse(struct script *s, size_t *bad)
 
 /* ---- comparing ------------------------------------------------------------ */
 
-struct lines {
-	const char **l;
-	size_t n;
-};
 
 static size_t trimmed(const char *s)
 {
@@ -199,8 +195,9 @@ static bool match(const struct lines *e, size_t i, const struct lines *a, size_t
 	return j < a->n && same(e->l[i], a->l[j]) && match(e, i + 1, a, j + 1);
 }
 
-/* A unified diff of @e against @a (one hunk: the outputs are short). */
-static void udiff(FILE *out, const struct lines *e, const struct lines *a)
+/* A unified diff of @e against @a (one hunk: the outputs are short);
+ * lines compare without trailing blanks. */
+void shell_udiff(FILE *out, const struct lines *e, const struct lines *a)
 {
 	size_t m = e->n, n = a->n;
 	size_t *t = calloc((m + 1) * (n + 1), sizeof(*t));
@@ -229,7 +226,7 @@ static void udiff(FILE *out, const struct lines *e, const struct lines *a)
 }
 
 /* Split @buf (@len bytes) into lines; the array points into @buf. */
-static void split(char *buf, size_t len, struct lines *out)
+void shell_split_lines(char *buf, size_t len, struct lines *out)
 {
 	char *p = buf, *end = buf + len;
 
@@ -306,7 +303,7 @@ static void run_block(struct shell *sh, const char *name, struct script *s,
 	capture_begin(sh, &o->cap, true);
 	shell_run_line(sh, text, strlen(text));
 	capture_end(sh, &o->cap, &lc);
-	split(o->cap.obuf, o->cap.olen, &o->actual);
+	shell_split_lines(o->cap.obuf, o->cap.olen, &o->actual);
 	for (size_t i = b->first; i < b->end; i++)
 		if (is_expect(s->line[i])) {
 			expected.l = grow(expected.l, expected.n, sizeof(*expected.l));
@@ -320,7 +317,7 @@ static void run_block(struct shell *sh, const char *name, struct script *s,
 			b->cmd + 1, name, b->cmd + 1);
 		fprintf(sh->out, "# %s\n", text);
 		if (!o->output_ok)
-			udiff(sh->out, &expected, &o->actual);
+			shell_udiff(sh->out, &expected, &o->actual);
 		fputs(o->why, sh->out);
 	}
 	free(expected.l);

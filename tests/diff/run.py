@@ -134,6 +134,24 @@ def first_command(model, host):
     return last
 
 
+def compare_scripts(vmsh, scripts, args):
+    """Script files: `vmsh --compare FILE` each (the same normalizations)."""
+    others = [x for x in args if x not in scripts]
+    if others:
+        print("diff-host: give seeds or script files, not both (%s)" % " ".join(others))
+        return 2
+    good = 0
+    for path in scripts:
+        if not os.path.isfile(path):
+            print("diff-host: %s: no such file" % path)
+            continue
+        out, err, rc = run_vmsh(vmsh, ["--compare", path], None, timeout=120)
+        sys.stdout.write(out + err)
+        good += rc == 0
+    print("%d/%d scripts agree" % (good, len(scripts)))
+    return 0 if good == len(scripts) else 1
+
+
 def parse_seeds(spec):
     seeds = []
     for part in spec.split(","):
@@ -183,11 +201,19 @@ def main():
     ap.add_argument("--reruns", type=int, default=2,
                     help="re-runs of a divergent script; one agreeing re-run "
                          "forgives the divergence as host noise (default 2)")
-    ap.add_argument("seeds", nargs="?", default="1-20")
+    ap.add_argument("seeds", nargs="*",
+                    help='"1-100" or "3,7,10-20" (default 1-20), or script files')
     a = ap.parse_args()
 
+    scripts = [x for x in a.seeds if os.path.isfile(x) or x.endswith(".vmsh")]
+    if scripts:
+        return compare_scripts(a.vmsh, scripts, a.seeds)
     cats = gen.CATEGORIES if a.category == "all" else (a.category,)
-    seeds = parse_seeds(a.seeds)
+    try:
+        seeds = parse_seeds(",".join(a.seeds) or "1-20")
+    except ValueError:
+        ap.error("SEEDS: expected numbers and ranges (1-20,30) or script "
+                 "files, got %r" % " ".join(a.seeds))
     expected = read_list(a.list)
 
     probe = run_vmsh(a.vmsh, ["--host", "-c", "echo ok"], None)

@@ -36,6 +36,7 @@ struct replay {
 	struct vmsh_sys *sys;
 	uint64_t n[4];                  /* I L S M */
 	uint64_t regions, bad;
+	uint64_t skipped, first_skipped;        /* lines that are not accesses */
 	uint64_t *seen;                 /* touched pages: open addressing, +1 */
 	uint64_t seen_cap, seen_nr;
 	uint64_t last_page;             /* of the last access (+1; 0 none) */
@@ -185,9 +186,10 @@ static int replay_file(struct replay *R, FILE *in, const char *name)
 	} else {
 		if (c != EOF)
 			ungetc(c, in);
-		while (getline(&line, &cap, in) > 0)
-			if (line[0] != '=' && line[0] != '#')
-				lackey_line(R, line);
+		for (uint64_t no = 1; getline(&line, &cap, in) > 0; no++)
+			if (line[0] != '=' && line[0] != '#' && line[0] != '\n' &&
+			    !lackey_line(R, line) && !R->skipped++)
+				R->first_skipped = no;
 		free(line);
 	}
 	if (ferror(in)) {
@@ -231,6 +233,9 @@ static void summary(struct replay *R, const char *name)
 		       cpu, (unsigned long long)ci.hits, (unsigned long long)ci.misses,
 		       ci.entries, ci.ways, all ? 100.0 * (double)ci.hits / (double)all : 0.0);
 	}
+	if (R->skipped)
+		printf("skipped lines   %llu (not accesses; the first is line %llu)\n",
+		       (unsigned long long)R->skipped, (unsigned long long)R->first_skipped);
 	if (R->bad)
 		printf("unreplayed      %llu (accesses that faulted after mapping)\n",
 		       (unsigned long long)R->bad);
@@ -327,6 +332,11 @@ int vmsh_trace_replay_main(int argc, char **argv)
 		}
 	}
 	ret = replay_file(&R, in, name);
+	if (!ret && !(R.n[0] + R.n[1] + R.n[2] + R.n[3]) && R.skipped) {
+		fprintf(stderr, "vmsh trace-replay: %s:%llu: not a lackey access line (I, L, S, M ADDR,SIZE), and no access in the file\n",
+			name, (unsigned long long)R.first_skipped);
+		ret = 1;
+	}
 	if (in != stdin)
 		fclose(in);
 	if (R.conv) {
@@ -335,7 +345,8 @@ int vmsh_trace_replay_main(int argc, char **argv)
 		fprintf(stderr, "vmsh trace-replay: %llu accesses written to %s\n",
 			(unsigned long long)(R.n[0] + R.n[1] + R.n[2] + R.n[3]), conv);
 	} else {
-		summary(&R, strcmp(name, "-") ? name : "(stdin)");
+		if (!ret)
+			summary(&R, strcmp(name, "-") ? name : "(stdin)");
 		vmsh_sys_free(R.sys);
 	}
 	free(R.seen);

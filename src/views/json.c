@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmsh/mt.h"
 #include "views.h"
 #include "views-int.h"
 
@@ -363,6 +364,57 @@ static int frame_cb(void *ctx, const struct vmsh_frame_info *fr)
 	return 0;
 }
 
+/* ---- the maple tree -------------------------------------------------------- */
+
+/* Its ranges reach ULONG_MAX: given as hex strings only. */
+static int mt_cb(void *ctx, const struct vmsh_mt_node *n)
+{
+	json_t *o = json_object(), *slots = json_array();
+
+	json_object_set_new(o, "id", json_integer(n->id));
+	json_object_set_new(o, "level", json_integer(n->level));
+	json_object_set_new(o, "parent", n->level ? json_integer(n->parent) : json_null());
+	json_object_set_new(o, "parent_slot", n->level ? json_integer(n->parent_slot) :
+							  json_null());
+	set_str(o, "kind", n->kind);
+	set_hex_only(o, "min_hex", n->min);
+	set_hex_only(o, "max_hex", n->max);
+	json_object_set_new(o, "nr", json_integer(n->nr));
+	json_object_set_new(o, "slots", json_integer(n->slots));
+	json_object_set_new(o, "leaf", json_boolean(n->leaf));
+	for (unsigned i = 0; i < n->nr && i < VMSH_MT_SLOTS; i++) {
+		json_t *sl = json_object();
+
+		set_hex_only(sl, "first_hex", n->first[i]);
+		set_hex_only(sl, "last_hex", n->pivot[i]);
+		json_object_set_new(sl, "child", n->leaf ? json_null() :
+							json_integer(n->child[i]));
+		json_object_set_new(sl, "vma", json_boolean(n->leaf && n->entry[i]));
+		if (n->has_gaps && (!n->leaf || !n->entry[i]))
+			set_hex_only(sl, "gap_hex", n->gap[i]);
+		else
+			json_object_set_new(sl, "gap_hex", json_null());
+		json_array_append_new(slots, sl);
+	}
+	json_object_set_new(o, "entries", slots);
+	json_array_append_new(ctx, o);
+	return 0;
+}
+
+static int mt_json(const struct vmsh_sys *sys, int pid, json_t *o)
+{
+	unsigned height, nodes;
+	json_t *items;
+	int ret = vmsh_mt_info(sys, pid, &height, &nodes);
+
+	if (ret < 0)
+		return ret;
+	json_object_set_new(o, "height", json_integer(height));
+	items = json_array();
+	json_object_set_new(o, "nodes", items);
+	return vmsh_mt_walk(sys, pid, mt_cb, items);
+}
+
 /* ---- the TLB, the counters, the checker ----------------------------------- */
 
 static json_t *tlb_cpus(const struct vmsh_sys *sys)
@@ -499,6 +551,10 @@ int view_json_print(const struct vmsh_sys *sys, enum backend_view v,
 	case BV_MM:
 		o = pid_object(pid);
 		ret = mm_json(sys, a->pid, o);
+		break;
+	case BV_MT:
+		o = pid_object(pid);
+		ret = mt_json(sys, a->pid, o);
 		break;
 	case BV_TLB:
 		o = json_object();

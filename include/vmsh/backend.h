@@ -76,6 +76,11 @@ struct backend_ops {
 	int (*mremap)(struct backend *be, uint64_t addr, uint64_t old_len,
 		      uint64_t new_len, int flags, uint64_t new_addr, uint64_t *out);
 	int (*madvise)(struct backend *be, uint64_t addr, uint64_t len, int advice);
+	int (*mlock)(struct backend *be, uint64_t addr, uint64_t len, int flags);
+	int (*munlock)(struct backend *be, uint64_t addr, uint64_t len);
+	int (*mlockall)(struct backend *be, int flags);
+	int (*munlockall)(struct backend *be);
+	int (*mseal)(struct backend *be, uint64_t addr, uint64_t len);
 	int (*brk)(struct backend *be, uint64_t addr, uint64_t *out);
 	int (*msync)(struct backend *be, uint64_t addr, uint64_t len);
 

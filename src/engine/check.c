@@ -309,6 +309,8 @@ static void check_pte(uint64_t *ptep, uint64_t addr, void *vctx)
 	uint64_t pte = *ptep, pfn;
 	const struct page *page;
 
+	if (pte_is_guard(pte))
+		return;
 	if (!pte_present(pte)) {
 		check_report(c->r, "mm %u: PTE %#llx at %#llx is neither none nor present",
 			     c->mm->id, (unsigned long long)pte, (unsigned long long)addr);

@@ -259,6 +259,9 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		return fault_signal(sys, f, SIGKILL, 0, addr, VM_FAULT_OOM);
 	ptep = pte_lookup(mm, addr, false);
 	pte = ptep ? *ptep : 0;
+	if (pte_is_guard(pte))          /* handle_pte_marker() */
+		return fault_signal(sys, f, SIGSEGV, SEGV_MAPERR, addr,
+				    VM_FAULT_SIGSEGV);
 	if (!pte && vma_is_anonymous(vma)) {
 		ptep = pte_lookup(mm, addr, true);
 		if (!ptep)
@@ -314,6 +317,12 @@ static void gup_touch(struct vmsh_sys *sys, struct vmsh_vma *vma,
 int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 		   uint64_t end)
 {
+	return mm_populate(sys, mm, start, end, true);
+}
+
+int mm_populate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
+		uint64_t end, bool ignore_errors)
+{
 	struct vmsh_vma *vma;
 	struct vmsh_fault f;
 	uint64_t addr;
@@ -330,8 +339,13 @@ int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 		if (addr < vma->vm_start)
 			addr = vma->vm_start;
 		/* __mm_populate skips these; GUP refuses PROT_NONE */
-		if ((vma->vm_flags & (VM_IO | VM_PFNMAP | VM_LOCKONFAULT)) ||
-		    !vma_is_accessible(vma)) {
+		if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_LOCKONFAULT)) {
+			addr = vma->vm_end;
+			continue;
+		}
+		if (!vma_is_accessible(vma)) {
+			if (!ignore_errors)     /* check_vma_flags: no FOLL_FORCE */
+				return -EFAULT;
 			addr = vma->vm_end;
 			continue;
 		}
@@ -351,6 +365,8 @@ int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 				ret = handle_mm_fault(sys, mm, addr, write, &f);
 				if (ret & VM_FAULT_OOM)
 					return -ENOMEM;
+				if (ret && !ignore_errors)
+					return -EFAULT;
 				if (ret) {
 					/* an error ends this VMA (ignore_errors) */
 					addr = vma->vm_end;
@@ -360,6 +376,53 @@ int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 			}
 			gup_touch(sys, vma, ptep, write);
 		}
+	}
+	return 0;
+}
+
+/* check_vma_flags() without FOLL_FORCE: 0 or the errno madvise gives. */
+static int gup_check_vma(const struct vmsh_vma *vma, bool write)
+{
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP))
+		return -EINVAL;
+	if (write ? !(vma->vm_flags & VM_WRITE) : !(vma->vm_flags & VM_READ))
+		return -EINVAL;
+	return 0;
+}
+
+int faultin_page_range(struct vmsh_sys *sys, struct vmsh_mm *mm,
+		       uint64_t start, uint64_t end, bool write)
+{
+	struct vmsh_vma *vma = NULL;
+	struct vmsh_fault f;
+	uint64_t addr;
+	int err;
+
+	trace(sys, "faultin_page_range start=%#llx end=%#llx write=%d",
+	      (unsigned long long)start, (unsigned long long)end, write);
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		uint64_t *ptep;
+
+		if (!vma || addr >= vma->vm_end) {
+			vma = find_vma(mm, addr);
+			if (!vma || addr < vma->vm_start)
+				return -ENOMEM;
+			err = gup_check_vma(vma, write);
+			if (err)
+				return err;
+		}
+		ptep = pte_lookup(mm, addr, false);
+		if (!ptep || !(*ptep & _PAGE_PRESENT) ||
+		    (write && !(*ptep & _PAGE_RW))) {
+			int ret = handle_mm_fault(sys, mm, addr, write, &f);
+
+			if (ret & VM_FAULT_OOM)
+				return -ENOMEM;
+			if (ret)
+				return -EFAULT;
+			ptep = pte_lookup(mm, addr, false);
+		}
+		gup_touch(sys, vma, ptep, write);
 	}
 	return 0;
 }

@@ -35,6 +35,20 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
  * 0, or -ENOMEM when a fault found no frame. */
 int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 		   uint64_t end);
+/* __mm_populate(): populate_range is it with @ignore_errors; without,
+ * the first failure ends it: -EFAULT (a fault failed, or a PROT_NONE
+ * VMA), -ENOMEM (no frame). */
+int mm_populate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
+		uint64_t end, bool ignore_errors);
+
+/* faultin_page_range() for MADV_POPULATE_(READ|WRITE): GUP without
+ * FOLL_FORCE over [start, end).  0; -ENOMEM at a hole (or no frame);
+ * -EINVAL for a VMA GUP refuses (VM_IO/VM_PFNMAP, no VM_READ for a read,
+ * no VM_WRITE or a shared read-only mapping for a write); -EFAULT when a
+ * fault fails (SIGSEGV: a guard marker; SIGBUS: past EOF).  The pages
+ * before the failure stay populated. */
+int faultin_page_range(struct vmsh_sys *sys, struct vmsh_mm *mm,
+		       uint64_t start, uint64_t end, bool write);
 
 /* filemap.c: faults on VMAs backed by a file, shmem or a device's vm_ops
  * (read fault with fault-around, COW of a private file page, shared fault

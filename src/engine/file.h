@@ -176,6 +176,11 @@ void file_sync_ra(struct vmsh_sys *sys, struct vmsh_file *f,
 void ext4_zero_gap(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t old,
 		   uint64_t pos);
 
+/* Punch a hole over pages [@first, @last] of @f, keeping its size
+ * (madvise remove: fallocate PUNCH_HOLE|KEEP_SIZE).  Returns 0. */
+int file_punch_hole(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t first,
+		    uint64_t last);
+
 /* ---- writeback (writeback.c) --------------------------------------------- */
 
 /* Write back the folio holding page @index of @f if it is dirty

@@ -79,7 +79,18 @@ static void copy_one_pte(uint64_t *src_ptep, uint64_t addr, void *vctx)
 	uint64_t pte = *src_ptep, *dst_ptep;
 	struct page *page = NULL;
 
-	if (c->err || !pte_present(pte))
+	if (c->err)
+		return;
+	if (pte_is_guard(pte)) {
+		/* copy_nonpresent_pte(): copy_pte_marker() keeps guards */
+		dst_ptep = pte_lookup(dst_mm, addr, true);
+		if (!dst_ptep)
+			c->err = -ENOMEM;
+		else
+			*dst_ptep = pte;
+		return;
+	}
+	if (!pte_present(pte))
 		return;
 	if (interrupted(sys)) {
 		c->err = -EINTR;

@@ -63,6 +63,7 @@ struct range_acc {
 	struct vmsh_mm *mm;
 	uint64_t lo, hi;        /* addresses whose TLB entries need a flush */
 	bool any;
+	bool drop_markers;      /* ZAP_FLAG_DROP_MARKER: guard markers go too */
 };
 
 static void acc_add(struct range_acc *acc, uint64_t addr)
@@ -153,16 +154,19 @@ static void zap_one(uint64_t *ptep, uint64_t addr, void *ctx)
 	struct range_acc *acc = ctx;
 	uint64_t pte = *ptep;
 
+	if (pte_is_guard(pte) && !acc->drop_markers)
+		return;
 	*ptep = 0;
 	if (pte_present(pte))
 		acc_add(acc, addr);
 	zap_pte(acc->mm, pte);
 }
 
-void zap_page_range(struct vmsh_vma *vma, uint64_t start, uint64_t end)
+static void zap_range(struct vmsh_vma *vma, uint64_t start, uint64_t end,
+		      bool drop_markers)
 {
 	struct vmsh_mm *mm = vma->vm_mm;
-	struct range_acc acc = { .mm = mm };
+	struct range_acc acc = { .mm = mm, .drop_markers = drop_markers };
 
 	if (!vma_clip(vma, &start, &end))
 		return;
@@ -176,6 +180,16 @@ void zap_page_range(struct vmsh_vma *vma, uint64_t start, uint64_t end)
 		tlb_adjust_range(mm, acc.lo, acc.hi);
 	else
 		flush_tlb_range(mm, acc.lo, acc.hi);
+}
+
+void zap_page_range(struct vmsh_vma *vma, uint64_t start, uint64_t end)
+{
+	zap_range(vma, start, end, false);
+}
+
+void unmap_page_range(struct vmsh_vma *vma, uint64_t start, uint64_t end)
+{
+	zap_range(vma, start, end, true);
 }
 
 /* ---- change_protection (mprotect) ---------------------------------------- */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 struct vmsh_mm;
+struct vmsh_sys;
 struct vmsh_vma;
 
 /* The PTE protection bits of a VMA (vm_get_page_prot, with write-notify
@@ -21,6 +22,9 @@ uint64_t vma_page_prot(const struct vmsh_vma *vma);
  * and rss, and flushing the TLB range (zap_page_range).  A dirty PTE of a
  * file page marks its folio dirty, a young one marks it accessed. */
 void zap_page_range(struct vmsh_vma *vma, uint64_t start, uint64_t end);
+/* The same for munmap and exit (unmap_vmas: ZAP_FLAG_DROP_MARKER): guard
+ * markers are cleared too, where zap_page_range keeps them. */
+void unmap_page_range(struct vmsh_vma *vma, uint64_t start, uint64_t end);
 /* try_to_unmap_one() of file page @pfn mapped at @addr of @vma (nothing
  * when the PTE maps something else): the PTE cleared and flushed, its
  * dirty bit carried to the folio, no accessed mark (unlike a zap). */
@@ -44,5 +48,9 @@ void change_protection(struct vmsh_vma *vma, uint64_t start, uint64_t end);
 /* Move PTEs from [old, old+len) to [new, new+len) (move_page_tables). */
 void move_page_tables(struct vmsh_vma *vma, uint64_t old_addr,
 		      struct vmsh_vma *new_vma, uint64_t new_addr, uint64_t len);
+
+/* Move the lru_lazyfree batch (madvise.c): the pages MADV_FREE queued
+ * become lazy-free (!PG_swapbacked, inactive, not referenced). */
+void lru_lazyfree_drain(struct vmsh_sys *sys);
 
 #endif /* VMSH_SRC_ENGINE_MEMORY_H */

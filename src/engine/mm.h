@@ -33,6 +33,7 @@ struct vmsh_mm {
 	uint64_t map_count;
 	int mm_users, mm_count;
 	uint64_t total_vm, locked_vm, data_vm, exec_vm, stack_vm;
+	uint64_t def_flags;                   /* VM_LOCKED_MASK after mlockall(MCL_FUTURE) */
 	int64_t rss[NR_MM_COUNTERS];
 	uint64_t hiwater_rss;
 	uint64_t pgd;                         /* pfn of the top table */
@@ -61,6 +62,10 @@ void mm_get(struct vmsh_mm *mm);                     /* mm_users++ */
 void mm_put(struct vmsh_mm *mm);                     /* mm_users--, teardown at 0 */
 void mmgrab(struct vmsh_mm *mm);                     /* mm_count++ */
 void mmdrop(struct vmsh_mm *mm);                     /* mm_count--, free at 0 */
+/* mlock_future_ok() (mlock.c): may @mm lock @bytes more (when @vm_flags
+ * has VM_LOCKED) under RLIMIT_MEMLOCK? */
+bool mlock_future_ok(const struct vmsh_mm *mm, uint64_t vm_flags,
+		     uint64_t bytes);
 /* TASK_SIZE of an address space of @levels page-table levels. */
 uint64_t mm_task_size(int levels);
 

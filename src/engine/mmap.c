@@ -236,7 +236,7 @@ static void unmap_detached(struct vmsh_mm *mm, struct vmsh_vma *list,
 
 	tlb_gather_mmu(mm);
 	for (vma = list; vma; vma = vma->vm_next) {
-		zap_page_range(vma, vma->vm_start, vma->vm_end);
+		unmap_page_range(vma, vma->vm_start, vma->vm_end);
 		end = vma->vm_end;
 	}
 	free_pgtables(mm, start, end, floor, ceiling);
@@ -269,12 +269,23 @@ static int gather_munmap(struct vmsh_mm *mm, struct vmsh_vma *vma,
 		if (end < vma->vm_end &&
 		    mm->map_count >= mm->sys->cfg.max_map_count)
 			return -ENOMEM;
+		/* don't bother splitting what cannot be unmapped */
+		if (vma->vm_flags & VM_SEALED)
+			return -EPERM;
 		split_vma_nocheck(vma, start, true);
 	}
 	first = vma;
 	last = first;
 	while (last->vm_next && last->vm_next->vm_start < end)
 		last = last->vm_next;
+	/* a sealed VMA fails the unmap; as in Linux a split done at the
+	 * start stays */
+	for (v = first; ; v = v->vm_next) {
+		if (v->vm_flags & VM_SEALED)
+			return -EPERM;
+		if (v == last)
+			break;
+	}
 	if (last->vm_end > end)
 		split_vma_nocheck(last, end, false);
 	*floor = first->vm_prev ? first->vm_prev->vm_end : 0;
@@ -334,7 +345,7 @@ void exit_mmap(struct vmsh_mm *mm)
 	if (mm->mmap) {
 		tlb_gather_mmu_fullmm(mm);
 		for (vma = mm->mmap; vma; vma = vma->vm_next)
-			zap_page_range(vma, vma->vm_start, vma->vm_end);
+			unmap_page_range(vma, vma->vm_start, vma->vm_end);
 		free_pgtables(mm, mm->mmap->vm_start, last_vma(mm)->vm_end, 0, 0);
 		tlb_finish_mmu(mm);
 		/* the maple tree goes at once (__mt_destroy) */
@@ -399,7 +410,7 @@ static int mmap_region(struct vmsh_mm *mm, struct vmsh_file *file,
 			vma->vm_file = file;
 			err = file_mmap(sys, vma);
 			if (err) {
-				zap_page_range(vma, addr, end);
+				unmap_page_range(vma, addr, end);
 				file_put(sys, vma->vm_file);
 				vma_free(vma);
 				return err;
@@ -508,7 +519,11 @@ int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
 		vm_flags |= VM_GROWSDOWN;
 	if (flags & VMSH_MAP_LOCKED)
 		vm_flags |= VM_LOCKED;
-	vm_flags |= VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+	vm_flags |= mm->def_flags | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+	if ((flags & VMSH_MAP_LOCKED) && !sys->cfg.memlock_limit)
+		return -EPERM;          /* !can_do_mlock() */
+	if (!mlock_future_ok(mm, vm_flags, len))
+		return -EAGAIN;
 	if (file) {
 		if (!file_mmap_ok(file, pgoff, len))
 			return -EOVERFLOW;
@@ -547,7 +562,8 @@ int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
 	ret = mmap_region(mm, file, addr, len, vm_flags, pgoff, shared_anon);
 	if (ret)
 		return ret;
-	if ((vm_flags & VM_LOCKED) || (flags & VMSH_MAP_POPULATE))
+	if ((vm_flags & VM_LOCKED_MASK) == VM_LOCKED ||
+	    (flags & VMSH_MAP_POPULATE))
 		populate_range(sys, mm, addr, addr + len);
 	*out = addr;
 	return 0;

@@ -163,6 +163,8 @@ static int check_prep_vma(struct remap *r, bool will_map_new)
 
 	if (!vma)
 		return -EFAULT;
+	if (vma->vm_flags & VM_SEALED)          /* mseal()'d */
+		return -EPERM;
 	if (!will_map_new)
 		return 0;
 	if (!r->old_len && !(vma->vm_flags & (VM_SHARED | VM_MAYSHARE)))
@@ -178,6 +180,8 @@ static int check_prep_vma(struct remap *r, bool will_map_new)
 		return -EINVAL;
 	if (vma->vm_flags & (VM_DONTEXPAND | VM_PFNMAP))
 		return -EFAULT;
+	if (!mlock_future_ok(r->mm, vma->vm_flags, r->new_len - old_len))
+		return -EAGAIN;
 	return 0;
 }
 
@@ -226,6 +230,8 @@ static int remap_move(struct remap *r)
 		r->addr = a;
 		r->new_addr = target + offset;
 		r->old_len = r->new_len = len;
+		if (vma->vm_flags & VM_SEALED)
+			return -EPERM;
 		if (vma->vm_file && file_inode(vma->vm_file)->device) {
 			/* vma_multi_allowed(): no for a file with its own
 			 * get_unmapped_area, as /dev/zero has (a private

@@ -47,6 +47,14 @@ struct vmsh_sys;
  * so PTEs never get _PAGE_SOFT_DIRTY.  Set to 1 to model a kernel with it. */
 #define VMSH_SOFT_DIRTY 0
 
+/* A guard-region marker (MADV_GUARD_INSTALL): in Linux a non-present
+ * swap-format PTE marker (PTE_MARKER_GUARD), neither none nor present.
+ * Any access to it is SIGSEGV (SEGV_MAPERR); madvise dontneed, truncation
+ * and mprotect keep it, fork copies it, mremap moves it, only munmap and
+ * exit (ZAP_FLAG_DROP_MARKER) and MADV_GUARD_REMOVE clear it. */
+#define PTE_MARKER_GUARD (1ULL << 62)
+static inline bool pte_is_guard(uint64_t pte) { return pte == PTE_MARKER_GUARD; }
+
 /* pte_present(): P or PROTNONE (a PROT_NONE entry still maps its page). */
 static inline bool pte_present(uint64_t pte) { return pte & (_PAGE_PRESENT | _PAGE_PROTNONE); }
 static inline uint64_t pte_pfn(uint64_t pte)

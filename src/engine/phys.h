@@ -49,6 +49,8 @@ struct page {
 	bool exclusive;         /* PageAnonExclusive */
 	bool readahead;         /* PG_readahead: disk readahead's mark */
 	bool active;            /* PG_active (LRU; see mark_page_accessed) */
+	bool lazyfree;          /* anonymous, !PG_swapbacked: MADV_FREE'd */
+	bool lazyfree_queued;   /* in the lru_lazyfree batch (madvise.c) */
 	uint8_t order;          /* log2 of the folio's pages: a disk file's
 				   readahead makes large folios; the flags
 				   above of a page cache page are its

@@ -76,8 +76,11 @@ static void smaps_pte_entry(uint64_t *ptep, uint64_t addr, void *ctx)
 	dirty = pte & (_PAGE_DIRTY | _PAGE_SAVED_DIRTY);   /* pte_dirty() */
 
 	/* smaps_account() */
-	if (page->kind == PAGE_ANON)
+	if (page->kind == PAGE_ANON) {
 		mss->anonymous += size;
+		if (page->lazyfree && !dirty && !page->dirty)
+			mss->lazyfree += size;
+	}
 	mss->resident += size;
 	if (young || page_folio(mss->sys, page)->referenced)
 		mss->referenced += size;

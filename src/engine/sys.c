@@ -36,6 +36,7 @@ void vmsh_config_default(struct vmsh_config *cfg)
 	cfg->max_map_count = 65530;
 	cfg->aslr = false;
 	cfg->aslr_seed = 0;
+	cfg->memlock_limit = 8ULL << 20;        /* MLOCK_LIMIT */
 }
 
 /* The run-time options (those `set` may change). */
@@ -139,6 +140,7 @@ int vmsh_sys_set_config(struct vmsh_sys *sys, const struct vmsh_config *cfg)
 	sys->cfg.fault_around = cfg->fault_around;
 	sys->cfg.max_map_count = cfg->max_map_count;
 	sys->cfg.lazy_flush = cfg->lazy_flush;
+	sys->cfg.memlock_limit = cfg->memlock_limit;
 	if (cfg->aslr != sys->cfg.aslr || cfg->aslr_seed != sys->cfg.aslr_seed) {
 		sys->cfg.aslr = cfg->aslr;
 		sys->cfg.aslr_seed = cfg->aslr_seed;

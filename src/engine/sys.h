@@ -82,6 +82,8 @@ struct vmsh_sys {
 	void *warn_ctx;
 	const volatile sig_atomic_t *intr;    /* vmsh_sys_set_interrupt */
 	uint64_t rng;                         /* --aslr state */
+	uint64_t lazyfree_batch[31];          /* lru_lazyfree (madvise.c) */
+	unsigned lazyfree_nr;
 };
 
 /* ---- alloc.c ------------------------------------------------------------ */

@@ -258,3 +258,39 @@ int vmsh_file_truncate(struct vmsh_sys *sys, const char *name, uint64_t size)
 		phys_page(sys, pfn)->dirty = true;
 	return 0;
 }
+
+/*
+ * vfs_fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) of pages
+ * [@first, @last] (madvise remove): as shmem_fallocate and
+ * ext4_punch_hole do, unmap_mapping_range with even_cows = 0 (the PTEs of
+ * the page-cache pages go, private COW copies stay), a large folio
+ * crossing an end of the hole split there, and the pages dropped: the
+ * hole reads back as zeroes, the size is kept.
+ */
+int file_punch_hole(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t first,
+		    uint64_t last)
+{
+	uint64_t ends[2] = { first, last }, *idx, n, i, pfn;
+
+	trace(sys, "punch_hole %s pages %#lx-%#lx", f->path, UL(first), UL(last));
+	for (i = 0; i < 2; i++) {
+		struct page *folio;
+
+		pfn = file_cache_lookup(f, ends[i]);
+		if (pfn == UINT64_MAX)
+			continue;
+		folio = page_folio(sys, phys_page(sys, pfn));
+		if (folio->order && (folio->index < first ||
+				     folio->index + folio_nr_pages(folio) - 1 > last))
+			split_folio_at(sys, f, folio, ends[i]);
+	}
+	idx = file_cache_indexes(f, &n);
+	for (i = 0; i < n; i++) {
+		if (idx[i] < first || idx[i] > last)
+			continue;
+		file_for_each_vma(sys, f, idx[i], idx[i], unmap_folio_range, f);
+		filemap_remove_page(sys, f, idx[i]);
+	}
+	free(idx);
+	return 0;
+}

@@ -342,7 +342,9 @@ static bool merge_anon_ok(const struct vmsh_vma *src, struct anon_vma *src_anon,
 
 static bool mergeable_attrs(const struct vmsh_vma *v, const struct vmg *g)
 {
-	return !((v->vm_flags ^ g->flags) & ~VM_SOFTDIRTY) &&
+	/* VM_IGNORE_MERGE: the sticky flags (VM_SOFTDIRTY, VM_MAYBE_GUARD)
+	 * do not prevent a merge; the merged VMA keeps them (vma_expand) */
+	return !((v->vm_flags ^ g->flags) & ~(VM_SOFTDIRTY | VM_MAYBE_GUARD)) &&
 	       v->vm_file == g->file;
 }
 
@@ -425,7 +427,11 @@ static void vma_expand(struct vmsh_mm *mm, struct vmg *g)
 	trace(mm->sys, "vma_expand [%#lx-%#lx) -> [%#lx-%#lx)",
 	      (unsigned long)vma->vm_start, (unsigned long)vma->vm_end,
 	      (unsigned long)g->start, (unsigned long)g->end);
+	vma->vm_flags |= g->flags & VM_MAYBE_GUARD;
+	if (g->middle)
+		vma->vm_flags |= g->middle->vm_flags & VM_MAYBE_GUARD;
 	if (next && next != vma && g->end == next->vm_end) {
+		vma->vm_flags |= next->vm_flags & VM_MAYBE_GUARD;
 		dup_anon_vma(vma, next);
 		vma_unlink(mm, next);
 		vma_remove_merged(mm, next);

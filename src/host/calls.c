@@ -107,6 +107,54 @@ int host_madvise(struct backend *be, uint64_t addr, uint64_t len, int advice)
 	return simple(be, HOST_MADVISE, addr, len, (uint64_t)advice, true);
 }
 
+/*
+ * The advice --host refuses to pass: hwpoison and soft_offline would
+ * poison or offline real frames of this machine as root; an unprivileged
+ * task (the model's) gets EPERM, and so does the script here.
+ */
+int host_madvise_checked(struct backend *be, uint64_t addr, uint64_t len,
+			 int advice)
+{
+	if (advice == VMSH_MADV_HWPOISON || advice == VMSH_MADV_SOFT_OFFLINE)
+		return -EPERM;
+	return host_madvise(be, addr, len, advice);
+}
+
+int host_mlock(struct backend *be, uint64_t addr, uint64_t len, int flags)
+{
+	return simple(be, HOST_MLOCK, addr, len, (uint64_t)flags, true);
+}
+
+int host_munlock(struct backend *be, uint64_t addr, uint64_t len)
+{
+	return simple(be, HOST_MUNLOCK, addr, len, 0, true);
+}
+
+int host_mlockall(struct backend *be, int flags)
+{
+	struct host *h = to_host(be);
+	struct host_req rq = { .op = HOST_MLOCKALL, .a = { (uint64_t)flags } };
+	struct host_rep rep;
+	int e = request(h, &rq, NULL, &rep);
+
+	return e ? e : (int)rep.ret;
+}
+
+int host_munlockall(struct backend *be)
+{
+	struct host *h = to_host(be);
+	struct host_req rq = { .op = HOST_MUNLOCKALL };
+	struct host_rep rep;
+	int e = request(h, &rq, NULL, &rep);
+
+	return e ? e : (int)rep.ret;
+}
+
+int host_mseal(struct backend *be, uint64_t addr, uint64_t len)
+{
+	return simple(be, HOST_MSEAL, addr, len, 0, false);
+}
+
 int host_msync(struct backend *be, uint64_t addr, uint64_t len)
 {
 	return simple(be, HOST_MSYNC, addr, len, 0, false);

@@ -85,6 +85,13 @@ int host_mprotect(struct backend *be, uint64_t addr, uint64_t len, int prot);
 int host_mremap(struct backend *be, uint64_t addr, uint64_t old_len,
 		uint64_t new_len, int flags, uint64_t new_addr, uint64_t *out);
 int host_madvise(struct backend *be, uint64_t addr, uint64_t len, int advice);
+int host_madvise_checked(struct backend *be, uint64_t addr, uint64_t len,
+			 int advice);
+int host_mlock(struct backend *be, uint64_t addr, uint64_t len, int flags);
+int host_munlock(struct backend *be, uint64_t addr, uint64_t len);
+int host_mlockall(struct backend *be, int flags);
+int host_munlockall(struct backend *be);
+int host_mseal(struct backend *be, uint64_t addr, uint64_t len);
 int host_brk(struct backend *be, uint64_t addr, uint64_t *out);
 int host_msync(struct backend *be, uint64_t addr, uint64_t len);
 int host_touch(struct backend *be, uint64_t addr, uint64_t len,

@@ -31,6 +31,11 @@ enum host_op {
 	HOST_EXIT,              /* the serving thread (or process) ends after replying */
 	HOST_EXEC,              /* re-execute vmsh as a fresh task image */
 	HOST_PING,              /* rep.out = pid, rep.done = tid */
+	HOST_MLOCK,             /* a0 addr, a1 len, a2 flags (mlock2) */
+	HOST_MUNLOCK,           /* a0 addr, a1 len */
+	HOST_MLOCKALL,          /* a0 flags */
+	HOST_MUNLOCKALL,
+	HOST_MSEAL,             /* a0 addr, a1 len */
 };
 
 struct host_req {

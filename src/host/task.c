@@ -31,7 +31,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -411,6 +413,21 @@ static void serve(int fd)
 		case HOST_MADVISE:
 			rep.ret = sysret(syscall(SYS_madvise, rq.a[0], rq.a[1], rq.a[2]));
 			break;
+		case HOST_MLOCK:
+			rep.ret = sysret(syscall(SYS_mlock2, rq.a[0], rq.a[1], rq.a[2]));
+			break;
+		case HOST_MUNLOCK:
+			rep.ret = sysret(syscall(SYS_munlock, rq.a[0], rq.a[1]));
+			break;
+		case HOST_MLOCKALL:
+			rep.ret = sysret(syscall(SYS_mlockall, rq.a[0]));
+			break;
+		case HOST_MUNLOCKALL:
+			rep.ret = sysret(syscall(SYS_munlockall));
+			break;
+		case HOST_MSEAL:
+			rep.ret = sysret(syscall(462 /* SYS_mseal */, rq.a[0], rq.a[1], 0));
+			break;
 		case HOST_BRK:
 			rep.out = (uint64_t)syscall(SYS_brk, rq.a[0]);
 			break;
@@ -529,8 +546,27 @@ static void *task_thread(void *arg)
 	server_done(fd);
 }
 
+/* Run as an unprivileged task would: without CAP_IPC_LOCK, mlock meets
+ * RLIMIT_MEMLOCK (set by the controller, inherited) as in the model.
+ * Dropped from the bounding set too, so a re-executed task stays so. */
+static void drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	unsigned bit = CAP_IPC_LOCK;
+
+	prctl(PR_CAPBSET_DROP, CAP_IPC_LOCK, 0, 0, 0);
+	if (syscall(SYS_capget, &hdr, data))
+		return;
+	data[bit / 32].effective &= ~(1U << (bit % 32));
+	data[bit / 32].permitted &= ~(1U << (bit % 32));
+	data[bit / 32].inheritable &= ~(1U << (bit % 32));
+	syscall(SYS_capset, &hdr, data);
+}
+
 void host_task_main(int fd)
 {
+	drop_ipc_lock();
 	/* Keep malloc off brk: the break and [heap] belong to the script. */
 	mallopt(M_MMAP_THRESHOLD, 0);
 	mallopt(M_TRIM_THRESHOLD, -1);

@@ -6,8 +6,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "commands.h"
 #include "views.h"
@@ -150,6 +153,130 @@ int cmd_madvise(struct args *a)
 	    arg_advice(a, &advice) || arg_end(a))
 		return -1;
 	ret = be(a)->ops->madvise(be(a), addr, len, advice);
+	return ret < 0 ? cmd_fail(a, ret) : 0;
+}
+
+int cmd_mlock(struct args *a)
+{
+	uint64_t addr, len;
+	int flags = 0, ret;
+
+	if (arg_addr(a, "ADDR", &addr) || arg_num(a, "LEN", &len))
+		return -1;
+	if (arg_more(a)) {
+		if (a->tok[a->i].quoted || strcasecmp(a->tok[a->i].text, "onfault"))
+			return cmd_bad_word(a, "mlock: expected 'onfault', got ", "");
+		a->i++;
+		flags = VMSH_MLOCK_ONFAULT;
+	}
+	if (arg_end(a))
+		return -1;
+	ret = be(a)->ops->mlock(be(a), addr, len, flags);
+	return ret < 0 ? cmd_fail(a, ret) : 0;
+}
+
+int cmd_munlock(struct args *a)
+{
+	uint64_t addr, len;
+	int ret;
+
+	if (arg_addr(a, "ADDR", &addr) || arg_num(a, "LEN", &len) || arg_end(a))
+		return -1;
+	ret = be(a)->ops->munlock(be(a), addr, len);
+	return ret < 0 ? cmd_fail(a, ret) : 0;
+}
+
+/* current|future|onfault (MCL_*, or numbers), joined by | or ','. */
+static int parse_mcl(const char *s, int *out, char *bad, size_t badsize)
+{
+	static const struct { const char *name; int value; } names[] = {
+		{ "current", VMSH_MCL_CURRENT }, { "future", VMSH_MCL_FUTURE },
+		{ "onfault", VMSH_MCL_ONFAULT },
+	};
+	int flags = 0;
+
+	for (const char *p = s;;) {
+		size_t n = strcspn(p, "|,"), k;
+		const char *name = p;
+		size_t len = n;
+		bool found = false;
+
+		if (len >= 4 && !strncasecmp(name, "MCL_", 4))
+			name += 4, len -= 4;
+		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+			if (strlen(names[k].name) == len &&
+			    !strncasecmp(names[k].name, name, len)) {
+				flags |= names[k].value;
+				found = true;
+			}
+		}
+		if (!found) {
+			char num[32];
+			uint64_t v;
+			const char *why;
+
+			if (n && n < sizeof(num)) {
+				memcpy(num, p, n);
+				num[n] = '\0';
+				if (parse_number(num, &v, &why) == 0 &&
+				    v <= 0x7fffffff) {
+					flags |= (int)v;
+					found = true;
+				}
+			}
+		}
+		if (!found) {
+			snprintf(bad, badsize, "%.*s", (int)(n < 40 ? n : 40), p);
+			return -1;
+		}
+		p += n;
+		if (!*p)
+			break;
+		p++;
+	}
+	*out = flags;
+	return 0;
+}
+
+int cmd_mlockall(struct args *a)
+{
+	char bad[48];
+	int flags, ret;
+
+	if (!arg_more(a) || a->tok[a->i].quoted) {
+		sh_parse_error(a->sh, "mlockall: expected FLAGS (current, future, onfault joined by |)");
+		return -1;
+	}
+	if (parse_mcl(a->tok[a->i].text, &flags, bad, sizeof(bad))) {
+		sh_parse_error(a->sh, "mlockall: unknown flag '%s' in FLAGS (current, future, onfault)",
+			       bad);
+		return -1;
+	}
+	a->i++;
+	if (arg_end(a))
+		return -1;
+	ret = be(a)->ops->mlockall(be(a), flags);
+	return ret < 0 ? cmd_fail(a, ret) : 0;
+}
+
+int cmd_munlockall(struct args *a)
+{
+	int ret;
+
+	if (arg_end(a))
+		return -1;
+	ret = be(a)->ops->munlockall(be(a));
+	return ret < 0 ? cmd_fail(a, ret) : 0;
+}
+
+int cmd_mseal(struct args *a)
+{
+	uint64_t addr, len;
+	int ret;
+
+	if (arg_addr(a, "ADDR", &addr) || arg_num(a, "LEN", &len) || arg_end(a))
+		return -1;
+	ret = be(a)->ops->mseal(be(a), addr, len);
 	return ret < 0 ? cmd_fail(a, ret) : 0;
 }
 

@@ -130,9 +130,15 @@ static const char *const kw_prot[] = {
 };
 static const char *const kw_mremap[] = { "maymove", "fixed", NULL };
 static const char *const kw_advice[] = {
-	"dontneed", "willneed", "dontfork", "dofork", "wipeonfork",
-	"keeponfork", "normal", "random", "sequential", "free", NULL
+	"normal", "random", "sequential", "willneed", "dontneed",
+	"dontneed_locked", "free", "remove", "dontfork", "dofork",
+	"wipeonfork", "keeponfork", "mergeable", "unmergeable", "hugepage",
+	"nohugepage", "collapse", "dontdump", "dodump", "cold", "pageout",
+	"populate_read", "populate_write", "guard_install", "guard_remove",
+	"hwpoison", "soft_offline", NULL
 };
+static const char *const kw_mlock[] = { "onfault", NULL };
+static const char *const kw_mlockall[] = { "current", "future", "onfault", NULL };
 static const char *const kw_clone[] = { "vm", NULL };
 static const char *const kw_file[] = {
 	"create", "write", "read", "truncate", "ls", "rm", "load", "save",
@@ -194,12 +200,58 @@ const struct command shell_commands[] = {
 	{
 		.name = "madvise",
 		.args = "ADDR LEN ADVICE",
-		.summary = "give advice: dontneed, willneed, dontfork, dofork, wipeonfork, keeponfork",
-		.help = "  dontneed drops the pages (anonymous private memory reads back as\n"
-		  "  zeroes); dontfork/dofork and wipeonfork/keeponfork change what fork\n"
-		  "  copies.  ADVICE may also be a number, passed as is.",
+		.summary = "give advice: any of Linux 6.18's, by name or number",
+		.help = "  normal random sequential (VmFlags rr/sr), willneed, dontneed,\n"
+		  "  dontneed_locked, free (LazyFree), remove (punch a hole in shared\n"
+		  "  file or shmem memory), dontfork dofork, wipeonfork keeponfork,\n"
+		  "  mergeable unmergeable (mg; KSM not modelled), hugepage nohugepage\n"
+		  "  collapse (hg/nh), dontdump dodump (dd), cold pageout,\n"
+		  "  populate_read populate_write, guard_install guard_remove (gu),\n"
+		  "  hwpoison soft_offline (EPERM: no CAP_SYS_ADMIN).  A number is\n"
+		  "  checked as Linux checks it: madvise A L 8 is free.",
 		.run = cmd_madvise,
 		.keywords = kw_advice,
+	},
+	{
+		.name = "mlock",
+		.args = "ADDR LEN [onfault]",
+		.summary = "lock a range in memory (mlock2); populates it unless onfault",
+		.help = "  VmFlags lo (and lf with onfault), smaps Locked:, locked_vm.  The task\n"
+		  "  is unprivileged: over --memlock-limit (RLIMIT_MEMLOCK) ENOMEM, a\n"
+		  "  limit of 0 EPERM; a hole ENOMEM after locking what comes before it.",
+		.run = cmd_mlock,
+		.keywords = kw_mlock,
+	},
+	{
+		.name = "munlock",
+		.args = "ADDR LEN",
+		.summary = "unlock a range",
+		.run = cmd_munlock,
+	},
+	{
+		.name = "mlockall",
+		.args = "FLAGS",
+		.summary = "lock every mapping: current|future|onfault joined by |",
+		.help = "  current locks what is mapped (ENOMEM when total_vm is over the limit),\n"
+		  "  future every later mapping (mmap then fails EAGAIN over the limit),\n"
+		  "  onfault with either: lock pages as they fault in.  Not inherited by fork.",
+		.run = cmd_mlockall,
+		.keywords = kw_mlockall,
+	},
+	{
+		.name = "munlockall",
+		.args = "",
+		.summary = "unlock every mapping and cancel mlockall future",
+		.run = cmd_munlockall,
+	},
+	{
+		.name = "mseal",
+		.args = "ADDR LEN",
+		.summary = "seal a range (VmFlags sl): munmap, mprotect, mremap fail EPERM",
+		.help = "  The whole range must be mapped (else ENOMEM, nothing sealed).  Sealed\n"
+		  "  VMAs refuse munmap, MAP_FIXED over them, mprotect, mremap, and the\n"
+		  "  destructive madvise advice on read-only private anonymous memory.",
+		.run = cmd_mseal,
 	},
 	{
 		.name = "brk",

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include "host.h"
 #include "record.h"
@@ -44,6 +45,7 @@ static const char usage_text[] =
 "      --thp=always|madvise|never  transparent huge pages (default madvise)\n"
 "      --fault-around=BYTES file read-fault-around window (default 65536)\n"
 "      --max-map-count N    like vm.max_map_count (default 65530)\n"
+"      --memlock-limit SIZE RLIMIT_MEMLOCK of the tasks (default 8M; 0: no mlock)\n"
 "      --aslr[=SEED]        randomize mmap_base and the stack\n"
 "      --color=auto|always|never  colour on terminals (honours NO_COLOR)\n"
 "      --host               run the calls on the running kernel instead\n"
@@ -60,6 +62,7 @@ enum {
 	OPT_FAULT_AROUND, OPT_MAX_MAP_COUNT, OPT_ASLR, OPT_COLOR, OPT_HOST,
 	OPT_LAZY_FLUSH, OPT_MAN_COMMANDS, OPT_FORMAT, OPT_VERIFY, OPT_UPDATE,
 	OPT_COMPARE, OPT_THP,
+	OPT_MEMLOCK_LIMIT,
 };
 
 static const struct option long_opts[] = {
@@ -77,6 +80,7 @@ static const struct option long_opts[] = {
 	{ "thp", required_argument, NULL, OPT_THP },
 	{ "fault-around", required_argument, NULL, OPT_FAULT_AROUND },
 	{ "max-map-count", required_argument, NULL, OPT_MAX_MAP_COUNT },
+	{ "memlock-limit", required_argument, NULL, OPT_MEMLOCK_LIMIT },
 	{ "aslr", optional_argument, NULL, OPT_ASLR },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "colour", required_argument, NULL, OPT_COLOR },
@@ -192,6 +196,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_FAULT_AROUND: set_opt(&sh, "fault-around", optarg); break;
 		case OPT_MAX_MAP_COUNT: set_opt(&sh, "max-map-count", optarg); break;
+		case OPT_MEMLOCK_LIMIT: set_opt(&sh, "memlock-limit", optarg); break;
 		case OPT_ASLR: set_opt(&sh, "aslr", optarg ? optarg : "on"); break;
 		case OPT_COLOR:
 			set_opt(&sh, "color", optarg);
@@ -262,6 +267,7 @@ int main(int argc, char **argv)
 				    shell_thp_names[sh.cfg.thp], shell_thp_names[mode]);
 		if (mode >= 0)
 			sh.cfg.thp = mode;
+	OPT_MEMLOCK_LIMIT,
 		sh.be = host_backend_new(stderr);
 		if (!sh.be)
 			return 1;

@@ -60,6 +60,31 @@ static int m_madvise(struct backend *be, uint64_t addr, uint64_t len, int advice
 	return vmsh_madvise(S(be), addr, len, advice);
 }
 
+static int m_mlock(struct backend *be, uint64_t addr, uint64_t len, int flags)
+{
+	return vmsh_mlock(S(be), addr, len, flags);
+}
+
+static int m_munlock(struct backend *be, uint64_t addr, uint64_t len)
+{
+	return vmsh_munlock(S(be), addr, len);
+}
+
+static int m_mlockall(struct backend *be, int flags)
+{
+	return vmsh_mlockall(S(be), flags);
+}
+
+static int m_munlockall(struct backend *be)
+{
+	return vmsh_munlockall(S(be));
+}
+
+static int m_mseal(struct backend *be, uint64_t addr, uint64_t len)
+{
+	return vmsh_mseal(S(be), addr, len, 0);
+}
+
 static int m_brk(struct backend *be, uint64_t addr, uint64_t *out)
 {
 	return vmsh_brk(S(be), addr, out);
@@ -254,6 +279,11 @@ static const struct backend_ops model_ops = {
 	.mprotect = m_mprotect,
 	.mremap = m_mremap,
 	.madvise = m_madvise,
+	.mlock = m_mlock,
+	.munlock = m_munlock,
+	.mlockall = m_mlockall,
+	.munlockall = m_munlockall,
+	.mseal = m_mseal,
 	.brk = m_brk,
 	.msync = m_msync,
 	.touch = m_touch,

@@ -20,9 +20,8 @@
 
 const char *const shell_option_names[] = {
 	"levels", "ram", "tlb", "pcid", "cpus", "zero-page", "thp", "fault-around",
-	"max-map-count", "aslr", "lazy-flush", "errexit", "echo", "color", "pager",
-	"format",
-	NULL
+	"max-map-count", "memlock-limit", "aslr", "lazy-flush", "errexit", "echo",
+	"color", "pager", "format", NULL
 };
 
 /* enum vmsh_thp's spellings, as transparent_hugepage/enabled has them */
@@ -158,6 +157,10 @@ int shell_set_option(struct shell *sh, const char *name, const char *value,
 		if (num(value, &v) || v > 0x7fffffff)
 			goto bad_range;
 		c->max_map_count = v;
+	} else if (!strcmp(opt, "memlock-limit")) {
+		if (num(value, &v))
+			goto bad_range;
+		c->memlock_limit = v;
 	} else if (!strcmp(opt, "aslr")) {
 		if (parse_bool(value, &b) == 0) {
 			c->aslr = b;
@@ -243,6 +246,7 @@ void shell_list_options(struct shell *sh, FILE *out)
 		sh->host ? " (the running kernel's)" : "");
 	fprintf(out, "%-14s %llu\n", "fault-around", (unsigned long long)c->fault_around);
 	fprintf(out, "%-14s %llu\n", "max-map-count", (unsigned long long)c->max_map_count);
+	fprintf(out, "%-14s %llu\n", "memlock-limit", (unsigned long long)c->memlock_limit);
 	if (c->aslr)
 		fprintf(out, "%-14s %llu\n", "aslr", (unsigned long long)c->aslr_seed);
 	else

@@ -191,17 +191,27 @@ int parse_flags(const char *s, int *out, const char **bad)
 }
 
 static const struct { const char *name; int value; } advice_names[] = {
-	{ "normal", 0 }, { "random", 1 }, { "sequential", 2 },
+	{ "normal", VMSH_MADV_NORMAL }, { "random", VMSH_MADV_RANDOM },
+	{ "sequential", VMSH_MADV_SEQUENTIAL },
 	{ "willneed", VMSH_MADV_WILLNEED }, { "dontneed", VMSH_MADV_DONTNEED },
-	{ "free", 8 }, { "remove", 9 },
+	{ "free", VMSH_MADV_FREE }, { "remove", VMSH_MADV_REMOVE },
 	{ "dontfork", VMSH_MADV_DONTFORK }, { "dofork", VMSH_MADV_DOFORK },
-	{ "mergeable", 12 }, { "unmergeable", 13 },
-	{ "hugepage", 14 }, { "nohugepage", 15 },
-	{ "dontdump", 16 }, { "dodump", 17 },
+	{ "mergeable", VMSH_MADV_MERGEABLE },
+	{ "unmergeable", VMSH_MADV_UNMERGEABLE },
+	{ "hugepage", VMSH_MADV_HUGEPAGE },
+	{ "nohugepage", VMSH_MADV_NOHUGEPAGE },
+	{ "dontdump", VMSH_MADV_DONTDUMP }, { "dodump", VMSH_MADV_DODUMP },
 	{ "wipeonfork", VMSH_MADV_WIPEONFORK },
 	{ "keeponfork", VMSH_MADV_KEEPONFORK },
-	{ "cold", 20 }, { "pageout", 21 },
-	{ "populate_read", 22 }, { "populate_write", 23 },
+	{ "cold", VMSH_MADV_COLD }, { "pageout", VMSH_MADV_PAGEOUT },
+	{ "populate_read", VMSH_MADV_POPULATE_READ },
+	{ "populate_write", VMSH_MADV_POPULATE_WRITE },
+	{ "dontneed_locked", VMSH_MADV_DONTNEED_LOCKED },
+	{ "collapse", VMSH_MADV_COLLAPSE },
+	{ "hwpoison", VMSH_MADV_HWPOISON },
+	{ "soft_offline", VMSH_MADV_SOFT_OFFLINE },
+	{ "guard_install", VMSH_MADV_GUARD_INSTALL },
+	{ "guard_remove", VMSH_MADV_GUARD_REMOVE },
 };
 
 int parse_advice(const char *s, int *out)
@@ -217,8 +227,9 @@ int parse_advice(const char *s, int *out)
 			return 0;
 		}
 	}
-	if (parse_number(s, &v, &why) == 0 && v <= 0x7fffffff) {
-		*out = (int)v;
+	if (parse_number(s, &v, &why) == 0) {
+		/* the system call's int: the low 32 bits, as the kernel sees */
+		*out = (int)(uint32_t)v;
 		return 0;
 	}
 	return -1;

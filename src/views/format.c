@@ -76,12 +76,15 @@ size_t fmt_vmflags(uint64_t vm_flags, char *buf, size_t size)
 	};
 	size_t n = 0;
 
-	for (int i = 0; i < 32; i++) {
-		if (!(vm_flags & (1ULL << i)))
+	for (int i = 0; i < 43; i++) {
+		/* above bit 31 this kernel shows only VM_SEALED (bit 42) */
+		const char *m = i < 32 ? mnemonics[i] : i == 42 ? "sl" : NULL;
+
+		if (!m || !(vm_flags & (1ULL << i)))
 			continue;
 		if (n + 3 < size) {
-			buf[n] = mnemonics[i][0];
-			buf[n + 1] = mnemonics[i][1];
+			buf[n] = m[0];
+			buf[n + 1] = m[1];
 			buf[n + 2] = ' ';
 		}
 		n += 3;

@@ -224,7 +224,8 @@ END_TEST
 START_TEST(test_shell_table_complete)
 {
 	static const char *const spec[] = {
-		"mmap", "munmap", "mprotect", "mremap", "madvise", "brk", "msync",
+		"mmap", "munmap", "mprotect", "mremap", "madvise", "mlock", "munlock",
+		"mlockall", "munlockall", "mseal", "brk", "msync",
 		"touch", "write", "read", "fork", "clone", "kthread", "execve",
 		"layout",
 		"kill", "switch", "ps", "file", "dev", "maps", "smaps", "vmas",

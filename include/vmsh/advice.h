@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmsh engine: the values of madvise advice and of the mlock2/mlockall
+ * flags, Linux's own (vmsh.h includes it).
+ */
+#ifndef VMSH_INCLUDE_ADVICE_H
+#define VMSH_INCLUDE_ADVICE_H
+
+/* Every advice Linux 6.18 accepts (include/uapi/asm-generic/mman-common.h). */
+enum vmsh_advice {
+	VMSH_MADV_NORMAL = 0,
+	VMSH_MADV_RANDOM = 1,
+	VMSH_MADV_SEQUENTIAL = 2,
+	VMSH_MADV_WILLNEED = 3,
+	VMSH_MADV_DONTNEED = 4,
+	VMSH_MADV_FREE = 8,
+	VMSH_MADV_REMOVE = 9,
+	VMSH_MADV_DONTFORK = 10,
+	VMSH_MADV_DOFORK = 11,
+	VMSH_MADV_MERGEABLE = 12,
+	VMSH_MADV_UNMERGEABLE = 13,
+	VMSH_MADV_HUGEPAGE = 14,
+	VMSH_MADV_NOHUGEPAGE = 15,
+	VMSH_MADV_DONTDUMP = 16,
+	VMSH_MADV_DODUMP = 17,
+	VMSH_MADV_WIPEONFORK = 18,
+	VMSH_MADV_KEEPONFORK = 19,
+	VMSH_MADV_COLD = 20,
+	VMSH_MADV_PAGEOUT = 21,
+	VMSH_MADV_POPULATE_READ = 22,
+	VMSH_MADV_POPULATE_WRITE = 23,
+	VMSH_MADV_DONTNEED_LOCKED = 24,
+	VMSH_MADV_COLLAPSE = 25,
+	VMSH_MADV_HWPOISON = 100,
+	VMSH_MADV_SOFT_OFFLINE = 101,
+	VMSH_MADV_GUARD_INSTALL = 102,
+	VMSH_MADV_GUARD_REMOVE = 103,
+};
+
+/* mlock2() and mlockall() flags, as Linux's. */
+#define VMSH_MLOCK_ONFAULT 0x01
+#define VMSH_MCL_CURRENT   1
+#define VMSH_MCL_FUTURE    2
+#define VMSH_MCL_ONFAULT   4
+
+#endif /* VMSH_INCLUDE_ADVICE_H */

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vmsh engine: the values of madvise advice and of the mlock2/mlockall
- * flags, Linux's own (vmsh.h includes it).
+ * vmsh engine: madvise, mlock and mseal -- the values of the advice and
+ * of the mlock2/mlockall flags (Linux's own) and the calls, which act on
+ * the current task's mm as vmsh.h's memory calls do (vmsh.h includes it).
  */
 #ifndef VMSH_INCLUDE_ADVICE_H
 #define VMSH_INCLUDE_ADVICE_H
+
+#include <stdint.h>
+
+struct vmsh_sys;
 
 /* Every advice Linux 6.18 accepts (include/uapi/asm-generic/mman-common.h). */
 enum vmsh_advice {
@@ -42,5 +47,21 @@ enum vmsh_advice {
 #define VMSH_MCL_CURRENT   1
 #define VMSH_MCL_FUTURE    2
 #define VMSH_MCL_ONFAULT   4
+
+/* madvise: every advice above, checked and applied as mm/madvise.c.
+ * EINVAL, ENOMEM (a hole; the rest is advised), EACCES, EFAULT, EAGAIN,
+ * EPERM (sealed; hwpoison/soft_offline: no CAP_SYS_ADMIN).  No KSM. */
+int vmsh_madvise(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int advice);
+/* mlock2 (flags 0 or VMSH_MLOCK_ONFAULT), munlock, mlockall (VMSH_MCL_*),
+ * munlockall; an unprivileged task, RLIMIT_MEMLOCK cfg.memlock_limit.
+ * EINVAL, ENOMEM, EAGAIN, EPERM, EFAULT (no mm). */
+int vmsh_mlock(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int flags);
+int vmsh_munlock(struct vmsh_sys *sys, uint64_t addr, uint64_t len);
+int vmsh_mlockall(struct vmsh_sys *sys, int flags);
+int vmsh_munlockall(struct vmsh_sys *sys);
+/* mseal (mm/mseal.c): EINVAL (flags, unaligned, overflow), ENOMEM (a
+ * hole anywhere in the range: nothing sealed), EFAULT (no mm). */
+int vmsh_mseal(struct vmsh_sys *sys, uint64_t addr, uint64_t len,
+	       uint64_t flags);
 
 #endif /* VMSH_INCLUDE_ADVICE_H */

@@ -107,7 +107,7 @@ void vmsh_sys_set_interrupt(struct vmsh_sys *sys, const volatile sig_atomic_t *f
 #define VMSH_MREMAP_MAYMOVE 1
 #define VMSH_MREMAP_FIXED   2
 
-#include "vmsh/advice.h"   /* enum vmsh_advice, VMSH_MLOCK_*, VMSH_MCL_* */
+#include "vmsh/advice.h"   /* madvise, mlock, mseal: values and calls */
 
 /* ---- memory calls of the current task ----------------------------------- */
 
@@ -123,21 +123,6 @@ int vmsh_munmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len);
 int vmsh_mprotect(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot);
 int vmsh_mremap(struct vmsh_sys *sys, uint64_t addr, uint64_t old_len,
 		uint64_t new_len, int flags, uint64_t new_addr, uint64_t *out);
-/* madvise: every advice of Linux 6.18 (advice.h), as mm/madvise.c.
- * EINVAL, ENOMEM (a hole; the rest is advised), EACCES, EFAULT, EAGAIN,
- * EPERM (sealed; hwpoison/soft_offline: no CAP_SYS_ADMIN).  No KSM. */
-int vmsh_madvise(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int advice);
-/* mlock2 (flags 0 or VMSH_MLOCK_ONFAULT), munlock, mlockall (VMSH_MCL_*),
- * munlockall; an unprivileged task, RLIMIT_MEMLOCK cfg.memlock_limit.
- * EINVAL, ENOMEM, EAGAIN, EPERM, EFAULT (no mm). */
-int vmsh_mlock(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int flags);
-int vmsh_munlock(struct vmsh_sys *sys, uint64_t addr, uint64_t len);
-int vmsh_mlockall(struct vmsh_sys *sys, int flags);
-int vmsh_munlockall(struct vmsh_sys *sys);
-/* mseal (mm/mseal.c): EINVAL (flags, unaligned, overflow), ENOMEM (a
- * hole anywhere in the range: nothing sealed), EFAULT (no mm). */
-int vmsh_mseal(struct vmsh_sys *sys, uint64_t addr, uint64_t len,
-	       uint64_t flags);
 /* brk(@addr); @addr 0 queries.  *@out is the resulting break (brk never
  * fails: like the syscall it returns the old break when it cannot move). */
 int vmsh_brk(struct vmsh_sys *sys, uint64_t addr, uint64_t *out);

@@ -27,6 +27,7 @@
 #include "anon_vma.h"
 #include "fault.h"
 #include "file.h"
+#include "huge_memory.h"
 #include "memory.h"
 #include "mm.h"
 #include "pgtable.h"
@@ -36,7 +37,6 @@
 #include "vm_flags.h"
 #include "vma.h"
 
-#define HPAGE_PMD_SIZE (2ULL << 20)
 
 static bool madvise_behavior_valid(int advice)
 {
@@ -332,21 +332,16 @@ static int madvise_guard_remove(struct vmsh_vma *vma, uint64_t start,
 /* ---- the rest -------------------------------------------------------------- */
 
 /* madvise_collapse(): the VMA must be able to hold a PMD-mapped huge page
- * (thp_vma_allowable_order with TVA_FORCED_COLLAPSE: an aligned 2 MiB
- * inside it); a range holding no aligned 2 MiB collapses nothing.  The
- * collapse itself belongs to the huge-page model, which vmsh lacks:
- * -EINVAL there too. */
+ * whatever the THP mode (thp_vma_allowable_order, TVA_FORCED_COLLAPSE); a
+ * range holding no aligned 2 MiB collapses nothing.  vmsh maps no huge
+ * page yet (huge_memory.h): a collapse that would happen fails EINVAL,
+ * where Linux would collapse -- not modelled. */
 static int madvise_collapse(struct vmsh_vma *vma, uint64_t start, uint64_t end)
 {
-	uint64_t haddr = (vma->vm_end - HPAGE_PMD_SIZE) & ~(HPAGE_PMD_SIZE - 1);
 	uint64_t hstart, hend;
 
-	if (vma->vm_end - vma->vm_start < HPAGE_PMD_SIZE ||
-	    haddr < vma->vm_start ||
-	    (vma->vm_flags & (VM_NOHUGEPAGE | VM_SPECIAL | VM_HUGETLB)))
+	if (!thp_vma_allowable_order(vma, TVA_FORCED_COLLAPSE))
 		return -EINVAL;
-	if (!vma_is_anonymous(vma))
-		return -EINVAL;         /* shmem THP is "never", no file THP */
 	hstart = (start + HPAGE_PMD_SIZE - 1) & ~(HPAGE_PMD_SIZE - 1);
 	hend = end & ~(HPAGE_PMD_SIZE - 1);
 	if (hstart >= hend)

@@ -267,7 +267,10 @@ int main(int argc, char **argv)
 				    shell_thp_names[sh.cfg.thp], shell_thp_names[mode]);
 		if (mode >= 0)
 			sh.cfg.thp = mode;
-	OPT_MEMLOCK_LIMIT,
+		/* the task processes inherit it (they drop CAP_IPC_LOCK) */
+		struct rlimit rl = { sh.cfg.memlock_limit, sh.cfg.memlock_limit };
+
+		setrlimit(RLIMIT_MEMLOCK, &rl);
 		sh.be = host_backend_new(stderr);
 		if (!sh.be)
 			return 1;

@@ -453,6 +453,7 @@ static void calc_splits(const struct ma_big *b, enum maple_type type, unsigned k
 {
 	unsigned minfill = mt_min_slots(type) + 1, cap = mt_slots(type);
 
+	cut[0] = 0;
 	for (unsigned j = 1; j < k; j++) {
 		unsigned c = b->n * j / k;
 
@@ -464,7 +465,6 @@ static void calc_splits(const struct ma_big *b, enum maple_type type, unsigned k
 		}
 		cut[j] = c;
 	}
-	cut[0] = 0;
 	cut[k] = b->n;
 }
 

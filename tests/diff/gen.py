@@ -19,6 +19,14 @@ Categories (the mix each one draws from):
            mremap (grow, shrink, move) and madvise of mapped ranges,
            truncate up and down, pwrite into mapped pages, fork
   mix      all of the above
+  madvise  anonymous, shared and file memory under every advice Linux 6.18
+           takes (but cold/pageout, the LRU's, and hwpoison/soft_offline),
+           with accesses, fork, populate and guard regions, smaps last
+  mlock    mlock/munlock (onfault), munlockall, mseal and the calls it
+           refuses, MAP_LOCKED, mremap and fork of locked memory
+  high     every call at the edges of the 64-bit range: below
+           mmap_min_addr, at and above TASK_SIZE, at 2^47, 2^56, 2^63 and
+           2^64 - 4096, with lengths that overflow; the window's calls too
 
 The same (category, seed) always gives the same script.
 """
@@ -30,11 +38,29 @@ BASE = 0x200000000000
 PAGE = 4096
 SLOTS = 48                      # the window is SLOTS pages
 
-CATEGORIES = ("vma", "access", "fork", "file", "fileio", "filemap", "mix")
+CATEGORIES = ("vma", "access", "fork", "file", "fileio", "filemap", "mix",
+              "madvise", "mlock", "high")
 
 PROTS = ["rw-", "rw-", "rw-", "r--", "r--", "---", "r-x", "rwx"]
 ADVICE = ["dontneed", "dontneed", "willneed", "dontfork", "dofork",
           "wipeonfork", "keeponfork"]
+# the madvise category: every advice but cold/pageout (the LRU, not
+# modelled yet), numbers Linux refuses and the two --host never passes
+ALL_ADVICE = ["normal", "random", "sequential", "willneed", "dontneed",
+              "dontneed", "dontneed_locked", "free", "free", "free", "remove",
+              "dontfork", "dofork", "wipeonfork", "keeponfork", "mergeable",
+              "unmergeable", "hugepage", "nohugepage", "collapse", "dontdump",
+              "dodump", "populate_read", "populate_write", "populate_write",
+              "guard_install", "guard_install", "guard_remove", "5", "26",
+              "104", "hwpoison"]
+# addresses at the edges of the range (the high category)
+EDGES = [0, 0x1000, 0xf000, 0x10000, 0x7ffffffff000,
+         0x800000000000, 0x800000001000, 0xfffffffffffff000,
+         0x100000000000000, 0x8000000000000000, 0xffffffffffffe000,
+         0xffffffffffffffff]
+LENS = [0x1000, 0x2000, 0x10000, 0x800000000000, 0x7fffffffffff,
+        0xfffffffffffff000, 0xffffffffffffffff, 0x8000000000000000,
+        0xffffffffffffefff, 1]
 
 
 class Gen:
@@ -298,6 +324,82 @@ class Gen:
         a, ln = self.range()
         self.emit("msync %s %s" % (self.hexa(a), self.hexa(ln)))
 
+    # ---- madvise, mlock, high ---------------------------------------------
+    def c_madvise_all(self):
+        a, ln = self.arange() if self.r.random() < 0.8 else self.range()
+        self.emit("madvise %s %s %s" % (self.hexa(a), self.hexa(ln),
+                                        self.r.choice(ALL_ADVICE)))
+
+    def c_mlock(self):
+        a, ln = self.arange() if self.r.random() < 0.8 else self.range()
+        k = self.r.random()
+        if k < 0.45:
+            self.emit("mlock %s %s" % (self.hexa(a), self.hexa(ln)))
+        elif k < 0.6:
+            self.emit("mlock %s %s onfault" % (self.hexa(a), self.hexa(ln)))
+        elif k < 0.85:
+            self.emit("munlock %s %s" % (self.hexa(a), self.hexa(ln)))
+        elif k < 0.9:
+            self.emit("munlockall")
+        else:
+            self.emit("mlock %s %s" % (self.hexa(a + self.r.choice([1, 0xfff])),
+                                       self.hexa(ln)))
+
+    def c_mseal(self):
+        a, ln = self.arange() if self.r.random() < 0.8 else self.range()
+        self.emit("mseal %s %s" % (self.hexa(a), self.hexa(ln)))
+
+    def c_high(self):
+        """A call at an edge of the 64-bit range.  Only calls that fail
+        before changing anything, or stay inside the window, so the
+        helper's own mappings are never touched under --host."""
+        a = self.r.choice(EDGES)
+        if self.r.random() < 0.3:
+            a, _ = self.range()
+        ln = self.r.choice(LENS)
+        k = self.r.randrange(9)
+        big = a < BASE or a >= BASE + SLOTS * PAGE or ln > SLOTS * PAGE
+        if k == 0:
+            if big and a + ln < 2 ** 64 and a < 0x7ffffffff000 and \
+                    a + ln <= 0x7ffffffff000 and a >= 0x10000:
+                return      # would replace the helper's mappings
+            self.emit("mmap %s %s rw- private|anon|fixed" % (self.hexa(a), self.hexa(ln)))
+        elif k == 1:
+            self.emit("mmap %s %s rw- private|anon|fixed_noreplace" %
+                      (self.hexa(a), self.hexa(ln))) if a >= 0x7ffffffff000 or \
+                a < 0x10000 else None
+        elif k == 2:
+            if big and a < 0x7ffffffff000 and a + ln <= 0x7ffffffff000 and \
+                    a + ln >= a:
+                return
+            self.emit("munmap %s %s" % (self.hexa(a), self.hexa(ln)))
+        elif k == 3:
+            if big and a < BASE:
+                return      # from below the window: reaches the helper's
+            self.emit("mprotect %s %s r--" % (self.hexa(a), self.hexa(ln)))
+        elif k == 4:
+            if big and a < BASE:
+                return
+            adv = self.r.choice(["normal", "dontneed", "willneed", "random"])
+            if big and (a + ((ln + 0xfff) & ~0xfff)) % 2 ** 64 > a and \
+                    a < 0x7ffffffff000:
+                return      # a valid range: would advise the helper's VMAs
+            self.emit("madvise %s %s %s" % (self.hexa(a), self.hexa(ln), adv))
+        elif k == 5:
+            self.emit("mremap %s %s %s" % (self.hexa(a), self.hexa(ln),
+                                           self.hexa(self.r.choice(LENS))))
+        elif k == 6:
+            if big and a < BASE:
+                return
+            self.emit("mlock %s %s" % (self.hexa(a), self.hexa(ln)))
+        elif k == 7:
+            if big and a < BASE and a + ln > BASE:
+                return
+            self.emit("mseal %s %s" % (self.hexa(a), self.hexa(ln)))
+        else:
+            if a >= 0x7ffffffff000 or a < 0x10000:
+                self.emit("touch %s" % self.hexa(a))
+
     # ---- mixes ----------------------------------------------------------
     def mix(self):
         vma = [(self.c_mmap_anon, 6), (self.c_munmap, 3), (self.c_mprotect, 3),
@@ -309,6 +411,23 @@ class Gen:
         fil = [(self.c_file_create, 2), (self.c_file_write, 2),
                (self.c_file_read, 1), (self.c_file_truncate, 1),
                (self.c_file_rm, 1), (self.c_mmap_file, 4), (self.c_msync, 1)]
+        if self.cat == "madvise":
+            return [(self.c_mmap_anon, 4), (self.c_munmap, 1),
+                    (self.c_mprotect, 2), (self.c_madvise_all, 8),
+                    (self.c_touch, 3), (self.c_write, 3), (self.c_read, 2),
+                    (self.c_smaps_one, 2), (self.c_fork, 1),
+                    (self.c_switch, 1), (self.c_file_create, 1),
+                    (self.c_mmap_file, 2)]
+        if self.cat == "mlock":
+            return [(self.c_mmap_anon, 4), (self.c_munmap, 2),
+                    (self.c_mprotect, 2), (self.c_mremap, 2),
+                    (self.c_mlock, 6), (self.c_mseal, 3),
+                    (self.c_madvise_all, 2), (self.c_touch, 2),
+                    (self.c_write, 2), (self.c_smaps_one, 2),
+                    (self.c_fork, 1), (self.c_switch, 1)]
+        if self.cat == "high":
+            return vma + [(self.c_high, 10), (self.c_mlock, 1),
+                          (self.c_mseal, 1), (self.c_touch, 1)]
         if self.cat == "vma":
             return vma
         if self.cat == "fileio":
@@ -344,7 +463,7 @@ class Gen:
             a, ln = self.range()
             self.emit("mmap %s %s rw- private|anon|fixed" % (self.hexa(a), self.hexa(ln)))
             self.mapped.append((a, ln))
-        if self.cat in ("file", "fileio", "filemap"):
+        if self.cat in ("file", "fileio", "filemap", "madvise"):
             self.c_file_create()
         for i in range(steps):
             x = self.r.randrange(total)
@@ -362,7 +481,7 @@ class Gen:
         self.emit("maps")
         if self.cat != "vma":
             self.emit("smaps")
-        if self.cat in ("fork", "filemap", "mix"):
+        if self.cat in ("fork", "filemap", "mix", "madvise", "mlock"):
             for p in self.pids:
                 if p != self.cur:
                     self.emit("smaps %d" % p)

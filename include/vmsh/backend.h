@@ -107,6 +107,8 @@ struct backend_ops {
 			 uint8_t *buf, uint64_t len, uint64_t *done);
 	int (*file_truncate)(struct backend *be, const char *name, uint64_t size);
 	int (*file_rm)(struct backend *be, const char *name);
+	/* an unmapped file gets a new name, replacing @to (file load) */
+	int (*file_rename)(struct backend *be, const char *from, const char *to);
 
 	/* /proc/PID/maps and /proc/PID/smaps text of task @pid (0: current);
 	 * smaps of the VMA containing @addr only when @one. */

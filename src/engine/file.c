@@ -217,6 +217,44 @@ int vmsh_file_rm(struct vmsh_sys *sys, const char *name)
 	return 0;
 }
 
+int vmsh_file_rename(struct vmsh_sys *sys, const char *from, const char *to)
+{
+	struct vmsh_file *f = file_lookup(sys, from), **pp;
+	size_t plen;
+	char *path;
+	int err;
+
+	if (!f)
+		return -ENOENT;
+	err = check_name(to);
+	if (err)
+		return err;
+	/* only an unmapped file: open files share its path buffer */
+	if (f->refcount != 1 || f->nvmas)
+		return -EBUSY;
+	if (!strcmp(from, to))
+		return 0;
+	if (file_lookup(sys, to))
+		vmsh_file_rm(sys, to);
+	for (pp = &sys->files; *pp != f; pp = &(*pp)->next)
+		;
+	*pp = f->next;
+	plen = strlen(f->path) - strlen(f->name);       /* the prefix */
+	path = xmalloc(plen + strlen(to) + sizeof(" (deleted)"));
+	memcpy(path, f->path, plen);
+	strcpy(path + plen, to);
+	free(f->path);
+	free(f->name);
+	f->path = path;
+	f->name = xstrdup(to);
+	for (pp = &sys->files; *pp && strcmp((*pp)->name, to) < 0; pp = &(*pp)->next)
+		;
+	f->next = *pp;
+	*pp = f;
+	trace(sys, "file_rename %s -> %s", from, f->path);
+	return 0;
+}
+
 void files_fini(struct vmsh_sys *sys)
 {
 	struct vmsh_file *f, *next;

@@ -134,6 +134,26 @@ int host_file_rm(struct backend *be, const char *name)
 	return unlink(path) < 0 ? -errno : 0;
 }
 
+int host_file_rename(struct backend *be, const char *from, const char *to)
+{
+	struct host *h = to_host(be);
+	char src[PATH_MAX], dst[PATH_MAX];
+	int e = name_path(h, from, src);
+
+	if (!e)
+		e = name_path(h, to, dst);
+	if (e)
+		return e;
+	if (access(src, F_OK) < 0)
+		return -errno;
+	/* @to may be a disk file: it goes, the new one is where @from is */
+	if (strcmp(src, dst) && access(dst, F_OK) == 0 && unlink(dst) < 0)
+		return -errno;
+	snprintf(dst, sizeof(dst), "%.*s/%s",
+		 (int)(strrchr(src, '/') - src), src, to);
+	return rename(src, dst) < 0 ? -errno : 0;
+}
+
 /* ---- maps and smaps ------------------------------------------------------ */
 
 /* Print @line with the private directories shown as the model's /dev/shm. */

@@ -110,6 +110,7 @@ int host_file_read(struct backend *be, const char *name, uint64_t off,
 		   uint8_t *buf, uint64_t len, uint64_t *done);
 int host_file_truncate(struct backend *be, const char *name, uint64_t size);
 int host_file_rm(struct backend *be, const char *name);
+int host_file_rename(struct backend *be, const char *from, const char *to);
 int host_maps(struct backend *be, int pid, FILE *out);
 int host_smaps(struct backend *be, int pid, bool one, uint64_t addr, FILE *out);
 

@@ -629,6 +629,7 @@ static const struct backend_ops host_ops = {
 	.file_read = host_file_read,
 	.file_truncate = host_file_truncate,
 	.file_rm = host_file_rm,
+	.file_rename = host_file_rename,
 	.maps = host_maps,
 	.smaps = host_smaps,
 	.free = host_free,

@@ -6,8 +6,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "views.h"
@@ -43,45 +47,96 @@ static int file_dump(struct args *a, const char *name, uint64_t off, uint64_t le
 	return ret < 0 ? cmd_fail(a, ret) : 0;
 }
 
+/* A host file vmsh reads or writes must be a regular file: a device
+ * (/dev/zero, /dev/urandom) never ends, a FIFO blocks, a symlink may
+ * lead to either. */
+static int not_regular(struct args *a, const char *path, const struct stat *st)
+{
+	char q[256];
+
+	quote_word(path, strlen(path), q, sizeof(q));
+	sh_error(a->sh, "%s: '%s' is not a regular file", a->name, q);
+	a->sh->res.err = -EINVAL;
+	return -1;
+}
+
+/*
+ * file load: the host file's contents go into a new file under a
+ * temporary name, which replaces NAME only once all of it is in: a
+ * failure (ENOSPC, a read error) leaves NAME as it was.
+ */
 static int file_load(struct args *a, const char *name, const char *path)
 {
-	FILE *in;
+	struct stat st;
+	char tmp[64];
 	uint8_t *buf;
 	uint64_t off = 0;
-	long size;
-	int ret;
+	int fd, ret;
 
 	if (cmd_sandboxed(a))
 		return -1;
 	a->obj = path;          /* the host file, until it is read */
-	in = fopen(path, "rb");
-
-	if (!in)
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		return cmd_fail(a, -errno);
-	if (fseek(in, 0, SEEK_END) < 0 || (size = ftell(in)) < 0) {
+	if (fstat(fd, &st) < 0) {
 		ret = -errno;
-		fclose(in);
+		close(fd);
 		return cmd_fail(a, ret);
 	}
-	rewind(in);
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return not_regular(a, path, &st);
+	}
 	a->obj = name;
-	ret = be(a)->ops->file_create(be(a), name, (uint64_t)size, false);
-	if (ret == -EEXIST)
-		ret = be(a)->ops->file_truncate(be(a), name, (uint64_t)size);
+	for (unsigned i = 0;; i++) {
+		snprintf(tmp, sizeof(tmp), ".vmsh-load-%u", i);
+		ret = be(a)->ops->file_create(be(a), tmp, (uint64_t)st.st_size, false);
+		if (ret != -EEXIST)
+			break;
+	}
+	if (ret < 0) {
+		close(fd);
+		return cmd_fail(a, ret);
+	}
 	buf = malloc(CHUNK);
 	if (!buf)
 		abort();
 	while (ret == 0) {
-		size_t n = fread(buf, 1, CHUNK, in);
+		ssize_t n = read(fd, buf, CHUNK);
 
-		if (!n)
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0) {
+				ret = -errno;
+				a->obj = path;
+			}
 			break;
-		ret = be(a)->ops->file_write(be(a), name, off, buf, n);
-		off += n;
+		}
+		ret = be(a)->ops->file_write(be(a), tmp, off, buf, (uint64_t)n);
+		off += (uint64_t)n;
 	}
 	free(buf);
-	fclose(in);
-	return ret < 0 ? cmd_fail(a, ret) : 0;
+	close(fd);
+	if (ret == 0)
+		ret = be(a)->ops->file_rename(be(a), tmp, name);
+	if (ret < 0) {
+		be(a)->ops->file_rm(be(a), tmp);
+		return cmd_fail(a, ret);
+	}
+	return 0;
+}
+
+int host_target_check(struct args *a, const char *path)
+{
+	struct stat st;
+
+	/* what exists must be a regular file (a symlink counts by what it
+	 * leads to): nothing else is opened for writing */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return not_regular(a, path, &st);
+	return 0;
 }
 
 static int file_save(struct args *a, const char *name, const char *path)
@@ -104,6 +159,10 @@ static int file_save(struct args *a, const char *name, const char *path)
 		return cmd_fail(a, ret);
 	}
 	a->obj = path;
+	if (host_target_check(a, path) < 0) {
+		free(buf);
+		return -1;
+	}
 	dst = fopen(path, "wb");
 	if (!dst) {
 		ret = -errno;

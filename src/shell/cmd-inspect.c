@@ -246,6 +246,8 @@ int cmd_dot(struct args *a)
 	if (cmd_sandboxed(a))
 		return -1;
 	a->obj = path;
+	if (host_target_check(a, path) < 0)
+		return -1;
 	f = fopen(path, "w");
 	if (!f)
 		return cmd_fail(a, -errno);

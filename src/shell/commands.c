@@ -379,7 +379,12 @@ const struct command shell_commands[] = {
 		.summary = "simulated files (tmpfs-like, or disk-backed)",
 		.help = "  Simulated files behave like files on tmpfs: the page cache is the file.\n"
 		  "  `disk` files are write-notified and cleaned by msync.\n"
-		  "  file read prints a hexdump with 8-digit file offsets.",
+		  "  file read prints a hexdump with 8-digit file offsets.\n"
+		  "  file load reads a regular HOSTPATH into a new file that replaces NAME\n"
+		  "  only when all of it is in (NAME mapped: its mappings keep the old\n"
+		  "  file, as after rename(2)).  file save truncates and overwrites\n"
+		  "  HOSTPATH, or creates it; both refuse what is not a regular file\n"
+		  "  (a symlink counts by what it leads to).",
 		.run = cmd_file,
 		.keywords = kw_file,
 	},
@@ -495,7 +500,9 @@ const struct command shell_commands[] = {
 		.name = "dot",
 		.args = "tree|pt|vmas|mt FILE [PID]",
 		.summary = "write a Graphviz drawing ('-': stdout)",
-		.help = "  Render with Graphviz: dot -Tsvg FILE > out.svg",
+		.help = "  Render with Graphviz: dot -Tsvg FILE > out.svg\n"
+		  "  FILE is truncated and overwritten, or created; anything but a\n"
+		  "  regular file (a symlink counts by what it leads to) is refused.",
 		.run = cmd_dot,
 		.keywords = kw_dot,
 		.model_only = true,

@@ -44,6 +44,9 @@ int cmd_bad_word(struct args *a, const char *before, const char *after);
  * (E2BIG): true, with the error printed. */
 bool cmd_sandboxed(struct args *a);
 bool cmd_too_long(struct args *a, uint64_t len);
+/* A host path vmsh is about to write (file save, dot FILE): -1 after an
+ * error line when it exists and is not a regular file. */
+int host_target_check(struct args *a, const char *path);
 /* Print view @v of the model with @args: refused as model-only when the
  * backend is not the model; -1 once an error is printed.  BV_CHECK's
  * count of broken invariants is returned as is. */

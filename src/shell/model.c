@@ -176,6 +176,11 @@ static int m_file_truncate(struct backend *be, const char *name, uint64_t size)
 	return vmsh_file_truncate(S(be), name, size);
 }
 
+static int m_file_rename(struct backend *be, const char *from, const char *to)
+{
+	return vmsh_file_rename(S(be), from, to);
+}
+
 static int m_file_rm(struct backend *be, const char *name)
 {
 	return vmsh_file_rm(S(be), name);
@@ -302,6 +307,7 @@ static const struct backend_ops model_ops = {
 	.file_read = m_file_read,
 	.file_truncate = m_file_truncate,
 	.file_rm = m_file_rm,
+	.file_rename = m_file_rename,
 	.maps = m_maps,
 	.smaps = m_smaps,
 	.free = m_free,

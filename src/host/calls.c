@@ -39,6 +39,12 @@ void file_path(struct host *h, const char *name, char *buf, size_t size)
 	snprintf(buf, size, "%s/%s", h->tmpdir, name);
 }
 
+/* the prot and mmap flag bits vmsh models (see advice_modelled) */
+#define PROT_MODELLED (VMSH_PROT_READ | VMSH_PROT_WRITE | VMSH_PROT_EXEC)
+#define MAP_MODELLED (0x0f | VMSH_MAP_FIXED | VMSH_MAP_ANONYMOUS | \
+		      VMSH_MAP_GROWSDOWN | VMSH_MAP_LOCKED | VMSH_MAP_NORESERVE | \
+		      VMSH_MAP_POPULATE | VMSH_MAP_FIXED_NOREPLACE)
+
 int host_mmap(struct backend *be, uint64_t addr, uint64_t len, int prot,
 		     int flags, const char *file, uint64_t off, uint64_t *out)
 {
@@ -49,6 +55,8 @@ int host_mmap(struct backend *be, uint64_t addr, uint64_t len, int prot,
 	char path[PATH_MAX];
 	int e;
 
+	if ((prot & ~PROT_MODELLED) || (flags & ~MAP_MODELLED))
+		return -EINVAL;
 	/* A task without an mm fails before its file is looked at. */
 	if (!cur_task(h, &e) || e)
 		return e;
@@ -97,13 +105,33 @@ int host_munmap(struct backend *be, uint64_t addr, uint64_t len)
 }
 
 /* mprotect and madvise can change part of the range and then fail. */
+/*
+ * Only what vmsh models reaches the real kernel: numbers the shell lets
+ * through are refused here with the model's EINVAL, so `madvise ADDR 4K
+ * 100` can never become MADV_HWPOISON (101: MADV_SOFT_OFFLINE), which
+ * as root poison or offline real pages.  A new advice the model learns
+ * must be added to this list to reach --host.
+ */
+static bool advice_modelled(int advice)
+{
+	/* normal random sequential willneed dontneed, free remove dontfork
+	 * dofork mergeable unmergeable hugepage nohugepage dontdump dodump
+	 * wipeonfork keeponfork cold pageout populate_(read|write) */
+	return (advice >= 0 && advice <= 4) || (advice >= 8 && advice <= 23);
+}
+
+
 int host_mprotect(struct backend *be, uint64_t addr, uint64_t len, int prot)
 {
+	if (prot & ~PROT_MODELLED)
+		return -EINVAL;
 	return simple(be, HOST_MPROTECT, addr, len, (uint64_t)prot, true);
 }
 
 int host_madvise(struct backend *be, uint64_t addr, uint64_t len, int advice)
 {
+	if (!advice_modelled(advice))
+		return -EINVAL;
 	return simple(be, HOST_MADVISE, addr, len, (uint64_t)advice, true);
 }
 
@@ -166,8 +194,11 @@ int host_mremap(struct backend *be, uint64_t addr, uint64_t old_len,
 	struct host *h = to_host(be);
 	struct host_req rq = { .op = HOST_MREMAP,
 			       .a = { addr, old_len, new_len, (uint64_t)flags, new_addr } };
-	int e = request_place(h, &rq, NULL, out);
+	int e;
 
+	if (flags & ~(VMSH_MREMAP_MAYMOVE | VMSH_MREMAP_FIXED))
+		return -EINVAL;
+	e = request_place(h, &rq, NULL, out);
 	if (e == -EFAULT && (flags & VMSH_MREMAP_FIXED) && old_len == new_len &&
 	    task_get(h, h->cur) && !task_get(h, h->cur)->kthread)
 		/* a multi-VMA move (6.17+) that failed on a later VMA has

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -106,12 +107,17 @@ int cmd_source(struct args *a)
 		return -1;
 	if (cmd_sandboxed(a))
 		return -1;
-	if (a->sh->depth >= 32) {
-		sh_error(a->sh, "source: %s: nested too deeply (32 levels)", path);
+	if (a->sh->depth >= SHELL_SOURCE_MAX) {
+		sh_error(a->sh, "source: %s: nested too deeply (%d levels)", path,
+			 SHELL_SOURCE_MAX);
 		return -1;
 	}
 	ret = shell_run_file(a->sh, path);
 	a->obj = path;
+	if (ret == -ELOOP) {
+		sh_error(a->sh, "source: %s: already being read (a source loop)", path);
+		return -1;
+	}
 	if (ret < 0)
 		return cmd_fail(a, ret);
 	return 0;

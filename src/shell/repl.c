@@ -257,6 +257,47 @@ out:
 	}
 }
 
+/* One line of @f into *@line (without its newline): its length, -1 at
+ * the end, -2 when it is longer than SHELL_LINE_MAX, -3 out of memory.
+ * (getline would grow without bound on /dev/zero and report running out
+ * of memory as the end of the file.) */
+static long read_line(FILE *f, char **line, size_t *cap)
+{
+	size_t len = 0;
+	int c;
+
+	while ((c = getc(f)) != EOF) {
+		if (len + 1 >= *cap) {
+			size_t ncap = *cap ? *cap * 2 : 256;
+			char *n;
+
+			if (len >= SHELL_LINE_MAX)
+				return -2;
+			n = realloc(*line, ncap);
+			if (!n)
+				return -3;
+			*line = n;
+			*cap = ncap;
+		}
+		if (c == '\n')
+			break;
+		(*line)[len++] = (char)c;
+	}
+	if (c == EOF && !len)
+		return -1;
+	(*line)[len] = 0;
+	return (long)len;
+}
+
+/* Is the file of @st already being read (a source loop)? */
+static bool on_source_stack(const struct shell *sh, const struct stat *st)
+{
+	for (int i = 0; i < sh->depth && i < SHELL_SOURCE_MAX; i++)
+		if (sh->src_dev[i] == st->st_dev && sh->src_ino[i] == st->st_ino)
+			return true;
+	return false;
+}
+
 int shell_run_file(struct shell *sh, const char *name)
 {
 	const char *saved_src = sh->src;
@@ -267,24 +308,40 @@ int shell_run_file(struct shell *sh, const char *name)
 	char *line = NULL;
 	unsigned long stopped_at;
 	size_t cap = 0;
-	ssize_t len;
+	long len = -1;
+	int ret = 0;
 
 	if (!f)
 		return -errno;
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(fileno(f), &st) < 0 || S_ISDIR(st.st_mode) ||
+	    (!is_stdin && on_source_stack(sh, &st))) {
+		ret = S_ISDIR(st.st_mode) ? -EISDIR : -ELOOP;
 		if (!is_stdin)
 			fclose(f);
-		return -EISDIR;
+		return ret;
+	}
+	if (sh->depth < SHELL_SOURCE_MAX) {
+		sh->src_dev[sh->depth] = st.st_dev;
+		sh->src_ino[sh->depth] = st.st_ino;
 	}
 	sh->src = is_stdin ? "<stdin>" : name;
 	sh->line = 0;
 	sh->depth++;
+	errno = 0;
 	while (!sh->stop && !shell_interrupt &&
-	       (len = getline(&line, &cap, f)) >= 0) {
+	       (len = read_line(f, &line, &cap)) >= 0) {
 		sh->line++;
-		if (len > 0 && line[len - 1] == '\n')
-			len--;
 		shell_run_line(sh, line, (size_t)len);
+	}
+	if (len == -2) {
+		sh->line++;
+		sh_error(sh, "line longer than %u MiB: the rest of the file is not run",
+			 SHELL_LINE_MAX >> 20);
+		sh->failed = true;
+	} else if (len == -3) {
+		ret = -ENOMEM;
+	} else if (ferror(f)) {
+		ret = errno ? -errno : -EIO;
 	}
 	free(line);
 	sh->depth--;
@@ -298,7 +355,7 @@ int shell_run_file(struct shell *sh, const char *name)
 	if (shell_interrupt && !sh->intr_said && !is_stdin)
 		sh_interrupted(sh, "source", " in %s at line %lu; the lines after it were not run",
 			       name, stopped_at);
-	return 0;
+	return ret;
 }
 
 void shell_run_string(struct shell *sh, const char *text)

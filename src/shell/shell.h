@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "vmsh/backend.h"
 #include "vmsh/vmsh.h"
@@ -91,6 +92,9 @@ struct capture {
 	struct cmd_result saved_res;
 };
 
+#define SHELL_SOURCE_MAX 32             /* `source` nesting */
+#define SHELL_LINE_MAX (128U << 20)     /* bytes in one line of a file */
+
 struct shell {
 	struct backend *be;     /* the model, or the host with --host */
 	struct vmsh_config cfg;
@@ -105,6 +109,10 @@ struct shell {
 	const char *src;        /* NULL: interactive or -c */
 	unsigned long line;
 	int depth;              /* `source` nesting */
+	/* the files being read, outermost first: a file on it is not
+	 * sourced again (by device and inode: names can differ) */
+	dev_t src_dev[SHELL_SOURCE_MAX];
+	ino_t src_ino[SHELL_SOURCE_MAX];
 
 	bool failed;            /* the last command failed */
 	bool intr_said;         /* the Ctrl-C of this line has been reported */

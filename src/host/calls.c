@@ -116,8 +116,10 @@ static bool advice_modelled(int advice)
 {
 	/* normal random sequential willneed dontneed, free remove dontfork
 	 * dofork mergeable unmergeable hugepage nohugepage dontdump dodump
-	 * wipeonfork keeponfork cold pageout populate_(read|write) */
-	return (advice >= 0 && advice <= 4) || (advice >= 8 && advice <= 23);
+	 * wipeonfork keeponfork cold pageout populate_(read|write),
+	 * 24, collapse, guard_install guard_remove: the model's list */
+	return (advice >= 0 && advice <= 4) || (advice >= 8 && advice <= 25) ||
+	       advice == 102 || advice == 103;
 }
 
 

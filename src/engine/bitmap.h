@@ -21,6 +21,7 @@ struct lbitmap {
 	uint64_t *w[LBM_MAX_LEVELS];
 	uint64_t words[LBM_MAX_LEVELS];       /* words of each level */
 	unsigned levels;
+	uint64_t steps;                       /* words looked at (tests) */
 };
 
 /* All clear; @nbits >= 1.  Returns false when the host has no memory. */
@@ -77,6 +78,7 @@ static inline uint64_t lbm_next(const struct lbitmap *b, uint64_t i)
 	for (;;) {
 		uint64_t w;
 
+		((struct lbitmap *)b)->steps++;
 		if (i / 64 >= b->words[lv])
 			return LBM_NONE;
 		w = b->w[lv][i / 64] & (~0ULL << (i % 64));
@@ -88,8 +90,10 @@ static inline uint64_t lbm_next(const struct lbitmap *b, uint64_t i)
 			return LBM_NONE;
 		i = i / 64 + 1;
 	}
-	while (lv-- > 0)
+	while (lv-- > 0) {
+		((struct lbitmap *)b)->steps++;
 		i = i * 64 + (uint64_t)__builtin_ctzll(b->w[lv][i]);
+	}
 	return i;
 }
 

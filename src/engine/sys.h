@@ -84,6 +84,9 @@ struct vmsh_sys {
 	uint64_t rng;                         /* --aslr state */
 	uint64_t lazyfree_batch[31];          /* lru_lazyfree (madvise.c) */
 	unsigned lazyfree_nr;
+	/* Complexity counters for the unit tests (never shown): loop steps
+	 * of the task indexes and of vma_gap_update, and its calls. */
+	uint64_t steps, gap_updates;
 };
 
 /* ---- alloc.c ------------------------------------------------------------ */

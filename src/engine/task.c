@@ -93,7 +93,7 @@ static void group_add(struct vmsh_sys *sys, struct vmsh_task *t, int tgid)
 	 * once */
 	for (it = s->threads->tg_prev; it != s->threads && it->pid > t->pid;
 	     it = it->tg_prev)
-		;
+		sys->steps++;
 	if (it->pid > t->pid) {         /* lower than the head */
 		it = s->threads->tg_prev;
 		s->threads = t;
@@ -138,8 +138,10 @@ static void children_move(struct vmsh_sys *sys, int from, int to)
 
 	if (from == to)
 		return;
-	while ((it = slot(sys, from)->children) != NULL)
+	while ((it = slot(sys, from)->children) != NULL) {
+		sys->steps++;
 		task_set_ppid(sys, it, to);
+	}
 }
 
 /* Put @t on sys->tasks after @after (NULL: first). */
@@ -400,6 +402,7 @@ static void exit_finish(struct vmsh_sys *sys, struct vmsh_task *t)
 	reaper = NULL;
 	it = sys->pids[t->tgid].threads;
 	do {
+		sys->steps++;
 		if (it != t && it->mm)
 			reaper = it;
 		it = it->tg_next;

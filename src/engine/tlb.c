@@ -64,9 +64,11 @@ static struct tlb_entry *tlb_find(struct tlb *t, unsigned asid, uint64_t vpn)
 {
 	uint32_t i;
 
-	for (i = t->hash[tlb_hash(t, asid, vpn)]; i != TLB_NIL; i = t->e[i].hnext)
+	for (i = t->hash[tlb_hash(t, asid, vpn)]; i != TLB_NIL; i = t->e[i].hnext) {
+		t->steps++;
 		if (t->e[i].asid == asid && t->e[i].vpn == vpn)
 			return &t->e[i];
+	}
 	return NULL;
 }
 
@@ -180,6 +182,7 @@ static unsigned tlb_invalidate(struct tlb *t, unsigned asid, uint64_t start,
 			for (uint64_t vpn = start; vpn < end; vpn++) {
 				struct tlb_entry *e = tlb_find(t, a, vpn);
 
+				t->steps++;
 				if (e && !e->global) {
 					tlb_drop(t, e);
 					n++;
@@ -191,6 +194,7 @@ static unsigned tlb_invalidate(struct tlb *t, unsigned asid, uint64_t start,
 			struct tlb_entry *e = &t->e[i];
 
 			next = e->anext;
+			t->steps++;
 			if (!e->global && e->vpn >= start && e->vpn < end) {
 				tlb_drop(t, e);
 				n++;

@@ -72,6 +72,7 @@ struct tlb {
 	uint32_t asid_head[TLB_NR_ASIDS];
 	uint32_t asid_count[TLB_NR_ASIDS];
 	struct lbitmap free;                  /* the invalid ways */
+	uint64_t steps;                       /* entries looked at (tests) */
 };
 #define TLB_FLUSH_CEILING 33            /* x86 tlb_single_page_flush_ceiling */
 

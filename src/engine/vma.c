@@ -92,10 +92,12 @@ void vma_gap_update(struct vmsh_vma *vma)
 {
 	struct rb_node *rb = &vma->vm_rb;
 
+	vma->vm_mm->sys->gap_updates++;
 	while (rb) {
 		struct vmsh_vma *v = rb_entry(rb, struct vmsh_vma, vm_rb);
 		uint64_t gap = vma_compute_subtree_gap(v);
 
+		vma->vm_mm->sys->steps++;
 		if (v->rb_subtree_gap == gap)
 			break;
 		v->rb_subtree_gap = gap;

@@ -10,6 +10,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "views.h"
@@ -218,10 +221,78 @@ int cmd_trace(struct args *a)
 }
 
 /* dot tree|pt|vmas|mt FILE [PID]: FILE "-" is standard output. */
+/* The Graphviz output format FILE's extension asks for, or NULL for DOT
+ * text (.dot, .gv, anything else). */
+static const char *render_format(const char *path)
+{
+	static const char *const fmts[] = { "svg", "png", "pdf", "ps", "jpg", "gif", NULL };
+	const char *ext = strrchr(path, '.');
+
+	if (!ext || strchr(ext, '/'))
+		return NULL;
+	if (!strcasecmp(ext + 1, "jpeg"))
+		return "jpg";
+	for (size_t i = 0; fmts[i]; i++)
+		if (!strcasecmp(ext + 1, fmts[i]))
+			return fmts[i];
+	return NULL;
+}
+
+/* Write the DOT text to a temporary file and have Graphviz's dot program
+ * render it into @path: an error when it cannot. */
+static int dot_render(struct args *a, const struct backend_view_args *args,
+		      const char *path, const char *fmt)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char tmp[4096], opt[16];
+	int fd, ret, status = 0;
+	FILE *f;
+	pid_t pid;
+
+	snprintf(tmp, sizeof(tmp), "%s/vmsh-dot-XXXXXX",
+		 tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+	fd = mkstemp(tmp);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		ret = -errno;
+		if (fd >= 0)
+			close(fd);
+		a->obj = tmp;
+		return cmd_fail(a, ret);
+	}
+	ret = be(a)->ops->model->view(be(a), BV_DOT, args, f);
+	if (fclose(f) != 0 && ret == 0)
+		ret = -errno;
+	if (ret < 0) {
+		unlink(tmp);
+		return cmd_fail(a, ret);
+	}
+	snprintf(opt, sizeof(opt), "-T%s", fmt);
+	fflush(out(a));
+	fflush(a->sh->err);
+	pid = fork();
+	if (pid == 0) {
+		execlp("dot", "dot", opt, "-o", path, tmp, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		status = -1;
+	unlink(tmp);
+	if (status != 0) {
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+			sh_error(a->sh, "dot: %s: Graphviz cannot render it: its dot program is not installed (write .dot text instead)",
+				 path);
+		else
+			sh_error(a->sh, "dot: %s: Graphviz could not render it (dot -T%s failed)",
+				 path, fmt);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_dot(struct args *a)
 {
 	struct backend_view_args args = { 0 };
-	const char *path;
+	const char *path, *fmt;
 	FILE *f;
 	int ret;
 
@@ -248,6 +319,9 @@ int cmd_dot(struct args *a)
 	a->obj = path;
 	if (host_target_check(a, path) < 0)
 		return -1;
+	fmt = render_format(path);
+	if (fmt)
+		return dot_render(a, &args, path, fmt);
 	f = fopen(path, "w");
 	if (!f)
 		return cmd_fail(a, -errno);

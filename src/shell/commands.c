@@ -499,10 +499,12 @@ const struct command shell_commands[] = {
 	{
 		.name = "dot",
 		.args = "tree|pt|vmas|mt FILE [PID]",
-		.summary = "write a Graphviz drawing ('-': stdout)",
-		.help = "  Render with Graphviz: dot -Tsvg FILE > out.svg\n"
-		  "  FILE is truncated and overwritten, or created; anything but a\n"
-		  "  regular file (a symlink counts by what it leads to) is refused.",
+		.summary = "write a Graphviz drawing, rendered by FILE's extension ('-': stdout)",
+		.help = "  FILE.svg, .png, .pdf, .ps, .jpg, .gif: rendered by Graphviz's dot\n"
+		  "  program (an error when it cannot); .dot, .gv or any other name: the\n"
+		  "  DOT text; '-': the DOT text on standard output.  FILE is truncated and\n"
+		  "  overwritten, or created; anything but a regular file (a symlink counts\n"
+		  "  by what it leads to) is refused.",
 		.run = cmd_dot,
 		.keywords = kw_dot,
 		.model_only = true,

@@ -54,4 +54,30 @@ draw fork "" "mmap 0x200000000000 16K rw- private|anon; write 0x200000000000 16K
 draw file "" "file create data 16K; file write data 0 \"hello\"; mmap 0x200000000000 16K rw- shared data; touch 0x200000000000 16K; mmap 0x200000010000 8K r-- private data"
 draw levels5 "--levels 5" "mmap 0x200000000000 8K rw- private|anon; write 0x200000000000 8K"
 draw levels2 "--levels 2" "mmap 0x100000 8K rw- private|anon; write 0x100000 8K"
+# dot FILE renders by FILE's extension: .svg/.png/.pdf through Graphviz,
+# .dot/.gv as text; without the dot program a rendering is an error
+render() {      # FILE CHECK-REGEX (of `file`'s answer)
+	rm -f "$tmp/$1"
+	if "$vmsh" -c "mmap 0x200000000000 8K rw- private|anon; dot vmas $tmp/$1" >"$tmp/r.out" 2>&1 &&
+	   [ -s "$tmp/$1" ] && head -c 512 "$tmp/$1" | grep -aqE "$2"; then
+		echo "ok render $1"
+	else
+		echo "FAIL render $1:" >&2
+		cat "$tmp/r.out" >&2
+		fail=1
+	fi
+}
+render r.svg '<svg|<\?xml'
+render r.png 'PNG'
+render r.pdf '%PDF'
+render r.gv '^digraph|^graph'
+render r.dot '^digraph|^graph'
+if PATH=/nonexistent "$vmsh" -e -c "dot vmas $tmp/none.svg" >"$tmp/n.out" 2>&1 ||
+   ! grep -q "dot: $tmp/none.svg: Graphviz cannot render it" "$tmp/n.out" || [ -e "$tmp/none.svg" ]; then
+	echo "FAIL rendering without Graphviz is not one error line:" >&2
+	cat "$tmp/n.out" >&2
+	fail=1
+else
+	echo "ok no Graphviz: an error"
+fi
 exit $fail

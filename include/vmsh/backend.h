@@ -60,6 +60,8 @@ struct backend_model_ops {
 	/* The simulated files and the devices (tab completion). */
 	int (*file_walk)(struct backend *be, vmsh_file_fn *fn, void *ctx);
 	int (*dev_walk)(struct backend *be, vmsh_dev_fn *fn, void *ctx);
+	/* The tasks (completion of PID slots). */
+	int (*task_walk)(struct backend *be, vmsh_task_fn *fn, void *ctx);
 	/* The `layout` command (vmsh/layout.h): @what is "stack", "brk",
 	 * "mmap_base", "special" or "file"; @name the special mapping or
 	 * the path; @a, @b the addresses (file: @a the size). */

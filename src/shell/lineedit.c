@@ -90,6 +90,9 @@ static char **attempt(const char *text, int start, int end)
 	m = rl_completion_matches(text, generator);
 	free(cands);
 	cands = NULL;
+	/* a directory completes without the space: its entries come next */
+	rl_completion_append_character =
+		m && m[0] && !m[1] && m[0][0] && m[0][strlen(m[0]) - 1] == '/' ? '\0' : ' ';
 	return m;
 }
 

@@ -241,6 +241,11 @@ static int m_file_walk(struct backend *be, vmsh_file_fn *fn, void *ctx)
 	return vmsh_file_walk(S(be), fn, ctx);
 }
 
+static int m_task_walk(struct backend *be, vmsh_task_fn *fn, void *ctx)
+{
+	return vmsh_task_walk(S(be), fn, ctx);
+}
+
 static int m_dev_walk(struct backend *be, vmsh_dev_fn *fn, void *ctx)
 {
 	return vmsh_dev_walk(S(be), fn, ctx);
@@ -274,6 +279,7 @@ static const struct backend_model_ops model_only_ops = {
 	.set_interrupt = m_set_interrupt,
 	.file_walk = m_file_walk,
 	.dev_walk = m_dev_walk,
+	.task_walk = m_task_walk,
 	.layout = m_layout,
 };
 

@@ -30,7 +30,7 @@ struct backend;
 /* The views the model can print (src/views/views.h lists what each shows). */
 enum backend_view {
 	BV_PS, BV_FILES, BV_DEVS, BV_VMAS, BV_WALK, BV_PT, BV_TREE, BV_MM,
-	BV_TLB, BV_FRAMES, BV_STAT, BV_CHECK, BV_DOT, BV_MT,
+	BV_TLB, BV_FRAMES, BV_STAT, BV_CHECK, BV_DOT, BV_MT, BV_MEMINFO,
 };
 
 struct backend_view_args {
@@ -57,6 +57,9 @@ struct backend_model_ops {
 	/* Ctrl-C: long operations stop when *@flag is set
 	 * (vmsh_sys_set_interrupt); kept across rebuilds. */
 	void (*set_interrupt)(struct backend *be, const volatile sig_atomic_t *flag);
+	/* swapon of an area of @bytes (@on) or swapoff: 0 or a negative
+	 * errno (vmsh_swapon, vmsh_swapoff). */
+	int (*swap)(struct backend *be, bool on, uint64_t bytes);
 	/* The simulated files and the devices (tab completion). */
 	int (*file_walk)(struct backend *be, vmsh_file_fn *fn, void *ctx);
 	int (*dev_walk)(struct backend *be, vmsh_dev_fn *fn, void *ctx);

@@ -23,6 +23,7 @@
 #include "pgtable.h"
 #include "phys.h"
 #include "rbtree.h"
+#include "swap.h"
 #include "sys.h"
 #include "task.h"
 #include "vma.h"
@@ -301,6 +302,7 @@ struct pages_ctx {
 	int64_t rss[NR_MM_COUNTERS];
 	struct check_report *r;
 	const struct vmsh_mm *mm;
+	uint32_t *swaps;        /* swap PTEs seen per slot */
 };
 
 static void check_pte(uint64_t *ptep, uint64_t addr, void *vctx)
@@ -311,6 +313,19 @@ static void check_pte(uint64_t *ptep, uint64_t addr, void *vctx)
 
 	if (pte_is_guard(pte))
 		return;
+	if (is_swap_pte(pte)) {
+		uint64_t off = swp_offset(pte);
+
+		c->rss[MM_SWAPENTS]++;
+		if (swp_type(pte) != 0 || !c->sys->swap.slots ||
+		    off == 0 || off >= c->sys->swap.nslots)
+			check_report(c->r, "mm %u: swap PTE %#llx at %#llx names no slot",
+				     c->mm->id, (unsigned long long)pte,
+				     (unsigned long long)addr);
+		else
+			c->swaps[off]++;
+		return;
+	}
 	if (!pte_present(pte)) {
 		check_report(c->r, "mm %u: PTE %#llx at %#llx is neither none nor present",
 			     c->mm->id, (unsigned long long)pte, (unsigned long long)addr);
@@ -372,6 +387,7 @@ void check_pages(const struct vmsh_sys *sys, struct check_report *r)
 	if (!sys->phys.pages)
 		return;
 	c.maps = xcalloc(sys->phys.nframes, sizeof(*c.maps));
+	c.swaps = xcalloc(sys->swap.nslots + 1, sizeof(*c.swaps));
 	for (mm = sys->mms; mm; mm = mm->next_all) {
 		uint64_t ntables = 0, top;
 
@@ -383,7 +399,7 @@ void check_pages(const struct vmsh_sys *sys, struct check_report *r)
 		top = 1ULL << (PAGE_SHIFT + 9 * sys->cfg.levels - 1);
 		pte_walk_range(mm, 0, top, check_pte, &c);
 		for (k = 0; k < NR_MM_COUNTERS; k++)
-			if (k != MM_SWAPENTS && c.rss[k] != mm->rss[k])
+			if (c.rss[k] != mm->rss[k])
 				check_report(r, "mm %u: rss counter %d is %lld, PTEs say %lld",
 					     mm->id, k, (long long)mm->rss[k],
 					     (long long)c.rss[k]);
@@ -425,10 +441,43 @@ void check_pages(const struct vmsh_sys *sys, struct check_report *r)
 		if (p->refcount < p->mapcount)
 			check_report(r, "frame %#llx: refcount %d < mapcount %d",
 				     (unsigned long long)pfn, p->refcount, p->mapcount);
-		if (p->kind == PAGE_ANON && p->refcount != p->mapcount)
-			check_report(r, "anon frame %#llx: refcount %d != mapcount %d",
-				     (unsigned long long)pfn, p->refcount, p->mapcount);
+		if (p->kind == PAGE_ANON && p->refcount != p->mapcount + !!p->swap)
+			check_report(r, "anon frame %#llx: refcount %d != mapcount %d%s",
+				     (unsigned long long)pfn, p->refcount, p->mapcount,
+				     p->swap ? " + the swap cache" : "");
+		if (p->swap && (p->kind != PAGE_ANON || !sys->swap.slots ||
+				p->swap >= sys->swap.nslots ||
+				!sys->swap.slots[p->swap].cache ||
+				sys->swap.slots[p->swap].cache_pfn != pfn))
+			check_report(r, "frame %#llx: swap cache of slot %#x, which does not know it",
+				     (unsigned long long)pfn, p->swap);
 	}
+	{
+		uint64_t off, inuse = 0;
+
+		for (off = 1; off < sys->swap.nslots; off++) {
+			const struct swap_slot *s = &sys->swap.slots[off];
+
+			if (s->count || s->cache)
+				inuse++;
+			if (s->count != c.swaps[off])
+				check_report(r, "swap slot %#llx: count %u but %u swap PTEs",
+					     (unsigned long long)off, s->count,
+					     c.swaps[off]);
+			if (s->cache && (s->cache_pfn >= sys->phys.nframes ||
+					 sys->phys.pages[s->cache_pfn].swap != off))
+				check_report(r, "swap slot %#llx: its cache folio does not name it",
+					     (unsigned long long)off);
+			if (!s->count && !s->cache && (s->data || s->written))
+				check_report(r, "swap slot %#llx is free but holds data",
+					     (unsigned long long)off);
+		}
+		if (inuse != sys->swap.inuse)
+			check_report(r, "swap: %llu slots in use, inuse says %llu",
+				     (unsigned long long)inuse,
+				     (unsigned long long)sys->swap.inuse);
+	}
+	free(c.swaps);
 	if (nfree != sys->phys.nfree)
 		check_report(r, "phys: %llu free frames, nfree says %llu",
 			     (unsigned long long)nfree,

@@ -31,6 +31,7 @@
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"
+#include "swap.h"
 #include "sys.h"
 #include "task.h"
 #include "tlb.h"
@@ -200,6 +201,11 @@ static int do_wp_page(struct vmsh_sys *sys, struct vmsh_vma *vma,
 		return do_file_fault(sys, vma, addr, true, f);
 	if (!(pte & _PAGE_SPECIAL))
 		page = phys_page(sys, pte_pfn(pte));
+	/* wp_can_reuse_anon_folio(): a swap cache folio no swap PTE names
+	 * any more leaves the cache first */
+	if (page && page->kind == PAGE_ANON && page->swap && !page->exclusive &&
+	    page->refcount == 2)
+		folio_free_swap(sys, pte_pfn(pte));
 	if (page && page->kind == PAGE_ANON &&
 	    (page->exclusive || page->refcount == 1)) {
 		/* wp_can_reuse_anon_folio + folio_move_anon_rmap */
@@ -219,6 +225,62 @@ static int do_wp_page(struct vmsh_sys *sys, struct vmsh_vma *vma,
 		return 0;
 	}
 	return wp_page_copy(sys, vma, addr, ptep);
+}
+
+int do_swap_page(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t addr,
+		 uint64_t *ptep, bool write, struct vmsh_fault *f)
+{
+	struct vmsh_mm *mm = vma->vm_mm;
+	uint64_t orig = *ptep, off = swp_offset(orig), pfn, pte;
+	bool exclusive = orig & _PAGE_SWP_EXCLUSIVE;
+	struct page *page;
+
+	trace(sys, "do_swap_page addr=%#llx swap offset %#llx",
+	      (unsigned long long)addr, (unsigned long long)off);
+	pfn = swap_cache_pfn(sys, off);
+	if (pfn == UINT64_MAX) {
+		/* not in the swap cache: read it (no readahead: vmsh reads
+		 * the one page, a documented simplification) */
+		if (anon_vma_prepare(vma))
+			return VM_FAULT_OOM;
+		pfn = phys_alloc(sys, PAGE_ANON);
+		if (pfn == UINT64_MAX)
+			return VM_FAULT_OOM;
+		page = phys_page(sys, pfn);
+		page->anon = vma->anon_vma;
+		anon_vma_get(page->anon);
+		page->index = linear_page_index(vma, addr);
+		swap_readpage(sys, off, pfn);
+		/* the reference phys_alloc gave is the mapping's */
+		exclusive = true;       /* a fresh page nobody else saw */
+		sys->stat[ST_PGMAJFAULT]++;
+	} else {
+		phys_get(sys, pfn);
+	}
+	page = phys_page(sys, pfn);
+	swap_free(sys, orig);
+	/* should_try_to_free_swap() */
+	if (vm_swap_full(sys) || (vma->vm_flags & VM_LOCKED) ||
+	    (write && page->refcount == 2))
+		folio_free_swap(sys, pfn);
+	mm_add_rss(mm, MM_ANONPAGES, 1);
+	mm_add_rss(mm, MM_SWAPENTS, -1);
+	pte = mk_pte(pfn, vma_page_prot(vma));
+	if (exclusive || page->refcount == 1) {
+		if (vma->vm_flags & VM_WRITE) {
+			pte |= _PAGE_RW;
+			if (write) {
+				pte = pte_mkdirty(pte);
+				write = false;
+			}
+		}
+		page->exclusive = true;
+	}
+	page->mapcount++;
+	*ptep = pte;
+	if (write)
+		return do_wp_page(sys, vma, addr, ptep, f);
+	return 0;
 }
 
 static bool access_error(const struct vmsh_vma *vma, bool write)
@@ -271,6 +333,8 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 					write);
 	} else if (!pte) {
 		ret = do_file_fault(sys, vma, addr, write, f);
+	} else if (is_swap_pte(pte)) {
+		ret = do_swap_page(sys, vma, addr & PAGE_MASK, ptep, write, f);
 	} else if (!(pte & _PAGE_PRESENT)) {
 		/* PROT_NONE entry in an accessible VMA: cannot happen
 		 * without NUMA balancing; restore the VMA's protection. */

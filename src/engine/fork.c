@@ -47,6 +47,7 @@
 #include "sys.h"
 #include "task.h"
 #include "tlb.h"
+#include "swap.h"
 #include "vm_flags.h"
 #include "vma.h"
 
@@ -91,6 +92,7 @@ static void copy_one_pte(uint64_t *src_ptep, uint64_t addr, void *vctx)
 		return;
 	}
 	if (!pte_present(pte))
+	if (c->err || (!pte_present(pte) && !is_swap_pte(pte)))
 		return;
 	if (interrupted(sys)) {
 		c->err = -EINTR;
@@ -99,6 +101,17 @@ static void copy_one_pte(uint64_t *src_ptep, uint64_t addr, void *vctx)
 	dst_ptep = pte_lookup(dst_mm, addr, true);
 	if (!dst_ptep) {
 		c->err = -ENOMEM;
+		return;
+	}
+	if (is_swap_pte(pte)) {
+		/* copy_nonpresent_pte(): both entries name the slot, and
+		 * neither is exclusive any more */
+		swap_duplicate(sys, pte);
+		pte &= ~_PAGE_SWP_EXCLUSIVE;
+		*src_ptep = pte;
+		*dst_ptep = pte;
+		mm_add_rss(dst_mm, MM_SWAPENTS, 1);
+		c->copied++;
 		return;
 	}
 	/* vm_normal_page(): special PTEs (remap_pfn_range, the zero page)

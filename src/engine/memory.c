@@ -27,6 +27,7 @@
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"
+#include "swap.h"
 #include "sys.h"
 #include "tlb.h"
 #include "vm_flags.h"
@@ -112,6 +113,12 @@ static void zap_pte(struct vmsh_mm *mm, uint64_t pte)
 	uint64_t pfn;
 	struct page *page;
 
+	if (is_swap_pte(pte)) {
+		/* zap_nonpresent_ptes(): the swap entry's slot */
+		mm_add_rss(mm, MM_SWAPENTS, -1);
+		free_swap_and_cache(sys, pte);
+		return;
+	}
 	if (!pte_present(pte) || (pte & _PAGE_SPECIAL))
 		return;
 	pfn = pte_pfn(pte);
@@ -126,6 +133,10 @@ static void zap_pte(struct vmsh_mm *mm, uint64_t pte)
 	}
 	mm_add_rss(mm, page_mm_counter(page), -1);
 	page->mapcount--;
+	/* free_pages_and_swap_cache(): an unmapped swap cache folio no
+	 * swap PTE names leaves the cache */
+	if (page->swap && page->mapcount == 0)
+		folio_free_swap(sys, pfn);
 	put_page(sys, pfn);
 }
 

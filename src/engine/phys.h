@@ -65,6 +65,8 @@ struct page {
 	struct vmsh_file *file; /* PAGE_FILE: the file; index is its page index */
 	struct anon_vma *anon;  /* PAGE_ANON: its anon_vma (a reference) */
 	uint64_t index;         /* file page index, or linear page index for anon */
+	uint32_t swap;          /* PG_swapcache: the swap slot whose cache
+				   this anonymous page is (folio->swap), or 0 */
 };
 
 struct phys {

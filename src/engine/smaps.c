@@ -20,6 +20,7 @@
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"
+#include "swap.h"
 #include "sys.h"
 #include "task.h"
 #include "vm_flags.h"
@@ -33,6 +34,7 @@ struct mem_size_stats {
 	uint64_t resident, anonymous, referenced, lazyfree;
 	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
 	uint64_t pss, pss_dirty, pss_locked;   /* << PSS_SHIFT */
+	uint64_t swap, swap_pss;                /* swap_pss << PSS_SHIFT */
 };
 
 static void smaps_page_accumulate(struct mem_size_stats *mss,
@@ -66,8 +68,19 @@ static void smaps_pte_entry(uint64_t *ptep, uint64_t addr, void *ctx)
 	uint64_t pfn;
 
 	(void)addr;
+	if (is_swap_pte(pte)) {
+		/* a swap entry: Swap, and SwapPss shared by its map count */
+		uint32_t count = swap_count(mss->sys, swp_offset(pte));
+
+		mss->swap += PAGE_SIZE;
+		if (count >= 2)
+			mss->swap_pss += (PAGE_SIZE << PSS_SHIFT) / count;
+		else
+			mss->swap_pss += PAGE_SIZE << PSS_SHIFT;
+		return;
+	}
 	if (!pte_present(pte) || (pte & _PAGE_SPECIAL))
-		return;         /* no swap here; vm_normal_page() == NULL */
+		return;         /* vm_normal_page() == NULL */
 	pfn = pte_pfn(pte);
 	if (pfn >= mss->sys->phys.nframes)
 		return;
@@ -133,8 +146,8 @@ int vmsh_smaps(const struct vmsh_sys *sys, int pid, uint64_t addr,
 	out->referenced = mss.referenced;
 	out->anonymous = mss.anonymous;
 	out->lazyfree = mss.lazyfree;
-	out->swap = 0;
-	out->swap_pss = 0;
+	out->swap = mss.swap;
+	out->swap_pss = mss.swap_pss >> PSS_SHIFT;
 	out->locked = mss.pss_locked >> PSS_SHIFT;
 	/* thp_vma_allowable_orders(vma, vm_flags, TVA_SMAPS, ...) */
 	out->thp_eligible = thp_vma_allowable_order(vma, TVA_SMAPS);
@@ -183,6 +196,8 @@ int vmsh_walk(const struct vmsh_sys *sys, int pid, uint64_t addr,
 			} else if (e & _PAGE_PROTNONE) {
 				out->end = VMSH_WALK_PROTNONE;
 				out->pfn = pte_pfn(e);
+			} else if (is_swap_pte(e)) {
+				out->end = VMSH_WALK_SWAP;
 			} else {
 				out->end = VMSH_WALK_NOT_PRESENT;
 			}
@@ -215,7 +230,7 @@ static void pt_level(const struct vmsh_sys *sys, uint64_t pfn, int depth,
 		uint64_t e = t[idx];
 
 		if (depth == levels - 1) {
-			if (pte_present(e))
+			if (pte_present(e) || is_swap_pte(e))
 				fn(ctx, depth, pt_level_name(levels, depth), base,
 				   idx, e);
 		} else if (e & _PAGE_PRESENT) {

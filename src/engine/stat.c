@@ -42,6 +42,12 @@ static const char *const names[ST_NR] = {
 	[ST_VMA_MERGE] = "vma_merge",
 	[ST_VMA_SPLIT] = "vma_split",
 	[ST_FORK] = "fork",
+	[ST_PSWPIN] = "pswpin",
+	[ST_PSWPOUT] = "pswpout",
+	[ST_PGACTIVATE] = "pgactivate",
+	[ST_PGDEACTIVATE] = "pgdeactivate",
+	[ST_PGSTEAL_ANON] = "pgsteal_anon",
+	[ST_PGSTEAL_FILE] = "pgsteal_file",
 };
 
 bool vmsh_stat(const struct vmsh_sys *sys, size_t i, const char **name,
@@ -49,6 +55,16 @@ bool vmsh_stat(const struct vmsh_sys *sys, size_t i, const char **name,
 {
 	if (i >= ST_NR)
 		return false;
+	/* The reclaim and swap counters show once there is swap or one of
+	 * them moved: a machine without swap prints what it always did. */
+	if (i >= ST_PSWPIN && !sys->swap.nslots) {
+		size_t k;
+
+		for (k = ST_PSWPIN; k < ST_NR && !sys->stat[k]; k++)
+			;
+		if (k == ST_NR)
+			return false;
+	}
 	*name = names[i] ? names[i] : "?";
 	*value = sys->stat[i];
 	return true;

@@ -47,6 +47,7 @@ static bool runtime_ok(const struct vmsh_config *cfg)
 	if (cfg->max_map_count > INT32_MAX)
 		return false;
 	if (cfg->thp < VMSH_THP_MADVISE || cfg->thp > VMSH_THP_NEVER)
+	if (cfg->swap && (cfg->swap < 2 * PAGE_SIZE || cfg->swap > (64ULL << 30)))
 		return false;
 	return true;
 }
@@ -84,6 +85,8 @@ struct vmsh_sys *vmsh_sys_new(const struct vmsh_config *cfg)
 		return NULL;
 	}
 	tlb_init(sys);
+	if (cfg->swap && swap_on(sys, cfg->swap) < 0)
+		goto fail;
 	mm = mm_new(sys);
 	if (!mm)
 		goto fail;
@@ -119,6 +122,7 @@ void vmsh_sys_free(struct vmsh_sys *sys)
 		}
 	}
 	files_fini(sys);
+	swap_fini(sys);
 	anon_vmas_fini(sys);
 	tlb_fini(sys);
 	phys_fini(sys);
@@ -147,4 +151,14 @@ int vmsh_sys_set_config(struct vmsh_sys *sys, const struct vmsh_config *cfg)
 		sys->rng = cfg->aslr_seed ^ 0x766d7368ULL;
 	}
 	return 0;
+}
+
+int vmsh_swapon(struct vmsh_sys *sys, uint64_t bytes)
+{
+	return swap_on(sys, bytes);
+}
+
+int vmsh_swapoff(struct vmsh_sys *sys)
+{
+	return swap_off(sys);
 }

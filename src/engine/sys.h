@@ -36,6 +36,7 @@
 
 #include "vmsh/vmsh.h"
 #include "phys.h"
+#include "swap.h"
 
 struct anon_vma;
 struct cpu;
@@ -53,12 +54,14 @@ enum vmsh_stat_item {
 	ST_TLB_FLUSH_RANGE, ST_TLB_FLUSH_PAGE, ST_TLB_SHOOTDOWN,
 	ST_PGALLOC, ST_PGFREE, ST_PGTABLE_ALLOC, ST_PGTABLE_FREE,
 	ST_MMAP, ST_MUNMAP, ST_MPROTECT, ST_MREMAP, ST_VMA_MERGE, ST_VMA_SPLIT,
-	ST_FORK, ST_NR
+	ST_FORK, ST_PSWPIN, ST_PSWPOUT, ST_PGACTIVATE, ST_PGDEACTIVATE,
+	ST_PGSTEAL_ANON, ST_PGSTEAL_FILE, ST_NR
 };
 
 struct vmsh_sys {
 	struct vmsh_config cfg;
 	struct phys phys;
+	struct swap_info swap;
 	struct vmsh_task *tasks;
 	struct vmsh_task *tasks_tail;         /* last of sys->tasks */
 	struct pid_slot *pids;                /* task.c's pid index */

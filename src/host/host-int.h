@@ -46,6 +46,7 @@ struct host {
 	int cur;
 	char tmpdir[80];
 	char diskdir[80];
+	char swapdir[80];        /* --swap: the private swap file's directory */
 };
 
 /* host.c */

@@ -33,6 +33,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/swap.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -81,6 +82,8 @@ static void rm_dir(const char *dir)
 			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			if (!strcmp(e->d_name, "swap"))
+				swapoff(path);  /* --swap's file, maybe on */
 			unlink(path);
 		}
 		closedir(d);
@@ -121,6 +124,7 @@ static void cleanup_signal(int sig)
 	if (the_host) {
 		rm_dir(the_host->tmpdir);
 		rm_dir(the_host->diskdir);
+		rm_dir(the_host->swapdir);
 	}
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -593,6 +597,7 @@ static void host_free(struct backend *be)
 		;
 	rm_dir(h->tmpdir);
 	rm_dir(h->diskdir);
+	rm_dir(h->swapdir);
 	free(h->task);
 	if (the_host == h)
 		the_host = NULL;

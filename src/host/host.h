@@ -11,6 +11,7 @@
 #ifndef VMSH_SRC_HOST_HOST_H
 #define VMSH_SRC_HOST_HOST_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "vmsh/backend.h"
@@ -18,6 +19,11 @@
 /* A backend of real processes; NULL, with the reason written to @err,
  * when this system cannot run it (not Linux, no /proc, one already). */
 struct backend *host_backend_new(FILE *err);
+/* --swap with --host: a private swap file of @bytes for the run
+ * (/var/tmp/vmsh-PID-XXXXXX/swap, swapon; swapoff and removed at exit,
+ * on error and on signals).  -1 after one line on @err when that cannot
+ * be done (not root, no swap support). */
+int host_swap_setup(struct backend *be, uint64_t bytes, FILE *err);
 
 /* Does the running kernel map the shared zero page on an anonymous read
  * fault?  1 yes, 0 no (it allocates a page: Rss grows), or a negative

@@ -140,6 +140,35 @@ int cmd_stat(struct args *a)
 	return show_machine(a, BV_STAT);
 }
 
+int cmd_meminfo(struct args *a)
+{
+	return show_machine(a, BV_MEMINFO);
+}
+
+/* swapon [SIZE] (default --swap's size), swapoff. */
+int cmd_swapon(struct args *a)
+{
+	uint64_t bytes = a->sh->cfg.swap;
+	int ret;
+
+	if (arg_more(a) && arg_num(a, "SIZE", &bytes))
+		return -1;
+	if (arg_end(a))
+		return -1;
+	ret = be(a)->ops->model->swap(be(a), true, bytes);
+	return ret < 0 ? cmd_fail(a, ret) : 0;
+}
+
+int cmd_swapoff(struct args *a)
+{
+	int ret;
+
+	if (arg_end(a))
+		return -1;
+	ret = be(a)->ops->model->swap(be(a), false, 0);
+	return ret < 0 ? cmd_fail(a, ret) : 0;
+}
+
 int cmd_walk(struct args *a)
 {
 	struct backend_view_args args = { 0 };

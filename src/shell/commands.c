@@ -470,6 +470,36 @@ const struct command shell_commands[] = {
 		.model_only = true,
 	},
 	{
+		.name = "meminfo",
+		.args = "",
+		.summary = "memory figures in /proc/meminfo layout",
+		.help = "  MemTotal, MemFree, Cached, SwapCached, the active and inactive LRU\n"
+		  "  lists of anonymous and file pages, SwapTotal, SwapFree, Dirty,\n"
+		  "  AnonPages, Mapped, Shmem, PageTables, in kB.",
+		.run = cmd_meminfo,
+		.model_only = true,
+	},
+	{
+		.name = "swapon",
+		.args = "[SIZE]",
+		.summary = "enable a swap area of SIZE (default: --swap's)",
+		.help = "  Pages go to swap only when reclaimed (madvise pageout).  EBUSY when\n"
+		  "  one is on, EINVAL for a size under 8K.  With --host the swap file\n"
+		  "  comes from --swap instead.",
+		.run = cmd_swapon,
+		.model_only = true,
+	},
+	{
+		.name = "swapoff",
+		.args = "",
+		.summary = "bring every swapped page back in and disable swap",
+		.help = "  Like swapoff(8): each swap entry becomes its page again (old, clean).\n"
+		  "  ENOMEM when memory cannot hold them (nothing changes); EINVAL when\n"
+		  "  no swap is on.",
+		.run = cmd_swapoff,
+		.model_only = true,
+	},
+	{
 		.name = "frames",
 		.args = "",
 		.summary = "physical frames in use: refcount, mapcount, owner",

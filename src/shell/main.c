@@ -38,6 +38,8 @@ static const char usage_text[] =
 "  -q, --quiet              no banner in interactive mode\n"
 "      --levels N           page-table levels, 2-5 (default 4)\n"
 "      --ram SIZE           simulated physical memory (default 1G)\n"
+"      --swap SIZE          a swap area of SIZE (default 0: none); with --host\n"
+"                           a private swap file (root only)\n"
 "      --tlb ENTRIES[:WAYS] TLB geometry (default 64:4)\n"
 "      --pcid               tagged TLB: no flush on context switch\n"
 "      --cpus N             CPUs, each with its own TLB (default 1)\n"
@@ -62,7 +64,7 @@ enum {
 	OPT_FAULT_AROUND, OPT_MAX_MAP_COUNT, OPT_ASLR, OPT_COLOR, OPT_HOST,
 	OPT_LAZY_FLUSH, OPT_MAN_COMMANDS, OPT_FORMAT, OPT_VERIFY, OPT_UPDATE,
 	OPT_COMPARE, OPT_THP,
-	OPT_MEMLOCK_LIMIT,
+	OPT_MEMLOCK_LIMIT, OPT_SWAP,
 };
 
 static const struct option long_opts[] = {
@@ -73,6 +75,7 @@ static const struct option long_opts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ "levels", required_argument, NULL, OPT_LEVELS },
 	{ "ram", required_argument, NULL, OPT_RAM },
+	{ "swap", required_argument, NULL, OPT_SWAP },
 	{ "tlb", required_argument, NULL, OPT_TLB },
 	{ "pcid", no_argument, NULL, OPT_PCID },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
@@ -186,6 +189,7 @@ int main(int argc, char **argv)
 			return 0;
 		case OPT_LEVELS: set_opt(&sh, "levels", optarg); break;
 		case OPT_RAM: set_opt(&sh, "ram", optarg); break;
+		case OPT_SWAP: set_opt(&sh, "swap", optarg); break;
 		case OPT_TLB: set_opt(&sh, "tlb", optarg); break;
 		case OPT_PCID: sh.cfg.pcid = true; break;
 		case OPT_CPUS: set_opt(&sh, "cpus", optarg); break;
@@ -274,6 +278,10 @@ int main(int argc, char **argv)
 		sh.be = host_backend_new(stderr);
 		if (!sh.be)
 			return 1;
+		if (sh.cfg.swap && host_swap_setup(sh.be, sh.cfg.swap, stderr) < 0) {
+			shell_fini(&sh);
+			return 1;
+		}
 	} else if (!shell_new_machine(&sh)) {
 		fprintf(stderr, "vmsh: cannot build a machine with these options\n");
 		return 2;

@@ -20,7 +20,7 @@
 
 const char *const shell_option_names[] = {
 	"levels", "ram", "tlb", "pcid", "cpus", "zero-page", "thp", "fault-around",
-	"max-map-count", "memlock-limit", "aslr", "lazy-flush", "errexit", "echo",
+	"max-map-count", "memlock-limit", "aslr", "lazy-flush", "swap", "errexit", "echo",
 	"color", "pager", "format", NULL
 };
 
@@ -99,6 +99,11 @@ int shell_set_option(struct shell *sh, const char *name, const char *value,
 		if (num(value, &v) || v < VMSH_RAM_MIN || v > VMSH_RAM_MAX)
 			goto bad_range;
 		c->ram = v;
+		*rebuild = true;
+	} else if (!strcmp(opt, "swap")) {
+		if (num(value, &v) || (v && v < 2 * VMSH_PAGE_SIZE) || v > (64ULL << 30))
+			goto bad_range;
+		c->swap = v;
 		*rebuild = true;
 	} else if (!strcmp(opt, "tlb")) {
 		char buf[64], *colon;
@@ -224,7 +229,8 @@ bad_range:
 		 !strcmp(opt, "levels") ? "2 to 5" :
 		 !strcmp(opt, "tlb") ? "ENTRIES[:WAYS], WAYS dividing ENTRIES" :
 		 !strcmp(opt, "cpus") ? "1 to 64" :
-		 !strcmp(opt, "ram") ? "1M to 64G" : "a number");
+		 !strcmp(opt, "ram") ? "1M to 64G" :
+		 !strcmp(opt, "swap") ? "0, or 8K to 64G" : "a number");
 	return -1;
 bad_bool:
 	snprintf(errbuf, errsize, "%s: expected on or off, got '%s'", opt, value);
@@ -251,6 +257,8 @@ void shell_list_options(struct shell *sh, FILE *out)
 		fprintf(out, "%-14s %llu\n", "aslr", (unsigned long long)c->aslr_seed);
 	else
 		fprintf(out, "%-14s off\n", "aslr");
+	if (c->swap)
+		fprintf(out, "%-14s %s\n", "swap", fmt_size(c->swap, SIZE_EXACT, b, sizeof(b)));
 	fprintf(out, "%-14s %s\n", "lazy-flush", c->lazy_flush ? "on" : "off");
 	fprintf(out, "%-14s %s\n", "errexit", sh->errexit ? "on" : "off");
 	fprintf(out, "%-14s %s\n", "echo", sh->echo ? "on" : "off");

@@ -120,8 +120,16 @@ size_t fmt_pte_bits(uint64_t entry, bool leaf, char *buf, size_t size)
 	};
 	size_t n = 0;
 	char tmp[160];
+	unsigned type;
+	uint64_t offset;
 
 	tmp[0] = '\0';
+	if (leaf && vmsh_pte_swap(entry, &type, &offset)) {
+		snprintf(buf, size, "swap type %u offset 0x%llx%s", type,
+			 (unsigned long long)offset,
+			 (entry & (1ULL << 7)) ? " exclusive" : "");
+		return strlen(buf);
+	}
 	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
 		const char *name = bits[i].name;
 		int w;

@@ -151,6 +151,15 @@ int view_walk(const struct vmsh_sys *sys, int pid, uint64_t addr, FILE *out)
 			w.nsteps > 0 && w.step[w.nsteps - 1].level ?
 			w.step[w.nsteps - 1].level : "PGD");
 		break;
+	case VMSH_WALK_SWAP: {
+		unsigned type = 0;
+		uint64_t offset = 0;
+
+		vmsh_pte_swap(w.step[w.nsteps - 1].entry, &type, &offset);
+		fprintf(out, "  stops at PTE: swap type %u offset 0x%llx (not present; the page is on swap)\n",
+			type, (unsigned long long)offset);
+		break;
+	}
 	case VMSH_WALK_PROTNONE:
 		fprintf(out, "  stops at PTE: PROT_NONE entry (not present to the MMU)\n");
 		break;
@@ -210,4 +219,40 @@ int view_frames(const struct vmsh_sys *sys, FILE *out)
 {
 	fprintf(out, "PFN       REF  MAP OWNER                DIRTY EXCL\n");
 	return vmsh_frame_walk(sys, frame_line, out);
+}
+
+/* /proc/meminfo's layout: the name padded to 16 columns with the colon,
+ * the value right-aligned in 8, then " kB". */
+static void mi(FILE *out, const char *name, uint64_t kb)
+{
+	char label[32];
+
+	snprintf(label, sizeof(label), "%s:", name);
+	fprintf(out, "%-15s %8llu kB\n", label, (unsigned long long)kb);
+}
+
+int view_meminfo(const struct vmsh_sys *sys, FILE *out)
+{
+	struct vmsh_meminfo m;
+
+	vmsh_meminfo(sys, &m);
+	mi(out, "MemTotal", m.mem_total);
+	mi(out, "MemFree", m.mem_free);
+	mi(out, "Cached", m.cached);
+	mi(out, "SwapCached", m.swap_cached);
+	mi(out, "Active", m.active);
+	mi(out, "Inactive", m.inactive);
+	mi(out, "Active(anon)", m.active_anon);
+	mi(out, "Inactive(anon)", m.inactive_anon);
+	mi(out, "Active(file)", m.active_file);
+	mi(out, "Inactive(file)", m.inactive_file);
+	mi(out, "SwapTotal", m.swap_total);
+	mi(out, "SwapFree", m.swap_free);
+	mi(out, "Dirty", m.dirty);
+	mi(out, "Writeback", 0);
+	mi(out, "AnonPages", m.anon_pages);
+	mi(out, "Mapped", m.mapped);
+	mi(out, "Shmem", m.shmem);
+	mi(out, "PageTables", m.page_tables);
+	return 0;
 }

@@ -261,6 +261,8 @@ int view_print(const struct vmsh_sys *sys, enum backend_view v,
 		return print_check(sys, out);
 	case BV_DOT:
 		return view_dot(sys, a->what, a->pid, out);
+	case BV_MEMINFO:
+		return view_meminfo(sys, out);
 	}
 	return -EINVAL;
 }

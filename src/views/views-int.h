@@ -21,6 +21,7 @@ int view_walk(const struct vmsh_sys *sys, int pid, uint64_t addr, FILE *out);
 int view_pt(const struct vmsh_sys *sys, int pid, uint64_t start, uint64_t end,
 	    FILE *out);
 int view_frames(const struct vmsh_sys *sys, FILE *out);
+int view_meminfo(const struct vmsh_sys *sys, FILE *out);
 /* tlb.c: each CPU's lines, then the entries and the tlb counters */
 int view_tlb(const struct vmsh_sys *sys, FILE *out);
 /* dot.c: the Graphviz drawing of @what ("tree", "pt", "vmas"); -EINVAL

@@ -87,23 +87,6 @@ void vmsh_sys_set_warn(struct vmsh_sys *sys, vmsh_trace_fn *fn, void *ctx);
  * whoever sets it (a signal handler) clears it.  NULL: never. */
 void vmsh_sys_set_interrupt(struct vmsh_sys *sys, const volatile sig_atomic_t *flag);
 
-/* swapon of an area of @bytes: 0, -EBUSY (one is on), -EINVAL (under
- * two pages or over 16 TiB).  swapoff brings every swapped page back:
- * 0, -EINVAL (no area), -ENOMEM (not enough free memory; nothing
- * changed). */
-int vmsh_swapon(struct vmsh_sys *sys, uint64_t bytes);
-int vmsh_swapoff(struct vmsh_sys *sys);
-
-/* /proc/meminfo figures, in kB. */
-struct vmsh_meminfo {
-	uint64_t mem_total, mem_free, cached, swap_cached;
-	uint64_t active, inactive, active_anon, inactive_anon;
-	uint64_t active_file, inactive_file;
-	uint64_t swap_total, swap_free, dirty, anon_pages, mapped, shmem;
-	uint64_t page_tables;
-};
-void vmsh_meminfo(const struct vmsh_sys *sys, struct vmsh_meminfo *out);
-
 /* ---- prot, flags, advice ------------------------------------------------ */
 
 #define VMSH_PROT_NONE  0x0
@@ -299,17 +282,6 @@ int vmsh_mm_info(const struct vmsh_sys *sys, int pid, struct vmsh_mm_info *out);
 enum vmsh_walk_end { VMSH_WALK_MAPPED, VMSH_WALK_NOT_PRESENT, VMSH_WALK_PROTNONE,
 		     VMSH_WALK_NO_MM, VMSH_WALK_NONCANONICAL, VMSH_WALK_SWAP };
 
-/* A leaf entry that is a swap entry (not present, not PROT_NONE, not
- * zero): its swap type (bits 63..59) and offset (bits 58..9), kept plain
- * (Linux inverts the offset against L1TF; vmsh does not). */
-static inline bool vmsh_pte_swap(uint64_t e, unsigned *type, uint64_t *offset)
-{
-	if (!e || (e & 0x101))  /* P or PROTNONE */
-		return false;
-	*type = (unsigned)(e >> 59);
-	*offset = (e >> 9) & ((1ULL << 50) - 1);
-	return true;
-}
 struct vmsh_walk_step {
 	const char *level;      /* "PGD", "P4D", "PUD", "PMD", "PTE" */
 	unsigned index;
@@ -419,5 +391,7 @@ int vmsh_tlb_walk(const struct vmsh_sys *sys, vmsh_tlb_fn *fn, void *ctx);
  * number of problems, with the first described in @buf.
  */
 int vmsh_check(const struct vmsh_sys *sys, char *buf, size_t size);
+
+#include "vmsh/reclaim.h"
 
 #endif /* VMSH_INCLUDE_VMSH_H */

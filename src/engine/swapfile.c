@@ -30,7 +30,7 @@
 #include "vm_flags.h"
 #include "vma.h"
 
-#define SWAP_MAX_SLOTS (1ULL << 32)
+#define SWAP_MAX_SLOTS ((64ULL << 30) >> PAGE_SHIFT)   /* 64G, as --swap */
 
 int swap_on(struct vmsh_sys *sys, uint64_t bytes)
 {

@@ -27,6 +27,10 @@ Categories (the mix each one draws from):
   high     every call at the edges of the 64-bit range: below
            mmap_min_addr, at and above TASK_SIZE, at 2^47, 2^56, 2^63 and
            2^64 - 4096, with lengths that overflow; the window's calls too
+  swap     private anonymous memory under --swap: writes, touches,
+           madvise pageout|cold, fork, munmap/mprotect/mremap/dontneed of
+           swapped ranges, smaps of every task (run.py gives both sides
+           --swap; --host then needs root for its swap file)
 
 The same (category, seed) always gives the same script.
 """
@@ -40,6 +44,7 @@ SLOTS = 48                      # the window is SLOTS pages
 
 CATEGORIES = ("vma", "access", "fork", "file", "fileio", "filemap", "mix",
               "madvise", "mlock", "high")
+              "swap")
 
 PROTS = ["rw-", "rw-", "rw-", "r--", "r--", "---", "r-x", "rwx"]
 ADVICE = ["dontneed", "dontneed", "willneed", "dontfork", "dofork",
@@ -124,6 +129,19 @@ class Gen:
             flags += "|locked"
         self.emit("mmap %s %s %s %s" % (self.hexa(a), self.hexa(ln), prot, flags))
         self.mapped.append((a, ln))
+
+    def c_mmap_private(self):
+        a, ln = self.range()
+        prot = self.r.choice(["rw-", "rw-", "rw-", "r--", "---"])
+        self.emit("mmap %s %s %s private|anon|fixed" % (self.hexa(a), self.hexa(ln), prot))
+        self.mapped.append((a, ln))
+
+    def c_pageout(self):
+        a, ln = self.arange()
+        adv = self.r.choice(["pageout", "pageout", "pageout", "cold"])
+        self.emit("madvise %s %s %s" % (self.hexa(a), self.hexa(ln), adv))
+        if self.r.random() < 0.5:
+            self.emit("smaps %s" % self.hexa(a))
 
     def c_munmap(self):
         a, ln = self.range()
@@ -428,6 +446,13 @@ class Gen:
         if self.cat == "high":
             return vma + [(self.c_high, 10), (self.c_mlock, 1),
                           (self.c_mseal, 1), (self.c_touch, 1)]
+        if self.cat == "swap":
+            return [(self.c_mmap_private, 3), (self.c_munmap, 1),
+                    (self.c_mprotect, 1), (self.c_mremap_mapped, 1),
+                    (self.c_madvise_mapped, 1), (self.c_touch, 3),
+                    (self.c_write, 4), (self.c_read, 1),
+                    (self.c_smaps_one, 1), (self.c_pageout, 6),
+                    (self.c_fork, 1), (self.c_switch, 2), (self.c_kill, 1)]
         if self.cat == "vma":
             return vma
         if self.cat == "fileio":
@@ -465,6 +490,10 @@ class Gen:
             self.mapped.append((a, ln))
         if self.cat in ("file", "fileio", "filemap", "madvise"):
             self.c_file_create()
+        if self.cat == "swap":
+            steps = self.r.randrange(12, 32)
+            for a, ln in self.mapped:
+                self.emit("write %s %s" % (self.hexa(a), self.hexa(ln)))
         for i in range(steps):
             x = self.r.randrange(total)
             for f, w in ops:
@@ -482,6 +511,7 @@ class Gen:
         if self.cat != "vma":
             self.emit("smaps")
         if self.cat in ("fork", "filemap", "mix", "madvise", "mlock"):
+        if self.cat in ("fork", "filemap", "mix", "swap"):
             for p in self.pids:
                 if p != self.cur:
                     self.emit("smaps %d" % p)

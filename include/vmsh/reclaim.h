@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine's public API for memory pressure: swap, the swap entries of
+ * PTEs, /proc/meminfo figures.  Included by vmsh.h; not used alone.
+ */
+#ifndef VMSH_INCLUDE_RECLAIM_H
+#define VMSH_INCLUDE_RECLAIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vmsh_sys;
+
+/* A leaf entry that is a swap entry (not present, not PROT_NONE, not
+ * zero): its swap type (bits 63..59) and offset (bits 58..9), kept plain
+ * (Linux inverts the offset against L1TF; vmsh does not). */
+static inline bool vmsh_pte_swap(uint64_t e, unsigned *type, uint64_t *offset)
+{
+	if (!e || (e & 0x101))  /* P or PROTNONE */
+		return false;
+	*type = (unsigned)(e >> 59);
+	*offset = (e >> 9) & ((1ULL << 50) - 1);
+	return true;
+}
+
+/* swapon of an area of @bytes: 0, -EBUSY (one is on), -EINVAL (under
+ * two pages or over 64G).  swapoff brings every swapped page back:
+ * 0, -EINVAL (no area), -ENOMEM (not enough free memory; nothing
+ * changed). */
+int vmsh_swapon(struct vmsh_sys *sys, uint64_t bytes);
+int vmsh_swapoff(struct vmsh_sys *sys);
+
+/* /proc/meminfo figures, in kB. */
+struct vmsh_meminfo {
+	uint64_t mem_total, mem_free, cached, swap_cached;
+	uint64_t active, inactive, active_anon, inactive_anon;
+	uint64_t active_file, inactive_file;
+	uint64_t swap_total, swap_free, dirty, anon_pages, mapped, shmem;
+	uint64_t page_tables;
+};
+void vmsh_meminfo(const struct vmsh_sys *sys, struct vmsh_meminfo *out);
+
+#endif /* VMSH_INCLUDE_RECLAIM_H */

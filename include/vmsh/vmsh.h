@@ -274,37 +274,6 @@ struct vmsh_mm_info {
 };
 int vmsh_mm_info(const struct vmsh_sys *sys, int pid, struct vmsh_mm_info *out);
 
-/*
- * Walk the page table of task @pid for @addr.  Fills one step per level
- * from the top; *@nsteps is the number filled.  The result says where the
- * walk ended.
- */
-enum vmsh_walk_end { VMSH_WALK_MAPPED, VMSH_WALK_NOT_PRESENT, VMSH_WALK_PROTNONE,
-		     VMSH_WALK_NO_MM, VMSH_WALK_NONCANONICAL, VMSH_WALK_SWAP };
-
-struct vmsh_walk_step {
-	const char *level;      /* "PGD", "P4D", "PUD", "PMD", "PTE" */
-	unsigned index;
-	uint64_t table_pfn;
-	uint64_t entry;
-};
-struct vmsh_walk {
-	enum vmsh_walk_end end;
-	int nsteps;
-	struct vmsh_walk_step step[5];
-	uint64_t pfn, phys;
-};
-int vmsh_walk(const struct vmsh_sys *sys, int pid, uint64_t addr,
-	      struct vmsh_walk *out);
-
-/* Present page-table entries of @pid in [start, end), depth-first.  The
- * callback gets the level (0 = top), the level name, the VA the entry
- * covers, its index and raw value. */
-typedef void vmsh_pt_fn(void *ctx, int depth, const char *level,
-			uint64_t va, unsigned index, uint64_t entry);
-int vmsh_pt_walk(const struct vmsh_sys *sys, int pid, uint64_t start,
-		 uint64_t end, vmsh_pt_fn *fn, void *ctx);
-
 /* The VMA tree, pre-order: depth, colour, key range, subtree gap. */
 typedef void vmsh_tree_fn(void *ctx, int depth, char side, bool red,
 			  uint64_t start, uint64_t end, uint64_t subtree_gap);
@@ -392,6 +361,7 @@ int vmsh_tlb_walk(const struct vmsh_sys *sys, vmsh_tlb_fn *fn, void *ctx);
  */
 int vmsh_check(const struct vmsh_sys *sys, char *buf, size_t size);
 
+#include "vmsh/paging.h"
 #include "vmsh/reclaim.h"
 
 #endif /* VMSH_INCLUDE_VMSH_H */

@@ -294,6 +294,7 @@ static const char *walk_end_name(enum vmsh_walk_end e)
 	case VMSH_WALK_PROTNONE: return "protnone";
 	case VMSH_WALK_NO_MM: return "no_mm";
 	case VMSH_WALK_NONCANONICAL: return "noncanonical";
+	case VMSH_WALK_SWAP: return "swap";
 	}
 	return "?";
 }
@@ -575,6 +576,23 @@ int view_json_print(const struct vmsh_sys *sys, enum backend_view v,
 		o = json_object();
 		ret = check_json(sys, o);
 		break;
+	case BV_MEMINFO: {
+		struct vmsh_meminfo m;
+
+		vmsh_meminfo(sys, &m);
+		o = json_object();
+#define MI(k, v) json_object_set_new(o, k, json_integer((json_int_t)(v)))
+		MI("MemTotal", m.mem_total); MI("MemFree", m.mem_free);
+		MI("Cached", m.cached); MI("SwapCached", m.swap_cached);
+		MI("Active(anon)", m.active_anon); MI("Inactive(anon)", m.inactive_anon);
+		MI("Active(file)", m.active_file); MI("Inactive(file)", m.inactive_file);
+		MI("SwapTotal", m.swap_total); MI("SwapFree", m.swap_free);
+		MI("Dirty", m.dirty); MI("AnonPages", m.anon_pages);
+		MI("Mapped", m.mapped); MI("Shmem", m.shmem);
+		MI("PageTables", m.page_tables);
+#undef MI
+		break;
+	}
 	default:
 		return -EOPNOTSUPP;
 	}

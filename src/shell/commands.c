@@ -589,9 +589,9 @@ const struct command shell_commands[] = {
 		.args = "[NAME VALUE]",
 		.summary = "show the options, or change one",
 		.help = "  Options: levels, ram, tlb, pcid, cpus, zero-page, thp, fault-around,\n"
-		  "  max-map-count, aslr, lazy-flush, errexit, echo, color, pager,\n"
-		  "  format.\n"
-		  "  levels, ram, tlb and cpus rebuild the machine.",
+		  "  max-map-count, aslr, lazy-flush, swap, errexit, echo, color,\n"
+		  "  pager, format.\n"
+		  "  levels, ram, tlb, cpus and swap rebuild the machine.",
 		.run = cmd_set,
 	},
 	{

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Swap and the reclaim of madvise cold/pageout (swapfile.c, vmscan.c,
+ * do_swap_page): slot accounting, swap entries in PTEs, the swap cache,
+ * fork's copy of swap entries, swap-in, the zap, swapoff.  Every figure
+ * here was checked against Linux 6.18 with a swap file (tests/golden
+ * 26-swap-*, tests/diff category swap).
+ */
+#include "config.h"
+
+#include <errno.h>
+
+#include "memory.h"
+#include "pgtable.h"
+#include "swap.h"
+#include "suites.h"
+#include "vmsh-test.h"
+
+#define BASE T_BASE
+#define PG   T_PG
+
+static struct vmsh_sys *sys;
+
+static void setup(void)
+{
+	struct vmsh_config cfg;
+
+	t_config(&cfg, false, 0);
+	cfg.swap = 1 << 20;             /* 255 usable slots */
+	sys = t_sys_cfg(&cfg);
+}
+static void setup_noswap(void) { sys = t_sys_make(false, 0); }
+static void teardown(void) { t_sys_free(&sys); }
+
+static uint64_t pte_at(uint64_t addr)
+{
+	uint64_t *p = pte_lookup(t_mm(sys), addr, false);
+
+	return p ? *p : 0;
+}
+
+static void written(uint64_t len)
+{
+	uint64_t done;
+	struct vmsh_fault f;
+
+	t_map(sys, BASE, len, T_RW, T_FIXED);
+	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 0x11, len, &done, &f), 0);
+	t_check(sys);
+}
+
+static struct vmsh_smaps sm(int pid)
+{
+	struct vmsh_smaps s;
+
+	ck_assert_int_eq(vmsh_smaps(sys, pid, BASE, &s), 0);
+	return s;
+}
+
+START_TEST(test_swap_pageout_makes_swap_entries)
+{
+	struct vmsh_smaps s;
+	uint64_t pte;
+
+	written(8 * PG);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 8 * PG, VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	s = sm(0);
+	ck_assert_uint_eq(s.rss, 0);
+	ck_assert_uint_eq(s.swap, 8 * PG);
+	ck_assert_uint_eq(s.swap_pss, 8 * PG);
+	pte = pte_at(BASE);
+	ck_assert(is_swap_pte(pte));
+	ck_assert(pte & _PAGE_SWP_EXCLUSIVE);
+	ck_assert_int_eq(t_mm(sys)->rss[MM_SWAPENTS], 8);
+	ck_assert_int_eq(t_mm(sys)->rss[MM_ANONPAGES], 0);
+	/* eight slots used, each named once, each still cached */
+	ck_assert_uint_eq(sys->swap.inuse, 8);
+	ck_assert_uint_eq(swap_count(sys, swp_offset(pte)), 1);
+	ck_assert(sys->swap.slots[swp_offset(pte)].cache);
+	ck_assert_uint_eq(sys->stat[ST_PSWPOUT], 8);
+}
+END_TEST
+
+START_TEST(test_swap_pageout_without_swap_activates)
+{
+	struct vmsh_smaps s;
+
+	written(2 * PG);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * PG, VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	s = sm(0);
+	ck_assert_uint_eq(s.rss, 2 * PG);
+	ck_assert_uint_eq(s.swap, 0);
+	ck_assert(phys_page(sys, pte_pfn(pte_at(BASE)))->active);
+	ck_assert_uint_eq(sys->stat[ST_PGACTIVATE], 2);
+}
+END_TEST
+
+START_TEST(test_swap_cold_clears_references)
+{
+	struct vmsh_smaps s;
+	struct page *pg;
+
+	written(2 * PG);
+	pg = phys_page(sys, pte_pfn(pte_at(BASE)));
+	pg->active = true;
+	pg->referenced = true;
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * PG, VMSH_MADV_COLD), 0);
+	t_check(sys);
+	s = sm(0);
+	ck_assert_uint_eq(s.rss, 2 * PG);
+	ck_assert_uint_eq(s.referenced, 0);
+	ck_assert(!(pte_at(BASE) & _PAGE_ACCESSED));
+	ck_assert(!pg->active);
+	ck_assert(!pg->referenced);
+	ck_assert_uint_eq(sys->stat[ST_PGDEACTIVATE], 1);
+}
+END_TEST
+
+START_TEST(test_swap_in_is_minor_while_cached)
+{
+	struct vmsh_fault f;
+	uint64_t off, pte;
+	uint8_t b;
+	uint64_t done;
+
+	written(PG);
+	vmsh_madvise(sys, BASE, PG, VMSH_MADV_PAGEOUT);
+	off = swp_offset(pte_at(BASE));
+	ck_assert_int_eq(vmsh_read(sys, BASE, &b, 1, &done, &f), 0);
+	t_check(sys);
+	ck_assert_uint_eq(b, 0x11);
+	ck_assert_uint_eq(sys->stat[ST_PGMAJFAULT], 0);
+	pte = pte_at(BASE);
+	ck_assert(pte & _PAGE_PRESENT);
+	ck_assert(pte & _PAGE_RW);              /* exclusive: writable */
+	ck_assert(!(pte & _PAGE_DIRTY));        /* a read: clean */
+	/* the slot stays for the clean cached copy */
+	ck_assert(sys->swap.slots[off].cache);
+	ck_assert_uint_eq(swap_count(sys, off), 0);
+	ck_assert_int_eq(t_mm(sys)->rss[MM_SWAPENTS], 0);
+	ck_assert_int_eq(t_mm(sys)->rss[MM_ANONPAGES], 1);
+}
+END_TEST
+
+START_TEST(test_swap_in_major_after_reclaim)
+{
+	struct vmsh_fault f;
+	uint64_t off, done;
+	uint8_t b;
+
+	written(PG);
+	vmsh_madvise(sys, BASE, PG, VMSH_MADV_PAGEOUT);
+	/* read back, then page out again: the clean cached copy goes */
+	vmsh_read(sys, BASE, &b, 1, &done, &f);
+	vmsh_madvise(sys, BASE, PG, VMSH_MADV_PAGEOUT);
+	t_check(sys);
+	off = swp_offset(pte_at(BASE));
+	ck_assert(!sys->swap.slots[off].cache);
+	ck_assert_uint_eq(sys->stat[ST_PGSTEAL_ANON], 1);
+	ck_assert_int_eq(vmsh_read(sys, BASE, &b, 1, &done, &f), 0);
+	t_check(sys);
+	ck_assert_uint_eq(b, 0x11);
+	ck_assert_uint_eq(sys->stat[ST_PGMAJFAULT], 1);
+	ck_assert_uint_eq(sys->stat[ST_PSWPIN], 1);
+}
+END_TEST
+
+START_TEST(test_swap_write_fault_frees_slot)
+{
+	struct vmsh_fault f;
+	uint64_t done;
+
+	written(PG);
+	vmsh_madvise(sys, BASE, PG, VMSH_MADV_PAGEOUT);
+	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 0x22, 1, &done, &f), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sys->swap.inuse, 0);
+	ck_assert(pte_at(BASE) & _PAGE_DIRTY);
+	ck_assert(sm(0).private_dirty == PG);
+}
+END_TEST
+
+START_TEST(test_swap_fork_duplicates_entries)
+{
+	int child;
+	uint64_t off;
+
+	written(4 * PG);
+	vmsh_madvise(sys, BASE, 4 * PG, VMSH_MADV_PAGEOUT);
+	off = swp_offset(pte_at(BASE));
+	ck_assert_int_eq(vmsh_fork(sys, &child), 0);
+	t_check(sys);
+	ck_assert_uint_eq(swap_count(sys, off), 2);
+	ck_assert(!(pte_at(BASE) & _PAGE_SWP_EXCLUSIVE));
+	ck_assert_int_eq(mm_of_pid(sys, child)->rss[MM_SWAPENTS], 4);
+	ck_assert_uint_eq(sm(child).swap, 4 * PG);
+	ck_assert_uint_eq(sm(child).swap_pss, 2 * PG);
+	ck_assert_uint_eq(sm(0).swap_pss, 2 * PG);
+	/* the child's exit gives the parent its slots back whole */
+	ck_assert_int_eq(vmsh_kill(sys, child), 0);
+	t_check(sys);
+	ck_assert_uint_eq(swap_count(sys, off), 1);
+	ck_assert_uint_eq(sm(0).swap_pss, 4 * PG);
+}
+END_TEST
+
+START_TEST(test_swap_shared_page_is_skipped)
+{
+	int child;
+
+	written(2 * PG);
+	ck_assert_int_eq(vmsh_fork(sys, &child), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * PG, VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sm(0).rss, 2 * PG);
+	ck_assert_uint_eq(sm(0).swap, 0);
+}
+END_TEST
+
+START_TEST(test_swap_munmap_frees_slots)
+{
+	uint64_t nfree;
+
+	written(4 * PG);
+	nfree = sys->phys.nfree + 4;    /* the four pages */
+	vmsh_madvise(sys, BASE, 4 * PG, VMSH_MADV_PAGEOUT);
+	ck_assert_uint_eq(sys->swap.inuse, 4);
+	ck_assert_int_eq(vmsh_munmap(sys, BASE, 4 * PG), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sys->swap.inuse, 0);
+	ck_assert_int_eq(t_mm(sys)->rss[MM_SWAPENTS], 0);
+	/* the swap cache let the pages go with their slots */
+	ck_assert_uint_ge(sys->phys.nfree, nfree);
+}
+END_TEST
+
+START_TEST(test_swap_swapoff_brings_pages_back)
+{
+	struct vmsh_fault f;
+	uint64_t done;
+	uint8_t b;
+
+	written(4 * PG);
+	vmsh_madvise(sys, BASE, 4 * PG, VMSH_MADV_PAGEOUT);
+	ck_assert_int_eq(vmsh_swapoff(sys), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sm(0).rss, 4 * PG);
+	ck_assert_uint_eq(sm(0).swap, 0);
+	ck_assert(!(pte_at(BASE) & _PAGE_ACCESSED));
+	ck_assert_int_eq(vmsh_swapoff(sys), -EINVAL);
+	ck_assert_int_eq(vmsh_read(sys, BASE + PG, &b, 1, &done, &f), 0);
+	ck_assert_uint_eq(b, 0x11);
+	ck_assert_int_eq(vmsh_swapon(sys, 1 << 20), 0);
+	ck_assert_int_eq(vmsh_swapon(sys, 1 << 20), -EBUSY);
+	t_check(sys);
+}
+END_TEST
+
+START_TEST(test_swap_full_activates)
+{
+	ck_assert_int_eq(vmsh_swapoff(sys), 0);
+	ck_assert_int_eq(vmsh_swapon(sys, 3 * PG), 0);     /* two slots */
+	written(4 * PG);
+	vmsh_madvise(sys, BASE, 4 * PG, VMSH_MADV_PAGEOUT);
+	t_check(sys);
+	ck_assert_uint_eq(sm(0).swap, 2 * PG);
+	ck_assert_uint_eq(sm(0).rss, 2 * PG);
+	ck_assert_uint_eq(swap_free_slots(sys), 0);
+	ck_assert(vm_swap_full(sys));
+}
+END_TEST
+
+START_TEST(test_swap_locked_einval)
+{
+	t_map(sys, BASE, PG, T_RW, T_FIXED | VMSH_MAP_LOCKED);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, PG, VMSH_MADV_PAGEOUT), -EINVAL);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, PG, VMSH_MADV_COLD), -EINVAL);
+}
+END_TEST
+
+Suite *swap_suite(void)
+{
+	Suite *s = suite_create("swap");
+	TCase *tc = t_tcase(s, "swap", setup, teardown);
+	TCase *tn = t_tcase(s, "noswap", setup_noswap, teardown);
+
+	tcase_add_test(tc, test_swap_pageout_makes_swap_entries);
+	tcase_add_test(tn, test_swap_pageout_without_swap_activates);
+	tcase_add_test(tc, test_swap_cold_clears_references);
+	tcase_add_test(tc, test_swap_in_is_minor_while_cached);
+	tcase_add_test(tc, test_swap_in_major_after_reclaim);
+	tcase_add_test(tc, test_swap_write_fault_frees_slot);
+	tcase_add_test(tc, test_swap_fork_duplicates_entries);
+	tcase_add_test(tc, test_swap_shared_page_is_skipped);
+	tcase_add_test(tc, test_swap_munmap_frees_slots);
+	tcase_add_test(tc, test_swap_swapoff_brings_pages_back);
+	tcase_add_test(tc, test_swap_full_activates);
+	tcase_add_test(tc, test_swap_locked_einval);
+	return s;
+}

@@ -69,6 +69,10 @@ static void walk_meaning(const struct vmsh_sys *sys, int pid, uint64_t addr,
 		fprintf(out, "  means: a PROT_NONE page: any access is SIGSEGV (SEGV_ACCERR)\n");
 		return;
 	}
+	if (w->end == VMSH_WALK_SWAP) {
+		fprintf(out, "  means: the page is on swap: an access faults it back in (do_swap_page)\n");
+		return;
+	}
 	if (w->end != VMSH_WALK_MAPPED) {
 		if (!fv.found)
 			fprintf(out, "  means: no VMA covers this address: an access is SIGSEGV (SEGV_MAPERR)\n");

@@ -47,6 +47,7 @@ static bool runtime_ok(const struct vmsh_config *cfg)
 	if (cfg->max_map_count > INT32_MAX)
 		return false;
 	if (cfg->thp < VMSH_THP_MADVISE || cfg->thp > VMSH_THP_NEVER)
+		return false;
 	if (cfg->swap && (cfg->swap < 2 * PAGE_SIZE || cfg->swap > (64ULL << 30)))
 		return false;
 	return true;

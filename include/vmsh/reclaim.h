@@ -12,11 +12,11 @@
 struct vmsh_sys;
 
 /* A leaf entry that is a swap entry (not present, not PROT_NONE, not
- * zero): its swap type (bits 63..59) and offset (bits 58..9), kept plain
+ * zero, not a guard marker): its swap type (bits 63..59) and offset (bits 58..9), kept plain
  * (Linux inverts the offset against L1TF; vmsh does not). */
 static inline bool vmsh_pte_swap(uint64_t e, unsigned *type, uint64_t *offset)
 {
-	if (!e || (e & 0x101))  /* P or PROTNONE */
+	if (!e || (e & 0x101) || e == (1ULL << 62))  /* P, PROTNONE, guard */
 		return false;
 	*type = (unsigned)(e >> 59);
 	*offset = (e >> 9) & ((1ULL << 50) - 1);

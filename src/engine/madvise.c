@@ -32,6 +32,7 @@
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"
+#include "swap.h"
 #include "sys.h"
 #include "task.h"
 #include "vm_flags.h"
@@ -372,10 +373,11 @@ static int madvise_vma_behavior(struct vmsh_mm *mm, struct vmsh_vma *vma,
 		return 0;
 	case VMSH_MADV_COLD:
 	case VMSH_MADV_PAGEOUT:
-		/* can_madv_lru_vma(); the LRU work is the memory-pressure
-		 * model's (not in vmsh yet) */
+		/* can_madv_lru_vma() */
 		if (vma->vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB))
 			return -EINVAL;
+		madvise_cold_or_pageout(vma, start, end,
+					advice == VMSH_MADV_PAGEOUT);
 		return 0;
 	case VMSH_MADV_FREE:
 	case VMSH_MADV_DONTNEED:

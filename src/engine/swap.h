@@ -55,10 +55,12 @@ struct swap_info {
 	struct swap_slot *slots;
 };
 
-/* A non-present, non-PROT_NONE, non-zero PTE is a swap entry. */
+/* A non-present, non-PROT_NONE, non-zero PTE that is not a marker (a
+ * guard region's) is a swap entry. */
 static inline bool is_swap_pte(uint64_t pte)
 {
-	return pte && !(pte & (_PAGE_PRESENT | _PAGE_PROTNONE));
+	return pte && !(pte & (_PAGE_PRESENT | _PAGE_PROTNONE)) &&
+	       !pte_is_guard(pte);
 }
 static inline uint64_t swp_offset(uint64_t pte)
 {

@@ -43,8 +43,7 @@ PAGE = 4096
 SLOTS = 48                      # the window is SLOTS pages
 
 CATEGORIES = ("vma", "access", "fork", "file", "fileio", "filemap", "mix",
-              "madvise", "mlock", "high")
-              "swap")
+              "madvise", "mlock", "high", "swap")
 
 PROTS = ["rw-", "rw-", "rw-", "r--", "r--", "---", "r-x", "rwx"]
 ADVICE = ["dontneed", "dontneed", "willneed", "dontfork", "dofork",

@@ -509,8 +509,7 @@ class Gen:
         self.emit("maps")
         if self.cat != "vma":
             self.emit("smaps")
-        if self.cat in ("fork", "filemap", "mix", "madvise", "mlock"):
-        if self.cat in ("fork", "filemap", "mix", "swap"):
+        if self.cat in ("fork", "filemap", "mix", "madvise", "mlock", "swap"):
             for p in self.pids:
                 if p != self.cur:
                     self.emit("smaps %d" % p)

@@ -447,7 +447,7 @@ int vmsh_madvise(struct vmsh_sys *sys, uint64_t start, uint64_t len_in,
 {
 	struct vmsh_mm *mm = current_mm(sys);
 	struct vmsh_vma *vma, *res;
-	uint64_t len, end, tmp;
+	uint64_t end, tmp;
 	int err, unmapped_error = 0;
 
 	if (!mm)
@@ -457,16 +457,9 @@ int vmsh_madvise(struct vmsh_sys *sys, uint64_t start, uint64_t len_in,
 	/* madvise_should_skip() */
 	if (!madvise_behavior_valid(advice))
 		return -EINVAL;
-	if (start & ~PAGE_MASK)
-		return -EINVAL;
-	len = PAGE_ALIGN(len_in);
-	if (len_in && !len)
-		return -EINVAL;
-	end = start + len;
-	if (end < start)
-		return -EINVAL;
-	if (end == start)
-		return 0;
+	err = user_range(start, len_in, &end);
+	if (err <= 0)
+		return err;
 	if (advice == VMSH_MADV_HWPOISON || advice == VMSH_MADV_SOFT_OFFLINE)
 		return -EPERM;          /* madvise_inject_error: !CAP_SYS_ADMIN */
 	if (advice == VMSH_MADV_POPULATE_READ ||

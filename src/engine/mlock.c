@@ -277,7 +277,7 @@ int vmsh_mseal(struct vmsh_sys *sys, uint64_t start, uint64_t len_in,
 {
 	struct vmsh_mm *mm = current_mm(sys);
 	struct vmsh_vma *vma, *res;
-	uint64_t len, end, cur;
+	uint64_t end, cur;
 	int err;
 
 	if (!mm)
@@ -285,16 +285,9 @@ int vmsh_mseal(struct vmsh_sys *sys, uint64_t start, uint64_t len_in,
 	trace(sys, "do_mseal start=%#lx len=%#lx", UL(start), UL(len_in));
 	if (flags)
 		return -EINVAL;
-	if (start & ~PAGE_MASK)
-		return -EINVAL;
-	len = PAGE_ALIGN(len_in);
-	if (len_in && !len)
-		return -EINVAL;
-	end = start + len;
-	if (end < start)
-		return -EINVAL;
-	if (end == start)
-		return 0;
+	err = user_range(start, len_in, &end);
+	if (err <= 0)
+		return err;
 	if (range_contains_unmapped(mm, start, end))
 		return -ENOMEM;
 	/* mseal_apply() */

@@ -101,4 +101,12 @@ void vm_stat_account(struct vmsh_mm *mm, uint64_t flags, int64_t npages);
 /* Every VMA and page table of @mm goes (the last mm_users reference). */
 void exit_mmap(struct vmsh_mm *mm);
 
+/*
+ * The range checks madvise and mseal open with: @start page-aligned,
+ * @len_in rounded up to pages without wrapping past 2^64. -EINVAL for a
+ * bad range, 0 for an empty one (the call succeeds doing nothing), 1 and
+ * the end in *@end for a range to work on.
+ */
+int user_range(uint64_t start, uint64_t len_in, uint64_t *end);
+
 #endif /* VMSH_SRC_ENGINE_MM_H */

@@ -568,3 +568,17 @@ int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
 	*out = addr;
 	return 0;
 }
+
+int user_range(uint64_t start, uint64_t len_in, uint64_t *end)
+{
+	uint64_t len = PAGE_ALIGN(len_in);
+
+	if (start & ~PAGE_MASK)
+		return -EINVAL;
+	if (len_in && !len)
+		return -EINVAL;
+	*end = start + len;
+	if (*end < start)
+		return -EINVAL;
+	return *end != start;
+}

@@ -48,6 +48,11 @@ enum vmsh_advice {
 #define VMSH_MCL_FUTURE    2
 #define VMSH_MCL_ONFAULT   4
 
+/* The name the shell reads for @advice (NULL for none), and the @i-th
+ * name of the table with its value in *@value (NULL past the end). */
+const char *vmsh_advice_name(int advice);
+const char *vmsh_advice_nth(unsigned i, int *value);
+
 /* madvise: every advice above, checked and applied as mm/madvise.c.
  * EINVAL, ENOMEM (a hole; the rest is advised), EACCES, EFAULT, EAGAIN,
  * EPERM (sealed; hwpoison/soft_offline: no CAP_SYS_ADMIN).  No KSM. */

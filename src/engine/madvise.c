@@ -30,6 +30,7 @@
 #include "huge_memory.h"
 #include "memory.h"
 #include "mm.h"
+#include "names.h"
 #include "pgtable.h"
 #include "phys.h"
 #include "swap.h"
@@ -452,8 +453,12 @@ int vmsh_madvise(struct vmsh_sys *sys, uint64_t start, uint64_t len_in,
 
 	if (!mm)
 		return -EFAULT;
-	trace(sys, "do_madvise start=%#lx len=%#lx advice=%d", UL(start),
-	      UL(len_in), advice);
+	if (vmsh_advice_name(advice))
+		trace(sys, "do_madvise start=%#lx len=%#lx advice=%s", UL(start),
+		      UL(len_in), vmsh_advice_name(advice));
+	else
+		trace(sys, "do_madvise start=%#lx len=%#lx advice=%d", UL(start),
+		      UL(len_in), advice);
 	/* madvise_should_skip() */
 	if (!madvise_behavior_valid(advice))
 		return -EINVAL;

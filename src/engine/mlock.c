@@ -23,6 +23,7 @@
 
 #include "fault.h"
 #include "mm.h"
+#include "names.h"
 #include "phys.h"
 #include "sys.h"
 #include "task.h"
@@ -161,8 +162,10 @@ int vmsh_mlock(struct vmsh_sys *sys, uint64_t start, uint64_t len, int flags)
 
 	if (!mm)
 		return -EFAULT;
-	trace(sys, "do_mlock start=%#lx len=%#lx flags=%#x", UL(start), UL(len),
-	      flags);
+	char fb[160];
+
+	trace(sys, "do_mlock start=%#lx len=%#lx flags=%s", UL(start), UL(len),
+	      flags_name(NAMES_MLOCK, flags, fb, sizeof(fb)));
 	if (flags & ~VMSH_MLOCK_ONFAULT)
 		return -EINVAL;
 	if (flags & VMSH_MLOCK_ONFAULT)
@@ -229,7 +232,10 @@ int vmsh_mlockall(struct vmsh_sys *sys, int flags)
 
 	if (!mm)
 		return -EFAULT;
-	trace(sys, "mlockall flags=%#x", flags);
+	char fb[160];
+
+	trace(sys, "mlockall flags=%s",
+	      flags_name(NAMES_MLOCKALL, flags, fb, sizeof(fb)));
 	if (!flags || (flags & ~(VMSH_MCL_CURRENT | VMSH_MCL_FUTURE |
 				 VMSH_MCL_ONFAULT)) ||
 	    flags == VMSH_MCL_ONFAULT)

@@ -21,6 +21,7 @@
 #include "file.h"
 #include "memory.h"
 #include "mm.h"
+#include "names.h"
 #include "pgtable.h"
 #include "phys.h"
 #include "rbtree.h"
@@ -472,8 +473,11 @@ int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
 
 	if (!mm)
 		return -EFAULT;
-	trace(sys, "do_mmap addr=%#lx len=%#lx prot=%#x flags=%#x%s%s off=%#lx",
-	      UL(addr), UL(len), prot, flags, name ? " file=" : "",
+	char pb[24], fb[160];
+
+	trace(sys, "do_mmap addr=%#lx len=%#lx prot=%s flags=%s%s%s off=%#lx",
+	      UL(addr), UL(len), prot_name(prot, pb, sizeof(pb)),
+	      flags_name(NAMES_MMAP, flags, fb, sizeof(fb)), name ? " file=" : "",
 	      name ? name : "", UL(off));
 	/* x86 sys_mmap */
 	if (off & ~PAGE_MASK)

@@ -17,6 +17,7 @@
 #include "file.h"
 #include "memory.h"
 #include "mm.h"
+#include "names.h"
 #include "phys.h"
 #include "sys.h"
 #include "task.h"
@@ -73,8 +74,10 @@ int vmsh_mprotect(struct vmsh_sys *sys, uint64_t start, uint64_t len, int prot)
 
 	if (!mm)
 		return -EFAULT;
-	trace(sys, "do_mprotect_pkey start=%#lx len=%#lx prot=%#x", UL(start),
-	      UL(len), prot);
+	char pb[24];
+
+	trace(sys, "do_mprotect_pkey start=%#lx len=%#lx prot=%s", UL(start),
+	      UL(len), prot_name(prot, pb, sizeof(pb)));
 	if (start & ~PAGE_MASK)
 		return -EINVAL;
 	if (!len)

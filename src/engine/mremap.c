@@ -19,6 +19,7 @@
 #include "file.h"
 #include "memory.h"
 #include "mm.h"
+#include "names.h"
 #include "phys.h"
 #include "sys.h"
 #include "task.h"
@@ -268,8 +269,11 @@ int vmsh_mremap(struct vmsh_sys *sys, uint64_t addr, uint64_t old_len,
 
 	if (!mm)
 		return -EFAULT;
-	trace(sys, "do_mremap addr=%#lx old_len=%#lx new_len=%#lx flags=%#x new_addr=%#lx",
-	      UL(addr), UL(old_len), UL(new_len), flags, UL(new_addr));
+	char fb[160];
+
+	trace(sys, "do_mremap addr=%#lx old_len=%#lx new_len=%#lx flags=%s new_addr=%#lx",
+	      UL(addr), UL(old_len), UL(new_len),
+	      flags_name(NAMES_MREMAP, flags, fb, sizeof(fb)), UL(new_addr));
 	/* check_mremap_params() */
 	if (flags & ~(VMSH_MREMAP_FIXED | VMSH_MREMAP_MAYMOVE))
 		return -EINVAL;

@@ -521,6 +521,10 @@ const struct command shell_commands[] = {
 		  "  do_wp_page, flush_tlb_range, ...) is printed, indented, as it happens,\n"
 		  "  with the maple-tree operations (mas_store_prealloc, mas_split,\n"
 		  "  mas_rebalance, mas_wr_spanning_store, mas_empty_area_rev, __mt_dup).\n"
+		  "  A call's arguments are named as the commands spell them: prot=rw-,\n"
+		  "  flags=private|anonymous (mmap, mremap, mlock and mlockall flags\n"
+		  "  joined by |), advice=dontneed; a bit or an advice without a name\n"
+		  "  stays a number (flags=private|anonymous|0x40, advice=7).\n"
 		  "  Without an argument, says whether tracing is on.",
 		.run = cmd_trace,
 		.keywords = kw_onoff,

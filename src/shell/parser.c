@@ -190,40 +190,18 @@ int parse_flags(const char *s, int *out, const char **bad)
 	return 0;
 }
 
-static const struct { const char *name; int value; } advice_names[] = {
-	{ "normal", VMSH_MADV_NORMAL }, { "random", VMSH_MADV_RANDOM },
-	{ "sequential", VMSH_MADV_SEQUENTIAL },
-	{ "willneed", VMSH_MADV_WILLNEED }, { "dontneed", VMSH_MADV_DONTNEED },
-	{ "free", VMSH_MADV_FREE }, { "remove", VMSH_MADV_REMOVE },
-	{ "dontfork", VMSH_MADV_DONTFORK }, { "dofork", VMSH_MADV_DOFORK },
-	{ "mergeable", VMSH_MADV_MERGEABLE },
-	{ "unmergeable", VMSH_MADV_UNMERGEABLE },
-	{ "hugepage", VMSH_MADV_HUGEPAGE },
-	{ "nohugepage", VMSH_MADV_NOHUGEPAGE },
-	{ "dontdump", VMSH_MADV_DONTDUMP }, { "dodump", VMSH_MADV_DODUMP },
-	{ "wipeonfork", VMSH_MADV_WIPEONFORK },
-	{ "keeponfork", VMSH_MADV_KEEPONFORK },
-	{ "cold", VMSH_MADV_COLD }, { "pageout", VMSH_MADV_PAGEOUT },
-	{ "populate_read", VMSH_MADV_POPULATE_READ },
-	{ "populate_write", VMSH_MADV_POPULATE_WRITE },
-	{ "dontneed_locked", VMSH_MADV_DONTNEED_LOCKED },
-	{ "collapse", VMSH_MADV_COLLAPSE },
-	{ "hwpoison", VMSH_MADV_HWPOISON },
-	{ "soft_offline", VMSH_MADV_SOFT_OFFLINE },
-	{ "guard_install", VMSH_MADV_GUARD_INSTALL },
-	{ "guard_remove", VMSH_MADV_GUARD_REMOVE },
-};
-
 int parse_advice(const char *s, int *out)
 {
 	uint64_t v;
 	const char *why;
+	const char *name;
+	int value;
 
 	if (!strncasecmp(s, "MADV_", 5))
 		s += 5;
-	for (size_t i = 0; i < sizeof(advice_names) / sizeof(advice_names[0]); i++) {
-		if (!strcasecmp(advice_names[i].name, s)) {
-			*out = advice_names[i].value;
+	for (unsigned i = 0; (name = vmsh_advice_nth(i, &value)); i++) {
+		if (!strcasecmp(name, s)) {
+			*out = value;
 			return 0;
 		}
 	}
@@ -489,8 +467,8 @@ int arg_advice(struct args *a, int *out)
 			const char *w = a->tok[a->i].text;
 
 			suggest_init(&sg, !strncasecmp(w, "MADV_", 5) ? w + 5 : w);
-			for (size_t i = 0; i < sizeof(advice_names) / sizeof(advice_names[0]); i++)
-				suggest_try(&sg, advice_names[i].name);
+			for (unsigned i = 0; vmsh_advice_nth(i, NULL); i++)
+				suggest_try(&sg, vmsh_advice_nth(i, NULL));
 			if (*suggest_text(&sg, dym, sizeof(dym))) {
 				quote_word(w, a->tok[a->i].len, q, sizeof(q));
 				sh_parse_error(a->sh, "%s: unknown ADVICE '%s'%s", a->name, q, dym);

@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -267,6 +268,30 @@ static void task_dead(struct host *h, int pid)
  * without ASLR (@exec), or, when that image does not answer (vmsh run
  * under a tool such as valgrind), a plain fork of the controller.
  */
+/*
+ * The session and every task it forks run on one CPU (the affinity is
+ * inherited). The kernel batches newly added folios per CPU (the LRU
+ * add batch), and madvise pageout/cold drain only the local CPU's batch:
+ * a task that wrote on one CPU and advised on another leaves its page
+ * in the other CPU's batch, not isolated, so Rss after pageout would
+ * depend on the scheduler. On one CPU it depends only on the script.
+ */
+static void pin_one_cpu(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &set))
+			continue;
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+		return;
+	}
+}
+
 static int spawn(struct htask *t, bool exec)
 {
 	struct host_rep ack;
@@ -691,6 +716,7 @@ struct backend *host_backend_new(FILE *err)
 		return NULL;
 	}
 	the_host = h;
+	pin_one_cpu();
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	catch(SIGTERM);
 	catch(SIGHUP);

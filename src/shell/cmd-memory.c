@@ -187,56 +187,10 @@ int cmd_munlock(struct args *a)
 }
 
 /* current|future|onfault (MCL_*, or numbers), joined by | or ','. */
-static int parse_mcl(const char *s, int *out, char *bad, size_t badsize)
-{
-	static const struct { const char *name; int value; } names[] = {
-		{ "current", VMSH_MCL_CURRENT }, { "future", VMSH_MCL_FUTURE },
-		{ "onfault", VMSH_MCL_ONFAULT },
-	};
-	int flags = 0;
-
-	for (const char *p = s;;) {
-		size_t n = strcspn(p, "|,"), k;
-		const char *name = p;
-		size_t len = n;
-		bool found = false;
-
-		if (len >= 4 && !strncasecmp(name, "MCL_", 4))
-			name += 4, len -= 4;
-		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-			if (strlen(names[k].name) == len &&
-			    !strncasecmp(names[k].name, name, len)) {
-				flags |= names[k].value;
-				found = true;
-			}
-		}
-		if (!found) {
-			char num[32];
-			uint64_t v;
-			const char *why;
-
-			if (n && n < sizeof(num)) {
-				memcpy(num, p, n);
-				num[n] = '\0';
-				if (parse_number(num, &v, &why) == 0 &&
-				    v <= 0x7fffffff) {
-					flags |= (int)v;
-					found = true;
-				}
-			}
-		}
-		if (!found) {
-			snprintf(bad, badsize, "%.*s", (int)(n < 40 ? n : 40), p);
-			return -1;
-		}
-		p += n;
-		if (!*p)
-			break;
-		p++;
-	}
-	*out = flags;
-	return 0;
-}
+static const struct bit_name mcl_names[] = {
+	{ "current", VMSH_MCL_CURRENT }, { "future", VMSH_MCL_FUTURE },
+	{ "onfault", VMSH_MCL_ONFAULT },
+};
 
 int cmd_mlockall(struct args *a)
 {
@@ -247,7 +201,9 @@ int cmd_mlockall(struct args *a)
 		sh_parse_error(a->sh, "mlockall: expected FLAGS (current, future, onfault joined by |)");
 		return -1;
 	}
-	if (parse_mcl(a->tok[a->i].text, &flags, bad, sizeof(bad))) {
+	if (parse_bits(a->tok[a->i].text, mcl_names,
+		       sizeof(mcl_names) / sizeof(mcl_names[0]), "MCL_",
+		       &flags, bad, sizeof(bad))) {
 		sh_parse_error(a->sh, "mlockall: unknown flag '%s' in FLAGS (current, future, onfault)",
 			       bad);
 		return -1;

@@ -121,7 +121,7 @@ int parse_prot(const char *s, int *out)
 	return 0;
 }
 
-static const struct { const char *name; int value; } flag_names[] = {
+static const struct bit_name flag_names[] = {
 	{ "private", VMSH_MAP_PRIVATE },
 	{ "shared", VMSH_MAP_SHARED },
 	{ "shared_validate", 0x03 },
@@ -139,15 +139,13 @@ static const struct { const char *name; int value; } flag_names[] = {
 	{ "executable", 0x1000 },
 };
 
-int parse_flags(const char *s, int *out, const char **bad)
+int parse_bits(const char *s, const struct bit_name *names, size_t count,
+	       const char *prefix, int *out, char *bad, size_t badsize)
 {
-	static char badbuf[64];
+	size_t plen = strlen(prefix);
 	const char *p = s;
 	int flags = 0;
 
-	*bad = s;
-	if (!*s)
-		return -1;
 	for (;;) {
 		size_t n = strcspn(p, "|,");
 		const char *name = p;
@@ -157,14 +155,13 @@ int parse_flags(const char *s, int *out, const char **bad)
 		const char *why;
 		char num[32];
 
-		if (len >= 4 && !strncasecmp(name, "MAP_", 4))
-			name += 4, len -= 4;
-		for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
-			if (strlen(flag_names[i].name) == len &&
-			    !strncasecmp(flag_names[i].name, name, len)) {
-				flags |= flag_names[i].value;
+		if (len >= plen && !strncasecmp(name, prefix, plen))
+			name += plen, len -= plen;
+		for (size_t i = 0; i < count && !found; i++) {
+			if (strlen(names[i].name) == len &&
+			    !strncasecmp(names[i].name, name, len)) {
+				flags |= names[i].value;
 				found = true;
-				break;
 			}
 		}
 		if (!found && n > 0 && n < sizeof(num)) {
@@ -176,9 +173,7 @@ int parse_flags(const char *s, int *out, const char **bad)
 			}
 		}
 		if (!found) {
-			snprintf(badbuf, sizeof(badbuf), "%.*s",
-				 (int)(n < 40 ? n : 40), p);
-			*bad = badbuf;
+			snprintf(bad, badsize, "%.*s", (int)(n < 40 ? n : 40), p);
 			return -1;
 		}
 		p += n;
@@ -188,6 +183,18 @@ int parse_flags(const char *s, int *out, const char **bad)
 	}
 	*out = flags;
 	return 0;
+}
+
+int parse_flags(const char *s, int *out, const char **bad)
+{
+	static char badbuf[64];
+
+	*bad = s;
+	if (!*s)
+		return -1;
+	*bad = badbuf;
+	return parse_bits(s, flag_names, sizeof(flag_names) / sizeof(flag_names[0]),
+			  "MAP_", out, badbuf, sizeof(badbuf));
 }
 
 int parse_advice(const char *s, int *out)

@@ -170,6 +170,11 @@ void commands_man(FILE *out);
  * *@why "not a number" / "too large". */
 int parse_number(const char *s, uint64_t *out, const char **why);
 int parse_prot(const char *s, int *out);
+/* Words naming bits, joined by | or , (an optional @prefix such as
+ * "MAP_" per word, or a number): 0, or -1 with the bad word in @bad. */
+struct bit_name { const char *name; int value; };
+int parse_bits(const char *s, const struct bit_name *names, size_t count,
+	       const char *prefix, int *out, char *bad, size_t badsize);
 /* Flags: returns 0, or -1 with the bad name (a pointer into a static
  * buffer) in *@bad. */
 int parse_flags(const char *s, int *out, const char **bad);

@@ -154,16 +154,6 @@ static json_t *pid_object(int pid)
 
 /* ---- tasks, files, devices ------------------------------------------------ */
 
-static const char *kind_name(enum vmsh_task_kind k)
-{
-	switch (k) {
-	case VMSH_TASK_PROCESS: return "process";
-	case VMSH_TASK_THREAD: return "thread";
-	case VMSH_TASK_KTHREAD: return "kthread";
-	}
-	return "?";
-}
-
 static json_t *id_or_null(unsigned id)
 {
 	return id ? json_integer(id) : json_null();
@@ -175,7 +165,7 @@ static int ps_cb(void *ctx, const struct vmsh_task_info *t)
 
 	json_object_set_new(o, "pid", json_integer(t->pid));
 	json_object_set_new(o, "ppid", json_integer(t->ppid));
-	set_str(o, "kind", kind_name(t->kind));
+	set_str(o, "kind", task_kind_name(t->kind));
 	json_object_set_new(o, "mm", id_or_null(t->mm_id));
 	json_object_set_new(o, "active_mm", id_or_null(t->active_mm_id));
 	json_object_set_new(o, "mm_users", json_integer(t->mm_users));

@@ -66,7 +66,7 @@ int view_smaps(const struct vmsh_sys *sys, int pid, bool one, uint64_t addr,
 
 /* ---- tasks, files, devices ------------------------------------------------ */
 
-static const char *kind_name(enum vmsh_task_kind k)
+const char *task_kind_name(enum vmsh_task_kind k)
 {
 	switch (k) {
 	case VMSH_TASK_PROCESS: return "process";
@@ -87,7 +87,7 @@ static int ps_cb(void *ctx, const struct vmsh_task_info *t)
 	else
 		snprintf(mm, sizeof(mm), "-");
 	fprintf(ctx, "%c%4d %5d %-7s %6s %8d %8d %5llu %5llu %3d\n",
-		t->current ? '*' : ' ', t->pid, t->ppid, kind_name(t->kind), mm,
+		t->current ? '*' : ' ', t->pid, t->ppid, task_kind_name(t->kind), mm,
 		t->mm_users, t->mm_count, (unsigned long long)t->map_count,
 		(unsigned long long)t->rss_pages, t->cpu);
 	return 0;

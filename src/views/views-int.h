@@ -21,6 +21,8 @@ int view_walk(const struct vmsh_sys *sys, int pid, uint64_t addr, FILE *out);
 int view_pt(const struct vmsh_sys *sys, int pid, uint64_t start, uint64_t end,
 	    FILE *out);
 int view_frames(const struct vmsh_sys *sys, FILE *out);
+/* "process", "thread" or "kthread": ps and its JSON form. */
+const char *task_kind_name(enum vmsh_task_kind k);
 int view_meminfo(const struct vmsh_sys *sys, FILE *out);
 /* tlb.c: each CPU's lines, then the entries and the tlb counters */
 int view_tlb(const struct vmsh_sys *sys, FILE *out);

@@ -64,9 +64,9 @@ static const struct dev_desc devices[] = {
 	{ "/dev/zero", "zero-filled memory: private = anonymous, shared = shmem",
 	  4, 0, mmap_zero },
 	{ "/dev/vmsh-pfn", "eager: remap_pfn_range fills every PTE at mmap "
-	  "(VM_IO|VM_PFNMAP), 64 KiB", 900, PFN_DEV_PAGES, pfn_mmap },
+	  "(VM_IO|VM_PFNMAP), 64K", 900, PFN_DEV_PAGES, pfn_mmap },
 	{ "/dev/vmsh-lazy", "lazy: vm_ops fault/open/close/page_mkwrite/access, "
-	  "1 MiB", 901, LAZY_DEV_PAGES, lazy_mmap },
+	  "1M", 901, LAZY_DEV_PAGES, lazy_mmap },
 };
 #define NDEVICES (sizeof(devices) / sizeof(devices[0]))
 

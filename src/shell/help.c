@@ -89,7 +89,11 @@ const struct help_topic help_topics[] = {
 	  "  4096, 0x1000, 0b1, 0o7, with an optional binary suffix K, M, G, T\n"
 	  "  (64K = 65536).  $name is a variable set by name = CMD (mmap, mremap,\n"
 	  "  brk, fork, clone, kthread yield values); $name+N and $name-N work\n"
-	  "  wherever a number does.  echo $name prints it." },
+	  "  wherever a number does.  echo $name prints it.\n"
+	  "  Views other than /proc print hex always with 0x (addresses, pfns,\n"
+	  "  pgoffs, offsets, flags, entries; 0x0 too), amounts of memory as sizes\n"
+	  "  the language reads back (4K, 132K, 1536K, 1G; 1000 below or between\n"
+	  "  units), counts in plain decimal." },
 	{ "output", "redirection, pipes, the pager, time",
 	  "  CMD > FILE and CMD >> FILE write or append the output to FILE (~/ is\n"
 	  "  $HOME); CMD | SHELL-COMMAND pipes it into /bin/sh (the rest of the line\n"

@@ -250,9 +250,11 @@ void shell_list_options(struct shell *sh, FILE *out)
 	fprintf(out, "%-14s %s\n", "zero-page", c->zero_page ? "on" : "off");
 	fprintf(out, "%-14s %s%s\n", "thp", shell_thp_names[c->thp],
 		sh->host ? " (the running kernel's)" : "");
-	fprintf(out, "%-14s %llu\n", "fault-around", (unsigned long long)c->fault_around);
+	fprintf(out, "%-14s %s\n", "fault-around",
+		fmt_size(c->fault_around, SIZE_EXACT, b, sizeof(b)));
 	fprintf(out, "%-14s %llu\n", "max-map-count", (unsigned long long)c->max_map_count);
-	fprintf(out, "%-14s %llu\n", "memlock-limit", (unsigned long long)c->memlock_limit);
+	fprintf(out, "%-14s %s\n", "memlock-limit",
+		fmt_size(c->memlock_limit, SIZE_EXACT, b, sizeof(b)));
 	if (c->aslr)
 		fprintf(out, "%-14s %llu\n", "aslr", (unsigned long long)c->aslr_seed);
 	else

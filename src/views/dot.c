@@ -99,8 +99,8 @@ static int dot_tree(const struct vmsh_sys *sys, int pid, FILE *out)
 		char sz[32];
 
 		fmt_size(n->gap, SIZE_ROUGH, sz, sizeof(sz));
-		fprintf(out, "\tv%zu [fillcolor=%s, label=<%#" PRIx64 "-%#" PRIx64
-			"<BR/>gap %#" PRIx64 " (%s)>];\n", i,
+		fprintf(out, "\tv%zu [fillcolor=%s, label=<0x%" PRIx64 "-0x%" PRIx64
+			"<BR/>gap 0x%" PRIx64 " (%s)>];\n", i,
 			n->red ? "red3" : "black", n->start, n->end, n->gap, sz);
 	}
 	/* Edges left then right; an invisible stand-in for a missing child
@@ -182,7 +182,7 @@ static void dot_frame_node(FILE *out, uint64_t pfn,
 			   const struct vmsh_frame_info *fi)
 {
 	fprintf(out, "\tf%" PRIx64 " [shape=box, style=filled, "
-		"fillcolor=\"%s\", label=<frame %#" PRIx64,
+		"fillcolor=\"%s\", label=<frame 0x%" PRIx64,
 		pfn, fi && fi->mapcount > 1 ? "orange" : "palegreen", pfn);
 	if (fi) {
 		fputs("<BR/>", out);
@@ -251,7 +251,7 @@ static int dot_pt(const struct vmsh_sys *sys, int pid, FILE *out)
 			"COLSPAN=\"2\"><B>", e->depth, e->table,
 			e->depth == 0 ? "lightblue" : "lightsteelblue");
 		html(out, e->level);
-		fprintf(out, "</B> pfn %#" PRIx64 "</TD></TR>", e->table);
+		fprintf(out, "</B> pfn 0x%" PRIx64 "</TD></TR>", e->table);
 		for (size_t j = i; j < p.len; j++) {
 			struct pt_entry *f = &p.e[j];
 			char bits[128];
@@ -263,7 +263,7 @@ static int dot_pt(const struct vmsh_sys *sys, int pid, FILE *out)
 			fmt_pte_bits(f->entry, f->depth == leaf_depth, bits,
 				     sizeof(bits));
 			fprintf(out, "<TR><TD>[%u]</TD><TD PORT=\"i%u\" ALIGN=\"LEFT\">"
-				"%#" PRIx64 " ", f->index, f->index, f->va);
+				"0x%" PRIx64 " ", f->index, f->index, f->va);
 			html(out, bits);
 			fputs("</TD></TR>", out);
 		}
@@ -297,7 +297,7 @@ static int dot_pt(const struct vmsh_sys *sys, int pid, FILE *out)
 	if (!p.len)
 		fprintf(out, "\tt0_%" PRIx64 " [label=<<TABLE BORDER=\"0\" "
 			"CELLBORDER=\"1\"><TR><TD BGCOLOR=\"lightblue\"><B>PGD</B> "
-			"pfn %#" PRIx64 "</TD></TR><TR><TD>(no present entry)</TD>"
+			"pfn 0x%" PRIx64 "</TD></TR><TR><TD>(no present entry)</TD>"
 			"</TR></TABLE>>];\n", mi.pgd_pfn, mi.pgd_pfn);
 	fputs("}\n", out);
 	free(frames);
@@ -341,7 +341,7 @@ static int dot_vmas(const struct vmsh_sys *sys, int pid, FILE *out)
 		"\tspace [label=<<TABLE BORDER=\"1\" CELLBORDER=\"1\" "
 		"CELLSPACING=\"0\" CELLPADDING=\"4\">\n", mi.id);
 	fprintf(out, "<TR><TD COLSPAN=\"3\" BGCOLOR=\"gray30\"><FONT COLOR=\"white\">"
-		"TASK_SIZE %#" PRIx64 "</FONT></TD></TR>\n", mi.task_size);
+		"TASK_SIZE 0x%" PRIx64 "</FONT></TD></TR>\n", mi.task_size);
 	for (size_t k = n; k-- > 0;) {
 		uint64_t top = k + 1 < n ? v[k + 1].start : mi.task_size;
 		char sz[32], perms[5];
@@ -353,8 +353,8 @@ static int dot_vmas(const struct vmsh_sys *sys, int pid, FILE *out)
 		}
 		fmt_size(v[k].end - v[k].start, SIZE_ROUGH, sz, sizeof(sz));
 		fmt_perms(v[k].flags, perms);
-		fprintf(out, "<TR><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\">%#" PRIx64
-			"-%#" PRIx64 "</TD><TD BGCOLOR=\"%s\">%s %s</TD>"
+		fprintf(out, "<TR><TD BGCOLOR=\"%s\" ALIGN=\"LEFT\">0x%" PRIx64
+			"-0x%" PRIx64 "</TD><TD BGCOLOR=\"%s\">%s %s</TD>"
 			"<TD BGCOLOR=\"%s\" ALIGN=\"LEFT\">",
 			vma_colour(&v[k]), v[k].start, v[k].end, vma_colour(&v[k]),
 			perms, sz, vma_colour(&v[k]));
@@ -362,7 +362,8 @@ static int dot_vmas(const struct vmsh_sys *sys, int pid, FILE *out)
 			html(out, v[k].name);
 		else
 			fputs(v[k].anon_vma_id ? "anon" : "anon (no anon_vma)", out);
-		fprintf(out, " rss %" PRIu64 "K", v[k].rss_pages * 4);
+		fprintf(out, " rss %s", fmt_size(v[k].rss_pages * VMSH_PAGE_SIZE,
+						 SIZE_ROUGH, sz, sizeof(sz)));
 		fputs("</TD></TR>\n", out);
 	}
 	if (n && v[0].start) {

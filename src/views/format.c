@@ -39,7 +39,7 @@ const char *fmt_size(uint64_t bytes, enum size_style style, char *buf,
 		return buf;
 	}
 	if (bytes < 1024) {
-		snprintf(buf, size, "%lluB", (unsigned long long)bytes);
+		snprintf(buf, size, "%llu", (unsigned long long)bytes);
 		return buf;
 	}
 	{
@@ -52,6 +52,12 @@ const char *fmt_size(uint64_t bytes, enum size_style style, char *buf,
 		else
 			snprintf(buf, size, "%.1f%c", v, unit[u]);
 	}
+	return buf;
+}
+
+const char *fmt_hex(uint64_t v, char *buf, size_t size)
+{
+	snprintf(buf, size, "0x%llx", (unsigned long long)v);
 	return buf;
 }
 

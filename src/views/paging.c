@@ -117,7 +117,7 @@ static void walk_meaning(const struct vmsh_sys *sys, int pid, uint64_t addr,
 int view_walk(const struct vmsh_sys *sys, int pid, uint64_t addr, FILE *out)
 {
 	struct vmsh_walk w;
-	char bits[128];
+	char bits[128], pfn[24], entry[24];
 	int ret;
 
 	memset(&w, 0, sizeof(w));
@@ -140,10 +140,14 @@ int view_walk(const struct vmsh_sys *sys, int pid, uint64_t addr, FILE *out)
 		bool leaf = s->level && !strcmp(s->level, "PTE");
 
 		fmt_pte_bits(s->entry, leaf, bits, sizeof(bits));
-		fprintf(out, "  %-3s index %3u  table pfn 0x%-6llx entry %016llx%s%s\n",
-			s->level ? s->level : "?", s->index,
-			(unsigned long long)s->table_pfn,
-			(unsigned long long)s->entry, bits[0] ? "  " : "", bits);
+		fmt_hex(s->table_pfn, pfn, sizeof(pfn));
+		fmt_hex(s->entry, entry, sizeof(entry));
+		if (bits[0])
+			fprintf(out, "  %-3s index %3u  table pfn %-8s entry %-18s  %s\n",
+				s->level ? s->level : "?", s->index, pfn, entry, bits);
+		else
+			fprintf(out, "  %-3s index %3u  table pfn %-8s entry %s\n",
+				s->level ? s->level : "?", s->index, pfn, entry);
 	}
 	switch (w.end) {
 	case VMSH_WALK_MAPPED:
@@ -180,7 +184,7 @@ static void pt_line(void *ctx, int depth, const char *level, uint64_t va,
 	char bits[128];
 
 	fmt_pte_bits(entry, level && !strcmp(level, "PTE"), bits, sizeof(bits));
-	fprintf(ctx, "%*s%s[%u] va 0x%llx entry %016llx%s%s\n", depth * 2, "",
+	fprintf(ctx, "%*s%s[%u] va 0x%llx entry 0x%llx%s%s\n", depth * 2, "",
 		level ? level : "?", index, (unsigned long long)va,
 		(unsigned long long)entry, bits[0] ? " " : "", bits);
 }
@@ -212,8 +216,10 @@ int view_pt(const struct vmsh_sys *sys, int pid, uint64_t start, uint64_t end,
 
 static int frame_line(void *ctx, const struct vmsh_frame_info *fr)
 {
-	fprintf(ctx, "0x%06llx %4d %4d %-20s %-5s %s\n",
-		(unsigned long long)fr->pfn, fr->refcount, fr->mapcount,
+	char pfn[24];
+
+	fprintf(ctx, "%-9s %4d %4d %-20s %-5s %s\n",
+		fmt_hex(fr->pfn, pfn, sizeof(pfn)), fr->refcount, fr->mapcount,
 		fr->owner ? fr->owner : "?", fr->dirty ? "yes" : "no",
 		fr->exclusive ? "yes" : "no");
 	return 0;
@@ -221,7 +227,7 @@ static int frame_line(void *ctx, const struct vmsh_frame_info *fr)
 
 int view_frames(const struct vmsh_sys *sys, FILE *out)
 {
-	fprintf(out, "PFN       REF  MAP OWNER                DIRTY EXCL\n");
+	fprintf(out, "PFN        REF  MAP OWNER                DIRTY EXCL\n");
 	return vmsh_frame_walk(sys, frame_line, out);
 }
 

@@ -58,9 +58,11 @@ static int entry_line(void *vctx, const struct vmsh_tlb_entry_info *e)
 	FILE *ctx = c->out;
 
 	c->n++;
-	fprintf(ctx, "%3d %3u %3u %4u %-15llx %-10llx %s%s%s%s%s\n",
-		e->cpu, e->set, e->way, e->asid, (unsigned long long)e->vpn,
-		(unsigned long long)e->pfn, e->writable ? "RW " : "RO ",
+	char vpn[24], pfn[24];
+
+	fprintf(ctx, "%3d %3u %3u %4u %-15s %-10s %s%s%s%s%s\n",
+		e->cpu, e->set, e->way, e->asid, fmt_hex(e->vpn, vpn, sizeof(vpn)),
+		fmt_hex(e->pfn, pfn, sizeof(pfn)), e->writable ? "RW " : "RO ",
 		e->user ? "US " : "", e->nx ? "NX " : "", e->accessed ? "A " : "",
 		e->dirty ? "D" : "");
 	return 0;

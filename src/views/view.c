@@ -78,7 +78,7 @@ const char *task_kind_name(enum vmsh_task_kind k)
 
 static int ps_cb(void *ctx, const struct vmsh_task_info *t)
 {
-	char mm[32];
+	char mm[32], rss[32];
 
 	if (t->mm_id)
 		snprintf(mm, sizeof(mm), "%u", t->mm_id);
@@ -86,10 +86,11 @@ static int ps_cb(void *ctx, const struct vmsh_task_info *t)
 		snprintf(mm, sizeof(mm), "(%u)", t->active_mm_id);
 	else
 		snprintf(mm, sizeof(mm), "-");
-	fprintf(ctx, "%c%4d %5d %-7s %6s %8d %8d %5llu %5llu %3d\n",
+	fprintf(ctx, "%c%4d %5d %-7s %6s %8d %8d %5llu %6s %3d\n",
 		t->current ? '*' : ' ', t->pid, t->ppid, task_kind_name(t->kind), mm,
 		t->mm_users, t->mm_count, (unsigned long long)t->map_count,
-		(unsigned long long)t->rss_pages, t->cpu);
+		fmt_size(t->rss_pages * VMSH_PAGE_SIZE, SIZE_EXACT, rss, sizeof(rss)),
+		t->cpu);
 	return 0;
 }
 
@@ -103,12 +104,14 @@ static int file_count_cb(void *ctx, const struct vmsh_file_info *fi)
 
 static int files_cb(void *ctx, const struct vmsh_file_info *fi)
 {
-	char sz[32];
+	char sz[32], cached[32], dirty[32];
 
-	fprintf(ctx, "%-16s %8s %5lu %6llu %6llu %4d %s\n", fi->name,
+	fprintf(ctx, "%-16s %8s %5lu %6s %6s %4d %s\n", fi->name,
 		fmt_size(fi->size, SIZE_EXACT, sz, sizeof(sz)), fi->ino,
-		(unsigned long long)fi->cached_pages,
-		(unsigned long long)fi->dirty_pages, fi->mapcount,
+		fmt_size(fi->cached_pages * VMSH_PAGE_SIZE, SIZE_EXACT, cached,
+			 sizeof(cached)),
+		fmt_size(fi->dirty_pages * VMSH_PAGE_SIZE, SIZE_EXACT, dirty,
+			 sizeof(dirty)), fi->mapcount,
 		fi->disk ? "disk" : "tmpfs");
 	return 0;
 }
@@ -160,7 +163,8 @@ static int print_mm(const struct vmsh_sys *sys, int pid, FILE *o)
 	PG("rss_swap", m.rss_swap);
 	PG("hiwater_rss", m.hiwater_rss);
 	X("pgd (pfn)", m.pgd_pfn);
-	P("pgtables_bytes", m.pgtables_bytes);
+	fprintf(o, "  %-15s %s\n", "pgtables_bytes",
+		fmt_size(m.pgtables_bytes, SIZE_EXACT, b, sizeof(b)));
 	X("task_size", m.task_size);
 	X("mmap_base", m.mmap_base);
 	X("start_brk", m.start_brk);
@@ -225,7 +229,7 @@ int view_print(const struct vmsh_sys *sys, enum backend_view v,
 	}
 	switch (v) {
 	case BV_PS:
-		fprintf(out, "  PID  PPID KIND        MM MM_USERS MM_COUNT  VMAS   RSS CPU\n");
+		fprintf(out, "  PID  PPID KIND        MM MM_USERS MM_COUNT  VMAS    RSS CPU\n");
 		return vmsh_task_walk(sys, ps_cb, out);
 	case BV_FILES:
 		fprintf(out, "NAME                 SIZE   INO CACHED  DIRTY MAPS KIND\n");

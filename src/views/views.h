@@ -8,9 +8,10 @@
  *  - Views read the model through the public engine API only (vmsh.h) and
  *    never change it; they write to the FILE they are given and nowhere
  *    else.
- *  - One formatter per kind of value, shared by every view: fmt_size for
- *    sizes, fmt_perms for the rwxp column, fmt_vmflags for smaps'
- *    VmFlags, fmt_pte_bits for decoded page-table entries.
+ *  - One formatter per kind of value, shared by every view: fmt_hex for
+ *    addresses, pfns and offsets, fmt_size for sizes, fmt_perms for the
+ *    rwxp column, fmt_vmflags for smaps' VmFlags, fmt_pte_bits for
+ *    decoded page-table entries.
  *  - The /proc formats are byte-exact with fs/proc/task_mmu.c; the others
  *    are vmsh's own and are part of its contract (golden tests).
  */
@@ -35,11 +36,20 @@
 #define VIEW_VM_EXEC     0x4ULL
 #define VIEW_VM_MAYSHARE 0x80ULL
 
+/*
+ * The number style of vmsh's own views (vmsh(1), "Number style"): an
+ * address, pfn, page or file offset, flags word or raw entry is hex with
+ * 0x (fmt_hex); an amount of memory is a size (fmt_size); a count is plain
+ * decimal.  The /proc formats keep the kernel's layout instead.
+ */
 enum size_style {
 	SIZE_EXACT,     /* the largest of K, M, G, T that divides it: 4K, 1536K, 1000 */
-	SIZE_ROUGH,     /* one decimal when not whole, units to E: 1.5M, 96.0T, 1000B */
+	SIZE_ROUGH,     /* drawings: one decimal when not whole, units to E: 1.5M, 96.0T, 1000 */
 };
-/* @bytes as text in @buf; returns @buf. */
+/* "0x" and @v in lower-case hex, no padding (0 is "0x0"); returns @buf. */
+const char *fmt_hex(uint64_t v, char *buf, size_t size);
+/* @bytes as text in @buf (a size the command language reads back, with
+ * SIZE_EXACT); returns @buf. */
 const char *fmt_size(uint64_t bytes, enum size_style style, char *buf,
 		     size_t size);
 /* The permission column of /proc/PID/maps: "rw-p", "r--s" (s: VM_MAYSHARE,

@@ -29,21 +29,22 @@ void *view_grow(void *p, size_t *cap, size_t n, size_t size)
 
 static int vma_row(void *ctx, const struct vmsh_vma_info *v)
 {
-	char range[40], anon[16], line[512], sz[32], fl[256], perms[5];
+	char range[48], anon[16], line[512], sz[32], rss[32], fl[256], perms[5];
+	char vmf[24], pgoff[24];
 	int n;
 
-	snprintf(range, sizeof(range), "%012llx-%012llx",
+	snprintf(range, sizeof(range), "0x%llx-0x%llx",
 		 (unsigned long long)v->start, (unsigned long long)v->end);
 	if (v->anon_vma_id)
 		snprintf(anon, sizeof(anon), "%u", v->anon_vma_id);
 	else
 		snprintf(anon, sizeof(anon), "-");
 	fmt_vmflags(v->flags, fl, sizeof(fl));
-	n = snprintf(line, sizeof(line), "%-29s %6s %s %#10llx %8llx %5s %5llu %-18s %s",
+	n = snprintf(line, sizeof(line), "%-29s %6s %s %10s %11s %5s %6s %-18s %s",
 		     range, fmt_size(v->end - v->start, SIZE_EXACT, sz, sizeof(sz)),
-		     fmt_perms(v->flags, perms),
-		     (unsigned long long)v->flags, (unsigned long long)v->pgoff,
-		     anon, (unsigned long long)v->rss_pages,
+		     fmt_perms(v->flags, perms), fmt_hex(v->flags, vmf, sizeof(vmf)),
+		     fmt_hex(v->pgoff, pgoff, sizeof(pgoff)), anon,
+		     fmt_size(v->rss_pages * VMSH_PAGE_SIZE, SIZE_EXACT, rss, sizeof(rss)),
 		     v->vm_ops ? v->vm_ops : "NULL", v->name ? v->name : "");
 	while (n > 0 && (size_t)n < sizeof(line) && line[n - 1] == ' ')
 		line[--n] = '\0';
@@ -157,7 +158,7 @@ static void vma_bar(const struct vmsh_sys *sys, int pid, FILE *out, bool color)
 			piece[i].w = (piece[i].w + 1) / 2;
 		total += piece[i].w;
 	}
-	fprintf(out, "%#" PRIx64 " |", (uint64_t)0);
+	fprintf(out, "0x0 |");
 	if (total <= BAR_WIDTH) {
 		for (size_t i = 0; i < np; i++) {
 			long k = piece[i].vma;
@@ -214,7 +215,7 @@ static void vma_bar(const struct vmsh_sys *sys, int pid, FILE *out, bool color)
 			prev = k;
 		}
 	}
-	fprintf(out, "| %#" PRIx64 "\n", mi.task_size);
+	fprintf(out, "| 0x%" PRIx64 "\n", mi.task_size);
 	free(piece);
 	free(vmas);
 	fputs("  (log scale; a anonymous, f file, s shared, H heap, S stack, "
@@ -231,7 +232,7 @@ int view_vmas(const struct vmsh_sys *sys, int pid, FILE *out, bool color)
 {
 	int ret;
 
-	fprintf(out, "%-29s %6s %-4s %10s %8s %5s %5s %-18s %s\n", "RANGE", "SIZE",
+	fprintf(out, "%-29s %6s %-4s %10s %11s %5s %6s %-18s %s\n", "RANGE", "SIZE",
 		"PERM", "VM_FLAGS", "PGOFF", "ANON", "RSS", "VM_OPS", "NAME");
 	ret = vmsh_vma_walk(sys, pid, vma_row, out);
 	if (ret)

@@ -28,10 +28,15 @@ START_TEST(test_views_size)
 	ck_assert_str_eq(fmt_size(1ULL << 50, SIZE_EXACT, b, sizeof(b)), "1024T");
 	ck_assert_str_eq(fmt_size(0, SIZE_EXACT, b, sizeof(b)), "0");
 	ck_assert_str_eq(fmt_size(1536 << 10, SIZE_ROUGH, b, sizeof(b)), "1.5M");
-	ck_assert_str_eq(fmt_size(1000, SIZE_ROUGH, b, sizeof(b)), "1000B");
+	ck_assert_str_eq(fmt_size(1000, SIZE_ROUGH, b, sizeof(b)), "1000");
+	ck_assert_str_eq(fmt_size(0, SIZE_ROUGH, b, sizeof(b)), "0");
 	ck_assert_str_eq(fmt_size(132 << 10, SIZE_ROUGH, b, sizeof(b)), "132K");
 	/* the gap under the stack of a 4-level machine: just short of 96T */
 	ck_assert_str_eq(fmt_size(0x5fffffedc000ULL, SIZE_ROUGH, b, sizeof(b)), "96.0T");
+	/* hex always with 0x, never padded */
+	ck_assert_str_eq(fmt_hex(0, b, sizeof(b)), "0x0");
+	ck_assert_str_eq(fmt_hex(0x7ffff7fef000ULL, b, sizeof(b)), "0x7ffff7fef000");
+	ck_assert_str_eq(fmt_hex(~0ULL, b, sizeof(b)), "0xffffffffffffffff");
 }
 END_TEST
 
@@ -312,8 +317,8 @@ START_TEST(test_views_print)
 	text = print_view(sys, BV_PS, &a, &ret);
 	ck_assert_int_eq(ret, 0);
 	ck_assert_str_eq(text,
-		"  PID  PPID KIND        MM MM_USERS MM_COUNT  VMAS   RSS CPU\n"
-		"*   1     0 process      1        1        1     1     0   0\n");
+		"  PID  PPID KIND        MM MM_USERS MM_COUNT  VMAS    RSS CPU\n"
+		"*   1     0 process      1        1        1     1      0   0\n");
 	free(text);
 	/* a pid that names no task: -ESRCH, and nothing printed */
 	a.pid = 7;

@@ -11,8 +11,8 @@
  * /proc/PID/maps as `#| ` expected-output lines after `maps PID`.
  * trace-replay (replay.c) drives the model with a memory access trace.
  *
- * Layering: this library calls the engine's public API (replay.c only)
- * and the C library; never the shell, the views or libvmsh-host
+ * Layering: this library calls the engine's public API (replay.c drives
+ * the model; script.c reads its advice names) and the C library; never the shell, the views or libvmsh-host
  * (tests/layout/check-layout).
  */
 #ifndef VMSH_SRC_RECORD_RECORD_H

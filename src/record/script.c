@@ -30,6 +30,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "vmsh/vmsh.h"
+
 #include "record.h"
 
 struct rfile {
@@ -253,8 +255,8 @@ static void put_mmap(struct rec *r, uint64_t addr, uint64_t len, int prot,
 	fprintf(r->out, "\n#| %#llx\n", (unsigned long long)addr);
 	/* MAP_STACK: VM_NOHUGEPAGE since Linux 6.7 (calc_vm_flag_bits) */
 	if (flags & 0x20000)
-		fprintf(r->out, "madvise %#llx %#llx 15\n", (unsigned long long)addr,
-			(unsigned long long)len);
+		fprintf(r->out, "madvise %#llx %#llx %s\n", (unsigned long long)addr,
+			(unsigned long long)len, vmsh_advice_name(VMSH_MADV_NOHUGEPAGE));
 	/* shared anonymous memory (and shared /dev/zero) is a new shmem file */
 	if (shared && (!path || !strcmp(path, "/dev/zero")))
 		r->shm_pending = r->next_shm_ino++;
@@ -329,17 +331,9 @@ void rec_touch_note(struct rec *r, int vpid, uint64_t addr)
 
 void rec_madvise(struct rec *r, int vpid, uint64_t addr, uint64_t len, int advice)
 {
-	static const struct { int n; const char *name; } names[] = {
-		{ 0, "normal" }, { 1, "random" }, { 2, "sequential" },
-		{ 3, "willneed" }, { 4, "dontneed" }, { 8, "free" },
-		{ 10, "dontfork" }, { 11, "dofork" }, { 18, "wipeonfork" },
-		{ 19, "keeponfork" },
-	};
-	const char *name = NULL;
+	/* the engine's names (the ones the shell reads); a number otherwise */
+	const char *name = vmsh_advice_name(advice);
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].n == advice)
-			name = names[i].name;
 	to(r, vpid);
 	fprintf(r->out, "madvise %#llx %#llx ", (unsigned long long)addr,
 		(unsigned long long)len);

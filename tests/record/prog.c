@@ -3,7 +3,9 @@
  * A small program for `vmsh record` tests: it maps a file shared and
  * private, mprotects, mremaps (in place and moving), madvises, grows the
  * break, forks (the child unmaps and exits), runs a thread that maps
- * memory, and execs (`prog exec` execs /bin/true from a child).
+ * memory on a stack of its own and one on a stack glibc allocates
+ * (MAP_STACK with a guard page) that mallocs in a new arena, and execs
+ * (`prog exec` execs /bin/true from a child).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -24,6 +26,18 @@ static void *thread_fn(void *arg)
 		return NULL;
 	p[0] = 1;
 	munmap(p + 4096, 4096);
+	return arg;
+}
+
+/* malloc in a second thread: glibc makes it an arena (a 64 MiB PROT_NONE
+ * reservation, trimmed to its aligned half, its start mprotected rw) */
+static void *arena_fn(void *arg)
+{
+	char *volatile p = malloc(100000);
+
+	if (p)
+		p[0] = 1;
+	free(p);
 	return arg;
 }
 
@@ -63,15 +77,17 @@ int main(int argc, char **argv)
 		_exit(0);
 	}
 	waitpid(pid, NULL, 0);
-	/* the thread's stack is ours: glibc's would be MAP_STACK, which is
-	 * VM_NOHUGEPAGE on Linux >= 6.7 (replayed as madvise 15, which needs
-	 * a model with MADV_NOHUGEPAGE) */
+	/* a thread on a stack of ours, then one on glibc's: MAP_STACK, which
+	 * is VM_NOHUGEPAGE on Linux >= 6.7 (replayed as madvise nohugepage),
+	 * with a PROT_NONE guard page below it */
 	pthread_attr_init(&attr);
 	stack = mmap(NULL, 256 * 1024, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (stack != MAP_FAILED &&
 	    pthread_attr_setstack(&attr, stack, 256 * 1024) == 0 &&
 	    pthread_create(&th, &attr, thread_fn, NULL) == 0)
+		pthread_join(th, NULL);
+	if (pthread_create(&th, NULL, arena_fn, NULL) == 0)
 		pthread_join(th, NULL);
 	if (argc > 1 && !strcmp(argv[1], "exec")) {
 		pid = fork();

@@ -223,6 +223,49 @@ START_TEST(test_maple_split_and_shrink)
 }
 END_TEST
 
+/*
+ * A leaf split whose even cut falls just after a NULL (calc_splits, as
+ * mab_no_null_split): the first cut moves right when the right part
+ * stays big enough.  Ranges appended in address order, some adjacent, as
+ * dup_mmap copies a parent's VMAs; the first cut used to compare against
+ * a cut[0] it had not set yet (memcheck, unit-maple-memcheck, saw it in a
+ * fork of gcc's recorded mm).
+ */
+START_TEST(test_maple_split_after_null)
+{
+	struct maple_tree mt;
+	uint64_t lo, hi;
+
+	mt_init(&mt, true);
+	/* E0 g E1 g ... E7 g: 16 slots, the root leaf is full */
+	for (unsigned i = 0; i < 8; i++)
+		mtree_store_range(&mt, 16ULL * i, 16ULL * i + 7, E(i));
+	REQUIRE(mt.height == 1 && mt.root->end == 15);
+	/* E8 right after E7: 17 entries, the even cut (8) follows a NULL */
+	mtree_store_range(&mt, 120, 127, E(8));
+	validate(&mt);
+	REQUIRE(mt.height == 2 && mt.ev.split == 1);
+	/* the cut moved right: E0..E4 (9 slots) | g E5 .. E8 g (8 slots) */
+	REQUIRE(mt.root->pivot[0] == 71);
+	REQUIRE(mtree_load(&mt, 72, &lo, &hi) == NULL && lo == 72 && hi == 79);
+	REQUIRE(mtree_load(&mt, 120, &lo, &hi) == E(8) && lo == 120 && hi == 127);
+	mtree_destroy(&mt);
+	/* many VMAs copied in order (a fork of a big mm): every few ranges
+	 * adjacent, the others with gaps, so cuts fall after NULLs and not */
+	for (unsigned run = 1; run <= 4; run++) {
+		uint64_t a = 0;
+
+		mt_init(&mt, true);
+		for (unsigned i = 0; i < 600; i++) {
+			mtree_store_range(&mt, a, a + 7, E(i));
+			a += i % run ? 8 : 16;
+		}
+		validate(&mt);
+		mtree_destroy(&mt);
+	}
+}
+END_TEST
+
 START_TEST(test_maple_validate_catches)
 {
 	struct maple_tree mt;
@@ -248,6 +291,7 @@ Suite *maple_suite(void)
 	tcase_add_test(tc, test_maple_sizes);
 	tcase_add_test(tc, test_maple_random);
 	tcase_add_test(tc, test_maple_split_and_shrink);
+	tcase_add_test(tc, test_maple_split_after_null);
 	tcase_add_test(tc, test_maple_validate_catches);
 	suite_add_tcase(s, tc);
 	return s;

@@ -10,9 +10,12 @@
 #           the golden and differential runs all use it
 #   jobs    parallelism for ninja and meson test (VMSH_JOBS, default 2)
 # Functions:
-#   run_setup              install the missing Debian packages (scripts/setup)
+#   run_setup [-v]         install the missing Debian packages (scripts/setup;
+#                          -v: say so when nothing is missing too)
+#   say TEXT               one progress line on stderr: "scripts/NAME: TEXT"
 #   build_targets [T...]   configure $build when it is not, build T... (all
-#                          when none); the build's output goes to stderr
+#                          when none), one line per step on stderr when
+#                          there is work; the build's log only on failure
 #   golden_directive FILE  the test's first-line directive: sets
 #                          golden_args (# args:) or golden_cmdline (# cmdline:)
 #   golden_env             the environment golden runs need (LC_ALL=C, no
@@ -26,16 +29,29 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$top/build
 jobs=${VMSH_JOBS:-2}
 
-run_setup() {
-	"$top/scripts/setup" >&2
+run_setup() {	# run_setup [-v]
+	"$top/scripts/setup" "$@" >&2
+}
+
+# One progress line on stderr, named after the script that runs.
+say() {
+	echo "scripts/${0##*/}: $*" >&2
 }
 
 build_targets() {
+	local t0=$SECONDS what=${*:-everything}
 	if [ ! -f "$build/build.ninja" ]; then
+		say "configuring ${build#"$top"/}/ (meson setup)"
 		meson setup "$build" "$top" >/dev/null
 	fi
-	# quiet when it works, the whole log when it does not
+	# a line only when there is something to build; quiet when it works,
+	# the whole log when it does not
+	case $(ninja -C "$build" -n "$@" 2>/dev/null) in
+	*"no work to do"*) return 0 ;;
+	esac
+	say "building $what (ninja -j$jobs)"
 	ninja -C "$build" -j"$jobs" "$@" >/dev/null || ninja -C "$build" -j"$jobs" "$@" >&2
+	say "built $what in $((SECONDS - t0)) s"
 }
 
 golden_directive() {

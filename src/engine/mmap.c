@@ -214,6 +214,10 @@ int get_unmapped_area(struct vmsh_mm *mm, struct vmsh_file *file,
 	}
 	trace(mm->sys, "get_unmapped_area addr=%#lx len=%#lx -> %#lx",
 	      UL(addr), UL(len), UL(r));
+	/* IS_ERR_VALUE(addr): a MAP_FIXED address in the last 4095 bytes
+	 * reads as an error code (0xffffffffffffffff is -EPERM) */
+	if (r >= (uint64_t)-4095)
+		return (int)(int64_t)r;
 	if (r > mm->task_size - len)
 		return -ENOMEM;
 	if (r & ~PAGE_MASK)

@@ -94,8 +94,10 @@ static int simple(struct backend *be, enum host_op op, uint64_t a0, uint64_t a1,
 
 	if (e)
 		return e;
-	if (!rep.ret || track_always)
+	if (!rep.ret)
 		track(h, a0, a1);
+	else if (track_always)
+		track_failed(h, a0, a1);
 	return (int)rep.ret;
 }
 

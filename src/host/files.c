@@ -248,6 +248,32 @@ static int print_proc(struct backend *be, int pid, const char *what, bool one,
 	return 0;
 }
 
+void track_failed(struct host *h, uint64_t start, uint64_t len)
+{
+	struct htask *t = task_get(h, 0);
+	uint64_t end = start + len, cur = start & ~(uint64_t)4095, s, e;
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	end = (end + 4095) & ~(uint64_t)4095;
+	if (!len || end <= start || end > (1ULL << 47) || !t || t->kthread)
+		return;
+	f = open_proc(t, "maps");
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0)
+		if (parse_head(line, &s, &e) && e > cur && cur < end) {
+			if (s > cur)
+				break;          /* a gap: the call stopped here */
+			cur = e;
+		}
+	free(line);
+	fclose(f);
+	if (cur > (start & ~(uint64_t)4095))
+		track(h, start, (cur < end ? cur : end) - start);
+}
+
 int host_maps(struct backend *be, int pid, FILE *out)
 {
 	return print_proc(be, pid, "maps", false, 0, out);

@@ -72,6 +72,11 @@ int request_place(struct host *h, struct host_req *rq, const void *pl,
 		  uint64_t *out);
 /* Remember that the script named [start, start + len) of the current task. */
 void track(struct host *h, uint64_t start, uint64_t len);
+/* files.c: after a call that failed part-way (mprotect, madvise, mlock),
+ * only the VMAs it can have changed: those that run without a gap from
+ * @start, inside the range; nothing when the range wraps or leaves user
+ * space (the kernel refused it before looking at a VMA). */
+void track_failed(struct host *h, uint64_t start, uint64_t len);
 bool range_hit(const struct hproc *p, uint64_t start, uint64_t end);
 
 /* calls.c */

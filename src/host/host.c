@@ -354,14 +354,13 @@ static void range_add(struct hproc *p, uint64_t start, uint64_t len)
 	if (!p || !len)
 		return;
 	end = start + len;
-	if (end < start)
-		end = UINT64_MAX;
+	/* a range that wraps, or whose length rounds up past 2^64, names
+	 * nothing: Linux rounds such a length to 0 (mlock) or refuses it */
+	if (end < start || ((end & (PAGE - 1)) && !((end | (PAGE - 1)) + 1)))
+		return;
 	start &= ~(PAGE - 1);
-	if (end & (PAGE - 1)) {
-		uint64_t up = (end | (PAGE - 1)) + 1;
-
-		end = up ? up : UINT64_MAX;
-	}
+	if (end & (PAGE - 1))
+		end = (end | (PAGE - 1)) + 1;
 	if (p->nr == p->cap) {
 		p->cap = p->cap ? 2 * p->cap : 8;
 		p->r = realloc(p->r, p->cap * sizeof(*p->r));

@@ -256,11 +256,14 @@ static int do_access(enum acc kind, uint64_t addr, uint64_t len,
 	sigjmp_buf jb;
 	volatile uint64_t p = addr;
 	volatile uint64_t start = addr, total = len;
-	uint64_t end = addr + len;
+	/* the last byte, not the end: 0xffffffffffffffff is an address too */
+	uint64_t last = len ? addr + len - 1 : addr;
 
-	if (end < addr)
-		end = UINT64_MAX;
+	if (last < addr)
+		last = UINT64_MAX;
 	*done = 0;
+	if (!len)
+		return 0;
 	access_jb = &jb;
 	if (sigsetjmp(jb, 1)) {
 		rep->signo = fault_signo;
@@ -270,13 +273,13 @@ static int do_access(enum acc kind, uint64_t addr, uint64_t len,
 		*done = p - start;
 		return 1;
 	}
-	while (p < end) {
-		uint64_t next = (p | (PAGE - 1)) + 1;
+	for (;;) {
+		uint64_t pl = p | (PAGE - 1);   /* the piece's last byte */
 		uint64_t n;
 
-		if (next > end || next == 0)
-			next = end;
-		n = next - p;
+		if (pl > last)
+			pl = last;
+		n = pl - p + 1;
 		access_on = 1;
 		switch (kind) {
 		case ACC_TOUCH:
@@ -300,7 +303,9 @@ static int do_access(enum acc kind, uint64_t addr, uint64_t len,
 			break;
 		}
 		access_on = 0;
-		p = next;
+		if (pl == last)
+			break;
+		p = pl + 1;
 	}
 	*done = total;
 	return 0;
@@ -547,20 +552,27 @@ static void *task_thread(void *arg)
 }
 
 /* Run as an unprivileged task would: without CAP_IPC_LOCK, mlock meets
- * RLIMIT_MEMLOCK (set by the controller, inherited) as in the model.
- * Dropped from the bounding set too, so a re-executed task stays so. */
+ * RLIMIT_MEMLOCK (set by the controller, inherited) as in the model;
+ * without CAP_SYS_RAWIO, mmap below mmap_min_addr is EPERM as in the
+ * model.  Dropped from the bounding set too, so a re-executed task stays
+ * so. */
 static void drop_ipc_lock(void)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[2];
-	unsigned bit = CAP_IPC_LOCK;
+	const unsigned bits[] = { CAP_IPC_LOCK, CAP_SYS_RAWIO };
 
-	prctl(PR_CAPBSET_DROP, CAP_IPC_LOCK, 0, 0, 0);
+	for (size_t i = 0; i < 2; i++)
+		prctl(PR_CAPBSET_DROP, bits[i], 0, 0, 0);
 	if (syscall(SYS_capget, &hdr, data))
 		return;
-	data[bit / 32].effective &= ~(1U << (bit % 32));
-	data[bit / 32].permitted &= ~(1U << (bit % 32));
-	data[bit / 32].inheritable &= ~(1U << (bit % 32));
+	for (size_t i = 0; i < 2; i++) {
+		unsigned bit = bits[i];
+
+		data[bit / 32].effective &= ~(1U << (bit % 32));
+		data[bit / 32].permitted &= ~(1U << (bit % 32));
+		data[bit / 32].inheritable &= ~(1U << (bit % 32));
+	}
 	syscall(SYS_capset, &hdr, data);
 }
 

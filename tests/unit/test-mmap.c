@@ -176,6 +176,14 @@ START_TEST(test_mmap_fixed_above_2_63_is_enomem)
 		ck_assert_uint_eq(mm->map_count, count);
 	}
 	ck_assert_uint_eq(out, 1);      /* no address on failure */
+	/* ... but the last page's last bytes read as an error code
+	 * (IS_ERR_VALUE in __get_unmapped_area): 2^64 - 1 is -EPERM, as
+	 * Linux 6.18 answers mmap(-1, 4096, ..., MAP_FIXED) */
+	t_mmap(sys, ~0ULL, T_PG, T_RW, T_FIXED, -EPERM);
+	t_mmap(sys, ~0ULL, 2 * T_PG, T_RW, T_ANON | VMSH_MAP_FIXED_NOREPLACE,
+	       -EPERM);
+	t_mmap(sys, 0xfffffffffffff00cULL, T_PG, T_RW, T_FIXED, -4084);
+	ck_assert_uint_eq(mm->map_count, count);
 }
 END_TEST
 

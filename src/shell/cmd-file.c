@@ -16,10 +16,24 @@
 #include "commands.h"
 #include "views.h"
 
+/*
+ * The loops below (read, load, save) go a page at a time and stop at a
+ * Ctrl-C between pages (interactive runs only: batch runs die of SIGINT),
+ * with one line saying where; what was done stays done, as for touch.
+ */
+
+/* Bytes from @off to the next page boundary, at most @left. */
+static uint64_t to_page_end(uint64_t off, uint64_t left)
+{
+	uint64_t n = VMSH_PAGE_SIZE - (off & (VMSH_PAGE_SIZE - 1));
+
+	return n < left ? n : left;
+}
+
 static int file_dump(struct args *a, const char *name, uint64_t off, uint64_t len)
 {
 	struct hexdump h;
-	uint8_t *buf = malloc(CHUNK);
+	uint8_t *buf = malloc(VMSH_PAGE_SIZE);
 	uint64_t pos = 0;
 	int ret = 0;
 
@@ -30,7 +44,15 @@ static int file_dump(struct args *a, const char *name, uint64_t off, uint64_t le
 	else
 		hexdump_init(&h, out(a), 8, off);
 	while (pos < len) {
-		uint64_t n = len - pos < CHUNK ? len - pos : CHUNK, done = 0;
+		uint64_t n = to_page_end(off + pos, len - pos), done = 0;
+
+		if (shell_interrupt) {
+			free(buf);
+			hexdump_finish(&h);
+			sh_interrupted(a->sh, a->name, " at offset 0x%llx; the bytes before it were printed",
+				       (unsigned long long)(off + pos));
+			return -1;
+		}
 
 		ret = be(a)->ops->file_read(be(a), name, off + pos, buf, n, &done);
 		if (ret < 0)
@@ -99,11 +121,17 @@ static int file_load(struct args *a, const char *name, const char *path)
 		close(fd);
 		return cmd_fail(a, ret);
 	}
-	buf = malloc(CHUNK);
+	buf = malloc(VMSH_PAGE_SIZE);
 	if (!buf)
 		abort();
 	while (ret == 0) {
-		ssize_t n = read(fd, buf, CHUNK);
+		ssize_t n;
+
+		if (shell_interrupt) {
+			ret = -EINTR;
+			break;
+		}
+		n = read(fd, buf, VMSH_PAGE_SIZE);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -123,6 +151,12 @@ static int file_load(struct args *a, const char *name, const char *path)
 		ret = be(a)->ops->file_rename(be(a), tmp, name);
 	if (ret < 0) {
 		be(a)->ops->file_rm(be(a), tmp);
+		if (ret == -EINTR) {
+			sh_interrupted(a->sh, a->name, " after %llu of %llu bytes; %s is as it was before the load",
+				       (unsigned long long)off,
+				       (unsigned long long)st.st_size, name);
+			return -1;
+		}
 		return cmd_fail(a, ret);
 	}
 	return 0;
@@ -148,7 +182,7 @@ static int file_save(struct args *a, const char *name, const char *path)
 
 	if (cmd_sandboxed(a))
 		return -1;
-	buf = malloc(CHUNK);
+	buf = malloc(VMSH_PAGE_SIZE);
 	if (!buf)
 		abort();
 	/* check the file exists before creating the host file */
@@ -170,8 +204,12 @@ static int file_save(struct args *a, const char *name, const char *path)
 		return cmd_fail(a, ret);
 	}
 	for (;;) {
+		if (shell_interrupt) {
+			ret = -EINTR;
+			break;
+		}
 		done = 0;
-		ret = be(a)->ops->file_read(be(a), name, off, buf, CHUNK, &done);
+		ret = be(a)->ops->file_read(be(a), name, off, buf, VMSH_PAGE_SIZE, &done);
 		if (ret < 0 || !done)
 			break;
 		if (fwrite(buf, 1, done, dst) != done) {
@@ -183,6 +221,11 @@ static int file_save(struct args *a, const char *name, const char *path)
 	free(buf);
 	if (fclose(dst) != 0 && ret == 0)
 		ret = -errno;
+	if (ret == -EINTR) {
+		sh_interrupted(a->sh, a->name, " after %llu bytes; %s holds the bytes before it",
+			       (unsigned long long)off, path);
+		return -1;
+	}
 	return ret < 0 ? cmd_fail(a, ret) : 0;
 }
 

@@ -103,11 +103,13 @@ static void finish_cmd(struct lex *lx, const char *start, const char *end)
 	lx->first = lx->ntoks;
 }
 
-static void add_tok(struct lex *lx, bool quoted)
+static bool add_tok(struct lex *lx, bool quoted)
 {
 	struct lexline *ll = lx->ll;
 	struct token *t;
 
+	if (lx->ntoks == LEX_WORDS_MAX)
+		return false;
 	if (lx->ntoks == lx->tcap) {
 		lx->tcap = lx->tcap ? lx->tcap * 2 : 16;
 		ll->toks = grow(ll->toks, lx->tcap, sizeof(*ll->toks));
@@ -118,12 +120,14 @@ static void add_tok(struct lex *lx, bool quoted)
 	t->quoted = quoted;
 	put(lx, '\0');
 	lx->word = lx->apos;
+	return true;
 }
 
 int lex_line(const char *line, size_t len, struct lexline *out,
 	     char *errbuf, size_t errsize)
 {
 	const char *p = line, *end = line + len, *cmd_start = line;
+	const char *word_at = line;
 	struct lex lx = { .ll = out };
 
 	memset(out, 0, sizeof(*out));
@@ -146,6 +150,7 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 			break;
 		}
 		lx.word = lx.apos;
+		word_at = p;
 		if (*p == '"') {
 			const char *open = p++;
 
@@ -207,7 +212,8 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 					 (size_t)(p - line));
 				goto fail;
 			}
-			add_tok(&lx, true);
+			if (!add_tok(&lx, true))
+				goto too_many;
 			continue;
 		}
 		while (p < end && !is_blank(*p) && *p != ';' && *p != '"')
@@ -234,7 +240,8 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 			}
 			break;
 		}
-		add_tok(&lx, false);
+		if (!add_tok(&lx, false))
+			goto too_many;
 	}
 	finish_cmd(&lx, cmd_start, p);
 	/* the token array is final now: point the commands into it */
@@ -242,6 +249,9 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 		out->cmd[i].tok = out->toks + out->cmd[i].first;
 	return 0;
 
+too_many:
+	snprintf(errbuf, errsize, "more than %u words in one line (the word at column %zu)",
+		 LEX_WORDS_MAX, (size_t)(word_at - line) + 1);
 fail:
 	lex_free(out);
 	return -1;

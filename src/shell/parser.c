@@ -232,12 +232,45 @@ bool parse_ident(const char *s)
 
 /* ---- variables ------------------------------------------------------------ */
 
+/* FNV-1a: variables are found in constant time, so a script with 50,000
+ * of them stays linear. */
+static size_t var_hash(const char *name)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+static size_t *var_slot(struct shell *sh, const char *name)
+{
+	size_t mask = sh->vhash_cap - 1, i = var_hash(name) & mask;
+
+	while (sh->vhash[i] && strcmp(sh->vars[sh->vhash[i] - 1].name, name))
+		i = (i + 1) & mask;
+	return &sh->vhash[i];
+}
+
 struct shell_var *var_find(struct shell *sh, const char *name)
 {
+	size_t *slot;
+
+	if (!sh->nvars)
+		return NULL;
+	slot = var_slot(sh, name);
+	return *slot ? &sh->vars[*slot - 1] : NULL;
+}
+
+static void var_rehash(struct shell *sh, size_t cap)
+{
+	free(sh->vhash);
+	sh->vhash = calloc(cap, sizeof(*sh->vhash));
+	if (!sh->vhash)
+		abort();
+	sh->vhash_cap = cap;
 	for (size_t i = 0; i < sh->nvars; i++)
-		if (!strcmp(sh->vars[i].name, name))
-			return &sh->vars[i];
-	return NULL;
+		*var_slot(sh, sh->vars[i].name) = i + 1;
 }
 
 void var_set(struct shell *sh, const char *name, uint64_t value, bool hex)
@@ -245,13 +278,20 @@ void var_set(struct shell *sh, const char *name, uint64_t value, bool hex)
 	struct shell_var *v = var_find(sh, name);
 
 	if (!v) {
-		sh->vars = realloc(sh->vars, (sh->nvars + 1) * sizeof(*sh->vars));
-		if (!sh->vars)
-			abort();
+		if (sh->nvars == sh->vcap) {
+			sh->vcap = sh->vcap ? 2 * sh->vcap : 16;
+			sh->vars = realloc(sh->vars, sh->vcap * sizeof(*sh->vars));
+			if (!sh->vars)
+				abort();
+		}
 		v = &sh->vars[sh->nvars++];
 		v->name = strdup(name);
 		if (!v->name)
 			abort();
+		if (2 * sh->nvars > sh->vhash_cap)
+			var_rehash(sh, sh->vhash_cap ? 2 * sh->vhash_cap : 64);
+		else
+			*var_slot(sh, name) = sh->nvars;
 	}
 	v->value = value;
 	v->hex = hex;
@@ -262,8 +302,10 @@ void vars_clear(struct shell *sh)
 	for (size_t i = 0; i < sh->nvars; i++)
 		free(sh->vars[i].name);
 	free(sh->vars);
+	free(sh->vhash);
 	sh->vars = NULL;
-	sh->nvars = 0;
+	sh->vhash = NULL;
+	sh->nvars = sh->vcap = sh->vhash_cap = 0;
 }
 
 /* ---- argument helpers ----------------------------------------------------- */

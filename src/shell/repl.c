@@ -266,7 +266,7 @@ static long read_line(FILE *f, char **line, size_t *cap)
 	size_t len = 0;
 	int c;
 
-	while ((c = getc(f)) != EOF) {
+	while ((c = getc_unlocked(f)) != EOF) {
 		if (len + 1 >= *cap) {
 			size_t ncap = *cap ? *cap * 2 : 256;
 			char *n;

@@ -56,6 +56,10 @@ struct lexline {
 	struct token *toks;
 };
 
+/* Words in one line: a longer line is an error (its token array would
+ * take 24 bytes a word, 12 times the line). */
+#define LEX_WORDS_MAX (1U << 16)
+
 /* Split @line (@len bytes, may hold any byte) into commands.  Returns 0, or
  * -1 with a message (no "error: " prefix) in @errbuf. */
 int lex_line(const char *line, size_t len, struct lexline *out,
@@ -121,7 +125,10 @@ struct shell {
 	int out_errno;          /* output was lost: the write's errno (-1: unknown) */
 
 	struct shell_var *vars;
-	size_t nvars;
+	size_t nvars, vcap;
+	/* open addressing over vars: slot holds index + 1, 0 is empty;
+	 * vhash_cap is a power of two, at least twice nvars */
+	size_t *vhash, vhash_cap;
 
 	bool json;              /* --format=json: one JSON line per command */
 	FILE *json_out;         /* where JSON lines of nested commands go */

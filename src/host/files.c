@@ -41,10 +41,8 @@ int host_file_create(struct backend *be, const char *name, uint64_t size,
 	if (access(path, F_OK) == 0)
 		return -EEXIST;
 	if (disk && !h->diskdir[0]) {
-		snprintf(h->diskdir, sizeof(h->diskdir), "/var/tmp/vmsh-%d-XXXXXX",
-			 (int)getpid());
-		if (!mkdtemp(h->diskdir)) {
-			e = -errno;
+		e = session_dir(h, "/var/tmp", h->diskdir, sizeof(h->diskdir));
+		if (e) {
 			h->diskdir[0] = 0;
 			return e;
 		}

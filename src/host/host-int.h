@@ -47,6 +47,8 @@ struct host {
 	char tmpdir[80];
 	char diskdir[80];
 	char swapdir[80];        /* --swap: the private swap file's directory */
+	int lockfd[3];           /* the directories' flocks, held to the end */
+	int nlock;
 };
 
 /* host.c */
@@ -70,6 +72,9 @@ int request(struct host *h, struct host_req *rq, const void *pl,
 /* A request that places a mapping (mmap, mremap): its address to @out. */
 int request_place(struct host *h, struct host_req *rq, const void *pl,
 		  uint64_t *out);
+/* A private directory PARENT/vmsh-PID-XXXXXX into @buf, flock()ed until
+ * the session ends; 0 or -errno. */
+int session_dir(struct host *h, const char *parent, char *buf, size_t size);
 /* Remember that the script named [start, start + len) of the current task. */
 void track(struct host *h, uint64_t start, uint64_t len);
 /* files.c: after a call that failed part-way (mprotect, madvise, mlock),

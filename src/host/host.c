@@ -22,9 +22,12 @@
  *    with ESRCH.
  *  - Files live in a private directory on tmpfs (/dev/shm/vmsh-PID-XXXXXX),
  *    `disk` files in one on a disk filesystem (/var/tmp/vmsh-PID-XXXXXX);
- *    both prefixes are printed as the model's /dev/shm/NAME.  Directories
- *    of a vmsh that died without cleaning up (SIGKILL) are removed by the
- *    next --host run.
+ *    both prefixes are printed as the model's /dev/shm/NAME.  Each such
+ *    directory is flock()ed by its session from before it gets its name
+ *    to the end.  Directories of a vmsh that died without cleaning up
+ *    (SIGKILL) are removed by the next --host run: only its own user's,
+ *    only with the lock taken (never a live session's, whatever pid
+ *    namespace it runs in).
  */
 #include "config.h"
 
@@ -39,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/personality.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -92,7 +96,14 @@ static void rm_dir(const char *dir)
 	rmdir(dir);
 }
 
-/* Directories vmsh-PID-* of a vmsh that is gone (killed by SIGKILL). */
+/*
+ * Directories vmsh-PID-* of a vmsh that is gone (killed by SIGKILL).  A
+ * live session holds an exclusive flock on its directories from before
+ * they get that name (session_dir), so a directory whose lock can be
+ * taken is stale even when its pid means nothing here (a session in
+ * another pid namespace).  Only directories of our own user are looked
+ * at: root does not clean up after other users.
+ */
 static void remove_stale(const char *parent)
 {
 	DIR *d = opendir(parent);
@@ -102,8 +113,10 @@ static void remove_stale(const char *parent)
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
+		struct stat st;
 		char *end;
 		long pid;
+		int fd;
 
 		if (strncmp(e->d_name, "vmsh-", 5))
 			continue;
@@ -112,9 +125,52 @@ static void remove_stale(const char *parent)
 		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", parent, e->d_name);
-		rm_dir(path);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0 && st.st_uid == geteuid() &&
+		    flock(fd, LOCK_EX | LOCK_NB) == 0)
+			rm_dir(path);
+		close(fd);      /* drops the lock, if taken */
 	}
 	closedir(d);
+}
+
+/*
+ * Make a private directory PARENT/vmsh-PID-XXXXXX into @buf, locked for
+ * the session's life: it is made as .vmsh-new-PID-XXXXXX, locked, and
+ * only then renamed to the name remove_stale() looks at, so no other
+ * vmsh ever sees it unlocked.
+ */
+int session_dir(struct host *h, const char *parent, char *buf, size_t size)
+{
+	char tmp[sizeof(h->tmpdir)];
+	int fd, e;
+
+	if (h->nlock == (int)(sizeof(h->lockfd) / sizeof(h->lockfd[0])))
+		return -EMFILE;
+	snprintf(tmp, sizeof(tmp), "%s/.vmsh-new-%d-XXXXXX", parent, (int)getpid());
+	if (!mkdtemp(tmp))
+		return -errno;
+	fd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		e = -errno;
+		goto undo;
+	}
+	snprintf(buf, size, "%s/vmsh-%d-%s", parent, (int)getpid(),
+		 strrchr(tmp, '-') + 1);
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, buf, RENAME_NOREPLACE) < 0) {
+		e = -errno;
+		buf[0] = '\0';
+		goto undo;
+	}
+	h->lockfd[h->nlock++] = fd;
+	return 0;
+undo:
+	if (fd >= 0)
+		close(fd);
+	rmdir(tmp);
+	return e;
 }
 
 static void cleanup_signal(int sig)
@@ -622,6 +678,8 @@ static void host_free(struct backend *be)
 	rm_dir(h->tmpdir);
 	rm_dir(h->diskdir);
 	rm_dir(h->swapdir);
+	for (int i = 0; i < h->nlock; i++)
+		close(h->lockfd[i]);
 	free(h->task);
 	if (the_host == h)
 		the_host = NULL;
@@ -707,10 +765,10 @@ struct backend *host_backend_new(FILE *err)
 	h->err = err;
 	remove_stale("/dev/shm");
 	remove_stale("/var/tmp");
-	snprintf(h->tmpdir, sizeof(h->tmpdir), "/dev/shm/vmsh-%d-XXXXXX", (int)getpid());
-	if (!mkdtemp(h->tmpdir)) {
+	e = session_dir(h, "/dev/shm", h->tmpdir, sizeof(h->tmpdir));
+	if (e) {
 		fprintf(err, "vmsh: --host: cannot create a directory in /dev/shm: %s\n",
-			strerror(errno));
+			strerror(-e));
 		free(h);
 		return NULL;
 	}

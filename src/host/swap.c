@@ -79,11 +79,10 @@ int host_swap_setup(struct backend *be, uint64_t bytes, FILE *err)
 		      err);
 		return -1;
 	}
-	snprintf(h->swapdir, sizeof(h->swapdir), "/var/tmp/vmsh-%d-XXXXXX",
-		 (int)getpid());
-	if (!mkdtemp(h->swapdir)) {
+	e = session_dir(h, "/var/tmp", h->swapdir, sizeof(h->swapdir));
+	if (e) {
 		fprintf(err, "vmsh: --host --swap: cannot create a directory in "
-			"/var/tmp: %s\n", strerror(errno));
+			"/var/tmp: %s\n", strerror(-e));
 		h->swapdir[0] = '\0';
 		return -1;
 	}

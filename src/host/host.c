@@ -664,17 +664,34 @@ static bool host_task_exists(struct backend *be, int pid)
 static void host_free(struct backend *be)
 {
 	struct host *h = to_host(be);
+	pid_t *pids;
+	int npids = 0;
 
 	if (!h)
 		return;
+	pids = calloc((size_t)h->ntask + 1, sizeof(*pids));
+	if (!pids)
+		abort();
 	/* Newest first: children end before their parents. */
 	for (int i = h->ntask; i >= 1; i--)
-		if (h->task[i].alive && h->task[i].proc && h->task[i].proc->live == 1)
+		if (h->task[i].alive && h->task[i].proc && h->task[i].proc->live == 1) {
+			pids[npids++] = h->task[i].proc->pid;
 			kill(h->task[i].proc->pid, SIGKILL);
+		}
 	for (int i = h->ntask; i >= 1; i--)
 		task_dead(h, i);
-	while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
-		;
+	/* A killed task whose parent task died first is handed to us (the
+	 * subreaper) a moment later: wait until each is gone, not just the
+	 * zombies there are now (bounded: 5 s each). */
+	for (int i = 0; i < npids; i++)
+		for (int n = 0; n < 5000; n++) {
+			while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+				;
+			if (kill(pids[i], 0) < 0 && errno == ESRCH)
+				break;
+			usleep(1000);
+		}
+	free(pids);
 	rm_dir(h->tmpdir);
 	rm_dir(h->diskdir);
 	rm_dir(h->swapdir);

@@ -354,7 +354,7 @@ static void on_exec(struct recorder *R, struct task *t, pid_t former)
 	}
 	R->execs++;
 	maps = maps_of(t->tid);
-	rec_execve(R->rec, t->vpid, maps, start_brk_of(t->tid));
+	rec_execve(R->rec, t->vpid, maps, start_brk_of(t->tid), 0);
 	free(maps);
 }
 

@@ -40,6 +40,8 @@ void rec_free(struct rec *r);
 void rec_comment(struct rec *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The next commands are task @vpid's (`switch` when it is not the last's). */
+void rec_to(struct rec *r, int vpid);
 /* Task @vpid (vmsh's pid) forks or clones (@thread: shares the mm);
  * returns the child's vmsh pid. */
 int rec_fork(struct rec *r, int vpid, bool thread);
@@ -47,10 +49,13 @@ int rec_fork(struct rec *r, int vpid, bool thread);
 void rec_exit(struct rec *r, int vpid, bool last);
 /* Task @vpid execs: a fresh mm, then the layout of @maps (the text of
  * /proc/PID/maps at the execve stop; NULL when unknown: the model's
- * initial layout stands in) with @start_brk (0: unknown). */
-void rec_execve(struct rec *r, int vpid, const char *maps, uint64_t start_brk);
+ * initial layout stands in) with @start_brk (0: unknown) and @mmap_base
+ * (0: the end of the highest mapping below the maps' [stack]). */
+void rec_execve(struct rec *r, int vpid, const char *maps, uint64_t start_brk,
+		uint64_t mmap_base);
 /* The kernel's maps of task @vpid: `maps VPID` and its `#| ` lines, after
- * growing the stack to the kernel's (accesses are not recorded). */
+ * growing the stack to the kernel's (accesses are not recorded); @maps
+ * NULL: the model's maps alone (a log has none of the kernel's). */
 void rec_maps(struct rec *r, int vpid, const char *maps);
 
 /* Memory calls that succeeded, with the kernel's results. @path: the file
@@ -76,6 +81,29 @@ void rec_shmdt(struct rec *r, int vpid, uint64_t addr, uint64_t size);
  * mapping the last rec_mmap/rec_shmat made, so that `#| ` lines number it
  * as the model does. */
 void rec_shm_kino(struct rec *r, unsigned long kino);
+
+/* ---- the layout of an execve seen in a log (elf.c) ------------------------ */
+
+/* What a log shows of one execve: the program's path (absolute when the
+ * log let it be resolved) and the read-only mprotects of its startup at
+ * addresses no mmap of the log made (the relro of the program and ld.so:
+ * start, length). */
+struct exec_layout {
+	char *path;
+	uint64_t cand[8][2];
+	unsigned ncand;
+	uint64_t start_brk;     /* the first brk(NULL) result, 0: none */
+};
+
+/* The maps text (as /proc/PID/maps) of what the kernel mapped at that
+ * execve, as far as the log and this machine's files tell it, with
+ * *@mmap_base (0: unknown); NULL when nothing is known.  @why gets what
+ * is missing (empty: nothing). */
+char *exec_layout(const struct exec_layout *x, char *why, size_t size, uint64_t *mmap_base);
+
+/* @path (a file the script made) is unlinked: `file rm`; false when the
+ * script has no such file. */
+bool rec_unlink(struct rec *r, const char *path);
 
 /* ---- helpers ------------------------------------------------------------- */
 

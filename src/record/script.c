@@ -123,6 +123,11 @@ static void to(struct rec *r, int vpid)
 	r->cur = vpid;
 }
 
+void rec_to(struct rec *r, int vpid)
+{
+	to(r, vpid);
+}
+
 /* A path as one word of the script: quoted when it has blanks or
  * characters the lexer treats specially. */
 static void put_path(FILE *out, const char *p)
@@ -224,6 +229,16 @@ static void file_rm(struct rec *r, const char *path)
 	put_path(r->out, path);
 	fputc('\n', r->out);
 	f->removed = true;
+}
+
+bool rec_unlink(struct rec *r, const char *path)
+{
+	struct rfile *f = file_of(r, path);
+
+	if (!f || f->removed)
+		return false;
+	file_rm(r, path);
+	return true;
 }
 
 /* `mmap` of the layout or of a call (no count). */
@@ -565,7 +580,8 @@ static void put_layout_line(struct rec *r, struct mline *m, void *ctx)
 		 flags | 0x20, NULL, 0);
 }
 
-void rec_execve(struct rec *r, int vpid, const char *maps, uint64_t start_brk)
+void rec_execve(struct rec *r, int vpid, const char *maps, uint64_t start_brk,
+		uint64_t mmap_base)
 {
 	struct layout_scan ls = { 0 };
 
@@ -576,7 +592,10 @@ void rec_execve(struct rec *r, int vpid, const char *maps, uint64_t start_brk)
 		return;
 	}
 	each_line(maps, scan, r, &ls);
-	each_line(maps, scan_base, r, &ls);
+	if (mmap_base)
+		ls.base = mmap_base;
+	else if (ls.stack_start)
+		each_line(maps, scan_base, r, &ls);
 	if (ls.base)
 		fprintf(r->out, "layout mmap_base %#llx\n", (unsigned long long)ls.base);
 	if (ls.stack_end) {
@@ -622,6 +641,10 @@ void rec_maps(struct rec *r, int vpid, const char *maps)
 	struct layout_scan ls = { 0 };
 	uint64_t *low = stack_low(r, vpid);
 
+	if (!maps) {
+		fprintf(r->out, "maps %d\n", vpid);
+		return;
+	}
 	each_line(maps, scan, r, &ls);
 	each_line(maps, find_unlinked, r, NULL);
 	if (ls.stack_start && *low && ls.stack_start < *low) {

@@ -10,14 +10,30 @@
  *    F_DUPFD follow them, close forgets them, fork copies the table);
  *    a file's size is the st_size of an fstat of its fd, else the file's
  *    on this machine, else the end of what is mapped of it;
- *  - execve: a log does not show the layout the kernel made (ELF and
- *    interpreter segments, stack, vDSO): the model's initial layout stands
- *    in, and no `#| ` expectations are written (the log has no maps).
+ *  - paths: relative ones are resolved against the directory of an
+ *    openat's dirfd, else the process's working directory when the log
+ *    shows it (chdir, fchdir; --cwd DIR gives the first process's), then
+ *    made canonical when the file is on this machine (not with
+ *    --log-only, which reads nothing but the log; the kernel's maps
+ *    name a file by its real path: /lib/x86_64-linux-gnu/libc.so.6 is
+ *    /usr/lib/x86_64-linux-gnu/libc.so.6 here);
+ *  - execve: a log does not show the layout the kernel made; the log is
+ *    read twice, and the first reading keeps what each execve's startup
+ *    shows of it (the relro mprotects of the program and of ld.so, the
+ *    first brk), from which elf.c rebuilds the ELF and ld.so segments,
+ *    the vDSO and the start of the break, with this machine's files.  The
+ *    stack is the model's own (where the kernel put it is not in a log);
+ *    what could not be known is said in a comment;
+ *  - unlink, unlinkat (in a log with trace=file too): the model's file
+ *    goes, as "(deleted)" in the kernel's maps shows;
+ *  - at the exit of a process's last task, `maps PID` (the model's maps;
+ *    a log has no kernel maps, so no `#| ` expectations).
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,10 +47,21 @@ struct fdent { int fd; char *path; uint64_t size; };
 struct proc {
 	long pid;
 	int vpid;
+	int group;              /* the vpid of its thread group's first task */
 	bool alive;
 	char *pending;          /* the first half of an unfinished call */
 	struct fdent *fds;
 	size_t nfds;
+	char *cwd;              /* NULL: not known */
+	int exec;               /* its last execve (index), -1: none */
+	bool startup;           /* between that execve and its first clone */
+};
+
+/* One execve of the log: what the first reading saw of its startup. */
+struct exinfo {
+	struct exec_layout x;
+	uint64_t (*maps)[2];    /* what the log's mmaps mapped in the startup */
+	size_t nmaps;
 };
 
 struct imp {
@@ -44,6 +71,12 @@ struct imp {
 	bool started;
 	unsigned procs, threads, execs;
 	uint64_t lines, skipped;
+	int pass;               /* 0: who clones whom, 1: the startups, 2: the script */
+	const char *cwd;        /* --cwd */
+	struct exinfo *ex;
+	size_t nex, next_ex;
+	struct { long pid, parent; bool thread, used; } *kids;
+	size_t nkids;
 };
 
 static struct proc *proc_of(struct imp *I, long pid, bool create)
@@ -61,6 +94,7 @@ static struct proc *proc_of(struct imp *I, long pid, bool create)
 		abort();
 	p->pid = pid;
 	p->alive = true;
+	p->exec = -1;
 	I->p[I->np++] = p;
 	return p;
 }
@@ -216,6 +250,33 @@ static void unquote(const char *s, char *out, size_t size)
 	out[n] = 0;
 }
 
+/* @raw (a path of the log) as the kernel names it: relative to @dir
+ * (a dirfd's path, else the process's cwd), canonical when the file is
+ * here.  Left relative when the log does not say the directory. */
+static bool log_only;           /* --log-only: this machine's files are not read */
+
+static void resolve(const char *dir, const char *raw, char *out, size_t size)
+{
+	char joined[PATH_MAX * 2];
+
+	if (raw[0] != '/' && !dir) {
+		snprintf(out, size, "%s", raw);
+		return;
+	}
+	if (raw[0] == '/')
+		snprintf(joined, sizeof(joined), "%s", raw);
+	else
+		snprintf(joined, sizeof(joined), "%s/%s", dir, raw);
+	if (log_only || size < PATH_MAX || !realpath(joined, out)) {
+		size_t len = strlen(joined);
+
+		if (len >= size)
+			len = size - 1;
+		memcpy(out, joined, len);
+		out[len] = 0;
+	}
+}
+
 static void on_mmap(struct imp *I, struct proc *p, char **a, uint64_t res)
 {
 	int flags = bits(a[3]);
@@ -235,12 +296,152 @@ static void on_mmap(struct imp *I, struct proc *p, char **a, uint64_t res)
 		if (!size) {
 			struct stat st;
 
-			size = stat(path, &st) == 0 ? (uint64_t)st.st_size :
+			size = !log_only && stat(path, &st) == 0 ? (uint64_t)st.st_size :
 			       num(a[5]) + num(a[1]);
 		}
 	}
 	rec_mmap(I->rec, p->vpid, res, num(a[1]), bits(a[2]), flags, path,
 		 num(a[5]), size);
+	if (I->pass == 1 && p->startup) {
+		struct exinfo *x = &I->ex[p->exec];
+
+		x->maps = realloc(x->maps, (x->nmaps + 1) * sizeof(*x->maps));
+		if (!x->maps)
+			abort();
+		x->maps[x->nmaps][0] = res;
+		x->maps[x->nmaps++][1] = res + ((num(a[1]) + 4095) & ~4095ULL);
+	}
+}
+
+/* A read-only mprotect of the startup outside the log's mmaps: a relro
+ * of the program or of ld.so (elf.c). */
+static void on_startup_mprotect(struct imp *I, struct proc *p, uint64_t addr,
+				uint64_t len)
+{
+	struct exinfo *x = &I->ex[p->exec];
+
+	for (size_t i = 0; i < x->nmaps; i++)
+		if (addr >= x->maps[i][0] && addr < x->maps[i][1])
+			return;
+	if (x->x.ncand < 8) {
+		x->x.cand[x->x.ncand][0] = addr;
+		x->x.cand[x->x.ncand++][1] = len;
+	}
+}
+
+/* The execve of @p: pass 1 notes it, pass 2 writes its layout. */
+static void on_execve(struct imp *I, struct proc *p, const char *arg)
+{
+	char path[PATH_MAX], raw[PATH_MAX], why[PATH_MAX + 200];
+	struct exinfo *x;
+	uint64_t base = 0;
+	char *maps;
+
+	if (I->pass == 1) {
+		unquote(arg, raw, sizeof(raw));
+		resolve(p->cwd, raw, path, sizeof(path));
+		I->ex = realloc(I->ex, (I->nex + 1) * sizeof(*I->ex));
+		if (!I->ex)
+			abort();
+		x = &I->ex[I->nex];
+		memset(x, 0, sizeof(*x));
+		x->x.path = strdup(path);
+		if (!x->x.path)
+			abort();
+		p->exec = (int)I->nex++;
+		p->startup = true;
+		rec_execve(I->rec, p->vpid, NULL, 0, 0);
+		return;
+	}
+	x = &I->ex[I->next_ex];
+	p->exec = (int)I->next_ex++;
+	p->startup = true;
+	rec_to(I->rec, p->vpid);
+	if (log_only) {
+		rec_comment(I->rec, "--log-only: the layout of execve %s needs its files",
+			    x->x.path);
+		rec_execve(I->rec, p->vpid, NULL, 0, 0);
+		return;
+	}
+	maps = exec_layout(&x->x, why, sizeof(why), &base);
+	if (why[0])
+		rec_comment(I->rec, "execve %s: %s", x->x.path, why);
+	if (maps)
+		rec_comment(I->rec, "the layout of execve %s, from the log and this machine's "
+			    "files; the stack is the model's (a log does not show it)", x->x.path);
+	rec_execve(I->rec, p->vpid, maps, x->x.start_brk, base);
+	free(maps);
+}
+
+static bool is_clone(const char *name)
+{
+	return !strcmp(name, "clone") || !strcmp(name, "clone3") ||
+	       !strcmp(name, "fork") || !strcmp(name, "vfork");
+}
+
+/* @c is a new task of @p's (a thread of its group when @thread). */
+static void child(struct imp *I, struct proc *p, struct proc *c, bool thread)
+{
+	c->vpid = rec_fork(I->rec, p->vpid, thread);
+	c->group = thread ? p->group : c->vpid;
+	c->exec = p->exec;
+	if (p->cwd && !(c->cwd = strdup(p->cwd)))
+		abort();
+	/* a thread shares the table, a process copies it: both start with
+	 * the parent's fds */
+	for (size_t i = 0; i < p->nfds; i++)
+		fd_put(c, p->fds[i].fd, p->fds[i].path, p->fds[i].size);
+	if (thread)
+		I->threads++;
+	else
+		I->procs++;
+}
+
+/* A line of task @c, which no clone has announced yet: its parent's
+ * clone is still unfinished (a vfork child runs, and execs, before its
+ * parent's vfork returns).  The first reading (pass 0) saw whose child it
+ * is: it is made now. */
+static void adopt(struct imp *I, struct proc *c)
+{
+	for (size_t i = 0; i < I->nkids; i++) {
+		struct proc *p;
+
+		if (I->kids[i].used || I->kids[i].pid != c->pid)
+			continue;
+		p = proc_of(I, I->kids[i].parent, false);
+		if (!p || !p->vpid)
+			return;
+		I->kids[i].used = true;
+		p->startup = false;
+		child(I, p, c, I->kids[i].thread);
+		return;
+	}
+}
+
+/* @path is unlinked (a log with trace=file shows it): the model's file
+ * goes, and every fd open on it names it "PATH (deleted)" from now on,
+ * as /proc/PID/fd does. */
+static void on_unlink(struct imp *I, const char *path)
+{
+	size_t len = strlen(path);
+
+	if (!rec_unlink(I->rec, path))
+		return;
+	for (size_t i = 0; i < I->np; i++)
+		for (size_t j = 0; j < I->p[i]->nfds; j++) {
+			struct fdent *e = &I->p[i]->fds[j];
+			char *d;
+
+			if (strcmp(e->path, path))
+				continue;
+			d = malloc(len + sizeof(" (deleted)"));
+			if (!d)
+				abort();
+			memcpy(d, path, len);
+			strcpy(d + len, " (deleted)");
+			free(e->path);
+			e->path = d;
+		}
 }
 
 /* One complete call of @p: NAME(ARGS) = RESULT. */
@@ -250,9 +451,22 @@ static void call(struct imp *I, struct proc *p, const char *name, char *args,
 	char *a[MAXARGS] = { 0 };
 	bool ok = strncmp(result, "-1", 2) && result[0] != '?';
 	uint64_t res = num(result);
-	int n = split_args(args, a);
+	int n;
 	char path[4096];
 
+	if (I->pass == 0) {
+		if (is_clone(name) && ok && res) {
+			I->kids = realloc(I->kids, (I->nkids + 1) * sizeof(*I->kids));
+			if (!I->kids)
+				abort();
+			I->kids[I->nkids].pid = (long)res;
+			I->kids[I->nkids].parent = p->pid;
+			I->kids[I->nkids].used = false;
+			I->kids[I->nkids++].thread = strstr(args, "CLONE_THREAD") != NULL;
+		}
+		return;
+	}
+	n = split_args(args, a);
 	if (!strcmp(name, "execve") || !strcmp(name, "execveat")) {
 		if (!ok)
 			return;
@@ -263,7 +477,11 @@ static void call(struct imp *I, struct proc *p, const char *name, char *args,
 		}
 		if (p->vpid) {
 			I->execs++;
-			rec_execve(I->rec, p->vpid, NULL, 0);
+			if (!p->group)
+				p->group = p->vpid;
+			if (!p->cwd && I->cwd && !(p->cwd = strdup(I->cwd)))
+				abort();
+			on_execve(I, p, a[0]);
 		}
 		return;
 	}
@@ -273,9 +491,38 @@ static void call(struct imp *I, struct proc *p, const char *name, char *args,
 		int i = !strcmp(name, "openat");
 
 		if (ok && n > i) {
-			unquote(a[i], path, sizeof(path));
+			const struct fdent *d = i && strcmp(a[0], "AT_FDCWD") ?
+						fd_of(p, (int)num(a[0])) : NULL;
+			char raw[PATH_MAX];
+
+			unquote(a[i], raw, sizeof(raw));
+			resolve(d ? d->path : p->cwd, raw, path, sizeof(path));
 			fd_put(p, (int)res, path, 0);
 		}
+	} else if ((!strcmp(name, "chdir") || !strcmp(name, "fchdir")) && ok && n >= 1) {
+		const struct fdent *d = name[0] == 'f' ? fd_of(p, (int)num(a[0])) : NULL;
+		char raw[PATH_MAX];
+
+		if (name[0] == 'f' && !d) {
+			free(p->cwd);
+			p->cwd = NULL;
+			return;
+		}
+		unquote(d ? d->path : a[0], raw, sizeof(raw));
+		resolve(p->cwd, raw, path, sizeof(path));
+		free(p->cwd);
+		p->cwd = path[0] == '/' ? strdup(path) : NULL;
+	} else if ((!strcmp(name, "unlink") || !strcmp(name, "unlinkat")) && ok && n >= 1) {
+		int i = !strcmp(name, "unlinkat");
+		const struct fdent *d = i && strcmp(a[0], "AT_FDCWD") ?
+					fd_of(p, (int)num(a[0])) : NULL;
+		char raw[PATH_MAX];
+
+		if (n <= i || (i && n > 2 && strstr(a[2], "AT_REMOVEDIR")))
+			return;
+		unquote(a[i], raw, sizeof(raw));
+		resolve(d ? d->path : p->cwd, raw, path, sizeof(path));
+		on_unlink(I, path);
 	} else if (!strcmp(name, "close") && ok) {
 		fd_close(p, (int)num(a[0]));
 	} else if ((!strcmp(name, "dup") || !strcmp(name, "dup2") ||
@@ -300,6 +547,8 @@ static void call(struct imp *I, struct proc *p, const char *name, char *args,
 		rec_munmap(I->rec, p->vpid, num(a[0]), num(a[1]));
 	} else if ((!strcmp(name, "mprotect") || !strcmp(name, "pkey_mprotect")) && ok && n >= 3) {
 		rec_mprotect(I->rec, p->vpid, num(a[0]), num(a[1]), bits(a[2]) & 7);
+		if (I->pass == 1 && p->startup && (bits(a[2]) & 7) == 1)
+			on_startup_mprotect(I, p, num(a[0]), num(a[1]));
 	} else if (!strcmp(name, "mremap") && ok && n >= 4) {
 		rec_mremap(I->rec, p->vpid, num(a[0]), num(a[1]), num(a[2]),
 			   bits(a[3]), res);
@@ -308,6 +557,8 @@ static void call(struct imp *I, struct proc *p, const char *name, char *args,
 	} else if (!strcmp(name, "brk") && n >= 1) {
 		if (num(a[0]) && res == num(a[0]))
 			rec_brk(I->rec, p->vpid, res);
+		else if (!num(a[0]) && I->pass == 1 && p->startup && !I->ex[p->exec].x.start_brk)
+			I->ex[p->exec].x.start_brk = res;
 	} else if ((!strcmp(name, "mlock") || !strcmp(name, "munlock")) && ok && n >= 2) {
 		rec_mlock(I->rec, p->vpid, name, num(a[0]), num(a[1]), 0);
 	} else if (!strcmp(name, "mlock2") && ok && n >= 3) {
@@ -318,29 +569,23 @@ static void call(struct imp *I, struct proc *p, const char *name, char *args,
 		rec_mlock(I->rec, p->vpid, "munlockall", 0, 0, 0);
 	} else if ((!strcmp(name, "shmat") || !strcmp(name, "shmdt")) && ok) {
 		rec_comment(I->rec, "%s: a log does not say the segment's size: not replayed", name);
-	} else if ((!strcmp(name, "clone") || !strcmp(name, "clone3") ||
-		    !strcmp(name, "fork") || !strcmp(name, "vfork")) && ok && res) {
-		bool thread = strstr(args, "CLONE_THREAD") != NULL;
+	} else if (is_clone(name) && ok && res) {
 		struct proc *c = proc_of(I, (long)res, true);
 
-		c->vpid = rec_fork(I->rec, p->vpid, thread);
-		/* a thread shares the table, a process copies it: both
-		 * start with the parent's fds */
-		for (size_t i = 0; i < p->nfds; i++)
-			fd_put(c, p->fds[i].fd, p->fds[i].path, p->fds[i].size);
-		if (thread)
-			I->threads++;
-		else
-			I->procs++;
+		p->startup = false;
+		if (!c->vpid)   /* else its first line came first (adopt) */
+			child(I, p, c, strstr(args, "CLONE_THREAD") != NULL);
 	}
 }
 
-static int live(const struct imp *I)
+/* Live tasks (of thread group @group; 0: all). */
+static int live(const struct imp *I, int group)
 {
 	int n = 0;
 
 	for (size_t i = 0; i < I->np; i++)
-		n += I->p[i]->alive && I->p[i]->vpid;
+		n += I->p[i]->alive && I->p[i]->vpid &&
+		     (!group || I->p[i]->group == group);
 	return n;
 }
 
@@ -361,9 +606,13 @@ static void line(struct imp *I, char *s)
 	while (*s == ' ')
 		s++;
 	p = proc_of(I, pid, true);
+	if (I->pass && I->started && !p->vpid)
+		adopt(I, p);
 	if (!strncmp(s, "+++ ", 4)) {
 		if (p->vpid && (strstr(s, "exited") || strstr(s, "killed"))) {
-			rec_exit(I->rec, p->vpid, live(I) == 1);
+			if (live(I, p->group) == 1)
+				rec_maps(I->rec, p->vpid, NULL);
+			rec_exit(I->rec, p->vpid, live(I, 0) == 1);
 			p->alive = false;
 		}
 		return;
@@ -418,19 +667,57 @@ static void line(struct imp *I, char *s)
 	}
 	free(joined);
 }
-static const char usage[] = "usage: vmsh import strace [-o FILE] LOG\n";
+static const char usage[] =
+	"usage: vmsh import strace [-o FILE] [--cwd DIR] [--log-only] LOG\n";
+
+static void forget_procs(struct imp *I)
+{
+	for (size_t i = 0; i < I->np; i++) {
+		for (size_t j = 0; j < I->p[i]->nfds; j++)
+			free(I->p[i]->fds[j].path);
+		free(I->p[i]->fds);
+		free(I->p[i]->pending);
+		free(I->p[i]->cwd);
+		free(I->p[i]);
+	}
+	free(I->p);
+	I->p = NULL;
+	I->np = 0;
+	I->started = false;
+	I->procs = I->threads = I->execs = 0;
+	I->lines = I->skipped = 0;
+}
+
+/* One reading of the log's @n lines (each copied: line() cuts them). */
+static void read_log(struct imp *I, char **lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *copy = strdup(lines[i]);
+
+		if (!copy)
+			abort();
+		line(I, copy);
+		free(copy);
+	}
+}
 
 int vmsh_import_main(int argc, char **argv)
 {
 	struct imp I = { 0 };
 	const char *outpath = NULL, *log = NULL;
-	FILE *in, *out = stdout;
-	char *buf = NULL;
-	size_t cap = 0;
+	FILE *in, *out = stdout, *null;
+	char *buf = NULL, **lines = NULL;
+	size_t cap = 0, n = 0;
+	char cwd[PATH_MAX];
+	bool started;
 
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "-o") && i + 1 < argc)
 			outpath = argv[++i];
+		else if (!strcmp(argv[i], "--cwd") && i + 1 < argc)
+			I.cwd = argv[++i];
+		else if (!strcmp(argv[i], "--log-only"))
+			log_only = true;
 		else if (!log && (argv[i][0] != '-' || !argv[i][1]))
 			log = argv[i];
 		else {
@@ -444,40 +731,72 @@ int vmsh_import_main(int argc, char **argv)
 			"missing the log file", usage);
 		return 2;
 	}
+	if (I.cwd && I.cwd[0] != '/') {
+		if (!realpath(I.cwd, cwd)) {
+			fprintf(stderr, "vmsh import: --cwd %s: %s\n", I.cwd, strerror(errno));
+			return 2;
+		}
+		I.cwd = cwd;
+	}
 	in = strcmp(log, "-") ? fopen(log, "r") : stdin;
 	if (!in) {
 		fprintf(stderr, "vmsh import: %s: %s\n", log, strerror(errno));
 		return 1;
 	}
-	if (outpath && !(out = fopen(outpath, "w"))) {
-		fprintf(stderr, "vmsh import: %s: %s\n", outpath, strerror(errno));
-		fclose(in);
-		return 1;
-	}
-	I.rec = rec_new(out, false);
-	fprintf(out, "# vmsh import strace %s\nset zero-page off\n", log);
 	while (getline(&buf, &cap, in) > 0) {
 		buf[strcspn(buf, "\n")] = 0;
-		line(&I, buf);
+		lines = realloc(lines, (n + 1) * sizeof(*lines));
+		if (!lines || !(lines[n++] = strdup(buf)))
+			abort();
 	}
 	free(buf);
 	if (in != stdin)
 		fclose(in);
+	if (outpath && !(out = fopen(outpath, "w"))) {
+		fprintf(stderr, "vmsh import: %s: %s\n", outpath, strerror(errno));
+		return 1;
+	}
+	/* the first readings: who clones whom, what each execve's startup
+	 * shows */
+	null = fopen("/dev/null", "w");
+	if (!null)
+		abort();
+	I.pass = 0;
+	I.rec = rec_new(null, false);
+	read_log(&I, lines, n);
+	rec_free(I.rec);
+	forget_procs(&I);
+	I.pass = 1;
+	I.rec = rec_new(null, false);
+	read_log(&I, lines, n);
+	rec_free(I.rec);
+	fclose(null);
+	forget_procs(&I);
+	for (size_t i = 0; i < I.nkids; i++)
+		I.kids[i].used = false;
+	/* then the script */
+	I.pass = 2;
+	I.rec = rec_new(out, false);
+	fprintf(out, "# vmsh import strace %s\nset zero-page off\n", log);
+	read_log(&I, lines, n);
 	fprintf(stderr, "vmsh import: %llu memory calls, %u processes, %u threads, %u execs from %llu lines\n",
 		(unsigned long long)rec_calls(I.rec), I.procs, I.threads, I.execs,
 		(unsigned long long)I.lines);
 	rec_free(I.rec);
-	for (size_t i = 0; i < I.np; i++) {
-		for (size_t j = 0; j < I.p[i]->nfds; j++)
-			free(I.p[i]->fds[j].path);
-		free(I.p[i]->fds);
-		free(I.p[i]->pending);
-		free(I.p[i]);
+	started = I.started;
+	forget_procs(&I);
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	for (size_t i = 0; i < I.nex; i++) {
+		free(I.ex[i].x.path);
+		free(I.ex[i].maps);
 	}
-	free(I.p);
+	free(I.ex);
+	free(I.kids);
 	if (outpath && fclose(out) != 0)
 		return 1;
-	if (!I.started)
+	if (!started)
 		fprintf(stderr, "vmsh import: %s: no successful execve in the log\n", log);
-	return I.started ? 0 : 1;
+	return started ? 0 : 1;
 }

@@ -96,6 +96,38 @@ int cmd_mmap(struct args *a)
 	return address_result(a, ret, res);
 }
 
+/*
+ * The words after the errno of a call on [ADDR, ADDR+LEN) that fails on
+ * its arguments, for the reasons Linux has: EINVAL for an ADDR that is not
+ * page-aligned (and a LEN of 0 for munmap, a NEWLEN of 0 for mremap), ENOMEM for a range
+ * not all mapped (@limits: what else gives ENOMEM), EFAULT for an mremap
+ * range not inside one mapping or a mapping that cannot grow
+ * (mremap_to/vma_to_resize in mm/mremap.c).
+ */
+static int range_fail(struct args *a, int ret, uint64_t addr, uint64_t len,
+		      const char *limits)
+{
+	static char why[160];
+	unsigned long long s = addr, e = addr + len;
+
+	why[0] = '\0';
+	if (ret == -EINVAL && (addr & (VMSH_PAGE_SIZE - 1)))
+		snprintf(why, sizeof(why), "ADDR 0x%llx is not page-aligned", s);
+	else if (ret == -EINVAL && !len && !strcmp(a->name, "munmap"))
+		snprintf(why, sizeof(why), "LEN is 0");
+	else if (ret == -EINVAL && !len && !strcmp(a->name, "mremap"))
+		snprintf(why, sizeof(why), "NEWLEN is 0");
+	else if (ret == -ENOMEM && len && e > s)
+		snprintf(why, sizeof(why), "part of [0x%llx, 0x%llx) is not mapped%s%s",
+			 s, e, limits ? ", or " : "", limits ? limits : "");
+	else if (ret == -EFAULT && len && e > s && !strcmp(a->name, "mremap"))
+		snprintf(why, sizeof(why), "[0x%llx, 0x%llx) is not inside one mapping, "
+			 "or that mapping cannot grow (VM_DONTEXPAND, VM_PFNMAP)", s, e);
+	if (why[0])
+		a->why = why;
+	return cmd_fail(a, ret);
+}
+
 int cmd_munmap(struct args *a)
 {
 	uint64_t addr, len;
@@ -104,7 +136,7 @@ int cmd_munmap(struct args *a)
 	if (arg_addr(a, "ADDR", &addr) || arg_num(a, "LEN", &len) || arg_end(a))
 		return -1;
 	ret = be(a)->ops->munmap(be(a), addr, len);
-	return ret < 0 ? cmd_fail(a, ret) : 0;
+	return ret < 0 ? range_fail(a, ret, addr, len, NULL) : 0;
 }
 
 int cmd_mprotect(struct args *a)
@@ -116,7 +148,7 @@ int cmd_mprotect(struct args *a)
 	    arg_prot(a, &prot) || arg_end(a))
 		return -1;
 	ret = be(a)->ops->mprotect(be(a), addr, len, prot);
-	return ret < 0 ? cmd_fail(a, ret) : 0;
+	return ret < 0 ? range_fail(a, ret, addr, len, "a split would pass max-map-count") : 0;
 }
 
 int cmd_mremap(struct args *a)
@@ -141,6 +173,8 @@ int cmd_mremap(struct args *a)
 		}
 	}
 	ret = be(a)->ops->mremap(be(a), addr, old_len, new_len, flags, new_addr, &res);
+	if (ret == -EINVAL || ret == -EFAULT)
+		return range_fail(a, ret, addr, ret == -EINVAL ? new_len : old_len, NULL);
 	return address_result(a, ret, res);
 }
 
@@ -153,7 +187,7 @@ int cmd_madvise(struct args *a)
 	    arg_advice(a, &advice) || arg_end(a))
 		return -1;
 	ret = be(a)->ops->madvise(be(a), addr, len, advice);
-	return ret < 0 ? cmd_fail(a, ret) : 0;
+	return ret < 0 ? range_fail(a, ret, addr, len, NULL) : 0;
 }
 
 int cmd_mlock(struct args *a)
@@ -172,7 +206,7 @@ int cmd_mlock(struct args *a)
 	if (arg_end(a))
 		return -1;
 	ret = be(a)->ops->mlock(be(a), addr, len, flags);
-	return ret < 0 ? cmd_fail(a, ret) : 0;
+	return ret < 0 ? range_fail(a, ret, addr, len, "more than memlock-limit would be locked") : 0;
 }
 
 int cmd_munlock(struct args *a)
@@ -183,7 +217,7 @@ int cmd_munlock(struct args *a)
 	if (arg_addr(a, "ADDR", &addr) || arg_num(a, "LEN", &len) || arg_end(a))
 		return -1;
 	ret = be(a)->ops->munlock(be(a), addr, len);
-	return ret < 0 ? cmd_fail(a, ret) : 0;
+	return ret < 0 ? range_fail(a, ret, addr, len, NULL) : 0;
 }
 
 /* current|future|onfault (MCL_*, or numbers), joined by | or ','. */
@@ -233,7 +267,7 @@ int cmd_mseal(struct args *a)
 	if (arg_addr(a, "ADDR", &addr) || arg_num(a, "LEN", &len) || arg_end(a))
 		return -1;
 	ret = be(a)->ops->mseal(be(a), addr, len);
-	return ret < 0 ? cmd_fail(a, ret) : 0;
+	return ret < 0 ? range_fail(a, ret, addr, len, NULL) : 0;
 }
 
 int cmd_brk(struct args *a)
@@ -257,7 +291,7 @@ int cmd_msync(struct args *a)
 	if (arg_addr(a, "ADDR", &addr) || arg_num(a, "LEN", &len) || arg_end(a))
 		return -1;
 	ret = be(a)->ops->msync(be(a), addr, len);
-	return ret < 0 ? cmd_fail(a, ret) : 0;
+	return ret < 0 ? range_fail(a, ret, addr, len, NULL) : 0;
 }
 
 /* ---- memory accesses ------------------------------------------------------ */

@@ -69,6 +69,18 @@ int cmd_execve(struct args *a)
 	return ret < 0 ? cmd_fail(a, ret) : 0;
 }
 
+/* ESRCH: say that no task has that pid. */
+static int task_fail(struct args *a, int ret, int pid)
+{
+	static char why[64];
+
+	if (ret == -ESRCH && pid && !be(a)->ops->task_exists(be(a), pid)) {
+		snprintf(why, sizeof(why), "no task with pid %d (ps lists them)", pid);
+		a->why = why;
+	}
+	return cmd_fail(a, ret);
+}
+
 int cmd_kill(struct args *a)
 {
 	int pid = 0, ret;
@@ -78,7 +90,7 @@ int cmd_kill(struct args *a)
 	if (arg_end(a))
 		return -1;
 	ret = be(a)->ops->kill(be(a), pid);
-	return ret < 0 ? cmd_fail(a, ret) : 0;
+	return ret < 0 ? task_fail(a, ret, pid) : 0;
 }
 
 int cmd_switch(struct args *a)
@@ -100,7 +112,14 @@ int cmd_switch(struct args *a)
 	if (arg_end(a))
 		return -1;
 	ret = be(a)->ops->switch_to(be(a), pid, cpu == (uint64_t)-1 ? -1 : (int)cpu);
-	return ret < 0 ? cmd_fail(a, ret) : 0;
+	if (ret == -EINVAL && cpu != (uint64_t)-1) {
+		static char why[64];
+
+		snprintf(why, sizeof(why), "no CPU %llu (--cpus gives more)",
+			 (unsigned long long)cpu);
+		a->why = why;
+	}
+	return ret < 0 ? task_fail(a, ret, pid) : 0;
 }
 
 int cmd_ps(struct args *a)

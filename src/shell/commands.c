@@ -644,6 +644,29 @@ static void roff_text(FILE *out, const char *s)
 	}
 }
 
+/* A help text as man-page lines: leading blanks dropped, a line that
+ * would start with a roff control character escaped. */
+static void roff_lines(FILE *out, const char *p)
+{
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		char line[512];
+
+		while (*p == ' ' && n) {
+			p++;
+			n--;
+		}
+		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		if (line[0] == '.' || line[0] == '\'')
+			fputs("\\&", out);
+		roff_text(out, line);
+		fputc('\n', out);
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+}
+
 void commands_man(FILE *out)
 {
 	for (size_t i = 0; i < shell_ncommands; i++) {
@@ -664,25 +687,20 @@ void commands_man(FILE *out)
 		roff_text(out, c->summary);
 		fputs(".\n", out);
 		if (c->help) {
-			const char *p = c->help;
-
 			fputs(".br\n", out);
-			while (*p) {
-				size_t n = strcspn(p, "\n");
-				char line[512];
-
-				while (*p == ' ' && n) {
-					p++;
-					n--;
-				}
-				snprintf(line, sizeof(line), "%.*s", (int)n, p);
-				roff_text(out, line);
-				fputc('\n', out);
-				p += n;
-				if (*p == '\n')
-					p++;
-			}
+			roff_lines(out, c->help);
 		}
+	}
+	/* the concepts of help TOPIC (help.c), after the commands */
+	fputs(".SS Help topics\n\\fBhelp\\fR \\fITOPIC\\fR prints one of these; "
+	      "\\fBapropos\\fR \\fIWORD\\fR searches them and the commands.\n", out);
+	for (const struct help_topic *t = help_topics; t->name; t++) {
+		fputs(".TP\n\\fB", out);
+		roff_text(out, t->name);
+		fputs("\\fR\n", out);
+		roff_text(out, t->title);
+		fputs(".\n.br\n", out);
+		roff_lines(out, t->text);
 	}
 }
 

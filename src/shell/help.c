@@ -6,7 +6,8 @@
  *
  * Invariants
  *  - help_topics[] is the only list of concepts: `help`, `apropos` and the
- *    completion of `help ` read it (the man page names them).
+ *    completion of `help ` read it, and so does the man page (vmsh
+ *    --man-commands writes its "Help topics").
  *  - A suggestion is made only when one candidate is clearly closest:
  *    at most two edits (one for words of up to four letters), a swap of
  *    two neighbours counting as one edit.

@@ -98,6 +98,23 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* " (did you mean '--levels'?)" for a near miss of a long option, or "". */
+static const char *suggest_long(const char *name)
+{
+	static char buf[96];
+	char word[48], tmp[96];
+	struct suggest sg;
+
+	snprintf(word, sizeof(word), "%.*s", (int)strcspn(name, "="), name);
+	suggest_init(&sg, word);
+	for (const struct option *o = long_opts; o->name; o++)
+		suggest_try(&sg, o->name);
+	if (!*suggest_text(&sg, tmp, sizeof(tmp)))
+		return "";
+	snprintf(buf, sizeof(buf), " (did you mean '--%s'?)", sg.best);
+	return buf;
+}
+
 static bool known_long(const char *name)
 {
 	size_t n = strcspn(name, "=");
@@ -233,7 +250,8 @@ int main(int argc, char **argv)
 					fprintf(stderr, "vmsh: option '%.*s' does not take a value\n",
 						(int)(strchr(arg, '=') - arg), arg);
 				else
-					fprintf(stderr, "vmsh: unknown option '%s'\n", arg);
+					fprintf(stderr, "vmsh: unknown option '%s'%s\n", arg,
+						suggest_long(arg + 2));
 			}
 			fputs("Try 'vmsh --help' for more information.\n", stderr);
 			return 2;

@@ -133,6 +133,14 @@ static void tree_line(void *ctx, int depth, char side, bool red,
 		(unsigned long long)gap);
 }
 
+/* Stops the walk at the first VMA: the walk then returns 1. */
+static int tree_stop(void *ctx, const struct vmsh_vma_info *v)
+{
+	(void)ctx;
+	(void)v;
+	return 1;
+}
+
 static int print_mm(const struct vmsh_sys *sys, int pid, FILE *o)
 {
 	struct vmsh_mm_info m;
@@ -249,6 +257,11 @@ int view_print(const struct vmsh_sys *sys, enum backend_view v,
 	case BV_TREE:
 		fprintf(out, "VMA red-black tree (the pre-6.1 index; Linux 6.1+ "
 			"keeps VMAs in the maple tree: mt)\n");
+		if (vmsh_vma_walk(sys, a->pid, tree_stop, NULL) == 0 &&
+		    vmsh_mm_info(sys, a->pid, &(struct vmsh_mm_info){ 0 }) == 0) {
+			fprintf(out, "(no VMAs: the tree is empty)\n");
+			return 0;
+		}
 		return vmsh_tree_walk(sys, a->pid, tree_line, out);
 	case BV_MT:
 		return view_mt(sys, a->pid, out);

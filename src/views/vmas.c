@@ -52,6 +52,14 @@ static int vma_row(void *ctx, const struct vmsh_vma_info *v)
 	return 0;
 }
 
+/* Stops the walk at the first VMA: the walk then returns 1. */
+static int vma_stop(void *ctx, const struct vmsh_vma_info *v)
+{
+	(void)ctx;
+	(void)v;
+	return 1;
+}
+
 /* ---- the ASCII bar -------------------------------------------------------- */
 #define BAR_WIDTH 64
 
@@ -237,6 +245,14 @@ int view_vmas(const struct vmsh_sys *sys, int pid, FILE *out, bool color)
 	ret = vmsh_vma_walk(sys, pid, vma_row, out);
 	if (ret)
 		return ret;
+	if (vmsh_vma_walk(sys, pid, vma_stop, NULL) == 0) {
+		struct vmsh_mm_info mi;
+
+		if (vmsh_mm_info(sys, pid, &mi) == 0)
+			fputs("(no VMAs: nothing is mapped)\n", out);
+		else
+			fputs("(no mm: a kernel thread has no VMAs)\n", out);
+	}
 	vma_bar(sys, pid, out, color);
 	return 0;
 }

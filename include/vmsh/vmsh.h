@@ -45,6 +45,7 @@ struct vmsh_config {
 	unsigned cpus;
 	bool zero_page;
 	int thp;                    /* enum vmsh_thp (limits.h); 0 = madvise */
+	bool thp_zero_page;         /* transparent_hugepage/use_zero_page */
 	uint64_t fault_around;      /* bytes, 0 disables */
 	uint64_t max_map_count;
 	bool aslr;
@@ -258,6 +259,7 @@ struct vmsh_smaps {
 	uint64_t size, rss, pss, pss_dirty;
 	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
 	uint64_t referenced, anonymous, lazyfree, swap, swap_pss, locked;
+	uint64_t anon_huge;         /* AnonHugePages: PMD-mapped anon THPs */
 	bool thp_eligible;
 };
 /* Figures for the VMA containing @addr in task @pid's mm. */
@@ -320,9 +322,12 @@ struct vmsh_tlb_cpu_info {
 bool vmsh_tlb_cpu_info(const struct vmsh_sys *sys, int cpu,
 		       struct vmsh_tlb_cpu_info *out);
 
-/* Event counters in /proc/vmstat style: name and value, in a fixed order. */
+/* Event counters in /proc/vmstat style: name and value, in a fixed order;
+ * false past the last.  vmsh_stat_hidden: a counter of a group not in use
+ * (swap, THP) that `stat` leaves out. */
 bool vmsh_stat(const struct vmsh_sys *sys, size_t i, const char **name,
 	       uint64_t *value);
+bool vmsh_stat_hidden(const struct vmsh_sys *sys, size_t i);
 
 /*
  * Walkers: each calls @fn once per item, in the order given, with an info

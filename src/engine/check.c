@@ -351,6 +351,51 @@ static void check_pte(uint64_t *ptep, uint64_t addr, void *vctx)
 	c->rss[page_mm_counter(page)]++;
 }
 
+/* A huge PMD maps the 512 frames of one anonymous PMD-size folio (or
+ * the huge zero page), 2 MiB-aligned, inside a VMA that may hold it. */
+static bool check_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next, void *vctx)
+{
+	struct pages_ctx *c = vctx;
+	const struct vmsh_sys *sys = c->sys;
+	uint64_t pmd = *pmdp, head = pte_pfn(pmd), i;
+	struct vmsh_vma *vma;
+
+	(void)next;
+	addr &= ~((1ULL << 21) - 1);
+	vma = find_vma((struct vmsh_mm *)c->mm, addr);
+	if (!vma || vma->vm_start > addr || vma->vm_end < addr + (1ULL << 21) ||
+	    !vma_is_anonymous(vma))
+		check_report(c->r, "mm %u: huge PMD at %#llx outside an anonymous VMA covering it",
+			     c->mm->id, (unsigned long long)addr);
+	if (pmd & _PAGE_SPECIAL) {
+		if (!sys->phys.huge_zero_pfn || head != sys->phys.huge_zero_pfn)
+			check_report(c->r, "mm %u: special huge PMD at %#llx is not the huge zero page",
+				     c->mm->id, (unsigned long long)addr);
+		return true;
+	}
+	if ((head & 511) || head + 512 > sys->phys.nframes) {
+		check_report(c->r, "mm %u: huge PMD at %#llx maps unaligned pfn %#llx",
+			     c->mm->id, (unsigned long long)addr,
+			     (unsigned long long)head);
+		return true;
+	}
+	for (i = 0; i < 512; i++) {
+		const struct page *p = &sys->phys.pages[head + i];
+
+		if (p->kind != PAGE_ANON ||
+		    !(p->thp & (i ? PAGE_THP_TAIL : PAGE_THP_HEAD)) ||
+		    p->exclusive != sys->phys.pages[head].exclusive) {
+			check_report(c->r, "mm %u: huge PMD at %#llx: frame %#llx is not page %u of one anonymous folio",
+				     c->mm->id, (unsigned long long)addr,
+				     (unsigned long long)(head + i), (unsigned)i);
+			return true;
+		}
+		c->maps[head + i]++;
+	}
+	c->rss[MM_ANONPAGES] += 512;
+	return true;
+}
+
 /* Tables reachable from the PGD are page-table frames. */
 static void count_tables(struct pages_ctx *c, uint64_t pfn, int depth,
 			 uint64_t *ntables)
@@ -371,8 +416,26 @@ static void count_tables(struct pages_ctx *c, uint64_t pfn, int depth,
 	if (depth == levels - 1)
 		return;
 	t = pt_table(sys, pfn);
+	if (depth == levels - 2) {
+		/* the PTE tables deposited for its huge PMDs */
+		uint64_t dep = sys->phys.pages[pfn].index, n = 0, huge = 0;
+
+		for (; dep && n <= 512; n++) {
+			count_tables(c, dep - 1, levels - 1, ntables);
+			dep = dep - 1 < sys->phys.nframes ?
+			      sys->phys.pages[dep - 1].index : 0;
+		}
+		for (i = 0; i < 512; i++)
+			huge += pmd_trans_huge(t[i]);
+		if (n != huge)
+			check_report(c->r, "mm %u: PMD table %#llx has %llu huge PMDs but %llu deposited tables",
+				     c->mm->id, (unsigned long long)pfn,
+				     (unsigned long long)huge,
+				     (unsigned long long)n);
+	}
 	for (i = 0; i < 512; i++)
-		if (t[i] & _PAGE_PRESENT)
+		if ((t[i] & _PAGE_PRESENT) &&
+		    !(depth == levels - 2 && pmd_trans_huge(t[i])))
 			count_tables(c, (t[i] & PTE_PFN_MASK) >> PAGE_SHIFT,
 				     depth + 1, ntables);
 }
@@ -397,7 +460,7 @@ void check_pages(const struct vmsh_sys *sys, struct check_report *r)
 		    sys->phys.pages[mm->pgd].kind != PAGE_PGTABLE)
 			continue;       /* torn down (or not built) */
 		top = 1ULL << (PAGE_SHIFT + 9 * sys->cfg.levels - 1);
-		pte_walk_range(mm, 0, top, check_pte, &c);
+		pt_walk_range(mm, 0, top, check_pte, check_pmd, &c);
 		for (k = 0; k < NR_MM_COUNTERS; k++)
 			if (c.rss[k] != mm->rss[k])
 				check_report(r, "mm %u: rss counter %d is %lld, PTEs say %lld",

@@ -27,6 +27,7 @@
 #include "anon_vma.h"
 #include "fault.h"
 #include "file.h"
+#include "huge_memory.h"
 #include "memory.h"
 #include "mm.h"
 #include "pgtable.h"
@@ -173,8 +174,11 @@ static int wp_page_copy(struct vmsh_sys *sys, struct vmsh_vma *vma,
 	new_anon_rmap(sys, vma, pfn, addr);
 	*ptep = entry;
 	if (old) {
+		uint64_t head = thp_head(sys, old_pfn);
+
 		old->mapcount--;
 		put_page(sys, old_pfn);
+		deferred_split_check(sys, head);        /* __folio_remove_rmap */
 	}
 	if (zero) {
 		sys->stat[ST_ANON_FAULT]++;
@@ -207,7 +211,10 @@ static int do_wp_page(struct vmsh_sys *sys, struct vmsh_vma *vma,
 	    page->refcount == 2)
 		folio_free_swap(sys, pte_pfn(pte));
 	if (page && page->kind == PAGE_ANON &&
-	    (page->exclusive || page->refcount == 1)) {
+	    (page->exclusive ||
+	     (thp_head(sys, pte_pfn(pte)) == UINT64_MAX ? page->refcount == 1 :
+	      wp_can_reuse_large_anon_folio(vma, addr,
+					    thp_head(sys, pte_pfn(pte)))))) {
 		/* wp_can_reuse_anon_folio + folio_move_anon_rmap */
 		if (!page->exclusive && page->anon != vma->anon_vma &&
 		    vma->anon_vma) {
@@ -294,7 +301,7 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		    bool write, struct vmsh_fault *f)
 {
 	struct vmsh_vma *vma;
-	uint64_t *ptep, pte;
+	uint64_t *ptep, *pmdp, pte;
 	int ret;
 
 	memset(f, 0, sizeof(*f));
@@ -317,8 +324,17 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 	sys->stat[ST_PGFAULT]++;
 	/* __handle_mm_fault allocates down to the PMD; the PTE table comes
 	 * with the first PTE (do_anonymous_page, finish_fault, fault-around) */
-	if (!pmd_alloc(mm, addr))
+	pmdp = pmd_alloc(mm, addr);
+	if (!pmdp)
 		return fault_signal(sys, f, SIGKILL, 0, addr, VM_FAULT_OOM);
+	ret = VM_FAULT_FALLBACK;
+	if (!*pmdp && thp_vma_allowable_order(vma, TVA_PAGEFAULT) &&
+	    thp_vma_suitable_addr(vma, addr))
+		ret = do_huge_pmd_anonymous_page(sys, vma, addr, pmdp, write);
+	else if (pmd_trans_huge(*pmdp))
+		ret = do_huge_pmd_fault(sys, vma, addr, pmdp, write);
+	if (ret != VM_FAULT_FALLBACK)
+		goto out;
 	ptep = pte_lookup(mm, addr, false);
 	pte = ptep ? *ptep : 0;
 	if (pte_is_guard(pte))          /* handle_pte_marker() */
@@ -351,6 +367,7 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		*ptep = pte;
 		ret = 0;
 	}
+out:
 	if (ret && !f->signo) {
 		if (ret & VM_FAULT_OOM)
 			fault_signal(sys, f, SIGKILL, 0, addr, ret);
@@ -360,6 +377,29 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 			fault_signal(sys, f, SIGSEGV, SEGV_ACCERR, addr, ret);
 	}
 	return ret;
+}
+
+/* The entry GUP follows for @addr: a huge PMD as it is (follow_huge_pmd),
+ * else the PTE (NULL: none); never splits. */
+static uint64_t *gup_entry(struct vmsh_mm *mm, uint64_t addr)
+{
+	uint64_t *pmdp = pmd_lookup(mm, addr);
+
+	if (!pmdp)
+		return NULL;
+	if (pmd_trans_huge(*pmdp))
+		return pmdp;
+	return pte_lookup(mm, addr, false);
+}
+
+/* GUP steps over the rest of a huge PMD at once (page_mask). */
+static uint64_t gup_next(struct vmsh_mm *mm, uint64_t addr)
+{
+	uint64_t *pmdp = pmd_lookup(mm, addr);
+
+	if (pmdp && pmd_trans_huge(*pmdp))
+		return (addr & HPAGE_PMD_MASK) + HPAGE_PMD_SIZE;
+	return (addr & PAGE_MASK) + PAGE_SIZE;
 }
 
 /* follow_page_pte() with FOLL_TOUCH: the page GUP found is marked
@@ -414,7 +454,7 @@ int mm_populate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 			continue;
 		}
 		write = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
-		for (; addr < vma->vm_end && addr < end; addr += PAGE_SIZE) {
+		for (; addr < vma->vm_end && addr < end; addr = gup_next(mm, addr)) {
 			uint64_t *ptep;
 			int ret;
 
@@ -422,7 +462,7 @@ int mm_populate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 			 * call itself still succeeds */
 			if (interrupted(sys))
 				return -EINTR;
-			ptep = pte_lookup(mm, addr, false);
+			ptep = gup_entry(mm, addr);
 
 			if (!ptep || !(*ptep & _PAGE_PRESENT) ||
 			    (write && !(*ptep & _PAGE_RW))) {
@@ -436,7 +476,7 @@ int mm_populate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 					addr = vma->vm_end;
 					break;
 				}
-				ptep = pte_lookup(mm, addr, false);
+				ptep = gup_entry(mm, addr);
 			}
 			gup_touch(sys, vma, ptep, write);
 		}
@@ -464,7 +504,7 @@ int faultin_page_range(struct vmsh_sys *sys, struct vmsh_mm *mm,
 
 	trace(sys, "faultin_page_range start=%#llx end=%#llx write=%d",
 	      (unsigned long long)start, (unsigned long long)end, write);
-	for (addr = start; addr < end; addr += PAGE_SIZE) {
+	for (addr = start; addr < end; addr = gup_next(mm, addr)) {
 		uint64_t *ptep;
 
 		if (!vma || addr >= vma->vm_end) {
@@ -475,7 +515,7 @@ int faultin_page_range(struct vmsh_sys *sys, struct vmsh_mm *mm,
 			if (err)
 				return err;
 		}
-		ptep = pte_lookup(mm, addr, false);
+		ptep = gup_entry(mm, addr);
 		if (!ptep || !(*ptep & _PAGE_PRESENT) ||
 		    (write && !(*ptep & _PAGE_RW))) {
 			int ret = handle_mm_fault(sys, mm, addr, write, &f);
@@ -484,7 +524,7 @@ int faultin_page_range(struct vmsh_sys *sys, struct vmsh_mm *mm,
 				return -ENOMEM;
 			if (ret)
 				return -EFAULT;
-			ptep = pte_lookup(mm, addr, false);
+			ptep = gup_entry(mm, addr);
 		}
 		gup_touch(sys, vma, ptep, write);
 	}

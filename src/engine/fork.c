@@ -41,6 +41,7 @@
 
 #include "anon_vma.h"
 #include "file.h"
+#include "huge_memory.h"
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"
@@ -144,6 +145,27 @@ static void copy_one_pte(uint64_t *src_ptep, uint64_t addr, void *vctx)
 	c->copied++;
 }
 
+/* copy_pmd_range(): a huge PMD is copied whole (copy_huge_pmd). */
+static bool copy_one_pmd(uint64_t *src_pmdp, uint64_t addr, uint64_t next,
+			 void *vctx)
+{
+	struct copy_ctx *c = vctx;
+
+	(void)next;
+	if (c->err)
+		return true;
+	if (interrupted(c->src->vm_mm->sys)) {
+		c->err = -EINTR;
+		return true;
+	}
+	c->err = copy_huge_pmd(c->dst, c->src, src_pmdp, addr);
+	if (!c->err) {
+		c->copied++;
+		c->wrprotected++;
+	}
+	return true;
+}
+
 static int copy_page_range(struct vmsh_vma *dst, struct vmsh_vma *src)
 {
 	struct copy_ctx c = { .dst = dst, .src = src };
@@ -151,7 +173,8 @@ static int copy_page_range(struct vmsh_vma *dst, struct vmsh_vma *src)
 
 	if (!vma_needs_copy(src))
 		return 0;
-	pte_walk_range(src->vm_mm, src->vm_start, src->vm_end, copy_one_pte, &c);
+	pt_walk_range(src->vm_mm, src->vm_start, src->vm_end, copy_one_pte,
+		      copy_one_pmd, &c);
 	trace(sys, "copy_page_range %#llx-%#llx ptes=%llu wrprotected=%llu%s",
 	      (unsigned long long)src->vm_start, (unsigned long long)src->vm_end,
 	      (unsigned long long)c.copied, (unsigned long long)c.wrprotected,

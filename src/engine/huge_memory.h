@@ -2,19 +2,38 @@
 /*
  * Transparent huge pages (huge_memory.c, after mm/huge_memory.c): which
  * VMAs may hold a PMD-size (2 MiB) anonymous folio under the machine's
- * THP mode (vmsh_config.thp, /sys/kernel/mm/transparent_hugepage/enabled).
- * vmsh decides eligibility only: it maps no huge page yet (faults,
- * splitting and khugepaged are not modelled).
+ * THP mode (vmsh_config.thp, /sys/kernel/mm/transparent_hugepage/enabled),
+ * the huge PMD fault (do_huge_pmd_anonymous_page, the huge zero page),
+ * its write fault (do_huge_pmd_wp_page), and what the rest of the engine
+ * does to a huge PMD: zap, change protection, copy at fork, move at
+ * mremap, split (split_huge_pmd, vma_adjust_trans_huge, the deferred
+ * split queue's counter).  khugepaged.c collapses.
+ *
+ * The model of a PMD-mapped folio: 512 contiguous 2 MiB-aligned frames
+ * (phys_alloc_huge; page->thp marks head and tails), each holding one
+ * mapcount and one reference per PMD (or PTE) mapping it -- Linux's
+ * "precise page mapcount" (entire mapcount + the page's own) -- and one
+ * MM_ANONPAGES unit per mapping mm.  So splitting a PMD into PTEs
+ * changes no count.  The PageAnonExclusive mark is kept alike on all 512
+ * frames while the folio is PMD-mapped; folio_ref_count(folio) == 1 is
+ * "every frame has refcount 1".
  */
 #ifndef VMSH_SRC_ENGINE_HUGE_MEMORY_H
 #define VMSH_SRC_ENGINE_HUGE_MEMORY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
+struct vmsh_mm;
+struct vmsh_sys;
 struct vmsh_vma;
 
 #define HPAGE_PMD_SHIFT 21
 #define HPAGE_PMD_SIZE  (1ULL << HPAGE_PMD_SHIFT)
+#define HPAGE_PMD_MASK  (~(HPAGE_PMD_SIZE - 1))
+
+/* do_huge_pmd_*: use the 4 KiB path instead (Linux's VM_FAULT_FALLBACK) */
+#define VM_FAULT_FALLBACK 0x800
 
 /* Where the order is asked for (Linux's TVA_* types). */
 enum tva_type { TVA_SMAPS, TVA_PAGEFAULT, TVA_KHUGEPAGED, TVA_FORCED_COLLAPSE };
@@ -30,5 +49,71 @@ enum tva_type { TVA_SMAPS, TVA_PAGEFAULT, TVA_KHUGEPAGED, TVA_FORCED_COLLAPSE };
  * anon_vma.
  */
 bool thp_vma_allowable_order(const struct vmsh_vma *vma, enum tva_type type);
+/* thp_vma_suitable_order(vma, addr, PMD_ORDER): the 2 MiB-aligned range
+ * holding @addr lies wholly inside @vma (and the machine has a PMD level:
+ * --levels 3 or more). */
+bool thp_vma_suitable_addr(const struct vmsh_vma *vma, uint64_t addr);
+
+/* ---- faults (handle_mm_fault calls these for a huge or none PMD) -------- */
+
+/* do_huge_pmd_anonymous_page(): map @addr's 2 MiB with one PMD: a new
+ * zeroed folio (thp_fault_alloc), or on a read fault the huge zero page
+ * when --zero-page and --thp-zero-page are on.  VM_FAULT_FALLBACK when no
+ * 2 MiB block of frames is free (thp_fault_fallback), VM_FAULT_OOM
+ * without an anon_vma or a frame for the deposited table. */
+int do_huge_pmd_anonymous_page(struct vmsh_sys *sys, struct vmsh_vma *vma,
+			       uint64_t addr, uint64_t *pmdp, bool write);
+/* A fault on a present huge PMD: a write to a read-only one is
+ * do_huge_pmd_wp_page (the huge zero page: a new folio; exclusive or
+ * folio refcount 1: reuse; else split and VM_FAULT_FALLBACK, so the 4 KiB
+ * COW runs on the PTE), anything else huge_pmd_set_accessed. */
+int do_huge_pmd_fault(struct vmsh_sys *sys, struct vmsh_vma *vma,
+		      uint64_t addr, uint64_t *pmdp, bool write);
+
+/* __wp_can_reuse_large_anon_folio(): a write to a COW PTE of a large
+ * folio's page (not PageAnonExclusive) reuses it only when every
+ * mapping of the folio is this mm's and no reference is beyond them
+ * (folio_ref_count == folio_large_mapcount, not maybe-mapped-shared);
+ * else the page is copied.  vmsh counts this mm's PTEs mapping the
+ * folio within @addr's 2 MiB. */
+bool wp_can_reuse_large_anon_folio(struct vmsh_vma *vma, uint64_t addr,
+				   uint64_t head);
+
+/* ---- the rest of the engine's view of a huge PMD ------------------------ */
+
+/* zap_huge_pmd(): clear the PMD of [haddr, haddr + 2 MiB), drop the
+ * frames' mapcount, reference and rss, free the deposited table.  The TLB
+ * flush is the caller's. */
+void zap_huge_pmd(struct vmsh_mm *mm, uint64_t *pmdp, uint64_t haddr);
+/* change_huge_pmd(): the PMD gets @newprot (pte_modify's rules), RW when
+ * @try_writable and the folio is exclusive.  True when the change needs a
+ * TLB flush. */
+bool change_huge_pmd(struct vmsh_vma *vma, uint64_t *pmdp, uint64_t haddr,
+		     uint64_t newprot, bool try_writable);
+/* copy_huge_pmd() at fork: the child maps the same folio with a PMD of
+ * its own (a deposited table allocated for it), both write-protected and
+ * the folio not exclusive any more.  0 or -ENOMEM. */
+int copy_huge_pmd(struct vmsh_vma *dst, struct vmsh_vma *src,
+		  uint64_t *src_pmdp, uint64_t addr);
+/* move_huge_pmd() at mremap: move the huge PMD at @old_addr to
+ * @new_addr (both 2 MiB-aligned) with its deposit; false when the
+ * destination's PMD is not none (the caller splits and moves PTEs). */
+bool move_huge_pmd(struct vmsh_vma *vma, uint64_t old_addr, uint64_t new_addr);
+/* split_huge_pmd(vma, pmd, addr): split the huge PMD holding @addr, if
+ * any, and flush its 2 MiB from the TLB. */
+void split_huge_pmd(struct vmsh_vma *vma, uint64_t addr);
+/* vma_adjust_trans_huge(): @vma's bounds changed: a huge PMD its start
+ * or end now cuts through is split. */
+void vma_adjust_trans_huge(struct vmsh_vma *vma);
+/* The head pfn of the PMD-size folio frame @pfn belongs to, or
+ * UINT64_MAX (a small page).  The head frame itself may be gone: vmsh
+ * frees a split folio's frames one by one as their last reference goes,
+ * where Linux keeps the folio until its last. */
+uint64_t thp_head(const struct vmsh_sys *sys, uint64_t pfn);
+/* __folio_remove_rmap() after a batch of PTEs of the folio at @head was
+ * zapped: still mapped, but not wholly -> the deferred split queue
+ * (thp_deferred_split_page, once per folio).  The folio itself is not
+ * split (no memory pressure in the model: the shrinker never runs). */
+void deferred_split_check(struct vmsh_sys *sys, uint64_t head);
 
 #endif /* VMSH_SRC_ENGINE_HUGE_MEMORY_H */

@@ -217,15 +217,26 @@ static void count_normal(uint64_t *ptep, uint64_t addr, void *ctx)
 		++*(uint64_t *)ctx;
 }
 
-/* Resident normal pages mapped by @vma's PTEs (what smaps calls Rss, in
- * pages; walks only existing tables). */
+static bool count_normal_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next,
+			     void *ctx)
+{
+	(void)addr;
+	(void)next;
+	if (!(*pmdp & _PAGE_SPECIAL))
+		*(uint64_t *)ctx += HPAGE_PMD_NR;
+	return true;
+}
+
+/* Resident normal pages mapped by @vma's PTEs and huge PMDs (what smaps
+ * calls Rss, in pages; walks only existing tables). */
 static uint64_t vma_rss_pages(const struct vmsh_vma *vma)
 {
 	uint64_t n = 0;
 
 	if (!vma->vm_mm || !vma->vm_mm->sys->phys.pages)
 		return 0;
-	pte_walk_range(vma->vm_mm, vma->vm_start, vma->vm_end, count_normal, &n);
+	pt_walk_range(vma->vm_mm, vma->vm_start, vma->vm_end, count_normal,
+		      count_normal_pmd, &n);
 	return n;
 }
 

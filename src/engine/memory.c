@@ -23,6 +23,7 @@
 
 #include "anon_vma.h"
 #include "file.h"
+#include "huge_memory.h"
 #include "memory.h"
 #include "mm.h"
 #include "pgtable.h"
@@ -65,15 +66,22 @@ struct range_acc {
 	uint64_t lo, hi;        /* addresses whose TLB entries need a flush */
 	bool any;
 	bool drop_markers;      /* ZAP_FLAG_DROP_MARKER: guard markers go too */
+	uint64_t thp_head;      /* the large folio whose PTEs are being
+				   zapped (a batch), or UINT64_MAX */
 };
 
-static void acc_add(struct range_acc *acc, uint64_t addr)
+static void acc_add_range(struct range_acc *acc, uint64_t addr, uint64_t end)
 {
 	if (!acc->any || addr < acc->lo)
 		acc->lo = addr;
-	if (!acc->any || addr + PAGE_SIZE > acc->hi)
-		acc->hi = addr + PAGE_SIZE;
+	if (!acc->any || end > acc->hi)
+		acc->hi = end;
 	acc->any = true;
+}
+
+static void acc_add(struct range_acc *acc, uint64_t addr)
+{
+	acc_add_range(acc, addr, addr + PAGE_SIZE);
 }
 
 /* ---- mmu_gather ---------------------------------------------------------- */
@@ -163,28 +171,52 @@ void unmap_file_pte(struct vmsh_vma *vma, uint64_t addr, uint64_t pfn)
 static void zap_one(uint64_t *ptep, uint64_t addr, void *ctx)
 {
 	struct range_acc *acc = ctx;
-	uint64_t pte = *ptep;
+	struct vmsh_sys *sys = acc->mm->sys;
+	uint64_t pte = *ptep, head = UINT64_MAX;
 
 	if (pte_is_guard(pte) && !acc->drop_markers)
 		return;
 	*ptep = 0;
-	if (pte_present(pte))
+	if (pte_present(pte)) {
 		acc_add(acc, addr);
+		if (!(pte & _PAGE_SPECIAL))
+			head = thp_head(sys, pte_pfn(pte));
+	}
+	/* a batch of one large folio's PTEs ends: __folio_remove_rmap */
+	if (head != acc->thp_head) {
+		deferred_split_check(sys, acc->thp_head);
+		acc->thp_head = head;
+	}
 	zap_pte(acc->mm, pte);
+}
+
+/* zap_pmd_range(): a huge PMD the range covers goes whole, one it cuts
+ * through is split first (the walker does it when this says no). */
+static bool zap_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next, void *ctx)
+{
+	struct range_acc *acc = ctx;
+
+	if (next - addr != HPAGE_PMD_SIZE)
+		return false;
+	zap_huge_pmd(acc->mm, pmdp, addr);
+	acc_add_range(acc, addr, next);
+	return true;
 }
 
 static void zap_range(struct vmsh_vma *vma, uint64_t start, uint64_t end,
 		      bool drop_markers)
 {
 	struct vmsh_mm *mm = vma->vm_mm;
-	struct range_acc acc = { .mm = mm, .drop_markers = drop_markers };
+	struct range_acc acc = { .mm = mm, .drop_markers = drop_markers,
+				 .thp_head = UINT64_MAX };
 
 	if (!vma_clip(vma, &start, &end))
 		return;
 	trace(mm->sys, "zap_page_range start=%#llx end=%#llx",
 	      (unsigned long long)start, (unsigned long long)end);
 	update_hiwater_rss(mm);
-	pte_walk_range(mm, start, end, zap_one, &acc);
+	pt_walk_range(mm, start, end, zap_one, zap_pmd, &acc);
+	deferred_split_check(mm->sys, acc.thp_head);
 	if (!acc.any)
 		return;
 	if (mm->gather_depth > 0)
@@ -258,6 +290,20 @@ static void change_one(uint64_t *ptep, uint64_t addr, void *vctx)
 		acc_add(&ctx->acc, addr);
 }
 
+/* change_pmd_range(): a huge PMD the range covers keeps its size. */
+static bool change_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next,
+		       void *vctx)
+{
+	struct prot_ctx *ctx = vctx;
+
+	if (next - addr != HPAGE_PMD_SIZE)
+		return false;
+	if (change_huge_pmd(ctx->vma, pmdp, addr, ctx->newprot,
+			    ctx->try_writable))
+		acc_add_range(&ctx->acc, addr, next);
+	return true;
+}
+
 void change_protection(struct vmsh_vma *vma, uint64_t start, uint64_t end)
 {
 	struct vmsh_mm *mm = vma->vm_mm;
@@ -273,7 +319,7 @@ void change_protection(struct vmsh_vma *vma, uint64_t start, uint64_t end)
 		ctx.try_writable = vma->vm_flags & VM_WRITE;
 	trace(mm->sys, "change_protection start=%#llx end=%#llx",
 	      (unsigned long long)start, (unsigned long long)end);
-	pte_walk_range(mm, start, end, change_one, &ctx);
+	pt_walk_range(mm, start, end, change_one, change_pmd, &ctx);
 	if (ctx.acc.any)
 		flush_tlb_range(mm, ctx.acc.lo, ctx.acc.hi);
 }
@@ -301,6 +347,20 @@ void move_page_tables(struct vmsh_vma *vma, uint64_t old_addr,
 		bool force_flush = false;
 
 		extent = nnext - new_addr;
+		if (levels >= 3) {
+			uint64_t *pmdp = pmd_lookup(mm, old_addr);
+
+			/* move_pgt_entry(HPAGE_PMD), else split_huge_pmd */
+			if (pmdp && pmd_trans_huge(*pmdp)) {
+				if (extent == HPAGE_PMD_SIZE &&
+				    move_huge_pmd(vma, old_addr, new_addr)) {
+					old_addr += extent;
+					new_addr += extent;
+					continue;
+				}
+				split_huge_pmd(vma, old_addr);
+			}
+		}
 		for (a = 0; a < extent; a += PAGE_SIZE) {
 			uint64_t *src = pte_lookup(mm, old_addr + a, false), *dst, pte;
 

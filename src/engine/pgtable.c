@@ -161,11 +161,11 @@ int pgtable_init(struct vmsh_mm *mm)
 	return 0;
 }
 
-/* The entry of @addr's table at @depth (levels - 1: the PTE), allocating
- * the tables above it when @alloc; NULL when one is missing (or out of
- * frames). */
-static uint64_t *entry_lookup(struct vmsh_mm *mm, uint64_t addr, int depth,
-			      bool alloc)
+/* The pfn of the table at @depth holding @addr's entry, allocating the
+ * tables above it when @alloc; UINT64_MAX when one is missing (or out of
+ * frames).  A huge PMD on the way to a PTE table is split. */
+static uint64_t table_lookup(struct vmsh_mm *mm, uint64_t addr, int depth,
+			     bool alloc)
 {
 	struct vmsh_sys *sys = mm->sys;
 	int levels = sys->cfg.levels, d;
@@ -174,19 +174,34 @@ static uint64_t *entry_lookup(struct vmsh_mm *mm, uint64_t addr, int depth,
 	for (d = 0; d < depth; d++) {
 		uint64_t *e = &pt_table(sys, pfn)[pt_index(levels, d, addr)];
 
+		if (d == levels - 2 && pmd_trans_huge(*e))
+			split_huge_pmd_entry(mm, e, addr);
 		if (!(*e & _PAGE_PRESENT)) {
 			uint64_t child;
 
 			if (!alloc)
-				return NULL;
+				return UINT64_MAX;
 			child = table_alloc(mm, d + 1);
 			if (child == UINT64_MAX)
-				return NULL;
+				return UINT64_MAX;
 			*e = (child << PAGE_SHIFT) | _PAGE_TABLE;
 		}
 		pfn = (*e & PTE_PFN_MASK) >> PAGE_SHIFT;
 	}
-	return &pt_table(sys, pfn)[pt_index(levels, depth, addr)];
+	return pfn;
+}
+
+/* The entry of @addr's table at @depth (levels - 1: the PTE), allocating
+ * the tables above it when @alloc; NULL when one is missing (or out of
+ * frames). */
+static uint64_t *entry_lookup(struct vmsh_mm *mm, uint64_t addr, int depth,
+			      bool alloc)
+{
+	uint64_t pfn = table_lookup(mm, addr, depth, alloc);
+
+	if (pfn == UINT64_MAX)
+		return NULL;
+	return &pt_table(mm->sys, pfn)[pt_index(mm->sys->cfg.levels, depth, addr)];
 }
 
 uint64_t *pte_lookup(struct vmsh_mm *mm, uint64_t addr, bool alloc)
@@ -199,9 +214,11 @@ uint64_t *pmd_alloc(struct vmsh_mm *mm, uint64_t addr)
 	return entry_lookup(mm, addr, mm->sys->cfg.levels - 2, true);
 }
 
-static void walk_level(const struct vmsh_sys *sys, uint64_t pfn, int depth,
-		       uint64_t addr, uint64_t end, pte_walk_fn *fn, void *ctx)
+static void walk_level(struct vmsh_mm *mm, uint64_t pfn, int depth,
+		       uint64_t addr, uint64_t end, pte_walk_fn *fn,
+		       pmd_walk_fn *pmd_fn, void *ctx)
 {
+	struct vmsh_sys *sys = mm->sys;
 	int levels = sys->cfg.levels;
 	uint64_t *t = pt_table(sys, pfn);
 
@@ -212,20 +229,123 @@ static void walk_level(const struct vmsh_sys *sys, uint64_t pfn, int depth,
 		if (depth == levels - 1) {
 			if (*e)
 				fn(e, addr, ctx);
-		} else if (*e & _PAGE_PRESENT) {
-			walk_level(sys, (*e & PTE_PFN_MASK) >> PAGE_SHIFT,
-				   depth + 1, addr, next, fn, ctx);
+			addr = next;
+			continue;
 		}
+		if (depth == levels - 2 && pmd_trans_huge(*e)) {
+			if (pmd_fn && pmd_fn(e, addr, next, ctx)) {
+				addr = next;
+				continue;
+			}
+			if (pmd_trans_huge(*e))
+				split_huge_pmd_entry(mm, e, addr);
+		}
+		if (*e & _PAGE_PRESENT)
+			walk_level(mm, (*e & PTE_PFN_MASK) >> PAGE_SHIFT,
+				   depth + 1, addr, next, fn, pmd_fn, ctx);
 		addr = next;
 	} while (addr != end);
+}
+
+void pt_walk_range(const struct vmsh_mm *mm, uint64_t start, uint64_t end,
+		   pte_walk_fn *fn, pmd_walk_fn *pmd_fn, void *ctx)
+{
+	if (start >= end)
+		return;
+	/* walking may split a huge PMD: the mm is the caller's to change */
+	walk_level((struct vmsh_mm *)mm, mm->pgd, 0, start, end, fn, pmd_fn,
+		   ctx);
 }
 
 void pte_walk_range(const struct vmsh_mm *mm, uint64_t start, uint64_t end,
 		    pte_walk_fn *fn, void *ctx)
 {
-	if (start >= end)
-		return;
-	walk_level(mm->sys, mm->pgd, 0, start, end, fn, ctx);
+	pt_walk_range(mm, start, end, fn, NULL, ctx);
+}
+
+/* ---- huge PMDs ----------------------------------------------------------- */
+
+uint64_t *pmd_lookup(struct vmsh_mm *mm, uint64_t addr)
+{
+	struct vmsh_sys *sys = mm->sys;
+	int levels = sys->cfg.levels, d;
+	uint64_t pfn = mm->pgd;
+
+	for (d = 0; d < levels - 2; d++) {
+		uint64_t e = pt_table(sys, pfn)[pt_index(levels, d, addr)];
+
+		if (!(e & _PAGE_PRESENT))
+			return NULL;
+		pfn = (e & PTE_PFN_MASK) >> PAGE_SHIFT;
+	}
+	return &pt_table(sys, pfn)[pt_index(levels, levels - 2, addr)];
+}
+
+uint64_t pte_alloc_one(struct vmsh_mm *mm)
+{
+	return table_alloc(mm, mm->sys->cfg.levels - 1);
+}
+
+void pte_free_one(struct vmsh_mm *mm, uint64_t pfn)
+{
+	table_free(mm, pfn, mm->sys->cfg.levels - 1);
+}
+
+/* The PMD table holding @addr's PMD (it exists: a huge PMD is in it). */
+static struct page *pmd_table_page(struct vmsh_mm *mm, uint64_t addr)
+{
+	uint64_t pfn = table_lookup(mm, addr, mm->sys->cfg.levels - 2, false);
+
+	if (pfn == UINT64_MAX)
+		abort();
+	return phys_page(mm->sys, pfn);
+}
+
+void pgtable_deposit(struct vmsh_mm *mm, uint64_t addr, uint64_t pfn)
+{
+	struct page *pmd_page = pmd_table_page(mm, addr);
+
+	phys_page(mm->sys, pfn)->index = pmd_page->index;
+	pmd_page->index = pfn + 1;
+}
+
+uint64_t pgtable_withdraw(struct vmsh_mm *mm, uint64_t addr)
+{
+	struct page *pmd_page = pmd_table_page(mm, addr), *pg;
+	uint64_t pfn;
+
+	if (!pmd_page->index)
+		abort();        /* a huge PMD without its deposit */
+	pfn = pmd_page->index - 1;
+	pg = phys_page(mm->sys, pfn);
+	pmd_page->index = pg->index;
+	pg->index = 0;
+	return pfn;
+}
+
+void split_huge_pmd_entry(struct vmsh_mm *mm, uint64_t *pmdp, uint64_t addr)
+{
+	struct vmsh_sys *sys = mm->sys;
+	uint64_t pmd = *pmdp, haddr = addr & ~((1ULL << 21) - 1);
+	uint64_t table = pgtable_withdraw(mm, haddr), *t, bits, pfn;
+	unsigned i;
+
+	t = pt_table(sys, table);
+	bits = pmd & ~(PTE_PFN_MASK | _PAGE_PSE);
+	pfn = pte_pfn(pmd);
+	for (i = 0; i < 512; i++) {
+		if (bits & _PAGE_SPECIAL)       /* the huge zero page */
+			t[i] = mk_pte(sys->phys.zero_pfn, bits);
+		else
+			t[i] = mk_pte(pfn + i, bits);
+	}
+	if ((pmd & _PAGE_DIRTY) && !(bits & _PAGE_SPECIAL))
+		phys_page(sys, pfn)->dirty = true;      /* folio_set_dirty */
+	*pmdp = (table << PAGE_SHIFT) | _PAGE_TABLE;
+	sys->stat[ST_THP_SPLIT_PMD]++;
+	trace(sys, "__split_huge_pmd addr=%#llx", (unsigned long long)haddr);
+	if (mm->gather_depth > 0)
+		tlb_adjust_range(mm, haddr, haddr + (1ULL << 21));
 }
 
 /* ---- free_pgtables ------------------------------------------------------ */
@@ -251,13 +371,16 @@ static void release_table(struct vmsh_mm *mm, uint64_t pfn, int depth)
 	for (i = 0; i < PTRS_PER_TABLE; i++) {
 		if (!t[i])
 			continue;
-		if (depth == levels - 1)
-			abort();        /* a PTE outlived its zap */
+		if (depth == levels - 1 ||
+		    (depth == levels - 2 && pmd_trans_huge(t[i])))
+			abort();        /* a PTE (huge PMD) outlived its zap */
 		if (t[i] & _PAGE_PRESENT)
 			release_table(mm, (t[i] & PTE_PFN_MASK) >> PAGE_SHIFT,
 				      depth + 1);
 		t[i] = 0;
 	}
+	if (sys->phys.pages[pfn].index)
+		abort();        /* a PMD table with deposited tables left */
 	table_free(mm, pfn, depth);
 }
 

@@ -62,6 +62,11 @@ static inline uint64_t pte_pfn(uint64_t pte)
 	return (pte & PTE_PFN_MASK) >> PAGE_SHIFT;
 }
 
+/* A huge PMD (x86 PSE in a PMD: a 2 MiB page, huge_memory.c): present
+ * (P, or PROTNONE for a PROT_NONE VMA) with _PAGE_PSE; its PFN is the
+ * folio's first frame (512-aligned).  Non-leaf entries never have PSE. */
+static inline bool pmd_trans_huge(uint64_t pmd) { return pmd & _PAGE_PSE; }
+
 /* ---- geometry: cfg.levels levels, depth 0 = the PGD ---------------------- */
 
 unsigned pt_shift(int levels, int depth);          /* VA bit of depth's index */
@@ -100,10 +105,44 @@ uint64_t *pte_lookup(struct vmsh_mm *mm, uint64_t addr, bool alloc);
  * (pte_lookup(alloc)), so *pmd == 0 is pmd_none().  NULL: out of frames. */
 uint64_t *pmd_alloc(struct vmsh_mm *mm, uint64_t addr);
 /* Call @fn for every non-zero leaf entry of @mm in [start, end) (existing
- * tables only, ascending addresses).  @fn may change or clear the entry. */
+ * tables only, ascending addresses).  @fn may change or clear the entry.
+ * A huge PMD met on the way is split first (split_huge_pmd_entry): use
+ * pt_walk_range to see huge PMDs whole. */
 typedef void pte_walk_fn(uint64_t *ptep, uint64_t addr, void *ctx);
 void pte_walk_range(const struct vmsh_mm *mm, uint64_t start, uint64_t end,
 		    pte_walk_fn *fn, void *ctx);
+/* pte_walk_range, but a huge PMD whose span meets [start, end) goes to
+ * @pmd_fn with the part [addr, next) of the range inside it; @pmd_fn
+ * returns true when it dealt with the entry, false to have it split and
+ * its PTEs walked.  @pmd_fn NULL: split every one. */
+typedef bool pmd_walk_fn(uint64_t *pmdp, uint64_t addr, uint64_t next,
+			 void *ctx);
+void pt_walk_range(const struct vmsh_mm *mm, uint64_t start, uint64_t end,
+		   pte_walk_fn *fn, pmd_walk_fn *pmd_fn, void *ctx);
+
+/* ---- huge PMDs (the page-table side; huge_memory.c decides) -------------- */
+
+/* The PMD-level entry of @addr (the entry a PTE table hangs from), or
+ * NULL when a table above it is missing.  Allocates nothing. */
+uint64_t *pmd_lookup(struct vmsh_mm *mm, uint64_t addr);
+/* A PTE table for a huge PMD to deposit (pte_alloc_one: counted in
+ * pgtables_bytes), or UINT64_MAX when out of frames; pte_free_one gives
+ * back one that was withdrawn. */
+uint64_t pte_alloc_one(struct vmsh_mm *mm);
+void pte_free_one(struct vmsh_mm *mm, uint64_t pfn);
+/* pgtable_trans_huge_deposit/withdraw: the PTE table kept aside with each
+ * huge PMD so that splitting it never needs memory, listed on the PMD
+ * table's page (page->index: 1 + pfn of the first, each deposited
+ * table's page->index: 1 + the next). */
+void pgtable_deposit(struct vmsh_mm *mm, uint64_t addr, uint64_t pfn);
+uint64_t pgtable_withdraw(struct vmsh_mm *mm, uint64_t addr);
+/* __split_huge_pmd_locked(): replace the huge PMD holding @addr by its
+ * deposited PTE table filled with 512 PTEs for the folio's frames (the
+ * huge zero page: the 4 KiB zero page, special), keeping RW, A, D, NX
+ * and PROTNONE.  The frames keep their rmap (one mapcount and reference
+ * each) and their folio; rss is unchanged.  Counts thp_split_pmd; the
+ * TLB flush is the caller's (inside an mmu_gather it is recorded). */
+void split_huge_pmd_entry(struct vmsh_mm *mm, uint64_t *pmdp, uint64_t addr);
 /* Free page tables no VMA needs any more in [floor, ceiling)
  * (free_pgtables), after the PTEs of [start, end) were zapped: floor = the
  * previous VMA's end (0: none) and ceiling = the next VMA's start (0:

@@ -101,6 +101,59 @@ uint64_t phys_alloc(struct vmsh_sys *sys, enum page_kind kind)
 	return pfn;
 }
 
+/* Are frames [b, b + 512) all free?  Below hiwater the free map says so
+ * (eight whole words of its bottom level), at and above it they are. */
+static bool block_free(const struct phys *ph, uint64_t b)
+{
+	uint64_t i;
+
+	for (i = b; i < b + HPAGE_PMD_NR && i < ph->hiwater; i += 64) {
+		if (i + 64 <= ph->hiwater) {
+			if (ph->freemap.w[0][i / 64] != ~0ULL)
+				return false;
+			continue;
+		}
+		for (; i < ph->hiwater; i++)
+			if (!lbm_test(&ph->freemap, i))
+				return false;
+		break;
+	}
+	return true;
+}
+
+uint64_t phys_alloc_huge(struct vmsh_sys *sys, enum page_kind kind)
+{
+	struct phys *ph = &sys->phys;
+	uint64_t b, i;
+
+	if (ph->nfree < HPAGE_PMD_NR)
+		return UINT64_MAX;
+	for (b = 0; b + HPAGE_PMD_NR <= ph->nframes; b += HPAGE_PMD_NR)
+		if (block_free(ph, b))
+			break;
+	if (b + HPAGE_PMD_NR > ph->nframes)
+		return UINT64_MAX;
+	/* frames between the old hiwater and the block become known free */
+	for (i = ph->hiwater; i < b; i++)
+		lbm_assign(&ph->freemap, i, true);
+	for (i = b; i < b + HPAGE_PMD_NR; i++) {
+		struct page *p = &ph->pages[i];
+
+		if (i < ph->hiwater)
+			lbm_assign(&ph->freemap, i, false);
+		if (p->kind != PAGE_FREE)
+			abort();
+		p->kind = kind;
+		p->refcount = 1;
+		p->thp = i == b ? PAGE_THP_HEAD : PAGE_THP_TAIL;
+	}
+	if (ph->hiwater < b + HPAGE_PMD_NR)
+		ph->hiwater = b + HPAGE_PMD_NR;
+	ph->nfree -= HPAGE_PMD_NR;
+	sys->stat[ST_PGALLOC] += HPAGE_PMD_NR;
+	return b;
+}
+
 void phys_get(struct vmsh_sys *sys, uint64_t pfn)
 {
 	struct page *p = phys_page(sys, pfn);

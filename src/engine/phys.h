@@ -67,7 +67,17 @@ struct page {
 	uint64_t index;         /* file page index, or linear page index for anon */
 	uint32_t swap;          /* PG_swapcache: the swap slot whose cache
 				   this anonymous page is (folio->swap), or 0 */
+	uint8_t thp;            /* PAGE_THP_*: a frame of an anonymous
+				   PMD-size folio (huge_memory.c) */
 };
+
+/* page->thp: the 512 frames of an anonymous PMD-size folio are
+ * contiguous and 2 MiB-aligned, so the head is pfn & ~511. */
+#define PAGE_THP_HEAD     1     /* the folio's first frame */
+#define PAGE_THP_TAIL     2     /* one of the 511 others */
+#define PAGE_THP_PARTIAL  4     /* on the deferred split queue (set on
+				   every frame of the folio still in use) */
+#define HPAGE_PMD_NR      512
 
 struct phys {
 	uint64_t nframes;
@@ -81,6 +91,8 @@ struct phys {
 	uint64_t hiwater;       /* frames at and above it were never used:
 				   loops over frames stop there */
 	uint64_t zero_pfn;
+	uint64_t huge_zero_pfn; /* the huge zero page's 512 frames (kept
+				   once made), or 0: not made yet */
 };
 
 /* Build the frame pool of sys->cfg.ram bytes and the zero page (the
@@ -92,6 +104,12 @@ void phys_fini(struct vmsh_sys *sys);
 /* Allocate a frame (refcount 1, contents zero).  Returns the pfn, or
  * UINT64_MAX when physical memory is exhausted. */
 uint64_t phys_alloc(struct vmsh_sys *sys, enum page_kind kind);
+/* Allocate 512 contiguous, 512-aligned frames (an order-9 folio, each
+ * frame refcount 1, contents zero), the lowest such block first.  Returns
+ * the first pfn, or UINT64_MAX when no such block is free (the buddy
+ * allocator's failure to find an order-9 page: fragmentation or
+ * exhaustion). */
+uint64_t phys_alloc_huge(struct vmsh_sys *sys, enum page_kind kind);
 void phys_get(struct vmsh_sys *sys, uint64_t pfn);
 /* Drop a reference; the frame is freed (contents released) at zero.  A
  * frame still holding an anon_vma reference (page->anon) is freed by

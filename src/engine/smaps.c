@@ -35,6 +35,7 @@ struct mem_size_stats {
 	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
 	uint64_t pss, pss_dirty, pss_locked;   /* << PSS_SHIFT */
 	uint64_t swap, swap_pss;                /* swap_pss << PSS_SHIFT */
+	uint64_t anon_huge;                     /* AnonHugePages */
 };
 
 static void smaps_page_accumulate(struct mem_size_stats *mss,
@@ -59,12 +60,47 @@ static void smaps_page_accumulate(struct mem_size_stats *mss,
 	}
 }
 
+/* smaps_account() for one page: a frame of a large folio takes the
+ * folio's (its head's) young, referenced and dirty flags. */
+static void smaps_account(struct mem_size_stats *mss, uint64_t pfn, bool young,
+			  bool dirty, bool locked)
+{
+	const struct page *page = &mss->sys->phys.pages[pfn], *folio;
+	uint64_t size = PAGE_SIZE, head = thp_head(mss->sys, pfn);
+
+	folio = head != UINT64_MAX &&
+		(mss->sys->phys.pages[head].thp & PAGE_THP_HEAD) ?
+		&mss->sys->phys.pages[head] : page_folio(mss->sys, page);
+	if (page->kind == PAGE_ANON) {
+		mss->anonymous += size;
+		if (page->lazyfree && !dirty && !page->dirty)
+			mss->lazyfree += size;
+	}
+	mss->resident += size;
+	if (young || folio->referenced)
+		mss->referenced += size;
+	dirty = dirty || folio->dirty;
+	if (page->refcount == 1) {
+		smaps_page_accumulate(mss, page, size, size << PSS_SHIFT, dirty,
+				      locked, true);
+		return;
+	}
+	{
+		uint64_t pss = PAGE_SIZE << PSS_SHIFT;
+		int mapcount = page->mapcount;
+
+		if (mapcount >= 2)
+			pss /= mapcount;
+		smaps_page_accumulate(mss, page, size, pss, dirty, locked,
+				      mapcount < 2);
+	}
+}
+
 static void smaps_pte_entry(uint64_t *ptep, uint64_t addr, void *ctx)
 {
 	struct mem_size_stats *mss = ctx;
-	uint64_t pte = *ptep, size = PAGE_SIZE;
-	bool young, dirty, locked = mss->vma->vm_flags & VM_LOCKED;
-	const struct page *page;
+	uint64_t pte = *ptep;
+	bool dirty, locked = mss->vma->vm_flags & VM_LOCKED;
 	uint64_t pfn;
 
 	(void)addr;
@@ -84,33 +120,29 @@ static void smaps_pte_entry(uint64_t *ptep, uint64_t addr, void *ctx)
 	pfn = pte_pfn(pte);
 	if (pfn >= mss->sys->phys.nframes)
 		return;
-	page = &mss->sys->phys.pages[pfn];
-	young = pte & _PAGE_ACCESSED;
 	dirty = pte & (_PAGE_DIRTY | _PAGE_SAVED_DIRTY);   /* pte_dirty() */
+	smaps_account(mss, pfn, pte & _PAGE_ACCESSED, dirty, locked);
+}
 
-	/* smaps_account() */
-	if (page->kind == PAGE_ANON) {
-		mss->anonymous += size;
-		if (page->lazyfree && !dirty && !page->dirty)
-			mss->lazyfree += size;
-	}
-	mss->resident += size;
-	if (young || page_folio(mss->sys, page)->referenced)
-		mss->referenced += size;
-	if (page->refcount == 1) {
-		smaps_page_accumulate(mss, page, size, size << PSS_SHIFT, dirty,
-				      locked, true);
-		return;
-	}
-	{
-		uint64_t pss = PAGE_SIZE << PSS_SHIFT;
-		int mapcount = page->mapcount;
+/* smaps_pmd_entry(): a huge PMD counts its 512 pages (compound), and
+ * AnonHugePages; the huge zero page counts nothing. */
+static bool smaps_pmd_entry(uint64_t *pmdp, uint64_t addr, uint64_t next,
+			    void *ctx)
+{
+	struct mem_size_stats *mss = ctx;
+	uint64_t pmd = *pmdp, head = pte_pfn(pmd), i;
+	bool locked = mss->vma->vm_flags & VM_LOCKED;
+	bool dirty = pmd & (_PAGE_DIRTY | _PAGE_SAVED_DIRTY);
 
-		if (mapcount >= 2)
-			pss /= mapcount;
-		smaps_page_accumulate(mss, page, size, pss, dirty, locked,
-				      mapcount < 2);
-	}
+	(void)addr;
+	(void)next;
+	if (pmd & _PAGE_SPECIAL)
+		return true;
+	if (mss->sys->phys.pages[head].kind == PAGE_ANON)
+		mss->anon_huge += HPAGE_PMD_SIZE;
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		smaps_account(mss, head + i, pmd & _PAGE_ACCESSED, dirty, locked);
+	return true;
 }
 
 int vmsh_smaps(const struct vmsh_sys *sys, int pid, uint64_t addr,
@@ -134,7 +166,8 @@ int vmsh_smaps(const struct vmsh_sys *sys, int pid, uint64_t addr,
 	memset(&mss, 0, sizeof(mss));
 	mss.sys = sys;
 	mss.vma = vma;
-	pte_walk_range(mm, vma->vm_start, vma->vm_end, smaps_pte_entry, &mss);
+	pt_walk_range(mm, vma->vm_start, vma->vm_end, smaps_pte_entry,
+		      smaps_pmd_entry, &mss);
 	out->size = vma->vm_end - vma->vm_start;
 	out->rss = mss.resident;
 	out->pss = mss.pss >> PSS_SHIFT;
@@ -149,6 +182,7 @@ int vmsh_smaps(const struct vmsh_sys *sys, int pid, uint64_t addr,
 	out->swap = mss.swap;
 	out->swap_pss = mss.swap_pss >> PSS_SHIFT;
 	out->locked = mss.pss_locked >> PSS_SHIFT;
+	out->anon_huge = mss.anon_huge;
 	/* thp_vma_allowable_orders(vma, vm_flags, TVA_SMAPS, ...) */
 	out->thp_eligible = thp_vma_allowable_order(vma, TVA_SMAPS);
 	return 0;

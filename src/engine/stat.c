@@ -48,7 +48,42 @@ static const char *const names[ST_NR] = {
 	[ST_PGDEACTIVATE] = "pgdeactivate",
 	[ST_PGSTEAL_ANON] = "pgsteal_anon",
 	[ST_PGSTEAL_FILE] = "pgsteal_file",
+	[ST_THP_FAULT_ALLOC] = "thp_fault_alloc",
+	[ST_THP_FAULT_FALLBACK] = "thp_fault_fallback",
+	[ST_THP_COLLAPSE_ALLOC] = "thp_collapse_alloc",
+	[ST_THP_COLLAPSE_ALLOC_FAILED] = "thp_collapse_alloc_failed",
+	[ST_THP_SPLIT_PAGE] = "thp_split_page",
+	[ST_THP_DEFERRED_SPLIT_PAGE] = "thp_deferred_split_page",
+	[ST_THP_SPLIT_PMD] = "thp_split_pmd",
+	[ST_THP_SCAN_EXCEED_NONE_PTE] = "thp_scan_exceed_none_pte",
+	[ST_THP_SCAN_EXCEED_SWAP_PTE] = "thp_scan_exceed_swap_pte",
+	[ST_THP_SCAN_EXCEED_SHARE_PTE] = "thp_scan_exceed_share_pte",
+	[ST_THP_ZERO_PAGE_ALLOC] = "thp_zero_page_alloc",
+	[ST_THP_ZERO_PAGE_ALLOC_FAILED] = "thp_zero_page_alloc_failed",
 };
+
+/* Do the counters of [first, last] all read zero? */
+static bool all_zero(const struct vmsh_sys *sys, size_t first, size_t last)
+{
+	size_t k;
+
+	for (k = first; k <= last; k++)
+		if (sys->stat[k])
+			return false;
+	return true;
+}
+
+bool vmsh_stat_hidden(const struct vmsh_sys *sys, size_t i)
+{
+	/* The reclaim and swap counters show once there is swap or one of
+	 * them moved: a machine without swap prints what it always did. */
+	if (i >= ST_PSWPIN && i <= ST_PGSTEAL_FILE && !sys->swap.nslots &&
+	    all_zero(sys, ST_PSWPIN, ST_PGSTEAL_FILE))
+		return true;
+	/* likewise the THP counters: once a huge page was involved */
+	return i >= ST_THP_FAULT_ALLOC && i < ST_NR &&
+	       all_zero(sys, ST_THP_FAULT_ALLOC, ST_NR - 1);
+}
 
 bool vmsh_stat(const struct vmsh_sys *sys, size_t i, const char **name,
 	       uint64_t *value)
@@ -57,14 +92,6 @@ bool vmsh_stat(const struct vmsh_sys *sys, size_t i, const char **name,
 		return false;
 	/* The reclaim and swap counters show once there is swap or one of
 	 * them moved: a machine without swap prints what it always did. */
-	if (i >= ST_PSWPIN && !sys->swap.nslots) {
-		size_t k;
-
-		for (k = ST_PSWPIN; k < ST_NR && !sys->stat[k]; k++)
-			;
-		if (k == ST_NR)
-			return false;
-	}
 	*name = names[i] ? names[i] : "?";
 	*value = sys->stat[i];
 	return true;

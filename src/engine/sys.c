@@ -32,6 +32,7 @@ void vmsh_config_default(struct vmsh_config *cfg)
 	cfg->pcid = false;
 	cfg->cpus = 1;
 	cfg->zero_page = true;
+	cfg->thp_zero_page = true;
 	cfg->fault_around = 65536;
 	cfg->max_map_count = 65530;
 	cfg->aslr = false;
@@ -142,6 +143,7 @@ int vmsh_sys_set_config(struct vmsh_sys *sys, const struct vmsh_config *cfg)
 	/* the machine's shape stays: the shell rebuilds it for these */
 	sys->cfg.zero_page = cfg->zero_page;
 	sys->cfg.thp = cfg->thp;
+	sys->cfg.thp_zero_page = cfg->thp_zero_page;
 	sys->cfg.fault_around = cfg->fault_around;
 	sys->cfg.max_map_count = cfg->max_map_count;
 	sys->cfg.lazy_flush = cfg->lazy_flush;

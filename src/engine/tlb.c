@@ -554,6 +554,16 @@ static uint64_t walk(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 			*ptep = &t[idx];
 			return entry;
 		}
+		if (l == levels - 2 && (entry & _PAGE_PSE)) {
+			/* a 2 MiB page: the walk ends at the PMD; the frame
+			 * is the folio's page for @addr */
+			uint64_t pfn = ((entry & PTE_PFN_MASK) >> PAGE_SHIFT) +
+				       ((addr >> PAGE_SHIFT) & 511);
+
+			*ptep = &t[idx];
+			return (entry & ~(PTE_PFN_MASK | _PAGE_PSE)) |
+			       (pfn << PAGE_SHIFT);
+		}
 		table = (entry & PTE_PFN_MASK) >> PAGE_SHIFT;
 	}
 	return 0;
@@ -647,7 +657,8 @@ int mmu_translate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 	if (!ptep || !(pte & _PAGE_PRESENT) || (write && !(pte & _PAGE_RW)))
 		return -EFAULT;
 	*ptep |= _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
-	tlb_insert(&c->tlb, c->cur_asid, vpn, *ptep);
+	pte |= _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
+	tlb_insert(&c->tlb, c->cur_asid, vpn, pte);
 	*pfn = (pte & PTE_PFN_MASK) >> PAGE_SHIFT;
 	return 0;
 }

@@ -25,6 +25,7 @@
 
 #include "anon_vma.h"
 #include "file.h"
+#include "huge_memory.h"
 #include "mm.h"
 #include "phys.h"
 #include "rbtree.h"
@@ -182,6 +183,8 @@ static void mt_sync(struct vmsh_vma *vma)
 
 void vma_bounds_changed(struct vmsh_vma *vma)
 {
+	/* a huge PMD the new bounds cut through is split */
+	vma_adjust_trans_huge(vma);
 	vma_gap_update(vma);
 	if (vma->vm_next)
 		vma_gap_update(vma->vm_next);

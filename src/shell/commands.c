@@ -592,8 +592,8 @@ const struct command shell_commands[] = {
 		.name = "set",
 		.args = "[NAME VALUE]",
 		.summary = "show the options, or change one",
-		.help = "  Options: levels, ram, tlb, pcid, cpus, zero-page, thp, fault-around,\n"
-		  "  max-map-count, aslr, lazy-flush, swap, errexit, echo, color,\n"
+		.help = "  Options: levels, ram, tlb, pcid, cpus, zero-page, thp, thp-zero-page,\n"
+		  "  fault-around, max-map-count, aslr, lazy-flush, swap, errexit, echo, color,\n"
 		  "  pager, format.\n"
 		  "  levels, ram, tlb, cpus and swap rebuild the machine.",
 		.run = cmd_set,

@@ -140,7 +140,7 @@ static const char *const *option_values(const char *name)
 	static const char *const levels[] = { "2", "3", "4", "5", NULL };
 	static const char *const color[] = { "auto", "always", "never", NULL };
 	static const char *const bools[] = {
-		"pcid", "zero-page", "lazy-flush", "errexit", "echo", "pager",
+		"pcid", "zero-page", "thp-zero-page", "lazy-flush", "errexit", "echo", "pager",
 		"aslr", NULL
 	};
 

@@ -45,6 +45,8 @@ static const char usage_text[] =
 "      --cpus N             CPUs, each with its own TLB (default 1)\n"
 "      --zero-page=on|off   map the zero page on anonymous read faults (default on)\n"
 "      --thp=always|madvise|never  transparent huge pages (default madvise)\n"
+"      --thp-zero-page=on|off  the huge zero page on read faults in THP\n"
+"                           regions (default on; needs --zero-page on)\n"
 "      --fault-around=BYTES file read-fault-around window (default 65536)\n"
 "      --max-map-count N    like vm.max_map_count (default 65530)\n"
 "      --memlock-limit SIZE RLIMIT_MEMLOCK of the tasks (default 8M; 0: no mlock)\n"
@@ -64,7 +66,7 @@ enum {
 	OPT_FAULT_AROUND, OPT_MAX_MAP_COUNT, OPT_ASLR, OPT_COLOR, OPT_HOST,
 	OPT_LAZY_FLUSH, OPT_MAN_COMMANDS, OPT_FORMAT, OPT_VERIFY, OPT_UPDATE,
 	OPT_COMPARE, OPT_THP,
-	OPT_MEMLOCK_LIMIT, OPT_SWAP,
+	OPT_MEMLOCK_LIMIT, OPT_SWAP, OPT_THP_ZERO_PAGE,
 };
 
 static const struct option long_opts[] = {
@@ -81,6 +83,7 @@ static const struct option long_opts[] = {
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "zero-page", required_argument, NULL, OPT_ZERO_PAGE },
 	{ "thp", required_argument, NULL, OPT_THP },
+	{ "thp-zero-page", required_argument, NULL, OPT_THP_ZERO_PAGE },
 	{ "fault-around", required_argument, NULL, OPT_FAULT_AROUND },
 	{ "max-map-count", required_argument, NULL, OPT_MAX_MAP_COUNT },
 	{ "memlock-limit", required_argument, NULL, OPT_MEMLOCK_LIMIT },
@@ -211,6 +214,7 @@ int main(int argc, char **argv)
 		case OPT_PCID: sh.cfg.pcid = true; break;
 		case OPT_CPUS: set_opt(&sh, "cpus", optarg); break;
 		case OPT_ZERO_PAGE: set_opt(&sh, "zero-page", optarg); break;
+		case OPT_THP_ZERO_PAGE: set_opt(&sh, "thp-zero-page", optarg); break;
 		case OPT_THP:
 			set_opt(&sh, "thp", optarg);
 			thp_set = true;

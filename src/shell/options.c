@@ -19,7 +19,8 @@
 #include "views.h"
 
 const char *const shell_option_names[] = {
-	"levels", "ram", "tlb", "pcid", "cpus", "zero-page", "thp", "fault-around",
+	"levels", "ram", "tlb", "pcid", "cpus", "zero-page", "thp", "thp-zero-page",
+	"fault-around",
 	"max-map-count", "memlock-limit", "aslr", "lazy-flush", "swap", "errexit", "echo",
 	"color", "pager", "format", NULL
 };
@@ -150,6 +151,10 @@ int shell_set_option(struct shell *sh, const char *name, const char *value,
 			return -1;
 		}
 		c->thp = mode;
+	} else if (!strcmp(opt, "thp-zero-page")) {
+		if (parse_bool(value, &b))
+			goto bad_bool;
+		c->thp_zero_page = b;
 	} else if (!strcmp(opt, "lazy-flush")) {
 		if (parse_bool(value, &b))
 			goto bad_bool;
@@ -250,6 +255,7 @@ void shell_list_options(struct shell *sh, FILE *out)
 	fprintf(out, "%-14s %s\n", "zero-page", c->zero_page ? "on" : "off");
 	fprintf(out, "%-14s %s%s\n", "thp", shell_thp_names[c->thp],
 		sh->host ? " (the running kernel's)" : "");
+	fprintf(out, "%-14s %s\n", "thp-zero-page", c->thp_zero_page ? "on" : "off");
 	fprintf(out, "%-14s %s\n", "fault-around",
 		fmt_size(c->fault_around, SIZE_EXACT, b, sizeof(b)));
 	fprintf(out, "%-14s %llu\n", "max-map-count", (unsigned long long)c->max_map_count);

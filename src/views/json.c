@@ -474,7 +474,7 @@ static json_t *counters(const struct vmsh_sys *sys, const char *prefix)
 	uint64_t v;
 
 	for (size_t i = 0; vmsh_stat(sys, i, &name, &v); i++)
-		if (!strncmp(name, prefix, plen))
+		if (!vmsh_stat_hidden(sys, i) && !strncmp(name, prefix, plen))
 			view_json_set_num(o, name, v);
 	return o;
 }

@@ -65,7 +65,7 @@ void view_smaps_block(FILE *out, const struct vmsh_vma_info *v,
 	kb(out, "Anonymous:", s->anonymous);
 	kb(out, "KSM:", 0);
 	kb(out, "LazyFree:", s->lazyfree);
-	kb(out, "AnonHugePages:", 0);
+	kb(out, "AnonHugePages:", s->anon_huge);
 	kb(out, "ShmemPmdMapped:", 0);
 	kb(out, "FilePmdMapped:", 0);
 	kb(out, "Shared_Hugetlb:", 0);

@@ -192,7 +192,7 @@ void view_stat_lines(const struct vmsh_sys *sys, const char *prefix, FILE *out)
 	uint64_t v;
 
 	for (size_t i = 0; vmsh_stat(sys, i, &name, &v); i++)
-		if (!strncmp(name, prefix, plen))
+		if (!vmsh_stat_hidden(sys, i) && !strncmp(name, prefix, plen))
 			fprintf(out, "%s %llu\n", name, (unsigned long long)v);
 }
 

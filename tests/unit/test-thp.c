@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Transparent huge pages (src/engine/huge_memory.c): the huge PMD fault
+ * and its eligibility, the fallback to 4 KiB pages, the huge zero page,
+ * fork sharing and the write after fork (do_huge_pmd_wp_page), and the
+ * splits munmap, mprotect, mremap and MADV_DONTNEED make, with the
+ * thp_* counters.  Every rule was checked on Linux 6.18 in madvise mode
+ * (smaps AnonHugePages, /proc/vmstat).
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <string.h>
+
+#include "huge_memory.h"
+#include "pgtable.h"
+#include "phys.h"
+#include "suites.h"
+#include "sys.h"
+#include "vmsh-test.h"
+
+#define BASE T_BASE
+#define M (1ULL << 20)
+
+static struct vmsh_sys *sys;
+
+static void setup(void) { sys = t_sys_make(false, 0); }
+static void setup_zero(void) { sys = t_sys_make(true, 0); }
+static void teardown(void) { t_sys_free(&sys); }
+
+/* A 4 MiB private anonymous region at BASE with MADV_HUGEPAGE. */
+static void huge_region(void)
+{
+	t_map(sys, BASE, 4 * M, T_RW, T_FIXED);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 4 * M, VMSH_MADV_HUGEPAGE), 0);
+	t_check(sys);
+}
+
+static uint64_t anon_huge(int pid, uint64_t addr)
+{
+	return t_smaps(sys, pid, addr).anon_huge;
+}
+
+static bool pmd_huge_at(uint64_t addr)
+{
+	uint64_t *pmdp = pmd_lookup(t_mm(sys), addr);
+
+	return pmdp && pmd_trans_huge(*pmdp);
+}
+
+START_TEST(test_thp_fault_maps_pmd)
+{
+	struct vmsh_smaps s;
+	uint64_t *pmdp, head, i;
+
+	huge_region();
+	t_fill(sys, BASE + 5 * T_PG, 1, 1);
+	s = t_smaps(sys, 1, BASE);
+	ck_assert_uint_eq(s.anon_huge, 2 * M);
+	ck_assert_uint_eq(s.rss, 2 * M);
+	ck_assert_uint_eq(s.private_dirty, 2 * M);
+	ck_assert_uint_eq(t_stat(sys, "thp_fault_alloc"), 1);
+	pmdp = pmd_lookup(t_mm(sys), BASE);
+	ck_assert(pmd_trans_huge(*pmdp) && (*pmdp & _PAGE_RW) && (*pmdp & _PAGE_DIRTY));
+	head = pte_pfn(*pmdp);
+	ck_assert_uint_eq(head & 511, 0);
+	for (i = 0; i < 512; i++) {
+		const struct page *p = phys_page(sys, head + i);
+
+		ck_assert_int_eq(p->refcount, 1);
+		ck_assert_int_eq(p->mapcount, 1);
+		ck_assert(p->thp & (i ? PAGE_THP_TAIL : PAGE_THP_HEAD));
+	}
+	ck_assert_uint_eq(t_peek(sys, BASE + 5 * T_PG), 1);
+	ck_assert_uint_eq(t_peek(sys, BASE + 6 * T_PG), 0);
+	/* a read fault maps a folio too (no zero page on this machine) */
+	ck_assert_uint_eq(t_peek(sys, BASE + 3 * M), 0);
+	ck_assert_uint_eq(anon_huge(1, BASE), 4 * M);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).private_dirty, 4 * M);
+	t_check(sys);
+}
+END_TEST
+
+START_TEST(test_thp_eligibility)
+{
+	struct vmsh_config cfg = *vmsh_sys_config(sys);
+
+	/* madvise mode without MADV_HUGEPAGE: 4 KiB */
+	t_map(sys, BASE, 4 * M, T_RW, T_FIXED);
+	t_fill(sys, BASE, 1, 1);
+	ck_assert_uint_eq(anon_huge(1, BASE), 0);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).rss, T_PG);
+	/* MADV_HUGEPAGE after a 4 KiB fault: that PMD has a PTE table */
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 4 * M, VMSH_MADV_HUGEPAGE), 0);
+	t_fill(sys, BASE + T_PG, 1, 1);
+	ck_assert_uint_eq(anon_huge(1, BASE), 0);
+	t_fill(sys, BASE + 2 * M, 1, 1);             /* the next PMD is none */
+	ck_assert_uint_eq(anon_huge(1, BASE), 2 * M);
+	/* a 2 MiB range not wholly inside the VMA: 4 KiB */
+	t_map(sys, BASE + 8 * M + T_PG, 4 * M, T_RW, T_FIXED);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 8 * M + T_PG, 4 * M,
+				      VMSH_MADV_HUGEPAGE), 0);
+	t_fill(sys, BASE + 8 * M + T_PG, 1, 1);
+	ck_assert_uint_eq(anon_huge(1, BASE + 8 * M + T_PG), 0);
+	t_fill(sys, BASE + 10 * M, 1, 1);
+	ck_assert_uint_eq(anon_huge(1, BASE + 8 * M + T_PG), 2 * M);
+	/* always mode, but MADV_NOHUGEPAGE */
+	cfg.thp = VMSH_THP_ALWAYS;
+	ck_assert_int_eq(vmsh_sys_set_config(sys, &cfg), 0);
+	t_map(sys, BASE + 16 * M, 4 * M, T_RW, T_FIXED);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 16 * M, 2 * M,
+				      VMSH_MADV_NOHUGEPAGE), 0);
+	t_fill(sys, BASE + 16 * M, 1, 1);
+	t_fill(sys, BASE + 18 * M, 1, 1);
+	ck_assert_uint_eq(anon_huge(1, BASE + 16 * M), 0);
+	ck_assert_uint_eq(anon_huge(1, BASE + 18 * M), 2 * M);
+	/* shared anonymous memory (shmem THP is never) */
+	t_map(sys, BASE + 24 * M, 4 * M, T_RW,
+	      VMSH_MAP_SHARED | VMSH_MAP_ANONYMOUS | VMSH_MAP_FIXED);
+	t_fill(sys, BASE + 24 * M, 1, 1);
+	ck_assert_uint_eq(anon_huge(1, BASE + 24 * M), 0);
+	t_check(sys);
+}
+END_TEST
+
+/* No free 2 MiB block: thp_fault_fallback and a 4 KiB page. */
+START_TEST(test_thp_fallback)
+{
+	struct vmsh_sys *small = t_sys_make(false, 4 * M);
+
+	t_sys_free(&sys);
+	sys = small;
+	huge_region();
+	t_fill(sys, BASE, 1, 1);                /* takes frames 512..1023 */
+	ck_assert_uint_eq(anon_huge(1, BASE), 2 * M);
+	t_fill(sys, BASE + 2 * M, 1, 1);        /* frame 0 is the zero page */
+	ck_assert_uint_eq(t_stat(sys, "thp_fault_fallback"), 1);
+	ck_assert_uint_eq(anon_huge(1, BASE), 2 * M);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).rss, 2 * M + T_PG);
+	t_check(sys);
+}
+END_TEST
+
+START_TEST(test_thp_zero_page)
+{
+	struct vmsh_config cfg = *vmsh_sys_config(sys);
+	struct vmsh_smaps s;
+
+	huge_region();
+	ck_assert_uint_eq(t_peek(sys, BASE + 7), 0);
+	s = t_smaps(sys, 1, BASE);
+	ck_assert_uint_eq(s.rss, 0);
+	ck_assert_uint_eq(s.anon_huge, 0);
+	ck_assert(pmd_huge_at(BASE));
+	ck_assert_uint_eq(t_stat(sys, "thp_zero_page_alloc"), 1);
+	ck_assert_uint_eq(t_stat(sys, "thp_fault_alloc"), 0);
+	/* a write replaces it with a folio (do_huge_zero_wp_pmd) */
+	t_fill(sys, BASE + 9, 1, 3);
+	ck_assert_uint_eq(anon_huge(1, BASE), 2 * M);
+	ck_assert_uint_eq(t_stat(sys, "thp_fault_alloc"), 1);
+	ck_assert_uint_eq(t_peek(sys, BASE + 9), 3);
+	/* use_zero_page off: a read allocates */
+	cfg.thp_zero_page = false;
+	ck_assert_int_eq(vmsh_sys_set_config(sys, &cfg), 0);
+	ck_assert_uint_eq(t_peek(sys, BASE + 2 * M), 0);
+	ck_assert_uint_eq(anon_huge(1, BASE), 4 * M);
+	ck_assert_uint_eq(t_stat(sys, "thp_zero_page_alloc"), 1);
+	/* munmap of a huge zero PMD frees nothing but its table */
+	cfg.thp_zero_page = true;
+	ck_assert_int_eq(vmsh_sys_set_config(sys, &cfg), 0);
+	t_map(sys, BASE + 8 * M, 2 * M, T_RW, T_FIXED);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 8 * M, 2 * M, VMSH_MADV_HUGEPAGE), 0);
+	ck_assert_uint_eq(t_peek(sys, BASE + 8 * M), 0);
+	ck_assert_int_eq(vmsh_munmap(sys, BASE + 8 * M, 2 * M), 0);
+	t_check(sys);
+}
+END_TEST
+
+/* fork shares the PMD write-protected; the child's write splits its PMD
+ * and copies one page; once the child is gone the parent reuses. */
+START_TEST(test_thp_fork_write)
+{
+	struct vmsh_smaps s;
+	int child;
+
+	huge_region();
+	t_fill(sys, BASE, 1, 1);
+	child = t_spawn(sys, vmsh_fork);
+	s = t_smaps(sys, child, BASE);
+	ck_assert_uint_eq(s.anon_huge, 2 * M);
+	ck_assert_uint_eq(s.pss, M);
+	ck_assert_uint_eq(s.shared_dirty, 2 * M);
+	ck_assert(!(*pmd_lookup(t_mm(sys), BASE) & _PAGE_RW));
+	t_switch(sys, child, -1);
+	t_fill(sys, BASE + T_PG, 1, 2);
+	s = t_smaps(sys, child, BASE);
+	ck_assert_uint_eq(s.anon_huge, 0);
+	ck_assert_uint_eq(s.rss, 2 * M);
+	ck_assert_uint_eq(s.pss, 511 * 2 * 1024 + T_PG);
+	ck_assert_uint_eq(anon_huge(1, BASE), 2 * M);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_pmd"), 1);
+	ck_assert_uint_eq(t_stat(sys, "cow_copy"), 1);
+	ck_assert_int_eq(vmsh_kill(sys, child), 0);
+	t_switch(sys, 1, -1);
+	t_fill(sys, BASE + 2 * T_PG, 1, 3);
+	ck_assert_uint_eq(anon_huge(1, BASE), 2 * M);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_pmd"), 1);
+	ck_assert_uint_eq(t_peek(sys, BASE + T_PG), 0);
+	t_check(sys);
+}
+END_TEST
+
+/* Both still mapping it: the parent's write splits too (folio shared). */
+START_TEST(test_thp_fork_both_write)
+{
+	int child;
+
+	huge_region();
+	t_fill(sys, BASE, 1, 1);
+	child = t_spawn(sys, vmsh_fork);
+	t_switch(sys, child, -1);
+	t_fill(sys, BASE, 1, 2);                /* copies the head page */
+	t_switch(sys, 1, -1);
+	t_fill(sys, BASE, 1, 3);
+	ck_assert_uint_eq(anon_huge(1, BASE), 0);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_pmd"), 2);
+	/* the folio is mapped shared: the parent copies its page too, and
+	 * the folio, no longer wholly mapped, is queued for a split */
+	ck_assert_uint_eq(t_stat(sys, "cow_copy"), 2);
+	ck_assert_uint_eq(t_stat(sys, "thp_deferred_split_page"), 1);
+	ck_assert_uint_eq(t_peek(sys, BASE), 3);
+	t_switch(sys, child, -1);
+	ck_assert_uint_eq(t_peek(sys, BASE), 2);
+	t_check(sys);
+}
+END_TEST
+
+START_TEST(test_thp_partial_munmap)
+{
+	struct vmsh_smaps s;
+
+	huge_region();
+	t_fill(sys, BASE, 4 * M, 1);
+	ck_assert_int_eq(vmsh_munmap(sys, BASE + M, T_PG), 0);
+	t_check(sys);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_pmd"), 1);
+	ck_assert_uint_eq(t_stat(sys, "thp_deferred_split_page"), 1);
+	s = t_smaps(sys, 1, BASE);
+	ck_assert_uint_eq(s.anon_huge, 0);
+	ck_assert_uint_eq(s.rss, M);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE + M + T_PG).rss, 3 * M - T_PG);
+	ck_assert_uint_eq(anon_huge(1, BASE + M + T_PG), 2 * M);
+	/* a whole aligned 2 MiB goes without a split */
+	ck_assert_int_eq(vmsh_munmap(sys, BASE + 2 * M, 2 * M), 0);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_pmd"), 1);
+	ck_assert_uint_eq(t_stat(sys, "thp_deferred_split_page"), 1);
+	t_check(sys);
+}
+END_TEST
+
+START_TEST(test_thp_mprotect)
+{
+	huge_region();
+	t_fill(sys, BASE, 4 * M, 1);
+	ck_assert_int_eq(vmsh_mprotect(sys, BASE, 2 * M, VMSH_PROT_READ), 0);
+	t_check(sys);
+	ck_assert_uint_eq(anon_huge(1, BASE), 2 * M);
+	ck_assert(!(*pmd_lookup(t_mm(sys), BASE) & _PAGE_RW));
+	ck_assert_uint_eq(t_stat(sys, "thp_split_pmd"), 0);
+	/* back to rw: an exclusive folio gets RW at once */
+	ck_assert_int_eq(vmsh_mprotect(sys, BASE, 2 * M, T_RW), 0);
+	ck_assert(*pmd_lookup(t_mm(sys), BASE) & _PAGE_RW);
+	ck_assert_int_eq(vmsh_mprotect(sys, BASE + 3 * M, T_PG, VMSH_PROT_NONE), 0);
+	t_check(sys);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_pmd"), 1);
+	ck_assert_uint_eq(t_stat(sys, "thp_deferred_split_page"), 0);
+	ck_assert_uint_eq(anon_huge(1, BASE), 2 * M);
+	ck_assert_uint_eq(anon_huge(1, BASE + 3 * M + T_PG), 0);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE + 3 * M + T_PG).rss, M - T_PG);
+}
+END_TEST
+
+START_TEST(test_thp_mremap_dontneed)
+{
+	uint64_t out;
+
+	huge_region();
+	t_fill(sys, BASE, 4 * M, 1);
+	/* an aligned move keeps the PMDs (move_huge_pmd) */
+	ck_assert_int_eq(vmsh_mremap(sys, BASE, 4 * M, 4 * M,
+				     VMSH_MREMAP_MAYMOVE | VMSH_MREMAP_FIXED,
+				     BASE + 8 * M, &out), 0);
+	t_check(sys);
+	ck_assert_uint_eq(anon_huge(1, BASE + 8 * M), 4 * M);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_pmd"), 0);
+	ck_assert_uint_eq(t_peek(sys, BASE + 8 * M + 5), 1);
+	/* MADV_DONTNEED of a whole PMD: no split; of a part: split */
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 8 * M, 2 * M, VMSH_MADV_DONTNEED), 0);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_pmd"), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 10 * M, T_PG, VMSH_MADV_DONTNEED), 0);
+	t_check(sys);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_pmd"), 1);
+	ck_assert_uint_eq(t_stat(sys, "thp_deferred_split_page"), 1);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE + 8 * M).rss, 2 * M - T_PG);
+	/* a move off 2 MiB alignment splits */
+	ck_assert_int_eq(vmsh_mremap(sys, BASE + 8 * M, 4 * M, 4 * M,
+				     VMSH_MREMAP_MAYMOVE | VMSH_MREMAP_FIXED,
+				     BASE + 16 * M + T_PG, &out), 0);
+	t_check(sys);
+	ck_assert_uint_eq(anon_huge(1, BASE + 16 * M + T_PG), 0);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE + 16 * M + T_PG).rss, 2 * M - T_PG);
+}
+END_TEST
+
+Suite *thp_suite(void)
+{
+	Suite *s = suite_create("thp");
+	TCase *tc;
+
+	tc = t_tcase(s, "fault", setup, teardown);
+	tcase_add_test(tc, test_thp_fault_maps_pmd);
+	tcase_add_test(tc, test_thp_eligibility);
+	tcase_add_test(tc, test_thp_fallback);
+	tc = t_tcase(s, "zero-page", setup_zero, teardown);
+	tcase_add_test(tc, test_thp_zero_page);
+	tc = t_tcase(s, "fork", setup, teardown);
+	tcase_add_test(tc, test_thp_fork_write);
+	tcase_add_test(tc, test_thp_fork_both_write);
+	tc = t_tcase(s, "split", setup, teardown);
+	tcase_add_test(tc, test_thp_partial_munmap);
+	tcase_add_test(tc, test_thp_mprotect);
+	tcase_add_test(tc, test_thp_mremap_dontneed);
+	return s;
+}

@@ -119,6 +119,13 @@ struct backend_ops {
 	 * smaps of the VMA containing @addr only when @one. */
 	int (*maps)(struct backend *be, int pid, FILE *out);
 	int (*smaps)(struct backend *be, int pid, bool one, uint64_t addr, FILE *out);
+	/* /proc/PID/pagemap of the @n pages from @addr (page-aligned) of
+	 * task @pid (0: current) into @pm, and /proc/kpageflags of each
+	 * present page's frame into @kpf (the VMSH_KPF_MODELLED bits,
+	 * vmsh/paging.h): the number of entries filled, fewer when the
+	 * range reaches TASK_SIZE (none without an mm), or -ESRCH. */
+	int (*pagemap)(struct backend *be, int pid, uint64_t addr, uint64_t n,
+		       uint64_t *pm, uint64_t *kpf);
 
 	void (*free)(struct backend *be);
 

@@ -42,4 +42,52 @@ typedef void vmsh_pt_fn(void *ctx, int depth, const char *level,
 int vmsh_pt_walk(const struct vmsh_sys *sys, int pid, uint64_t start,
 		 uint64_t end, vmsh_pt_fn *fn, void *ctx);
 
+/*
+ * /proc/PID/pagemap (fs/proc/task_mmu.c, Linux 6.18): one 64-bit entry per
+ * virtual page.  Present: bits 54..0 the PFN (as root reads it); swapped
+ * (or a guard marker): bits 4..0 the swap type, 54..5 the offset.
+ */
+#define VMSH_PM_FRAME_MASK      ((1ULL << 55) - 1)
+#define VMSH_PM_SOFT_DIRTY      (1ULL << 55)
+#define VMSH_PM_MMAP_EXCLUSIVE  (1ULL << 56)
+#define VMSH_PM_UFFD_WP         (1ULL << 57)
+#define VMSH_PM_GUARD_REGION    (1ULL << 58)
+#define VMSH_PM_FILE            (1ULL << 61)
+#define VMSH_PM_SWAP            (1ULL << 62)
+#define VMSH_PM_PRESENT         (1ULL << 63)
+
+/* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h) the
+ * model keeps for a frame; VMSH_KPF_OWNER_2 is PG_anon_exclusive on an
+ * anonymous page (page-types shows it as anon_exclusive). */
+enum {
+	VMSH_KPF_REFERENCED = 2, VMSH_KPF_UPTODATE = 3, VMSH_KPF_DIRTY = 4,
+	VMSH_KPF_LRU = 5, VMSH_KPF_ACTIVE = 6, VMSH_KPF_MMAP = 11,
+	VMSH_KPF_ANON = 12, VMSH_KPF_SWAPCACHE = 13, VMSH_KPF_SWAPBACKED = 14,
+	VMSH_KPF_COMPOUND_HEAD = 15, VMSH_KPF_COMPOUND_TAIL = 16,
+	VMSH_KPF_UNEVICTABLE = 18, VMSH_KPF_KSM = 21, VMSH_KPF_THP = 22,
+	VMSH_KPF_ZERO_PAGE = 24, VMSH_KPF_IDLE = 25, VMSH_KPF_MLOCKED = 33,
+	VMSH_KPF_OWNER_2 = 34,
+};
+/* The kpageflags bits vmsh models and prints (the others -- lru, idle,
+ * unevictable, mlocked, the filesystem's private bits -- are left out on
+ * both sides: see pagemap in vmsh(1)). */
+#define VMSH_KPF_MODELLED ((1ULL << VMSH_KPF_REFERENCED) | \
+	(1ULL << VMSH_KPF_UPTODATE) | (1ULL << VMSH_KPF_DIRTY) | \
+	(1ULL << VMSH_KPF_ACTIVE) | (1ULL << VMSH_KPF_MMAP) | \
+	(1ULL << VMSH_KPF_ANON) | (1ULL << VMSH_KPF_SWAPCACHE) | \
+	(1ULL << VMSH_KPF_SWAPBACKED) | (1ULL << VMSH_KPF_COMPOUND_HEAD) | \
+	(1ULL << VMSH_KPF_COMPOUND_TAIL) | (1ULL << VMSH_KPF_KSM) | \
+	(1ULL << VMSH_KPF_THP) | (1ULL << VMSH_KPF_ZERO_PAGE) | \
+	(1ULL << VMSH_KPF_OWNER_2))
+
+/*
+ * The pagemap entry of the page at @addr in task @pid (0: current) in
+ * *@pm, and the kpageflags of its frame (present pages; else 0) in *@kpf,
+ * only the VMSH_KPF_MODELLED bits.  Returns 0; 1 when @addr is at or
+ * above the task's TASK_SIZE or the task has no mm (the kernel's read
+ * ends there: no entry); -ESRCH (no such task).
+ */
+int vmsh_pagemap(const struct vmsh_sys *sys, int pid, uint64_t addr,
+		 uint64_t *pm, uint64_t *kpf);
+
 #endif /* VMSH_INCLUDE_PAGING_H */

@@ -277,6 +277,53 @@ int host_maps(struct backend *be, int pid, FILE *out)
 	return print_proc(be, pid, "maps", false, 0, out);
 }
 
+/*
+ * The kernel's own /proc/PID/pagemap (read as root: PFNs shown) and
+ * /proc/kpageflags of each present frame, cut to the bits the model keeps
+ * (VMSH_KPF_MODELLED; bit 34 only as an anonymous page's anon_exclusive,
+ * not a file page's mappedtodisk).
+ */
+int host_pagemap(struct backend *be, int pid, uint64_t addr, uint64_t n,
+		 uint64_t *pm, uint64_t *kpf)
+{
+	struct host *h = to_host(be);
+	struct htask *t = task_get(h, pid);
+	char path[64];
+	ssize_t got;
+	uint64_t nr;
+	int fd, kf;
+
+	if (!t)
+		return -ESRCH;
+	if (t->kthread || !n)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/pagemap",
+		 (int)t->proc->pid, (int)t->tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	got = pread(fd, pm, n * 8, (off_t)((addr >> 12) * 8));
+	close(fd);
+	if (got < 0)
+		return (addr >> 12) * 8 > (uint64_t)INT64_MAX ? 0 : -errno;
+	nr = (uint64_t)got / 8;
+	kf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	for (uint64_t i = 0; i < nr; i++) {
+		uint64_t pfn = pm[i] & VMSH_PM_FRAME_MASK, f = 0;
+
+		if (kf >= 0 && (pm[i] & VMSH_PM_PRESENT) && pfn &&
+		    pread(kf, &f, 8, (off_t)(pfn * 8)) == 8) {
+			if (!(f & (1ULL << VMSH_KPF_ANON)))
+				f &= ~(1ULL << VMSH_KPF_OWNER_2);
+			f &= VMSH_KPF_MODELLED;
+		}
+		kpf[i] = f;
+	}
+	if (kf >= 0)
+		close(kf);
+	return (int)nr;
+}
+
 int host_smaps(struct backend *be, int pid, bool one, uint64_t addr,
 		      FILE *out)
 {

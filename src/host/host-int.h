@@ -95,6 +95,8 @@ int host_munmap(struct backend *be, uint64_t addr, uint64_t len);
 int host_mprotect(struct backend *be, uint64_t addr, uint64_t len, int prot);
 int host_mremap(struct backend *be, uint64_t addr, uint64_t old_len,
 		uint64_t new_len, int flags, uint64_t new_addr, uint64_t *out);
+int host_pagemap(struct backend *be, int pid, uint64_t addr, uint64_t n,
+		 uint64_t *pm, uint64_t *kpf);
 int host_madvise(struct backend *be, uint64_t addr, uint64_t len, int advice);
 int host_madvise_checked(struct backend *be, uint64_t addr, uint64_t len,
 			 int advice);

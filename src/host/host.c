@@ -736,6 +736,7 @@ static const struct backend_ops host_ops = {
 	.file_rename = host_file_rename,
 	.maps = host_maps,
 	.smaps = host_smaps,
+	.pagemap = host_pagemap,
 	.free = host_free,
 };
 

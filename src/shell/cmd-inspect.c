@@ -359,3 +359,53 @@ int cmd_dot(struct args *a)
 		ret = -errno;
 	return ret < 0 ? cmd_fail(a, ret) : 0;
 }
+
+/* pagemap [PID] ADDR LEN: the pages of [ADDR, ADDR + LEN), ADDR rounded
+ * down and the end up to pages; at most PAGEMAP_MAX pages a call. */
+#define PAGEMAP_MAX 65536
+
+int cmd_pagemap(struct args *a)
+{
+	size_t n = a->n - a->i;
+	uint64_t x[3], start, last, pages, *pm, *kpf;
+	int pid = 0, ret;
+
+	if (n < 2 || n > 3) {
+		if (n > 3)
+			a->i += 3;
+		return n > 3 ? arg_end(a) : arg_addr(a, "ADDR", &x[0]) ? -1 :
+		       arg_num(a, "LEN", &x[1]);
+	}
+	if (n == 3) {
+		if (arg_num(a, "PID", &x[2]))
+			return -1;
+		if (x[2] > 0x7fffffff) {
+			sh_parse_error(a->sh, "pagemap: PID %llu is too large",
+				       (unsigned long long)x[2]);
+			return -1;
+		}
+		pid = (int)x[2];
+	}
+	if (arg_addr(a, "ADDR", &x[0]) || arg_num(a, "LEN", &x[1]) || arg_end(a))
+		return -1;
+	start = x[0] & ~4095ULL;
+	last = x[1] ? (x[1] - 1 > UINT64_MAX - x[0] ? UINT64_MAX : x[0] + x[1] - 1) : 0;
+	pages = x[1] ? ((last & ~4095ULL) - start) / 4096 + 1 : 0;
+	if (pages > PAGEMAP_MAX) {
+		sh_parse_error(a->sh, "pagemap: LEN %#llx is too large (at most "
+			       "%d pages a call)", (unsigned long long)x[1],
+			       PAGEMAP_MAX);
+		return -1;
+	}
+	pm = calloc(pages + 1, 8);
+	kpf = calloc(pages + 1, 8);
+	if (!pm || !kpf)
+		abort();
+	ret = pages ? be(a)->ops->pagemap(be(a), pid, start, pages, pm, kpf) : 0;
+	if (ret >= 0)
+		view_pagemap(out(a), pid ? pid : be(a)->ops->current_pid(be(a)),
+			     start, (uint64_t)ret, pm, kpf, a->sh->json);
+	free(pm);
+	free(kpf);
+	return ret < 0 ? cmd_fail(a, ret) : 0;
+}

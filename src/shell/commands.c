@@ -413,6 +413,24 @@ const struct command shell_commands[] = {
 		.run = cmd_smaps,
 	},
 	{
+		.name = "pagemap",
+		.args = "[PID] ADDR LEN",
+		.summary = "/proc/PID/pagemap of a range, with each frame's kpageflags",
+		.help = "  One line a page of [ADDR, ADDR+LEN) (at most 65536 pages): the frame\n"
+		  "  (pfn N as root reads it, swap TYPE:OFFSET, or -), the pagemap bits\n"
+		  "  (present, swapped, file: page cache or shared anonymous, exclusive:\n"
+		  "  mapped once, soft-dirty, uffd-wp, guard: a guard region's marker, which\n"
+		  "  Linux 6.18 shows as swapped with swap 31:4) and the kpageflags of a\n"
+		  "  present frame by page-types' names (referenced, uptodate, dirty, active,\n"
+		  "  mmap, anon, swapcache, swapbacked, compound_head, compound_tail, thp,\n"
+		  "  zero_page, anon_exclusive).  No entry at or above TASK_SIZE, where the\n"
+		  "  kernel's read ends.  Left out on both sides: lru (set when the per-CPU\n"
+		  "  LRU add batch drains, not modelled), unevictable and mlocked (no\n"
+		  "  unevictable list yet), idle_page (DAMON's) and filesystem bits.  Under\n"
+		  "  --host: the kernel's own entries and flags, cut to the same set.",
+		.run = cmd_pagemap,
+	},
+	{
 		.name = "vmas",
 		.args = "[PID]",
 		.summary = "the VMAs as a table, with vm_flags, anon_vma, vm_ops",

@@ -89,6 +89,7 @@ int cmd_maps(struct args *a);
 int cmd_smaps(struct args *a);
 int cmd_vmas(struct args *a);
 int cmd_walk(struct args *a);
+int cmd_pagemap(struct args *a);
 int cmd_pt(struct args *a);
 int cmd_tree(struct args *a);
 int cmd_mt(struct args *a);

@@ -196,6 +196,21 @@ static int m_smaps(struct backend *be, int pid, bool one, uint64_t addr, FILE *o
 	return view_smaps(S(be), pid, one, addr, out);
 }
 
+static int m_pagemap(struct backend *be, int pid, uint64_t addr, uint64_t n,
+		     uint64_t *pm, uint64_t *kpf)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		int r = vmsh_pagemap(S(be), pid, addr + (i << 12), &pm[i],
+				     &kpf[i]);
+
+		if (r < 0)
+			return r;
+		if (r > 0)
+			return (int)i;
+	}
+	return (int)n;
+}
+
 /* ---- what only the model has ---------------------------------------------- */
 
 static int m_view(struct backend *be, enum backend_view v,
@@ -322,6 +337,7 @@ static const struct backend_ops model_ops = {
 	.file_rename = m_file_rename,
 	.maps = m_maps,
 	.smaps = m_smaps,
+	.pagemap = m_pagemap,
 	.free = m_free,
 	.model = &model_only_ops,
 };

@@ -115,6 +115,13 @@ int view_smaps(const struct vmsh_sys *sys, int pid, bool one, uint64_t addr,
 int view_print(const struct vmsh_sys *sys, enum backend_view v,
 	       const struct backend_view_args *a, FILE *out);
 
+/* ---- pagemap (pagemap.c) ------------------------------------------------- */
+
+/* The pagemap entries @pm and kpageflags @kpf of the @n pages from @addr of
+ * task @pid (vmsh/paging.h's bits), as a table or (@json) one object. */
+void view_pagemap(FILE *out, int pid, uint64_t addr, uint64_t n,
+		  const uint64_t *pm, const uint64_t *kpf, bool json);
+
 /* ---- JSON forms (json.c, json-proc.c; man page: JSON OUTPUT) ------------ */
 
 /* Set @key of @o to @v (a JSON integer); view_json_set_addr also sets

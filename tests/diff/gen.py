@@ -516,6 +516,13 @@ class Gen:
             for p in self.pids:
                 if p != self.cur:
                     self.emit("smaps %d" % p)
+        if self.cat in ("madvise", "mlock"):
+            # every page of the window: pagemap bits and kpageflags (not
+            # in swap: a swapped-in page's PG_active is the workingset
+            # refault logic of the LRU, not modelled yet)
+            for p in sorted(set(self.pids) | {self.cur}):
+                self.emit("pagemap %d %s %s" % (p, self.hexa(BASE),
+                                                self.hexa(SLOTS * PAGE)))
         return "\n".join(self.lines) + "\n"
 
 

@@ -9,7 +9,9 @@ checker -- `check` after the script -- fails counts as a divergence):
   - dev:inode of file and shmem mappings (shown as DEV INO) and the
     padding before the path;
   - the [stack] entry, which the model shows and the host filters out (the
-    helper's stack is not one the script made).
+    helper's stack is not one the script made);
+  - the frame of a pagemap line (a PFN or a swap offset: the machine's),
+    and its padding.
 
 Usage:
   run.py --vmsh PATH [--category C|all] [--list FILE [--check|--update]]
@@ -46,6 +48,27 @@ import gen  # noqa: E402
 MAPLINE = re.compile(r"^([0-9a-f]+-[0-9a-f]+) ([-r][-w][-x][ps]) ([0-9a-f]+) "
                      r"([0-9a-f]+:[0-9a-f]+) (\d+)\s*(.*)$")
 FIELD = re.compile(r"^[A-Za-z_]+:\s")
+# a pagemap line: the frame number (a PFN, a swap offset) is the machine's
+PMLINE = re.compile(r"^(0x[0-9a-f]+)\s+(pfn 0x[0-9a-f]+|swap \d+:\d+|-)\s+"
+                    r"(\S+)\s+(\S+)$")
+
+
+PMJSON_PFN = re.compile(r'"pfn":\d+,"pfn_hex":"0x[0-9a-f]+"')
+PMJSON_ENTRY = re.compile(r'"entry_hex":"0x([89a-f][0-9a-f])[0-9a-f]{14}"')
+
+
+def pm_json(line):
+    """pagemap's JSON form: the pfn of a present entry is the machine's."""
+    line = PMJSON_PFN.sub('"pfn":"PFN"', line)
+    return PMJSON_ENTRY.sub(r'"entry_hex":"0x\1PFN"', line)
+
+
+def pm_frame(frame):
+    if frame.startswith("pfn "):
+        return "pfn PFN"
+    if frame.startswith("swap ") and not frame.startswith("swap 31:"):
+        return "swap %s:OFF" % frame[5:].split(":")[0]
+    return frame       # "-", or a guard marker (swap 31:4): the same everywhere
 
 
 def normalize(text):
@@ -67,6 +90,12 @@ def normalize(text):
             continue
         if skip and FIELD.match(line):
             continue
+        if line.startswith('{"cmd":"pagemap"'):
+            line = pm_json(line)
+        m = PMLINE.match(line)
+        if m:
+            line = "%s %s %s %s" % (m.group(1), pm_frame(m.group(2)),
+                                    m.group(3), m.group(4))
         skip = False
         out.append(line)
     return "\n".join(out) + "\n" if out else ""

@@ -228,7 +228,7 @@ START_TEST(test_shell_table_complete)
 		"mlockall", "munlockall", "mseal", "brk", "msync",
 		"touch", "write", "read", "fork", "clone", "kthread", "execve",
 		"layout",
-		"kill", "switch", "ps", "file", "dev", "maps", "smaps", "vmas",
+		"kill", "switch", "ps", "file", "dev", "maps", "smaps", "pagemap", "vmas",
 		"walk", "pt", "tree", "mt", "mm", "tlb", "frames", "stat", "trace", "dot",
 		"check", "help", "echo", "source", "set", "reset", "exit", "quit",
 		"time", "apropos", "assert",

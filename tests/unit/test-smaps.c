@@ -169,6 +169,56 @@ START_TEST(test_smaps_thp_eligible)
 }
 END_TEST
 
+/* pagemap entries and kpageflags as Linux 6.18 reports them (probed with
+ * a C program reading /proc/self/pagemap and /proc/kpageflags as root). */
+START_TEST(test_pagemap_bits)
+{
+	const uint64_t anon = (1ULL << VMSH_KPF_UPTODATE) | (1ULL << VMSH_KPF_MMAP) |
+			      (1ULL << VMSH_KPF_ANON) | (1ULL << VMSH_KPF_SWAPBACKED);
+	const uint64_t excl = 1ULL << VMSH_KPF_OWNER_2;
+	uint64_t pm, kpf;
+	int child;
+
+	t_map(sys, BASE, 4 * T_PG, T_RW, T_FIXED);
+	t_fill(sys, BASE, 1, 0x41);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + T_PG, T_PG,
+				      VMSH_MADV_GUARD_INSTALL), 0);
+	ck_assert_int_eq(vmsh_pagemap(sys, 0, BASE, &pm, &kpf), 0);
+	ck_assert_uint_eq(pm & ~VMSH_PM_FRAME_MASK,
+			  VMSH_PM_PRESENT | VMSH_PM_MMAP_EXCLUSIVE);
+	ck_assert_uint_eq(kpf, anon | excl);
+	/* a guard marker: swapped + guard, swap type 31 offset 4 */
+	ck_assert_int_eq(vmsh_pagemap(sys, 0, BASE + T_PG, &pm, &kpf), 0);
+	ck_assert_uint_eq(pm, 0x440000000000009fULL);
+	ck_assert_uint_eq(kpf, 0);
+	/* nothing mapped, then past TASK_SIZE: no entry at all */
+	ck_assert_int_eq(vmsh_pagemap(sys, 0, BASE + 2 * T_PG, &pm, &kpf), 0);
+	ck_assert_uint_eq(pm, 0);
+	ck_assert_int_eq(vmsh_pagemap(sys, 0, 0x7ffffffff000ULL, &pm, &kpf), 1);
+	ck_assert_int_eq(vmsh_pagemap(sys, 9, BASE, &pm, &kpf), -ESRCH);
+	/* fork: mapped twice, and PG_anon_exclusive gone for good */
+	child = t_spawn(sys, vmsh_fork);
+	ck_assert_int_eq(vmsh_pagemap(sys, child, BASE, &pm, &kpf), 0);
+	ck_assert_uint_eq(pm & ~VMSH_PM_FRAME_MASK, VMSH_PM_PRESENT);
+	ck_assert_uint_eq(kpf, anon);
+	ck_assert_int_eq(vmsh_kill(sys, child), 0);
+	ck_assert_int_eq(vmsh_pagemap(sys, 0, BASE, &pm, &kpf), 0);
+	ck_assert_uint_eq(pm & ~VMSH_PM_FRAME_MASK,
+			  VMSH_PM_PRESENT | VMSH_PM_MMAP_EXCLUSIVE);
+	ck_assert_uint_eq(kpf, anon);
+	/* MADV_FREE: swapbacked clears when the lazy-free batch drains */
+	t_fill(sys, BASE + 2 * T_PG, 1, 0x42);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, T_PG, VMSH_MADV_FREE), 0);
+	ck_assert_int_eq(vmsh_pagemap(sys, 0, BASE, &pm, &kpf), 0);
+	ck_assert_uint_eq(kpf, anon);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 2 * T_PG, T_PG,
+				      VMSH_MADV_FREE), 0);
+	ck_assert_int_eq(vmsh_pagemap(sys, 0, BASE, &pm, &kpf), 0);
+	ck_assert_uint_eq(kpf, anon & ~(1ULL << VMSH_KPF_SWAPBACKED));
+	checked();
+}
+END_TEST
+
 Suite *smaps_suite(void)
 {
 	Suite *s = suite_create("smaps");
@@ -178,6 +228,7 @@ Suite *smaps_suite(void)
 	tcase_add_test(tc, test_smaps_pss_fixed_point);
 	tcase_add_test(tc, test_smaps_no_vma);
 	tcase_add_test(tc, test_smaps_thp_eligible);
+	tcase_add_test(tc, test_pagemap_bits);
 	tc = t_tcase(s, "zero-page", setup_zero_page, teardown);
 	tcase_add_test(tc, test_smaps_zero_page_skipped);
 	tc = t_tcase(s, "walk", setup, teardown);

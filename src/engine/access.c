@@ -27,6 +27,7 @@
 #include "fault.h"
 #include "mm.h"
 #include "phys.h"
+#include "replace_mm.h"
 #include "sys.h"
 #include "task.h"
 #include "tlb.h"
@@ -100,6 +101,8 @@ static int access_page(struct vmsh_sys *sys, uint64_t addr, bool write,
 	if (!canonical(sys, addr))
 		/* #GP, not #PF: the kernel reports SI_KERNEL, address 0 */
 		return segv(sys, task->pid, SI_KERNEL, 0, f);
+	if (sys->replace && replace_access(sys, mm, addr, write))
+		return deliver(sys, task, VM_FAULT_OOM, addr, f);
 
 	for (tries = 0; tries < 4; tries++) {
 		int ret;

@@ -23,6 +23,7 @@
 #include "pgtable.h"
 #include "phys.h"
 #include "rbtree.h"
+#include "replace_mm.h"
 #include "swap.h"
 #include "sys.h"
 #include "task.h"
@@ -689,6 +690,7 @@ void check_sys(const struct vmsh_sys *sys, struct check_report *r)
 	check_pages(sys, r);
 	check_tasks(sys, r);
 	check_files(sys, r);
+	replace_check(sys, r);
 }
 
 int vmsh_check(const struct vmsh_sys *sys, char *buf, size_t size)

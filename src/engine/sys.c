@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmsh/replace.h"
 #include "anon_vma.h"
 #include "file.h"
 #include "mm.h"
@@ -67,6 +68,11 @@ static bool config_ok(const struct vmsh_config *cfg)
 		return false;
 	if (cfg->cpus < 1 || cfg->cpus > 64)
 		return false;
+	if (cfg->replace && (cfg->replace < VMSH_REPLACE_FIFO ||
+			     cfg->replace > VMSH_REPLACE_RANDOM ||
+			     cfg->user_frames < 1 ||
+			     cfg->user_frames > VMSH_REPLACE_MAX_FRAMES))
+		return false;
 	return runtime_ok(cfg);
 }
 
@@ -89,6 +95,12 @@ struct vmsh_sys *vmsh_sys_new(const struct vmsh_config *cfg)
 	tlb_init(sys);
 	if (cfg->swap && swap_on(sys, cfg->swap) < 0)
 		goto fail;
+	if (cfg->replace) {
+		sys->replace = vmsh_replace_new(cfg->replace, cfg->user_frames,
+						cfg->replace_seed);
+		if (!sys->replace)
+			goto fail;
+	}
 	mm = mm_new(sys);
 	if (!mm)
 		goto fail;
@@ -125,6 +137,7 @@ void vmsh_sys_free(struct vmsh_sys *sys)
 	}
 	files_fini(sys);
 	swap_fini(sys);
+	vmsh_replace_free(sys->replace);
 	anon_vmas_fini(sys);
 	tlb_fini(sys);
 	phys_fini(sys);

@@ -42,6 +42,7 @@ struct anon_vma;
 struct cpu;
 struct vmsh_file;
 struct vmsh_mm;
+struct vmsh_replace;
 struct vmsh_task;
 struct pid_slot;
 
@@ -93,6 +94,8 @@ struct vmsh_sys {
 	void *warn_ctx;
 	const volatile sig_atomic_t *intr;    /* vmsh_sys_set_interrupt */
 	uint64_t rng;                         /* --aslr state */
+	struct vmsh_replace *replace;         /* --replace (replace_mm.c), or NULL */
+	uint64_t replace_sig;                 /* its last look at the PTEs */
 	uint64_t lazyfree_batch[31];          /* lru_lazyfree (madvise.c) */
 	unsigned lazyfree_nr;
 	/* Complexity counters for the unit tests (never shown): loop steps

@@ -56,6 +56,8 @@ struct vmsh_config {
 	int replace;                /* enum vmsh_replace_policy (replace.h); 0: off */
 	uint64_t user_frames;       /* --user-frames: the policy's frames */
 	uint64_t replace_seed;      /* RANDOM's seed (0: the fixed seed 1) */
+	const uint64_t *replace_future;  /* OPT: the virtual pages pid 1 will */
+	size_t replace_future_len;  /*   access (copied by vmsh_sys_new), or NULL */
 };
 
 /* Fill @cfg with SPEC.md's defaults. */

@@ -110,6 +110,9 @@ struct vmsh_sys *vmsh_sys_new(const struct vmsh_config *cfg)
 		goto fail;
 	}
 	task_start(sys, t);
+	if (sys->replace && cfg->replace_future)
+		vmsh_sys_replace_future(sys, cfg->replace_future,
+					cfg->replace_future_len);
 	return sys;
 fail:
 	vmsh_sys_free(sys);

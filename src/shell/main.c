@@ -22,6 +22,7 @@
 #include "host.h"
 #include "record.h"
 #include "shell.h"
+#include "vmsh/replace.h"
 
 static const char usage_text[] =
 "Usage: vmsh [OPTIONS] [SCRIPT...]     run scripts in order ('-' = standard input)\n"
@@ -50,6 +51,10 @@ static const char usage_text[] =
 "      --fault-around=BYTES file read-fault-around window (default 65536)\n"
 "      --max-map-count N    like vm.max_map_count (default 65530)\n"
 "      --memlock-limit SIZE RLIMIT_MEMLOCK of the tasks (default 8M; 0: no mlock)\n"
+"      --replace=fifo|lru|clock|opt|random  a textbook page-replacement policy\n"
+"                           over --user-frames N resident user pages (model only)\n"
+"      --user-frames N      the policy's frames (1 to 1048576)\n"
+"      --replace-seed SEED  the random policy's seed (default 1)\n"
 "      --aslr[=SEED]        randomize mmap_base and the stack\n"
 "      --color=auto|always|never  colour on terminals (honours NO_COLOR)\n"
 "      --host               run the calls on the running kernel instead\n"
@@ -66,7 +71,8 @@ enum {
 	OPT_FAULT_AROUND, OPT_MAX_MAP_COUNT, OPT_ASLR, OPT_COLOR, OPT_HOST,
 	OPT_LAZY_FLUSH, OPT_MAN_COMMANDS, OPT_FORMAT, OPT_VERIFY, OPT_UPDATE,
 	OPT_COMPARE, OPT_THP,
-	OPT_MEMLOCK_LIMIT, OPT_SWAP, OPT_THP_ZERO_PAGE,
+	OPT_MEMLOCK_LIMIT, OPT_SWAP, OPT_THP_ZERO_PAGE, OPT_REPLACE, OPT_USER_FRAMES,
+	OPT_REPLACE_SEED,
 };
 
 static const struct option long_opts[] = {
@@ -78,6 +84,9 @@ static const struct option long_opts[] = {
 	{ "levels", required_argument, NULL, OPT_LEVELS },
 	{ "ram", required_argument, NULL, OPT_RAM },
 	{ "swap", required_argument, NULL, OPT_SWAP },
+	{ "replace", required_argument, NULL, OPT_REPLACE },
+	{ "user-frames", required_argument, NULL, OPT_USER_FRAMES },
+	{ "replace-seed", required_argument, NULL, OPT_REPLACE_SEED },
 	{ "tlb", required_argument, NULL, OPT_TLB },
 	{ "pcid", no_argument, NULL, OPT_PCID },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
@@ -139,6 +148,65 @@ static void usage_error(const char *fmt, ...)
 	va_end(ap);
 	fputs("\nTry 'vmsh --help' for more information.\n", stderr);
 	exit(2);
+}
+
+/* --replace, --user-frames, --replace-seed: command-line only (the
+ * policy is the machine's from its start). */
+static void replace_opt(struct shell *sh, const char *name, const char *value)
+{
+	uint64_t v;
+	const char *why;
+	int p;
+
+	if (!strcmp(name, "replace")) {
+		p = vmsh_replace_policy_parse(value);
+		if (p < 0)
+			usage_error("--replace: expected fifo, lru, clock, opt or random, got '%s'",
+				    value);
+		sh->cfg.replace = p;
+		return;
+	}
+	if (parse_number(value, &v, &why) < 0 ||
+	    (!strcmp(name, "user-frames") && (v < 1 || v > VMSH_REPLACE_MAX_FRAMES)))
+		usage_error("--%s: bad value '%s' (%s)", name, value,
+			    !strcmp(name, "user-frames") ? "1 to 1048576" : "a number");
+	if (!strcmp(name, "user-frames"))
+		sh->cfg.user_frames = v;
+	else
+		sh->cfg.replace_seed = v;
+}
+
+/* The replacement options fit together and with the rest; OPT gets its
+ * future from the scripts or the -c commands. */
+static void replace_check_usage(struct shell *sh, const char **cmds, size_t ncmds,
+				const char *const *files, size_t nfiles,
+				bool verify_or_compare)
+{
+	char err[512];
+	uint64_t *pages;
+	size_t n;
+
+	if (!sh->cfg.replace)
+		usage_error("--user-frames goes with --replace");
+	if (!sh->cfg.user_frames)
+		usage_error("--replace=%s needs --user-frames N (the frames the policy has)",
+			    vmsh_replace_name(sh->cfg.replace));
+	if (sh->host)
+		usage_error("--replace: --host runs the kernel's own reclaim; the textbook policies are model-only");
+	if (verify_or_compare)
+		usage_error("--replace cannot be combined with --verify or --compare");
+	if (sh->cfg.replace != VMSH_REPLACE_OPT)
+		return;
+	for (size_t i = 0; i < nfiles; i++)
+		if (!strcmp(files[i], "-"))
+			nfiles = 0;
+	if (!ncmds && !nfiles)
+		usage_error("--replace=opt needs the accesses in advance: give SCRIPT files or -c (not standard input)");
+	if (shell_replace_future(files, nfiles, cmds, ncmds, &pages, &n, err,
+				 sizeof(err)) < 0)
+		usage_error("%s", err);
+	sh->cfg.replace_future = pages ? pages : calloc(1, sizeof(*pages));
+	sh->cfg.replace_future_len = n;
 }
 
 static void set_opt(struct shell *sh, const char *name, const char *value)
@@ -210,6 +278,13 @@ int main(int argc, char **argv)
 		case OPT_LEVELS: set_opt(&sh, "levels", optarg); break;
 		case OPT_RAM: set_opt(&sh, "ram", optarg); break;
 		case OPT_SWAP: set_opt(&sh, "swap", optarg); break;
+		case OPT_REPLACE:
+		case OPT_USER_FRAMES:
+		case OPT_REPLACE_SEED:
+			replace_opt(&sh, c == OPT_REPLACE ? "replace" :
+				    c == OPT_USER_FRAMES ? "user-frames" : "replace-seed",
+				    optarg);
+			break;
 		case OPT_TLB: set_opt(&sh, "tlb", optarg); break;
 		case OPT_PCID: sh.cfg.pcid = true; break;
 		case OPT_CPUS: set_opt(&sh, "cpus", optarg); break;
@@ -267,6 +342,9 @@ int main(int argc, char **argv)
 		set_opt(&sh, "color", "auto");
 	if (update && !verify)
 		usage_error("--update goes with --verify");
+	if (sh.cfg.replace || sh.cfg.user_frames)
+		replace_check_usage(&sh, cmds, ncmds, (const char *const *)argv + optind,
+				    (size_t)(argc - optind), verify || compare);
 	if (verify || compare) {
 		const char *what = verify ? "--verify" : "--compare";
 
@@ -335,6 +413,7 @@ int main(int argc, char **argv)
 	out_errno = sh.out_errno;
 	shell_fini(&sh);
 	free(cmds);
+	free((void *)sh.cfg.replace_future);
 	/* lost output is an error, as for coreutils (close_stdout) */
 	if (!out_errno && fclose(stdout) == EOF)
 		out_errno = errno ? errno : -1;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "shell.h"
+#include "vmsh/replace.h"
 #include "views.h"
 
 const char *const shell_option_names[] = {
@@ -267,6 +268,10 @@ void shell_list_options(struct shell *sh, FILE *out)
 		fprintf(out, "%-14s off\n", "aslr");
 	if (c->swap)
 		fprintf(out, "%-14s %s\n", "swap", fmt_size(c->swap, SIZE_EXACT, b, sizeof(b)));
+	if (c->replace)         /* command-line only: shown, not set */
+		fprintf(out, "%-14s %s, %llu user frames\n", "replace",
+			vmsh_replace_name(c->replace),
+			(unsigned long long)c->user_frames);
 	fprintf(out, "%-14s %s\n", "lazy-flush", c->lazy_flush ? "on" : "off");
 	fprintf(out, "%-14s %s\n", "errexit", sh->errexit ? "on" : "off");
 	fprintf(out, "%-14s %s\n", "echo", sh->echo ? "on" : "off");

@@ -271,6 +271,13 @@ struct backend *model_backend_new(const struct vmsh_config *cfg,
 extern volatile sig_atomic_t shell_interrupt;
 
 void shell_init(struct shell *sh);
+/* OPT's future (future.c): the virtual pages the -c commands, then the
+ * scripts, will access, read before they run; 0 with a malloc'd array
+ * (the caller frees it), or -1 with the line it cannot know in @err. */
+int shell_replace_future(const char *const *files, size_t nfiles,
+			 const char *const *cmds, size_t ncmds,
+			 uint64_t **pages, size_t *npages,
+			 char *err, size_t errsize);
 void shell_fini(struct shell *sh);
 /* Build (or rebuild) the machine from sh->cfg; false if refused (the old
  * one is kept). */

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "vmsh/mt.h"
+#include "vmsh/replace.h"
 #include "views.h"
 #include "views-int.h"
 
@@ -473,9 +474,28 @@ static json_t *counters(const struct vmsh_sys *sys, const char *prefix)
 	const char *name;
 	uint64_t v;
 
+	const struct vmsh_replace *r = vmsh_sys_replace(sys);
+
 	for (size_t i = 0; vmsh_stat(sys, i, &name, &v); i++)
 		if (!vmsh_stat_hidden(sys, i) && !strncmp(name, prefix, plen))
 			view_json_set_num(o, name, v);
+	if (r && !strncmp("replace_", prefix, plen)) {
+		/* --replace: what the text form's replace_* lines say */
+		struct vmsh_replace_stats st;
+
+		vmsh_replace_get_stats(r, &st);
+		json_object_set_new(o, "replace_policy",
+				    json_string(vmsh_replace_name(st.policy)));
+		view_json_set_num(o, "replace_frames", st.frames);
+		view_json_set_num(o, "replace_resident", st.resident);
+		view_json_set_num(o, "replace_refs", st.refs);
+		view_json_set_num(o, "replace_hits", st.hits);
+		view_json_set_num(o, "replace_faults", st.faults);
+		view_json_set_num(o, "replace_evictions", st.evictions);
+		json_object_set_new(o, "replace_hit_rate",
+				    json_real(st.refs ? 100.0 * (double)st.hits /
+					      (double)st.refs : 0.0));
+	}
 	return o;
 }
 

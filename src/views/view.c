@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "vmsh/replace.h"
 #include "views.h"
 #include "views-int.h"
 
@@ -184,6 +185,33 @@ static int print_mm(const struct vmsh_sys *sys, int pid, FILE *o)
 	return 0;
 }
 
+/* --replace: the policy and its counters, then the hit rate (hits per
+ * reference, two decimals). */
+void view_replace_lines(const struct vmsh_sys *sys, const char *prefix,
+			FILE *out)
+{
+	const struct vmsh_replace *r = vmsh_sys_replace(sys);
+	struct vmsh_replace_stats st;
+	size_t plen = strlen(prefix);
+
+	if (!r)
+		return;
+	vmsh_replace_get_stats(r, &st);
+#define L(name, fmt, ...) do {                                          \
+		if (!strncmp("replace_" name, prefix, plen))           \
+			fprintf(out, "replace_" name " " fmt "\n", __VA_ARGS__); \
+	} while (0)
+	L("policy", "%s", vmsh_replace_name(st.policy));
+	L("frames", "%llu", (unsigned long long)st.frames);
+	L("resident", "%llu", (unsigned long long)st.resident);
+	L("refs", "%llu", (unsigned long long)st.refs);
+	L("hits", "%llu", (unsigned long long)st.hits);
+	L("faults", "%llu", (unsigned long long)st.faults);
+	L("evictions", "%llu", (unsigned long long)st.evictions);
+	L("hit_rate", "%.2f%%", st.refs ? 100.0 * (double)st.hits / (double)st.refs : 0.0);
+#undef L
+}
+
 /* Counters whose name starts with @prefix (all: ""). */
 void view_stat_lines(const struct vmsh_sys *sys, const char *prefix, FILE *out)
 {
@@ -194,6 +222,7 @@ void view_stat_lines(const struct vmsh_sys *sys, const char *prefix, FILE *out)
 	for (size_t i = 0; vmsh_stat(sys, i, &name, &v); i++)
 		if (!vmsh_stat_hidden(sys, i) && !strncmp(name, prefix, plen))
 			fprintf(out, "%s %llu\n", name, (unsigned long long)v);
+	view_replace_lines(sys, prefix, out);
 }
 
 static int print_check(const struct vmsh_sys *sys, FILE *out)

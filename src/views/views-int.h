@@ -34,6 +34,10 @@ int view_mt(const struct vmsh_sys *sys, int pid, FILE *out);
 int view_dot_mt(const struct vmsh_sys *sys, int pid, FILE *out);
 /* view.c: the counters whose name starts with @prefix */
 void view_stat_lines(const struct vmsh_sys *sys, const char *prefix, FILE *out);
+/* view.c: with --replace, the replace_* lines of `stat` (after the
+ * counters) whose name starts with @prefix */
+void view_replace_lines(const struct vmsh_sys *sys, const char *prefix,
+			FILE *out);
 /* dot.c and bar.c: a growing array (aborts when the host has no memory) */
 void *view_grow(void *p, size_t *cap, size_t n, size_t size);
 

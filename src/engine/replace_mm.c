@@ -20,7 +20,7 @@
  *       ordinary fault path (a swapped page comes back as a major fault)
  *
  * What the policy does not govern: accesses that fault with a signal,
- * mlocked VMAs and VM_IO/VM_PFNMAP ones, pages made present another way
+ * mlocked VMAs and VM_IO/VM_PFNMAP ones, pages under a huge PMD (THP), pages made present another way
  * (MAP_POPULATE, fault-around, fork's copies) until they are accessed,
  * and the kernel's own use of frames (page tables, the page cache).
  *
@@ -71,14 +71,23 @@ static uint64_t addr_of_key(uint64_t key)
 	return (key & KEY_VPN_MASK) << PAGE_SHIFT;
 }
 
-/* The present PTE of @key, or NULL. */
+/* A huge PMD maps @addr: the policy leaves huge pages alone (looking up
+ * the PTE would split it). */
+static bool huge_at(struct vmsh_mm *mm, uint64_t addr)
+{
+	uint64_t *pmdp = pmd_lookup(mm, addr);
+
+	return pmdp && pmd_trans_huge(*pmdp);
+}
+
+/* The present PTE of @key, or NULL (also under a huge PMD). */
 static uint64_t *present_pte(struct vmsh_sys *sys, uint64_t key,
 			     struct vmsh_mm **mmp)
 {
 	struct vmsh_mm *mm = mm_of_key(sys, key);
 	uint64_t *ptep;
 
-	if (!mm)
+	if (!mm || huge_at(mm, addr_of_key(key)))
 		return NULL;
 	ptep = pte_lookup(mm, addr_of_key(key), false);
 	if (!ptep || !(*ptep & _PAGE_PRESENT))
@@ -175,6 +184,8 @@ static int evict(struct vmsh_sys *sys, uint64_t key)
 		zap_page_range(vma, addr, addr + PAGE_SIZE);
 		return 0;
 	}
+	if (page->thp)
+		return 0;               /* a huge page's part: left alone */
 	if (!sys->swap.on) {
 		/* the implicit backing store */
 		uint64_t bytes = sys->cfg.ram;
@@ -215,6 +226,11 @@ int replace_access(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		    !(vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC)))
 		return 0;               /* a signal, not a reference */
 	key = key_of(mm, addr);
+	if (huge_at(mm, addr)) {
+		/* a huge page: not the policy's */
+		vmsh_replace_remove(r, key);
+		return 0;
+	}
 	if (vmsh_replace_resident(r, key)) {
 		if (present_pte(sys, key, NULL)) {
 			vmsh_replace_on_access(r, key);

@@ -432,6 +432,10 @@ int mm_populate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 	uint64_t addr;
 
 	start &= PAGE_MASK;
+	/* probed (6.18, one CPU): MAP_POPULATE, MAP_LOCKED and mlock (also
+	 * onfault, which faults nothing) drain this CPU's LRU batches: a
+	 * pending lazy-free page shows in LazyFree right after */
+	lru_add_drain(sys);
 	trace(sys, "populate_range start=%#llx end=%#llx",
 	      (unsigned long long)start, (unsigned long long)end);
 	for (addr = start; addr < end;) {
@@ -504,6 +508,7 @@ int faultin_page_range(struct vmsh_sys *sys, struct vmsh_mm *mm,
 
 	trace(sys, "faultin_page_range start=%#llx end=%#llx write=%d",
 	      (unsigned long long)start, (unsigned long long)end, write);
+	lru_add_drain(sys);     /* probed: MADV_POPULATE_(READ|WRITE) drain */
 	for (addr = start; addr < end; addr = gup_next(mm, addr)) {
 		uint64_t *ptep;
 

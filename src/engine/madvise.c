@@ -256,7 +256,11 @@ static int madvise_remove(struct vmsh_vma *vma, uint64_t start, uint64_t end)
 	if (f->device && !f->shmem)
 		return -EOPNOTSUPP;     /* no ->fallocate */
 	first = linear_page_index(vma, start);
-	/* vfs_fallocate(PUNCH_HOLE | KEEP_SIZE) */
+	/* vfs_fallocate(PUNCH_HOLE | KEEP_SIZE); shmem's punch drains this
+	 * CPU's LRU batches (probed: a pending lazy-free page shows in
+	 * LazyFree right after MADV_REMOVE of a shmem page) */
+	if (!file_inode(f)->disk)
+		lru_add_drain(vma->vm_mm->sys);
 	return file_punch_hole(vma->vm_mm->sys, file_inode(f), first,
 			       first + ((end - start) >> PAGE_SHIFT) - 1);
 }
@@ -364,19 +368,24 @@ static int madvise_vma_behavior(struct vmsh_mm *mm, struct vmsh_vma *vma,
 	case VMSH_MADV_REMOVE:
 		return madvise_remove(vma, start, end);
 	case VMSH_MADV_WILLNEED:
-		/* anonymous and shmem: swap-in only (no swap here); files:
-		 * vfs_fadvise(POSIX_FADV_WILLNEED) */
+		/* anonymous and shmem: swap-in (the swap entries' pages come
+		 * back by the swap helper's readahead, not modelled), then
+		 * lru_add_drain(); files: vfs_fadvise(POSIX_FADV_WILLNEED),
+		 * no drain */
 		if (vma->vm_file)
 			file_fadvise_willneed(mm->sys, file_inode(vma->vm_file),
 					      (start - vma->vm_start) +
 					      (vma->vm_pgoff << PAGE_SHIFT),
 					      end - start);
+		if (!vma->vm_file || !file_inode(vma->vm_file)->disk)
+			lru_add_drain(mm->sys);
 		return 0;
 	case VMSH_MADV_COLD:
 	case VMSH_MADV_PAGEOUT:
 		/* can_madv_lru_vma() */
 		if (vma->vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB))
 			return -EINVAL;
+		lru_add_drain(mm->sys);
 		madvise_cold_or_pageout(vma, start, end,
 					advice == VMSH_MADV_PAGEOUT);
 		return 0;

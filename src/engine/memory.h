@@ -52,5 +52,16 @@ void move_page_tables(struct vmsh_vma *vma, uint64_t old_addr,
 /* Move the lru_lazyfree batch (madvise.c): the pages MADV_FREE queued
  * become lazy-free (!PG_swapbacked, inactive, not referenced). */
 void lru_lazyfree_drain(struct vmsh_sys *sys);
+/* lru_add_drain(): this CPU's LRU batches move.  The lazy-free batch is
+ * the only one vmsh keeps.  Where Linux 6.18 drains, probed on one CPU
+ * (a pending MADV_FREE page shows in LazyFree right after): MADV_FREE,
+ * MADV_WILLNEED of anonymous or shmem memory, MADV_COLD/PAGEOUT,
+ * MADV_REMOVE of shmem, MADV_POPULATE_(READ|WRITE), populate (MAP_POPULATE,
+ * MAP_LOCKED, mlock, also onfault); not munmap, MADV_DONTNEED, mprotect,
+ * mremap, fork, guard regions, mlockall(MCL_FUTURE), faults. */
+static inline void lru_add_drain(struct vmsh_sys *sys)
+{
+	lru_lazyfree_drain(sys);
+}
 
 #endif /* VMSH_SRC_ENGINE_MEMORY_H */

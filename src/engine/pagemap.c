@@ -21,6 +21,7 @@
 #include <errno.h>
 
 #include "file.h"
+#include "huge_memory.h"
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"
@@ -48,7 +49,14 @@ static uint64_t page_kpageflags(const struct vmsh_sys *sys,
 		u |= KPF(MMAP);
 	if (page->kind != PAGE_ANON && page->kind != PAGE_FILE)
 		return u;
-	if (folio->order) {
+	if (page->thp & (PAGE_THP_HEAD | PAGE_THP_TAIL)) {
+		/* a PMD-size anonymous folio: its flags are the head's */
+		folio = &sys->phys.pages[(uint64_t)(page - sys->phys.pages) &
+					 ~(uint64_t)(HPAGE_PMD_NR - 1)];
+		u |= KPF(THP);
+		u |= page->thp & PAGE_THP_HEAD ? KPF(COMPOUND_HEAD) :
+						 KPF(COMPOUND_TAIL);
+	} else if (folio->order) {
 		u |= KPF(THP);
 		u |= folio == page ? KPF(COMPOUND_HEAD) : KPF(COMPOUND_TAIL);
 	}
@@ -89,8 +97,23 @@ int vmsh_pagemap(const struct vmsh_sys *sys, int pid, uint64_t addr,
 	mm = mm_of_pid(sys, pid);
 	if (!mm || addr >= mm->task_size)
 		return 1;
-	ptep = pte_lookup(mm, addr & PAGE_MASK, false);
-	pte = ptep ? *ptep : 0;
+	/* a huge PMD is seen whole (pte_lookup would split it): its entry
+	 * stands for each of its 512 pages, the PFN advancing */
+	ptep = pmd_lookup(mm, addr);
+	if (ptep && pmd_trans_huge(*ptep) && pte_present(*ptep)) {
+		pte = *ptep + (((addr >> PAGE_SHIFT) & (HPAGE_PMD_NR - 1)) <<
+			       PAGE_SHIFT);
+		if (pte_pfn(*ptep) == sys->phys.huge_zero_pfn) {
+			*pm = VMSH_PM_PRESENT | (pte_pfn(pte) & VMSH_PM_FRAME_MASK);
+			*kpf = KPF(ZERO_PAGE) | KPF(THP) |
+			       (pte == *ptep ? KPF(COMPOUND_HEAD) : KPF(COMPOUND_TAIL));
+			return 0;
+		}
+	} else {
+		ptep = ptep && (*ptep & _PAGE_PRESENT) ?
+		       pte_lookup(mm, addr & PAGE_MASK, false) : NULL;
+		pte = ptep ? *ptep : 0;
+	}
 	if (!pte)
 		return 0;
 	if (pte_is_guard(pte)) {

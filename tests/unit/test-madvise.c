@@ -106,6 +106,53 @@ START_TEST(test_madvise_flags_split_and_merge)
 }
 END_TEST
 
+/* Where the lazy-free batch drains (lru_add_drain), as probed on Linux
+ * 6.18 pinned to one CPU: willneed of anonymous memory, populate,
+ * mlock (also onfault), MAP_POPULATE, cold; not munmap, dontneed,
+ * mprotect, guard_install, mlockall(MCL_FUTURE). */
+START_TEST(test_madvise_lazyfree_drain_points)
+{
+	static const struct { int advice; bool drains; } cases[] = {
+		{ VMSH_MADV_DONTNEED, false }, { VMSH_MADV_GUARD_INSTALL, false },
+		{ VMSH_MADV_WILLNEED, true }, { VMSH_MADV_POPULATE_READ, true },
+		{ VMSH_MADV_POPULATE_WRITE, true }, { VMSH_MADV_COLD, true },
+	};
+	const uint64_t other = T_BASE + 16 * T_PG;
+
+	t_map(sys, T_BASE, 8 * T_PG, T_RW, T_FIXED);
+	t_map(sys, other, 8 * T_PG, T_RW, T_FIXED);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t page = T_BASE + i * T_PG;
+
+		t_write(page, T_PG, 0);
+		t_write(other, T_PG, 0);
+		t_madv(page, T_PG, VMSH_MADV_FREE, 0);  /* drains the last one */
+		ck_assert_uint_eq(s_of(T_BASE).lazyfree, i * T_PG);
+		t_madv(other, T_PG, cases[i].advice, 0);
+		ck_assert_uint_eq(s_of(T_BASE).lazyfree,
+				  (i + cases[i].drains) * T_PG);
+		if (!cases[i].drains) {
+			/* the next MADV_FREE drains it */
+			t_madv(other + T_PG, T_PG, VMSH_MADV_FREE, 0);
+			ck_assert_uint_eq(s_of(T_BASE).lazyfree, (i + 1) * T_PG);
+			t_madv(other + T_PG, T_PG, VMSH_MADV_DONTNEED, 0);
+		}
+		if (cases[i].advice == VMSH_MADV_GUARD_INSTALL)
+			t_madv(other, T_PG, VMSH_MADV_GUARD_REMOVE, 0);
+	}
+	/* munmap and mprotect do not drain; mlock (onfault too) does */
+	t_write(T_BASE + 6 * T_PG, T_PG, 0);
+	t_madv(T_BASE + 6 * T_PG, T_PG, VMSH_MADV_FREE, 0);
+	ck_assert_int_eq(vmsh_munmap(sys, other + 7 * T_PG, T_PG), 0);
+	ck_assert_int_eq(vmsh_mprotect(sys, other, T_PG, VMSH_PROT_READ), 0);
+	ck_assert_uint_eq(s_of(T_BASE).lazyfree, 6 * T_PG);
+	ck_assert_int_eq(vmsh_mlock(sys, other + 2 * T_PG, T_PG,
+				    VMSH_MLOCK_ONFAULT), 0);
+	ck_assert_uint_eq(s_of(T_BASE).lazyfree, 7 * T_PG);
+	t_check(sys);
+}
+END_TEST
+
 START_TEST(test_madvise_free_lazyfree_batch)
 {
 	struct vmsh_smaps s;
@@ -323,6 +370,7 @@ Suite *madvise_suite(void)
 	tcase_add_test(tc, test_madvise_validity_as_linux);
 	tcase_add_test(tc, test_madvise_flags_split_and_merge);
 	tcase_add_test(tc, test_madvise_free_lazyfree_batch);
+	tcase_add_test(tc, test_madvise_lazyfree_drain_points);
 	tcase_add_test(tc, test_madvise_populate_errors);
 	tc = t_tcase(s, "guard", setup, teardown);
 	tcase_add_test(tc, test_madvise_guard_markers);

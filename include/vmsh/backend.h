@@ -31,6 +31,7 @@ struct backend;
 enum backend_view {
 	BV_PS, BV_FILES, BV_DEVS, BV_VMAS, BV_WALK, BV_PT, BV_TREE, BV_MM,
 	BV_TLB, BV_FRAMES, BV_STAT, BV_CHECK, BV_DOT, BV_MT, BV_MEMINFO,
+	BV_LRU,
 };
 
 struct backend_view_args {
@@ -60,6 +61,8 @@ struct backend_model_ops {
 	/* swapon of an area of @bytes (@on) or swapoff: 0 or a negative
 	 * errno (vmsh_swapon, vmsh_swapoff). */
 	int (*swap)(struct backend *be, bool on, uint64_t bytes);
+	/* The end of a command: background work (kswapd) runs. */
+	void (*idle)(struct backend *be);
 	/* The simulated files and the devices (tab completion). */
 	int (*file_walk)(struct backend *be, vmsh_file_fn *fn, void *ctx);
 	int (*dev_walk)(struct backend *be, vmsh_dev_fn *fn, void *ctx);

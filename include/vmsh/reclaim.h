@@ -30,6 +30,29 @@ static inline bool vmsh_pte_swap(uint64_t e, unsigned *type, uint64_t *offset)
 int vmsh_swapon(struct vmsh_sys *sys, uint64_t bytes);
 int vmsh_swapoff(struct vmsh_sys *sys);
 
+/* The LRU lists (Linux without MGLRU: one node), each oldest first. */
+#define VMSH_NR_LRU 5
+struct vmsh_lru_folio {
+	uint64_t pfn, index, nr_pages;
+	const char *kind;       /* "anon", "file" or "shmem" */
+	const char *path;       /* page cache: the file's path; else NULL */
+	int mapcount;
+	bool referenced, workingset, dirty, swapcache, reclaim, lazyfree;
+};
+typedef int vmsh_lru_fn(void *ctx, const struct vmsh_lru_folio *f);
+/* The name of list @l ("inactive_anon", "active_anon", "inactive_file",
+ * "active_file", "unevictable"), NULL past the last; its size in pages. */
+const char *vmsh_lru_name(int l);
+uint64_t vmsh_lru_pages(const struct vmsh_sys *sys, int l);
+/* Each folio of list @l from the tail (oldest) to the head; a non-zero
+ * return of @fn stops the walk and is returned. */
+int vmsh_lru_walk(const struct vmsh_sys *sys, int l, vmsh_lru_fn *fn,
+		  void *ctx);
+
+/* A command boundary: kswapd, woken by an allocation at or below the low
+ * watermark, reclaims until free memory is above the high one. */
+void vmsh_sys_idle(struct vmsh_sys *sys);
+
 /* /proc/meminfo figures, in kB. */
 struct vmsh_meminfo {
 	uint64_t mem_total, mem_free, cached, swap_cached;

@@ -679,6 +679,60 @@ void check_tasks(const struct vmsh_sys *sys, struct check_report *r)
 	}
 }
 
+/* ---- the LRU lists ------------------------------------------------------- */
+
+/* Each list is well linked, holds folios (first pages) of the kind and
+ * flags it stands for, and counts their pages; every anonymous page and
+ * every page cache folio is on exactly the list its flags name (no
+ * folio stays isolated between two commands); tails are on none. */
+static void check_lru(const struct vmsh_sys *sys, struct check_report *r)
+{
+	const struct phys *ph = &sys->phys;
+	uint64_t pfn, seen = 0, listed = 0;
+	int l;
+
+	for (l = 0; l < NR_LRU_LISTS; l++) {
+		uint32_t p = ph->lruvec.head[l], prev = LRU_NIL;
+		uint64_t pages = 0, steps = 0;
+
+		while (p != LRU_NIL && steps++ <= ph->nframes) {
+			const struct page *pg = &ph->pages[p];
+
+			if (pg->lru != l || pg->lru_prev != prev ||
+			    (pg->kind != PAGE_ANON && pg->kind != PAGE_FILE) ||
+			    folio_lru_list(pg) != (enum lru_list)l ||
+			    page_folio(sys, pg) != pg)
+				check_report(r, "lru list %d: pfn %#x misplaced or mislinked",
+					     l, p);
+			pages += folio_nr_pages(pg);
+			listed++;
+			prev = p;
+			p = pg->lru_next;
+		}
+		if (prev != ph->lruvec.tail[l] || pages != ph->lruvec.nr_pages[l])
+			check_report(r, "lru list %d: tail or count (%llu pages, says %llu) wrong",
+				     l, (unsigned long long)pages,
+				     (unsigned long long)ph->lruvec.nr_pages[l]);
+	}
+	for (pfn = 0; pfn < ph->hiwater; pfn++) {
+		const struct page *pg = &ph->pages[pfn];
+		bool head;
+
+		if (pg->kind != PAGE_ANON && pg->kind != PAGE_FILE)
+			continue;
+		head = page_folio(sys, pg) == pg;
+		if (head)
+			seen++;
+		if (head != (pg->lru != LRU_NONE))
+			check_report(r, "pfn %#llx: %s", (unsigned long long)pfn,
+				     head ? "a folio on no LRU list" :
+				     "a tail page on an LRU list");
+	}
+	if (seen != listed)
+		check_report(r, "lru: %llu folios, %llu on the lists",
+			     (unsigned long long)seen, (unsigned long long)listed);
+}
+
 /* ---- the whole machine --------------------------------------------------- */
 
 void check_sys(const struct vmsh_sys *sys, struct check_report *r)
@@ -688,6 +742,7 @@ void check_sys(const struct vmsh_sys *sys, struct check_report *r)
 	for (mm = sys->mms; mm; mm = mm->next_all)
 		check_mm(mm, r);
 	check_pages(sys, r);
+	check_lru(sys, r);
 	check_tasks(sys, r);
 	check_files(sys, r);
 	replace_check(sys, r);

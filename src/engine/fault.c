@@ -32,6 +32,7 @@
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"
+#include "reclaim.h"
 #include "swap.h"
 #include "sys.h"
 #include "task.h"
@@ -322,6 +323,9 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 				    VM_FAULT_SIGSEGV);
 
 	sys->stat[ST_PGFAULT]++;
+	/* the allocator's slow path: kswapd woken, direct reclaim (here,
+	 * before the fault holds anything reclaim could take) */
+	alloc_pressure(sys);
 	/* __handle_mm_fault allocates down to the PMD; the PTE table comes
 	 * with the first PTE (do_anonymous_page, finish_fault, fault-around) */
 	pmdp = pmd_alloc(mm, addr);
@@ -415,7 +419,7 @@ static void gup_touch(struct vmsh_sys *sys, struct vmsh_vma *vma,
 	page = page_folio(sys, phys_page(sys, pte_pfn(*ptep)));
 	if (write && !(*ptep & _PAGE_DIRTY) && !page->dirty)
 		page->dirty = true;
-	mark_page_accessed(page, vma->vm_flags & VM_LOCKED);
+	mark_page_accessed(sys, page, vma->vm_flags & VM_LOCKED);
 }
 
 int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,

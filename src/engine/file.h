@@ -35,6 +35,10 @@ struct vmsh_file {
 	struct pcache_slot { uint64_t index, pfn; } *cache;
 	uint64_t cache_cap;     /* slots allocated (power of two or 0) */
 	uint64_t cache_nr;      /* pages cached */
+	/* the shadow entries of evicted folios (workingset.c): index ->
+	 * eviction age, an open-addressing hash as the cache's */
+	struct pcache_slot *shadow;
+	uint64_t shadow_cap, shadow_nr;
 	const struct vm_operations *vm_ops;
 	/* f_op->mmap of a device node (dev.c); NULL for regular files */
 	int (*mmap)(struct vmsh_sys *sys, struct vmsh_vma *vma);

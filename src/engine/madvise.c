@@ -154,6 +154,9 @@ void lru_lazyfree_drain(struct vmsh_sys *sys)
 		pg->lazyfree = true;
 		pg->active = false;
 		pg->referenced = false;
+		/* lru_lazyfree(): to the head of the inactive file list */
+		lru_del(sys, sys->lazyfree_batch[i]);
+		lru_add(sys, sys->lazyfree_batch[i]);
 	}
 	sys->lazyfree_nr = 0;
 }

@@ -3,15 +3,17 @@
  * /proc/meminfo figures of the machine (fs/proc/meminfo.c), counted from
  * the frames: nothing here changes the model.
  *
- * Which list a page is on follows Linux without MGLRU: anonymous pages
- * and tmpfs/shmem page cache are swap-backed (the anon lists), disk-file
- * page cache is on the file lists; PG_active says active or inactive.
+ * Active/Inactive are the sizes of the LRU lists (phys.c): anonymous
+ * pages and tmpfs/shmem page cache are swap-backed (the anon lists),
+ * disk-file page cache and lazy-free anonymous pages are on the file
+ * lists; PG_active says active or inactive.
  * Cached is the page cache (shmem included) without the swap cache;
  * Dirty counts disk-file pages only (tmpfs does no dirty accounting);
  * Mapped counts page-cache pages some PTE maps.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "file.h"
@@ -29,39 +31,24 @@ void vmsh_meminfo(const struct vmsh_sys *sys, struct vmsh_meminfo *out)
 	out->mem_free = ph->nfree * 4;
 	for (pfn = 0; pfn < ph->hiwater; pfn++) {
 		const struct page *pg = &ph->pages[pfn], *folio;
-		bool active;
 
 		switch (pg->kind) {
 		case PAGE_ANON:
-			active = pg->active;
 			if (pg->swap)
 				out->swap_cached += 4;
 			if (pg->mapcount > 0)
 				out->anon_pages += 4;
-			if (active)
-				out->active_anon += 4;
-			else
-				out->inactive_anon += 4;
 			break;
 		case PAGE_FILE:
 			folio = page_folio(sys, pg);
-			active = folio->active;
 			out->cached += 4;
 			if (pg->mapcount > 0)
 				out->mapped += 4;
 			if (pg->file && pg->file->disk) {
 				if (folio->dirty)
 					out->dirty += 4;
-				if (active)
-					out->active_file += 4;
-				else
-					out->inactive_file += 4;
 			} else {
 				out->shmem += 4;
-				if (active)
-					out->active_anon += 4;
-				else
-					out->inactive_anon += 4;
 			}
 			break;
 		case PAGE_PGTABLE:
@@ -71,8 +58,60 @@ void vmsh_meminfo(const struct vmsh_sys *sys, struct vmsh_meminfo *out)
 			break;
 		}
 	}
+	out->active_anon = ph->lruvec.nr_pages[LRU_ACTIVE_ANON] * 4;
+	out->inactive_anon = ph->lruvec.nr_pages[LRU_INACTIVE_ANON] * 4;
+	out->active_file = ph->lruvec.nr_pages[LRU_ACTIVE_FILE] * 4;
+	out->inactive_file = ph->lruvec.nr_pages[LRU_INACTIVE_FILE] * 4;
 	out->active = out->active_anon + out->active_file;
 	out->inactive = out->inactive_anon + out->inactive_file;
 	out->swap_total = swap_total(sys) * 4;
 	out->swap_free = swap_free_slots(sys) * 4;
+}
+
+/* ---- the LRU lists ---------------------------------------------------------- */
+
+const char *vmsh_lru_name(int l)
+{
+	static const char *const n[NR_LRU_LISTS] = {
+		"inactive_anon", "active_anon", "inactive_file", "active_file",
+		"unevictable",
+	};
+	return l >= 0 && l < NR_LRU_LISTS ? n[l] : NULL;
+}
+
+uint64_t vmsh_lru_pages(const struct vmsh_sys *sys, int l)
+{
+	return l >= 0 && l < NR_LRU_LISTS ? sys->phys.lruvec.nr_pages[l] : 0;
+}
+
+int vmsh_lru_walk(const struct vmsh_sys *sys, int l, vmsh_lru_fn *fn,
+		  void *ctx)
+{
+	uint32_t p;
+	int ret;
+
+	if (l < 0 || l >= NR_LRU_LISTS)
+		return -EINVAL;
+	for (p = sys->phys.lruvec.tail[l]; p != LRU_NIL;
+	     p = sys->phys.pages[p].lru_prev) {
+		const struct page *pg = &sys->phys.pages[p];
+		struct vmsh_lru_folio f = {
+			.pfn = p, .index = pg->index,
+			.nr_pages = folio_nr_pages(pg), .mapcount = pg->mapcount,
+			.referenced = pg->referenced, .workingset = pg->workingset,
+			.dirty = pg->dirty, .swapcache = pg->swap != 0,
+			.reclaim = pg->reclaim, .lazyfree = pg->lazyfree,
+		};
+
+		if (pg->kind == PAGE_FILE) {
+			f.kind = pg->file_lru ? "file" : "shmem";
+			f.path = pg->file ? pg->file->path : NULL;
+		} else {
+			f.kind = "anon";
+		}
+		ret = fn(ctx, &f);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }

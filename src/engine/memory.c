@@ -137,7 +137,7 @@ static void zap_pte(struct vmsh_mm *mm, uint64_t pte)
 		if (pte & _PAGE_DIRTY)
 			folio->dirty = true;
 		if (pte & _PAGE_ACCESSED)
-			mark_page_accessed(folio, false);
+			mark_page_accessed(sys, folio, false);
 	}
 	mm_add_rss(mm, page_mm_counter(page), -1);
 	page->mapcount--;

@@ -26,6 +26,7 @@
 #include "file.h"
 #include "mm.h"
 #include "phys.h"
+#include "reclaim.h"
 #include "sys.h"
 #include "vma.h"
 
@@ -165,6 +166,14 @@ uint64_t filemap_add_page(struct vmsh_sys *sys, struct vmsh_file *f,
 	pg->index = index;
 	pg->uptodate = uptodate;
 	cache_insert(f, index, pfn);
+	if (pg->kind == PAGE_FILE) {
+		/* filemap_add_folio -> folio_add_lru: a disk file's page on
+		 * the file lists, shmem and tmpfs (swap-backed) on the anon
+		 * ones; workingset_refault() when a shadow says it was here */
+		pg->file_lru = f->disk;
+		lru_add(sys, pfn);
+		workingset_refault(sys, pfn, file_shadow_take(f, index));
+	}
 	return pfn;
 }
 
@@ -220,6 +229,7 @@ void truncate_inode_pages_final(struct vmsh_sys *sys, struct vmsh_file *f)
 	f->cache = NULL;
 	f->cache_cap = 0;
 	f->cache_nr = 0;
+	file_shadows_truncate(f, 0);
 }
 
 /* ---- i_mmap: the VMAs mapping a file ------------------------------------- */

@@ -40,6 +40,8 @@ int phys_init(struct vmsh_sys *sys)
 		return -ENOMEM;
 	ph->pages = xcalloc(ph->nframes, sizeof(struct page));
 	ph->nfree = ph->nframes;
+	for (int l = 0; l < NR_LRU_LISTS; l++)
+		ph->lruvec.head[l] = ph->lruvec.tail[l] = LRU_NIL;
 	if (!lbm_init(&ph->freemap, ph->nframes))
 		abort();        /* host allocation failures are not modelled */
 	ph->zero_pfn = phys_alloc(sys, PAGE_ZERO);
@@ -95,8 +97,14 @@ uint64_t phys_alloc(struct vmsh_sys *sys, enum page_kind kind)
 	p = &ph->pages[pfn];
 	p->kind = kind;
 	p->refcount = 1;
+	p->lru = LRU_NONE;
+	p->lru_prev = p->lru_next = LRU_NIL;
 	if (kind == PAGE_PGTABLE)
 		p->data = xcalloc(1, PAGE_SIZE);
+	/* folio_add_lru(): a new anonymous folio starts inactive (a page
+	 * cache folio is added by filemap_add_page, which knows its file) */
+	if (kind == PAGE_ANON)
+		lru_add(sys, pfn);
 	sys->stat[ST_PGALLOC]++;
 	return pfn;
 }
@@ -146,6 +154,12 @@ uint64_t phys_alloc_huge(struct vmsh_sys *sys, enum page_kind kind)
 		p->kind = kind;
 		p->refcount = 1;
 		p->thp = i == b ? PAGE_THP_HEAD : PAGE_THP_TAIL;
+		p->lru = LRU_NONE;
+		p->lru_prev = p->lru_next = LRU_NIL;
+		/* each frame of a huge anonymous folio is on the list on its
+		 * own (vmsh's simplification: reclaim never takes one) */
+		if (kind == PAGE_ANON)
+			lru_add(sys, i);
 	}
 	if (ph->hiwater < b + HPAGE_PMD_NR)
 		ph->hiwater = b + HPAGE_PMD_NR;
@@ -175,6 +189,7 @@ void phys_put(struct vmsh_sys *sys, uint64_t pfn)
 	/* the anon_vma reference of an anonymous page is put_page()'s */
 	if (p->mapcount != 0 || pfn == ph->zero_pfn || p->anon)
 		abort();
+	lru_del(sys, pfn);
 	free(p->data);
 	memset(p, 0, sizeof(*p));
 	ph->nfree++;
@@ -331,14 +346,114 @@ void phys_copy(struct vmsh_sys *sys, uint64_t dst, uint64_t src)
 	memcpy(d->run, s->run, sizeof(d->run));
 }
 
-void mark_page_accessed(struct page *page, bool unevictable)
+uint64_t page_to_pfn(const struct vmsh_sys *sys, const struct page *pg)
+{
+	return (uint64_t)(pg - sys->phys.pages);
+}
+
+void mark_page_accessed(struct vmsh_sys *sys, struct page *page,
+			bool unevictable)
 {
 	if (!page->referenced) {
 		page->referenced = true;
-	} else if (!unevictable && !page->active) {
+	} else if (!unevictable && !page->unevictable && !page->active) {
+		/* folio_activate(): the folio is on its list (vmsh has no
+		 * per-CPU add batch: every folio is drained at once) */
 		page->active = true;
 		page->referenced = false;
+		if (page->lru != LRU_NONE) {
+			lru_update(sys, page_to_pfn(sys, page));
+			sys->stat[ST_PGACTIVATE]++;
+		}
+		/* workingset_activation(): activations age the workingset */
+		sys->nonresident_age++;
 	}
+}
+
+/* ---- LRU lists ------------------------------------------------------------ */
+
+enum lru_list folio_lru_list(const struct page *folio)
+{
+	enum lru_list l;
+
+	if (folio->unevictable)
+		return LRU_UNEVICTABLE;
+	/* an anonymous folio MADV_FREE made lazy-free (!PG_swapbacked)
+	 * is on the file lists, as folio_is_file_lru() says */
+	l = (folio->kind == PAGE_FILE ? folio->file_lru : folio->lazyfree) ?
+	    LRU_INACTIVE_FILE : LRU_INACTIVE_ANON;
+	return folio->active ? (enum lru_list)(l + 1) : l;
+}
+
+static void lru_link(struct vmsh_sys *sys, uint64_t pfn, bool tail)
+{
+	struct lruvec *lv = &sys->phys.lruvec;
+	struct page *pg = phys_page(sys, pfn);
+	enum lru_list l;
+
+	if (pg->lru != LRU_NONE || (pg->kind != PAGE_ANON && pg->kind != PAGE_FILE))
+		abort();
+	l = folio_lru_list(pg);
+	pg->lru = (uint8_t)l;
+	if (tail) {
+		pg->lru_prev = lv->tail[l];
+		pg->lru_next = LRU_NIL;
+		if (lv->tail[l] != LRU_NIL)
+			sys->phys.pages[lv->tail[l]].lru_next = (uint32_t)pfn;
+		else
+			lv->head[l] = (uint32_t)pfn;
+		lv->tail[l] = (uint32_t)pfn;
+	} else {
+		pg->lru_next = lv->head[l];
+		pg->lru_prev = LRU_NIL;
+		if (lv->head[l] != LRU_NIL)
+			sys->phys.pages[lv->head[l]].lru_prev = (uint32_t)pfn;
+		else
+			lv->tail[l] = (uint32_t)pfn;
+		lv->head[l] = (uint32_t)pfn;
+	}
+	lv->nr_pages[l] += folio_nr_pages(pg);
+}
+
+void lru_add(struct vmsh_sys *sys, uint64_t pfn)
+{
+	lru_link(sys, pfn, false);
+}
+
+void lru_add_tail(struct vmsh_sys *sys, uint64_t pfn)
+{
+	lru_link(sys, pfn, true);
+}
+
+void lru_del(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct lruvec *lv = &sys->phys.lruvec;
+	struct page *pg = phys_page(sys, pfn);
+	unsigned l = pg->lru;
+
+	if (l == LRU_NONE)
+		return;
+	if (pg->lru_prev != LRU_NIL)
+		sys->phys.pages[pg->lru_prev].lru_next = pg->lru_next;
+	else
+		lv->head[l] = pg->lru_next;
+	if (pg->lru_next != LRU_NIL)
+		sys->phys.pages[pg->lru_next].lru_prev = pg->lru_prev;
+	else
+		lv->tail[l] = pg->lru_prev;
+	lv->nr_pages[l] -= folio_nr_pages(pg);
+	pg->lru = LRU_NONE;
+	pg->lru_prev = pg->lru_next = LRU_NIL;
+}
+
+void lru_update(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *pg = phys_page(sys, pfn);
+
+	if (pg->lru == LRU_NONE || pg->lru == folio_lru_list(pg))
+		return;
+	lru_del(sys, pfn);
+	lru_add(sys, pfn);
 }
 
 void phys_zero(struct vmsh_sys *sys, uint64_t pfn)

@@ -51,6 +51,17 @@ struct page {
 	bool active;            /* PG_active (LRU; see mark_page_accessed) */
 	bool lazyfree;          /* anonymous, !PG_swapbacked: MADV_FREE'd */
 	bool lazyfree_queued;   /* in the lru_lazyfree batch (madvise.c) */
+	bool file_lru;          /* page cache of a disk file: the file
+				   lists (folio_is_file_lru; shmem and
+				   tmpfs are swap-backed: the anon lists) */
+	bool unevictable;       /* PG_unevictable: on LRU_UNEVICTABLE */
+	bool workingset;        /* PG_workingset (deactivated or refaulted) */
+	bool reclaim;           /* PG_reclaim: rotate to the inactive tail
+				   when its writeback ends */
+	uint8_t lru;            /* enum lru_list it is on, or LRU_NONE */
+	uint32_t lru_prev, lru_next; /* neighbours (pfns) on that list:
+				   prev is newer (towards the head), next
+				   older (towards the tail); LRU_NIL ends */
 	uint8_t order;          /* log2 of the folio's pages: a disk file's
 				   readahead makes large folios; the flags
 				   above of a page cache page are its
@@ -79,8 +90,26 @@ struct page {
 				   every frame of the folio still in use) */
 #define HPAGE_PMD_NR      512
 
+/* The per-node LRU lists of Linux without MGLRU (mm/vmscan.c,
+ * include/linux/mmzone.h).  One node, one lruvec.  A list holds folios
+ * (a large folio of the page cache by its first page, counted as its
+ * pages); folio_add_lru puts a folio at the head, reclaim scans from the
+ * tail, so the tail is the oldest. */
+enum lru_list {
+	LRU_INACTIVE_ANON, LRU_ACTIVE_ANON, LRU_INACTIVE_FILE,
+	LRU_ACTIVE_FILE, LRU_UNEVICTABLE, NR_LRU_LISTS
+};
+#define LRU_NONE 0xff
+#define LRU_NIL  UINT32_MAX
+
+struct lruvec {
+	uint32_t head[NR_LRU_LISTS], tail[NR_LRU_LISTS];
+	uint64_t nr_pages[NR_LRU_LISTS];
+};
+
 struct phys {
 	uint64_t nframes;
+	struct lruvec lruvec;
 	struct page *pages;     /* nframes entries; pfn = index */
 	uint64_t nfree;
 	/* The free frames below hiwater, as a bitmap of levels (a set bit
@@ -130,7 +159,32 @@ void phys_zero(struct vmsh_sys *sys, uint64_t pfn);
  * it; an unevictable (mlocked) page only ever gets PG_referenced.  GUP
  * (populate, FOLL_TOUCH) and the zap of a young file PTE call it; smaps
  * counts PG_referenced pages as Referenced. */
-void mark_page_accessed(struct page *page, bool unevictable);
+void mark_page_accessed(struct vmsh_sys *sys, struct page *page,
+			bool unevictable);
+
+/* ---- the LRU lists (O(1) each) ------------------------------------------ */
+
+/* The list a folio belongs on by its flags (folio_lru_list). */
+enum lru_list folio_lru_list(const struct page *folio);
+static inline bool is_active_lru(enum lru_list l)
+{
+	return l == LRU_ACTIVE_ANON || l == LRU_ACTIVE_FILE;
+}
+static inline bool is_file_lru(enum lru_list l)
+{
+	return l == LRU_INACTIVE_FILE || l == LRU_ACTIVE_FILE;
+}
+/* lruvec_add_folio (head) / lruvec_add_folio_tail: @pfn, a folio's first
+ * page not on a list, goes on folio_lru_list(); lruvec_del_folio takes
+ * it off (nothing when it is on none). */
+void lru_add(struct vmsh_sys *sys, uint64_t pfn);
+void lru_add_tail(struct vmsh_sys *sys, uint64_t pfn);
+void lru_del(struct vmsh_sys *sys, uint64_t pfn);
+/* After a flag change: a folio on a list that is not the one its flags
+ * name moves to the head of that one. */
+void lru_update(struct vmsh_sys *sys, uint64_t pfn);
+/* The pfn of a page (its index in the frame array). */
+uint64_t page_to_pfn(const struct vmsh_sys *sys, const struct page *pg);
 
 static inline uint64_t folio_nr_pages(const struct page *pg)
 {

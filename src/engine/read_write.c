@@ -22,6 +22,7 @@
 
 #include "file.h"
 #include "phys.h"
+#include "reclaim.h"
 #include "sys.h"
 
 #define FOLIO_BATCH     31      /* PAGEVEC_SIZE: folios of one read batch */
@@ -50,7 +51,7 @@ static void file_copy_in(struct vmsh_sys *sys, struct vmsh_file *f,
 			if (fresh)
 				folio->referenced = true;
 			else
-				mark_page_accessed(folio, false);
+				mark_page_accessed(sys, folio, false);
 		}
 		phys_put(sys, pfn);
 		if (buf)
@@ -86,8 +87,10 @@ int vmsh_file_write(struct vmsh_sys *sys, const char *name, uint64_t off,
 		return -EFBIG;
 	if (!len)
 		return 0;
-	if (len > sys->cfg.ram ||
-	    uncached_pages(f, off, len) > sys->phys.nfree)
+	if (len > sys->cfg.ram)
+		return -ENOSPC;
+	alloc_pressure_n(sys, uncached_pages(f, off, len));
+	if (uncached_pages(f, off, len) > sys->phys.nfree)
 		return -ENOSPC;
 	trace(sys, "shmem_file_write %s off=%#lx len=%#lx", f->path, off, len);
 	if (f->disk && off > f->size)
@@ -114,6 +117,8 @@ static int file_read(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t off,
 		len = f->size - off;
 	/* A disk file reads holes into the cache, with readahead; tmpfs
 	 * copies zeroes for holes and caches nothing (SGP_READ). */
+	if (f->disk)
+		alloc_pressure_n(sys, uncached_pages(f, off, len));
 	if (f->disk && uncached_pages(f, off, len) > sys->phys.nfree)
 		return -ENOMEM;
 	last = (off + len - 1) >> PAGE_SHIFT;
@@ -147,12 +152,12 @@ static int file_read(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t off,
 				/* shmem_file_read_iter: "if we read the
 				 * beginning" of the page */
 				if (!in)
-					mark_page_accessed(folio, false);
+					mark_page_accessed(sys, folio, false);
 			} else if (folio != prev) {
 				/* filemap_read marks the first folio of each
 				 * batch (a fresh file: no previous position) */
 				if (!batch || nbatch == FOLIO_BATCH) {
-					mark_page_accessed(folio, false);
+					mark_page_accessed(sys, folio, false);
 					batch = folio;
 					nbatch = 0;
 				}

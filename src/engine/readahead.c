@@ -66,14 +66,20 @@ static int ra_alloc_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 	for (i = 0; i < n; i++)
 		if (file_cache_lookup(f, index + i) != UINT64_MAX)
 			return -EEXIST;
-	if (n > sys->phys.nfree)
+	/* readahead_gfp_mask (__GFP_NORETRY): readahead stops at the min
+	 * watermark rather than take the reserve (the fault's own page
+	 * does not: filemap_fault reads it alone) */
+	if (n + sys->wmark_min > sys->phys.nfree)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		pfn = filemap_add_page(sys, f, index + i, true);
 		if (!i)
 			head = pfn;
+		/* the folio goes on the LRU once, by its first page */
+		lru_del(sys, pfn);
 		phys_page(sys, pfn)->order = (uint8_t)order;
 	}
+	lru_add(sys, head);
 	if (index == (mark & ~(n - 1)))
 		phys_page(sys, head)->readahead = true;
 	return 0;

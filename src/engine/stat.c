@@ -48,6 +48,20 @@ static const char *const names[ST_NR] = {
 	[ST_PGDEACTIVATE] = "pgdeactivate",
 	[ST_PGSTEAL_ANON] = "pgsteal_anon",
 	[ST_PGSTEAL_FILE] = "pgsteal_file",
+	[ST_PGSCAN_KSWAPD] = "pgscan_kswapd",
+	[ST_PGSCAN_DIRECT] = "pgscan_direct",
+	[ST_PGSTEAL_KSWAPD] = "pgsteal_kswapd",
+	[ST_PGSTEAL_DIRECT] = "pgsteal_direct",
+	[ST_PGREFILL] = "pgrefill",
+	[ST_PGROTATED] = "pgrotated",
+	[ST_WS_REFAULT_ANON] = "workingset_refault_anon",
+	[ST_WS_REFAULT_FILE] = "workingset_refault_file",
+	[ST_WS_ACTIVATE_ANON] = "workingset_activate_anon",
+	[ST_WS_ACTIVATE_FILE] = "workingset_activate_file",
+	[ST_WS_RESTORE_ANON] = "workingset_restore_anon",
+	[ST_WS_RESTORE_FILE] = "workingset_restore_file",
+	[ST_ALLOCSTALL] = "allocstall",
+	[ST_PAGEOUTRUN] = "pageoutrun",
 	[ST_THP_FAULT_ALLOC] = "thp_fault_alloc",
 	[ST_THP_FAULT_FALLBACK] = "thp_fault_fallback",
 	[ST_THP_COLLAPSE_ALLOC] = "thp_collapse_alloc",
@@ -75,10 +89,12 @@ static bool all_zero(const struct vmsh_sys *sys, size_t first, size_t last)
 
 bool vmsh_stat_hidden(const struct vmsh_sys *sys, size_t i)
 {
-	/* The reclaim and swap counters show once there is swap or one of
-	 * them moved: a machine without swap prints what it always did. */
-	if (i >= ST_PSWPIN && i <= ST_PGSTEAL_FILE && !sys->swap.nslots &&
-	    all_zero(sys, ST_PSWPIN, ST_PGSTEAL_FILE))
+	/* The reclaim and swap counters show once there is swap or reclaim
+	 * (kswapd, direct reclaim, madvise cold/pageout) moved a page: a
+	 * machine without swap that never reclaimed prints what it always
+	 * did, though page activations by a second access are counted. */
+	if (i >= ST_PSWPIN && i <= ST_PAGEOUTRUN && !sys->swap.nslots &&
+	    !sys->reclaim_shown)
 		return true;
 	/* likewise the THP counters: once a huge page was involved */
 	return i >= ST_THP_FAULT_ALLOC && i < ST_NR &&
@@ -90,8 +106,6 @@ bool vmsh_stat(const struct vmsh_sys *sys, size_t i, const char **name,
 {
 	if (i >= ST_NR)
 		return false;
-	/* The reclaim and swap counters show once there is swap or one of
-	 * them moved: a machine without swap prints what it always did. */
 	*name = names[i] ? names[i] : "?";
 	*value = sys->stat[i];
 	return true;

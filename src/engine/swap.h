@@ -44,6 +44,8 @@ struct swap_slot {
 	bool written;           /* data holds the contents */
 	uint8_t fill;           /* data == NULL: every byte */
 	uint64_t cache_pfn;     /* the swap cache folio (cache) */
+	uint64_t shadow;        /* workingset shadow of the folio reclaim
+				   evicted from the cache (0: none) */
 	uint8_t *data;          /* 4 KiB, or NULL (uniform: fill) */
 };
 
@@ -117,6 +119,8 @@ void swap_writepage(struct vmsh_sys *sys, uint64_t pfn);
 void swap_readpage(struct vmsh_sys *sys, uint64_t off, uint64_t pfn);
 uint64_t swap_cache_pfn(const struct vmsh_sys *sys, uint64_t off);
 void swap_cache_drop_clean(struct vmsh_sys *sys, uint64_t pfn);
+/* The same, leaving reclaim's workingset @shadow in the slot. */
+void swap_cache_evict(struct vmsh_sys *sys, uint64_t pfn, uint64_t shadow);
 
 /* ---- reclaim (vmscan.c) --------------------------------------------------- */
 

@@ -25,6 +25,7 @@
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"
+#include "reclaim.h"
 #include "swap.h"
 #include "sys.h"
 #include "vm_flags.h"
@@ -163,7 +164,16 @@ bool folio_free_swap(struct vmsh_sys *sys, uint64_t pfn)
  * last). */
 void swap_cache_drop_clean(struct vmsh_sys *sys, uint64_t pfn)
 {
+	swap_cache_evict(sys, pfn, 0);
+}
+
+void swap_cache_evict(struct vmsh_sys *sys, uint64_t pfn, uint64_t shadow)
+{
+	struct swap_slot *s = slot_of(sys, phys_page(sys, pfn)->swap);
+
 	delete_from_swap_cache(sys, pfn);
+	if (s->count)
+		s->shadow = shadow;
 }
 
 void swap_duplicate(struct vmsh_sys *sys, uint64_t pte)
@@ -247,6 +257,13 @@ void swap_readpage(struct vmsh_sys *sys, uint64_t off, uint64_t pfn)
 	sys->stat[ST_PSWPIN]++;
 	trace(sys, "swap_readpage swap offset %#llx -> pfn=%#llx",
 	      (unsigned long long)off, (unsigned long long)pfn);
+	/* __read_swap_cache_async(): the slot's shadow, if reclaim left one */
+	if (s->shadow) {
+		uint64_t shadow = s->shadow;
+
+		s->shadow = 0;
+		workingset_refault(sys, pfn, shadow);
+	}
 }
 
 uint64_t swap_cache_pfn(const struct vmsh_sys *sys, uint64_t off)

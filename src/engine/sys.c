@@ -19,6 +19,7 @@
 #include "file.h"
 #include "mm.h"
 #include "phys.h"
+#include "reclaim.h"
 #include "sys.h"
 #include "task.h"
 #include "tlb.h"
@@ -93,6 +94,7 @@ struct vmsh_sys *vmsh_sys_new(const struct vmsh_config *cfg)
 		return NULL;
 	}
 	tlb_init(sys);
+	setup_wmarks(sys);
 	if (cfg->swap && swap_on(sys, cfg->swap) < 0)
 		goto fail;
 	if (cfg->replace) {

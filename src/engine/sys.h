@@ -57,6 +57,11 @@ enum vmsh_stat_item {
 	ST_MMAP, ST_MUNMAP, ST_MPROTECT, ST_MREMAP, ST_VMA_MERGE, ST_VMA_SPLIT,
 	ST_FORK, ST_PSWPIN, ST_PSWPOUT, ST_PGACTIVATE, ST_PGDEACTIVATE,
 	ST_PGSTEAL_ANON, ST_PGSTEAL_FILE,
+	ST_PGSCAN_KSWAPD, ST_PGSCAN_DIRECT, ST_PGSTEAL_KSWAPD,
+	ST_PGSTEAL_DIRECT, ST_PGREFILL, ST_PGROTATED,
+	ST_WS_REFAULT_ANON, ST_WS_REFAULT_FILE, ST_WS_ACTIVATE_ANON,
+	ST_WS_ACTIVATE_FILE, ST_WS_RESTORE_ANON, ST_WS_RESTORE_FILE,
+	ST_ALLOCSTALL, ST_PAGEOUTRUN,
 	/* transparent huge pages (huge_memory.c, khugepaged.c): shown once
 	 * one of them moved */
 	ST_THP_FAULT_ALLOC, ST_THP_FAULT_FALLBACK, ST_THP_COLLAPSE_ALLOC,
@@ -96,6 +101,16 @@ struct vmsh_sys {
 	uint64_t rng;                         /* --aslr state */
 	struct vmsh_replace *replace;         /* --replace (replace_mm.c), or NULL */
 	uint64_t replace_sig;                 /* its last look at the PTEs */
+	/* reclaim (vmscan.c): the watermarks in pages, kswapd's wakeup
+	 * (it runs at the next command boundary: vmsh_sys_idle), the
+	 * workingset clock (workingset.c), and whether `stat` shows the
+	 * reclaim counters (swap, or reclaim ran) */
+	uint64_t wmark_min, wmark_low, wmark_high;
+	bool kswapd_woken, in_reclaim, reclaim_shown;
+	uint64_t nonresident_age;
+	uint64_t refaults_snap[2];            /* workingset_activate_anon/file
+						 at the last reclaim's end */
+	unsigned swappiness;
 	uint64_t lazyfree_batch[31];          /* lru_lazyfree (madvise.c) */
 	unsigned lazyfree_nr;
 	/* Complexity counters for the unit tests (never shown): loop steps

@@ -87,7 +87,7 @@ static void ext4_block_zero_page_range(struct vmsh_sys *sys,
 			      "zeroed, dirty", f->path, index);
 		}
 	}
-	mark_page_accessed(pg, false);
+	mark_page_accessed(sys, pg, false);
 }
 
 /* ext4_block_truncate_page(): zero the EOF block from @pos on. */
@@ -120,8 +120,10 @@ static void set_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 	uint64_t i;
 
 	for (i = 0; i < 1ULL << order; i++) {
-		struct page *pg = phys_page(sys, file_cache_lookup(f, first + i));
+		uint64_t pfn = file_cache_lookup(f, first + i);
+		struct page *pg = phys_page(sys, pfn);
 
+		lru_del(sys, pfn);
 		pg->order = (uint8_t)order;
 		pg->dirty = flags->dirty;
 		pg->uptodate = flags->uptodate;
@@ -129,6 +131,10 @@ static void set_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 		pg->active = flags->active;
 		pg->on_disk = flags->on_disk;
 		pg->readahead = !i && mark && flags->readahead;
+		pg->workingset = flags->workingset;
+		pg->reclaim = flags->reclaim;
+		if (!i)
+			lru_add(sys, pfn);
 	}
 }
 

@@ -1,26 +1,41 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reclaim of a given list of folios (mm/vmscan.c reclaim_pages and
- * shrink_folio_list) and the madvise advice that feed it
- * (mm/madvise.c madvise_cold_or_pageout_pte_range).
+ * Reclaim of a list of isolated folios (mm/vmscan.c shrink_folio_list),
+ * the reverse map it needs (mm/rmap.c folio_referenced, try_to_unmap)
+ * and the madvise advice that feed it (mm/madvise.c
+ * madvise_cold_or_pageout_pte_range, reclaim_pages).  The lists, the
+ * scan balance, kswapd and direct reclaim are reclaim.c's.
  *
- *   MADV_COLD:    each folio mapped only here: PTE made old, PG_referenced
- *                 cleared, moved to the inactive list (folio_deactivate)
- *   MADV_PAGEOUT: each folio mapped only here: PG_referenced cleared,
- *                 isolated, then shrink_folio_list without looking at
- *                 references:
- *       anonymous: add_to_swap (no swap, or full: activated, stays)
- *                  try_to_unmap: the PTE becomes a swap entry
- *                  dirty: swap_writepage; the folio stays in the swap
- *                    cache (Linux's write is asynchronous, so the folio
- *                    is still under writeback when reclaim looks again:
- *                    touching it soon is a minor fault, as on the
- *                    kernel); clean and already on swap: freed
- *       file:      shmem and tmpfs pages are left where they are
- *                  (vmsh does not swap page cache yet)
+ * shrink_folio_list, per folio, oldest first:
+ *   references (not for MADV_PAGEOUT): folio_referenced() clears the
+ *     accessed bit of every PTE mapping it and counts the VMAs that had
+ *     one; with PG_referenced (test-and-cleared) or two such VMAs, or a
+ *     VM_EXEC file folio: activated; one: PG_referenced set, kept on the
+ *     inactive list; none: reclaimed (a clean file folio that had only
+ *     PG_referenced: reclaimed if clean).  A VM_LOCKED mapping:
+ *     activated (vmsh has no unevictable culling: see reclaim.c).
+ *   anonymous, swap-backed: add_to_swap (no swap, or full: activated)
+ *   anonymous, lazy-free (MADV_FREE): discarded unless written again
+ *     (then swap-backed again and activated)
+ *   mapped: try_to_unmap through the reverse map (anon PTEs become swap
+ *     entries; file PTEs are cleared, their dirty bit going to the folio)
+ *   dirty anon: swap_writepage; the folio stays in the swap cache with
+ *     PG_reclaim (Linux's write is asynchronous) and, its write over,
+ *     goes to the tail of the inactive list, where the next scan frees it
+ *   dirty disk-file folio: PG_reclaim, activated, and the flusher is
+ *     woken (reclaim never writes a file page itself); the flusher's
+ *     writeback moves it to the inactive tail (folio_rotate_reclaimable)
+ *   shmem/tmpfs folios: activated (vmsh does not swap page cache)
+ *   clean: __remove_mapping -- a shadow entry keeps the eviction's
+ *     workingset age (workingset.c), the folio leaves the page cache or
+ *     the swap cache and is freed.
  *
- * A folio mapped by another PTE too (after fork, or twice in one mm) is
- * skipped, as folio_mapcount() != 1 makes Linux skip it.
+ * MADV_COLD / MADV_PAGEOUT take the folios mapped only here (a folio
+ * mapped by another PTE, after fork or twice in one mm, is skipped as
+ * folio_mapcount() != 1 makes Linux skip it); cold makes PTEs old,
+ * clears PG_referenced and deactivates; pageout clears PG_referenced and
+ * reclaims anonymous folios without looking at references (page cache
+ * folios are left where they are, as before).
  */
 #include "config.h"
 
@@ -28,23 +43,386 @@
 
 #include "anon_vma.h"
 #include "file.h"
+#include "memory.h"
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"
+#include "reclaim.h"
 #include "swap.h"
 #include "sys.h"
 #include "tlb.h"
 #include "vm_flags.h"
 #include "vma.h"
 
-struct isolated {
-	uint64_t pfn, addr;
+/* ---- the reverse map ------------------------------------------------------ */
+
+/* Called for each PTE mapping a page of the folio; false stops the walk. */
+typedef bool rmap_fn(struct vmsh_vma *vma, uint64_t addr, uint64_t *ptep,
+		     uint64_t pfn, void *ctx);
+
+/* An anonymous page of @page_av may be mapped by a VMA whose anon_vma is
+ * it or descends from it (its anon_vma_chain holds @page_av). */
+static bool anon_vma_reaches(const struct anon_vma *av,
+			     const struct anon_vma *page_av)
+{
+	for (; av; av = av->parent)
+		if (av == page_av)
+			return true;
+	return false;
+}
+
+static bool rmap_try(struct vmsh_vma *vma, uint64_t index, uint64_t pfn,
+		     rmap_fn *fn, void *ctx)
+{
+	uint64_t addr, *ptep;
+
+	if (index < vma->vm_pgoff || index - vma->vm_pgoff >= vma_pages(vma))
+		return true;
+	addr = vma_address(vma, index);
+	ptep = pte_lookup(vma->vm_mm, addr, false);
+	if (!ptep || !pte_present(*ptep) || (*ptep & _PAGE_SPECIAL) ||
+	    pte_pfn(*ptep) != pfn)
+		return true;
+	return fn(vma, addr, ptep, pfn, ctx);
+}
+
+/* rmap_walk(): every PTE of every mm mapping the folio at @fpfn. */
+static void rmap_walk(struct vmsh_sys *sys, uint64_t fpfn, rmap_fn *fn,
+		      void *ctx)
+{
+	struct page *folio = phys_page(sys, fpfn);
+	struct vmsh_file *f = folio->kind == PAGE_FILE ? folio->file : NULL;
+	uint64_t nr = folio_nr_pages(folio), first = folio->index, i;
+	struct vmsh_mm *mm;
+	struct vmsh_vma *vma;
+
+	for (mm = sys->mms; mm; mm = mm->next_all) {
+		if (mm->mm_users <= 0)
+			continue;
+		for (vma = mm->mmap; vma; vma = vma->vm_next) {
+			if (f) {
+				if (!vma->vm_file || file_inode(vma->vm_file) != f)
+					continue;
+				for (i = 0; i < nr; i++)
+					if (!rmap_try(vma, first + i,
+						      file_cache_lookup(f, first + i),
+						      fn, ctx))
+						return;
+			} else {
+				if (!anon_vma_reaches(vma->anon_vma, folio->anon))
+					continue;
+				if (!rmap_try(vma, folio->index, fpfn, fn, ctx))
+					return;
+			}
+		}
+	}
+}
+
+static bool folio_mapped(struct vmsh_sys *sys, uint64_t fpfn)
+{
+	struct page *folio = phys_page(sys, fpfn);
+	uint64_t i;
+
+	if (folio->kind != PAGE_FILE || !folio->order)
+		return folio->mapcount > 0;
+	for (i = 0; i < folio_nr_pages(folio); i++) {
+		uint64_t p = file_cache_lookup(folio->file, folio->index + i);
+
+		if (p != UINT64_MAX && phys_page(sys, p)->mapcount > 0)
+			return true;
+	}
+	return false;
+}
+
+struct ref_ctx {
+	int referenced;                 /* VMAs with a young PTE */
+	uint64_t vm_flags;
+	struct vmsh_vma *counted;       /* the last VMA counted */
 };
+
+static bool referenced_one(struct vmsh_vma *vma, uint64_t addr, uint64_t *ptep,
+			   uint64_t pfn, void *vctx)
+{
+	struct ref_ctx *c = vctx;
+
+	(void)addr;
+	(void)pfn;
+	if (vma->vm_flags & VM_LOCKED) {
+		c->vm_flags |= VM_LOCKED;
+		return false;
+	}
+	/* ptep_clear_flush_young(): x86 clears the bit without a flush */
+	if (*ptep & _PAGE_ACCESSED) {
+		*ptep &= ~_PAGE_ACCESSED;
+		if (c->counted != vma) {
+			c->counted = vma;
+			c->referenced++;
+			c->vm_flags |= vma->vm_flags & ~VM_LOCKED;
+		}
+	}
+	return true;
+}
+
+int folio_referenced(struct vmsh_sys *sys, uint64_t fpfn, uint64_t *vm_flags)
+{
+	struct ref_ctx c = { 0 };
+
+	*vm_flags = 0;
+	if (!folio_mapped(sys, fpfn))
+		return 0;
+	rmap_walk(sys, fpfn, referenced_one, &c);
+	*vm_flags = c.vm_flags;
+	return c.referenced;
+}
+
+struct unmap_ctx {
+	bool failed;
+};
+
+/* try_to_unmap_one() of an anonymous page: in the swap cache, the PTE
+ * becomes a swap entry naming its slot; lazy-free and clean, it is
+ * discarded; written since MADV_FREE, it is swap-backed again and the
+ * unmap fails. */
+static bool unmap_one(struct vmsh_vma *vma, uint64_t addr, uint64_t *ptep,
+		      uint64_t pfn, void *vctx)
+{
+	struct unmap_ctx *c = vctx;
+	struct vmsh_mm *mm = vma->vm_mm;
+	struct vmsh_sys *sys = mm->sys;
+	struct page *page = phys_page(sys, pfn);
+	uint64_t pte = *ptep, entry;
+
+	if (vma->vm_flags & VM_LOCKED) {
+		c->failed = true;
+		return false;
+	}
+	if (page->kind == PAGE_FILE) {
+		trace(sys, "try_to_unmap addr=%#llx pfn=%#llx",
+		      (unsigned long long)addr, (unsigned long long)pfn);
+		unmap_file_pte(vma, addr, pfn);
+		return true;
+	}
+	if (page->lazyfree) {
+		if ((pte & _PAGE_DIRTY) || page->dirty) {
+			page->lazyfree = false;         /* folio_set_swapbacked */
+			c->failed = true;
+			return false;
+		}
+		trace(sys, "try_to_unmap addr=%#llx pfn=%#llx lazyfree",
+		      (unsigned long long)addr, (unsigned long long)pfn);
+		*ptep = 0;
+		flush_tlb_page(mm, addr);
+		update_hiwater_rss(mm);
+		mm_add_rss(mm, MM_ANONPAGES, -1);
+		page->mapcount--;
+		put_page(sys, pfn);
+		return true;
+	}
+	trace(sys, "try_to_unmap addr=%#llx pfn=%#llx",
+	      (unsigned long long)addr, (unsigned long long)pfn);
+	entry = swp_entry_to_pte(page->swap, page->exclusive);
+	*ptep = entry;
+	flush_tlb_page(mm, addr);
+	if (pte & _PAGE_DIRTY)
+		page->dirty = true;
+	page->exclusive = false;
+	swap_duplicate(sys, entry);
+	update_hiwater_rss(mm);
+	mm_add_rss(mm, MM_ANONPAGES, -1);
+	mm_add_rss(mm, MM_SWAPENTS, 1);
+	page->mapcount--;
+	put_page(sys, pfn);
+	return true;
+}
+
+/* try_to_unmap(): true when no PTE maps the folio any more. */
+static bool try_to_unmap(struct vmsh_sys *sys, uint64_t fpfn)
+{
+	struct unmap_ctx c = { false };
+
+	rmap_walk(sys, fpfn, unmap_one, &c);
+	return !c.failed && !folio_mapped(sys, fpfn);
+}
+
+/* ---- shrink_folio_list ------------------------------------------------------ */
+
+enum folio_ref { FOLIOREF_RECLAIM, FOLIOREF_RECLAIM_CLEAN, FOLIOREF_KEEP,
+		 FOLIOREF_ACTIVATE };
+
+static enum folio_ref folio_check_references(struct vmsh_sys *sys,
+					     uint64_t fpfn)
+{
+	struct page *folio = phys_page(sys, fpfn);
+	uint64_t vm_flags;
+	int ptes = folio_referenced(sys, fpfn, &vm_flags);
+	bool referenced_folio = folio->referenced;
+
+	folio->referenced = false;
+	if (vm_flags & VM_LOCKED)
+		return FOLIOREF_ACTIVATE;
+	if (ptes) {
+		folio->referenced = true;
+		if (referenced_folio || ptes > 1)
+			return FOLIOREF_ACTIVATE;
+		if ((vm_flags & VM_EXEC) && folio_is_file_lru(folio))
+			return FOLIOREF_ACTIVATE;
+		return FOLIOREF_KEEP;
+	}
+	if (referenced_folio && folio_is_file_lru(folio))
+		return FOLIOREF_RECLAIM_CLEAN;
+	return FOLIOREF_RECLAIM;
+}
+
+/* The refcount a folio has when only the isolation and its cache hold
+ * it (__remove_mapping's folio_ref_freeze). */
+static bool only_cache_refs(struct vmsh_sys *sys, uint64_t fpfn)
+{
+	struct page *folio = phys_page(sys, fpfn);
+	uint64_t i;
+
+	if (folio->kind == PAGE_ANON)
+		return folio->refcount == 1 + (folio->swap ? 1 : 0);
+	if (folio->refcount != 2)
+		return false;
+	for (i = 1; i < folio_nr_pages(folio); i++)
+		if (phys_page(sys, file_cache_lookup(folio->file,
+						     folio->index + i))->refcount != 1)
+			return false;
+	return true;
+}
+
+/* __remove_mapping() of a clean, unmapped folio: it leaves its cache
+ * with a shadow entry and goes when the isolation lets go. */
+static void remove_mapping(struct vmsh_sys *sys, uint64_t fpfn)
+{
+	struct page *folio = phys_page(sys, fpfn);
+	uint64_t shadow = workingset_eviction(sys, folio), nr, i;
+	struct vmsh_file *f;
+
+	if (folio->kind == PAGE_ANON) {
+		if (folio->swap)
+			swap_cache_evict(sys, fpfn, shadow);
+		return;
+	}
+	f = folio->file;
+	nr = folio_nr_pages(folio);
+	trace(sys, "__remove_mapping %s index=%#llx pages=%llu", f->path,
+	      (unsigned long long)folio->index, (unsigned long long)nr);
+	for (i = nr; i-- > 0;)
+		filemap_remove_page(sys, f, folio->index + i);
+	file_shadow_store(f, folio->index, shadow);
+}
+
+static void activate(struct vmsh_sys *sys, uint64_t fpfn)
+{
+	struct page *folio = phys_page(sys, fpfn);
+
+	/* a swap cache folio kept in memory need not hold its slot when
+	 * swap is short (or it is mlocked) */
+	if (folio->kind == PAGE_ANON && folio->swap && vm_swap_full(sys))
+		folio_free_swap(sys, fpfn);
+	if (!folio->active) {
+		folio->active = true;
+		sys->stat[ST_PGACTIVATE]++;
+	}
+}
+
+unsigned shrink_folio_list(struct vmsh_sys *sys, const uint64_t *list,
+			   size_t n, bool ignore_references,
+			   struct reclaim_stat *st)
+{
+	unsigned reclaimed = 0;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		uint64_t fpfn = list[k];
+		struct page *folio = phys_page(sys, fpfn);
+		enum folio_ref ref = FOLIOREF_RECLAIM;
+		bool anon = folio->kind == PAGE_ANON;
+
+		trace(sys, "shrink_folio_list pfn=%#llx", (unsigned long long)fpfn);
+		st->outcome[k] = RECLAIM_KEEP;
+		if (!anon && ignore_references)
+			continue;               /* page cache: kept (see above) */
+		if (!ignore_references)
+			ref = folio_check_references(sys, fpfn);
+		if (ref == FOLIOREF_ACTIVATE)
+			goto activate_locked;
+		if (ref == FOLIOREF_KEEP)
+			continue;
+		if (!anon && !folio->file_lru)
+			goto activate_locked;   /* shmem: not swapped by vmsh */
+		if (anon && folio->thp)
+			goto activate_locked;   /* huge: not split by vmsh */
+		if (anon && !folio->lazyfree && !folio->swap &&
+		    !add_to_swap(sys, fpfn))
+			goto activate_locked;   /* no swap space */
+		if (folio_mapped(sys, fpfn) && !try_to_unmap(sys, fpfn))
+			goto activate_locked;
+		if (folio->dirty) {
+			if (!anon) {
+				/* only the flusher writes file pages back */
+				folio->reclaim = true;
+				st->nr_dirty_file++;
+				goto activate_locked;
+			}
+			if (folio->lazyfree)
+				goto activate_locked;
+			swap_writepage(sys, fpfn);
+			folio->reclaim = true;  /* rotate when written */
+			folio->active = false;
+			st->nr_written++;
+			continue;
+		}
+		if (!only_cache_refs(sys, fpfn))
+			continue;
+		remove_mapping(sys, fpfn);
+		st->outcome[k] = RECLAIM_FREED;
+		if (anon)
+			st->nr_anon++;
+		else
+			st->nr_file += folio_nr_pages(folio);
+		reclaimed += anon ? 1 : (unsigned)folio_nr_pages(folio);
+		continue;
+activate_locked:
+		activate(sys, fpfn);
+	}
+	return reclaimed;
+}
+
+/* move_folios_to_lru() of what shrink_folio_list kept: back at the head
+ * of the list its flags name, but a folio whose write is over (swap
+ * written: the model's I/O ends at once), which folio_end_writeback
+ * moves to the tail of the inactive list; then the isolation's reference
+ * goes (freeing what was reclaimed). */
+void putback_folios(struct vmsh_sys *sys, const uint64_t *list, size_t n,
+		    const struct reclaim_stat *st)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		struct page *folio = phys_page(sys, list[k]);
+
+		if (st->outcome[k] == RECLAIM_KEEP) {
+			if (folio->reclaim && !folio->dirty) {
+				folio->reclaim = false;
+				folio->active = false;
+				lru_add_tail(sys, list[k]);
+				sys->stat[ST_PGROTATED]++;
+			} else {
+				lru_add(sys, list[k]);
+			}
+		}
+		put_page(sys, list[k]);
+	}
+}
+
+/* ---- MADV_COLD / MADV_PAGEOUT ------------------------------------------------ */
 
 struct cold_ctx {
 	struct vmsh_vma *vma;
 	bool pageout;
-	struct isolated *list;
+	uint64_t *list;
 	size_t n, cap;
 };
 
@@ -78,89 +456,46 @@ static void cold_one(uint64_t *ptep, uint64_t addr, void *vctx)
 		/* folio_deactivate() */
 		if (page->active) {
 			page->active = false;
+			lru_update(sys, pfn);
 			sys->stat[ST_PGDEACTIVATE]++;
 		}
 		return;
 	}
+	if (page->lru == LRU_NONE)
+		return;         /* not on an LRU list: not isolated */
 	if (c->n == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 16;
 		c->list = xrealloc(c->list, c->cap * sizeof(*c->list));
 	}
-	c->list[c->n].pfn = pfn;
-	c->list[c->n].addr = addr;
-	c->n++;
-}
-
-/* try_to_unmap_one() of an anonymous page in the swap cache: the PTE
- * becomes a swap entry naming its slot. */
-static void try_to_unmap_anon(struct vmsh_vma *vma, uint64_t addr,
-			      uint64_t pfn)
-{
-	struct vmsh_mm *mm = vma->vm_mm;
-	struct vmsh_sys *sys = mm->sys;
-	struct page *page = phys_page(sys, pfn);
-	uint64_t *ptep = pte_lookup(mm, addr, false), pte, entry;
-
-	if (!ptep || !pte_present(*ptep) || pte_pfn(*ptep) != pfn)
-		abort();
-	pte = *ptep;
-	trace(sys, "try_to_unmap addr=%#llx pfn=%#llx",
-	      (unsigned long long)addr, (unsigned long long)pfn);
-	entry = swp_entry_to_pte(page->swap, page->exclusive);
-	*ptep = entry;
-	flush_tlb_page(mm, addr);
-	if (pte & _PAGE_DIRTY)
-		page->dirty = true;
-	page->exclusive = false;
-	swap_duplicate(sys, entry);
-	update_hiwater_rss(mm);
-	mm_add_rss(mm, MM_ANONPAGES, -1);
-	mm_add_rss(mm, MM_SWAPENTS, 1);
-	page->mapcount--;
-	put_page(sys, pfn);
-}
-
-/* shrink_folio_list(ignore_references) of one isolated folio. */
-static void shrink_folio(struct vmsh_vma *vma, const struct isolated *it)
-{
-	struct vmsh_sys *sys = vma->vm_mm->sys;
-	struct page *page = phys_page(sys, it->pfn);
-
-	trace(sys, "shrink_folio_list pfn=%#llx", (unsigned long long)it->pfn);
-	if (page->kind != PAGE_ANON)
-		return;         /* page cache: kept (see above) */
-	if (!page->swap && !add_to_swap(sys, it->pfn)) {
-		/* activate_locked: no swap space */
-		if (!page->active) {
-			page->active = true;
-			sys->stat[ST_PGACTIVATE]++;
-		}
-		return;
-	}
-	/* the cache's reference keeps the page while it is unmapped */
-	try_to_unmap_anon(vma, it->addr, it->pfn);
-	if (page->dirty) {
-		swap_writepage(sys, it->pfn);
-		page->active = false;
-		return;
-	}
-	/* clean and on swap already: __remove_mapping */
-	sys->stat[ST_PGSTEAL_ANON]++;
-	swap_cache_drop_clean(sys, it->pfn);
+	/* folio_isolate_lru(): off its list, with a reference */
+	lru_del(sys, pfn);
+	phys_get(sys, pfn);
+	c->list[c->n++] = pfn;
 }
 
 void madvise_cold_or_pageout(struct vmsh_vma *vma, uint64_t start,
 			     uint64_t end, bool pageout)
 {
+	struct vmsh_sys *sys = vma->vm_mm->sys;
 	struct cold_ctx c = { .vma = vma, .pageout = pageout };
-	size_t i;
+	uint64_t before = sys->stat[ST_PGACTIVATE] + sys->stat[ST_PGDEACTIVATE] +
+			  sys->stat[ST_PGSTEAL_ANON] + sys->stat[ST_PSWPOUT];
+	struct reclaim_stat st = { 0 };
 
-	trace(vma->vm_mm->sys, "%s [%#llx-%#llx)",
+	trace(sys, "%s [%#llx-%#llx)",
 	      pageout ? "madvise_pageout" : "madvise_cold",
 	      (unsigned long long)start, (unsigned long long)end);
 	pte_walk_range(vma->vm_mm, start, end, cold_one, &c);
 	/* reclaim_pages() */
-	for (i = 0; i < c.n; i++)
-		shrink_folio(vma, &c.list[i]);
+	if (c.n) {
+		st.outcome = xcalloc(c.n, sizeof(*st.outcome));
+		shrink_folio_list(sys, c.list, c.n, true, &st);
+		sys->stat[ST_PGSTEAL_ANON] += st.nr_anon;
+		putback_folios(sys, c.list, c.n, &st);
+		free(st.outcome);
+	}
 	free(c.list);
+	if (sys->stat[ST_PGACTIVATE] + sys->stat[ST_PGDEACTIVATE] +
+	    sys->stat[ST_PGSTEAL_ANON] + sys->stat[ST_PSWPOUT] != before)
+		sys->reclaim_shown = true;
 }

@@ -145,6 +145,30 @@ int cmd_meminfo(struct args *a)
 	return show_machine(a, BV_MEMINFO);
 }
 
+/* lru [LIST]: the LRU lists, or the one named. */
+int cmd_lru(struct args *a)
+{
+	struct backend_view_args args = { 0 };
+
+	if (arg_more(a)) {
+		int l;
+
+		if (arg_word(a, "LRU list", &args.what))
+			return -1;
+		for (l = 0; vmsh_lru_name(l); l++)
+			if (!strcmp(args.what, vmsh_lru_name(l)))
+				break;
+		if (!vmsh_lru_name(l)) {
+			sh_parse_error(a->sh, "lru: unknown list '%s' (inactive_anon, active_anon, inactive_file, active_file, unevictable)",
+				       args.what);
+			return -1;
+		}
+	}
+	if (arg_end(a))
+		return -1;
+	return cmd_view(a, BV_LRU, &args);
+}
+
 /* swapon [SIZE] (default --swap's size), swapoff. */
 int cmd_swapon(struct args *a)
 {

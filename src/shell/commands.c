@@ -498,6 +498,18 @@ const struct command shell_commands[] = {
 		.model_only = true,
 	},
 	{
+		.name = "lru",
+		.args = "[LIST]",
+		.summary = "the LRU lists, oldest folio first",
+		.help = "  inactive_anon, active_anon, inactive_file, active_file and\n"
+		  "  unevictable (Linux without MGLRU, one node): each folio's pfn,\n"
+		  "  kind (anon, file, shmem), file and index, mapcount and flags\n"
+		  "  (referenced, workingset, dirty, swapcache, reclaim, lazyfree).\n"
+		  "  Reclaim takes from the top of an inactive list.",
+		.run = cmd_lru,
+		.model_only = true,
+	},
+	{
 		.name = "swapon",
 		.args = "[SIZE]",
 		.summary = "enable a swap area of SIZE (default: --swap's)",

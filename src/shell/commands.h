@@ -98,6 +98,7 @@ int cmd_tlb(struct args *a);
 int cmd_frames(struct args *a);
 int cmd_stat(struct args *a);
 int cmd_meminfo(struct args *a);
+int cmd_lru(struct args *a);
 int cmd_swapon(struct args *a);
 int cmd_swapoff(struct args *a);
 int cmd_trace(struct args *a);

@@ -224,6 +224,11 @@ static int m_swap(struct backend *be, bool on, uint64_t bytes)
 	return on ? vmsh_swapon(S(be), bytes) : vmsh_swapoff(S(be));
 }
 
+static void m_idle(struct backend *be)
+{
+	vmsh_sys_idle(S(be));
+}
+
 static bool m_rebuild(struct backend *be, const struct vmsh_config *cfg)
 {
 	struct model *m = (struct model *)be;
@@ -294,6 +299,7 @@ static void m_free(struct backend *be)
 static const struct backend_model_ops model_only_ops = {
 	.view = m_view,
 	.swap = m_swap,
+	.idle = m_idle,
 	.rebuild = m_rebuild,
 	.set_config = m_set_config,
 	.set_trace = m_set_trace,

@@ -106,6 +106,7 @@ void shell_run_words(struct shell *sh, struct token *tok, size_t n)
 	const struct command *c;
 	struct args a;
 	char q[96];
+	int rc;
 
 	sh->failed = false;
 	if (n >= 2 && !tok[1].quoted && !strcmp(tok[1].text, "=")) {
@@ -149,7 +150,10 @@ void shell_run_words(struct shell *sh, struct token *tok, size_t n)
 	a.tok = tok;
 	a.n = n;
 	a.i = 1;
-	if (c->run(&a) < 0) {
+	rc = c->run(&a);
+	if (sh->be && sh->be->ops->model && sh->be->ops->model->idle)
+		sh->be->ops->model->idle(sh->be);
+	if (rc < 0) {
 		sh->res.name = a.name;
 		sh->failed = true;
 		return;

@@ -467,6 +467,26 @@ static int tlb_cb(void *ctx, const struct vmsh_tlb_entry_info *e)
 }
 
 /* The counters whose name starts with @prefix, as one object. */
+static int lru_json(void *ctx, const struct vmsh_lru_folio *f)
+{
+	json_t *o = json_object(), *flags = json_array();
+
+	json_object_set_new(o, "pfn", json_integer((json_int_t)f->pfn));
+	json_object_set_new(o, "kind", json_string(f->kind));
+	if (f->path)
+		json_object_set_new(o, "path", json_string(f->path));
+	json_object_set_new(o, "index", json_integer((json_int_t)f->index));
+	json_object_set_new(o, "pages", json_integer((json_int_t)f->nr_pages));
+	json_object_set_new(o, "mapcount", json_integer(f->mapcount));
+#define FLAG(x) if (f->x) json_array_append_new(flags, json_string(#x))
+	FLAG(referenced); FLAG(workingset); FLAG(dirty); FLAG(swapcache);
+	FLAG(reclaim); FLAG(lazyfree);
+#undef FLAG
+	json_object_set_new(o, "flags", flags);
+	json_array_append_new(ctx, o);
+	return 0;
+}
+
 static json_t *counters(const struct vmsh_sys *sys, const char *prefix)
 {
 	json_t *o = json_object();
@@ -586,6 +606,28 @@ int view_json_print(const struct vmsh_sys *sys, enum backend_view v,
 		o = json_object();
 		ret = check_json(sys, o);
 		break;
+	case BV_LRU: {
+		json_t *lists = json_array();
+		int l;
+
+		for (l = 0; vmsh_lru_name(l); l++) {
+			json_t *one, *folios;
+
+			if (a->what && strcmp(a->what, vmsh_lru_name(l)))
+				continue;
+			one = json_object();
+			folios = json_array();
+			json_object_set_new(one, "name", json_string(vmsh_lru_name(l)));
+			json_object_set_new(one, "pages", json_integer(
+				(json_int_t)vmsh_lru_pages(sys, l)));
+			vmsh_lru_walk(sys, l, lru_json, folios);
+			json_object_set_new(one, "folios", folios);
+			json_array_append_new(lists, one);
+		}
+		o = json_object();
+		json_object_set_new(o, "lists", lists);
+		break;
+	}
 	case BV_MEMINFO: {
 		struct vmsh_meminfo m;
 

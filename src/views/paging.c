@@ -266,3 +266,49 @@ int view_meminfo(const struct vmsh_sys *sys, FILE *out)
 	mi(out, "PageTables", m.page_tables);
 	return 0;
 }
+
+/* ---- lru ------------------------------------------------------------------ */
+
+static int lru_line(void *ctx, const struct vmsh_lru_folio *f)
+{
+	FILE *out = ctx;
+
+	fprintf(out, "  pfn %#-8llx %-5s", (unsigned long long)f->pfn, f->kind);
+	if (f->path)
+		fprintf(out, " %s", f->path);
+	fprintf(out, " index %#llx", (unsigned long long)f->index);
+	if (f->nr_pages > 1)
+		fprintf(out, " pages %llu", (unsigned long long)f->nr_pages);
+	fprintf(out, " mapcount %d", f->mapcount);
+	if (f->referenced)
+		fputs(" referenced", out);
+	if (f->workingset)
+		fputs(" workingset", out);
+	if (f->dirty)
+		fputs(" dirty", out);
+	if (f->swapcache)
+		fputs(" swapcache", out);
+	if (f->reclaim)
+		fputs(" reclaim", out);
+	if (f->lazyfree)
+		fputs(" lazyfree", out);
+	fputc('\n', out);
+	return 0;
+}
+
+int view_lru(const struct vmsh_sys *sys, const char *list, FILE *out)
+{
+	int l;
+
+	for (l = 0; vmsh_lru_name(l); l++) {
+		uint64_t n = vmsh_lru_pages(sys, l);
+
+		if (list && strcmp(list, vmsh_lru_name(l)))
+			continue;
+		fprintf(out, "%s: %llu page%s%s\n", vmsh_lru_name(l),
+			(unsigned long long)n, n == 1 ? "" : "s",
+			n ? " (oldest first)" : "");
+		vmsh_lru_walk(sys, l, lru_line, out);
+	}
+	return 0;
+}

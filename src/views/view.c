@@ -309,6 +309,8 @@ int view_print(const struct vmsh_sys *sys, enum backend_view v,
 		return view_dot(sys, a->what, a->pid, out);
 	case BV_MEMINFO:
 		return view_meminfo(sys, out);
+	case BV_LRU:
+		return view_lru(sys, a->what, out);
 	}
 	return -EINVAL;
 }

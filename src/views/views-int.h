@@ -24,6 +24,7 @@ int view_frames(const struct vmsh_sys *sys, FILE *out);
 /* "process", "thread" or "kthread": ps and its JSON form. */
 const char *task_kind_name(enum vmsh_task_kind k);
 int view_meminfo(const struct vmsh_sys *sys, FILE *out);
+int view_lru(const struct vmsh_sys *sys, const char *list, FILE *out);
 /* tlb.c: each CPU's lines, then the entries and the tlb counters */
 int view_tlb(const struct vmsh_sys *sys, FILE *out);
 /* dot.c: the Graphviz drawing of @what ("tree", "pt", "vmas"); -EINVAL

@@ -232,7 +232,7 @@ START_TEST(test_shell_table_complete)
 		"walk", "pt", "tree", "mt", "mm", "tlb", "frames", "stat", "trace", "dot",
 		"check", "help", "echo", "source", "set", "reset", "exit", "quit",
 		"time", "apropos", "assert",
-		"meminfo", "swapon", "swapoff",
+		"meminfo", "lru", "swapon", "swapoff",
 	};
 
 	for (size_t i = 0; i < sizeof(spec) / sizeof(spec[0]); i++)

@@ -69,10 +69,12 @@ struct backend_model_ops {
 	/* The tasks (completion of PID slots). */
 	int (*task_walk)(struct backend *be, vmsh_task_fn *fn, void *ctx);
 	/* The `layout` command (vmsh/layout.h): @what is "stack", "brk",
-	 * "mmap_base", "special" or "file"; @name the special mapping or
-	 * the path; @a, @b the addresses (file: @a the size). */
+	 * "mmap_base", "special", "file", "shm" or "shmat"; @name the
+	 * special mapping or the path; @a, @b the addresses (file: @a the
+	 * size; shm: @a the id, @b the key, @c the size; shmat: @a the id,
+	 * @b the address, @flag read-only), @flag file's disk. */
 	int (*layout)(struct backend *be, const char *what, const char *name,
-		      uint64_t a, uint64_t b, bool disk);
+		      uint64_t a, uint64_t b, uint64_t c, bool flag);
 };
 
 struct backend_ops {

@@ -58,4 +58,20 @@ int vmsh_layout_special(struct vmsh_sys *sys, const char *name,
 int vmsh_file_create_path(struct vmsh_sys *sys, const char *path,
 			  uint64_t size, bool disk);
 
+/*
+ * A SysV shared memory segment @id (the kernel's shmid) of @size bytes
+ * with @key: a shmem file on shm_mnt shown as "/SYSV%08x (deleted)" (the
+ * key), as ipc/shm.c's newseg makes it.  It lives until the model goes.
+ * EINVAL (negative id, size 0 or too big), EEXIST (the id is taken).
+ */
+int vmsh_layout_shm(struct vmsh_sys *sys, int id, uint32_t key, uint64_t size);
+/*
+ * shmat of segment @id at @addr (0: where get_unmapped_area puts it),
+ * read-write or @rdonly, its whole size from offset 0, MAP_SHARED; the
+ * address in *@out.  EINVAL (no such segment, @addr not page aligned or
+ * overlapping a mapping: no SHM_REMAP), ENOMEM, EFAULT (no mm).
+ */
+int vmsh_layout_shmat(struct vmsh_sys *sys, int id, uint64_t addr, bool rdonly,
+		      uint64_t *out);
+
 #endif /* VMSH_INCLUDE_LAYOUT_H */

@@ -17,7 +17,8 @@
  *    --host puts them), inodes 2, 3, ... in creation order (1 is the
  *    tmpfs root), as a fresh tmpfs numbers them;
  *  - shmem files of shared anonymous memory: "/dev/zero (deleted)",
- *    dev 00:01 (shm_mnt), inodes 1, 2, ... in creation order;
+ *    and SysV segments (shm.c): "/SYSV%08x (deleted)", dev 00:01
+ *    (shm_mnt), inodes 1, 2, ... in creation order;
  *  - device nodes (dev.c): dev 00:06 (devtmpfs), /dev/zero is inode 4.
  *
  * Invariants:
@@ -184,12 +185,16 @@ int file_create(struct vmsh_sys *sys, const char *name, const char *prefix,
 	return 0;
 }
 
-struct vmsh_file *shmem_file_new(struct vmsh_sys *sys, uint64_t size)
+struct vmsh_file *shmem_file_named(struct vmsh_sys *sys, uint64_t size,
+				   const char *name)
 {
 	struct vmsh_file *f = xcalloc(1, sizeof(*f));
 
-	f->name = xstrdup("dev/zero");
-	f->path = xstrdup("/dev/zero (deleted)");
+	f->name = xstrdup(name);
+	f->path = xmalloc(strlen(name) + sizeof("/ (deleted)"));
+	strcpy(f->path, "/");
+	strcat(f->path, name);
+	strcat(f->path, " (deleted)");
 	f->size = size;
 	f->shmem = true;
 	f->deleted = true;
@@ -198,6 +203,11 @@ struct vmsh_file *shmem_file_new(struct vmsh_sys *sys, uint64_t size)
 	f->ino = ++sys->next_shmem_ino;
 	f->refcount = 1;
 	return f;
+}
+
+struct vmsh_file *shmem_file_new(struct vmsh_sys *sys, uint64_t size)
+{
+	return shmem_file_named(sys, size, "dev/zero");
 }
 
 int vmsh_file_rm(struct vmsh_sys *sys, const char *name)

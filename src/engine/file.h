@@ -109,6 +109,11 @@ int file_create(struct vmsh_sys *sys, const char *name, const char *prefix,
 		uint64_t size, bool disk);
 /* A new unlinked shmem file ("/dev/zero (deleted)", dev 00:01), refcount 1. */
 struct vmsh_file *shmem_file_new(struct vmsh_sys *sys, uint64_t size);
+/* The same named @name ("/NAME (deleted)"): a SysV segment's "SYSV%08x". */
+struct vmsh_file *shmem_file_named(struct vmsh_sys *sys, uint64_t size,
+				   const char *name);
+/* The SysV segments' references go (vmsh_sys_free, after the mms). */
+void shm_fini(struct vmsh_sys *sys);
 /* Free every file and device (vmsh_sys_free, after the mms are gone). */
 void files_fini(struct vmsh_sys *sys);
 

@@ -88,6 +88,13 @@ int page_mm_counter(const struct page *p);
 
 /* ---- mmap.c -------------------------------------------------------------- */
 
+/* do_mmap of @file (NULL: anonymous; shared: a new shmem file) at page
+ * offset @pgoff, for the current task: vmsh_mmap after its file lookup,
+ * and shmat (shm.c) with a segment's file, opened @read_only (a shared
+ * mapping of it has neither VM_SHARED nor VM_MAYWRITE). */
+int do_mmap(struct vmsh_sys *sys, struct vmsh_file *file, bool read_only,
+	    uint64_t addr, uint64_t len, int prot, int flags, uint64_t pgoff,
+	    uint64_t *out);
 /* munmap of [start, start + len) (do_vmi_munmap): 0, -EINVAL, -ENOMEM. */
 int do_vmi_munmap(struct vmsh_mm *mm, uint64_t start, uint64_t len);
 /* Where a mapping of @len bytes goes (get_unmapped_area): 0 and the

@@ -469,13 +469,10 @@ static bool file_mmap_ok(struct vmsh_file *file, uint64_t pgoff, uint64_t len)
 int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
 	      int flags, const char *name, uint64_t off, uint64_t *out)
 {
-	struct vmsh_mm *mm = current_mm(sys);
 	struct vmsh_file *file = NULL;
-	uint64_t vm_flags = 0, pgoff;
-	bool shared_anon = false;
-	int ret;
+	uint64_t pgoff;
 
-	if (!mm)
+	if (!current_mm(sys))
 		return -EFAULT;
 	char pb[24], fb[160];
 
@@ -498,7 +495,20 @@ int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
 		if (file->one_open)
 			file = file->one_open;
 	}
-	/* do_mmap */
+	return do_mmap(sys, file, false, addr, len, prot, flags, pgoff, out);
+}
+
+int do_mmap(struct vmsh_sys *sys, struct vmsh_file *file, bool read_only,
+	    uint64_t addr, uint64_t len, int prot, int flags, uint64_t pgoff,
+	    uint64_t *out)
+{
+	struct vmsh_mm *mm = current_mm(sys);
+	uint64_t vm_flags = 0;
+	bool shared_anon = false;
+	int ret;
+
+	if (!mm)
+		return -EFAULT;
 	if (!len)
 		return -EINVAL;
 	if (flags & VMSH_MAP_FIXED_NOREPLACE)
@@ -538,8 +548,13 @@ int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
 		switch (flags & MAP_TYPE) {
 		case VMSH_MAP_SHARED:
 		case MAP_SHARED_VALIDATE:
-			/* simulated files are open read-write */
+			/* simulated files are open read-write; a read-only
+			 * one (shmat SHM_RDONLY) cannot be written through */
+			if (read_only && (prot & VMSH_PROT_WRITE))
+				return -EACCES;
 			vm_flags |= VM_SHARED | VM_MAYSHARE;
+			if (read_only)
+				vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
 			/* fall through */
 		case VMSH_MAP_PRIVATE:
 			if (vm_flags & VM_GROWSDOWN)

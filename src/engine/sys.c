@@ -140,6 +140,7 @@ void vmsh_sys_free(struct vmsh_sys *sys)
 			mmdrop(mm);
 		}
 	}
+	shm_fini(sys);
 	files_fini(sys);
 	swap_fini(sys);
 	vmsh_replace_free(sys->replace);

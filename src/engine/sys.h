@@ -90,6 +90,7 @@ struct vmsh_sys {
 	unsigned long next_ino;
 	struct vmsh_file *devs;               /* device nodes (dev.c) */
 	unsigned long next_shmem_ino;         /* inodes of shm_mnt (dev 00:01) */
+	struct sysv_shm *shms;                /* SysV segments (shm.c) */
 	struct cpu *cpus;
 	int cur_cpu;
 	uint64_t stat[ST_NR];

@@ -196,17 +196,14 @@ static void on_mmap(struct recorder *R, struct task *t, uint64_t res)
 static void on_shmat(struct recorder *R, struct task *t, uint64_t res)
 {
 	struct shmid_ds ds;
-	uint64_t size = 0;
 
-	if (shmctl((int)t->a[0], IPC_STAT, &ds) == 0)
-		size = (ds.shm_segsz + 4095) & ~4095ULL;
-	if (!size) {
+	if (shmctl((int)t->a[0], IPC_STAT, &ds) != 0 || !ds.shm_segsz) {
 		rec_comment(R->rec, "shmat %d -> %#llx: segment size unknown", (int)t->a[0],
 			    (unsigned long long)res);
 		return;
 	}
-	rec_shmat(R->rec, t->vpid, res, size, t->a[2] & SHM_RDONLY);
-	shm_kino(R, t, res);
+	rec_shmat(R->rec, t->vpid, res, (int)t->a[0], (uint32_t)ds.shm_perm.__key,
+		  ds.shm_segsz, t->a[2] & SHM_RDONLY);
 }
 
 static void on_shmdt(struct recorder *R, struct task *t)

@@ -74,8 +74,9 @@ void rec_brk(struct rec *r, int vpid, uint64_t addr);
 /* mlock (onfault), munlock, mlockall (flags), munlockall. */
 void rec_mlock(struct rec *r, int vpid, const char *call, uint64_t addr,
 	       uint64_t len, int flags);
-/* A SysV segment of @size bytes attached at @addr / detached. */
-void rec_shmat(struct rec *r, int vpid, uint64_t addr, uint64_t size, bool rdonly);
+/* SysV segment @id (@key, @size bytes) attached at @addr / detached. */
+void rec_shmat(struct rec *r, int vpid, uint64_t addr, int id, uint32_t key,
+	       uint64_t size, bool rdonly);
 void rec_shmdt(struct rec *r, int vpid, uint64_t addr, uint64_t size);
 /* Tell the writer the kernel inode of the shared anonymous (or SysV)
  * mapping the last rec_mmap/rec_shmat made, so that `#| ` lines number it

@@ -18,7 +18,8 @@
  *    and clone, and for `maps PID` the kernel's /proc/PID/maps.  The dev and
  *    inode fields are renumbered as the model numbers them (recorded
  *    files from inode 2 in creation order, shared anonymous memory on
- *    00:01 from inode 1, /dev/zero 00:06 inode 4): the rest of each line
+ *    00:01 from inode 1, /dev/zero 00:06 inode 4, SysV segments 00:01
+ *    with their id as inode, as the kernel's): the rest of each line
  *    is the kernel's.  When the kernel's [stack] reaches lower than the
  *    model's, the accesses that grew it were not recorded: a `touch` of
  *    the kernel's lowest stack page grows the model's the same way.
@@ -51,6 +52,8 @@ struct rec {
 	unsigned long next_ino, next_shm_ino, shm_pending;
 	struct { unsigned long kino, mino; } *shm;
 	size_t nshm;
+	int *sysv;                      /* SysV segments declared (ids) */
+	size_t nsysv;
 	uint64_t *stack_low;            /* by vmsh pid */
 	size_t nstack;
 	uint64_t calls;
@@ -89,6 +92,7 @@ void rec_free(struct rec *r)
 		free(r->files[i].path);
 	free(r->files);
 	free(r->shm);
+	free(r->sysv);
 	free(r->stack_low);
 	free(r);
 }
@@ -396,11 +400,23 @@ void rec_mlock(struct rec *r, int vpid, const char *call, uint64_t addr,
 	}
 }
 
-void rec_shmat(struct rec *r, int vpid, uint64_t addr, uint64_t size, bool rdonly)
+void rec_shmat(struct rec *r, int vpid, uint64_t addr, int id, uint32_t key,
+	       uint64_t size, bool rdonly)
 {
+	size_t i;
+
 	to(r, vpid);
-	rec_comment(r, "shmat: SysV shared memory is modelled as shared anonymous memory");
-	put_mmap(r, addr, size, rdonly ? 1 : 3, 1, NULL, 0);
+	/* the segment, the first time it is attached: /SYSV%08x, its inode
+	 * the id in the kernel's maps and in the model's */
+	for (i = 0; i < r->nsysv && r->sysv[i] != id; i++)
+		;
+	if (i == r->nsysv) {
+		r->sysv = xrealloc(r->sysv, (r->nsysv + 1) * sizeof(*r->sysv));
+		r->sysv[r->nsysv++] = id;
+		fprintf(r->out, "layout shm %d %#x %llu\n", id, key, (unsigned long long)size);
+	}
+	fprintf(r->out, "layout shmat %d %#llx%s\n", id, (unsigned long long)addr,
+		rdonly ? " rdonly" : "");
 	r->calls++;
 }
 
@@ -471,8 +487,11 @@ static void model_ids(struct rec *r, struct mline *m)
 	if (!m->name[0] || m->name[0] == '[') {
 		m->dmaj = m->dmin = 0;
 		m->ino = 0;
-	} else if (!strcmp(m->name, "/dev/zero (deleted)") ||
-		   !strncmp(m->name, "/SYSV", 5)) {
+	} else if (!strncmp(m->name, "/SYSV", 5)) {
+		/* a SysV segment: its inode is its id in both */
+		m->dmaj = 0;
+		m->dmin = 1;
+	} else if (!strcmp(m->name, "/dev/zero (deleted)")) {
 		for (size_t i = 0; i < r->nshm; i++)
 			if (r->shm[i].kino == m->ino) {
 				m->ino = r->shm[i].mino;

@@ -24,6 +24,8 @@
  *    the vDSO and the start of the break, with this machine's files.  The
  *    stack is the model's own (where the kernel put it is not in a log);
  *    what could not be known is said in a comment;
+ *  - SysV segments (in a log with trace=ipc too): shmget gives the key
+ *    and size, shmat attaches (layout shm, layout shmat), shmdt detaches;
  *  - unlink, unlinkat (in a log with trace=file too): the model's file
  *    goes, as "(deleted)" in the kernel's maps shows;
  *  - at the exit of a process's last task, `maps PID` (the model's maps;
@@ -77,6 +79,10 @@ struct imp {
 	size_t nex, next_ex;
 	struct { long pid, parent; bool thread, used; } *kids;
 	size_t nkids;
+	struct { int id; uint32_t key; uint64_t size; } *seg;   /* shmget */
+	size_t nseg;
+	uint64_t (*att)[2];     /* shmat: address, size */
+	size_t natt;
 };
 
 static struct proc *proc_of(struct imp *I, long pid, bool create)
@@ -444,6 +450,50 @@ static void on_unlink(struct imp *I, const char *path)
 		}
 }
 
+/* SysV segments: a log with trace=ipc shows shmget (the key and size);
+ * without it an attach cannot be replayed. */
+static void on_shmget(struct imp *I, int id, uint64_t key, uint64_t size)
+{
+	for (size_t i = 0; i < I->nseg; i++)
+		if (I->seg[i].id == id)
+			return;
+	I->seg = realloc(I->seg, (I->nseg + 1) * sizeof(*I->seg));
+	if (!I->seg)
+		abort();
+	I->seg[I->nseg].id = id;
+	I->seg[I->nseg].key = (uint32_t)key;
+	I->seg[I->nseg++].size = size;
+}
+
+static void on_shmat(struct imp *I, struct proc *p, int id, uint64_t addr, bool rdonly)
+{
+	for (size_t i = 0; i < I->nseg; i++) {
+		if (I->seg[i].id != id)
+			continue;
+		rec_shmat(I->rec, p->vpid, addr, id, I->seg[i].key, I->seg[i].size, rdonly);
+		I->att = realloc(I->att, (I->natt + 1) * sizeof(*I->att));
+		if (!I->att)
+			abort();
+		I->att[I->natt][0] = addr;
+		I->att[I->natt++][1] = (I->seg[i].size + 4095) & ~4095ULL;
+		return;
+	}
+	rec_to(I->rec, p->vpid);
+	rec_comment(I->rec, "shmat %d -> %#llx: the log has no shmget of it (trace=ipc): "
+		    "not replayed", id, (unsigned long long)addr);
+}
+
+static void on_shmdt(struct imp *I, struct proc *p, uint64_t addr)
+{
+	for (size_t i = I->natt; i-- > 0;)
+		if (I->att[i][0] == addr) {
+			rec_shmdt(I->rec, p->vpid, addr, I->att[i][1]);
+			return;
+		}
+	rec_to(I->rec, p->vpid);
+	rec_comment(I->rec, "shmdt %#llx: no attach of the log there", (unsigned long long)addr);
+}
+
 /* One complete call of @p: NAME(ARGS) = RESULT. */
 static void call(struct imp *I, struct proc *p, const char *name, char *args,
 		 const char *result)
@@ -567,8 +617,12 @@ static void call(struct imp *I, struct proc *p, const char *name, char *args,
 		rec_mlock(I->rec, p->vpid, "mlockall", 0, 0, bits(a[0]));
 	} else if (!strcmp(name, "munlockall") && ok) {
 		rec_mlock(I->rec, p->vpid, "munlockall", 0, 0, 0);
-	} else if ((!strcmp(name, "shmat") || !strcmp(name, "shmdt")) && ok) {
-		rec_comment(I->rec, "%s: a log does not say the segment's size: not replayed", name);
+	} else if (!strcmp(name, "shmget") && ok && n >= 2) {
+		on_shmget(I, (int)res, strcmp(a[0], "IPC_PRIVATE") ? num(a[0]) : 0, num(a[1]));
+	} else if (!strcmp(name, "shmat") && ok && n >= 3) {
+		on_shmat(I, p, (int)num(a[0]), res, strstr(a[2], "SHM_RDONLY") != NULL);
+	} else if (!strcmp(name, "shmdt") && ok && n >= 1) {
+		on_shmdt(I, p, num(a[0]));
 	} else if (is_clone(name) && ok && res) {
 		struct proc *c = proc_of(I, (long)res, true);
 
@@ -774,6 +828,7 @@ int vmsh_import_main(int argc, char **argv)
 	forget_procs(&I);
 	for (size_t i = 0; i < I.nkids; i++)
 		I.kids[i].used = false;
+	I.natt = 0;
 	/* then the script */
 	I.pass = 2;
 	I.rec = rec_new(out, false);
@@ -794,6 +849,8 @@ int vmsh_import_main(int argc, char **argv)
 	}
 	free(I.ex);
 	free(I.kids);
+	free(I.seg);
+	free(I.att);
 	if (outpath && fclose(out) != 0)
 		return 1;
 	if (!started)

@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * layout: the current task's layout as a recording of a real process
- * sets it (vmsh/layout.h): stack, brk, mmap_base, special mappings and
- * files at absolute paths.  Model-only.
+ * sets it (vmsh/layout.h): stack, brk, mmap_base, special mappings,
+ * files at absolute paths and SysV segments.  Model-only.
  */
 #include "config.h"
 
 #include "commands.h"
 
-#define SUBS "stack, brk, mmap_base, special, file"
+#define SUBS "stack, brk, mmap_base, special, file, shm, shmat"
 
 int cmd_layout(struct args *a)
 {
 	const char *what, *name = NULL;
-	uint64_t x = 0, y = 0;
+	uint64_t x = 0, y = 0, z = 0;
 	bool disk = false;
 	int ret;
 
@@ -54,6 +54,18 @@ int cmd_layout(struct args *a)
 			return -1;
 		if (arg_more(a) && !(disk = arg_keyword(a, "disk")))
 			return cmd_bad_word(a, "layout file: expected 'disk', got ", "");
+	} else if (arg_keyword(a, "shmat")) {
+		what = "shmat";
+		a->name = "layout shmat";
+		if (arg_num(a, "ID", &x) || arg_addr(a, "ADDR", &y))
+			return -1;
+		if (arg_more(a) && !(disk = arg_keyword(a, "rdonly")))
+			return cmd_bad_word(a, "layout shmat: expected 'rdonly', got ", "");
+	} else if (arg_keyword(a, "shm")) {
+		what = "shm";
+		a->name = "layout shm";
+		if (arg_num(a, "ID", &x) || arg_num(a, "KEY", &y) || arg_num(a, "SIZE", &z))
+			return -1;
 	} else {
 		return cmd_bad_word(a, "layout: expected a subcommand (" SUBS "), got ", "");
 	}
@@ -63,6 +75,6 @@ int cmd_layout(struct args *a)
 		sh_model_only(a->sh, a->name);
 		return -1;
 	}
-	ret = be(a)->ops->model->layout(be(a), what, name, x, y, disk);
+	ret = be(a)->ops->model->layout(be(a), what, name, x, y, z, disk);
 	return ret < 0 ? cmd_fail(a, ret) : 0;
 }

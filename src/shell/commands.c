@@ -146,7 +146,8 @@ static const char *const kw_file[] = {
 };
 static const char *const kw_layout[] = {
 	"stack", "brk", "mmap_base", "special", "file", "[vvar]",
-	"[vvar_vclock]", "[vdso]", "[vsyscall]", "disk", NULL
+	"[vvar_vclock]", "[vdso]", "[vsyscall]", "disk", "shm", "shmat",
+	"rdonly", NULL
 };
 static const char *const kw_dev[] = { "ls", NULL };
 static const char *const kw_onoff[] = { "on", "off", NULL };
@@ -335,7 +336,7 @@ const struct command shell_commands[] = {
 	},
 	{
 		.name = "layout",
-		.args = "stack START END | brk START [BRK] | mmap_base ADDR | special NAME START END | file PATH SIZE [disk]",
+		.args = "stack START END | brk START [BRK] | mmap_base ADDR | special NAME START END | file PATH SIZE [disk] | shm ID KEY SIZE | shmat ID ADDR [rdonly]",
 		.summary = "set the current task's layout as a recording of a real process does",
 		.help = "  stack: the initial [stack] moves to START..END.  brk: start_brk and brk.\n"
 		  "  mmap_base: where top-down placement starts.  special: a special mapping\n"
@@ -343,7 +344,10 @@ const struct command shell_commands[] = {
 		  "  (only at 0xffffffffff600000..0xffffffffff601000, shown last); their\n"
 		  "  pages are not modelled (an access gets SIGBUS).  file: a file at an\n"
 		  "  absolute PATH of SIZE bytes, contents not loaded, shown as PATH in\n"
-		  "  maps (mmap it by PATH; file load fills it).  vmsh record writes these.",
+		  "  maps (mmap it by PATH; file load fills it).  shm: SysV segment ID (the\n"
+		  "  kernel's shmid) of SIZE bytes with KEY, shown as /SYSV%08x (deleted)\n"
+		  "  (the key); shmat: attach it at ADDR (0: anywhere), shared, read-write\n"
+		  "  or rdonly.  vmsh record writes these.",
 		.run = cmd_layout,
 		.keywords = kw_layout,
 		.model_only = true,

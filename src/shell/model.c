@@ -277,8 +277,16 @@ static int m_dev_walk(struct backend *be, vmsh_dev_fn *fn, void *ctx)
 }
 
 static int m_layout(struct backend *be, const char *what, const char *name,
-		    uint64_t a, uint64_t b, bool disk)
+		    uint64_t a, uint64_t b, uint64_t c, bool flag)
 {
+	uint64_t at;
+
+	if (!strcmp(what, "shm"))
+		return a > INT32_MAX || b > UINT32_MAX ? -EINVAL :
+		       vmsh_layout_shm(S(be), (int)a, (uint32_t)b, c);
+	if (!strcmp(what, "shmat"))
+		return a > INT32_MAX ? -EINVAL :
+		       vmsh_layout_shmat(S(be), (int)a, b, flag, &at);
 	if (!strcmp(what, "stack"))
 		return vmsh_layout_stack(S(be), a, b);
 	if (!strcmp(what, "brk"))
@@ -287,7 +295,7 @@ static int m_layout(struct backend *be, const char *what, const char *name,
 		return vmsh_layout_mmap_base(S(be), a);
 	if (!strcmp(what, "special"))
 		return vmsh_layout_special(S(be), name, a, b);
-	return vmsh_file_create_path(S(be), name, a, disk);
+	return vmsh_file_create_path(S(be), name, a, flag);
 }
 
 static void m_free(struct backend *be)

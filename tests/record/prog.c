@@ -4,7 +4,8 @@
  * private, mprotects, mremaps (in place and moving), madvises, grows the
  * break, forks (the child unmaps and exits), runs a thread that maps
  * memory on a stack of its own and one on a stack glibc allocates
- * (MAP_STACK with a guard page) that mallocs in a new arena, and execs
+ * (MAP_STACK with a guard page) that mallocs in a new arena, attaches a
+ * SysV segment twice (read-write, kept; read-only, detached), and execs
  * (`prog exec` execs /bin/true from a child).
  */
 #define _GNU_SOURCE
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,6 +52,7 @@ int main(int argc, char **argv)
 	pthread_attr_t attr;
 	void *stack;
 	pid_t pid;
+	int shm;
 
 	if (fd < 0 || ftruncate(fd, 5 * 4096) < 0)
 		return 1;
@@ -89,6 +92,18 @@ int main(int argc, char **argv)
 		pthread_join(th, NULL);
 	if (pthread_create(&th, NULL, arena_fn, NULL) == 0)
 		pthread_join(th, NULL);
+	/* a SysV segment (IPC_PRIVATE: runs in parallel never share one),
+	 * removed at once: it lives while attached */
+	shm = shmget(IPC_PRIVATE, 10000, IPC_CREAT | 0600);
+	if (shm >= 0) {
+		char *rw = shmat(shm, NULL, 0), *ro = shmat(shm, NULL, SHM_RDONLY);
+
+		shmctl(shm, IPC_RMID, NULL);
+		if (rw != (char *)-1)
+			rw[0] = 1;
+		if (ro != (char *)-1)
+			shmdt(ro);
+	}
 	if (argc > 1 && !strcmp(argv[1], "exec")) {
 		pid = fork();
 		if (pid == 0) {

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * layout.c: a recorded layout (stack, brk, mmap_base), special mappings
- * with the flags Linux 6.18's /proc/self/smaps shows, the gate VMA, and
- * files at absolute paths.
+ * with the flags Linux 6.18's /proc/self/smaps shows, the gate VMA,
+ * files at absolute paths, and SysV segments (shm.c).
  */
 #include "config.h"
 
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 
 #include "vmsh/layout.h"
 #include "layout.h"
@@ -168,6 +169,60 @@ START_TEST(test_layout_path_files)
 }
 END_TEST
 
+/* shm.c: a SysV segment is "/SYSV%08x (deleted)" on 00:01 with its id as
+ * inode; attaches share its pages; a read-only attach has neither
+ * VM_SHARED nor VM_MAYWRITE (VmFlags "rd mr me ms" on Linux 6.18). */
+START_TEST(test_layout_sysv_shm)
+{
+	struct vmsh_vma_info vi;
+	struct last l = { 0 };
+	struct vmsh_fault f;
+	uint64_t a, b, c, done;
+	uint8_t byte = 0;
+
+	ck_assert_int_eq(vmsh_layout_shm(sys, 7, 0x1234, 10000), 0);
+	ck_assert_int_eq(vmsh_layout_shm(sys, 7, 0, 4096), -EEXIST);
+	ck_assert_int_eq(vmsh_layout_shm(sys, 8, 0, 0), -EINVAL);
+	ck_assert_int_eq(vmsh_layout_shm(sys, -1, 0, 4096), -EINVAL);
+	ck_assert_int_eq(vmsh_layout_shmat(sys, 9, 0, false, &a), -EINVAL);
+	ck_assert_int_eq(vmsh_layout_shmat(sys, 7, T_BASE + 1, false, &a), -EINVAL);
+	ck_assert_int_eq(vmsh_layout_shmat(sys, 7, T_BASE, false, &a), 0);
+	ck_assert_uint_eq(a, T_BASE);
+	/* no SHM_REMAP: an attach over a mapping is EINVAL */
+	ck_assert_int_eq(vmsh_layout_shmat(sys, 7, T_BASE + 0x2000, false, &b), -EINVAL);
+	ck_assert_int_eq(vmsh_layout_shmat(sys, 7, 0, true, &b), 0);
+	ck_assert_int_eq(vmsh_layout_shmat(sys, 7, T_BASE + 0x3000, false, &c), 0);
+	t_check(sys);
+	ck_assert_int_eq(vmsh_vma_walk(sys, 0, collect, &l), 0);
+	vi = l.v[0];
+	ck_assert_str_eq(vi.name, "/SYSV00001234 (deleted)");
+	ck_assert_uint_eq(vi.end - vi.start, 0x3000);      /* 10000 bytes */
+	ck_assert_uint_eq(vi.dev_major, 0);
+	ck_assert_uint_eq(vi.dev_minor, 1);
+	ck_assert_uint_eq(vi.ino, 7);
+	ck_assert_uint_eq(vi.flags & (VM_SHARED | VM_MAYSHARE | VM_WRITE | VM_MAYWRITE),
+			  VM_SHARED | VM_MAYSHARE | VM_WRITE | VM_MAYWRITE);
+	/* the two read-write attaches touch but never merge (pgoff 0 each) */
+	ck_assert_uint_eq(l.v[1].start, T_BASE + 0x3000);
+	ck_assert_uint_eq(l.v[1].pgoff, 0);
+	/* the read-only one, placed top-down */
+	vi = l.v[l.n - 2];
+	ck_assert_uint_eq(vi.start, b);
+	ck_assert_uint_eq(vi.flags & (VM_SHARED | VM_MAYSHARE | VM_WRITE | VM_MAYWRITE),
+			  VM_MAYSHARE);
+	ck_assert_int_eq(vmsh_mprotect(sys, b, 0x1000, VMSH_PROT_READ | VMSH_PROT_WRITE),
+			 -EACCES);
+	/* one segment: a write through one attach is read through the others */
+	ck_assert_int_eq(vmsh_write(sys, T_BASE + 5, NULL, 0x5a, 1, &done, &f), 0);
+	ck_assert_int_eq(vmsh_read(sys, b + 5, &byte, 1, &done, &f), 0);
+	ck_assert_uint_eq(byte, 0x5a);
+	ck_assert_int_eq(vmsh_write(sys, b, NULL, 1, 1, &done, &f), 1);
+	ck_assert_int_eq(f.signo, SIGSEGV);
+	ck_assert_int_eq(vmsh_munmap(sys, T_BASE, 0x6000), 0);
+	t_check(sys);
+}
+END_TEST
+
 Suite *layout_suite(void)
 {
 	Suite *s = suite_create("layout");
@@ -178,5 +233,6 @@ Suite *layout_suite(void)
 	tcase_add_test(tc, test_layout_brk_and_base);
 	tcase_add_test(tc, test_layout_special_flags_and_gate);
 	tcase_add_test(tc, test_layout_path_files);
+	tcase_add_test(tc, test_layout_sysv_shm);
 	return s;
 }

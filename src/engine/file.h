@@ -37,8 +37,10 @@ struct vmsh_file {
 	uint64_t cache_nr;      /* pages cached */
 	/* the shadow entries of evicted folios (workingset.c): index ->
 	 * eviction age, an open-addressing hash as the cache's */
-	struct pcache_slot *shadow;
-	uint64_t shadow_cap, shadow_nr;
+	struct ptab { struct pcache_slot *tab; uint64_t cap, nr; } shadow;
+	/* a disk file's contents of pages reclaim dropped (the "disk"):
+	 * index -> a 4 KiB buffer, or (fill << 1) | 1 for a uniform page */
+	struct ptab backing;
 	const struct vm_operations *vm_ops;
 	/* f_op->mmap of a device node (dev.c); NULL for regular files */
 	int (*mmap)(struct vmsh_sys *sys, struct vmsh_vma *vma);

@@ -172,6 +172,7 @@ uint64_t filemap_add_page(struct vmsh_sys *sys, struct vmsh_file *f,
 		 * ones; workingset_refault() when a shadow says it was here */
 		pg->file_lru = f->disk;
 		lru_add(sys, pfn);
+		file_backing_load(sys, f, index, pfn);
 		workingset_refault(sys, pfn, file_shadow_take(f, index));
 	}
 	return pfn;

@@ -78,7 +78,14 @@ void workingset_refault(struct vmsh_sys *sys, uint64_t pfn, uint64_t shadow);
 void file_shadow_store(struct vmsh_file *f, uint64_t index, uint64_t shadow);
 /* The shadow of @index, taken out of the table (0: none). */
 uint64_t file_shadow_take(struct vmsh_file *f, uint64_t index);
-/* Forget the shadows at and past @index (truncate) or all (inode gone). */
+/* Forget the shadows and saved contents at and past @index (truncate),
+ * or all of them (0: the inode is gone). */
 void file_shadows_truncate(struct vmsh_file *f, uint64_t index);
+/* A disk file's page reclaim drops keeps its contents on the "disk"
+ * (save), and a page read into the cache again gets them back (load). */
+void file_backing_save(struct vmsh_sys *sys, struct vmsh_file *f,
+		       uint64_t index, uint64_t pfn);
+void file_backing_load(struct vmsh_sys *sys, struct vmsh_file *f,
+		       uint64_t index, uint64_t pfn);
 
 #endif /* VMSH_SRC_ENGINE_RECLAIM_H */

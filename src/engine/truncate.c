@@ -23,6 +23,7 @@
 #include "memory.h"
 #include "mm.h"
 #include "phys.h"
+#include "reclaim.h"
 #include "sys.h"
 #include "vma.h"
 
@@ -199,6 +200,8 @@ static void split_folio_at(struct vmsh_sys *sys, struct vmsh_file *f,
 static void truncate_pagecache(struct vmsh_sys *sys, struct vmsh_file *f,
 			       uint64_t old, uint64_t size)
 {
+	/* shadows and dropped pages' contents past the new EOF go */
+	file_shadows_truncate(f, (size + PAGE_SIZE - 1) >> PAGE_SHIFT);
 	uint64_t keep = (size + PAGE_SIZE - 1) >> PAGE_SHIFT, *idx, n, i, pfn;
 
 	if (old > keep << PAGE_SHIFT)

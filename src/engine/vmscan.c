@@ -308,8 +308,11 @@ static void remove_mapping(struct vmsh_sys *sys, uint64_t fpfn)
 	nr = folio_nr_pages(folio);
 	trace(sys, "__remove_mapping %s index=%#llx pages=%llu", f->path,
 	      (unsigned long long)folio->index, (unsigned long long)nr);
-	for (i = nr; i-- > 0;)
+	for (i = nr; i-- > 0;) {
+		file_backing_save(sys, f, folio->index + i,
+				  file_cache_lookup(f, folio->index + i));
 		filemap_remove_page(sys, f, folio->index + i);
+	}
 	file_shadow_store(f, folio->index, shadow);
 }
 

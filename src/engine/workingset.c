@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "file.h"
 #include "phys.h"
@@ -69,7 +70,7 @@ void workingset_refault(struct vmsh_sys *sys, uint64_t pfn, uint64_t shadow)
 	}
 }
 
-/* ---- a file's shadows: open addressing, linear probing ------------------- */
+/* ---- index tables: open addressing, linear probing ------------------------ */
 
 static uint64_t hash(uint64_t index, uint64_t cap)
 {
@@ -90,70 +91,136 @@ static void put_slot(struct pcache_slot *tab, uint64_t cap, uint64_t index,
 	tab[i].pfn = val;
 }
 
-void file_shadow_store(struct vmsh_file *f, uint64_t index, uint64_t shadow)
+/* Remove @index: its value, or 0 when absent. */
+static uint64_t ptab_take(struct ptab *t, uint64_t index)
 {
-	if (file_shadow_take(f, index) == 0 &&
-	    (f->shadow_nr + 1) * 2 > f->shadow_cap) {
-		uint64_t cap = f->shadow_cap ? 2 * f->shadow_cap : 16, i;
+	uint64_t mask = t->cap - 1, i, j, val;
+
+	if (!t->nr)
+		return 0;
+	for (i = hash(index, t->cap); t->tab[i].index != index;
+	     i = (i + 1) & mask)
+		if (t->tab[i].index == SLOT_EMPTY)
+			return 0;
+	val = t->tab[i].pfn;
+	for (j = (i + 1) & mask; t->tab[j].index != SLOT_EMPTY;
+	     j = (j + 1) & mask) {
+		uint64_t h = hash(t->tab[j].index, t->cap);
+
+		if (((j - h) & mask) >= ((j - i) & mask)) {
+			t->tab[i] = t->tab[j];
+			i = j;
+		}
+	}
+	t->tab[i].index = SLOT_EMPTY;
+	t->nr--;
+	return val;
+}
+
+/* Store @val (not 0) at @index; the value it replaces, or 0. */
+static uint64_t ptab_put(struct ptab *t, uint64_t index, uint64_t val)
+{
+	uint64_t old = ptab_take(t, index);
+
+	if ((t->nr + 1) * 2 > t->cap) {
+		uint64_t cap = t->cap ? 2 * t->cap : 16, i;
 		struct pcache_slot *tab = xmalloc(cap * sizeof(*tab));
 
 		for (i = 0; i < cap; i++)
 			tab[i].index = SLOT_EMPTY;
-		for (i = 0; i < f->shadow_cap; i++)
-			if (f->shadow[i].index != SLOT_EMPTY)
-				put_slot(tab, cap, f->shadow[i].index,
-					 f->shadow[i].pfn);
-		free(f->shadow);
-		f->shadow = tab;
-		f->shadow_cap = cap;
+		for (i = 0; i < t->cap; i++)
+			if (t->tab[i].index != SLOT_EMPTY)
+				put_slot(tab, cap, t->tab[i].index, t->tab[i].pfn);
+		free(t->tab);
+		t->tab = tab;
+		t->cap = cap;
 	}
-	put_slot(f->shadow, f->shadow_cap, index, shadow);
-	f->shadow_nr++;
+	put_slot(t->tab, t->cap, index, val);
+	t->nr++;
+	return old;
+}
+
+static void backing_free(uint64_t val)
+{
+	if (val && !(val & 1))
+		free((void *)(uintptr_t)val);
+}
+
+/* Drop the entries at and past @index (all: 0). */
+static void ptab_truncate(struct ptab *t, uint64_t index, bool buffers)
+{
+	uint64_t i, *drop, n = 0;
+
+	if (!t->nr) {
+		if (!index) {
+			free(t->tab);
+			memset(t, 0, sizeof(*t));
+		}
+		return;
+	}
+	drop = xmalloc(t->nr * sizeof(*drop));
+	for (i = 0; i < t->cap; i++)
+		if (t->tab[i].index != SLOT_EMPTY && t->tab[i].index >= index)
+			drop[n++] = t->tab[i].index;
+	for (i = 0; i < n; i++) {
+		uint64_t v = ptab_take(t, drop[i]);
+
+		if (buffers)
+			backing_free(v);
+	}
+	free(drop);
+	if (!index) {
+		free(t->tab);
+		memset(t, 0, sizeof(*t));
+	}
+}
+
+void file_shadow_store(struct vmsh_file *f, uint64_t index, uint64_t shadow)
+{
+	ptab_put(&f->shadow, index, shadow);
 }
 
 uint64_t file_shadow_take(struct vmsh_file *f, uint64_t index)
 {
-	uint64_t mask = f->shadow_cap - 1, i, j, val;
-
-	if (!f->shadow_nr)
-		return 0;
-	for (i = hash(index, f->shadow_cap); f->shadow[i].index != index;
-	     i = (i + 1) & mask)
-		if (f->shadow[i].index == SLOT_EMPTY)
-			return 0;
-	val = f->shadow[i].pfn;
-	/* backward-shift deletion */
-	for (j = (i + 1) & mask; f->shadow[j].index != SLOT_EMPTY;
-	     j = (j + 1) & mask) {
-		uint64_t h = hash(f->shadow[j].index, f->shadow_cap);
-
-		if (((j - h) & mask) >= ((j - i) & mask)) {
-			f->shadow[i] = f->shadow[j];
-			i = j;
-		}
-	}
-	f->shadow[i].index = SLOT_EMPTY;
-	f->shadow_nr--;
-	return val;
+	return ptab_take(&f->shadow, index);
 }
 
 void file_shadows_truncate(struct vmsh_file *f, uint64_t index)
 {
-	uint64_t i, *drop, n = 0;
+	ptab_truncate(&f->shadow, index, false);
+	ptab_truncate(&f->backing, index, true);
+}
 
-	if (!index) {
-		free(f->shadow);
-		f->shadow = NULL;
-		f->shadow_cap = f->shadow_nr = 0;
-		return;
+void file_backing_save(struct vmsh_sys *sys, struct vmsh_file *f,
+		       uint64_t index, uint64_t pfn)
+{
+	uint8_t *buf = xmalloc(PAGE_SIZE);
+	uint64_t val;
+	unsigned i;
+
+	phys_read(sys, pfn, 0, buf, PAGE_SIZE);
+	for (i = 1; i < PAGE_SIZE && buf[i] == buf[0]; i++)
+		;
+	if (i == PAGE_SIZE) {
+		val = ((uint64_t)buf[0] << 1) | 1;
+		free(buf);
+	} else {
+		val = (uint64_t)(uintptr_t)buf;
 	}
-	if (!f->shadow_nr)
+	backing_free(ptab_put(&f->backing, index, val));
+}
+
+void file_backing_load(struct vmsh_sys *sys, struct vmsh_file *f,
+		       uint64_t index, uint64_t pfn)
+{
+	uint64_t val = ptab_take(&f->backing, index);
+
+	if (!val)
 		return;
-	drop = xmalloc(f->shadow_nr * sizeof(*drop));
-	for (i = 0; i < f->shadow_cap; i++)
-		if (f->shadow[i].index != SLOT_EMPTY && f->shadow[i].index >= index)
-			drop[n++] = f->shadow[i].index;
-	for (i = 0; i < n; i++)
-		file_shadow_take(f, drop[i]);
-	free(drop);
+	if (val & 1)
+		phys_write(sys, pfn, 0, NULL, (uint8_t)(val >> 1), PAGE_SIZE);
+	else
+		phys_write(sys, pfn, 0, (const uint8_t *)(uintptr_t)val, 0,
+			   PAGE_SIZE);
+	backing_free(val);
 }

@@ -69,4 +69,15 @@ int vmsh_munlockall(struct vmsh_sys *sys);
 int vmsh_mseal(struct vmsh_sys *sys, uint64_t addr, uint64_t len,
 	       uint64_t flags);
 
+/* One scan pass of khugepaged (mm/khugepaged.c): every 2 MiB-aligned
+ * range of every VMA that may hold a huge page under the THP mode
+ * (MADV_HUGEPAGE in madvise mode) is scanned and, when its PTEs pass
+ * khugepaged's limits (max_ptes_none 511, max_ptes_shared 256, a writable
+ * and a young PTE), collapsed into a huge PMD. */
+struct vmsh_khugepaged_info {
+	uint64_t scanned, collapsed;    /* 2 MiB ranges */
+	uint64_t full_scans;            /* passes so far */
+};
+int vmsh_khugepaged(struct vmsh_sys *sys, struct vmsh_khugepaged_info *out);
+
 #endif /* VMSH_INCLUDE_ADVICE_H */

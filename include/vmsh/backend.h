@@ -63,6 +63,8 @@ struct backend_model_ops {
 	int (*swap)(struct backend *be, bool on, uint64_t bytes);
 	/* The end of a command: background work (kswapd) runs. */
 	void (*idle)(struct backend *be);
+	/* One scan pass of khugepaged (vmsh_khugepaged). */
+	int (*khugepaged)(struct backend *be, struct vmsh_khugepaged_info *out);
 	/* The simulated files and the devices (tab completion). */
 	int (*file_walk)(struct backend *be, vmsh_file_fn *fn, void *ctx);
 	int (*dev_walk)(struct backend *be, vmsh_dev_fn *fn, void *ctx);

@@ -30,6 +30,7 @@ struct vmsh_walk {
 	int nsteps;
 	struct vmsh_walk_step step[5];
 	uint64_t pfn, phys;
+	bool huge;              /* ended at a PMD with PS: a 2 MiB page */
 };
 int vmsh_walk(const struct vmsh_sys *sys, int pid, uint64_t addr,
 	      struct vmsh_walk *out);

@@ -293,6 +293,8 @@ struct vmsh_frame_info {
 	const char *owner;      /* "anon", "file:NAME", "pagetable", "zero", "dev" */
 	bool dirty;
 	bool exclusive;
+	unsigned folio_pages;   /* a THP's head: 512; its tails: 0 with */
+	bool thp_tail;          /* thp_tail set; other frames: 0, false */
 };
 
 struct vmsh_tlb_entry_info {

@@ -70,6 +70,10 @@ bool thp_vma_allowable_order(const struct vmsh_vma *vma, enum tva_type type)
 		if (mode == VMSH_THP_MADVISE && !(flags & VM_HUGEPAGE))
 			return false;
 	}
+	/* smaps and faults ask before there is an anon_vma; khugepaged
+	 * and MADV_COLLAPSE need one */
+	if (!vma->anon_vma && type != TVA_SMAPS && type != TVA_PAGEFAULT)
+		return false;
 	return thp_vma_suitable(vma);
 }
 
@@ -210,8 +214,8 @@ static uint64_t alloc_anon_folio_pmd(struct vmsh_sys *sys)
 
 /* map_anon_folio_pmd(): the new folio's rmap (exclusive) and its PMD,
  * dirty, writable when the VMA is. */
-static void map_anon_folio_pmd(struct vmsh_vma *vma, uint64_t head,
-			       uint64_t *pmdp, uint64_t haddr)
+void map_anon_folio_pmd(struct vmsh_vma *vma, uint64_t head,
+			uint64_t *pmdp, uint64_t haddr)
 {
 	struct vmsh_mm *mm = vma->vm_mm;
 	struct vmsh_sys *sys = mm->sys;

@@ -45,8 +45,8 @@ enum tva_type { TVA_SMAPS, TVA_PAGEFAULT, TVA_KHUGEPAGED, TVA_FORCED_COLLAPSE };
  * (shmem THP is "never", file THP is not built); then the mode: always,
  * or madvise with VM_HUGEPAGE (MADV_COLLAPSE ignores the mode); and the
  * VMA must hold a 2 MiB-aligned range (thp_vma_suitable_order; no offset
- * alignment for anonymous memory).  Like smaps, it does not ask for an
- * anon_vma.
+ * alignment for anonymous memory).  smaps and the fault do not ask for
+ * an anon_vma; khugepaged and MADV_COLLAPSE refuse a VMA without one.
  */
 bool thp_vma_allowable_order(const struct vmsh_vma *vma, enum tva_type type);
 /* thp_vma_suitable_order(vma, addr, PMD_ORDER): the 2 MiB-aligned range
@@ -78,6 +78,21 @@ int do_huge_pmd_fault(struct vmsh_sys *sys, struct vmsh_vma *vma,
  * folio within @addr's 2 MiB. */
 bool wp_can_reuse_large_anon_folio(struct vmsh_vma *vma, uint64_t addr,
 				   uint64_t head);
+
+/* map_anon_folio_pmd(): the new folio at @head (512 frames from
+ * phys_alloc_huge) gets its rmap (exclusive, @vma's anon_vma) and a dirty
+ * PMD, writable when the VMA is; rss + 512.  A table must have been
+ * deposited for it. */
+void map_anon_folio_pmd(struct vmsh_vma *vma, uint64_t head, uint64_t *pmdp,
+			uint64_t haddr);
+
+/* ---- khugepaged.c ------------------------------------------------------- */
+
+/* MADV_COLLAPSE on [start, end) of @vma: every 2 MiB-aligned range inside
+ * collapsed into a huge PMD, now.  0; -EINVAL (a VMA that may not hold
+ * one, a range whose PMD is empty, a page that is not anonymous);
+ * -ENOMEM (no 2 MiB block of frames). */
+int madvise_collapse(struct vmsh_vma *vma, uint64_t start, uint64_t end);
 
 /* ---- the rest of the engine's view of a huge PMD ------------------------ */
 

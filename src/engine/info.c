@@ -383,6 +383,12 @@ int vmsh_frame_walk(const struct vmsh_sys *sys, vmsh_frame_fn *fn, void *ctx)
 		info.dirty = page_folio(sys, p)->dirty;  /* the folio's flag */
 		info.exclusive = p->exclusive;
 		info.owner = frame_owner(p, owner, sizeof(owner));
+		if (p->thp & PAGE_THP_HEAD)
+			info.folio_pages = HPAGE_PMD_NR;
+		if ((p->thp & PAGE_THP_TAIL) &&
+		    (ph->pages[pfn & ~(uint64_t)511].thp & PAGE_THP_HEAD))
+			info.dirty = ph->pages[pfn & ~(uint64_t)511].dirty;
+		info.thp_tail = p->thp & PAGE_THP_TAIL;
 		if ((r = fn(ctx, &info)))
 			return r;
 	}

@@ -240,6 +240,10 @@ static int madvise_dontneed_free(struct vmsh_vma *vma, uint64_t start,
 		return madvise_free_single_vma(vma, start, end);
 	trace(vma->vm_mm->sys, "zap_page_range [%#lx-%#lx)", UL(start), UL(end));
 	zap_page_range(vma, start, end);
+	/* CONFIG_PT_RECLAIM (6.14+): a PTE table the zap emptied over a
+	 * whole PMD span of the range is freed (reclaim_pt) */
+	reclaim_pt_range(vma->vm_mm, start < vma->vm_start ? vma->vm_start : start,
+			 end > vma->vm_end ? vma->vm_end : end);
 	return 0;
 }
 
@@ -339,24 +343,6 @@ static int madvise_guard_remove(struct vmsh_vma *vma, uint64_t start,
 }
 
 /* ---- the rest -------------------------------------------------------------- */
-
-/* madvise_collapse(): the VMA must be able to hold a PMD-mapped huge page
- * whatever the THP mode (thp_vma_allowable_order, TVA_FORCED_COLLAPSE); a
- * range holding no aligned 2 MiB collapses nothing.  vmsh maps no huge
- * page yet (huge_memory.h): a collapse that would happen fails EINVAL,
- * where Linux would collapse -- not modelled. */
-static int madvise_collapse(struct vmsh_vma *vma, uint64_t start, uint64_t end)
-{
-	uint64_t hstart, hend;
-
-	if (!thp_vma_allowable_order(vma, TVA_FORCED_COLLAPSE))
-		return -EINVAL;
-	hstart = (start + HPAGE_PMD_SIZE - 1) & ~(HPAGE_PMD_SIZE - 1);
-	hend = end & ~(HPAGE_PMD_SIZE - 1);
-	if (hstart >= hend)
-		return 0;
-	return -EINVAL;
-}
 
 static int madvise_vma_behavior(struct vmsh_mm *mm, struct vmsh_vma *vma,
 				struct vmsh_vma **res, uint64_t start,

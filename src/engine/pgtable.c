@@ -476,6 +476,39 @@ void free_pgtables(struct vmsh_mm *mm, uint64_t addr, uint64_t end,
 	} while (addr != end);
 }
 
+void reclaim_pt_range(struct vmsh_mm *mm, uint64_t start, uint64_t end)
+{
+	struct vmsh_sys *sys = mm->sys;
+	int levels = sys->cfg.levels;
+	uint64_t span = 1ULL << pt_shift(levels, levels - 2), addr;
+
+	if (levels < 3)
+		return;
+	for (addr = (start + span - 1) & ~(span - 1);
+	     addr >= start && addr + span <= end && addr + span > addr;
+	     addr += span) {
+		uint64_t pmd_pfn = table_lookup(mm, addr, levels - 2, false);
+		uint64_t *pmdp, *t, table;
+		unsigned i;
+
+		if (pmd_pfn == UINT64_MAX)
+			continue;
+		pmdp = &pt_table(sys, pmd_pfn)[pt_index(levels, levels - 2, addr)];
+		if (!(*pmdp & _PAGE_PRESENT) || pmd_trans_huge(*pmdp))
+			continue;
+		table = (*pmdp & PTE_PFN_MASK) >> PAGE_SHIFT;
+		t = pt_table(sys, table);
+		for (i = 0; i < PTRS_PER_TABLE && !t[i]; i++)
+			;
+		if (i < PTRS_PER_TABLE)
+			continue;
+		*pmdp = 0;
+		table_free(mm, table, levels - 1);
+		trace(sys, "free_pte addr=%#llx (reclaim_pt)",
+		      (unsigned long long)addr);
+	}
+}
+
 void pgtable_free_all(struct vmsh_mm *mm)
 {
 	if (!mm->pgd && !mm->sys->phys.pages)

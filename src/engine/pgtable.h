@@ -152,6 +152,13 @@ void split_huge_pmd_entry(struct vmsh_mm *mm, uint64_t *pmdp, uint64_t addr);
  * freed table aborts. */
 void free_pgtables(struct vmsh_mm *mm, uint64_t start, uint64_t end,
 		   uint64_t floor, uint64_t ceiling);
+/* CONFIG_PT_RECLAIM (Linux 6.14+, built on the build machines' 6.18):
+ * after MADV_DONTNEED zapped [start, end), each PTE table whose whole
+ * 2 MiB span lies inside the range and holds no entry any more is freed
+ * (zap_pte_range with reclaim_pt, end - start >= PMD_SIZE), so the next
+ * fault there may map a huge page.  Checked on Linux 6.18: a dontneed of
+ * [0, 2M) frees the table, of [0, 2M - 4K) or [4K, 2M) it does not. */
+void reclaim_pt_range(struct vmsh_mm *mm, uint64_t start, uint64_t end);
 /* __tlb_adjust_range(): widen the range the open mmu_gather of @mm will
  * flush to cover [start, end) (memory.h opens and finishes it). */
 void tlb_adjust_range(struct vmsh_mm *mm, uint64_t start, uint64_t end);

@@ -237,6 +237,19 @@ int vmsh_walk(const struct vmsh_sys *sys, int pid, uint64_t addr,
 			}
 			return 0;
 		}
+		if (depth == levels - 2 && pmd_trans_huge(e)) {
+			/* PS: a 2 MiB page, the walk ends here */
+			out->huge = true;
+			out->pfn = pte_pfn(e) + ((addr >> PAGE_SHIFT) & 511);
+			if (e & _PAGE_PRESENT) {
+				out->end = VMSH_WALK_MAPPED;
+				out->phys = (pte_pfn(e) << PAGE_SHIFT) +
+					    (addr & (HPAGE_PMD_SIZE - 1));
+			} else {
+				out->end = VMSH_WALK_PROTNONE;
+			}
+			return 0;
+		}
 		if (!(e & _PAGE_PRESENT)) {
 			out->end = VMSH_WALK_NOT_PRESENT;
 			return 0;
@@ -267,6 +280,9 @@ static void pt_level(const struct vmsh_sys *sys, uint64_t pfn, int depth,
 			if (pte_present(e) || is_swap_pte(e))
 				fn(ctx, depth, pt_level_name(levels, depth), base,
 				   idx, e);
+		} else if (depth == levels - 2 && pmd_trans_huge(e)) {
+			/* a huge PMD is a leaf: nothing below it */
+			fn(ctx, depth, pt_level_name(levels, depth), base, idx, e);
 		} else if (e & _PAGE_PRESENT) {
 			fn(ctx, depth, pt_level_name(levels, depth), base, idx, e);
 			pt_level(sys, (e & PTE_PFN_MASK) >> PAGE_SHIFT, depth + 1,

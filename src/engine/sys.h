@@ -94,6 +94,7 @@ struct vmsh_sys {
 	struct cpu *cpus;
 	int cur_cpu;
 	uint64_t stat[ST_NR];
+	uint64_t khugepaged_full_scans;       /* khugepaged.c's passes */
 	vmsh_trace_fn *trace_fn;
 	void *trace_ctx;
 	vmsh_trace_fn *warn_fn;

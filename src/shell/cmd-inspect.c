@@ -193,6 +193,23 @@ int cmd_swapoff(struct args *a)
 	return ret < 0 ? cmd_fail(a, ret) : 0;
 }
 
+/* khugepaged: one scan pass; what it did, in a line. */
+int cmd_khugepaged(struct args *a)
+{
+	struct vmsh_khugepaged_info k;
+	int ret;
+
+	if (arg_end(a))
+		return -1;
+	ret = be(a)->ops->model->khugepaged(be(a), &k);
+	if (ret < 0)
+		return cmd_fail(a, ret);
+	fprintf(out(a), "khugepaged: pass %llu: %llu range%s of 2 MiB scanned, %llu collapsed\n",
+		(unsigned long long)k.full_scans, (unsigned long long)k.scanned,
+		k.scanned == 1 ? "" : "s", (unsigned long long)k.collapsed);
+	return 0;
+}
+
 int cmd_walk(struct args *a)
 {
 	struct backend_view_args args = { 0 };

@@ -541,6 +541,18 @@ const struct command shell_commands[] = {
 		.model_only = true,
 	},
 	{
+		.name = "khugepaged",
+		.args = "",
+		.summary = "run one scan pass of khugepaged (collapse into huge pages)",
+		.help = "  Scans every 2 MiB-aligned range of every VMA that may hold a huge page\n"
+		  "  (madvise mode: MADV_HUGEPAGE) and collapses those whose PTEs pass\n"
+		  "  khugepaged's limits: max_ptes_none 511, max_ptes_shared 256, a\n"
+		  "  writable and a young PTE.  The kernel's khugepaged runs on its own;\n"
+		  "  here it runs when asked.",
+		.run = cmd_khugepaged,
+		.model_only = true,
+	},
+	{
 		.name = "stat",
 		.args = "",
 		.summary = "event counters in /proc/vmstat style",

@@ -97,6 +97,7 @@ int cmd_mm(struct args *a);
 int cmd_tlb(struct args *a);
 int cmd_frames(struct args *a);
 int cmd_stat(struct args *a);
+int cmd_khugepaged(struct args *a);
 int cmd_meminfo(struct args *a);
 int cmd_lru(struct args *a);
 int cmd_swapon(struct args *a);

@@ -219,6 +219,11 @@ static int m_view(struct backend *be, enum backend_view v,
 	return view_print(S(be), v, a, out);
 }
 
+static int m_khugepaged(struct backend *be, struct vmsh_khugepaged_info *out)
+{
+	return vmsh_khugepaged(S(be), out);
+}
+
 static int m_swap(struct backend *be, bool on, uint64_t bytes)
 {
 	return on ? vmsh_swapon(S(be), bytes) : vmsh_swapoff(S(be));
@@ -308,6 +313,7 @@ static const struct backend_model_ops model_only_ops = {
 	.view = m_view,
 	.swap = m_swap,
 	.idle = m_idle,
+	.khugepaged = m_khugepaged,
 	.rebuild = m_rebuild,
 	.set_config = m_set_config,
 	.set_trace = m_set_trace,

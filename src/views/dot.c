@@ -189,6 +189,9 @@ static void dot_frame_node(FILE *out, uint64_t pfn,
 		html(out, fi->owner);
 		fprintf(out, " ref %d map %d%s", fi->refcount,
 			fi->mapcount, fi->dirty ? " dirty" : "");
+		if (fi->folio_pages)
+			fprintf(out, "<BR/>head of a %u-page folio (2 MiB)",
+				fi->folio_pages);
 	}
 	fputs(">];\n", out);
 }
@@ -273,7 +276,10 @@ static int dot_pt(const struct vmsh_sys *sys, int pid, FILE *out)
 		struct pt_entry *e = &p.e[i];
 		uint64_t pfn = entry_pfn(e->entry);
 
-		if (e->depth < leaf_depth) {
+		/* a PMD with PS maps a 2 MiB page: an edge to its first frame */
+		bool huge = e->depth == leaf_depth - 1 && (e->entry & (1ULL << 7));
+
+		if (e->depth < leaf_depth && !huge) {
 			fprintf(out, "\tt%d_%" PRIx64 ":i%u:e -> t%d_%" PRIx64 ";\n",
 				e->depth, e->table, e->index, e->depth + 1, pfn);
 		} else {

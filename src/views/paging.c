@@ -149,6 +149,11 @@ int view_walk(const struct vmsh_sys *sys, int pid, uint64_t addr, FILE *out)
 			fprintf(out, "  %-3s index %3u  table pfn %-8s entry %s\n",
 				s->level ? s->level : "?", s->index, pfn, entry);
 	}
+	if (w.huge && (w.end == VMSH_WALK_MAPPED || w.end == VMSH_WALK_PROTNONE))
+		fprintf(out, "  stops at PMD: PS set, a 2 MiB page (pfn 0x%llx is page %llu of the folio at pfn 0x%llx)\n",
+			(unsigned long long)w.pfn,
+			(unsigned long long)(w.pfn & 511),
+			(unsigned long long)(w.pfn & ~511ULL));
 	switch (w.end) {
 	case VMSH_WALK_MAPPED:
 		fprintf(out, "  -> pfn 0x%llx, physical address 0x%llx\n",
@@ -169,7 +174,8 @@ int view_walk(const struct vmsh_sys *sys, int pid, uint64_t addr, FILE *out)
 		break;
 	}
 	case VMSH_WALK_PROTNONE:
-		fprintf(out, "  stops at PTE: PROT_NONE entry (not present to the MMU)\n");
+		fprintf(out, "  stops at %s: PROT_NONE entry (not present to the MMU)\n",
+			w.huge ? "PMD" : "PTE");
 		break;
 	default:
 		break;
@@ -214,21 +220,60 @@ int view_pt(const struct vmsh_sys *sys, int pid, uint64_t start, uint64_t end,
 	return ret;
 }
 
+struct frames_ctx {
+	FILE *out;
+	struct vmsh_frame_info prev;    /* the last THP tail printed */
+	bool have_prev;
+	uint64_t same;                  /* tails just like it, not printed */
+};
+
+static void frames_flush(struct frames_ctx *c)
+{
+	if (c->same)
+		fprintf(c->out, "%-9s %4s %4s %llu more tail page%s like it\n",
+			"...", "", "", (unsigned long long)c->same,
+			c->same == 1 ? "" : "s");
+	c->same = 0;
+}
+
 static int frame_line(void *ctx, const struct vmsh_frame_info *fr)
 {
-	char pfn[24];
+	struct frames_ctx *c = ctx;
+	char pfn[24], owner[300];
 
-	fprintf(ctx, "%-9s %4d %4d %-20s %-5s %s\n",
+	/* a run of a THP's tails with the same counts folds into one line */
+	if (fr->thp_tail && c->have_prev && fr->pfn == c->prev.pfn + c->same + 1 &&
+	    fr->refcount == c->prev.refcount &&
+	    fr->mapcount == c->prev.mapcount && fr->dirty == c->prev.dirty &&
+	    fr->exclusive == c->prev.exclusive) {
+		c->same++;
+		return 0;
+	}
+	frames_flush(c);
+	c->have_prev = fr->thp_tail;
+	c->prev = *fr;
+	if (fr->folio_pages)
+		snprintf(owner, sizeof(owner), "%s thp[%u]",
+			 fr->owner ? fr->owner : "?", fr->folio_pages);
+	else
+		snprintf(owner, sizeof(owner), "%s%s", fr->owner ? fr->owner : "?",
+			 fr->thp_tail ? " thp-tail" : "");
+	fprintf(c->out, "%-9s %4d %4d %-20s %-5s %s\n",
 		fmt_hex(fr->pfn, pfn, sizeof(pfn)), fr->refcount, fr->mapcount,
-		fr->owner ? fr->owner : "?", fr->dirty ? "yes" : "no",
+		owner, fr->dirty ? "yes" : "no",
 		fr->exclusive ? "yes" : "no");
 	return 0;
 }
 
 int view_frames(const struct vmsh_sys *sys, FILE *out)
 {
+	struct frames_ctx c = { .out = out };
+	int r;
+
 	fprintf(out, "PFN        REF  MAP OWNER                DIRTY EXCL\n");
-	return vmsh_frame_walk(sys, frame_line, out);
+	r = vmsh_frame_walk(sys, frame_line, &c);
+	frames_flush(&c);
+	return r;
 }
 
 /* /proc/meminfo's layout: the name padded to 16 columns with the colon,

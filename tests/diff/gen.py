@@ -31,6 +31,12 @@ Categories (the mix each one draws from):
            madvise pageout|cold, fork, munmap/mprotect/mremap/dontneed of
            swapped ranges, smaps of every task (run.py gives both sides
            --swap; --host then needs root for its swap file)
+  thp      transparent huge pages: private anonymous memory in an 8 MiB
+           window of 2 MiB-aligned ranges, madvise hugepage/nohugepage/
+           collapse,
+           writes and touches, partial and whole munmap/mprotect/mremap/
+           dontneed, fork then writes on both sides; smaps (AnonHugePages,
+           THPeligible) of every VMA and task
 
 The same (category, seed) always gives the same script.
 """
@@ -43,7 +49,10 @@ PAGE = 4096
 SLOTS = 48                      # the window is SLOTS pages
 
 CATEGORIES = ("vma", "access", "fork", "file", "fileio", "filemap", "mix",
-              "madvise", "mlock", "high", "swap")
+              "madvise", "mlock", "high", "swap", "thp")
+
+HUGE = 2 << 20                  # the thp category's unit: a PMD's 2 MiB
+HWIN = 4                        # its window: 4 PMDs
 
 PROTS = ["rw-", "rw-", "rw-", "r--", "r--", "---", "r-x", "rwx"]
 ADVICE = ["dontneed", "dontneed", "willneed", "dontfork", "dofork",
@@ -420,6 +429,75 @@ class Gen:
             if a >= 0x7ffffffff000 or a < 0x10000:
                 self.emit("touch %s" % self.hexa(a))
 
+    # ---- thp --------------------------------------------------------------
+    def haddr(self):
+        """An address in the thp window: mostly 2 MiB-aligned."""
+        w = self.r.randrange(HWIN)
+        off = self.r.choice([0, 0, 0, 0, PAGE, 256 * PAGE, 511 * PAGE,
+                             self.r.randrange(512) * PAGE])
+        return BASE + w * HUGE + off
+
+    def hlen(self):
+        return self.r.choice([HUGE, HUGE, 2 * HUGE, 3 * HUGE, PAGE,
+                              self.r.randrange(1, 16) * PAGE,
+                              HUGE + PAGE, HUGE // 2])
+
+    def t_mmap(self):
+        a = BASE + self.r.randrange(HWIN) * HUGE
+        if self.r.random() < 0.2:
+            a += self.r.choice([PAGE, 256 * PAGE])
+        ln = self.r.choice([HUGE, 2 * HUGE, 2 * HUGE, 3 * HUGE, 4 * HUGE])
+        prot = self.r.choice(["rw-", "rw-", "rw-", "rw-", "r--"])
+        self.emit("mmap %s %s %s private|anon|fixed" % (self.hexa(a),
+                                                      self.hexa(ln), prot))
+        self.mapped.append((a, ln))
+        if self.r.random() < 0.7:
+            self.emit("madvise %s %s hugepage" % (self.hexa(a), self.hexa(ln)))
+
+    def t_advise(self):
+        adv = self.r.choice(["hugepage", "hugepage", "nohugepage",
+                             "dontneed", "dontneed", "collapse", "collapse"])
+        self.emit("madvise %s %s %s" % (self.hexa(self.haddr()),
+                                        self.hexa(self.hlen()), adv))
+
+    def t_access(self):
+        a = self.haddr() + self.r.randrange(0, 4) * PAGE
+        k = self.r.random()
+        if k < 0.6:
+            ln = self.r.choice([1, PAGE, 3 * PAGE, HUGE // 4])
+            self.emit("write %s %s %d" % (self.hexa(a), self.hexa(ln),
+                                          self.r.randrange(1, 255)))
+        elif k < 0.9:
+            self.emit("touch %s" % self.hexa(a))
+        else:
+            self.emit("read %s 16" % self.hexa(a))
+
+    def t_munmap(self):
+        self.emit("munmap %s %s" % (self.hexa(self.haddr()),
+                                    self.hexa(self.hlen())))
+
+    def t_mprotect(self):
+        self.emit("mprotect %s %s %s" % (self.hexa(self.haddr()),
+                                         self.hexa(self.hlen()),
+                                         self.r.choice(["r--", "rw-", "rw-",
+                                                        "---"])))
+
+    def t_mremap(self):
+        a, ln = self.haddr(), self.hlen()
+        if self.r.random() < 0.3:
+            self.emit("mremap %s %s %s" % (self.hexa(a), self.hexa(ln),
+                                           self.hexa(self.hlen())))
+        else:
+            dst = BASE + self.r.randrange(HWIN, 2 * HWIN) * HUGE
+            if self.r.random() < 0.3:
+                dst += self.r.choice([PAGE, 256 * PAGE])
+            self.emit("mremap %s %s %s maymove fixed %s" %
+                      (self.hexa(a), self.hexa(ln), self.hexa(ln),
+                       self.hexa(dst)))
+
+    def t_smaps(self):
+        self.emit("smaps %s" % self.hexa(self.haddr()))
+
     # ---- mixes ----------------------------------------------------------
     def mix(self):
         vma = [(self.c_mmap_anon, 6), (self.c_munmap, 3), (self.c_mprotect, 3),
@@ -455,6 +533,11 @@ class Gen:
                     (self.c_write, 4), (self.c_read, 1),
                     (self.c_smaps_one, 1), (self.c_pageout, 6),
                     (self.c_fork, 1), (self.c_switch, 2), (self.c_kill, 1)]
+        if self.cat == "thp":
+            return [(self.t_mmap, 2), (self.t_advise, 2), (self.t_access, 8),
+                    (self.t_munmap, 2), (self.t_mprotect, 2),
+                    (self.t_mremap, 1), (self.t_smaps, 2), (self.c_fork, 1),
+                    (self.c_switch, 2), (self.c_kill, 1)]
         if self.cat == "vma":
             return vma
         if self.cat == "fileio":
@@ -486,7 +569,11 @@ class Gen:
         steps = self.r.randrange(8, 24)
         if self.cat == "filemap":
             steps = self.r.randrange(16, 40)
-        for i in range(self.r.randrange(1, 3) if self.cat != "fileio" else 0):
+        if self.cat == "thp":
+            for i in range(self.r.randrange(1, 3)):
+                self.t_mmap()
+        for i in range(self.r.randrange(1, 3)
+                       if self.cat not in ("fileio", "thp") else 0):
             a, ln = self.range()
             self.emit("mmap %s %s rw- private|anon|fixed" % (self.hexa(a), self.hexa(ln)))
             self.mapped.append((a, ln))
@@ -512,7 +599,8 @@ class Gen:
         self.emit("maps")
         if self.cat != "vma":
             self.emit("smaps")
-        if self.cat in ("fork", "filemap", "mix", "madvise", "mlock", "swap"):
+        if self.cat in ("fork", "filemap", "mix", "madvise", "mlock", "swap",
+                        "thp"):
             for p in self.pids:
                 if p != self.cur:
                     self.emit("smaps %d" % p)

@@ -229,7 +229,7 @@ START_TEST(test_shell_table_complete)
 		"touch", "write", "read", "fork", "clone", "kthread", "execve",
 		"layout",
 		"kill", "switch", "ps", "file", "dev", "maps", "smaps", "pagemap", "vmas",
-		"walk", "pt", "tree", "mt", "mm", "tlb", "frames", "stat", "trace", "dot",
+		"walk", "pt", "tree", "mt", "mm", "tlb", "frames", "khugepaged", "stat", "trace", "dot",
 		"check", "help", "echo", "source", "set", "reset", "exit", "quit",
 		"time", "apropos", "assert",
 		"meminfo", "lru", "swapon", "swapoff",

@@ -313,6 +313,70 @@ START_TEST(test_thp_mremap_dontneed)
 }
 END_TEST
 
+/* MADV_COLLAPSE: whatever the mode, synchronously, with Linux's errnos. */
+START_TEST(test_thp_madvise_collapse)
+{
+	t_map(sys, BASE, 4 * M, T_RW, T_FIXED);        /* no MADV_HUGEPAGE */
+	/* an empty PMD fails the call, and ends it */
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 4 * M, VMSH_MADV_COLLAPSE), -EINVAL);
+	t_fill(sys, BASE + 3 * M, 1, 7);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 4 * M, VMSH_MADV_COLLAPSE), -EINVAL);
+	ck_assert_uint_eq(anon_huge(1, BASE), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 2 * M, 2 * M, VMSH_MADV_COLLAPSE), 0);
+	t_check(sys);
+	ck_assert_uint_eq(anon_huge(1, BASE), 2 * M);
+	ck_assert_uint_eq(t_stat(sys, "thp_collapse_alloc"), 1);
+	ck_assert_uint_eq(t_peek(sys, BASE + 3 * M), 7);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).rss, 2 * M);
+	/* a huge PMD already: done; no aligned 2 MiB inside: 0, but a range
+	 * holding no boundary at all wraps Linux's count: EINVAL */
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 2 * M, 2 * M, VMSH_MADV_COLLAPSE), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + M, 2 * M, VMSH_MADV_COLLAPSE), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + T_PG, M, VMSH_MADV_COLLAPSE), -EINVAL);
+	/* a PTE-mapped huge page with a hole is collapsed into a new one */
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 3 * M, T_PG, VMSH_MADV_DONTNEED), 0);
+	ck_assert_uint_eq(anon_huge(1, BASE), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 2 * M, 2 * M, VMSH_MADV_COLLAPSE), 0);
+	ck_assert_uint_eq(anon_huge(1, BASE), 2 * M);
+	ck_assert_uint_eq(t_stat(sys, "thp_collapse_alloc"), 2);
+	ck_assert_uint_eq(t_peek(sys, BASE + 3 * M), 0);
+	ck_assert_uint_eq(t_peek(sys, BASE + 3 * M + T_PG), 0);
+	/* MADV_NOHUGEPAGE: EINVAL */
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * M, VMSH_MADV_NOHUGEPAGE), 0);
+	t_fill(sys, BASE, 1, 1);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * M, VMSH_MADV_COLLAPSE), -EINVAL);
+	t_check(sys);
+}
+END_TEST
+
+/* khugepaged: one pass collapses what its limits allow. */
+START_TEST(test_thp_khugepaged)
+{
+	struct vmsh_khugepaged_info k;
+
+	t_map(sys, BASE, 6 * M, T_RW, T_FIXED);
+	t_fill(sys, BASE, 1, 1);                   /* before MADV_HUGEPAGE */
+	t_fill(sys, BASE + 2 * M, 1, 2);
+	t_fill(sys, BASE + 4 * M, 1, 3);
+	ck_assert_int_eq(vmsh_khugepaged(sys, &k), 0);
+	ck_assert_uint_eq(k.scanned, 0);           /* madvise mode: no flag */
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 6 * M, VMSH_MADV_HUGEPAGE), 0);
+	ck_assert_int_eq(vmsh_mprotect(sys, BASE + 4 * M, 2 * M, VMSH_PROT_READ), 0);
+	ck_assert_int_eq(vmsh_khugepaged(sys, &k), 0);
+	t_check(sys);
+	/* the read-only range has no writable PTE: not collapsed */
+	ck_assert_uint_eq(k.scanned, 3);
+	ck_assert_uint_eq(k.collapsed, 2);
+	ck_assert_uint_eq(k.full_scans, 2);
+	ck_assert_uint_eq(anon_huge(1, BASE), 4 * M);
+	ck_assert_uint_eq(t_peek(sys, BASE + 2 * M), 2);
+	ck_assert_uint_eq(t_stat(sys, "thp_collapse_alloc"), 2);
+	ck_assert_int_eq(vmsh_khugepaged(sys, &k), 0);
+	ck_assert_uint_eq(k.collapsed, 0);
+	t_check(sys);
+}
+END_TEST
+
 Suite *thp_suite(void)
 {
 	Suite *s = suite_create("thp");
@@ -331,5 +395,8 @@ Suite *thp_suite(void)
 	tcase_add_test(tc, test_thp_partial_munmap);
 	tcase_add_test(tc, test_thp_mprotect);
 	tcase_add_test(tc, test_thp_mremap_dontneed);
+	tc = t_tcase(s, "collapse", setup, teardown);
+	tcase_add_test(tc, test_thp_madvise_collapse);
+	tcase_add_test(tc, test_thp_khugepaged);
 	return s;
 }

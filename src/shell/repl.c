@@ -81,8 +81,11 @@ bool shell_new_machine(struct shell *sh)
 		sh->be = model_backend_new(&sh->cfg, warn_out, sh);
 		if (!sh->be)
 			return false;
-	} else if (!sh->be->ops->model->rebuild(sh->be, &sh->cfg)) {
-		return false;
+	} else {
+		if (sh->discard_hook)
+			sh->discard_hook(sh);
+		if (!sh->be->ops->model->rebuild(sh->be, &sh->cfg))
+			return false;
 	}
 	if (sh->trace)
 		sh->be->ops->model->set_trace(sh->be, shell_trace_out, sh);

@@ -134,6 +134,9 @@ struct shell {
 	FILE *json_out;         /* where JSON lines of nested commands go */
 	int capture_depth;      /* output captures under way */
 	FILE *trace_out;        /* trace lines (NULL: sh->out) */
+	/* called with the old machine before set/reset replaces it (the
+	 * fuzzers check its invariants), or NULL */
+	void (*discard_hook)(struct shell *sh);
 	struct cmd_result res;  /* what the running command did */
 	struct cmd_result last; /* what the last command that ran did */
 };

@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A structure-aware generator of vmsh scripts: every line is a valid
+ * command (valid words; the call may still fail, as calls do), over every
+ * command of the table but those that touch the host (source, file
+ * load/save, dot to a file, `|`, `>`) or only print help.
+ *
+ * Every choice is read from a byte source (gen.h): under libFuzzer the
+ * input bytes (so its mutations move through valid scripts), in the
+ * suite's test a seeded xorshift stream (deterministic).  The script
+ * starts with the config header of harness.c (levels, cpus, ram, ...).
+ *
+ * Addresses come from a window of slots (0x200000000000 + 64K * i, as
+ * tests/diff/gen.py), from the variables the script assigned, and from
+ * the edges of the address space; lengths from page multiples and edges.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen.h"
+
+#define BASE 0x200000000000ULL
+#define SLOTS 48
+
+unsigned gen_pick(struct gen_src *s, unsigned n)
+{
+	uint64_t x;
+
+	if (n <= 1)
+		return 0;
+	if (s->data) {
+		if (s->i >= s->n) {
+			s->done = true;
+			return 0;
+		}
+		x = s->data[s->i++];
+		if (n > 256 && s->i < s->n)
+			x = x << 8 | s->data[s->i++];
+		return (unsigned)(x % n);
+	}
+	/* xorshift64* */
+	s->rng ^= s->rng >> 12;
+	s->rng ^= s->rng << 25;
+	s->rng ^= s->rng >> 27;
+	x = s->rng * 2685821657736338717ULL;
+	return (unsigned)((x >> 33) % n);
+}
+
+struct gen {
+	struct gen_src *s;
+	char *buf;
+	size_t len, cap;
+	int nvars;              /* m0 .. m<nvars-1> may hold addresses */
+	int npids;              /* pids 1..npids may exist */
+	int nfiles;
+};
+
+static void emit(struct gen *g, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(g->buf + g->len, g->cap - g->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= g->cap - g->len) {
+		g->buf[g->len] = 0;     /* no room: the line is dropped */
+		g->s->done = true;
+		return;
+	}
+	g->len += (size_t)n;
+}
+
+static unsigned pick(struct gen *g, unsigned n)
+{
+	return gen_pick(g->s, n);
+}
+
+#define ONE_OF(g, arr) ((arr)[pick(g, sizeof(arr) / sizeof((arr)[0]))])
+
+static const char *const edges[] = {
+	"0", "0x1000", "0x10000", "0x7ffffffff000", "0x800000000000",
+	"0xfffffffffffff000", "0x8000000000000000", "0xffffffffffffffff",
+	"0x100000000000000", "0x7fffffffe000",
+};
+static const char *const edge_lens[] = {
+	"0", "1", "0xfff", "0x800000000000", "0xfffffffffffff000",
+	"0xffffffffffffffff", "0x8000000000000000", "1T",
+};
+
+/* An address: a slot of the window, a variable, NULL or an edge. */
+static void addr(struct gen *g)
+{
+	unsigned k = pick(g, 16);
+
+	if (k < 9)
+		emit(g, "0x%llx", (unsigned long long)(BASE + 0x10000ULL * pick(g, SLOTS) +
+						      0x1000ULL * (pick(g, 4) ? 0 : pick(g, 16))));
+	else if (k < 13 && g->nvars)
+		emit(g, "$m%u%s", pick(g, (unsigned)g->nvars),
+		     pick(g, 4) ? "" : (pick(g, 2) ? "+4K" : "+8K"));
+	else if (k < 15)
+		emit(g, "%s", ONE_OF(g, edges));
+	else
+		emit(g, "0x%llx", (unsigned long long)(BASE + 0x10000ULL * pick(g, SLOTS) +
+						      pick(g, 4096)));
+}
+
+static void len(struct gen *g)
+{
+	static const char *const lens[] = {
+		"4K", "8K", "12K", "16K", "32K", "64K", "128K", "2M", "4M", "1",
+		"100", "4097",
+	};
+	unsigned k = pick(g, 12);
+
+	if (k < 6)
+		emit(g, "%s", ONE_OF(g, lens));
+	else if (k < 11)
+		emit(g, "0x%x", 0x1000 * (1 + pick(g, 40)));
+	else
+		emit(g, "%s", ONE_OF(g, edge_lens));
+}
+
+static void prot(struct gen *g)
+{
+	static const char *const prots[] = {
+		"rw-", "r--", "---", "r-x", "rwx", "none", "-w-", "PROT_READ|PROT_WRITE",
+	};
+
+	emit(g, "%s", ONE_OF(g, prots));
+}
+
+static void file_name(struct gen *g)
+{
+	emit(g, "f%u", pick(g, (unsigned)(g->nfiles + 1)));
+}
+
+static void g_mmap(struct gen *g)
+{
+	static const char *const extra[] = {
+		"", "", "", "|fixed", "|fixed", "|noreplace", "|populate",
+		"|noreserve", "|locked", "|growsdown", "|fixed|populate",
+		"|populate|locked",
+	};
+	static const char *const devs[] = {
+		"/dev/zero", "/dev/vmsh-pfn", "/dev/vmsh-lazy",
+	};
+	unsigned kind = pick(g, 10);
+	bool assign = pick(g, 3) != 0;
+
+	if (assign)
+		emit(g, "m%d = ", g->nvars < 16 ? g->nvars++ : (int)pick(g, 16));
+	emit(g, "mmap ");
+	if (pick(g, 3))
+		addr(g);
+	else
+		emit(g, "NULL");
+	emit(g, " ");
+	len(g);
+	emit(g, " ");
+	prot(g);
+	emit(g, " %s", pick(g, 3) ? "private" : "shared");
+	if (kind < 6) {
+		emit(g, "|anon%s\n", ONE_OF(g, extra));
+		return;
+	}
+	emit(g, "%s ", ONE_OF(g, extra));
+	if (kind < 9)
+		file_name(g);
+	else
+		emit(g, "%s", ONE_OF(g, devs));
+	if (pick(g, 2))
+		emit(g, " 0x%x", 0x1000 * pick(g, 8) + (pick(g, 8) ? 0 : 1));
+	emit(g, "\n");
+}
+
+static void range(struct gen *g, const char *cmd)
+{
+	emit(g, "%s ", cmd);
+	addr(g);
+	emit(g, " ");
+	len(g);
+}
+
+static void g_madvise(struct gen *g)
+{
+	static const char *const adv[] = {
+		"normal", "random", "sequential", "willneed", "dontneed",
+		"dontneed_locked", "free", "remove", "dontfork", "dofork",
+		"wipeonfork", "keeponfork", "mergeable", "unmergeable", "hugepage",
+		"nohugepage", "collapse", "dontdump", "dodump", "cold", "pageout",
+		"populate_read", "populate_write", "guard_install", "guard_remove",
+		"hwpoison", "soft_offline", "5", "26", "104",
+	};
+
+	range(g, "madvise");
+	emit(g, " %s\n", ONE_OF(g, adv));
+}
+
+static void g_mremap(struct gen *g)
+{
+	if (pick(g, 2))
+		emit(g, "m%d = ", g->nvars < 16 ? g->nvars++ : (int)pick(g, 16));
+	emit(g, "mremap ");
+	addr(g);
+	emit(g, " ");
+	len(g);
+	emit(g, " ");
+	len(g);
+	switch (pick(g, 4)) {
+	case 0:
+		break;
+	case 1:
+		emit(g, " maymove");
+		break;
+	default:
+		emit(g, " maymove fixed ");
+		addr(g);
+		break;
+	}
+	emit(g, "\n");
+}
+
+static void g_access(struct gen *g)
+{
+	static const char *const strs[] = {
+		"\"hello\"", "\"a\\x00b\"", "\"\\n\\t\"", "\"xyz\"",
+	};
+
+	switch (pick(g, 4)) {
+	case 0:
+		emit(g, "touch ");
+		addr(g);
+		if (pick(g, 2)) {
+			emit(g, " ");
+			len(g);
+		}
+		break;
+	case 1:
+		emit(g, "write ");
+		addr(g);
+		emit(g, " %s", ONE_OF(g, strs));
+		break;
+	case 2:
+		emit(g, "write ");
+		addr(g);
+		emit(g, " 0x%x", 1 + pick(g, 0x6000));
+		if (pick(g, 2))
+			emit(g, " 0x%x", pick(g, 256));
+		break;
+	default:
+		emit(g, "read ");
+		addr(g);
+		emit(g, " %u", 1 + pick(g, 64));
+		break;
+	}
+	emit(g, "\n");
+}
+
+static void g_task(struct gen *g)
+{
+	switch (pick(g, 9)) {
+	case 0: case 1:
+		if (g->npids < 24) {
+			emit(g, "fork\n");
+			g->npids++;
+		}
+		break;
+	case 2:
+		if (g->npids < 24) {
+			emit(g, "clone vm\n");
+			g->npids++;
+		}
+		break;
+	case 3:
+		if (g->npids < 24) {
+			emit(g, "kthread\n");
+			g->npids++;
+		}
+		break;
+	case 4:
+		emit(g, "execve\n");
+		break;
+	case 5:
+		emit(g, "kill %u\n", 1 + pick(g, (unsigned)g->npids + 1));
+		break;
+	case 6:
+		emit(g, "kill\n");
+		break;
+	default:
+		emit(g, "switch %u", 1 + pick(g, (unsigned)g->npids + 1));
+		if (pick(g, 2))
+			emit(g, " %u", pick(g, 4));
+		emit(g, "\n");
+		break;
+	}
+}
+
+static void g_file(struct gen *g)
+{
+	switch (pick(g, 7)) {
+	case 0: case 1:
+		emit(g, "file create f%u 0x%x%s\n",
+		     g->nfiles < 4 ? (unsigned)g->nfiles++ : pick(g, 4),
+		     0x1000 * pick(g, 24) + (pick(g, 6) ? 0 : 123),
+		     pick(g, 3) ? "" : " disk");
+		break;
+	case 2:
+		emit(g, "file write ");
+		file_name(g);
+		emit(g, " %u \"data%u\"\n", pick(g, 0x8000), pick(g, 10));
+		break;
+	case 3:
+		emit(g, "file truncate ");
+		file_name(g);
+		emit(g, " 0x%x\n", 0x800 * pick(g, 40));
+		break;
+	case 4:
+		emit(g, "file read ");
+		file_name(g);
+		emit(g, " %u %u\n", pick(g, 0x4000), 1 + pick(g, 32));
+		break;
+	case 5:
+		emit(g, "file rm ");
+		file_name(g);
+		emit(g, "\n");
+		break;
+	default:
+		emit(g, "file ls\n");
+		break;
+	}
+}
+
+static void g_view(struct gen *g)
+{
+	static const char *const views[] = {
+		"maps", "smaps", "vmas", "pt", "tree", "mt", "mm", "tlb",
+		"meminfo", "frames", "stat", "ps", "dev", "check", "dot tree -",
+		"dot pt -", "dot vmas -", "dot mt -", "file ls",
+	};
+	unsigned k = pick(g, 24);
+
+	if (k < 19) {
+		emit(g, "%s\n", views[k]);
+	} else if (k == 19) {
+		emit(g, "walk ");
+		addr(g);
+		emit(g, "\n");
+	} else if (k == 20) {
+		emit(g, "smaps %u\n", 1 + pick(g, (unsigned)g->npids));
+	} else if (k == 21) {
+		emit(g, "pt ");
+		addr(g);
+		emit(g, " 64K\n");
+	} else if (k == 22) {
+		emit(g, "assert vmas() >= 0\n");
+	} else {
+		emit(g, "maps %u\n", 1 + pick(g, (unsigned)g->npids));
+	}
+}
+
+static void g_set(struct gen *g)
+{
+	static const char *const sets[] = {
+		"set thp always", "set thp never", "set thp madvise",
+		"set zero-page on", "set zero-page off", "set fault-around 0",
+		"set fault-around 65536", "set fault-around 16K",
+		"set max-map-count 8", "set max-map-count 65530",
+		"set swap 1M", "set cpus 2", "set levels 5", "set levels 3",
+		"set ram 8M", "set tlb 16", "set pcid on", "reset",
+		"swapon 512K", "swapon", "swapoff", "mlockall current",
+		"mlockall future", "mlockall current|onfault", "munlockall",
+		"set memlock-limit 16K", "set memlock-limit 8M",
+	};
+
+	emit(g, "%s\n", ONE_OF(g, sets));
+	if (strstr(g->buf + g->len - 12, "et levels") ||
+	    strstr(g->buf + g->len - 12, "et ram") ||
+	    strstr(g->buf + g->len - 12, "et cpus") ||
+	    strstr(g->buf + g->len - 12, "et swap") ||
+	    strstr(g->buf + g->len - 12, "et tlb") ||
+	    !strcmp(g->buf + g->len - 6, "reset\n")) {
+		/* a new machine: no tasks but pid 1, no files, no variables */
+		g->npids = 1;
+		g->nfiles = 0;
+		g->nvars = 0;
+	}
+}
+
+static void g_layout(struct gen *g)
+{
+	switch (pick(g, 4)) {
+	case 0:
+		emit(g, "layout stack 0x%llx 0x%llx\n",
+		     (unsigned long long)(0x7ff000000000ULL),
+		     (unsigned long long)(0x7ff000000000ULL + 0x21000));
+		break;
+	case 1:
+		emit(g, "layout brk 0x%llx\n", (unsigned long long)(0x555555000000ULL));
+		break;
+	case 2:
+		emit(g, "layout mmap_base 0x%llx\n", (unsigned long long)(0x7f0000000000ULL));
+		break;
+	default:
+		emit(g, "layout special [vdso] 0x7fff00000000 0x7fff00002000\n");
+		break;
+	}
+}
+
+static void header(struct gen *g)
+{
+	/* harness.c's config header: a marker byte, then levels, cpus,
+	 * ram and the flag byte; as printable as a text script allows */
+	uint8_t h[5] = { 0x01 };
+
+	for (int i = 1; i < 5; i++)
+		h[i] = (uint8_t)pick(g, 256);
+	/* keep them off '\n' and NUL: a header is one line of its own */
+	for (int i = 1; i < 5; i++)
+		if (h[i] == '\n' || h[i] == 0)
+			h[i] = 0x7f;
+	memcpy(g->buf + g->len, h, 5);
+	g->len += 5;
+	g->buf[g->len++] = '\n';
+	g->buf[g->len] = 0;
+}
+
+size_t gen_script(struct gen_src *s, char *buf, size_t cap, unsigned max_lines)
+{
+	struct gen g = { .s = s, .buf = buf, .cap = cap, .npids = 1 };
+
+	if (cap < 64)
+		return 0;
+	buf[0] = 0;
+	header(&g);
+	for (unsigned n = 0; n < max_lines && !s->done && g.cap - g.len > 256; n++) {
+		unsigned k = pick(&g, 100);
+
+		if (k < 22)
+			g_mmap(&g);
+		else if (k < 28)
+			range(&g, "munmap"), emit(&g, "\n");
+		else if (k < 34)
+			range(&g, "mprotect"), emit(&g, " "), prot(&g), emit(&g, "\n");
+		else if (k < 39)
+			g_mremap(&g);
+		else if (k < 46)
+			g_madvise(&g);
+		else if (k < 49)
+			range(&g, "mlock"), emit(&g, pick(&g, 2) ? " onfault\n" : "\n");
+		else if (k < 51)
+			range(&g, "munlock"), emit(&g, "\n");
+		else if (k < 53)
+			range(&g, "mseal"), emit(&g, "\n");
+		else if (k < 55)
+			range(&g, "msync"), emit(&g, "\n");
+		else if (k < 57) {
+			emit(&g, "brk");
+			if (pick(&g, 3))
+				emit(&g, " 0x%llx", 0x555555559000ULL + 0x1000ULL * pick(&g, 300));
+			emit(&g, "\n");
+		} else if (k < 72)
+			g_access(&g);
+		else if (k < 80)
+			g_task(&g);
+		else if (k < 86)
+			g_file(&g);
+		else if (k < 95)
+			g_view(&g);
+		else if (k < 99)
+			g_set(&g);
+		else
+			g_layout(&g);
+	}
+	return g.len;
+}

@@ -39,11 +39,16 @@ void file_path(struct host *h, const char *name, char *buf, size_t size)
 	snprintf(buf, size, "%s/%s", h->tmpdir, name);
 }
 
-/* the prot and mmap flag bits vmsh models (see advice_modelled) */
-#define PROT_MODELLED (VMSH_PROT_READ | VMSH_PROT_WRITE | VMSH_PROT_EXEC)
-#define MAP_MODELLED (0x0f | VMSH_MAP_FIXED | VMSH_MAP_ANONYMOUS | \
-		      VMSH_MAP_GROWSDOWN | VMSH_MAP_LOCKED | VMSH_MAP_NORESERVE | \
-		      VMSH_MAP_POPULATE | VMSH_MAP_FIXED_NOREPLACE)
+/* the prot and mmap flag bits vmsh models (protocol.h) */
+#define PROT_MODELLED HOST_PROT_MODELLED
+#define MAP_MODELLED HOST_MAP_MODELLED
+_Static_assert(HOST_PROT_MODELLED == (VMSH_PROT_READ | VMSH_PROT_WRITE | VMSH_PROT_EXEC),
+	       "the modelled prot bits");
+_Static_assert(HOST_MAP_MODELLED == (0x0f | VMSH_MAP_FIXED | VMSH_MAP_ANONYMOUS |
+				     VMSH_MAP_GROWSDOWN | VMSH_MAP_LOCKED |
+				     VMSH_MAP_NORESERVE | VMSH_MAP_POPULATE |
+				     VMSH_MAP_FIXED_NOREPLACE),
+	       "the modelled mmap flags");
 
 int host_mmap(struct backend *be, uint64_t addr, uint64_t len, int prot,
 		     int flags, const char *file, uint64_t off, uint64_t *out)
@@ -106,25 +111,6 @@ int host_munmap(struct backend *be, uint64_t addr, uint64_t len)
 	return simple(be, HOST_MUNMAP, addr, len, 0, false);
 }
 
-/* mprotect and madvise can change part of the range and then fail. */
-/*
- * Only what vmsh models reaches the real kernel: numbers the shell lets
- * through are refused here with the model's EINVAL, so `madvise ADDR 4K
- * 100` can never become MADV_HWPOISON (101: MADV_SOFT_OFFLINE), which
- * as root poison or offline real pages.  A new advice the model learns
- * must be added to this list to reach --host.
- */
-static bool advice_modelled(int advice)
-{
-	/* normal random sequential willneed dontneed, free remove dontfork
-	 * dofork mergeable unmergeable hugepage nohugepage dontdump dodump
-	 * wipeonfork keeponfork cold pageout populate_(read|write),
-	 * 24, collapse, guard_install guard_remove: the model's list */
-	return (advice >= 0 && advice <= 4) || (advice >= 8 && advice <= 25) ||
-	       advice == 102 || advice == 103;
-}
-
-
 int host_mprotect(struct backend *be, uint64_t addr, uint64_t len, int prot)
 {
 	if (prot & ~PROT_MODELLED)
@@ -134,7 +120,7 @@ int host_mprotect(struct backend *be, uint64_t addr, uint64_t len, int prot)
 
 int host_madvise(struct backend *be, uint64_t addr, uint64_t len, int advice)
 {
-	if (!advice_modelled(advice))
+	if (!host_advice_modelled(advice))
 		return -EINVAL;
 	return simple(be, HOST_MADVISE, addr, len, (uint64_t)advice, true);
 }

@@ -281,10 +281,12 @@ int host_call(struct host *h, int pid, struct host_req *rq, const void *pl,
 	struct htask *t = &h->task[pid];
 
 	memset(rep, 0, sizeof(*rep));
+	rq->magic = HOST_MAGIC;
+	rq->pad = 0;
 	if (host_send_fd(t->fd, rq, sizeof(*rq), passfd) < 0 ||
 	    (rq->plen && host_send_all(t->fd, pl, rq->plen) < 0) ||
 	    host_recv_all(t->fd, rep, sizeof(*rep)) < 0 ||
-	    rep->plen > outcap ||
+	    rep->magic != HOST_MAGIC || rep->plen > outcap ||
 	    (rep->plen && host_recv_all(t->fd, out, rep->plen) < 0)) {
 		fprintf(h->err, "vmsh: --host: pid %d: the task process died\n", pid);
 		task_dead(h, pid);
@@ -374,12 +376,13 @@ static int spawn(struct htask *t, bool exec)
 			host_task_exec(sv[1]);
 		}
 		memset(&ack, 0, sizeof(ack));
+		ack.magic = HOST_MAGIC;
 		if (host_send_all(sv[1], &ack, sizeof(ack)) < 0)
 			_exit(0);
 		host_task_main(sv[1]);
 	}
 	close(sv[1]);
-	if (host_recv_all(sv[0], &ack, sizeof(ack)) < 0) {
+	if (host_recv_all(sv[0], &ack, sizeof(ack)) < 0 || ack.magic != HOST_MAGIC) {
 		close(sv[0]);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);

@@ -8,10 +8,16 @@
  * reply (struct host_rep, then plen bytes).  FORK and CLONE carry one file
  * descriptor (SCM_RIGHTS) with the request: the socket the new task serves.
  * Requests are never pipelined, so at most one task runs at a time.
+ *
+ * Every request and reply starts its fixed part with HOST_MAGIC; the task
+ * checks each request with host_req_check() (wire.c) before it acts:
+ * what is not a request ends the conversation (-EPROTO, then the task
+ * exits), a value vmsh does not model is refused (-EINVAL).
  */
 #ifndef VMSH_SRC_HOST_PROTOCOL_H
 #define VMSH_SRC_HOST_PROTOCOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,9 +44,21 @@ enum host_op {
 	HOST_MSEAL,             /* a0 addr, a1 len */
 };
 
+#define HOST_MAGIC 0x68736d76u         /* "vmsh" */
+#define HOST_PATH_MAX 4096              /* an mmap request's path payload */
+
+/* the prot and mmap flag bits vmsh models */
+#define HOST_PROT_MODELLED 0x7          /* read, write, exec */
+#define HOST_MAP_MODELLED (0x0fu | 0x10u /* fixed */ | 0x20u /* anonymous */ | \
+			   0x100u /* growsdown */ | 0x2000u /* locked */ | \
+			   0x4000u /* noreserve */ | 0x8000u /* populate */ | \
+			   0x100000u /* fixed_noreplace */)
+
 struct host_req {
+	uint32_t magic;         /* HOST_MAGIC */
 	uint32_t op;
 	uint32_t plen;
+	uint32_t pad;           /* 0 */
 	uint64_t a[6];
 };
 
@@ -51,12 +69,19 @@ struct host_rep {
 	int32_t signo, code;
 	uint64_t addr;
 	uint32_t plen;
-	uint32_t pad;
+	uint32_t magic;         /* HOST_MAGIC */
 };
 
 /* The environment variable that makes a re-executed vmsh a task (HOST_EXEC):
  * its value is the number of the descriptor to serve. */
 #define HOST_TASK_ENV "VMSH_HOST_TASK_FD"
+
+/* wire.c */
+/* 0 for a well-formed request, -EPROTO for what is not a request,
+ * -EINVAL for a value vmsh does not model. */
+int host_req_check(const struct host_req *rq);
+/* Is @advice one vmsh models (and passes to the kernel)? */
+bool host_advice_modelled(int advice);
 
 /* task.c */
 /* Serve requests on @fd until EOF or HOST_EXIT; never returns. */

@@ -16,7 +16,10 @@
  *  - A SIGSEGV/SIGBUS outside an access is not ours: the default action
  *    is restored and the fault kills the process, which the controller
  *    sees as the end of its socket.
- *  - Each serving thread answers exactly one reply per request.
+ *  - Each serving thread answers exactly one reply per request.  What is
+ *    not a well-formed request (wire.c) gets -EPROTO and ends the
+ *    conversation; a value vmsh does not model gets -EINVAL; neither
+ *    makes a system call.
  */
 #include "config.h"
 
@@ -385,17 +388,31 @@ static void serve(int fd)
 		size_t outlen = 0;
 		int passfd = -1;
 		bool stop = false;
+		int check;
 
 		if (host_recv_fd(fd, &rq, sizeof(rq), &passfd) < 0)
 			return;
+		memset(&rep, 0, sizeof(rep));
+		rep.magic = HOST_MAGIC;
+		check = host_req_check(&rq);
+		if (check == -EPROTO) {
+			/* not a request: say so, and trust nothing after it */
+			rep.ret = -EPROTO;
+			if (passfd >= 0)
+				close(passfd);
+			host_send_all(fd, &rep, sizeof(rep));
+			return;
+		}
 		if (rq.plen) {
 			pl = buf_get(rq.plen + 1);
 			if (!pl || host_recv_all(fd, pl, rq.plen) < 0)
 				return;
 			((char *)pl)[rq.plen] = 0;
 		}
-		memset(&rep, 0, sizeof(rep));
-		switch (rq.op) {
+		switch (check ? 0 : rq.op) {
+		case 0:
+			rep.ret = check;        /* a value vmsh does not model */
+			break;
 		case HOST_MMAP:
 			rep.ret = do_mmap(&rq, pl, &rep.out);
 			break;
@@ -610,6 +627,7 @@ __attribute__((constructor)) static void host_task_ctor(void)
 	unsetenv(HOST_TASK_ENV);
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	memset(&rep, 0, sizeof(rep));
+	rep.magic = HOST_MAGIC;
 	rep.out = (uint64_t)getpid();
 	if (host_send_all(fd, &rep, sizeof(rep)) < 0)
 		_exit(0);

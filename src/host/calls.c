@@ -78,10 +78,16 @@ int host_mmap(struct backend *be, uint64_t addr, uint64_t len, int prot,
 			return -EBADF;
 		file_path(h, file, path, sizeof(path));
 	}
+	if ((flags & VMSH_MAP_FIXED) && !(flags & VMSH_MAP_FIXED_NOREPLACE)) {
+		e = window_check(h, WIN_REPLACE, "mmap", addr, len);
+		if (e)
+			return e;
+	}
 	rq.plen = (uint32_t)strlen(path);
 	e = request_place(h, &rq, path, out);
 	if (e)
 		return e;
+	own_add(h->task[h->cur].proc, *out, len);
 	track(h, *out, len);
 	if (addr)
 		track(h, addr, len);
@@ -92,11 +98,28 @@ int host_mmap(struct backend *be, uint64_t addr, uint64_t len, int prot,
 static int simple(struct backend *be, enum host_op op, uint64_t a0, uint64_t a1,
 		  uint64_t a2, bool track_always)
 {
+	static const struct { enum window_kind kind; const char *name; } win[] = {
+		[HOST_MUNMAP] = { WIN_REPLACE, "munmap" },
+		[HOST_MPROTECT] = { WIN_CONTIG, "mprotect" },
+		[HOST_MADVISE] = { WIN_ALL, "madvise" },
+		[HOST_MLOCK] = { WIN_CONTIG_ANY, "mlock" },
+		[HOST_MUNLOCK] = { WIN_CONTIG_ANY, "munlock" },
+		[HOST_MSEAL] = { WIN_WHOLE, "mseal" },
+	};
 	struct host *h = to_host(be);
 	struct host_req rq = { .op = op, .a = { a0, a1, a2 } };
 	struct host_rep rep;
-	int e = request(h, &rq, NULL, &rep);
+	int e = 0;
 
+	/* msync only writes file pages back: harmless anywhere */
+	if (op < sizeof(win) / sizeof(win[0]) && win[op].name) {
+		int err;
+
+		if (cur_task(h, &err) && !err)
+			e = window_check(h, win[op].kind, win[op].name, a0, a1);
+	}
+	if (!e)
+		e = request(h, &rq, NULL, &rep);
 	if (e)
 		return e;
 	if (!rep.ret)
@@ -188,6 +211,13 @@ int host_mremap(struct backend *be, uint64_t addr, uint64_t old_len,
 
 	if (flags & ~(VMSH_MREMAP_MAYMOVE | VMSH_MREMAP_FIXED))
 		return -EINVAL;
+	if (cur_task(h, &e) && !e) {
+		e = window_check(h, WIN_REPLACE, "mremap", addr, old_len);
+		if (!e && (flags & VMSH_MREMAP_FIXED))
+			e = window_check(h, WIN_REPLACE, "mremap", new_addr, new_len);
+		if (e)
+			return e;
+	}
 	e = request_place(h, &rq, NULL, out);
 	if (e == -EFAULT && (flags & VMSH_MREMAP_FIXED) && old_len == new_len &&
 	    task_get(h, h->cur) && !task_get(h, h->cur)->kthread)
@@ -198,6 +228,7 @@ int host_mremap(struct backend *be, uint64_t addr, uint64_t old_len,
 		return e;
 	track(h, addr, old_len);
 	track(h, *out, new_len);
+	own_add(h->task[h->cur].proc, *out, new_len);
 	return 0;
 }
 
@@ -221,6 +252,8 @@ int host_brk(struct backend *be, uint64_t addr, uint64_t *out)
 	*out = rep.out;
 	if (rep.out != before)
 		h->task[h->cur].proc->heap = true;
+	if (rep.out > before)
+		own_add(h->task[h->cur].proc, before, rep.out - before);
 	return 0;
 }
 
@@ -269,6 +302,11 @@ static int mem_access(struct host *h, struct host_req *rq, const void *src,
 		return e;
 	if ((src || dst) && len > UINT32_MAX)
 		return -E2BIG;
+	if (rq->op == HOST_WRITE) {
+		e = window_check(h, WIN_BYTES, "write", addr, len);
+		if (e)
+			return e;
+	}
 	rq->plen = src ? (uint32_t)len : 0;
 	e = host_call(h, h->cur, rq, src, -1, &rep, dst, dst ? len : 0);
 	if (e)

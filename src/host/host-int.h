@@ -15,6 +15,10 @@
 #include "protocol.h"
 
 #define MAX_PIDS 4096
+#define HOST_MAX_TASKS 512      /* tasks alive at once (host.c: task_cap) */
+/* the window scripts work in (window.c) */
+#define HOST_WINDOW_LO 0x200000000000ULL
+#define HOST_WINDOW_HI 0x400000000000ULL
 
 struct range {
 	uint64_t start, end;
@@ -27,6 +31,8 @@ struct hproc {
 	bool heap;              /* brk moved: show [heap] */
 	struct range *r;
 	size_t nr, cap;
+	struct range *own;      /* what mmap, mremap and brk gave the script */
+	size_t nown, owncap;
 };
 
 /* One simulated task. */
@@ -47,6 +53,8 @@ struct host {
 	char tmpdir[80];
 	char diskdir[80];
 	char swapdir[80];        /* --swap: the private swap file's directory */
+	bool unsafe;             /* --host-unsafe: no safe window */
+	uint64_t as_budget;      /* RLIMIT_AS beyond a first task's own size */
 	int lockfd[3];           /* the directories' flocks, held to the end */
 	int nlock;
 };
@@ -113,6 +121,24 @@ int host_write(struct backend *be, uint64_t addr, const uint8_t *buf,
 	       uint8_t fill, uint64_t len, uint64_t *done, struct vmsh_fault *f);
 int host_read(struct backend *be, uint64_t addr, uint8_t *buf, uint64_t len,
 	      uint64_t *done, struct vmsh_fault *f);
+
+/* window.c */
+/* How a call walks its range (window_check). */
+enum window_kind {
+	WIN_REPLACE,    /* all of it: mmap fixed, munmap, mremap */
+	WIN_CONTIG,     /* from the start up to a hole: mprotect */
+	WIN_CONTIG_ANY, /* the same from any start (rounded down): mlock */
+	WIN_ALL,        /* every VMA in it: madvise */
+	WIN_WHOLE,      /* all of it when there is no hole, else nothing: mseal */
+	WIN_BYTES,      /* every byte: write */
+};
+/* The script now owns [@start, @start + @len) (its mmap, mremap, brk). */
+void own_add(struct hproc *p, uint64_t start, uint64_t len);
+/* 0 when @call on [@start, @start + @len) of the current task stays in
+ * the window and in what the script mapped (or --host-unsafe), else
+ * -EPERM after one line on h->err. */
+int window_check(struct host *h, enum window_kind kind, const char *call,
+		 uint64_t start, uint64_t len);
 
 /* files.c */
 int host_file_create(struct backend *be, const char *name, uint64_t size,

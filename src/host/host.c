@@ -46,6 +46,7 @@
 #include <sys/personality.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -59,6 +60,14 @@
 #include "protocol.h"
 
 #define PAGE 4096ULL
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VMSH_HOST_ASAN 1
+#endif
+#endif
+#ifndef VMSH_HOST_ASAN
+#define VMSH_HOST_ASAN 0
+#endif
 static const struct backend_ops host_ops;
 
 /* ---- cleanup, also from signal handlers ---------------------------------- */
@@ -207,11 +216,27 @@ struct host *to_host(struct backend *be)
  * Then reap it when it is our child (a direct child, or an orphan handed
  * to us as subreaper).
  */
-static void proc_reap(struct hproc *p, int fd)
+static int proc_reap(struct hproc *p, int fd)
 {
 	struct pollfd pfd;
 	char buf[256];
+	int status, sig = 0;
 
+	/* a task that died by itself (a signal): which one, when it is our
+	 * child (the first task; the others are their parents' children) */
+	for (int i = 0; i < 50; i++) {
+		pid_t r = waitpid(p->pid, &status, WNOHANG | __WALL);
+
+		if (r == p->pid) {
+			sig = WIFSIGNALED(status) ? WTERMSIG(status) : -1;
+			break;
+		}
+		if (r < 0 && errno != EINTR)
+			break;          /* not our child */
+		if (kill(p->pid, 0) < 0)
+			break;
+		usleep(2000);
+	}
 	kill(p->pid, SIGKILL);
 	pfd.fd = fd;
 	pfd.events = POLLIN;
@@ -221,17 +246,20 @@ static void proc_reap(struct hproc *p, int fd)
 		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
 			break;
 	}
-	while (waitpid(p->pid, NULL, __WALL) < 0 && errno == EINTR)
-		;
+	if (!sig)
+		while (waitpid(p->pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
 	for (int i = 0; i < nreal_pids; i++)
 		if (real_pids[i] == p->pid)
 			real_pids[i] = 0;
+	return sig;
 }
 
 static void proc_put(struct hproc *p)
 {
 	if (--p->live > 0)
 		return;
+	free(p->own);
 	free(p->r);
 	free(p);
 }
@@ -268,7 +296,8 @@ struct htask *task_get(struct host *h, int pid)
 	return &h->task[pid];
 }
 
-static void task_dead(struct host *h, int pid);
+static int task_dead(struct host *h, int pid);
+static void recover(struct host *h);
 
 /*
  * One request/reply exchange with task @pid.  The reply payload (if any)
@@ -288,23 +317,30 @@ int host_call(struct host *h, int pid, struct host_req *rq, const void *pl,
 	    host_recv_all(t->fd, rep, sizeof(*rep)) < 0 ||
 	    rep->magic != HOST_MAGIC || rep->plen > outcap ||
 	    (rep->plen && host_recv_all(t->fd, out, rep->plen) < 0)) {
-		fprintf(h->err, "vmsh: --host: pid %d: the task process died\n", pid);
-		task_dead(h, pid);
+		int sig = task_dead(h, pid);
+
+		fprintf(h->err, "vmsh: --host: pid %d: the task process died%s%s%s\n",
+			pid, sig > 0 ? " (" : "", sig > 0 ? sigabbrev_np(sig) ? sigabbrev_np(sig) : "?" : "",
+			sig > 0 ? ")" : "");
+		recover(h);
 		return -ESRCH;
 	}
 	return 0;
 }
 
-static void task_dead(struct host *h, int pid)
+/* Task @pid is gone (or must go); the signal that ended its process when
+ * known, else 0 (-1: it exited). */
+static int task_dead(struct host *h, int pid)
 {
 	struct htask *t = &h->task[pid];
+	int sig = 0;
 
 	if (!t->alive)
-		return;
+		return 0;
 	t->alive = false;
 	if (t->proc) {
 		if (t->proc->live == 1)
-			proc_reap(t->proc, t->fd);
+			sig = proc_reap(t->proc, t->fd);
 		proc_put(t->proc);
 		t->proc = NULL;
 	}
@@ -319,6 +355,7 @@ static void task_dead(struct host *h, int pid)
 				break;
 			}
 	}
+	return sig;
 }
 
 /*
@@ -397,11 +434,87 @@ static int spawn(struct htask *t, bool exec)
 	return 0;
 }
 
+/*
+ * The limits of a first task, inherited by every task it forks:
+ * RLIMIT_AS its own size now plus h->as_budget (4 x --ram, at least
+ * 1 GiB: what a script can map, and so touch), so a script cannot run
+ * the machine out of memory; RLIMIT_NPROC its user's processes now plus
+ * the task cap (it binds unprivileged users; root is held by the cap).
+ * Not under AddressSanitizer, whose shadow memory is terabytes of
+ * address space.
+ */
+static void task_limits(struct host *h, pid_t pid)
+{
+#if !defined(__SANITIZE_ADDRESS__) && !VMSH_HOST_ASAN
+	unsigned long long pages = 0;
+	char path[64];
+	struct rlimit rl;
+	FILE *f;
+
+	if (!h->as_budget)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fscanf(f, "%llu", &pages) != 1)
+		pages = 0;
+	fclose(f);
+	rl.rlim_cur = rl.rlim_max = pages * PAGE + h->as_budget;
+	prlimit(pid, RLIMIT_AS, &rl, NULL);
+#else
+	(void)h;
+	(void)pid;
+#endif
+}
+
 static int spawn_first(struct host *h, struct htask *t)
 {
 	int e = spawn(t, true);
 
-	return e == -ECHILD ? spawn(t, false) : e;
+	if (e == -ECHILD)
+		e = spawn(t, false);
+	if (!e)
+		task_limits(h, t->tid);
+	return e;
+}
+
+void host_set_limits(struct backend *be, uint64_t ram)
+{
+	struct host *h = to_host(be);
+	uint64_t budget = 4 * ram;
+
+	h->as_budget = budget < (1ULL << 30) ? 1ULL << 30 : budget;
+	for (int i = 1; i <= h->ntask; i++)
+		if (h->task[i].alive && h->task[i].proc)
+			task_limits(h, h->task[i].proc->pid);
+}
+
+/*
+ * A task process died under the session (killed by a signal, or a script
+ * run with --host-unsafe unmapped the helper's own memory): the session
+ * goes on.  When another task lives, it is current now; when none does,
+ * a fresh task (the next pid, an empty window) takes over, so the next
+ * command has a process to run in.
+ */
+static void recover(struct host *h)
+{
+	struct htask t;
+	int e;
+
+	if (h->cur) {
+		fprintf(h->err, "vmsh: --host: the session goes on in pid %d\n", h->cur);
+		return;
+	}
+	e = spawn_first(h, &t);
+	if (e) {
+		fprintf(h->err, "vmsh: --host: no task left, and a fresh one "
+			"cannot start: %s\n", strerror(-e));
+		return;
+	}
+	h->cur = task_add(h, &t);
+	fprintf(h->err, "vmsh: --host: no task left: pid %d, a fresh task, "
+		"takes over (what the others mapped is gone)\n", h->cur);
 }
 
 /* ---- ranges -------------------------------------------------------------- */
@@ -499,6 +612,8 @@ static void range_copy(struct hproc *dst, const struct hproc *src)
 {
 	for (size_t i = 0; i < src->nr; i++)
 		range_add(dst, src->r[i].start, src->r[i].end - src->r[i].start);
+	for (size_t i = 0; i < src->nown; i++)
+		own_add(dst, src->own[i].start, src->own[i].end - src->own[i].start);
 	dst->heap = src->heap;
 }
 
@@ -507,6 +622,28 @@ static void range_copy(struct hproc *dst, const struct hproc *src)
  * other end of a new socket.  On success @t is that task, alive, with no
  * process yet, and @rep the reply.
  */
+/*
+ * At most HOST_MAX_TASKS tasks live at once (each is a real process or
+ * thread): more is EAGAIN, as fork meets RLIMIT_NPROC, so a script cannot
+ * fork-bomb the machine.  Said once per session on h->err.
+ */
+static int task_cap(struct host *h)
+{
+	static bool said;
+	int n = 0;
+
+	for (int i = 1; i <= h->ntask; i++)
+		n += h->task[i].alive;
+	if (n < HOST_MAX_TASKS)
+		return 0;
+	if (!said)
+		fprintf(h->err, "vmsh: --host: %d tasks alive, the most a session "
+			"runs: fork, clone and kthread fail EAGAIN (as at "
+			"RLIMIT_NPROC)\n", HOST_MAX_TASKS);
+	said = true;
+	return -EAGAIN;
+}
+
 static int task_call(struct host *h, enum host_op op, struct htask *t,
 		     struct host_rep *rep)
 {
@@ -514,6 +651,9 @@ static int task_call(struct host *h, enum host_op op, struct htask *t,
 	int sv[2], e;
 
 	if (!cur_task(h, &e) || e)
+		return e;
+	e = task_cap(h);
+	if (e)
 		return e;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
@@ -574,7 +714,10 @@ static int host_kthread(struct backend *be, int *child)
 {
 	struct host *h = to_host(be);
 	struct htask t;
+	int e = task_cap(h);
 
+	if (e)
+		return e;
 	memset(&t, 0, sizeof(t));
 	t.alive = true;
 	t.kthread = true;
@@ -611,6 +754,7 @@ static int host_execve(struct backend *be)
 	if (rep.ret)
 		return (int)rep.ret;
 	t->proc->nr = 0;
+	t->proc->nown = 0;
 	t->proc->heap = false;
 	return 0;
 }
@@ -704,6 +848,11 @@ static void host_free(struct backend *be)
 	if (the_host == h)
 		the_host = NULL;
 	free(h);
+}
+
+void host_set_unsafe(struct backend *be, bool unsafe)
+{
+	to_host(be)->unsafe = unsafe;
 }
 
 static const struct backend_ops host_ops = {

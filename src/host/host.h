@@ -11,6 +11,7 @@
 #ifndef VMSH_SRC_HOST_HOST_H
 #define VMSH_SRC_HOST_HOST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -19,6 +20,11 @@
 /* A backend of real processes; NULL, with the reason written to @err,
  * when this system cannot run it (not Linux, no /proc, one already). */
 struct backend *host_backend_new(FILE *err);
+/* --host-unsafe: calls may reach the helper's own memory (no safe
+ * window; see window.c). */
+void host_set_unsafe(struct backend *be, bool unsafe);
+/* RLIMIT_AS of the tasks: their own size plus 4 x @ram (at least 1 GiB). */
+void host_set_limits(struct backend *be, uint64_t ram);
 /* --swap with --host: a private swap file of @bytes for the run
  * (/var/tmp/vmsh-PID-XXXXXX/swap, swapon; swapoff and removed at exit,
  * on error and on signals).  -1 after one line on @err when that cannot

@@ -58,6 +58,7 @@ static const char usage_text[] =
 "      --aslr[=SEED]        randomize mmap_base and the stack\n"
 "      --color=auto|always|never  colour on terminals (honours NO_COLOR)\n"
 "      --host               run the calls on the running kernel instead\n"
+"      --host-unsafe        let --host calls reach the helper's own memory\n"
 "      --format=json|text   one JSON line per command (JSON Lines), or text\n"
 "      --verify [--update] SCRIPT...  check the scripts' expected output (#| lines)\n"
 "      --compare SCRIPT     run SCRIPT in the model and --host, show where they differ\n"
@@ -72,7 +73,7 @@ enum {
 	OPT_LAZY_FLUSH, OPT_MAN_COMMANDS, OPT_FORMAT, OPT_VERIFY, OPT_UPDATE,
 	OPT_COMPARE, OPT_THP,
 	OPT_MEMLOCK_LIMIT, OPT_SWAP, OPT_THP_ZERO_PAGE, OPT_REPLACE, OPT_USER_FRAMES,
-	OPT_REPLACE_SEED,
+	OPT_REPLACE_SEED, OPT_HOST_UNSAFE,
 };
 
 static const struct option long_opts[] = {
@@ -100,6 +101,7 @@ static const struct option long_opts[] = {
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "colour", required_argument, NULL, OPT_COLOR },
 	{ "host", no_argument, NULL, OPT_HOST },
+	{ "host-unsafe", no_argument, NULL, OPT_HOST_UNSAFE },
 	{ "lazy-flush", no_argument, NULL, OPT_LAZY_FLUSH },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
@@ -246,6 +248,7 @@ int main(int argc, char **argv)
 	size_t ncmds = 0;
 	int c, status, out_errno;
 	bool color_set = false, verify = false, update = false, compare = false;
+	bool host_unsafe = false;
 	bool thp_set = false;
 
 	keep_std_fds();
@@ -303,6 +306,7 @@ int main(int argc, char **argv)
 			color_set = true;
 			break;
 		case OPT_HOST: sh.host = true; break;
+		case OPT_HOST_UNSAFE: host_unsafe = true; break;
 		case OPT_LAZY_FLUSH: sh.cfg.lazy_flush = true; break;
 		case OPT_FORMAT: set_opt(&sh, "format", optarg); break;
 		case OPT_VERIFY: verify = true; break;
@@ -362,6 +366,8 @@ int main(int argc, char **argv)
 		return status;
 	}
 
+	if (host_unsafe && !sh.host)
+		usage_error("%s", "--host-unsafe goes with --host");
 	if (sh.host) {
 		/* the running kernel's THP mode is the one --host has */
 		int mode = shell_host_thp_mode();
@@ -378,6 +384,8 @@ int main(int argc, char **argv)
 		sh.be = host_backend_new(stderr);
 		if (!sh.be)
 			return 1;
+		host_set_unsafe(sh.be, host_unsafe);
+		host_set_limits(sh.be, sh.cfg.ram);
 		if (sh.cfg.swap && host_swap_setup(sh.be, sh.cfg.swap, stderr) < 0) {
 			shell_fini(&sh);
 			return 1;

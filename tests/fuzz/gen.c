@@ -412,6 +412,73 @@ static void g_layout(struct gen *g)
 	}
 }
 
+/*
+ * Short coherent stories the random mix rarely tells: memory swapped out
+ * and back in (by a touch, a write, a fork, swapoff), a file truncated
+ * under its mappings (into large folios read ahead), copy-on-write after
+ * fork.  Each uses a slot of its own in the window.
+ */
+static void g_story(struct gen *g)
+{
+	unsigned long long a = BASE + 0x10000ULL * (SLOTS + pick(g, 16));
+	unsigned k = pick(g, 3);
+
+	if (k == 0) {
+		emit(g, "%s\n", pick(g, 2) ? "swapon 1M" : "set swap 1M");
+		if (strstr(g->buf + g->len - 12, "set swap")) {
+			g->npids = 1;
+			g->nfiles = 0;
+			g->nvars = 0;
+		}
+		emit(g, "mmap 0x%llx 64K rw- %s fixed\n", a,
+		     pick(g, 3) ? "private|anon|" : "shared|anon|");
+		emit(g, "write 0x%llx 0x%x 0x%x\n", a, 0x1000 * (1 + pick(g, 16)), pick(g, 256));
+		if (pick(g, 2))
+			emit(g, "fork\n"), g->npids++;
+		emit(g, "madvise 0x%llx 64K %s\n", a, pick(g, 4) ? "pageout" : "cold");
+		switch (pick(g, 5)) {
+		case 0: emit(g, "touch 0x%llx 64K\n", a); break;
+		case 1: emit(g, "write 0x%llx 8K 0x11\n", a + 0x1000); break;
+		case 2: emit(g, "fork\n"); g->npids++; emit(g, "write 0x%llx 4K\n", a); break;
+		case 3: emit(g, "munmap 0x%llx 16K\n", a); break;
+		default: emit(g, "read 0x%llx 16\n", a); break;
+		}
+		if (pick(g, 2))
+			emit(g, "swapoff\n");
+	} else if (k == 1) {
+		unsigned f = g->nfiles < 4 ? (unsigned)g->nfiles++ : pick(g, 4);
+
+		emit(g, "file create f%u %s%s\n", f, pick(g, 2) ? "256K" : "64K",
+		     pick(g, 2) ? " disk" : "");
+		emit(g, "file write f%u %u \"some data\"\n", f, pick(g, 0x10000));
+		emit(g, "mmap 0x%llx 256K %s %s|fixed f%u\n", a,
+		     pick(g, 2) ? "rw-" : "r--", pick(g, 2) ? "shared" : "private", f);
+		if (pick(g, 2))
+			emit(g, "touch 0x%llx 64K\n", a);
+		else
+			emit(g, "madvise 0x%llx 64K willneed\n", a);
+		if (pick(g, 2))
+			emit(g, "write 0x%llx 100\n", a + 0x2000);
+		emit(g, "file truncate f%u 0x%x\n", f, 0x800 * pick(g, 40) + (pick(g, 2) ? 0 : 7));
+		emit(g, "touch 0x%llx 64K\n", a);
+		if (pick(g, 2))
+			emit(g, "madvise 0x%llx 16K remove\n", a);
+		if (pick(g, 2))
+			emit(g, "file truncate f%u 256K\n", f);
+	} else {
+		emit(g, "mmap 0x%llx 32K rw- private|anon|fixed\n", a);
+		emit(g, "write 0x%llx 32K 0x%x\n", a, pick(g, 256));
+		emit(g, "fork\n");
+		g->npids++;
+		emit(g, "write 0x%llx 4K\n", a + 0x1000 * pick(g, 8));
+		emit(g, "switch %u\n", 1 + pick(g, (unsigned)g->npids));
+		if (pick(g, 2))
+			emit(g, "mprotect 0x%llx 8K r--\n", a);
+		else
+			emit(g, "munmap 0x%llx 8K\n", a);
+	}
+}
+
 static void header(struct gen *g)
 {
 	/* harness.c's config header: a marker byte, then levels, cpus,
@@ -472,8 +539,10 @@ size_t gen_script(struct gen_src *s, char *buf, size_t cap, unsigned max_lines)
 			g_file(&g);
 		else if (k < 95)
 			g_view(&g);
-		else if (k < 99)
+		else if (k < 97)
 			g_set(&g);
+		else if (k < 99)
+			g_story(&g);
 		else
 			g_layout(&g);
 	}

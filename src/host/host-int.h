@@ -80,6 +80,11 @@ int request(struct host *h, struct host_req *rq, const void *pl,
 /* A request that places a mapping (mmap, mremap): its address to @out. */
 int request_place(struct host *h, struct host_req *rq, const void *pl,
 		  uint64_t *out);
+/* dirs.c */
+/* Remove directory @dir and the files in it (swapoff the swap file). */
+void rm_dir(const char *dir);
+/* Remove the vmsh-PID-* directories in @parent that killed sessions left. */
+void remove_stale(const char *parent);
 /* A private directory PARENT/vmsh-PID-XXXXXX into @buf, flock()ed until
  * the session ends; 0 or -errno. */
 int session_dir(struct host *h, const char *parent, char *buf, size_t size);

@@ -23,6 +23,8 @@
  *    the population after it (ENOMEM/EAGAIN when memory runs out) keeps
  *    what it locked and faulted (mlock(2): "Some of the specified
  *    address range does not correspond to mapped pages");
+ *  - msync: it writes back the mapped parts of the range and returns
+ *    ENOMEM for the holes (msync(2): "or part of it was not mapped");
  *  - touch, write, read: an access that faults stops after the bytes it
  *    did (the pages it faulted in stay);
  *  - swapoff: pages brought back before it ran out of memory stay in;
@@ -315,7 +317,7 @@ static bool exempt(const struct shell *sh, const char *cmd)
 {
 	static const char *const partial[] = {
 		"madvise", "mprotect", "mlock", "munlock", "mlockall", "touch",
-		"write", "read", "swapoff",
+		"write", "read", "swapoff", "msync",
 	};
 	const char *name = sh->last.name;
 

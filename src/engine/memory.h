@@ -56,9 +56,12 @@ void lru_lazyfree_drain(struct vmsh_sys *sys);
  * the only one vmsh keeps.  Where Linux 6.18 drains, probed on one CPU
  * (a pending MADV_FREE page shows in LazyFree right after): MADV_FREE,
  * MADV_WILLNEED of anonymous or shmem memory, MADV_COLD/PAGEOUT,
- * MADV_REMOVE of shmem, MADV_POPULATE_(READ|WRITE), populate (MAP_POPULATE,
- * MAP_LOCKED, mlock, also onfault); not munmap, MADV_DONTNEED, mprotect,
- * mremap, fork, guard regions, mlockall(MCL_FUTURE), faults. */
+ * MADV_REMOVE of shmem, MADV_POPULATE_(READ|WRITE) (even when it then
+ * fails), populate (MAP_POPULATE, MAP_LOCKED, mlock of locked memory),
+ * every VMA mlock/munlock/mlockall/munlockall locks or unlocks (also
+ * before a hole's ENOMEM); not munmap, MADV_DONTNEED, mprotect, mremap,
+ * fork, guard regions, mlockall(MCL_FUTURE), munlock of unlocked memory,
+ * faults. */
 static inline void lru_add_drain(struct vmsh_sys *sys)
 {
 	lru_lazyfree_drain(sys);

@@ -22,6 +22,7 @@
 #include <errno.h>
 
 #include "fault.h"
+#include "memory.h"
 #include "mm.h"
 #include "names.h"
 #include "phys.h"
@@ -81,6 +82,11 @@ static int mlock_fixup(struct vmsh_mm *mm, struct vmsh_vma *vma,
 		nr_pages = 0;
 	mm->locked_vm += (uint64_t)nr_pages;
 	vma->vm_flags = newflags | (vma->vm_flags & VM_MAYBE_GUARD);
+	/* mlock_vma_pages_range() drains this CPU's LRU batches around its
+	 * walk, locking or unlocking (probed: mlock stopped by a hole after
+	 * a VMA, munlock and munlockall of locked VMAs drain; munlock of
+	 * unlocked memory and mlock of nothing do not) */
+	lru_add_drain(mm->sys);
 	return 0;
 }
 

@@ -149,6 +149,20 @@ START_TEST(test_madvise_lazyfree_drain_points)
 	ck_assert_int_eq(vmsh_mlock(sys, other + 2 * T_PG, T_PG,
 				    VMSH_MLOCK_ONFAULT), 0);
 	ck_assert_uint_eq(s_of(T_BASE).lazyfree, 7 * T_PG);
+	/* munlock drains when it unlocks something; an mlock stopped by a
+	 * hole drains for the VMA it locked before it */
+	t_write(T_BASE + 7 * T_PG, T_PG, 0);
+	t_madv(T_BASE + 7 * T_PG, T_PG, VMSH_MADV_FREE, 0);
+	ck_assert_int_eq(vmsh_munlock(sys, other + 3 * T_PG, T_PG), 0);
+	ck_assert_uint_eq(s_of(T_BASE).lazyfree, 7 * T_PG);
+	ck_assert_int_eq(vmsh_munlock(sys, other + 2 * T_PG, T_PG), 0);
+	ck_assert_uint_eq(s_of(T_BASE).lazyfree, 8 * T_PG);
+	t_write(other + 4 * T_PG, T_PG, 0);
+	t_madv(other + 4 * T_PG, T_PG, VMSH_MADV_FREE, 0);
+	ck_assert_uint_eq(s_of(other + 4 * T_PG).lazyfree, 0);
+	ck_assert_int_eq(vmsh_mlock(sys, other + 5 * T_PG, 4 * T_PG,
+				    VMSH_MLOCK_ONFAULT), -ENOMEM);
+	ck_assert_uint_eq(s_of(other + 4 * T_PG).lazyfree, T_PG);
 	t_check(sys);
 }
 END_TEST

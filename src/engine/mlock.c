@@ -319,7 +319,10 @@ int vmsh_mseal(struct vmsh_sys *sys, uint64_t start, uint64_t len_in,
 				return err;
 			res->vm_flags |= VM_SEALED;
 		}
-		cur = cend;
+		/* a merge with the next VMA ends past cend: go on from its
+		 * end, so the piece after it merges too, as on Linux
+		 * (mlock-912) */
+		cur = res->vm_end < end ? res->vm_end : end;
 	}
 	return 0;
 }

@@ -340,6 +340,20 @@ START_TEST(test_mlock_limit_zero_is_eperm)
 }
 END_TEST
 
+/* mseal over a sealed piece: the piece before it merges with it (merge
+ * next) and the piece after merges too: one VMA, as Linux 6.18 leaves it
+ * (diff mlock-912). */
+START_TEST(test_mseal_merges_around_sealed_piece)
+{
+	t_map(sys, T_BASE, 4 * T_PG, T_RW, T_FIXED);
+	ck_assert_int_eq(vmsh_mseal(sys, T_BASE + 2 * T_PG, T_PG, 0), 0);
+	ck_assert_int_eq(vmsh_mseal(sys, T_BASE + T_PG, 3 * T_PG, 0), 0);
+	t_check(sys);
+	ck_assert_uint_eq(t_vma(sys, T_BASE + T_PG)->vm_start, T_BASE + T_PG);
+	ck_assert_uint_eq(t_vma(sys, T_BASE + T_PG)->vm_end, T_BASE + 4 * T_PG);
+}
+END_TEST
+
 START_TEST(test_mseal_rules)
 {
 	uint64_t out;
@@ -395,5 +409,6 @@ Suite *madvise_suite(void)
 	tcase_add_test(tc, test_mlock_limit_zero_is_eperm);
 	tc = t_tcase(s, "mseal", setup, teardown);
 	tcase_add_test(tc, test_mseal_rules);
+	tcase_add_test(tc, test_mseal_merges_around_sealed_piece);
 	return s;
 }

@@ -640,8 +640,8 @@ const struct command shell_commands[] = {
 		.summary = "show the options, or change one",
 		.help = "  Options: levels, ram, tlb, pcid, cpus, zero-page, thp, thp-zero-page,\n"
 		  "  fault-around, max-map-count, aslr, lazy-flush, swap, errexit, echo, color,\n"
-		  "  pager, format.\n"
-		  "  levels, ram, tlb, cpus and swap rebuild the machine.",
+		  "  pager, format; with --replace, replace and user-frames.\n"
+		  "  levels, ram, tlb, cpus, swap, replace and user-frames rebuild the machine.",
 		.run = cmd_set,
 	},
 	{

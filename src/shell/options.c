@@ -23,7 +23,7 @@ const char *const shell_option_names[] = {
 	"levels", "ram", "tlb", "pcid", "cpus", "zero-page", "thp", "thp-zero-page",
 	"fault-around",
 	"max-map-count", "memlock-limit", "aslr", "lazy-flush", "swap", "errexit", "echo",
-	"color", "pager", "format", NULL
+	"color", "pager", "format", "replace", "user-frames", NULL
 };
 
 /* enum vmsh_thp's spellings, as transparent_hugepage/enabled has them */
@@ -106,6 +106,30 @@ int shell_set_option(struct shell *sh, const char *name, const char *value,
 		if (num(value, &v) || (v && v < 2 * VMSH_PAGE_SIZE) || v > (64ULL << 30))
 			goto bad_range;
 		c->swap = v;
+		*rebuild = true;
+	} else if (!strcmp(opt, "replace") || !strcmp(opt, "user-frames")) {
+		int pol = !strcmp(opt, "replace") ? vmsh_replace_policy_parse(value) : c->replace;
+
+		if (!c->replace) {
+			snprintf(errbuf, errsize, "%s: the machine runs Linux's reclaim; start vmsh with --replace=POLICY --user-frames N",
+				 opt);
+			return -1;
+		}
+		if (pol < 0) {
+			snprintf(errbuf, errsize, "replace: expected fifo, lru, clock, opt or random, got '%s'",
+				 value);
+			return -1;
+		}
+		if (pol == VMSH_REPLACE_OPT && !c->replace_future) {
+			snprintf(errbuf, errsize, "replace: opt needs the future, read before the run: start vmsh with --replace=opt");
+			return -1;
+		}
+		if (!strcmp(opt, "user-frames")) {
+			if (num(value, &v) || v < 1 || v > VMSH_REPLACE_MAX_FRAMES)
+				goto bad_range;
+			c->user_frames = v;
+		}
+		c->replace = pol;
 		*rebuild = true;
 	} else if (!strcmp(opt, "tlb")) {
 		char buf[64], *colon;
@@ -236,7 +260,8 @@ bad_range:
 		 !strcmp(opt, "tlb") ? "ENTRIES[:WAYS], WAYS dividing ENTRIES" :
 		 !strcmp(opt, "cpus") ? "1 to 64" :
 		 !strcmp(opt, "ram") ? "1M to 64G" :
-		 !strcmp(opt, "swap") ? "0, or 8K to 64G" : "a number");
+		 !strcmp(opt, "swap") ? "0, or 8K to 64G" :
+		 !strcmp(opt, "user-frames") ? "1 to 1048576" : "a number");
 	return -1;
 bad_bool:
 	snprintf(errbuf, errsize, "%s: expected on or off, got '%s'", opt, value);

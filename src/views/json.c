@@ -500,22 +500,36 @@ static json_t *counters(const struct vmsh_sys *sys, const char *prefix)
 		if (!vmsh_stat_hidden(sys, i) && !strncmp(name, prefix, plen))
 			view_json_set_num(o, name, v);
 	if (r && !strncmp("replace_", prefix, plen)) {
-		/* --replace: what the text form's replace_* lines say */
+		/* --replace: the text form's replace_* lines that are
+		 * counts (the policy and the hit rate: replace_json) */
 		struct vmsh_replace_stats st;
 
 		vmsh_replace_get_stats(r, &st);
-		json_object_set_new(o, "replace_policy",
-				    json_string(vmsh_replace_name(st.policy)));
 		view_json_set_num(o, "replace_frames", st.frames);
 		view_json_set_num(o, "replace_resident", st.resident);
 		view_json_set_num(o, "replace_refs", st.refs);
 		view_json_set_num(o, "replace_hits", st.hits);
 		view_json_set_num(o, "replace_faults", st.faults);
 		view_json_set_num(o, "replace_evictions", st.evictions);
-		json_object_set_new(o, "replace_hit_rate",
-				    json_real(st.refs ? 100.0 * (double)st.hits /
-					      (double)st.refs : 0.0));
 	}
+	return o;
+}
+
+/* --replace: {"policy": NAME, "hit_rate": PERCENT}, or NULL when off. */
+static json_t *replace_json(const struct vmsh_sys *sys)
+{
+	const struct vmsh_replace *r = vmsh_sys_replace(sys);
+	struct vmsh_replace_stats st;
+	json_t *o;
+
+	if (!r)
+		return NULL;
+	vmsh_replace_get_stats(r, &st);
+	o = json_object();
+	json_object_set_new(o, "policy", json_string(vmsh_replace_name(st.policy)));
+	json_object_set_new(o, "hit_rate",
+			    json_real(st.refs ? 100.0 * (double)st.hits /
+				      (double)st.refs : 0.0));
 	return o;
 }
 
@@ -601,6 +615,8 @@ int view_json_print(const struct vmsh_sys *sys, enum backend_view v,
 	case BV_STAT:
 		o = json_object();
 		json_object_set_new(o, "counters", counters(sys, ""));
+		if (vmsh_sys_replace(sys))
+			json_object_set_new(o, "replace", replace_json(sys));
 		break;
 	case BV_CHECK:
 		o = json_object();

@@ -18,6 +18,10 @@
  * so the regions a trace touches become a few VMAs, as its program's own
  * mmaps would be.  The summary: accesses by kind, pages touched, regions
  * mapped, minor and major faults, and per CPU the TLB's hits and misses.
+ * With --user-frames N, the trace's page references also go through the
+ * classic policies (replace.c) over N frames, each (or the one --replace
+ * names) with its faults, hits and evictions; OPT is told the whole
+ * trace's future.
  */
 #include "config.h"
 
@@ -27,6 +31,7 @@
 #include <string.h>
 
 #include "record.h"
+#include "vmsh/replace.h"
 #include "vmsh/vmsh.h"
 
 #define PAGE 4096ULL
@@ -41,6 +46,10 @@ struct replay {
 	uint64_t seen_cap, seen_nr;
 	uint64_t last_page;             /* of the last access (+1; 0 none) */
 	FILE *conv;
+	uint64_t frames;                /* --user-frames: the page references kept */
+	int policy;                     /* --replace (0: every policy) */
+	uint64_t *refs;
+	size_t nrefs, refs_cap;
 };
 
 static void seen_add(struct replay *R, uint64_t page)
@@ -117,6 +126,15 @@ static void replay_one(struct replay *R, int kind, uint64_t addr, unsigned size)
 	for (;;) {
 		if (page + 1 != R->last_page)
 			seen_add(R, page);
+		if (R->frames) {
+			if (R->nrefs == R->refs_cap) {
+				R->refs_cap = R->refs_cap ? R->refs_cap * 2 : 1 << 16;
+				R->refs = realloc(R->refs, R->refs_cap * sizeof(uint64_t));
+				if (!R->refs)
+					abort();
+			}
+			R->refs[R->nrefs++] = page;
+		}
 		R->last_page = page + 1;
 		if (kind != 2)
 			access1(R, addr, false);
@@ -233,6 +251,30 @@ static void summary(struct replay *R, const char *name)
 		       cpu, (unsigned long long)ci.hits, (unsigned long long)ci.misses,
 		       ci.entries, ci.ways, all ? 100.0 * (double)ci.hits / (double)all : 0.0);
 	}
+	/* the trace's page references through each classic policy over
+	 * --user-frames frames (OPT knows the whole trace's future) */
+	for (int pol = VMSH_REPLACE_FIFO; R->frames && pol <= VMSH_REPLACE_RANDOM; pol++) {
+		struct vmsh_replace *rp;
+		struct vmsh_replace_stats st;
+		uint64_t victim;
+
+		if (R->policy && pol != R->policy)
+			continue;
+		rp = vmsh_replace_new((enum vmsh_replace_policy)pol, R->frames, 1);
+		if (!rp)
+			abort();
+		if (pol == VMSH_REPLACE_OPT)
+			vmsh_replace_set_future(rp, R->refs, R->nrefs);
+		for (size_t i = 0; i < R->nrefs; i++)
+			vmsh_replace_ref(rp, R->refs[i], &victim);
+		vmsh_replace_get_stats(rp, &st);
+		printf("%-6s %llu frames faults %llu, hits %llu, evictions %llu (of %llu page references)\n",
+		       vmsh_replace_name((enum vmsh_replace_policy)pol),
+		       (unsigned long long)R->frames, (unsigned long long)st.faults,
+		       (unsigned long long)st.hits, (unsigned long long)st.evictions,
+		       (unsigned long long)st.refs);
+		vmsh_replace_free(rp);
+	}
 	if (R->skipped)
 		printf("skipped lines   %llu (not accesses; the first is line %llu)\n",
 		       (unsigned long long)R->skipped, (unsigned long long)R->first_skipped);
@@ -242,7 +284,8 @@ static void summary(struct replay *R, const char *name)
 }
 
 static const char usage[] =
-"usage: vmsh trace-replay [--tlb ENTRIES[:WAYS]] [--ram SIZE] [--convert OUT] FILE\n";
+"usage: vmsh trace-replay [--tlb ENTRIES[:WAYS]] [--ram SIZE] [--convert OUT]\n"
+"                         [--user-frames N [--replace=fifo|lru|clock|opt|random]] FILE\n";
 
 static bool parse_size(const char *s, uint64_t *out)
 {
@@ -265,6 +308,8 @@ int vmsh_trace_replay_main(int argc, char **argv)
 		{ "tlb", required_argument, NULL, 't' },
 		{ "ram", required_argument, NULL, 'r' },
 		{ "convert", required_argument, NULL, 'c' },
+		{ "user-frames", required_argument, NULL, 'u' },
+		{ "replace", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -300,11 +345,32 @@ int vmsh_trace_replay_main(int argc, char **argv)
 			}
 			break;
 		case 'c': conv = optarg; break;
+		case 'u':
+			v = strtoull(optarg, &colon, 0);
+			if (!*optarg || *colon || !v || v > VMSH_REPLACE_MAX_FRAMES) {
+				fprintf(stderr, "vmsh trace-replay: --user-frames: bad count '%s' (1 to %u)\n",
+					optarg, VMSH_REPLACE_MAX_FRAMES);
+				return 2;
+			}
+			R.frames = v;
+			break;
+		case 'p':
+			R.policy = vmsh_replace_policy_parse(optarg);
+			if (R.policy <= 0) {
+				fprintf(stderr, "vmsh trace-replay: --replace: unknown policy '%s' (fifo, lru, clock, opt, random)\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'h': fputs(usage, stdout); return 0;
 		default:
 			fprintf(stderr, "vmsh trace-replay: bad option '%s'\n%s", argv[optind - 1], usage);
 			return 2;
 		}
+	}
+	if (R.policy && !R.frames) {
+		fprintf(stderr, "vmsh trace-replay: --replace needs --user-frames N\n");
+		return 2;
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "vmsh trace-replay: %s\n%s",
@@ -350,5 +416,6 @@ int vmsh_trace_replay_main(int argc, char **argv)
 		vmsh_sys_free(R.sys);
 	}
 	free(R.seen);
+	free(R.refs);
 	return ret;
 }

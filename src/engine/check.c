@@ -115,6 +115,54 @@ static int check_node(struct check_report *r, const struct vmsh_mm *mm,
 	return lh + (rb_is_black(n) ? 1 : 0);
 }
 
+/* @v's place in its inode's i_mmap (interval_tree.c): linked exactly when
+ * it has a vm_file, keyed by the pages it maps, under that inode's root,
+ * after its in-order predecessor, with the right subtree_last. */
+static void check_i_mmap(struct check_report *r, const struct vmsh_mm *mm,
+			 const struct vmsh_vma *v)
+{
+	const struct rb_node *n = &v->shared_rb, *p;
+	const struct vmsh_vma *c;
+	uint64_t last;
+	int depth = 0;
+
+	if (!v->vm_file || !v->shared_linked) {
+		if (v->vm_file || v->shared_linked)
+			mm_problem(r, mm, "vma [%#lx-%#lx): %s i_mmap",
+				   (unsigned long)v->vm_start, (unsigned long)v->vm_end,
+				   v->vm_file ? "not in its file's" : "in an");
+		return;
+	}
+	if (v->shared_first != v->vm_pgoff || v->shared_last != vma_shared_last(v))
+		mm_problem(r, mm, "vma [%#lx-%#lx): i_mmap key %#lx-%#lx is stale",
+			   (unsigned long)v->vm_start, (unsigned long)v->vm_end,
+			   (unsigned long)v->shared_first, (unsigned long)v->shared_last);
+	last = v->shared_last;
+	if (n->rb_left) {
+		c = rb_entry(n->rb_left, struct vmsh_vma, shared_rb);
+		if (c->shared_subtree_last > last)
+			last = c->shared_subtree_last;
+	}
+	if (n->rb_right) {
+		c = rb_entry(n->rb_right, struct vmsh_vma, shared_rb);
+		if (c->shared_subtree_last > last)
+			last = c->shared_subtree_last;
+	}
+	if (last != v->shared_subtree_last)
+		mm_problem(r, mm, "vma [%#lx-%#lx): i_mmap subtree_last %#lx, not %#lx",
+			   (unsigned long)v->vm_start, (unsigned long)v->vm_end,
+			   (unsigned long)v->shared_subtree_last, (unsigned long)last);
+	p = rb_prev(n);
+	if (p && rb_entry(p, struct vmsh_vma, shared_rb)->shared_first > v->shared_first)
+		mm_problem(r, mm, "vma [%#lx-%#lx): i_mmap out of order",
+			   (unsigned long)v->vm_start, (unsigned long)v->vm_end);
+	while (rb_parent(n) && ++depth < 200)
+		n = rb_parent(n);
+	if (n != file_inode(v->vm_file)->i_mmap.rb_node)
+		mm_problem(r, mm, "vma [%#lx-%#lx): not under its inode's i_mmap",
+			   (unsigned long)v->vm_start, (unsigned long)v->vm_end);
+}
+
 static void check_vmas(struct check_report *r, const struct vmsh_mm *mm)
 {
 	const struct vmsh_vma *v, *prev = NULL;
@@ -162,6 +210,7 @@ static void check_vmas(struct check_report *r, const struct vmsh_mm *mm)
 			mm_problem(r, mm, "vma [%#lx-%#lx): file with refcount %d",
 				(unsigned long)v->vm_start, (unsigned long)v->vm_end,
 				v->vm_file->refcount);
+		check_i_mmap(r, mm, v);
 	}
 	if (n)
 		mm_problem(r, mm, "the tree has VMAs the list lacks");

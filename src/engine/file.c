@@ -44,6 +44,8 @@
 
 static void file_free(struct vmsh_sys *sys, struct vmsh_file *f)
 {
+	if (f->i_mmap.rb_node)
+		abort();        /* a VMA still maps the inode */
 	truncate_inode_pages_final(sys, f);
 	free(f->name);
 	free(f->path);
@@ -60,6 +62,7 @@ struct vmsh_file *file_open(struct vmsh_sys *sys, struct vmsh_file *inode)
 	f->cache = NULL;
 	f->cache_cap = 0;
 	f->cache_nr = 0;
+	f->i_mmap.rb_node = NULL;       /* the inode's tree holds the VMAs */
 	f->next = NULL;
 	f->inode = inode;
 	f->nvmas = 0;

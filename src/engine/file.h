@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "phys.h"
+#include "rbtree.h"
 
 struct vm_operations;
 struct vmsh_sys;
@@ -41,6 +42,8 @@ struct vmsh_file {
 	/* a disk file's contents of pages reclaim dropped (the "disk"):
 	 * index -> a 4 KiB buffer, or (fill << 1) | 1 for a uniform page */
 	struct ptab backing;
+	/* inode: the VMAs mapping it, by file page (interval_tree.c) */
+	struct rb_root i_mmap;
 	const struct vm_operations *vm_ops;
 	/* f_op->mmap of a device node (dev.c); NULL for regular files */
 	int (*mmap)(struct vmsh_sys *sys, struct vmsh_vma *vma);
@@ -148,14 +151,26 @@ uint64_t *file_cache_indexes(const struct vmsh_file *f, uint64_t *n);
 void file_for_each_page(const struct vmsh_file *f,
 			void (*fn)(void *ctx, uint64_t index, uint64_t pfn),
 			void *ctx);
-/* rmap walk over a file (the kernel's i_mmap): call @fn for every VMA of
+
+/* ---- i_mmap (interval_tree.c) -------------------------------------------- */
+
+/* rmap walk over an inode (the kernel's i_mmap): call @fn for every VMA of
  * a live mm mapping some of file pages [@first, @last] of @f, with the
- * part of that range it maps. */
+ * part of that range it maps; mms newest first, then by address.  It
+ * visits O(log n + hits) tree nodes.  @fn may not link or unlink VMAs. */
 typedef void file_vma_fn(struct vmsh_vma *vma, uint64_t first, uint64_t last,
 			 void *ctx);
 void file_for_each_vma(struct vmsh_sys *sys, const struct vmsh_file *f,
 		       uint64_t first, uint64_t last, file_vma_fn *fn,
 		       void *ctx);
+/* Link @vma (if it has a vm_file) in its inode's i_mmap, keyed by the
+ * file pages it maps now; unlink it; re-key it after vm_start, vm_end or
+ * vm_pgoff changed (vma_link, vma_unlink, vma_bounds_changed call them). */
+void vma_interval_tree_insert(struct vmsh_vma *vma);
+void vma_interval_tree_remove(struct vmsh_vma *vma);
+void vma_interval_tree_sync(struct vmsh_vma *vma);
+/* The last file page @vma maps: vm_pgoff + pages - 1. */
+uint64_t vma_shared_last(const struct vmsh_vma *vma);
 
 /* ---- readahead of disk files (readahead.c) ------------------------------- */
 

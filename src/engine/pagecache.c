@@ -232,29 +232,3 @@ void truncate_inode_pages_final(struct vmsh_sys *sys, struct vmsh_file *f)
 	f->cache_nr = 0;
 	file_shadows_truncate(f, 0);
 }
-
-/* ---- i_mmap: the VMAs mapping a file ------------------------------------- */
-
-void file_for_each_vma(struct vmsh_sys *sys, const struct vmsh_file *f,
-		       uint64_t first, uint64_t last, file_vma_fn *fn,
-		       void *ctx)
-{
-	struct vmsh_mm *mm;
-	struct vmsh_vma *vma, *next;
-
-	for (mm = sys->mms; mm; mm = mm->next_all) {
-		if (mm->mm_users <= 0)
-			continue;
-		for (vma = mm->mmap; vma; vma = next) {
-			uint64_t lo = vma->vm_pgoff;
-			uint64_t hi = vma->vm_pgoff + vma_pages(vma) - 1;
-
-			next = vma->vm_next;
-			if (!vma->vm_file || file_inode(vma->vm_file) != f ||
-			    hi < first || lo > last)
-				continue;
-			fn(vma, lo > first ? lo : first, hi < last ? hi : last,
-			   ctx);
-		}
-	}
-}

@@ -189,6 +189,7 @@ void vma_bounds_changed(struct vmsh_vma *vma)
 	if (vma->vm_next)
 		vma_gap_update(vma->vm_next);
 	mt_sync(vma);
+	vma_interval_tree_sync(vma);
 }
 
 /* find_vma(): the first VMA ending above @addr, from the maple tree
@@ -256,6 +257,8 @@ struct vmsh_vma *vm_area_dup(struct vmsh_vma *vma)
 	*new = *vma;
 	memset(&new->vm_rb, 0, sizeof(new->vm_rb));
 	new->mt_start = new->mt_end = 0;
+	memset(&new->shared_rb, 0, sizeof(new->shared_rb));
+	new->shared_linked = false;
 	new->vm_next = new->vm_prev = NULL;
 	if (new->anon_vma)
 		anon_vma_get(new->anon_vma);
@@ -299,6 +302,7 @@ void vma_link(struct vmsh_mm *mm, struct vmsh_vma *vma)
 	mt_store(mm, vma->vm_start, vma->vm_end - 1, vma);
 	vma->mt_start = vma->vm_start;
 	vma->mt_end = vma->vm_end;
+	vma_interval_tree_insert(vma);
 	mm->map_count++;
 }
 
@@ -307,6 +311,7 @@ void vma_unlink(struct vmsh_mm *mm, struct vmsh_vma *vma)
 	struct vmsh_vma *prev = vma->vm_prev, *next = vma->vm_next;
 
 	rb_erase_augmented(&vma->vm_rb, &mm->mm_rb, &gap_callbacks);
+	vma_interval_tree_remove(vma);
 	mt_erase_if(mm, vma->mt_start, vma->mt_end, vma);
 	vma->mt_start = vma->mt_end = 0;
 	if (prev)

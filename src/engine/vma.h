@@ -44,6 +44,11 @@ struct vmsh_vma {
 	struct rb_node vm_rb;
 	uint64_t rb_subtree_gap;
 	uint64_t mt_start, mt_end;            /* the range mm_mt holds for it */
+	/* file_inode(vm_file)->i_mmap (interval_tree.c): linked there while
+	 * the VMA is linked in its mm, keyed by the file pages it maps */
+	struct rb_node shared_rb;
+	uint64_t shared_first, shared_last, shared_subtree_last;
+	bool shared_linked;
 
 	struct vmsh_mm *vm_mm;
 	uint64_t vm_flags;

@@ -737,6 +737,15 @@ static double model_kill(long ntasks)
 
 /* ---- the report ---------------------------------------------------------- */
 
+/* --only WORD: the table's rows named by WORD (free, msync, memory,
+ * shell, fork, cow, file, vma, tasks, tlb), no curves. */
+static const char *only;
+
+static bool want(const char *row_key)
+{
+	return !only || !strcmp(only, row_key);
+}
+
 static void table(void)
 {
 	char a[32], b[32], c[32];
@@ -746,29 +755,45 @@ static void table(void)
 	       runs);
 	printf("%-46s %14s %12s %10s  %s\n", "case", "model", "kernel", "ratio",
 	       "goal");
-	row_fault_after_free();
-	row_msync();
-	row_memory();
-	row_shell();
-	row_vs("fork+exit, 4096 written pages", model_fork, host_fork, 4096,
-	       ">= 50x");
-	if (!quick)
+	if (want("free"))
+		row_fault_after_free();
+	if (want("msync"))
+		row_msync();
+	if (want("memory"))
+		row_memory();
+	if (want("shell"))
+		row_shell();
+	if (want("fork"))
+		row_vs("fork+exit, 4096 written pages", model_fork, host_fork,
+		       4096, ">= 50x");
+	if (!quick && want("fork"))
 		row_vs("fork+exit, 65536 written pages", model_fork, host_fork,
 		       65536, ">= 50x");
-	row_vs("COW write fault, per page", model_cow, host_cow, 16384, ">= 100x");
-	row_vs("file read fault + fault-around, per page", model_file_fault,
-	       host_file_fault, 16384, ">= 100x");
-	paired(model_vma_calls, NULL, 65536, &x, &z);
-	paired(model_vma_calls, NULL, 100, &y, &z);
-	fmt_time(a, sizeof(a), x);
-	fmt_time(b, sizeof(b), y);
-	snprintf(c, sizeof(c), "%.2fx", x / y);
-	row("VMA call at 65k VMAs (vs at 100, model)", a, b, c, "< 1.5x slower");
+	if (want("cow"))
+		row_vs("COW write fault, per page", model_cow, host_cow, 16384,
+		       ">= 100x");
+	if (want("file"))
+		row_vs("file read fault + fault-around, per page",
+		       model_file_fault, host_file_fault, 16384, ">= 100x");
+	if (want("vma")) {
+		paired(model_vma_calls, NULL, 65536, &x, &z);
+		paired(model_vma_calls, NULL, 100, &y, &z);
+		fmt_time(a, sizeof(a), x);
+		fmt_time(b, sizeof(b), y);
+		snprintf(c, sizeof(c), "%.2fx", x / y);
+		row("VMA call at 65k VMAs (vs at 100, model)", a, b, c,
+		    "< 1.5x slower");
+	}
+	if (!want("tasks"))
+		goto tlb;
 	paired(model_switch, NULL, 30000, &x, &z);
 	paired(model_kill, NULL, 30000, &y, &z);
 	fmt_time(a, sizeof(a), x);
 	fmt_time(b, sizeof(b), y);
 	row("switch / kill with 30k tasks (model)", a, b, "-", "O(1): see the curve");
+tlb:
+	if (!want("tlb"))
+		return;
 	paired(model_cow_tlb, NULL, 65536, &x, &z);
 	paired(model_cow_tlb, NULL, 64, &y, &z);
 	fmt_time(a, sizeof(a), x);
@@ -830,10 +855,13 @@ int main(int argc, char **argv)
 			quick = true;
 		else if (!strcmp(argv[i], "--vmsh") && i + 1 < argc)
 			vmsh_path = argv[++i];
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
 	}
 	runs = quick ? 3 : 5;
 	table();
-	curves();
+	if (!only)
+		curves();
 	printf("\nhost peak RSS of vmsh-bench: %.1f MiB (the children of the memory rows not counted)\n",
 	       maxrss_kib() / 1024.0);
 	return 0;

@@ -119,6 +119,39 @@ START_TEST(test_gap_update_stops_early)
 }
 END_TEST
 
+/* msync of 64 dirty pages of a file mapped beside 2000 one-page mappings
+ * of the same file at other offsets, 2000 of another file and 2000
+ * anonymous VMAs: each page's writeback (folio_mkclean) looks at the
+ * i_mmap nodes on its way down, not at the 6000 VMAs. */
+START_TEST(test_msync_rmap_is_not_a_scan)
+{
+	const int prot = VMSH_PROT_READ | VMSH_PROT_WRITE;
+	const uint64_t fa = T_BASE + (1ULL << 36);
+	uint64_t a, steps;
+	struct vmsh_fault f;
+
+	sys = t_sys_make(false, 1ULL << 30);
+	ck_assert_int_eq(vmsh_file_create(sys, "f", 4096 * T_PG, true), 0);
+	ck_assert_int_eq(vmsh_file_create(sys, "g", 4096 * T_PG, true), 0);
+	for (int i = 0; i < 6000; i++)
+		ck_assert_int_eq(vmsh_mmap(sys, T_BASE + (uint64_t)i * 2 * T_PG,
+					   T_PG, prot, (i % 3 == 2 ?
+					   VMSH_MAP_PRIVATE | VMSH_MAP_ANONYMOUS :
+					   VMSH_MAP_SHARED) | VMSH_MAP_FIXED,
+					   i % 3 == 2 ? NULL : i % 3 ? "g" : "f",
+					   (1024 + (uint64_t)i / 3) * T_PG, &a), 0);
+	ck_assert_int_eq(vmsh_mmap(sys, fa, 64 * T_PG, prot,
+				   VMSH_MAP_SHARED | VMSH_MAP_FIXED, "f", 0, &a), 0);
+	ck_assert_int_eq(vmsh_write(sys, fa, NULL, 1, 64 * T_PG, &a, &f), 0);
+	steps = sys->steps;
+	ck_assert_int_eq(vmsh_msync(sys, fa, 64 * T_PG), 0);
+	/* one step at least per page (the walk counts), far below 64 x 6000 */
+	ck_assert_uint_ge(sys->steps - steps, 64);
+	ck_assert_uint_le(sys->steps - steps, 64 * 40);
+	t_check(sys);
+}
+END_TEST
+
 Suite *complexity_suite(void)
 {
 	Suite *s = suite_create("complexity");
@@ -128,5 +161,6 @@ Suite *complexity_suite(void)
 	tcase_add_test(tc, test_tlb_page_flush_is_not_a_scan);
 	tcase_add_test(tc, test_task_ops_are_not_a_walk);
 	tcase_add_test(tc, test_gap_update_stops_early);
+	tcase_add_test(tc, test_msync_rmap_is_not_a_scan);
 	return s;
 }

@@ -57,7 +57,7 @@ static void emit(vmsh_trace_fn *fn, void *ctx, const char *prefix,
 	fn(ctx, line);
 }
 
-void trace(struct vmsh_sys *sys, const char *fmt, ...)
+void (trace)(struct vmsh_sys *sys, const char *fmt, ...)
 {
 	va_list ap;
 

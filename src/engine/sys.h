@@ -135,6 +135,11 @@ void trace(struct vmsh_sys *sys, const char *fmt, ...)
 void warn(struct vmsh_sys *sys, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static inline bool tracing(const struct vmsh_sys *sys) { return sys->trace_fn != NULL; }
+/* The arguments of a trace line (flags_name(), prot_name() ... format
+ * text) are evaluated only while tracing: an untraced call pays for
+ * none of them.  They must have no side effects. */
+#define trace(sys, ...) \
+	(tracing(sys) ? (trace)((sys), __VA_ARGS__) : (void)0)
 /* The shell asked the long operation under way to stop (Ctrl-C). */
 static inline bool interrupted(const struct vmsh_sys *sys)
 {

@@ -55,8 +55,9 @@ struct ma_big {
 
 /* Old nodes freed when a store is done. */
 struct ma_trash {
-	struct maple_node **v;
+	struct maple_node **v;  /* one[] until it overflows */
 	size_t n, cap;
+	struct maple_node *one[16];
 };
 
 static const unsigned char slots_of[] = {
@@ -92,6 +93,33 @@ void mt_init(struct maple_tree *mt, bool alloc_range)
 	mt->alloc_range = alloc_range;
 }
 
+/* A store replaces a few nodes by as many new ones: keep what it frees
+ * for the next (the kernel's maple nodes come from a slab cache too). */
+#define MT_SPARE 16
+
+static void node_free(struct maple_tree *mt, struct maple_node *n)
+{
+	mt->nodes--;
+	if (mt->nspare >= MT_SPARE) {
+		free(n);
+		return;
+	}
+	n->parent = mt->spare;
+	mt->spare = n;
+	mt->nspare++;
+}
+
+static void free_spares(struct maple_tree *mt)
+{
+	while (mt->spare) {
+		struct maple_node *n = mt->spare;
+
+		mt->spare = n->parent;
+		free(n);
+	}
+	mt->nspare = 0;
+}
+
 static void free_subtree(struct maple_tree *mt, struct maple_node *n)
 {
 	if (!mt_is_leaf(n))
@@ -105,6 +133,7 @@ void mtree_destroy(struct maple_tree *mt)
 {
 	if (mt->root)
 		free_subtree(mt, mt->root);
+	free_spares(mt);
 	mt->root = NULL;
 	mt->height = 0;
 }
@@ -398,17 +427,33 @@ static void big_add_node(struct ma_big *b, const struct maple_node *n,
 
 static void trash_add(struct ma_trash *t, struct maple_node *n)
 {
+	if (!t->v) {
+		t->v = t->one;
+		t->cap = sizeof(t->one) / sizeof(t->one[0]);
+	}
 	if (t->n == t->cap) {
-		t->cap = t->cap ? 2 * t->cap : 16;
-		t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
+		struct maple_node **v = xmalloc(2 * t->cap * sizeof(*v));
+
+		memcpy(v, t->v, t->n * sizeof(*v));
+		if (t->v != t->one)
+			free(t->v);
+		t->v = v;
+		t->cap *= 2;
 	}
 	t->v[t->n++] = n;
 }
 
 static struct maple_node *node_new(struct maple_tree *mt, enum maple_type type)
 {
-	struct maple_node *n = xcalloc(1, sizeof(*n));
+	struct maple_node *n = mt->spare;
 
+	if (n) {
+		mt->spare = n->parent;
+		mt->nspare--;
+		memset(n, 0, sizeof(*n));
+	} else {
+		n = xcalloc(1, sizeof(*n));
+	}
 	n->type = (unsigned char)type;
 	mt->nodes++;
 	return n;
@@ -564,8 +609,7 @@ static void run_replace(struct maple_tree *mt, struct maple_node *first,
 				mt->root = old->slot[0];
 				mt->root->parent = NULL;
 				mt->root->parent_slot = 0;
-				free(old);
-				mt->nodes--;
+				node_free(mt, old);
 				mt->height--;
 				mt->ev.shrink++;
 			}
@@ -605,16 +649,17 @@ void mtree_store_range(struct maple_tree *mt, uint64_t index, uint64_t last,
 {
 	struct ma_trash t = { 0 };
 	struct maple_node *lf, *ll;
-	struct ma_big *b;
+	struct ma_big big, *b = &big;
 	unsigned i, j;
 
 	memset(&mt->ev, 0, sizeof(mt->ev));
 	if (index > last)
 		abort();
-	b = xcalloc(1, sizeof(*b));
+	big.n = 0;
+	big.min = 0;
 	if (!mt->root) {
 		if (!entry)
-			goto out;
+			return;
 		if (index)
 			big_add(b, index - 1, NULL, 0);
 		big_add(b, last, entry, 0);
@@ -623,7 +668,7 @@ void mtree_store_range(struct maple_tree *mt, uint64_t index, uint64_t last,
 		mt->root = node_build(mt, maple_leaf_64, b, 0, b->n, 0);
 		mt->height = 1;
 		mt->ev.new_root++;
-		goto out;
+		return;
 	}
 	lf = walk_leaf(mt, index, &i);
 	ll = walk_leaf(mt, last, &j);
@@ -639,20 +684,18 @@ void mtree_store_range(struct maple_tree *mt, uint64_t index, uint64_t last,
 		big_add(b, mt_pivot(ll, j, ll->max), ll->slot[j], 0);
 	big_add_node(b, ll, j + 1, ll->end);
 	run_replace(mt, lf, ll, b, maple_leaf_64, &t);
-	for (size_t k = 0; k < t.n; k++) {
-		free(t.v[k]);
-		mt->nodes--;
-	}
-	free(t.v);
+	for (size_t k = 0; k < t.n; k++)
+		node_free(mt, t.v[k]);
+	if (t.v != t.one)
+		free(t.v);
 	/* everything erased: the tree is empty again */
 	if (mt_is_leaf(mt->root) && mt->root->end == 0 && !mt->root->slot[0]) {
 		free(mt->root);
 		mt->nodes--;
 		mt->root = NULL;
 		mt->height = 0;
+		free_spares(mt);
 	}
-out:
-	free(b);
 }
 
 /* ---- visiting and validating ----------------------------------------------- */

@@ -70,6 +70,10 @@ struct maple_tree {
 	unsigned height;                       /* levels; 0 when empty */
 	size_t nodes;                          /* nodes allocated */
 	struct maple_events ev;
+	/* nodes a store freed, kept for the next store's new ones (at
+	 * most MT_SPARE; none while the tree is empty) */
+	struct maple_node *spare;
+	unsigned nspare;
 };
 
 void mt_init(struct maple_tree *mt, bool alloc_range);

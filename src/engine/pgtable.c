@@ -359,8 +359,14 @@ void tlb_adjust_range(struct vmsh_mm *mm, uint64_t start, uint64_t end)
 	mm->gather_any = true;
 }
 
+static const uint64_t zero_table[PTRS_PER_TABLE];
+
 /* Release a table and the tables below it.  Their PTEs were zapped
- * before: a leaf entry still set is a broken invariant, and aborts. */
+ * before: a leaf entry still set is a broken invariant, and aborts.
+ * Empty stretches are skipped 64 entries at a time (memcmp with an empty
+ * table is the C library's vector compare): a PTE table is checked whole
+ * at once, and the usual upper table, whose last child was just freed,
+ * costs eight compares instead of 512 tests. */
 static void release_table(struct vmsh_mm *mm, uint64_t pfn, int depth)
 {
 	struct vmsh_sys *sys = mm->sys;
@@ -368,12 +374,21 @@ static void release_table(struct vmsh_mm *mm, uint64_t pfn, int depth)
 	uint64_t *t = pt_table(sys, pfn);
 	unsigned i;
 
+	if (depth == levels - 1) {
+		if (memcmp(t, zero_table, sizeof(zero_table)))
+			abort();        /* a PTE outlived its zap */
+		table_free(mm, pfn, depth);
+		return;
+	}
 	for (i = 0; i < PTRS_PER_TABLE; i++) {
+		if (!(i & 63) && !memcmp(&t[i], zero_table, 64 * sizeof(*t))) {
+			i += 63;
+			continue;
+		}
 		if (!t[i])
 			continue;
-		if (depth == levels - 1 ||
-		    (depth == levels - 2 && pmd_trans_huge(t[i])))
-			abort();        /* a PTE (huge PMD) outlived its zap */
+		if (depth == levels - 2 && pmd_trans_huge(t[i]))
+			abort();        /* a huge PMD outlived its zap */
 		if (t[i] & _PAGE_PRESENT)
 			release_table(mm, (t[i] & PTE_PFN_MASK) >> PAGE_SHIFT,
 				      depth + 1);

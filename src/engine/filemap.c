@@ -64,24 +64,31 @@ static bool prot_writable(const struct vmsh_vma *vma)
 	       !wants_writenotify(vma);
 }
 
-/* Install @pfn (whose reference the caller hands over) at @addr. */
-static int map_page(struct vmsh_vma *vma, uint64_t addr, uint64_t pfn,
-		    bool writable, bool dirty)
+/* Install @pfn (whose reference the caller hands over) at @pte. */
+static void set_page(struct vmsh_vma *vma, uint64_t *pte, uint64_t pfn,
+		     bool writable, bool dirty)
 {
 	struct vmsh_mm *mm = vma->vm_mm;
-	struct vmsh_sys *sys = mm->sys;
-	uint64_t *pte = pte_lookup(mm, addr, true);
-	struct page *pg;
+	struct page *pg = phys_page(mm->sys, pfn);
 	int counter;
 
-	if (!pte)
-		return VM_FAULT_OOM;
-	pg = phys_page(sys, pfn);
+
 	*pte = pte_mkentry(pfn, vma->vm_flags, writable, dirty, true);
 	pg->mapcount++;
 	counter = page_mm_counter(pg);
 	if (counter >= 0)
 		mm_add_rss(mm, counter, 1);
+}
+
+/* Install @pfn (whose reference the caller hands over) at @addr. */
+static int map_page(struct vmsh_vma *vma, uint64_t addr, uint64_t pfn,
+		    bool writable, bool dirty)
+{
+	uint64_t *pte = pte_lookup(vma->vm_mm, addr, true);
+
+	if (!pte)
+		return VM_FAULT_OOM;
+	set_page(vma, pte, pfn, writable, dirty);
 	return 0;
 }
 
@@ -200,17 +207,17 @@ static int filemap_fault(struct vmsh_vma *vma, uint64_t pgoff, uint64_t *pfn)
 
 /* Map file page @idx of @vma at its address unless a PTE is there; true
  * when it got mapped.  @ok false: out of page-table frames. */
-static bool map_cached(struct vmsh_vma *vma, uint64_t idx, uint64_t pfn,
-		       bool *ok)
+static bool map_cached(struct vmsh_vma *vma, struct pte_cursor *cur,
+		       uint64_t idx, uint64_t pfn, bool *ok)
 {
 	uint64_t va = vma_address(vma, idx);
-	uint64_t *pte = pte_lookup(vma->vm_mm, va, true);
+	uint64_t *pte = pte_lookup_at(vma->vm_mm, cur, va, true);
 
 	*ok = pte != NULL;
 	if (!pte || *pte)
 		return false;
 	phys_get(vma->vm_mm->sys, pfn);
-	map_page(vma, va, pfn, prot_writable(vma), false);
+	set_page(vma, pte, pfn, prot_writable(vma), false);
 	return true;
 }
 
@@ -249,6 +256,7 @@ static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 	uint64_t idx, mapped = 0, fault_idx = linear_page_index(vma, addr);
 	bool hit = false, ok = true, first = true;
 	bool pmd_none = f->disk && !pte_lookup(mm, addr, false);
+	struct pte_cursor cur = { NULL, 0 };
 
 	if (!f->size)
 		return false;
@@ -291,7 +299,8 @@ static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 				to = end;
 		}
 		for (i = from; ok && i <= to; i++) {
-			if (!map_cached(vma, i, file_cache_lookup(f, i), &ok))
+			if (!map_cached(vma, &cur, i, file_cache_lookup(f, i),
+					&ok))
 				continue;
 			if (i == fault_idx)
 				hit = true;

@@ -70,7 +70,11 @@ struct copy_ctx {
 	struct vmsh_vma *dst, *src;
 	int err;
 	uint64_t copied, wrprotected;
+	struct pte_cursor dst_pte;      /* the child's PTE table */
+	/* the child's rss, added once the range is copied (add_mm_rss_vec) */
+	int64_t rss[NR_MM_COUNTERS];
 };
+
 
 /* copy_present_ptes() for one PTE (no large folios, no pinned pages). */
 static void copy_one_pte(uint64_t *src_ptep, uint64_t addr, void *vctx)
@@ -85,7 +89,7 @@ static void copy_one_pte(uint64_t *src_ptep, uint64_t addr, void *vctx)
 		return;
 	if (pte_is_guard(pte)) {
 		/* copy_nonpresent_pte(): copy_pte_marker() keeps guards */
-		dst_ptep = pte_lookup(dst_mm, addr, true);
+		dst_ptep = pte_lookup_at(dst_mm, &c->dst_pte, addr, true);
 		if (!dst_ptep)
 			c->err = -ENOMEM;
 		else
@@ -99,7 +103,7 @@ static void copy_one_pte(uint64_t *src_ptep, uint64_t addr, void *vctx)
 		c->err = -EINTR;
 		return;
 	}
-	dst_ptep = pte_lookup(dst_mm, addr, true);
+	dst_ptep = pte_lookup_at(dst_mm, &c->dst_pte, addr, true);
 	if (!dst_ptep) {
 		c->err = -ENOMEM;
 		return;
@@ -111,7 +115,7 @@ static void copy_one_pte(uint64_t *src_ptep, uint64_t addr, void *vctx)
 		pte &= ~_PAGE_SWP_EXCLUSIVE;
 		*src_ptep = pte;
 		*dst_ptep = pte;
-		mm_add_rss(dst_mm, MM_SWAPENTS, 1);
+		c->rss[MM_SWAPENTS]++;
 		c->copied++;
 		return;
 	}
@@ -130,7 +134,7 @@ static void copy_one_pte(uint64_t *src_ptep, uint64_t addr, void *vctx)
 		 * write fault has to decide between reuse and copy. */
 		if (page->kind == PAGE_ANON)
 			page->exclusive = false;
-		mm_add_rss(dst_mm, page_mm_counter(page), 1);
+		c->rss[page_mm_counter(page)]++;
 	}
 	/* __copy_present_ptes() */
 	if (is_cow_mapping(c->src->vm_flags) && (pte & _PAGE_RW)) {
@@ -175,6 +179,9 @@ static int copy_page_range(struct vmsh_vma *dst, struct vmsh_vma *src)
 		return 0;
 	pt_walk_range(src->vm_mm, src->vm_start, src->vm_end, copy_one_pte,
 		      copy_one_pmd, &c);
+	for (int i = 0; i < NR_MM_COUNTERS; i++)
+		if (c.rss[i])
+			mm_add_rss(dst->vm_mm, i, c.rss[i]);
 	trace(sys, "copy_page_range %#llx-%#llx ptes=%llu wrprotected=%llu%s",
 	      (unsigned long long)src->vm_start, (unsigned long long)src->vm_end,
 	      (unsigned long long)c.copied, (unsigned long long)c.wrprotected,

@@ -114,7 +114,10 @@ void tlb_finish_mmu(struct vmsh_mm *mm)
 		flush_tlb_range(mm, mm->gather_lo, mm->gather_hi);
 }
 
-/* Drop what a present PTE held (zap_present_pte): rmap, rss, reference. */
+/* Drop what a present PTE held (zap_present_pte): rmap, rss, reference.
+ * The rss counters go down directly: zap_range updated hiwater_rss
+ * before the walk, and nothing raises rss during it, so mm_add_rss's
+ * per-PTE hiwater check could not change anything. */
 static void zap_pte(struct vmsh_mm *mm, uint64_t pte)
 {
 	struct vmsh_sys *sys = mm->sys;
@@ -123,7 +126,7 @@ static void zap_pte(struct vmsh_mm *mm, uint64_t pte)
 
 	if (is_swap_pte(pte)) {
 		/* zap_nonpresent_ptes(): the swap entry's slot */
-		mm_add_rss(mm, MM_SWAPENTS, -1);
+		mm->rss[MM_SWAPENTS]--;
 		free_swap_and_cache(sys, pte);
 		return;
 	}
@@ -139,7 +142,7 @@ static void zap_pte(struct vmsh_mm *mm, uint64_t pte)
 		if (pte & _PAGE_ACCESSED)
 			mark_page_accessed(sys, folio, false);
 	}
-	mm_add_rss(mm, page_mm_counter(page), -1);
+	mm->rss[page_mm_counter(page)]--;
 	page->mapcount--;
 	/* free_pages_and_swap_cache(): an unmapped swap cache folio no
 	 * swap PTE names leaves the cache */

@@ -99,6 +99,33 @@ void pgtable_free_all(struct vmsh_mm *mm);
 /* Pointer to the PTE for @addr, allocating tables when @alloc (NULL when
  * not present and !alloc, or out of frames). */
 uint64_t *pte_lookup(struct vmsh_mm *mm, uint64_t addr, bool alloc);
+/*
+ * pte_lookup for a run of addresses (copy_pte_range, filemap_map_pages
+ * fill one table at a time): the PTE table of the last lookup is kept,
+ * so only the first address of each table walks from the top.  Valid
+ * while no page table of @mm is freed; start with { NULL, 0 }.
+ */
+struct pte_cursor {
+	uint64_t *table;        /* entry 0 of the PTE table, or NULL */
+	uint64_t base;          /* the address it starts at */
+};
+static inline uint64_t *pte_lookup_at(struct vmsh_mm *mm,
+				      struct pte_cursor *c, uint64_t addr,
+				      bool alloc)
+{
+	const uint64_t span = PAGE_SIZE << 9;   /* what one PTE table maps */
+	unsigned i = (unsigned)(addr >> PAGE_SHIFT) & 511;
+	uint64_t *p;
+
+	if (c->table && (addr & ~(span - 1)) == c->base)
+		return c->table + i;
+	p = pte_lookup(mm, addr, alloc);
+	if (p) {
+		c->table = p - i;
+		c->base = addr & ~(span - 1);
+	}
+	return p;
+}
 /* The entry pointing at @addr's PTE table (the PMD, whatever the number
  * of levels), allocating the tables above it: what __handle_mm_fault
  * allocates; the PTE table itself comes with the first PTE set in it

@@ -377,10 +377,8 @@ static void release_table(struct vmsh_mm *mm, uint64_t pfn, int depth)
 	if (depth == levels - 1) {
 		if (memcmp(t, zero_table, sizeof(zero_table)))
 			abort();        /* a PTE outlived its zap */
-		table_free(mm, pfn, depth);
-		return;
 	}
-	for (i = 0; i < PTRS_PER_TABLE; i++) {
+	for (i = 0; depth < levels - 1 && i < PTRS_PER_TABLE; i++) {
 		if (!(i & 63) && !memcmp(&t[i], zero_table, 64 * sizeof(*t))) {
 			i += 63;
 			continue;

@@ -86,6 +86,17 @@ static const struct rb_augment_callbacks gap_callbacks = {
 	gap_propagate, gap_copy, gap_rotate,
 };
 
+static void gap_propagated(struct rb_node *rb, struct rb_node *stop)
+{
+	(void)rb;
+	(void)stop;
+}
+
+/* vma_link has brought the new leaf's ancestors up to date itself */
+static const struct rb_augment_callbacks gap_insert_callbacks = {
+	gap_propagated, gap_copy, gap_rotate,
+};
+
 /* After one VMA's bounds changed: up from it only while a gap changes
  * (the tree was right before), as RB_DECLARE_CALLBACKS' propagate stops;
  * the insert and erase callbacks above keep going to their stop. */
@@ -294,11 +305,16 @@ void vma_link(struct vmsh_mm *mm, struct vmsh_vma *vma)
 		next->vm_prev = vma;
 	vma->vm_mm = mm;
 	rb_link_node(&vma->vm_rb, parent, link);
+	/* the gap before @next shrank and the new leaf has its own: each
+	 * goes up only while an ancestor's gap changes (the tree was right
+	 * before; @next first, so no stored gap is stale but the leaf's),
+	 * then the rotations keep every gap right: Linux's vma_gap_update()
+	 * and rb_insert_augmented(), not two walks to the root */
 	vma->rb_subtree_gap = 0;
-	gap_propagate(&vma->vm_rb, NULL);
-	rb_insert_augmented(&vma->vm_rb, &mm->mm_rb, &gap_callbacks);
 	if (next)
 		vma_gap_update(next);
+	vma_gap_update(vma);
+	rb_insert_augmented(&vma->vm_rb, &mm->mm_rb, &gap_insert_callbacks);
 	mt_store(mm, vma->vm_start, vma->vm_end - 1, vma);
 	vma->mt_start = vma->vm_start;
 	vma->mt_end = vma->vm_end;

@@ -26,7 +26,14 @@
  * name; they return the process exit status (2: bad usage). */
 int vmsh_record_main(int argc, char **argv);
 int vmsh_import_main(int argc, char **argv);
-int vmsh_trace_replay_main(int argc, char **argv);
+/* trace-replay --layout SCRIPT: a machine built from @cfg that has run
+ * SCRIPT (the shell runs it: main.c), or NULL with the reason said on
+ * standard error.  The caller frees it (vmsh_sys_free). */
+struct vmsh_config;
+struct vmsh_sys;
+typedef struct vmsh_sys *vmsh_layout_fn(const char *script,
+					const struct vmsh_config *cfg);
+int vmsh_trace_replay_main(int argc, char **argv, vmsh_layout_fn *layout_fn);
 
 /* ---- the script writer (script.c) ---------------------------------------- */
 

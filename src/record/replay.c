@@ -18,10 +18,23 @@
  * so the regions a trace touches become a few VMAs, as its program's own
  * mmaps would be.  The summary: accesses by kind, pages touched, regions
  * mapped, minor and major faults, and per CPU the TLB's hits and misses.
- * With --user-frames N, the trace's page references also go through the
- * classic policies (replace.c) over N frames, each (or the one --replace
- * names) with its faults, hits and evictions; OPT is told the whole
- * trace's future.
+ *
+ * --layout SCRIPT: the machine first runs SCRIPT (a recording: `vmsh
+ * record`), and the trace's accesses are made by the task current when it
+ * ends (a recording leaves its first process) on those VMAs; nothing is
+ * mapped on first use.  An access outside every VMA is a SIGSEGV
+ * (SEGV_MAPERR), one against a VMA's permissions a SIGSEGV (SEGV_ACCERR),
+ * one of a page the model does not have ([vvar], [vdso]) a SIGBUS, as the
+ * real process would get; each is counted, the access skipped, and the
+ * replay goes on (the real process would have died at the first).
+ *
+ * --user-frames N: after that run (Linux's reclaim), the trace runs again
+ * on a fresh machine for each classic policy (or the one --replace names)
+ * as the machine's own reclaim (vmsh --replace=POLICY --user-frames N,
+ * replace_mm.c: an evicted anonymous page goes to swap and comes back as a
+ * major fault, a file page's PTE is dropped); each policy's line has its
+ * faults, hits and evictions, and the model's minor and major faults.
+ * OPT is told the trace's page references of the first run, in order.
  */
 #include "config.h"
 
@@ -39,6 +52,13 @@
 
 struct replay {
 	struct vmsh_sys *sys;
+	struct vmsh_config cfg;
+	vmsh_layout_fn *layout_fn;
+	const char *layout;             /* --layout SCRIPT, or NULL */
+	int layout_pid;
+	uint64_t layout_vmas;
+	bool again;                     /* a policy's run: counts only */
+	uint64_t segv_maperr, segv_accerr, sigbus, first_sig;
 	uint64_t n[4];                  /* I L S M */
 	uint64_t regions, bad;
 	uint64_t skipped, first_skipped;        /* lines that are not accesses */
@@ -48,9 +68,22 @@ struct replay {
 	FILE *conv;
 	uint64_t frames;                /* --user-frames: the page references kept */
 	int policy;                     /* --replace (0: every policy) */
-	uint64_t *refs;
+	uint64_t *refs;                 /* OPT's future: the pages referenced */
 	size_t nrefs, refs_cap;
+	uint64_t *words;                /* the trace kept for the policies' runs */
+	size_t nwords, words_cap;
 };
+
+static void push(uint64_t **a, size_t *n, size_t *cap, uint64_t v)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 1 << 16;
+		*a = realloc(*a, *cap * sizeof(uint64_t));
+		if (!*a)
+			abort();
+	}
+	(*a)[(*n)++] = v;
+}
 
 static void seen_add(struct replay *R, uint64_t page)
 {
@@ -103,8 +136,25 @@ static void access1(struct replay *R, uint64_t addr, bool write)
 	for (int tries = 0; tries < 2; tries++) {
 		ret = write ? vmsh_write(R->sys, addr, NULL, 0x5a, 1, &done, &f) :
 			      vmsh_touch(R->sys, addr, 1, &f);
-		if (ret != 1)
+		if (ret != 1) {
+			if (R->frames && !R->again)
+				push(&R->refs, &R->nrefs, &R->refs_cap, addr / PAGE);
 			return;
+		}
+		if (R->layout) {
+			/* what the real process would get */
+			if (!(R->segv_maperr + R->segv_accerr + R->sigbus + R->bad))
+				R->first_sig = addr;
+			if (f.signo == 11 && f.code == 1)
+				R->segv_maperr++;
+			else if (f.signo == 11)
+				R->segv_accerr++;
+			else if (f.signo == 7)
+				R->sigbus++;
+			else
+				R->bad++;
+			return;
+		}
 		if (f.signo != 11 || !map_region(R, addr))
 			break;
 	}
@@ -123,18 +173,13 @@ static void replay_one(struct replay *R, int kind, uint64_t addr, unsigned size)
 		fwrite(&w, sizeof(w), 1, R->conv);
 		return;
 	}
+	if (R->frames && !R->again)
+		push(&R->words, &R->nwords, &R->words_cap,
+		     (addr & ((1ULL << 56) - 1)) | (uint64_t)kind << 56 |
+		     (uint64_t)((size ? size - 1 : 0) & 63) << 58);
 	for (;;) {
-		if (page + 1 != R->last_page)
+		if (page + 1 != R->last_page && !R->again)
 			seen_add(R, page);
-		if (R->frames) {
-			if (R->nrefs == R->refs_cap) {
-				R->refs_cap = R->refs_cap ? R->refs_cap * 2 : 1 << 16;
-				R->refs = realloc(R->refs, R->refs_cap * sizeof(uint64_t));
-				if (!R->refs)
-					abort();
-			}
-			R->refs[R->nrefs++] = page;
-		}
 		R->last_page = page + 1;
 		if (kind != 2)
 			access1(R, addr, false);
@@ -228,22 +273,97 @@ static uint64_t stat_of(const struct vmsh_sys *sys, const char *want)
 	return 0;
 }
 
-static void summary(struct replay *R, const char *name)
+static int count_vma(void *ctx, const struct vmsh_vma_info *v)
+{
+	(void)v;
+	++*(uint64_t *)ctx;
+	return 0;
+}
+
+/* The machine a run starts from: a fresh one, or the one --layout's
+ * script leaves (NULL when it cannot be built; the reason is said). */
+static struct vmsh_sys *machine(struct replay *R, const struct vmsh_config *cfg)
+{
+	struct vmsh_sys *sys;
+
+	if (!R->layout) {
+		sys = vmsh_sys_new(cfg);
+		if (!sys)
+			fprintf(stderr, "vmsh trace-replay: the machine cannot be built (--ram, --tlb)\n");
+		return sys;
+	}
+	sys = R->layout_fn(R->layout, cfg);
+	if (!sys)
+		return NULL;
+	R->layout_pid = vmsh_current_pid(sys);
+	R->layout_vmas = 0;
+	vmsh_vma_walk(sys, 0, count_vma, &R->layout_vmas);
+	return sys;
+}
+
+/* The trace again, on a machine whose reclaim is policy @pol over
+ * --user-frames frames; its line of the summary.  0, or 1 (said). */
+static int policy_run(struct replay *R, int pol)
+{
+	struct replay P = { 0 };
+	struct vmsh_replace_stats st0, st;
+	uint64_t minor0, major0;
+
+	P.cfg = R->cfg;
+	P.cfg.replace = pol;
+	P.cfg.user_frames = R->frames;
+	P.layout = R->layout;
+	P.layout_fn = R->layout_fn;
+	P.frames = R->frames;
+	P.again = true;
+	P.sys = machine(&P, &P.cfg);
+	if (!P.sys)
+		return 1;
+	if (pol == VMSH_REPLACE_OPT)
+		vmsh_sys_replace_future(P.sys, R->refs, R->nrefs);
+	/* what the layout script did is not the trace's */
+	vmsh_replace_get_stats(vmsh_sys_replace(P.sys), &st0);
+	minor0 = stat_of(P.sys, "pgfault") - stat_of(P.sys, "pgmajfault");
+	major0 = stat_of(P.sys, "pgmajfault");
+	for (size_t i = 0; i < R->nwords; i++)
+		replay_one(&P, (int)(R->words[i] >> 56 & 3),
+			   R->words[i] & ((1ULL << 56) - 1),
+			   (unsigned)(R->words[i] >> 58) + 1);
+	vmsh_replace_get_stats(vmsh_sys_replace(P.sys), &st);
+	printf("%-6s %llu frames faults %llu, hits %llu, evictions %llu (of %llu page references); minor faults %llu, major faults %llu\n",
+	       vmsh_replace_name((enum vmsh_replace_policy)pol),
+	       (unsigned long long)R->frames,
+	       (unsigned long long)(st.faults - st0.faults),
+	       (unsigned long long)(st.hits - st0.hits),
+	       (unsigned long long)(st.evictions - st0.evictions),
+	       (unsigned long long)(st.refs - st0.refs),
+	       (unsigned long long)(stat_of(P.sys, "pgfault") - stat_of(P.sys, "pgmajfault") - minor0),
+	       (unsigned long long)(stat_of(P.sys, "pgmajfault") - major0));
+	vmsh_sys_free(P.sys);
+	return 0;
+}
+
+static int summary(struct replay *R, const char *name, uint64_t minor0,
+		   uint64_t major0)
 {
 	struct vmsh_tlb_cpu_info ci;
 	uint64_t total = R->n[0] + R->n[1] + R->n[2] + R->n[3];
 
 	printf("trace           %s\n", name);
+	if (R->layout)
+		printf("layout          %s (pid %d, %llu VMAs)\n", R->layout,
+		       R->layout_pid, (unsigned long long)R->layout_vmas);
 	printf("accesses        %llu (I %llu, L %llu, S %llu, M %llu)\n",
 	       (unsigned long long)total, (unsigned long long)R->n[0],
 	       (unsigned long long)R->n[1], (unsigned long long)R->n[2],
 	       (unsigned long long)R->n[3]);
 	printf("pages touched   %llu (%llu KiB)\n", (unsigned long long)R->seen_nr,
 	       (unsigned long long)R->seen_nr * 4);
-	printf("regions mapped  %llu\n", (unsigned long long)R->regions);
+	if (!R->layout)
+		printf("regions mapped  %llu\n", (unsigned long long)R->regions);
 	printf("minor faults    %llu\n", (unsigned long long)(stat_of(R->sys, "pgfault") -
-					stat_of(R->sys, "pgmajfault")));
-	printf("major faults    %llu\n", (unsigned long long)stat_of(R->sys, "pgmajfault"));
+					stat_of(R->sys, "pgmajfault") - minor0));
+	printf("major faults    %llu\n", (unsigned long long)(stat_of(R->sys, "pgmajfault") - major0));
 	for (int cpu = 0; vmsh_tlb_cpu_info(R->sys, cpu, &ci); cpu++) {
 		uint64_t all = ci.hits + ci.misses;
 
@@ -251,41 +371,31 @@ static void summary(struct replay *R, const char *name)
 		       cpu, (unsigned long long)ci.hits, (unsigned long long)ci.misses,
 		       ci.entries, ci.ways, all ? 100.0 * (double)ci.hits / (double)all : 0.0);
 	}
-	/* the trace's page references through each classic policy over
-	 * --user-frames frames (OPT knows the whole trace's future) */
-	for (int pol = VMSH_REPLACE_FIFO; R->frames && pol <= VMSH_REPLACE_RANDOM; pol++) {
-		struct vmsh_replace *rp;
-		struct vmsh_replace_stats st;
-		uint64_t victim;
-
-		if (R->policy && pol != R->policy)
-			continue;
-		rp = vmsh_replace_new((enum vmsh_replace_policy)pol, R->frames, 1);
-		if (!rp)
-			abort();
-		if (pol == VMSH_REPLACE_OPT)
-			vmsh_replace_set_future(rp, R->refs, R->nrefs);
-		for (size_t i = 0; i < R->nrefs; i++)
-			vmsh_replace_ref(rp, R->refs[i], &victim);
-		vmsh_replace_get_stats(rp, &st);
-		printf("%-6s %llu frames faults %llu, hits %llu, evictions %llu (of %llu page references)\n",
-		       vmsh_replace_name((enum vmsh_replace_policy)pol),
-		       (unsigned long long)R->frames, (unsigned long long)st.faults,
-		       (unsigned long long)st.hits, (unsigned long long)st.evictions,
-		       (unsigned long long)st.refs);
-		vmsh_replace_free(rp);
-	}
+	if (R->layout && R->segv_maperr + R->segv_accerr + R->sigbus)
+		printf("signals         SIGSEGV %llu (outside every VMA %llu, against its permissions %llu), SIGBUS %llu; the first at %#llx (the real process dies there; here the access is skipped)\n",
+		       (unsigned long long)(R->segv_maperr + R->segv_accerr),
+		       (unsigned long long)R->segv_maperr,
+		       (unsigned long long)R->segv_accerr,
+		       (unsigned long long)R->sigbus,
+		       (unsigned long long)R->first_sig);
 	if (R->skipped)
 		printf("skipped lines   %llu (not accesses; the first is line %llu)\n",
 		       (unsigned long long)R->skipped, (unsigned long long)R->first_skipped);
 	if (R->bad)
 		printf("unreplayed      %llu (accesses that faulted after mapping)\n",
 		       (unsigned long long)R->bad);
+	fflush(stdout);
+	/* the trace again with each classic policy as the machine's reclaim */
+	for (int pol = VMSH_REPLACE_FIFO; R->frames && pol <= VMSH_REPLACE_RANDOM; pol++)
+		if ((!R->policy || pol == R->policy) && policy_run(R, pol))
+			return 1;
+	return 0;
 }
 
 static const char usage[] =
-"usage: vmsh trace-replay [--tlb ENTRIES[:WAYS]] [--ram SIZE] [--convert OUT]\n"
-"                         [--user-frames N [--replace=fifo|lru|clock|opt|random]] FILE\n";
+"usage: vmsh trace-replay [--tlb ENTRIES[:WAYS]] [--ram SIZE] [--layout SCRIPT]\n"
+"                         [--user-frames N [--replace=fifo|lru|clock|opt|random]] FILE\n"
+"       vmsh trace-replay --convert OUT FILE\n";
 
 static bool parse_size(const char *s, uint64_t *out)
 {
@@ -302,7 +412,7 @@ static bool parse_size(const char *s, uint64_t *out)
 	return *s && !*end;
 }
 
-int vmsh_trace_replay_main(int argc, char **argv)
+int vmsh_trace_replay_main(int argc, char **argv, vmsh_layout_fn *layout_fn)
 {
 	static const struct option opts[] = {
 		{ "tlb", required_argument, NULL, 't' },
@@ -310,12 +420,14 @@ int vmsh_trace_replay_main(int argc, char **argv)
 		{ "convert", required_argument, NULL, 'c' },
 		{ "user-frames", required_argument, NULL, 'u' },
 		{ "replace", required_argument, NULL, 'p' },
+		{ "layout", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vmsh_config cfg;
 	struct replay R = { 0 };
 	const char *conv = NULL, *name;
+	uint64_t minor0 = 0, major0 = 0;
 	FILE *in;
 	int c, ret;
 
@@ -345,6 +457,7 @@ int vmsh_trace_replay_main(int argc, char **argv)
 			}
 			break;
 		case 'c': conv = optarg; break;
+		case 'l': R.layout = optarg; break;
 		case 'u':
 			v = strtoull(optarg, &colon, 0);
 			if (!*optarg || *colon || !v || v > VMSH_REPLACE_MAX_FRAMES) {
@@ -368,6 +481,16 @@ int vmsh_trace_replay_main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (conv && (R.layout || R.frames)) {
+		fprintf(stderr, "vmsh trace-replay: --convert replays nothing: no %s\n",
+			R.layout ? "--layout" : "--user-frames");
+		return 2;
+	}
+	if (R.layout && !layout_fn) {
+		fprintf(stderr, "vmsh trace-replay: --layout: no script runner\n");
+		return 2;
+	}
+	R.layout_fn = layout_fn;
 	if (R.policy && !R.frames) {
 		fprintf(stderr, "vmsh trace-replay: --replace needs --user-frames N\n");
 		return 2;
@@ -383,6 +506,7 @@ int vmsh_trace_replay_main(int argc, char **argv)
 		fprintf(stderr, "vmsh trace-replay: %s: %s\n", name, strerror(errno));
 		return 1;
 	}
+	R.cfg = cfg;
 	if (conv) {
 		R.conv = fopen(conv, "wb");
 		if (!R.conv) {
@@ -391,11 +515,15 @@ int vmsh_trace_replay_main(int argc, char **argv)
 		}
 		fwrite("VMSHTRC1", 1, 8, R.conv);
 	} else {
-		R.sys = vmsh_sys_new(&cfg);
+		R.sys = machine(&R, &cfg);
 		if (!R.sys) {
-			fprintf(stderr, "vmsh trace-replay: the machine cannot be built (--ram, --tlb)\n");
+			if (in != stdin)
+				fclose(in);
 			return 2;
 		}
+		/* the layout script's own faults are not the trace's */
+		minor0 = stat_of(R.sys, "pgfault") - stat_of(R.sys, "pgmajfault");
+		major0 = stat_of(R.sys, "pgmajfault");
 	}
 	ret = replay_file(&R, in, name);
 	if (!ret && !(R.n[0] + R.n[1] + R.n[2] + R.n[3]) && R.skipped) {
@@ -412,10 +540,12 @@ int vmsh_trace_replay_main(int argc, char **argv)
 			(unsigned long long)(R.n[0] + R.n[1] + R.n[2] + R.n[3]), conv);
 	} else {
 		if (!ret)
-			summary(&R, strcmp(name, "-") ? name : "(stdin)");
+			ret = summary(&R, strcmp(name, "-") ? name : "(stdin)",
+				      minor0, major0);
 		vmsh_sys_free(R.sys);
 	}
 	free(R.seen);
 	free(R.refs);
+	free(R.words);
 	return ret;
 }

@@ -241,6 +241,44 @@ static void keep_std_fds(void)
 	}
 }
 
+/* trace-replay --layout SCRIPT: the machine SCRIPT leaves, its output
+ * dropped, its errors said (the first failing command stops it). */
+static struct vmsh_sys *trace_layout(const char *script,
+				     const struct vmsh_config *cfg)
+{
+	struct shell sh;
+	struct vmsh_sys *sys = NULL;
+	FILE *null = fopen("/dev/null", "w");
+	int ret;
+
+	if (!null) {
+		fprintf(stderr, "vmsh trace-replay: /dev/null: %s\n", strerror(errno));
+		return NULL;
+	}
+	shell_init(&sh);
+	sh.cfg = *cfg;
+	sh.out = null;
+	sh.errexit = true;
+	sh.quiet = true;
+	if (!shell_new_machine(&sh)) {
+		fprintf(stderr, "vmsh trace-replay: the machine cannot be built (--ram, --tlb)\n");
+	} else if ((ret = shell_run_file(&sh, script)) < 0) {
+		fprintf(stderr, "vmsh trace-replay: --layout: %s: %s (%s)\n", script,
+			errno_name(ret), errno_text(ret));
+	} else if (sh.stop && sh.status) {
+		fprintf(stderr, "vmsh trace-replay: --layout: %s failed (the error above)\n",
+			script);
+	} else if (sh.be->ops->current_pid(sh.be) <= 0) {
+		fprintf(stderr, "vmsh trace-replay: --layout: %s leaves no task to make the accesses\n",
+			script);
+	} else {
+		sys = model_backend_take_sys(sh.be);
+	}
+	shell_fini(&sh);
+	fclose(null);
+	return sys;
+}
+
 int main(int argc, char **argv)
 {
 	struct shell sh;
@@ -258,7 +296,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "import"))
 		return vmsh_import_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "trace-replay"))
-		return vmsh_trace_replay_main(argc - 1, argv + 1);
+		return vmsh_trace_replay_main(argc - 1, argv + 1, trace_layout);
 	shell_init(&sh);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:exqhV", long_opts, NULL)) != -1) {

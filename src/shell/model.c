@@ -309,6 +309,20 @@ static void m_free(struct backend *be)
 	free(be);
 }
 
+struct vmsh_sys *model_backend_take_sys(struct backend *be)
+{
+	struct model *m = (struct model *)be;
+	struct vmsh_sys *sys = m->sys;
+
+	m->sys = NULL;
+	if (sys) {
+		vmsh_sys_set_warn(sys, NULL, NULL);
+		vmsh_sys_set_trace(sys, NULL, NULL);
+		vmsh_sys_set_interrupt(sys, NULL);
+	}
+	return sys;
+}
+
 static const struct backend_model_ops model_only_ops = {
 	.view = m_view,
 	.swap = m_swap,

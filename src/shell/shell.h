@@ -266,6 +266,9 @@ const char *quote_word(const char *s, size_t len, char *buf, size_t size);
  * from @cfg, its warnings going to @warn.  NULL when @cfg is refused. */
 struct backend *model_backend_new(const struct vmsh_config *cfg,
 				  vmsh_trace_fn *warn, void *ctx);
+/* The machine of model backend @be, handed to the caller (who frees it)
+ * with no warning, trace or interrupt hook left; @be keeps none. */
+struct vmsh_sys *model_backend_take_sys(struct backend *be);
 
 /* ---- the REPL (repl.c) ---------------------------------------------------- */
 

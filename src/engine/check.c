@@ -558,6 +558,13 @@ void check_pages(const struct vmsh_sys *sys, struct check_report *r)
 			check_report(r, "anon frame %#llx: refcount %d != mapcount %d%s",
 				     (unsigned long long)pfn, p->refcount, p->mapcount,
 				     p->swap ? " + the swap cache" : "");
+		/* PageAnonExclusive: one PTE at most maps the page (fork
+		 * and try_to_unmap clear it); a THP's frames follow the
+		 * head (check_pmd) */
+		if (p->kind == PAGE_ANON && p->exclusive && !p->thp &&
+		    p->mapcount > 1)
+			check_report(r, "anon frame %#llx: exclusive but mapped %d times",
+				     (unsigned long long)pfn, p->mapcount);
 		if (p->swap && (p->kind != PAGE_ANON || !sys->swap.slots ||
 				p->swap >= sys->swap.nslots ||
 				!sys->swap.slots[p->swap].cache ||

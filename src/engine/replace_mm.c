@@ -128,30 +128,6 @@ static void purge_stale(struct vmsh_sys *sys)
 	sys->replace_sig = sig;
 }
 
-/* try_to_unmap_one() of one anonymous PTE whose page is in the swap
- * cache: the PTE becomes the slot's swap entry. */
-static void unmap_anon_pte(struct vmsh_mm *mm, uint64_t addr, uint64_t *ptep)
-{
-	struct vmsh_sys *sys = mm->sys;
-	uint64_t pte = *ptep, pfn = pte_pfn(pte), entry;
-	struct page *page = phys_page(sys, pfn);
-
-	entry = swp_entry_to_pte(page->swap,
-				 page->exclusive && page->mapcount == 1);
-	*ptep = entry;
-	flush_tlb_page(mm, addr);
-	if (pte & _PAGE_DIRTY)
-		page->dirty = true;
-	if (page->mapcount == 1)
-		page->exclusive = false;
-	swap_duplicate(sys, entry);
-	update_hiwater_rss(mm);
-	mm_add_rss(mm, MM_ANONPAGES, -1);
-	mm_add_rss(mm, MM_SWAPENTS, 1);
-	page->mapcount--;
-	put_page(sys, pfn);
-}
-
 /* Evict the page of @key; 0, or -ENOMEM when an anonymous page finds no
  * swap slot (nothing changed). */
 static int evict(struct vmsh_sys *sys, uint64_t key)
@@ -198,7 +174,7 @@ static int evict(struct vmsh_sys *sys, uint64_t key)
 	}
 	if (!page->swap && !add_to_swap(sys, pfn))
 		return -ENOMEM;
-	unmap_anon_pte(mm, addr, ptep);
+	try_to_unmap_swap_pte(mm, addr, ptep);
 	if (page->mapcount == 0) {
 		/* nobody maps it: written and freed (the cache held the
 		 * last reference) */

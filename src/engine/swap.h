@@ -124,6 +124,14 @@ void swap_cache_evict(struct vmsh_sys *sys, uint64_t pfn, uint64_t shadow);
 
 /* ---- reclaim (vmscan.c) --------------------------------------------------- */
 
+/* try_to_unmap_one()'s swap step: the present PTE at @ptep (@addr of
+ * @mm), mapping an anonymous page in the swap cache, becomes a swap
+ * entry naming its slot (exclusive when the page was PageAnonExclusive,
+ * which it is no longer); the TLB entry is flushed, the PTE's dirty bit
+ * goes to the page, rss and the slot's count follow, and the mapping's
+ * reference goes.  Reclaim and --replace's eviction both use it. */
+void try_to_unmap_swap_pte(struct vmsh_mm *mm, uint64_t addr, uint64_t *ptep);
+
 /* madvise MADV_COLD / MADV_PAGEOUT over [start, end) of @vma (the caller
  * checked can_madv_lru_vma). */
 void madvise_cold_or_pageout(struct vmsh_vma *vma, uint64_t start,

@@ -190,7 +190,7 @@ static bool unmap_one(struct vmsh_vma *vma, uint64_t addr, uint64_t *ptep,
 	struct vmsh_mm *mm = vma->vm_mm;
 	struct vmsh_sys *sys = mm->sys;
 	struct page *page = phys_page(sys, pfn);
-	uint64_t pte = *ptep, entry;
+	uint64_t pte = *ptep;
 
 	if (vma->vm_flags & VM_LOCKED) {
 		c->failed = true;
@@ -220,6 +220,19 @@ static bool unmap_one(struct vmsh_vma *vma, uint64_t addr, uint64_t *ptep,
 	}
 	trace(sys, "try_to_unmap addr=%#llx pfn=%#llx",
 	      (unsigned long long)addr, (unsigned long long)pfn);
+	try_to_unmap_swap_pte(mm, addr, ptep);
+	return true;
+}
+
+void try_to_unmap_swap_pte(struct vmsh_mm *mm, uint64_t addr, uint64_t *ptep)
+{
+	struct vmsh_sys *sys = mm->sys;
+	uint64_t pte = *ptep, pfn = pte_pfn(pte), entry;
+	struct page *page = phys_page(sys, pfn);
+
+	/* the entry is exclusive as the page was (PageAnonExclusive, which
+	 * only a page one PTE maps can have); the page is not any more
+	 * (folio_try_share_anon_rmap_pte) */
 	entry = swp_entry_to_pte(page->swap, page->exclusive);
 	*ptep = entry;
 	flush_tlb_page(mm, addr);
@@ -232,7 +245,6 @@ static bool unmap_one(struct vmsh_vma *vma, uint64_t addr, uint64_t *ptep,
 	mm_add_rss(mm, MM_SWAPENTS, 1);
 	page->mapcount--;
 	put_page(sys, pfn);
-	return true;
 }
 
 /* try_to_unmap(): true when no PTE maps the folio any more. */

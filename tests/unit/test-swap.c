@@ -9,7 +9,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 
+#include "checks.h"
 #include "memory.h"
 #include "pgtable.h"
 #include "swap.h"
@@ -219,6 +221,39 @@ START_TEST(test_swap_shared_page_is_skipped)
 }
 END_TEST
 
+/* PageAnonExclusive is a one-PTE state: the checker reports an exclusive
+ * page mapped twice, and try_to_unmap's swap step (shared by reclaim and
+ * --replace) carries the bit into the entry and clears it on the page. */
+START_TEST(test_swap_exclusive_rule)
+{
+	struct check_report r;
+	struct page *p;
+	char buf[256];
+	int child;
+	uint64_t pte;
+
+	written(2 * PG);
+	p = phys_page(sys, pte_pfn(pte_at(BASE)));
+	ck_assert(p->exclusive);
+	ck_assert_int_eq(vmsh_fork(sys, &child), 0);
+	ck_assert(!p->exclusive);
+	p->exclusive = true;            /* break it */
+	check_report_init(&r, buf, sizeof(buf));
+	check_pages(sys, &r);
+	ck_assert_int_gt(r.problems, 0);
+	ck_assert_ptr_nonnull(strstr(buf, "exclusive but mapped 2 times"));
+	p->exclusive = false;
+	t_check(sys);
+	/* an exclusive page: the entry is exclusive, the page no longer */
+	ck_assert_int_eq(vmsh_kill(sys, child), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, PG, VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	pte = pte_at(BASE);
+	ck_assert(is_swap_pte(pte));
+	ck_assert(!(pte & _PAGE_SWP_EXCLUSIVE));    /* shared since fork */
+}
+END_TEST
+
 START_TEST(test_swap_munmap_frees_slots)
 {
 	uint64_t nfree;
@@ -294,6 +329,7 @@ Suite *swap_suite(void)
 	tcase_add_test(tc, test_swap_write_fault_frees_slot);
 	tcase_add_test(tc, test_swap_fork_duplicates_entries);
 	tcase_add_test(tc, test_swap_shared_page_is_skipped);
+	tcase_add_test(tc, test_swap_exclusive_rule);
 	tcase_add_test(tc, test_swap_munmap_frees_slots);
 	tcase_add_test(tc, test_swap_swapoff_brings_pages_back);
 	tcase_add_test(tc, test_swap_full_activates);

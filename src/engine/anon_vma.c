@@ -73,7 +73,7 @@ void put_page(struct vmsh_sys *sys, uint64_t pfn)
 	struct page *page = phys_page(sys, pfn);
 	struct anon_vma *av = NULL;
 
-	if (page->refcount == 1) {
+	if (page->refcount == 1 && page->kind == PAGE_ANON) {
 		av = page->anon;
 		page->anon = NULL;
 	}

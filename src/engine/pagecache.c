@@ -60,7 +60,7 @@ struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg)
 {
 	uint64_t pfn;
 
-	if (!pg->order || !pg->file)
+	if (!pg->order || pg->kind == PAGE_ANON || !pg->file)
 		return (struct page *)pg;
 	pfn = file_cache_lookup(pg->file, folio_first_index(pg));
 	if (pfn == UINT64_MAX)

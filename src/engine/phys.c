@@ -10,17 +10,24 @@
  *    levelled bitmap, bitmap.h); allocation takes the lowest free frame
  *    (the first set bit, else hiwater), in O(log64 nframes) steps;
  *  - nfree is the number of free frames;
- *  - contents are sparse: with data == NULL every byte equals fill, except
- *    [run_off, run_off + run_len) which holds run[] (one small write into
- *    an otherwise uniform page costs no buffer); with data != NULL the 4 KiB
- *    buffer is the contents and fill/run are unused;
+ *  - contents are sparse (data_kind): PAGE_DATA_FILL, data == NULL and
+ *    every byte equals fill; PAGE_DATA_INLINE, one run of at most 6 bytes
+ *    kept in the pointer's word; PAGE_DATA_RUNS, data holds at most
+ *    RUNS_MAX sorted, disjoint, non-adjacent runs of RUNS_MAX_BYTES bytes
+ *    in all (more than one run, or one longer than 6 bytes); every byte
+ *    outside the runs equals fill (a few small writes into a page cost a
+ *    small allocation, not a 4 KiB buffer); PAGE_DATA_BUF, data is the
+ *    4 KiB buffer;
+ *  - nr_tables, nr_bufs and run_bytes count the frames' host allocations;
  *  - a page-table frame (PAGE_PGTABLE) always has its buffer: 512 entries;
  *  - a frame is never freed while it holds a reference on something above
  *    this layer (page->anon): put_page() drops that one first;
  *  - the zero page is allocated at init, never written and never freed.
  *
  * The struct page array is calloc'ed, so frames never touched cost the
- * host nothing.
+ * host nothing.  Host memory per resident page (issue 13): 48 bytes of
+ * struct page, 8 of its PTE's share of a page table, and the contents'
+ * allocation only when the page is not one value with a few runs.
  */
 #include "config.h"
 
@@ -30,6 +37,66 @@
 
 #include "phys.h"
 #include "sys.h"
+
+_Static_assert(sizeof(struct page) == 48,
+	       "struct page grew: 64 GiB resident must fit in 1 GiB of host");
+
+/*
+ * The runs of a PAGE_DATA_RUNS page: one allocation holding the header,
+ * the run descriptors and their bytes, in address order.  A
+ * PAGE_DATA_INLINE page's one run is seen through the same shape
+ * (runs_view).
+ */
+struct page_run {
+	uint16_t off, len;
+};
+struct page_runs {
+	uint16_t nr;            /* runs */
+	uint16_t bytes;         /* sum of their lengths */
+	struct page_run run[];  /* then the bytes, run after run */
+};
+#define RUNS_MAX        16
+#define RUNS_MAX_BYTES  192
+#define INLINE_MAX      6       /* bytes of a run kept in data_inline */
+
+static size_t runs_size(unsigned nr, unsigned bytes)
+{
+	return sizeof(struct page_runs) + nr * sizeof(struct page_run) + bytes;
+}
+
+static uint8_t *runs_bytes(const struct page_runs *r)
+{
+	return (uint8_t *)&r->run[r->nr];
+}
+
+/* Room for the largest set of runs (on the stack). */
+union runs_buf {
+	struct page_runs r;
+	uint8_t raw[sizeof(struct page_runs) +
+		    RUNS_MAX * sizeof(struct page_run) + RUNS_MAX_BYTES];
+};
+
+/* data_inline: offset in bits 0-11, length in bits 12-14, the bytes in
+ * bits 16-63. */
+static const struct page_runs *runs_view(const struct page *p,
+					 union runs_buf *tmp)
+{
+	uint64_t w = p->data_inline;
+
+	if (p->data_kind == PAGE_DATA_RUNS)
+		return (const struct page_runs *)p->data;
+	if (p->data_kind != PAGE_DATA_INLINE)
+		return NULL;
+	tmp->r.nr = 1;
+	tmp->r.run[0].off = (uint16_t)(w & 0xfff);
+	tmp->r.run[0].len = (uint16_t)(w >> 12 & 7);
+	tmp->r.bytes = tmp->r.run[0].len;
+	for (unsigned i = 0; i < tmp->r.bytes; i++)
+		runs_bytes(&tmp->r)[i] = (uint8_t)(w >> (16 + 8 * i));
+	return &tmp->r;
+}
+
+static void data_free(struct phys *ph, struct page *p);
 
 int phys_init(struct vmsh_sys *sys)
 {
@@ -58,7 +125,9 @@ void phys_fini(struct vmsh_sys *sys)
 	if (!ph->pages)
 		return;
 	for (pfn = 0; pfn < ph->hiwater; pfn++)
-		free(ph->pages[pfn].data);
+		if (ph->pages[pfn].kind == PAGE_PGTABLE ||
+		    ph->pages[pfn].data_kind >= PAGE_DATA_RUNS)
+			free(ph->pages[pfn].data);
 	free(ph->pages);
 	lbm_fini(&ph->freemap);
 	memset(ph, 0, sizeof(*ph));
@@ -99,8 +168,10 @@ uint64_t phys_alloc(struct vmsh_sys *sys, enum page_kind kind)
 	p->refcount = 1;
 	p->lru = LRU_NONE;
 	p->lru_prev = p->lru_next = LRU_NIL;
-	if (kind == PAGE_PGTABLE)
+	if (kind == PAGE_PGTABLE) {
 		p->data = xcalloc(1, PAGE_SIZE);
+		ph->nr_tables++;
+	}
 	/* folio_add_lru(): a new anonymous folio starts inactive (a page
 	 * cache folio is added by filemap_add_page, which knows its file) */
 	if (kind == PAGE_ANON)
@@ -187,107 +258,246 @@ void phys_put(struct vmsh_sys *sys, uint64_t pfn)
 	if (--p->refcount > 0)
 		return;
 	/* the anon_vma reference of an anonymous page is put_page()'s */
-	if (p->mapcount != 0 || pfn == ph->zero_pfn || p->anon)
+	if (p->mapcount != 0 || pfn == ph->zero_pfn ||
+	    (p->kind == PAGE_ANON && p->anon))
 		abort();
 	lru_del(sys, pfn);
-	free(p->data);
+	if (p->kind == PAGE_PGTABLE) {
+		ph->nr_tables--;
+		free(p->data);
+	} else {
+		data_free(ph, p);
+	}
 	memset(p, 0, sizeof(*p));
 	ph->nfree++;
 	lbm_assign(&ph->freemap, pfn, true);
 	sys->stat[ST_PGFREE]++;
 }
 
+/* Forget the contents' allocation: the page holds fill only. */
+static void data_free(struct phys *ph, struct page *p)
+{
+	if (p->data_kind == PAGE_DATA_BUF) {
+		ph->nr_bufs--;
+		free(p->data);
+	} else if (p->data_kind == PAGE_DATA_RUNS) {
+		const struct page_runs *r = (const struct page_runs *)p->data;
+
+		ph->run_bytes -= runs_size(r->nr, r->bytes);
+		free(p->data);
+	}
+	p->data = NULL;
+	p->data_kind = PAGE_DATA_FILL;
+}
+
+/* The page becomes @fill everywhere. */
+static void data_set_fill(struct phys *ph, struct page *p, uint8_t fill)
+{
+	data_free(ph, p);
+	p->fill = fill;
+}
+
 uint8_t phys_read_byte(const struct vmsh_sys *sys, uint64_t pfn, unsigned off)
 {
 	const struct page *p = cpage(sys, pfn);
+	const struct page_runs *r;
+	union runs_buf tmp;
+	const uint8_t *bytes;
+	unsigned i;
 
-	if (p->data)
+	if (p->data_kind == PAGE_DATA_BUF)
 		return p->data[off];
-	if (off >= p->run_off && off < (unsigned)p->run_off + p->run_len)
-		return p->run[off - p->run_off];
+	r = runs_view(p, &tmp);
+	if (!r)
+		return p->fill;
+	bytes = runs_bytes(r);
+	for (i = 0; i < r->nr && r->run[i].off <= off; i++) {
+		if (off < (unsigned)r->run[i].off + r->run[i].len)
+			return bytes[off - r->run[i].off];
+		bytes += r->run[i].len;
+	}
 	return p->fill;
+}
+
+/* The runs' bytes over [off, off + len) of @buf (which holds the fill). */
+static void runs_overlay(const struct page_runs *r, unsigned off,
+			 uint8_t *buf, unsigned len)
+{
+	const uint8_t *bytes = runs_bytes(r);
+	unsigned i;
+
+	for (i = 0; i < r->nr; bytes += r->run[i].len, i++) {
+		unsigned lo = r->run[i].off, hi = lo + r->run[i].len;
+
+		if (hi <= off || lo >= off + len)
+			continue;
+		if (lo < off)
+			lo = off;
+		if (hi > off + len)
+			hi = off + len;
+		memcpy(buf + (lo - off), bytes + (lo - r->run[i].off), hi - lo);
+	}
 }
 
 void phys_read(const struct vmsh_sys *sys, uint64_t pfn, unsigned off,
 	       uint8_t *buf, unsigned len)
 {
 	const struct page *p = cpage(sys, pfn);
-	unsigned i;
+	const struct page_runs *r;
+	union runs_buf tmp;
 
 	if (off > PAGE_SIZE || len > PAGE_SIZE - off)
 		abort();
-	if (p->data) {
+	if (p->data_kind == PAGE_DATA_BUF) {
 		memcpy(buf, p->data + off, len);
 		return;
 	}
 	memset(buf, p->fill, len);
-	for (i = 0; i < p->run_len; i++) {
-		unsigned at = p->run_off + i;
-
-		if (at >= off && at < off + len)
-			buf[at - off] = p->run[i];
-	}
+	r = runs_view(p, &tmp);
+	if (r)
+		runs_overlay(r, off, buf, len);
 }
 
 /* Give the page a 4 KiB buffer holding its current contents. */
-static void materialise(struct page *p)
+static void materialise(struct phys *ph, struct page *p)
 {
-	if (p->data)
+	const struct page_runs *r;
+	union runs_buf tmp;
+	uint8_t *buf;
+
+	if (p->data_kind == PAGE_DATA_BUF)
 		return;
-	p->data = xmalloc(PAGE_SIZE);
-	memset(p->data, p->fill, PAGE_SIZE);
-	memcpy(p->data + p->run_off, p->run, p->run_len);
-	p->run_len = 0;
-	p->run_off = 0;
+	buf = xmalloc(PAGE_SIZE);
+	memset(buf, p->fill, PAGE_SIZE);
+	r = runs_view(p, &tmp);
+	if (r)
+		runs_overlay(r, 0, buf, PAGE_SIZE);
+	data_free(ph, p);
+	p->data = buf;
+	p->data_kind = PAGE_DATA_BUF;
+	ph->nr_bufs++;
 }
 
-/* Store into a buffer-less page without a buffer when the result still
- * fits "fill + one run of at most 8 bytes".  Returns false otherwise. */
-static bool write_sparse(struct page *p, unsigned off, const uint8_t *buf,
-			 uint8_t fill, unsigned len)
+/* The page's runs become @r (fill unchanged): one short run in the
+ * pointer's word, else a copy of @r in an allocation of its size. */
+static void runs_store(struct phys *ph, struct page *p,
+		       const struct page_runs *r)
 {
-	uint8_t merged[8 + 8];
-	unsigned lo, hi, i;
+	size_t size = runs_size(r->nr, r->bytes);
+	uint64_t w;
 
-	if (p->run_len == 0) {
-		if (len > sizeof(p->run))
-			return false;
-		for (i = 0; i < len; i++)
-			p->run[i] = buf ? buf[i] : fill;
-		p->run_off = off;
-		p->run_len = len;
+	data_free(ph, p);
+	if (r->nr == 1 && r->bytes <= INLINE_MAX) {
+		w = r->run[0].off | (uint64_t)r->run[0].len << 12;
+		for (unsigned i = 0; i < r->bytes; i++)
+			w |= (uint64_t)runs_bytes(r)[i] << (16 + 8 * i);
+		p->data_inline = w;
+		p->data_kind = PAGE_DATA_INLINE;
+		return;
+	}
+	p->data = xmalloc(size);
+	memcpy(p->data, r, size);
+	p->data_kind = PAGE_DATA_RUNS;
+	ph->run_bytes += size;
+}
+
+/*
+ * Store into a buffer-less page as runs when the result still fits
+ * RUNS_MAX runs of RUNS_MAX_BYTES bytes; false otherwise.  The runs the
+ * write overlaps or touches merge with it into one.
+ */
+static bool write_runs(struct phys *ph, struct page *p, unsigned off,
+		       const uint8_t *buf, uint8_t fill, unsigned len)
+{
+	union runs_buf tmp, out;
+	const struct page_runs *old = runs_view(p, &tmp);
+	unsigned nr = old ? old->nr : 0, i0, i1, i, lo = off, hi = off + len;
+	unsigned dropped = 0, bytes;
+	const uint8_t *ob = old ? runs_bytes(old) : NULL;
+	struct page_runs *r = &out.r;
+	uint8_t *nb;
+
+	if (len > RUNS_MAX_BYTES)
+		return false;
+	/* runs [i0, i1) overlap or touch [off, off + len) */
+	for (i0 = 0; i0 < nr && old->run[i0].off + old->run[i0].len < off; i0++)
+		;
+	for (i1 = i0; i1 < nr && old->run[i1].off <= off + len; i1++) {
+		unsigned rlo = old->run[i1].off, rhi = rlo + old->run[i1].len;
+
+		if (rlo < lo)
+			lo = rlo;
+		if (rhi > hi)
+			hi = rhi;
+		dropped += old->run[i1].len;
+	}
+	/* a write inside one allocated run changes its bytes in place */
+	if (p->data_kind == PAGE_DATA_RUNS && i1 == i0 + 1 &&
+	    lo == old->run[i0].off && hi == (unsigned)lo + old->run[i0].len) {
+		uint8_t *at = runs_bytes(old);
+
+		for (i = 0; i < i0; i++)
+			at += old->run[i].len;
+		if (buf)
+			memcpy(at + (off - lo), buf, len);
+		else
+			memset(at + (off - lo), fill, len);
 		return true;
 	}
-	lo = off < p->run_off ? off : p->run_off;
-	hi = off + len > (unsigned)p->run_off + p->run_len ?
-	     off + len : (unsigned)p->run_off + p->run_len;
-	if (hi - lo > sizeof(p->run))
+	bytes = (old ? old->bytes : 0) - dropped + (hi - lo);
+	if (nr - (i1 - i0) + 1 > RUNS_MAX || bytes > RUNS_MAX_BYTES)
 		return false;
-	for (i = lo; i < hi; i++) {
-		if (i >= off && i < off + len)
-			merged[i - lo] = buf ? buf[i - off] : fill;
-		else if (i >= p->run_off && i < (unsigned)p->run_off + p->run_len)
-			merged[i - lo] = p->run[i - p->run_off];
-		else
-			merged[i - lo] = p->fill;
+	r->nr = (uint16_t)(nr - (i1 - i0) + 1);
+	r->bytes = (uint16_t)bytes;
+	nb = runs_bytes(r);
+	/* the runs before, the merged one, the runs after */
+	for (i = 0; i < i0; i++) {
+		r->run[i] = old->run[i];
+		memcpy(nb, ob, old->run[i].len);
+		nb += old->run[i].len;
+		ob += old->run[i].len;
 	}
-	memcpy(p->run, merged, hi - lo);
-	p->run_off = lo;
-	p->run_len = hi - lo;
+	r->run[i0].off = (uint16_t)lo;
+	r->run[i0].len = (uint16_t)(hi - lo);
+	memset(nb, p->fill, hi - lo);
+	for (i = i0; i < i1; i++) {
+		memcpy(nb + (old->run[i].off - lo), ob, old->run[i].len);
+		ob += old->run[i].len;
+	}
+	if (buf)
+		memcpy(nb + (off - lo), buf, len);
+	else
+		memset(nb + (off - lo), fill, len);
+	nb += hi - lo;
+	for (i = i1; i < nr; i++) {
+		r->run[i - i1 + i0 + 1] = old->run[i];
+		memcpy(nb, ob, old->run[i].len);
+		nb += old->run[i].len;
+		ob += old->run[i].len;
+	}
+	runs_store(ph, p, r);
 	return true;
 }
 
 void phys_write(struct vmsh_sys *sys, uint64_t pfn, unsigned off,
 		const uint8_t *buf, uint8_t fill, unsigned len)
 {
+	struct phys *ph = &sys->phys;
 	struct page *p = phys_page(sys, pfn);
 	unsigned i;
 
-	if (off > PAGE_SIZE || len > PAGE_SIZE - off || pfn == sys->phys.zero_pfn)
+	if (off > PAGE_SIZE || len > PAGE_SIZE - off || pfn == ph->zero_pfn)
 		abort();
 	if (len == 0)
 		return;
-	if (off == 0 && len == PAGE_SIZE && p->kind != PAGE_PGTABLE) {
+	if (p->kind == PAGE_PGTABLE) {
+		if (buf)
+			memcpy(p->data + off, buf, len);
+		else
+			memset(p->data + off, fill, len);
+		return;
+	}
+	if (off == 0 && len == PAGE_SIZE) {
 		/* A whole page of one value needs no buffer. */
 		bool uniform = true;
 
@@ -297,15 +507,11 @@ void phys_write(struct vmsh_sys *sys, uint64_t pfn, unsigned off,
 				uniform = buf[i] == fill;
 		}
 		if (uniform) {
-			free(p->data);
-			p->data = NULL;
-			p->fill = fill;
-			p->run_len = 0;
-			p->run_off = 0;
+			data_set_fill(ph, p, fill);
 			return;
 		}
 	}
-	if (!p->data) {
+	if (p->data_kind != PAGE_DATA_BUF) {
 		/* Bytes equal to what is there already change nothing. */
 		bool same = true;
 
@@ -313,9 +519,9 @@ void phys_write(struct vmsh_sys *sys, uint64_t pfn, unsigned off,
 			same = phys_read_byte(sys, pfn, off + i) == (buf ? buf[i] : fill);
 		if (same)
 			return;
-		if (write_sparse(p, off, buf, fill, len))
+		if (write_runs(ph, p, off, buf, fill, len))
 			return;
-		materialise(p);
+		materialise(ph, p);
 	}
 	if (buf)
 		memcpy(p->data + off, buf, len);
@@ -325,25 +531,40 @@ void phys_write(struct vmsh_sys *sys, uint64_t pfn, unsigned off,
 
 void phys_copy(struct vmsh_sys *sys, uint64_t dst, uint64_t src)
 {
+	struct phys *ph = &sys->phys;
 	struct page *d = phys_page(sys, dst);
 	const struct page *s = phys_page(sys, src);
 
-	if (dst == sys->phys.zero_pfn)
+	if (dst == ph->zero_pfn || d->kind == PAGE_PGTABLE ||
+	    s->kind == PAGE_PGTABLE)
 		abort();
-	if (s->data) {
-		if (!d->data)
+	if (s->data_kind == PAGE_DATA_BUF) {
+		if (d->data_kind != PAGE_DATA_BUF) {
+			data_free(ph, d);
 			d->data = xmalloc(PAGE_SIZE);
+			d->data_kind = PAGE_DATA_BUF;
+			ph->nr_bufs++;
+		}
 		memcpy(d->data, s->data, PAGE_SIZE);
-		d->run_len = 0;
-		d->run_off = 0;
 		return;
 	}
-	free(d->data);
-	d->data = NULL;
-	d->fill = s->fill;
-	d->run_off = s->run_off;
-	d->run_len = s->run_len;
-	memcpy(d->run, s->run, sizeof(d->run));
+	data_set_fill(ph, d, s->fill);
+	if (s->data_kind == PAGE_DATA_INLINE) {
+		d->data_inline = s->data_inline;
+		d->data_kind = PAGE_DATA_INLINE;
+	} else if (s->data_kind == PAGE_DATA_RUNS) {
+		runs_store(ph, d, (const struct page_runs *)s->data);
+	}
+}
+
+void phys_host_bytes(const struct vmsh_sys *sys, struct phys_host_bytes *out)
+{
+	const struct phys *ph = &sys->phys;
+
+	out->pages = ph->hiwater * sizeof(struct page);
+	out->tables = ph->nr_tables * PAGE_SIZE;
+	out->bufs = ph->nr_bufs * PAGE_SIZE;
+	out->runs = ph->run_bytes;
 }
 
 uint64_t page_to_pfn(const struct vmsh_sys *sys, const struct page *pg)
@@ -464,9 +685,5 @@ void phys_zero(struct vmsh_sys *sys, uint64_t pfn)
 		memset(p->data, 0, PAGE_SIZE);
 		return;
 	}
-	free(p->data);
-	p->data = NULL;
-	p->fill = 0;
-	p->run_len = 0;
-	p->run_off = 0;
+	data_set_fill(&sys->phys, p, 0);
 }

@@ -37,49 +37,80 @@ enum page_kind {
 	PAGE_DEV,           /* device memory (remap_pfn_range / vm_ops->fault) */
 };
 
+/*
+ * 48 bytes per frame (issue 13: 64 GiB of resident pages must fit in
+ * under 1 GiB of host memory, page tables included).  Flags and small
+ * fields are bit-fields packed into two words; the file and the anon_vma
+ * share a word, as Linux's folio->mapping does (page->kind says which one
+ * it is); the contents are a fill byte plus, when the page is not uniform,
+ * one allocation: a few small runs (PAGE_DATA_RUNS) or a 4 KiB buffer.
+ */
 struct page {
-	uint8_t kind;           /* enum page_kind */
-	bool dirty;             /* PG_dirty */
-	bool uptodate;          /* PG_uptodate (page cache; only a disk
+	/* word 0: the index and most flags */
+	uint64_t index : 53;    /* file page index, or linear page index for
+				   anon (vm_pgoff + offset: below 2^52 + 2^45) */
+	bool dirty : 1;         /* PG_dirty */
+	bool uptodate : 1;      /* PG_uptodate (page cache; only a disk
 				   file's EOF page zeroed by truncate over a
 				   hole is ever cached without it) */
-	bool on_disk;           /* a disk file's page written back (msync):
+	bool on_disk : 1;       /* a disk file's page written back (msync):
 				   its block exists though it is clean */
-	bool referenced;        /* PG_referenced */
-	bool exclusive;         /* PageAnonExclusive */
-	bool readahead;         /* PG_readahead: disk readahead's mark */
-	bool active;            /* PG_active (LRU; see mark_page_accessed) */
-	bool lazyfree;          /* anonymous, !PG_swapbacked: MADV_FREE'd */
-	bool lazyfree_queued;   /* in the lru_lazyfree batch (madvise.c) */
-	bool file_lru;          /* page cache of a disk file: the file
+	bool referenced : 1;    /* PG_referenced */
+	bool exclusive : 1;     /* PageAnonExclusive */
+	bool readahead : 1;     /* PG_readahead: disk readahead's mark */
+	bool active : 1;        /* PG_active (LRU; see mark_page_accessed) */
+	bool lazyfree : 1;      /* anonymous, !PG_swapbacked: MADV_FREE'd */
+	bool lazyfree_queued : 1; /* in the lru_lazyfree batch (madvise.c) */
+	bool file_lru : 1;      /* page cache of a disk file: the file
 				   lists (folio_is_file_lru; shmem and
 				   tmpfs are swap-backed: the anon lists) */
-	bool unevictable;       /* PG_unevictable: on LRU_UNEVICTABLE */
-	bool workingset;        /* PG_workingset (deactivated or refaulted) */
-	bool reclaim;           /* PG_reclaim: rotate to the inactive tail
+	bool unevictable : 1;   /* PG_unevictable: on LRU_UNEVICTABLE */
+	/* word 1 */
+	uint32_t swap;          /* PG_swapcache: the swap slot whose cache
+				   this anonymous page is (folio->swap), or 0 */
+	uint8_t kind;           /* enum page_kind */
+	uint8_t fill;           /* every byte not in data's runs has this
+				   value (data_kind != PAGE_DATA_BUF) */
+	bool workingset : 1;    /* PG_workingset (deactivated or refaulted) */
+	bool reclaim : 1;       /* PG_reclaim: rotate to the inactive tail
 				   when its writeback ends */
-	uint8_t lru;            /* enum lru_list it is on, or LRU_NONE */
-	uint32_t lru_prev, lru_next; /* neighbours (pfns) on that list:
-				   prev is newer (towards the head), next
-				   older (towards the tail); LRU_NIL ends */
-	uint8_t order;          /* log2 of the folio's pages: a disk file's
+	unsigned lru : 3;       /* enum lru_list it is on, or LRU_NONE */
+	unsigned order : 4;     /* log2 of the folio's pages: a disk file's
 				   readahead makes large folios; the flags
 				   above of a page cache page are its
 				   folio's, kept on the folio's first page */
-	uint8_t fill;           /* every byte has this value while data == NULL */
-	uint8_t run_len;        /* data == NULL: bytes [run_off, run_off+run_len) */
-	uint16_t run_off;       /*   hold run[] instead of fill (one small write */
-	uint8_t run[8];         /*   costs no 4 KiB buffer) */
+	unsigned thp : 3;       /* PAGE_THP_*: a frame of an anonymous
+				   PMD-size folio (huge_memory.c) */
+	unsigned data_kind : 2; /* enum page_data: what data holds */
+	/* word 2 */
 	int32_t refcount;
 	int32_t mapcount;
-	uint8_t *data;          /* 4 KiB of contents, or NULL (all == fill) */
-	struct vmsh_file *file; /* PAGE_FILE: the file; index is its page index */
-	struct anon_vma *anon;  /* PAGE_ANON: its anon_vma (a reference) */
-	uint64_t index;         /* file page index, or linear page index for anon */
-	uint32_t swap;          /* PG_swapcache: the swap slot whose cache
-				   this anonymous page is (folio->swap), or 0 */
-	uint8_t thp;            /* PAGE_THP_*: a frame of an anonymous
-				   PMD-size folio (huge_memory.c) */
+	/* word 3 */
+	uint32_t lru_prev, lru_next; /* neighbours (pfns) on that list:
+				   prev is newer (towards the head), next
+				   older (towards the tail); LRU_NIL ends */
+	/* word 4 */
+	union {
+		uint8_t *data;  /* PAGE_PGTABLE: the 512 entries; else per
+				   data_kind: NULL, the runs, the buffer */
+		uint64_t data_inline; /* PAGE_DATA_INLINE: one run */
+	};
+	/* word 5: folio->mapping */
+	union {
+		struct vmsh_file *file; /* PAGE_FILE, PAGE_DEV: the file;
+					   index is its page index */
+		struct anon_vma *anon;  /* PAGE_ANON: its anon_vma (a
+					   reference) */
+	};
+};
+
+/* page->data_kind: how the contents are kept (phys.c). */
+enum page_data {
+	PAGE_DATA_FILL = 0,     /* data == NULL: every byte is fill */
+	PAGE_DATA_INLINE,       /* data_inline: one run of at most 6 bytes
+				   over fill (no allocation at all) */
+	PAGE_DATA_RUNS,         /* data: a few small runs over fill */
+	PAGE_DATA_BUF,          /* data: the 4 KiB of contents */
 };
 
 /* page->thp: the 512 frames of an anonymous PMD-size folio are
@@ -99,7 +130,7 @@ enum lru_list {
 	LRU_INACTIVE_ANON, LRU_ACTIVE_ANON, LRU_INACTIVE_FILE,
 	LRU_ACTIVE_FILE, LRU_UNEVICTABLE, NR_LRU_LISTS
 };
-#define LRU_NONE 0xff
+#define LRU_NONE 7      /* page->lru is three bits */
 #define LRU_NIL  UINT32_MAX
 
 struct lruvec {
@@ -122,7 +153,22 @@ struct phys {
 	uint64_t zero_pfn;
 	uint64_t huge_zero_pfn; /* the huge zero page's 512 frames (kept
 				   once made), or 0: not made yet */
+	/* Host memory of the contents (phys_host_bytes): */
+	uint64_t nr_tables;     /* PAGE_PGTABLE frames (a 4 KiB buffer each) */
+	uint64_t nr_bufs;       /* other frames with a 4 KiB buffer */
+	uint64_t run_bytes;     /* bytes of the runs' allocations */
 };
+
+/* Host memory the frames take, by what it is for (bytes; the allocator's
+ * own overhead per allocation not counted). */
+struct phys_host_bytes {
+	uint64_t pages;         /* struct page of every frame ever used
+				   (below hiwater: the rest was never touched) */
+	uint64_t tables;        /* page-table frames' 4 KiB */
+	uint64_t bufs;          /* contents kept as 4 KiB buffers */
+	uint64_t runs;          /* contents kept as small runs */
+};
+void phys_host_bytes(const struct vmsh_sys *sys, struct phys_host_bytes *out);
 
 /* Build the frame pool of sys->cfg.ram bytes and the zero page (the
  * machine calls it before anything else); 0, or -ENOMEM when the host

@@ -32,8 +32,7 @@ static uint64_t buffers(void)
 	uint64_t pfn, n = 0;
 
 	for (pfn = 0; pfn < sys->phys.nframes; pfn++)
-		n += sys->phys.pages[pfn].data != NULL &&
-		     sys->phys.pages[pfn].kind != PAGE_PGTABLE;
+		n += sys->phys.pages[pfn].data_kind == PAGE_DATA_BUF;
 	return n;
 }
 

@@ -339,13 +339,14 @@ int handle_mm_fault(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		ret = do_huge_pmd_fault(sys, vma, addr, pmdp, write);
 	if (ret != VM_FAULT_FALLBACK)
 		goto out;
-	ptep = pte_lookup(mm, addr, false);
+	/* one walk per fault: the PTE comes from the PMD in hand */
+	ptep = pte_offset_map(mm, pmdp, addr, false);
 	pte = ptep ? *ptep : 0;
 	if (pte_is_guard(pte))          /* handle_pte_marker() */
 		return fault_signal(sys, f, SIGSEGV, SEGV_MAPERR, addr,
 				    VM_FAULT_SIGSEGV);
 	if (!pte && vma_is_anonymous(vma)) {
-		ptep = pte_lookup(mm, addr, true);
+		ptep = pte_offset_map(mm, pmdp, addr, true);
 		if (!ptep)
 			return fault_signal(sys, f, SIGKILL, 0, addr,
 					    VM_FAULT_OOM);

@@ -77,7 +77,7 @@ struct copy_ctx {
 
 
 /* copy_present_ptes() for one PTE (no large folios, no pinned pages). */
-static void copy_one_pte(uint64_t *src_ptep, uint64_t addr, void *vctx)
+static inline void copy_one_pte(uint64_t *src_ptep, uint64_t addr, void *vctx)
 {
 	struct copy_ctx *c = vctx;
 	struct vmsh_mm *dst_mm = c->dst->vm_mm;
@@ -149,6 +149,16 @@ static void copy_one_pte(uint64_t *src_ptep, uint64_t addr, void *vctx)
 	c->copied++;
 }
 
+/* copy_pte_range(): the PTEs of one table in [addr, end); the child's
+ * table is looked up once (with its first copied entry, as before). */
+static void copy_pte_range(uint64_t *pte, uint64_t addr, uint64_t end,
+			   void *vctx)
+{
+	for (; addr != end; pte++, addr += PAGE_SIZE)
+		if (*pte)
+			copy_one_pte(pte, addr, vctx);
+}
+
 /* copy_pmd_range(): a huge PMD is copied whole (copy_huge_pmd). */
 static bool copy_one_pmd(uint64_t *src_pmdp, uint64_t addr, uint64_t next,
 			 void *vctx)
@@ -177,8 +187,8 @@ static int copy_page_range(struct vmsh_vma *dst, struct vmsh_vma *src)
 
 	if (!vma_needs_copy(src))
 		return 0;
-	pt_walk_range(src->vm_mm, src->vm_start, src->vm_end, copy_one_pte,
-		      copy_one_pmd, &c);
+	pt_walk_pte_tables(src->vm_mm, src->vm_start, src->vm_end,
+			   copy_pte_range, copy_one_pmd, &c);
 	for (int i = 0; i < NR_MM_COUNTERS; i++)
 		if (c.rss[i])
 			mm_add_rss(dst->vm_mm, i, c.rss[i]);

@@ -171,7 +171,7 @@ void unmap_file_pte(struct vmsh_vma *vma, uint64_t addr, uint64_t pfn)
 	phys_put(mm->sys, pfn);
 }
 
-static void zap_one(uint64_t *ptep, uint64_t addr, void *ctx)
+static inline void zap_one(uint64_t *ptep, uint64_t addr, void *ctx)
 {
 	struct range_acc *acc = ctx;
 	struct vmsh_sys *sys = acc->mm->sys;
@@ -191,6 +191,15 @@ static void zap_one(uint64_t *ptep, uint64_t addr, void *ctx)
 		acc->thp_head = head;
 	}
 	zap_pte(acc->mm, pte);
+}
+
+/* zap_pte_range(): the PTEs of one table in [addr, end). */
+static void zap_pte_range(uint64_t *pte, uint64_t addr, uint64_t end,
+			  void *ctx)
+{
+	for (; addr != end; pte++, addr += PAGE_SIZE)
+		if (*pte)
+			zap_one(pte, addr, ctx);
 }
 
 /* zap_pmd_range(): a huge PMD the range covers goes whole, one it cuts
@@ -218,7 +227,7 @@ static void zap_range(struct vmsh_vma *vma, uint64_t start, uint64_t end,
 	trace(mm->sys, "zap_page_range start=%#llx end=%#llx",
 	      (unsigned long long)start, (unsigned long long)end);
 	update_hiwater_rss(mm);
-	pt_walk_range(mm, start, end, zap_one, zap_pmd, &acc);
+	pt_walk_pte_tables(mm, start, end, zap_pte_range, zap_pmd, &acc);
 	deferred_split_check(mm->sys, acc.thp_head);
 	if (!acc.any)
 		return;

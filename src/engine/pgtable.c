@@ -214,9 +214,31 @@ uint64_t *pmd_alloc(struct vmsh_mm *mm, uint64_t addr)
 	return entry_lookup(mm, addr, mm->sys->cfg.levels - 2, true);
 }
 
+uint64_t *pte_offset_map(struct vmsh_mm *mm, uint64_t *pmdp, uint64_t addr,
+			 bool alloc)
+{
+	struct vmsh_sys *sys = mm->sys;
+	int levels = sys->cfg.levels;
+
+	if (pmd_trans_huge(*pmdp))
+		split_huge_pmd_entry(mm, pmdp, addr);
+	if (!(*pmdp & _PAGE_PRESENT)) {
+		uint64_t child;
+
+		if (!alloc)
+			return NULL;
+		child = table_alloc(mm, levels - 1);
+		if (child == UINT64_MAX)
+			return NULL;
+		*pmdp = (child << PAGE_SHIFT) | _PAGE_TABLE;
+	}
+	return &pt_table(sys, (*pmdp & PTE_PFN_MASK) >> PAGE_SHIFT)
+		[pt_index(levels, levels - 1, addr)];
+}
+
 static void walk_level(struct vmsh_mm *mm, uint64_t pfn, int depth,
 		       uint64_t addr, uint64_t end, pte_walk_fn *fn,
-		       pmd_walk_fn *pmd_fn, void *ctx)
+		       pte_range_fn *tfn, pmd_walk_fn *pmd_fn, void *ctx)
 {
 	struct vmsh_sys *sys = mm->sys;
 	int levels = sys->cfg.levels;
@@ -240,9 +262,19 @@ static void walk_level(struct vmsh_mm *mm, uint64_t pfn, int depth,
 			if (pmd_trans_huge(*e))
 				split_huge_pmd_entry(mm, e, addr);
 		}
-		if (*e & _PAGE_PRESENT)
+		if (!(*e & _PAGE_PRESENT)) {
+			addr = next;
+			continue;
+		}
+		if (tfn && depth == levels - 2) {
+			/* the PTE table's entries for [addr, next) at once */
+			tfn(&pt_table(sys, (*e & PTE_PFN_MASK) >> PAGE_SHIFT)
+				[pt_index(levels, depth + 1, addr)],
+			    addr, next, ctx);
+		} else {
 			walk_level(mm, (*e & PTE_PFN_MASK) >> PAGE_SHIFT,
-				   depth + 1, addr, next, fn, pmd_fn, ctx);
+				   depth + 1, addr, next, fn, tfn, pmd_fn, ctx);
+		}
 		addr = next;
 	} while (addr != end);
 }
@@ -253,8 +285,18 @@ void pt_walk_range(const struct vmsh_mm *mm, uint64_t start, uint64_t end,
 	if (start >= end)
 		return;
 	/* walking may split a huge PMD: the mm is the caller's to change */
-	walk_level((struct vmsh_mm *)mm, mm->pgd, 0, start, end, fn, pmd_fn,
-		   ctx);
+	walk_level((struct vmsh_mm *)mm, mm->pgd, 0, start, end, fn, NULL,
+		   pmd_fn, ctx);
+}
+
+void pt_walk_pte_tables(const struct vmsh_mm *mm, uint64_t start,
+			uint64_t end, pte_range_fn *fn, pmd_walk_fn *pmd_fn,
+			void *ctx)
+{
+	if (start >= end)
+		return;
+	walk_level((struct vmsh_mm *)mm, mm->pgd, 0, start, end, NULL, fn,
+		   pmd_fn, ctx);
 }
 
 void pte_walk_range(const struct vmsh_mm *mm, uint64_t start, uint64_t end,

@@ -131,6 +131,12 @@ static inline uint64_t *pte_lookup_at(struct vmsh_mm *mm,
  * allocates; the PTE table itself comes with the first PTE set in it
  * (pte_lookup(alloc)), so *pmd == 0 is pmd_none().  NULL: out of frames. */
 uint64_t *pmd_alloc(struct vmsh_mm *mm, uint64_t addr);
+/* The PTE of @addr in the PTE table *@pmdp points at (pte_offset_map,
+ * with pte_alloc when @alloc: the fault holds the PMD, so it does not
+ * walk again from the top).  A huge PMD is split first, as pte_lookup
+ * does.  NULL: no table and !@alloc, or out of frames. */
+uint64_t *pte_offset_map(struct vmsh_mm *mm, uint64_t *pmdp, uint64_t addr,
+			 bool alloc);
 /* Call @fn for every non-zero leaf entry of @mm in [start, end) (existing
  * tables only, ascending addresses).  @fn may change or clear the entry.
  * A huge PMD met on the way is split first (split_huge_pmd_entry): use
@@ -146,6 +152,15 @@ typedef bool pmd_walk_fn(uint64_t *pmdp, uint64_t addr, uint64_t next,
 			 void *ctx);
 void pt_walk_range(const struct vmsh_mm *mm, uint64_t start, uint64_t end,
 		   pte_walk_fn *fn, pmd_walk_fn *pmd_fn, void *ctx);
+/* pt_walk_range one PTE table at a time, as zap_pte_range and
+ * copy_pte_range work: @fn gets the PTE of @addr in an existing table and
+ * the part [addr, end) of the range that table maps (entries none
+ * included: the loop is @fn's), huge PMDs as pt_walk_range does. */
+typedef void pte_range_fn(uint64_t *pte, uint64_t addr, uint64_t end,
+			  void *ctx);
+void pt_walk_pte_tables(const struct vmsh_mm *mm, uint64_t start,
+			uint64_t end, pte_range_fn *fn, pmd_walk_fn *pmd_fn,
+			void *ctx);
 
 /* ---- huge PMDs (the page-table side; huge_memory.c decides) -------------- */
 

@@ -574,14 +574,35 @@ void check_pages(const struct vmsh_sys *sys, struct check_report *r)
 	}
 	{
 		uint64_t off, inuse = 0;
+		const struct vmsh_file *f;
 
+		/* shmem/tmpfs swap entries (in the page cache's slots) */
+		for (f = sys->shmem_swaplist; f; f = f->swap_next) {
+			uint64_t i;
+
+			for (i = 0; i < f->swapped.cap; i++) {
+				const struct pcache_slot *e = &f->swapped.tab[i];
+
+				if (e->index == UINT64_MAX)
+					continue;
+				if (!e->pfn || e->pfn >= sys->swap.nslots) {
+					check_report(r, "%s: swap entry of page %#llx names no slot",
+						     f->path, (unsigned long long)e->index);
+					continue;
+				}
+				c.swaps[e->pfn]++;
+				if (file_cache_lookup(f, e->index) != UINT64_MAX)
+					check_report(r, "%s: page %#llx is both cached and swapped",
+						     f->path, (unsigned long long)e->index);
+			}
+		}
 		for (off = 1; off < sys->swap.nslots; off++) {
 			const struct swap_slot *s = &sys->swap.slots[off];
 
 			if (s->count || s->cache)
 				inuse++;
 			if (s->count != c.swaps[off])
-				check_report(r, "swap slot %#llx: count %u but %u swap PTEs",
+				check_report(r, "swap slot %#llx: count %u but %u swap PTEs and shmem entries",
 					     (unsigned long long)off, s->count,
 					     c.swaps[off]);
 			if (s->cache && (s->cache_pfn >= sys->phys.nframes ||

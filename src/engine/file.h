@@ -42,6 +42,13 @@ struct vmsh_file {
 	/* a disk file's contents of pages reclaim dropped (the "disk"):
 	 * index -> a 4 KiB buffer, or (fill << 1) | 1 for a uniform page */
 	struct ptab backing;
+	/* shmem and tmpfs: the swap slot of each page swapped out, kept
+	 * where Linux keeps the swap entry, in the page cache's slot of the
+	 * page (index -> slot; an index is cached or swapped, never both);
+	 * swapped.nr is shmem_inode_info's swapped */
+	struct ptab swapped;
+	struct vmsh_file *swap_next;    /* sys->shmem_swaplist */
+	bool on_swaplist;
 	/* inode: the VMAs mapping it, by file page (interval_tree.c) */
 	struct rb_root i_mmap;
 	const struct vm_operations *vm_ops;
@@ -88,6 +95,12 @@ static inline uint64_t file_pages(const struct vmsh_file *f)
 static inline struct vmsh_file *file_inode(struct vmsh_file *f)
 {
 	return f->inode ? f->inode : f;
+}
+
+/* shmem_mapping(): @inode is shmem or tmpfs (swap-backed page cache). */
+static inline bool shmem_mapping(const struct vmsh_file *inode)
+{
+	return !inode->disk && !inode->device;
 }
 
 /* ---- file objects (file.c) ----------------------------------------------- */
@@ -139,6 +152,10 @@ struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg);
  * frame (filemap_add_folio). */
 uint64_t filemap_add_page(struct vmsh_sys *sys, struct vmsh_file *f,
 			  uint64_t index, bool uptodate);
+/* Page @pfn (not cached, order 0) enters @f's cache at @index, the
+ * caller's reference becoming the cache's (shmem's swap-in). */
+void filemap_insert_page(struct vmsh_sys *sys, struct vmsh_file *f,
+			 uint64_t index, uint64_t pfn);
 /* Drop page @index (cached, its mappings gone) from the cache. */
 void filemap_remove_page(struct vmsh_sys *sys, struct vmsh_file *f,
 			 uint64_t index);

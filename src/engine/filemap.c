@@ -36,6 +36,7 @@
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"
+#include "swap.h"
 #include "sys.h"
 #include "vm_flags.h"
 #include "vma.h"
@@ -157,6 +158,12 @@ static int shmem_fault(struct vmsh_vma *vma, uint64_t pgoff, uint64_t *pfn)
 	if (pgoff >= file_pages(f))
 		return VM_FAULT_SIGBUS;
 	cached = file_cache_lookup(f, pgoff) != UINT64_MAX;
+	if (!cached && f->swapped.nr && shmem_swapped(f, pgoff)) {
+		/* shmem_swapin_folio(): major when read from swap */
+		if (shmem_swapin(sys, f, pgoff, true) == UINT64_MAX)
+			return VM_FAULT_OOM;
+		cached = true;
+	}
 	if (filemap_get_page(sys, f, pgoff, true, pfn))
 		return VM_FAULT_OOM;
 	trace(sys, "shmem_fault pgoff=%#lx pfn=%#lx%s", pgoff, *pfn,

@@ -361,6 +361,11 @@ static int madvise_vma_behavior(struct vmsh_mm *mm, struct vmsh_vma *vma,
 		 * back by the swap helper's readahead, not modelled), then
 		 * lru_add_drain(); files: vfs_fadvise(POSIX_FADV_WILLNEED),
 		 * no drain */
+		if (vma->vm_file && shmem_mapping(file_inode(vma->vm_file)))
+			/* shmem_swapin_range(): into the swap cache */
+			shmem_swapin_range(mm->sys, file_inode(vma->vm_file),
+					   linear_page_index(vma, start),
+					   linear_page_index(vma, end - 1));
 		if (vma->vm_file)
 			file_fadvise_willneed(mm->sys, file_inode(vma->vm_file),
 					      (start - vma->vm_start) +

@@ -27,6 +27,7 @@
 #include "mm.h"
 #include "phys.h"
 #include "reclaim.h"
+#include "swap.h"
 #include "sys.h"
 #include "vma.h"
 
@@ -184,6 +185,12 @@ int filemap_get_page(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t index,
 	uint64_t p = file_cache_lookup(f, index);
 	struct page *pg;
 
+	if (p == UINT64_MAX && f->swapped.nr && shmem_swapped(f, index)) {
+		/* shmem_get_folio of a swapped page: back from swap */
+		p = shmem_swapin(sys, f, index, false);
+		if (p == UINT64_MAX)
+			return -ENOMEM;
+	}
 	if (p == UINT64_MAX) {
 		if (!create)
 			return -ENOENT;
@@ -198,6 +205,19 @@ int filemap_get_page(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t index,
 	phys_get(sys, p);
 	*pfn = p;
 	return 0;
+}
+
+void filemap_insert_page(struct vmsh_sys *sys, struct vmsh_file *f,
+			 uint64_t index, uint64_t pfn)
+{
+	struct page *pg = phys_page(sys, pfn);
+
+	pg->kind = PAGE_FILE;
+	pg->file = f;
+	pg->index = index;
+	pg->uptodate = true;
+	pg->file_lru = f->disk;
+	cache_insert(f, index, pfn);
 }
 
 /* The cache lets go of its page @pfn: no longer the file's, not dirty. */
@@ -231,4 +251,5 @@ void truncate_inode_pages_final(struct vmsh_sys *sys, struct vmsh_file *f)
 	f->cache_cap = 0;
 	f->cache_nr = 0;
 	file_shadows_truncate(f, 0);
+	shmem_evict_swap(sys, f);
 }

@@ -13,6 +13,8 @@
 
 #include "phys.h"
 
+struct ptab;
+
 struct vmsh_file;
 struct vmsh_sys;
 
@@ -68,6 +70,13 @@ void kswapd_run(struct vmsh_sys *sys);
 void wakeup_flusher(struct vmsh_sys *sys);
 
 /* ---- workingset.c ---------------------------------------------------------- */
+
+/* The index tables beside a page cache (struct ptab): the value at
+ * @index (0: none); store a value (not 0), returning the one replaced;
+ * remove, returning it.  O(1) expected. */
+uint64_t ptab_get(const struct ptab *t, uint64_t index);
+uint64_t ptab_put(struct ptab *t, uint64_t index, uint64_t val);
+uint64_t ptab_take(struct ptab *t, uint64_t index);
 
 /* workingset_eviction(): the shadow entry of a folio leaving memory. */
 uint64_t workingset_eviction(struct vmsh_sys *sys, struct page *folio);

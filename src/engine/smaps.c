@@ -168,6 +168,34 @@ int vmsh_smaps(const struct vmsh_sys *sys, int pid, uint64_t addr,
 	mss.vma = vma;
 	pt_walk_range(mm, vma->vm_start, vma->vm_end, smaps_pte_entry,
 		      smaps_pmd_entry, &mss);
+	if (vma->vm_file && shmem_mapping(file_inode(vma->vm_file))) {
+		/*
+		 * smap_gather_stats(): a shared or read-only shmem mapping
+		 * counts the swap of the file pages it maps
+		 * (shmem_swap_usage), a private writable one, whose COW
+		 * copies are not the file's, the swapped file pages behind
+		 * its empty PTEs (smaps_pte_hole).  Never SwapPss: probe
+		 * (6.18) Swap 16 kB, SwapPss 0 kB for a paged-out tmpfs
+		 * mapping.
+		 */
+		uint64_t sw = shmem_swap_usage(vma);
+
+		if (!sw || (vma->vm_flags & VM_SHARED) ||
+		    !(vma->vm_flags & VM_WRITE)) {
+			mss.swap += sw << PAGE_SHIFT;
+		} else {
+			struct vmsh_file *f = file_inode(vma->vm_file);
+			uint64_t a;
+
+			for (a = vma->vm_start; a < vma->vm_end; a += PAGE_SIZE) {
+				uint64_t *ptep = pte_lookup(mm, a, false);
+
+				if ((!ptep || !*ptep) &&
+				    shmem_swapped(f, linear_page_index(vma, a)))
+					mss.swap += PAGE_SIZE;
+			}
+		}
+	}
 	out->size = vma->vm_end - vma->vm_start;
 	out->rss = mss.resident;
 	out->pss = mss.pss >> PSS_SHIFT;

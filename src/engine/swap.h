@@ -122,6 +122,42 @@ void swap_cache_drop_clean(struct vmsh_sys *sys, uint64_t pfn);
 /* The same, leaving reclaim's workingset @shadow in the slot. */
 void swap_cache_evict(struct vmsh_sys *sys, uint64_t pfn, uint64_t shadow);
 
+/* ---- shmem and tmpfs pages (shmem_swap.c) ---------------------------------- */
+
+struct vmsh_file;
+
+/* shmem_writeout(): the dirty, unmapped, isolated shmem/tmpfs folio
+ * @fpfn leaves the page cache for the swap cache (a slot whose count is
+ * the file's entry); the caller writes it.  False when no slot is free
+ * (the folio is redirtied and activated). */
+bool shmem_writeout(struct vmsh_sys *sys, uint64_t fpfn);
+/* The slot page @index of @f is swapped to, or 0. */
+uint64_t shmem_swapped(const struct vmsh_file *f, uint64_t index);
+/* shmem_swapin_folio(): swapped page @index of @f comes back into the
+ * page cache, dirty, its slot freed; read from swap when not in the swap
+ * cache (a major fault when @fault).  Its pfn (the cache's reference),
+ * or UINT64_MAX without a free frame (nothing changed). */
+uint64_t shmem_swapin(struct vmsh_sys *sys, struct vmsh_file *f,
+		      uint64_t index, bool fault);
+/* shmem_free_swap() of the entries at [@first, @last] (truncate, punch
+ * hole), and of all of them when the inode goes (shmem_evict_swap). */
+void shmem_free_swap_range(struct vmsh_sys *sys, struct vmsh_file *f,
+			   uint64_t first, uint64_t last);
+void shmem_evict_swap(struct vmsh_sys *sys, struct vmsh_file *f);
+/* shmem_swapin_range() (MADV_WILLNEED): the swapped pages of [@first,
+ * @last] read into the swap cache, their entries staying in the file. */
+void shmem_swapin_range(struct vmsh_sys *sys, struct vmsh_file *f,
+			uint64_t first, uint64_t last);
+/* shmem_unuse() (swapoff): every swapped page back in its page cache,
+ * unmapped; false when frames ran out. */
+bool shmem_unuse(struct vmsh_sys *sys);
+/* smaps' Swap of a shmem mapping: shmem_swap_usage() (the file's whole
+ * count when @vma maps it from 0 to past its size) and
+ * shmem_partial_swap_usage() of file pages [@first, @end). */
+uint64_t shmem_swap_usage(const struct vmsh_vma *vma);
+uint64_t shmem_partial_swap_usage(const struct vmsh_file *f, uint64_t first,
+				  uint64_t end);
+
 /* ---- reclaim (vmscan.c) --------------------------------------------------- */
 
 /* try_to_unmap_one()'s swap step: the present PTE at @ptep (@addr of

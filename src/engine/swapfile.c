@@ -347,6 +347,10 @@ int swap_off(struct vmsh_sys *sys)
 				       unuse_one, &c);
 		}
 	}
+	/* shmem_unuse(): the files' swapped pages back in their caches
+	 * (the frames were counted above) */
+	if (!shmem_unuse(sys))
+		abort();
 	for (i = 1; i < si->nslots; i++)
 		if (si->slots[i].cache) {
 			uint64_t pfn = si->slots[i].cache_pfn;

@@ -76,6 +76,8 @@ struct vmsh_sys {
 	struct vmsh_config cfg;
 	struct phys phys;
 	struct swap_info swap;
+	struct vmsh_file *shmem_swaplist;     /* inodes that swapped pages
+						 out (shmem_swaplist) */
 	struct vmsh_task *tasks;
 	struct vmsh_task *tasks_tail;         /* last of sys->tasks */
 	struct pid_slot *pids;                /* task.c's pid index */

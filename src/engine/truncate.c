@@ -24,6 +24,7 @@
 #include "mm.h"
 #include "phys.h"
 #include "reclaim.h"
+#include "swap.h"
 #include "sys.h"
 #include "vma.h"
 
@@ -200,8 +201,11 @@ static void split_folio_at(struct vmsh_sys *sys, struct vmsh_file *f,
 static void truncate_pagecache(struct vmsh_sys *sys, struct vmsh_file *f,
 			       uint64_t old, uint64_t size)
 {
-	/* shadows and dropped pages' contents past the new EOF go */
+	/* shadows, dropped pages' contents and swap entries past the new
+	 * EOF go */
 	file_shadows_truncate(f, (size + PAGE_SIZE - 1) >> PAGE_SHIFT);
+	shmem_free_swap_range(sys, f, (size + PAGE_SIZE - 1) >> PAGE_SHIFT,
+			      UINT64_MAX);
 	uint64_t keep = (size + PAGE_SIZE - 1) >> PAGE_SHIFT, *idx, n, i, pfn;
 
 	if (old > keep << PAGE_SHIFT)
@@ -252,6 +256,10 @@ int vmsh_file_truncate(struct vmsh_sys *sys, const char *name, uint64_t size)
 		return 0;
 	}
 	trace(sys, "shmem_setattr %s size=%#lx->%#lx", f->path, old, size);
+	if (size <= old && (size & (PAGE_SIZE - 1)) &&
+	    shmem_swapped(f, size >> PAGE_SHIFT) &&
+	    shmem_swapin(sys, f, size >> PAGE_SHIFT, false) == UINT64_MAX)
+		return -ENOMEM; /* shmem_get_partial_folio found no frame */
 	f->size = size;
 	if (size > old)
 		return 0;
@@ -293,6 +301,7 @@ int file_punch_hole(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t first,
 				     folio->index + folio_nr_pages(folio) - 1 > last))
 			split_folio_at(sys, f, folio, ends[i]);
 	}
+	shmem_free_swap_range(sys, f, first, last);
 	idx = file_cache_indexes(f, &n);
 	for (i = 0; i < n; i++) {
 		if (idx[i] < first || idx[i] > last)

@@ -25,7 +25,11 @@
  *   dirty disk-file folio: PG_reclaim, activated, and the flusher is
  *     woken (reclaim never writes a file page itself); the flusher's
  *     writeback moves it to the inactive tail (folio_rotate_reclaimable)
- *   shmem/tmpfs folios: activated (vmsh does not swap page cache)
+ *   shmem/tmpfs folios (shmem_swap.c): unmapped (PTEs cleared); dirty,
+ *     shmem_writeout moves them to the swap cache (the swap entry goes
+ *     in the file's page cache slot) and they are written as anon ones;
+ *     clean (never written), they leave the page cache like a clean
+ *     file folio, a hole again
  *   clean: __remove_mapping -- a shadow entry keeps the eviction's
  *     workingset age (workingset.c), the folio leaves the page cache or
  *     the swap cache and is freed.
@@ -34,8 +38,9 @@
  * mapped by another PTE, after fork or twice in one mm, is skipped as
  * folio_mapcount() != 1 makes Linux skip it); cold makes PTEs old,
  * clears PG_referenced and deactivates; pageout clears PG_referenced and
- * reclaims anonymous folios without looking at references (page cache
- * folios are left where they are, as before).
+ * reclaims anonymous and shmem/tmpfs folios without looking at
+ * references (a disk file's page cache folios are left where they are,
+ * as before).
  */
 #include "config.h"
 
@@ -321,8 +326,11 @@ static void remove_mapping(struct vmsh_sys *sys, uint64_t fpfn)
 	trace(sys, "__remove_mapping %s index=%#llx pages=%llu", f->path,
 	      (unsigned long long)folio->index, (unsigned long long)nr);
 	for (i = nr; i-- > 0;) {
-		file_backing_save(sys, f, folio->index + i,
-				  file_cache_lookup(f, folio->index + i));
+		/* a clean shmem/tmpfs folio was never written: zeroes, a
+		 * hole again (only a disk file keeps contents on disk) */
+		if (f->disk)
+			file_backing_save(sys, f, folio->index + i,
+					  file_cache_lookup(f, folio->index + i));
 		filemap_remove_page(sys, f, folio->index + i);
 	}
 	file_shadow_store(f, folio->index, shadow);
@@ -355,9 +363,11 @@ unsigned shrink_folio_list(struct vmsh_sys *sys, const uint64_t *list,
 		enum folio_ref ref = FOLIOREF_RECLAIM;
 		bool anon = folio->kind == PAGE_ANON;
 
+		bool shmem = !anon && !folio->file_lru;
+
 		trace(sys, "shrink_folio_list pfn=%#llx", (unsigned long long)fpfn);
 		st->outcome[k] = RECLAIM_KEEP;
-		if (!anon && ignore_references)
+		if (!anon && !shmem && ignore_references)
 			continue;               /* page cache: kept (see above) */
 		if (!ignore_references)
 			ref = folio_check_references(sys, fpfn);
@@ -365,8 +375,6 @@ unsigned shrink_folio_list(struct vmsh_sys *sys, const uint64_t *list,
 			goto activate_locked;
 		if (ref == FOLIOREF_KEEP)
 			continue;
-		if (!anon && !folio->file_lru)
-			goto activate_locked;   /* shmem: not swapped by vmsh */
 		if (anon && folio->thp)
 			goto activate_locked;   /* huge: not split by vmsh */
 		if (anon && !folio->lazyfree && !folio->swap &&
@@ -375,7 +383,13 @@ unsigned shrink_folio_list(struct vmsh_sys *sys, const uint64_t *list,
 		if (folio_mapped(sys, fpfn) && !try_to_unmap(sys, fpfn))
 			goto activate_locked;
 		if (folio->dirty) {
-			if (!anon) {
+			if (shmem) {
+				/* pageout() -> shmem_writeout(): now a swap
+				 * cache folio, written below */
+				if (!shmem_writeout(sys, fpfn))
+					goto activate_locked;
+				anon = true;
+			} else if (!anon) {
 				/* only the flusher writes file pages back */
 				folio->reclaim = true;
 				st->nr_dirty_file++;
@@ -393,8 +407,8 @@ unsigned shrink_folio_list(struct vmsh_sys *sys, const uint64_t *list,
 			continue;
 		remove_mapping(sys, fpfn);
 		st->outcome[k] = RECLAIM_FREED;
-		if (anon)
-			st->nr_anon++;
+		if (anon || shmem)      /* swap-backed */
+			st->nr_anon += folio_nr_pages(folio);
 		else
 			st->nr_file += folio_nr_pages(folio);
 		reclaimed += anon ? 1 : (unsigned)folio_nr_pages(folio);

@@ -91,8 +91,21 @@ static void put_slot(struct pcache_slot *tab, uint64_t cap, uint64_t index,
 	tab[i].pfn = val;
 }
 
+uint64_t ptab_get(const struct ptab *t, uint64_t index)
+{
+	uint64_t i;
+
+	if (!t->nr)
+		return 0;
+	for (i = hash(index, t->cap); t->tab[i].index != index;
+	     i = (i + 1) & (t->cap - 1))
+		if (t->tab[i].index == SLOT_EMPTY)
+			return 0;
+	return t->tab[i].pfn;
+}
+
 /* Remove @index: its value, or 0 when absent. */
-static uint64_t ptab_take(struct ptab *t, uint64_t index)
+uint64_t ptab_take(struct ptab *t, uint64_t index)
 {
 	uint64_t mask = t->cap - 1, i, j, val;
 
@@ -118,7 +131,7 @@ static uint64_t ptab_take(struct ptab *t, uint64_t index)
 }
 
 /* Store @val (not 0) at @index; the value it replaces, or 0. */
-static uint64_t ptab_put(struct ptab *t, uint64_t index, uint64_t val)
+uint64_t ptab_put(struct ptab *t, uint64_t index, uint64_t val)
 {
 	uint64_t old = ptab_take(t, index);
 

@@ -27,10 +27,12 @@ Categories (the mix each one draws from):
   high     every call at the edges of the 64-bit range: below
            mmap_min_addr, at and above TASK_SIZE, at 2^47, 2^56, 2^63 and
            2^64 - 4096, with lengths that overflow; the window's calls too
-  swap     private anonymous memory under --swap: writes, touches,
-           madvise pageout|cold, fork, munmap/mprotect/mremap/dontneed of
-           swapped ranges, smaps of every task (run.py gives both sides
-           --swap; --host then needs root for its swap file)
+  swap     private anonymous, shared anonymous and tmpfs file memory
+           under --swap: writes, touches, madvise pageout|cold, fork,
+           munmap/mprotect/mremap/dontneed/willneed/remove of swapped
+           ranges, file write/read/truncate of swapped tmpfs pages, smaps
+           of every task (run.py gives both sides --swap; --host then
+           needs root for its swap file)
   thp      transparent huge pages: private anonymous memory in an 8 MiB
            window of 2 MiB-aligned ranges, madvise hugepage/nohugepage/
            collapse,
@@ -143,6 +145,28 @@ class Gen:
         prot = self.r.choice(["rw-", "rw-", "rw-", "r--", "---"])
         self.emit("mmap %s %s %s private|anon|fixed" % (self.hexa(a), self.hexa(ln), prot))
         self.mapped.append((a, ln))
+
+    def c_mmap_swapped(self):
+        """swap: a shared anonymous or a tmpfs file mapping, mostly
+        writable, to be written and paged out."""
+        a, ln = self.range()
+        prot = self.r.choice(["rw-", "rw-", "rw-", "r--"])
+        if not self.files or self.r.random() < 0.4:
+            self.emit("mmap %s %s %s shared|anon|fixed" %
+                      (self.hexa(a), self.hexa(ln), prot))
+        else:
+            n = self.r.choice(self.files)
+            off = self.r.choice([0, 0, 0, PAGE, 2 * PAGE])
+            share = self.r.choice(["shared", "shared", "shared", "private"])
+            self.emit("mmap %s %s %s %s|fixed %s %d" %
+                      (self.hexa(a), self.hexa(ln), prot, share, n, off))
+        self.mapped.append((a, ln))
+
+    def c_madvise_swapped(self):
+        a, ln = self.arange()
+        adv = self.r.choice(["dontneed", "willneed", "willneed", "remove",
+                             "dontfork", "dofork"])
+        self.emit("madvise %s %s %s" % (self.hexa(a), self.hexa(ln), adv))
 
     def c_pageout(self):
         a, ln = self.arange()
@@ -527,12 +551,16 @@ class Gen:
             return vma + [(self.c_high, 10), (self.c_mlock, 1),
                           (self.c_mseal, 1), (self.c_touch, 1)]
         if self.cat == "swap":
-            return [(self.c_mmap_private, 3), (self.c_munmap, 1),
+            return [(self.c_mmap_private, 3), (self.c_mmap_swapped, 3),
+                    (self.c_munmap, 1),
                     (self.c_mprotect, 1), (self.c_mremap_mapped, 1),
-                    (self.c_madvise_mapped, 1), (self.c_touch, 3),
+                    (self.c_madvise_mapped, 1), (self.c_madvise_swapped, 1),
+                    (self.c_touch, 3),
                     (self.c_write, 4), (self.c_read, 1),
                     (self.c_smaps_one, 1), (self.c_pageout, 6),
-                    (self.c_fork, 1), (self.c_switch, 2), (self.c_kill, 1)]
+                    (self.c_fork, 1), (self.c_switch, 2), (self.c_kill, 1),
+                    (self.c_file_write, 1), (self.c_file_read, 1),
+                    (self.c_file_truncate, 1)]
         if self.cat == "thp":
             return [(self.t_mmap, 2), (self.t_advise, 2), (self.t_access, 8),
                     (self.t_munmap, 2), (self.t_mprotect, 2),
@@ -581,6 +609,9 @@ class Gen:
             self.c_file_create()
         if self.cat == "swap":
             steps = self.r.randrange(12, 32)
+            self.c_file_create()
+            for i in range(self.r.randrange(1, 3)):
+                self.c_mmap_swapped()
             for a, ln in self.mapped:
                 self.emit("write %s %s" % (self.hexa(a), self.hexa(ln)))
         for i in range(steps):

@@ -11,6 +11,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "vmsh/reclaim.h"
+#include "file.h"
+#include "reclaim.h"
 #include "checks.h"
 #include "memory.h"
 #include "pgtable.h"
@@ -254,6 +257,198 @@ START_TEST(test_swap_exclusive_rule)
 }
 END_TEST
 
+/* ---- shmem and tmpfs (shmem_swap.c), each as probed on 6.18 ------------- */
+
+#define SHARED_FIXED (VMSH_MAP_SHARED | VMSH_MAP_FIXED)
+
+static void tmpfs_mapped(uint64_t pages)
+{
+	uint64_t out;
+
+	ck_assert_int_eq(vmsh_file_create(sys, "a", pages * PG, false), 0);
+	ck_assert_int_eq(vmsh_mmap(sys, BASE, pages * PG, T_RW, SHARED_FIXED,
+				   "a", 0, &out), 0);
+}
+
+/* Written pages go to swap, read-faulted (clean) ones are dropped; the
+ * swap entry is the file's, not a PTE's: Swap counted, SwapPss 0, no
+ * MM_SWAPENTS. */
+START_TEST(test_swap_shmem_pageout)
+{
+	struct vmsh_fault f;
+	struct vmsh_meminfo mi;
+	struct vmsh_smaps s;
+
+	tmpfs_mapped(8);
+	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 1, 4 * PG, NULL, &f), 0);
+	ck_assert_int_eq(vmsh_touch(sys, BASE + 4 * PG, 2 * PG, &f), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 8 * PG, VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	s = sm(0);
+	ck_assert_uint_eq(s.rss, 0);
+	ck_assert_uint_eq(s.swap, 4 * PG);
+	ck_assert_uint_eq(s.swap_pss, 0);
+	ck_assert_int_eq(t_mm(sys)->rss[MM_SWAPENTS], 0);
+	ck_assert_int_eq(t_mm(sys)->rss[MM_SHMEMPAGES], 0);
+	ck_assert_uint_eq(pte_at(BASE), 0);     /* the PTE is just cleared */
+	ck_assert_uint_eq(sys->swap.inuse, 4);
+	ck_assert_uint_eq(sys->stat[ST_PSWPOUT], 4);
+	vmsh_meminfo(sys, &mi);
+	ck_assert_uint_eq(mi.shmem, 0);         /* in the swap cache now */
+	ck_assert_uint_eq(mi.swap_cached, 16);
+}
+END_TEST
+
+/* Touching a page still in the swap cache is minor, one read from swap
+ * major; the bytes come back, the slot goes, Swap drops, Rss rises. */
+START_TEST(test_swap_shmem_fault_back)
+{
+	struct vmsh_fault f;
+	uint8_t b = 0;
+	uint64_t maj;
+
+	tmpfs_mapped(4);
+	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 7, 4 * PG, NULL, &f), 0);
+	vmsh_madvise(sys, BASE, 4 * PG, VMSH_MADV_PAGEOUT);
+	maj = sys->stat[ST_PGMAJFAULT];
+	ck_assert_int_eq(vmsh_read(sys, BASE, &b, 1, NULL, &f), 0);
+	ck_assert_uint_eq(b, 7);
+	ck_assert_uint_eq(sys->stat[ST_PGMAJFAULT], maj);   /* swap cache */
+	/* pageout sees mapped pages only: reclaim frees the clean swap
+	 * cache folio of page 1 (shrink_folio_list, as kswapd would) */
+	{
+		uint64_t pfn = swap_cache_pfn(sys,
+			shmem_swapped(file_lookup(sys, "a"), 1));
+		unsigned char out[1];
+		struct reclaim_stat st = { .outcome = out };
+
+		ck_assert_uint_ne(pfn, UINT64_MAX);
+		lru_del(sys, pfn);
+		phys_get(sys, pfn);
+		ck_assert_uint_eq(shrink_folio_list(sys, &pfn, 1, true, &st), 1);
+		putback_folios(sys, &pfn, 1, &st);
+	}
+	t_check(sys);
+	ck_assert_int_eq(vmsh_read(sys, BASE + PG, &b, 1, NULL, &f), 0);
+	ck_assert_uint_eq(b, 7);
+	ck_assert_uint_eq(sys->stat[ST_PGMAJFAULT], maj + 1);
+	t_check(sys);
+	ck_assert_uint_eq(sm(0).rss, 2 * PG);
+	ck_assert_uint_eq(sm(0).swap, 2 * PG);
+	ck_assert_uint_eq(sys->swap.inuse, 2);
+	ck_assert_uint_eq(sys->stat[ST_PSWPIN], 1);
+	/* back in the page cache, dirty: its only copy */
+	ck_assert(phys_page(sys, pte_pfn(pte_at(BASE + PG)))->dirty);
+}
+END_TEST
+
+/* read() swaps in; a partial mapping counts its part
+ * (shmem_partial_swap_usage); a private writable one the swapped file
+ * pages behind empty PTEs only; truncate and punch hole free slots. */
+START_TEST(test_swap_shmem_usage_and_truncate)
+{
+	struct vmsh_fault f;
+	struct vmsh_smaps s;
+	uint8_t b;
+	uint64_t done, out;
+
+	tmpfs_mapped(8);
+	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 3, 4 * PG, NULL, &f), 0);
+	vmsh_madvise(sys, BASE, 8 * PG, VMSH_MADV_PAGEOUT);
+	ck_assert_int_eq(vmsh_file_read(sys, "a", PG, &b, 1, &done), 0);
+	ck_assert_uint_eq(b, 3);
+	ck_assert_uint_eq(sm(0).swap, 3 * PG);
+	ck_assert_int_eq(vmsh_mmap(sys, BASE + 0x100000, 2 * PG,
+				   VMSH_PROT_READ, SHARED_FIXED, "a", 2 * PG,
+				   &out), 0);
+	ck_assert_int_eq(vmsh_smaps(sys, 0, BASE + 0x100000, &s), 0);
+	ck_assert_uint_eq(s.swap, 2 * PG);
+	ck_assert_int_eq(vmsh_mmap(sys, BASE + 0x200000, 4 * PG, T_RW,
+				   VMSH_MAP_PRIVATE | VMSH_MAP_FIXED, "a", 0,
+				   &out), 0);
+	ck_assert_int_eq(vmsh_write(sys, BASE + 0x200000 + 2 * PG, NULL, 9, 1,
+				    NULL, &f), 0);  /* COW of a swapped page */
+	t_check(sys);
+	ck_assert_int_eq(vmsh_smaps(sys, 0, BASE + 0x200000, &s), 0);
+	ck_assert_uint_eq(s.swap, 2 * PG);      /* pages 0 and 3 */
+	ck_assert_uint_eq(s.swap_pss, 0);
+	ck_assert_int_eq(vmsh_file_truncate(sys, "a", 3 * PG), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sm(0).swap, PG);      /* page 0 */
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, PG, VMSH_MADV_REMOVE), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sm(0).swap, 0);
+	ck_assert_uint_eq(sys->swap.inuse, 0);
+	ck_assert_int_eq(vmsh_read(sys, BASE, &b, 1, NULL, &f), 0);
+	ck_assert_uint_eq(b, 0);                /* a hole */
+}
+END_TEST
+
+/* Shared anonymous memory: pageout works while only one task maps the
+ * page (a forked child has no PTEs until it faults), and the child's
+ * smaps counts the file's swap too; once both map it, it is skipped. */
+START_TEST(test_swap_shared_anon_fork)
+{
+	struct vmsh_fault f;
+	uint64_t out;
+	int child;
+
+	ck_assert_int_eq(vmsh_mmap(sys, BASE, 4 * PG, T_RW,
+				   SHARED_FIXED | VMSH_MAP_ANONYMOUS, NULL, 0,
+				   &out), 0);
+	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 5, 4 * PG, NULL, &f), 0);
+	ck_assert_int_eq(vmsh_fork(sys, &child), 0);
+	vmsh_madvise(sys, BASE, 2 * PG, VMSH_MADV_PAGEOUT);
+	t_check(sys);
+	ck_assert_uint_eq(sm(0).swap, 2 * PG);
+	ck_assert_uint_eq(sm(child).swap, 2 * PG);
+	ck_assert_uint_eq(sm(child).swap_pss, 0);
+	ck_assert_int_eq(vmsh_switch(sys, child, -1), 0);
+	ck_assert_int_eq(vmsh_touch(sys, BASE, 4 * PG, &f), 0);
+	t_check(sys);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 4 * PG, VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	/* pages 2-3, mapped by both, are kept; 0-1, which the child
+	 * brought back alone, go again */
+	ck_assert_uint_eq(sm(child).rss, 2 * PG);
+	ck_assert_uint_eq(sm(child).swap, 2 * PG);
+	ck_assert_uint_eq(sm(0).rss, 2 * PG);
+}
+END_TEST
+
+/* swapoff puts the pages back in the page cache, unmapped; munmap and
+ * exit of the last mapping free the file and its slots. */
+START_TEST(test_swap_shmem_swapoff_and_free)
+{
+	struct vmsh_fault f;
+	struct vmsh_meminfo mi;
+	uint64_t out;
+	uint8_t b;
+
+	ck_assert_int_eq(vmsh_mmap(sys, BASE, 4 * PG, T_RW,
+				   SHARED_FIXED | VMSH_MAP_ANONYMOUS, NULL, 0,
+				   &out), 0);
+	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 6, 4 * PG, NULL, &f), 0);
+	vmsh_madvise(sys, BASE, 4 * PG, VMSH_MADV_PAGEOUT);
+	vmsh_madvise(sys, BASE, 4 * PG, VMSH_MADV_PAGEOUT);    /* freed */
+	ck_assert_int_eq(vmsh_swapoff(sys), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sm(0).rss, 0);
+	ck_assert_uint_eq(sm(0).swap, 0);
+	vmsh_meminfo(sys, &mi);
+	ck_assert_uint_eq(mi.shmem, 16);
+	ck_assert_int_eq(vmsh_read(sys, BASE + 3 * PG, &b, 1, NULL, &f), 0);
+	ck_assert_uint_eq(b, 6);
+	ck_assert_int_eq(vmsh_swapon(sys, 1 << 20), 0);
+	vmsh_madvise(sys, BASE, 4 * PG, VMSH_MADV_PAGEOUT);
+	ck_assert_uint_eq(sys->swap.inuse, 4);
+	ck_assert_int_eq(vmsh_munmap(sys, BASE, 4 * PG), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sys->swap.inuse, 0);
+	ck_assert_ptr_null(sys->shmem_swaplist);
+}
+END_TEST
+
 START_TEST(test_swap_munmap_frees_slots)
 {
 	uint64_t nfree;
@@ -330,6 +525,11 @@ Suite *swap_suite(void)
 	tcase_add_test(tc, test_swap_fork_duplicates_entries);
 	tcase_add_test(tc, test_swap_shared_page_is_skipped);
 	tcase_add_test(tc, test_swap_exclusive_rule);
+	tcase_add_test(tc, test_swap_shmem_pageout);
+	tcase_add_test(tc, test_swap_shmem_fault_back);
+	tcase_add_test(tc, test_swap_shmem_usage_and_truncate);
+	tcase_add_test(tc, test_swap_shared_anon_fork);
+	tcase_add_test(tc, test_swap_shmem_swapoff_and_free);
 	tcase_add_test(tc, test_swap_munmap_frees_slots);
 	tcase_add_test(tc, test_swap_swapoff_brings_pages_back);
 	tcase_add_test(tc, test_swap_full_activates);

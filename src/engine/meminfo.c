@@ -10,6 +10,11 @@
  * Cached is the page cache (shmem included) without the swap cache;
  * Dirty counts disk-file pages only (tmpfs does no dirty accounting);
  * Mapped counts page-cache pages some PTE maps.
+ * Writeback is always 0: every write the model starts (swap_writepage,
+ * the flusher, msync) is over by the end of the call, so no folio is
+ * ever under writeback when meminfo looks (the kernel's I/O is
+ * asynchronous; a probe's Writeback after MADV_PAGEOUT is 0 kB as soon
+ * as the write completes, milliseconds later).
  */
 #include "config.h"
 

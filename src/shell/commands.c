@@ -497,7 +497,12 @@ const struct command shell_commands[] = {
 		.summary = "memory figures in /proc/meminfo layout",
 		.help = "  MemTotal, MemFree, Cached, SwapCached, the active and inactive LRU\n"
 		  "  lists of anonymous and file pages, SwapTotal, SwapFree, Dirty,\n"
-		  "  AnonPages, Mapped, Shmem, PageTables, in kB.",
+		  "  Writeback, AnonPages, Mapped, Shmem, PageTables, in kB.\n"
+		  "  Writeback is always 0: vmsh's writes (swap_writepage, the flusher's\n"
+		  "  and msync's writeback) complete within the command that starts them,\n"
+		  "  where the kernel's are asynchronous and show in Writeback for the\n"
+		  "  milliseconds they take; a folio written to swap then waits in the swap\n"
+		  "  cache (SwapCached) with PG_reclaim, as after the kernel's completion.",
 		.run = cmd_meminfo,
 		.model_only = true,
 	},

@@ -133,13 +133,6 @@ void phys_fini(struct vmsh_sys *sys)
 	memset(ph, 0, sizeof(*ph));
 }
 
-struct page *phys_page(struct vmsh_sys *sys, uint64_t pfn)
-{
-	if (pfn >= sys->phys.nframes)
-		abort();
-	return &sys->phys.pages[pfn];
-}
-
 static const struct page *cpage(const struct vmsh_sys *sys, uint64_t pfn)
 {
 	if (pfn >= sys->phys.nframes)

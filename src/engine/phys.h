@@ -190,7 +190,7 @@ void phys_get(struct vmsh_sys *sys, uint64_t pfn);
  * frame still holding an anon_vma reference (page->anon) is freed by
  * put_page() instead: phys_put aborts on it. */
 void phys_put(struct vmsh_sys *sys, uint64_t pfn);
-struct page *phys_page(struct vmsh_sys *sys, uint64_t pfn);
+/* The struct page of @pfn (aborts past the last frame): sys.h, inline. */
 /* Byte access to a frame's contents (sparse: materialises on mixed write). */
 uint8_t phys_read_byte(const struct vmsh_sys *sys, uint64_t pfn, unsigned off);
 void phys_read(const struct vmsh_sys *sys, uint64_t pfn, unsigned off,

@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "vmsh/vmsh.h"
 #include "phys.h"
@@ -146,6 +147,15 @@ static inline bool tracing(const struct vmsh_sys *sys) { return sys->trace_fn !=
 static inline bool interrupted(const struct vmsh_sys *sys)
 {
 	return sys->intr && *sys->intr;
+}
+
+/* The struct page of frame @pfn (phys.h; inline: every fault, copy and
+ * zap asks it per page). */
+static inline struct page *phys_page(struct vmsh_sys *sys, uint64_t pfn)
+{
+	if (pfn >= sys->phys.nframes)
+		abort();
+	return &sys->phys.pages[pfn];
 }
 
 #endif /* VMSH_SRC_ENGINE_SYS_H */

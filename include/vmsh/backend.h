@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "vmsh/vmsh.h"
+#include "vmsh/rlimit.h"
 
 struct backend;
 
@@ -111,6 +112,10 @@ struct backend_ops {
 	int (*switch_to)(struct backend *be, int pid, int cpu);
 	int (*current_pid)(struct backend *be);
 	bool (*task_exists)(struct backend *be, int pid);
+	/* prlimit of task @pid (0: current), as vmsh_prlimit (vmsh/rlimit.h):
+	 * @new (NULL: none) set, the limit before it in @old (NULL: none). */
+	int (*prlimit)(struct backend *be, int pid, int res,
+		       const struct vmsh_rlimit *new, struct vmsh_rlimit *old);
 
 	int (*file_create)(struct backend *be, const char *name, uint64_t size, bool disk);
 	int (*file_write)(struct backend *be, const char *name, uint64_t off,

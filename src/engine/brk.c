@@ -30,6 +30,8 @@ static int do_brk_flags(struct vmsh_mm *mm, struct vmsh_vma *vma,
 	uint64_t flags = VM_DATA_DEFAULT_FLAGS | VM_ACCOUNT;
 
 	trace(mm->sys, "do_brk_flags addr=%#lx len=%#lx", UL(addr), UL(len));
+	if (!may_expand_vm(mm, flags, len >> PAGE_SHIFT))
+		return -ENOMEM;
 	if (mm->map_count > mm->sys->cfg.max_map_count)
 		return -ENOMEM;
 	if (vma && vma->vm_end == addr) {
@@ -68,6 +70,11 @@ int vmsh_brk(struct vmsh_sys *sys, uint64_t brk, uint64_t *out)
 	*out = origbrk;
 	trace(sys, "brk %#lx (brk=%#lx)", UL(brk), UL(origbrk));
 	if (brk < mm->start_brk)
+		return 0;
+	/* check_data_rlimit(), before the shrink path too: the heap plus
+	 * the data segment (none: a vmsh process has no ELF image) */
+	if (rlimit(sys, VMSH_RLIMIT_DATA) != VMSH_RLIM_INFINITY &&
+	    brk - mm->start_brk > rlimit(sys, VMSH_RLIMIT_DATA))
 		return 0;
 	newbrk = PAGE_ALIGN(brk);
 	oldbrk = PAGE_ALIGN(mm->brk);

@@ -40,8 +40,6 @@
 #include "vm_flags.h"
 #include "vma.h"
 
-#define STACK_RLIMIT     (8ULL << 20)
-
 static int fault_signal(struct vmsh_sys *sys, struct vmsh_fault *f, int signo,
 			int code, uint64_t addr, int ret)
 {
@@ -80,8 +78,13 @@ static int expand_stack(struct vmsh_sys *sys, struct vmsh_vma *vma,
 	grow = (vma->vm_start - addr) >> PAGE_SHIFT;
 	if (grow > vma->vm_pgoff)
 		return -ENOMEM;
-	/* acct_stack_growth(): RLIMIT_STACK */
-	if (vma->vm_end - addr > STACK_RLIMIT)
+	/* acct_stack_growth(): RLIMIT_AS (and RLIMIT_DATA: never, a stack
+	 * is no data mapping), RLIMIT_STACK, RLIMIT_MEMLOCK */
+	if (!may_expand_vm(mm, vma->vm_flags, grow))
+		return -ENOMEM;
+	if (vma->vm_end - addr > rlimit(sys, VMSH_RLIMIT_STACK))
+		return -ENOMEM;
+	if (!mlock_future_ok(mm, vma->vm_flags, grow << PAGE_SHIFT))
 		return -ENOMEM;
 	trace(sys, "expand_stack vma=%#llx-%#llx new_start=%#llx",
 	      (unsigned long long)vma->vm_start,

@@ -38,6 +38,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "anon_vma.h"
 #include "file.h"
@@ -316,6 +317,7 @@ int vmsh_fork(struct vmsh_sys *sys, int *child_pid)
 		return -EAGAIN;
 	}
 	t->cpu = cur->cpu;
+	memcpy(t->rlim, cur->rlim, sizeof(t->rlim));    /* copy_signal() */
 	sys->stat[ST_FORK]++;
 	trace(sys, "fork pid=%d -> child pid=%d mm=%u", cur->pid, t->pid, mm->id);
 	if (child_pid)
@@ -338,6 +340,7 @@ int vmsh_clone_vm(struct vmsh_sys *sys, int *child_pid)
 		return -EAGAIN;
 	}
 	t->cpu = cur->cpu;
+	memcpy(t->rlim, cur->rlim, sizeof(t->rlim));    /* the same signal_struct */
 	task_set_tgid(sys, t, cur->tgid);       /* a thread of the same process */
 	trace(sys, "clone CLONE_VM pid=%d -> pid=%d mm=%u mm_users=%d",
 	      cur->pid, t->pid, cur->mm->id, cur->mm->mm_users);

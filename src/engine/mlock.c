@@ -3,9 +3,10 @@
  * mlock, munlock, mlockall, munlockall (mm/mlock.c) and mseal
  * (mm/mseal.c) of Linux 6.18.
  *
- * The task is unprivileged: RLIMIT_MEMLOCK is cfg.memlock_limit (8 MiB,
- * Linux's MLOCK_LIMIT, by default) and no CAP_IPC_LOCK lifts it; a limit
- * of 0 makes every lock EPERM (can_do_mlock).  --host drops CAP_IPC_LOCK
+ * The task is unprivileged: RLIMIT_MEMLOCK is the current task's soft
+ * limit (rlimit.c; --memlock-limit, 8 MiB = Linux's MLOCK_LIMIT by
+ * default, or setrlimit) and no CAP_IPC_LOCK lifts it; a limit of 0
+ * makes every lock EPERM (can_do_mlock).  --host drops CAP_IPC_LOCK
  * from its task processes and sets the same limit, so root runs the rule
  * an unprivileged process meets.
  *
@@ -33,12 +34,12 @@
 
 static uint64_t lock_limit_pages(const struct vmsh_sys *sys)
 {
-	return sys->cfg.memlock_limit >> PAGE_SHIFT;
+	return rlimit(sys, VMSH_RLIMIT_MEMLOCK) >> PAGE_SHIFT;
 }
 
 static bool can_do_mlock(const struct vmsh_sys *sys)
 {
-	return sys->cfg.memlock_limit != 0;
+	return rlimit(sys, VMSH_RLIMIT_MEMLOCK) != 0;
 }
 
 bool mlock_future_ok(const struct vmsh_mm *mm, uint64_t vm_flags,

@@ -66,6 +66,13 @@ void mmdrop(struct vmsh_mm *mm);                     /* mm_count--, free at 0 */
  * has VM_LOCKED) under RLIMIT_MEMLOCK? */
 bool mlock_future_ok(const struct vmsh_mm *mm, uint64_t vm_flags,
 		     uint64_t bytes);
+/* rlimit.c: the current task's soft and hard limit of @res
+ * (VMSH_RLIMIT_*; no current task: unlimited), and may_expand_vm(): may
+ * @mm grow by @npages of a mapping with @flags under RLIMIT_AS and, for
+ * a private writable one, RLIMIT_DATA? */
+uint64_t rlimit(const struct vmsh_sys *sys, int res);
+uint64_t rlimit_max(const struct vmsh_sys *sys, int res);
+bool may_expand_vm(struct vmsh_mm *mm, uint64_t flags, uint64_t npages);
 /* TASK_SIZE of an address space of @levels page-table levels. */
 uint64_t mm_task_size(int levels);
 

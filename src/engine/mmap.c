@@ -260,11 +260,14 @@ static void unmap_detached(struct vmsh_mm *mm, struct vmsh_vma *list,
  * Split at start/end and detach every VMA inside [start, end); the caller
  * has made sure a VMA intersects.  Returns the detached list (through
  * vm_next) and the floor/ceiling for free_pgtables, or an error before
- * any change.
+ * any change.  mmap_region passes @grow (its new VMA's flags and pages):
+ * once the splits are done, may_expand_vm() by the pages beyond those
+ * replaced, ENOMEM leaving the splits (Linux 6.18's __mmap_setup checks
+ * after vms_gather_munmap_vmas, whose abort reattaches the split VMAs).
  */
 static int gather_munmap(struct vmsh_mm *mm, struct vmsh_vma *vma,
 			 uint64_t start, uint64_t end, struct vmsh_vma **list,
-			 uint64_t *floor, uint64_t *ceiling)
+			 uint64_t *floor, uint64_t *ceiling, const uint64_t *grow)
 {
 	struct vmsh_vma *first, *last, *v, *next, **tail = list;
 
@@ -293,6 +296,17 @@ static int gather_munmap(struct vmsh_mm *mm, struct vmsh_vma *vma,
 	}
 	if (last->vm_end > end)
 		split_vma_nocheck(last, end, false);
+	if (grow) {
+		uint64_t nr = 0;
+
+		for (v = first; ; v = v->vm_next) {
+			nr += vma_pages(v);
+			if (v == last)
+				break;
+		}
+		if (!may_expand_vm(mm, grow[0], grow[1] - nr))
+			return -ENOMEM;
+	}
 	*floor = first->vm_prev ? first->vm_prev->vm_end : 0;
 	*ceiling = last->vm_next ? last->vm_next->vm_start : 0;
 	/* one NULL store over the whole range (vma_iter_clear_gfp) */
@@ -325,7 +339,7 @@ int do_vmi_munmap(struct vmsh_mm *mm, uint64_t start, uint64_t len)
 	vma = find_vma_intersection(mm, start, end);
 	if (!vma)
 		return 0;
-	err = gather_munmap(mm, vma, start, end, &list, &floor, &ceiling);
+	err = gather_munmap(mm, vma, start, end, &list, &floor, &ceiling, NULL);
 	if (err)
 		return err;
 	unmap_detached(mm, list, floor, ceiling);
@@ -386,9 +400,14 @@ static int mmap_region(struct vmsh_mm *mm, struct vmsh_file *file,
 
 	old = find_vma_intersection(mm, addr, end);
 	if (old) {
-		err = gather_munmap(mm, old, addr, end, &list, &floor, &ceiling);
+		uint64_t grow[2] = { vm_flags, len >> PAGE_SHIFT };
+
+		err = gather_munmap(mm, old, addr, end, &list, &floor, &ceiling,
+				    grow);
 		if (err)
 			return err;
+	} else if (!may_expand_vm(mm, vm_flags, len >> PAGE_SHIFT)) {
+		return -ENOMEM;
 	}
 	if (accountable(vm_flags))
 		vm_flags |= VM_ACCOUNT;
@@ -538,7 +557,7 @@ int do_mmap(struct vmsh_sys *sys, struct vmsh_file *file, bool read_only,
 	if (flags & VMSH_MAP_LOCKED)
 		vm_flags |= VM_LOCKED;
 	vm_flags |= mm->def_flags | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
-	if ((flags & VMSH_MAP_LOCKED) && !sys->cfg.memlock_limit)
+	if ((flags & VMSH_MAP_LOCKED) && !rlimit(sys, VMSH_RLIMIT_MEMLOCK))
 		return -EPERM;          /* !can_do_mlock() */
 	if (!mlock_future_ok(mm, vm_flags, len))
 		return -EAGAIN;

@@ -41,6 +41,10 @@ static int mprotect_fixup(struct vmsh_mm *mm, struct vmsh_vma *vma,
 	if (newflags == oldflags)
 		return 0;
 	if (newflags & VM_WRITE) {
+		/* space limits when the area turns into data */
+		if (!may_expand_vm(mm, newflags, nrpages) &&
+		    may_expand_vm(mm, oldflags, nrpages))
+			return -ENOMEM;
 		if (!(oldflags & (VM_ACCOUNT | VM_WRITE | VM_HUGETLB |
 				  VM_SHARED | VM_NORESERVE)))
 			newflags |= VM_ACCOUNT;

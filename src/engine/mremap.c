@@ -183,6 +183,9 @@ static int check_prep_vma(struct remap *r, bool will_map_new)
 		return -EFAULT;
 	if (!mlock_future_ok(r->mm, vma->vm_flags, r->new_len - old_len))
 		return -EAGAIN;
+	if (!may_expand_vm(r->mm, vma->vm_flags,
+			   (r->new_len - old_len) >> PAGE_SHIFT))
+		return -ENOMEM;
 	return 0;
 }
 

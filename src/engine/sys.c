@@ -166,7 +166,16 @@ int vmsh_sys_set_config(struct vmsh_sys *sys, const struct vmsh_config *cfg)
 	sys->cfg.fault_around = cfg->fault_around;
 	sys->cfg.max_map_count = cfg->max_map_count;
 	sys->cfg.lazy_flush = cfg->lazy_flush;
-	sys->cfg.memlock_limit = cfg->memlock_limit;
+	if (sys->cfg.memlock_limit != cfg->memlock_limit) {
+		struct vmsh_task *t;
+
+		/* `set memlock-limit`: every task's RLIMIT_MEMLOCK, as an
+		 * administrator's prlimit would set it */
+		sys->cfg.memlock_limit = cfg->memlock_limit;
+		for (t = sys->tasks; t; t = t->next)
+			t->rlim[VMSH_RLIMIT_MEMLOCK].cur =
+				t->rlim[VMSH_RLIMIT_MEMLOCK].max = cfg->memlock_limit;
+	}
 	if (cfg->aslr != sys->cfg.aslr || cfg->aslr_seed != sys->cfg.aslr_seed) {
 		sys->cfg.aslr = cfg->aslr;
 		sys->cfg.aslr_seed = cfg->aslr_seed;

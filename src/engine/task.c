@@ -191,6 +191,7 @@ struct vmsh_task *task_new(struct vmsh_sys *sys, enum vmsh_task_kind kind,
 	t->mm = mm;
 	t->active_mm = mm;
 	t->cpu = 0;
+	vmsh_rlimit_defaults(sys->cfg.ram, sys->cfg.memlock_limit, t->rlim);
 	slot(sys, t->pid)->task = t;
 	children_add(sys, t, ppid);
 	group_add(sys, t, t->pid);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "vmsh/vmsh.h"
+#include "vmsh/rlimit.h"
 #include "sys.h"
 #include "tlb.h"
 
@@ -33,6 +34,10 @@ struct vmsh_task {
 	struct vmsh_task *prev;
 	struct vmsh_task *sib_next, *sib_prev;
 	struct vmsh_task *tg_next, *tg_prev;
+	/* signal_struct's rlim[] (rlimit.c): the same in every task of the
+	 * thread group; fork copies it, a new first task or kernel thread
+	 * starts from vmsh_rlimit_defaults() */
+	struct vmsh_rlimit rlim[VMSH_RLIM_NLIMITS];
 };
 
 /* One pid's entry of the pid index: the task with that pid, the tasks

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "vmsh/backend.h"
+#include "vmsh/rlimit.h"
 #include "protocol.h"
 
 #define MAX_PIDS 4096
@@ -33,6 +34,11 @@ struct hproc {
 	size_t nr, cap;
 	struct range *own;      /* what mmap, mremap and brk gave the script */
 	size_t nown, owncap;
+	/* the script's resource limits (what `limits` shows; host.c applies
+	 * as, data, stack and memlock to the process) and the helper's own
+	 * address space and data beyond a fresh model process's */
+	struct vmsh_rlimit rlim[VMSH_RLIM_NLIMITS];
+	uint64_t own_as, own_data;
 };
 
 /* One simulated task. */
@@ -55,6 +61,7 @@ struct host {
 	char swapdir[80];        /* --swap: the private swap file's directory */
 	bool unsafe;             /* --host-unsafe: no safe window */
 	uint64_t as_budget;      /* RLIMIT_AS beyond a first task's own size */
+	struct vmsh_rlimit rlim_default[VMSH_RLIM_NLIMITS];     /* a first task's */
 	int lockfd[3];           /* the directories' flocks, held to the end */
 	int nlock;
 };

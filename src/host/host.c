@@ -343,7 +343,9 @@ static int spawn(struct htask *t, bool exec)
  * Not under AddressSanitizer, whose shadow memory is terabytes of
  * address space.
  */
-static void task_limits(struct host *h, pid_t pid)
+#define MODEL_STACK (132ULL << 10)  /* a fresh model process's total_vm */
+
+static void task_limits(struct host *h, struct hproc *p)
 {
 #if !defined(__SANITIZE_ADDRESS__) && !VMSH_HOST_ASAN
 	unsigned long long pages = 0;
@@ -353,7 +355,7 @@ static void task_limits(struct host *h, pid_t pid)
 
 	if (!h->as_budget)
 		return;
-	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)p->pid);
 	f = fopen(path, "re");
 	if (!f)
 		return;
@@ -361,11 +363,132 @@ static void task_limits(struct host *h, pid_t pid)
 		pages = 0;
 	fclose(f);
 	rl.rlim_cur = rl.rlim_max = pages * PAGE + h->as_budget;
-	prlimit(pid, RLIMIT_AS, &rl, NULL);
+	prlimit(p->pid, RLIMIT_AS, &rl, NULL);
 #else
 	(void)h;
-	(void)pid;
+	(void)p;
 #endif
+}
+
+/*
+ * The helper's own address space and data now: its mappings outside the
+ * script's window (the script's are inside it), less the 132K [stack] a
+ * fresh model process counts; data as is_data_mapping() has it (private
+ * writable, not the growsdown [stack]).
+ */
+static void own_measure(struct hproc *p)
+{
+	unsigned long long a, b;
+	char path[64], line[512], perm[8];
+	uint64_t as = 0, data = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)p->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx-%llx %4s", &a, &b, perm) != 3)
+			continue;
+		if (a >= HOST_WINDOW_LO && b <= HOST_WINDOW_HI)
+			continue;
+		if (strstr(line, "[vsyscall]"))
+			continue;       /* the gate area is no VMA of the mm */
+		as += b - a;
+		if (perm[1] == 'w' && perm[3] == 'p' && !strstr(line, "[stack]"))
+			data += b - a;
+	}
+	fclose(f);
+	p->own_as = as > MODEL_STACK ? as - MODEL_STACK : 0;
+	p->own_data = data;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a == VMSH_RLIM_INFINITY || a + b < a ? VMSH_RLIM_INFINITY : a + b;
+}
+
+/*
+ * The script's limit @res of process @p on the real process: as, data,
+ * stack and memlock (the ones the model enforces); as and data on top of
+ * the helper's own size and data, so a script meets them where a model
+ * process would (a soft data limit of 0 stays 0: Linux's Valgrind rule).
+ * Never above the real hard limit (the safety cap of task_limits, or
+ * what vmsh was started with): a hard limit only ever goes down.
+ */
+static void apply_rlimit(struct hproc *p, int res)
+{
+	uint64_t off = 0, cur = p->rlim[res].cur, max = p->rlim[res].max;
+	struct rlimit real;
+	int r;
+
+	switch (res) {
+	case VMSH_RLIMIT_AS:
+#if defined(__SANITIZE_ADDRESS__) || VMSH_HOST_ASAN
+		return;         /* the shadow memory is terabytes */
+#endif
+		r = RLIMIT_AS;
+		break;
+	case VMSH_RLIMIT_DATA:
+		r = RLIMIT_DATA;
+		break;
+	case VMSH_RLIMIT_STACK:
+		r = RLIMIT_STACK;
+		break;
+	case VMSH_RLIMIT_MEMLOCK:
+		r = RLIMIT_MEMLOCK;
+		break;
+	default:
+		return;
+	}
+	if (prlimit(p->pid, r, NULL, &real))
+		return;
+	if (res == VMSH_RLIMIT_AS || res == VMSH_RLIMIT_DATA) {
+		own_measure(p);
+		off = res == VMSH_RLIMIT_AS ? p->own_as : p->own_data;
+	}
+	if (cur || res != VMSH_RLIMIT_DATA)
+		cur = add_sat(cur, off);
+	max = add_sat(max, off);
+	if (max > real.rlim_max)
+		max = real.rlim_max;
+	if (cur > max)
+		cur = max;
+	real.rlim_cur = cur;
+	real.rlim_max = max;
+	prlimit(p->pid, r, &real, NULL);
+}
+
+/* prlimit: the script's limits live in the process (shared by its
+ * threads, copied by fork); a kernel thread shows a first task's and
+ * cannot be set (root's credentials), as in the model. */
+static int host_prlimit(struct backend *be, int pid, int res,
+			const struct vmsh_rlimit *new, struct vmsh_rlimit *old)
+{
+	struct host *h = to_host(be);
+	struct htask *t = task_get(h, pid);
+	struct vmsh_rlimit *rlim;
+
+	if (!t)
+		return -ESRCH;
+	if (res < 0 || res >= VMSH_RLIM_NLIMITS)
+		return -EINVAL;
+	rlim = t->kthread || !t->proc ? &h->rlim_default[res] : &t->proc->rlim[res];
+	if (new) {
+		if (new->cur > new->max)
+			return -EINVAL;
+		if (res == VMSH_RLIMIT_NOFILE && new->max > VMSH_NR_OPEN)
+			return -EPERM;
+		if (t->kthread || !t->proc || new->max > rlim->max)
+			return -EPERM;
+	}
+	if (old)
+		*old = *rlim;
+	if (new) {
+		*rlim = *new;
+		apply_rlimit(t->proc, res);
+	}
+	return 0;
 }
 
 static int spawn_first(struct host *h, struct htask *t)
@@ -374,20 +497,31 @@ static int spawn_first(struct host *h, struct htask *t)
 
 	if (e == -ECHILD)
 		e = spawn(t, false);
-	if (!e)
-		task_limits(h, t->tid);
+	if (!e) {
+		memcpy(t->proc->rlim, h->rlim_default, sizeof(t->proc->rlim));
+		task_limits(h, t->proc);
+		for (int i = 0; i < VMSH_RLIM_NLIMITS; i++)
+			apply_rlimit(t->proc, i);
+	}
 	return e;
 }
 
-void host_set_limits(struct backend *be, uint64_t ram)
+void host_set_limits(struct backend *be, uint64_t ram, uint64_t memlock)
 {
 	struct host *h = to_host(be);
 	uint64_t budget = 4 * ram;
 
 	h->as_budget = budget < (1ULL << 30) ? 1ULL << 30 : budget;
+	vmsh_rlimit_defaults(ram, memlock, h->rlim_default);
 	for (int i = 1; i <= h->ntask; i++)
-		if (h->task[i].alive && h->task[i].proc)
-			task_limits(h, h->task[i].proc->pid);
+		if (h->task[i].alive && h->task[i].proc) {
+			struct hproc *p = h->task[i].proc;
+
+			memcpy(p->rlim, h->rlim_default, sizeof(p->rlim));
+			task_limits(h, p);
+			for (int r = 0; r < VMSH_RLIM_NLIMITS; r++)
+				apply_rlimit(p, r);
+		}
 }
 
 /*
@@ -584,6 +718,8 @@ static int host_fork(struct backend *be, int *child)
 	t.proc = proc_new((pid_t)rep.out);
 	t.proc->live = 1;
 	range_copy(t.proc, h->task[h->cur].proc);
+	/* copy_signal(): the real kernel copied the real limits */
+	memcpy(t.proc->rlim, h->task[h->cur].proc->rlim, sizeof(t.proc->rlim));
 	*child = task_add(h, &t);
 	return 0;
 }
@@ -780,6 +916,7 @@ static const struct backend_ops host_ops = {
 	.switch_to = host_switch_to,
 	.current_pid = host_current_pid,
 	.task_exists = host_task_exists,
+	.prlimit = host_prlimit,
 	.file_create = host_file_create,
 	.file_write = host_file_write,
 	.file_read = host_file_read,
@@ -833,6 +970,14 @@ struct backend *host_backend_new(FILE *err)
 		abort();
 	h->be.ops = &host_ops;
 	h->err = err;
+	{
+		/* until host_set_limits: the controller's memlock limit, which
+		 * the tasks inherit, and the default --ram */
+		struct rlimit ml = { 8ULL << 20, 8ULL << 20 };
+
+		getrlimit(RLIMIT_MEMLOCK, &ml);
+		vmsh_rlimit_defaults(64ULL << 20, ml.rlim_cur, h->rlim_default);
+	}
 	remove_stale("/dev/shm");
 	remove_stale("/var/tmp");
 	e = session_dir(h, "/dev/shm", h->tmpdir, sizeof(h->tmpdir));

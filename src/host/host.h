@@ -23,8 +23,10 @@ struct backend *host_backend_new(FILE *err);
 /* --host-unsafe: calls may reach the helper's own memory (no safe
  * window; see window.c). */
 void host_set_unsafe(struct backend *be, bool unsafe);
-/* RLIMIT_AS of the tasks: their own size plus 4 x @ram (at least 1 GiB). */
-void host_set_limits(struct backend *be, uint64_t ram);
+/* RLIMIT_AS of the tasks: their own size plus 4 x @ram (at least 1 GiB);
+ * the limits a script sees start as a model process's (@ram, @memlock:
+ * vmsh_rlimit_defaults). */
+void host_set_limits(struct backend *be, uint64_t ram, uint64_t memlock);
 /* --swap with --host: a private swap file of @bytes for the run
  * (/var/tmp/vmsh-PID-XXXXXX/swap, swapon; swapoff and removed at exit,
  * on error and on signals).  -1 after one line on @err when that cannot

@@ -148,7 +148,7 @@ int cmd_mprotect(struct args *a)
 	    arg_prot(a, &prot) || arg_end(a))
 		return -1;
 	ret = be(a)->ops->mprotect(be(a), addr, len, prot);
-	return ret < 0 ? range_fail(a, ret, addr, len, "a split would pass max-map-count") : 0;
+	return ret < 0 ? range_fail(a, ret, addr, len, "a split would pass max-map-count, or it would pass RLIMIT_DATA (limits)") : 0;
 }
 
 int cmd_mremap(struct args *a)

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Task commands: fork, clone vm, kthread, execve, kill, switch, ps.
+ * Task commands: fork, clone vm, kthread, execve, kill, switch, ps, and
+ * the resource limits (setrlimit, limits).
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
-
+#include <string.h>
+#include <strings.h>
 
 #include "commands.h"
 
@@ -129,4 +132,179 @@ int cmd_ps(struct args *a)
 	if (arg_end(a))
 		return -1;
 	return cmd_view(a, BV_PS, &args);
+}
+
+/* ---- resource limits ------------------------------------------------------ */
+
+/* Linux's names (fs/proc/base.c lnames[]) and the resource's short name. */
+static const struct {
+	const char *name, *label, *unit;
+} rlimit_names[VMSH_RLIM_NLIMITS] = {
+	{ "cpu", "Max cpu time", "seconds" },
+	{ "fsize", "Max file size", "bytes" },
+	{ "data", "Max data size", "bytes" },
+	{ "stack", "Max stack size", "bytes" },
+	{ "core", "Max core file size", "bytes" },
+	{ "rss", "Max resident set", "bytes" },
+	{ "nproc", "Max processes", "processes" },
+	{ "nofile", "Max open files", "files" },
+	{ "memlock", "Max locked memory", "bytes" },
+	{ "as", "Max address space", "bytes" },
+	{ "locks", "Max file locks", "locks" },
+	{ "sigpending", "Max pending signals", "signals" },
+	{ "msgqueue", "Max msgqueue size", "bytes" },
+	{ "nice", "Max nice priority", NULL },
+	{ "rtprio", "Max realtime priority", NULL },
+	{ "rttime", "Max realtime timeout", "us" },
+};
+
+/* A resource name (as, data, ... or RLIMIT_AS, any case): its number, or -1. */
+static int rlimit_parse(const struct token *t)
+{
+	const char *w = t->text;
+
+	if (t->quoted || strlen(w) != t->len)
+		return -1;
+	if (!strncasecmp(w, "RLIMIT_", 7))
+		w += 7;
+	for (int i = 0; i < VMSH_RLIM_NLIMITS; i++)
+		if (!strcasecmp(w, rlimit_names[i].name))
+			return i;
+	return -1;
+}
+
+/* SOFT or HARD: `unlimited` (or `infinity`) or a number. */
+static int arg_rlim(struct args *a, const char *what, uint64_t *out)
+{
+	if (arg_keyword(a, "unlimited") || arg_keyword(a, "infinity")) {
+		*out = VMSH_RLIM_INFINITY;
+		return 0;
+	}
+	return arg_num(a, what, out);
+}
+
+/* The resource word: a clear error naming the resources when it is none. */
+static int arg_resource(struct args *a, int *res)
+{
+	char q[96];
+
+	if (!arg_more(a)) {
+		sh_parse_error(a->sh, "%s: missing RESOURCE (as, data, stack, memlock, "
+			       "nofile, nproc, core, ...: `help %s`)", a->name, a->name);
+		return -1;
+	}
+	*res = rlimit_parse(&a->tok[a->i]);
+	if (*res < 0) {
+		struct suggest sg;
+		char dym[96];
+
+		suggest_init(&sg, a->tok[a->i].text);
+		for (int i = 0; i < VMSH_RLIM_NLIMITS; i++)
+			suggest_try(&sg, rlimit_names[i].name);
+		quote_word(a->tok[a->i].text, a->tok[a->i].len, q, sizeof(q));
+		if (*suggest_text(&sg, dym, sizeof(dym)))
+			sh_parse_error(a->sh, "%s: unknown RESOURCE '%s'%s", a->name, q, dym);
+		else
+			sh_parse_error(a->sh, "%s: unknown RESOURCE '%s' (cpu, fsize, data, "
+				       "stack, core, rss, nproc, nofile, memlock, as, locks, "
+				       "sigpending, msgqueue, nice, rtprio, rttime)", a->name, q);
+		return -1;
+	}
+	a->i++;
+	return 0;
+}
+
+int cmd_setrlimit(struct args *a)
+{
+	struct vmsh_rlimit old, new;
+	int pid = 0, res, ret;
+	bool hard;
+
+	/* a first word that is no name (a number, $var) is the PID */
+	if (arg_more(a) && (a->tok[a->i].quoted ||
+			    !isalpha((unsigned char)a->tok[a->i].text[0])) &&
+	    arg_pid(a, &pid))
+		return -1;
+	if (arg_resource(a, &res) || arg_rlim(a, "SOFT", &new.cur))
+		return -1;
+	hard = arg_more(a);
+	if (hard && arg_rlim(a, "HARD", &new.max))
+		return -1;
+	if (arg_end(a))
+		return -1;
+	/* without HARD the hard limit stays (ulimit -S): read it first */
+	if (!hard) {
+		ret = be(a)->ops->prlimit(be(a), pid, res, NULL, &old);
+		if (ret < 0)
+			return task_fail(a, ret, pid);
+		new.max = old.max;
+	}
+	ret = be(a)->ops->prlimit(be(a), pid, res, &new, NULL);
+	if (ret == -EINVAL) {
+		a->why = "the soft limit is above the hard limit";
+	} else if (ret == -EPERM) {
+		if (res == VMSH_RLIMIT_NOFILE && new.max > VMSH_NR_OPEN)
+			a->why = "nofile's hard limit is over fs.nr_open (1048576)";
+		else if (be(a)->ops->prlimit(be(a), pid, res, NULL, &old) == 0 &&
+			 new.max > old.max)
+			a->why = "raising a hard limit needs CAP_SYS_RESOURCE, which the tasks do not have";
+		else
+			a->why = "a kernel thread's limits are root's";
+	}
+	return ret < 0 ? task_fail(a, ret, pid) : 0;
+}
+
+static void rlim_text(FILE *f, uint64_t v)
+{
+	if (v == VMSH_RLIM_INFINITY)
+		fprintf(f, "%-20s ", "unlimited");
+	else
+		fprintf(f, "%-20llu ", (unsigned long long)v);
+}
+
+static void rlim_json(FILE *f, uint64_t v)
+{
+	if (v == VMSH_RLIM_INFINITY)
+		fputs("null", f);
+	else
+		fprintf(f, "%llu", (unsigned long long)v);
+}
+
+int cmd_limits(struct args *a)
+{
+	struct vmsh_rlimit r[VMSH_RLIM_NLIMITS];
+	int pid = 0, ret;
+	FILE *f = out(a);
+
+	if (cmd_opt_pid(a, &pid) || arg_end(a))
+		return -1;
+	for (int i = 0; i < VMSH_RLIM_NLIMITS; i++) {
+		ret = be(a)->ops->prlimit(be(a), pid, i, NULL, &r[i]);
+		if (ret < 0)
+			return task_fail(a, ret, pid);
+	}
+	if (a->sh->json) {
+		fprintf(f, "{\"pid\":%d,\"limits\":{",
+			pid ? pid : be(a)->ops->current_pid(be(a)));
+		for (int i = 0; i < VMSH_RLIM_NLIMITS; i++) {
+			fprintf(f, "%s\"%s\":{\"soft\":", i ? "," : "", rlimit_names[i].name);
+			rlim_json(f, r[i].cur);
+			fputs(",\"hard\":", f);
+			rlim_json(f, r[i].max);
+			fputc('}', f);
+		}
+		fputs("}}\n", f);
+		return 0;
+	}
+	/* /proc/PID/limits, byte for byte (proc_pid_limits) */
+	fprintf(f, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+	for (int i = 0; i < VMSH_RLIM_NLIMITS; i++) {
+		fprintf(f, "%-25s ", rlimit_names[i].label);
+		rlim_text(f, r[i].cur);
+		rlim_text(f, r[i].max);
+		if (rlimit_names[i].unit)
+			fprintf(f, "%-10s", rlimit_names[i].unit);
+		fputc('\n', f);
+	}
+	return 0;
 }

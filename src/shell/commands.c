@@ -128,6 +128,11 @@ static const char *const kw_prot[] = {
 	"rw-", "r--", "r-x", "rwx", "---", "none", "PROT_READ", "PROT_WRITE",
 	"PROT_EXEC", "PROT_NONE", NULL
 };
+static const char *const kw_rlimit[] = {
+	"cpu", "fsize", "data", "stack", "core", "rss", "nproc", "nofile",
+	"memlock", "as", "locks", "sigpending", "msgqueue", "nice", "rtprio",
+	"rttime", "unlimited", NULL
+};
 static const char *const kw_mremap[] = { "maymove", "fixed", NULL };
 static const char *const kw_advice[] = {
 	"normal", "random", "sequential", "willneed", "dontneed",
@@ -374,6 +379,36 @@ const struct command shell_commands[] = {
 		.summary = "list tasks: pid, ppid, kind, mm, mm_users, mm_count, VMAs, RSS",
 		.run = cmd_ps,
 		.model_only = true,
+	},
+	{
+		.name = "setrlimit",
+		.args = "[PID] RESOURCE SOFT [HARD]",
+		.summary = "set a resource limit of task PID's process (prlimit)",
+		.help = "  RESOURCE: cpu, fsize, data, stack, core, rss, nproc, nofile, memlock,\n"
+		  "  as, locks, sigpending, msgqueue, nice, rtprio, rttime (or RLIMIT_AS ...);\n"
+		  "  SOFT, HARD: a number or `unlimited`; without HARD the hard limit stays.\n"
+		  "  The limits belong to the process (its `clone vm` threads share them)\n"
+		  "  and fork copies them.  Enforced as Linux 6.18 does: as (every mapping:\n"
+		  "  mmap, brk, mremap growth, stack growth ENOMEM), data (private writable\n"
+		  "  mappings; also mprotect to writable; brk past start_brk + data fails),\n"
+		  "  stack (growth of a growsdown VMA), memlock (mlock, mlockall, locked\n"
+		  "  mmap); the others are kept and shown only.  The tasks are unprivileged:\n"
+		  "  raising a hard limit is EPERM, as is setting a kernel thread's; SOFT\n"
+		  "  above HARD is EINVAL; nofile's HARD over 1048576 (fs.nr_open) EPERM.\n"
+		  "  --host applies as, data, stack and memlock to the task process, never\n"
+		  "  above its safety cap (see --ram).",
+		.run = cmd_setrlimit,
+		.keywords = kw_rlimit,
+	},
+	{
+		.name = "limits",
+		.args = "[PID]",
+		.summary = "print /proc/PID/limits",
+		.help = "  A first process starts with Linux's defaults: stack 8M soft,\n"
+		  "  core 0 soft, nofile 1024/4096, memlock --memlock-limit, msgqueue\n"
+		  "  819200, nice and rtprio 0, nproc and sigpending --ram / 256K (at\n"
+		  "  least 10), the rest unlimited.",
+		.run = cmd_limits,
 	},
 	/* files and devices */
 	{

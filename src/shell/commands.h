@@ -79,6 +79,8 @@ int cmd_execve(struct args *a);
 int cmd_kill(struct args *a);
 int cmd_switch(struct args *a);
 int cmd_ps(struct args *a);
+int cmd_setrlimit(struct args *a);
+int cmd_limits(struct args *a);
 /* cmd-file.c */
 int cmd_file(struct args *a);
 int cmd_dev(struct args *a);

@@ -423,7 +423,7 @@ int main(int argc, char **argv)
 		if (!sh.be)
 			return 1;
 		host_set_unsafe(sh.be, host_unsafe);
-		host_set_limits(sh.be, sh.cfg.ram);
+		host_set_limits(sh.be, sh.cfg.ram, sh.cfg.memlock_limit);
 		if (sh.cfg.swap && host_swap_setup(sh.be, sh.cfg.swap, stderr) < 0) {
 			shell_fini(&sh);
 			return 1;

@@ -75,6 +75,12 @@ static int m_mlockall(struct backend *be, int flags)
 	return vmsh_mlockall(S(be), flags);
 }
 
+static int m_prlimit(struct backend *be, int pid, int res,
+		     const struct vmsh_rlimit *new, struct vmsh_rlimit *old)
+{
+	return vmsh_prlimit(S(be), pid, res, new, old);
+}
+
 static int m_munlockall(struct backend *be)
 {
 	return vmsh_munlockall(S(be));
@@ -363,6 +369,7 @@ static const struct backend_ops model_ops = {
 	.switch_to = m_switch,
 	.current_pid = m_current_pid,
 	.task_exists = m_task_exists,
+	.prlimit = m_prlimit,
 	.file_create = m_file_create,
 	.file_write = m_file_write,
 	.file_read = m_file_read,

@@ -341,27 +341,41 @@ static void g_view(struct gen *g)
 	static const char *const views[] = {
 		"maps", "smaps", "vmas", "pt", "tree", "mt", "mm", "tlb",
 		"meminfo", "frames", "stat", "ps", "dev", "check", "dot tree -",
-		"dot pt -", "dot vmas -", "dot mt -", "file ls",
+		"dot pt -", "dot vmas -", "dot mt -", "file ls", "lru",
+		"lru inactive_anon", "lru active_anon", "lru inactive_file",
+		"lru active_file", "lru unevictable", "khugepaged", "limits",
 	};
-	unsigned k = pick(g, 24);
+	unsigned nv = sizeof(views) / sizeof(views[0]);
+	unsigned k = pick(g, nv + 6);
 
-	if (k < 19) {
+	if (k < nv) {
 		emit(g, "%s\n", views[k]);
-	} else if (k == 19) {
+	} else if (k == nv) {
 		emit(g, "walk ");
 		addr(g);
 		emit(g, "\n");
-	} else if (k == 20) {
+	} else if (k == nv + 1) {
 		emit(g, "smaps %u\n", 1 + pick(g, (unsigned)g->npids));
-	} else if (k == 21) {
+	} else if (k == nv + 2) {
 		emit(g, "pt ");
 		addr(g);
 		emit(g, " 64K\n");
-	} else if (k == 22) {
+	} else if (k == nv + 3) {
 		emit(g, "assert vmas() >= 0\n");
+	} else if (k == nv + 4) {
+		emit(g, "limits %u\n", 1 + pick(g, (unsigned)g->npids));
 	} else {
 		emit(g, "maps %u\n", 1 + pick(g, (unsigned)g->npids));
 	}
+}
+
+/* A `set` that builds a new machine: no tasks but pid 1, no files, no
+ * variables after it. */
+static void new_machine(struct gen *g)
+{
+	g->npids = 1;
+	g->nfiles = 0;
+	g->nvars = 0;
 }
 
 static void g_set(struct gen *g)
@@ -376,20 +390,44 @@ static void g_set(struct gen *g)
 		"swapon 512K", "swapon", "swapoff", "mlockall current",
 		"mlockall future", "mlockall current|onfault", "munlockall",
 		"set memlock-limit 16K", "set memlock-limit 8M",
+		"set memlock-limit 0", "set aslr on", "set aslr 7", "set aslr off",
+		"set lazy-flush on", "set lazy-flush off", "set thp-zero-page off",
+		"set thp-zero-page on", "set levels 2", "set ram 2M", "set swap 0",
+		"set replace lru", "set replace clock", "set replace fifo",
+		"set replace random", "set user-frames 3", "set user-frames 64",
+		"set tlb 8:2", "set pcid off", "set cpus 1",
 	};
+	static const char *const rebuild[] = {
+		"set levels", "set ram", "set cpus", "set swap", "set tlb",
+		"set pcid", "set replace", "set user-frames", "reset",
+	};
+	const char *line = g->buf + g->len;
 
 	emit(g, "%s\n", ONE_OF(g, sets));
-	if (strstr(g->buf + g->len - 12, "et levels") ||
-	    strstr(g->buf + g->len - 12, "et ram") ||
-	    strstr(g->buf + g->len - 12, "et cpus") ||
-	    strstr(g->buf + g->len - 12, "et swap") ||
-	    strstr(g->buf + g->len - 12, "et tlb") ||
-	    !strcmp(g->buf + g->len - 6, "reset\n")) {
-		/* a new machine: no tasks but pid 1, no files, no variables */
-		g->npids = 1;
-		g->nfiles = 0;
-		g->nvars = 0;
-	}
+	for (size_t i = 0; i < sizeof(rebuild) / sizeof(rebuild[0]); i++)
+		if (!strncmp(line, rebuild[i], strlen(rebuild[i])))
+			new_machine(g);
+}
+
+/* setrlimit [PID] RESOURCE SOFT [HARD] */
+static void g_rlimit(struct gen *g)
+{
+	static const char *const res[] = {
+		"as", "data", "stack", "memlock", "nofile", "core", "nproc",
+		"RLIMIT_AS", "rttime",
+	};
+	static const char *const vals[] = {
+		"unlimited", "0", "4K", "64K", "132K", "200K", "1M", "16M",
+		"1G", "0x7fffffffffffffff", "4096",
+	};
+
+	emit(g, "setrlimit ");
+	if (!pick(g, 4))
+		emit(g, "%u ", 1 + pick(g, (unsigned)g->npids));
+	emit(g, "%s %s", ONE_OF(g, res), ONE_OF(g, vals));
+	if (pick(g, 3))
+		emit(g, " %s", ONE_OF(g, vals));
+	emit(g, "\n");
 }
 
 static void g_layout(struct gen *g)
@@ -413,6 +451,156 @@ static void g_layout(struct gen *g)
 }
 
 /*
+ * More stories: transparent huge pages (fault, COW after fork, a split by
+ * mprotect or munmap, mremap, collapse, reclaim), a file truncated while
+ * mapped and dirty (disk and tmpfs, inside large folios, to 0 and back up,
+ * beyond a mapping: SIGBUS), memory under pressure (meminfo, the LRU
+ * lists, swap) and the resource limits (as, data, stack).  Each works in a
+ * 2 MiB-aligned place of its own, 1 GiB above the slots.
+ */
+static void g_story2(struct gen *g, unsigned k)
+{
+	unsigned long long h = BASE + 0x40000000ULL + 0x400000ULL * pick(g, 8);
+	unsigned long long t = BASE + 0x60000000ULL + 0x400000ULL * pick(g, 4);
+
+	if (k == 0) {
+		/* THP */
+		if (pick(g, 2))
+			emit(g, "set thp always\n");
+		emit(g, "mmap 0x%llx %s rw- private|anon|fixed\n", h,
+		     pick(g, 2) ? "4M" : "2M");
+		if (pick(g, 2))
+			emit(g, "madvise 0x%llx 2M hugepage\n", h);
+		emit(g, "%s 0x%llx %s\n", pick(g, 2) ? "touch" : "write", h,
+		     pick(g, 2) ? "8K" : "2M");
+		switch (pick(g, 8)) {
+		case 0:
+			emit(g, "fork\n");
+			g->npids++;
+			emit(g, "write 0x%llx 4K 0x5a\n", h + 0x1000 * pick(g, 512));
+			break;
+		case 1:
+			emit(g, "mprotect 0x%llx 0x%x r--\n", h + 0x1000 * pick(g, 512),
+			     0x1000 * (1 + pick(g, 8)));
+			break;
+		case 2:
+			emit(g, "munmap 0x%llx 0x%x\n", h + 0x1000 * pick(g, 512),
+			     0x1000 * (1 + pick(g, 64)));
+			break;
+		case 3:
+			emit(g, "mremap 0x%llx 2M %s maymove fixed 0x%llx\n", h,
+			     pick(g, 2) ? "2M" : "4M", t);
+			break;
+		case 4:
+			emit(g, "madvise 0x%llx 0x%x %s\n", h + 0x1000 * pick(g, 512),
+			     0x1000 * (1 + pick(g, 16)),
+			     pick(g, 2) ? "dontneed" : (pick(g, 2) ? "free" : "cold"));
+			break;
+		case 5:
+			emit(g, "munmap 0x%llx 4K\n", h + 0x1000 * pick(g, 512));
+			emit(g, "touch 0x%llx 2M\n", h);
+			emit(g, "%s\n", pick(g, 2) ? "khugepaged" : "khugepaged");
+			emit(g, "madvise 0x%llx 2M collapse\n", h);
+			break;
+		case 6:
+			emit(g, "swapon 1M\n");
+			emit(g, "madvise 0x%llx 2M pageout\n", h);
+			emit(g, "touch 0x%llx 4K\n", h + 0x1000 * pick(g, 512));
+			break;
+		default:
+			emit(g, "mlock 0x%llx 2M\n", h);
+			emit(g, "mremap 0x%llx 2M 0x%x\n", h, 0x1000 * (1 + pick(g, 600)));
+			break;
+		}
+		emit(g, "%s\n", pick(g, 2) ? "smaps" : "check");
+	} else if (k == 1) {
+		/* truncate under a dirty mapping */
+		unsigned f = g->nfiles < 4 ? (unsigned)g->nfiles++ : pick(g, 4);
+		bool disk = pick(g, 2);
+
+		emit(g, "file create f%u %s%s\n", f, pick(g, 2) ? "2M" : "96K",
+		     disk ? " disk" : "");
+		emit(g, "mmap 0x%llx 2M %s %s|fixed f%u\n", h,
+		     pick(g, 4) ? "rw-" : "r--", pick(g, 3) ? "shared" : "private", f);
+		emit(g, "madvise 0x%llx 512K %s\n", h,
+		     pick(g, 2) ? "sequential" : "willneed");
+		emit(g, "touch 0x%llx 256K\n", h);
+		emit(g, "write 0x%llx 0x%x 0x%x\n", h + 0x1000 * pick(g, 24),
+		     0x100 * (1 + pick(g, 64)), pick(g, 256));
+		if (pick(g, 2))
+			emit(g, "fork\n"), g->npids++;
+		if (pick(g, 2))
+			emit(g, "msync 0x%llx 64K\n", h);
+		emit(g, "file truncate f%u 0x%x\n", f,
+		     pick(g, 3) ? 0x1000 * pick(g, 40) + pick(g, 2) * 0x123 : 0);
+		emit(g, "read 0x%llx 8\n", h + 0x1000 * pick(g, 64));
+		if (pick(g, 2)) {
+			emit(g, "file truncate f%u 0x%x\n", f, 0x1000 * (1 + pick(g, 128)));
+			emit(g, "touch 0x%llx 64K\n", h + 0x10000 * pick(g, 8));
+		}
+		if (pick(g, 2))
+			emit(g, "madvise 0x%llx 0x%x remove\n", h, 0x1000 * (1 + pick(g, 16)));
+		if (pick(g, 2))
+			emit(g, "file read f%u %u 32\n", f, pick(g, 0x20000));
+		emit(g, "%s\n", pick(g, 2) ? "meminfo" : "lru inactive_file");
+	} else if (k == 2) {
+		/* memory pressure: a small machine, swap, anon and file */
+		emit(g, "set ram %s\n", pick(g, 2) ? "2M" : "4M");
+		new_machine(g);
+		if (pick(g, 2))
+			emit(g, "swapon %s\n", pick(g, 2) ? "1M" : "4M");
+		emit(g, "file create f0 1M%s\n", pick(g, 2) ? " disk" : "");
+		g->nfiles = 1;
+		emit(g, "mmap 0x%llx 1M rw- shared|fixed f0\n", t);
+		emit(g, "mmap 0x%llx 3M rw- private|anon|fixed\n", h);
+		emit(g, "write 0x%llx 3M 0x%x\n", h, pick(g, 256));
+		emit(g, "touch 0x%llx 1M\n", t);
+		emit(g, "write 0x%llx 64K 0x33\n", t);
+		if (pick(g, 2))
+			emit(g, "fork\n"), g->npids++;
+		emit(g, "meminfo\n");
+		emit(g, "lru\n");
+		emit(g, "madvise 0x%llx 1M %s\n", h, pick(g, 2) ? "pageout" : "cold");
+		emit(g, "touch 0x%llx 3M\n", h);
+		emit(g, "%s\n", pick(g, 2) ? "meminfo" : "stat");
+		if (pick(g, 2))
+			emit(g, "swapoff\n");
+	} else if (k == 3) {
+		/* resource limits */
+		emit(g, "setrlimit as %s\n", pick(g, 2) ? "4M" : "200K");
+		emit(g, "mmap 0x%llx 2M r-- private|anon|fixed\n", h);
+		emit(g, "mmap 0x%llx 4M rw- private|anon|fixed\n", h + 0x100000);
+		emit(g, "brk 0x%llx\n", 0x555555559000ULL + 0x1000ULL * pick(g, 600));
+		emit(g, "mremap 0x%llx 1M 3M\n", h);
+		emit(g, "setrlimit as unlimited\n");
+		emit(g, "setrlimit data %s\n", pick(g, 2) ? "0" : "64K");
+		emit(g, "mprotect 0x%llx 1M rw-\n", h);
+		emit(g, "mmap 0x%llx 128K rw- private|anon|fixed\n", t);
+		emit(g, "setrlimit stack %s\n", pick(g, 2) ? "64K" : "16K");
+		emit(g, "mmap 0x%llx 16K rw- private|anon|fixed|growsdown\n", t + 0x200000);
+		emit(g, "touch 0x%llx\n", t + 0x200000 - 0x1000 * pick(g, 20));
+		if (pick(g, 2))
+			emit(g, "fork\n"), g->npids++;
+		emit(g, "limits\n");
+	} else {
+		/* shmem and tmpfs pages, punched and truncated */
+		unsigned f = g->nfiles < 4 ? (unsigned)g->nfiles++ : pick(g, 4);
+
+		emit(g, "file create f%u 512K\n", f);
+		emit(g, "mmap 0x%llx 512K rw- shared|fixed f%u\n", h, f);
+		emit(g, "mmap 0x%llx 256K rw- shared|anon|fixed\n", t);
+		emit(g, "write 0x%llx 512K 0x%x\n", h, pick(g, 256));
+		emit(g, "write 0x%llx 256K\n", t);
+		emit(g, "madvise 0x%llx 0x%x remove\n", h + 0x1000 * pick(g, 64),
+		     0x1000 * (1 + pick(g, 32)));
+		emit(g, "madvise 0x%llx 64K %s\n", t, pick(g, 2) ? "remove" : "pageout");
+		emit(g, "file truncate f%u 0x%x\n", f, 0x1000 * pick(g, 200));
+		emit(g, "touch 0x%llx 512K\n", h);
+		emit(g, "meminfo\n");
+	}
+}
+
+/*
  * Short coherent stories the random mix rarely tells: memory swapped out
  * and back in (by a touch, a write, a fork, swapoff), a file truncated
  * under its mappings (into large folios read ahead), copy-on-write after
@@ -421,15 +609,17 @@ static void g_layout(struct gen *g)
 static void g_story(struct gen *g)
 {
 	unsigned long long a = BASE + 0x10000ULL * (SLOTS + pick(g, 16));
-	unsigned k = pick(g, 3);
+	unsigned k = pick(g, 8);
+
+	if (k >= 3) {
+		g_story2(g, k - 3);
+		return;
+	}
 
 	if (k == 0) {
 		emit(g, "%s\n", pick(g, 2) ? "swapon 1M" : "set swap 1M");
-		if (strstr(g->buf + g->len - 12, "set swap")) {
-			g->npids = 1;
-			g->nfiles = 0;
-			g->nvars = 0;
-		}
+		if (strstr(g->buf + g->len - 12, "set swap"))
+			new_machine(g);
 		emit(g, "mmap 0x%llx 64K rw- %s fixed\n", a,
 		     pick(g, 3) ? "private|anon|" : "shared|anon|");
 		emit(g, "write 0x%llx 0x%x 0x%x\n", a, 0x1000 * (1 + pick(g, 16)), pick(g, 256));
@@ -483,7 +673,7 @@ static void header(struct gen *g)
 {
 	/* harness.c's config header: a marker byte, then levels, cpus,
 	 * ram and the flag byte; as printable as a text script allows */
-	uint8_t h[5] = { 0x01 };
+	uint8_t h[7] = { 0x01 };
 
 	for (int i = 1; i < 5; i++)
 		h[i] = (uint8_t)pick(g, 256);
@@ -491,8 +681,12 @@ static void header(struct gen *g)
 	for (int i = 1; i < 5; i++)
 		if (h[i] == '\n' || h[i] == 0)
 			h[i] = 0x7f;
-	memcpy(g->buf + g->len, h, 5);
-	g->len += 5;
+	/* --replace (a third of the scripts: '1'-'5') and --user-frames
+	 * 1-64 ('@' + 0-63) */
+	h[5] = (uint8_t)('0' + (pick(g, 3) ? 0 : 1 + pick(g, 5)));
+	h[6] = (uint8_t)('@' + pick(g, 64));
+	memcpy(g->buf + g->len, h, 7);
+	g->len += 7;
 	g->buf[g->len++] = '\n';
 	g->buf[g->len] = 0;
 }
@@ -537,10 +731,12 @@ size_t gen_script(struct gen_src *s, char *buf, size_t cap, unsigned max_lines)
 			g_task(&g);
 		else if (k < 86)
 			g_file(&g);
-		else if (k < 95)
+		else if (k < 93)
 			g_view(&g);
-		else if (k < 97)
+		else if (k < 95)
 			g_set(&g);
+		else if (k < 96)
+			g_rlimit(&g);
 		else if (k < 99)
 			g_story(&g);
 		else

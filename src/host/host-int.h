@@ -134,6 +134,11 @@ int host_write(struct backend *be, uint64_t addr, const uint8_t *buf,
 int host_read(struct backend *be, uint64_t addr, uint8_t *buf, uint64_t len,
 	      uint64_t *done, struct vmsh_fault *f);
 
+/* limits.c: the script's limit @res of process @p onto the real one */
+void apply_rlimit(struct hproc *p, int res);
+int host_prlimit(struct backend *be, int pid, int res,
+		 const struct vmsh_rlimit *new, struct vmsh_rlimit *old);
+
 /* window.c */
 /* How a call walks its range (window_check). */
 enum window_kind {

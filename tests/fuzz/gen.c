@@ -582,6 +582,30 @@ static void g_story2(struct gen *g, unsigned k)
 		if (pick(g, 2))
 			emit(g, "fork\n"), g->npids++;
 		emit(g, "limits\n");
+	} else if (k == 5) {
+		/* a disk file read ahead in large folios (a fault in the
+		 * marked folio starts async readahead, order + 2 each time),
+		 * truncated inside one: the folio is split there */
+		unsigned f = g->nfiles < 4 ? (unsigned)g->nfiles++ : pick(g, 4);
+
+		emit(g, "file create f%u 800K disk\n", f);
+		if (pick(g, 2))
+			emit(g, "file read f%u 0 16\nfile read f%u 4096 16\n", f, f);
+		emit(g, "mmap 0x%llx 800K %s shared|fixed f%u\n", h,
+		     pick(g, 2) ? "r--" : "rw-", f);
+		emit(g, "touch 0x%llx\ntouch 0x%llx\n", h, h + 0x5000);
+		emit(g, "touch 0x%llx %s\n", h, pick(g, 2) ? "800K" : "256K");
+		if (pick(g, 2))
+			emit(g, "write 0x%llx 0x%x 0x%x\n", h + 0x1000 * pick(g, 100),
+			     0x80 * (1 + pick(g, 64)), pick(g, 256));
+		if (pick(g, 3) == 0)
+			emit(g, "fork\n"), g->npids++;
+		emit(g, "file truncate f%u 0x%x\n", f,
+		     0x1000 * pick(g, 200) + (pick(g, 2) ? 0x123 * (1 + pick(g, 8)) : 0));
+		if (pick(g, 2))
+			emit(g, "file truncate f%u 0x%x\n", f, 0x1000 * pick(g, 100));
+		emit(g, "touch 0x%llx 64K\n", h + 0x10000 * pick(g, 12));
+		emit(g, "%s\n", pick(g, 2) ? "lru inactive_file" : "smaps");
 	} else {
 		/* shmem and tmpfs pages, punched and truncated */
 		unsigned f = g->nfiles < 4 ? (unsigned)g->nfiles++ : pick(g, 4);
@@ -609,7 +633,7 @@ static void g_story2(struct gen *g, unsigned k)
 static void g_story(struct gen *g)
 {
 	unsigned long long a = BASE + 0x10000ULL * (SLOTS + pick(g, 16));
-	unsigned k = pick(g, 8);
+	unsigned k = pick(g, 9);
 
 	if (k >= 3) {
 		g_story2(g, k - 3);

@@ -214,7 +214,10 @@ static void truncate_pagecache(struct vmsh_sys *sys, struct vmsh_file *f,
 	if (pfn != UINT64_MAX) {
 		struct page *folio = page_folio(sys, phys_page(sys, pfn));
 
-		if (folio->order && folio->index < size >> PAGE_SHIFT)
+		/* truncate_inode_partial_folio(): the new EOF lies inside
+		 * the folio (not at its start), also when it is in the
+		 * folio's first page */
+		if (folio->order && (folio->index << PAGE_SHIFT) < size)
 			split_folio_at(sys, f, folio, size >> PAGE_SHIFT);
 	}
 	idx = file_cache_indexes(f, &n);

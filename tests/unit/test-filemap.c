@@ -539,6 +539,28 @@ START_TEST(test_filemap_disk_large_folios)
 }
 END_TEST
 
+/* truncate_inode_partial_folio(): an unaligned EOF in the first page of
+ * a large folio splits it there too (offset > 0 in the folio), so the
+ * pages past the EOF go and no folio is left with pages missing (the
+ * model kept the folio whole and reclaim later aborted on its missing
+ * tail: the structure-aware generator's seed 917). */
+START_TEST(test_filemap_disk_truncate_folio_first_page)
+{
+	mkfile("d", 200 * 4096, true);
+	fread_at("d", 0);
+	fread_at("d", 4096);
+	ck_assert_uint_eq(cpage("d", 8)->order, 2);     /* folio 8-11 */
+	ck_assert_int_eq(vmsh_file_truncate(sys, "d", 8 * 4096 + 100), 0);
+	checked();
+	ck_assert_uint_eq(cached("d"), 9);              /* 0-8 */
+	ck_assert_uint_eq(cpage("d", 8)->order, 0);
+	/* page-aligned at the folio's start: the folio goes whole */
+	ck_assert_int_eq(vmsh_file_truncate(sys, "d", 4 * 4096), 0);
+	checked();
+	ck_assert_uint_eq(cached("d"), 4);
+}
+END_TEST
+
 /* Probes (6.18, ext4): a write past an unaligned EOF leaves the old EOF
  * page a !uptodate folio and marks the written page referenced; after a
  * truncate to 0, closing the file writes its new pages back. */
@@ -820,6 +842,7 @@ Suite *filemap_suite(void)
 	tcase_add_test(tc, test_filemap_disk_willneed_reads_ahead);
 	tcase_add_test(tc, test_filemap_disk_exec_readahead);
 	tcase_add_test(tc, test_filemap_disk_large_folios);
+	tcase_add_test(tc, test_filemap_disk_truncate_folio_first_page);
 	tc = t_tcase(s, "page-flags", setup, teardown);
 	tcase_add_test(tc, test_filemap_disk_write_past_eof_and_da_alloc);
 	tcase_add_test(tc, test_filemap_accessed_marks);

@@ -42,6 +42,8 @@ struct swap_slot {
 	uint32_t count;         /* swap PTEs naming the slot (swap_map) */
 	bool cache;             /* SWAP_HAS_CACHE */
 	bool written;           /* data holds the contents */
+	bool zero;              /* zero-filled: in the zeromap, no I/O was
+				   done (swap_writeout's is_folio_zero_filled) */
 	uint8_t fill;           /* data == NULL: every byte */
 	uint64_t cache_pfn;     /* the swap cache folio (cache) */
 	uint64_t shadow;        /* workingset shadow of the folio reclaim
@@ -112,10 +114,13 @@ bool folio_free_swap(struct vmsh_sys *sys, uint64_t pfn);
 
 /* Internal to the swap files: a slot for anonymous page @pfn, which
  * enters the swap cache dirty (0: swap off or full); the contents
- * written to / read from the slot (pswpout / pswpin); the cache folio of
+ * written to / read from the slot (pswpout / pswpin; a zero-filled
+ * folio goes to the zeromap with no I/O and no count, and
+ * swap_writepage returns false: it is clean at once, reclaim frees it
+ * in the same pass); the cache folio of
  * a slot (UINT64_MAX: none); dropping a clean unmapped cache folio. */
 uint64_t add_to_swap(struct vmsh_sys *sys, uint64_t pfn);
-void swap_writepage(struct vmsh_sys *sys, uint64_t pfn);
+bool swap_writepage(struct vmsh_sys *sys, uint64_t pfn);
 void swap_readpage(struct vmsh_sys *sys, uint64_t off, uint64_t pfn);
 uint64_t swap_cache_pfn(const struct vmsh_sys *sys, uint64_t off);
 void swap_cache_drop_clean(struct vmsh_sys *sys, uint64_t pfn);

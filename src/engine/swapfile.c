@@ -213,8 +213,13 @@ void free_swap_and_cache(struct vmsh_sys *sys, uint64_t pte)
 	slot_release(sys, off);
 }
 
-/* swap_writepage(): the folio's contents go to its slot. */
-void swap_writepage(struct vmsh_sys *sys, uint64_t pfn)
+/* swap_writepage() (swap_writeout): the folio's contents go to its
+ * slot.  Linux 6.18 writes nothing for a zero-filled folio: the slot's
+ * bit in the zeromap says so, the folio is clean at once (no writeback,
+ * no pswpout) and a later read fills zeroes (no pswpin).  Probe (6.18):
+ * two zero and two 0x09 pages paged out: pswpout +2, the first zero
+ * page's touch a major fault. */
+bool swap_writepage(struct vmsh_sys *sys, uint64_t pfn)
 {
 	struct page *page = phys_page(sys, pfn);
 	struct swap_slot *s = slot_of(sys, page->swap);
@@ -232,10 +237,17 @@ void swap_writepage(struct vmsh_sys *sys, uint64_t pfn)
 		memcpy(s->data, buf, PAGE_SIZE);
 	}
 	s->written = true;
+	s->zero = i == PAGE_SIZE && buf[0] == 0;
 	page->dirty = false;
+	if (s->zero) {
+		trace(sys, "swap_writepage pfn=%#llx swap offset %#llx zeromap",
+		      (unsigned long long)pfn, (unsigned long long)page->swap);
+		return false;
+	}
 	sys->stat[ST_PSWPOUT]++;
 	trace(sys, "swap_writepage pfn=%#llx swap offset %#llx",
 	      (unsigned long long)pfn, (unsigned long long)page->swap);
+	return true;
 }
 
 /* swap_read_folio(): a new page @pfn gets the contents of slot @off and
@@ -254,7 +266,8 @@ void swap_readpage(struct vmsh_sys *sys, uint64_t off, uint64_t pfn)
 	page->swap = (uint32_t)off;
 	page->uptodate = true;
 	phys_get(sys, pfn);             /* the cache's reference */
-	sys->stat[ST_PSWPIN]++;
+	if (!s->zero)                   /* the zeromap reads nothing */
+		sys->stat[ST_PSWPIN]++;
 	trace(sys, "swap_readpage swap offset %#llx -> pfn=%#llx",
 	      (unsigned long long)off, (unsigned long long)pfn);
 	/* __read_swap_cache_async(): the slot's shadow, if reclaim left one */

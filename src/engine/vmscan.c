@@ -19,7 +19,8 @@
  *     (then swap-backed again and activated)
  *   mapped: try_to_unmap through the reverse map (anon PTEs become swap
  *     entries; file PTEs are cleared, their dirty bit going to the folio)
- *   dirty anon: swap_writepage; the folio stays in the swap cache with
+ *   dirty anon: swap_writepage (a zero-filled folio: the zeromap, no
+ *     I/O, freed at once like a clean one); the folio stays in the swap cache with
  *     PG_reclaim (Linux's write is asynchronous) and, its write over,
  *     goes to the tail of the inactive list, where the next scan frees it
  *   dirty disk-file folio: PG_reclaim, activated, and the flusher is
@@ -397,11 +398,14 @@ unsigned shrink_folio_list(struct vmsh_sys *sys, const uint64_t *list,
 			}
 			if (folio->lazyfree)
 				goto activate_locked;
-			swap_writepage(sys, fpfn);
-			folio->reclaim = true;  /* rotate when written */
-			folio->active = false;
-			st->nr_written++;
-			continue;
+			if (swap_writepage(sys, fpfn)) {
+				folio->reclaim = true;  /* rotate when written */
+				folio->active = false;
+				st->nr_written++;
+				continue;
+			}
+			/* zero-filled: no I/O, clean now, freed below as
+			 * after a synchronous write */
 		}
 		if (!only_cache_refs(sys, fpfn))
 			continue;

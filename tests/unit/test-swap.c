@@ -449,6 +449,36 @@ START_TEST(test_swap_shmem_swapoff_and_free)
 }
 END_TEST
 
+/* The zeromap (swap_writeout, 6.18): a zero-filled page is not written
+ * (no pswpout), is freed at once, and its touch is a major fault that
+ * reads nothing (no pswpin); a non-zero one stays in the swap cache. */
+START_TEST(test_swap_zeromap)
+{
+	struct vmsh_fault f;
+	uint64_t out;
+	uint8_t b = 1;
+
+	ck_assert_int_eq(vmsh_mmap(sys, BASE, 2 * PG, T_RW, T_FIXED, NULL, 0,
+				   &out), 0);
+	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 0, PG, NULL, &f), 0);
+	ck_assert_int_eq(vmsh_write(sys, BASE + PG, NULL, 9, PG, NULL, &f), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * PG, VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sys->stat[ST_PSWPOUT], 1);
+	ck_assert_uint_eq(sm(0).swap, 2 * PG);
+	ck_assert(!sys->swap.slots[swp_offset(pte_at(BASE))].cache);
+	ck_assert(sys->swap.slots[swp_offset(pte_at(BASE + PG))].cache);
+	ck_assert_int_eq(vmsh_read(sys, BASE, &b, 1, NULL, &f), 0);
+	ck_assert_uint_eq(b, 0);
+	ck_assert_uint_eq(sys->stat[ST_PGMAJFAULT], 1);
+	ck_assert_uint_eq(sys->stat[ST_PSWPIN], 0);
+	ck_assert_int_eq(vmsh_read(sys, BASE + PG, &b, 1, NULL, &f), 0);
+	ck_assert_uint_eq(b, 9);
+	ck_assert_uint_eq(sys->stat[ST_PGMAJFAULT], 1);
+	t_check(sys);
+}
+END_TEST
+
 START_TEST(test_swap_munmap_frees_slots)
 {
 	uint64_t nfree;
@@ -530,6 +560,7 @@ Suite *swap_suite(void)
 	tcase_add_test(tc, test_swap_shmem_usage_and_truncate);
 	tcase_add_test(tc, test_swap_shared_anon_fork);
 	tcase_add_test(tc, test_swap_shmem_swapoff_and_free);
+	tcase_add_test(tc, test_swap_zeromap);
 	tcase_add_test(tc, test_swap_munmap_frees_slots);
 	tcase_add_test(tc, test_swap_swapoff_brings_pages_back);
 	tcase_add_test(tc, test_swap_full_activates);

@@ -70,8 +70,8 @@ enum {
 	VMSH_KPF_OWNER_2 = 34,
 };
 /* The kpageflags bits vmsh models and prints (the others -- lru, idle,
- * unevictable, mlocked, the filesystem's private bits -- are left out on
- * both sides: see pagemap in vmsh(1)). */
+ * the filesystem's private bits -- are left out on both sides: see
+ * pagemap in vmsh(1)). */
 #define VMSH_KPF_MODELLED ((1ULL << VMSH_KPF_REFERENCED) | \
 	(1ULL << VMSH_KPF_UPTODATE) | (1ULL << VMSH_KPF_DIRTY) | \
 	(1ULL << VMSH_KPF_ACTIVE) | (1ULL << VMSH_KPF_MMAP) | \
@@ -79,6 +79,7 @@ enum {
 	(1ULL << VMSH_KPF_SWAPBACKED) | (1ULL << VMSH_KPF_COMPOUND_HEAD) | \
 	(1ULL << VMSH_KPF_COMPOUND_TAIL) | (1ULL << VMSH_KPF_KSM) | \
 	(1ULL << VMSH_KPF_THP) | (1ULL << VMSH_KPF_ZERO_PAGE) | \
+	(1ULL << VMSH_KPF_UNEVICTABLE) | (1ULL << VMSH_KPF_MLOCKED) | \
 	(1ULL << VMSH_KPF_OWNER_2))
 
 /*

@@ -58,6 +58,7 @@ struct vmsh_meminfo {
 	uint64_t mem_total, mem_free, cached, swap_cached;
 	uint64_t active, inactive, active_anon, inactive_anon;
 	uint64_t active_file, inactive_file;
+	uint64_t unevictable, mlocked;  /* the unevictable list; NR_MLOCK */
 	uint64_t swap_total, swap_free, dirty, anon_pages, mapped, shmem;
 	uint64_t page_tables;
 };

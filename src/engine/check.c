@@ -52,6 +52,17 @@ void check_report(struct check_report *r, const char *fmt, ...)
 /* ---- VMAs ---------------------------------------------------------------- */
 
 /* check_report() of a problem of @mm: "mm N: " and the problem. */
+/* The references the mlock batch holds on frame @pfn (one per entry). */
+static int mlock_refs(const struct vmsh_sys *sys, uint64_t pfn)
+{
+	unsigned i;
+	int n = 0;
+
+	for (i = 0; i < sys->mlock_nr; i++)
+		n += sys->mlock_batch[i] == pfn;
+	return n;
+}
+
 static void mm_problem(struct check_report *r, const struct vmsh_mm *mm,
 		       const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -297,8 +308,8 @@ static void check_cached(void *ctx, uint64_t index, uint64_t pfn)
 		complain(c, "cached frame names another file or index", pfn);
 	else if (!c->f->device && index >= file_pages(c->f))
 		complain(c, "page cached past EOF", pfn);
-	else if (pg->refcount != 1 + pg->mapcount)
-		complain(c, "refcount is not cache + mapcount", pfn);
+	else if (pg->refcount != 1 + pg->mapcount + mlock_refs(c->sys, pfn))
+		complain(c, "refcount is not cache + mapcount (+ mlock batch)", pfn);
 	else if (!pg->uptodate && (!c->f->disk || pg->dirty || pg->mapcount ||
 				   pg->order))
 		complain(c, "!uptodate page not a clean, unmapped, order-0 "
@@ -554,10 +565,13 @@ void check_pages(const struct vmsh_sys *sys, struct check_report *r)
 		if (p->refcount < p->mapcount)
 			check_report(r, "frame %#llx: refcount %d < mapcount %d",
 				     (unsigned long long)pfn, p->refcount, p->mapcount);
-		if (p->kind == PAGE_ANON && p->refcount != p->mapcount + !!p->swap)
-			check_report(r, "anon frame %#llx: refcount %d != mapcount %d%s",
+		/* the mlock batch holds a reference per entry */
+		if (p->kind == PAGE_ANON &&
+		    p->refcount != p->mapcount + !!p->swap + mlock_refs(sys, pfn))
+			check_report(r, "anon frame %#llx: refcount %d != mapcount %d%s%s",
 				     (unsigned long long)pfn, p->refcount, p->mapcount,
-				     p->swap ? " + the swap cache" : "");
+				     p->swap ? " + the swap cache" : "",
+				     p->mlock_queued ? " + the mlock batch" : "");
 		/* PageAnonExclusive: one PTE at most maps the page (fork
 		 * and try_to_unmap clear it); a THP's frames follow the
 		 * head (check_pmd) */
@@ -762,15 +776,53 @@ void check_tasks(const struct vmsh_sys *sys, struct check_report *r)
  * flags it stands for, and counts their pages; every anonymous page and
  * every page cache folio is on exactly the list its flags name (no
  * folio stays isolated between two commands); tails are on none. */
+/* Folios off the lists while queued in the mlock batch. */
+static uint64_t unlisted_batched(const struct vmsh_sys *sys)
+{
+	uint64_t n = 0, pfn;
+
+	for (pfn = 0; pfn < sys->phys.hiwater; pfn++) {
+		const struct page *pg = &sys->phys.pages[pfn];
+
+		if ((pg->kind == PAGE_ANON || pg->kind == PAGE_FILE) &&
+		    page_folio(sys, pg) == pg && pg->lru == LRU_NONE &&
+		    pg->mlock_queued)
+			n++;
+	}
+	return n;
+}
+
 static void check_lru(const struct vmsh_sys *sys, struct check_report *r)
 {
 	const struct phys *ph = &sys->phys;
-	uint64_t pfn, seen = 0, listed = 0;
+	uint64_t pfn, seen = 0, listed = 0, mlocked = 0;
 	int l;
 
 	for (l = 0; l < NR_LRU_LISTS; l++) {
 		uint32_t p = ph->lruvec.head[l], prev = LRU_NIL;
 		uint64_t pages = 0, steps = 0;
+
+		if (l == LRU_UNEVICTABLE) {
+			/* only a count: the frames say what is on it */
+			for (pfn = 0; pfn < ph->hiwater; pfn++) {
+				const struct page *pg = &ph->pages[pfn];
+
+				if (pg->kind == PAGE_FREE || pg->lru != l)
+					continue;
+				if ((pg->kind != PAGE_ANON && pg->kind != PAGE_FILE) ||
+				    folio_lru_list(pg) != LRU_UNEVICTABLE ||
+				    page_folio(sys, pg) != pg || pg->lru_next != LRU_NIL)
+					check_report(r, "unevictable: pfn %#llx misplaced",
+						     (unsigned long long)pfn);
+				pages += folio_nr_pages(pg);
+				listed++;
+			}
+			if (pages != ph->lruvec.nr_pages[l])
+				check_report(r, "unevictable: %llu pages, the count says %llu",
+					     (unsigned long long)pages,
+					     (unsigned long long)ph->lruvec.nr_pages[l]);
+			continue;
+		}
 
 		while (p != LRU_NIL && steps++ <= ph->nframes) {
 			const struct page *pg = &ph->pages[p];
@@ -800,12 +852,29 @@ static void check_lru(const struct vmsh_sys *sys, struct check_report *r)
 		head = page_folio(sys, pg) == pg;
 		if (head)
 			seen++;
+		if (head && pg->mlocked)
+			mlocked += folio_nr_pages(pg);
+		/* a new folio of a locked VMA waits off the lists in the
+		 * mlock batch */
+		if (head && pg->lru == LRU_NONE && pg->mlock_queued)
+			continue;
 		if (head != (pg->lru != LRU_NONE))
 			check_report(r, "pfn %#llx: %s", (unsigned long long)pfn,
 				     head ? "a folio on no LRU list" :
 				     "a tail page on an LRU list");
+		if (head && pg->unevictable != (pg->lru == LRU_UNEVICTABLE))
+			check_report(r, "pfn %#llx: PG_unevictable off the unevictable list",
+				     (unsigned long long)pfn);
 	}
-	if (seen != listed)
+	if (mlocked != sys->nr_mlock)
+		check_report(r, "lru: %llu pages PG_mlocked, NR_MLOCK says %llu",
+			     (unsigned long long)mlocked,
+			     (unsigned long long)sys->nr_mlock);
+	for (l = 0; l < (int)sys->mlock_nr; l++)
+		if (!ph->pages[sys->mlock_batch[l]].mlock_queued)
+			check_report(r, "mlock batch: pfn %#llx not marked queued",
+				     (unsigned long long)sys->mlock_batch[l]);
+	if (seen != listed + unlisted_batched(sys))
 		check_report(r, "lru: %llu folios, %llu on the lists",
 			     (unsigned long long)seen, (unsigned long long)listed);
 }

@@ -111,6 +111,7 @@ static void new_anon_rmap(struct vmsh_sys *sys, struct vmsh_vma *vma,
 	if (page->anon)
 		anon_vma_get(page->anon);
 	page->index = linear_page_index(vma, addr);
+	folio_add_lru_vma(vma, pfn);
 }
 
 static int do_anonymous_page(struct vmsh_sys *sys, struct vmsh_vma *vma,
@@ -181,8 +182,9 @@ static int wp_page_copy(struct vmsh_sys *sys, struct vmsh_vma *vma,
 		uint64_t head = thp_head(sys, old_pfn);
 
 		old->mapcount--;
+		munlock_vma_folio(vma, old_pfn);        /* __folio_remove_rmap */
 		put_page(sys, old_pfn);
-		deferred_split_check(sys, head);        /* __folio_remove_rmap */
+		deferred_split_check(sys, head);
 	}
 	if (zero) {
 		sys->stat[ST_ANON_FAULT]++;
@@ -289,6 +291,7 @@ int do_swap_page(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t addr,
 	}
 	page->mapcount++;
 	*ptep = pte;
+	mlock_vma_folio(vma, pfn);      /* folio_add_anon_rmap_ptes */
 	if (write)
 		return do_wp_page(sys, vma, addr, ptep, f);
 	return 0;
@@ -423,7 +426,7 @@ static void gup_touch(struct vmsh_sys *sys, struct vmsh_vma *vma,
 	page = page_folio(sys, phys_page(sys, pte_pfn(*ptep)));
 	if (write && !(*ptep & _PAGE_DIRTY) && !page->dirty)
 		page->dirty = true;
-	mark_page_accessed(sys, page, vma->vm_flags & VM_LOCKED);
+	mark_page_accessed(sys, page);
 }
 
 int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
@@ -432,66 +435,80 @@ int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 	return mm_populate(sys, mm, start, end, true);
 }
 
+/* populate_vma_page_range(): GUP over [*addr, end) of @vma, then
+ * lru_add_drain() whatever GUP did (so the new pages of a locked VMA
+ * reach the unevictable list, and a pending lazy-free batch moves: probed
+ * on one CPU, MAP_POPULATE, MAP_LOCKED and mlock drain).  0 or an errno;
+ * *@addr is where the walk goes on. */
+static int populate_vma_page_range(struct vmsh_sys *sys, struct vmsh_mm *mm,
+				   struct vmsh_vma *vma, uint64_t *addr,
+				   uint64_t end, bool ignore_errors)
+{
+	struct vmsh_fault f;
+	bool write;
+
+	if (!vma_is_accessible(vma)) {
+		*addr = vma->vm_end;
+		/* check_vma_flags: no FOLL_FORCE */
+		return ignore_errors ? 0 : -EFAULT;
+	}
+	write = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
+	for (; *addr < vma->vm_end && *addr < end; *addr = gup_next(mm, *addr)) {
+		uint64_t *ptep;
+		int ret;
+
+		/* __mm_populate gives up on a fatal signal; the call itself
+		 * still succeeds */
+		if (interrupted(sys))
+			return -EINTR;
+		ptep = gup_entry(mm, *addr);
+		if (!ptep || !(*ptep & _PAGE_PRESENT) ||
+		    (write && !(*ptep & _PAGE_RW))) {
+			ret = handle_mm_fault(sys, mm, *addr, write, &f);
+			if (ret & VM_FAULT_OOM)
+				return -ENOMEM;
+			if (ret && !ignore_errors)
+				return -EFAULT;
+			if (ret) {
+				/* an error ends this VMA (ignore_errors) */
+				*addr = vma->vm_end;
+				return 0;
+			}
+			ptep = gup_entry(mm, *addr);
+		}
+		gup_touch(sys, vma, ptep, write);
+	}
+	return 0;
+}
+
 int mm_populate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 		uint64_t end, bool ignore_errors)
 {
 	struct vmsh_vma *vma;
-	struct vmsh_fault f;
 	uint64_t addr;
 
 	start &= PAGE_MASK;
-	/* probed (6.18, one CPU): MAP_POPULATE, MAP_LOCKED and mlock (also
-	 * onfault, which faults nothing) drain this CPU's LRU batches: a
-	 * pending lazy-free page shows in LazyFree right after */
-	lru_add_drain(sys);
 	trace(sys, "populate_range start=%#llx end=%#llx",
 	      (unsigned long long)start, (unsigned long long)end);
 	for (addr = start; addr < end;) {
-		bool write;
+		int ret;
 
 		vma = find_vma(mm, addr);
 		if (!vma || vma->vm_start >= end)
 			break;
 		if (addr < vma->vm_start)
 			addr = vma->vm_start;
-		/* __mm_populate skips these; GUP refuses PROT_NONE */
+		/* __mm_populate skips these; populate_vma_page_range
+		 * returns at once for VM_LOCKONFAULT (no drain) */
 		if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_LOCKONFAULT)) {
 			addr = vma->vm_end;
 			continue;
 		}
-		if (!vma_is_accessible(vma)) {
-			if (!ignore_errors)     /* check_vma_flags: no FOLL_FORCE */
-				return -EFAULT;
-			addr = vma->vm_end;
-			continue;
-		}
-		write = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
-		for (; addr < vma->vm_end && addr < end; addr = gup_next(mm, addr)) {
-			uint64_t *ptep;
-			int ret;
-
-			/* __mm_populate gives up on a fatal signal; the
-			 * call itself still succeeds */
-			if (interrupted(sys))
-				return -EINTR;
-			ptep = gup_entry(mm, addr);
-
-			if (!ptep || !(*ptep & _PAGE_PRESENT) ||
-			    (write && !(*ptep & _PAGE_RW))) {
-				ret = handle_mm_fault(sys, mm, addr, write, &f);
-				if (ret & VM_FAULT_OOM)
-					return -ENOMEM;
-				if (ret && !ignore_errors)
-					return -EFAULT;
-				if (ret) {
-					/* an error ends this VMA (ignore_errors) */
-					addr = vma->vm_end;
-					break;
-				}
-				ptep = gup_entry(mm, addr);
-			}
-			gup_touch(sys, vma, ptep, write);
-		}
+		ret = populate_vma_page_range(sys, mm, vma, &addr, end,
+					      ignore_errors);
+		lru_add_drain(sys);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }

@@ -33,6 +33,7 @@
 #include "anon_vma.h"
 #include "fault.h"
 #include "file.h"
+#include "memory.h"
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"
@@ -75,6 +76,12 @@ static void set_page(struct vmsh_vma *vma, uint64_t *pte, uint64_t pfn,
 
 
 	*pte = pte_mkentry(pfn, vma->vm_flags, writable, dirty, true);
+	/* folio_add_new_anon_rmap + folio_add_lru_vma (a COW copy), or
+	 * folio_add_file_rmap_ptes, both mlocking in a locked VMA */
+	if (pg->kind == PAGE_ANON && !pg->mapcount)
+		folio_add_lru_vma(vma, pfn);
+	else
+		mlock_vma_folio(vma, pfn);
 	pg->mapcount++;
 	counter = page_mm_counter(pg);
 	if (counter >= 0)

@@ -238,6 +238,10 @@ void map_anon_folio_pmd(struct vmsh_vma *vma, uint64_t head,
 		entry |= _PAGE_RW;
 	*pmdp = entry;
 	mm_add_rss(mm, MM_ANONPAGES, HPAGE_PMD_NR);
+	/* folio_add_lru_vma(): a locked VMA's folio is mlocked at once (a
+	 * large folio drains the batch); each frame is its own entry */
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		folio_add_lru_vma(vma, head + i);
 }
 
 static void free_unmapped_folio(struct vmsh_sys *sys, uint64_t head)

@@ -67,6 +67,8 @@ void vmsh_meminfo(const struct vmsh_sys *sys, struct vmsh_meminfo *out)
 	out->inactive_anon = ph->lruvec.nr_pages[LRU_INACTIVE_ANON] * 4;
 	out->active_file = ph->lruvec.nr_pages[LRU_ACTIVE_FILE] * 4;
 	out->inactive_file = ph->lruvec.nr_pages[LRU_INACTIVE_FILE] * 4;
+	out->unevictable = ph->lruvec.nr_pages[LRU_UNEVICTABLE] * 4;
+	out->mlocked = sys->nr_mlock * 4;
 	out->active = out->active_anon + out->active_file;
 	out->inactive = out->inactive_anon + out->inactive_file;
 	out->swap_total = swap_total(sys) * 4;
@@ -89,6 +91,27 @@ uint64_t vmsh_lru_pages(const struct vmsh_sys *sys, int l)
 	return l >= 0 && l < NR_LRU_LISTS ? sys->phys.lruvec.nr_pages[l] : 0;
 }
 
+static int lru_walk_one(const struct vmsh_sys *sys, uint32_t p,
+			vmsh_lru_fn *fn, void *ctx)
+{
+	const struct page *pg = &sys->phys.pages[p];
+	struct vmsh_lru_folio f = {
+		.pfn = p, .index = pg->index,
+		.nr_pages = folio_nr_pages(pg), .mapcount = pg->mapcount,
+		.referenced = pg->referenced, .workingset = pg->workingset,
+		.dirty = pg->dirty, .swapcache = pg->swap != 0,
+		.reclaim = pg->reclaim, .lazyfree = pg->lazyfree,
+	};
+
+	if (pg->kind == PAGE_FILE) {
+		f.kind = pg->file_lru ? "file" : "shmem";
+		f.path = pg->file ? pg->file->path : NULL;
+	} else {
+		f.kind = "anon";
+	}
+	return fn(ctx, &f);
+}
+
 int vmsh_lru_walk(const struct vmsh_sys *sys, int l, vmsh_lru_fn *fn,
 		  void *ctx)
 {
@@ -97,26 +120,18 @@ int vmsh_lru_walk(const struct vmsh_sys *sys, int l, vmsh_lru_fn *fn,
 
 	if (l < 0 || l >= NR_LRU_LISTS)
 		return -EINVAL;
-	for (p = sys->phys.lruvec.tail[l]; p != LRU_NIL;
-	     p = sys->phys.pages[p].lru_prev) {
-		const struct page *pg = &sys->phys.pages[p];
-		struct vmsh_lru_folio f = {
-			.pfn = p, .index = pg->index,
-			.nr_pages = folio_nr_pages(pg), .mapcount = pg->mapcount,
-			.referenced = pg->referenced, .workingset = pg->workingset,
-			.dirty = pg->dirty, .swapcache = pg->swap != 0,
-			.reclaim = pg->reclaim, .lazyfree = pg->lazyfree,
-		};
-
-		if (pg->kind == PAGE_FILE) {
-			f.kind = pg->file_lru ? "file" : "shmem";
-			f.path = pg->file ? pg->file->path : NULL;
-		} else {
-			f.kind = "anon";
-		}
-		ret = fn(ctx, &f);
-		if (ret)
-			return ret;
+	if (l == LRU_UNEVICTABLE) {
+		/* no list, as in Linux: the frames on it, by pfn */
+		for (p = 0; p < sys->phys.hiwater; p++)
+			if (sys->phys.pages[p].kind != PAGE_FREE &&
+			    sys->phys.pages[p].lru == LRU_UNEVICTABLE &&
+			    (ret = lru_walk_one(sys, p, fn, ctx)))
+				return ret;
+		return 0;
 	}
+	for (p = sys->phys.lruvec.tail[l]; p != LRU_NIL;
+	     p = sys->phys.pages[p].lru_prev)
+		if ((ret = lru_walk_one(sys, p, fn, ctx)))
+			return ret;
 	return 0;
 }

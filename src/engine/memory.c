@@ -63,6 +63,7 @@ uint64_t vma_page_prot(const struct vmsh_vma *vma)
 
 struct range_acc {
 	struct vmsh_mm *mm;
+	struct vmsh_vma *vma;   /* the VMA zapped (NULL: not a zap) */
 	uint64_t lo, hi;        /* addresses whose TLB entries need a flush */
 	bool any;
 	bool drop_markers;      /* ZAP_FLAG_DROP_MARKER: guard markers go too */
@@ -118,7 +119,7 @@ void tlb_finish_mmu(struct vmsh_mm *mm)
  * The rss counters go down directly: zap_range updated hiwater_rss
  * before the walk, and nothing raises rss during it, so mm_add_rss's
  * per-PTE hiwater check could not change anything. */
-static void zap_pte(struct vmsh_mm *mm, uint64_t pte)
+static void zap_pte(struct vmsh_mm *mm, struct vmsh_vma *vma, uint64_t pte)
 {
 	struct vmsh_sys *sys = mm->sys;
 	uint64_t pfn;
@@ -140,10 +141,14 @@ static void zap_pte(struct vmsh_mm *mm, uint64_t pte)
 		if (pte & _PAGE_DIRTY)
 			folio->dirty = true;
 		if (pte & _PAGE_ACCESSED)
-			mark_page_accessed(sys, folio, false);
+			mark_page_accessed(sys, folio);
 	}
 	mm->rss[page_mm_counter(page)]--;
 	page->mapcount--;
+	/* __folio_remove_rmap(): a locked VMA's folio goes to the mlock
+	 * batch for munlock, after the young PTE marked it accessed (while
+	 * still unevictable: PG_referenced stays) */
+	munlock_vma_folio(vma, pfn);
 	/* free_pages_and_swap_cache(): an unmapped swap cache folio no
 	 * swap PTE names leaves the cache */
 	if (page->swap && page->mapcount == 0)
@@ -168,6 +173,7 @@ void unmap_file_pte(struct vmsh_vma *vma, uint64_t addr, uint64_t pfn)
 		page_folio(mm->sys, page)->dirty = true;
 	mm_add_rss(mm, page_mm_counter(page), -1);
 	page->mapcount--;
+	munlock_vma_folio(vma, pfn);
 	phys_put(mm->sys, pfn);
 }
 
@@ -190,7 +196,7 @@ static inline void zap_one(uint64_t *ptep, uint64_t addr, void *ctx)
 		deferred_split_check(sys, acc->thp_head);
 		acc->thp_head = head;
 	}
-	zap_pte(acc->mm, pte);
+	zap_pte(acc->mm, acc->vma, pte);
 }
 
 /* zap_pte_range(): the PTEs of one table in [addr, end). */
@@ -210,6 +216,12 @@ static bool zap_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next, void *ctx)
 
 	if (next - addr != HPAGE_PMD_SIZE)
 		return false;
+	if (!(*pmdp & _PAGE_SPECIAL)) {
+		uint64_t head = pte_pfn(*pmdp), i;
+
+		for (i = 0; i < HPAGE_PMD_NR; i++)
+			munlock_vma_folio(acc->vma, head + i);
+	}
 	zap_huge_pmd(acc->mm, pmdp, addr);
 	acc_add_range(acc, addr, next);
 	return true;
@@ -219,7 +231,8 @@ static void zap_range(struct vmsh_vma *vma, uint64_t start, uint64_t end,
 		      bool drop_markers)
 {
 	struct vmsh_mm *mm = vma->vm_mm;
-	struct range_acc acc = { .mm = mm, .drop_markers = drop_markers,
+	struct range_acc acc = { .mm = mm, .vma = vma,
+				 .drop_markers = drop_markers,
 				 .thp_head = UINT64_MAX };
 
 	if (!vma_clip(vma, &start, &end))

@@ -52,8 +52,8 @@ void move_page_tables(struct vmsh_vma *vma, uint64_t old_addr,
 /* Move the lru_lazyfree batch (madvise.c): the pages MADV_FREE queued
  * become lazy-free (!PG_swapbacked, inactive, not referenced). */
 void lru_lazyfree_drain(struct vmsh_sys *sys);
-/* lru_add_drain(): this CPU's LRU batches move.  The lazy-free batch is
- * the only one vmsh keeps.  Where Linux 6.18 drains, probed on one CPU
+/* lru_add_drain(): this CPU's LRU batches move: vmsh keeps the lazy-free
+ * batch and the mlock batch.  Where Linux 6.18 drains, probed on one CPU
  * (a pending MADV_FREE page shows in LazyFree right after): MADV_FREE,
  * MADV_WILLNEED of anonymous or shmem memory, MADV_COLD/PAGEOUT,
  * MADV_REMOVE of shmem, MADV_POPULATE_(READ|WRITE) (even when it then
@@ -62,9 +62,30 @@ void lru_lazyfree_drain(struct vmsh_sys *sys);
  * before a hole's ENOMEM); not munmap, MADV_DONTNEED, mprotect, mremap,
  * fork, guard regions, mlockall(MCL_FUTURE), munlock of unlocked memory,
  * faults. */
+/* The mlock batch (mlock.c, mm/mlock.c mlock_fbatch): mlock_folio (a
+ * folio on the LRU: PG_mlocked now, moved to the unevictable list with
+ * PG_active cleared when the batch drains), mlock_new_folio (a new folio
+ * of a locked VMA, off the lists until then), munlock_folio (back on the
+ * inactive or active list once no locked VMA counts it).  The batch holds
+ * 31 folios and a reference on each; it drains when full, at once for a
+ * large folio, and in lru_add_drain(). */
+void mlock_folio(struct vmsh_sys *sys, uint64_t pfn);
+void mlock_new_folio(struct vmsh_sys *sys, uint64_t pfn);
+void munlock_folio(struct vmsh_sys *sys, uint64_t pfn);
+void mlock_drain_local(struct vmsh_sys *sys);
+/* mlock_vma_folio / munlock_vma_folio (mm/internal.h): a small folio
+ * whose PTE a VM_LOCKED VMA (not VM_SPECIAL) gains or loses; @pfn is any
+ * page of it.  folio_add_lru_vma: a new anonymous page in @vma. */
+void mlock_vma_folio(struct vmsh_vma *vma, uint64_t pfn);
+void munlock_vma_folio(struct vmsh_vma *vma, uint64_t pfn);
+void folio_add_lru_vma(struct vmsh_vma *vma, uint64_t pfn);
+
 static inline void lru_add_drain(struct vmsh_sys *sys)
 {
+	/* lru_add_drain_cpu() (the lazy-free batch is the only one vmsh
+	 * keeps), then mlock_drain_local() */
 	lru_lazyfree_drain(sys);
+	mlock_drain_local(sys);
 }
 
 #endif /* VMSH_SRC_ENGINE_MEMORY_H */

@@ -15,22 +15,315 @@
  *  - a VM_SPECIAL VMA never gets VM_LOCKED (mlock_fixup leaves it alone);
  *  - locks are not inherited by fork (fork.c) and mm->def_flags (mlockall
  *    MCL_FUTURE) is not either;
- *  - the pages of locked VMAs are not modelled as unevictable: vmsh has
- *    no LRU (the `Referenced` consequences are not modelled).
+ *  - a page a VM_LOCKED VMA maps is PG_mlocked and, once the mlock batch
+ *    drained, on the unevictable list with PG_active clear (below).
+ *
+ * The unevictable list as 6.18 keeps it (mm/mlock.c, mm/swap.c lru_add,
+ * mm/vmscan.c): mlock_folio (a folio on the LRU a locked VMA maps: the
+ * mlock walk of mlock_fixup, a file PTE set in a locked VMA, reclaim
+ * meeting a locked VMA), mlock_new_folio (a new anonymous folio of a
+ * locked VMA, kept off the lists) and munlock_folio (a PTE of a locked
+ * VMA zapped, the munlock walk) set PG_mlocked at once (NR_MLOCK,
+ * unevictable_pgs_mlocked) and queue the folio in the per-CPU mlock
+ * batch with a reference.  The batch moves when it holds 31 folios, at
+ * once for a large folio, and at every lru_add_drain() (populate's end,
+ * mlock_fixup around its walk, the madvise advice that drain: see
+ * memory.h): __mlock_folio takes a folio still on its list to the
+ * unevictable list (PG_active cleared, mlock_count 1, culled) or counts
+ * one more lock on one there; __mlock_new_folio puts the new folio there;
+ * __munlock_folio drops a count and, at zero, clears PG_mlocked
+ * (munlocked; stranded when it is off the lists) and puts the folio back
+ * on the list its flags name (rescued).  Until the batch moves, a folio
+ * queued for mlock is not unevictable: a second mark_page_accessed (a
+ * populate touching a page already referenced) activates it and clears
+ * PG_referenced; a young PTE of a locked file page zapped marks the folio
+ * accessed while it is still unevictable, so PG_referenced stays (the
+ * two `Referenced` cases of issue 15).  A folio freed while PG_mlocked
+ * counts unevictable_pgs_cleared (free_pages_prepare).
  */
 #include "config.h"
 
 #include <errno.h>
 
+#include "anon_vma.h"
 #include "fault.h"
+#include "file.h"
 #include "memory.h"
 #include "mm.h"
 #include "names.h"
+#include "pgtable.h"
 #include "phys.h"
 #include "sys.h"
 #include "task.h"
 #include "vm_flags.h"
 #include "vma.h"
+
+/* ---- the mlock batch ------------------------------------------------------ */
+
+enum { MLOCK_MUNLOCK, MLOCK_LRU, MLOCK_NEW };
+
+/* page_folio() of an anonymous page: itself (a THP's frames are each on
+ * the lists on their own in vmsh) */
+static uint64_t folio_pfn(struct vmsh_sys *sys, uint64_t pfn)
+{
+	return page_to_pfn(sys, page_folio(sys, phys_page(sys, pfn)));
+}
+
+static bool folio_large(const struct page *folio)
+{
+	return folio->order || folio->thp;
+}
+
+static void set_mlocked(struct vmsh_sys *sys, struct page *folio)
+{
+	if (folio->mlocked)
+		return;
+	folio->mlocked = true;
+	sys->nr_mlock += folio_nr_pages(folio);
+	sys->stat[ST_UNEVICTABLE_PGMLOCKED] += folio_nr_pages(folio);
+}
+
+/* __mlock_folio() */
+static void mlock_one(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *folio = phys_page(sys, pfn);
+	uint64_t nr = folio_nr_pages(folio);
+
+	if (folio->lru == LRU_NONE)
+		return;         /* off the lists: nothing more to do now */
+	if (folio_evictable(folio)) {
+		if (folio->unevictable) {
+			lru_del(sys, pfn);
+			folio->unevictable = false;
+			lru_add(sys, pfn);
+			sys->stat[ST_UNEVICTABLE_PGRESCUED] += nr;
+		}
+		return;
+	}
+	if (folio->unevictable) {
+		(*folio_mlock_count(folio))++;
+		return;
+	}
+	lru_del(sys, pfn);
+	folio->active = false;
+	folio->unevictable = true;
+	lru_add(sys, pfn);
+	*folio_mlock_count(folio) = 1;
+	sys->stat[ST_UNEVICTABLE_PGCULLED] += nr;
+}
+
+/* __mlock_new_folio() */
+static void mlock_new_one(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *folio = phys_page(sys, pfn);
+
+	if (folio->lru != LRU_NONE)
+		return;         /* put on a list meanwhile (not in vmsh) */
+	if (!folio_evictable(folio)) {
+		folio->unevictable = true;
+		sys->stat[ST_UNEVICTABLE_PGCULLED] += folio_nr_pages(folio);
+	}
+	lru_add(sys, pfn);
+	if (folio->unevictable)
+		*folio_mlock_count(folio) = 1;
+}
+
+/* __munlock_folio() */
+static void munlock_one(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *folio = phys_page(sys, pfn);
+	uint64_t nr = folio_nr_pages(folio);
+	bool isolated = folio->lru != LRU_NONE;
+
+	if (isolated && folio->unevictable) {
+		uint32_t *count = folio_mlock_count(folio);
+
+		if (*count)
+			(*count)--;
+		if (*count)
+			return;
+	}
+	if (folio->mlocked) {
+		folio->mlocked = false;
+		sys->nr_mlock -= nr;
+		if (isolated || !folio->unevictable)
+			sys->stat[ST_UNEVICTABLE_PGMUNLOCKED] += nr;
+		else
+			sys->stat[ST_UNEVICTABLE_PGSTRANDED] += nr;
+	}
+	if (isolated && folio->unevictable && folio_evictable(folio)) {
+		lru_del(sys, pfn);
+		folio->unevictable = false;
+		lru_add(sys, pfn);
+		sys->stat[ST_UNEVICTABLE_PGRESCUED] += nr;
+	}
+}
+
+/* mlock_folio_batch(): every folio in turn, then the references go
+ * (freeing a folio whose last mapping went meanwhile). */
+void mlock_drain_local(struct vmsh_sys *sys)
+{
+	unsigned i, n = sys->mlock_nr;
+
+	if (!n)
+		return;
+	trace(sys, "mlock_folio_batch folios=%u", n);
+	sys->mlock_nr = 0;
+	for (i = 0; i < n; i++)
+		phys_page(sys, sys->mlock_batch[i])->mlock_queued = false;
+	for (i = 0; i < n; i++) {
+		uint64_t pfn = sys->mlock_batch[i];
+
+		switch (sys->mlock_batch_op[i]) {
+		case MLOCK_LRU:
+			mlock_one(sys, pfn);
+			break;
+		case MLOCK_NEW:
+			mlock_new_one(sys, pfn);
+			break;
+		default:
+			munlock_one(sys, pfn);
+			break;
+		}
+	}
+	for (i = 0; i < n; i++)
+		put_page(sys, sys->mlock_batch[i]);
+}
+
+static void mlock_batch_add(struct vmsh_sys *sys, uint64_t pfn, uint8_t op)
+{
+	struct page *folio = phys_page(sys, pfn);
+
+	phys_get(sys, pfn);
+	folio->mlock_queued = true;
+	sys->mlock_batch[sys->mlock_nr] = pfn;
+	sys->mlock_batch_op[sys->mlock_nr++] = op;
+	/* folio_batch_add() leaves no room, or a large folio */
+	if (sys->mlock_nr == 31 || folio_large(folio))
+		mlock_drain_local(sys);
+}
+
+void mlock_folio(struct vmsh_sys *sys, uint64_t pfn)
+{
+	pfn = folio_pfn(sys, pfn);
+	set_mlocked(sys, phys_page(sys, pfn));
+	mlock_batch_add(sys, pfn, MLOCK_LRU);
+}
+
+void mlock_new_folio(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *folio = phys_page(sys, pfn);
+
+	/* folio_set_mlocked, counted even if it was set */
+	if (!folio->mlocked)
+		sys->nr_mlock += folio_nr_pages(folio);
+	folio->mlocked = true;
+	sys->stat[ST_UNEVICTABLE_PGMLOCKED] += folio_nr_pages(folio);
+	mlock_batch_add(sys, pfn, MLOCK_NEW);
+}
+
+void munlock_folio(struct vmsh_sys *sys, uint64_t pfn)
+{
+	mlock_batch_add(sys, folio_pfn(sys, pfn), MLOCK_MUNLOCK);
+}
+
+static bool vma_mlocks(const struct vmsh_vma *vma)
+{
+	return (vma->vm_flags & (VM_LOCKED | VM_SPECIAL)) == VM_LOCKED;
+}
+
+static bool lru_page(struct vmsh_sys *sys, uint64_t pfn)
+{
+	uint8_t kind;
+
+	if (pfn >= sys->phys.nframes)
+		return false;
+	kind = phys_page(sys, pfn)->kind;
+	return kind == PAGE_ANON || kind == PAGE_FILE;
+}
+
+void mlock_vma_folio(struct vmsh_vma *vma, uint64_t pfn)
+{
+	struct vmsh_sys *sys = vma->vm_mm->sys;
+
+	if (vma_mlocks(vma) && lru_page(sys, pfn) &&
+	    !folio_large(page_folio(sys, phys_page(sys, pfn))))
+		mlock_folio(sys, pfn);
+}
+
+void munlock_vma_folio(struct vmsh_vma *vma, uint64_t pfn)
+{
+	struct vmsh_sys *sys = vma->vm_mm->sys;
+
+	if ((vma->vm_flags & VM_LOCKED) && lru_page(sys, pfn))
+		munlock_folio(sys, pfn);
+}
+
+void folio_add_lru_vma(struct vmsh_vma *vma, uint64_t pfn)
+{
+	struct vmsh_sys *sys = vma->vm_mm->sys;
+
+	if (!vma_mlocks(vma))
+		return;         /* phys_alloc put it on its list */
+	lru_del(sys, pfn);
+	mlock_new_folio(sys, pfn);
+}
+
+/* mlock_pte_range(): the pages already mapped in a VMA whose VM_LOCKED
+ * just changed are mlocked or munlocked; a huge PMD as one folio. */
+struct mlock_walk {
+	struct vmsh_vma *vma;
+};
+
+static void mlock_pte(uint64_t *ptep, uint64_t addr, void *vctx)
+{
+	struct mlock_walk *w = vctx;
+	struct vmsh_sys *sys = w->vma->vm_mm->sys;
+	uint64_t pte = *ptep;
+
+	(void)addr;
+	if (!pte_present(pte) || (pte & _PAGE_SPECIAL) ||
+	    !lru_page(sys, pte_pfn(pte)))
+		return;
+	if (folio_large(page_folio(sys, phys_page(sys, pte_pfn(pte)))))
+		return;
+	if (w->vma->vm_flags & VM_LOCKED)
+		mlock_folio(sys, pte_pfn(pte));
+	else
+		munlock_folio(sys, pte_pfn(pte));
+}
+
+static bool mlock_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next, void *vctx)
+{
+	struct mlock_walk *w = vctx;
+	struct vmsh_sys *sys = w->vma->vm_mm->sys;
+	uint64_t head = pte_pfn(*pmdp), i;
+
+	(void)addr;
+	(void)next;
+	if ((sys->phys.huge_zero_pfn && head == sys->phys.huge_zero_pfn) ||
+	    !lru_page(sys, head))
+		return true;
+	for (i = 0; i < HPAGE_PMD_NR; i++) {
+		if (w->vma->vm_flags & VM_LOCKED)
+			mlock_folio(sys, head + i);
+		else
+			munlock_folio(sys, head + i);
+	}
+	return true;
+}
+
+static void mlock_vma_pages_range(struct vmsh_vma *vma, uint64_t start,
+				  uint64_t end)
+{
+	struct mlock_walk w = { vma };
+
+	lru_add_drain(vma->vm_mm->sys);
+	pt_walk_range(vma->vm_mm, start, end, mlock_pte, mlock_pmd, &w);
+	lru_add_drain(vma->vm_mm->sys);
+}
+
+/* ---- the calls ------------------------------------------------------------ */
 
 static uint64_t lock_limit_pages(const struct vmsh_sys *sys)
 {
@@ -86,8 +379,12 @@ static int mlock_fixup(struct vmsh_mm *mm, struct vmsh_vma *vma,
 	/* mlock_vma_pages_range() drains this CPU's LRU batches around its
 	 * walk, locking or unlocking (probed: mlock stopped by a hole after
 	 * a VMA, munlock and munlockall of locked VMAs drain; munlock of
-	 * unlocked memory and mlock of nothing do not) */
-	lru_add_drain(mm->sys);
+	 * unlocked memory and mlock of nothing do not); locking a VMA
+	 * already locked (onfault to not, say) walks nothing */
+	if ((newflags & VM_LOCKED) && (oldflags & VM_LOCKED))
+		lru_add_drain(mm->sys);
+	else
+		mlock_vma_pages_range(vma, start, end);
 	return 0;
 }
 

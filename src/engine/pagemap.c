@@ -66,6 +66,10 @@ static uint64_t page_kpageflags(const struct vmsh_sys *sys,
 		u |= KPF(DIRTY);
 	if (folio->active)
 		u |= KPF(ACTIVE);
+	if (folio->unevictable)
+		u |= KPF(UNEVICTABLE);
+	if (folio->mlocked)
+		u |= KPF(MLOCKED);
 	if (page->kind == PAGE_ANON) {
 		/* an anonymous page is uptodate from its allocation on */
 		u |= KPF(ANON) | KPF(UPTODATE);

@@ -255,6 +255,12 @@ void phys_put(struct vmsh_sys *sys, uint64_t pfn)
 	    (p->kind == PAGE_ANON && p->anon))
 		abort();
 	lru_del(sys, pfn);
+	/* free_pages_prepare(): still PG_mlocked (a locked page cache page
+	 * truncated, say) */
+	if (p->mlocked) {
+		sys->nr_mlock -= folio_nr_pages(p);
+		sys->stat[ST_UNEVICTABLE_PGCLEARED] += folio_nr_pages(p);
+	}
 	if (p->kind == PAGE_PGTABLE) {
 		ph->nr_tables--;
 		free(p->data);
@@ -565,23 +571,42 @@ uint64_t page_to_pfn(const struct vmsh_sys *sys, const struct page *pg)
 	return (uint64_t)(pg - sys->phys.pages);
 }
 
-void mark_page_accessed(struct vmsh_sys *sys, struct page *page,
-			bool unevictable)
+void mark_page_accessed(struct vmsh_sys *sys, struct page *page)
 {
 	if (!page->referenced) {
 		page->referenced = true;
-	} else if (!unevictable && !page->unevictable && !page->active) {
-		/* folio_activate(): the folio is on its list (vmsh has no
-		 * per-CPU add batch: every folio is drained at once) */
-		page->active = true;
-		page->referenced = false;
+	} else if (!page->unevictable && !page->active) {
+		/* folio_activate() of a folio on its list (vmsh has no
+		 * per-CPU add or activate batch: both are drained at once);
+		 * one off the lists is only un-referenced */
 		if (page->lru != LRU_NONE) {
+			page->active = true;
 			lru_update(sys, page_to_pfn(sys, page));
 			sys->stat[ST_PGACTIVATE]++;
 		}
+		page->referenced = false;
 		/* workingset_activation(): activations age the workingset */
 		sys->nonresident_age++;
 	}
+}
+
+void folio_putback_lru(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *folio = phys_page(sys, pfn);
+	bool was_unevictable = folio->unevictable;
+	uint64_t nr = folio_nr_pages(folio);
+
+	folio->unevictable = false;
+	if (folio_evictable(folio)) {
+		if (was_unevictable)
+			sys->stat[ST_UNEVICTABLE_PGRESCUED] += nr;
+	} else {
+		folio->active = false;
+		folio->unevictable = true;      /* mlock_count 0 (lru_link) */
+		if (!was_unevictable)
+			sys->stat[ST_UNEVICTABLE_PGCULLED] += nr;
+	}
+	lru_add(sys, pfn);
 }
 
 /* ---- LRU lists ------------------------------------------------------------ */
@@ -609,6 +634,13 @@ static void lru_link(struct vmsh_sys *sys, uint64_t pfn, bool tail)
 		abort();
 	l = folio_lru_list(pg);
 	pg->lru = (uint8_t)l;
+	if (l == LRU_UNEVICTABLE) {
+		/* only counted, as Linux's (lru_prev is the mlock_count) */
+		pg->lru_prev = 0;
+		pg->lru_next = LRU_NIL;
+		lv->nr_pages[l] += folio_nr_pages(pg);
+		return;
+	}
 	if (tail) {
 		pg->lru_prev = lv->tail[l];
 		pg->lru_next = LRU_NIL;
@@ -647,6 +679,8 @@ void lru_del(struct vmsh_sys *sys, uint64_t pfn)
 
 	if (l == LRU_NONE)
 		return;
+	if (l == LRU_UNEVICTABLE)
+		goto out;
 	if (pg->lru_prev != LRU_NIL)
 		sys->phys.pages[pg->lru_prev].lru_next = pg->lru_next;
 	else
@@ -655,6 +689,7 @@ void lru_del(struct vmsh_sys *sys, uint64_t pfn)
 		sys->phys.pages[pg->lru_next].lru_prev = pg->lru_prev;
 	else
 		lv->tail[l] = pg->lru_prev;
+out:
 	lv->nr_pages[l] -= folio_nr_pages(pg);
 	pg->lru = LRU_NONE;
 	pg->lru_prev = pg->lru_next = LRU_NIL;

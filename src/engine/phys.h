@@ -82,13 +82,21 @@ struct page {
 	unsigned thp : 3;       /* PAGE_THP_*: a frame of an anonymous
 				   PMD-size folio (huge_memory.c) */
 	unsigned data_kind : 2; /* enum page_data: what data holds */
+	bool mlocked : 1;       /* PG_mlocked: a VM_LOCKED VMA maps it */
+	bool mlock_queued : 1;  /* in the mlock batch (mlock.c): a
+				   reference per entry, and a new folio
+				   is off the lists until it drains */
 	/* word 2 */
 	int32_t refcount;
 	int32_t mapcount;
 	/* word 3 */
 	uint32_t lru_prev, lru_next; /* neighbours (pfns) on that list:
 				   prev is newer (towards the head), next
-				   older (towards the tail); LRU_NIL ends */
+				   older (towards the tail); LRU_NIL ends.
+				   The unevictable list is only a count,
+				   as Linux's ("actually no such list
+				   exists"): there lru_prev is the folio's
+				   mlock_count (folio_mlock_count) */
 	/* word 4 */
 	union {
 		uint8_t *data;  /* PAGE_PGTABLE: the 512 entries; else per
@@ -202,11 +210,29 @@ void phys_zero(struct vmsh_sys *sys, uint64_t pfn);
 
 /* folio_mark_accessed() on the classic LRU (no MGLRU on this kernel): the
  * first call sets PG_referenced, the next activates the page and clears
- * it; an unevictable (mlocked) page only ever gets PG_referenced.  GUP
+ * it; a page on the unevictable list (PG_unevictable) only ever gets
+ * PG_referenced.  A folio off the lists (waiting in the mlock batch,
+ * isolated) loses PG_referenced but is not activated: Linux's
+ * __lru_cache_activate_folio finds it in no lru_add batch.  GUP
  * (populate, FOLL_TOUCH) and the zap of a young file PTE call it; smaps
  * counts PG_referenced pages as Referenced. */
-void mark_page_accessed(struct vmsh_sys *sys, struct page *page,
-			bool unevictable);
+void mark_page_accessed(struct vmsh_sys *sys, struct page *page);
+/* folio_evictable(): not mlocked (no unevictable mapping is modelled) */
+static inline bool folio_evictable(const struct page *folio)
+{
+	return !folio->mlocked;
+}
+/* The lru_add move of mm/swap.c (folio_add_lru, folio_putback_lru, as a
+ * batch drains: vmsh has no lru_add batch): an mlocked folio goes to the
+ * unevictable list with PG_active cleared (unevictable_pgs_culled), one
+ * no longer mlocked leaves it (unevictable_pgs_rescued). */
+void folio_putback_lru(struct vmsh_sys *sys, uint64_t pfn);
+/* folio->mlock_count: the locked VMAs counted while the folio is on the
+ * unevictable list (kept in lru_prev, which that list does not use). */
+static inline uint32_t *folio_mlock_count(struct page *folio)
+{
+	return &folio->lru_prev;
+}
 
 /* ---- the LRU lists (O(1) each) ------------------------------------------ */
 

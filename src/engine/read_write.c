@@ -51,7 +51,7 @@ static void file_copy_in(struct vmsh_sys *sys, struct vmsh_file *f,
 			if (fresh)
 				folio->referenced = true;
 			else
-				mark_page_accessed(sys, folio, false);
+				mark_page_accessed(sys, folio);
 		}
 		phys_put(sys, pfn);
 		if (buf)
@@ -152,12 +152,12 @@ static int file_read(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t off,
 				/* shmem_file_read_iter: "if we read the
 				 * beginning" of the page */
 				if (!in)
-					mark_page_accessed(sys, folio, false);
+					mark_page_accessed(sys, folio);
 			} else if (folio != prev) {
 				/* filemap_read marks the first folio of each
 				 * batch (a fresh file: no previous position) */
 				if (!batch || nbatch == FOLIO_BATCH) {
-					mark_page_accessed(sys, folio, false);
+					mark_page_accessed(sys, folio);
 					batch = folio;
 					nbatch = 0;
 				}

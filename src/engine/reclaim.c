@@ -178,6 +178,10 @@ static void shrink_active_list(struct vmsh_sys *sys, uint64_t nr_to_scan,
 		struct page *folio = phys_page(sys, list[k]);
 		uint64_t vm_flags;
 
+		if (!folio_evictable(folio)) {
+			keep[k] = true;         /* folio_putback_lru: culled */
+			continue;
+		}
 		if (folio_referenced(sys, list[k], &vm_flags) &&
 		    (vm_flags & VM_EXEC) && is_file_lru(l)) {
 			keep[k] = true;         /* executable code stays */
@@ -189,10 +193,10 @@ static void shrink_active_list(struct vmsh_sys *sys, uint64_t nr_to_scan,
 	}
 	for (k = 0; k < n; k++)
 		if (keep[k])
-			lru_add(sys, list[k]);
+			folio_putback_lru(sys, list[k]);
 	for (k = 0; k < n; k++) {
 		if (!keep[k])
-			lru_add(sys, list[k]);
+			folio_putback_lru(sys, list[k]);
 		put_page(sys, list[k]);
 	}
 	sys->stat[ST_PGDEACTIVATE] += deact;

@@ -62,6 +62,13 @@ static const char *const names[ST_NR] = {
 	[ST_WS_RESTORE_FILE] = "workingset_restore_file",
 	[ST_ALLOCSTALL] = "allocstall",
 	[ST_PAGEOUTRUN] = "pageoutrun",
+	[ST_UNEVICTABLE_PGCULLED] = "unevictable_pgs_culled",
+	[ST_UNEVICTABLE_PGSCANNED] = "unevictable_pgs_scanned",
+	[ST_UNEVICTABLE_PGRESCUED] = "unevictable_pgs_rescued",
+	[ST_UNEVICTABLE_PGMLOCKED] = "unevictable_pgs_mlocked",
+	[ST_UNEVICTABLE_PGMUNLOCKED] = "unevictable_pgs_munlocked",
+	[ST_UNEVICTABLE_PGCLEARED] = "unevictable_pgs_cleared",
+	[ST_UNEVICTABLE_PGSTRANDED] = "unevictable_pgs_stranded",
 	[ST_THP_FAULT_ALLOC] = "thp_fault_alloc",
 	[ST_THP_FAULT_FALLBACK] = "thp_fault_fallback",
 	[ST_THP_COLLAPSE_ALLOC] = "thp_collapse_alloc",
@@ -96,6 +103,10 @@ bool vmsh_stat_hidden(const struct vmsh_sys *sys, size_t i)
 	if (i >= ST_PSWPIN && i <= ST_PAGEOUTRUN && !sys->swap.nslots &&
 	    !sys->reclaim_shown)
 		return true;
+	/* the unevictable list's: once a page was mlocked */
+	if (i >= ST_UNEVICTABLE_PGCULLED && i <= ST_UNEVICTABLE_PGSTRANDED)
+		return all_zero(sys, ST_UNEVICTABLE_PGCULLED,
+				ST_UNEVICTABLE_PGSTRANDED);
 	/* likewise the THP counters: once a huge page was involved */
 	return i >= ST_THP_FAULT_ALLOC && i < ST_NR &&
 	       all_zero(sys, ST_THP_FAULT_ALLOC, ST_NR - 1);

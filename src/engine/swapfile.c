@@ -322,6 +322,7 @@ static void unuse_one(uint64_t *ptep, uint64_t addr, void *vctx)
 	page = phys_page(sys, pfn);
 	phys_get(sys, pfn);
 	page->mapcount++;
+	mlock_vma_folio(c->vma, pfn);   /* folio_add_anon_rmap_pte */
 	pte = mk_pte(pfn, vma_page_prot(c->vma)) & ~_PAGE_ACCESSED;
 	if ((orig & _PAGE_SWP_EXCLUSIVE) && (c->vma->vm_flags & VM_WRITE))
 		pte |= _PAGE_RW;

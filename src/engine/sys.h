@@ -63,6 +63,11 @@ enum vmsh_stat_item {
 	ST_WS_REFAULT_ANON, ST_WS_REFAULT_FILE, ST_WS_ACTIVATE_ANON,
 	ST_WS_ACTIVATE_FILE, ST_WS_RESTORE_ANON, ST_WS_RESTORE_FILE,
 	ST_ALLOCSTALL, ST_PAGEOUTRUN,
+	/* the unevictable list (mlock.c): shown once one of them moved */
+	ST_UNEVICTABLE_PGCULLED, ST_UNEVICTABLE_PGSCANNED,
+	ST_UNEVICTABLE_PGRESCUED, ST_UNEVICTABLE_PGMLOCKED,
+	ST_UNEVICTABLE_PGMUNLOCKED, ST_UNEVICTABLE_PGCLEARED,
+	ST_UNEVICTABLE_PGSTRANDED,
 	/* transparent huge pages (huge_memory.c, khugepaged.c): shown once
 	 * one of them moved */
 	ST_THP_FAULT_ALLOC, ST_THP_FAULT_FALLBACK, ST_THP_COLLAPSE_ALLOC,
@@ -118,6 +123,12 @@ struct vmsh_sys {
 	unsigned swappiness;
 	uint64_t lazyfree_batch[31];          /* lru_lazyfree (madvise.c) */
 	unsigned lazyfree_nr;
+	/* The per-CPU mlock batch (mm/mlock.c mlock_fbatch): folios to
+	 * mlock (on the LRU, or new), or munlock, each with a reference */
+	uint64_t mlock_batch[31];
+	uint8_t mlock_batch_op[31];
+	unsigned mlock_nr;
+	uint64_t nr_mlock;                    /* NR_MLOCK: PG_mlocked pages */
 	/* Complexity counters for the unit tests (never shown): loop steps
 	 * of the task indexes and of vma_gap_update, and its calls. */
 	uint64_t steps, gap_updates;

@@ -89,7 +89,7 @@ static void ext4_block_zero_page_range(struct vmsh_sys *sys,
 			      "zeroed, dirty", f->path, index);
 		}
 	}
-	mark_page_accessed(sys, pg, false);
+	mark_page_accessed(sys, pg);
 }
 
 /* ext4_block_truncate_page(): zero the EOF block from @pos on. */

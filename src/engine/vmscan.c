@@ -12,8 +12,9 @@
  *     one; with PG_referenced (test-and-cleared) or two such VMAs, or a
  *     VM_EXEC file folio: activated; one: PG_referenced set, kept on the
  *     inactive list; none: reclaimed (a clean file folio that had only
- *     PG_referenced: reclaimed if clean).  A VM_LOCKED mapping:
- *     activated (vmsh has no unevictable culling: see reclaim.c).
+ *     PG_referenced: reclaimed if clean).  A VM_LOCKED mapping: the
+ *     folio is mlocked (mlock_vma_folio) and goes back to the
+ *     unevictable list (culled), not activated.
  *   anonymous, swap-backed: add_to_swap (no swap, or full: activated)
  *   anonymous, lazy-free (MADV_FREE): discarded unless written again
  *     (then swap-backed again and activated)
@@ -154,6 +155,8 @@ static bool referenced_one(struct vmsh_vma *vma, uint64_t addr, uint64_t *ptep,
 	(void)addr;
 	(void)pfn;
 	if (vma->vm_flags & VM_LOCKED) {
+		/* restore the mlock that got missed */
+		mlock_vma_folio(vma, pfn);
 		c->vm_flags |= VM_LOCKED;
 		return false;
 	}
@@ -343,9 +346,10 @@ static void activate(struct vmsh_sys *sys, uint64_t fpfn)
 
 	/* a swap cache folio kept in memory need not hold its slot when
 	 * swap is short (or it is mlocked) */
-	if (folio->kind == PAGE_ANON && folio->swap && vm_swap_full(sys))
+	if (folio->kind == PAGE_ANON && folio->swap &&
+	    (vm_swap_full(sys) || folio->mlocked))
 		folio_free_swap(sys, fpfn);
-	if (!folio->active) {
+	if (!folio->active && !folio->mlocked) {
 		folio->active = true;
 		sys->stat[ST_PGACTIVATE]++;
 	}
@@ -370,6 +374,8 @@ unsigned shrink_folio_list(struct vmsh_sys *sys, const uint64_t *list,
 		st->outcome[k] = RECLAIM_KEEP;
 		if (!anon && !shmem && ignore_references)
 			continue;               /* page cache: kept (see above) */
+		if (!folio_evictable(folio))
+			goto activate_locked;   /* mlocked since it was listed */
 		if (!ignore_references)
 			ref = folio_check_references(sys, fpfn);
 		if (ref == FOLIOREF_ACTIVATE)
@@ -443,7 +449,8 @@ void putback_folios(struct vmsh_sys *sys, const uint64_t *list, size_t n,
 				lru_add_tail(sys, list[k]);
 				sys->stat[ST_PGROTATED]++;
 			} else {
-				lru_add(sys, list[k]);
+				/* an mlocked one: the unevictable list */
+				folio_putback_lru(sys, list[k]);
 			}
 		}
 		put_page(sys, list[k]);

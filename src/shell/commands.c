@@ -461,11 +461,11 @@ const struct command shell_commands[] = {
 		  "  mapped once, soft-dirty, uffd-wp, guard: a guard region's marker, which\n"
 		  "  Linux 6.18 shows as swapped with swap 31:4) and the kpageflags of a\n"
 		  "  present frame by page-types' names (referenced, uptodate, dirty, active,\n"
-		  "  mmap, anon, swapcache, swapbacked, compound_head, compound_tail, thp,\n"
-		  "  zero_page, anon_exclusive).  No entry at or above TASK_SIZE, where the\n"
-		  "  kernel's read ends.  Left out on both sides: lru (set when the per-CPU\n"
-		  "  LRU add batch drains, not modelled), unevictable and mlocked (no\n"
-		  "  unevictable list yet), idle_page (DAMON's) and filesystem bits.  Under\n"
+		  "  mmap, anon, swapcache, swapbacked, compound_head, compound_tail,\n"
+		  "  unevictable, thp, zero_page, mlocked, anon_exclusive).  No entry at or\n"
+		  "  above TASK_SIZE, where the kernel's read ends.  Left out on both sides:\n"
+		  "  lru (set when the per-CPU LRU add batch drains, not modelled),\n"
+		  "  idle_page (this kernel has no page_idle) and filesystem bits.  Under\n"
 		  "  --host: the kernel's own entries and flags, cut to the same set.",
 		.run = cmd_pagemap,
 	},

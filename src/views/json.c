@@ -654,6 +654,7 @@ int view_json_print(const struct vmsh_sys *sys, enum backend_view v,
 		MI("Cached", m.cached); MI("SwapCached", m.swap_cached);
 		MI("Active(anon)", m.active_anon); MI("Inactive(anon)", m.inactive_anon);
 		MI("Active(file)", m.active_file); MI("Inactive(file)", m.inactive_file);
+		MI("Unevictable", m.unevictable); MI("Mlocked", m.mlocked);
 		MI("SwapTotal", m.swap_total); MI("SwapFree", m.swap_free);
 		MI("Dirty", m.dirty); MI("AnonPages", m.anon_pages);
 		MI("Mapped", m.mapped); MI("Shmem", m.shmem);

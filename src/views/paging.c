@@ -301,6 +301,8 @@ int view_meminfo(const struct vmsh_sys *sys, FILE *out)
 	mi(out, "Inactive(anon)", m.inactive_anon);
 	mi(out, "Active(file)", m.active_file);
 	mi(out, "Inactive(file)", m.inactive_file);
+	mi(out, "Unevictable", m.unevictable);
+	mi(out, "Mlocked", m.mlocked);
 	mi(out, "SwapTotal", m.swap_total);
 	mi(out, "SwapFree", m.swap_free);
 	mi(out, "Dirty", m.dirty);

@@ -10,7 +10,10 @@
 #include <errno.h>
 #include <signal.h>
 
+#include "memory.h"
 #include "pgtable.h"
+#include "phys.h"
+#include "vmsh/reclaim.h"
 #include "suites.h"
 #include "sys.h"
 #include "vm_flags.h"
@@ -321,6 +324,186 @@ START_TEST(test_mlockall_flags_and_limit)
 }
 END_TEST
 
+/* ---- the unevictable list (mlock batch, issue 15) --------------------------- */
+
+static struct page *t_page_at(uint64_t addr)
+{
+	uint64_t *p = pte_lookup(t_mm(sys), addr, false);
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert(*p & _PAGE_PRESENT);
+	return phys_page(sys, pte_pfn(*p));
+}
+
+/* A shared read-only mapping of 4 pages of file "f" at @addr. */
+static void t_fmap(uint64_t addr, int flags)
+{
+	uint64_t out = 0;
+
+	ck_assert_int_eq(vmsh_mmap(sys, addr, 4 * T_PG, VMSH_PROT_READ,
+				   VMSH_MAP_SHARED | VMSH_MAP_FIXED | flags,
+				   "f", 0, &out), 0);
+	ck_assert_uint_eq(out, addr);
+	t_check(sys);
+}
+
+static uint64_t t_lru(enum lru_list l)
+{
+	return sys->phys.lruvec.nr_pages[l];
+}
+
+/* mlock of present pages: PG_mlocked, then (the walk drains the batch)
+ * unevictable with PG_active cleared; munlock rescues them to the
+ * inactive list; the counters move as Linux's vmstat (checked with
+ * /proc/vmstat deltas of the same calls on 6.18). */
+START_TEST(test_mlock_unevictable_list)
+{
+	struct vmsh_meminfo m;
+	uint64_t i;
+
+	t_map(sys, T_BASE, 8 * T_PG, T_RW, T_FIXED);
+	t_write(T_BASE, 4 * T_PG, 0);
+	/* populate twice: the second GUP touch activates (on its list) */
+	t_madv(T_BASE, 4 * T_PG, VMSH_MADV_POPULATE_WRITE, 0);
+	t_madv(T_BASE, 4 * T_PG, VMSH_MADV_POPULATE_WRITE, 0);
+	ck_assert(t_page_at(T_BASE)->active);
+	ck_assert_int_eq(vmsh_mlock(sys, T_BASE, 8 * T_PG, 0), 0);
+	t_check(sys);
+	for (i = 0; i < 8; i++) {
+		struct page *pg = t_page_at(T_BASE + i * T_PG);
+
+		ck_assert(pg->mlocked && pg->unevictable && !pg->active);
+		ck_assert_int_eq(pg->lru, LRU_UNEVICTABLE);
+	}
+	ck_assert_uint_eq(t_lru(LRU_UNEVICTABLE), 8);
+	ck_assert_uint_eq(t_lru(LRU_ACTIVE_ANON) + t_lru(LRU_INACTIVE_ANON), 0);
+	vmsh_meminfo(sys, &m);
+	ck_assert_uint_eq(m.unevictable, 32);
+	ck_assert_uint_eq(m.mlocked, 32);
+	ck_assert_uint_eq(t_stat(sys, "unevictable_pgs_mlocked"), 8);
+	ck_assert_uint_eq(t_stat(sys, "unevictable_pgs_culled"), 8);
+	/* mlock again: no walk, no second count */
+	ck_assert_int_eq(vmsh_mlock(sys, T_BASE, 8 * T_PG, 0), 0);
+	ck_assert_uint_eq(*folio_mlock_count(t_page_at(T_BASE)), 1);
+	ck_assert_int_eq(vmsh_munlock(sys, T_BASE, 2 * T_PG), 0);
+	t_check(sys);
+	ck_assert(!t_page_at(T_BASE)->mlocked && !t_page_at(T_BASE)->unevictable);
+	ck_assert_int_eq(t_page_at(T_BASE)->lru, LRU_INACTIVE_ANON);
+	ck_assert_uint_eq(t_stat(sys, "unevictable_pgs_munlocked"), 2);
+	ck_assert_uint_eq(t_stat(sys, "unevictable_pgs_rescued"), 2);
+	vmsh_meminfo(sys, &m);
+	ck_assert_uint_eq(m.unevictable, 24);
+	ck_assert_uint_eq(m.mlocked, 24);
+	/* munmap queues the munlock; the pages wait in the batch, still
+	 * mlocked and holding a reference, until something drains it */
+	ck_assert_int_eq(vmsh_munmap(sys, T_BASE + 4 * T_PG, 4 * T_PG), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sys->mlock_nr, 4);
+	ck_assert_uint_eq(sys->nr_mlock, 6);
+	ck_assert_int_eq(vmsh_munlockall(sys), 0);     /* drains */
+	t_check(sys);
+	ck_assert_uint_eq(sys->mlock_nr, 0);
+	ck_assert_uint_eq(sys->nr_mlock, 0);
+	ck_assert_uint_eq(t_lru(LRU_UNEVICTABLE), 0);
+	ck_assert_uint_eq(t_stat(sys, "unevictable_pgs_munlocked"), 8);
+	ck_assert_uint_eq(t_stat(sys, "unevictable_pgs_stranded"), 0);
+}
+END_TEST
+
+/* New pages of a locked VMA wait off the lists in the mlock batch (31
+ * folios) until it fills or something drains it: MAP_LOCKED's populate
+ * drains at its end; faults of an onfault lock do not. */
+START_TEST(test_mlock_batch_drains)
+{
+	uint64_t i;
+
+	ck_assert_int_eq(vmsh_mlock(sys, 0, 0, 0), 0);
+	t_map(sys, T_BASE, 64 * T_PG, T_RW, T_FIXED);
+	ck_assert_int_eq(vmsh_mlock(sys, T_BASE, 64 * T_PG, VMSH_MLOCK_ONFAULT), 0);
+	t_write(T_BASE, 30 * T_PG, 0);
+	ck_assert_uint_eq(sys->mlock_nr, 30);
+	for (i = 0; i < 30; i++) {
+		struct page *pg = t_page_at(T_BASE + i * T_PG);
+
+		ck_assert(pg->mlocked && !pg->unevictable);
+		ck_assert_int_eq(pg->lru, LRU_NONE);
+	}
+	ck_assert_uint_eq(t_stat(sys, "unevictable_pgs_culled"), 0);
+	t_write(T_BASE + 30 * T_PG, T_PG, 0);   /* the 31st: full, drains */
+	ck_assert_uint_eq(sys->mlock_nr, 0);
+	ck_assert_uint_eq(t_lru(LRU_UNEVICTABLE), 31);
+	ck_assert_uint_eq(t_stat(sys, "unevictable_pgs_culled"), 31);
+	t_write(T_BASE + 31 * T_PG, T_PG, 0);
+	ck_assert_uint_eq(sys->mlock_nr, 1);
+	/* MAP_LOCKED populates, then lru_add_drain() */
+	t_map(sys, T_BASE + 128 * T_PG, 4 * T_PG, T_RW, T_FIXED | VMSH_MAP_LOCKED);
+	ck_assert_uint_eq(sys->mlock_nr, 0);
+	ck_assert_uint_eq(t_lru(LRU_UNEVICTABLE), 36);
+	t_check(sys);
+}
+END_TEST
+
+/* The two `Referenced` cases of issue 15, on a shmem file: (1) the zap
+ * of a young PTE of a locked page marks it accessed while still
+ * unevictable: PG_referenced stays; (2) a populate of a locked mapping
+ * touching a page already referenced activates it before the batch
+ * drains: PG_referenced goes (then the drain clears PG_active). */
+START_TEST(test_mlock_referenced_cases)
+{
+	struct page *pg;
+
+	ck_assert_int_eq(vmsh_file_create(sys, "f", 4 * T_PG, false), 0);
+	/* (2): populate referenced the pages; a locked populate again */
+	t_fmap(T_BASE, VMSH_MAP_POPULATE);
+	pg = t_page_at(T_BASE);
+	ck_assert(pg->referenced && !pg->active);
+	t_fmap(T_BASE + 16 * T_PG, VMSH_MAP_LOCKED);
+	t_check(sys);
+	ck_assert(!pg->referenced && !pg->active);
+	ck_assert(pg->unevictable && pg->mlocked);
+	/* (1): populate (referenced), then munmap of the locked mapping:
+	 * its young PTE marks the unevictable page, which keeps
+	 * PG_referenced and is not activated */
+	ck_assert_int_eq(vmsh_munmap(sys, T_BASE, 4 * T_PG), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, T_BASE + 16 * T_PG, 4 * T_PG,
+				      VMSH_MADV_POPULATE_READ), 0);
+	ck_assert(pg->referenced && pg->unevictable);
+	ck_assert_int_eq(vmsh_munmap(sys, T_BASE + 16 * T_PG, 4 * T_PG), 0);
+	ck_assert(pg->referenced && !pg->active);
+	/* munlockall of no locked VMA drains nothing; a drain does */
+	ck_assert_int_eq(vmsh_munlockall(sys), 0);
+	ck_assert(pg->unevictable && sys->mlock_nr == 4);
+	lru_add_drain(sys);
+	ck_assert(pg->referenced && !pg->active && !pg->unevictable);
+	ck_assert_int_eq(pg->lru, LRU_INACTIVE_ANON);  /* shmem: swap-backed */
+	t_check(sys);
+}
+END_TEST
+
+/* Reclaim never takes an mlocked page: a locked VMA under pressure keeps
+ * every page resident while the unlocked memory beside it is swapped. */
+START_TEST(test_mlock_reclaim_skips)
+{
+	struct vmsh_config cfg;
+	struct vmsh_smaps s;
+
+	t_sys_free(&sys);
+	t_config(&cfg, false, 1 << 20);
+	cfg.swap = 4 << 20;
+	sys = t_sys_cfg(&cfg);
+	t_map(sys, T_BASE, 32 * T_PG, T_RW, T_FIXED | VMSH_MAP_LOCKED);
+	t_map(sys, T_BASE + (4 << 20), 2 << 20, T_RW, T_FIXED);
+	t_fill(sys, T_BASE + (4 << 20), 2 << 20, 0x5a);
+	vmsh_sys_idle(sys);
+	t_check(sys);
+	s = t_smaps(sys, 0, T_BASE);
+	ck_assert_uint_eq(s.rss, 32 * T_PG);
+	ck_assert_uint_eq(s.swap, 0);
+	ck_assert_uint_gt(t_stat(sys, "pswpout"), 0);
+	ck_assert_uint_eq(sys->phys.lruvec.nr_pages[LRU_UNEVICTABLE], 32);
+}
+END_TEST
+
 START_TEST(test_mlock_limit_zero_is_eperm)
 {
 	struct vmsh_config cfg;
@@ -407,6 +590,10 @@ Suite *madvise_suite(void)
 	tcase_add_test(tc, test_mlock_rules);
 	tcase_add_test(tc, test_mlockall_flags_and_limit);
 	tcase_add_test(tc, test_mlock_limit_zero_is_eperm);
+	tcase_add_test(tc, test_mlock_unevictable_list);
+	tcase_add_test(tc, test_mlock_batch_drains);
+	tcase_add_test(tc, test_mlock_referenced_cases);
+	tcase_add_test(tc, test_mlock_reclaim_skips);
 	tc = t_tcase(s, "mseal", setup, teardown);
 	tcase_add_test(tc, test_mseal_rules);
 	tcase_add_test(tc, test_mseal_merges_around_sealed_piece);

@@ -344,6 +344,11 @@ void check_files(const struct vmsh_sys *sys, struct check_report *r)
 
 		if (pg->kind != PAGE_FILE && pg->kind != PAGE_DEV)
 			continue;
+		/* truncated while it waits in the mlock batch: out of the
+		 * cache, freed when the batch lets it go (as Linux's folio
+		 * with no mapping) */
+		if (!pg->file && pg->mlock_batch && !pg->mapcount)
+			continue;
 		if (!pg->file || pg->file->inode ||
 		    file_cache_lookup(pg->file, pg->index) != pfn) {
 			complain(&c, "page-cache frame not in its file's cache", pfn);

@@ -45,6 +45,8 @@ void vmsh_meminfo(const struct vmsh_sys *sys, struct vmsh_meminfo *out)
 				out->anon_pages += 4;
 			break;
 		case PAGE_FILE:
+			if (!pg->file)
+				break;  /* truncated, in the mlock batch */
 			folio = page_folio(sys, pg);
 			out->cached += 4;
 			if (pg->mapcount > 0)

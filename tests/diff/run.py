@@ -10,7 +10,8 @@ checker -- `check` after the script -- fails counts as a divergence):
     padding before the path;
   - the [stack] entry, which the model shows and the host filters out (the
     helper's stack is not one the script made);
-  - the frame of a pagemap line (a PFN or a swap offset: the machine's),
+  - the frame of a pagemap line (a PFN or a swap type and offset: the
+    machine's),
     and its padding.
 
 Usage:
@@ -67,7 +68,9 @@ def pm_frame(frame):
     if frame.startswith("pfn "):
         return "pfn PFN"
     if frame.startswith("swap ") and not frame.startswith("swap 31:"):
-        return "swap %s:OFF" % frame[5:].split(":")[0]
+        # the type too: another swap area on the machine (a swap file
+        # another run enabled) makes --host's area type 1 or more
+        return "swap TYPE:OFF"
     return frame       # "-", or a guard marker (swap 31:4): the same everywhere
 
 

@@ -347,7 +347,7 @@ void check_files(const struct vmsh_sys *sys, struct check_report *r)
 		/* truncated while it waits in the mlock batch: out of the
 		 * cache, freed when the batch lets it go (as Linux's folio
 		 * with no mapping) */
-		if (!pg->file && pg->mlock_batch && !pg->mapcount)
+		if (!pg->file && pg->mlock_queued && !pg->mapcount)
 			continue;
 		if (!pg->file || pg->file->inode ||
 		    file_cache_lookup(pg->file, pg->index) != pfn) {

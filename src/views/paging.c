@@ -354,7 +354,8 @@ int view_lru(const struct vmsh_sys *sys, const char *list, FILE *out)
 			continue;
 		fprintf(out, "%s: %llu page%s%s\n", vmsh_lru_name(l),
 			(unsigned long long)n, n == 1 ? "" : "s",
-			n ? " (oldest first)" : "");
+			!n ? "" : strcmp(vmsh_lru_name(l), "unevictable") ?
+			" (oldest first)" : " (by pfn: Linux keeps no order)");
 		vmsh_lru_walk(sys, l, lru_line, out);
 	}
 	return 0;

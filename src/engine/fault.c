@@ -438,7 +438,8 @@ int populate_range(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 /* populate_vma_page_range(): GUP over [*addr, end) of @vma, then
  * lru_add_drain() whatever GUP did (so the new pages of a locked VMA
  * reach the unevictable list, and a pending lazy-free batch moves: probed
- * on one CPU, MAP_POPULATE, MAP_LOCKED and mlock drain).  0 or an errno;
+ * on one CPU, MAP_POPULATE, MAP_LOCKED and mlock drain; over a PROT_NONE
+ * VMA they do not).  0 or an errno;
  * *@addr is where the walk goes on. */
 static int populate_vma_page_range(struct vmsh_sys *sys, struct vmsh_mm *mm,
 				   struct vmsh_vma *vma, uint64_t *addr,
@@ -506,7 +507,10 @@ int mm_populate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t start,
 		}
 		ret = populate_vma_page_range(sys, mm, vma, &addr, end,
 					      ignore_errors);
-		lru_add_drain(sys);
+		/* probed: a PROT_NONE VMA (MAP_LOCKED or MAP_POPULATE)
+		 * leaves the batches as they were */
+		if (vma_is_accessible(vma))
+			lru_add_drain(sys);
 		if (ret)
 			return ret;
 	}
@@ -523,7 +527,7 @@ static int gup_check_vma(const struct vmsh_vma *vma, bool write)
 	return 0;
 }
 
-int faultin_page_range(struct vmsh_sys *sys, struct vmsh_mm *mm,
+static int faultin_gup(struct vmsh_sys *sys, struct vmsh_mm *mm,
 		       uint64_t start, uint64_t end, bool write)
 {
 	struct vmsh_vma *vma = NULL;
@@ -533,7 +537,6 @@ int faultin_page_range(struct vmsh_sys *sys, struct vmsh_mm *mm,
 
 	trace(sys, "faultin_page_range start=%#llx end=%#llx write=%d",
 	      (unsigned long long)start, (unsigned long long)end, write);
-	lru_add_drain(sys);     /* probed: MADV_POPULATE_(READ|WRITE) drain */
 	for (addr = start; addr < end; addr = gup_next(mm, addr)) {
 		uint64_t *ptep;
 
@@ -559,4 +562,17 @@ int faultin_page_range(struct vmsh_sys *sys, struct vmsh_mm *mm,
 		gup_touch(sys, vma, ptep, write);
 	}
 	return 0;
+}
+
+/* faultin_page_range(): GUP, then lru_add_drain() whatever GUP did, as
+ * populate_vma_page_range (probed: MADV_POPULATE_(READ|WRITE) drain even
+ * when they fail; the pages it faults in a locked VMA are unevictable
+ * right after it). */
+int faultin_page_range(struct vmsh_sys *sys, struct vmsh_mm *mm,
+		       uint64_t start, uint64_t end, bool write)
+{
+	int err = faultin_gup(sys, mm, start, end, write);
+
+	lru_add_drain(sys);
+	return err;
 }

@@ -225,7 +225,7 @@ int madvise_collapse(struct vmsh_vma *vma, uint64_t start, uint64_t end)
 
 	if (!thp_vma_allowable_order(vma, TVA_FORCED_COLLAPSE))
 		return -EINVAL;
-	lru_lazyfree_drain(vma->vm_mm->sys);    /* lru_add_drain_all() */
+	lru_add_drain(vma->vm_mm->sys);         /* lru_add_drain_all() */
 	hstart = (start + HPAGE_PMD_SIZE - 1) & HPAGE_PMD_MASK;
 	hend = end & HPAGE_PMD_MASK;
 	for (addr = hstart; addr < hend; addr += HPAGE_PMD_SIZE) {

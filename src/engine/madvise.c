@@ -218,7 +218,7 @@ static int madvise_free_single_vma(struct vmsh_vma *vma, uint64_t start,
 
 	if (!vma_is_anonymous(vma))
 		return -EINVAL;
-	lru_lazyfree_drain(mm->sys);
+	lru_add_drain(mm->sys);     /* madvise_free_single_vma */
 	update_hiwater_rss(mm);
 	trace(mm->sys, "madvise_free [%#lx-%#lx)", UL(start), UL(end));
 	pte_walk_range(mm, start, end, free_pte, &c);

@@ -781,26 +781,10 @@ void check_tasks(const struct vmsh_sys *sys, struct check_report *r)
  * flags it stands for, and counts their pages; every anonymous page and
  * every page cache folio is on exactly the list its flags name (no
  * folio stays isolated between two commands); tails are on none. */
-/* Folios off the lists while queued in the mlock batch. */
-static uint64_t unlisted_batched(const struct vmsh_sys *sys)
-{
-	uint64_t n = 0, pfn;
-
-	for (pfn = 0; pfn < sys->phys.hiwater; pfn++) {
-		const struct page *pg = &sys->phys.pages[pfn];
-
-		if ((pg->kind == PAGE_ANON || pg->kind == PAGE_FILE) &&
-		    page_folio(sys, pg) == pg && pg->lru == LRU_NONE &&
-		    pg->mlock_queued)
-			n++;
-	}
-	return n;
-}
-
 static void check_lru(const struct vmsh_sys *sys, struct check_report *r)
 {
 	const struct phys *ph = &sys->phys;
-	uint64_t pfn, seen = 0, listed = 0, mlocked = 0;
+	uint64_t pfn, seen = 0, listed = 0, mlocked = 0, unlisted = 0;
 	int l;
 
 	for (l = 0; l < NR_LRU_LISTS; l++) {
@@ -861,8 +845,10 @@ static void check_lru(const struct vmsh_sys *sys, struct check_report *r)
 			mlocked += folio_nr_pages(pg);
 		/* a new folio of a locked VMA waits off the lists in the
 		 * mlock batch */
-		if (head && pg->lru == LRU_NONE && pg->mlock_queued)
+		if (head && pg->lru == LRU_NONE && pg->mlock_queued) {
+			unlisted++;
 			continue;
+		}
 		if (head != (pg->lru != LRU_NONE))
 			check_report(r, "pfn %#llx: %s", (unsigned long long)pfn,
 				     head ? "a folio on no LRU list" :
@@ -879,7 +865,7 @@ static void check_lru(const struct vmsh_sys *sys, struct check_report *r)
 		if (!ph->pages[sys->mlock_batch[l]].mlock_queued)
 			check_report(r, "mlock batch: pfn %#llx not marked queued",
 				     (unsigned long long)sys->mlock_batch[l]);
-	if (seen != listed + unlisted_batched(sys))
+	if (seen != listed + unlisted)
 		check_report(r, "lru: %llu folios, %llu on the lists",
 			     (unsigned long long)seen, (unsigned long long)listed);
 }

@@ -19,6 +19,7 @@
 #include "anon_vma.h"
 #include "checks.h"
 #include "file.h"
+#include "memory.h"
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"
@@ -52,17 +53,6 @@ void check_report(struct check_report *r, const char *fmt, ...)
 /* ---- VMAs ---------------------------------------------------------------- */
 
 /* check_report() of a problem of @mm: "mm N: " and the problem. */
-/* The references the mlock batch holds on frame @pfn (one per entry). */
-static int mlock_refs(const struct vmsh_sys *sys, uint64_t pfn)
-{
-	unsigned i;
-	int n = 0;
-
-	for (i = 0; i < sys->mlock_nr; i++)
-		n += sys->mlock_batch[i] == pfn;
-	return n;
-}
-
 static void mm_problem(struct check_report *r, const struct vmsh_mm *mm,
 		       const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -73,6 +73,8 @@ void mlock_folio(struct vmsh_sys *sys, uint64_t pfn);
 void mlock_new_folio(struct vmsh_sys *sys, uint64_t pfn);
 void munlock_folio(struct vmsh_sys *sys, uint64_t pfn);
 void mlock_drain_local(struct vmsh_sys *sys);
+/* The references the batch holds on frame @pfn (one per entry). */
+int mlock_refs(const struct vmsh_sys *sys, uint64_t pfn);
 /* mlock_vma_folio / munlock_vma_folio (mm/internal.h): a small folio
  * whose PTE a VM_LOCKED VMA (not VM_SPECIAL) gains or loses; @pfn is any
  * page of it.  folio_add_lru_vma: a new anonymous page in @vma. */

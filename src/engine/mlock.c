@@ -190,6 +190,16 @@ void mlock_drain_local(struct vmsh_sys *sys)
 		put_page(sys, sys->mlock_batch[i]);
 }
 
+int mlock_refs(const struct vmsh_sys *sys, uint64_t pfn)
+{
+	unsigned i;
+	int n = 0;
+
+	for (i = 0; i < sys->mlock_nr; i++)
+		n += sys->mlock_batch[i] == pfn;
+	return n;
+}
+
 static void mlock_batch_add(struct vmsh_sys *sys, uint64_t pfn, uint8_t op)
 {
 	struct page *folio = phys_page(sys, pfn);

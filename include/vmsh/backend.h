@@ -72,7 +72,8 @@ struct backend_model_ops {
 	/* The tasks (completion of PID slots). */
 	int (*task_walk)(struct backend *be, vmsh_task_fn *fn, void *ctx);
 	/* The `layout` command (vmsh/layout.h): @what is "stack", "brk",
-	 * "mmap_base", "special", "file", "shm" or "shmat"; @name the
+	 * "mmap_base", "special", "file", "shm", "shmat" or "rmid" (the
+	 * `shmctl ID rmid` command, @a the id); @name the
 	 * special mapping or the path; @a, @b the addresses (file: @a the
 	 * size; shm: @a the id, @b the key, @c the size; shmat: @a the id,
 	 * @b the address, @flag read-only), @flag file's disk. */

@@ -61,7 +61,8 @@ int vmsh_file_create_path(struct vmsh_sys *sys, const char *path,
 /*
  * A SysV shared memory segment @id (the kernel's shmid) of @size bytes
  * with @key: a shmem file on shm_mnt shown as "/SYSV%08x (deleted)" (the
- * key), as ipc/shm.c's newseg makes it.  It lives until the model goes.
+ * key), as ipc/shm.c's newseg makes it.  It lives until IPC_RMID
+ * (vmsh_layout_shm_rmid) and its last detach, or until the model goes.
  * EINVAL (negative id, size 0 or too big), EEXIST (the id is taken).
  */
 int vmsh_layout_shm(struct vmsh_sys *sys, int id, uint32_t key, uint64_t size);
@@ -73,5 +74,12 @@ int vmsh_layout_shm(struct vmsh_sys *sys, int id, uint32_t key, uint64_t size);
  */
 int vmsh_layout_shmat(struct vmsh_sys *sys, int id, uint64_t addr, bool rdonly,
 		      uint64_t *out);
+/*
+ * shmctl(@id, IPC_RMID): a segment with no attach goes at once; an
+ * attached one is marked for destruction (its key private, its id still
+ * attachable) and goes when its last attach does (shmdt/munmap, exit,
+ * execve).  0, or EINVAL (no such segment).
+ */
+int vmsh_layout_shm_rmid(struct vmsh_sys *sys, int id);
 
 #endif /* VMSH_INCLUDE_LAYOUT_H */

@@ -86,8 +86,12 @@ void file_put(struct vmsh_sys *sys, struct vmsh_file *f)
 
 	if (inode)
 		inode->nvmas--;
-	if (--f->refcount)
+	if (--f->refcount) {
+		/* the last attach of a removed SysV segment went */
+		if (f->refcount == 1 && f->sysv_dest && !inode)
+			shm_destroy(sys, f);
 		return;
+	}
 	if (inode) {
 		if (inode->one_open == f)
 			inode->one_open = NULL;

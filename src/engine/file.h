@@ -27,6 +27,8 @@ struct vmsh_file {
 	bool da_alloc_close;    /* ext4: truncated to 0, flush on close */
 	bool shmem;             /* anonymous shared memory's backing file */
 	bool deleted;           /* removed while mapped */
+	bool sysv_dest;         /* a SysV segment after IPC_RMID (shm.c): it goes
+				 * when its last attach does */
 	unsigned long ino;
 	unsigned dev_major, dev_minor;
 	int refcount;           /* VMAs + the directory entry */
@@ -132,6 +134,8 @@ struct vmsh_file *shmem_file_named(struct vmsh_sys *sys, uint64_t size,
 				   const char *name);
 /* The SysV segments' references go (vmsh_sys_free, after the mms). */
 void shm_fini(struct vmsh_sys *sys);
+/* file_put: segment file @f (sysv_dest) has no attach left. */
+void shm_destroy(struct vmsh_sys *sys, struct vmsh_file *f);
 /* Free every file and device (vmsh_sys_free, after the mms are gone). */
 void files_fini(struct vmsh_sys *sys);
 

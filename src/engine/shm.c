@@ -9,8 +9,16 @@
  * the file read-only: its VMA has neither VM_SHARED nor VM_MAYWRITE,
  * VmFlags "rd mr me ms" as on Linux 6.18).
  *
- * Differences from Linux: no shmget/shmctl; a segment lives until the
- * model goes (IPC_RMID is not modelled); every attach maps the segment's
+ * shmctl(IPC_RMID) (vmsh_layout_shm_rmid, do_shm_rmid): a segment with no
+ * attach goes at once; one still attached is marked SHM_DEST and its key
+ * made IPC_PRIVATE (shmget of the key no longer finds it; maps still shows
+ * "/SYSV<old key> (deleted)", the file's name), can still be attached by
+ * its id, and goes, pages and all, when its last attach does (shmdt,
+ * munmap, exit, execve: file_put calls shm_destroy when only the
+ * segment's own reference is left); shmat or IPC_RMID of its id is
+ * EINVAL after that.  A second IPC_RMID of a marked segment is 0.
+ *
+ * Differences from Linux: no shmget; every attach maps the segment's
  * file itself (Linux gives each attach a struct file of its own: its
  * VMAs never merge with another attach's, nor do the model's, whose
  * attaches all start at offset 0); vm_ops are shared anonymous memory's
@@ -31,7 +39,7 @@
 
 struct sysv_shm {
 	int id;
-	uint32_t key;
+	uint32_t key;                   /* 0 (IPC_PRIVATE) after IPC_RMID */
 	struct vmsh_file *file;         /* the segment's reference */
 	struct sysv_shm *next;
 };
@@ -93,12 +101,52 @@ int vmsh_layout_shmat(struct vmsh_sys *sys, int id, uint64_t addr, bool rdonly,
 		       VMSH_PROT_READ | (rdonly ? 0 : VMSH_PROT_WRITE), flags, 0, out);
 }
 
+/* shm_destroy(): unlink segment @s and drop its reference to its file. */
+static void shm_unlink_seg(struct vmsh_sys *sys, struct sysv_shm *s)
+{
+	struct sysv_shm **pp;
+
+	for (pp = &sys->shms; *pp != s; pp = &(*pp)->next)
+		;
+	*pp = s->next;
+	trace(sys, "shm_destroy id=%d", s->id);
+	s->file->sysv_dest = false;
+	file_put(sys, s->file);
+	free(s);
+}
+
+void shm_destroy(struct vmsh_sys *sys, struct vmsh_file *f)
+{
+	for (struct sysv_shm *s = sys->shms; s; s = s->next)
+		if (s->file == f) {
+			shm_unlink_seg(sys, s);
+			return;
+		}
+}
+
+int vmsh_layout_shm_rmid(struct vmsh_sys *sys, int id)
+{
+	struct sysv_shm *s = shm_find(sys, id);
+
+	if (!s)
+		return -EINVAL;
+	trace(sys, "do_shm_rmid id=%d nattch=%d", id, s->file->refcount - 1);
+	if (s->file->refcount == 1) {
+		shm_unlink_seg(sys, s);         /* no attach: gone now */
+		return 0;
+	}
+	s->key = 0;                             /* ipc_set_key_private */
+	s->file->sysv_dest = true;              /* SHM_DEST */
+	return 0;
+}
+
 void shm_fini(struct vmsh_sys *sys)
 {
 	while (sys->shms) {
 		struct sysv_shm *s = sys->shms;
 
 		sys->shms = s->next;
+		s->file->sysv_dest = false;
 		file_put(sys, s->file);
 		free(s);
 	}

@@ -319,6 +319,12 @@ static void syscall_exit(struct recorder *R, struct task *t, long long res)
 		if (ok)
 			on_shmdt(R, t);
 		break;
+	case 31:        /* shmctl */
+		if (ok && (a[1] & 0xff) == IPC_RMID)
+			rec_shm_rmid(R->rec, t->vpid, (int)a[0]);
+		else
+			mem = false;
+		break;
 	default:
 		mem = false;
 	}

@@ -85,6 +85,9 @@ void rec_mlock(struct rec *r, int vpid, const char *call, uint64_t addr,
 void rec_shmat(struct rec *r, int vpid, uint64_t addr, int id, uint32_t key,
 	       uint64_t size, bool rdonly);
 void rec_shmdt(struct rec *r, int vpid, uint64_t addr, uint64_t size);
+/* shmctl(@id, IPC_RMID) succeeded: `shmctl ID rmid` (a comment when the
+ * segment was never attached in the script). */
+void rec_shm_rmid(struct rec *r, int vpid, int id);
 /* Tell the writer the kernel inode of the shared anonymous (or SysV)
  * mapping the last rec_mmap/rec_shmat made, so that `#| ` lines number it
  * as the model does. */

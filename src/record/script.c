@@ -429,6 +429,22 @@ void rec_shmdt(struct rec *r, int vpid, uint64_t addr, uint64_t size)
 	r->calls++;
 }
 
+void rec_shm_rmid(struct rec *r, int vpid, int id)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsysv && r->sysv[i] != id; i++)
+		;
+	to(r, vpid);
+	if (i == r->nsysv) {
+		/* never attached here: nothing of it is in the model */
+		rec_comment(r, "shmctl %d IPC_RMID: a segment this program never attached", id);
+		return;
+	}
+	fprintf(r->out, "shmctl %d rmid\n", id);
+	r->calls++;
+}
+
 int rec_fork(struct rec *r, int vpid, bool thread)
 {
 	int child = r->next_vpid++;

@@ -25,7 +25,8 @@
  *    stack is the model's own (where the kernel put it is not in a log);
  *    what could not be known is said in a comment;
  *  - SysV segments (in a log with trace=ipc too): shmget gives the key
- *    and size, shmat attaches (layout shm, layout shmat), shmdt detaches;
+ *    and size, shmat attaches (layout shm, layout shmat), shmdt detaches,
+ *    shmctl(IPC_RMID) removes (shmctl ID rmid);
  *  - unlink, unlinkat (in a log with trace=file too): the model's file
  *    goes, as "(deleted)" in the kernel's maps shows;
  *  - at the exit of a process's last task, `maps PID` (the model's maps;
@@ -623,6 +624,8 @@ static void call(struct imp *I, struct proc *p, const char *name, char *args,
 		on_shmat(I, p, (int)num(a[0]), res, strstr(a[2], "SHM_RDONLY") != NULL);
 	} else if (!strcmp(name, "shmdt") && ok && n >= 1) {
 		on_shmdt(I, p, num(a[0]));
+	} else if (!strcmp(name, "shmctl") && ok && n >= 2 && strstr(a[1], "IPC_RMID")) {
+		rec_shm_rmid(I->rec, p->vpid, (int)num(a[0]));
 	} else if (is_clone(name) && ok && res) {
 		struct proc *c = proc_of(I, (long)res, true);
 

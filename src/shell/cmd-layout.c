@@ -2,7 +2,7 @@
 /*
  * layout: the current task's layout as a recording of a real process
  * sets it (vmsh/layout.h): stack, brk, mmap_base, special mappings,
- * files at absolute paths and SysV segments.  Model-only.
+ * files at absolute paths and SysV segments; shmctl ID rmid.  Model-only.
  */
 #include "config.h"
 
@@ -76,5 +76,28 @@ int cmd_layout(struct args *a)
 		return -1;
 	}
 	ret = be(a)->ops->model->layout(be(a), what, name, x, y, z, disk);
+	return ret < 0 ? cmd_fail(a, ret) : 0;
+}
+
+int cmd_shmctl(struct args *a)
+{
+	uint64_t id;
+	int ret;
+
+	if (arg_num(a, "ID", &id))
+		return -1;
+	if (!arg_more(a)) {
+		sh_parse_error(a->sh, "shmctl: missing the command (rmid)");
+		return -1;
+	}
+	if (!arg_keyword(a, "rmid"))
+		return cmd_bad_word(a, "shmctl: expected 'rmid', got ", "");
+	if (arg_end(a))
+		return -1;
+	if (!be(a)->ops->model) {
+		sh_model_only(a->sh, a->name);
+		return -1;
+	}
+	ret = be(a)->ops->model->layout(be(a), "rmid", NULL, id, 0, 0, false);
 	return ret < 0 ? cmd_fail(a, ret) : 0;
 }

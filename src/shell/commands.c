@@ -154,6 +154,7 @@ static const char *const kw_layout[] = {
 	"[vvar_vclock]", "[vdso]", "[vsyscall]", "disk", "shm", "shmat",
 	"rdonly", NULL
 };
+static const char *const kw_shmctl[] = { "rmid", NULL };
 static const char *const kw_dev[] = { "ls", NULL };
 static const char *const kw_onoff[] = { "on", "off", NULL };
 static const char *const kw_dot[] = { "tree", "pt", "vmas", "mt", NULL };
@@ -355,6 +356,19 @@ const struct command shell_commands[] = {
 		  "  or rdonly.  vmsh record writes these.",
 		.run = cmd_layout,
 		.keywords = kw_layout,
+		.model_only = true,
+	},
+	{
+		.name = "shmctl",
+		.args = "ID rmid",
+		.summary = "remove SysV segment ID (IPC_RMID) as a recording of a real process does",
+		.help = "  A segment with no attach goes at once.  An attached one is marked for\n"
+		  "  destruction: its key becomes private, it can still be attached by ID\n"
+		  "  (layout shmat), maps still shows /SYSV%08x (deleted) with the old key,\n"
+		  "  and it goes, pages and all, when its last attach does (munmap/shmdt,\n"
+		  "  exit, execve).  EINVAL when no segment ID exists.  vmsh record writes it.",
+		.run = cmd_shmctl,
+		.keywords = kw_shmctl,
 		.model_only = true,
 	},
 	{

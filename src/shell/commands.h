@@ -86,6 +86,7 @@ int cmd_file(struct args *a);
 int cmd_dev(struct args *a);
 /* cmd-layout.c */
 int cmd_layout(struct args *a);
+int cmd_shmctl(struct args *a);
 /* cmd-inspect.c */
 int cmd_maps(struct args *a);
 int cmd_smaps(struct args *a);

@@ -295,6 +295,8 @@ static int m_layout(struct backend *be, const char *what, const char *name,
 	if (!strcmp(what, "shm"))
 		return a > INT32_MAX || b > UINT32_MAX ? -EINVAL :
 		       vmsh_layout_shm(S(be), (int)a, (uint32_t)b, c);
+	if (!strcmp(what, "rmid"))
+		return a > INT32_MAX ? -EINVAL : vmsh_layout_shm_rmid(S(be), (int)a);
 	if (!strcmp(what, "shmat"))
 		return a > INT32_MAX ? -EINVAL :
 		       vmsh_layout_shmat(S(be), (int)a, b, flag, &at);

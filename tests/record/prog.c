@@ -52,7 +52,7 @@ int main(int argc, char **argv)
 	pthread_attr_t attr;
 	void *stack;
 	pid_t pid;
-	int shm;
+	int shm, shm2;
 
 	if (fd < 0 || ftruncate(fd, 5 * 4096) < 0)
 		return 1;
@@ -98,11 +98,27 @@ int main(int argc, char **argv)
 	if (shm >= 0) {
 		char *rw = shmat(shm, NULL, 0), *ro = shmat(shm, NULL, SHM_RDONLY);
 
+		char *again;
+
 		shmctl(shm, IPC_RMID, NULL);
 		if (rw != (char *)-1)
 			rw[0] = 1;
 		if (ro != (char *)-1)
 			shmdt(ro);
+		/* attached again by its id after IPC_RMID (Linux allows it
+		 * while the segment has an attach), then detached */
+		again = shmat(shm, NULL, 0);
+		if (again != (char *)-1)
+			shmdt(again);
+	}
+	/* a segment removed with no attach goes at once */
+	shm2 = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	if (shm2 >= 0) {
+		char *p2 = shmat(shm2, NULL, 0);
+
+		if (p2 != (char *)-1)
+			shmdt(p2);
+		shmctl(shm2, IPC_RMID, NULL);
 	}
 	if (argc > 1 && !strcmp(argv[1], "exec")) {
 		pid = fork();

@@ -11,6 +11,7 @@
 #include <signal.h>
 
 #include "vmsh/layout.h"
+#include "vmsh/reclaim.h"
 #include "layout.h"
 #include "suites.h"
 #include "vm_flags.h"
@@ -223,6 +224,62 @@ START_TEST(test_layout_sysv_shm)
 }
 END_TEST
 
+static uint64_t shmem_kb(void)
+{
+	struct vmsh_meminfo mi;
+
+	vmsh_meminfo(sys, &mi);
+	return mi.shmem;
+}
+
+/* shm.c: IPC_RMID marks an attached segment (name and maps unchanged, its
+ * id still attachable); it goes with its pages when the last attach does
+ * (munmap, execve, exit), as Linux 6.18 does (golden 26-layout-shm-rmid). */
+START_TEST(test_layout_sysv_rmid)
+{
+	struct vmsh_vma_info vi;
+	struct last l = { 0 };
+	struct vmsh_fault f;
+	uint64_t a, b, done;
+	int c1, c2;
+
+	ck_assert_int_eq(vmsh_layout_shm_rmid(sys, 7), -EINVAL);
+	ck_assert_int_eq(vmsh_layout_shm(sys, 7, 0x1234, 8192), 0);
+	ck_assert_int_eq(vmsh_layout_shmat(sys, 7, T_BASE, false, &a), 0);
+	ck_assert_int_eq(vmsh_write(sys, T_BASE, NULL, 1, 1, &done, &f), 0);
+	ck_assert_uint_eq(shmem_kb(), 4);
+	ck_assert_int_eq(vmsh_layout_shm_rmid(sys, 7), 0);
+	ck_assert_int_eq(vmsh_layout_shm_rmid(sys, 7), 0);     /* again: 0 */
+	ck_assert_int_eq(vmsh_layout_shmat(sys, 7, T_BASE + 0x4000, false, &b), 0);
+	ck_assert_int_eq(vmsh_vma_walk(sys, 0, collect, &l), 0);
+	vi = l.v[0];
+	ck_assert_str_eq(vi.name, "/SYSV00001234 (deleted)");
+	ck_assert_uint_eq(vi.ino, 7);
+	ck_assert_int_eq(vmsh_fork(sys, &c1), 0);
+	ck_assert_int_eq(vmsh_fork(sys, &c2), 0);
+	ck_assert_int_eq(vmsh_munmap(sys, T_BASE, 0x6000), 0);
+	t_check(sys);
+	ck_assert_uint_eq(shmem_kb(), 4);       /* the children attach it */
+	ck_assert_int_eq(vmsh_switch(sys, c1, -1), 0);
+	ck_assert_int_eq(vmsh_execve(sys), 0);
+	ck_assert_uint_eq(shmem_kb(), 4);
+	ck_assert_int_eq(vmsh_layout_shmat(sys, 7, 0, false, &b), 0);
+	ck_assert_int_eq(vmsh_munmap(sys, b, 0x2000), 0);
+	ck_assert_int_eq(vmsh_kill(sys, c2), 0);
+	t_check(sys);
+	ck_assert_uint_eq(shmem_kb(), 0);       /* gone, pages and all */
+	ck_assert_int_eq(vmsh_layout_shmat(sys, 7, 0, false, &b), -EINVAL);
+	ck_assert_int_eq(vmsh_layout_shm_rmid(sys, 7), -EINVAL);
+	/* no attach: gone at once */
+	ck_assert_int_eq(vmsh_layout_shm(sys, 8, 0, 4096), 0);
+	ck_assert_int_eq(vmsh_layout_shm_rmid(sys, 8), 0);
+	ck_assert_int_eq(vmsh_layout_shmat(sys, 8, 0, false, &b), -EINVAL);
+	/* the id can be made again */
+	ck_assert_int_eq(vmsh_layout_shm(sys, 8, 0, 4096), 0);
+	t_check(sys);
+}
+END_TEST
+
 Suite *layout_suite(void)
 {
 	Suite *s = suite_create("layout");
@@ -234,5 +291,6 @@ Suite *layout_suite(void)
 	tcase_add_test(tc, test_layout_special_flags_and_gate);
 	tcase_add_test(tc, test_layout_path_files);
 	tcase_add_test(tc, test_layout_sysv_shm);
+	tcase_add_test(tc, test_layout_sysv_rmid);
 	return s;
 }

@@ -227,7 +227,7 @@ START_TEST(test_shell_table_complete)
 		"mmap", "munmap", "mprotect", "mremap", "madvise", "mlock", "munlock",
 		"mlockall", "munlockall", "mseal", "brk", "msync",
 		"touch", "write", "read", "fork", "clone", "kthread", "execve",
-		"layout",
+		"layout", "shmctl",
 		"kill", "switch", "ps", "file", "dev", "maps", "smaps", "pagemap", "vmas",
 		"walk", "pt", "tree", "mt", "mm", "tlb", "frames", "khugepaged", "stat", "trace", "dot",
 		"check", "help", "echo", "source", "set", "reset", "exit", "quit",

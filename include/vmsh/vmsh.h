@@ -41,6 +41,8 @@ struct vmsh_config {
 	uint64_t ram;               /* bytes of simulated physical memory */
 	unsigned tlb_entries;
 	unsigned tlb_ways;          /* == tlb_entries: fully associative */
+	unsigned tlb2m_entries;     /* the separate 2 MiB-page TLB; 0: none */
+	unsigned tlb2m_ways;
 	bool pcid;
 	unsigned cpus;
 	bool zero_page;
@@ -302,7 +304,8 @@ struct vmsh_tlb_entry_info {
 	unsigned set, way;
 	unsigned asid;          /* ASID slot (0 without --pcid) */
 	unsigned mm_id;         /* the mm the entry translates for */
-	uint64_t vpn, pfn;
+	uint64_t vpn, pfn;      /* a 2 MiB entry: its first 4 KiB page's */
+	unsigned page_shift;    /* 12, or 21 for the 2 MiB-page TLB */
 	bool writable, user, nx, dirty, accessed;
 	bool current;           /* tagged with the CPU's current ASID */
 };
@@ -312,6 +315,7 @@ struct vmsh_tlb_entry_info {
 struct vmsh_tlb_cpu_info {
 	int cpu;
 	unsigned entries, ways, sets, valid;
+	unsigned entries_2m, ways_2m, sets_2m, valid_2m;  /* 2 MiB pages */
 	int pid;                /* task running on it, 0: none yet */
 	unsigned loaded_mm_id;  /* whose page tables CR3 points at (0: none) */
 	unsigned asid;          /* current ASID slot */
@@ -362,7 +366,8 @@ int vmsh_vma_walk(const struct vmsh_sys *sys, int pid, vmsh_vma_fn *fn,
 		  void *ctx);
 /* Frames in use, in PFN order. */
 int vmsh_frame_walk(const struct vmsh_sys *sys, vmsh_frame_fn *fn, void *ctx);
-/* Valid TLB entries, ordered by CPU, set, way. */
+/* Valid TLB entries, ordered by CPU, then the 4 KiB TLB's by set and way,
+ * then the 2 MiB TLB's. */
 int vmsh_tlb_walk(const struct vmsh_sys *sys, vmsh_tlb_fn *fn, void *ctx);
 
 /*

@@ -309,7 +309,7 @@ static int do_huge_zero_wp_pmd(struct vmsh_sys *sys, struct vmsh_vma *vma,
 		return VM_FAULT_FALLBACK;
 	}
 	*pmdp = 0;                      /* pmdp_huge_clear_flush */
-	flush_tlb_range(mm, haddr, haddr + HPAGE_PMD_SIZE);
+	flush_pmd_tlb_range(mm, haddr, haddr + HPAGE_PMD_SIZE);
 	map_anon_folio_pmd(vma, head, pmdp, haddr);
 	trace(sys, "do_huge_zero_wp_pmd addr=%#llx -> pfn=%#llx",
 	      (unsigned long long)haddr, (unsigned long long)head);
@@ -457,7 +457,7 @@ bool move_huge_pmd(struct vmsh_vma *vma, uint64_t old_addr, uint64_t new_addr)
 	if (VMSH_SOFT_DIRTY)
 		pmd |= _PAGE_SOFT_DIRTY;
 	*new_pmdp = pmd;
-	flush_tlb_range(mm, old_addr, old_addr + HPAGE_PMD_SIZE);
+	flush_pmd_tlb_range(mm, old_addr, old_addr + HPAGE_PMD_SIZE);
 	trace(mm->sys, "move_huge_pmd old=%#llx new=%#llx",
 	      (unsigned long long)old_addr, (unsigned long long)new_addr);
 	return true;
@@ -468,17 +468,14 @@ bool move_huge_pmd(struct vmsh_vma *vma, uint64_t old_addr, uint64_t new_addr)
 void split_huge_pmd(struct vmsh_vma *vma, uint64_t addr)
 {
 	struct vmsh_mm *mm = vma->vm_mm;
-	uint64_t *pmdp, haddr = addr & HPAGE_PMD_MASK;
+	uint64_t *pmdp;
 
 	if (mm->sys->cfg.levels < 3)
 		return;
 	pmdp = pmd_lookup(mm, addr);
 	if (!pmdp || !pmd_trans_huge(*pmdp))
 		return;
-	split_huge_pmd_entry(mm, pmdp, addr);
-	/* pmdp_invalidate() flushed the huge entry */
-	if (mm->gather_depth == 0)
-		flush_tlb_range(mm, haddr, haddr + HPAGE_PMD_SIZE);
+	split_huge_pmd_entry(mm, pmdp, addr);   /* flushes (pmdp_invalidate) */
 }
 
 void vma_adjust_trans_huge(struct vmsh_vma *vma)

@@ -397,19 +397,20 @@ int vmsh_frame_walk(const struct vmsh_sys *sys, vmsh_frame_fn *fn, void *ctx)
 
 /* ---- TLBs ---------------------------------------------------------------- */
 
-static void tlb_entry_info(const struct cpu *c, unsigned k,
+static void tlb_entry_info(const struct cpu *c, const struct tlb *t, unsigned k,
 			   struct vmsh_tlb_entry_info *out)
 {
-	const struct tlb_entry *e = &c->tlb.e[k];
+	const struct tlb_entry *e = &t->e[k];
 
 	memset(out, 0, sizeof(*out));
 	out->cpu = c->id;
-	out->set = k / c->tlb.ways;
-	out->way = k % c->tlb.ways;
+	out->set = k / t->ways;
+	out->way = k % t->ways;
 	out->asid = e->asid;
 	out->mm_id = c->asid[e->asid].mm_id;
-	out->vpn = e->vpn;
+	out->vpn = e->vpn << (t->shift - PAGE_SHIFT);
 	out->pfn = e->pfn;
+	out->page_shift = t->shift;
 	out->writable = e->flags & _PAGE_RW;
 	out->user = e->flags & _PAGE_USER;
 	out->nx = e->flags & _PAGE_NX;
@@ -428,13 +429,16 @@ int vmsh_tlb_walk(const struct vmsh_sys *sys, vmsh_tlb_fn *fn, void *ctx)
 		return 0;
 	for (n = 0; n < nr_cpus(sys); n++) {
 		const struct cpu *c = &sys->cpus[n];
+		const struct tlb *ts[2] = { &c->tlb, &c->tlb2m };
 
-		for (k = 0; k < c->tlb.entries; k++) {
-			if (!c->tlb.e[k].valid)
-				continue;
-			tlb_entry_info(c, k, &info);
-			if ((r = fn(ctx, &info)))
-				return r;
+		for (int i = 0; i < 2; i++) {
+			for (k = 0; k < ts[i]->entries; k++) {
+				if (!ts[i]->e[k].valid)
+					continue;
+				tlb_entry_info(c, ts[i], k, &info);
+				if ((r = fn(ctx, &info)))
+					return r;
+			}
 		}
 	}
 	return 0;
@@ -455,6 +459,11 @@ bool vmsh_tlb_cpu_info(const struct vmsh_sys *sys, int cpu,
 	out->sets = c->tlb.sets;
 	for (unsigned k = 0; k < c->tlb.entries; k++)
 		out->valid += c->tlb.e[k].valid;
+	out->entries_2m = c->tlb2m.entries;
+	out->ways_2m = c->tlb2m.ways;
+	out->sets_2m = c->tlb2m.sets;
+	for (unsigned k = 0; k < c->tlb2m.entries; k++)
+		out->valid_2m += c->tlb2m.e[k].valid;
 	out->pid = c->curr ? c->curr->pid : 0;
 	out->loaded_mm_id = cpu_mm_id(c);
 	out->asid = c->cur_asid;

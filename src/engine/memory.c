@@ -66,6 +66,7 @@ struct range_acc {
 	struct vmsh_vma *vma;   /* the VMA zapped (NULL: not a zap) */
 	uint64_t lo, hi;        /* addresses whose TLB entries need a flush */
 	bool any;
+	bool ptes, pmds;        /* cleared_ptes, cleared_pmds (the stride) */
 	bool drop_markers;      /* ZAP_FLAG_DROP_MARKER: guard markers go too */
 	uint64_t thp_head;      /* the large folio whose PTEs are being
 				   zapped (a batch), or UINT64_MAX */
@@ -83,6 +84,20 @@ static void acc_add_range(struct range_acc *acc, uint64_t addr, uint64_t end)
 static void acc_add(struct range_acc *acc, uint64_t addr)
 {
 	acc_add_range(acc, addr, addr + PAGE_SIZE);
+	acc->ptes = true;
+}
+
+/* A huge PMD's 2 MiB (tlb_flush_pmd_range). */
+static void acc_add_pmd(struct range_acc *acc, uint64_t addr, uint64_t end)
+{
+	acc_add_range(acc, addr, end);
+	acc->pmds = true;
+}
+
+/* tlb_get_unmap_shift(): PTEs cleared: 4 KiB strides, else 2 MiB ones. */
+static unsigned acc_shift(const struct range_acc *acc)
+{
+	return acc->ptes || !acc->pmds ? PAGE_SHIFT : HPAGE_PMD_SHIFT;
 }
 
 /* ---- mmu_gather ---------------------------------------------------------- */
@@ -93,6 +108,7 @@ void tlb_gather_mmu(struct vmsh_mm *mm)
 		mm->gather_fullmm = false;
 		mm->gather_any = false;
 		mm->gather_lo = mm->gather_hi = 0;
+		mm->gather_shift = 0;
 	}
 }
 
@@ -112,7 +128,8 @@ void tlb_finish_mmu(struct vmsh_mm *mm)
 	if (mm->gather_fullmm)
 		flush_tlb_mm(mm);
 	else
-		flush_tlb_range(mm, mm->gather_lo, mm->gather_hi);
+		flush_tlb_range_stride(mm, mm->gather_lo, mm->gather_hi,
+				       mm->gather_shift ? mm->gather_shift : PAGE_SHIFT);
 }
 
 /* Drop what a present PTE held (zap_present_pte): rmap, rss, reference.
@@ -223,7 +240,7 @@ static bool zap_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next, void *ctx)
 			munlock_vma_folio(acc->vma, head + i);
 	}
 	zap_huge_pmd(acc->mm, pmdp, addr);
-	acc_add_range(acc, addr, next);
+	acc_add_pmd(acc, addr, next);
 	return true;
 }
 
@@ -244,10 +261,14 @@ static void zap_range(struct vmsh_vma *vma, uint64_t start, uint64_t end,
 	deferred_split_check(mm->sys, acc.thp_head);
 	if (!acc.any)
 		return;
-	if (mm->gather_depth > 0)
-		tlb_adjust_range(mm, acc.lo, acc.hi);
-	else
-		flush_tlb_range(mm, acc.lo, acc.hi);
+	if (mm->gather_depth > 0) {
+		if (acc.ptes)
+			tlb_adjust_range(mm, acc.lo, acc.hi, PAGE_SHIFT);
+		if (acc.pmds)
+			tlb_adjust_range(mm, acc.lo, acc.hi, HPAGE_PMD_SHIFT);
+	} else {
+		flush_tlb_range_stride(mm, acc.lo, acc.hi, acc_shift(&acc));
+	}
 }
 
 void zap_page_range(struct vmsh_vma *vma, uint64_t start, uint64_t end)
@@ -325,7 +346,7 @@ static bool change_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next,
 		return false;
 	if (change_huge_pmd(ctx->vma, pmdp, addr, ctx->newprot,
 			    ctx->try_writable))
-		acc_add_range(&ctx->acc, addr, next);
+		acc_add_pmd(&ctx->acc, addr, next);
 	return true;
 }
 
@@ -346,7 +367,8 @@ void change_protection(struct vmsh_vma *vma, uint64_t start, uint64_t end)
 	      (unsigned long long)start, (unsigned long long)end);
 	pt_walk_range(mm, start, end, change_one, change_pmd, &ctx);
 	if (ctx.acc.any)
-		flush_tlb_range(mm, ctx.acc.lo, ctx.acc.hi);
+		flush_tlb_range_stride(mm, ctx.acc.lo, ctx.acc.hi,
+				       acc_shift(&ctx.acc));
 }
 
 /* ---- move_page_tables (mremap) ------------------------------------------- */

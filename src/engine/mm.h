@@ -46,6 +46,7 @@ struct vmsh_mm {
 	int gather_depth;
 	bool gather_fullmm, gather_any;
 	uint64_t gather_lo, gather_hi;
+	unsigned gather_shift;                /* smallest level cleared (0: none) */
 	struct vmsh_mm *next_all;             /* sys->mms list */
 	struct vmsh_mm **pprev_all;           /* what points at it there */
 	bool gate_vma;                        /* shows [vsyscall] (layout.c) */

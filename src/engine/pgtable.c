@@ -41,6 +41,7 @@
 #include "pgtable.h"
 #include "phys.h"
 #include "sys.h"
+#include "tlb.h"
 #include "vm_flags.h"
 
 #define PTRS_PER_TABLE 512
@@ -386,14 +387,17 @@ void split_huge_pmd_entry(struct vmsh_mm *mm, uint64_t *pmdp, uint64_t addr)
 	*pmdp = (table << PAGE_SHIFT) | _PAGE_TABLE;
 	sys->stat[ST_THP_SPLIT_PMD]++;
 	trace(sys, "__split_huge_pmd addr=%#llx", (unsigned long long)haddr);
-	if (mm->gather_depth > 0)
-		tlb_adjust_range(mm, haddr, haddr + (1ULL << 21));
+	/* pmdp_invalidate(): the huge entry goes from the TLBs now */
+	flush_pmd_tlb_range(mm, haddr, haddr + (1ULL << 21));
 }
 
 /* ---- free_pgtables ------------------------------------------------------ */
 
-void tlb_adjust_range(struct vmsh_mm *mm, uint64_t start, uint64_t end)
+void tlb_adjust_range(struct vmsh_mm *mm, uint64_t start, uint64_t end,
+		      unsigned shift)
 {
+	if (!mm->gather_shift || shift < mm->gather_shift)
+		mm->gather_shift = shift;
 	if (!mm->gather_any || start < mm->gather_lo)
 		mm->gather_lo = start;
 	if (!mm->gather_any || end > mm->gather_hi)
@@ -456,11 +460,12 @@ static void free_table_range(struct vmsh_mm *mm, uint64_t *pentry, int depth,
 	uint64_t *t;
 
 	if (depth == levels - 1) {
-		/* pte_free_tlb(tlb, pte, addr) */
+		/* pte_free_tlb(tlb, pte, addr): cleared_pmds */
 		*pentry = 0;
 		release_table(mm, pfn, depth);
 		if (mm->gather_depth > 0)
-			tlb_adjust_range(mm, addr, addr + PAGE_SIZE);
+			tlb_adjust_range(mm, addr, addr + PAGE_SIZE,
+					 pt_shift(levels, depth - 1));
 		return;
 	}
 	t = pt_table(sys, pfn);
@@ -488,7 +493,8 @@ static void free_table_range(struct vmsh_mm *mm, uint64_t *pentry, int depth,
 	*pentry = 0;
 	release_table(mm, pfn, depth);
 	if (mm->gather_depth > 0)
-		tlb_adjust_range(mm, start, start + PAGE_SIZE);
+		tlb_adjust_range(mm, start, start + PAGE_SIZE,
+				 pt_shift(levels, depth - 1));
 }
 
 void free_pgtables(struct vmsh_mm *mm, uint64_t addr, uint64_t end,

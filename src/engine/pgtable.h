@@ -202,7 +202,11 @@ void free_pgtables(struct vmsh_mm *mm, uint64_t start, uint64_t end,
  * [0, 2M) frees the table, of [0, 2M - 4K) or [4K, 2M) it does not. */
 void reclaim_pt_range(struct vmsh_mm *mm, uint64_t start, uint64_t end);
 /* __tlb_adjust_range(): widen the range the open mmu_gather of @mm will
- * flush to cover [start, end) (memory.h opens and finishes it). */
-void tlb_adjust_range(struct vmsh_mm *mm, uint64_t start, uint64_t end);
+ * flush to cover [start, end) (memory.h opens and finishes it), and note
+ * that entries of the level mapping 1 << @shift bytes were cleared
+ * (cleared_ptes: PAGE_SHIFT, cleared_pmds: 21, ...): the flush strides by
+ * the smallest level cleared, as x86's tlb_flush (tlb_get_unmap_shift). */
+void tlb_adjust_range(struct vmsh_mm *mm, uint64_t start, uint64_t end,
+		      unsigned shift);
 
 #endif /* VMSH_SRC_ENGINE_PGTABLE_H */

@@ -31,6 +31,8 @@ void vmsh_config_default(struct vmsh_config *cfg)
 	cfg->ram = 1ULL << 30;
 	cfg->tlb_entries = 64;
 	cfg->tlb_ways = 4;
+	cfg->tlb2m_entries = 32;        /* Skylake's L1 DTLB for 2M/4M pages */
+	cfg->tlb2m_ways = 4;
 	cfg->pcid = false;
 	cfg->cpus = 1;
 	cfg->zero_page = true;
@@ -66,6 +68,11 @@ static bool config_ok(const struct vmsh_config *cfg)
 		return false;
 	if (cfg->tlb_ways < 1 || cfg->tlb_ways > cfg->tlb_entries ||
 	    cfg->tlb_entries % cfg->tlb_ways)
+		return false;
+	if (cfg->tlb2m_entries > 65536 ||
+	    (cfg->tlb2m_entries && (cfg->tlb2m_ways < 1 ||
+				    cfg->tlb2m_ways > cfg->tlb2m_entries ||
+				    cfg->tlb2m_entries % cfg->tlb2m_ways)))
 		return false;
 	if (cfg->cpus < 1 || cfg->cpus > 64)
 		return false;

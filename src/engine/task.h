@@ -65,6 +65,7 @@ struct cpu {
 	 * kernel's ctx_id), so a freed mm is never matched. */
 	unsigned loaded_mm_id;
 	struct tlb tlb;
+	struct tlb tlb2m;               /* 2 MiB pages (entries 0: none) */
 	/* PCID: the mms cached in each ASID slot and the tlb_gen each has
 	 * caught up to (x86 cpu_tlbstate.ctxs[]). */
 	struct { unsigned mm_id; uint64_t gen; } asid[TLB_NR_ASIDS];

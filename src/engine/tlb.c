@@ -9,6 +9,17 @@
  * RW, USER, NX, A, D.  Page tables are never cached (no paging-structure
  * caches): a miss walks every level, one memory reference each.
  *
+ * Beside it each CPU has a second, separate TLB for 2 MiB pages
+ * (cfg.tlb2m_entries, cfg.tlb2m_ways), as Intel's cores have: Skylake's
+ * L1 DTLB holds 64 4 KiB entries (4-way) and, apart, 32 2M/4M entries
+ * (4-way) -- the defaults 64:4 and 32:4.  (AMD's Zen cores keep every
+ * page size in one fully associative L1 DTLB instead.)  A walk that ends
+ * at a PS PMD fills this TLB with (ASID, VA >> 21) -> the folio's first
+ * PFN; a lookup tries the 4 KiB TLB, then the 2 MiB one.  An invlpg of any
+ * address inside a 2 MiB entry drops it (the SDM's INVLPG: "all TLB
+ * entries for the page containing the address, whatever its size"); a
+ * full flush and a CR3 write drop both TLBs' entries of the ASID.
+ *
  *      CPU 0                      CPU 1
  *   +-----------+              +-----------+
  *   | TLB  sets |  mm->tlb_gen | TLB  sets |
@@ -40,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "huge_memory.h"
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"
@@ -47,7 +59,6 @@
 #include "task.h"
 #include "tlb.h"
 
-#define TLB_FLUSH_ALL UINT64_MAX
 #define PTE_CACHED_BITS (_PAGE_RW | _PAGE_USER | _PAGE_NX | _PAGE_DIRTY | \
 			 _PAGE_ACCESSED | _PAGE_GLOBAL)
 
@@ -204,6 +215,38 @@ static unsigned tlb_invalidate(struct tlb *t, unsigned asid, uint64_t start,
 	return n;
 }
 
+/* INVLPG of @addr for @asid: the 4 KiB entry of its page and the 2 MiB
+ * entry holding it, if any (global entries stay). */
+static unsigned invlpg(struct cpu *c, unsigned asid, uint64_t addr)
+{
+	struct tlb *ts[2] = { &c->tlb, &c->tlb2m };
+	unsigned n = 0;
+
+	for (int k = 0; k < 2; k++) {
+		struct tlb_entry *e;
+
+		if (!ts[k]->entries || !ts[k]->asid_count[asid])
+			continue;
+		e = tlb_find(ts[k], asid, addr >> ts[k]->shift);
+		ts[k]->steps++;
+		if (e && !e->global) {
+			tlb_drop(ts[k], e);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Both TLBs' non-global entries of @asid (ANY_ASID: all). */
+static unsigned tlb_invalidate_all(struct cpu *c, unsigned asid)
+{
+	unsigned n = tlb_invalidate(&c->tlb, asid, 0, UINT64_MAX);
+
+	if (c->tlb2m.entries)
+		n += tlb_invalidate(&c->tlb2m, asid, 0, UINT64_MAX);
+	return n;
+}
+
 /* ---- CPUs ---------------------------------------------------------------- */
 
 static void tlb_index_init(struct tlb *t)
@@ -227,26 +270,47 @@ static void tlb_index_init(struct tlb *t)
 		lbm_assign(&t->free, i, true);
 }
 
+static void tlb_geometry(struct tlb *t, unsigned entries, unsigned ways,
+			 unsigned shift)
+{
+	if (!ways || ways > entries || entries % ways)
+		ways = entries;
+	t->entries = entries;
+	t->ways = ways;
+	t->sets = entries ? entries / ways : 0;
+	t->shift = shift;
+	if (!entries)
+		return;         /* no such TLB: never looked at */
+	t->e = xcalloc(entries, sizeof(*t->e));
+	tlb_index_init(t);
+}
+
 void tlb_init(struct vmsh_sys *sys)
 {
 	unsigned ncpus = sys->cfg.cpus ? sys->cfg.cpus : 1;
 	unsigned entries = sys->cfg.tlb_entries ? sys->cfg.tlb_entries : 1;
-	unsigned ways = sys->cfg.tlb_ways;
 
-	if (!ways || ways > entries || entries % ways)
-		ways = entries;
 	sys->cpus = xcalloc(ncpus, sizeof(*sys->cpus));
 	for (unsigned i = 0; i < ncpus; i++) {
 		struct cpu *c = &sys->cpus[i];
 
 		c->id = (int)i;
-		c->tlb.entries = entries;
-		c->tlb.ways = ways;
-		c->tlb.sets = entries / ways;
-		c->tlb.e = xcalloc(entries, sizeof(*c->tlb.e));
-		tlb_index_init(&c->tlb);
+		tlb_geometry(&c->tlb, entries, sys->cfg.tlb_ways, PAGE_SHIFT);
+		tlb_geometry(&c->tlb2m, sys->cfg.tlb2m_entries,
+			     sys->cfg.tlb2m_ways, HPAGE_PMD_SHIFT);
 		c->next_asid = 1;
 	}
+}
+
+static void tlb_free(struct tlb *t)
+{
+	if (!t->entries)
+		return;
+	free(t->e);
+	free(t->hash);
+	free(t->lru_head);
+	free(t->lru_tail);
+	lbm_fini(&t->free);
 }
 
 void tlb_fini(struct vmsh_sys *sys)
@@ -256,13 +320,8 @@ void tlb_fini(struct vmsh_sys *sys)
 	if (!sys->cpus)
 		return;
 	for (unsigned i = 0; i < ncpus; i++) {
-		struct tlb *t = &sys->cpus[i].tlb;
-
-		free(t->e);
-		free(t->hash);
-		free(t->lru_head);
-		free(t->lru_tail);
-		lbm_fini(&t->free);
+		tlb_free(&sys->cpus[i].tlb);
+		tlb_free(&sys->cpus[i].tlb2m);
 	}
 	free(sys->cpus);
 	sys->cpus = NULL;
@@ -299,12 +358,20 @@ bool cpu_lazy(const struct cpu *c)
 	return cpu_mm_id(c) && (!c->curr || !c->curr->mm);
 }
 
-/* Flush @mm's entries in [start, end) (pages) on @c, which has it loaded
- * (flush_tlb_func), and record that @c caught up with mm->tlb_gen. */
+#define TLB_FLUSH_ALL UINT64_MAX
+
+/* Flush @mm's entries on @c, which has it loaded (flush_tlb_func): all
+ * (@end TLB_FLUSH_ALL), else one invlpg per 1 << @stride bytes of [start,
+ * end) as flush_tlb_user_pt_range does; record that @c caught up with
+ * mm->tlb_gen. */
 static void flush_on_cpu(struct cpu *c, const struct vmsh_mm *mm,
-			 uint64_t start, uint64_t end)
+			 uint64_t start, uint64_t end, unsigned stride)
 {
-	tlb_invalidate(&c->tlb, c->cur_asid, start, end);
+	if (end == TLB_FLUSH_ALL)
+		tlb_invalidate_all(c, c->cur_asid);
+	else
+		for (uint64_t addr = start; addr < end; addr += 1ULL << stride)
+			invlpg(c, c->cur_asid, addr);
 	c->asid[c->cur_asid].gen = mm->tlb_gen;
 	c->flushes++;
 }
@@ -342,8 +409,7 @@ static void switch_mm(struct vmsh_sys *sys, struct cpu *c, struct vmsh_mm *next,
 	}
 	/* Without PCID a CR3 write drops every non-global entry (also those
 	 * tagged while `set pcid on` was in force). */
-	if (need_flush && tlb_invalidate(&c->tlb, sys->cfg.pcid ? asid : ANY_ASID,
-					 0, UINT64_MAX) == 0 &&
+	if (need_flush && tlb_invalidate_all(c, sys->cfg.pcid ? asid : ANY_ASID) == 0 &&
 	    (quiet || !prev_id))
 		need_flush = false;     /* first load on an empty TLB */
 	if (need_flush) {
@@ -384,7 +450,7 @@ void tlb_switch_mm(struct vmsh_sys *sys, int cpu, struct vmsh_mm *prev,
 
 		c->loaded_mm = next;
 		if (behind) {
-			flush_on_cpu(c, next, 0, UINT64_MAX);
+			flush_on_cpu(c, next, 0, TLB_FLUSH_ALL, PAGE_SHIFT);
 			sys->stat[ST_TLB_FLUSH_ALL]++;
 		}
 		trace(sys, "switch_mm cpu=%d mm=%u same mm%s", c->id, next->id,
@@ -396,35 +462,40 @@ void tlb_switch_mm(struct vmsh_sys *sys, int cpu, struct vmsh_mm *prev,
 
 /* ---- flushing ----------------------------------------------------------- */
 
-enum flush_kind { FLUSH_PAGE, FLUSH_RANGE, FLUSH_MM };
+enum flush_kind { FLUSH_PAGE, FLUSH_RANGE, FLUSH_PMD_RANGE, FLUSH_MM };
 
 static const char *const flush_name[] = {
 	[FLUSH_PAGE] = "flush_tlb_page",
 	[FLUSH_RANGE] = "flush_tlb_range",
+	[FLUSH_PMD_RANGE] = "flush_pmd_tlb_range",
 	[FLUSH_MM] = "flush_tlb_mm",
 };
 
 /*
  * flush_tlb_mm_range: bump the mm's generation, flush locally when the mm
  * is loaded here, and send an IPI to every other CPU that has it loaded
- * and is not lazy (native_flush_tlb_multi).  More than 33 pages become a
- * full flush (tlb_single_page_flush_ceiling).
+ * and is not lazy (native_flush_tlb_multi).  More than 33 strides
+ * ((end - start) >> stride_shift > tlb_single_page_flush_ceiling) become
+ * a full flush; else one invlpg per stride.
  */
 static void flush_tlb_mm_range(struct vmsh_mm *mm, uint64_t start, uint64_t end,
-			       enum flush_kind kind)
+			       unsigned stride, enum flush_kind kind)
 {
 	struct vmsh_sys *sys = mm->sys;
 	struct cpu *self;
-	uint64_t vstart = 0, vend = UINT64_MAX;
 	bool full = end == TLB_FLUSH_ALL;
 	uint64_t pages = 0;
+	/* the strides' unit: the level tlb_get_unmap_shift chose */
+	const char *unit = stride == PAGE_SHIFT ? "pages" :
+			   stride == HPAGE_PMD_SHIFT ? "pmds" :
+			   stride == 30 ? "puds" : "p4ds";
 
 	if (!full) {
 		start &= PAGE_MASK;
 		end = PAGE_ALIGN(end);
 		if (end <= start)
 			return;
-		pages = (end - start) >> PAGE_SHIFT;
+		pages = (end - start) >> stride;
 		full = pages > TLB_FLUSH_CEILING;
 	}
 	if (sys->cfg.lazy_flush) {
@@ -447,23 +518,23 @@ static void flush_tlb_mm_range(struct vmsh_mm *mm, uint64_t start, uint64_t end,
 		trace(sys, "%s mm=%u addr=%#llx", flush_name[kind], mm->id,
 		      (unsigned long long)start);
 	else if (full)
-		trace(sys, "%s mm=%u start=%#llx end=%#llx pages=%llu > %d: full flush",
+		trace(sys, "%s mm=%u start=%#llx end=%#llx %s=%llu > %d: full flush",
 		      flush_name[kind], mm->id, (unsigned long long)start,
-		      (unsigned long long)end, (unsigned long long)pages,
+		      (unsigned long long)end, unit, (unsigned long long)pages,
 		      TLB_FLUSH_CEILING);
 	else
-		trace(sys, "%s mm=%u start=%#llx end=%#llx pages=%llu",
+		trace(sys, "%s mm=%u start=%#llx end=%#llx %s=%llu",
 		      flush_name[kind], mm->id, (unsigned long long)start,
-		      (unsigned long long)end, (unsigned long long)pages);
+		      (unsigned long long)end, unit, (unsigned long long)pages);
 	if (full)
 		sys->stat[ST_TLB_FLUSH_ALL]++;
 	else if (kind == FLUSH_PAGE)
 		sys->stat[ST_TLB_FLUSH_PAGE]++;
 	else
 		sys->stat[ST_TLB_FLUSH_RANGE]++;
-	if (!full) {
-		vstart = start >> PAGE_SHIFT;
-		vend = end >> PAGE_SHIFT;
+	if (full) {
+		start = 0;
+		end = TLB_FLUSH_ALL;
 	}
 
 	mm->tlb_gen++;
@@ -480,23 +551,34 @@ static void flush_tlb_mm_range(struct vmsh_mm *mm, uint64_t start, uint64_t end,
 			trace(sys, "tlb shootdown: IPI cpu=%d -> cpu=%d mm=%u",
 			      self->id, c->id, mm->id);
 		}
-		flush_on_cpu(c, mm, vstart, vend);
+		flush_on_cpu(c, mm, start, end, stride);
 	}
 }
 
 void flush_tlb_range(struct vmsh_mm *mm, uint64_t start, uint64_t end)
 {
-	flush_tlb_mm_range(mm, start, end, FLUSH_RANGE);
+	flush_tlb_mm_range(mm, start, end, PAGE_SHIFT, FLUSH_RANGE);
+}
+
+void flush_tlb_range_stride(struct vmsh_mm *mm, uint64_t start, uint64_t end,
+			    unsigned stride_shift)
+{
+	flush_tlb_mm_range(mm, start, end, stride_shift, FLUSH_RANGE);
+}
+
+void flush_pmd_tlb_range(struct vmsh_mm *mm, uint64_t start, uint64_t end)
+{
+	flush_tlb_mm_range(mm, start, end, HPAGE_PMD_SHIFT, FLUSH_PMD_RANGE);
 }
 
 void flush_tlb_page(struct vmsh_mm *mm, uint64_t addr)
 {
-	flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE, FLUSH_PAGE);
+	flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE, PAGE_SHIFT, FLUSH_PAGE);
 }
 
 void flush_tlb_mm(struct vmsh_mm *mm)
 {
-	flush_tlb_mm_range(mm, 0, TLB_FLUSH_ALL, FLUSH_MM);
+	flush_tlb_mm_range(mm, 0, TLB_FLUSH_ALL, PAGE_SHIFT, FLUSH_MM);
 }
 
 bool pte_needs_flush(uint64_t oldpte, uint64_t newpte)
@@ -527,13 +609,14 @@ bool pte_needs_flush(uint64_t oldpte, uint64_t newpte)
  * non-present entry) and its location in *@ptep (NULL if none).
  */
 static uint64_t walk(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
-		     unsigned *refs, uint64_t **ptep)
+		     unsigned *refs, uint64_t **ptep, bool *huge)
 {
 	int levels = sys->cfg.levels;
 	uint64_t table = mm->pgd;
 
 	*refs = 0;
 	*ptep = NULL;
+	*huge = false;
 	if (levels < 2 || levels > 5 || addr >> (PAGE_SHIFT + 9 * levels))
 		return 0;
 	for (int l = 0; l < levels; l++) {
@@ -561,6 +644,7 @@ static uint64_t walk(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 				       ((addr >> PAGE_SHIFT) & 511);
 
 			*ptep = &t[idx];
+			*huge = true;
 			return (entry & ~(PTE_PFN_MASK | _PAGE_PSE)) |
 			       (pfn << PAGE_SHIFT);
 		}
@@ -585,17 +669,21 @@ static int current_pid(const struct vmsh_sys *sys)
 	return sys->current ? sys->current->pid : 0;
 }
 
-/* Why a cached translation is wrong for a @write now, or NULL. */
-static const char *stale_reason(struct vmsh_sys *sys, const struct tlb_entry *e,
-				uint64_t pte, bool write, char *buf, size_t size)
+/* Why a cached translation (to frame @pfn, from the 2 MiB TLB when
+ * @e_huge) is wrong for a @write now, or NULL. */
+static const char *stale_reason(struct vmsh_sys *sys, uint64_t pfn, bool e_huge,
+				uint64_t pte, bool huge, bool write, char *buf,
+				size_t size)
 {
-	if (e->pfn < sys->phys.nframes && sys->phys.pages &&
-	    sys->phys.pages[e->pfn].kind == PAGE_FREE)
+	if (pfn < sys->phys.nframes && sys->phys.pages &&
+	    sys->phys.pages[pfn].kind == PAGE_FREE)
 		snprintf(buf, size, "frame %#llx has been freed",
-			 (unsigned long long)e->pfn);
+			 (unsigned long long)pfn);
 	else if (!(pte & _PAGE_PRESENT))
 		snprintf(buf, size, "the page table has no present PTE");
-	else if (((pte & PTE_PFN_MASK) >> PAGE_SHIFT) != e->pfn)
+	else if (e_huge && !huge)
+		snprintf(buf, size, "the PMD no longer maps a 2 MiB page");
+	else if (((pte & PTE_PFN_MASK) >> PAGE_SHIFT) != pfn)
 		snprintf(buf, size, "the PTE now maps frame %#llx",
 			 (unsigned long long)((pte & PTE_PFN_MASK) >> PAGE_SHIFT));
 	else if (write && !(pte & _PAGE_RW))
@@ -605,27 +693,68 @@ static const char *stale_reason(struct vmsh_sys *sys, const struct tlb_entry *e,
 	return buf;
 }
 
+/* The entry of this CPU's TLBs translating @addr, 4 KiB first; *@t is
+ * the TLB holding it and *@pfn the frame it gives for @addr. */
+static struct tlb_entry *tlb_find_addr(struct cpu *c, uint64_t addr,
+				       struct tlb **t, uint64_t *pfn)
+{
+	struct tlb_entry *e = tlb_find(&c->tlb, c->cur_asid, addr >> PAGE_SHIFT);
+
+	*t = &c->tlb;
+	if (e) {
+		*pfn = e->pfn;
+		return e;
+	}
+	if (!c->tlb2m.entries)
+		return NULL;
+	*t = &c->tlb2m;
+	e = tlb_find(&c->tlb2m, c->cur_asid, addr >> HPAGE_PMD_SHIFT);
+	if (e)
+		*pfn = e->pfn + ((addr >> PAGE_SHIFT) & (HPAGE_PMD_NR - 1));
+	return e;
+}
+
+/* Fill the TLB for the leaf @pte of @addr the walk found: a huge PMD's
+ * translation (@huge; @pte names the 4 KiB frame of @addr) goes to the
+ * 2 MiB TLB, tagged with the folio's first frame. */
+static void tlb_fill_leaf(struct cpu *c, uint64_t addr, uint64_t pte, bool huge)
+{
+	if (huge && c->tlb2m.entries) {
+		uint64_t head = ((pte & PTE_PFN_MASK) >> PAGE_SHIFT) &
+				~(uint64_t)(HPAGE_PMD_NR - 1);
+
+		tlb_insert(&c->tlb2m, c->cur_asid, addr >> HPAGE_PMD_SHIFT,
+			   (pte & ~PTE_PFN_MASK) | (head << PAGE_SHIFT));
+		return;
+	}
+	tlb_insert(&c->tlb, c->cur_asid, addr >> PAGE_SHIFT, pte);
+}
+
 int mmu_translate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		  bool write, uint64_t *pfn)
 {
 	struct cpu *c = cpu_for(sys, mm);
-	uint64_t vpn = addr >> PAGE_SHIFT;
-	struct tlb_entry *e = tlb_find(&c->tlb, c->cur_asid, vpn);
+	struct tlb *t;
+	uint64_t epfn = 0;
+	struct tlb_entry *e = tlb_find_addr(c, addr, &t, &epfn);
 	uint64_t *ptep, pte;
 	unsigned refs;
+	bool huge;
 
 	if (e) {
 		bool ok = !write || ((e->flags & _PAGE_RW) &&
 				     (e->flags & _PAGE_DIRTY));
+		bool e_huge = t == &c->tlb2m;
 		char why[96];
 
 		if (ok) {
-			pte = walk(sys, mm, addr, &refs, &ptep);
-			if (!stale_reason(sys, e, pte, write, why, sizeof(why))) {
-				tlb_touch(&c->tlb, e);
+			pte = walk(sys, mm, addr, &refs, &ptep, &huge);
+			if (!stale_reason(sys, epfn, e_huge, pte, huge, write,
+					  why, sizeof(why))) {
+				tlb_touch(t, e);
 				c->hits++;
 				sys->stat[ST_TLB_HIT]++;
-				*pfn = e->pfn;
+				*pfn = epfn;
 				return 0;
 			}
 			if (sys->cfg.lazy_flush) {
@@ -633,12 +762,12 @@ int mmu_translate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 				     current_pid(sys), c->id,
 				     write ? "write" : "read",
 				     (unsigned long long)addr,
-				     (unsigned long long)e->pfn, why);
-				tlb_touch(&c->tlb, e);
+				     (unsigned long long)epfn, why);
+				tlb_touch(t, e);
 				c->hits++;
 				c->stale_hits++;
 				sys->stat[ST_TLB_HIT]++;
-				*pfn = e->pfn;
+				*pfn = epfn;
 				return 0;
 			}
 			/* A flush is missing somewhere (or lazy_flush was on
@@ -646,19 +775,19 @@ int mmu_translate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		}
 		/* Not permitted by the cached bits (or a write needing D set):
 		 * the CPU drops the entry and walks again. */
-		tlb_drop(&c->tlb, e);
+		tlb_drop(t, e);
 	}
 
 	c->misses++;
 	sys->stat[ST_TLB_MISS]++;
-	pte = walk(sys, mm, addr, &refs, &ptep);
+	pte = walk(sys, mm, addr, &refs, &ptep, &huge);
 	c->walk_refs += refs;
 	sys->stat[ST_TLB_WALK_REFS] += refs;
 	if (!ptep || !(pte & _PAGE_PRESENT) || (write && !(pte & _PAGE_RW)))
 		return -EFAULT;
 	*ptep |= _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
 	pte |= _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
-	tlb_insert(&c->tlb, c->cur_asid, vpn, pte);
+	tlb_fill_leaf(c, addr, pte, huge);
 	*pfn = (pte & PTE_PFN_MASK) >> PAGE_SHIFT;
 	return 0;
 }
@@ -667,17 +796,19 @@ bool tlb_lookup(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		uint64_t *pfn, uint64_t *flags)
 {
 	struct cpu *c = cpu_for(sys, mm);
-	struct tlb_entry *e = tlb_find(&c->tlb, c->cur_asid, addr >> PAGE_SHIFT);
+	struct tlb *t;
+	uint64_t epfn = 0;
+	struct tlb_entry *e = tlb_find_addr(c, addr, &t, &epfn);
 
 	if (!e) {
 		c->misses++;
 		sys->stat[ST_TLB_MISS]++;
 		return false;
 	}
-	tlb_touch(&c->tlb, e);
+	tlb_touch(t, e);
 	c->hits++;
 	sys->stat[ST_TLB_HIT]++;
-	*pfn = e->pfn;
+	*pfn = epfn;
 	*flags = e->flags;
 	return true;
 }

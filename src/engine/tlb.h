@@ -17,6 +17,10 @@
  * It returns -EFAULT when the walk finds no present PTE allowing the
  * access: the CPU's page fault.  The fault handler does not touch the TLB.
  *
+ * A walk that ends at a huge PMD (PS bit) fills the separate 2 MiB TLB
+ * (cfg.tlb2m_entries; 0: the 2 MiB page is cached in 4 KiB pieces, as a
+ * CPU without one would); the access path looks in both.
+ *
  * Flush points (whoever changes a present PTE calls these, after the
  * change, as Linux does; with cfg.lazy_flush they are skipped):
  *  - munmap / MADV_DONTNEED / exit zap:  flush_tlb_range(mm, start, end) over
@@ -65,6 +69,7 @@ struct tlb_entry {
  * flush of an ASID costs O(its entries). */
 struct tlb {
 	unsigned entries, ways, sets;
+	unsigned shift;                       /* page size: 12, or 21 (2 MiB) */
 	struct tlb_entry *e;                  /* sets * ways */
 	uint64_t tick;                        /* LRU clock */
 	uint32_t *hash, hmask;                /* (asid, vpn) -> first entry */
@@ -105,7 +110,16 @@ void tlb_fill(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
  * changed; software bits (SPECIAL, UFFD_WP, SOFT_DIRTY, SAVED_DIRTY) never
  * need one; a non-present old PTE never does. */
 bool pte_needs_flush(uint64_t oldpte, uint64_t newpte);
+/* flush_tlb_range: invlpg every 4 KiB page of [start, end) (more than 33:
+ * a full flush); flush_tlb_range_stride with @stride_shift PMD_SHIFT (21)
+ * invlpgs one address per 2 MiB (mmu_gather's tlb_get_unmap_shift when
+ * only huge PMDs were cleared); flush_pmd_tlb_range is that for a huge
+ * PMD (pmdp_invalidate, pmdp_huge_clear_flush, move_huge_pmd).  An invlpg
+ * drops the 4 KiB entry of its address and the 2 MiB entry holding it. */
 void flush_tlb_range(struct vmsh_mm *mm, uint64_t start, uint64_t end);
+void flush_tlb_range_stride(struct vmsh_mm *mm, uint64_t start, uint64_t end,
+			    unsigned stride_shift);
+void flush_pmd_tlb_range(struct vmsh_mm *mm, uint64_t start, uint64_t end);
 void flush_tlb_page(struct vmsh_mm *mm, uint64_t addr);
 void flush_tlb_mm(struct vmsh_mm *mm);
 /* CR3 write on @cpu (switch_mm_irqs_off): task.c calls it when a user task

@@ -692,10 +692,11 @@ const struct command shell_commands[] = {
 		.name = "set",
 		.args = "[NAME VALUE]",
 		.summary = "show the options, or change one",
-		.help = "  Options: levels, ram, tlb, pcid, cpus, zero-page, thp, thp-zero-page,\n"
-		  "  fault-around, max-map-count, aslr, lazy-flush, swap, errexit, echo, color,\n"
-		  "  pager, format; with --replace, replace and user-frames.\n"
-		  "  levels, ram, tlb, cpus, swap, replace and user-frames rebuild the machine.",
+		.help = "  Options: levels, ram, tlb, tlb-2m, pcid, cpus, zero-page, thp,\n"
+		  "  thp-zero-page, fault-around, max-map-count, aslr, lazy-flush, swap,\n"
+		  "  errexit, echo, color, pager, format; with --replace, replace and\n"
+		  "  user-frames.  levels, ram, tlb, tlb-2m, cpus, swap, replace and\n"
+		  "  user-frames rebuild the machine.",
 		.run = cmd_set,
 	},
 	{

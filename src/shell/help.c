@@ -34,11 +34,14 @@ const struct help_topic help_topics[] = {
 	{ "tlb", "the TLB and its flushes",
 	  "  Each CPU has a TLB (--tlb ENTRIES:WAYS, --cpus N) caching translations\n"
 	  "  by (ASID, virtual page).  A hit needs no walk; a miss walks the page\n"
-	  "  table and fills an entry.  munmap, mprotect, COW and page-outs flush\n"
-	  "  what they change (flush_tlb_range, flush_tlb_page); a context switch\n"
-	  "  flushes the whole TLB unless --pcid tags entries by address space.\n"
+	  "  table and fills an entry.  A 2 MiB page (a huge PMD) fills an entry of\n"
+	  "  a separate 2M TLB (--tlb-2m, default 32:4 as Intel Skylake's L1 DTLB);\n"
+	  "  an invlpg of any address inside it drops it.  munmap, mprotect, COW and\n"
+	  "  page-outs flush what they change (flush_tlb_range, flush_tlb_page,\n"
+	  "  flush_pmd_tlb_range); a context switch flushes the whole TLB unless\n"
+	  "  --pcid tags entries by address space.\n"
 	  "  --lazy-flush skips flushes to show what stale entries do.\n"
-	  "  See: tlb, stat, switch, set tlb, set pcid." },
+	  "  See: tlb, stat, switch, set tlb, set tlb-2m, set pcid." },
 	{ "flags", "the FLAGS word of mmap",
 	  "  Names joined by | or ',', any case, MAP_ prefix optional: private or\n"
 	  "  shared (exactly one: else EINVAL), anonymous/anon (no file), fixed\n"

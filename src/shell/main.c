@@ -42,6 +42,7 @@ static const char usage_text[] =
 "      --swap SIZE          a swap area of SIZE (default 0: none); with --host\n"
 "                           a private swap file (root only)\n"
 "      --tlb ENTRIES[:WAYS] TLB geometry (default 64:4)\n"
+"      --tlb-2m ENTRIES[:WAYS] the separate 2 MiB-page TLB (default 32:4; 0: none)\n"
 "      --pcid               tagged TLB: no flush on context switch\n"
 "      --cpus N             CPUs, each with its own TLB (default 1)\n"
 "      --zero-page=on|off   map the zero page on anonymous read faults (default on)\n"
@@ -68,7 +69,7 @@ static const char usage_text[] =
 "Type 'help' inside vmsh for the commands; see vmsh(1).\n";
 
 enum {
-	OPT_LEVELS = 256, OPT_RAM, OPT_TLB, OPT_PCID, OPT_CPUS, OPT_ZERO_PAGE,
+	OPT_LEVELS = 256, OPT_RAM, OPT_TLB, OPT_TLB_2M, OPT_PCID, OPT_CPUS, OPT_ZERO_PAGE,
 	OPT_FAULT_AROUND, OPT_MAX_MAP_COUNT, OPT_ASLR, OPT_COLOR, OPT_HOST,
 	OPT_LAZY_FLUSH, OPT_MAN_COMMANDS, OPT_FORMAT, OPT_VERIFY, OPT_UPDATE,
 	OPT_COMPARE, OPT_THP,
@@ -89,6 +90,7 @@ static const struct option long_opts[] = {
 	{ "user-frames", required_argument, NULL, OPT_USER_FRAMES },
 	{ "replace-seed", required_argument, NULL, OPT_REPLACE_SEED },
 	{ "tlb", required_argument, NULL, OPT_TLB },
+	{ "tlb-2m", required_argument, NULL, OPT_TLB_2M },
 	{ "pcid", no_argument, NULL, OPT_PCID },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "zero-page", required_argument, NULL, OPT_ZERO_PAGE },
@@ -327,6 +329,7 @@ int main(int argc, char **argv)
 				    optarg);
 			break;
 		case OPT_TLB: set_opt(&sh, "tlb", optarg); break;
+		case OPT_TLB_2M: set_opt(&sh, "tlb-2m", optarg); break;
 		case OPT_PCID: sh.cfg.pcid = true; break;
 		case OPT_CPUS: set_opt(&sh, "cpus", optarg); break;
 		case OPT_ZERO_PAGE: set_opt(&sh, "zero-page", optarg); break;

@@ -20,7 +20,7 @@
 #include "views.h"
 
 const char *const shell_option_names[] = {
-	"levels", "ram", "tlb", "pcid", "cpus", "zero-page", "thp", "thp-zero-page",
+	"levels", "ram", "tlb", "tlb-2m", "pcid", "cpus", "zero-page", "thp", "thp-zero-page",
 	"fault-around",
 	"max-map-count", "memlock-limit", "aslr", "lazy-flush", "swap", "errexit", "echo",
 	"color", "pager", "format", "replace", "user-frames", NULL
@@ -131,23 +131,29 @@ int shell_set_option(struct shell *sh, const char *name, const char *value,
 		}
 		c->replace = pol;
 		*rebuild = true;
-	} else if (!strcmp(opt, "tlb")) {
+	} else if (!strcmp(opt, "tlb") || !strcmp(opt, "tlb-2m")) {
 		char buf[64], *colon;
+		bool two_m = !strcmp(opt, "tlb-2m");
 
 		snprintf(buf, sizeof(buf), "%s", value);
 		colon = strchr(buf, ':');
 		if (colon)
 			*colon = '\0';
-		if (num(buf, &v) || v < 1 || v > 65536)
+		if (num(buf, &v) || v < (two_m ? 0 : 1) || v > 65536)
 			goto bad_range;
 		if (colon) {
 			if (num(colon + 1, &w) || w < 1 || w > v || v % w)
 				goto bad_range;
 		} else {
-			w = v % 4 == 0 ? 4 : v;
+			w = v % 4 == 0 && v ? 4 : v;
 		}
-		c->tlb_entries = (unsigned)v;
-		c->tlb_ways = (unsigned)w;
+		if (two_m) {
+			c->tlb2m_entries = (unsigned)v;
+			c->tlb2m_ways = (unsigned)w;
+		} else {
+			c->tlb_entries = (unsigned)v;
+			c->tlb_ways = (unsigned)w;
+		}
 		*rebuild = true;
 	} else if (!strcmp(opt, "cpus")) {
 		if (num(value, &v) || v < 1 || v > 64)
@@ -258,6 +264,7 @@ bad_range:
 	snprintf(errbuf, errsize, "%s: bad value '%s' (%s)", opt, value,
 		 !strcmp(opt, "levels") ? "2 to 5" :
 		 !strcmp(opt, "tlb") ? "ENTRIES[:WAYS], WAYS dividing ENTRIES" :
+		 !strcmp(opt, "tlb-2m") ? "ENTRIES[:WAYS], WAYS dividing ENTRIES; 0: none" :
 		 !strcmp(opt, "cpus") ? "1 to 64" :
 		 !strcmp(opt, "ram") ? "1M to 64G" :
 		 !strcmp(opt, "swap") ? "0, or 8K to 64G" :
@@ -276,6 +283,7 @@ void shell_list_options(struct shell *sh, FILE *out)
 	fprintf(out, "%-14s %d\n", "levels", c->levels);
 	fprintf(out, "%-14s %s\n", "ram", fmt_size(c->ram, SIZE_EXACT, b, sizeof(b)));
 	fprintf(out, "%-14s %u:%u\n", "tlb", c->tlb_entries, c->tlb_ways);
+	fprintf(out, "%-14s %u:%u\n", "tlb-2m", c->tlb2m_entries, c->tlb2m_ways);
 	fprintf(out, "%-14s %s\n", "pcid", c->pcid ? "on" : "off");
 	fprintf(out, "%-14s %u\n", "cpus", c->cpus);
 	fprintf(out, "%-14s %s\n", "zero-page", c->zero_page ? "on" : "off");

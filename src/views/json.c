@@ -415,13 +415,19 @@ static json_t *tlb_cpus(const struct vmsh_sys *sys)
 	struct vmsh_tlb_cpu_info c;
 
 	for (int i = 0; vmsh_tlb_cpu_info(sys, i, &c); i++) {
-		json_t *o = json_object(), *asids = json_array();
+		json_t *o = json_object(), *asids = json_array(), *t2;
 
 		json_object_set_new(o, "cpu", json_integer(c.cpu));
 		json_object_set_new(o, "entries", json_integer(c.entries));
 		json_object_set_new(o, "sets", json_integer(c.sets));
 		json_object_set_new(o, "ways", json_integer(c.ways));
 		json_object_set_new(o, "valid", json_integer(c.valid));
+		t2 = json_object();
+		json_object_set_new(t2, "entries", json_integer(c.entries_2m));
+		json_object_set_new(t2, "sets", json_integer(c.sets_2m));
+		json_object_set_new(t2, "ways", json_integer(c.ways_2m));
+		json_object_set_new(t2, "valid", json_integer(c.valid_2m));
+		json_object_set_new(o, "tlb_2m", t2);
 		json_object_set_new(o, "pid", c.pid ? json_integer(c.pid) : json_null());
 		json_object_set_new(o, "loaded_mm", id_or_null(c.loaded_mm_id));
 		json_object_set_new(o, "asid", json_integer(c.asid));
@@ -456,6 +462,7 @@ static int tlb_cb(void *ctx, const struct vmsh_tlb_entry_info *e)
 	json_object_set_new(o, "mm", json_integer(e->mm_id));
 	view_json_set_addr(o, "vpn", e->vpn);
 	view_json_set_addr(o, "pfn", e->pfn);
+	json_object_set_new(o, "page_size", json_integer(1LL << e->page_shift));
 	json_object_set_new(o, "writable", json_boolean(e->writable));
 	json_object_set_new(o, "user", json_boolean(e->user));
 	json_object_set_new(o, "nx", json_boolean(e->nx));

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The TLB view: each CPU's geometry, what it has loaded (ASID slots with
- * --pcid, lazy TLB) and its counters, then every valid entry, then the
- * tlb_* event counters.
+ * The TLB view: each CPU's geometry (its 4 KiB TLB and its separate 2 MiB
+ * one), what it has loaded (ASID slots with --pcid, lazy TLB) and its
+ * counters, then every valid entry (a 2 MiB entry's VPN is its first 4 KiB
+ * page's, its PFN the folio's first frame, and its BITS end in 2M), then
+ * the tlb_* event counters.
  */
 #include "config.h"
 
@@ -27,6 +29,11 @@ static void tlb_cpus(const struct vmsh_sys *sys, FILE *out)
 			fprintf(out, ", mm %u asid %u%s", c.loaded_mm_id, c.asid,
 				c.lazy ? " (lazy tlb)" : "");
 		fputc('\n', out);
+		if (c.entries_2m)
+			fprintf(out, "  2M pages: %u entries (%u sets x %u ways), %u valid\n",
+				c.entries_2m, c.sets_2m, c.ways_2m, c.valid_2m);
+		else
+			fputs("  2M pages: no separate TLB (cached in 4K pieces)\n", out);
 		if (cfg->pcid) {
 			fputs("  asids:", out);
 			for (int k = 0; k < VMSH_TLB_NR_ASIDS; k++) {
@@ -60,11 +67,11 @@ static int entry_line(void *vctx, const struct vmsh_tlb_entry_info *e)
 	c->n++;
 	char vpn[24], pfn[24];
 
-	fprintf(ctx, "%3d %3u %3u %4u %-15s %-10s %s%s%s%s%s\n",
+	fprintf(ctx, "%3d %3u %3u %4u %-15s %-10s %s%s%s%s%s%s\n",
 		e->cpu, e->set, e->way, e->asid, fmt_hex(e->vpn, vpn, sizeof(vpn)),
 		fmt_hex(e->pfn, pfn, sizeof(pfn)), e->writable ? "RW " : "RO ",
 		e->user ? "US " : "", e->nx ? "NX " : "", e->accessed ? "A " : "",
-		e->dirty ? "D" : "");
+		e->dirty ? "D" : "", e->page_shift > 12 ? (e->dirty ? " 2M" : "2M") : "");
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "phys.h"
 #include "suites.h"
 #include "sys.h"
+#include "tlb.h"
 #include "vmsh-test.h"
 
 #define BASE T_BASE
@@ -377,6 +378,117 @@ START_TEST(test_thp_khugepaged)
 }
 END_TEST
 
+static struct vmsh_tlb_cpu_info cpu0(void)
+{
+	struct vmsh_tlb_cpu_info c;
+
+	ck_assert(vmsh_tlb_cpu_info(sys, 0, &c));
+	return c;
+}
+
+/* The separate 2 MiB TLB (x86's): a walk ending at a huge PMD fills one
+ * entry there, which serves every 4 KiB page of the 2 MiB; an invlpg of
+ * any address inside drops it; a flush striding 2 MiB (flush_pmd_tlb_range)
+ * invlpgs only each 2 MiB's first address, so a 4 KiB entry further in
+ * stays; more than 33 strides is a full flush of both TLBs. */
+START_TEST(test_thp_tlb_2m_entry)
+{
+	struct vmsh_mm *mm;
+	uint64_t pfn, flags, hits;
+	struct vmsh_tlb_cpu_info c;
+
+	huge_region();
+	mm = t_mm(sys);
+	c = cpu0();
+	ck_assert_uint_eq(c.entries_2m, 32);
+	ck_assert_uint_eq(c.ways_2m, 4);
+	ck_assert_uint_eq(c.sets_2m, 8);
+	t_fill(sys, BASE + 5 * T_PG, 1, 1);
+	c = cpu0();
+	ck_assert_uint_eq(c.valid_2m, 1);
+	ck_assert_uint_eq(c.valid, 0);
+	hits = t_stat(sys, "tlb_hit");
+	t_fill(sys, BASE + 300 * T_PG, 1, 2);   /* the same 2 MiB entry */
+	ck_assert_uint_eq(t_stat(sys, "tlb_hit"), hits + 1);
+	ck_assert(tlb_lookup(sys, mm, BASE + 300 * T_PG, &pfn, &flags));
+	ck_assert_uint_eq(pfn, pte_pfn(*pmd_lookup(mm, BASE)) + 300);
+	ck_assert(flags & _PAGE_DIRTY);
+	/* invlpg of an address inside the 2 MiB page */
+	flush_tlb_page(mm, BASE + 100 * T_PG);
+	ck_assert_uint_eq(cpu0().valid_2m, 0);
+	t_fill(sys, BASE, 1, 3);
+	ck_assert_uint_eq(cpu0().valid_2m, 1);
+	flush_tlb_range(mm, BASE + 10 * T_PG, BASE + 12 * T_PG);
+	ck_assert_uint_eq(cpu0().valid_2m, 0);
+	/* a 4 KiB entry beside it (tlb_fill), then a 2 MiB-stride flush */
+	t_fill(sys, BASE, 1, 3);
+	tlb_fill(sys, mm, BASE + T_PG, (1ULL << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_USER);
+	c = cpu0();
+	ck_assert_uint_eq(c.valid_2m, 1);
+	ck_assert_uint_eq(c.valid, 1);
+	flush_pmd_tlb_range(mm, BASE, BASE + 2 * M);
+	c = cpu0();
+	ck_assert_uint_eq(c.valid_2m, 0);
+	ck_assert_uint_eq(c.valid, 1);          /* x86 invlpg'd BASE only */
+	t_fill(sys, BASE, 1, 3);
+	ck_assert_uint_eq(t_stat(sys, "tlb_flush_all"), 0);
+	flush_tlb_range(mm, BASE, BASE + 2 * M);        /* 512 pages > 33 */
+	ck_assert_uint_eq(t_stat(sys, "tlb_flush_all"), 1);
+	c = cpu0();
+	ck_assert_uint_eq(c.valid_2m + c.valid, 0);
+}
+END_TEST
+
+/* munmap of a whole huge PMD flushes with a 2 MiB stride (only PMDs were
+ * cleared: tlb_get_unmap_shift), one invlpg, not a full flush; a PTE
+ * zapped in the same gather brings the stride back to 4 KiB. */
+START_TEST(test_thp_tlb_unmap_stride)
+{
+	uint64_t range;
+
+	huge_region();
+	t_fill(sys, BASE, 1, 1);
+	t_fill(sys, BASE + 2 * M, 1, 1);
+	ck_assert_uint_eq(cpu0().valid_2m, 2);
+	range = t_stat(sys, "tlb_flush_range");
+	ck_assert_int_eq(vmsh_munmap(sys, BASE + 2 * M, 2 * M), 0);
+	t_check(sys);
+	ck_assert_uint_eq(t_stat(sys, "tlb_flush_range"), range + 1);
+	ck_assert_uint_eq(t_stat(sys, "tlb_flush_all"), 0);
+	ck_assert_uint_eq(cpu0().valid_2m, 1);
+	/* 4 KiB of it: split (a 2 MiB-stride flush), then the PTE's flush */
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, T_PG, VMSH_MADV_DONTNEED), 0);
+	t_check(sys);
+	ck_assert_uint_eq(t_stat(sys, "tlb_flush_range"), range + 3);
+	ck_assert_uint_eq(t_stat(sys, "tlb_flush_all"), 0);
+	ck_assert_uint_eq(cpu0().valid_2m, 0);
+	t_fill(sys, BASE + 5 * T_PG, 1, 1);     /* now a 4 KiB PTE */
+	ck_assert_uint_eq(cpu0().valid_2m, 0);
+	ck_assert_uint_eq(cpu0().valid, 1);
+}
+END_TEST
+
+/* --tlb-2m 0: no separate TLB; the CPU caches the 2 MiB page in 4 KiB
+ * pieces, one per page touched. */
+START_TEST(test_thp_tlb_2m_none)
+{
+	struct vmsh_config cfg;
+
+	t_sys_free(&sys);
+	t_config(&cfg, false, 0);
+	cfg.tlb2m_entries = 0;
+	cfg.tlb2m_ways = 0;
+	sys = t_sys_cfg(&cfg);
+	huge_region();
+	t_fill(sys, BASE, 1, 1);
+	t_fill(sys, BASE + T_PG, 1, 1);
+	ck_assert_uint_eq(cpu0().valid, 2);
+	ck_assert_uint_eq(cpu0().valid_2m, 0);
+	ck_assert_uint_eq(cpu0().entries_2m, 0);
+	ck_assert_uint_eq(t_peek(sys, BASE + T_PG), 1);
+}
+END_TEST
+
 Suite *thp_suite(void)
 {
 	Suite *s = suite_create("thp");
@@ -398,5 +510,9 @@ Suite *thp_suite(void)
 	tc = t_tcase(s, "collapse", setup, teardown);
 	tcase_add_test(tc, test_thp_madvise_collapse);
 	tcase_add_test(tc, test_thp_khugepaged);
+	tc = t_tcase(s, "tlb", setup, teardown);
+	tcase_add_test(tc, test_thp_tlb_2m_entry);
+	tcase_add_test(tc, test_thp_tlb_unmap_stride);
+	tcase_add_test(tc, test_thp_tlb_2m_none);
 	return s;
 }

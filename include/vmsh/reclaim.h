@@ -61,6 +61,11 @@ struct vmsh_meminfo {
 	uint64_t unevictable, mlocked;  /* the unevictable list; NR_MLOCK */
 	uint64_t swap_total, swap_free, dirty, anon_pages, mapped, shmem;
 	uint64_t page_tables;
+	/* CONFIG_TRANSPARENT_HUGEPAGE's lines: AnonHugePages (NR_ANON_THPS:
+	 * anonymous THPs some PMD maps), ShmemHugePages, ShmemPmdMapped,
+	 * FileHugePages (PMD-order page-cache folios), FilePmdMapped */
+	uint64_t anon_huge_pages, shmem_huge_pages, shmem_pmd_mapped;
+	uint64_t file_huge_pages, file_pmd_mapped;
 };
 void vmsh_meminfo(const struct vmsh_sys *sys, struct vmsh_meminfo *out);
 

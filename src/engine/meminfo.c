@@ -15,16 +15,81 @@
  * ever under writeback when meminfo looks (the kernel's I/O is
  * asynchronous; a probe's Writeback after MADV_PAGEOUT is 0 kB as soon
  * as the write completes, milliseconds later).
+ * AnonHugePages is NR_ANON_THPS * 2 MiB: the anonymous THPs at least one
+ * huge PMD maps (the folio's entire mapcount > 0), each once however many
+ * mms map it; a THP only PTE-mapped after splits counts nothing, nor does
+ * the huge zero page.  FileHugePages counts PMD-order folios of disk files
+ * in the page cache (NR_FILE_THPS); ShmemHugePages, ShmemPmdMapped and
+ * FilePmdMapped stay 0: tmpfs gets no huge folios (shmem_enabled is never
+ * on our machines) and no file folio is mapped by a PMD.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "file.h"
+#include "mm.h"
+#include "pgtable.h"
 #include "phys.h"
 #include "swap.h"
 #include "sys.h"
+
+/* The heads of anonymous THPs the huge PMDs under table @pfn (at @depth)
+ * map, appended to *@heads. */
+static void pmd_mapped_heads(const struct vmsh_sys *sys, uint64_t pfn,
+			     int depth, uint64_t **heads, size_t *n,
+			     size_t *cap)
+{
+	int levels = sys->cfg.levels;
+	const uint64_t *t = pt_table(sys, pfn);
+
+	if (!t)
+		return;
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t e = t[i];
+
+		if (depth < levels - 2) {
+			if (e & _PAGE_PRESENT)
+				pmd_mapped_heads(sys, (e & PTE_PFN_MASK) >> PAGE_SHIFT,
+						 depth + 1, heads, n, cap);
+			continue;
+		}
+		if (!pte_present(e) || !pmd_trans_huge(e) || (e & _PAGE_SPECIAL))
+			continue;
+		if (*n == *cap) {
+			*cap = *cap ? 2 * *cap : 64;
+			*heads = xrealloc(*heads, *cap * sizeof(**heads));
+		}
+		(*heads)[(*n)++] = pte_pfn(e);
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* NR_ANON_THPS: distinct anonymous folios some huge PMD maps. */
+static uint64_t nr_anon_thps(const struct vmsh_sys *sys)
+{
+	uint64_t *heads = NULL, nr = 0;
+	size_t n = 0, cap = 0;
+
+	if (sys->cfg.levels < 3)
+		return 0;
+	for (const struct vmsh_mm *mm = sys->mms; mm; mm = mm->next_all)
+		pmd_mapped_heads(sys, mm->pgd, 0, &heads, &n, &cap);
+	if (n)
+		qsort(heads, n, sizeof(*heads), cmp_u64);
+	for (size_t i = 0; i < n; i++)
+		nr += i == 0 || heads[i] != heads[i - 1];
+	free(heads);
+	return nr;
+}
 
 void vmsh_meminfo(const struct vmsh_sys *sys, struct vmsh_meminfo *out)
 {
@@ -57,6 +122,9 @@ void vmsh_meminfo(const struct vmsh_sys *sys, struct vmsh_meminfo *out)
 			} else {
 				out->shmem += 4;
 			}
+			if (pg->file && pg->file->disk && folio == pg &&
+			    pg->order >= 9)
+				out->file_huge_pages += 4ULL << pg->order;
 			break;
 		case PAGE_PGTABLE:
 			out->page_tables += 4;
@@ -75,6 +143,7 @@ void vmsh_meminfo(const struct vmsh_sys *sys, struct vmsh_meminfo *out)
 	out->inactive = out->inactive_anon + out->inactive_file;
 	out->swap_total = swap_total(sys) * 4;
 	out->swap_free = swap_free_slots(sys) * 4;
+	out->anon_huge_pages = nr_anon_thps(sys) * (HPAGE_PMD_NR * 4);
 }
 
 /* ---- the LRU lists ---------------------------------------------------------- */

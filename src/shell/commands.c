@@ -546,7 +546,9 @@ const struct command shell_commands[] = {
 		.summary = "memory figures in /proc/meminfo layout",
 		.help = "  MemTotal, MemFree, Cached, SwapCached, the active and inactive LRU\n"
 		  "  lists of anonymous and file pages, SwapTotal, SwapFree, Dirty,\n"
-		  "  Writeback, AnonPages, Mapped, Shmem, PageTables, in kB.\n"
+		  "  Writeback, AnonPages, Mapped, Shmem, PageTables, then the THP lines:\n"
+		  "  AnonHugePages (anonymous THPs a huge PMD maps, each once),\n"
+		  "  ShmemHugePages, ShmemPmdMapped, FileHugePages, FilePmdMapped; in kB.\n"
 		  "  Writeback is always 0: vmsh's writes (swap_writepage, the flusher's\n"
 		  "  and msync's writeback) complete within the command that starts them,\n"
 		  "  where the kernel's are asynchronous and show in Writeback for the\n"

@@ -666,6 +666,11 @@ int view_json_print(const struct vmsh_sys *sys, enum backend_view v,
 		MI("Dirty", m.dirty); MI("AnonPages", m.anon_pages);
 		MI("Mapped", m.mapped); MI("Shmem", m.shmem);
 		MI("PageTables", m.page_tables);
+		MI("AnonHugePages", m.anon_huge_pages);
+		MI("ShmemHugePages", m.shmem_huge_pages);
+		MI("ShmemPmdMapped", m.shmem_pmd_mapped);
+		MI("FileHugePages", m.file_huge_pages);
+		MI("FilePmdMapped", m.file_pmd_mapped);
 #undef MI
 		break;
 	}

@@ -311,6 +311,11 @@ int view_meminfo(const struct vmsh_sys *sys, FILE *out)
 	mi(out, "Mapped", m.mapped);
 	mi(out, "Shmem", m.shmem);
 	mi(out, "PageTables", m.page_tables);
+	mi(out, "AnonHugePages", m.anon_huge_pages);
+	mi(out, "ShmemHugePages", m.shmem_huge_pages);
+	mi(out, "ShmemPmdMapped", m.shmem_pmd_mapped);
+	mi(out, "FileHugePages", m.file_huge_pages);
+	mi(out, "FilePmdMapped", m.file_pmd_mapped);
 	return 0;
 }
 

@@ -43,8 +43,12 @@ static void pmd_mapped_heads(const struct vmsh_sys *sys, uint64_t pfn,
 			     size_t *cap)
 {
 	int levels = sys->cfg.levels;
-	const uint64_t *t = pt_table(sys, pfn);
+	const uint64_t *t;
 
+	/* an mm past exit_mmap (kept by a lazy-TLB CPU) has no tables */
+	if (pfn >= sys->phys.nframes || sys->phys.pages[pfn].kind != PAGE_PGTABLE)
+		return;
+	t = pt_table(sys, pfn);
 	if (!t)
 		return;
 	for (unsigned i = 0; i < 512; i++) {

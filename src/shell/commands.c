@@ -513,6 +513,9 @@ const struct command shell_commands[] = {
 		.name = "tree",
 		.args = "[PID]",
 		.summary = "the VMA red-black tree (pre-6.1): colours, keys, gaps",
+		.help = "  Its first line says so: Linux 6.1 and later keep the VMAs in the\n"
+		  "  maple tree (mt); vmsh keeps both, and check compares them with the\n"
+		  "  sorted VMA list.",
 		.run = cmd_tree,
 		.model_only = true,
 	},
@@ -522,7 +525,11 @@ const struct command shell_commands[] = {
 		.summary = "the VMA maple tree (6.1+), level by level",
 		.help = "  Each node: its kind (maple_arange_64 inside, maple_leaf_64 at the\n"
 		  "  bottom), the range it covers, its fill; each slot: its range (ending\n"
-		  "  at its pivot), a child node, a VMA or NULL, and the gap.",
+		  "  at its pivot), a child node, a VMA or NULL, and the gap.\n"
+		  "  A leaf holds 16 slots; a VMA with a hole after it takes two (the VMA\n"
+		  "  and the NULL range), so the stack and six such mappings fill one leaf\n"
+		  "  and the seventh splits it (mas_split) under a new maple_arange_64\n"
+		  "  root; trace on names the operations.  dot mt FILE draws the tree.",
 		.run = cmd_mt,
 		.model_only = true,
 	},

@@ -47,7 +47,8 @@ from run import normalize  # noqa: E402
 
 # Options (and `set` names) that give the model a machine other than the
 # kernel's, one whose difference shows in maps, smaps, signals or errnos.
-# (--tlb, --pcid and --cpus shape only the model-only views: TLB, ps, mm.)
+# (--tlb, --tlb-2m, --pcid and --cpus shape only the model-only views: TLB,
+# ps, mm.)
 MODEL_OPTIONS = ("levels", "ram", "fault-around", "max-map-count", "aslr",
                  "lazy-flush")
 REFUSED = re.compile(r"^vmsh: (.+?): model-only command")

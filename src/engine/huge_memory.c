@@ -475,7 +475,8 @@ void split_huge_pmd(struct vmsh_vma *vma, uint64_t addr)
 	pmdp = pmd_lookup(mm, addr);
 	if (!pmdp || !pmd_trans_huge(*pmdp))
 		return;
-	split_huge_pmd_entry(mm, pmdp, addr);   /* flushes (pmdp_invalidate) */
+	split_huge_pmd_entry(mm, pmdp, addr);
+	tlb_flush_splits(mm);                   /* pmdp_invalidate's flush */
 }
 
 void vma_adjust_trans_huge(struct vmsh_vma *vma)

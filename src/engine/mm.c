@@ -137,6 +137,7 @@ void mmdrop(struct vmsh_mm *mm)
 	if (mm->next_all)
 		mm->next_all->pprev_all = mm->pprev_all;
 	mtree_destroy(&mm->mm_mt);
+	free(mm->splits);
 	free(mm);
 }
 

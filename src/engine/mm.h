@@ -47,6 +47,10 @@ struct vmsh_mm {
 	bool gather_fullmm, gather_any;
 	uint64_t gather_lo, gather_hi;
 	unsigned gather_shift;                /* smallest level cleared (0: none) */
+	/* huge PMDs split whose pmdp_invalidate flush is still to be done
+	 * (pgtable.c records, tlb.c's tlb_flush_splits flushes) */
+	uint64_t *splits;
+	size_t nr_splits, cap_splits;
 	struct vmsh_mm *next_all;             /* sys->mms list */
 	struct vmsh_mm **pprev_all;           /* what points at it there */
 	bool gate_vma;                        /* shows [vsyscall] (layout.c) */

@@ -41,7 +41,6 @@
 #include "pgtable.h"
 #include "phys.h"
 #include "sys.h"
-#include "tlb.h"
 #include "vm_flags.h"
 
 #define PTRS_PER_TABLE 512
@@ -387,8 +386,15 @@ void split_huge_pmd_entry(struct vmsh_mm *mm, uint64_t *pmdp, uint64_t addr)
 	*pmdp = (table << PAGE_SHIFT) | _PAGE_TABLE;
 	sys->stat[ST_THP_SPLIT_PMD]++;
 	trace(sys, "__split_huge_pmd addr=%#llx", (unsigned long long)haddr);
-	/* pmdp_invalidate(): the huge entry goes from the TLBs now */
-	flush_pmd_tlb_range(mm, haddr, haddr + (1ULL << 21));
+	/* pmdp_invalidate() flushes the huge entry at once; the floor may
+	 * not call tlb.c, so the split is left for it: its next flush of the
+	 * mm (or access) does flush_pmd_tlb_range first (tlb_flush_splits) */
+	if (mm->nr_splits == mm->cap_splits) {
+		mm->cap_splits = mm->cap_splits ? 2 * mm->cap_splits : 4;
+		mm->splits = xrealloc(mm->splits,
+				      mm->cap_splits * sizeof(*mm->splits));
+	}
+	mm->splits[mm->nr_splits++] = haddr;
 }
 
 /* ---- free_pgtables ------------------------------------------------------ */

@@ -483,6 +483,9 @@ static void flush_tlb_mm_range(struct vmsh_mm *mm, uint64_t start, uint64_t end,
 {
 	struct vmsh_sys *sys = mm->sys;
 	struct cpu *self;
+
+	if (mm->nr_splits)
+		tlb_flush_splits(mm);
 	bool full = end == TLB_FLUSH_ALL;
 	uint64_t pages = 0;
 	/* the strides' unit: the level tlb_get_unmap_shift chose */
@@ -569,6 +572,17 @@ void flush_tlb_range_stride(struct vmsh_mm *mm, uint64_t start, uint64_t end,
 void flush_pmd_tlb_range(struct vmsh_mm *mm, uint64_t start, uint64_t end)
 {
 	flush_tlb_mm_range(mm, start, end, HPAGE_PMD_SHIFT, FLUSH_PMD_RANGE);
+}
+
+void tlb_flush_splits(struct vmsh_mm *mm)
+{
+	while (mm->nr_splits) {
+		uint64_t haddr = mm->splits[0];
+
+		memmove(mm->splits, mm->splits + 1,
+			--mm->nr_splits * sizeof(*mm->splits));
+		flush_pmd_tlb_range(mm, haddr, haddr + HPAGE_PMD_SIZE);
+	}
 }
 
 void flush_tlb_page(struct vmsh_mm *mm, uint64_t addr)
@@ -658,6 +672,9 @@ static uint64_t walk(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 static struct cpu *cpu_for(struct vmsh_sys *sys, struct vmsh_mm *mm)
 {
 	struct cpu *c = this_cpu(sys);
+
+	if (mm->nr_splits)
+		tlb_flush_splits(mm);
 
 	if (!loaded(c, mm))
 		switch_mm(sys, c, mm, c->loaded_mm_id == 0);

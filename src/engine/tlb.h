@@ -120,6 +120,10 @@ void flush_tlb_range(struct vmsh_mm *mm, uint64_t start, uint64_t end);
 void flush_tlb_range_stride(struct vmsh_mm *mm, uint64_t start, uint64_t end,
 			    unsigned stride_shift);
 void flush_pmd_tlb_range(struct vmsh_mm *mm, uint64_t start, uint64_t end);
+/* The flush_pmd_tlb_range of each huge PMD split_huge_pmd_entry split
+ * since (pgtable.c cannot call tlb.c); every flush of the mm, and every
+ * translation for it, does these first. */
+void tlb_flush_splits(struct vmsh_mm *mm);
 void flush_tlb_page(struct vmsh_mm *mm, uint64_t addr);
 void flush_tlb_mm(struct vmsh_mm *mm);
 /* CR3 write on @cpu (switch_mm_irqs_off): task.c calls it when a user task

@@ -556,6 +556,48 @@ void phys_copy(struct vmsh_sys *sys, uint64_t dst, uint64_t src)
 	}
 }
 
+const char *phys_check_contents(const struct vmsh_sys *sys, uint64_t pfn,
+				struct phys_host_bytes *sum)
+{
+	const struct page *p = cpage(sys, pfn);
+	const struct page_runs *r;
+	union runs_buf tmp;
+	unsigned i, end = 0, bytes = 0;
+
+	if (p->kind == PAGE_PGTABLE) {
+		sum->tables += PAGE_SIZE;
+		return p->data ? NULL : "page table without its entries";
+	}
+	switch (p->data_kind) {
+	case PAGE_DATA_FILL:
+		return p->data ? "uniform with an allocation" : NULL;
+	case PAGE_DATA_BUF:
+		sum->bufs += PAGE_SIZE;
+		return p->data ? NULL : "buffer missing";
+	case PAGE_DATA_INLINE:
+		r = runs_view(p, &tmp);
+		if (!r->run[0].len || r->run[0].off + r->run[0].len > PAGE_SIZE)
+			return "inline run out of the page";
+		return NULL;
+	}
+	r = (const struct page_runs *)p->data;
+	if (!r)
+		return "runs missing";
+	sum->runs += runs_size(r->nr, r->bytes);
+	if (!r->nr || r->nr > RUNS_MAX || r->bytes > RUNS_MAX_BYTES)
+		return "too many runs or bytes";
+	if (r->nr == 1 && r->bytes <= INLINE_MAX)
+		return "one short run not kept inline";
+	for (i = 0; i < r->nr; i++) {
+		if (!r->run[i].len || (i && r->run[i].off <= end) ||
+		    r->run[i].off + r->run[i].len > PAGE_SIZE)
+			return "runs not sorted, apart and inside the page";
+		end = r->run[i].off + r->run[i].len;
+		bytes += r->run[i].len;
+	}
+	return bytes == r->bytes ? NULL : "run bytes miscounted";
+}
+
 void phys_host_bytes(const struct vmsh_sys *sys, struct phys_host_bytes *out)
 {
 	const struct phys *ph = &sys->phys;

@@ -177,6 +177,12 @@ struct phys_host_bytes {
 	uint64_t runs;          /* contents kept as small runs */
 };
 void phys_host_bytes(const struct vmsh_sys *sys, struct phys_host_bytes *out);
+/* The checker's look at frame @pfn (in use): its contents' form is
+ * well made (the runs sorted, apart, inside the page, within the
+ * limits); NULL, or what is wrong.  Adds what it costs to @sum (tables,
+ * bufs, runs), for the counters' check. */
+const char *phys_check_contents(const struct vmsh_sys *sys, uint64_t pfn,
+				struct phys_host_bytes *sum);
 
 /* Build the frame pool of sys->cfg.ram bytes and the zero page (the
  * machine calls it before anything else); 0, or -ENOMEM when the host

@@ -311,6 +311,36 @@ START_TEST(test_phys_host_bytes)
 }
 END_TEST
 
+/* The checker looks at the contents' form and the host byte counters. */
+START_TEST(test_phys_check_contents)
+{
+	uint64_t pfn = phys_alloc(sys, PAGE_ANON);
+	struct page *p = phys_page(sys, pfn);
+	char buf[256];
+
+	phys_write(sys, pfn, 10, (const uint8_t *)"abc", 0, 3);
+	phys_write(sys, pfn, 100, (const uint8_t *)"def", 0, 3);
+	ck_assert_uint_eq(p->data_kind, PAGE_DATA_RUNS);
+	ck_assert_ptr_null(phys_check_contents(sys, pfn,
+		&(struct phys_host_bytes){ 0, 0, 0, 0 }));
+	/* the second run starting inside the first */
+	((uint16_t *)p->data)[4] = 11;
+	ck_assert_str_eq(phys_check_contents(sys, pfn,
+		&(struct phys_host_bytes){ 0, 0, 0, 0 }),
+		"runs not sorted, apart and inside the page");
+	((uint16_t *)p->data)[4] = 100;
+	ck_assert_ptr_null(phys_check_contents(sys, pfn,
+		&(struct phys_host_bytes){ 0, 0, 0, 0 }));
+	phys_put(sys, pfn);
+	/* a counter off */
+	ck_assert_int_eq(vmsh_check(sys, buf, sizeof(buf)), 0);
+	sys->phys.run_bytes++;
+	ck_assert_int_eq(vmsh_check(sys, buf, sizeof(buf)), 1);
+	ck_assert_ptr_nonnull(strstr(buf, "host bytes"));
+	sys->phys.run_bytes--;
+}
+END_TEST
+
 Suite *phys_suite(void)
 {
 	Suite *s = suite_create("phys");
@@ -324,6 +354,7 @@ Suite *phys_suite(void)
 	tcase_add_test(tc, test_phys_sparse_fill);
 	tcase_add_test(tc, test_phys_copy);
 	tcase_add_test(tc, test_phys_runs_random);
+	tcase_add_test(tc, test_phys_check_contents);
 	tc = t_tcase(s, "host-bytes", NULL, teardown);
 	tcase_add_test(tc, test_phys_host_bytes);
 	tc = t_tcase(s, "oom", setup_small, teardown);

@@ -548,10 +548,8 @@ void check_pages(const struct vmsh_sys *sys, struct check_report *r)
 		if (p->refcount <= 0)
 			check_report(r, "frame %#llx in use with refcount %d",
 				     (unsigned long long)pfn, p->refcount);
-		why = phys_check_contents(sys, pfn, &hb);
-		if (why)
-			check_report(r, "frame %#llx: contents: %s",
-				     (unsigned long long)pfn, why);
+		if ((why = phys_check_contents(sys, pfn, &hb)))
+			check_report(r, "frame %#llx: %s", (unsigned long long)pfn, why);
 		if (p->kind == PAGE_PGTABLE) {
 			if (c.maps[pfn] != 1)
 				check_report(r, "page table %#llx referenced %d times",
@@ -638,16 +636,8 @@ void check_pages(const struct vmsh_sys *sys, struct check_report *r)
 		check_report(r, "phys: %llu free frames, nfree says %llu",
 			     (unsigned long long)nfree,
 			     (unsigned long long)sys->phys.nfree);
-	if (hb.tables != sys->phys.nr_tables * PAGE_SIZE ||
-	    hb.bufs != sys->phys.nr_bufs * PAGE_SIZE ||
-	    hb.runs != sys->phys.run_bytes)
-		check_report(r, "phys: host bytes counted %llu/%llu/%llu (tables, buffers, runs), frames hold %llu/%llu/%llu",
-			     (unsigned long long)(sys->phys.nr_tables * PAGE_SIZE),
-			     (unsigned long long)(sys->phys.nr_bufs * PAGE_SIZE),
-			     (unsigned long long)sys->phys.run_bytes,
-			     (unsigned long long)hb.tables,
-			     (unsigned long long)hb.bufs,
-			     (unsigned long long)hb.runs);
+	if (!phys_host_bytes_agree(sys, &hb))
+		check_report(r, "phys: host bytes counted disagree with the frames");
 	free(c.maps);
 }
 

@@ -566,36 +566,46 @@ const char *phys_check_contents(const struct vmsh_sys *sys, uint64_t pfn,
 
 	if (p->kind == PAGE_PGTABLE) {
 		sum->tables += PAGE_SIZE;
-		return p->data ? NULL : "page table without its entries";
+		return p->data ? NULL : "contents: page table without its entries";
 	}
 	switch (p->data_kind) {
 	case PAGE_DATA_FILL:
-		return p->data ? "uniform with an allocation" : NULL;
+		return p->data ? "contents: uniform with an allocation" : NULL;
 	case PAGE_DATA_BUF:
 		sum->bufs += PAGE_SIZE;
-		return p->data ? NULL : "buffer missing";
+		return p->data ? NULL : "contents: buffer missing";
 	case PAGE_DATA_INLINE:
 		r = runs_view(p, &tmp);
 		if (!r->run[0].len || r->run[0].off + r->run[0].len > PAGE_SIZE)
-			return "inline run out of the page";
+			return "contents: inline run out of the page";
 		return NULL;
 	}
 	r = (const struct page_runs *)p->data;
 	if (!r)
-		return "runs missing";
+		return "contents: runs missing";
 	sum->runs += runs_size(r->nr, r->bytes);
 	if (!r->nr || r->nr > RUNS_MAX || r->bytes > RUNS_MAX_BYTES)
-		return "too many runs or bytes";
+		return "contents: too many runs or bytes";
 	if (r->nr == 1 && r->bytes <= INLINE_MAX)
-		return "one short run not kept inline";
+		return "contents: one short run not kept inline";
 	for (i = 0; i < r->nr; i++) {
 		if (!r->run[i].len || (i && r->run[i].off <= end) ||
 		    r->run[i].off + r->run[i].len > PAGE_SIZE)
-			return "runs not sorted, apart and inside the page";
+			return "contents: runs not sorted, apart and inside the page";
 		end = r->run[i].off + r->run[i].len;
 		bytes += r->run[i].len;
 	}
-	return bytes == r->bytes ? NULL : "run bytes miscounted";
+	return bytes == r->bytes ? NULL : "contents: run bytes miscounted";
+}
+
+bool phys_host_bytes_agree(const struct vmsh_sys *sys,
+			   const struct phys_host_bytes *sum)
+{
+	const struct phys *ph = &sys->phys;
+
+	return sum->tables == ph->nr_tables * PAGE_SIZE &&
+	       sum->bufs == ph->nr_bufs * PAGE_SIZE &&
+	       sum->runs == ph->run_bytes;
 }
 
 void phys_host_bytes(const struct vmsh_sys *sys, struct phys_host_bytes *out)

@@ -183,6 +183,9 @@ void phys_host_bytes(const struct vmsh_sys *sys, struct phys_host_bytes *out);
  * bufs, runs), for the counters' check. */
 const char *phys_check_contents(const struct vmsh_sys *sys, uint64_t pfn,
 				struct phys_host_bytes *sum);
+/* Do the counters agree with @sum, the frames' total? */
+bool phys_host_bytes_agree(const struct vmsh_sys *sys,
+			   const struct phys_host_bytes *sum);
 
 /* Build the frame pool of sys->cfg.ram bytes and the zero page (the
  * machine calls it before anything else); 0, or -ENOMEM when the host

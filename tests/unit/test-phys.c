@@ -327,7 +327,7 @@ START_TEST(test_phys_check_contents)
 	((uint16_t *)p->data)[4] = 11;
 	ck_assert_str_eq(phys_check_contents(sys, pfn,
 		&(struct phys_host_bytes){ 0, 0, 0, 0 }),
-		"runs not sorted, apart and inside the page");
+		"contents: runs not sorted, apart and inside the page");
 	((uint16_t *)p->data)[4] = 100;
 	ck_assert_ptr_null(phys_check_contents(sys, pfn,
 		&(struct phys_host_bytes){ 0, 0, 0, 0 }));

@@ -59,6 +59,11 @@ void check_tasks(const struct vmsh_sys *sys, struct check_report *r);
  * frame is its file's, at its index, within EOF, held once by the cache
  * and once per PTE, and a large folio's pages agree on its head. */
 void check_files(const struct vmsh_sys *sys, struct check_report *r);
+/* LRU lists (check_lru.c): each list well linked, holding folios of its
+ * kind and flags and counting their pages; every anonymous and page
+ * cache folio on exactly the list its flags name, or waiting in the
+ * mlock batch; PG_mlocked pages == NR_MLOCK. */
+void check_lru(const struct vmsh_sys *sys, struct check_report *r);
 /* Every checker over the whole machine (what vmsh_check reports). */
 void check_sys(const struct vmsh_sys *sys, struct check_report *r);
 /* Every invariant must hold: on a broken one, the count and the first

@@ -75,6 +75,10 @@ static const struct backend_ops host_ops;
 static struct host *the_host;
 static volatile pid_t real_pids[MAX_PIDS];
 static volatile int nreal_pids;
+/* killed task processes we could not reap (others' children): host_free
+ * waits for them, as an orphan becomes ours (the subreaper's) later */
+static pid_t unreaped[MAX_PIDS];
+static int nunreaped;
 
 static void remember_pid(pid_t pid)
 {
@@ -121,12 +125,12 @@ static int proc_reap(struct hproc *p, int fd)
 	struct pollfd pfd;
 	char buf[256];
 	int status, sig = 0;
+	pid_t r = 0;
 
 	/* a task that died by itself (a signal): which one, when it is our
 	 * child (the first task; the others are their parents' children) */
 	for (int i = 0; i < 50; i++) {
-		pid_t r = waitpid(p->pid, &status, WNOHANG | __WALL);
-
+		r = waitpid(p->pid, &status, WNOHANG | __WALL);
 		if (r == p->pid) {
 			sig = WIFSIGNALED(status) ? WTERMSIG(status) : -1;
 			break;
@@ -146,9 +150,10 @@ static int proc_reap(struct hproc *p, int fd)
 		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
 			break;
 	}
-	if (!sig)
-		while (waitpid(p->pid, NULL, __WALL) < 0 && errno == EINTR)
-			;
+	while (!sig && (r = waitpid(p->pid, NULL, __WALL)) < 0 && errno == EINTR)
+		;
+	if (!sig && r != p->pid && nunreaped < MAX_PIDS)
+		unreaped[nunreaped++] = p->pid;
 	for (int i = 0; i < nreal_pids; i++)
 		if (real_pids[i] == p->pid)
 			real_pids[i] = 0;
@@ -729,17 +734,23 @@ static void host_free(struct backend *be)
 
 	if (!h)
 		return;
-	pids = calloc((size_t)h->ntask + 1, sizeof(*pids));
+	/* the live tasks, those unreaped so far, and what task_dead adds */
+	pids = calloc(2 * (size_t)h->ntask + 1 + (size_t)nunreaped, sizeof(*pids));
 	if (!pids)
 		abort();
-	/* Newest first: children end before their parents. */
+	/* Newest first: children end before their parents; a process tasks
+	 * share (threads) is killed by its last task's task_dead. */
 	for (int i = h->ntask; i >= 1; i--)
-		if (h->task[i].alive && h->task[i].proc && h->task[i].proc->live == 1) {
+		if (h->task[i].alive && h->task[i].proc) {
 			pids[npids++] = h->task[i].proc->pid;
-			kill(h->task[i].proc->pid, SIGKILL);
+			if (h->task[i].proc->live == 1)
+				kill(h->task[i].proc->pid, SIGKILL);
 		}
 	for (int i = h->ntask; i >= 1; i--)
 		task_dead(h, i);
+	for (int i = 0; i < nunreaped; i++)
+		pids[npids++] = unreaped[i];
+	nunreaped = 0;
 	/* A killed task whose parent task died first is handed to us (the
 	 * subreaper) a moment later: wait until each is gone, not just the
 	 * zombies there are now (bounded: 5 s each). */

@@ -69,14 +69,21 @@ int vmsh_munlockall(struct vmsh_sys *sys);
 int vmsh_mseal(struct vmsh_sys *sys, uint64_t addr, uint64_t len,
 	       uint64_t flags);
 
-/* One scan pass of khugepaged (mm/khugepaged.c): every 2 MiB-aligned
- * range of every VMA that may hold a huge page under the THP mode
- * (MADV_HUGEPAGE in madvise mode) is scanned and, when its PTEs pass
- * khugepaged's limits (max_ptes_none 511, max_ptes_shared 256, a writable
- * and a young PTE), collapsed into a huge PMD. */
+/* One wake-up of khugepaged (khugepaged_do_scan, mm/khugepaged.c): from
+ * its cursor, the mms on its list (those that had MADV_HUGEPAGE or a huge
+ * fault on an eligible VMA, and their forks) are scanned for at most
+ * pages_to_scan (4096) of progress -- 8 ranges of 2 MiB -- in every VMA
+ * that may hold a huge page under the THP mode (MADV_HUGEPAGE in madvise
+ * mode); a range whose PTEs pass khugepaged's limits (max_ptes_none 511,
+ * max_ptes_shared 256, a writable and a young PTE) is collapsed into a
+ * huge PMD.  The next call resumes where this one stopped. */
 struct vmsh_khugepaged_info {
-	uint64_t scanned, collapsed;    /* 2 MiB ranges */
-	uint64_t full_scans;            /* passes so far */
+	uint64_t scanned, collapsed;    /* 2 MiB ranges, this pass */
+	uint64_t passes;                /* calls so far */
+	uint64_t full_scans;            /* times the cursor went round the list */
+	unsigned nr_mms;                /* mms on the list */
+	unsigned next_mm_id;            /* the cursor: mm id (0: the list's head) */
+	uint64_t next_address;          /* and where in it */
 };
 int vmsh_khugepaged(struct vmsh_sys *sys, struct vmsh_khugepaged_info *out);
 

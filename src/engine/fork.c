@@ -269,6 +269,8 @@ static int dup_mmap(struct vmsh_mm *mm, struct vmsh_mm *old)
 	 * lost RW. */
 	mm->mt_dup = false;
 	flush_tlb_mm(old);
+	if (!err)
+		khugepaged_fork(mm, old);
 	return err;
 }
 

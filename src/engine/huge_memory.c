@@ -262,6 +262,7 @@ int do_huge_pmd_anonymous_page(struct vmsh_sys *sys, struct vmsh_vma *vma,
 		return VM_FAULT_FALLBACK;
 	if (anon_vma_prepare(vma))
 		return VM_FAULT_OOM;
+	khugepaged_enter_vma(vma, vma->vm_flags);
 	if (!write && sys->cfg.zero_page && sys->cfg.thp_zero_page) {
 		table = pte_alloc_one(mm);
 		if (table == UINT64_MAX)

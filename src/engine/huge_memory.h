@@ -93,6 +93,17 @@ void map_anon_folio_pmd(struct vmsh_vma *vma, uint64_t head, uint64_t *pmdp,
  * one, a range whose PMD is empty, a page that is not anonymous);
  * -ENOMEM (no 2 MiB block of frames). */
 int madvise_collapse(struct vmsh_vma *vma, uint64_t start, uint64_t end);
+/* khugepaged_enter_vma(): put the mm on khugepaged's list (once) when
+ * @vma with flags @vm_flags may hold a huge page for khugepaged
+ * (TVA_KHUGEPAGED: it needs an anon_vma) -- MADV_HUGEPAGE and the huge
+ * fault call it; khugepaged_fork: a child of an mm on the list goes on
+ * it; khugepaged_exit (mmput): off the list, unless the scan cursor is on
+ * it (the scan drops it when it gets there: collect_mm_slot). */
+void khugepaged_enter_vma(struct vmsh_vma *vma, uint64_t vm_flags);
+void khugepaged_fork(struct vmsh_mm *mm, struct vmsh_mm *oldmm);
+void khugepaged_exit(struct vmsh_mm *mm);
+/* The list's end (vmsh_sys_free). */
+void khugepaged_fini(struct vmsh_sys *sys);
 
 /* ---- the rest of the engine's view of a huge PMD ------------------------ */
 

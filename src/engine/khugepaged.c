@@ -201,12 +201,16 @@ static enum scan_result collapse_huge_page(struct vmsh_vma *vma, uint64_t haddr)
 	return SCAN_SUCCEED;
 }
 
+/* hpage_collapse_scan_pmd and, when it succeeds, collapse_huge_page;
+ * *@unlocked (if given): the collapse was tried (it drops mmap_lock). */
 static enum scan_result scan_and_collapse(struct vmsh_vma *vma, uint64_t haddr,
-					  bool khugepaged)
+					  bool khugepaged, bool *unlocked)
 {
 	struct scan s = { .vma = vma, .khugepaged = khugepaged };
 	enum scan_result r = scan_pmd(&s, haddr);
 
+	if (unlocked)
+		*unlocked = r == SCAN_SUCCEED;
 	if (r == SCAN_SUCCEED) {
 		/* hugepage_vma_revalidate(): an anonymous VMA with an anon_vma */
 		if (!vma->anon_vma)
@@ -229,7 +233,7 @@ int madvise_collapse(struct vmsh_vma *vma, uint64_t start, uint64_t end)
 	hstart = (start + HPAGE_PMD_SIZE - 1) & HPAGE_PMD_MASK;
 	hend = end & HPAGE_PMD_MASK;
 	for (addr = hstart; addr < hend; addr += HPAGE_PMD_SIZE) {
-		enum scan_result r = scan_and_collapse(vma, addr, false);
+		enum scan_result r = scan_and_collapse(vma, addr, false, NULL);
 
 		if (r == SCAN_SUCCEED || r == SCAN_PMD_MAPPED) {
 			thps++;
@@ -248,33 +252,189 @@ int madvise_collapse(struct vmsh_vma *vma, uint64_t start, uint64_t end)
 	return last == SCAN_ALLOC_HUGE_PAGE_FAIL ? -ENOMEM : -EINVAL;
 }
 
-int vmsh_khugepaged(struct vmsh_sys *sys, struct vmsh_khugepaged_info *out)
+/* ---- khugepaged's list and cursor ---------------------------------------- */
+
+#define KHUGEPAGED_PAGES_TO_SCAN 4096
+
+static struct vmsh_mm *mm_by_id(struct vmsh_sys *sys, unsigned id)
 {
+	for (struct vmsh_mm *mm = sys->mms; mm; mm = mm->next_all)
+		if (mm->id == id)
+			return mm;
+	return NULL;
+}
+
+static size_t slot_index(const struct vmsh_sys *sys, unsigned id)
+{
+	size_t i;
+
+	for (i = 0; i < sys->khugepaged.nr; i++)
+		if (sys->khugepaged.slots[i] == id)
+			break;
+	return i;
+}
+
+static void slot_del(struct vmsh_sys *sys, size_t i)
+{
+	memmove(&sys->khugepaged.slots[i], &sys->khugepaged.slots[i + 1],
+		(sys->khugepaged.nr - i - 1) * sizeof(*sys->khugepaged.slots));
+	sys->khugepaged.nr--;
+}
+
+/* __khugepaged_enter(): the mm goes at the list's tail. */
+static void khugepaged_enter_mm(struct vmsh_mm *mm)
+{
+	struct vmsh_sys *sys = mm->sys;
+
+	if (mm->khugepaged_entered)
+		return;
+	mm->khugepaged_entered = true;
+	if (sys->khugepaged.nr == sys->khugepaged.cap) {
+		sys->khugepaged.cap = sys->khugepaged.cap ? 2 * sys->khugepaged.cap : 8;
+		sys->khugepaged.slots = xrealloc(sys->khugepaged.slots,
+			sys->khugepaged.cap * sizeof(*sys->khugepaged.slots));
+	}
+	sys->khugepaged.slots[sys->khugepaged.nr++] = mm->id;
+	trace(sys, "__khugepaged_enter mm=%u", mm->id);
+}
+
+void khugepaged_enter_vma(struct vmsh_vma *vma, uint64_t vm_flags)
+{
+	uint64_t flags = vma->vm_flags;
+	bool ok;
+
+	if (vma->vm_mm->khugepaged_entered ||
+	    vma->vm_mm->sys->cfg.thp == VMSH_THP_NEVER)
+		return;
+	/* thp_vma_allowable_order(vma, vm_flags, TVA_KHUGEPAGED, PMD_ORDER) */
+	vma->vm_flags = vm_flags;
+	ok = thp_vma_allowable_order(vma, TVA_KHUGEPAGED);
+	vma->vm_flags = flags;
+	if (ok)
+		khugepaged_enter_mm(vma->vm_mm);
+}
+
+void khugepaged_fork(struct vmsh_mm *mm, struct vmsh_mm *oldmm)
+{
+	if (oldmm->khugepaged_entered)
+		khugepaged_enter_mm(mm);
+}
+
+void khugepaged_exit(struct vmsh_mm *mm)
+{
+	struct vmsh_sys *sys = mm->sys;
+	size_t i;
+
+	if (!mm->khugepaged_entered || sys->khugepaged.cur == mm->id)
+		return;
+	i = slot_index(sys, mm->id);
+	if (i < sys->khugepaged.nr)
+		slot_del(sys, i);
+	mm->khugepaged_entered = false;
+}
+
+void khugepaged_fini(struct vmsh_sys *sys)
+{
+	free(sys->khugepaged.slots);
+	memset(&sys->khugepaged, 0, sizeof(sys->khugepaged));
+}
+
+/* khugepaged_scan_mm_slot(): scan the cursor's mm from its address for at
+ * most @pages of progress; returns the progress made. */
+static unsigned scan_mm_slot(struct vmsh_sys *sys, unsigned pages,
+			     struct vmsh_khugepaged_info *out,
+			     enum scan_result *result)
+{
+	struct vmsh_vma *vma = NULL;
 	struct vmsh_mm *mm;
+	unsigned progress = 0;
+	size_t i;
 
-	memset(out, 0, sizeof(*out));
-	for (mm = sys->mms; mm; mm = mm->next_all) {
-		struct vmsh_vma *vma;
+	if (!sys->khugepaged.cur) {
+		sys->khugepaged.cur = sys->khugepaged.slots[0];
+		sys->khugepaged.address = 0;
+	}
+	mm = mm_by_id(sys, sys->khugepaged.cur);
+	progress++;
+	if (!mm || mm->mm_users <= 0)           /* hpage_collapse_test_exit */
+		goto next_mm;
+	for (vma = find_vma(mm, sys->khugepaged.address); vma;
+	     vma = vma->vm_next) {
+		uint64_t hstart, hend;
 
-		if (mm->mm_users <= 0 || !mm->pgd)
+		if (!thp_vma_allowable_order(vma, TVA_KHUGEPAGED)) {
+			progress++;
 			continue;
-		for (vma = mm->mmap; vma; vma = vma->vm_next) {
-			uint64_t addr;
+		}
+		hstart = (vma->vm_start + HPAGE_PMD_SIZE - 1) & HPAGE_PMD_MASK;
+		hend = vma->vm_end & HPAGE_PMD_MASK;
+		if (sys->khugepaged.address > hend) {
+			progress++;
+			continue;
+		}
+		if (sys->khugepaged.address < hstart)
+			sys->khugepaged.address = hstart;
+		while (sys->khugepaged.address < hend) {
+			bool unlocked;
 
-			if (!thp_vma_allowable_order(vma, TVA_KHUGEPAGED))
-				continue;
-			addr = (vma->vm_start + HPAGE_PMD_SIZE - 1) & HPAGE_PMD_MASK;
-			for (; addr + HPAGE_PMD_SIZE <= vma->vm_end;
-			     addr += HPAGE_PMD_SIZE) {
-				enum scan_result r;
-
-				out->scanned++;
-				r = scan_and_collapse(vma, addr, true);
-				if (r == SCAN_SUCCEED)
-					out->collapsed++;
-			}
+			*result = scan_and_collapse(vma, sys->khugepaged.address,
+						    true, &unlocked);
+			out->scanned++;
+			if (*result == SCAN_SUCCEED)
+				out->collapsed++;
+			sys->khugepaged.address += HPAGE_PMD_SIZE;
+			progress += HPAGE_PMD_NR;
+			/* the mm keeps the cursor: the next call resumes */
+			if (unlocked || progress >= pages)
+				return progress;
 		}
 	}
-	out->full_scans = ++sys->khugepaged_full_scans;
+next_mm:
+	/* every VMA scanned, or the mm exited: the next mm's turn */
+	i = slot_index(sys, sys->khugepaged.cur);
+	if (i + 1 < sys->khugepaged.nr) {
+		sys->khugepaged.cur = sys->khugepaged.slots[i + 1];
+		sys->khugepaged.address = 0;
+	} else {
+		sys->khugepaged.cur = 0;
+		sys->khugepaged.full_scans++;
+	}
+	if (!mm || mm->mm_users <= 0) {         /* collect_mm_slot */
+		if (i < sys->khugepaged.nr)
+			slot_del(sys, i);
+		if (mm)
+			mm->khugepaged_entered = false;
+	}
+	return progress;
+}
+
+/* khugepaged_do_scan(): one wake-up of khugepaged. */
+int vmsh_khugepaged(struct vmsh_sys *sys, struct vmsh_khugepaged_info *out)
+{
+	unsigned progress = 0, pass_through_head = 0;
+	const unsigned pages = KHUGEPAGED_PAGES_TO_SCAN;
+	enum scan_result result = SCAN_SUCCEED;
+
+	memset(out, 0, sizeof(*out));
+	lru_lazyfree_drain(sys);                /* lru_add_drain_all() */
+	for (;;) {
+		if (!sys->khugepaged.cur)
+			pass_through_head++;
+		/* khugepaged_has_work() */
+		if (sys->khugepaged.nr && sys->cfg.thp != VMSH_THP_NEVER &&
+		    pass_through_head < 2)
+			progress += scan_mm_slot(sys, pages - progress, out, &result);
+		else
+			progress = pages;
+		if (progress >= pages)
+			break;
+		if (result == SCAN_ALLOC_HUGE_PAGE_FAIL)
+			break;                  /* khugepaged_alloc_sleep */
+	}
+	out->passes = ++sys->khugepaged.passes;
+	out->full_scans = sys->khugepaged.full_scans;
+	out->nr_mms = (unsigned)sys->khugepaged.nr;
+	out->next_mm_id = sys->khugepaged.cur;
+	out->next_address = sys->khugepaged.address;
 	return 0;
 }

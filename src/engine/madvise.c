@@ -432,6 +432,8 @@ static int madvise_vma_behavior(struct vmsh_mm *mm, struct vmsh_vma *vma,
 		break;
 	case VMSH_MADV_HUGEPAGE:
 		newflags = (newflags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE;
+		/* hugepage_madvise(): the VMA as it is, with the new flags */
+		khugepaged_enter_vma(vma, newflags);
 		break;
 	case VMSH_MADV_NOHUGEPAGE:
 		newflags = (newflags & ~VM_HUGEPAGE) | VM_NOHUGEPAGE;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 
 #include "file.h"
+#include "huge_memory.h"
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"
@@ -145,6 +146,7 @@ void mm_put(struct vmsh_mm *mm)
 {
 	if (--mm->mm_users > 0)
 		return;
+	khugepaged_exit(mm);                    /* before exit_mmap (__mmput) */
 	exit_mmap(mm);
 	mmdrop(mm);
 }

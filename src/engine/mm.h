@@ -54,6 +54,7 @@ struct vmsh_mm {
 	struct vmsh_mm *next_all;             /* sys->mms list */
 	struct vmsh_mm **pprev_all;           /* what points at it there */
 	bool gate_vma;                        /* shows [vsyscall] (layout.c) */
+	bool khugepaged_entered;              /* MMF_VM_HUGEPAGE: on khugepaged's list */
 };
 
 /* An mm with no VMA: mm_users = mm_count = 1, a PGD (pgtable_init), the

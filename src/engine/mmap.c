@@ -19,6 +19,7 @@
 
 #include "fault.h"
 #include "file.h"
+#include "huge_memory.h"
 #include "memory.h"
 #include "mm.h"
 #include "names.h"
@@ -447,6 +448,8 @@ static int mmap_region(struct vmsh_mm *mm, struct vmsh_file *file,
 			}
 		}
 		vma_link(mm, vma);
+		/* __mmap_new_vma(); a merge entered it in vma_merge_new_range */
+		khugepaged_enter_vma(vma, vm_flags);
 		if (file && vma->vm_flags != vm_flags &&
 		    !(vma->vm_flags & VM_SPECIAL)) {
 			struct vmsh_vma *merged;

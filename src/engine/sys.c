@@ -20,6 +20,7 @@
 #include "mm.h"
 #include "phys.h"
 #include "reclaim.h"
+#include "huge_memory.h"
 #include "sys.h"
 #include "task.h"
 #include "tlb.h"
@@ -152,6 +153,7 @@ void vmsh_sys_free(struct vmsh_sys *sys)
 	swap_fini(sys);
 	vmsh_replace_free(sys->replace);
 	anon_vmas_fini(sys);
+	khugepaged_fini(sys);
 	tlb_fini(sys);
 	phys_fini(sys);
 	free(sys);

@@ -102,7 +102,16 @@ struct vmsh_sys {
 	struct cpu *cpus;
 	int cur_cpu;
 	uint64_t stat[ST_NR];
-	uint64_t khugepaged_full_scans;       /* khugepaged.c's passes */
+	/* khugepaged.c: its mm_slot list (mm ids, in the order they entered:
+	 * khugepaged_scan.mm_head) and scan cursor (mm id, 0: none, and the
+	 * address to resume at) */
+	struct {
+		unsigned *slots;
+		size_t nr, cap;
+		unsigned cur;
+		uint64_t address;
+		uint64_t full_scans, passes;
+	} khugepaged;
 	vmsh_trace_fn *trace_fn;
 	void *trace_ctx;
 	vmsh_trace_fn *warn_fn;

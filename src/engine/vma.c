@@ -497,6 +497,7 @@ struct vmsh_vma *vma_merge_new_range(struct vmsh_mm *mm, struct vmg *g)
 	if (!right)
 		g->next = NULL;
 	vma_expand(mm, g);
+	khugepaged_enter_vma(g->target, g->flags);
 	return g->target;
 }
 

@@ -204,9 +204,16 @@ int cmd_khugepaged(struct args *a)
 	ret = be(a)->ops->model->khugepaged(be(a), &k);
 	if (ret < 0)
 		return cmd_fail(a, ret);
-	fprintf(out(a), "khugepaged: pass %llu: %llu range%s of 2 MiB scanned, %llu collapsed\n",
-		(unsigned long long)k.full_scans, (unsigned long long)k.scanned,
-		k.scanned == 1 ? "" : "s", (unsigned long long)k.collapsed);
+	fprintf(out(a), "khugepaged: pass %llu: %llu range%s of 2 MiB scanned, %llu collapsed; %u mm%s on the list, full scans %llu, ",
+		(unsigned long long)k.passes, (unsigned long long)k.scanned,
+		k.scanned == 1 ? "" : "s", (unsigned long long)k.collapsed,
+		k.nr_mms, k.nr_mms == 1 ? "" : "s",
+		(unsigned long long)k.full_scans);
+	if (k.next_mm_id)
+		fprintf(out(a), "next: mm %u at %#llx\n", k.next_mm_id,
+			(unsigned long long)k.next_address);
+	else
+		fputs("next: the list's head\n", out(a));
 	return 0;
 }
 

@@ -607,10 +607,15 @@ const struct command shell_commands[] = {
 		.name = "khugepaged",
 		.args = "",
 		.summary = "run one scan pass of khugepaged (collapse into huge pages)",
-		.help = "  Scans every 2 MiB-aligned range of every VMA that may hold a huge page\n"
-		  "  (madvise mode: MADV_HUGEPAGE) and collapses those whose PTEs pass\n"
-		  "  khugepaged's limits: max_ptes_none 511, max_ptes_shared 256, a\n"
-		  "  writable and a young PTE.  The kernel's khugepaged runs on its own;\n"
+		.help = "  One wake-up of khugepaged: from its cursor, it scans the mms on its\n"
+		  "  list (those that had MADV_HUGEPAGE with an anon_vma or a huge fault,\n"
+		  "  and their forks) for at most pages_to_scan 4096 pages of progress\n"
+		  "  (512 per 2 MiB range, 1 per mm), in every VMA that may hold a huge\n"
+		  "  page (madvise mode: MADV_HUGEPAGE), and collapses the ranges whose\n"
+		  "  PTEs pass khugepaged's limits: max_ptes_none 511, max_ptes_shared\n"
+		  "  256, a writable and a young PTE.  It prints the ranges scanned and\n"
+		  "  collapsed, the list's length, the full scans so far and where the\n"
+		  "  next pass resumes.  The kernel's khugepaged runs on its own timer;\n"
 		  "  here it runs when asked.",
 		.run = cmd_khugepaged,
 		.model_only = true,

@@ -368,12 +368,62 @@ START_TEST(test_thp_khugepaged)
 	/* the read-only range has no writable PTE: not collapsed */
 	ck_assert_uint_eq(k.scanned, 3);
 	ck_assert_uint_eq(k.collapsed, 2);
-	ck_assert_uint_eq(k.full_scans, 2);
+	ck_assert_uint_eq(k.full_scans, 1);     /* the first pass had no mm */
+	ck_assert_uint_eq(k.passes, 2);
+	ck_assert_uint_eq(k.nr_mms, 1);
+	ck_assert_uint_eq(k.next_mm_id, 0);
 	ck_assert_uint_eq(anon_huge(1, BASE), 4 * M);
 	ck_assert_uint_eq(t_peek(sys, BASE + 2 * M), 2);
 	ck_assert_uint_eq(t_stat(sys, "thp_collapse_alloc"), 2);
 	ck_assert_int_eq(vmsh_khugepaged(sys, &k), 0);
 	ck_assert_uint_eq(k.collapsed, 0);
+	t_check(sys);
+}
+END_TEST
+
+/* khugepaged's cursor: a pass has pages_to_scan 4096 of progress (512 a
+ * range, 1 an mm), so it scans 8 ranges and the next pass resumes at the
+ * ninth; an mm enters the list at MADV_HUGEPAGE only once it has an
+ * anon_vma (or at its first huge fault), a fork's child with its parent;
+ * an exited mm leaves it. */
+START_TEST(test_thp_khugepaged_cursor)
+{
+	struct vmsh_khugepaged_info k;
+	unsigned id = t_mm(sys)->id;
+	uint64_t i;
+	int child;
+
+	t_map(sys, BASE, 20 * M, T_RW, T_FIXED);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 20 * M, VMSH_MADV_HUGEPAGE), 0);
+	ck_assert_int_eq(vmsh_khugepaged(sys, &k), 0);
+	ck_assert_uint_eq(k.nr_mms, 0);         /* no anon_vma yet */
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 20 * M, VMSH_MADV_NOHUGEPAGE), 0);
+	for (i = 0; i < 10; i++)
+		t_fill(sys, BASE + i * 2 * M + T_PG, 1, (uint8_t)(i + 1));
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 20 * M, VMSH_MADV_HUGEPAGE), 0);
+	ck_assert_int_eq(vmsh_khugepaged(sys, &k), 0);
+	t_check(sys);
+	ck_assert_uint_eq(k.nr_mms, 1);
+	ck_assert_uint_eq(k.scanned, 8);
+	ck_assert_uint_eq(k.collapsed, 8);
+	ck_assert_uint_eq(k.next_mm_id, id);
+	ck_assert_uint_eq(k.next_address, BASE + 16 * M);
+	ck_assert_uint_eq(k.full_scans, 0);
+	ck_assert_uint_eq(anon_huge(1, BASE), 16 * M);
+	ck_assert_int_eq(vmsh_khugepaged(sys, &k), 0);
+	t_check(sys);
+	ck_assert_uint_eq(k.collapsed, 2);
+	ck_assert_uint_eq(k.full_scans, 1);
+	ck_assert_uint_eq(anon_huge(1, BASE), 20 * M);
+	for (i = 0; i < 10; i++)
+		ck_assert_uint_eq(t_peek(sys, BASE + i * 2 * M + T_PG), i + 1);
+	/* fork: the child joins the list; its exit takes it off */
+	child = t_spawn(sys, vmsh_fork);
+	ck_assert_int_eq(vmsh_khugepaged(sys, &k), 0);
+	ck_assert_uint_eq(k.nr_mms, 2);
+	ck_assert_int_eq(vmsh_kill(sys, child), 0);
+	ck_assert_int_eq(vmsh_khugepaged(sys, &k), 0);
+	ck_assert_uint_eq(k.nr_mms, 1);
 	t_check(sys);
 }
 END_TEST
@@ -510,6 +560,7 @@ Suite *thp_suite(void)
 	tc = t_tcase(s, "collapse", setup, teardown);
 	tcase_add_test(tc, test_thp_madvise_collapse);
 	tcase_add_test(tc, test_thp_khugepaged);
+	tcase_add_test(tc, test_thp_khugepaged_cursor);
 	tc = t_tcase(s, "tlb", setup, teardown);
 	tcase_add_test(tc, test_thp_tlb_2m_entry);
 	tcase_add_test(tc, test_thp_tlb_unmap_stride);

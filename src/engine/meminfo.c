@@ -70,13 +70,6 @@ static void pmd_mapped_heads(const struct vmsh_sys *sys, uint64_t pfn,
 	}
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* NR_ANON_THPS: distinct anonymous folios some huge PMD maps. */
 static uint64_t nr_anon_thps(const struct vmsh_sys *sys)
 {

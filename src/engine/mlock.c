@@ -285,6 +285,15 @@ struct mlock_walk {
 	struct vmsh_vma *vma;
 };
 
+/* The VMA's new VM_LOCKED says which. */
+static void mlock_or_munlock(struct mlock_walk *w, uint64_t pfn)
+{
+	if (w->vma->vm_flags & VM_LOCKED)
+		mlock_folio(w->vma->vm_mm->sys, pfn);
+	else
+		munlock_folio(w->vma->vm_mm->sys, pfn);
+}
+
 static void mlock_pte(uint64_t *ptep, uint64_t addr, void *vctx)
 {
 	struct mlock_walk *w = vctx;
@@ -297,10 +306,7 @@ static void mlock_pte(uint64_t *ptep, uint64_t addr, void *vctx)
 		return;
 	if (folio_large(page_folio(sys, phys_page(sys, pte_pfn(pte)))))
 		return;
-	if (w->vma->vm_flags & VM_LOCKED)
-		mlock_folio(sys, pte_pfn(pte));
-	else
-		munlock_folio(sys, pte_pfn(pte));
+	mlock_or_munlock(w, pte_pfn(pte));
 }
 
 static bool mlock_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next, void *vctx)
@@ -314,12 +320,8 @@ static bool mlock_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next, void *vctx)
 	if ((sys->phys.huge_zero_pfn && head == sys->phys.huge_zero_pfn) ||
 	    !lru_page(sys, head))
 		return true;
-	for (i = 0; i < HPAGE_PMD_NR; i++) {
-		if (w->vma->vm_flags & VM_LOCKED)
-			mlock_folio(sys, head + i);
-		else
-			munlock_folio(sys, head + i);
-	}
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		mlock_or_munlock(w, head + i);
 	return true;
 }
 

@@ -133,13 +133,6 @@ void file_for_each_page(const struct vmsh_file *f,
 			fn(ctx, f->cache[i].index, f->cache[i].pfn);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 uint64_t *file_cache_indexes(const struct vmsh_file *f, uint64_t *n)
 {
 	uint64_t *v = xmalloc((f->cache_nr + 1) * sizeof(*v)), i, k = 0;

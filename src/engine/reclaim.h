@@ -77,6 +77,11 @@ void wakeup_flusher(struct vmsh_sys *sys);
 uint64_t ptab_get(const struct ptab *t, uint64_t index);
 uint64_t ptab_put(struct ptab *t, uint64_t index, uint64_t val);
 uint64_t ptab_take(struct ptab *t, uint64_t index);
+/* The indexes in [@first, @last] that hold a value, ascending (*@n of
+ * them; the caller frees the array): one pass over the table, however
+ * wide the range. */
+uint64_t *ptab_indexes(const struct ptab *t, uint64_t first, uint64_t last,
+		       uint64_t *n);
 
 /* workingset_eviction(): the shadow entry of a folio leaving memory. */
 uint64_t workingset_eviction(struct vmsh_sys *sys, struct page *folio);

@@ -74,6 +74,7 @@ uint64_t shmem_swapped(const struct vmsh_file *f, uint64_t index)
 	return ptab_get(&f->swapped, index);
 }
 
+
 uint64_t shmem_swapin(struct vmsh_sys *sys, struct vmsh_file *f,
 		      uint64_t index, bool fault)
 {
@@ -110,18 +111,11 @@ uint64_t shmem_swapin(struct vmsh_sys *sys, struct vmsh_file *f,
 void shmem_free_swap_range(struct vmsh_sys *sys, struct vmsh_file *f,
 			   uint64_t first, uint64_t last)
 {
-	uint64_t i, n = 0, *drop;
+	uint64_t i, n, *drop;
 
 	if (!f->swapped.nr)
 		return;
-	drop = xmalloc(f->swapped.nr * sizeof(*drop));
-	for (i = 0; i < f->swapped.cap; i++) {
-		const struct pcache_slot *s = &f->swapped.tab[i];
-
-		if (s->index != UINT64_MAX && s->index >= first &&
-		    s->index <= last)
-			drop[n++] = s->index;
-	}
+	drop = ptab_indexes(&f->swapped, first, last, &n);
 	for (i = 0; i < n; i++) {
 		uint64_t off = ptab_take(&f->swapped, drop[i]);
 
@@ -152,23 +146,25 @@ void shmem_evict_swap(struct vmsh_sys *sys, struct vmsh_file *f)
 void shmem_swapin_range(struct vmsh_sys *sys, struct vmsh_file *f,
 			uint64_t first, uint64_t last)
 {
-	uint64_t i;
+	uint64_t i, n, *idx;
 
 	if (!f->swapped.nr)
 		return;
-	for (i = first; i <= last; i++) {
-		uint64_t off = ptab_get(&f->swapped, i), pfn;
+	idx = ptab_indexes(&f->swapped, first, last, &n);
+	for (i = 0; i < n; i++) {
+		uint64_t off = ptab_get(&f->swapped, idx[i]), pfn;
 
-		if (!off || swap_cache_pfn(sys, off) != UINT64_MAX)
+		if (swap_cache_pfn(sys, off) != UINT64_MAX)
 			continue;
 		/* read_swap_cache_async(): into the swap cache only */
 		pfn = phys_alloc(sys, PAGE_ANON);
 		if (pfn == UINT64_MAX)
-			return;
-		phys_page(sys, pfn)->index = i;
+			break;
+		phys_page(sys, pfn)->index = idx[i];
 		swap_readpage(sys, off, pfn);
 		put_page(sys, pfn);     /* the cache's reference stays */
 	}
+	free(idx);
 }
 
 bool shmem_unuse(struct vmsh_sys *sys)
@@ -176,17 +172,17 @@ bool shmem_unuse(struct vmsh_sys *sys)
 	struct vmsh_file *f;
 
 	for (f = sys->shmem_swaplist; f; f = f->swap_next) {
-		while (f->swapped.nr) {
-			uint64_t i, idx = UINT64_MAX;
+		uint64_t i, n, *idx;
+		bool ok = true;
 
-			for (i = 0; i < f->swapped.cap; i++)
-				if (f->swapped.tab[i].index != UINT64_MAX) {
-					idx = f->swapped.tab[i].index;
-					break;
-				}
-			if (shmem_swapin(sys, f, idx, false) == UINT64_MAX)
-				return false;
-		}
+		if (!f->swapped.nr)
+			continue;
+		idx = ptab_indexes(&f->swapped, 0, UINT64_MAX, &n);
+		for (i = 0; i < n && ok; i++)
+			ok = shmem_swapin(sys, f, idx[i], false) != UINT64_MAX;
+		free(idx);
+		if (!ok)
+			return false;
 	}
 	return true;
 }

@@ -150,6 +150,8 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* qsort's ascending order of uint64_t values. */
+int cmp_u64(const void *a, const void *b);
 
 /* Emit a trace line when tracing is on (printf format). */
 void trace(struct vmsh_sys *sys, const char *fmt, ...)

@@ -367,7 +367,6 @@ unsigned shrink_folio_list(struct vmsh_sys *sys, const uint64_t *list,
 		struct page *folio = phys_page(sys, fpfn);
 		enum folio_ref ref = FOLIOREF_RECLAIM;
 		bool anon = folio->kind == PAGE_ANON;
-
 		bool shmem = !anon && !folio->file_lru;
 
 		trace(sys, "shrink_folio_list pfn=%#llx", (unsigned long long)fpfn);

@@ -130,6 +130,22 @@ uint64_t ptab_take(struct ptab *t, uint64_t index)
 	return val;
 }
 
+uint64_t *ptab_indexes(const struct ptab *t, uint64_t first, uint64_t last,
+		       uint64_t *n)
+{
+	uint64_t i, *v = xmalloc((t->nr + 1) * sizeof(*v));
+
+	*n = 0;
+	for (i = 0; i < t->cap; i++) {
+		uint64_t x = t->tab[i].index;
+
+		if (x != SLOT_EMPTY && x >= first && x <= last)
+			v[(*n)++] = x;
+	}
+	qsort(v, *n, sizeof(*v), cmp_u64);
+	return v;
+}
+
 /* Store @val (not 0) at @index; the value it replaces, or 0. */
 uint64_t ptab_put(struct ptab *t, uint64_t index, uint64_t val)
 {

@@ -196,18 +196,22 @@ static int arg_resource(struct args *a, int *res)
 	*res = rlimit_parse(&a->tok[a->i]);
 	if (*res < 0) {
 		struct suggest sg;
-		char dym[96];
+		char dym[160];
+		size_t n;
 
 		suggest_init(&sg, a->tok[a->i].text);
 		for (int i = 0; i < VMSH_RLIM_NLIMITS; i++)
 			suggest_try(&sg, rlimit_names[i].name);
 		quote_word(a->tok[a->i].text, a->tok[a->i].len, q, sizeof(q));
-		if (*suggest_text(&sg, dym, sizeof(dym)))
-			sh_parse_error(a->sh, "%s: unknown RESOURCE '%s'%s", a->name, q, dym);
-		else
-			sh_parse_error(a->sh, "%s: unknown RESOURCE '%s' (cpu, fsize, data, "
-				       "stack, core, rss, nproc, nofile, memlock, as, locks, "
-				       "sigpending, msgqueue, nice, rtprio, rttime)", a->name, q);
+		if (!*suggest_text(&sg, dym, sizeof(dym))) {
+			/* no near name: list them all, from the table */
+			n = (size_t)snprintf(dym, sizeof(dym), " (");
+			for (int i = 0; i < VMSH_RLIM_NLIMITS; i++)
+				n += (size_t)snprintf(dym + n, sizeof(dym) - n, "%s%s",
+						      rlimit_names[i].name,
+						      i + 1 < VMSH_RLIM_NLIMITS ? ", " : ")");
+		}
+		sh_parse_error(a->sh, "%s: unknown RESOURCE '%s'%s", a->name, q, dym);
 		return -1;
 	}
 	a->i++;

@@ -52,13 +52,14 @@ void check_report(struct check_report *r, const char *fmt, ...)
 
 /* ---- VMAs ---------------------------------------------------------------- */
 
-/* check_report() of a problem of @mm: "mm N: " and the problem. */
+/* check_report() of a problem of @mm ("mm N: " and the problem), or of
+ * its VMA @v ("mm N: vma [start-end): " and the problem) when @v is set. */
 static void mm_problem(struct check_report *r, const struct vmsh_mm *mm,
-		       const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+		       const struct vmsh_vma *v, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 static void mm_problem(struct check_report *r, const struct vmsh_mm *mm,
-		       const char *fmt, ...)
+		       const struct vmsh_vma *v, const char *fmt, ...)
 {
 	char what[256];
 	va_list ap;
@@ -66,8 +67,16 @@ static void mm_problem(struct check_report *r, const struct vmsh_mm *mm,
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	check_report(r, "mm %u: %s", mm->id, what);
+	if (v)
+		check_report(r, "mm %u: vma [%#lx-%#lx): %s", mm->id,
+			     (unsigned long)v->vm_start, (unsigned long)v->vm_end, what);
+	else
+		check_report(r, "mm %u: %s", mm->id, what);
 }
+
+/* check_warn() of a problem of @mm, or of its VMA @v (NULL: the mm's). */
+#define mm_warn(r, mm, v, cond, ...) \
+	((cond) ? (mm_problem((r), (mm), (v), __VA_ARGS__), true) : false)
 
 /* Returns the black height of the subtree; checks order, colours, links
  * and the gap augmentation. */
@@ -84,20 +93,15 @@ static int check_node(struct check_report *r, const struct vmsh_mm *mm,
 	if (++*count > (1u << 30))
 		return 1;
 	v = rb_entry(n, struct vmsh_vma, vm_rb);
-	if (rb_parent(n) != parent)
-		mm_problem(r, mm, "vma [%#lx-%#lx): wrong parent link",
-			(unsigned long)v->vm_start, (unsigned long)v->vm_end);
-	if (v->vm_start < lo || v->vm_start > hi)
-		mm_problem(r, mm, "vma [%#lx-%#lx): out of order in the tree",
-			(unsigned long)v->vm_start, (unsigned long)v->vm_end);
-	if (rb_is_red(n) && (rb_is_red(n->rb_left) || rb_is_red(n->rb_right)))
-		mm_problem(r, mm, "vma [%#lx-%#lx): red node with a red child",
-			(unsigned long)v->vm_start, (unsigned long)v->vm_end);
+	mm_warn(r, mm, v, rb_parent(n) != parent, "wrong parent link");
+	mm_warn(r, mm, v, v->vm_start < lo || v->vm_start > hi,
+		"out of order in the tree");
+	mm_warn(r, mm, v, rb_is_red(n) &&
+		(rb_is_red(n->rb_left) || rb_is_red(n->rb_right)),
+		"red node with a red child");
 	lh = check_node(r, mm, n->rb_left, n, lo, v->vm_start, count);
 	rh = check_node(r, mm, n->rb_right, n, v->vm_start, hi, count);
-	if (lh != rh)
-		mm_problem(r, mm, "vma [%#lx-%#lx): black heights differ (%d, %d)",
-			(unsigned long)v->vm_start, (unsigned long)v->vm_end, lh, rh);
+	mm_warn(r, mm, v, lh != rh, "black heights differ (%d, %d)", lh, rh);
 	gap = v->vm_start - (v->vm_prev ? v->vm_prev->vm_end : 0);
 	if (n->rb_left) {
 		sub = rb_entry(n->rb_left, struct vmsh_vma, vm_rb)->rb_subtree_gap;
@@ -109,10 +113,8 @@ static int check_node(struct check_report *r, const struct vmsh_mm *mm,
 		if (sub > gap)
 			gap = sub;
 	}
-	if (gap != v->rb_subtree_gap)
-		mm_problem(r, mm, "vma [%#lx-%#lx): rb_subtree_gap %#lx, should be %#lx",
-			(unsigned long)v->vm_start, (unsigned long)v->vm_end,
-			(unsigned long)v->rb_subtree_gap, (unsigned long)gap);
+	mm_warn(r, mm, v, gap != v->rb_subtree_gap, "rb_subtree_gap %#lx, should be %#lx",
+		(unsigned long)v->rb_subtree_gap, (unsigned long)gap);
 	return lh + (rb_is_black(n) ? 1 : 0);
 }
 
@@ -128,16 +130,13 @@ static void check_i_mmap(struct check_report *r, const struct vmsh_mm *mm,
 	int depth = 0;
 
 	if (!v->vm_file || !v->shared_linked) {
-		if (v->vm_file || v->shared_linked)
-			mm_problem(r, mm, "vma [%#lx-%#lx): %s i_mmap",
-				   (unsigned long)v->vm_start, (unsigned long)v->vm_end,
-				   v->vm_file ? "not in its file's" : "in an");
+		mm_warn(r, mm, v, v->vm_file || v->shared_linked, "%s i_mmap",
+			v->vm_file ? "not in its file's" : "in an");
 		return;
 	}
-	if (v->shared_first != v->vm_pgoff || v->shared_last != vma_shared_last(v))
-		mm_problem(r, mm, "vma [%#lx-%#lx): i_mmap key %#lx-%#lx is stale",
-			   (unsigned long)v->vm_start, (unsigned long)v->vm_end,
-			   (unsigned long)v->shared_first, (unsigned long)v->shared_last);
+	mm_warn(r, mm, v, v->shared_first != v->vm_pgoff ||
+		v->shared_last != vma_shared_last(v), "i_mmap key %#lx-%#lx is stale",
+		(unsigned long)v->shared_first, (unsigned long)v->shared_last);
 	last = v->shared_last;
 	if (n->rb_left) {
 		c = rb_entry(n->rb_left, struct vmsh_vma, shared_rb);
@@ -149,19 +148,16 @@ static void check_i_mmap(struct check_report *r, const struct vmsh_mm *mm,
 		if (c->shared_subtree_last > last)
 			last = c->shared_subtree_last;
 	}
-	if (last != v->shared_subtree_last)
-		mm_problem(r, mm, "vma [%#lx-%#lx): i_mmap subtree_last %#lx, not %#lx",
-			   (unsigned long)v->vm_start, (unsigned long)v->vm_end,
-			   (unsigned long)v->shared_subtree_last, (unsigned long)last);
+	mm_warn(r, mm, v, last != v->shared_subtree_last,
+		"i_mmap subtree_last %#lx, not %#lx",
+		(unsigned long)v->shared_subtree_last, (unsigned long)last);
 	p = rb_prev(n);
-	if (p && rb_entry(p, struct vmsh_vma, shared_rb)->shared_first > v->shared_first)
-		mm_problem(r, mm, "vma [%#lx-%#lx): i_mmap out of order",
-			   (unsigned long)v->vm_start, (unsigned long)v->vm_end);
+	mm_warn(r, mm, v, p && rb_entry(p, struct vmsh_vma, shared_rb)->shared_first >
+		v->shared_first, "i_mmap out of order");
 	while (rb_parent(n) && ++depth < 200)
 		n = rb_parent(n);
-	if (n != file_inode(v->vm_file)->i_mmap.rb_node)
-		mm_problem(r, mm, "vma [%#lx-%#lx): not under its inode's i_mmap",
-			   (unsigned long)v->vm_start, (unsigned long)v->vm_end);
+	mm_warn(r, mm, v, n != file_inode(v->vm_file)->i_mmap.rb_node,
+		"not under its inode's i_mmap");
 }
 
 static void check_vmas(struct check_report *r, const struct vmsh_mm *mm)
@@ -171,8 +167,8 @@ static void check_vmas(struct check_report *r, const struct vmsh_mm *mm)
 	size_t count = 0, listed = 0;
 	bool cache_ok = mm->mmap_cache == NULL;
 
-	if (mm->mm_rb.rb_node && rb_is_red(mm->mm_rb.rb_node))
-		mm_problem(r, mm, "the tree's root is red");
+	mm_warn(r, mm, NULL, mm->mm_rb.rb_node && rb_is_red(mm->mm_rb.rb_node),
+		"the tree's root is red");
 	check_node(r, mm, mm->mm_rb.rb_node, NULL, 0, UINT64_MAX, &count);
 	n = rb_first(&mm->mm_rb);
 	for (v = mm->mmap; v; prev = v, v = v->vm_next) {
@@ -180,50 +176,33 @@ static void check_vmas(struct check_report *r, const struct vmsh_mm *mm)
 			break;
 		if (mm->mmap_cache == v)
 			cache_ok = true;
-		if (v->vm_prev != prev)
-			mm_problem(r, mm, "vma [%#lx-%#lx): wrong vm_prev",
-				(unsigned long)v->vm_start, (unsigned long)v->vm_end);
-		if (!n || rb_entry(n, struct vmsh_vma, vm_rb) != v)
-			mm_problem(r, mm, "vma [%#lx-%#lx): list and tree disagree",
-				(unsigned long)v->vm_start, (unsigned long)v->vm_end);
+		mm_warn(r, mm, v, v->vm_prev != prev, "wrong vm_prev");
+		mm_warn(r, mm, v, !n || rb_entry(n, struct vmsh_vma, vm_rb) != v,
+			"list and tree disagree");
 		if (n)
 			n = rb_next(n);
-		if ((v->vm_start | v->vm_end) & ~PAGE_MASK)
-			mm_problem(r, mm, "vma [%#lx-%#lx): not page aligned",
-				(unsigned long)v->vm_start, (unsigned long)v->vm_end);
-		if (v->vm_start >= v->vm_end)
-			mm_problem(r, mm, "vma [%#lx-%#lx): empty",
-				(unsigned long)v->vm_start, (unsigned long)v->vm_end);
-		if (v->vm_end > mm->task_size)
-			mm_problem(r, mm, "vma [%#lx-%#lx): above task_size",
-				(unsigned long)v->vm_start, (unsigned long)v->vm_end);
-		if (prev && prev->vm_end > v->vm_start)
-			mm_problem(r, mm, "vma [%#lx-%#lx): overlaps its predecessor",
-				(unsigned long)v->vm_start, (unsigned long)v->vm_end);
-		if (v->vm_mm != mm)
-			mm_problem(r, mm, "vma [%#lx-%#lx): wrong vm_mm",
-				(unsigned long)v->vm_start, (unsigned long)v->vm_end);
-		if (v->anon_vma && v->anon_vma->refcount <= 0)
-			mm_problem(r, mm, "vma [%#lx-%#lx): anon_vma #%u has refcount %d",
-				(unsigned long)v->vm_start, (unsigned long)v->vm_end,
-				v->anon_vma->id, v->anon_vma->refcount);
-		if (v->vm_file && v->vm_file->refcount <= 0)
-			mm_problem(r, mm, "vma [%#lx-%#lx): file with refcount %d",
-				(unsigned long)v->vm_start, (unsigned long)v->vm_end,
-				v->vm_file->refcount);
+		mm_warn(r, mm, v, (v->vm_start | v->vm_end) & ~PAGE_MASK,
+			"not page aligned");
+		mm_warn(r, mm, v, v->vm_start >= v->vm_end, "empty");
+		mm_warn(r, mm, v, v->vm_end > mm->task_size, "above task_size");
+		mm_warn(r, mm, v, prev && prev->vm_end > v->vm_start,
+			"overlaps its predecessor");
+		mm_warn(r, mm, v, v->vm_mm != mm, "wrong vm_mm");
+		mm_warn(r, mm, v, v->anon_vma && v->anon_vma->refcount <= 0,
+			"anon_vma #%u has refcount %d",
+			v->anon_vma->id, v->anon_vma->refcount);
+		mm_warn(r, mm, v, v->vm_file && v->vm_file->refcount <= 0,
+			"file with refcount %d", v->vm_file->refcount);
 		check_i_mmap(r, mm, v);
 	}
-	if (n)
-		mm_problem(r, mm, "the tree has VMAs the list lacks");
-	if (listed != count)
-		mm_problem(r, mm, "list has %zu VMAs, tree %zu", listed, count);
-	if (mm->map_count != count)
-		mm_problem(r, mm, "map_count %lu, but %zu VMAs",
-			   (unsigned long)mm->map_count, count);
-	if (!cache_ok)
-		mm_problem(r, mm, "mmap_cache points at no linked VMA");
-	if (mm->mm_users < 0 || mm->mm_count <= 0)
-		mm_problem(r, mm, "mm_users %d, mm_count %d", mm->mm_users, mm->mm_count);
+	mm_warn(r, mm, NULL, n, "the tree has VMAs the list lacks");
+	mm_warn(r, mm, NULL, listed != count, "list has %zu VMAs, tree %zu",
+		listed, count);
+	mm_warn(r, mm, NULL, mm->map_count != count, "map_count %lu, but %zu VMAs",
+		(unsigned long)mm->map_count, count);
+	mm_warn(r, mm, NULL, !cache_ok, "mmap_cache points at no linked VMA");
+	mm_warn(r, mm, NULL, mm->mm_users < 0 || mm->mm_count <= 0,
+		"mm_users %d, mm_count %d", mm->mm_users, mm->mm_count);
 }
 
 struct mt_ctx {
@@ -237,11 +216,11 @@ static int check_mt_entry(void *ctx, uint64_t first, uint64_t last, void *e)
 	struct mt_ctx *c = ctx;
 	const struct vmsh_vma *v = c->v;
 
-	if (!v || e != v || first != v->vm_start || last != v->vm_end - 1) {
-		mm_problem(c->r, c->mm, "maple tree: [%#lx, %#lx] is not the list's next VMA",
-			   (unsigned long)first, (unsigned long)last);
+	if (mm_warn(c->r, c->mm, NULL, !v || e != v || first != v->vm_start ||
+		    last != v->vm_end - 1,
+		    "maple tree: [%#lx, %#lx] is not the list's next VMA",
+		    (unsigned long)first, (unsigned long)last))
 		return 1;
-	}
 	c->v = v->vm_next;
 	return 0;
 }
@@ -253,11 +232,9 @@ static void check_maple(struct check_report *r, const struct vmsh_mm *mm)
 	struct mt_ctx c = { mm, r, mm->mmap };
 	char why[160];
 
-	if (mt_validate(&mm->mm_mt, why, sizeof(why)))
-		mm_problem(r, mm, "%s", why);
-	if (!mt_for_each(&mm->mm_mt, check_mt_entry, &c) && c.v)
-		mm_problem(r, mm, "vma [%#lx-%#lx): not in the maple tree",
-			   (unsigned long)c.v->vm_start, (unsigned long)c.v->vm_end);
+	mm_warn(r, mm, NULL, mt_validate(&mm->mm_mt, why, sizeof(why)), "%s", why);
+	mm_warn(r, mm, c.v, !mt_for_each(&mm->mm_mt, check_mt_entry, &c) && c.v,
+		"not in the maple tree");
 }
 
 void check_mm(const struct vmsh_mm *mm, struct check_report *r)
@@ -276,39 +253,36 @@ struct files_ctx {
 	struct check_report *r;
 };
 
-static void complain(struct files_ctx *c, const char *what, uint64_t pfn)
-{
-	check_report(c->r, "file %s: pfn %#lx: %s", c->f ? c->f->name : "?",
-		     pfn, what);
-}
+/* check_warn() of a problem of frame @pfn of the file being checked. */
+#define file_warn(c, cond, what, pfn) \
+	check_warn((c)->r, cond, "file %s: pfn %#lx: %s", \
+		   (c)->f ? (c)->f->name : "?", (unsigned long)(pfn), what)
 
 static void check_cached(void *ctx, uint64_t index, uint64_t pfn)
 {
 	struct files_ctx *c = ctx;
 	const struct page *pg;
 
-	if (pfn >= c->sys->phys.nframes) {
-		complain(c, "cached frame out of range", pfn);
+	if (file_warn(c, pfn >= c->sys->phys.nframes, "cached frame out of range", pfn))
 		return;
-	}
 	pg = &c->sys->phys.pages[pfn];
-	if (pg->kind != (c->f->device ? PAGE_DEV : PAGE_FILE))
-		complain(c, "cached frame of the wrong kind", pfn);
-	else if (pg->file != c->f || pg->index != index)
-		complain(c, "cached frame names another file or index", pfn);
-	else if (!c->f->device && index >= file_pages(c->f))
-		complain(c, "page cached past EOF", pfn);
-	else if (pg->refcount != 1 + pg->mapcount + mlock_refs(c->sys, pfn))
-		complain(c, "refcount is not cache + mapcount (+ mlock batch)", pfn);
-	else if (!pg->uptodate && (!c->f->disk || pg->dirty || pg->mapcount ||
-				   pg->order))
-		complain(c, "!uptodate page not a clean, unmapped, order-0 "
-			 "disk page", pfn);
-	else if (pg->order && (!c->f->disk || pg->order > 9 ||
-			       file_cache_lookup(c->f, folio_first_index(pg)) ==
-			       UINT64_MAX ||
-			       page_folio(c->sys, pg)->order != pg->order))
-		complain(c, "page of a broken large folio", pfn);
+	/* the first problem of the frame only */
+	(void)(file_warn(c, pg->kind != (c->f->device ? PAGE_DEV : PAGE_FILE),
+			 "cached frame of the wrong kind", pfn) ||
+	       file_warn(c, pg->file != c->f || pg->index != index,
+			 "cached frame names another file or index", pfn) ||
+	       file_warn(c, !c->f->device && index >= file_pages(c->f),
+			 "page cached past EOF", pfn) ||
+	       file_warn(c, pg->refcount != 1 + pg->mapcount + mlock_refs(c->sys, pfn),
+			 "refcount is not cache + mapcount (+ mlock batch)", pfn) ||
+	       file_warn(c, !pg->uptodate && (!c->f->disk || pg->dirty ||
+					      pg->mapcount || pg->order),
+			 "!uptodate page not a clean, unmapped, order-0 disk page", pfn) ||
+	       file_warn(c, pg->order && (!c->f->disk || pg->order > 9 ||
+					  file_cache_lookup(c->f, folio_first_index(pg)) ==
+					  UINT64_MAX ||
+					  page_folio(c->sys, pg)->order != pg->order),
+			 "page of a broken large folio", pfn));
 }
 
 void check_files(const struct vmsh_sys *sys, struct check_report *r)
@@ -319,8 +293,8 @@ void check_files(const struct vmsh_sys *sys, struct check_report *r)
 
 	for (f = sys->files; f; f = f->next) {
 		c.f = f;
-		if (f->inode || f->deleted || f->refcount < 1 || f->nvmas < 0)
-			complain(&c, "bad inode state", 0);
+		file_warn(&c, f->inode || f->deleted || f->refcount < 1 || f->nvmas < 0,
+			  "bad inode state", 0);
 		file_for_each_page(f, check_cached, &c);
 	}
 	for (f = sys->devs; f; f = f->next) {
@@ -339,11 +313,10 @@ void check_files(const struct vmsh_sys *sys, struct check_report *r)
 		 * with no mapping) */
 		if (!pg->file && pg->mlock_queued && !pg->mapcount)
 			continue;
-		if (!pg->file || pg->file->inode ||
-		    file_cache_lookup(pg->file, pg->index) != pfn) {
-			complain(&c, "page-cache frame not in its file's cache", pfn);
+		if (file_warn(&c, !pg->file || pg->file->inode ||
+			      file_cache_lookup(pg->file, pg->index) != pfn,
+			      "page-cache frame not in its file's cache", pfn))
 			continue;
-		}
 		c.f = pg->file;
 		check_cached(&c, pg->index, pfn);
 		c.f = NULL;
@@ -373,36 +346,28 @@ static void check_pte(uint64_t *ptep, uint64_t addr, void *vctx)
 		uint64_t off = swp_offset(pte);
 
 		c->rss[MM_SWAPENTS]++;
-		if (swp_type(pte) != 0 || !c->sys->swap.slots ||
-		    off == 0 || off >= c->sys->swap.nslots)
-			check_report(c->r, "mm %u: swap PTE %#llx at %#llx names no slot",
-				     c->mm->id, (unsigned long long)pte,
-				     (unsigned long long)addr);
-		else
+		if (!check_warn(c->r, swp_type(pte) != 0 || !c->sys->swap.slots ||
+				off == 0 || off >= c->sys->swap.nslots,
+				"mm %u: swap PTE %#llx at %#llx names no slot",
+				c->mm->id, (unsigned long long)pte,
+				(unsigned long long)addr))
 			c->swaps[off]++;
-		return;
-	}
-	if (!pte_present(pte)) {
-		check_report(c->r, "mm %u: PTE %#llx at %#llx is neither none nor present",
-			     c->mm->id, (unsigned long long)pte, (unsigned long long)addr);
 		return;
 	}
 	pfn = pte_pfn(pte);
 	if (pte & _PAGE_SPECIAL)
 		return;
-	if (pfn >= c->sys->phys.nframes) {
-		check_report(c->r, "mm %u: PTE at %#llx maps pfn %#llx outside RAM",
-			     c->mm->id, (unsigned long long)addr, (unsigned long long)pfn);
+	if (check_warn(c->r, pfn >= c->sys->phys.nframes,
+		       "mm %u: PTE at %#llx maps pfn %#llx outside RAM",
+		       c->mm->id, (unsigned long long)addr, (unsigned long long)pfn))
 		return;
-	}
 	page = &c->sys->phys.pages[pfn];
-	if (page->kind == PAGE_FREE || page->kind == PAGE_PGTABLE ||
-	    page->kind == PAGE_ZERO) {
-		check_report(c->r, "mm %u: PTE at %#llx maps pfn %#llx of kind %d",
-			     c->mm->id, (unsigned long long)addr,
-			     (unsigned long long)pfn, page->kind);
+	if (check_warn(c->r, page->kind == PAGE_FREE || page->kind == PAGE_PGTABLE ||
+		       page->kind == PAGE_ZERO,
+		       "mm %u: PTE at %#llx maps pfn %#llx of kind %d",
+		       c->mm->id, (unsigned long long)addr,
+		       (unsigned long long)pfn, page->kind))
 		return;
-	}
 	c->maps[pfn]++;
 	c->rss[page_mm_counter(page)]++;
 }
@@ -419,33 +384,30 @@ static bool check_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next, void *vctx)
 	(void)next;
 	addr &= ~((1ULL << 21) - 1);
 	vma = find_vma((struct vmsh_mm *)c->mm, addr);
-	if (!vma || vma->vm_start > addr || vma->vm_end < addr + (1ULL << 21) ||
-	    !vma_is_anonymous(vma))
-		check_report(c->r, "mm %u: huge PMD at %#llx outside an anonymous VMA covering it",
-			     c->mm->id, (unsigned long long)addr);
+	check_warn(c->r, !vma || vma->vm_start > addr ||
+		   vma->vm_end < addr + (1ULL << 21) || !vma_is_anonymous(vma),
+		   "mm %u: huge PMD at %#llx outside an anonymous VMA covering it",
+		   c->mm->id, (unsigned long long)addr);
 	if (pmd & _PAGE_SPECIAL) {
-		if (!sys->phys.huge_zero_pfn || head != sys->phys.huge_zero_pfn)
-			check_report(c->r, "mm %u: special huge PMD at %#llx is not the huge zero page",
-				     c->mm->id, (unsigned long long)addr);
+		check_warn(c->r, !sys->phys.huge_zero_pfn || head != sys->phys.huge_zero_pfn,
+			   "mm %u: special huge PMD at %#llx is not the huge zero page",
+			   c->mm->id, (unsigned long long)addr);
 		return true;
 	}
-	if ((head & 511) || head + 512 > sys->phys.nframes) {
-		check_report(c->r, "mm %u: huge PMD at %#llx maps unaligned pfn %#llx",
-			     c->mm->id, (unsigned long long)addr,
-			     (unsigned long long)head);
+	if (check_warn(c->r, (head & 511) || head + 512 > sys->phys.nframes,
+		       "mm %u: huge PMD at %#llx maps unaligned pfn %#llx",
+		       c->mm->id, (unsigned long long)addr, (unsigned long long)head))
 		return true;
-	}
 	for (i = 0; i < 512; i++) {
 		const struct page *p = &sys->phys.pages[head + i];
 
-		if (p->kind != PAGE_ANON ||
-		    !(p->thp & (i ? PAGE_THP_TAIL : PAGE_THP_HEAD)) ||
-		    p->exclusive != sys->phys.pages[head].exclusive) {
-			check_report(c->r, "mm %u: huge PMD at %#llx: frame %#llx is not page %u of one anonymous folio",
-				     c->mm->id, (unsigned long long)addr,
-				     (unsigned long long)(head + i), (unsigned)i);
+		if (check_warn(c->r, p->kind != PAGE_ANON ||
+			       !(p->thp & (i ? PAGE_THP_TAIL : PAGE_THP_HEAD)) ||
+			       p->exclusive != sys->phys.pages[head].exclusive,
+			       "mm %u: huge PMD at %#llx: frame %#llx is not page %u of one anonymous folio",
+			       c->mm->id, (unsigned long long)addr,
+			       (unsigned long long)(head + i), (unsigned)i))
 			return true;
-		}
 		c->maps[head + i]++;
 	}
 	c->rss[MM_ANONPAGES] += 512;
@@ -461,11 +423,11 @@ static void count_tables(struct pages_ctx *c, uint64_t pfn, int depth,
 	const uint64_t *t;
 	unsigned i;
 
-	if (pfn >= sys->phys.nframes || sys->phys.pages[pfn].kind != PAGE_PGTABLE) {
-		check_report(c->r, "mm %u: table pfn %#llx is not a page-table frame",
-			     c->mm->id, (unsigned long long)pfn);
+	if (check_warn(c->r, pfn >= sys->phys.nframes ||
+		       sys->phys.pages[pfn].kind != PAGE_PGTABLE,
+		       "mm %u: table pfn %#llx is not a page-table frame",
+		       c->mm->id, (unsigned long long)pfn))
 		return;
-	}
 	c->maps[pfn]++;
 	if (depth > 0 && strcmp(pt_level_name(levels, depth), "P4D") != 0)
 		(*ntables)++;
@@ -483,11 +445,10 @@ static void count_tables(struct pages_ctx *c, uint64_t pfn, int depth,
 		}
 		for (i = 0; i < 512; i++)
 			huge += pmd_trans_huge(t[i]);
-		if (n != huge)
-			check_report(c->r, "mm %u: PMD table %#llx has %llu huge PMDs but %llu deposited tables",
-				     c->mm->id, (unsigned long long)pfn,
-				     (unsigned long long)huge,
-				     (unsigned long long)n);
+		check_warn(c->r, n != huge,
+			   "mm %u: PMD table %#llx has %llu huge PMDs but %llu deposited tables",
+			   c->mm->id, (unsigned long long)pfn,
+			   (unsigned long long)huge, (unsigned long long)n);
 	}
 	for (i = 0; i < 512; i++)
 		if ((t[i] & _PAGE_PRESENT) &&
@@ -520,70 +481,63 @@ void check_pages(const struct vmsh_sys *sys, struct check_report *r)
 		top = 1ULL << (PAGE_SHIFT + 9 * sys->cfg.levels - 1);
 		pt_walk_range(mm, 0, top, check_pte, check_pmd, &c);
 		for (k = 0; k < NR_MM_COUNTERS; k++)
-			if (c.rss[k] != mm->rss[k])
-				check_report(r, "mm %u: rss counter %d is %lld, PTEs say %lld",
-					     mm->id, k, (long long)mm->rss[k],
-					     (long long)c.rss[k]);
+			check_warn(r, c.rss[k] != mm->rss[k],
+				   "mm %u: rss counter %d is %lld, PTEs say %lld",
+				   mm->id, k, (long long)mm->rss[k], (long long)c.rss[k]);
 		count_tables(&c, mm->pgd, 0, &ntables);
-		if (ntables * PAGE_SIZE != mm->pgtables_bytes)
-			check_report(r, "mm %u: pgtables_bytes %llu, tables say %llu",
-				     mm->id, (unsigned long long)mm->pgtables_bytes,
-				     (unsigned long long)(ntables * PAGE_SIZE));
+		check_warn(r, ntables * PAGE_SIZE != mm->pgtables_bytes,
+			   "mm %u: pgtables_bytes %llu, tables say %llu",
+			   mm->id, (unsigned long long)mm->pgtables_bytes,
+			   (unsigned long long)(ntables * PAGE_SIZE));
 	}
 	nfree = sys->phys.nframes - sys->phys.hiwater;   /* never used */
 	for (pfn = 0; pfn < sys->phys.hiwater; pfn++) {
 		const struct page *p = &sys->phys.pages[pfn];
 		bool bit = lbm_test(&sys->phys.freemap, pfn);
 
-		if (bit != (p->kind == PAGE_FREE))
-			check_report(r, "frame %#llx: free map says %s",
-				     (unsigned long long)pfn, bit ? "free" : "in use");
+		check_warn(r, bit != (p->kind == PAGE_FREE), "frame %#llx: free map says %s",
+			   (unsigned long long)pfn, bit ? "free" : "in use");
 		if (p->kind == PAGE_FREE) {
 			nfree++;
-			if (p->refcount || p->mapcount || p->data)
-				check_report(r, "free frame %#llx has state",
-					     (unsigned long long)pfn);
+			check_warn(r, p->refcount || p->mapcount || p->data,
+				   "free frame %#llx has state", (unsigned long long)pfn);
 			continue;
 		}
-		if (p->refcount <= 0)
-			check_report(r, "frame %#llx in use with refcount %d",
-				     (unsigned long long)pfn, p->refcount);
-		if ((why = phys_check_contents(sys, pfn, &hb)))
-			check_report(r, "frame %#llx: %s", (unsigned long long)pfn, why);
+		check_warn(r, p->refcount <= 0, "frame %#llx in use with refcount %d",
+			   (unsigned long long)pfn, p->refcount);
+		why = phys_check_contents(sys, pfn, &hb);
+		check_warn(r, why, "frame %#llx: %s", (unsigned long long)pfn, why);
 		if (p->kind == PAGE_PGTABLE) {
-			if (c.maps[pfn] != 1)
-				check_report(r, "page table %#llx referenced %d times",
-					     (unsigned long long)pfn, c.maps[pfn]);
+			check_warn(r, c.maps[pfn] != 1, "page table %#llx referenced %d times",
+				   (unsigned long long)pfn, c.maps[pfn]);
 			continue;
 		}
 		if (p->kind == PAGE_ZERO)
 			continue;
-		if (p->mapcount != c.maps[pfn])
-			check_report(r, "frame %#llx: mapcount %d but %d PTEs map it",
-				     (unsigned long long)pfn, p->mapcount, c.maps[pfn]);
-		if (p->refcount < p->mapcount)
-			check_report(r, "frame %#llx: refcount %d < mapcount %d",
-				     (unsigned long long)pfn, p->refcount, p->mapcount);
+		check_warn(r, p->mapcount != c.maps[pfn],
+			   "frame %#llx: mapcount %d but %d PTEs map it",
+			   (unsigned long long)pfn, p->mapcount, c.maps[pfn]);
+		check_warn(r, p->refcount < p->mapcount, "frame %#llx: refcount %d < mapcount %d",
+			   (unsigned long long)pfn, p->refcount, p->mapcount);
 		/* the mlock batch holds a reference per entry */
-		if (p->kind == PAGE_ANON &&
-		    p->refcount != p->mapcount + !!p->swap + mlock_refs(sys, pfn))
-			check_report(r, "anon frame %#llx: refcount %d != mapcount %d%s%s",
-				     (unsigned long long)pfn, p->refcount, p->mapcount,
-				     p->swap ? " + the swap cache" : "",
-				     p->mlock_queued ? " + the mlock batch" : "");
+		check_warn(r, p->kind == PAGE_ANON &&
+			   p->refcount != p->mapcount + !!p->swap + mlock_refs(sys, pfn),
+			   "anon frame %#llx: refcount %d != mapcount %d%s%s",
+			   (unsigned long long)pfn, p->refcount, p->mapcount,
+			   p->swap ? " + the swap cache" : "",
+			   p->mlock_queued ? " + the mlock batch" : "");
 		/* PageAnonExclusive: one PTE at most maps the page (fork
 		 * and try_to_unmap clear it); a THP's frames follow the
 		 * head (check_pmd) */
-		if (p->kind == PAGE_ANON && p->exclusive && !p->thp &&
-		    p->mapcount > 1)
-			check_report(r, "anon frame %#llx: exclusive but mapped %d times",
-				     (unsigned long long)pfn, p->mapcount);
-		if (p->swap && (p->kind != PAGE_ANON || !sys->swap.slots ||
-				p->swap >= sys->swap.nslots ||
-				!sys->swap.slots[p->swap].cache ||
-				sys->swap.slots[p->swap].cache_pfn != pfn))
-			check_report(r, "frame %#llx: swap cache of slot %#x, which does not know it",
-				     (unsigned long long)pfn, p->swap);
+		check_warn(r, p->kind == PAGE_ANON && p->exclusive && !p->thp &&
+			   p->mapcount > 1, "anon frame %#llx: exclusive but mapped %d times",
+			   (unsigned long long)pfn, p->mapcount);
+		check_warn(r, p->swap && (p->kind != PAGE_ANON || !sys->swap.slots ||
+					  p->swap >= sys->swap.nslots ||
+					  !sys->swap.slots[p->swap].cache ||
+					  sys->swap.slots[p->swap].cache_pfn != pfn),
+			   "frame %#llx: swap cache of slot %#x, which does not know it",
+			   (unsigned long long)pfn, p->swap);
 	}
 	{
 		uint64_t off, inuse = 0;
@@ -598,15 +552,14 @@ void check_pages(const struct vmsh_sys *sys, struct check_report *r)
 
 				if (e->index == UINT64_MAX)
 					continue;
-				if (!e->pfn || e->pfn >= sys->swap.nslots) {
-					check_report(r, "%s: swap entry of page %#llx names no slot",
-						     f->path, (unsigned long long)e->index);
+				if (check_warn(r, !e->pfn || e->pfn >= sys->swap.nslots,
+					       "%s: swap entry of page %#llx names no slot",
+					       f->path, (unsigned long long)e->index))
 					continue;
-				}
 				c.swaps[e->pfn]++;
-				if (file_cache_lookup(f, e->index) != UINT64_MAX)
-					check_report(r, "%s: page %#llx is both cached and swapped",
-						     f->path, (unsigned long long)e->index);
+				check_warn(r, file_cache_lookup(f, e->index) != UINT64_MAX,
+					   "%s: page %#llx is both cached and swapped",
+					   f->path, (unsigned long long)e->index);
 			}
 		}
 		for (off = 1; off < sys->swap.nslots; off++) {
@@ -614,30 +567,26 @@ void check_pages(const struct vmsh_sys *sys, struct check_report *r)
 
 			if (s->count || s->cache)
 				inuse++;
-			if (s->count != c.swaps[off])
-				check_report(r, "swap slot %#llx: count %u but %u swap PTEs and shmem entries",
-					     (unsigned long long)off, s->count,
-					     c.swaps[off]);
-			if (s->cache && (s->cache_pfn >= sys->phys.nframes ||
-					 sys->phys.pages[s->cache_pfn].swap != off))
-				check_report(r, "swap slot %#llx: its cache folio does not name it",
-					     (unsigned long long)off);
-			if (!s->count && !s->cache && (s->data || s->written))
-				check_report(r, "swap slot %#llx is free but holds data",
-					     (unsigned long long)off);
+			check_warn(r, s->count != c.swaps[off],
+				   "swap slot %#llx: count %u but %u swap PTEs and shmem entries",
+				   (unsigned long long)off, s->count, c.swaps[off]);
+			check_warn(r, s->cache && (s->cache_pfn >= sys->phys.nframes ||
+						   sys->phys.pages[s->cache_pfn].swap != off),
+				   "swap slot %#llx: its cache folio does not name it",
+				   (unsigned long long)off);
+			check_warn(r, !s->count && !s->cache && (s->data || s->written),
+				   "swap slot %#llx is free but holds data",
+				   (unsigned long long)off);
 		}
-		if (inuse != sys->swap.inuse)
-			check_report(r, "swap: %llu slots in use, inuse says %llu",
-				     (unsigned long long)inuse,
-				     (unsigned long long)sys->swap.inuse);
+		check_warn(r, inuse != sys->swap.inuse,
+			   "swap: %llu slots in use, inuse says %llu",
+			   (unsigned long long)inuse, (unsigned long long)sys->swap.inuse);
 	}
 	free(c.swaps);
-	if (nfree != sys->phys.nfree)
-		check_report(r, "phys: %llu free frames, nfree says %llu",
-			     (unsigned long long)nfree,
-			     (unsigned long long)sys->phys.nfree);
-	if (!phys_host_bytes_agree(sys, &hb))
-		check_report(r, "phys: host bytes counted disagree with the frames");
+	check_warn(r, nfree != sys->phys.nfree, "phys: %llu free frames, nfree says %llu",
+		   (unsigned long long)nfree, (unsigned long long)sys->phys.nfree);
+	check_warn(r, !phys_host_bytes_agree(sys, &hb),
+		   "phys: host bytes counted disagree with the frames");
 	free(c.maps);
 }
 
@@ -698,47 +647,44 @@ void check_tasks(const struct vmsh_sys *sys, struct check_report *r)
 	for (t = sys->tasks; t; t = t->next) {
 		int on = 0;
 
-		if (t->pid <= last || t->pid >= sys->next_pid)
-			check_report(r, "task list: pid %d out of order", t->pid);
+		check_warn(r, t->pid <= last || t->pid >= sys->next_pid,
+			   "task list: pid %d out of order", t->pid);
 		last = t->pid;
-		if (task_of_pid(sys, t->pid) != t)
-			check_report(r, "pid %d: not in the pid index", t->pid);
-		if (t->ppid > 0 && (t->ppid >= sys->pids_cap ||
-				    !sys->pids[t->ppid].children))
-			check_report(r, "pid %d: not a child of %d", t->pid, t->ppid);
-		if ((t->kind == VMSH_TASK_KTHREAD) != (t->mm == NULL))
-			check_report(r, "pid %d: kind %d with mm %u", t->pid,
-				     t->kind, t->mm ? t->mm->id : 0);
-		if (t->mm && t->active_mm != t->mm)
-			check_report(r, "pid %d: active_mm is not its mm", t->pid);
+		check_warn(r, task_of_pid(sys, t->pid) != t,
+			   "pid %d: not in the pid index", t->pid);
+		check_warn(r, t->ppid > 0 && (t->ppid >= sys->pids_cap ||
+					      !sys->pids[t->ppid].children),
+			   "pid %d: not a child of %d", t->pid, t->ppid);
+		check_warn(r, (t->kind == VMSH_TASK_KTHREAD) != (t->mm == NULL),
+			   "pid %d: kind %d with mm %u", t->pid, t->kind,
+			   t->mm ? t->mm->id : 0);
+		check_warn(r, t->mm && t->active_mm != t->mm,
+			   "pid %d: active_mm is not its mm", t->pid);
 		for (i = 0; i < sys->cfg.cpus; i++)
 			on += sys->cpus[i].curr == t;
-		if (on > 1)
-			check_report(r, "pid %d runs on %d CPUs", t->pid, on);
+		check_warn(r, on > 1, "pid %d runs on %d CPUs", t->pid, on);
 		if (t->tgid != t->pid) {
 			const struct vmsh_task *l = task_of_pid(sys, t->tgid);
 
 			/* the leader may have exited before its threads */
-			if ((l && (l->tgid != l->pid || l->mm != t->mm)) ||
-			    t->kind != VMSH_TASK_THREAD)
-				check_report(r, "pid %d: bad thread group %d",
-					     t->pid, t->tgid);
+			check_warn(r, (l && (l->tgid != l->pid || l->mm != t->mm)) ||
+				   t->kind != VMSH_TASK_THREAD,
+				   "pid %d: bad thread group %d", t->pid, t->tgid);
 		}
-		if (!t->mm && !on && t->active_mm)
-			check_report(r, "pid %d: a sleeping kernel thread borrows mm %u",
-				     t->pid, t->active_mm->id);
+		check_warn(r, !t->mm && !on && t->active_mm,
+			   "pid %d: a sleeping kernel thread borrows mm %u",
+			   t->pid, t->active_mm->id);
 	}
 	for (i = 0; i < sys->cfg.cpus; i++) {
 		const struct cpu *c = &sys->cpus[i];
 
-		if (c->curr && c->curr->active_mm != c->loaded_mm)
-			check_report(r, "cpu %u: loaded mm %u is not pid %d's active_mm",
-				     i, c->loaded_mm ? c->loaded_mm->id : 0,
-				     c->curr->pid);
+		check_warn(r, c->curr && c->curr->active_mm != c->loaded_mm,
+			   "cpu %u: loaded mm %u is not pid %d's active_mm",
+			   i, c->loaded_mm ? c->loaded_mm->id : 0, c->curr->pid);
 	}
-	if (sys->tasks && (!sys->current ||
-			   sys->cpus[sys->cur_cpu].curr != sys->current))
-		check_report(r, "the current task is not running on the current CPU");
+	check_warn(r, sys->tasks && (!sys->current ||
+				     sys->cpus[sys->cur_cpu].curr != sys->current),
+		   "the current task is not running on the current CPU");
 	/* the tasks' mms, sorted: each mm's users by binary search, so
 	 * check stays O(n log n) in the tasks (20,000 forks) */
 	for (t = sys->tasks; t; t = t->next)
@@ -752,13 +698,11 @@ void check_tasks(const struct vmsh_sys *sys, struct check_report *r)
 	for (mm = sys->mms; mm; mm = mm->next_all) {
 		int users = count_key(users_of, ntasks, (uintptr_t)mm), count;
 
-		if (mm->mm_users != users)
-			check_report(r, "mm %u: mm_users %d, %d tasks use it",
-				     mm->id, mm->mm_users, users);
+		check_warn(r, mm->mm_users != users, "mm %u: mm_users %d, %d tasks use it",
+			   mm->id, mm->mm_users, users);
 		count = (users > 0) + lazy_refs(sys, mm);
-		if (mm->mm_count != count)
-			check_report(r, "mm %u: mm_count %d, %d references",
-				     mm->id, mm->mm_count, count);
+		check_warn(r, mm->mm_count != count, "mm %u: mm_count %d, %d references",
+			   mm->id, mm->mm_count, count);
 	}
 	free(users_of);
 	for (i = 0; i < sys->cfg.cpus; i++) {
@@ -766,8 +710,7 @@ void check_tasks(const struct vmsh_sys *sys, struct check_report *r)
 
 		for (mm = sys->mms; l && mm && mm != l; mm = mm->next_all)
 			;
-		if (l && !mm)
-			check_report(r, "cpu %u: loaded mm is freed", i);
+		check_warn(r, l && !mm, "cpu %u: loaded mm is freed", i);
 	}
 }
 

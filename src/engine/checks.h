@@ -22,6 +22,7 @@
 #ifndef VMSH_SRC_ENGINE_CHECKS_H
 #define VMSH_SRC_ENGINE_CHECKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct vmsh_mm;
@@ -40,6 +41,11 @@ void check_report_init(struct check_report *r, char *buf, size_t size);
 /* Count a problem; the first one is described (printf format). */
 void check_report(struct check_report *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* As the kernel's WARN(): when @cond holds, report the problem (printf
+ * format and arguments after it, evaluated only then); the value is
+ * @cond, so `if (check_warn(r, bad, ...)) return;` stops at it. */
+#define check_warn(r, cond, ...) \
+	((cond) ? (check_report((r), __VA_ARGS__), true) : false)
 
 /* The VMAs of @mm: red-black properties, tree order and parent links,
  * rb_subtree_gap, list == in-order tree, alignment, no overlap, below

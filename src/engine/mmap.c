@@ -257,18 +257,25 @@ static void unmap_detached(struct vmsh_mm *mm, struct vmsh_vma *list,
 	}
 }
 
+/* What mmap_region will map where gather_munmap() detaches. */
+struct mmap_grow {
+	uint64_t vm_flags;      /* the new VMA's flags */
+	uint64_t pages;         /* and size */
+};
+
 /*
  * Split at start/end and detach every VMA inside [start, end); the caller
  * has made sure a VMA intersects.  Returns the detached list (through
  * vm_next) and the floor/ceiling for free_pgtables, or an error before
- * any change.  mmap_region passes @grow (its new VMA's flags and pages):
- * once the splits are done, may_expand_vm() by the pages beyond those
- * replaced, ENOMEM leaving the splits (Linux 6.18's __mmap_setup checks
- * after vms_gather_munmap_vmas, whose abort reattaches the split VMAs).
+ * any change.  mmap_region passes @grow (munmap NULL): once the splits
+ * are done, may_expand_vm() by the pages beyond those replaced, ENOMEM
+ * leaving the splits (Linux 6.18's __mmap_setup checks after
+ * vms_gather_munmap_vmas, whose abort reattaches the split VMAs).
  */
 static int gather_munmap(struct vmsh_mm *mm, struct vmsh_vma *vma,
 			 uint64_t start, uint64_t end, struct vmsh_vma **list,
-			 uint64_t *floor, uint64_t *ceiling, const uint64_t *grow)
+			 uint64_t *floor, uint64_t *ceiling,
+			 const struct mmap_grow *grow)
 {
 	struct vmsh_vma *first, *last, *v, *next, **tail = list;
 
@@ -305,7 +312,7 @@ static int gather_munmap(struct vmsh_mm *mm, struct vmsh_vma *vma,
 			if (v == last)
 				break;
 		}
-		if (!may_expand_vm(mm, grow[0], grow[1] - nr))
+		if (!may_expand_vm(mm, grow->vm_flags, grow->pages - nr))
 			return -ENOMEM;
 	}
 	*floor = first->vm_prev ? first->vm_prev->vm_end : 0;
@@ -401,10 +408,10 @@ static int mmap_region(struct vmsh_mm *mm, struct vmsh_file *file,
 
 	old = find_vma_intersection(mm, addr, end);
 	if (old) {
-		uint64_t grow[2] = { vm_flags, len >> PAGE_SHIFT };
+		struct mmap_grow grow = { vm_flags, len >> PAGE_SHIFT };
 
 		err = gather_munmap(mm, old, addr, end, &list, &floor, &ceiling,
-				    grow);
+				    &grow);
 		if (err)
 			return err;
 	} else if (!may_expand_vm(mm, vm_flags, len >> PAGE_SHIFT)) {

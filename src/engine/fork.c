@@ -377,6 +377,8 @@ int vmsh_execve(struct vmsh_sys *sys)
 	mm = mm_new(sys);
 	if (!mm)
 		return -ENOMEM;
+	/* setup_new_exec(): the layout under the task's stack limit */
+	mm_pick_mmap_base(mm, rlimit(sys, VMSH_RLIMIT_STACK));
 	/* de_thread(): the other threads of the process exit first. */
 	task_de_thread(sys, cur);
 	/* exec_mmap(): the task runs on the new mm from now on. */

@@ -12,7 +12,9 @@
  * Layout without --aslr (SPEC.md "The machine"), L = page-table levels:
  *   task_size = 2^(12+9L-1) - 4096, window = task_size (L <= 4) or the
  *   47-bit one (L = 5); [stack] = [window - 132K, window);
- *   mmap_base = window - 128 MiB; start_brk = brk = window/3*2 (page
+ *   mmap_base = window - 128 MiB (mmap_base(): RLIMIT_STACK + the guard
+ *   gap, at least 128 MiB, at most 5/6 of the window; an execve after
+ *   `setrlimit stack` moves it); start_brk = brk = window/3*2 (page
  *   aligned) + 0x5000.
  */
 #include "config.h"
@@ -77,14 +79,15 @@ struct vmsh_mm *mm_alloc(struct vmsh_sys *sys)
 		brk_rnd &= PAGE_MASK;
 	}
 	mm->start_stack = window - stack_rnd - PAGE_SIZE;
-	/* mmap_base(): the stack gap is clamped to at least 128 MiB */
-	if (window > 2 * SZ_128M) {
-		mm->mmap_base = PAGE_ALIGN(window - SZ_128M - mmap_rnd);
-	} else {
-		/* --levels 2 (1 MiB): Linux's clamp of the gap to
-		 * TASK_SIZE/6*5 keeps mmap_base inside the space */
-		mm->mmap_base = PAGE_ALIGN(window - window / 6 * 5);
+	mm->mmap_rnd = mmap_rnd;
+	if (sys->cfg.aslr) {
+		/* stack_maxrandom_size(), as small windows scale it */
+		mm->stack_rnd_max = STACK_RND_PAGES << PAGE_SHIFT;
+		while (mm->stack_rnd_max >= window / 8)
+			mm->stack_rnd_max >>= 1;
+		mm->stack_rnd_max &= PAGE_MASK;
 	}
+	mm_pick_mmap_base(mm, 8ULL << 20 /* _STK_LIM */);
 	mm->start_brk = ((window / 3 * 2) & PAGE_MASK) + 0x5000 + brk_rnd;
 	mm->brk = mm->start_brk;
 	mm->id = ++sys->next_mm_id;
@@ -98,6 +101,30 @@ struct vmsh_mm *mm_alloc(struct vmsh_sys *sys)
 		sys->mms->pprev_all = &mm->next_all;
 	sys->mms = mm;
 	return mm;
+}
+
+/*
+ * arch/x86/mm/mmap.c mmap_base(): the gap left for the stack is its
+ * RLIMIT_STACK plus the guard gap (and, randomized, the stack's largest
+ * offset), unless that overflows; at least 128 MiB, at most 5/6 of the
+ * window (an unlimited stack gets the 5/6: x86's mmap_is_legacy looks
+ * at the personality and sysctl only, so the layout stays top-down).
+ * Probed on 6.18 (setrlimit, then execve with ADDR_NO_RANDOMIZE): 8M
+ * and 64M give mmap_base 0x7ffff7fff000, 256M 129 MiB lower, 1G 897 MiB
+ * lower, unlimited 0x155555556000.
+ */
+void mm_pick_mmap_base(struct vmsh_mm *mm, uint64_t rlim_stack)
+{
+	uint64_t window = mm->mmap_window, gap = rlim_stack;
+	uint64_t pad = STACK_GUARD_GAP + mm->stack_rnd_max;
+
+	if (gap + pad > gap)
+		gap += pad;
+	if (gap < SZ_128M)
+		gap = SZ_128M;
+	if (gap > window / 6 * 5)
+		gap = window / 6 * 5;
+	mm->mmap_base = PAGE_ALIGN(window - gap - mm->mmap_rnd);
 }
 
 struct vmsh_mm *mm_new(struct vmsh_sys *sys)

@@ -39,6 +39,8 @@ struct vmsh_mm {
 	uint64_t pgd;                         /* pfn of the top table */
 	uint64_t pgtables_bytes;
 	uint64_t mmap_base, task_size, mmap_window;
+	uint64_t mmap_rnd, stack_rnd_max;     /* --aslr: mmap_base's offset, the
+					       * stack's largest (mmap_base()) */
 	uint64_t start_brk, brk, start_stack;
 	uint64_t tlb_gen;                     /* bumped by every TLB flush of this mm (tlb.c) */
 	/* mmu_gather state: memory.c's tlb_gather_mmu/tlb_finish_mmu open
@@ -64,6 +66,9 @@ struct vmsh_mm {
  * it; mm_new is mm_alloc plus the initial [stack] VMA. */
 struct vmsh_mm *mm_alloc(struct vmsh_sys *sys);
 struct vmsh_mm *mm_new(struct vmsh_sys *sys);        /* initial layout */
+/* arch_pick_mmap_layout at execve: mmap_base below a stack gap of
+ * @rlim_stack (the exec'ing task's RLIMIT_STACK); mm_alloc uses 8 MiB. */
+void mm_pick_mmap_base(struct vmsh_mm *mm, uint64_t rlim_stack);
 void mm_get(struct vmsh_mm *mm);                     /* mm_users++ */
 void mm_put(struct vmsh_mm *mm);                     /* mm_users--, teardown at 0 */
 void mmgrab(struct vmsh_mm *mm);                     /* mm_count++ */

@@ -259,6 +259,30 @@ START_TEST(test_rlimit_memlock_per_task)
 }
 END_TEST
 
+/* arch_pick_mmap_layout at execve: mmap_base leaves the stack its limit
+ * plus the guard gap, clamped to [128 MiB, 5/6 of the space]; setrlimit
+ * alone moves nothing (figures probed on 6.18: golden
+ * 24-rlimit-stack-exec). */
+START_TEST(test_rlimit_stack_moves_mmap_base_at_execve)
+{
+	uint64_t top = t_mm(sys)->task_size, base = t_mm(sys)->mmap_base;
+
+	ck_assert_uint_eq(base, top - (128ULL << 20));
+	ck_assert_int_eq(set(0, VMSH_RLIMIT_STACK, 256ULL << 20, VMSH_RLIM_INFINITY), 0);
+	ck_assert_uint_eq(t_mm(sys)->mmap_base, base);
+	ck_assert_int_eq(vmsh_execve(sys), 0);
+	ck_assert_uint_eq(t_mm(sys)->mmap_base, top - (257ULL << 20));
+	ck_assert_int_eq(set(0, VMSH_RLIMIT_STACK, 64ULL << 20, VMSH_RLIM_INFINITY), 0);
+	ck_assert_int_eq(vmsh_execve(sys), 0);
+	ck_assert_uint_eq(t_mm(sys)->mmap_base, base);
+	ck_assert_int_eq(set(0, VMSH_RLIMIT_STACK, VMSH_RLIM_INFINITY,
+			     VMSH_RLIM_INFINITY), 0);
+	ck_assert_int_eq(vmsh_execve(sys), 0);
+	ck_assert_uint_eq(t_mm(sys)->mmap_base, 0x155555556000ULL);
+	t_check(sys);
+}
+END_TEST
+
 Suite *rlimit_suite(void)
 {
 	Suite *s = suite_create("rlimit");
@@ -274,5 +298,6 @@ Suite *rlimit_suite(void)
 	tcase_add_test(tc, test_rlimit_mremap_growth);
 	tcase_add_test(tc, test_rlimit_stack_growth);
 	tcase_add_test(tc, test_rlimit_memlock_per_task);
+	tcase_add_test(tc, test_rlimit_stack_moves_mmap_base_at_execve);
 	return s;
 }

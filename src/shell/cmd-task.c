@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "commands.h"
+#include "views.h"
 
 static int child_result(struct args *a, int ret, int child)
 {
@@ -266,12 +267,10 @@ static void rlim_text(FILE *f, uint64_t v)
 		fprintf(f, "%-20llu ", (unsigned long long)v);
 }
 
-static void rlim_json(FILE *f, uint64_t v)
+/* unlimited is null */
+static json_t *rlim_json(uint64_t v)
 {
-	if (v == VMSH_RLIM_INFINITY)
-		fputs("null", f);
-	else
-		fprintf(f, "%llu", (unsigned long long)v);
+	return v == VMSH_RLIM_INFINITY ? json_null() : view_json_u64(v);
 }
 
 int cmd_limits(struct args *a)
@@ -288,16 +287,20 @@ int cmd_limits(struct args *a)
 			return task_fail(a, ret, pid);
 	}
 	if (a->sh->json) {
-		fprintf(f, "{\"pid\":%d,\"limits\":{",
-			pid ? pid : be(a)->ops->current_pid(be(a)));
+		json_t *o = json_object(), *l = json_object();
+
+		json_object_set_new(o, "pid", json_integer(pid ? pid :
+					be(a)->ops->current_pid(be(a))));
 		for (int i = 0; i < VMSH_RLIM_NLIMITS; i++) {
-			fprintf(f, "%s\"%s\":{\"soft\":", i ? "," : "", rlimit_names[i].name);
-			rlim_json(f, r[i].cur);
-			fputs(",\"hard\":", f);
-			rlim_json(f, r[i].max);
-			fputc('}', f);
+			json_t *e = json_object();
+
+			json_object_set_new(e, "soft", rlim_json(r[i].cur));
+			json_object_set_new(e, "hard", rlim_json(r[i].max));
+			json_object_set_new(l, rlimit_names[i].name, e);
 		}
-		fputs("}}\n", f);
+		json_object_set_new(o, "limits", l);
+		view_json_dump(o, f);
+		fputc('\n', f);
 		return 0;
 	}
 	/* /proc/PID/limits, byte for byte (proc_pid_limits) */

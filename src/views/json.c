@@ -29,9 +29,16 @@
 
 /* ---- helpers -------------------------------------------------------------- */
 
+json_t *view_json_u64(uint64_t v)
+{
+	if (v > (uint64_t)INT64_MAX)
+		return json_real((double)v);
+	return json_integer((json_int_t)v);
+}
+
 void view_json_set_num(json_t *o, const char *key, uint64_t v)
 {
-	json_object_set_new(o, key, json_integer((json_int_t)v));
+	json_object_set_new(o, key, view_json_u64(v));
 }
 
 void view_json_set_addr(json_t *o, const char *key, uint64_t v)

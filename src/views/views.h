@@ -124,7 +124,10 @@ void view_pagemap(FILE *out, int pid, uint64_t addr, uint64_t n,
 
 /* ---- JSON forms (json.c, json-proc.c; man page: JSON OUTPUT) ------------ */
 
-/* Set @key of @o to @v (a JSON integer); view_json_set_addr also sets
+/* @v as a JSON number: an integer up to 2^63 - 1, above that a real
+ * (jansson's integers are signed 64-bit; a cast would make it negative). */
+json_t *view_json_u64(uint64_t v);
+/* Set @key of @o to view_json_u64(@v); view_json_set_addr also sets
  * "@key_hex" to "0x..." (addresses are both numbers and hex strings). */
 void view_json_set_num(json_t *o, const char *key, uint64_t v);
 void view_json_set_addr(json_t *o, const char *key, uint64_t v);

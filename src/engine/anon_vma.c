@@ -20,6 +20,7 @@
 #include <stdlib.h>
 
 #include "anon_vma.h"
+#include "huge_memory.h"
 #include "mm.h"
 #include "phys.h"
 #include "sys.h"
@@ -68,10 +69,42 @@ void anon_vmas_fini(struct vmsh_sys *sys)
 	sys->anon_vmas = NULL;
 }
 
+/* free_folio_and_swap_cache's end for an anonymous THP: every frame's
+ * own references are gone, the folio goes whole. */
+static void free_thp_folio(struct vmsh_sys *sys, uint64_t head)
+{
+	uint64_t i;
+
+	deferred_split_remove(sys, head);
+	for (i = head; i < head + HPAGE_PMD_NR; i++) {
+		struct page *p = phys_page(sys, i);
+		struct anon_vma *av = p->anon;
+
+		p->anon = NULL;
+		p->refcount = 1;
+		phys_put(sys, i);
+		anon_vma_put(sys, av);
+	}
+}
+
 void put_page(struct vmsh_sys *sys, uint64_t pfn)
 {
 	struct page *page = phys_page(sys, pfn);
 	struct anon_vma *av = NULL;
+
+	/* a frame of an unsplit anonymous THP is held by its folio until
+	 * the last frame's last reference goes */
+	if (page->refcount == 1 && page->kind == PAGE_ANON &&
+	    (page->thp & (PAGE_THP_HEAD | PAGE_THP_TAIL))) {
+		uint64_t head = pfn & ~(uint64_t)(HPAGE_PMD_NR - 1);
+
+		if (page->mapcount != 0)
+			abort();
+		page->refcount = 0;
+		if (--*thp_live(phys_page(sys, head)) == 0)
+			free_thp_folio(sys, head);
+		return;
+	}
 
 	if (page->refcount == 1 && page->kind == PAGE_ANON) {
 		av = page->anon;

@@ -503,7 +503,11 @@ void check_pages(const struct vmsh_sys *sys, struct check_report *r)
 				   "free frame %#llx has state", (unsigned long long)pfn);
 			continue;
 		}
-		check_warn(r, p->refcount <= 0, "frame %#llx in use with refcount %d",
+		/* a frame of an unsplit THP may be held by its folio with
+		 * no reference of its own (check_lru: check_thp_folios) */
+		check_warn(r, p->refcount < 0 ||
+			   (!p->refcount && !(p->kind == PAGE_ANON && p->thp)),
+			   "frame %#llx in use with refcount %d",
 			   (unsigned long long)pfn, p->refcount);
 		why = phys_check_contents(sys, pfn, &hb);
 		check_warn(r, why, "frame %#llx: %s", (unsigned long long)pfn, why);

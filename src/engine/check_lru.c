@@ -18,6 +18,54 @@
 #include "phys.h"
 #include "sys.h"
 
+/* ---- anonymous THPs -------------------------------------------------------- */
+
+/* An unsplit THP: 512 anonymous frames, head then tails, the live count
+ * on its first tail says how many still hold references (the others are
+ * held by the folio: no mapping, refcount 0), and the folio is on the
+ * deferred split queue exactly when it is marked partly mapped. */
+static void check_thp_folios(const struct vmsh_sys *sys, struct check_report *r)
+{
+	const struct phys *ph = &sys->phys;
+	uint64_t pfn, queued = 0, i;
+
+	for (pfn = 0; pfn + HPAGE_PMD_NR <= ph->hiwater; pfn += HPAGE_PMD_NR) {
+		const struct page *h = &ph->pages[pfn];
+		uint32_t live = 0;
+		bool partial = h->thp & PAGE_THP_PARTIAL, inq = false;
+
+		if (h->kind != PAGE_ANON || !(h->thp & PAGE_THP_HEAD))
+			continue;
+		for (i = 0; i < HPAGE_PMD_NR; i++) {
+			const struct page *p = &h[i];
+
+			if (p->kind != PAGE_ANON ||
+			    !(p->thp & (i ? PAGE_THP_TAIL : PAGE_THP_HEAD)) ||
+			    (i && p->lru != LRU_NONE) || p->refcount < 0 ||
+			    (!p->refcount && p->mapcount) ||
+			    !(p->thp & PAGE_THP_PARTIAL) != !partial) {
+				check_report(r, "thp %#llx: frame %llu out of its folio",
+					     (unsigned long long)pfn,
+					     (unsigned long long)i);
+				return;
+			}
+			live += p->refcount > 0;
+		}
+		if (live != h[1].lru_prev || !live)
+			check_report(r, "thp %#llx: %u frames referenced, the folio says %u",
+				     (unsigned long long)pfn, live, h[1].lru_prev);
+		for (i = 0; i < sys->ds_queue.nr; i++)
+			inq |= sys->ds_queue.q[i] == pfn;
+		if (inq != partial)
+			check_report(r, "thp %#llx: %s the deferred split queue",
+				     (unsigned long long)pfn, inq ? "on" : "not on");
+		queued += inq;
+	}
+	if (queued != sys->ds_queue.nr)
+		check_report(r, "deferred split queue: %zu entries, %llu THPs on it",
+			     sys->ds_queue.nr, (unsigned long long)queued);
+}
+
 /* ---- the LRU lists ------------------------------------------------------- */
 
 /* Each list is well linked, holds folios (first pages) of the kind and
@@ -46,7 +94,7 @@ void check_lru(const struct vmsh_sys *sys, struct check_report *r)
 				    page_folio(sys, pg) != pg || pg->lru_next != LRU_NIL)
 					check_report(r, "unevictable: pfn %#llx misplaced",
 						     (unsigned long long)pfn);
-				pages += folio_nr_pages(pg);
+				pages += lru_nr_pages(pg);
 				listed++;
 			}
 			if (pages != ph->lruvec.nr_pages[l])
@@ -65,7 +113,7 @@ void check_lru(const struct vmsh_sys *sys, struct check_report *r)
 			    page_folio(sys, pg) != pg)
 				check_report(r, "lru list %d: pfn %#x misplaced or mislinked",
 					     l, p);
-			pages += folio_nr_pages(pg);
+			pages += lru_nr_pages(pg);
 			listed++;
 			prev = p;
 			p = pg->lru_next;
@@ -82,10 +130,13 @@ void check_lru(const struct vmsh_sys *sys, struct check_report *r)
 		if (pg->kind != PAGE_ANON && pg->kind != PAGE_FILE)
 			continue;
 		head = page_folio(sys, pg) == pg;
-		if (head)
-			seen++;
 		if (head && pg->mlocked)
 			mlocked += folio_nr_pages(pg);
+		/* an unsplit THP is one entry: its head */
+		if (pg->thp & PAGE_THP_TAIL)
+			head = false;
+		if (head)
+			seen++;
 		/* a new folio of a locked VMA waits off the lists in the
 		 * mlock batch */
 		if (head && pg->lru == LRU_NONE && pg->mlock_queued) {
@@ -108,6 +159,7 @@ void check_lru(const struct vmsh_sys *sys, struct check_report *r)
 		if (!ph->pages[sys->mlock_batch[l]].mlock_queued)
 			check_report(r, "mlock batch: pfn %#llx not marked queued",
 				     (unsigned long long)sys->mlock_batch[l]);
+	check_thp_folios(sys, r);
 	if (seen != listed + unlisted)
 		check_report(r, "lru: %llu folios, %llu on the lists",
 			     (unsigned long long)seen, (unsigned long long)listed);

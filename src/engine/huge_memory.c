@@ -102,8 +102,7 @@ void deferred_split_check(struct vmsh_sys *sys, uint64_t head)
 
 	if (head == UINT64_MAX)
 		return;
-	/* the folio's frames still allocated carry its marks (a frame whose
-	 * last reference went was freed: vmsh frees frame by frame) */
+	/* an unsplit folio keeps all its frames (put_page holds them) */
 	for (i = 0; i < HPAGE_PMD_NR; i++) {
 		const struct page *p = &sys->phys.pages[head + i];
 
@@ -122,6 +121,7 @@ void deferred_split_check(struct vmsh_sys *sys, uint64_t head)
 		if (p->kind == PAGE_ANON && p->thp)
 			p->thp |= PAGE_THP_PARTIAL;
 	}
+	deferred_split_queue_add(sys, head);
 	sys->stat[ST_THP_DEFERRED_SPLIT_PAGE]++;
 	trace(sys, "deferred_split_folio pfn=%#llx (%u of 512 pages mapped)",
 	      (unsigned long long)head, mapped);

@@ -138,8 +138,32 @@ void vma_adjust_trans_huge(struct vmsh_vma *vma);
 uint64_t thp_head(const struct vmsh_sys *sys, uint64_t pfn);
 /* __folio_remove_rmap() after a batch of PTEs of the folio at @head was
  * zapped: still mapped, but not wholly -> the deferred split queue
- * (thp_deferred_split_page, once per folio).  The folio itself is not
- * split (no memory pressure in the model: the shrinker never runs). */
+ * (thp_deferred_split_page, once per folio); the shrinker splits it
+ * under memory pressure (huge_split.c). */
 void deferred_split_check(struct vmsh_sys *sys, uint64_t head);
+
+/* ---- huge_split.c ---------------------------------------------------------- */
+
+/* Pages a split hands to reclaim (split_folio_to_list's list). */
+struct split_list {
+	uint64_t *pfn;
+	size_t n, cap;
+};
+/* split_folio(): the anonymous THP at @head becomes 512 order-0 folios
+ * (huge_split.c says how).  @extra: references the caller holds on the
+ * head beyond its mappings (reclaim's isolation: 1); @out: where the
+ * former tails go when the head is isolated (each with a reference),
+ * else they join the head's LRU list.  0, -EINVAL (not a THP head),
+ * -EAGAIN (a reference beyond the mappings: thp_split_page_failed). */
+int split_folio(struct vmsh_sys *sys, uint64_t head, int extra,
+		struct split_list *out);
+/* The deferred split queue (deferred_split_folio adds, a split or the
+ * folio's free removes), its end at machine teardown. */
+void deferred_split_queue_add(struct vmsh_sys *sys, uint64_t head);
+void deferred_split_remove(struct vmsh_sys *sys, uint64_t head);
+void deferred_split_fini(struct vmsh_sys *sys);
+/* shrink_slab() at @priority: the deferred split shrinker as
+ * do_shrink_slab drives it; the folios split. */
+uint64_t shrink_slab(struct vmsh_sys *sys, int priority);
 
 #endif /* VMSH_SRC_ENGINE_HUGE_MEMORY_H */

@@ -165,7 +165,7 @@ static int lru_walk_one(const struct vmsh_sys *sys, uint32_t p,
 	const struct page *pg = &sys->phys.pages[p];
 	struct vmsh_lru_folio f = {
 		.pfn = p, .index = pg->index,
-		.nr_pages = folio_nr_pages(pg), .mapcount = pg->mapcount,
+		.nr_pages = lru_nr_pages(pg), .mapcount = pg->mapcount,
 		.referenced = pg->referenced, .workingset = pg->workingset,
 		.dirty = pg->dirty, .swapcache = pg->swap != 0,
 		.reclaim = pg->reclaim, .lazyfree = pg->lazyfree,

@@ -220,10 +220,12 @@ uint64_t phys_alloc_huge(struct vmsh_sys *sys, enum page_kind kind)
 		p->thp = i == b ? PAGE_THP_HEAD : PAGE_THP_TAIL;
 		p->lru = LRU_NONE;
 		p->lru_prev = p->lru_next = LRU_NIL;
-		/* each frame of a huge anonymous folio is on the list on its
-		 * own (vmsh's simplification: reclaim never takes one) */
-		if (kind == PAGE_ANON)
-			lru_add(sys, i);
+	}
+	/* folio_add_lru(): a huge anonymous folio is one entry of 512
+	 * pages, its head */
+	if (kind == PAGE_ANON) {
+		*thp_live(&ph->pages[b]) = HPAGE_PMD_NR;
+		lru_add(sys, b);
 	}
 	if (ph->hiwater < b + HPAGE_PMD_NR)
 		ph->hiwater = b + HPAGE_PMD_NR;
@@ -682,6 +684,8 @@ static void lru_link(struct vmsh_sys *sys, uint64_t pfn, bool tail)
 	struct page *pg = phys_page(sys, pfn);
 	enum lru_list l;
 
+	if (pg->thp & PAGE_THP_TAIL)
+		return;         /* a THP's tails: its head is the entry */
 	if (pg->lru != LRU_NONE || (pg->kind != PAGE_ANON && pg->kind != PAGE_FILE))
 		abort();
 	l = folio_lru_list(pg);
@@ -690,7 +694,7 @@ static void lru_link(struct vmsh_sys *sys, uint64_t pfn, bool tail)
 		/* only counted, as Linux's (lru_prev is the mlock_count) */
 		pg->lru_prev = 0;
 		pg->lru_next = LRU_NIL;
-		lv->nr_pages[l] += folio_nr_pages(pg);
+		lv->nr_pages[l] += lru_nr_pages(pg);
 		return;
 	}
 	if (tail) {
@@ -710,7 +714,7 @@ static void lru_link(struct vmsh_sys *sys, uint64_t pfn, bool tail)
 			lv->tail[l] = (uint32_t)pfn;
 		lv->head[l] = (uint32_t)pfn;
 	}
-	lv->nr_pages[l] += folio_nr_pages(pg);
+	lv->nr_pages[l] += lru_nr_pages(pg);
 }
 
 void lru_add(struct vmsh_sys *sys, uint64_t pfn)
@@ -742,7 +746,7 @@ void lru_del(struct vmsh_sys *sys, uint64_t pfn)
 	else
 		lv->tail[l] = pg->lru_prev;
 out:
-	lv->nr_pages[l] -= folio_nr_pages(pg);
+	lv->nr_pages[l] -= lru_nr_pages(pg);
 	pg->lru = LRU_NONE;
 	pg->lru_prev = pg->lru_next = LRU_NIL;
 }
@@ -766,4 +770,50 @@ void phys_zero(struct vmsh_sys *sys, uint64_t pfn)
 		return;
 	}
 	data_set_fill(&sys->phys, p, 0);
+}
+
+void lru_split_head(struct vmsh_sys *sys, uint64_t head)
+{
+	struct page *pg = phys_page(sys, head);
+
+	if (pg->lru != LRU_NONE)
+		sys->phys.lruvec.nr_pages[pg->lru] -= HPAGE_PMD_NR - 1;
+}
+
+void lru_add_split(struct vmsh_sys *sys, uint64_t head, uint64_t pfn)
+{
+	struct lruvec *lv = &sys->phys.lruvec;
+	struct page *h = phys_page(sys, head), *pg = phys_page(sys, pfn);
+	unsigned l = h->lru;
+
+	if (pg->lru != LRU_NONE || l == LRU_NONE || l == LRU_UNEVICTABLE ||
+	    folio_lru_list(pg) != (enum lru_list)l) {
+		lru_add(sys, pfn);
+		return;
+	}
+	/* between the head and its newer neighbour */
+	pg->lru = (uint8_t)l;
+	pg->lru_next = (uint32_t)head;
+	pg->lru_prev = h->lru_prev;
+	if (h->lru_prev != LRU_NIL)
+		sys->phys.pages[h->lru_prev].lru_next = (uint32_t)pfn;
+	else
+		lv->head[l] = (uint32_t)pfn;
+	h->lru_prev = (uint32_t)pfn;
+	lv->nr_pages[l]++;
+}
+
+bool phys_zero_filled(const struct vmsh_sys *sys, uint64_t pfn)
+{
+	const struct page *p = &sys->phys.pages[pfn];
+	uint8_t buf[PAGE_SIZE];
+	unsigned i;
+
+	if (p->data_kind == PAGE_DATA_FILL)
+		return p->fill == 0;
+	phys_read(sys, pfn, 0, buf, PAGE_SIZE);
+	for (i = 0; i < PAGE_SIZE; i++)
+		if (buf[i])
+			return false;
+	return true;
 }

@@ -271,6 +271,30 @@ static inline uint64_t folio_nr_pages(const struct page *pg)
 {
 	return 1ULL << pg->order;
 }
+/* The pages an LRU entry stands for: an anonymous THP is one entry of
+ * 512 pages (its head; its tails are on no list) until it is split,
+ * else folio_nr_pages. */
+static inline uint64_t lru_nr_pages(const struct page *pg)
+{
+	return (pg->thp & PAGE_THP_HEAD) ? HPAGE_PMD_NR : folio_nr_pages(pg);
+}
+/* An anonymous THP keeps its 512 frames until it is split or its last
+ * frame's last reference goes (a frame whose own references are gone is
+ * "held": refcount 0, still the folio's, as Linux frees a folio whole);
+ * the frames still referenced are counted on the first tail (its LRU
+ * links are free: tails are on no list). */
+static inline uint32_t *thp_live(struct page *head)
+{
+	return &head[1].lru_prev;
+}
+/* Is the page all zeroes (the zeromap's and the split's test)? */
+bool phys_zero_filled(const struct vmsh_sys *sys, uint64_t pfn);
+/* __split_folio_to_order's LRU side: @head, an anonymous THP's head on
+ * a list (512 pages), now counts one page; then lru_add_split puts
+ * each former tail next to it (newer side, lru_add_split_folio's
+ * list_add_tail), on the list its flags name. */
+void lru_split_head(struct vmsh_sys *sys, uint64_t head);
+void lru_add_split(struct vmsh_sys *sys, uint64_t head, uint64_t pfn);
 static inline uint64_t folio_first_index(const struct page *pg)
 {
 	return pg->index & ~(folio_nr_pages(pg) - 1);

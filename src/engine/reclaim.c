@@ -49,6 +49,7 @@
 
 #include "anon_vma.h"
 #include "file.h"
+#include "huge_memory.h"
 #include "phys.h"
 #include "reclaim.h"
 #include "swap.h"
@@ -155,7 +156,7 @@ static uint64_t isolate(struct vmsh_sys *sys, enum lru_list l, uint64_t nr,
 		lru_del(sys, p);
 		phys_get(sys, p);
 		(*list)[(*n)++] = p;
-		taken += folio_nr_pages(&sys->phys.pages[p]);
+		taken += lru_nr_pages(&sys->phys.pages[p]);
 		p = prev;
 	}
 	return taken;
@@ -189,7 +190,7 @@ static void shrink_active_list(struct vmsh_sys *sys, uint64_t nr_to_scan,
 		}
 		folio->active = false;
 		folio->workingset = true;
-		deact += folio_nr_pages(folio);
+		deact += lru_nr_pages(folio);
 	}
 	for (k = 0; k < n; k++)
 		if (keep[k])
@@ -344,6 +345,9 @@ static void shrink_node(struct vmsh_sys *sys, struct scan_control *sc)
 	sc->nr_reclaimed += reclaimed;
 	if (can_reclaim_anon(sys) && inactive_is_low(sys, LRU_INACTIVE_ANON))
 		shrink_active_list(sys, SWAP_CLUSTER_MAX, LRU_ACTIVE_ANON, sc);
+	/* shrink_node_memcgs: then the shrinkers, the deferred split
+	 * queue's among them (huge_split.c) */
+	shrink_slab(sys, sc->priority);
 }
 
 /* do_try_to_free_pages(): the pages freed. */
@@ -473,7 +477,7 @@ void wakeup_flusher(struct vmsh_sys *sys)
 				lru_del(sys, pfn);
 				folio->active = false;
 				lru_add_tail(sys, pfn);
-				sys->stat[ST_PGROTATED] += folio_nr_pages(folio);
+				sys->stat[ST_PGROTATED] += lru_nr_pages(folio);
 			}
 		}
 		free(idx);

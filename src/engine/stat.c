@@ -81,6 +81,9 @@ static const char *const names[ST_NR] = {
 	[ST_THP_SCAN_EXCEED_SHARE_PTE] = "thp_scan_exceed_share_pte",
 	[ST_THP_ZERO_PAGE_ALLOC] = "thp_zero_page_alloc",
 	[ST_THP_ZERO_PAGE_ALLOC_FAILED] = "thp_zero_page_alloc_failed",
+	[ST_THP_SPLIT_PAGE_FAILED] = "thp_split_page_failed",
+	[ST_THP_SWPOUT] = "thp_swpout",
+	[ST_THP_SWPOUT_FALLBACK] = "thp_swpout_fallback",
 };
 
 /* Do the counters of [first, last] all read zero? */

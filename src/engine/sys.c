@@ -154,6 +154,7 @@ void vmsh_sys_free(struct vmsh_sys *sys)
 	vmsh_replace_free(sys->replace);
 	anon_vmas_fini(sys);
 	khugepaged_fini(sys);
+	deferred_split_fini(sys);
 	tlb_fini(sys);
 	phys_fini(sys);
 	free(sys);

@@ -75,7 +75,8 @@ enum vmsh_stat_item {
 	ST_THP_DEFERRED_SPLIT_PAGE, ST_THP_SPLIT_PMD,
 	ST_THP_SCAN_EXCEED_NONE_PTE, ST_THP_SCAN_EXCEED_SWAP_PTE,
 	ST_THP_SCAN_EXCEED_SHARE_PTE, ST_THP_ZERO_PAGE_ALLOC,
-	ST_THP_ZERO_PAGE_ALLOC_FAILED, ST_NR
+	ST_THP_ZERO_PAGE_ALLOC_FAILED, ST_THP_SPLIT_PAGE_FAILED,
+	ST_THP_SWPOUT, ST_THP_SWPOUT_FALLBACK, ST_NR
 };
 
 struct vmsh_sys {
@@ -112,6 +113,13 @@ struct vmsh_sys {
 		uint64_t address;
 		uint64_t full_scans, passes;
 	} khugepaged;
+	/* huge_split.c: the deferred split queue (heads of partly mapped
+	 * anonymous THPs, oldest first) and its shrinker's nr_deferred */
+	struct {
+		uint64_t *q;
+		size_t nr, cap;
+		uint64_t nr_deferred;
+	} ds_queue;
 	vmsh_trace_fn *trace_fn;
 	void *trace_ctx;
 	vmsh_trace_fn *warn_fn;

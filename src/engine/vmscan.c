@@ -46,10 +46,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 #include "anon_vma.h"
 #include "file.h"
+#include "huge_memory.h"
 #include "memory.h"
 #include "mm.h"
 #include "pgtable.h"
@@ -93,6 +95,30 @@ static bool rmap_try(struct vmsh_vma *vma, uint64_t index, uint64_t pfn,
 	return fn(vma, addr, ptep, pfn, ctx);
 }
 
+/* An anonymous THP in @vma: its huge PMD (the entry @fn gets: its
+ * accessed bit is the folio's young bit) or, split, the PTEs of its 512
+ * pages. */
+static bool rmap_try_thp(struct vmsh_vma *vma, const struct page *folio,
+			 uint64_t fpfn, rmap_fn *fn, void *ctx)
+{
+	uint64_t addr, *pmdp, i;
+
+	if (folio->index < vma->vm_pgoff ||
+	    folio->index - vma->vm_pgoff >= vma_pages(vma))
+		return true;
+	addr = vma_address(vma, folio->index);
+	pmdp = vma->vm_mm->sys->cfg.levels >= 3 ? pmd_lookup(vma->vm_mm, addr) : NULL;
+	if (pmdp && pmd_trans_huge(*pmdp)) {
+		if ((*pmdp & _PAGE_SPECIAL) || pte_pfn(*pmdp) != fpfn)
+			return true;
+		return fn(vma, addr, pmdp, fpfn, ctx);
+	}
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		if (!rmap_try(vma, folio->index + i, fpfn + i, fn, ctx))
+			return false;
+	return true;
+}
+
 /* rmap_walk(): every PTE of every mm mapping the folio at @fpfn. */
 static void rmap_walk(struct vmsh_sys *sys, uint64_t fpfn, rmap_fn *fn,
 		      void *ctx)
@@ -118,6 +144,11 @@ static void rmap_walk(struct vmsh_sys *sys, uint64_t fpfn, rmap_fn *fn,
 			} else {
 				if (!anon_vma_reaches(vma->anon_vma, folio->anon))
 					continue;
+				if (folio->thp & PAGE_THP_HEAD) {
+					if (!rmap_try_thp(vma, folio, fpfn, fn, ctx))
+						return;
+					continue;
+				}
 				if (!rmap_try(vma, folio->index, fpfn, fn, ctx))
 					return;
 			}
@@ -130,6 +161,12 @@ static bool folio_mapped(struct vmsh_sys *sys, uint64_t fpfn)
 	struct page *folio = phys_page(sys, fpfn);
 	uint64_t i;
 
+	if (folio->thp & PAGE_THP_HEAD) {
+		for (i = 0; i < HPAGE_PMD_NR; i++)
+			if (folio[i].mapcount > 0)
+				return true;
+		return false;
+	}
 	if (folio->kind != PAGE_FILE || !folio->order)
 		return folio->mapcount > 0;
 	for (i = 0; i < folio_nr_pages(folio); i++) {
@@ -351,14 +388,63 @@ static void activate(struct vmsh_sys *sys, uint64_t fpfn)
 		folio_free_swap(sys, fpfn);
 	if (!folio->active && !folio->mlocked) {
 		folio->active = true;
-		sys->stat[ST_PGACTIVATE]++;
+		sys->stat[ST_PGACTIVATE] += lru_nr_pages(folio);
 	}
+}
+
+/* An anonymous THP about to be swapped (6.18's shrink_folio_list): a
+ * partly mapped one is split at once (its unmapped pages freed without
+ * I/O); else folio_alloc_swap() of the whole folio fails -- vmsh's swap
+ * area is a swap file, and this machine's kernel (CONFIG_THP_SWAP=y)
+ * falls back for one: probe, MADV_PAGEOUT of a written PMD-mapped THP
+ * with a swap file: thp_split_page +1, thp_split_pmd +1,
+ * thp_swpout_fallback +1, thp_swpout +0, pswpout +512; with no swap at
+ * all the same split and fallback, then 512 pages activated -- so it is
+ * split and the pieces go on: the head now, the 511 others after the
+ * list (split_folio_to_list appends them).  0, or -EAGAIN when it
+ * cannot be split. */
+static int split_for_swap(struct vmsh_sys *sys, uint64_t fpfn,
+			  struct split_list *split)
+{
+	bool partial = phys_page(sys, fpfn)->thp & PAGE_THP_PARTIAL;
+
+	if (split_folio(sys, fpfn, 1, split))
+		return -EAGAIN;
+	if (!partial) {
+		sys->stat[ST_THP_SWPOUT_FALLBACK]++;
+		trace(sys, "thp_swpout_fallback pfn=%#llx", (unsigned long long)fpfn);
+	}
+	return 0;
+}
+
+/* The pages split_for_swap handed on, after the list: reclaimed in their
+ * turn, then put back. */
+static unsigned shrink_split_pages(struct vmsh_sys *sys,
+				   struct split_list *split,
+				   bool ignore_references,
+				   struct reclaim_stat *st)
+{
+	struct reclaim_stat st2 = { 0 };
+	unsigned reclaimed;
+
+	st2.outcome = xcalloc(split->n, sizeof(*st2.outcome));
+	reclaimed = shrink_folio_list(sys, split->pfn, split->n,
+				      ignore_references, &st2);
+	putback_folios(sys, split->pfn, split->n, &st2);
+	st->nr_anon += st2.nr_anon;
+	st->nr_file += st2.nr_file;
+	st->nr_dirty_file += st2.nr_dirty_file;
+	st->nr_written += st2.nr_written;
+	free(st2.outcome);
+	free(split->pfn);
+	return reclaimed;
 }
 
 unsigned shrink_folio_list(struct vmsh_sys *sys, const uint64_t *list,
 			   size_t n, bool ignore_references,
 			   struct reclaim_stat *st)
 {
+	struct split_list split = { 0 };
 	unsigned reclaimed = 0;
 	size_t k;
 
@@ -381,8 +467,12 @@ unsigned shrink_folio_list(struct vmsh_sys *sys, const uint64_t *list,
 			goto activate_locked;
 		if (ref == FOLIOREF_KEEP)
 			continue;
-		if (anon && folio->thp)
-			goto activate_locked;   /* huge: not split by vmsh */
+		if (anon && (folio->thp & PAGE_THP_HEAD)) {
+			if (folio->lazyfree)
+				goto activate_locked;   /* not modelled */
+			if (split_for_swap(sys, fpfn, &split))
+				goto activate_locked;
+		}
 		if (anon && !folio->lazyfree && !folio->swap &&
 		    !add_to_swap(sys, fpfn))
 			goto activate_locked;   /* no swap space */
@@ -425,6 +515,8 @@ unsigned shrink_folio_list(struct vmsh_sys *sys, const uint64_t *list,
 activate_locked:
 		activate(sys, fpfn);
 	}
+	if (split.n)
+		reclaimed += shrink_split_pages(sys, &split, ignore_references, st);
 	return reclaimed;
 }
 
@@ -463,7 +555,121 @@ struct cold_ctx {
 	bool pageout;
 	uint64_t *list;
 	size_t n, cap;
+	uint64_t start, end;            /* the advice's range in the VMA */
+	uint64_t skip_end;              /* a whole PTE-mapped THP taken */
 };
+
+/* Cold or pageout of a whole folio (madvise_cold_or_pageout_pte_range's
+ * common end): PG_referenced cleared; cold deactivates, pageout
+ * isolates it for reclaim_pages. */
+static void cold_folio(struct cold_ctx *c, uint64_t pfn)
+{
+	struct vmsh_sys *sys = c->vma->vm_mm->sys;
+	struct page *page = phys_page(sys, pfn);
+
+	page->referenced = false;
+	if (!c->pageout) {
+		/* folio_deactivate() */
+		if (page->active) {
+			page->active = false;
+			lru_update(sys, pfn);
+			sys->stat[ST_PGDEACTIVATE] += lru_nr_pages(page);
+		}
+		return;
+	}
+	if (page->lru == LRU_NONE || page->lru == LRU_UNEVICTABLE)
+		return;         /* not on an LRU list: not isolated */
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 16;
+		c->list = xrealloc(c->list, c->cap * sizeof(*c->list));
+	}
+	/* folio_isolate_lru(): off its list, with a reference */
+	lru_del(sys, pfn);
+	phys_get(sys, pfn);
+	c->list[c->n++] = pfn;
+}
+
+/* folio_maybe_mapped_shared() of an anonymous THP: a page of it mapped
+ * more than once (by a fork child: one mm cannot map an anonymous page
+ * twice). */
+static bool thp_maybe_shared(const struct vmsh_sys *sys, uint64_t head)
+{
+	unsigned i;
+
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		if (sys->phys.pages[head + i].mapcount > 1)
+			return true;
+	return false;
+}
+
+/* The huge PMD branch: the huge zero page and a shared folio are left;
+ * a range covering only part of the PMD splits the folio (split_folio:
+ * thp_split_pmd, thp_split_page) and its PTEs are walked as small
+ * folios; the whole PMD: cold makes it old (pmdp_invalidate: flushed)
+ * and deactivates the folio, pageout isolates the whole folio. */
+static bool cold_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next, void *vctx)
+{
+	struct cold_ctx *c = vctx;
+	struct vmsh_mm *mm = c->vma->vm_mm;
+	uint64_t head = pte_pfn(*pmdp);
+
+	if (*pmdp & _PAGE_SPECIAL)
+		return true;
+	if (thp_maybe_shared(mm->sys, head))
+		return true;
+	if (next - addr != HPAGE_PMD_SIZE)
+		return split_folio(mm->sys, head, 0, NULL) != 0;
+	if (!c->pageout && (*pmdp & _PAGE_ACCESSED)) {
+		*pmdp &= ~_PAGE_ACCESSED;
+		flush_tlb_page(mm, addr);
+	}
+	cold_folio(c, head);
+	return true;
+}
+
+/* A PTE of a THP split from its PMD but not itself split: the range
+ * maps the whole folio (all 512 PTEs, in order) -> one folio; else it
+ * is split first (unless maybe shared: left) and the page goes on as a
+ * small folio.  True when the PTE is dealt with. */
+static bool cold_thp_pte(struct cold_ctx *c, uint64_t *ptep, uint64_t addr,
+			 uint64_t pfn)
+{
+	struct vmsh_mm *mm = c->vma->vm_mm;
+	uint64_t head = pfn & ~(uint64_t)(HPAGE_PMD_NR - 1);
+	uint64_t haddr = addr - (pfn - head) * PAGE_SIZE, i;
+	bool whole = pfn == head && haddr >= c->start &&
+		     haddr + HPAGE_PMD_SIZE <= c->end;
+
+	for (i = 0; whole && i < HPAGE_PMD_NR; i++) {
+		uint64_t *p = pte_lookup(mm, haddr + i * PAGE_SIZE, false);
+
+		whole = p && pte_present(*p) && !(*p & _PAGE_SPECIAL) &&
+			pte_pfn(*p) == head + i;
+	}
+	if (!whole) {
+		if (thp_maybe_shared(mm->sys, head) ||
+		    split_folio(mm->sys, head, 0, NULL))
+			return true;
+		return false;
+	}
+	/* folio_mapcount == folio_nr_pages: exclusive */
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		if (mm->sys->phys.pages[head + i].mapcount != 1)
+			return true;
+	c->skip_end = haddr + HPAGE_PMD_SIZE;
+	if (!c->pageout)
+		for (i = 0; i < HPAGE_PMD_NR; i++) {
+			uint64_t *p = pte_lookup(mm, haddr + i * PAGE_SIZE, false);
+
+			if (*p & _PAGE_ACCESSED) {
+				*p &= ~_PAGE_ACCESSED;
+				flush_tlb_page(mm, haddr + i * PAGE_SIZE);
+			}
+		}
+	(void)ptep;
+	cold_folio(c, head);
+	return true;
+}
 
 static void cold_one(uint64_t *ptep, uint64_t addr, void *vctx)
 {
@@ -480,6 +686,11 @@ static void cold_one(uint64_t *ptep, uint64_t addr, void *vctx)
 	page = phys_page(sys, pfn);
 	/* only LRU folios: anonymous pages and the page cache */
 	if (page->kind != PAGE_ANON && page->kind != PAGE_FILE)
+		return;
+	if (addr < c->skip_end)
+		return;         /* a page of the whole THP just taken */
+	if (page->kind == PAGE_ANON && page->thp &&
+	    cold_thp_pte(c, ptep, addr, pfn))
 		return;
 	page = page_folio(sys, page);
 	if (page->order)
@@ -516,7 +727,8 @@ void madvise_cold_or_pageout(struct vmsh_vma *vma, uint64_t start,
 			     uint64_t end, bool pageout)
 {
 	struct vmsh_sys *sys = vma->vm_mm->sys;
-	struct cold_ctx c = { .vma = vma, .pageout = pageout };
+	struct cold_ctx c = { .vma = vma, .pageout = pageout, .start = start,
+			      .end = end };
 	uint64_t before = sys->stat[ST_PGACTIVATE] + sys->stat[ST_PGDEACTIVATE] +
 			  sys->stat[ST_PGSTEAL_ANON] + sys->stat[ST_PSWPOUT];
 	struct reclaim_stat st = { 0 };
@@ -524,7 +736,7 @@ void madvise_cold_or_pageout(struct vmsh_vma *vma, uint64_t start,
 	trace(sys, "%s [%#llx-%#llx)",
 	      pageout ? "madvise_pageout" : "madvise_cold",
 	      (unsigned long long)start, (unsigned long long)end);
-	pte_walk_range(vma->vm_mm, start, end, cold_one, &c);
+	pt_walk_range(vma->vm_mm, start, end, cold_one, cold_pmd, &c);
 	/* reclaim_pages() */
 	if (c.n) {
 		st.outcome = xcalloc(c.n, sizeof(*st.outcome));

@@ -8,4 +8,7 @@
 #include "suites.def"
 #undef SUITE
 
+/* test-thp-reclaim.c: the thp suite's reclaim cases */
+void thp_reclaim_tcases(Suite *s);
+
 #endif /* VMSH_TESTS_UNIT_SUITES_H */

@@ -565,5 +565,6 @@ Suite *thp_suite(void)
 	tcase_add_test(tc, test_thp_tlb_2m_entry);
 	tcase_add_test(tc, test_thp_tlb_unmap_stride);
 	tcase_add_test(tc, test_thp_tlb_2m_none);
+	thp_reclaim_tcases(s);
 	return s;
 }

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Transparent huge pages under memory pressure (src/engine/huge_split.c,
+ * vmscan.c, reclaim.c), cases of the thp suite: a THP is one LRU entry
+ * of 512 pages; MADV_COLD/MADV_PAGEOUT of a whole PMD vs part of one
+ * (split_folio); reclaim splits a THP to swap it (thp_swpout_fallback:
+ * a swap file takes no whole THP); a split maps zero-filled pages to the
+ * shared zero page; a shared THP is skipped; the deferred split shrinker
+ * splits a partly unmapped THP and frees its unmapped pages, at a low
+ * reclaim priority only.  Each figure was checked on this machine's
+ * Linux 6.18 with a C probe (smaps, /proc/vmstat, /proc/meminfo; a swap
+ * file; docs/notes/issue-17.md, session 5).
+ */
+#include "config.h"
+
+#include <check.h>
+
+#include "vmsh/reclaim.h"
+#include "huge_memory.h"
+#include "pgtable.h"
+#include "phys.h"
+#include "suites.h"
+#include "sys.h"
+#include "vmsh-test.h"
+
+#define BASE T_BASE
+#define M (1ULL << 20)
+
+static struct vmsh_sys *sys;
+
+static void setup_swap(void)
+{
+	struct vmsh_config cfg;
+
+	t_config(&cfg, false, 0);
+	cfg.swap = 16 * M;
+	sys = t_sys_cfg(&cfg);
+}
+static void setup_noswap(void) { sys = t_sys_make(false, 0); }
+static void teardown(void) { t_sys_free(&sys); }
+
+/* A written 2 MiB THP at BASE (every page 0x5a, or every other page
+ * when @sparse: the rest zero-filled). */
+static uint64_t thp_written(bool sparse)
+{
+	uint64_t *pmdp, i;
+
+	t_map(sys, BASE, 2 * M, T_RW, T_FIXED);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * M, VMSH_MADV_HUGEPAGE), 0);
+	if (!sparse)
+		t_fill(sys, BASE, 2 * M, 0x5a);
+	for (i = 0; sparse && i < 512; i += 2)
+		t_fill(sys, BASE + i * T_PG, 1, 0x5a);
+	pmdp = pmd_lookup(t_mm(sys), BASE);
+	ck_assert(pmdp && pmd_trans_huge(*pmdp));
+	return pte_pfn(*pmdp);
+}
+
+static uint64_t mi_inactive_anon(void)
+{
+	struct vmsh_meminfo mi;
+
+	vmsh_meminfo(sys, &mi);
+	return mi.inactive_anon;
+}
+
+START_TEST(test_thp_lru_one_entry)
+{
+	uint64_t head = thp_written(false), i;
+
+	ck_assert_uint_eq(sys->phys.lruvec.tail[LRU_INACTIVE_ANON], head);
+	ck_assert_uint_eq(sys->phys.lruvec.head[LRU_INACTIVE_ANON], head);
+	ck_assert_uint_eq(vmsh_lru_pages(sys, LRU_INACTIVE_ANON), 512);
+	ck_assert_uint_eq(mi_inactive_anon(), 2048);
+	for (i = 1; i < 512; i++)
+		ck_assert_uint_eq(phys_page(sys, head + i)->lru, LRU_NONE);
+}
+END_TEST
+
+START_TEST(test_thp_pageout_whole)
+{
+	struct vmsh_smaps s;
+
+	thp_written(false);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * M, VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	s = t_smaps(sys, 1, BASE);
+	ck_assert_uint_eq(s.rss, 0);
+	ck_assert_uint_eq(s.swap, 2 * M);
+	ck_assert_uint_eq(s.anon_huge, 0);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_page"), 1);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_pmd"), 1);
+	ck_assert_uint_eq(t_stat(sys, "thp_swpout_fallback"), 1);
+	ck_assert_uint_eq(t_stat(sys, "thp_swpout"), 0);
+	ck_assert_uint_eq(t_stat(sys, "pswpout"), 512);
+	/* a touch maps one page back from the swap cache */
+	ck_assert_uint_eq(t_peek(sys, BASE + 7 * T_PG), 0x5a);
+	t_check(sys);
+	s = t_smaps(sys, 1, BASE);
+	ck_assert_uint_eq(s.rss, 4096);
+	ck_assert_uint_eq(s.swap, 2 * M - 4096);
+}
+END_TEST
+
+/* Part of a PMD: the folio is split first; zero-filled pages become the
+ * shared zero page (Rss drops), the written ones in range are swapped. */
+START_TEST(test_thp_pageout_partial)
+{
+	struct vmsh_smaps s;
+
+	thp_written(true);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, M, VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	s = t_smaps(sys, 1, BASE);
+	ck_assert_uint_eq(s.rss, 512 * 1024);
+	ck_assert_uint_eq(s.swap, 512 * 1024);
+	ck_assert_uint_eq(s.anon_huge, 0);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_page"), 1);
+	ck_assert_uint_eq(t_stat(sys, "thp_swpout_fallback"), 0);
+	ck_assert_uint_eq(t_stat(sys, "pswpout"), 128);
+	ck_assert_uint_eq(t_peek(sys, BASE + M + T_PG), 0);
+	ck_assert_uint_eq(t_peek(sys, BASE + M + 2 * T_PG), 0x5a);
+	ck_assert_uint_eq(t_peek(sys, BASE + 2 * T_PG), 0x5a);
+}
+END_TEST
+
+START_TEST(test_thp_cold)
+{
+	struct vmsh_smaps s;
+
+	thp_written(false);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * M, VMSH_MADV_COLD), 0);
+	t_check(sys);
+	s = t_smaps(sys, 1, BASE);
+	ck_assert_uint_eq(s.referenced, 0);
+	ck_assert_uint_eq(s.anon_huge, 2 * M);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_page"), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, M, VMSH_MADV_COLD), 0);
+	t_check(sys);
+	s = t_smaps(sys, 1, BASE);
+	ck_assert_uint_eq(s.anon_huge, 0);
+	ck_assert_uint_eq(s.rss, 2 * M);
+	ck_assert_uint_eq(s.referenced, 0);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_page"), 1);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_pmd"), 1);
+}
+END_TEST
+
+/* Mapped by a fork child too: left whole, split by neither. */
+START_TEST(test_thp_pageout_shared)
+{
+	int child;
+
+	thp_written(false);
+	child = t_spawn(sys, vmsh_fork);
+	t_switch(sys, child, -1);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * M, VMSH_MADV_PAGEOUT), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, M, VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	ck_assert_uint_eq(t_smaps(sys, child, BASE).anon_huge, 2 * M);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_page"), 0);
+	ck_assert_uint_eq(t_stat(sys, "pswpout"), 0);
+}
+END_TEST
+
+/* No swap: split all the same (the whole folio's swap allocation
+ * fails first), then the 512 pages are activated. */
+START_TEST(test_thp_pageout_noswap)
+{
+	struct vmsh_smaps s;
+
+	thp_written(false);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * M, VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	s = t_smaps(sys, 1, BASE);
+	ck_assert_uint_eq(s.rss, 2 * M);
+	ck_assert_uint_eq(s.anon_huge, 0);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_page"), 1);
+	ck_assert_uint_eq(t_stat(sys, "thp_swpout_fallback"), 1);
+	ck_assert_uint_eq(t_stat(sys, "pgactivate"), 512);
+	ck_assert_uint_eq(vmsh_lru_pages(sys, LRU_ACTIVE_ANON), 512);
+}
+END_TEST
+
+/* A partly unmapped THP keeps its frames (and its 512-page LRU entry)
+ * until the deferred split shrinker splits it: not at priority 12 with
+ * one queued folio, at priority 0 (drop_caches' and the last direct
+ * reclaim pass's); then the unmapped half is freed. */
+START_TEST(test_thp_deferred_shrinker)
+{
+	uint64_t head = thp_written(false), nfree;
+
+	ck_assert_int_eq(vmsh_munmap(sys, BASE + M, M), 0);
+	t_check(sys);
+	ck_assert_uint_eq(t_stat(sys, "thp_deferred_split_page"), 1);
+	ck_assert_uint_eq(sys->ds_queue.nr, 1);
+	ck_assert_uint_eq(vmsh_lru_pages(sys, LRU_INACTIVE_ANON), 512);
+	ck_assert_int_eq(phys_page(sys, head + 300)->refcount, 0);
+	nfree = sys->phys.nfree;
+	ck_assert_uint_eq(shrink_slab(sys, 12), 0);
+	ck_assert_uint_eq(sys->ds_queue.nr, 1);
+	ck_assert_uint_eq(shrink_slab(sys, 0), 1);
+	t_check(sys);
+	ck_assert_uint_eq(sys->ds_queue.nr, 0);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_page"), 1);
+	ck_assert_uint_eq(sys->phys.nfree, nfree + 256);
+	ck_assert_uint_eq(vmsh_lru_pages(sys, LRU_INACTIVE_ANON), 256);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).rss, M);
+	ck_assert_uint_eq(t_peek(sys, BASE + 5), 0x5a);
+}
+END_TEST
+
+/* Exit frees a partly unmapped THP whole (no split). */
+START_TEST(test_thp_held_frames_freed)
+{
+	uint64_t nfree;
+
+	thp_written(false);
+	nfree = sys->phys.nfree;
+	ck_assert_int_eq(vmsh_munmap(sys, BASE, M), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sys->phys.nfree, nfree);
+	ck_assert_int_eq(vmsh_munmap(sys, BASE + M, M), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sys->ds_queue.nr, 0);
+	ck_assert_uint_eq(vmsh_lru_pages(sys, LRU_INACTIVE_ANON), 0);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_page"), 0);
+}
+END_TEST
+
+/* Reclaim under pressure takes a THP off the inactive list whole, and
+ * splits it to swap it. */
+START_TEST(test_thp_reclaim_pressure)
+{
+	struct vmsh_config cfg;
+
+	t_sys_free(&sys);
+	t_config(&cfg, false, 8 * M);
+	cfg.swap = 32 * M;
+	sys = t_sys_cfg(&cfg);
+	thp_written(false);
+	t_map(sys, BASE + 4 * M, 12 * M, T_RW, T_FIXED);
+	t_fill(sys, BASE + 4 * M, 12 * M, 1);
+	ck_assert_uint_ge(t_stat(sys, "thp_swpout_fallback"), 1);
+	ck_assert_uint_ge(t_stat(sys, "thp_split_page"), 1);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).anon_huge, 0);
+	ck_assert_uint_eq(t_peek(sys, BASE + 3 * T_PG), 0x5a);
+	t_check(sys);
+}
+END_TEST
+
+void thp_reclaim_tcases(Suite *s)
+{
+	TCase *tc;
+
+	tc = t_tcase(s, "reclaim", setup_swap, teardown);
+	tcase_add_test(tc, test_thp_lru_one_entry);
+	tcase_add_test(tc, test_thp_pageout_whole);
+	tcase_add_test(tc, test_thp_pageout_partial);
+	tcase_add_test(tc, test_thp_cold);
+	tcase_add_test(tc, test_thp_pageout_shared);
+	tcase_add_test(tc, test_thp_deferred_shrinker);
+	tcase_add_test(tc, test_thp_held_frames_freed);
+	tcase_add_test(tc, test_thp_reclaim_pressure);
+	tc = t_tcase(s, "reclaim-noswap", setup_noswap, teardown);
+	tcase_add_test(tc, test_thp_pageout_noswap);
+}

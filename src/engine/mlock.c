@@ -87,7 +87,7 @@ static void set_mlocked(struct vmsh_sys *sys, struct page *folio)
 static void mlock_one(struct vmsh_sys *sys, uint64_t pfn)
 {
 	struct page *folio = phys_page(sys, pfn);
-	uint64_t nr = folio_nr_pages(folio);
+	uint64_t nr = lru_nr_pages(folio);
 
 	if (folio->lru == LRU_NONE)
 		return;         /* off the lists: nothing more to do now */
@@ -119,9 +119,13 @@ static void mlock_new_one(struct vmsh_sys *sys, uint64_t pfn)
 
 	if (folio->lru != LRU_NONE)
 		return;         /* put on a list meanwhile (not in vmsh) */
+	/* a THP's tails carry their own PG_mlocked (each frame counts in
+	 * NR_MLOCK) but the list entry is the head's (phys.h) */
+	if (folio->thp & PAGE_THP_TAIL)
+		return;
 	if (!folio_evictable(folio)) {
 		folio->unevictable = true;
-		sys->stat[ST_UNEVICTABLE_PGCULLED] += folio_nr_pages(folio);
+		sys->stat[ST_UNEVICTABLE_PGCULLED] += lru_nr_pages(folio);
 	}
 	lru_add(sys, pfn);
 	if (folio->unevictable)
@@ -155,7 +159,7 @@ static void munlock_one(struct vmsh_sys *sys, uint64_t pfn)
 		lru_del(sys, pfn);
 		folio->unevictable = false;
 		lru_add(sys, pfn);
-		sys->stat[ST_UNEVICTABLE_PGRESCUED] += nr;
+		sys->stat[ST_UNEVICTABLE_PGRESCUED] += lru_nr_pages(folio);
 	}
 }
 

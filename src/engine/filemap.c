@@ -200,7 +200,7 @@ static int filemap_fault(struct vmsh_vma *vma, uint64_t pgoff, uint64_t *pfn)
 
 		if (ra->mmap_miss)
 			ra->mmap_miss--;
-		if (folio->readahead) {
+		if (folio_test_readahead(folio)) {
 			trace(sys, "filemap_fault pgoff=%#lx: async readahead",
 			      pgoff);
 			file_async_ra(sys, f, ra, folio, pgoff, RA_PAGES);
@@ -288,7 +288,7 @@ static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 		folio = page_folio(sys, pg);
 		from = folio_first_index(pg);
 		to = from + folio_nr_pages(pg) - 1;
-		if (!folio->uptodate || folio->readahead) {
+		if (!folio->uptodate || folio_test_readahead(folio)) {
 			idx = to + 1;
 			continue;
 		}

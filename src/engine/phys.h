@@ -243,6 +243,21 @@ static inline uint32_t *folio_mlock_count(struct page *folio)
 	return &folio->lru_prev;
 }
 
+/* PG_readahead is PG_reclaim's bit in Linux (enum pageflags): a folio
+ * reclaim marked for rotation reads as marked for readahead (fault-around
+ * skips it, a fault or read on it moves the readahead window), and
+ * clearing the readahead mark clears PG_reclaim too.  vmsh keeps the two
+ * names apart, each set by its own path, and tests them as one bit. */
+static inline bool folio_test_readahead(const struct page *folio)
+{
+	return folio->readahead || folio->reclaim;
+}
+static inline void folio_clear_readahead(struct page *folio)
+{
+	folio->readahead = false;
+	folio->reclaim = false;
+}
+
 /* ---- the LRU lists (O(1) each) ------------------------------------------ */
 
 /* The list a folio belongs on by its flags (folio_lru_list). */

@@ -138,8 +138,9 @@ static int file_read(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t off,
 			struct page *folio = page_folio(sys, pg);
 			uint64_t first = folio_first_index(pg);
 
-			ends_batch = folio->readahead || !folio->uptodate;
-			if (folio->readahead)
+			ends_batch = folio_test_readahead(folio) ||
+				     !folio->uptodate;
+			if (folio_test_readahead(folio))
 				file_async_ra(sys, f, &ra, folio, first,
 					      last + 1 - first);
 		}

@@ -183,7 +183,7 @@ void file_async_ra(struct vmsh_sys *sys, struct vmsh_file *f,
 {
 	uint64_t expected, start, end, aligned_end, align;
 
-	folio->readahead = false;
+	folio_clear_readahead(folio);
 	expected = (ra->start + ra->size - ra->async_size) &
 		   ~(folio_nr_pages(folio) - 1);
 	if (index == expected) {

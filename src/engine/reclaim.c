@@ -470,15 +470,8 @@ void wakeup_flusher(struct vmsh_sys *sys)
 			folio = page_folio(sys, phys_page(sys, pfn));
 			if (folio != phys_page(sys, pfn))
 				continue;       /* the folio's first page does */
+			/* its end rotates a PG_reclaim folio */
 			written += file_writeback_folio(sys, f, idx[i]);
-			/* folio_end_writeback -> folio_rotate_reclaimable */
-			if (folio->reclaim && folio->lru != LRU_NONE) {
-				folio->reclaim = false;
-				lru_del(sys, pfn);
-				folio->active = false;
-				lru_add_tail(sys, pfn);
-				sys->stat[ST_PGROTATED] += lru_nr_pages(folio);
-			}
 		}
 		free(idx);
 	}

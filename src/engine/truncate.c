@@ -132,9 +132,11 @@ static void set_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 		pg->referenced = flags->referenced;
 		pg->active = flags->active;
 		pg->on_disk = flags->on_disk;
+		/* PG_readahead is PG_reclaim's bit: both stay with the
+		 * first page */
 		pg->readahead = !i && mark && flags->readahead;
 		pg->workingset = flags->workingset;
-		pg->reclaim = flags->reclaim;
+		pg->reclaim = !i && mark && flags->reclaim;
 		if (!i)
 			lru_add(sys, pfn);
 	}
@@ -163,7 +165,8 @@ static void unmap_folio(struct vmsh_sys *sys, struct vmsh_file *f,
  * try_folio_split(folio, page @at) as truncate_inode_partial_folio does:
  * a non-uniform split, halving the block that holds @at until @at is a
  * folio of its own; each other half stays one folio.  The new folios take
- * the folio's flags but PG_readahead, which stays with its first page.
+ * the folio's flags but PG_readahead (PG_reclaim), which stays with its
+ * first page.
  * The split unmaps the whole folio first and, a file folio, leaves it
  * unmapped (remap_page() is for anonymous folios only): probe (6.18,
  * ext4) truncating into a mapped 4-page folio leaves none of it mapped.

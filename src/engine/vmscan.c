@@ -24,9 +24,10 @@
  *     I/O, freed at once like a clean one); the folio stays in the swap cache with
  *     PG_reclaim (Linux's write is asynchronous) and, its write over,
  *     goes to the tail of the inactive list, where the next scan frees it
- *   dirty disk-file folio: PG_reclaim, activated, and the flusher is
- *     woken (reclaim never writes a file page itself); the flusher's
- *     writeback moves it to the inactive tail (folio_rotate_reclaimable)
+ *   dirty disk-file folio: PG_reclaim, activated, and (LRU reclaim,
+ *     not madvise pageout) the flusher is woken: reclaim never writes a
+ *     file page itself; the writeback's end moves it to the inactive
+ *     tail (folio_end_writeback -> folio_rotate_reclaimable)
  *   shmem/tmpfs folios (shmem_swap.c): unmapped (PTEs cleared); dirty,
  *     shmem_writeout moves them to the swap cache (the swap entry goes
  *     in the file's page cache slot) and they are written as anon ones;
@@ -40,9 +41,19 @@
  * mapped by another PTE, after fork or twice in one mm, is skipped as
  * folio_mapcount() != 1 makes Linux skip it); cold makes PTEs old,
  * clears PG_referenced and deactivates; pageout clears PG_referenced and
- * reclaims anonymous and shmem/tmpfs folios without looking at
- * references (a disk file's page cache folios are left where they are,
- * as before).
+ * reclaims the folios without looking at references (reclaim_pages):
+ * anonymous and shmem/tmpfs ones go to swap, a disk file's page cache
+ * folio is unmapped and, clean, dropped (a shadow entry stays); dirty
+ * (written through the mapping or by write(2)) it keeps its page cache
+ * slot, unmapped, activated with PG_reclaim (the flusher writes file
+ * folios, reclaim never does: pageout() returns PAGE_ACTIVATE for them).
+ * PG_reclaim is PG_readahead's bit, so such a folio stops fault-around
+ * and a fault on it moves the readahead window (folio_test_readahead).
+ * reclaim_pages counts no pgsteal.  Probe (Linux 6.18, ext4 /var/tmp,
+ * 8-page file mapped shared, every page read): clean (fsync'd) -> Rss 0,
+ * mincore 0 for all; dirty by write(2) or through the mapping -> Rss 0,
+ * mincore 1 for all, pgactivate +8, and a touch maps one page only;
+ * mapped by a second VMA -> skipped (Rss stays); pgsteal_file +0.
  */
 #include "config.h"
 
@@ -457,8 +468,6 @@ unsigned shrink_folio_list(struct vmsh_sys *sys, const uint64_t *list,
 
 		trace(sys, "shrink_folio_list pfn=%#llx", (unsigned long long)fpfn);
 		st->outcome[k] = RECLAIM_KEEP;
-		if (!anon && !shmem && ignore_references)
-			continue;               /* page cache: kept (see above) */
 		if (!folio_evictable(folio))
 			goto activate_locked;   /* mlocked since it was listed */
 		if (!ignore_references)

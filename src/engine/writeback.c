@@ -68,6 +68,20 @@ uint64_t file_writeback_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 			  mkclean_range, f);
 	folio->dirty = false;
 	folio->on_disk = true;
+	/* folio_end_writeback: a folio reclaim met dirty (PG_reclaim, or
+	 * the readahead mark, the same bit) goes to the inactive tail
+	 * (folio_rotate_reclaimable) and loses the mark */
+	if (folio->reclaim || folio->readahead) {
+		folio_clear_readahead(folio);
+		if (folio->lru != LRU_NONE && folio->lru != LRU_UNEVICTABLE) {
+			uint64_t fpfn = page_to_pfn(sys, folio);
+
+			lru_del(sys, fpfn);
+			folio->active = false;
+			lru_add_tail(sys, fpfn);
+			sys->stat[ST_PGROTATED] += folio_nr_pages(folio);
+		}
+	}
 	return folio_nr_pages(pg);
 }
 

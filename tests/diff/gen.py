@@ -28,7 +28,8 @@ Categories (the mix each one draws from):
            mmap_min_addr, at and above TASK_SIZE, at 2^47, 2^56, 2^63 and
            2^64 - 4096, with lengths that overflow; the window's calls too
   swap     private anonymous, shared anonymous and tmpfs file memory
-           under --swap: writes, touches, madvise pageout|cold, fork,
+           (and, in 3 scripts of 10, a disk file instead of the tmpfs
+           one) under --swap: writes, touches, madvise pageout|cold, fork,
            munmap/mprotect/mremap/dontneed/willneed/remove of swapped
            ranges, file write/read/truncate of swapped tmpfs pages, smaps
            of every task (run.py gives both sides --swap; --host then
@@ -82,6 +83,7 @@ class Gen:
     def __init__(self, category, seed):
         self.cat = category
         self.r = random.Random("%s:%d" % (category, seed))
+        self.disk_r = random.Random("%s-disk:%d" % (category, seed))
         self.lines = []
         self.pids = [1]             # live pids
         self.cur = 1
@@ -317,6 +319,11 @@ class Gen:
                                   24 * PAGE + 100, 40 * PAGE])
             if self.r.random() < 0.35:
                 disk = " disk"      # --host: a file on a disk filesystem
+        elif self.cat == "swap" and self.disk_r.random() < 0.3:
+            # a disk file: pageout drops its clean pages, keeps dirty
+            # ones (a stream of its own: the other scripts stay as they
+            # were)
+            disk = " disk"
         self.emit("file create %s %d%s" % (n, size, disk))
         self.files.append(n)
 

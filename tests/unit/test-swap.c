@@ -479,6 +479,50 @@ START_TEST(test_swap_zeromap)
 }
 END_TEST
 
+/* A disk file's page cache under pageout (reclaim_pages): clean folios
+ * are unmapped and dropped; a dirty one (write(2) or a written PTE) is
+ * unmapped, kept, activated with PG_reclaim, which reads as the
+ * readahead mark (fault-around skips it); msync's writeback rotates it
+ * and the next pageout drops it.  Probe (6.18, ext4): Rss 0 either way,
+ * mincore 0 (clean) / 1 (dirty), a touch of a dirty one maps one page. */
+START_TEST(test_swap_disk_file_pageout)
+{
+	struct vmsh_file *file;
+	struct vmsh_fault f;
+	uint64_t out, steal = sys->stat[ST_PGSTEAL_FILE], act;
+	struct page *pg;
+
+	ck_assert_int_eq(vmsh_file_create(sys, "d", 8 * PG, true), 0);
+	ck_assert_int_eq(vmsh_file_write(sys, "d", 0, (const uint8_t *)"x", 1), 0);
+	ck_assert_int_eq(vmsh_mmap(sys, BASE, 8 * PG, T_RW, SHARED_FIXED,
+				   "d", 0, &out), 0);
+	ck_assert_int_eq(vmsh_touch(sys, BASE, 8 * PG, &f), 0);
+	ck_assert_int_eq(vmsh_write(sys, BASE + PG, NULL, 3, 1, NULL, &f), 0);
+	file = file_lookup(sys, "d");
+	act = sys->stat[ST_PGACTIVATE];
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 8 * PG, VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sm(0).rss, 0);
+	ck_assert_uint_eq(pte_at(BASE), 0);
+	ck_assert_uint_eq(sys->stat[ST_PGACTIVATE] - act, 2);
+	ck_assert_uint_eq(sys->stat[ST_PGSTEAL_FILE], steal);   /* none */
+	for (uint64_t i = 0; i < 8; i++)
+		ck_assert_int_eq(file_cache_lookup(file, i) != UINT64_MAX, i < 2);
+	pg = phys_page(sys, file_cache_lookup(file, 1));
+	ck_assert(pg->dirty && pg->active && pg->reclaim);
+	ck_assert(folio_test_readahead(pg));
+	/* msync writes both back: PG_reclaim's rotation to the inactive
+	 * tail; pageout then drops them */
+	ck_assert_int_eq(vmsh_msync(sys, BASE, 8 * PG), 0);
+	ck_assert(!pg->dirty && !pg->active && !pg->reclaim);
+	ck_assert_int_eq(vmsh_touch(sys, BASE + PG, PG, &f), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 8 * PG, VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	ck_assert_uint_eq(file_cache_lookup(file, 1), UINT64_MAX);
+	ck_assert_uint_eq(sm(0).rss, 0);
+}
+END_TEST
+
 START_TEST(test_swap_munmap_frees_slots)
 {
 	uint64_t nfree;
@@ -561,6 +605,7 @@ Suite *swap_suite(void)
 	tcase_add_test(tc, test_swap_shared_anon_fork);
 	tcase_add_test(tc, test_swap_shmem_swapoff_and_free);
 	tcase_add_test(tc, test_swap_zeromap);
+	tcase_add_test(tc, test_swap_disk_file_pageout);
 	tcase_add_test(tc, test_swap_munmap_frees_slots);
 	tcase_add_test(tc, test_swap_swapoff_brings_pages_back);
 	tcase_add_test(tc, test_swap_full_activates);

@@ -250,27 +250,33 @@ int do_swap_page(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t addr,
 
 	trace(sys, "do_swap_page addr=%#llx swap offset %#llx",
 	      (unsigned long long)addr, (unsigned long long)off);
+	if (anon_vma_prepare(vma))
+		return VM_FAULT_OOM;
 	pfn = swap_cache_pfn(sys, off);
 	if (pfn == UINT64_MAX) {
-		/* not in the swap cache: read it (no readahead: vmsh reads
-		 * the one page, a documented simplification) */
-		if (anon_vma_prepare(vma))
-			return VM_FAULT_OOM;
+		/* not in the swap cache: swapin_readahead, then the read
+		 * (through the swap cache: this machine's swap is no
+		 * SWP_SYNCHRONOUS_IO device, so the entry's exclusive bit
+		 * stands) */
+		swap_cluster_readahead(sys, off);
 		pfn = phys_alloc(sys, PAGE_ANON);
 		if (pfn == UINT64_MAX)
 			return VM_FAULT_OOM;
-		page = phys_page(sys, pfn);
-		page->anon = vma->anon_vma;
-		anon_vma_get(page->anon);
-		page->index = linear_page_index(vma, addr);
 		swap_readpage(sys, off, pfn);
 		/* the reference phys_alloc gave is the mapping's */
-		exclusive = true;       /* a fresh page nobody else saw */
 		sys->stat[ST_PGMAJFAULT]++;
 	} else {
+		swap_update_readahead(sys, pfn);
 		phys_get(sys, pfn);
 	}
 	page = phys_page(sys, pfn);
+	if (!page->anon) {
+		/* folio_add_new_anon_rmap(): read by readahead (or just now),
+		 * the folio becomes this VMA's anonymous page */
+		page->anon = vma->anon_vma;
+		anon_vma_get(page->anon);
+		page->index = linear_page_index(vma, addr);
+	}
 	swap_free(sys, orig);
 	/* should_try_to_free_swap() */
 	if (vm_swap_full(sys) || (vma->vm_flags & VM_LOCKED) ||

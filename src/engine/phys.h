@@ -57,7 +57,8 @@ struct page {
 				   its block exists though it is clean */
 	bool referenced : 1;    /* PG_referenced */
 	bool exclusive : 1;     /* PageAnonExclusive */
-	bool readahead : 1;     /* PG_readahead: disk readahead's mark */
+	bool readahead : 1;     /* PG_readahead: the mark of a disk file's
+				   or the swap's readahead */
 	bool active : 1;        /* PG_active (LRU; see mark_page_accessed) */
 	bool lazyfree : 1;      /* anonymous, !PG_swapbacked: MADV_FREE'd */
 	bool lazyfree_queued : 1; /* in the lru_lazyfree batch (madvise.c) */

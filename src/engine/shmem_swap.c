@@ -87,6 +87,8 @@ uint64_t shmem_swapin(struct vmsh_sys *sys, struct vmsh_file *f,
 	      f->path, (unsigned long long)index, (unsigned long long)off,
 	      pfn == UINT64_MAX ? " (read)" : " (swap cache)");
 	if (pfn == UINT64_MAX) {
+		/* shmem_swapin_cluster -> swap_cluster_readahead */
+		swap_cluster_readahead(sys, off);
 		pfn = phys_alloc(sys, PAGE_ANON);       /* on the LRU */
 		if (pfn == UINT64_MAX)
 			return UINT64_MAX;
@@ -95,6 +97,7 @@ uint64_t shmem_swapin(struct vmsh_sys *sys, struct vmsh_file *f,
 		if (fault)
 			sys->stat[ST_PGMAJFAULT]++;
 	} else {
+		swap_update_readahead(sys, pfn);
 		phys_get(sys, pfn);
 	}
 	/* shmem_add_to_page_cache, swap_cache_del_folio, folio_mark_dirty,

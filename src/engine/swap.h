@@ -57,6 +57,13 @@ struct swap_info {
 	uint64_t inuse;         /* slots with a count or a cache mark */
 	uint64_t next;          /* allocation cursor (cluster_next) */
 	struct swap_slot *slots;
+	/* swapin_nr_pages()'s machine-wide state (statics in Linux: they
+	 * outlive swapoff, so swap_on keeps them) */
+	struct {
+		uint64_t prev_offset;   /* the last miss without hits */
+		uint32_t hits;          /* swapin_readahead_hits */
+		uint32_t last_pages;    /* last_readahead_pages */
+	} ra;
 };
 
 /* A non-present, non-PROT_NONE, non-zero PTE that is not a marker (a
@@ -123,6 +130,13 @@ uint64_t add_to_swap(struct vmsh_sys *sys, uint64_t pfn);
 bool swap_writepage(struct vmsh_sys *sys, uint64_t pfn);
 void swap_readpage(struct vmsh_sys *sys, uint64_t off, uint64_t pfn);
 uint64_t swap_cache_pfn(const struct vmsh_sys *sys, uint64_t off);
+/* swap_cluster_readahead() before a swap-in that missed the cache at
+ * slot @off: the slots around it go to the swap cache, marked
+ * PG_readahead, unmapped (see swapfile.c). */
+void swap_cluster_readahead(struct vmsh_sys *sys, uint64_t off);
+/* swap_update_readahead(): a swap-in found swap cache folio @pfn; a
+ * readahead one counts a hit (swap_ra_hit) and loses its mark. */
+void swap_update_readahead(struct vmsh_sys *sys, uint64_t pfn);
 void swap_cache_drop_clean(struct vmsh_sys *sys, uint64_t pfn);
 /* The same, leaving reclaim's workingset @shadow in the slot. */
 void swap_cache_evict(struct vmsh_sys *sys, uint64_t pfn, uint64_t shadow);

@@ -37,13 +37,16 @@ int swap_on(struct vmsh_sys *sys, uint64_t bytes)
 {
 	struct swap_info *si = &sys->swap;
 	uint64_t n = bytes >> PAGE_SHIFT;
+	__typeof__(si->ra) ra;
 
 	if (si->on)
 		return -EBUSY;
 	if (n < 2 || n > SWAP_MAX_SLOTS)
 		return -EINVAL;
 	free(si->slots);
+	ra = si->ra;
 	memset(si, 0, sizeof(*si));
+	si->ra = ra;
 	si->slots = xcalloc(n, sizeof(*si->slots));
 	si->nslots = n;
 	si->next = 1;
@@ -61,6 +64,102 @@ void swap_fini(struct vmsh_sys *sys)
 		free(si->slots[i].data);
 	free(si->slots);
 	memset(si, 0, sizeof(*si));
+}
+
+/* ---- swap readahead (mm/swap_state.c) ------------------------------------ *
+ *
+ * This machine's swap is a file on a rotational disk (virtio vda,
+ * queue/rotational 1), so Linux 6.18 reads ahead by swap slot
+ * (swap_cluster_readahead): swap_use_vma_readahead() is false while any
+ * rotational swap area is on (nr_rotate_swap), whatever
+ * /sys/kernel/mm/swap/vma_ra_enabled says (true here).  A swap-in that
+ * misses the swap cache sizes a window with swapin_nr_pages():
+ *   pages = hits + 2, rounded up to a power of two >= 4 when there were
+ *           hits; with none, 2 if the slot is next to the last miss's,
+ *           else 1; at most 2^page-cluster (3: 8 pages), and never below
+ *           half the last window;
+ * hits (readahead folios a swap-in then found in the cache) reset to 0,
+ * and with none the slot becomes the last miss's.  The window is the
+ * aligned block of that many slots around the slot (slot 0, the header,
+ * left out); every slot of it a PTE or a shmem file still names and the
+ * swap cache lacks is read into the cache, unmapped, with PG_readahead
+ * (swap_ra).  All of this state is machine-wide, as in the kernel.
+ * Probe (6.18, private swap file, 8 zero-filled anonymous pages paged
+ * out and touched in orders 0..7, 7..0 and 0,4,2,6,1,3,5,7, run after
+ * each other): majfaults, swap_ra and swap_ra_hit as computed here at
+ * every touch.  --replace reads no more than the faulting page. */
+#define PAGE_CLUSTER 3          /* /proc/sys/vm/page-cluster */
+
+static uint32_t swapin_nr_pages(struct vmsh_sys *sys, uint64_t off)
+{
+	struct swap_info *si = &sys->swap;
+	uint32_t hits = si->ra.hits, pages = hits + 2, max = 1u << PAGE_CLUSTER;
+
+	/* --replace's textbook pager reads the one page a fault needs (as
+	 * page-cluster 0 would): every re-reference stays a major fault */
+	if (sys->replace)
+		return 1;
+	si->ra.hits = 0;
+	if (pages == 2) {
+		if (off != si->ra.prev_offset + 1 &&
+		    off + 1 != si->ra.prev_offset)
+			pages = 1;
+	} else {
+		uint32_t roundup = 4;
+
+		while (roundup < pages)
+			roundup <<= 1;
+		pages = roundup;
+	}
+	if (pages > max)
+		pages = max;
+	if (pages < si->ra.last_pages / 2)
+		pages = si->ra.last_pages / 2;
+	if (!hits)
+		si->ra.prev_offset = off;
+	si->ra.last_pages = pages;
+	return pages;
+}
+
+void swap_cluster_readahead(struct vmsh_sys *sys, uint64_t off)
+{
+	struct swap_info *si = &sys->swap;
+	uint64_t mask = swapin_nr_pages(sys, off) - 1, start, end, o, pfn;
+
+	if (!mask)
+		return;
+	start = off & ~mask;
+	end = off | mask;
+	if (!start)
+		start = 1;              /* the header */
+	if (end >= si->nslots)
+		end = si->nslots - 1;
+	trace(sys, "swap_cluster_readahead swap offset %#llx-%#llx",
+	      (unsigned long long)start, (unsigned long long)end);
+	for (o = start; o <= end; o++) {
+		/* __read_swap_cache_async(): a slot still swapped, not cached
+		 * (the faulting slot is its caller's read) */
+		if (o == off || !si->slots[o].count || si->slots[o].cache)
+			continue;
+		pfn = phys_alloc(sys, PAGE_ANON);       /* on the LRU */
+		if (pfn == UINT64_MAX)
+			break;
+		swap_readpage(sys, o, pfn);
+		phys_page(sys, pfn)->readahead = true;
+		sys->stat[ST_SWAP_RA]++;
+		put_page(sys, pfn);     /* the cache's reference stays */
+	}
+}
+
+void swap_update_readahead(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *folio = phys_page(sys, pfn);
+
+	if (!folio_test_readahead(folio))
+		return;
+	folio_clear_readahead(folio);
+	sys->swap.ra.hits++;
+	sys->stat[ST_SWAP_RA_HIT]++;
 }
 
 uint64_t swap_total(const struct vmsh_sys *sys)

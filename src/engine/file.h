@@ -223,6 +223,12 @@ void file_sync_ra(struct vmsh_sys *sys, struct vmsh_file *f,
 void ext4_zero_gap(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t old,
 		   uint64_t pos);
 
+/* split_folio() of a large page cache folio (madvise cold/pageout of
+ * part of it): order-0 folios with its flags (PG_readahead/PG_reclaim on
+ * the first), every PTE of it gone first (a file folio is not mapped
+ * again after a split). */
+void split_file_folio(struct vmsh_sys *sys, struct page *folio);
+
 /* Punch a hole over pages [@first, @last] of @f, keeping its size
  * (madvise remove: fallocate PUNCH_HOLE|KEEP_SIZE).  Returns 0. */
 int file_punch_hole(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t first,

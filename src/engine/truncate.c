@@ -161,6 +161,20 @@ static void unmap_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 	file_for_each_vma(sys, f, first, first + nr - 1, unmap_folio_range, f);
 }
 
+void split_file_folio(struct vmsh_sys *sys, struct page *folio)
+{
+	struct vmsh_file *f = folio->file;
+	uint64_t first = folio->index, i, nr = folio_nr_pages(folio);
+	struct page flags;
+
+	trace(sys, "split_folio %s index=%#lx order=%u", f->path, first,
+	      folio->order);
+	unmap_folio(sys, f, first, nr);
+	flags = *folio;
+	for (i = 0; i < nr; i++)
+		set_folio(sys, f, first + i, 0, &flags, i == 0);
+}
+
 /*
  * try_folio_split(folio, page @at) as truncate_inode_partial_folio does:
  * a non-uniform split, halving the block that holds @at until @at is a

@@ -565,7 +565,8 @@ struct cold_ctx {
 	uint64_t *list;
 	size_t n, cap;
 	uint64_t start, end;            /* the advice's range in the VMA */
-	uint64_t skip_end;              /* a whole PTE-mapped THP taken */
+	uint64_t skip_end;              /* a whole PTE-mapped THP or a large
+					   file folio's batch taken */
 };
 
 /* Cold or pageout of a whole folio (madvise_cold_or_pageout_pte_range's
@@ -680,6 +681,82 @@ static bool cold_thp_pte(struct cold_ctx *c, uint64_t *ptep, uint64_t addr,
 	return true;
 }
 
+/* folio_pte_batch(): how many PTEs from @addr on (below the range's end)
+ * map the pages of large page cache folio @folio that follow @page's. */
+static uint64_t file_pte_batch(struct cold_ctx *c, uint64_t addr,
+			       const struct page *folio, const struct page *page)
+{
+	struct vmsh_mm *mm = c->vma->vm_mm;
+	uint64_t nr, left = folio->index + folio_nr_pages(folio) - page->index;
+
+	for (nr = 0; nr < left && addr + nr * PAGE_SIZE < c->end; nr++) {
+		uint64_t *p = pte_lookup(mm, addr + nr * PAGE_SIZE, false);
+
+		if (!p || !pte_present(*p) || (*p & _PAGE_SPECIAL) ||
+		    pte_pfn(*p) != file_cache_lookup(folio->file,
+						     page->index + nr))
+			break;
+	}
+	return nr;
+}
+
+static bool other_mm_one(struct vmsh_vma *vma, uint64_t addr, uint64_t *ptep,
+			 uint64_t pfn, void *vctx)
+{
+	struct vmsh_mm **mm = vctx;
+
+	(void)addr;
+	(void)ptep;
+	(void)pfn;
+	if (vma->vm_mm == *mm)
+		return true;
+	*mm = NULL;             /* found one: stop */
+	return false;
+}
+
+/*
+ * A PTE of a large page cache folio (a disk file's async readahead): the
+ * folio is taken whole when the range maps all of it from its first page
+ * and nothing else maps it (folio_mapcount == folio_nr_pages); mapped
+ * here only in part, it is split (split_folio: order 0, every PTE of it
+ * gone, nothing taken) unless another mm maps it
+ * (folio_maybe_mapped_shared).  Probe (6.18, ext4, a 200-page file read
+ * at pages 0 and 1, then touched: 16-page folios at 32 and 48): pageout
+ * of pages 34-39 left Rss 64 kB lower and pages 32-47 all cached; of
+ * 48-63, Rss 64 kB lower and 48-63 dropped.
+ */
+static void cold_file_folio(struct cold_ctx *c, uint64_t addr,
+			    struct page *page, struct page *folio)
+{
+	struct vmsh_sys *sys = c->vma->vm_mm->sys;
+	uint64_t nr = file_pte_batch(c, addr, folio, page), i, p, mapped = 0;
+	struct vmsh_mm *mm = c->vma->vm_mm;
+
+	c->skip_end = addr + nr * PAGE_SIZE;
+	if (nr < folio_nr_pages(folio)) {
+		rmap_walk(sys, page_to_pfn(sys, folio), other_mm_one, &mm);
+		if (mm)
+			split_file_folio(sys, folio);
+		return;
+	}
+	for (i = 0; i < nr; i++) {
+		p = file_cache_lookup(folio->file, folio->index + i);
+		mapped += (uint64_t)phys_page(sys, p)->mapcount;
+	}
+	if (mapped != nr)
+		return;
+	for (i = 0; i < nr && !c->pageout; i++) {
+		uint64_t *pte = pte_lookup(c->vma->vm_mm, addr + i * PAGE_SIZE,
+					   false);
+
+		if (*pte & _PAGE_ACCESSED) {
+			*pte &= ~_PAGE_ACCESSED;
+			flush_tlb_page(c->vma->vm_mm, addr + i * PAGE_SIZE);
+		}
+	}
+	cold_folio(c, page_to_pfn(sys, folio));
+}
+
 static void cold_one(uint64_t *ptep, uint64_t addr, void *vctx)
 {
 	struct cold_ctx *c = vctx;
@@ -701,9 +778,10 @@ static void cold_one(uint64_t *ptep, uint64_t addr, void *vctx)
 	if (page->kind == PAGE_ANON && page->thp &&
 	    cold_thp_pte(c, ptep, addr, pfn))
 		return;
-	page = page_folio(sys, page);
-	if (page->order)
-		return;         /* large folios: not modelled here */
+	if (page->kind == PAGE_FILE && page->order) {
+		cold_file_folio(c, addr, page, page_folio(sys, page));
+		return;
+	}
 	if (page->mapcount != 1)
 		return;
 	if (!c->pageout && (pte & _PAGE_ACCESSED)) {

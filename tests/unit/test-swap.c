@@ -524,6 +524,49 @@ START_TEST(test_swap_disk_file_pageout)
 }
 END_TEST
 
+/* Large page cache folios (a disk file's async readahead: two reads of
+ * fresh opens, then touches, make 4-page folios from page 4 on): pageout
+ * of part of one splits it (order 0, all its PTEs gone, nothing
+ * dropped); of a whole one reclaims it whole.  vmsh --host agrees (the
+ * same steps, Rss 800, 784, 768 kB).  Probe (6.18, ext4, one open file:
+ * 16-page folios at 32 and 48): pageout of pages 34-39 left Rss 64 kB
+ * lower and 32-47 cached; of 48-63, Rss 64 kB lower and 48-63 dropped. */
+START_TEST(test_swap_large_file_folio_pageout)
+{
+	struct vmsh_file *file;
+	struct vmsh_fault f;
+	uint64_t out, done, rss;
+	uint8_t b[2];
+
+	ck_assert_int_eq(vmsh_file_create(sys, "d", 200 * PG, true), 0);
+	ck_assert_int_eq(vmsh_file_read(sys, "d", 0, b, 1, &done), 0);
+	ck_assert_int_eq(vmsh_file_read(sys, "d", PG, b, 1, &done), 0);
+	ck_assert_int_eq(vmsh_mmap(sys, BASE, 200 * PG, T_RW, SHARED_FIXED,
+				   "d", 0, &out), 0);
+	ck_assert_int_eq(vmsh_touch(sys, BASE, 200 * PG, &f), 0);
+	file = file_lookup(sys, "d");
+	ck_assert_uint_eq(phys_page(sys, file_cache_lookup(file, 8))->order, 2);
+	ck_assert_uint_eq(phys_page(sys, file_cache_lookup(file, 12))->order, 2);
+	rss = sm(0).rss;
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 9 * PG, PG,
+				      VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sm(0).rss, rss - 4 * PG);
+	for (uint64_t i = 8; i < 12; i++) {
+		ck_assert_uint_ne(file_cache_lookup(file, i), UINT64_MAX);
+		ck_assert_uint_eq(phys_page(sys, file_cache_lookup(file, i))->order, 0);
+		ck_assert_uint_eq(pte_at(BASE + i * PG), 0);
+	}
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 12 * PG, 4 * PG,
+				      VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sm(0).rss, rss - 8 * PG);
+	for (uint64_t i = 12; i < 16; i++)
+		ck_assert_uint_eq(file_cache_lookup(file, i), UINT64_MAX);
+	ck_assert_uint_ne(file_cache_lookup(file, 16), UINT64_MAX);
+}
+END_TEST
+
 /* Swap readahead by slot (swap_cluster_readahead, this machine's
  * rotational swap file): from a fresh machine, 8 zero-filled pages paged
  * out to slots 1-8 and touched in order: 0 misses (window 2, next to
@@ -682,6 +725,7 @@ Suite *swap_suite(void)
 	tcase_add_test(tc, test_swap_shmem_swapoff_and_free);
 	tcase_add_test(tc, test_swap_zeromap);
 	tcase_add_test(tc, test_swap_disk_file_pageout);
+	tcase_add_test(tc, test_swap_large_file_folio_pageout);
 	tcase_add_test(tc, test_swap_readahead);
 	tcase_add_test(tc, test_swap_shmem_readahead);
 	tcase_add_test(tc, test_swap_munmap_frees_slots);

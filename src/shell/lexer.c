@@ -51,12 +51,16 @@ struct lex {
 	char *pipe;             /* the current command's | SHELL-COMMAND */
 };
 
-static void *grow(void *p, size_t n, size_t size)
+/* @p (@old elements, in the struct itself when @small) to @n elements. */
+static void *grow(void *p, bool small, size_t old, size_t n, size_t size)
 {
-	p = realloc(p, n * size);
-	if (!p)
+	void *q = small ? malloc(n * size) : realloc(p, n * size);
+
+	if (!q)
 		abort();
-	return p;
+	if (small)
+		memcpy(q, p, old * size);
+	return q;
 }
 
 static void put(struct lex *lx, char c)
@@ -91,8 +95,9 @@ static void finish_cmd(struct lex *lx, const char *start, const char *end)
 	if (lx->ntoks == lx->first)
 		return;
 	if (ll->ncmd == lx->ccap) {
-		lx->ccap = lx->ccap ? lx->ccap * 2 : 4;
-		ll->cmd = grow(ll->cmd, lx->ccap, sizeof(*ll->cmd));
+		lx->ccap *= 2;
+		ll->cmd = grow(ll->cmd, ll->cmd == ll->cmd_small, ll->ncmd,
+			       lx->ccap, sizeof(*ll->cmd));
 	}
 	c = &ll->cmd[ll->ncmd++];
 	c->first = lx->first;
@@ -111,8 +116,9 @@ static bool add_tok(struct lex *lx, bool quoted)
 	if (lx->ntoks == LEX_WORDS_MAX)
 		return false;
 	if (lx->ntoks == lx->tcap) {
-		lx->tcap = lx->tcap ? lx->tcap * 2 : 16;
-		ll->toks = grow(ll->toks, lx->tcap, sizeof(*ll->toks));
+		lx->tcap *= 2;
+		ll->toks = grow(ll->toks, ll->toks == ll->toks_small, lx->ntoks,
+				lx->tcap, sizeof(*ll->toks));
 	}
 	t = &ll->toks[lx->ntoks++];
 	t->text = ll->arena + lx->word;
@@ -130,8 +136,13 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 	const char *word_at = line;
 	struct lex lx = { .ll = out };
 
-	memset(out, 0, sizeof(*out));
-	out->arena = malloc(5 * len + 8);
+	out->ncmd = 0;
+	out->cmd = out->cmd_small;
+	lx.ccap = sizeof(out->cmd_small) / sizeof(out->cmd_small[0]);
+	out->toks = out->toks_small;
+	lx.tcap = sizeof(out->toks_small) / sizeof(out->toks_small[0]);
+	out->arena = len <= (sizeof(out->arena_small) - 8) / 5 ?
+		     out->arena_small : malloc(5 * len + 8);
 	if (!out->arena)
 		abort();
 	while (p < end) {
@@ -217,7 +228,9 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 			continue;
 		}
 		while (p < end && !is_blank(*p) && *p != ';' && *p != '"')
-			put(&lx, *p++);
+			p++;
+		memcpy(out->arena + lx.apos, word_at, (size_t)(p - word_at));
+		lx.apos += (size_t)(p - word_at);
 		if (p < end && *p == '"') {
 			snprintf(errbuf, errsize,
 				 "unexpected '\"' inside the word at column %zu",
@@ -259,8 +272,14 @@ fail:
 
 void lex_free(struct lexline *ll)
 {
-	free(ll->cmd);
-	free(ll->toks);
-	free(ll->arena);
-	memset(ll, 0, sizeof(*ll));
+	if (ll->cmd != ll->cmd_small)
+		free(ll->cmd);
+	if (ll->toks != ll->toks_small)
+		free(ll->toks);
+	if (ll->arena != ll->arena_small)
+		free(ll->arena);
+	ll->cmd = NULL;
+	ll->toks = NULL;
+	ll->arena = NULL;
+	ll->ncmd = 0;
 }

@@ -128,8 +128,12 @@ static void ignore_sigpipe(struct output *o)
 int output_begin(struct shell *sh, const char *file, bool append,
 		 const char *pipe, struct output *o)
 {
-	memset(o, 0, sizeof(*o));
+	/* not the whole struct: path[] is 4 KiB, written only for ~/ */
 	o->saved = sh->out;
+	o->f = NULL;
+	o->kind = OUT_NONE;
+	o->name = NULL;
+	o->pipe_ignored = false;
 	if ((file || pipe) && sh->sandbox) {
 		sh_error(sh, "%s: EPERM (Operation not permitted)", file ? file : pipe);
 		return -1;

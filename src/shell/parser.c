@@ -50,11 +50,15 @@ int parse_number(const char *s, uint64_t *out, const char **why)
 		return -1;
 	while (*p && digit_value(*p) < (int)base) {
 		unsigned d = (unsigned)digit_value(*p++);
+		uint64_t t;
 
-		if (v > (UINT64_MAX - d) / base)
+		/* v * base + d > UINT64_MAX: too large (no division per
+		 * digit: a number is parsed for every address typed) */
+		if (__builtin_mul_overflow(v, base, &t) ||
+		    __builtin_add_overflow(t, d, &t))
 			big = true;
 		else
-			v = v * base + d;
+			v = t;
 	}
 	switch (*p) {
 	case 'K': case 'k': shift = 10; p++; break;

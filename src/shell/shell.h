@@ -48,12 +48,16 @@ struct lexcmd {
 };
 
 /* A line's words and texts live in one arena and its tokens in one array:
- * three allocations per line whatever its length. */
+ * at most three allocations per line whatever its length, none for a
+ * short line (the arrays start in the struct itself; do not copy it). */
 struct lexline {
 	struct lexcmd *cmd;
 	size_t ncmd;
 	char *arena;
 	struct token *toks;
+	struct lexcmd cmd_small[2];
+	struct token toks_small[8];
+	char arena_small[248];
 };
 
 /* Words in one line: a longer line is an error (its token array would

@@ -205,7 +205,9 @@ static inline void zap_one(uint64_t *ptep, uint64_t addr, void *ctx)
 	*ptep = 0;
 	if (pte_present(pte)) {
 		acc_add(acc, addr);
-		if (!(pte & _PAGE_SPECIAL))
+		if (!(pte & _PAGE_SPECIAL) &&
+		    (phys_page(sys, pte_pfn(pte))->thp &
+		     (PAGE_THP_HEAD | PAGE_THP_TAIL)))
 			head = thp_head(sys, pte_pfn(pte));
 	}
 	/* a batch of one large folio's PTEs ends: __folio_remove_rmap */

@@ -197,7 +197,7 @@ void update_hiwater_rss(struct vmsh_mm *mm)
 		mm->hiwater_rss = rss;
 }
 
-int page_mm_counter(const struct page *p)
+int page_mm_counter_slow(const struct page *p)
 {
 	switch (p->kind) {
 	case PAGE_ANON:

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "maple_tree.h"
+#include "phys.h"
 #include "rbtree.h"
 
 struct page;
@@ -102,7 +103,12 @@ void update_hiwater_rss(struct vmsh_mm *mm);
  * vm_normal_page returns NULL).  The zap and the COW copy (a file page
  * replaced by an anonymous copy) use it.
  */
-int page_mm_counter(const struct page *p);
+int page_mm_counter_slow(const struct page *p);
+static inline int page_mm_counter(const struct page *p)
+{
+	/* inline for the anonymous page every fork and zap counts */
+	return p->kind == PAGE_ANON ? MM_ANONPAGES : page_mm_counter_slow(p);
+}
 
 /* ---- mmap.c -------------------------------------------------------------- */
 

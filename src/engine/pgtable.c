@@ -98,14 +98,19 @@ static uint64_t table_alloc(struct vmsh_mm *mm, int depth)
 	return pfn;
 }
 
-static void table_free(struct vmsh_mm *mm, uint64_t pfn, int depth)
+/* @zeroed: the caller saw all 512 entries zero (release_table). */
+static void table_free(struct vmsh_mm *mm, uint64_t pfn, int depth,
+		       bool zeroed)
 {
 	struct vmsh_sys *sys = mm->sys;
 
 	sys->stat[ST_PGTABLE_FREE]++;
 	if (table_counted(sys->cfg.levels, depth))
 		mm->pgtables_bytes -= PAGE_SIZE;
-	phys_put(sys, pfn);
+	if (zeroed)
+		phys_put_zeroed_table(sys, pfn);
+	else
+		phys_put(sys, pfn);
 }
 
 /* ---- PTE construction --------------------------------------------------- */
@@ -330,7 +335,7 @@ uint64_t pte_alloc_one(struct vmsh_mm *mm)
 
 void pte_free_one(struct vmsh_mm *mm, uint64_t pfn)
 {
-	table_free(mm, pfn, mm->sys->cfg.levels - 1);
+	table_free(mm, pfn, mm->sys->cfg.levels - 1, false);
 }
 
 /* The PMD table holding @addr's PMD (it exists: a huge PMD is in it). */
@@ -446,7 +451,7 @@ static void release_table(struct vmsh_mm *mm, uint64_t pfn, int depth)
 	}
 	if (sys->phys.pages[pfn].index)
 		abort();        /* a PMD table with deposited tables left */
-	table_free(mm, pfn, depth);
+	table_free(mm, pfn, depth, true);
 }
 
 /*
@@ -570,7 +575,7 @@ void reclaim_pt_range(struct vmsh_mm *mm, uint64_t start, uint64_t end)
 		if (i < PTRS_PER_TABLE)
 			continue;
 		*pmdp = 0;
-		table_free(mm, table, levels - 1);
+		table_free(mm, table, levels - 1, true);
 		trace(sys, "free_pte addr=%#llx (reclaim_pt)",
 		      (unsigned long long)addr);
 	}

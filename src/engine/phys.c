@@ -98,6 +98,19 @@ static const struct page_runs *runs_view(const struct page *p,
 
 static void data_free(struct phys *ph, struct page *p);
 
+/* A page-table buffer let go: kept for the next table when it is all
+ * zeros (release_table saw to that for an emptied table), else freed. */
+static void table_buf_free(struct phys *ph, void *t, bool zeroed)
+{
+	static const uint64_t zeros[PAGE_SIZE / 8];
+
+	if (ph->nr_zeroed < PHYS_ZEROED_MAX &&
+	    (zeroed || !memcmp(t, zeros, PAGE_SIZE)))
+		ph->zeroed[ph->nr_zeroed++] = t;
+	else
+		free(t);
+}
+
 int phys_init(struct vmsh_sys *sys)
 {
 	struct phys *ph = &sys->phys;
@@ -128,6 +141,8 @@ void phys_fini(struct vmsh_sys *sys)
 		if (ph->pages[pfn].kind == PAGE_PGTABLE ||
 		    ph->pages[pfn].data_kind >= PAGE_DATA_RUNS)
 			free(ph->pages[pfn].data);
+	while (ph->nr_zeroed)
+		free(ph->zeroed[--ph->nr_zeroed]);
 	free(ph->pages);
 	lbm_fini(&ph->freemap);
 	memset(ph, 0, sizeof(*ph));
@@ -162,7 +177,8 @@ uint64_t phys_alloc(struct vmsh_sys *sys, enum page_kind kind)
 	p->lru = LRU_NONE;
 	p->lru_prev = p->lru_next = LRU_NIL;
 	if (kind == PAGE_PGTABLE) {
-		p->data = xcalloc(1, PAGE_SIZE);
+		p->data = ph->nr_zeroed ? ph->zeroed[--ph->nr_zeroed] :
+					  xcalloc(1, PAGE_SIZE);
 		ph->nr_tables++;
 	}
 	/* folio_add_lru(): a new anonymous folio starts inactive (a page
@@ -234,16 +250,7 @@ uint64_t phys_alloc_huge(struct vmsh_sys *sys, enum page_kind kind)
 	return b;
 }
 
-void phys_get(struct vmsh_sys *sys, uint64_t pfn)
-{
-	struct page *p = phys_page(sys, pfn);
-
-	if (p->kind == PAGE_FREE || p->refcount <= 0)
-		abort();
-	p->refcount++;
-}
-
-void phys_put(struct vmsh_sys *sys, uint64_t pfn)
+static void put_frame(struct vmsh_sys *sys, uint64_t pfn, bool zeroed)
 {
 	struct phys *ph = &sys->phys;
 	struct page *p = phys_page(sys, pfn);
@@ -265,7 +272,7 @@ void phys_put(struct vmsh_sys *sys, uint64_t pfn)
 	}
 	if (p->kind == PAGE_PGTABLE) {
 		ph->nr_tables--;
-		free(p->data);
+		table_buf_free(ph, p->data, zeroed);
 	} else {
 		data_free(ph, p);
 	}
@@ -273,6 +280,16 @@ void phys_put(struct vmsh_sys *sys, uint64_t pfn)
 	ph->nfree++;
 	lbm_assign(&ph->freemap, pfn, true);
 	sys->stat[ST_PGFREE]++;
+}
+
+void phys_put_last(struct vmsh_sys *sys, uint64_t pfn)
+{
+	put_frame(sys, pfn, false);
+}
+
+void phys_put_zeroed_table(struct vmsh_sys *sys, uint64_t pfn)
+{
+	put_frame(sys, pfn, true);
 }
 
 /* Forget the contents' allocation: the page holds fill only. */

@@ -147,6 +147,8 @@ struct lruvec {
 	uint64_t nr_pages[NR_LRU_LISTS];
 };
 
+#define PHYS_ZEROED_MAX 32
+
 struct phys {
 	uint64_t nframes;
 	struct lruvec lruvec;
@@ -166,6 +168,11 @@ struct phys {
 	uint64_t nr_tables;     /* PAGE_PGTABLE frames (a 4 KiB buffer each) */
 	uint64_t nr_bufs;       /* other frames with a 4 KiB buffer */
 	uint64_t run_bytes;     /* bytes of the runs' allocations */
+	/* Freed page-table buffers that were all zeros, for the next
+	 * tables (the host's calloc would clear 4 KiB each time); not
+	 * frames, not counted in phys_host_bytes. */
+	void *zeroed[PHYS_ZEROED_MAX];
+	unsigned nr_zeroed;
 };
 
 /* Host memory the frames take, by what it is for (bytes; the allocator's
@@ -203,11 +210,15 @@ uint64_t phys_alloc(struct vmsh_sys *sys, enum page_kind kind);
  * allocator's failure to find an order-9 page: fragmentation or
  * exhaustion). */
 uint64_t phys_alloc_huge(struct vmsh_sys *sys, enum page_kind kind);
-void phys_get(struct vmsh_sys *sys, uint64_t pfn);
-/* Drop a reference; the frame is freed (contents released) at zero.  A
- * frame still holding an anon_vma reference (page->anon) is freed by
- * put_page() instead: phys_put aborts on it. */
-void phys_put(struct vmsh_sys *sys, uint64_t pfn);
+/* phys_get(sys, pfn): take a reference (sys.h, inline).
+ * phys_put(sys, pfn): drop a reference (sys.h, inline); the frame is
+ * freed (contents released) at zero, by phys_put_last.  A frame still
+ * holding an anon_vma reference (page->anon) is freed by put_page()
+ * instead: phys_put aborts on it. */
+void phys_put_last(struct vmsh_sys *sys, uint64_t pfn);
+/* phys_put of a page-table frame whose 512 entries are all zero (its
+ * buffer is kept for the next table without looking at it again). */
+void phys_put_zeroed_table(struct vmsh_sys *sys, uint64_t pfn);
 /* The struct page of @pfn (aborts past the last frame): sys.h, inline. */
 /* Byte access to a frame's contents (sparse: materialises on mixed write). */
 uint8_t phys_read_byte(const struct vmsh_sys *sys, uint64_t pfn, unsigned off);

@@ -188,4 +188,26 @@ static inline struct page *phys_page(struct vmsh_sys *sys, uint64_t pfn)
 	return &sys->phys.pages[pfn];
 }
 
+/* A reference on frame @pfn (in use). */
+static inline void phys_get(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *p = phys_page(sys, pfn);
+
+	if (p->kind == PAGE_FREE || p->refcount <= 0)
+		abort();
+	p->refcount++;
+}
+
+/* Drop one: the last one frees the frame (phys_put_last, phys.c). */
+static inline void phys_put(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *p = phys_page(sys, pfn);
+
+	if (p->kind != PAGE_FREE && p->refcount > 1) {
+		p->refcount--;
+		return;
+	}
+	phys_put_last(sys, pfn);
+}
+
 #endif /* VMSH_SRC_ENGINE_SYS_H */

@@ -113,7 +113,8 @@ static int check_node(struct check_report *r, const struct vmsh_mm *mm,
 		if (sub > gap)
 			gap = sub;
 	}
-	mm_warn(r, mm, v, gap != v->rb_subtree_gap, "rb_subtree_gap %#lx, should be %#lx",
+	mm_warn(r, mm, v, !mm->rb_gaps_stale && gap != v->rb_subtree_gap,
+		"rb_subtree_gap %#lx, should be %#lx",
 		(unsigned long)v->rb_subtree_gap, (unsigned long)gap);
 	return lh + (rb_is_black(n) ? 1 : 0);
 }

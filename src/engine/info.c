@@ -325,6 +325,7 @@ int vmsh_tree_walk(const struct vmsh_sys *sys, int pid, vmsh_tree_fn *fn,
 
 	if (!mm)
 		return -ESRCH;
+	vma_gaps_refresh((struct vmsh_mm *)mm);
 	tree_walk(mm->mm_rb.rb_node, 0, '-', fn, ctx);
 	return 0;
 }

@@ -28,6 +28,7 @@ struct vmsh_mm {
 	struct vmsh_sys *sys;
 	struct maple_tree mm_mt;              /* the VMAs, as Linux 6.1+ keeps them */
 	struct rb_root mm_rb;                 /* the pre-6.1 index, kept beside it */
+	bool rb_gaps_stale;                   /* its rb_subtree_gaps need vma_gaps_refresh */
 	bool mt_dup;                          /* fork is copying the tree (__mt_dup): stores untraced */
 	struct vmsh_vma *mmap;                /* first VMA of the list */
 	struct vmsh_vma *mmap_cache;          /* last find_vma hit */

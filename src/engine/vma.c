@@ -11,9 +11,9 @@
  *    mm->mm_rb (the pre-6.1 red-black tree) holds the same VMAs as the
  *    vm_next/vm_prev list, sorted by vm_start, non-overlapping;
  *    map_count is their number; find_vma searches the maple tree;
- *  - every node's rb_subtree_gap = max(gap before the VMA, children's
- *    rb_subtree_gap), where the gap before is vm_start - prev->vm_end
- *    (vm_start for the first VMA);
+ *  - unless mm->rb_gaps_stale, every node's rb_subtree_gap = max(gap
+ *    before the VMA, children's rb_subtree_gap), where the gap before is
+ *    vm_start - prev->vm_end (vm_start for the first VMA);
  *  - mm->mmap_cache is NULL or a linked VMA;
  *  - a VMA holds one reference on its anon_vma and one on its vm_file.
  */
@@ -57,64 +57,36 @@ static uint64_t vma_compute_subtree_gap(const struct vmsh_vma *vma)
 	return gap;
 }
 
-static void gap_propagate(struct rb_node *rb, struct rb_node *stop)
-{
-	while (rb != stop) {
-		struct vmsh_vma *vma = rb_entry(rb, struct vmsh_vma, vm_rb);
-
-		vma->rb_subtree_gap = vma_compute_subtree_gap(vma);
-		rb = rb_parent(rb);
-	}
-}
-
-static void gap_copy(struct rb_node *o, struct rb_node *n)
-{
-	rb_entry(n, struct vmsh_vma, vm_rb)->rb_subtree_gap =
-		rb_entry(o, struct vmsh_vma, vm_rb)->rb_subtree_gap;
-}
-
-static void gap_rotate(struct rb_node *o, struct rb_node *n)
-{
-	struct vmsh_vma *old = rb_entry(o, struct vmsh_vma, vm_rb);
-	struct vmsh_vma *new = rb_entry(n, struct vmsh_vma, vm_rb);
-
-	new->rb_subtree_gap = old->rb_subtree_gap;
-	old->rb_subtree_gap = vma_compute_subtree_gap(old);
-}
-
-static const struct rb_augment_callbacks gap_callbacks = {
-	gap_propagate, gap_copy, gap_rotate,
-};
-
-static void gap_propagated(struct rb_node *rb, struct rb_node *stop)
-{
-	(void)rb;
-	(void)stop;
-}
-
-/* vma_link has brought the new leaf's ancestors up to date itself */
-static const struct rb_augment_callbacks gap_insert_callbacks = {
-	gap_propagated, gap_copy, gap_rotate,
-};
-
-/* After one VMA's bounds changed: up from it only while a gap changes
- * (the tree was right before), as RB_DECLARE_CALLBACKS' propagate stops;
- * the insert and erase callbacks above keep going to their stop. */
+/* The gaps are kept lazily: nothing but the views of the tree (tree,
+ * dot, json) and the checker reads them (get_unmapped_area searches the
+ * maple tree), so a change only marks them stale, and the next view
+ * recomputes them all in one pass.  A propagation per change walked to
+ * the root, a cache miss per level with 65k VMAs (issue 13). */
 void vma_gap_update(struct vmsh_vma *vma)
 {
-	struct rb_node *rb = &vma->vm_rb;
-
 	vma->vm_mm->sys->gap_updates++;
-	while (rb) {
-		struct vmsh_vma *v = rb_entry(rb, struct vmsh_vma, vm_rb);
-		uint64_t gap = vma_compute_subtree_gap(v);
+	vma->vm_mm->rb_gaps_stale = true;
+}
 
-		vma->vm_mm->sys->steps++;
-		if (v->rb_subtree_gap == gap)
-			break;
-		v->rb_subtree_gap = gap;
-		rb = rb_parent(rb);
-	}
+static void gaps_refresh(struct vmsh_sys *sys, struct rb_node *rb)
+{
+	struct vmsh_vma *v;
+
+	if (!rb)
+		return;
+	gaps_refresh(sys, rb->rb_left);
+	gaps_refresh(sys, rb->rb_right);
+	v = rb_entry(rb, struct vmsh_vma, vm_rb);
+	v->rb_subtree_gap = vma_compute_subtree_gap(v);
+	sys->steps++;
+}
+
+void vma_gaps_refresh(struct vmsh_mm *mm)
+{
+	if (!mm->rb_gaps_stale)
+		return;
+	gaps_refresh(mm->sys, mm->mm_rb.rb_node);
+	mm->rb_gaps_stale = false;
 }
 
 /* ---- the maple tree (mm->mm_mt) ------------------------------------------ */
@@ -278,20 +250,74 @@ struct vmsh_vma *vm_area_dup(struct vmsh_vma *vma)
 	return new;
 }
 
+/*
+ * The neighbours @vma goes between, from the maple tree, and its slot in
+ * the red-black tree without a descent from the root: the slot of a new
+ * key is unique, the right child of its in-order predecessor if that is
+ * free, else the left child of its successor.  False when the maple tree
+ * does not give list neighbours that bracket @vma (a caller between two
+ * steps of an update): then the caller descends.
+ */
+static bool link_by_neighbours(struct vmsh_mm *mm, struct vmsh_vma *vma,
+			       struct vmsh_vma **pprev, struct rb_node **pparent,
+			       struct rb_node ***plink)
+{
+	struct vmsh_vma *c = mt_find(&mm->mm_mt, vma->vm_start, UINT64_MAX,
+				     NULL, NULL);
+	struct vmsh_vma *prev, *next;
+
+	if (!c)
+		c = mt_find_rev(&mm->mm_mt, UINT64_MAX, NULL, NULL);
+	/* a linked VMA (the tree may still map an old range to it: split) */
+	if (!c || (c->vm_prev ? c->vm_prev->vm_next != c : mm->mmap != c))
+		return false;
+	if (c->vm_end <= vma->vm_start) {
+		prev = c;
+		next = c->vm_next;
+	} else if (c->vm_start >= vma->vm_end) {
+		next = c;
+		prev = c->vm_prev;
+	} else {
+		return false;
+	}
+	if ((prev && prev->vm_end > vma->vm_start) ||
+	    (next && next->vm_start < vma->vm_end))
+		return false;
+	*pprev = prev;
+	if (prev && !prev->vm_rb.rb_right) {
+		*pparent = &prev->vm_rb;
+		*plink = &prev->vm_rb.rb_right;
+	} else if (next && !next->vm_rb.rb_left) {
+		*pparent = &next->vm_rb;
+		*plink = &next->vm_rb.rb_left;
+	} else {
+		return false;
+	}
+	return true;
+}
+
 void vma_link(struct vmsh_mm *mm, struct vmsh_vma *vma)
 {
 	struct rb_node **link = &mm->mm_rb.rb_node, *parent = NULL;
 	struct vmsh_vma *prev = NULL, *next;
 
-	while (*link) {
-		struct vmsh_vma *v = rb_entry(*link, struct vmsh_vma, vm_rb);
+	if (!mm->mm_rb.rb_node ||
+	    !link_by_neighbours(mm, vma, &prev, &parent, &link)) {
+		prev = NULL;
+		parent = NULL;
+		link = &mm->mm_rb.rb_node;
+		while (*link) {
+			struct vmsh_vma *v = rb_entry(*link, struct vmsh_vma,
+						      vm_rb);
 
-		parent = *link;
-		if (vma->vm_start < v->vm_start) {
-			link = &parent->rb_left;
-		} else {
-			prev = v;
-			link = &parent->rb_right;
+			parent = *link;
+			mm->sys->steps++;
+			if (vma->vm_start < v->vm_start) {
+				link = &parent->rb_left;
+			} else {
+				prev = v;
+				link = &parent->rb_right;
+			}
 		}
 	}
 	next = prev ? prev->vm_next : mm->mmap;
@@ -305,16 +331,9 @@ void vma_link(struct vmsh_mm *mm, struct vmsh_vma *vma)
 		next->vm_prev = vma;
 	vma->vm_mm = mm;
 	rb_link_node(&vma->vm_rb, parent, link);
-	/* the gap before @next shrank and the new leaf has its own: each
-	 * goes up only while an ancestor's gap changes (the tree was right
-	 * before; @next first, so no stored gap is stale but the leaf's),
-	 * then the rotations keep every gap right: Linux's vma_gap_update()
-	 * and rb_insert_augmented(), not two walks to the root */
 	vma->rb_subtree_gap = 0;
-	if (next)
-		vma_gap_update(next);
 	vma_gap_update(vma);
-	rb_insert_augmented(&vma->vm_rb, &mm->mm_rb, &gap_insert_callbacks);
+	rb_insert_color(&vma->vm_rb, &mm->mm_rb);
 	mt_store(mm, vma->vm_start, vma->vm_end - 1, vma);
 	vma->mt_start = vma->vm_start;
 	vma->mt_end = vma->vm_end;
@@ -326,7 +345,7 @@ void vma_unlink(struct vmsh_mm *mm, struct vmsh_vma *vma)
 {
 	struct vmsh_vma *prev = vma->vm_prev, *next = vma->vm_next;
 
-	rb_erase_augmented(&vma->vm_rb, &mm->mm_rb, &gap_callbacks);
+	rb_erase(&vma->vm_rb, &mm->mm_rb);
 	vma_interval_tree_remove(vma);
 	mt_erase_if(mm, vma->mt_start, vma->mt_end, vma);
 	vma->mt_start = vma->mt_end = 0;

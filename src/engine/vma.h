@@ -123,6 +123,9 @@ void vma_unlink(struct vmsh_mm *mm, struct vmsh_vma *vma);
  * nothing left to erase). */
 void vma_iter_clear(struct vmsh_mm *mm, uint64_t start, uint64_t end);
 void vma_gap_update(struct vmsh_vma *vma);                     /* after vm_start/vm_end change */
+/* Recompute every rb_subtree_gap of @mm's tree if a change made them
+ * stale (before a view or a check reads them). */
+void vma_gaps_refresh(struct vmsh_mm *mm);
 /* After @vma's bounds changed: its own gap and its successor's in the
  * red-black tree, its range in the maple tree. */
 void vma_bounds_changed(struct vmsh_vma *vma);

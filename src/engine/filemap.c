@@ -219,19 +219,40 @@ static int filemap_fault(struct vmsh_vma *vma, uint64_t pgoff, uint64_t *pfn)
 	return 0;
 }
 
+/* Fault-around's batch (set_pte_range): the PTE's bits made once, the
+ * rss added once at the end (add_mm_counter of the batch). */
+struct map_batch {
+	uint64_t entry;                 /* pte_mkentry of pfn 0 */
+	int64_t rss[NR_MM_COUNTERS];
+};
+
 /* Map file page @idx of @vma at its address unless a PTE is there; true
- * when it got mapped.  @ok false: out of page-table frames. */
+ * when it got mapped.  @ok false: out of page-table frames.  As
+ * set_page, with @b's entry and counters. */
 static bool map_cached(struct vmsh_vma *vma, struct pte_cursor *cur,
-		       uint64_t idx, uint64_t pfn, bool *ok)
+		       uint64_t idx, uint64_t pfn, struct map_batch *b,
+		       bool *ok)
 {
+	struct vmsh_sys *sys = vma->vm_mm->sys;
 	uint64_t va = vma_address(vma, idx);
 	uint64_t *pte = pte_lookup_at(vma->vm_mm, cur, va, true);
+	struct page *pg;
+	int counter;
 
 	*ok = pte != NULL;
 	if (!pte || *pte)
 		return false;
-	phys_get(vma->vm_mm->sys, pfn);
-	set_page(vma, pte, pfn, prot_writable(vma), false);
+	phys_get(sys, pfn);
+	*pte = ((pfn << PAGE_SHIFT) & PTE_PFN_MASK) | b->entry;
+	pg = phys_page(sys, pfn);
+	if (pg->kind == PAGE_ANON && !pg->mapcount)
+		folio_add_lru_vma(vma, pfn);
+	else
+		mlock_vma_folio(vma, pfn);
+	pg->mapcount++;
+	counter = page_mm_counter(pg);
+	if (counter >= 0)
+		b->rss[counter]++;
 	return true;
 }
 
@@ -271,6 +292,8 @@ static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 	bool hit = false, ok = true, first = true;
 	bool pmd_none = f->disk && !pte_lookup(mm, addr, false);
 	struct pte_cursor cur = { NULL, 0 };
+	struct map_batch b = { pte_mkentry(0, vma->vm_flags, prot_writable(vma),
+					   false, true), { 0 } };
 
 	if (!f->size)
 		return false;
@@ -313,8 +336,8 @@ static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 				to = end;
 		}
 		for (i = from; ok && i <= to; i++) {
-			if (!map_cached(vma, &cur, i, file_cache_lookup(f, i),
-					&ok))
+			if (!map_cached(vma, &cur, i, i == idx ? pfn :
+					file_cache_lookup(f, i), &b, &ok))
 				continue;
 			if (i == fault_idx)
 				hit = true;
@@ -323,6 +346,9 @@ static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 		}
 		idx = folio_first_index(pg) + folio_nr_pages(pg);
 	}
+	for (int c = 0; c < NR_MM_COUNTERS; c++)
+		if (b.rss[c])
+			mm_add_rss(mm, c, b.rss[c]);
 	sys->stat[ST_FAULT_AROUND] += mapped;
 	if (f->disk) {
 		struct file_ra_state *ra = &vma->vm_file->ra;

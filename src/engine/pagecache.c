@@ -35,12 +35,20 @@
 
 /* ---- the index: open addressing, linear probing -------------------------- */
 
+/* Sixteen consecutive indexes hash to sixteen consecutive slots (four
+ * cache lines): fault-around and readahead look up runs of pages, as
+ * the xarray keeps them in one node. */
+#define SLOT_RUN_SHIFT 4
+
 static uint64_t slot_hash(uint64_t index, uint64_t cap)
 {
-	index ^= index >> 31;
-	index *= 0x9e3779b97f4a7c15ULL;
-	index ^= index >> 29;
-	return index & (cap - 1);
+	uint64_t h = index >> SLOT_RUN_SHIFT;
+
+	h ^= h >> 31;
+	h *= 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 29;
+	return ((h << SLOT_RUN_SHIFT) | (index & ((1 << SLOT_RUN_SHIFT) - 1))) &
+	       (cap - 1);
 }
 
 uint64_t file_cache_lookup(const struct vmsh_file *f, uint64_t index)

@@ -130,9 +130,12 @@ static void tlb_touch(struct tlb *t, struct tlb_entry *e)
 	t->lru_tail[set] = i;
 }
 
-static void tlb_insert(struct tlb *t, unsigned asid, uint64_t vpn, uint64_t pte)
+/* Fill an entry for (@asid, @vpn); @absent: the caller knows @t holds
+ * none (it just missed, or dropped the one it found). */
+static void tlb_insert_entry(struct tlb *t, unsigned asid, uint64_t vpn,
+			     uint64_t pte, bool absent)
 {
-	struct tlb_entry *victim = tlb_find(t, asid, vpn);
+	struct tlb_entry *victim = absent ? NULL : tlb_find(t, asid, vpn);
 	uint32_t set = (uint32_t)(vpn % t->sets), first = set * t->ways, i;
 	uint32_t h;
 	uint64_t w;
@@ -173,6 +176,11 @@ static void tlb_insert(struct tlb *t, unsigned asid, uint64_t vpn, uint64_t pte)
 		t->e[victim->anext].aprev = i;
 	t->asid_head[asid] = i;
 	t->asid_count[asid]++;
+}
+
+static void tlb_insert(struct tlb *t, unsigned asid, uint64_t vpn, uint64_t pte)
+{
+	tlb_insert_entry(t, asid, vpn, pte, false);
 }
 
 #define ANY_ASID UINT32_MAX
@@ -744,7 +752,8 @@ static void tlb_fill_leaf(struct cpu *c, uint64_t addr, uint64_t pte, bool huge)
 			   (pte & ~PTE_PFN_MASK) | (head << PAGE_SHIFT));
 		return;
 	}
-	tlb_insert(&c->tlb, c->cur_asid, addr >> PAGE_SHIFT, pte);
+	/* mmu_translate looked in the 4 KiB TLB first: no entry there */
+	tlb_insert_entry(&c->tlb, c->cur_asid, addr >> PAGE_SHIFT, pte, true);
 }
 
 int mmu_translate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,

@@ -318,7 +318,7 @@ static bool can_change_pte_writable(struct vmsh_vma *vma, uint64_t pte)
 		       _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SAVED_DIRTY | \
 		       _PAGE_SOFT_DIRTY | _PAGE_UFFD_WP)
 
-static void change_one(uint64_t *ptep, uint64_t addr, void *vctx)
+static inline void change_one(uint64_t *ptep, uint64_t addr, void *vctx)
 {
 	struct prot_ctx *ctx = vctx;
 	uint64_t old = *ptep, pfn, ptent;
@@ -336,6 +336,15 @@ static void change_one(uint64_t *ptep, uint64_t addr, void *vctx)
 	*ptep = ptent;
 	if (pte_needs_flush(old, ptent))
 		acc_add(&ctx->acc, addr);
+}
+
+/* change_pte_range(): the PTEs of one table in [addr, end). */
+static void change_pte_range(uint64_t *pte, uint64_t addr, uint64_t end,
+			     void *vctx)
+{
+	for (; addr != end; pte++, addr += PAGE_SIZE)
+		if (*pte)
+			change_one(pte, addr, vctx);
 }
 
 /* change_pmd_range(): a huge PMD the range covers keeps its size. */
@@ -367,7 +376,7 @@ void change_protection(struct vmsh_vma *vma, uint64_t start, uint64_t end)
 		ctx.try_writable = vma->vm_flags & VM_WRITE;
 	trace(mm->sys, "change_protection start=%#llx end=%#llx",
 	      (unsigned long long)start, (unsigned long long)end);
-	pt_walk_range(mm, start, end, change_one, change_pmd, &ctx);
+	pt_walk_pte_tables(mm, start, end, change_pte_range, change_pmd, &ctx);
 	if (ctx.acc.any)
 		flush_tlb_range_stride(mm, ctx.acc.lo, ctx.acc.hi,
 				       acc_shift(&ctx.acc));
@@ -394,6 +403,9 @@ void move_page_tables(struct vmsh_vma *vma, uint64_t old_addr,
 					   new_addr + extent);
 		uint64_t a, chunk_start = old_addr;
 		bool force_flush = false;
+		/* move_ptes(): the source and destination tables are looked
+		 * up once each, not once per PTE */
+		struct pte_cursor sc = { NULL, 0 }, dc = { NULL, 0 };
 
 		extent = nnext - new_addr;
 		if (levels >= 3) {
@@ -411,11 +423,12 @@ void move_page_tables(struct vmsh_vma *vma, uint64_t old_addr,
 			}
 		}
 		for (a = 0; a < extent; a += PAGE_SIZE) {
-			uint64_t *src = pte_lookup(mm, old_addr + a, false), *dst, pte;
+			uint64_t *src = pte_lookup_at(mm, &sc, old_addr + a, false);
+			uint64_t *dst, pte;
 
 			if (!src || !*src)
 				continue;
-			dst = pte_lookup(mm, new_addr + a, true);
+			dst = pte_lookup_at(mm, &dc, new_addr + a, true);
 			if (!dst) {
 				/* Out of frames for a table: the PTE stays. */
 				continue;

@@ -94,11 +94,16 @@ static bool anon_vma_reaches(const struct anon_vma *av,
 static bool rmap_try(struct vmsh_vma *vma, uint64_t index, uint64_t pfn,
 		     rmap_fn *fn, void *ctx)
 {
-	uint64_t addr, *ptep;
+	uint64_t addr, *ptep, *pmdp;
 
 	if (index < vma->vm_pgoff || index - vma->vm_pgoff >= vma_pages(vma))
 		return true;
 	addr = vma_address(vma, index);
+	/* a huge PMD there maps a THP, which is not this page (a THP's
+	 * own walk is rmap_try_thp's); pte_lookup would split it */
+	pmdp = vma->vm_mm->sys->cfg.levels >= 3 ? pmd_lookup(vma->vm_mm, addr) : NULL;
+	if (pmdp && pmd_trans_huge(*pmdp))
+		return true;
 	ptep = pte_lookup(vma->vm_mm, addr, false);
 	if (!ptep || !pte_present(*ptep) || (*ptep & _PAGE_SPECIAL) ||
 	    pte_pfn(*ptep) != pfn)

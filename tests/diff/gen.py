@@ -40,6 +40,10 @@ Categories (the mix each one draws from):
            writes and touches, partial and whole munmap/mprotect/mremap/
            dontneed, fork then writes on both sides; smaps (AnonHugePages,
            THPeligible) of every VMA and task
+  thpswap  thp's scripts under --swap (run.py gives both sides --swap)
+           with madvise pageout|cold of whole and partial PMD ranges:
+           THPs split (zero-filled pages to the zero page) or swapped
+           piece by piece, shared ones skipped
 
 The same (category, seed) always gives the same script.
 """
@@ -52,7 +56,7 @@ PAGE = 4096
 SLOTS = 48                      # the window is SLOTS pages
 
 CATEGORIES = ("vma", "access", "fork", "file", "fileio", "filemap", "mix",
-              "madvise", "mlock", "high", "swap", "thp")
+              "madvise", "mlock", "high", "swap", "thp", "thpswap")
 
 HUGE = 2 << 20                  # the thp category's unit: a PMD's 2 MiB
 HWIN = 4                        # its window: 4 PMDs
@@ -526,6 +530,33 @@ class Gen:
                       (self.hexa(a), self.hexa(ln), self.hexa(ln),
                        self.hexa(dst)))
 
+    def t_cold(self):
+        """madvise pageout or cold over a THP range: the whole PMD mostly,
+        or part of one (a split)."""
+        a = BASE + self.r.randrange(HWIN) * HUGE
+        k = self.r.random()
+        if k < 0.5:
+            ln = self.r.choice([HUGE, HUGE, 2 * HUGE])
+        else:
+            a += self.r.choice([0, 0, PAGE, 256 * PAGE, 300 * PAGE])
+            ln = self.r.choice([PAGE, 16 * PAGE, HUGE // 2, HUGE // 4])
+        self.emit("madvise %s %s %s" % (self.hexa(a), self.hexa(ln),
+                                        self.r.choice(["pageout", "pageout",
+                                                       "cold"])))
+
+    def t_fill(self):
+        """Write a whole THP range (no zero-filled page left) or a few
+        pages of it."""
+        a = BASE + self.r.randrange(HWIN) * HUGE
+        if self.r.random() < 0.5:
+            self.emit("write %s %s %d" % (self.hexa(a), self.hexa(HUGE),
+                                          self.r.randrange(1, 255)))
+        else:
+            for i in range(self.r.randrange(1, 6)):
+                self.emit("write %s 1 %d" % (
+                    self.hexa(a + self.r.randrange(512) * PAGE),
+                    self.r.randrange(1, 255)))
+
     def t_smaps(self):
         self.emit("smaps %s" % self.hexa(self.haddr()))
 
@@ -568,6 +599,12 @@ class Gen:
                     (self.c_fork, 1), (self.c_switch, 2), (self.c_kill, 1),
                     (self.c_file_write, 1), (self.c_file_read, 1),
                     (self.c_file_truncate, 1)]
+        if self.cat == "thpswap":
+            return [(self.t_mmap, 2), (self.t_advise, 1), (self.t_access, 4),
+                    (self.t_fill, 4), (self.t_cold, 6),
+                    (self.t_munmap, 2), (self.t_mprotect, 1),
+                    (self.t_mremap, 1), (self.t_smaps, 2), (self.c_fork, 1),
+                    (self.c_switch, 2), (self.c_kill, 1)]
         if self.cat == "thp":
             return [(self.t_mmap, 2), (self.t_advise, 2), (self.t_access, 8),
                     (self.t_munmap, 2), (self.t_mprotect, 2),
@@ -604,11 +641,12 @@ class Gen:
         steps = self.r.randrange(8, 24)
         if self.cat == "filemap":
             steps = self.r.randrange(16, 40)
-        if self.cat == "thp":
+        if self.cat in ("thp", "thpswap"):
             for i in range(self.r.randrange(1, 3)):
                 self.t_mmap()
         for i in range(self.r.randrange(1, 3)
-                       if self.cat not in ("fileio", "thp") else 0):
+                       if self.cat not in ("fileio", "thp", "thpswap")
+                       else 0):
             a, ln = self.range()
             self.emit("mmap %s %s rw- private|anon|fixed" % (self.hexa(a), self.hexa(ln)))
             self.mapped.append((a, ln))
@@ -638,7 +676,7 @@ class Gen:
         if self.cat != "vma":
             self.emit("smaps")
         if self.cat in ("fork", "filemap", "mix", "madvise", "mlock", "swap",
-                        "thp"):
+                        "thp", "thpswap"):
             for p in self.pids:
                 if p != self.cur:
                     self.emit("smaps %d" % p)

@@ -261,12 +261,12 @@ def main():
 
     # The swap category needs a swap file under --host (root): where that
     # cannot be had, its scripts are skipped, never failed.
-    if "swap" in cats:
+    if "swap" in cats or "thpswap" in cats:
         p = run_vmsh(a.vmsh, ["--host", "--swap", "1M", "-c", "echo ok"], None)
         if p[0] != "ok\n":
             why = (p[1].strip().splitlines() or ["?"])[-1]
             print("diff-host: swap: skipped: %s" % why)
-            cats = tuple(c for c in cats if c != "swap")
+            cats = tuple(c for c in cats if c not in ("swap", "thpswap"))
             if not cats:
                 return 77
     agree = set()
@@ -282,7 +282,7 @@ def main():
                 text = gen.generate(c, s)
                 with open(script, "w") as f:
                     f.write(text)
-                extra = ("--swap", SWAP) if c == "swap" else ()
+                extra = ("--swap", SWAP) if c in ("swap", "thpswap") else ()
                 model = outcome(a.vmsh, script, False, extra)
                 if not invariants_hold(a.vmsh, script, extra):
                     model += "--- check: invariants broken\n"

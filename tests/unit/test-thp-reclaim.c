@@ -163,6 +163,24 @@ START_TEST(test_thp_pageout_shared)
 }
 END_TEST
 
+/* Reclaiming a small page whose address another mm maps with a huge
+ * PMD (a fork child's THP, the parent's copy of one page) leaves that
+ * PMD huge: the reverse map does not split it (diff thpswap seed 193). */
+START_TEST(test_thp_rmap_leaves_other_pmd)
+{
+	int child;
+
+	thp_written(false);
+	child = t_spawn(sys, vmsh_fork);
+	t_fill(sys, BASE + 2 * T_PG, 1, 3);     /* the parent's COW copy */
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * M, VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	ck_assert_uint_eq(t_stat(sys, "pswpout"), 1);
+	ck_assert_uint_eq(t_smaps(sys, child, BASE).anon_huge, 2 * M);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_page"), 0);
+}
+END_TEST
+
 /* No swap: split all the same (the whole folio's swap allocation
  * fails first), then the 512 pages are activated. */
 START_TEST(test_thp_pageout_noswap)
@@ -259,6 +277,7 @@ void thp_reclaim_tcases(Suite *s)
 	tcase_add_test(tc, test_thp_pageout_partial);
 	tcase_add_test(tc, test_thp_cold);
 	tcase_add_test(tc, test_thp_pageout_shared);
+	tcase_add_test(tc, test_thp_rmap_leaves_other_pmd);
 	tcase_add_test(tc, test_thp_deferred_shrinker);
 	tcase_add_test(tc, test_thp_held_frames_freed);
 	tcase_add_test(tc, test_thp_reclaim_pressure);

@@ -69,11 +69,12 @@ enum {
 	VMSH_KPF_ZERO_PAGE = 24, VMSH_KPF_IDLE = 25, VMSH_KPF_MLOCKED = 33,
 	VMSH_KPF_OWNER_2 = 34,
 };
-/* The kpageflags bits vmsh models and prints (the others -- lru, idle,
- * the filesystem's private bits -- are left out on both sides: see
- * pagemap in vmsh(1)). */
+/* The kpageflags bits vmsh models and prints (the others -- idle, the
+ * filesystem's private bits -- are left out on both sides: see pagemap
+ * in vmsh(1)). */
 #define VMSH_KPF_MODELLED ((1ULL << VMSH_KPF_REFERENCED) | \
 	(1ULL << VMSH_KPF_UPTODATE) | (1ULL << VMSH_KPF_DIRTY) | \
+	(1ULL << VMSH_KPF_LRU) | \
 	(1ULL << VMSH_KPF_ACTIVE) | (1ULL << VMSH_KPF_MMAP) | \
 	(1ULL << VMSH_KPF_ANON) | (1ULL << VMSH_KPF_SWAPCACHE) | \
 	(1ULL << VMSH_KPF_SWAPBACKED) | (1ULL << VMSH_KPF_COMPOUND_HEAD) | \

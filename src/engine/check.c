@@ -274,8 +274,8 @@ static void check_cached(void *ctx, uint64_t index, uint64_t pfn)
 			 "cached frame names another file or index", pfn) ||
 	       file_warn(c, !c->f->device && index >= file_pages(c->f),
 			 "page cached past EOF", pfn) ||
-	       file_warn(c, pg->refcount != 1 + pg->mapcount + mlock_refs(c->sys, pfn),
-			 "refcount is not cache + mapcount (+ mlock batch)", pfn) ||
+	       file_warn(c, pg->refcount != 1 + pg->mapcount + batch_refs(c->sys, pfn),
+			 "refcount is not cache + mapcount (+ the batches)", pfn) ||
 	       file_warn(c, !pg->uptodate && (!c->f->disk || pg->dirty ||
 					      pg->mapcount || pg->order),
 			 "!uptodate page not a clean, unmapped, order-0 disk page", pfn) ||
@@ -309,10 +309,10 @@ void check_files(const struct vmsh_sys *sys, struct check_report *r)
 
 		if (pg->kind != PAGE_FILE && pg->kind != PAGE_DEV)
 			continue;
-		/* truncated while it waits in the mlock batch: out of the
-		 * cache, freed when the batch lets it go (as Linux's folio
-		 * with no mapping) */
-		if (!pg->file && pg->mlock_queued && !pg->mapcount)
+		/* truncated while it waits in the mlock or lru_add batch:
+		 * out of the cache, freed when the batch lets it go (as
+		 * Linux's folio with no mapping) */
+		if (!pg->file && batch_refs(sys, pfn) && !pg->mapcount)
 			continue;
 		if (file_warn(&c, !pg->file || pg->file->inode ||
 			      file_cache_lookup(pg->file, pg->index) != pfn,
@@ -524,13 +524,12 @@ void check_pages(const struct vmsh_sys *sys, struct check_report *r)
 			   (unsigned long long)pfn, p->mapcount, c.maps[pfn]);
 		check_warn(r, p->refcount < p->mapcount, "frame %#llx: refcount %d < mapcount %d",
 			   (unsigned long long)pfn, p->refcount, p->mapcount);
-		/* the mlock batch holds a reference per entry */
+		/* the mlock and lru_add batches hold a reference per entry */
 		check_warn(r, p->kind == PAGE_ANON &&
-			   p->refcount != p->mapcount + !!p->swap + mlock_refs(sys, pfn),
-			   "anon frame %#llx: refcount %d != mapcount %d%s%s",
+			   p->refcount != p->mapcount + !!p->swap + batch_refs(sys, pfn),
+			   "anon frame %#llx: refcount %d != mapcount %d%s + %d in the batches",
 			   (unsigned long long)pfn, p->refcount, p->mapcount,
-			   p->swap ? " + the swap cache" : "",
-			   p->mlock_queued ? " + the mlock batch" : "");
+			   p->swap ? " + the swap cache" : "", batch_refs(sys, pfn));
 		/* PageAnonExclusive: one PTE at most maps the page (fork
 		 * and try_to_unmap clear it); a THP's frames follow the
 		 * head (check_pmd) */

@@ -2,8 +2,9 @@
 /*
  * The invariant checker of the LRU lists (checks.h: check_lru), apart
  * from check.c so that each file stays small: the lists' links and
- * counts, the unevictable count, PG_mlocked against NR_MLOCK and the
- * mlock batch.
+ * counts, the unevictable count, PG_mlocked against NR_MLOCK, the
+ * mlock batch and the lru_add batch (a folio off the lists waits in one
+ * of them: PG_lru is exact).
  *
  * Invariants kept: nothing here changes the model.
  */
@@ -137,9 +138,10 @@ void check_lru(const struct vmsh_sys *sys, struct check_report *r)
 			head = false;
 		if (head)
 			seen++;
-		/* a new folio of a locked VMA waits off the lists in the
-		 * mlock batch */
-		if (head && pg->lru == LRU_NONE && pg->mlock_queued) {
+		/* a new folio waits off the lists in the lru_add batch, or
+		 * (of a locked VMA) in the mlock batch */
+		if (head && pg->lru == LRU_NONE &&
+		    (pg->mlock_queued || lru_add_refs(sys, pfn))) {
 			unlisted++;
 			continue;
 		}
@@ -160,6 +162,20 @@ void check_lru(const struct vmsh_sys *sys, struct check_report *r)
 			check_report(r, "mlock batch: pfn %#llx not marked queued",
 				     (unsigned long long)sys->mlock_batch[l]);
 	check_thp_folios(sys, r);
+	for (l = 0; l < (int)sys->lru_add_nr; l++) {
+		uint64_t q = sys->lru_add_batch[l];
+		const struct page *pg = q < ph->hiwater ? &ph->pages[q] : NULL;
+
+		if (!pg || (pg->kind != PAGE_ANON && pg->kind != PAGE_FILE) ||
+		    pg->lru != LRU_NONE || pg->order || pg->thp ||
+		    lru_add_refs(sys, q) != 1)
+			check_report(r, "lru_add batch: pfn %#llx on a list, large, "
+				     "queued twice or no folio",
+				     (unsigned long long)q);
+	}
+	if (sys->lru_add_nr >= 31)
+		check_report(r, "lru_add batch: %u folios (it moves at 31)",
+			     sys->lru_add_nr);
 	if (seen != listed + unlisted)
 		check_report(r, "lru: %llu folios, %llu on the lists",
 			     (unsigned long long)seen, (unsigned long long)listed);

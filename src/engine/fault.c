@@ -211,6 +211,14 @@ static int do_wp_page(struct vmsh_sys *sys, struct vmsh_vma *vma,
 		return do_file_fault(sys, vma, addr, true, f);
 	if (!(pte & _PAGE_SPECIAL))
 		page = phys_page(sys, pte_pfn(pte));
+	/* wp_can_reuse_anon_folio() of a small folio not known exclusive:
+	 * at most 3 references and off the lists (in a batch, isolated)
+	 * -> lru_add_drain(), so that the batches' references go (probed:
+	 * a COW write on a page still in the lru_add batch drains it) */
+	if (page && page->kind == PAGE_ANON && !page->exclusive &&
+	    thp_head(sys, pte_pfn(pte)) == UINT64_MAX &&
+	    page->refcount <= 3 && page->lru == LRU_NONE)
+		lru_add_drain(sys);
 	/* wp_can_reuse_anon_folio(): a swap cache folio no swap PTE names
 	 * any more leaves the cache first */
 	if (page && page->kind == PAGE_ANON && page->swap && !page->exclusive &&
@@ -263,6 +271,11 @@ int do_swap_page(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t addr,
 		if (pfn == UINT64_MAX)
 			return VM_FAULT_OOM;
 		swap_readpage(sys, off, pfn);
+		/* __read_swap_cache_async's folio_add_lru, then the
+		 * readahead's lru_add_drain() ("push any new pages onto the
+		 * LRU now": a swap file is no SWP_SYNCHRONOUS_IO device) */
+		folio_add_lru(sys, pfn);
+		lru_add_drain(sys);
 		/* the reference phys_alloc gave is the mapping's */
 		sys->stat[ST_PGMAJFAULT]++;
 	} else {

@@ -156,6 +156,10 @@ struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg);
  * frame (filemap_add_folio). */
 uint64_t filemap_add_page(struct vmsh_sys *sys, struct vmsh_file *f,
 			  uint64_t index, bool uptodate);
+/* The same, the page kept out of the lru_add batch (the readahead of a
+ * large folio queues the folio once, by its first page). */
+uint64_t __filemap_add_page(struct vmsh_sys *sys, struct vmsh_file *f,
+			    uint64_t index, bool uptodate);
 /* Page @pfn (not cached, order 0) enters @f's cache at @index, the
  * caller's reference becoming the cache's (shmem's swap-in). */
 void filemap_insert_page(struct vmsh_sys *sys, struct vmsh_file *f,

@@ -165,7 +165,10 @@ static void folio_mark_lazyfree(struct vmsh_sys *sys, uint64_t pfn)
 {
 	struct page *pg = phys_page(sys, pfn);
 
-	if (pg->kind != PAGE_ANON || pg->lazyfree || pg->lazyfree_queued)
+	/* folio_mark_lazyfree(): anonymous, swap-backed, on the LRU (the
+	 * drain before the walk put new folios there), not unevictable */
+	if (pg->kind != PAGE_ANON || pg->lazyfree || pg->lazyfree_queued ||
+	    pg->lru == LRU_NONE || pg->unevictable)
 		return;
 	pg->lazyfree_queued = true;
 	sys->lazyfree_batch[sys->lazyfree_nr++] = pfn;

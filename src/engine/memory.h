@@ -82,10 +82,28 @@ void mlock_vma_folio(struct vmsh_vma *vma, uint64_t pfn);
 void munlock_vma_folio(struct vmsh_vma *vma, uint64_t pfn);
 void folio_add_lru_vma(struct vmsh_vma *vma, uint64_t pfn);
 
+/* The lru_add batch (lru_batch.c, mm/swap.c folio_add_lru): a new folio
+ * (@pfn, its first page, on no list) waits off the lists, with a
+ * reference, until the batch moves: when it holds 31 folios, at once for
+ * a large folio, and in lru_add_drain().  lru_add_batch_move moves it;
+ * lru_add_refs counts the batch's references on frame @pfn. */
+void folio_add_lru(struct vmsh_sys *sys, uint64_t pfn);
+void lru_add_batch_move(struct vmsh_sys *sys);
+int lru_add_refs(const struct vmsh_sys *sys, uint64_t pfn);
+
+/* The references the batches (lru_add, mlock) hold on frame @pfn. */
+static inline int batch_refs(const struct vmsh_sys *sys, uint64_t pfn)
+{
+	return lru_add_refs(sys, pfn) + mlock_refs(sys, pfn);
+}
+
 static inline void lru_add_drain(struct vmsh_sys *sys)
 {
-	/* lru_add_drain_cpu() (the lazy-free batch is the only one vmsh
-	 * keeps), then mlock_drain_local() */
+	/* lru_add_drain_cpu(): lru_add first, then lru_lazyfree (the
+	 * other batches of mm/swap.c -- lru_move_tail, lru_deactivate_file,
+	 * lru_deactivate, lru_activate -- are moved at once in vmsh),
+	 * then mlock_drain_local() */
+	lru_add_batch_move(sys);
 	lru_lazyfree_drain(sys);
 	mlock_drain_local(sys);
 }

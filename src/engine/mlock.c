@@ -277,10 +277,16 @@ void folio_add_lru_vma(struct vmsh_vma *vma, uint64_t pfn)
 {
 	struct vmsh_sys *sys = vma->vm_mm->sys;
 
-	if (!vma_mlocks(vma))
-		return;         /* phys_alloc put it on its list */
-	lru_del(sys, pfn);
-	mlock_new_folio(sys, pfn);
+	if (vma_mlocks(vma)) {
+		lru_del(sys, pfn);      /* a THP frame phys_alloc_huge listed */
+		mlock_new_folio(sys, pfn);
+	} else if (folio_large(page_folio(sys, phys_page(sys, pfn)))) {
+		/* a THP's frames are each on a list already (vmsh's
+		 * simplification); a large folio moves the batch at once */
+		lru_add_batch_move(sys);
+	} else {
+		folio_add_lru(sys, pfn);
+	}
 }
 
 /* mlock_pte_range(): the pages already mapped in a VMA whose VM_LOCKED

@@ -25,6 +25,7 @@
 
 #include "file.h"
 #include "mm.h"
+#include "memory.h"
 #include "phys.h"
 #include "reclaim.h"
 #include "swap.h"
@@ -158,6 +159,17 @@ uint64_t *file_cache_indexes(const struct vmsh_file *f, uint64_t *n)
 uint64_t filemap_add_page(struct vmsh_sys *sys, struct vmsh_file *f,
 			  uint64_t index, bool uptodate)
 {
+	uint64_t pfn = __filemap_add_page(sys, f, index, uptodate);
+
+	/* filemap_add_folio -> folio_add_lru: into the lru_add batch */
+	if (pfn != UINT64_MAX && phys_page(sys, pfn)->kind == PAGE_FILE)
+		folio_add_lru(sys, pfn);
+	return pfn;
+}
+
+uint64_t __filemap_add_page(struct vmsh_sys *sys, struct vmsh_file *f,
+			    uint64_t index, bool uptodate)
+{
 	uint64_t pfn = phys_alloc(sys, f->device ? PAGE_DEV : PAGE_FILE);
 	struct page *pg;
 
@@ -169,11 +181,10 @@ uint64_t filemap_add_page(struct vmsh_sys *sys, struct vmsh_file *f,
 	pg->uptodate = uptodate;
 	cache_insert(f, index, pfn);
 	if (pg->kind == PAGE_FILE) {
-		/* filemap_add_folio -> folio_add_lru: a disk file's page on
-		 * the file lists, shmem and tmpfs (swap-backed) on the anon
-		 * ones; workingset_refault() when a shadow says it was here */
+		/* a disk file's page goes on the file lists, shmem and tmpfs
+		 * (swap-backed) on the anon ones; workingset_refault() when
+		 * a shadow says it was here */
 		pg->file_lru = f->disk;
-		lru_add(sys, pfn);
 		file_backing_load(sys, f, index, pfn);
 		workingset_refault(sys, pfn, file_shadow_take(f, index));
 	}

@@ -66,6 +66,8 @@ static uint64_t page_kpageflags(const struct vmsh_sys *sys,
 		u |= KPF(DIRTY);
 	if (folio->active)
 		u |= KPF(ACTIVE);
+	if (folio->lru != LRU_NONE)
+		u |= KPF(LRU);          /* PG_lru: on a list, not in a batch */
 	if (folio->unevictable)
 		u |= KPF(UNEVICTABLE);
 	if (folio->mlocked)

@@ -181,10 +181,7 @@ uint64_t phys_alloc(struct vmsh_sys *sys, enum page_kind kind)
 					  xcalloc(1, PAGE_SIZE);
 		ph->nr_tables++;
 	}
-	/* folio_add_lru(): a new anonymous folio starts inactive (a page
-	 * cache folio is added by filemap_add_page, which knows its file) */
-	if (kind == PAGE_ANON)
-		lru_add(sys, pfn);
+	/* off the lists: the caller queues it (folio_add_lru, memory.h) */
 	sys->stat[ST_PGALLOC]++;
 	return pfn;
 }
@@ -647,13 +644,23 @@ void mark_page_accessed(struct vmsh_sys *sys, struct page *page)
 	if (!page->referenced) {
 		page->referenced = true;
 	} else if (!page->unevictable && !page->active) {
-		/* folio_activate() of a folio on its list (vmsh has no
-		 * per-CPU add or activate batch: both are drained at once);
-		 * one off the lists is only un-referenced */
+		uint64_t pfn = page_to_pfn(sys, page);
+
+		/* folio_activate() of a folio on its list (vmsh moves the
+		 * lru_activate batch at once); __lru_cache_activate_folio()
+		 * of one off the lists: PG_active if it waits in the lru_add
+		 * batch (it goes on an active list when the batch moves),
+		 * else (the mlock batch, isolated) only un-referenced */
 		if (page->lru != LRU_NONE) {
 			page->active = true;
-			lru_update(sys, page_to_pfn(sys, page));
+			lru_update(sys, pfn);
 			sys->stat[ST_PGACTIVATE]++;
+		} else {
+			for (unsigned i = sys->lru_add_nr; i-- > 0;)
+				if (sys->lru_add_batch[i] == pfn) {
+					page->active = true;
+					break;
+				}
 		}
 		page->referenced = false;
 		/* workingset_activation(): activations age the workingset */

@@ -26,6 +26,7 @@
 #include <errno.h>
 
 #include "file.h"
+#include "memory.h"
 #include "phys.h"
 #include "sys.h"
 #include "vm_flags.h"
@@ -72,14 +73,14 @@ static int ra_alloc_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 	if (n + sys->wmark_min > sys->phys.nfree)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		pfn = filemap_add_page(sys, f, index + i, true);
+		pfn = __filemap_add_page(sys, f, index + i, true);
 		if (!i)
 			head = pfn;
-		/* the folio goes on the LRU once, by its first page */
-		lru_del(sys, pfn);
 		phys_page(sys, pfn)->order = (uint8_t)order;
 	}
-	lru_add(sys, head);
+	/* the folio goes to the lru_add batch once, by its first page (a
+	 * large one moves the batch at once) */
+	folio_add_lru(sys, head);
 	if (index == (mark & ~(n - 1)))
 		phys_page(sys, head)->readahead = true;
 	return 0;

@@ -50,6 +50,7 @@
 #include "anon_vma.h"
 #include "file.h"
 #include "huge_memory.h"
+#include "memory.h"
 #include "phys.h"
 #include "reclaim.h"
 #include "swap.h"
@@ -162,6 +163,17 @@ static uint64_t isolate(struct vmsh_sys *sys, enum lru_list l, uint64_t nr,
 	return taken;
 }
 
+/* shrink_active_list and shrink_inactive_list begin with lru_add_drain():
+ * the folios waiting in this CPU's batches go on the lists first.  Only
+ * direct reclaim runs on the task's CPU; kswapd drains the batches of
+ * the CPU it runs on, which vmsh takes to be another one. */
+static void drain_before_isolate(struct vmsh_sys *sys,
+				 const struct scan_control *sc)
+{
+	if (!sc->kswapd)
+		lru_add_drain(sys);
+}
+
 static void shrink_active_list(struct vmsh_sys *sys, uint64_t nr_to_scan,
 			       enum lru_list l, struct scan_control *sc)
 {
@@ -169,6 +181,7 @@ static void shrink_active_list(struct vmsh_sys *sys, uint64_t nr_to_scan,
 	size_t n, k;
 	bool *keep;
 
+	drain_before_isolate(sys, sc);
 	taken = isolate(sys, l, nr_to_scan, &list, &n);
 	if (!n)
 		return;
@@ -214,6 +227,7 @@ static uint64_t shrink_inactive_list(struct vmsh_sys *sys, uint64_t nr_to_scan,
 	uint64_t *list, taken, reclaimed;
 	size_t n;
 
+	drain_before_isolate(sys, sc);
 	taken = isolate(sys, l, nr_to_scan, &list, &n);
 	if (!n)
 		return 0;

@@ -31,6 +31,7 @@
 
 #include "anon_vma.h"
 #include "file.h"
+#include "memory.h"
 #include "phys.h"
 #include "reclaim.h"
 #include "swap.h"
@@ -94,6 +95,9 @@ uint64_t shmem_swapin(struct vmsh_sys *sys, struct vmsh_file *f,
 			return UINT64_MAX;
 		phys_page(sys, pfn)->index = index;
 		swap_readpage(sys, off, pfn);
+		/* folio_add_lru, then the readahead's lru_add_drain() */
+		folio_add_lru(sys, pfn);
+		lru_add_drain(sys);
 		if (fault)
 			sys->stat[ST_PGMAJFAULT]++;
 	} else {
@@ -165,6 +169,7 @@ void shmem_swapin_range(struct vmsh_sys *sys, struct vmsh_file *f,
 			break;
 		phys_page(sys, pfn)->index = idx[i];
 		swap_readpage(sys, off, pfn);
+		folio_add_lru(sys, pfn);
 		put_page(sys, pfn);     /* the cache's reference stays */
 	}
 	free(idx);

@@ -416,6 +416,9 @@ static void unuse_one(uint64_t *ptep, uint64_t addr, void *vctx)
 			anon_vma_get(page->anon);
 		page->index = linear_page_index(c->vma, addr);
 		swap_readpage(sys, off, pfn);
+		/* folio_add_lru, then swapin_readahead's lru_add_drain() */
+		folio_add_lru(sys, pfn);
+		lru_add_drain(sys);
 		put_page(sys, pfn);     /* the cache's reference is enough */
 	}
 	page = phys_page(sys, pfn);

@@ -139,6 +139,9 @@ struct vmsh_sys {
 						 at the last reclaim's end */
 	unsigned swappiness;
 	uint64_t lazyfree_batch[31];          /* lru_lazyfree (madvise.c) */
+	uint64_t lru_add_batch[31];           /* lru_add (lru_batch.c): folios
+						 off the lists, a reference each */
+	unsigned lru_add_nr;
 	unsigned lazyfree_nr;
 	/* The per-CPU mlock batch (mm/mlock.c mlock_fbatch): folios to
 	 * mlock (on the LRU, or new), or munlock, each with a reference */

@@ -474,13 +474,19 @@ const struct command shell_commands[] = {
 		  "  (present, swapped, file: page cache or shared anonymous, exclusive:\n"
 		  "  mapped once, soft-dirty, uffd-wp, guard: a guard region's marker, which\n"
 		  "  Linux 6.18 shows as swapped with swap 31:4) and the kpageflags of a\n"
-		  "  present frame by page-types' names (referenced, uptodate, dirty, active,\n"
-		  "  mmap, anon, swapcache, swapbacked, compound_head, compound_tail,\n"
-		  "  unevictable, thp, zero_page, mlocked, anon_exclusive).  No entry at or\n"
-		  "  above TASK_SIZE, where the kernel's read ends.  Left out on both sides:\n"
-		  "  lru (set when the per-CPU LRU add batch drains, not modelled),\n"
-		  "  idle_page (this kernel has no page_idle) and filesystem bits.  Under\n"
-		  "  --host: the kernel's own entries and flags, cut to the same set.",
+		  "  present frame by page-types' names (referenced, uptodate, dirty, lru,\n"
+		  "  active, mmap, anon, swapcache, swapbacked, compound_head,\n"
+		  "  compound_tail, unevictable, thp, zero_page, mlocked, anon_exclusive).\n"
+		  "  lru is PG_lru: a new page waits without it in the per-CPU lru_add\n"
+		  "  batch (31 folios) until the batch moves -- when full, at once for a\n"
+		  "  large folio, at the drain points (MADV_FREE, WILLNEED, COLD, PAGEOUT,\n"
+		  "  POPULATE_*, populate, mlock, a COW write on a page still in a batch,\n"
+		  "  a swap-in, direct reclaim); munmap, fork and exit do not.  Under --host\n"
+		  "  the batch is the CPU's, which every process on it fills: the kernel\n"
+		  "  may show lru early.  No entry at or above TASK_SIZE, where the\n"
+		  "  kernel's read ends.  Left out on both sides: idle_page (this kernel\n"
+		  "  has no page_idle) and filesystem bits.  Under --host: the kernel's own\n"
+		  "  entries and flags, cut to the same set.",
 		.run = cmd_pagemap,
 	},
 	{

@@ -43,7 +43,7 @@ import shlex
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import normalize  # noqa: E402
+from run import forgive_lru, normalize  # noqa: E402
 
 # Options (and `set` names) that give the model a machine other than the
 # kernel's, one whose difference shows in maps, smaps, signals or errnos.
@@ -130,6 +130,7 @@ def compare(script, actual):
         return "skip", "--host refuses it: " + (err.splitlines() or ["?"])[0], []
 
     e_out, a_out = normalize(exp_out), normalize(out)
+    a_out = forgive_lru(e_out, a_out)[0]
     e_err, a_err = normalize(exp_err), normalize(err)
     whole = ["--- stdout"] + e_out.splitlines() + ["--- stderr"] + \
         e_err.splitlines() + ["--- exit " + exp_status]
@@ -180,7 +181,7 @@ def compare(script, actual):
         if trace:
             e = [x for x in e if not x.startswith("  ")]
         en = normalize("\n".join(e) + "\n" if e else "")
-        an = normalize("\n".join(a) + "\n" if a else "")
+        an = forgive_lru(en, normalize("\n".join(a) + "\n" if a else ""))[0]
         if en != an:
             where = "`%s`" % label if label else "the start"
             return "differ", "stdout of %s: %s" % (

@@ -13,6 +13,7 @@
 #include <errno.h>
 
 #include "file.h"
+#include "memory.h"
 #include "pgtable.h"
 #include "reclaim.h"
 #include "swap.h"
@@ -75,13 +76,20 @@ START_TEST(test_watermarks)
 }
 END_TEST
 
-/* folio_add_lru: new anonymous pages at the head of the inactive anon
- * list, so the first written is the oldest (the tail). */
+/* folio_add_lru: new anonymous pages wait in the per-CPU lru_add batch
+ * (off the lists, no PG_lru); when it moves they go to the head of the
+ * inactive anon list, so the first written is the oldest (the tail). */
 START_TEST(test_lru_add_order)
 {
 	make(0, 0);
 	t_map(sys, BASE, 4 * PG, T_RW, T_FIXED);
 	t_fill(sys, BASE, 4 * PG, 1);
+	t_check(sys);
+	ck_assert_uint_eq(lru_pages(LRU_INACTIVE_ANON), 0);
+	ck_assert_uint_eq(sys->lru_add_nr, 4);
+	lru_add_drain(sys);
+	t_check(sys);
+	ck_assert_uint_eq(sys->lru_add_nr, 0);
 	ck_assert_uint_eq(lru_pages(LRU_INACTIVE_ANON), 4);
 	ck_assert_uint_eq(lru_pages(LRU_ACTIVE_ANON), 0);
 	ck_assert_uint_eq(sys->phys.lruvec.tail[LRU_INACTIVE_ANON], pfn_at(BASE));
@@ -93,8 +101,67 @@ START_TEST(test_lru_add_order)
 }
 END_TEST
 
-/* mark_page_accessed: the first read sets PG_referenced, the second
- * activates (inactive -> active file list, pgactivate). */
+/* The lru_add batch as 6.18 keeps it (probed on one CPU with
+ * /proc/self/pagemap + /proc/kpageflags): 30 new pages wait without
+ * PG_lru, the 31st moves the batch; the batch holds a reference (a page
+ * unmapped meanwhile is freed when it moves); a COW write on a page
+ * still in the batch drains it, one on a listed page does not; the
+ * drain points (here MADV_WILLNEED of anonymous memory) move it. */
+START_TEST(test_lru_add_batch)
+{
+	const uint64_t lru = 1ULL << VMSH_KPF_LRU;
+	uint64_t pm, kpf, pfn, nfree;
+	int child;
+
+	make(0, 0);
+	t_map(sys, BASE, 64 * PG, T_RW, T_FIXED);
+	t_fill(sys, BASE, 30 * PG, 1);
+	t_check(sys);
+	ck_assert_uint_eq(sys->lru_add_nr, 30);
+	ck_assert_int_eq(vmsh_pagemap(sys, 0, BASE, &pm, &kpf), 0);
+	ck_assert_uint_eq(kpf & lru, 0);
+	pfn = pfn_at(BASE);
+	ck_assert_int_eq(phys_page(sys, pfn)->refcount, 2);    /* + batch */
+	t_fill(sys, BASE + 30 * PG, PG, 1);                   /* the 31st */
+	t_check(sys);
+	ck_assert_uint_eq(sys->lru_add_nr, 0);
+	ck_assert_uint_eq(lru_pages(LRU_INACTIVE_ANON), 31);
+	ck_assert_int_eq(vmsh_pagemap(sys, 0, BASE, &pm, &kpf), 0);
+	ck_assert_uint_eq(kpf & lru, lru);
+	ck_assert_int_eq(phys_page(sys, pfn)->refcount, 1);
+	/* unmapped while queued: freed when the batch moves */
+	t_fill(sys, BASE + 31 * PG, PG, 1);
+	nfree = sys->phys.nfree;
+	ck_assert_int_eq(vmsh_munmap(sys, BASE + 31 * PG, PG), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sys->phys.nfree, nfree);      /* the batch holds it */
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, PG, VMSH_MADV_WILLNEED), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sys->phys.nfree, nfree + 1);
+	ck_assert_uint_eq(sys->lru_add_nr, 0);
+	/* COW: a write on a listed page copies without a drain ... */
+	t_fill(sys, BASE + 40 * PG, PG, 1);             /* queued */
+	child = t_spawn(sys, vmsh_fork);
+	t_fill(sys, BASE, 1, 2);
+	ck_assert_uint_eq(sys->lru_add_nr, 2);          /* + the copy */
+	ck_assert_int_eq(vmsh_pagemap(sys, 0, BASE + 40 * PG, &pm, &kpf), 0);
+	ck_assert_uint_eq(kpf & lru, 0);
+	/* ... a write on a page still in the batch drains it first */
+	t_fill(sys, BASE + 40 * PG, 1, 2);
+	t_check(sys);
+	ck_assert_uint_eq(sys->lru_add_nr, 1);          /* only the copy */
+	ck_assert_int_eq(vmsh_pagemap(sys, child, BASE + 40 * PG, &pm, &kpf), 0);
+	ck_assert_uint_eq(kpf & lru, lru);
+	ck_assert_int_eq(vmsh_pagemap(sys, 0, BASE + 40 * PG, &pm, &kpf), 0);
+	ck_assert_uint_eq(kpf & lru, 0);
+}
+END_TEST
+
+/* mark_page_accessed: the first read sets PG_referenced; the second,
+ * while the page still waits in the lru_add batch, sets PG_active
+ * (__lru_cache_activate_folio: no pgactivate) and the batch puts it on
+ * the active list; on a listed inactive page the second activates it
+ * (inactive -> active file list, pgactivate). */
 START_TEST(test_activation_on_second_access)
 {
 	uint8_t b[16];
@@ -104,14 +171,29 @@ START_TEST(test_activation_on_second_access)
 	ck_assert_int_eq(vmsh_file_create(sys, "f", PG, true), 0);
 	ck_assert_int_eq(vmsh_file_read(sys, "f", 0, b, 16, &done), 0);
 	t_check(sys);
+	ck_assert_uint_eq(sys->lru_add_nr, 1);
+	pfn = sys->lru_add_batch[0];
+	ck_assert(phys_page(sys, pfn)->referenced);
+	ck_assert_int_eq(vmsh_file_read(sys, "f", 0, b, 16, &done), 0);
+	t_check(sys);
+	ck_assert(phys_page(sys, pfn)->active);
+	ck_assert(!phys_page(sys, pfn)->referenced);
+	ck_assert_uint_eq(t_stat(sys, "pgactivate"), 0);
+	lru_add_drain(sys);
+	t_check(sys);
+	ck_assert_uint_eq(lru_pages(LRU_ACTIVE_FILE), 1);
+	/* a page on the inactive list */
+	ck_assert_int_eq(vmsh_file_create(sys, "g", PG, true), 0);
+	ck_assert_int_eq(vmsh_file_read(sys, "g", 0, b, 16, &done), 0);
+	lru_add_drain(sys);
 	ck_assert_uint_eq(lru_pages(LRU_INACTIVE_FILE), 1);
 	pfn = sys->phys.lruvec.tail[LRU_INACTIVE_FILE];
 	ck_assert(phys_page(sys, pfn)->referenced);
 	ck_assert_uint_eq(t_stat(sys, "pgactivate"), 0);
-	ck_assert_int_eq(vmsh_file_read(sys, "f", 0, b, 16, &done), 0);
+	ck_assert_int_eq(vmsh_file_read(sys, "g", 0, b, 16, &done), 0);
 	t_check(sys);
 	ck_assert_uint_eq(lru_pages(LRU_INACTIVE_FILE), 0);
-	ck_assert_uint_eq(lru_pages(LRU_ACTIVE_FILE), 1);
+	ck_assert_uint_eq(lru_pages(LRU_ACTIVE_FILE), 2);
 	ck_assert(!phys_page(sys, pfn)->referenced);
 	ck_assert_uint_eq(t_stat(sys, "pgactivate"), 1);
 }
@@ -201,7 +283,9 @@ START_TEST(test_kswapd_low_watermark)
 	make(1 << 20, 0);
 	ck_assert_int_eq(vmsh_file_create(sys, "f", 64 * PG, true), 0);
 	ck_assert_int_eq(vmsh_file_read(sys, "f", 0, buf, 64 * PG, &done), 0);
-	ck_assert_uint_eq(sys->phys.lruvec.nr_pages[LRU_INACTIVE_FILE], 64);
+	/* 64 = 31 + 31 on the list (two full batches) + 2 waiting */
+	ck_assert_uint_eq(sys->phys.lruvec.nr_pages[LRU_INACTIVE_FILE], 62);
+	ck_assert_uint_eq(sys->lru_add_nr, 2);
 	t_map(sys, BASE, 1 << 20, T_RW, T_FIXED);
 	/* anonymous pages until free memory is just above low */
 	for (fill = 0; sys->phys.nfree > sys->wmark_low + 1; fill += PG)
@@ -313,6 +397,7 @@ Suite *reclaim_suite(void)
 
 	tcase_add_test(tc, test_watermarks);
 	tcase_add_test(tc, test_lru_add_order);
+	tcase_add_test(tc, test_lru_add_batch);
 	tcase_add_test(tc, test_activation_on_second_access);
 	tcase_add_test(tc, test_reference_clearing);
 	tcase_add_test(tc, test_pressure_swaps);

@@ -176,6 +176,7 @@ START_TEST(test_pagemap_bits)
 	const uint64_t anon = (1ULL << VMSH_KPF_UPTODATE) | (1ULL << VMSH_KPF_MMAP) |
 			      (1ULL << VMSH_KPF_ANON) | (1ULL << VMSH_KPF_SWAPBACKED);
 	const uint64_t excl = 1ULL << VMSH_KPF_OWNER_2;
+	const uint64_t lru = 1ULL << VMSH_KPF_LRU;
 	uint64_t pm, kpf;
 	int child;
 
@@ -206,15 +207,19 @@ START_TEST(test_pagemap_bits)
 	ck_assert_uint_eq(pm & ~VMSH_PM_FRAME_MASK,
 			  VMSH_PM_PRESENT | VMSH_PM_MMAP_EXCLUSIVE);
 	ck_assert_uint_eq(kpf, anon);
-	/* MADV_FREE: swapbacked clears when the lazy-free batch drains */
+	/* MADV_FREE drains the lru_add batch first: the page has PG_lru
+	 * from then on (before, it waited in the batch); swapbacked clears
+	 * when the lazy-free batch drains */
 	t_fill(sys, BASE + 2 * T_PG, 1, 0x42);
 	ck_assert_int_eq(vmsh_madvise(sys, BASE, T_PG, VMSH_MADV_FREE), 0);
 	ck_assert_int_eq(vmsh_pagemap(sys, 0, BASE, &pm, &kpf), 0);
-	ck_assert_uint_eq(kpf, anon);
+	ck_assert_uint_eq(kpf, anon | lru);
+	ck_assert_int_eq(vmsh_pagemap(sys, 0, BASE + 2 * T_PG, &pm, &kpf), 0);
+	ck_assert_uint_eq(kpf, anon | excl | lru);
 	ck_assert_int_eq(vmsh_madvise(sys, BASE + 2 * T_PG, T_PG,
 				      VMSH_MADV_FREE), 0);
 	ck_assert_int_eq(vmsh_pagemap(sys, 0, BASE, &pm, &kpf), 0);
-	ck_assert_uint_eq(kpf, anon & ~(1ULL << VMSH_KPF_SWAPBACKED));
+	ck_assert_uint_eq(kpf, (anon | lru) & ~(1ULL << VMSH_KPF_SWAPBACKED));
 	checked();
 }
 END_TEST

@@ -20,6 +20,21 @@
  *    references (freeing a folio whose mappings went meanwhile, as
  *    folios_put does).
  *
+ * The lru_activate and lru_deactivate batches work alike for folios on
+ * their lists (6.18 leaves PG_lru set while they wait, since 6.17's revert
+ * of "clear the LRU flag of a page before adding to LRU batch"): a second
+ * mark_page_accessed of an inactive listed folio clears PG_referenced at
+ * once but queues the activation (folio_activate: PG_active, the head of
+ * the active list and pgactivate only when the batch moves); MADV_COLD
+ * queues the deactivation of an active folio (folio_deactivate: PG_active
+ * and PG_referenced cleared, the head of the inactive list, pgdeactivate,
+ * when it moves).  A folio off its list when its batch moves is skipped.
+ * lru_add_drain moves lru_add, then lru_deactivate, lru_lazyfree and
+ * lru_activate, as lru_add_drain_cpu does.  (lru_move_tail, the rotation
+ * at writeback end, and lru_deactivate_file, of invalidation, are not
+ * batched in vmsh: the first happens at once, the second is not
+ * modelled.)
+ *
  * Probed on this 6.18 (a C program pinned to one CPU, /proc/self/pagemap
  * and /proc/kpageflags, each case 3-5 runs): a page written once is not
  * `lru`; 31 new folios later it is; a COW write fault on a page still in
@@ -89,4 +104,121 @@ int lru_add_refs(const struct vmsh_sys *sys, uint64_t pfn)
 	for (i = 0; i < sys->lru_add_nr; i++)
 		n += sys->lru_add_batch[i] == pfn;
 	return n;
+}
+
+/* ---- lru_activate, lru_deactivate ---------------------------------------- */
+
+typedef void move_fn(struct vmsh_sys *sys, uint64_t pfn);
+
+/* folio_batch_move_lru() of a batch of listed folios: each one still on
+ * a list moves, then the references go. */
+static void fbatch_move(struct vmsh_sys *sys, struct lru_fbatch *fb,
+			move_fn *fn)
+{
+	unsigned i, n = fb->nr;
+
+	fb->nr = 0;
+	for (i = 0; i < n; i++)
+		if (phys_page(sys, fb->pfn[i])->lru != LRU_NONE)
+			fn(sys, fb->pfn[i]);
+	for (i = 0; i < n; i++)
+		put_page(sys, fb->pfn[i]);
+}
+
+static void fbatch_add(struct vmsh_sys *sys, struct lru_fbatch *fb,
+		       uint64_t pfn, move_fn *fn)
+{
+	phys_get(sys, pfn);
+	fb->pfn[fb->nr++] = pfn;
+	if (fb->nr == LRU_ADD_BATCH || folio_large(phys_page(sys, pfn)))
+		fbatch_move(sys, fb, fn);
+}
+
+/* lru_activate() */
+static void activate_one(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *folio = phys_page(sys, pfn);
+
+	if (folio->active || folio->unevictable)
+		return;
+	lru_del(sys, pfn);
+	folio->active = true;
+	lru_add(sys, pfn);
+	sys->stat[ST_PGACTIVATE] += folio_nr_pages(folio);
+}
+
+/* lru_deactivate() */
+static void deactivate_one(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *folio = phys_page(sys, pfn);
+
+	if (folio->unevictable || !folio->active)
+		return;
+	lru_del(sys, pfn);
+	folio->active = false;
+	folio->referenced = false;
+	lru_add(sys, pfn);
+	sys->stat[ST_PGDEACTIVATE] += folio_nr_pages(folio);
+}
+
+void folio_deactivate(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *folio = phys_page(sys, pfn);
+
+	if (folio->unevictable || folio->lru == LRU_NONE || !folio->active)
+		return;
+	fbatch_add(sys, &sys->lru_deactivate, pfn, deactivate_one);
+}
+
+void lru_batches_drain(struct vmsh_sys *sys)
+{
+	batch_move(sys, false);
+	if (sys->lru_deactivate.nr)
+		fbatch_move(sys, &sys->lru_deactivate, deactivate_one);
+	lru_lazyfree_drain(sys);
+	if (sys->lru_activate.nr)
+		fbatch_move(sys, &sys->lru_activate, activate_one);
+}
+
+int lru_batch_refs(const struct vmsh_sys *sys, uint64_t pfn)
+{
+	const struct lru_fbatch *fbs[] = { &sys->lru_activate,
+					   &sys->lru_deactivate };
+	int n = lru_add_refs(sys, pfn);
+
+	for (unsigned k = 0; k < 2; k++)
+		for (unsigned i = 0; i < fbs[k]->nr; i++)
+			n += fbs[k]->pfn[i] == pfn;
+	return n;
+}
+
+/* folio_mark_accessed() without MGLRU: inactive,unreferenced ->
+ * inactive,referenced -> (queued for) active,unreferenced; a folio on
+ * the unevictable list only ever gets PG_referenced.  Off the lists: a
+ * folio waiting in the lru_add batch is marked PG_active at once
+ * (__lru_cache_activate_folio), one elsewhere (the mlock batch,
+ * isolated) only loses PG_referenced.  workingset_activation ages the
+ * workingset either way. */
+void mark_page_accessed(struct vmsh_sys *sys, struct page *page)
+{
+	uint64_t pfn = page_to_pfn(sys, page);
+
+	if (!page->referenced) {
+		page->referenced = true;
+		return;
+	}
+	if (page->unevictable || page->active)
+		return;
+	if (page->lru != LRU_NONE) {
+		/* folio_activate() */
+		fbatch_add(sys, &sys->lru_activate, pfn, activate_one);
+	} else {
+		for (unsigned i = sys->lru_add_nr; i-- > 0;)
+			if (sys->lru_add_batch[i] == pfn) {
+				page->active = true;
+				break;
+			}
+	}
+	page->referenced = false;
+	sys->nonresident_age++;         /* workingset_activation() */
 }

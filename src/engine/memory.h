@@ -91,20 +91,30 @@ void folio_add_lru(struct vmsh_sys *sys, uint64_t pfn);
 void lru_add_batch_move(struct vmsh_sys *sys);
 int lru_add_refs(const struct vmsh_sys *sys, uint64_t pfn);
 
-/* The references the batches (lru_add, mlock) hold on frame @pfn. */
+/* The lru_activate and lru_deactivate batches (lru_batch.c): a listed
+ * folio's activation (mark_page_accessed's second call) or deactivation
+ * (folio_deactivate, MADV_COLD) waits, with a reference, until the batch
+ * moves (31 folios, or lru_add_drain).  lru_batches_drain moves every
+ * batch of lru_add_drain_cpu in its order: lru_add, lru_deactivate,
+ * lru_lazyfree, lru_activate.  lru_batch_refs: the references lru_add,
+ * lru_activate and lru_deactivate hold on frame @pfn. */
+struct page;
+void mark_page_accessed(struct vmsh_sys *sys, struct page *page);
+void folio_deactivate(struct vmsh_sys *sys, uint64_t pfn);
+void lru_batches_drain(struct vmsh_sys *sys);
+int lru_batch_refs(const struct vmsh_sys *sys, uint64_t pfn);
+
+/* The references the batches (lru_add, lru_(de)activate, mlock) hold on
+ * frame @pfn. */
 static inline int batch_refs(const struct vmsh_sys *sys, uint64_t pfn)
 {
-	return lru_add_refs(sys, pfn) + mlock_refs(sys, pfn);
+	return lru_batch_refs(sys, pfn) + mlock_refs(sys, pfn);
 }
 
 static inline void lru_add_drain(struct vmsh_sys *sys)
 {
-	/* lru_add_drain_cpu(): lru_add first, then lru_lazyfree (the
-	 * other batches of mm/swap.c -- lru_move_tail, lru_deactivate_file,
-	 * lru_deactivate, lru_activate -- are moved at once in vmsh),
-	 * then mlock_drain_local() */
-	lru_add_batch_move(sys);
-	lru_lazyfree_drain(sys);
+	/* lru_add_drain_cpu(), then mlock_drain_local() */
+	lru_batches_drain(sys);
 	mlock_drain_local(sys);
 }
 

@@ -639,35 +639,6 @@ uint64_t page_to_pfn(const struct vmsh_sys *sys, const struct page *pg)
 	return (uint64_t)(pg - sys->phys.pages);
 }
 
-void mark_page_accessed(struct vmsh_sys *sys, struct page *page)
-{
-	if (!page->referenced) {
-		page->referenced = true;
-	} else if (!page->unevictable && !page->active) {
-		uint64_t pfn = page_to_pfn(sys, page);
-
-		/* folio_activate() of a folio on its list (vmsh moves the
-		 * lru_activate batch at once); __lru_cache_activate_folio()
-		 * of one off the lists: PG_active if it waits in the lru_add
-		 * batch (it goes on an active list when the batch moves),
-		 * else (the mlock batch, isolated) only un-referenced */
-		if (page->lru != LRU_NONE) {
-			page->active = true;
-			lru_update(sys, pfn);
-			sys->stat[ST_PGACTIVATE]++;
-		} else {
-			for (unsigned i = sys->lru_add_nr; i-- > 0;)
-				if (sys->lru_add_batch[i] == pfn) {
-					page->active = true;
-					break;
-				}
-		}
-		page->referenced = false;
-		/* workingset_activation(): activations age the workingset */
-		sys->nonresident_age++;
-	}
-}
-
 void folio_putback_lru(struct vmsh_sys *sys, uint64_t pfn)
 {
 	struct page *folio = phys_page(sys, pfn);

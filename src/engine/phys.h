@@ -229,15 +229,7 @@ void phys_write(struct vmsh_sys *sys, uint64_t pfn, unsigned off,
 void phys_copy(struct vmsh_sys *sys, uint64_t dst, uint64_t src);
 void phys_zero(struct vmsh_sys *sys, uint64_t pfn);
 
-/* folio_mark_accessed() on the classic LRU (no MGLRU on this kernel): the
- * first call sets PG_referenced, the next activates the page and clears
- * it; a page on the unevictable list (PG_unevictable) only ever gets
- * PG_referenced.  A folio off the lists (waiting in the mlock batch,
- * isolated) loses PG_referenced but is not activated: Linux's
- * __lru_cache_activate_folio finds it in no lru_add batch.  GUP
- * (populate, FOLL_TOUCH) and the zap of a young file PTE call it; smaps
- * counts PG_referenced pages as Referenced. */
-void mark_page_accessed(struct vmsh_sys *sys, struct page *page);
+/* mark_page_accessed(): lru_batch.c (memory.h). */
 /* folio_evictable(): not mlocked (no unevictable mapping is modelled) */
 static inline bool folio_evictable(const struct page *folio)
 {

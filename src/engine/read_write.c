@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "file.h"
+#include "memory.h"
 #include "phys.h"
 #include "reclaim.h"
 #include "sys.h"

@@ -142,6 +142,12 @@ struct vmsh_sys {
 	uint64_t lru_add_batch[31];           /* lru_add (lru_batch.c): folios
 						 off the lists, a reference each */
 	unsigned lru_add_nr;
+	/* lru_activate and lru_deactivate (lru_batch.c): folios on their
+	 * lists, a reference each, whose move is still to come */
+	struct lru_fbatch {
+		uint64_t pfn[31];
+		unsigned nr;
+	} lru_activate, lru_deactivate;
 	unsigned lazyfree_nr;
 	/* The per-CPU mlock batch (mm/mlock.c mlock_fbatch): folios to
 	 * mlock (on the LRU, or new), or munlock, each with a reference */

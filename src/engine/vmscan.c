@@ -795,12 +795,9 @@ static void cold_one(uint64_t *ptep, uint64_t addr, void *vctx)
 	}
 	page->referenced = false;
 	if (!c->pageout) {
-		/* folio_deactivate() */
-		if (page->active) {
-			page->active = false;
-			lru_update(sys, pfn);
-			sys->stat[ST_PGDEACTIVATE]++;
-		}
+		/* folio_deactivate(): queued, PG_active goes when the
+		 * lru_deactivate batch moves */
+		folio_deactivate(sys, pfn);
 		return;
 	}
 	if (page->lru == LRU_NONE)

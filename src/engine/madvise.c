@@ -23,6 +23,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 #include "anon_vma.h"
 #include "fault.h"
@@ -252,10 +253,30 @@ static int madvise_dontneed_free(struct vmsh_vma *vma, uint64_t start,
 
 /* ---- remove -------------------------------------------------------------- */
 
+/* Does @f cache a page in [first, last]? */
+static bool hole_has_page(const struct vmsh_file *f, uint64_t first,
+			  uint64_t last)
+{
+	uint64_t n, i, *idx;
+	bool any = false;
+
+	if (last - first < 64) {
+		for (i = first; i <= last; i++)
+			if (file_cache_lookup(f, i) != UINT64_MAX)
+				return true;
+		return false;
+	}
+	idx = file_cache_indexes(f, &n);
+	for (i = 0; i < n && !any; i++)
+		any = idx[i] >= first && idx[i] <= last;
+	free(idx);
+	return any;
+}
+
 static int madvise_remove(struct vmsh_vma *vma, uint64_t start, uint64_t end)
 {
 	struct vmsh_file *f = vma->vm_file;
-	uint64_t first;
+	uint64_t first, last;
 
 	if (vma->vm_flags & VM_LOCKED)
 		return -EINVAL;
@@ -266,13 +287,15 @@ static int madvise_remove(struct vmsh_vma *vma, uint64_t start, uint64_t end)
 	if (f->device && !f->shmem)
 		return -EOPNOTSUPP;     /* no ->fallocate */
 	first = linear_page_index(vma, start);
+	last = first + ((end - start) >> PAGE_SHIFT) - 1;
 	/* vfs_fallocate(PUNCH_HOLE | KEEP_SIZE); shmem's punch drains this
-	 * CPU's LRU batches (probed: a pending lazy-free page shows in
-	 * LazyFree right after MADV_REMOVE of a shmem page) */
-	if (!file_inode(f)->disk)
+	 * CPU's LRU batches when the hole holds a cached page (probed: a
+	 * pending lazy-free page shows in LazyFree, a page waiting in the
+	 * lru_add batch gets lru, right after MADV_REMOVE of a shmem page,
+	 * mapped or only cached; not after one of a hole with no page) */
+	if (!file_inode(f)->disk && hole_has_page(file_inode(f), first, last))
 		lru_add_drain(vma->vm_mm->sys);
-	return file_punch_hole(vma->vm_mm->sys, file_inode(f), first,
-			       first + ((end - start) >> PAGE_SHIFT) - 1);
+	return file_punch_hole(vma->vm_mm->sys, file_inode(f), first, last);
 }
 
 /* ---- guard regions ---------------------------------------------------------- */

@@ -52,16 +52,19 @@ void move_page_tables(struct vmsh_vma *vma, uint64_t old_addr,
 /* Move the lru_lazyfree batch (madvise.c): the pages MADV_FREE queued
  * become lazy-free (!PG_swapbacked, inactive, not referenced). */
 void lru_lazyfree_drain(struct vmsh_sys *sys);
-/* lru_add_drain(): this CPU's LRU batches move: vmsh keeps the lazy-free
- * batch and the mlock batch.  Where Linux 6.18 drains, probed on one CPU
- * (a pending MADV_FREE page shows in LazyFree right after): MADV_FREE,
- * MADV_WILLNEED of anonymous or shmem memory, MADV_COLD/PAGEOUT,
- * MADV_REMOVE of shmem, MADV_POPULATE_(READ|WRITE) (even when it then
- * fails), populate (MAP_POPULATE, MAP_LOCKED, mlock of locked memory),
- * every VMA mlock/munlock/mlockall/munlockall locks or unlocks (also
- * before a hole's ENOMEM); not munmap, MADV_DONTNEED, mprotect, mremap,
- * fork, guard regions, mlockall(MCL_FUTURE), munlock of unlocked memory,
- * faults. */
+/* lru_add_drain(): this CPU's LRU batches move (lru_add, lru_deactivate,
+ * lru_lazyfree, lru_activate: lru_batch.c; then the mlock batch).  Where
+ * Linux 6.18 drains, probed on one CPU (a pending MADV_FREE page shows in
+ * LazyFree, a page waiting in lru_add gets kpageflags lru, right after):
+ * MADV_FREE, MADV_WILLNEED of anonymous or shmem memory, MADV_COLD and
+ * PAGEOUT (first), MADV_REMOVE of shmem whose hole holds a page,
+ * MADV_POPULATE_(READ|WRITE) (even when it then fails), populate
+ * (MAP_POPULATE, MAP_LOCKED, mlock of locked memory), every VMA
+ * mlock/munlock/mlockall/munlockall locks or unlocks (also before a
+ * hole's ENOMEM), a COW write fault on a page off the lists (at most 3
+ * references), a swap-in's readahead, direct reclaim; not munmap,
+ * MADV_DONTNEED, mprotect, mremap, fork, exit, guard regions,
+ * mlockall(MCL_FUTURE), munlock of unlocked memory, other faults. */
 /* The mlock batch (mlock.c, mm/mlock.c mlock_fbatch): mlock_folio (a
  * folio on the LRU: PG_mlocked now, moved to the unevictable list with
  * PG_active cleared when the batch drains), mlock_new_folio (a new folio

@@ -281,6 +281,17 @@ int do_swap_page(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t addr,
 	} else {
 		swap_update_readahead(sys, pfn);
 		phys_get(sys, pfn);
+		/* Probed (6.18, a swap file on this machine's disk): after
+		 * MADV_PAGEOUT the kept folio waits in the lru_add batch
+		 * (reclaim_folio_list's folio_putback_lru); a read fault then
+		 * maps it still without lru and in the swap cache, a write
+		 * fault finds the batch drained (lru set, the swap slot
+		 * freed, the page reused): the batch moves first on a write
+		 * fault to a swap cache folio off the lists.  (Which kernel
+		 * path drains there was not pinned down.) */
+		if (write && phys_page(sys, pfn)->lru == LRU_NONE &&
+		    lru_add_refs(sys, pfn))
+			lru_add_drain(sys);
 	}
 	page = phys_page(sys, pfn);
 	if (!page->anon) {

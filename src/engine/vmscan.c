@@ -812,6 +812,31 @@ static void cold_one(uint64_t *ptep, uint64_t addr, void *vctx)
 	c->list[c->n++] = pfn;
 }
 
+/* reclaim_folio_list()'s putback: folio_putback_lru(), i.e. through the
+ * lru_add batch (a folio kept goes back off the lists, PG_lru clear, until
+ * the batch moves); a swap write's end finds the folio off the lists, so
+ * folio_rotate_reclaimable does not rotate it (PG_reclaim just clears).
+ * A THP (large: the batch moves at once) goes straight back. */
+static void putback_folios_lru_add(struct vmsh_sys *sys, const uint64_t *list,
+				   size_t n, const struct reclaim_stat *st)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		struct page *folio = phys_page(sys, list[k]);
+
+		if (st->outcome[k] == RECLAIM_KEEP) {
+			if (folio->reclaim && !folio->dirty)
+				folio->reclaim = false;
+			if (folio->thp || folio->order)
+				folio_putback_lru(sys, list[k]);
+			else
+				folio_add_lru(sys, list[k]);
+		}
+		put_page(sys, list[k]);
+	}
+}
+
 void madvise_cold_or_pageout(struct vmsh_vma *vma, uint64_t start,
 			     uint64_t end, bool pageout)
 {
@@ -833,7 +858,7 @@ void madvise_cold_or_pageout(struct vmsh_vma *vma, uint64_t start,
 		 * pgsteal_anon and pgsteal_file +0 after pageout of 8 anon
 		 * pages, 2 of them zero-filled and freed at once) */
 		shrink_folio_list(sys, c.list, c.n, true, &st);
-		putback_folios(sys, c.list, c.n, &st);
+		putback_folios_lru_add(sys, c.list, c.n, &st);
 		free(st.outcome);
 	}
 	free(c.list);

@@ -330,6 +330,8 @@ START_TEST(test_swap_shmem_fault_back)
 		struct reclaim_stat st = { .outcome = out };
 
 		ck_assert_uint_ne(pfn, UINT64_MAX);
+		/* pageout put it back through the lru_add batch */
+		lru_add_drain(sys);
 		lru_del(sys, pfn);
 		phys_get(sys, pfn);
 		ck_assert_uint_eq(shrink_folio_list(sys, &pfn, 1, true, &st), 1);
@@ -660,7 +662,9 @@ START_TEST(test_swap_munmap_frees_slots)
 	t_check(sys);
 	ck_assert_uint_eq(sys->swap.inuse, 0);
 	ck_assert_int_eq(t_mm(sys)->rss[MM_SWAPENTS], 0);
-	/* the swap cache let the pages go with their slots */
+	/* the swap cache let the pages go with their slots, and the
+	 * lru_add batch (pageout put them back through it) when it moves */
+	lru_add_drain(sys);
 	ck_assert_uint_ge(sys->phys.nfree, nfree);
 }
 END_TEST

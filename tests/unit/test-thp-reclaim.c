@@ -17,6 +17,7 @@
 
 #include "vmsh/reclaim.h"
 #include "huge_memory.h"
+#include "memory.h"
 #include "pgtable.h"
 #include "phys.h"
 #include "suites.h"
@@ -196,6 +197,8 @@ START_TEST(test_thp_pageout_noswap)
 	ck_assert_uint_eq(t_stat(sys, "thp_split_page"), 1);
 	ck_assert_uint_eq(t_stat(sys, "thp_swpout_fallback"), 1);
 	ck_assert_uint_eq(t_stat(sys, "pgactivate"), 512);
+	/* put back through the lru_add batch (folio_putback_lru) */
+	lru_add_drain(sys);
 	ck_assert_uint_eq(vmsh_lru_pages(sys, LRU_ACTIVE_ANON), 512);
 }
 END_TEST

@@ -370,14 +370,22 @@ static bool only_cache_refs(struct vmsh_sys *sys, uint64_t fpfn)
 static void remove_mapping(struct vmsh_sys *sys, uint64_t fpfn)
 {
 	struct page *folio = phys_page(sys, fpfn);
-	uint64_t shadow = workingset_eviction(sys, folio), nr, i;
+	uint64_t shadow = 0, nr, i;
 	struct vmsh_file *f;
 
 	if (folio->kind == PAGE_ANON) {
 		if (folio->swap)
-			swap_cache_evict(sys, fpfn, shadow);
+			swap_cache_evict(sys, fpfn,
+					 workingset_eviction(sys, folio));
 		return;
 	}
+	/* __remove_mapping(): a shadow only for a folio of the file lists
+	 * (folio_is_file_lru); a clean shmem/tmpfs folio leaves none (its
+	 * mapping's value entries are swap entries), so its refault is not
+	 * activated (probed: a tmpfs page paged out clean and touched again
+	 * comes back inactive) */
+	if (folio->file_lru)
+		shadow = workingset_eviction(sys, folio);
 	f = folio->file;
 	nr = folio_nr_pages(folio);
 	trace(sys, "__remove_mapping %s index=%#llx pages=%llu", f->path,
@@ -390,7 +398,8 @@ static void remove_mapping(struct vmsh_sys *sys, uint64_t fpfn)
 					  file_cache_lookup(f, folio->index + i));
 		filemap_remove_page(sys, f, folio->index + i);
 	}
-	file_shadow_store(f, folio->index, shadow);
+	if (shadow)
+		file_shadow_store(f, folio->index, shadow);
 }
 
 static void activate(struct vmsh_sys *sys, uint64_t fpfn)

@@ -266,16 +266,17 @@ int do_swap_page(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t addr,
 		 * (through the swap cache: this machine's swap is no
 		 * SWP_SYNCHRONOUS_IO device, so the entry's exclusive bit
 		 * stands) */
-		swap_cluster_readahead(sys, off);
+		bool ra = swap_cluster_readahead(sys, off);
+
 		pfn = phys_alloc(sys, PAGE_ANON);
 		if (pfn == UINT64_MAX)
 			return VM_FAULT_OOM;
 		swap_readpage(sys, off, pfn);
-		/* __read_swap_cache_async's folio_add_lru, then the
-		 * readahead's lru_add_drain() ("push any new pages onto the
-		 * LRU now": a swap file is no SWP_SYNCHRONOUS_IO device) */
+		/* __read_swap_cache_async's folio_add_lru, then, after a
+		 * readahead window, its lru_add_drain() */
 		folio_add_lru(sys, pfn);
-		lru_add_drain(sys);
+		if (ra)
+			lru_add_drain(sys);
 		/* the reference phys_alloc gave is the mapping's */
 		sys->stat[ST_PGMAJFAULT]++;
 	} else {

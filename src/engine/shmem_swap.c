@@ -89,15 +89,18 @@ uint64_t shmem_swapin(struct vmsh_sys *sys, struct vmsh_file *f,
 	      pfn == UINT64_MAX ? " (read)" : " (swap cache)");
 	if (pfn == UINT64_MAX) {
 		/* shmem_swapin_cluster -> swap_cluster_readahead */
-		swap_cluster_readahead(sys, off);
-		pfn = phys_alloc(sys, PAGE_ANON);       /* on the LRU */
+		bool ra = swap_cluster_readahead(sys, off);
+
+		pfn = phys_alloc(sys, PAGE_ANON);
 		if (pfn == UINT64_MAX)
 			return UINT64_MAX;
 		phys_page(sys, pfn)->index = index;
 		swap_readpage(sys, off, pfn);
-		/* folio_add_lru, then the readahead's lru_add_drain() */
+		/* folio_add_lru, then, after a readahead window, its
+		 * lru_add_drain() */
 		folio_add_lru(sys, pfn);
-		lru_add_drain(sys);
+		if (ra)
+			lru_add_drain(sys);
 		if (fault)
 			sys->stat[ST_PGMAJFAULT]++;
 	} else {

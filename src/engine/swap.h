@@ -132,8 +132,12 @@ void swap_readpage(struct vmsh_sys *sys, uint64_t off, uint64_t pfn);
 uint64_t swap_cache_pfn(const struct vmsh_sys *sys, uint64_t off);
 /* swap_cluster_readahead() before a swap-in that missed the cache at
  * slot @off: the slots around it go to the swap cache, marked
- * PG_readahead, unmapped (see swapfile.c). */
-void swap_cluster_readahead(struct vmsh_sys *sys, uint64_t off);
+ * PG_readahead, unmapped, each through the lru_add batch (see
+ * swapfile.c).  True when a window was read: the caller's read of @off
+ * is then part of it and the batch moves after it (lru_add_drain, "push
+ * any new pages onto the LRU now"); false for a window of one page,
+ * read alone without a drain. */
+bool swap_cluster_readahead(struct vmsh_sys *sys, uint64_t off);
 /* swap_update_readahead(): a swap-in found swap cache folio @pfn; a
  * readahead one counts a hit (swap_ra_hit) and loses its mark. */
 void swap_update_readahead(struct vmsh_sys *sys, uint64_t pfn);

@@ -121,13 +121,13 @@ static uint32_t swapin_nr_pages(struct vmsh_sys *sys, uint64_t off)
 	return pages;
 }
 
-void swap_cluster_readahead(struct vmsh_sys *sys, uint64_t off)
+bool swap_cluster_readahead(struct vmsh_sys *sys, uint64_t off)
 {
 	struct swap_info *si = &sys->swap;
 	uint64_t mask = swapin_nr_pages(sys, off) - 1, start, end, o, pfn;
 
 	if (!mask)
-		return;
+		return false;
 	start = off & ~mask;
 	end = off | mask;
 	if (!start)
@@ -141,14 +141,16 @@ void swap_cluster_readahead(struct vmsh_sys *sys, uint64_t off)
 		 * (the faulting slot is its caller's read) */
 		if (o == off || !si->slots[o].count || si->slots[o].cache)
 			continue;
-		pfn = phys_alloc(sys, PAGE_ANON);       /* on the LRU */
+		pfn = phys_alloc(sys, PAGE_ANON);
 		if (pfn == UINT64_MAX)
 			break;
 		swap_readpage(sys, o, pfn);
+		folio_add_lru(sys, pfn);
 		phys_page(sys, pfn)->readahead = true;
 		sys->stat[ST_SWAP_RA]++;
 		put_page(sys, pfn);     /* the cache's reference stays */
 	}
+	return true;
 }
 
 void swap_update_readahead(struct vmsh_sys *sys, uint64_t pfn)

@@ -520,10 +520,13 @@ START_TEST(test_swap_disk_file_pageout)
 	pg = phys_page(sys, file_cache_lookup(file, 1));
 	ck_assert(pg->dirty && pg->active && pg->reclaim);
 	ck_assert(folio_test_readahead(pg));
-	/* msync writes both back: PG_reclaim's rotation to the inactive
-	 * tail; pageout then drops them */
+	/* msync writes both back: PG_reclaim clears; no rotation to the
+	 * inactive tail, since pageout put the folio back through the
+	 * lru_add batch, where folio_rotate_reclaimable finds it without
+	 * PG_lru; pageout then drops them */
 	ck_assert_int_eq(vmsh_msync(sys, BASE, 8 * PG), 0);
-	ck_assert(!pg->dirty && !pg->active && !pg->reclaim);
+	ck_assert(!pg->dirty && !pg->reclaim);
+	ck_assert(pg->active && pg->lru == LRU_NONE);
 	ck_assert_int_eq(vmsh_touch(sys, BASE + PG, PG, &f), 0);
 	ck_assert_int_eq(vmsh_madvise(sys, BASE, 8 * PG, VMSH_MADV_PAGEOUT), 0);
 	t_check(sys);

@@ -32,8 +32,8 @@ Categories (the mix each one draws from):
            one) under --swap: writes, touches, madvise pageout|cold, fork,
            munmap/mprotect/mremap/dontneed/willneed/remove of swapped
            ranges, file write/read/truncate of swapped tmpfs pages, smaps
-           of every task (run.py gives both sides --swap; --host then
-           needs root for its swap file)
+           and pagemap (kpageflags) of every task (run.py gives both
+           sides --swap; --host then needs root for its swap file)
   thp      transparent huge pages: private anonymous memory in an 8 MiB
            window of 2 MiB-aligned ranges, madvise hugepage/nohugepage/
            collapse,
@@ -680,10 +680,8 @@ class Gen:
             for p in self.pids:
                 if p != self.cur:
                     self.emit("smaps %d" % p)
-        if self.cat in ("madvise", "mlock"):
-            # every page of the window: pagemap bits and kpageflags (not
-            # in swap: a swapped-in page's PG_active is the workingset
-            # refault logic of the LRU, not modelled yet)
+        if self.cat in ("madvise", "mlock", "swap"):
+            # every page of the window: pagemap bits and kpageflags
             for p in sorted(set(self.pids) | {self.cur}):
                 self.emit("pagemap %d %s %s" % (p, self.hexa(BASE),
                                                 self.hexa(SLOTS * PAGE)))

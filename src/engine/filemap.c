@@ -66,26 +66,32 @@ static bool prot_writable(const struct vmsh_vma *vma)
 	       !wants_writenotify(vma);
 }
 
-/* Install @pfn (whose reference the caller hands over) at @pte. */
-static void set_page(struct vmsh_vma *vma, uint64_t *pte, uint64_t pfn,
-		     bool writable, bool dirty)
+/* The rmap side of a PTE just set to @pfn in @vma: folio_add_new_anon_rmap
+ * + folio_add_lru_vma (a COW copy) or folio_add_file_rmap_ptes, both
+ * mlocking in a locked VMA.  Returns the rss counter the page counts in
+ * (negative: none). */
+static int page_add_rmap(struct vmsh_vma *vma, uint64_t pfn)
 {
-	struct vmsh_mm *mm = vma->vm_mm;
-	struct page *pg = phys_page(mm->sys, pfn);
-	int counter;
+	struct page *pg = phys_page(vma->vm_mm->sys, pfn);
 
-
-	*pte = pte_mkentry(pfn, vma->vm_flags, writable, dirty, true);
-	/* folio_add_new_anon_rmap + folio_add_lru_vma (a COW copy), or
-	 * folio_add_file_rmap_ptes, both mlocking in a locked VMA */
 	if (pg->kind == PAGE_ANON && !pg->mapcount)
 		folio_add_lru_vma(vma, pfn);
 	else
 		mlock_vma_folio(vma, pfn);
 	pg->mapcount++;
-	counter = page_mm_counter(pg);
+	return page_mm_counter(pg);
+}
+
+/* Install @pfn (whose reference the caller hands over) at @pte. */
+static void set_page(struct vmsh_vma *vma, uint64_t *pte, uint64_t pfn,
+		     bool writable, bool dirty)
+{
+	int counter;
+
+	*pte = pte_mkentry(pfn, vma->vm_flags, writable, dirty, true);
+	counter = page_add_rmap(vma, pfn);
 	if (counter >= 0)
-		mm_add_rss(mm, counter, 1);
+		mm_add_rss(vma->vm_mm, counter, 1);
 }
 
 /* Install @pfn (whose reference the caller hands over) at @addr. */
@@ -236,7 +242,6 @@ static bool map_cached(struct vmsh_vma *vma, struct pte_cursor *cur,
 	struct vmsh_sys *sys = vma->vm_mm->sys;
 	uint64_t va = vma_address(vma, idx);
 	uint64_t *pte = pte_lookup_at(vma->vm_mm, cur, va, true);
-	struct page *pg;
 	int counter;
 
 	*ok = pte != NULL;
@@ -244,13 +249,7 @@ static bool map_cached(struct vmsh_vma *vma, struct pte_cursor *cur,
 		return false;
 	phys_get(sys, pfn);
 	*pte = ((pfn << PAGE_SHIFT) & PTE_PFN_MASK) | b->entry;
-	pg = phys_page(sys, pfn);
-	if (pg->kind == PAGE_ANON && !pg->mapcount)
-		folio_add_lru_vma(vma, pfn);
-	else
-		mlock_vma_folio(vma, pfn);
-	pg->mapcount++;
-	counter = page_mm_counter(pg);
+	counter = page_add_rmap(vma, pfn);
 	if (counter >= 0)
 		b->rss[counter]++;
 	return true;

@@ -583,6 +583,21 @@ struct cold_ctx {
 					   file folio's batch taken */
 };
 
+/* folio_isolate_lru() for pageout: off its list, with a reference, onto
+ * the list reclaim_pages will take. */
+static void cold_isolate(struct cold_ctx *c, uint64_t pfn)
+{
+	struct vmsh_sys *sys = c->vma->vm_mm->sys;
+
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 16;
+		c->list = xrealloc(c->list, c->cap * sizeof(*c->list));
+	}
+	lru_del(sys, pfn);
+	phys_get(sys, pfn);
+	c->list[c->n++] = pfn;
+}
+
 /* Cold or pageout of a whole folio (madvise_cold_or_pageout_pte_range's
  * common end): PG_referenced cleared; cold deactivates, pageout
  * isolates it for reclaim_pages. */
@@ -603,14 +618,7 @@ static void cold_folio(struct cold_ctx *c, uint64_t pfn)
 	}
 	if (page->lru == LRU_NONE || page->lru == LRU_UNEVICTABLE)
 		return;         /* not on an LRU list: not isolated */
-	if (c->n == c->cap) {
-		c->cap = c->cap ? 2 * c->cap : 16;
-		c->list = xrealloc(c->list, c->cap * sizeof(*c->list));
-	}
-	/* folio_isolate_lru(): off its list, with a reference */
-	lru_del(sys, pfn);
-	phys_get(sys, pfn);
-	c->list[c->n++] = pfn;
+	cold_isolate(c, pfn);
 }
 
 /* folio_maybe_mapped_shared() of an anonymous THP: a page of it mapped
@@ -811,14 +819,7 @@ static void cold_one(uint64_t *ptep, uint64_t addr, void *vctx)
 	}
 	if (page->lru == LRU_NONE)
 		return;         /* not on an LRU list: not isolated */
-	if (c->n == c->cap) {
-		c->cap = c->cap ? 2 * c->cap : 16;
-		c->list = xrealloc(c->list, c->cap * sizeof(*c->list));
-	}
-	/* folio_isolate_lru(): off its list, with a reference */
-	lru_del(sys, pfn);
-	phys_get(sys, pfn);
-	c->list[c->n++] = pfn;
+	cold_isolate(c, pfn);
 }
 
 /* reclaim_folio_list()'s putback: folio_putback_lru(), i.e. through the

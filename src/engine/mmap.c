@@ -500,6 +500,7 @@ int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
 {
 	struct vmsh_file *file = NULL;
 	uint64_t pgoff;
+	int ret;
 
 	if (!current_mm(sys))
 		return -EFAULT;
@@ -523,8 +524,14 @@ int vmsh_mmap(struct vmsh_sys *sys, uint64_t addr, uint64_t len, int prot,
 		/* a recording's file: the open file its mmaps share */
 		if (file->one_open)
 			file = file->one_open;
+		/* fget(): held for the call, as a MAP_FIXED over the last
+		 * mapping of a shared open file puts that file */
+		file_get(file);
 	}
-	return do_mmap(sys, file, false, addr, len, prot, flags, pgoff, out);
+	ret = do_mmap(sys, file, false, addr, len, prot, flags, pgoff, out);
+	if (file)
+		file_put(sys, file);
+	return ret;
 }
 
 int do_mmap(struct vmsh_sys *sys, struct vmsh_file *file, bool read_only,

@@ -98,12 +98,7 @@ void folio_add_lru(struct vmsh_sys *sys, uint64_t pfn)
 
 int lru_add_refs(const struct vmsh_sys *sys, uint64_t pfn)
 {
-	unsigned i;
-	int n = 0;
-
-	for (i = 0; i < sys->lru_add_nr; i++)
-		n += sys->lru_add_batch[i] == pfn;
-	return n;
+	return pfn_batch_count(sys->lru_add_batch, sys->lru_add_nr, pfn);
 }
 
 /* ---- lru_activate, lru_deactivate ---------------------------------------- */
@@ -182,14 +177,9 @@ void lru_batches_drain(struct vmsh_sys *sys)
 
 int lru_batch_refs(const struct vmsh_sys *sys, uint64_t pfn)
 {
-	const struct lru_fbatch *fbs[] = { &sys->lru_activate,
-					   &sys->lru_deactivate };
-	int n = lru_add_refs(sys, pfn);
-
-	for (unsigned k = 0; k < 2; k++)
-		for (unsigned i = 0; i < fbs[k]->nr; i++)
-			n += fbs[k]->pfn[i] == pfn;
-	return n;
+	return lru_add_refs(sys, pfn) +
+	       pfn_batch_count(sys->lru_activate.pfn, sys->lru_activate.nr, pfn) +
+	       pfn_batch_count(sys->lru_deactivate.pfn, sys->lru_deactivate.nr, pfn);
 }
 
 /* folio_mark_accessed() without MGLRU: inactive,unreferenced ->

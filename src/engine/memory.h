@@ -78,6 +78,16 @@ void munlock_folio(struct vmsh_sys *sys, uint64_t pfn);
 void mlock_drain_local(struct vmsh_sys *sys);
 /* The references the batch holds on frame @pfn (one per entry). */
 int mlock_refs(const struct vmsh_sys *sys, uint64_t pfn);
+/* How many of the @n entries of a per-CPU batch @batch are @pfn: the
+ * references that batch holds on the frame. */
+static inline int pfn_batch_count(const uint64_t *batch, unsigned n, uint64_t pfn)
+{
+	int c = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		c += batch[i] == pfn;
+	return c;
+}
 /* mlock_vma_folio / munlock_vma_folio (mm/internal.h): a small folio
  * whose PTE a VM_LOCKED VMA (not VM_SPECIAL) gains or loses; @pfn is any
  * page of it.  folio_add_lru_vma: a new anonymous page in @vma. */

@@ -196,12 +196,7 @@ void mlock_drain_local(struct vmsh_sys *sys)
 
 int mlock_refs(const struct vmsh_sys *sys, uint64_t pfn)
 {
-	unsigned i;
-	int n = 0;
-
-	for (i = 0; i < sys->mlock_nr; i++)
-		n += sys->mlock_batch[i] == pfn;
-	return n;
+	return pfn_batch_count(sys->mlock_batch, sys->mlock_nr, pfn);
 }
 
 static void mlock_batch_add(struct vmsh_sys *sys, uint64_t pfn, uint8_t op)

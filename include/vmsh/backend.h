@@ -95,6 +95,8 @@ struct backend_ops {
 	int (*mlockall)(struct backend *be, int flags);
 	int (*munlockall)(struct backend *be);
 	int (*mseal)(struct backend *be, uint64_t addr, uint64_t len);
+	/* lru_add_drain_all (vmsh_lru_drain_all): 0 or a negative errno */
+	int (*drain)(struct backend *be);
 	int (*brk)(struct backend *be, uint64_t addr, uint64_t *out);
 	int (*msync)(struct backend *be, uint64_t addr, uint64_t len);
 

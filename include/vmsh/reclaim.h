@@ -30,6 +30,13 @@ static inline bool vmsh_pte_swap(uint64_t e, unsigned *type, uint64_t *offset)
 int vmsh_swapon(struct vmsh_sys *sys, uint64_t bytes);
 int vmsh_swapoff(struct vmsh_sys *sys);
 
+/* lru_add_drain_all(): every CPU's per-CPU LRU batches (lru_add,
+ * lru_deactivate, lru_lazyfree, lru_activate) and mlock batch move, as
+ * the kernel does before migrating pages (migrate_pages(2), mbind,
+ * move_pages) and when a memfd is sealed.  The model's CPUs share one
+ * set of batches. */
+void vmsh_lru_drain_all(struct vmsh_sys *sys);
+
 /* The LRU lists (Linux without MGLRU: one node), each oldest first. */
 #define VMSH_NR_LRU 5
 struct vmsh_lru_folio {

@@ -175,6 +175,12 @@ void lru_batches_drain(struct vmsh_sys *sys)
 		fbatch_move(sys, &sys->lru_activate, activate_one);
 }
 
+void vmsh_lru_drain_all(struct vmsh_sys *sys)
+{
+	trace(sys, "lru_add_drain_all");
+	lru_add_drain(sys);
+}
+
 int lru_batch_refs(const struct vmsh_sys *sys, uint64_t pfn)
 {
 	return lru_add_refs(sys, pfn) +

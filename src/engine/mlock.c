@@ -396,11 +396,12 @@ static int mlock_fixup(struct vmsh_mm *mm, struct vmsh_vma *vma,
 	/* mlock_vma_pages_range() drains this CPU's LRU batches around its
 	 * walk, locking or unlocking (probed: mlock stopped by a hole after
 	 * a VMA, munlock and munlockall of locked VMAs drain; munlock of
-	 * unlocked memory and mlock of nothing do not); locking a VMA
-	 * already locked (onfault to not, say) walks nothing */
-	if ((newflags & VM_LOCKED) && (oldflags & VM_LOCKED))
-		lru_add_drain(mm->sys);
-	else
+	 * unlocked memory and mlock of nothing do not).  Locking a VMA
+	 * already locked (onfault to not, or back) walks nothing and drains
+	 * nothing (probed both ways with a page waiting in the mlock batch
+	 * and a hole that stops the call before __mm_populate: the page
+	 * stays off the lists); what drains after mlock is the populate. */
+	if (!((newflags & VM_LOCKED) && (oldflags & VM_LOCKED)))
 		mlock_vma_pages_range(vma, start, end);
 	return 0;
 }

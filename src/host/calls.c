@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 
 #include "host-int.h"
 
@@ -189,6 +190,23 @@ int host_munlockall(struct backend *be)
 	int e = request(h, &rq, NULL, &rep);
 
 	return e ? e : (int)rep.ret;
+}
+
+/*
+ * drain: the kernel has no call for lru_add_drain_all() alone, but
+ * migrate_pages(2) begins with one (lru_cache_disable drains every CPU's
+ * LRU and mlock batches).  From node 0 to node 0, of the controller
+ * itself, it moves nothing else.  A kernel without NUMA migration says
+ * ENOSYS.
+ */
+int host_drain(struct backend *be)
+{
+	unsigned long nodes = 1;
+
+	(void)be;
+	if (syscall(SYS_migrate_pages, 0, 8 * sizeof(nodes), &nodes, &nodes) < 0)
+		return -errno;
+	return 0;
 }
 
 int host_mseal(struct backend *be, uint64_t addr, uint64_t len)

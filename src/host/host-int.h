@@ -124,6 +124,7 @@ int host_mlock(struct backend *be, uint64_t addr, uint64_t len, int flags);
 int host_munlock(struct backend *be, uint64_t addr, uint64_t len);
 int host_mlockall(struct backend *be, int flags);
 int host_munlockall(struct backend *be);
+int host_drain(struct backend *be);
 int host_mseal(struct backend *be, uint64_t addr, uint64_t len);
 int host_brk(struct backend *be, uint64_t addr, uint64_t *out);
 int host_msync(struct backend *be, uint64_t addr, uint64_t len);

@@ -312,8 +312,7 @@ static int spawn(struct htask *t, bool exec)
 	if (pid == 0) {
 		host_close_others(sv[1]);
 		if (exec) {
-			/* A fixed layout: brk and placements do not vary
-			 * between runs. */
+			/* a fixed layout: brk and placements never vary */
 			personality(ADDR_NO_RANDOMIZE);
 			host_task_exec(sv[1]);
 		}
@@ -791,6 +790,7 @@ static const struct backend_ops host_ops = {
 	.mlockall = host_mlockall,
 	.munlockall = host_munlockall,
 	.mseal = host_mseal,
+	.drain = host_drain,
 	.brk = host_brk,
 	.msync = host_msync,
 	.touch = host_touch,

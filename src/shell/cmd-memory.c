@@ -259,6 +259,17 @@ int cmd_munlockall(struct args *a)
 	return ret < 0 ? cmd_fail(a, ret) : 0;
 }
 
+/* drain: lru_add_drain_all (what it prints is nothing; the views show it) */
+int cmd_drain(struct args *a)
+{
+	int ret;
+
+	if (arg_end(a))
+		return -1;
+	ret = be(a)->ops->drain(be(a));
+	return ret < 0 ? cmd_fail(a, ret) : 0;
+}
+
 int cmd_mseal(struct args *a)
 {
 	uint64_t addr, len;

@@ -583,6 +583,21 @@ const struct command shell_commands[] = {
 		.model_only = true,
 	},
 	{
+		.name = "drain",
+		.args = "",
+		.summary = "move every per-CPU LRU and mlock batch (lru_add_drain_all)",
+		.help = "  Folios wait in per-CPU batches before they reach the LRU lists:\n"
+		  "  new ones (lru_add), activated, deactivated and lazy-freed ones,\n"
+		  "  and those mlock or munlock touched (the mlock batch).  A batch\n"
+		  "  moves when it fills (31), for a large folio, and at each\n"
+		  "  lru_add_drain() of the kernel's paths; `pagemap` shows a waiting\n"
+		  "  folio without lru (or without unevictable).  drain moves them all,\n"
+		  "  as the kernel does before migrating pages.  With --host it calls\n"
+		  "  migrate_pages(2) from node 0 to node 0, which drains every CPU's\n"
+		  "  batches and moves nothing (ENOSYS without NUMA migration).",
+		.run = cmd_drain,
+	},
+	{
 		.name = "swapon",
 		.args = "[SIZE]",
 		.summary = "enable a swap area of SIZE (default: --swap's)",

@@ -103,6 +103,7 @@ int cmd_stat(struct args *a);
 int cmd_khugepaged(struct args *a);
 int cmd_meminfo(struct args *a);
 int cmd_lru(struct args *a);
+int cmd_drain(struct args *a);
 int cmd_swapon(struct args *a);
 int cmd_swapoff(struct args *a);
 int cmd_trace(struct args *a);

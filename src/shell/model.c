@@ -86,6 +86,12 @@ static int m_munlockall(struct backend *be)
 	return vmsh_munlockall(S(be));
 }
 
+static int m_drain(struct backend *be)
+{
+	vmsh_lru_drain_all(S(be));
+	return 0;
+}
+
 static int m_mseal(struct backend *be, uint64_t addr, uint64_t len)
 {
 	return vmsh_mseal(S(be), addr, len, 0);
@@ -357,6 +363,7 @@ static const struct backend_ops model_ops = {
 	.munlock = m_munlock,
 	.mlockall = m_mlockall,
 	.munlockall = m_munlockall,
+	.drain = m_drain,
 	.mseal = m_mseal,
 	.brk = m_brk,
 	.msync = m_msync,

@@ -448,6 +448,32 @@ END_TEST
  * unevictable: PG_referenced stays; (2) a populate of a locked mapping
  * touching a page already referenced activates it before the batch
  * drains: PG_referenced goes (then the drain clears PG_active). */
+/* Locking a locked VMA again (onfault or not) walks nothing and drains
+ * nothing: a page waiting in the mlock batch stays there (probed on
+ * 6.18; diff seed mlock 817) until vmsh_lru_drain_all moves it. */
+START_TEST(test_mlock_relock_keeps_batch)
+{
+	struct page *pg;
+
+	t_map(sys, T_BASE, T_PG, T_RW, T_FIXED);
+	/* a hole after the VMA: ENOMEM before __mm_populate */
+	ck_assert_int_eq(vmsh_mlock(sys, T_BASE, 2 * T_PG, 0), -ENOMEM);
+	t_write(T_BASE, T_PG, 0);
+	ck_assert_uint_eq(sys->mlock_nr, 1);
+	ck_assert_int_eq(vmsh_mlock(sys, T_BASE, T_PG, VMSH_MLOCK_ONFAULT), 0);
+	ck_assert_uint_eq(sys->mlock_nr, 1);
+	ck_assert_int_eq(vmsh_mlock(sys, T_BASE, 2 * T_PG, 0), -ENOMEM);
+	ck_assert_uint_eq(sys->mlock_nr, 1);
+	pg = t_page_at(T_BASE);
+	ck_assert(pg->mlocked && !pg->unevictable && pg->lru == LRU_NONE);
+	vmsh_lru_drain_all(sys);
+	ck_assert_uint_eq(sys->mlock_nr, 0);
+	ck_assert(pg->mlocked && pg->unevictable);
+	ck_assert_int_eq(pg->lru, LRU_UNEVICTABLE);
+	t_check(sys);
+}
+END_TEST
+
 START_TEST(test_mlock_referenced_cases)
 {
 	struct page *pg;
@@ -592,6 +618,7 @@ Suite *madvise_suite(void)
 	tcase_add_test(tc, test_mlock_limit_zero_is_eperm);
 	tcase_add_test(tc, test_mlock_unevictable_list);
 	tcase_add_test(tc, test_mlock_batch_drains);
+	tcase_add_test(tc, test_mlock_relock_keeps_batch);
 	tcase_add_test(tc, test_mlock_referenced_cases);
 	tcase_add_test(tc, test_mlock_reclaim_skips);
 	tc = t_tcase(s, "mseal", setup, teardown);

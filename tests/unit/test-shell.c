@@ -232,7 +232,7 @@ START_TEST(test_shell_table_complete)
 		"walk", "pt", "tree", "mt", "mm", "tlb", "frames", "khugepaged", "stat", "trace", "dot",
 		"check", "help", "echo", "source", "set", "reset", "exit", "quit",
 		"time", "apropos", "assert",
-		"meminfo", "lru", "swapon", "swapoff", "setrlimit", "limits",
+		"meminfo", "lru", "drain", "swapon", "swapoff", "setrlimit", "limits",
 	};
 
 	for (size_t i = 0; i < sizeof(spec) / sizeof(spec[0]); i++)

@@ -91,4 +91,27 @@ if rc != 1 or "REGRESSION" not in out or "forgave" in out:
     fails += 1
 else:
     print("ok   a repeated divergence is a regression")
+# forgive_swapcache: one way, anonymous pages, nothing else different
+P = "0x200000017000 pfn PFN present,exclusive "
+MODEL = P + "uptodate,dirty,lru,mmap,anon,swapbacked"
+CASES = [
+    # (model line, host line, forgiven?)
+    (MODEL, P + "uptodate,lru,mmap,anon,swapcache,swapbacked", True),
+    (P + "uptodate,dirty,mmap,anon,swapbacked",
+     P + "uptodate,lru,mmap,anon,swapcache,swapbacked", True),
+    (P + "uptodate,lru,mmap,anon,swapcache,swapbacked", MODEL, False),
+    (MODEL, P + "uptodate,lru,active,mmap,anon,swapcache,swapbacked", False),
+    (MODEL, P + "uptodate,dirty,lru,mmap,anon,swapcache,swapbacked", False),
+    (P + "uptodate,dirty,lru,mmap,swapbacked",
+     P + "uptodate,lru,mmap,swapcache,swapbacked", False),
+]
+for m, h, want in CASES:
+    text, nl, ns = runner.forgive_host("x\n" + m + "\n", "x\n" + h + "\n")
+    got = text == "x\n" + m + "\n"
+    if got != want or (ns == 1) != want:
+        print("FAIL forgive_swapcache(%r, %r): %s, %d lines" % (m, h, got, ns))
+        fails += 1
+    else:
+        print("ok   forgive_swapcache %s %s" % ("forgives" if want else "keeps",
+                                                 h.split()[-1]))
 sys.exit(1 if fails else 0)

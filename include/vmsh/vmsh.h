@@ -55,6 +55,8 @@ struct vmsh_config {
 	bool lazy_flush;            /* teaching switch: skip TLB flushes */
 	uint64_t memlock_limit;     /* RLIMIT_MEMLOCK in bytes (8 MiB) */
 	uint64_t swap;              /* bytes of swap area at boot (0: none) */
+	uint64_t lru_others;        /* pages of active file memory outside the
+				     * model, for the workingset test (0) */
 	int replace;                /* enum vmsh_replace_policy (replace.h); 0: off */
 	uint64_t user_frames;       /* --user-frames: the policy's frames */
 	uint64_t replace_seed;      /* RANDOM's seed (0: the fixed seed 1) */

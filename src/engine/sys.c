@@ -176,6 +176,7 @@ int vmsh_sys_set_config(struct vmsh_sys *sys, const struct vmsh_config *cfg)
 	sys->cfg.fault_around = cfg->fault_around;
 	sys->cfg.max_map_count = cfg->max_map_count;
 	sys->cfg.lazy_flush = cfg->lazy_flush;
+	sys->cfg.lru_others = cfg->lru_others;
 	if (sys->cfg.memlock_limit != cfg->memlock_limit) {
 		struct vmsh_task *t;
 

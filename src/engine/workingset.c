@@ -12,6 +12,11 @@
  * the folio comes back active (workingset_activate_*), and restored
  * (workingset_restore_*) when it was workingset before.
  *
+ * The lists are the model's own, plus --lru-others pages of active file
+ * memory the rest of a real machine keeps (the root lruvec a reclaim
+ * without a memcg target tests against holds every page of the
+ * machine; under the diff runner that is the host's Active(file)).
+ *
  * A shadow is (age << 2) | (workingset << 1) | 1, so never 0.  vmsh
  * keeps a file's shadows in a hash beside its cache; a large folio's
  * shadow sits at its first index.
@@ -31,9 +36,13 @@
 
 uint64_t workingset_eviction(struct vmsh_sys *sys, struct page *folio)
 {
-	/* workingset_age_nonresident() first, then the age is recorded */
+	/* 6.18: the age is read first, then workingset_age_nonresident()
+	 * counts this eviction (since 5.18; before, the other way round) */
+	uint64_t shadow = (sys->nonresident_age << 2) |
+			  (folio->workingset ? 2 : 0) | 1;
+
 	sys->nonresident_age += folio_nr_pages(folio);
-	return (sys->nonresident_age << 2) | (folio->workingset ? 2 : 0) | 1;
+	return shadow;
 }
 
 void workingset_refault(struct vmsh_sys *sys, uint64_t pfn, uint64_t shadow)
@@ -47,7 +56,10 @@ void workingset_refault(struct vmsh_sys *sys, uint64_t pfn, uint64_t shadow)
 		return;
 	sys->stat[file ? ST_WS_REFAULT_FILE : ST_WS_REFAULT_ANON] += n;
 	distance = sys->nonresident_age - (shadow >> 2);
-	size = nr[LRU_ACTIVE_FILE];
+	/* the rest of the machine's active file pages (--lru-others):
+	 * reclaim without a memcg target (madvise pageout, kswapd) tests
+	 * against the root lruvec, the whole machine's lists */
+	size = nr[LRU_ACTIVE_FILE] + sys->cfg.lru_others;
 	if (!file)
 		size += nr[LRU_INACTIVE_FILE];
 	if (swap_free_slots(sys) > 0) {

@@ -729,9 +729,9 @@ const struct command shell_commands[] = {
 		.summary = "show the options, or change one",
 		.help = "  Options: levels, ram, tlb, tlb-2m, pcid, cpus, zero-page, thp,\n"
 		  "  thp-zero-page, fault-around, max-map-count, aslr, lazy-flush, swap,\n"
-		  "  errexit, echo, color, pager, format; with --replace, replace and\n"
-		  "  user-frames.  levels, ram, tlb, tlb-2m, cpus, swap, replace and\n"
-		  "  user-frames rebuild the machine.",
+		  "  lru-others, errexit, echo, color, pager, format; with --replace,\n"
+		  "  replace and user-frames.  levels, ram, tlb, tlb-2m, cpus, swap,\n"
+		  "  replace and user-frames rebuild the machine.",
 		.run = cmd_set,
 	},
 	{

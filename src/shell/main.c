@@ -52,6 +52,8 @@ static const char usage_text[] =
 "      --fault-around=BYTES file read-fault-around window (default 65536)\n"
 "      --max-map-count N    like vm.max_map_count (default 65530)\n"
 "      --memlock-limit SIZE RLIMIT_MEMLOCK of the tasks (default 8M; 0: no mlock)\n"
+"      --lru-others N       pages of active file memory the rest of the machine\n"
+"                           keeps, counted by the workingset test (default 0)\n"
 "      --replace=fifo|lru|clock|opt|random  a textbook page-replacement policy\n"
 "                           over --user-frames N resident user pages (model only)\n"
 "      --user-frames N      the policy's frames (1 to 1048576)\n"
@@ -73,7 +75,7 @@ enum {
 	OPT_FAULT_AROUND, OPT_MAX_MAP_COUNT, OPT_ASLR, OPT_COLOR, OPT_HOST,
 	OPT_LAZY_FLUSH, OPT_MAN_COMMANDS, OPT_FORMAT, OPT_VERIFY, OPT_UPDATE,
 	OPT_COMPARE, OPT_THP,
-	OPT_MEMLOCK_LIMIT, OPT_SWAP, OPT_THP_ZERO_PAGE, OPT_REPLACE, OPT_USER_FRAMES,
+	OPT_MEMLOCK_LIMIT, OPT_LRU_OTHERS, OPT_SWAP, OPT_THP_ZERO_PAGE, OPT_REPLACE, OPT_USER_FRAMES,
 	OPT_REPLACE_SEED, OPT_HOST_UNSAFE,
 };
 
@@ -99,6 +101,7 @@ static const struct option long_opts[] = {
 	{ "fault-around", required_argument, NULL, OPT_FAULT_AROUND },
 	{ "max-map-count", required_argument, NULL, OPT_MAX_MAP_COUNT },
 	{ "memlock-limit", required_argument, NULL, OPT_MEMLOCK_LIMIT },
+	{ "lru-others", required_argument, NULL, OPT_LRU_OTHERS },
 	{ "aslr", optional_argument, NULL, OPT_ASLR },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "colour", required_argument, NULL, OPT_COLOR },
@@ -341,6 +344,7 @@ int main(int argc, char **argv)
 		case OPT_FAULT_AROUND: set_opt(&sh, "fault-around", optarg); break;
 		case OPT_MAX_MAP_COUNT: set_opt(&sh, "max-map-count", optarg); break;
 		case OPT_MEMLOCK_LIMIT: set_opt(&sh, "memlock-limit", optarg); break;
+		case OPT_LRU_OTHERS: set_opt(&sh, "lru-others", optarg); break;
 		case OPT_ASLR: set_opt(&sh, "aslr", optarg ? optarg : "on"); break;
 		case OPT_COLOR:
 			set_opt(&sh, "color", optarg);

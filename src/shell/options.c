@@ -22,7 +22,7 @@
 const char *const shell_option_names[] = {
 	"levels", "ram", "tlb", "tlb-2m", "pcid", "cpus", "zero-page", "thp", "thp-zero-page",
 	"fault-around",
-	"max-map-count", "memlock-limit", "aslr", "lazy-flush", "swap", "errexit", "echo",
+	"max-map-count", "memlock-limit", "aslr", "lazy-flush", "swap", "lru-others", "errexit", "echo",
 	"color", "pager", "format", "replace", "user-frames", NULL
 };
 
@@ -198,6 +198,10 @@ int shell_set_option(struct shell *sh, const char *name, const char *value,
 		if (num(value, &v) || v > 0x7fffffff)
 			goto bad_range;
 		c->max_map_count = v;
+	} else if (!strcmp(opt, "lru-others")) {
+		if (num(value, &v) || v > (1ULL << 40))
+			goto bad_range;
+		c->lru_others = v;
 	} else if (!strcmp(opt, "memlock-limit")) {
 		if (num(value, &v))
 			goto bad_range;
@@ -268,6 +272,7 @@ bad_range:
 		 !strcmp(opt, "cpus") ? "1 to 64" :
 		 !strcmp(opt, "ram") ? "1M to 64G" :
 		 !strcmp(opt, "swap") ? "0, or 8K to 64G" :
+		 !strcmp(opt, "lru-others") ? "0 to 1099511627776 pages" :
 		 !strcmp(opt, "user-frames") ? "1 to 1048576" : "a number");
 	return -1;
 bad_bool:
@@ -301,6 +306,9 @@ void shell_list_options(struct shell *sh, FILE *out)
 		fprintf(out, "%-14s off\n", "aslr");
 	if (c->swap)
 		fprintf(out, "%-14s %s\n", "swap", fmt_size(c->swap, SIZE_EXACT, b, sizeof(b)));
+	if (c->lru_others)
+		fprintf(out, "%-14s %llu\n", "lru-others",
+			(unsigned long long)c->lru_others);
 	if (c->replace)         /* command-line only: shown, not set */
 		fprintf(out, "%-14s %s, %llu user frames\n", "replace",
 			vmsh_replace_name(c->replace),

@@ -22,6 +22,9 @@ checker -- `check` after the script -- fails counts as a divergence):
     is run again with `drain` before each pagemap; the host's batches
     are the CPU's, and any process there, the --host helper included,
     may drain them earlier), one way only and counted ("batches: ...");
+  - (not a normalization: the model of the swap categories runs with
+    --lru-others, the host's Active(file) pages, which the workingset
+    refault test counts as the host's root lruvec does);
   - an anonymous page the host keeps in the swap cache, clean, after a
     swap-in write fault, where the model freed the slot and dirtied it,
     one way only (forgive_swapcache: another CPU's lru_move_tail batch
@@ -263,9 +266,34 @@ def run_vmsh(vmsh, args, script, timeout=120):
 SWAP = "64M"        # the swap category's --swap, model and host alike
 
 
+def host_active_file():
+    """The host's Active(file) in pages, for the model's --lru-others: a
+    swap-in or file refault after madvise pageout is tested against the
+    root lruvec (reclaim_pages has no memcg target), i.e. the whole
+    machine's lists, so the host's refault distance (a few evictions) is
+    always within its workingset; the model's own lists are the script's
+    pages only (docs/notes/issue-16.md, session 6)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("Active(file):"):
+                    return int(line.split()[1]) // 4
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+LRU_OTHERS = None
+
+
 def outcome(vmsh, script, host, extra=()):
+    global LRU_OTHERS
     args = ["-x", "--host"] if host else ["-x", "--zero-page=off"]
     args += list(extra)
+    if not host and "--swap" in extra:
+        if LRU_OTHERS is None:
+            LRU_OTHERS = host_active_file()
+        args += ["--lru-others", str(LRU_OTHERS)]
     out, err, rc = run_vmsh(vmsh, args, script)
     return ("--- stdout\n" + normalize(out) + "--- stderr\n" + normalize(err) +
             "--- exit %d\n" % rc)

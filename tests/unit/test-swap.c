@@ -716,6 +716,51 @@ START_TEST(test_swap_locked_einval)
 }
 END_TEST
 
+/* workingset_refault of an anonymous swap-in (6.18 mm/workingset.c): the
+ * shadow keeps the age read before the eviction is counted, so a page
+ * evicted, then one other eviction, refaults at distance 2; the test
+ * counts the active file list, and --lru-others pages of the rest of the
+ * machine with it (swap seeds 752 and 870 against the host, whose root
+ * lruvec holds the whole machine's pages). */
+static bool refault_active(uint64_t others)
+{
+	struct vmsh_config cfg;
+	struct vmsh_fault f;
+	uint64_t done;
+	uint8_t b;
+	bool active;
+
+	t_sys_free(&sys);
+	t_config(&cfg, false, 0);
+	cfg.swap = 1 << 20;
+	cfg.lru_others = others;
+	sys = t_sys_cfg(&cfg);
+	written(PG);
+	t_map(sys, BASE + PG, PG, T_RW, T_FIXED);
+	vmsh_write(sys, BASE + PG, NULL, 0, PG, &done, &f);  /* zero-filled */
+	vmsh_madvise(sys, BASE, PG, VMSH_MADV_PAGEOUT);
+	vmsh_read(sys, BASE, &b, 1, &done, &f);      /* back from the cache */
+	vmsh_madvise(sys, BASE, PG, VMSH_MADV_PAGEOUT);       /* evicted */
+	vmsh_madvise(sys, BASE + PG, PG, VMSH_MADV_PAGEOUT);  /* evicted */
+	ck_assert_uint_eq(sys->stat[ST_WS_REFAULT_ANON], 0);
+	ck_assert_int_eq(vmsh_read(sys, BASE, &b, 1, &done, &f), 0);
+	t_check(sys);
+	ck_assert_uint_eq(b, 0x11);
+	ck_assert_uint_ge(sys->stat[ST_WS_REFAULT_ANON], 1);
+	active = phys_page(sys, pte_pfn(pte_at(BASE)))->active;
+	ck_assert_uint_eq(sys->stat[ST_WS_ACTIVATE_ANON] > 0, active);
+	return active;
+}
+
+START_TEST(test_swap_refault_distance)
+{
+	ck_assert(!refault_active(0));          /* 2 > 0 */
+	ck_assert(!refault_active(1));          /* 2 > 1: not 5.9's order */
+	ck_assert(refault_active(2));           /* 2 <= 2 */
+	ck_assert(refault_active(1 << 20));     /* a host's Active(file) */
+}
+END_TEST
+
 Suite *swap_suite(void)
 {
 	Suite *s = suite_create("swap");
@@ -745,5 +790,6 @@ Suite *swap_suite(void)
 	tcase_add_test(tc, test_swap_swapoff_brings_pages_back);
 	tcase_add_test(tc, test_swap_full_activates);
 	tcase_add_test(tc, test_swap_locked_einval);
+	tcase_add_test(tc, test_swap_refault_distance);
 	return s;
 }

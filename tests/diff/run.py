@@ -17,9 +17,10 @@ checker -- `check` after the script -- fails counts as a divergence):
     only (forgive_lru: the per-CPU lru_add batch is every process's on
     that CPU, so others move it; lru in the model and not on the host
     still counts);
-  - a pagemap line where the host shows what the model shows once its
-    per-CPU LRU and mlock batches are drained (forgive_batches: the model
-    is run again with `drain` before each pagemap; the host's batches
+  - a pagemap line, or smaps' LazyFree or Referenced, where the host
+    shows what the model shows once its per-CPU LRU and mlock batches
+    are drained (forgive_batches: the model is run again with `drain`
+    before each pagemap and smaps; the host's batches
     are the CPU's, and any process there, the --host helper included,
     may drain them earlier), one way only and counted ("batches: ...");
   - (not a normalization: the model of the swap categories runs with
@@ -154,18 +155,23 @@ def forgive_lru(model, host):
     return "\n".join(b), n
 
 
-def is_pagemap(line):
-    return bool(PMNORM.match(line)) or line.startswith('{"cmd":"pagemap"')
+def batch_line(line):
+    """A line a drain of the per-CPU batches can change: pagemap's
+    (lru, unevictable, mlocked, active, referenced), smaps' LazyFree (the
+    lru_lazyfree batch) and Referenced (lru_activate clears it)."""
+    return (bool(PMNORM.match(line)) or line.startswith('{"cmd":"pagemap"')
+            or line.startswith("LazyFree:") or line.startswith("Referenced:"))
 
 
 def drained_outcome(vmsh, script, extra=()):
     """The model's outcome with `drain` (lru_add_drain_all) before every
-    pagemap command, its echo lines taken out again, so that it lines up
-    with outcome()'s: what pagemap shows once every per-CPU batch moved."""
+    pagemap and smaps command, its echo lines taken out again, so that it
+    lines up with outcome()'s: what they show once every per-CPU batch
+    moved."""
     drained = script + ".drained"
     with open(script) as f, open(drained, "w") as g:
         for line in f:
-            if line.split()[:1] == ["pagemap"]:
+            if line.split()[:1] in (["pagemap"], ["smaps"]):
                 g.write("drain\n")
             g.write(line)
     text = outcome(vmsh, drained, False, extra)
@@ -177,18 +183,18 @@ def forgive_batches(model, drained, host):
     """The per-CPU LRU and mlock batches under --host are the CPU's, and
     any process on it drains them at any time (an munmap anywhere calls
     lru_add_drain; the helper's own copy-on-write of a page of its own
-    after a fork drains them too).  A pagemap line where the host shows
-    what the model shows after a drain (@drained, from drained_outcome)
-    is forgiven, line by line; one the drain does not explain is not,
-    nor is any line but pagemap's, nor a model that drained where the
-    host did not.  Returns the host text with those lines taken from the
+    after a fork drains them too).  A line a drain can change
+    (batch_line) where the host shows what the model shows after a
+    drain (@drained, from drained_outcome) is forgiven, line by line;
+    one the drain does not explain is not, nor is any other line, nor a
+    model that drained where the host did not.  Returns the host text with those lines taken from the
     model, and how many were."""
     a, b, d = model.split("\n"), host.split("\n"), drained.split("\n")
     if not len(a) == len(b) == len(d):
         return host, 0
     n = 0
     for i, (x, y, z) in enumerate(zip(a, b, d)):
-        if x != y and is_pagemap(y) and z != x and \
+        if x != y and batch_line(y) and z != x and \
                 (y == z or (drop_lru(y) == z and drop_lru(z) == z)):
             b[i] = x
             n += 1
@@ -534,7 +540,7 @@ def main():
               "only (the per-CPU lru_add batch moved by others: forgiven)"
               % (lru_lines, lru_scripts))
     if batch_lines:
-        print("batches: %d pagemap lines in %d scripts showed on the host "
+        print("batches: %d pagemap/smaps lines in %d scripts showed on the host "
               "what the model shows after a drain (the per-CPU batches "
               "moved earlier there: forgiven)" % (batch_lines, batch_scripts))
     if sc_lines:

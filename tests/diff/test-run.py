@@ -67,7 +67,10 @@ def forgive_batches_cases():
     text, n = runner.forgive_batches("a\n" + done, "a\n" + done, "a\n" + pend)
     ok &= n == 0            # the model drained where the host did not
     text, n = runner.forgive_batches("Rss: 4 kB", "Rss: 0 kB", "Rss: 0 kB")
-    ok &= n == 0            # only pagemap lines
+    ok &= n == 0            # only the lines a drain can change
+    text, n = runner.forgive_batches("LazyFree: 0 kB", "LazyFree: 4 kB",
+                                     "LazyFree: 4 kB")
+    ok &= n == 1
     return ok
 
 

@@ -582,14 +582,23 @@ void flush_pmd_tlb_range(struct vmsh_mm *mm, uint64_t start, uint64_t end)
 	flush_tlb_mm_range(mm, start, end, HPAGE_PMD_SHIFT, FLUSH_PMD_RANGE);
 }
 
+/* The pending PMD flushes, in the order they were recorded.  Each flush
+ * would come back here (flush_tlb_mm_range flushes pending splits
+ * first), so the list is taken off the mm before the first one. */
 void tlb_flush_splits(struct vmsh_mm *mm)
 {
-	while (mm->nr_splits) {
-		uint64_t haddr = mm->splits[0];
+	uint64_t *splits = mm->splits;
+	size_t i, n = mm->nr_splits, cap = mm->cap_splits;
 
-		memmove(mm->splits, mm->splits + 1,
-			--mm->nr_splits * sizeof(*mm->splits));
-		flush_pmd_tlb_range(mm, haddr, haddr + HPAGE_PMD_SIZE);
+	mm->splits = NULL;
+	mm->nr_splits = mm->cap_splits = 0;
+	for (i = 0; i < n; i++)
+		flush_pmd_tlb_range(mm, splits[i], splits[i] + HPAGE_PMD_SIZE);
+	if (!mm->splits) {              /* nothing new: keep the array */
+		mm->splits = splits;
+		mm->cap_splits = cap;
+	} else {
+		free(splits);
 	}
 }
 

@@ -518,6 +518,36 @@ START_TEST(test_thp_tlb_unmap_stride)
 }
 END_TEST
 
+/* Splits left for the next flush are flushed in the order they were
+ * made (pmdp_invalidate flushes each at once), one pass, none left. */
+START_TEST(test_thp_pending_splits_in_order)
+{
+	struct vmsh_mm *mm = t_mm(sys);
+	uint64_t i, n = 300;
+	char *tr, *a, *b;
+
+	huge_region();
+	t_fill(sys, BASE, 1, 1);
+	for (i = 0; i < n; i++) {       /* as __split_huge_pmd records them */
+		if (mm->nr_splits == mm->cap_splits) {
+			mm->cap_splits = mm->cap_splits ? 2 * mm->cap_splits : 4;
+			mm->splits = xrealloc(mm->splits, mm->cap_splits *
+					      sizeof(*mm->splits));
+		}
+		mm->splits[mm->nr_splits++] = BASE + (i % 2 ? 2 * M : 0);
+	}
+	t_trace_on(sys);
+	tlb_flush_splits(mm);
+	ck_assert_uint_eq(mm->nr_splits, 0);
+	tr = t_trace();
+	a = strstr(tr, "flush_pmd_tlb_range mm=1 start=0x200000000000");
+	b = strstr(tr, "flush_pmd_tlb_range mm=1 start=0x200000200000");
+	ck_assert(a && b && a < b);
+	ck_assert_uint_eq(t_stat(sys, "tlb_flush_range") >= n, 1);
+	t_check(sys);
+}
+END_TEST
+
 /* --tlb-2m 0: no separate TLB; the CPU caches the 2 MiB page in 4 KiB
  * pieces, one per page touched. */
 START_TEST(test_thp_tlb_2m_none)
@@ -564,6 +594,7 @@ Suite *thp_suite(void)
 	tc = t_tcase(s, "tlb", setup, teardown);
 	tcase_add_test(tc, test_thp_tlb_2m_entry);
 	tcase_add_test(tc, test_thp_tlb_unmap_stride);
+	tcase_add_test(tc, test_thp_pending_splits_in_order);
 	tcase_add_test(tc, test_thp_tlb_2m_none);
 	thp_reclaim_tcases(s);
 	return s;

@@ -16,6 +16,7 @@
 struct ptab;
 
 struct vmsh_file;
+struct vmsh_mm;
 struct vmsh_sys;
 
 #define SWAP_CLUSTER_MAX 32
@@ -43,6 +44,10 @@ struct reclaim_stat {
  * folio at @fpfn; the number of VMAs that had one, their flags in
  * *@vm_flags (VM_LOCKED alone when a locked VMA maps it). */
 int folio_referenced(struct vmsh_sys *sys, uint64_t fpfn, uint64_t *vm_flags);
+/* Whether a PTE of an mm other than @mm maps a page of the folio at
+ * @fpfn (folio_maybe_mapped_shared of a page cache folio). */
+bool folio_mapped_elsewhere(struct vmsh_sys *sys, uint64_t fpfn,
+			    struct vmsh_mm *mm);
 /* shrink_folio_list() of @n isolated folios (off their lists, each
  * holding a reference): the pages freed; st->outcome[k] says which. */
 unsigned shrink_folio_list(struct vmsh_sys *sys, const uint64_t *list,

@@ -287,9 +287,14 @@ int do_swap_page(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t addr,
 		 * (reclaim_folio_list's folio_putback_lru); a read fault then
 		 * maps it still without lru and in the swap cache, a write
 		 * fault finds the batch drained (lru set, the swap slot
-		 * freed, the page reused): the batch moves first on a write
-		 * fault to a swap cache folio off the lists.  (Which kernel
-		 * path drains there was not pinned down.) */
+		 * freed, the page reused): do_swap_page itself calls
+		 * lru_add_drain() for a write fault on a swap cache folio
+		 * without PG_lru, so that the refcount test of
+		 * should_try_to_free_swap() sees no batch reference.  (A
+		 * folio already on its list drains nothing: a reference of
+		 * another CPU's batch keeps it in the swap cache on Linux,
+		 * which the model does not have -- docs/notes/issue-16.md,
+		 * session 6.) */
 		if (write && phys_page(sys, pfn)->lru == LRU_NONE &&
 		    lru_add_refs(sys, pfn))
 			lru_add_drain(sys);

@@ -30,10 +30,12 @@
  * and PG_referenced cleared, the head of the inactive list, pgdeactivate,
  * when it moves).  A folio off its list when its batch moves is skipped.
  * lru_add_drain moves lru_add, then lru_deactivate, lru_lazyfree and
- * lru_activate, as lru_add_drain_cpu does.  (lru_move_tail, the rotation
- * at writeback end, and lru_deactivate_file, of invalidation, are not
- * batched in vmsh: the first happens at once, the second is not
- * modelled.)
+ * lru_activate, as lru_add_drain_cpu does.  lru_move_tail, the rotation
+ * at writeback end, is the task's CPU's only in name: a swap write of
+ * madvise pageout ends on the CPU of the disk's interrupt, so its batch
+ * (lru_move_tail_remote) moves only in lru_add_drain_all; the flusher's
+ * rotation (writeback.c) happens at once.  lru_deactivate_file, of
+ * invalidation, is not modelled.
  *
  * Probed on this 6.18 (a C program pinned to one CPU, /proc/self/pagemap
  * and /proc/kpageflags, each case 3-5 runs): a page written once is not
@@ -48,6 +50,7 @@
 #include "anon_vma.h"
 #include "memory.h"
 #include "phys.h"
+#include "swap.h"
 #include "sys.h"
 
 #define LRU_ADD_BATCH 31                /* PAGEVEC_SIZE */
@@ -165,6 +168,78 @@ void folio_deactivate(struct vmsh_sys *sys, uint64_t pfn)
 	fbatch_add(sys, &sys->lru_deactivate, pfn, deactivate_one);
 }
 
+/* lru_move_tail(): to the inactive tail, pgrotated */
+static void move_tail_one(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *folio = phys_page(sys, pfn);
+
+	if (folio->unevictable)
+		return;
+	lru_del(sys, pfn);
+	folio->active = false;
+	lru_add_tail(sys, pfn);
+	sys->stat[ST_PGROTATED] += folio_nr_pages(folio);
+}
+
+/* folio_rotate_reclaimable() at a swap write's end, for a folio on its
+ * list: queued in the lru_move_tail batch of the CPU that completes the
+ * write, which is not the task's (the reference machine's disk
+ * interrupt is on CPU 1, the --host session on CPU 0): its reference
+ * stays until lru_add_drain_all() or until 31 folios fill it. */
+void folio_rotate_remote(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *folio = phys_page(sys, pfn);
+
+	if (folio->dirty || folio->unevictable || folio->lru == LRU_NONE)
+		return;
+	trace(sys, "folio_rotate_reclaimable pfn=%#llx (another CPU's lru_move_tail)",
+	      (unsigned long long)pfn);
+	fbatch_add(sys, &sys->lru_move_tail_remote, pfn, move_tail_one);
+}
+
+/* The end of the swap writes a madvise call started (folio_end_writeback):
+ * PG_reclaim goes; a folio on its list by then -- a later VMA's
+ * lru_add_drain() moved the lru_add batch that held it -- is rotated by
+ * folio_rotate_reclaimable into another CPU's lru_move_tail batch, whose
+ * reference keeps it: a write fault then leaves it in the swap cache
+ * (should_try_to_free_swap), a second pageout keeps it (pageout()'s
+ * is_page_cache_freeable).  Probed (6.18, C programs pinned to CPU 0):
+ * a page written in the first of two VMAs of one MADV_PAGEOUT is `lru`
+ * right after it, still under writeback, and a write fault keeps it in
+ * the swap cache 3/3; with one VMA it is freed 3/3; a drain on CPU 1
+ * frees it, one on CPU 0 does not (diff swap seeds 375, 652, 923, 1002,
+ * 1100, 1237). */
+void pageout_writes_end(struct vmsh_sys *sys)
+{
+	size_t k, n = sys->pageout_wb_n;
+
+	sys->pageout_wb_n = 0;
+	for (k = 0; k < n; k++) {
+		uint64_t pfn = sys->pageout_wb[k];
+		struct page *folio = phys_page(sys, pfn);
+
+		if (folio->reclaim) {
+			folio->reclaim = false;
+			folio_rotate_remote(sys, pfn);
+		}
+	}
+	for (k = 0; k < n; k++)
+		put_page(sys, sys->pageout_wb[k]);
+}
+
+/* A swap write madvise pageout started: in flight, with a reference,
+ * until the call ends (pageout_writes_end). */
+void pageout_wb_add(struct vmsh_sys *sys, uint64_t pfn)
+{
+	if (sys->pageout_wb_n == sys->pageout_wb_cap) {
+		sys->pageout_wb_cap = sys->pageout_wb_cap * 2 + 16;
+		sys->pageout_wb = xrealloc(sys->pageout_wb,
+					   sys->pageout_wb_cap * sizeof(uint64_t));
+	}
+	phys_get(sys, pfn);
+	sys->pageout_wb[sys->pageout_wb_n++] = pfn;
+}
+
 void lru_batches_drain(struct vmsh_sys *sys)
 {
 	batch_move(sys, false);
@@ -179,13 +254,18 @@ void vmsh_lru_drain_all(struct vmsh_sys *sys)
 {
 	trace(sys, "lru_add_drain_all");
 	lru_add_drain(sys);
+	if (sys->lru_move_tail_remote.nr)
+		fbatch_move(sys, &sys->lru_move_tail_remote, move_tail_one);
 }
 
 int lru_batch_refs(const struct vmsh_sys *sys, uint64_t pfn)
 {
 	return lru_add_refs(sys, pfn) +
 	       pfn_batch_count(sys->lru_activate.pfn, sys->lru_activate.nr, pfn) +
-	       pfn_batch_count(sys->lru_deactivate.pfn, sys->lru_deactivate.nr, pfn);
+	       pfn_batch_count(sys->lru_deactivate.pfn, sys->lru_deactivate.nr, pfn) +
+	       pfn_batch_count(sys->lru_move_tail_remote.pfn,
+			       sys->lru_move_tail_remote.nr, pfn) +
+	       pfn_batch_count(sys->pageout_wb, (unsigned)sys->pageout_wb_n, pfn);
 }
 
 /* folio_mark_accessed() without MGLRU: inactive,unreferenced ->

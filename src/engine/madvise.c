@@ -474,36 +474,13 @@ static int madvise_vma_behavior(struct vmsh_mm *mm, struct vmsh_vma *vma,
 	}
 }
 
-int vmsh_madvise(struct vmsh_sys *sys, uint64_t start, uint64_t len_in,
-		 int advice)
+static int madvise_walk_vmas(struct vmsh_mm *mm, uint64_t start,
+			     uint64_t end, int advice)
 {
-	struct vmsh_mm *mm = current_mm(sys);
 	struct vmsh_vma *vma, *res;
-	uint64_t end, tmp;
+	uint64_t tmp;
 	int err, unmapped_error = 0;
 
-	if (!mm)
-		return -EFAULT;
-	if (vmsh_advice_name(advice))
-		trace(sys, "do_madvise start=%#lx len=%#lx advice=%s", UL(start),
-		      UL(len_in), vmsh_advice_name(advice));
-	else
-		trace(sys, "do_madvise start=%#lx len=%#lx advice=%d", UL(start),
-		      UL(len_in), advice);
-	/* madvise_should_skip() */
-	if (!madvise_behavior_valid(advice))
-		return -EINVAL;
-	err = user_range(start, len_in, &end);
-	if (err <= 0)
-		return err;
-	if (advice == VMSH_MADV_HWPOISON || advice == VMSH_MADV_SOFT_OFFLINE)
-		return -EPERM;          /* madvise_inject_error: !CAP_SYS_ADMIN */
-	if (advice == VMSH_MADV_POPULATE_READ ||
-	    advice == VMSH_MADV_POPULATE_WRITE)
-		return faultin_page_range(sys, mm, start, end,
-					  advice == VMSH_MADV_POPULATE_WRITE);
-
-	/* madvise_walk_vmas() */
 	vma = find_vma(mm, start);
 	for (;;) {
 		if (!vma)
@@ -526,4 +503,39 @@ int vmsh_madvise(struct vmsh_sys *sys, uint64_t start, uint64_t len_in,
 		vma = find_vma(mm, res->vm_end);
 	}
 	return unmapped_error;
+}
+
+int vmsh_madvise(struct vmsh_sys *sys, uint64_t start, uint64_t len_in,
+		 int advice)
+{
+	struct vmsh_mm *mm = current_mm(sys);
+	uint64_t end;
+	int err;
+
+	if (!mm)
+		return -EFAULT;
+	if (vmsh_advice_name(advice))
+		trace(sys, "do_madvise start=%#lx len=%#lx advice=%s", UL(start),
+		      UL(len_in), vmsh_advice_name(advice));
+	else
+		trace(sys, "do_madvise start=%#lx len=%#lx advice=%d", UL(start),
+		      UL(len_in), advice);
+	/* madvise_should_skip() */
+	if (!madvise_behavior_valid(advice))
+		return -EINVAL;
+	err = user_range(start, len_in, &end);
+	if (err <= 0)
+		return err;
+	if (advice == VMSH_MADV_HWPOISON || advice == VMSH_MADV_SOFT_OFFLINE)
+		return -EPERM;          /* madvise_inject_error: !CAP_SYS_ADMIN */
+	if (advice == VMSH_MADV_POPULATE_READ ||
+	    advice == VMSH_MADV_POPULATE_WRITE)
+		return faultin_page_range(sys, mm, start, end,
+					  advice == VMSH_MADV_POPULATE_WRITE);
+
+	/* madvise_walk_vmas(); the swap writes a pageout started end
+	 * with the call */
+	err = madvise_walk_vmas(mm, start, end, advice);
+	pageout_writes_end(sys);
+	return err;
 }

@@ -276,9 +276,11 @@ static void cold_one(uint64_t *ptep, uint64_t addr, void *vctx)
 
 /* reclaim_folio_list()'s putback: folio_putback_lru(), i.e. through the
  * lru_add batch (a folio kept goes back off the lists, PG_lru clear, until
- * the batch moves); a swap write's end finds the folio off the lists, so
- * folio_rotate_reclaimable does not rotate it (PG_reclaim just clears).
- * A THP (large: the batch moves at once) goes straight back. */
+ * the batch moves).  A THP (large: the batch moves at once) goes straight
+ * back.  A folio whose swap write this pageout started keeps PG_reclaim:
+ * the write is in flight until the madvise call ends (pageout_writes_end,
+ * lru_batch.c; an asynchronous bio, ~100 us on the reference machine,
+ * while the next VMA's madvise_pageout follows at once). */
 static void putback_folios_lru_add(struct vmsh_sys *sys, const uint64_t *list,
 				   size_t n, const struct reclaim_stat *st)
 {
@@ -289,7 +291,7 @@ static void putback_folios_lru_add(struct vmsh_sys *sys, const uint64_t *list,
 
 		if (st->outcome[k] == RECLAIM_KEEP) {
 			if (folio->reclaim && !folio->dirty)
-				folio->reclaim = false;
+				pageout_wb_add(sys, list[k]);
 			if (folio->thp || folio->order)
 				folio_putback_lru(sys, list[k]);
 			else

@@ -116,6 +116,8 @@ void mark_page_accessed(struct vmsh_sys *sys, struct page *page);
 void folio_deactivate(struct vmsh_sys *sys, uint64_t pfn);
 void lru_batches_drain(struct vmsh_sys *sys);
 int lru_batch_refs(const struct vmsh_sys *sys, uint64_t pfn);
+void folio_rotate_remote(struct vmsh_sys *sys, uint64_t pfn);
+void pageout_wb_add(struct vmsh_sys *sys, uint64_t pfn);
 
 /* The references the batches (lru_add, lru_(de)activate, mlock) hold on
  * frame @pfn. */

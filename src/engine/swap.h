@@ -193,6 +193,7 @@ void try_to_unmap_swap_pte(struct vmsh_mm *mm, uint64_t addr, uint64_t *ptep);
 
 /* madvise MADV_COLD / MADV_PAGEOUT over [start, end) of @vma (the caller
  * checked can_madv_lru_vma). */
+void pageout_writes_end(struct vmsh_sys *sys);
 void madvise_cold_or_pageout(struct vmsh_vma *vma, uint64_t start,
 			     uint64_t end, bool pageout);
 

@@ -152,6 +152,7 @@ void vmsh_sys_free(struct vmsh_sys *sys)
 	files_fini(sys);
 	swap_fini(sys);
 	vmsh_replace_free(sys->replace);
+	free(sys->pageout_wb);
 	anon_vmas_fini(sys);
 	khugepaged_fini(sys);
 	deferred_split_fini(sys);

@@ -148,6 +148,15 @@ struct vmsh_sys {
 		uint64_t pfn[31];
 		unsigned nr;
 	} lru_activate, lru_deactivate;
+	/* lru_move_tail of the CPU that ends the swap writes (the disk's
+	 * interrupt: CPU 1 on the reference machine, not the task's):
+	 * folio_rotate_reclaimable queues a folio there, with a reference,
+	 * and only lru_add_drain_all moves it (lru_batch.c) */
+	struct lru_fbatch lru_move_tail_remote;
+	/* madvise pageout's swap writes in flight until the madvise call
+	 * ends (vmscan.c pageout_writes_end), a reference each */
+	uint64_t *pageout_wb;
+	size_t pageout_wb_n, pageout_wb_cap;
 	unsigned lazyfree_nr;
 	/* The per-CPU mlock batch (mm/mlock.c mlock_fbatch): folios to
 	 * mlock (on the LRU, or new), or munlock, each with a reference */

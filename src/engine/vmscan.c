@@ -504,6 +504,10 @@ unsigned shrink_folio_list(struct vmsh_sys *sys, const uint64_t *list,
 		if (folio_mapped(sys, fpfn) && !try_to_unmap(sys, fpfn))
 			goto activate_locked;
 		if (folio->dirty) {
+			/* pageout(): is_page_cache_freeable() -- a reference
+			 * of another CPU's batch keeps it (PAGE_KEEP) */
+			if ((anon || shmem) && !only_cache_refs(sys, fpfn))
+				continue;
 			if (shmem) {
 				/* pageout() -> shmem_writeout(): now a swap
 				 * cache folio, written below */

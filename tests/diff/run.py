@@ -26,10 +26,10 @@ checker -- `check` after the script -- fails counts as a divergence):
   - (not a normalization: the model of the swap categories runs with
     --lru-others, the host's Active(file) pages, which the workingset
     refault test counts as the host's root lruvec does);
-  - an anonymous page the host keeps in the swap cache, clean, after a
-    swap-in write fault, where the model freed the slot and dirtied it,
-    one way only (forgive_swapcache: another CPU's lru_move_tail batch
-    reference, or the pageout's write still in flight), counted
+  - an anonymous page one side keeps in the swap cache, clean, after a
+    swap-in write fault, where the other freed the slot and dirtied it
+    (forgive_swapcache: the pageout's write still in flight, or another
+    CPU's lru_move_tail batch drained before the fault), counted
     ("swapcache: ...").
 
 Usage:
@@ -205,19 +205,22 @@ def forgive_swapcache(model, host):
     """A swap-in write fault (do_swap_page) frees the swap cache only when
     the folio's reference count is the swap cache's and the fault's
     (should_try_to_free_swap) and its write is over (folio_free_swap):
-    then the page is dirty and out of the swap cache, as in the model.
-    Under --host two things the model cannot know keep it there, clean:
-    the swap write of the pageout before is still in flight, or it ended
-    while the folio was on its list (a later VMA of the same madvise
-    drained the lru_add batch) and folio_rotate_reclaimable put it in the
-    lru_move_tail batch of the CPU that completed the bio (CPU 1 here:
-    the virtio-blk interrupt), whose reference stays until that CPU
-    drains (probes in docs/notes/issue-16.md, session 6).  So a pagemap
-    line whose anonymous page the model shows dirty and out of the swap
-    cache, and the host clean and in it, the rest equal (lru shown by
-    the host alone included, as forgive_lru), is forgiven; not the other
-    way.  Returns the host text with those lines taken from the model,
-    how many were, and how many of them also had host-only lru."""
+    then the page is dirty and out of the swap cache.  The model keeps
+    it there, clean, when the pageout that wrote it spanned a later VMA
+    (whose lru_add_drain put the folio on its list before the write
+    ended, so folio_rotate_reclaimable queued it, with a reference, in
+    the lru_move_tail batch of the CPU that completes the bio: CPU 1
+    here, the virtio-blk interrupt's), and frees it otherwise.  Under
+    --host two timings the model cannot know turn that around: the
+    pageout's write still in flight at the fault keeps a page the model
+    frees, and CPU 1 draining its batch before the fault frees one the
+    model keeps (probes in docs/notes/issue-16.md, session 6).  So a
+    pagemap line where the model and the host differ in exactly that --
+    an anonymous page `dirty` and out of the swap cache on one side,
+    clean and `swapcache` on the other, the rest equal (lru shown by the
+    host alone included, as forgive_lru) -- is forgiven, either way, and
+    counted.  Returns the host text with those lines taken from the
+    model, how many were, and how many of them also had host-only lru."""
     a, b = model.split("\n"), host.split("\n")
     if len(a) != len(b):
         return host, 0, 0
@@ -229,10 +232,16 @@ def forgive_swapcache(model, host):
         if not mx or not my or mx.group(1) != my.group(1):
             continue
         fm, fh = set(mx.group(2).split(",")), set(my.group(2).split(","))
-        if not ("anon" in fm and "dirty" in fm and "swapcache" not in fm and
-                "swapcache" in fh and "dirty" not in fh):
+        if "anon" not in fm:
             continue
-        fh = (fh - {"swapcache"}) | {"dirty"}
+        if "dirty" in fm and "swapcache" not in fm and \
+                "swapcache" in fh and "dirty" not in fh:
+            fh = (fh - {"swapcache"}) | {"dirty"}
+        elif "swapcache" in fm and "dirty" not in fm and \
+                "dirty" in fh and "swapcache" not in fh:
+            fh = (fh - {"dirty"}) | {"swapcache"}
+        else:
+            continue
         if fh == fm or ("lru" not in fm and fh == fm | {"lru"}):
             b[i] = x
             n += 1
@@ -545,8 +554,8 @@ def main():
               "moved earlier there: forgiven)" % (batch_lines, batch_scripts))
     if sc_lines:
         print("swapcache: %d pagemap lines in %d scripts (%s) showed a page "
-              "kept in the swap cache, clean, after a swap-in write where the "
-              "model freed its slot (a batch reference or a write in flight "
+              "kept in the swap cache after a swap-in write on one side and "
+              "freed on the other (a write in flight or another CPU's drain "
               "on the host: forgiven)"
               % (sc_lines, len(sc_scripts),
                  " ".join("%s-%d" % cs for cs in sc_scripts)))

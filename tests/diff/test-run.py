@@ -94,7 +94,7 @@ if rc != 1 or "REGRESSION" not in out or "forgave" in out:
     fails += 1
 else:
     print("ok   a repeated divergence is a regression")
-# forgive_swapcache: one way, anonymous pages, nothing else different
+# forgive_swapcache: anonymous pages, either way, nothing else different
 P = "0x200000017000 pfn PFN present,exclusive "
 MODEL = P + "uptodate,dirty,lru,mmap,anon,swapbacked"
 CASES = [
@@ -102,7 +102,7 @@ CASES = [
     (MODEL, P + "uptodate,lru,mmap,anon,swapcache,swapbacked", True),
     (P + "uptodate,dirty,mmap,anon,swapbacked",
      P + "uptodate,lru,mmap,anon,swapcache,swapbacked", True),
-    (P + "uptodate,lru,mmap,anon,swapcache,swapbacked", MODEL, False),
+    (P + "uptodate,lru,mmap,anon,swapcache,swapbacked", MODEL, True),
     (MODEL, P + "uptodate,lru,active,mmap,anon,swapcache,swapbacked", False),
     (MODEL, P + "uptodate,dirty,lru,mmap,anon,swapcache,swapbacked", False),
     (P + "uptodate,dirty,lru,mmap,swapbacked",

@@ -761,6 +761,44 @@ START_TEST(test_swap_refault_distance)
 }
 END_TEST
 
+/* The swap writes of a madvise pageout end with the call: a page written
+ * in the first of two VMAs is on its list by then (the second VMA's
+ * lru_add_drain), so its write's end queues it in another CPU's
+ * lru_move_tail batch with a reference; a write fault keeps it in the
+ * swap cache, clean, and a second pageout keeps it (PAGE_KEEP) until
+ * lru_add_drain_all (probed on 6.18: docs/notes/issue-16.md, session 6;
+ * with one VMA, test_swap_write_fault_frees_slot). */
+START_TEST(test_swap_rotation_reference)
+{
+	struct vmsh_fault f;
+	uint64_t done, pfn, out;
+	struct page *pg;
+
+	written(PG);
+	t_map(sys, BASE + PG, PG, VMSH_PROT_READ, T_FIXED);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * PG, VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sys->lru_move_tail_remote.nr, 1);
+	ck_assert_int_eq(vmsh_write(sys, BASE, NULL, 0x22, 1, &done, &f), 0);
+	t_check(sys);
+	pfn = pte_pfn(pte_at(BASE));
+	pg = phys_page(sys, pfn);
+	ck_assert(pg->swap && !pg->dirty);      /* kept in the swap cache */
+	ck_assert(pte_at(BASE) & _PAGE_DIRTY);
+	out = sys->stat[ST_PSWPOUT];
+	vmsh_madvise(sys, BASE, PG, VMSH_MADV_PAGEOUT);
+	t_check(sys);
+	ck_assert_uint_eq(sys->stat[ST_PSWPOUT], out);  /* PAGE_KEEP */
+	ck_assert(phys_page(sys, pfn)->swap && phys_page(sys, pfn)->dirty);
+	out = sys->stat[ST_PGROTATED];
+	vmsh_lru_drain_all(sys);                /* CPU 1's batch moves */
+	t_check(sys);
+	ck_assert_uint_eq(sys->lru_move_tail_remote.nr, 0);
+	ck_assert_uint_eq(sys->stat[ST_PGROTATED], out + 1);
+	ck_assert_int_eq(phys_page(sys, pfn)->refcount, 1);     /* the cache */
+}
+END_TEST
+
 Suite *swap_suite(void)
 {
 	Suite *s = suite_create("swap");
@@ -791,5 +829,6 @@ Suite *swap_suite(void)
 	tcase_add_test(tc, test_swap_full_activates);
 	tcase_add_test(tc, test_swap_locked_einval);
 	tcase_add_test(tc, test_swap_refault_distance);
+	tcase_add_test(tc, test_swap_rotation_reference);
 	return s;
 }

@@ -472,9 +472,6 @@ def main():
                 lru_lines += nl
                 lru_scripts += nl > 0
                 ok = model == host
-                if ok and ns:
-                    sc_lines += ns
-                    sc_scripts.append((c, s))
                 drained = None
                 if not ok:
                     drained = drained_outcome(a.vmsh, script, extra)
@@ -482,9 +479,9 @@ def main():
                     batch_lines += nb
                     batch_scripts += nb > 0
                     ok = model == host
-                    if ok and ns:
-                        sc_lines += ns
-                        sc_scripts.append((c, s))
+                if ok and ns:
+                    sc_lines += ns
+                    sc_scripts.append((c, s))
                 if not ok:
                     # a divergence counts only when it repeats
                     for i in range(1, a.reruns + 1):

@@ -154,7 +154,7 @@ struct vmsh_sys {
 	 * and only lru_add_drain_all moves it (lru_batch.c) */
 	struct lru_fbatch lru_move_tail_remote;
 	/* madvise pageout's swap writes in flight until the madvise call
-	 * ends (vmscan.c pageout_writes_end), a reference each */
+	 * ends (lru_batch.c pageout_writes_end), a reference each */
 	uint64_t *pageout_wb;
 	size_t pageout_wb_n, pageout_wb_cap;
 	unsigned lazyfree_nr;

@@ -168,8 +168,9 @@ void folio_deactivate(struct vmsh_sys *sys, uint64_t pfn)
 	fbatch_add(sys, &sys->lru_deactivate, pfn, deactivate_one);
 }
 
-/* lru_move_tail(): to the inactive tail, pgrotated */
-static void move_tail_one(struct vmsh_sys *sys, uint64_t pfn)
+/* lru_move_tail(): a folio on an evictable list to the inactive tail,
+ * pgrotated */
+void lru_move_tail(struct vmsh_sys *sys, uint64_t pfn)
 {
 	struct page *folio = phys_page(sys, pfn);
 
@@ -194,7 +195,7 @@ void folio_rotate_remote(struct vmsh_sys *sys, uint64_t pfn)
 		return;
 	trace(sys, "folio_rotate_reclaimable pfn=%#llx (another CPU's lru_move_tail)",
 	      (unsigned long long)pfn);
-	fbatch_add(sys, &sys->lru_move_tail_remote, pfn, move_tail_one);
+	fbatch_add(sys, &sys->lru_move_tail_remote, pfn, lru_move_tail);
 }
 
 /* The end of the swap writes a madvise call started (folio_end_writeback):
@@ -255,7 +256,7 @@ void vmsh_lru_drain_all(struct vmsh_sys *sys)
 	trace(sys, "lru_add_drain_all");
 	lru_add_drain(sys);
 	if (sys->lru_move_tail_remote.nr)
-		fbatch_move(sys, &sys->lru_move_tail_remote, move_tail_one);
+		fbatch_move(sys, &sys->lru_move_tail_remote, lru_move_tail);
 }
 
 int lru_batch_refs(const struct vmsh_sys *sys, uint64_t pfn)

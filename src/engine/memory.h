@@ -117,6 +117,9 @@ void folio_deactivate(struct vmsh_sys *sys, uint64_t pfn);
 void lru_batches_drain(struct vmsh_sys *sys);
 int lru_batch_refs(const struct vmsh_sys *sys, uint64_t pfn);
 void folio_rotate_remote(struct vmsh_sys *sys, uint64_t pfn);
+/* lru_move_tail(): a listed folio to its inactive tail (pgrotated);
+ * an unevictable one stays */
+void lru_move_tail(struct vmsh_sys *sys, uint64_t pfn);
 void pageout_wb_add(struct vmsh_sys *sys, uint64_t pfn);
 
 /* The references the batches (lru_add, lru_(de)activate, mlock) hold on

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 
 #include "file.h"
+#include "memory.h"
 #include "pgtable.h"
 #include "phys.h"
 #include "sys.h"
@@ -73,14 +74,8 @@ uint64_t file_writeback_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 	 * (folio_rotate_reclaimable) and loses the mark */
 	if (folio->reclaim || folio->readahead) {
 		folio_clear_readahead(folio);
-		if (folio->lru != LRU_NONE && folio->lru != LRU_UNEVICTABLE) {
-			uint64_t fpfn = page_to_pfn(sys, folio);
-
-			lru_del(sys, fpfn);
-			folio->active = false;
-			lru_add_tail(sys, fpfn);
-			sys->stat[ST_PGROTATED] += folio_nr_pages(folio);
-		}
+		if (folio->lru != LRU_NONE)
+			lru_move_tail(sys, page_to_pfn(sys, folio));
 	}
 	return folio_nr_pages(pg);
 }

@@ -98,17 +98,37 @@ static const struct page_runs *runs_view(const struct page *p,
 
 static void data_free(struct phys *ph, struct page *p);
 
-/* A page-table buffer let go: kept for the next table when it is all
- * zeros (release_table saw to that for an emptied table), else freed. */
+/* A zeroed page-table buffer: the last one let go, or the next of the
+ * newest chunk (fresh anonymous memory, zero).  Chunks are the host's
+ * 4 KiB pages (not huge ones: a chunk's unused tail costs nothing). */
+static void *table_buf_alloc(struct phys *ph)
+{
+	struct table_pool *tp = &ph->tables;
+	void **t = tp->free;
+
+	if (t) {
+		tp->free = *t;
+		*t = NULL;
+		return t;
+	}
+	if (!tp->chunk || tp->chunk_used == TABLE_CHUNK_BUFS) {
+		tp->chunks = xrealloc(tp->chunks, (tp->nr_chunks + 1) *
+				      sizeof(*tp->chunks));
+		tp->chunk = xmap_zeroed(TABLE_CHUNK_BUFS, PAGE_SIZE, false);
+		tp->chunks[tp->nr_chunks++] = tp->chunk;
+		tp->chunk_used = 0;
+	}
+	return tp->chunk + (size_t)tp->chunk_used++ * PAGE_SIZE;
+}
+
+/* A page-table buffer let go, cleared unless release_table saw all its
+ * entries zero already. */
 static void table_buf_free(struct phys *ph, void *t, bool zeroed)
 {
-	static const uint64_t zeros[PAGE_SIZE / 8];
-
-	if (ph->nr_zeroed < PHYS_ZEROED_MAX &&
-	    (zeroed || !memcmp(t, zeros, PAGE_SIZE)))
-		ph->zeroed[ph->nr_zeroed++] = t;
-	else
-		free(t);
+	if (!zeroed)
+		memset(t, 0, PAGE_SIZE);
+	*(void **)t = ph->tables.free;
+	ph->tables.free = t;
 }
 
 int phys_init(struct vmsh_sys *sys)
@@ -118,7 +138,7 @@ int phys_init(struct vmsh_sys *sys)
 	ph->nframes = sys->cfg.ram >> PAGE_SHIFT;
 	if (ph->nframes < 2)
 		return -ENOMEM;
-	ph->pages = xcalloc(ph->nframes, sizeof(struct page));
+	ph->pages = xmap_zeroed(ph->nframes, sizeof(struct page), true);
 	ph->nfree = ph->nframes;
 	for (int l = 0; l < NR_LRU_LISTS; l++)
 		ph->lruvec.head[l] = ph->lruvec.tail[l] = LRU_NIL;
@@ -138,12 +158,13 @@ void phys_fini(struct vmsh_sys *sys)
 	if (!ph->pages)
 		return;
 	for (pfn = 0; pfn < ph->hiwater; pfn++)
-		if (ph->pages[pfn].kind == PAGE_PGTABLE ||
+		if (ph->pages[pfn].kind != PAGE_PGTABLE &&
 		    ph->pages[pfn].data_kind >= PAGE_DATA_RUNS)
 			free(ph->pages[pfn].data);
-	while (ph->nr_zeroed)
-		free(ph->zeroed[--ph->nr_zeroed]);
-	free(ph->pages);
+	for (size_t i = 0; i < ph->tables.nr_chunks; i++)
+		xunmap(ph->tables.chunks[i], TABLE_CHUNK_BUFS, PAGE_SIZE, false);
+	free(ph->tables.chunks);
+	xunmap(ph->pages, ph->nframes, sizeof(struct page), true);
 	lbm_fini(&ph->freemap);
 	memset(ph, 0, sizeof(*ph));
 }
@@ -177,8 +198,7 @@ uint64_t phys_alloc(struct vmsh_sys *sys, enum page_kind kind)
 	p->lru = LRU_NONE;
 	p->lru_prev = p->lru_next = LRU_NIL;
 	if (kind == PAGE_PGTABLE) {
-		p->data = ph->nr_zeroed ? ph->zeroed[--ph->nr_zeroed] :
-					  xcalloc(1, PAGE_SIZE);
+		p->data = table_buf_alloc(ph);
 		ph->nr_tables++;
 	}
 	/* off the lists: the caller queues it (folio_add_lru, memory.h) */

@@ -147,7 +147,17 @@ struct lruvec {
 	uint64_t nr_pages[NR_LRU_LISTS];
 };
 
-#define PHYS_ZEROED_MAX 32
+/* Page-table buffers: 4 KiB each, carved from 2 MiB chunks advised for
+ * huge pages (xcalloc_huge), handed out and taken back all zero. */
+#define TABLE_CHUNK_BUFS 512
+
+struct table_pool {
+	void *free;             /* zeroed buffers, linked through word 0 */
+	uint8_t *chunk;         /* the newest chunk ... */
+	unsigned chunk_used;    /* ... and how many of its buffers it gave */
+	uint8_t **chunks;       /* every chunk, freed by phys_fini */
+	size_t nr_chunks;
+};
 
 struct phys {
 	uint64_t nframes;
@@ -168,11 +178,10 @@ struct phys {
 	uint64_t nr_tables;     /* PAGE_PGTABLE frames (a 4 KiB buffer each) */
 	uint64_t nr_bufs;       /* other frames with a 4 KiB buffer */
 	uint64_t run_bytes;     /* bytes of the runs' allocations */
-	/* Freed page-table buffers that were all zeros, for the next
-	 * tables (the host's calloc would clear 4 KiB each time); not
-	 * frames, not counted in phys_host_bytes. */
-	void *zeroed[PHYS_ZEROED_MAX];
-	unsigned nr_zeroed;
+	/* The page tables' buffers: a table freed goes back zeroed, so a
+	 * new one needs no clearing (as the kernel's page-table pages come
+	 * zeroed); not frames, not counted in phys_host_bytes. */
+	struct table_pool tables;
 };
 
 /* Host memory the frames take, by what it is for (bytes; the allocator's

@@ -3,7 +3,7 @@
  * vmsh-bench: the model and the running kernel doing the same work, side
  * by side.  Figures, not verdicts: nothing here fails on speed.
  *
- *   vmsh-bench [--quick] [--vmsh PATH]
+ *   vmsh-bench [--quick] [--vmsh PATH] [--only ROW] [--model]
  *
  * Every figure is the median of several paired runs (model, then kernel,
  * alternately), in CPU time of this process (children's for the kernel's
@@ -15,7 +15,10 @@
  *  3. this process's peak RSS.
  * --quick runs fewer rounds and smaller sizes (under a minute); --vmsh
  * names the vmsh binary for the shell-throughput row (scripts/bench passes
- * it).  The host side uses fixed addresses in the window the model's
+ * it).  --only ROW runs one row of the table (free, msync, memory, shell,
+ * fork, cow, file, vma, tasks, tlb) and no curves; --model leaves the
+ * kernel side out, so that a profiler (perf record) sees the model alone.
+ * The host side uses fixed addresses in the window the model's
  * scripts use (0x200000000000 up), so both do the same VMA work.
  */
 #include "config.h"
@@ -40,6 +43,7 @@
 #define ANON (VMSH_MAP_PRIVATE | VMSH_MAP_ANONYMOUS)
 
 static bool quick;
+static bool model_only;         /* --model: no kernel side (for profiling) */
 static int runs = 5;
 static const char *vmsh_path;
 
@@ -167,6 +171,8 @@ static void paired(measure_fn *m, measure_fn *h, long arg, double *mo, double *h
 {
 	double mv[16], hv[16];
 
+	if (model_only)
+		h = NULL;
 	for (int r = 0; r < runs; r++) {
 		mv[r] = m(arg);
 		if (h)
@@ -206,6 +212,8 @@ static void row_vs(const char *name, measure_fn *m, measure_fn *h, long arg,
 	fmt_time(a, sizeof(a), mo);
 	fmt_time(b, sizeof(b), ho);
 	snprintf(c, sizeof(c), "%.1fx", ho / mo);
+	if (model_only)
+		strcpy(b, "-"), strcpy(c, "-");
 	row(name, a, b, c, goal);
 }
 
@@ -495,7 +503,7 @@ static void row_shell(void)
 		double nv[16];
 
 		for (int r = 0; r < runs; r++)
-			nv[r] = native_calls(lines);
+			nv[r] = model_only ? 0 : native_calls(lines);
 		nat = median(nv, runs);
 	}
 	snprintf(a, sizeof(a), "%.2fM cmd/s", 1e-6 / per);
@@ -887,6 +895,8 @@ int main(int argc, char **argv)
 			vmsh_path = argv[++i];
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
 			only = argv[++i];
+		else if (!strcmp(argv[i], "--model"))
+			model_only = true;
 	}
 	runs = quick ? 3 : 5;
 	table();

@@ -341,6 +341,42 @@ START_TEST(test_phys_check_contents)
 }
 END_TEST
 
+/* Page-table buffers come from the pool zeroed, whether the table was let
+ * go all zero or not, and are used again: 200 tables twice over take one
+ * chunk.  The frame table sits on a 2 MiB boundary, so that the host can
+ * back it with huge pages; a chunk's buffers on 4 KiB ones. */
+START_TEST(test_phys_table_pool)
+{
+	static const uint8_t zeros[PAGE_SIZE];
+	uint64_t pfn[200], tables = sys->phys.nr_tables;
+	void *buf[200];
+
+	ck_assert_uint_eq((uintptr_t)sys->phys.pages % (2UL << 20), 0);
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 200; i++) {
+			pfn[i] = phys_alloc(sys, PAGE_PGTABLE);
+			ck_assert_uint_ne(pfn[i], UINT64_MAX);
+			buf[i] = phys_page(sys, pfn[i])->data;
+			ck_assert_int_eq(memcmp(buf[i], zeros, PAGE_SIZE), 0);
+			for (int j = 0; j < i; j++)
+				ck_assert_ptr_ne(buf[i], buf[j]);
+			/* an entry in every other table, in its last word too */
+			if (i % 2)
+				phys_write(sys, pfn[i], PAGE_SIZE - 8, NULL,
+					   0xee, 8);
+		}
+		for (int i = 0; i < 200; i++)
+			if (i % 2)
+				phys_put(sys, pfn[i]);
+			else
+				phys_put_zeroed_table(sys, pfn[i]);
+	}
+	ck_assert_uint_eq(sys->phys.tables.nr_chunks, 1);
+	ck_assert_uint_eq((uintptr_t)sys->phys.tables.chunks[0] % PAGE_SIZE, 0);
+	ck_assert_uint_eq(sys->phys.nr_tables, tables);
+}
+END_TEST
+
 Suite *phys_suite(void)
 {
 	Suite *s = suite_create("phys");
@@ -350,6 +386,7 @@ Suite *phys_suite(void)
 	tcase_add_test(tc, test_phys_alloc_free);
 	tcase_add_test(tc, test_phys_zero_page);
 	tcase_add_test(tc, test_phys_frame_info);
+	tcase_add_test(tc, test_phys_table_pool);
 	tc = t_tcase(s, "contents", setup_small, teardown);
 	tcase_add_test(tc, test_phys_sparse_fill);
 	tcase_add_test(tc, test_phys_copy);

@@ -136,6 +136,7 @@ void mtree_destroy(struct maple_tree *mt)
 	free_spares(mt);
 	mt->root = NULL;
 	mt->height = 0;
+	mt->last_leaf = NULL;
 }
 
 static uint64_t slot_min(const struct maple_node *n, unsigned i)
@@ -191,14 +192,20 @@ static unsigned node_offset(const struct maple_node *n, uint64_t index)
 	return i;
 }
 
-/* mas_walk to the leaf holding @index. */
+/* mas_walk to the leaf holding @index: from the last walk's leaf when it
+ * holds @index (a leaf's [min, max] is exactly what it maps), else from
+ * the root.  The cache is not the tree's contents: lookups stay const. */
 static struct maple_node *walk_leaf(const struct maple_tree *mt, uint64_t index,
 				    unsigned *offset)
 {
-	struct maple_node *n = mt->root;
+	struct maple_node *n = mt->last_leaf;
 
-	while (!mt_is_leaf(n))
-		n = n->slot[node_offset(n, index)];
+	if (!n || index < n->min || index > n->max) {
+		n = mt->root;
+		while (!mt_is_leaf(n))
+			n = n->slot[node_offset(n, index)];
+		((struct maple_tree *)mt)->last_leaf = n;
+	}
 	*offset = node_offset(n, index);
 	return n;
 }
@@ -427,10 +434,6 @@ static void big_add_node(struct ma_big *b, const struct maple_node *n,
 
 static void trash_add(struct ma_trash *t, struct maple_node *n)
 {
-	if (!t->v) {
-		t->v = t->one;
-		t->cap = sizeof(t->one) / sizeof(t->one[0]);
-	}
 	if (t->n == t->cap) {
 		struct maple_node **v = xmalloc(2 * t->cap * sizeof(*v));
 
@@ -644,13 +647,17 @@ static void run_replace(struct maple_tree *mt, struct maple_node *first,
 	}
 }
 
-void mtree_store_range(struct maple_tree *mt, uint64_t index, uint64_t last,
-		       void *entry)
+static void store_range(struct maple_tree *mt, uint64_t index, uint64_t last,
+			void *entry)
 {
-	struct ma_trash t = { 0 };
+	struct ma_trash t;      /* no initializer: one[] is not cleared */
 	struct maple_node *lf, *ll;
 	struct ma_big big, *b = &big;
 	unsigned i, j;
+
+	t.v = t.one;
+	t.n = 0;
+	t.cap = sizeof(t.one) / sizeof(t.one[0]);
 
 	memset(&mt->ev, 0, sizeof(mt->ev));
 	if (index > last)
@@ -696,6 +703,13 @@ void mtree_store_range(struct maple_tree *mt, uint64_t index, uint64_t last,
 		mt->height = 0;
 		free_spares(mt);
 	}
+}
+
+void mtree_store_range(struct maple_tree *mt, uint64_t index, uint64_t last,
+		       void *entry)
+{
+	store_range(mt, index, last, entry);
+	mt->last_leaf = NULL;   /* it may be one the store freed */
 }
 
 /* ---- visiting and validating ----------------------------------------------- */

@@ -74,6 +74,10 @@ struct maple_tree {
 	 * most MT_SPARE; none while the tree is empty) */
 	struct maple_node *spare;
 	unsigned nspare;
+	/* The leaf the last walk ended in (a cache, as a maple state kept
+	 * across calls: an mmap looks up the same place three times before
+	 * it stores there); forgotten by every store. */
+	struct maple_node *last_leaf;
 };
 
 void mt_init(struct maple_tree *mt, bool alloc_range);

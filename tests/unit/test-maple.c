@@ -193,6 +193,49 @@ static void random_run(unsigned seed, bool alloc)
 	REQUIRE(mt.nodes == 0);
 }
 
+/* The last walk's leaf is a cache: a lookup just before a store that
+ * frees or splits that leaf, and one just after, both see the tree as it
+ * is (unit-maple-memcheck runs this under valgrind: a freed leaf used
+ * again would be an error there). */
+START_TEST(test_maple_walk_cache)
+{
+	static void *ref[SPACE];
+	struct maple_tree mt;
+	unsigned s = 7;
+
+	mt_init(&mt, true);
+	for (unsigned i = 0; i < SPACE; i++) {
+		ref[i] = i % 2 ? E(i) : NULL;
+		if (ref[i])
+			mtree_store_range(&mt, i, i, ref[i]);
+	}
+	REQUIRE(mt.height >= 3);
+	for (unsigned op = 0; op < 4000; op++) {
+		unsigned a = rnd(&s) % SPACE, len = 1 + rnd(&s) % (op % 5 ? 3 : 300);
+		unsigned b = a + len - 1 < SPACE - 1 ? a + len - 1 : SPACE - 1;
+		void *e = op % 3 ? NULL : E(op);
+		uint64_t rmin, rmax;
+
+		/* a lookup caches the leaf the store is about to change */
+		REQUIRE(mtree_load(&mt, a, NULL, NULL) == ref[a]);
+		mtree_store_range(&mt, a, b, e);
+		for (unsigned i = a; i <= b; i++)
+			ref[i] = e;
+		REQUIRE(mtree_load(&mt, a, &rmin, &rmax) == e);
+		REQUIRE(rmin <= a && rmax >= b);
+		REQUIRE(mtree_load(&mt, b + 1 < SPACE ? b + 1 : b, NULL, NULL) ==
+			ref[b + 1 < SPACE ? b + 1 : b]);
+		if (op % 100 == 0) {
+			validate(&mt);
+			compare(&mt, ref);
+		}
+	}
+	compare(&mt, ref);
+	mtree_destroy(&mt);
+	REQUIRE(mt.nodes == 0);
+}
+END_TEST
+
 START_TEST(test_maple_random)
 {
 	for (unsigned seed = 1; seed <= 6; seed++)
@@ -290,6 +333,7 @@ Suite *maple_suite(void)
 
 	tcase_add_test(tc, test_maple_sizes);
 	tcase_add_test(tc, test_maple_random);
+	tcase_add_test(tc, test_maple_walk_cache);
 	tcase_add_test(tc, test_maple_split_and_shrink);
 	tcase_add_test(tc, test_maple_split_after_null);
 	tcase_add_test(tc, test_maple_validate_catches);

@@ -38,12 +38,17 @@ static void open_stream(FILE **f, char **buf, size_t *len)
 
 void capture_begin(struct shell *sh, struct capture *cap, bool force)
 {
-	memset(cap, 0, sizeof(*cap));
+	bool active = sh->json || force;
+
+	/* every command runs inside one: when it holds nothing back, only
+	 * active and saved_res are ever read (no clearing of the rest) */
+	if (active)
+		memset(cap, 0, sizeof(*cap));
+	cap->active = active;
 	cap->saved_res = sh->res;
 	memset(&sh->res, 0, sizeof(sh->res));
-	if (!sh->json && !force)
+	if (!active)
 		return;
-	cap->active = true;
 	cap->json = sh->json;
 	cap->forced = force;
 	fflush(sh->out);

@@ -15,6 +15,22 @@
 #include "commands.h"
 #include "views.h"
 
+/* "0x%llx\n" without printf's format parsing: a script's every mmap and
+ * brk prints one. */
+static void print_addr(FILE *f, uint64_t v)
+{
+	char buf[20], *p = buf + sizeof(buf);
+
+	*--p = '\n';
+	do {
+		*--p = "0123456789abcdef"[v & 0xf];
+		v >>= 4;
+	} while (v);
+	*--p = 'x';
+	*--p = '0';
+	fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), f);
+}
+
 /* A call that places something (mmap, mremap, brk): its address is
  * printed and yielded, or its errno is the error. */
 static int address_result(struct args *a, int ret, uint64_t addr)
@@ -22,7 +38,7 @@ static int address_result(struct args *a, int ret, uint64_t addr)
 	if (ret < 0)
 		return cmd_fail(a, ret);
 	if (!a->sh->json)       /* the JSON line has it as "addr" */
-		fprintf(out(a), "0x%llx\n", (unsigned long long)addr);
+		print_addr(out(a), addr);
 	cmd_yield(a, addr, true);
 	return 0;
 }

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -840,40 +841,39 @@ void commands_man(FILE *out)
 	}
 }
 
-static int by_name(const void *x, const void *y)
+/* FNV-1a of a command name. */
+static size_t name_hash(const char *s)
 {
-	const struct command *const *a = x, *const *b = y;
+	uint32_t h = 2166136261u;
 
-	return strcmp((*a)->name, (*b)->name);
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
 }
 
-/* By binary search in an index of the table sorted by name, built on the
- * first call. */
+#define CMD_SLOTS 256   /* a power of two, at least twice shell_ncommands */
+
+/* By an open-addressed hash index of the table, built on the first call:
+ * one strcmp for a command found (every line of a script looks one up). */
 const struct command *command_find(const char *name)
 {
-	static const struct command **sorted;
-	size_t lo = 0, hi = shell_ncommands;
+	static const struct command *slot[CMD_SLOTS];
+	static bool built;
+	size_t i;
 
-	if (!sorted) {
-		const struct command **s = malloc(shell_ncommands * sizeof(*s));
-
-		if (!s)
-			abort();
-		for (size_t i = 0; i < shell_ncommands; i++)
-			s[i] = &shell_commands[i];
-		qsort(s, shell_ncommands, sizeof(*s), by_name);
-		sorted = s;
+	if (!built) {
+		assert(2 * shell_ncommands <= CMD_SLOTS);
+		for (size_t k = 0; k < shell_ncommands; k++) {
+			i = name_hash(shell_commands[k].name) & (CMD_SLOTS - 1);
+			while (slot[i])
+				i = (i + 1) & (CMD_SLOTS - 1);
+			slot[i] = &shell_commands[k];
+		}
+		built = true;
 	}
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(sorted[mid]->name, name);
-
-		if (c == 0)
-			return sorted[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	for (i = name_hash(name) & (CMD_SLOTS - 1); slot[i];
+	     i = (i + 1) & (CMD_SLOTS - 1))
+		if (!strcmp(slot[i]->name, name))
+			return slot[i];
 	return NULL;
 }

@@ -22,10 +22,20 @@
 
 #include "shell.h"
 
+/* Character classes, looked up once a byte (every line of a script is
+ * lexed): blanks separate words; blanks, `;` and `"` end an unquoted word. */
+enum { BLANK = 1, ENDS_WORD = 2 };
+
+static const unsigned char char_class[256] = {
+	[' '] = BLANK | ENDS_WORD, ['\t'] = BLANK | ENDS_WORD,
+	['\r'] = BLANK | ENDS_WORD, ['\v'] = BLANK | ENDS_WORD,
+	['\f'] = BLANK | ENDS_WORD, ['\n'] = BLANK | ENDS_WORD,
+	[';'] = ENDS_WORD, ['"'] = ENDS_WORD,
+};
+
 static bool is_blank(char c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' ||
-	       c == '\n';
+	return char_class[(unsigned char)c] & BLANK;
 }
 
 static int hexval(char c)
@@ -227,7 +237,7 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 				goto too_many;
 			continue;
 		}
-		while (p < end && !is_blank(*p) && *p != ';' && *p != '"')
+		while (p < end && !(char_class[(unsigned char)*p] & ENDS_WORD))
 			p++;
 		memcpy(out->arena + lx.apos, word_at, (size_t)(p - word_at));
 		lx.apos += (size_t)(p - word_at);

@@ -86,15 +86,16 @@ int parse_prot(const char *s, int *out)
 	char *save, *piece;
 	int prot = 0;
 
-	if (!strcasecmp(s, "none") || !strcmp(s, "---")) {
-		*out = VMSH_PROT_NONE;
-		return 0;
-	}
-	if (strlen(s) == 3 && (s[0] == 'r' || s[0] == '-') &&
-	    (s[1] == 'w' || s[1] == '-') && (s[2] == 'x' || s[2] == '-')) {
+	/* the rwx form first: most scripts write it ("---" is PROT_NONE) */
+	if ((s[0] == 'r' || s[0] == '-') && (s[1] == 'w' || s[1] == '-') &&
+	    (s[2] == 'x' || s[2] == '-') && !s[3]) {
 		*out = (s[0] == 'r' ? VMSH_PROT_READ : 0) |
 		       (s[1] == 'w' ? VMSH_PROT_WRITE : 0) |
 		       (s[2] == 'x' ? VMSH_PROT_EXEC : 0);
+		return 0;
+	}
+	if (!strcasecmp(s, "none")) {
+		*out = VMSH_PROT_NONE;
 		return 0;
 	}
 	if (parse_number(s, &n, &why) == 0) {
@@ -439,7 +440,7 @@ int arg_num(struct args *a, const char *what, uint64_t *out)
 
 int arg_addr(struct args *a, const char *what, uint64_t *out)
 {
-	if (a->i < a->n && !a->tok[a->i].quoted &&
+	if (a->i < a->n && !a->tok[a->i].quoted && a->tok[a->i].len == 4 &&
 	    !strcasecmp(a->tok[a->i].text, "NULL")) {
 		*out = 0;
 		a->i++;

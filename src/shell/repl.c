@@ -103,6 +103,12 @@ void shell_fini(struct shell *sh)
 
 /* ---- running commands ----------------------------------------------------- */
 
+/* Is @t the unquoted word @w?  (Lengths first: run for every command.) */
+static bool word_is(const struct token *t, const char *w)
+{
+	return !t->quoted && t->len == strlen(w) && !memcmp(t->text, w, t->len);
+}
+
 void shell_run_words(struct shell *sh, struct token *tok, size_t n)
 {
 	const char *assign = NULL;
@@ -112,7 +118,7 @@ void shell_run_words(struct shell *sh, struct token *tok, size_t n)
 	int rc;
 
 	sh->failed = false;
-	if (n >= 2 && !tok[1].quoted && !strcmp(tok[1].text, "=")) {
+	if (n >= 2 && word_is(&tok[1], "=")) {
 		if (tok[0].quoted || !parse_ident(tok[0].text)) {
 			quote_word(tok[0].text, tok[0].len, q, sizeof(q));
 			sh_parse_error(sh, "'%s' is not a variable name (letters, digits, _)", q);
@@ -173,7 +179,7 @@ void shell_run_words(struct shell *sh, struct token *tok, size_t n)
 
 static bool is_redirect(const struct token *t)
 {
-	return !t->quoted && (!strcmp(t->text, ">") || !strcmp(t->text, ">>"));
+	return word_is(t, ">") || word_is(t, ">>");
 }
 
 /* A command with where its output goes: `> FILE`, `>> FILE` as its last
@@ -187,7 +193,7 @@ static void run_command(struct shell *sh, struct lexcmd *lc)
 	size_t n = lc->ntok;
 
 	sh->failed = false;
-	if (!lc->tok[0].quoted && !strcmp(lc->tok[0].text, "assert")) {
+	if (word_is(&lc->tok[0], "assert")) {
 		/* its words are an expression: `>` compares */
 	} else if (is_redirect(&lc->tok[n - 1])) {
 		sh_parse_error(sh, "missing a file name after '%s'", lc->tok[n - 1].text);

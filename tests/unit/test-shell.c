@@ -135,6 +135,7 @@ START_TEST(test_shell_prot)
 	static const char *const bad[] = {
 		"", "rw", "rwxx", "wr-", "xrw", "PROT_READ|", "|PROT_READ",
 		"PROT_READ||PROT_WRITE", "read", "PROT_READ,PROT_WRITE",
+		"r", "-", "--", "---x", "nonex",
 	};
 	int p;
 
@@ -235,10 +236,22 @@ START_TEST(test_shell_table_complete)
 		"meminfo", "lru", "drain", "swapon", "swapoff", "setrlimit", "limits",
 	};
 
-	for (size_t i = 0; i < sizeof(spec) / sizeof(spec[0]); i++)
-		ck_assert_msg(command_find(spec[i]) != NULL, "%s", spec[i]);
+	for (size_t i = 0; i < sizeof(spec) / sizeof(spec[0]); i++) {
+		const struct command *c = command_find(spec[i]);
+
+		ck_assert_msg(c != NULL, "%s", spec[i]);
+		ck_assert_str_eq(c->name, spec[i]);
+	}
 	ck_assert_uint_eq(shell_ncommands, sizeof(spec) / sizeof(spec[0]));
+	/* every entry is found as itself through the hash index */
+	for (size_t i = 0; i < shell_ncommands; i++)
+		ck_assert_ptr_eq(command_find(shell_commands[i].name),
+				 &shell_commands[i]);
 	ck_assert_ptr_null(command_find("frob"));
+	ck_assert_ptr_null(command_find("mma"));
+	ck_assert_ptr_null(command_find("mmapx"));
+	ck_assert_ptr_null(command_find("MMAP"));
+	ck_assert_ptr_null(command_find(""));
 }
 END_TEST
 

@@ -514,6 +514,13 @@ static bool write_runs(struct phys *ph, struct page *p, unsigned off,
 	return true;
 }
 
+/* Are the @len bytes at @buf all one value?  (Each equal to the next:
+ * one memcmp, which the C library does a vector at a time.) */
+static bool uniform_bytes(const uint8_t *buf, unsigned len)
+{
+	return len < 2 || !memcmp(buf, buf + 1, len - 1);
+}
+
 void phys_write(struct vmsh_sys *sys, uint64_t pfn, unsigned off,
 		const uint8_t *buf, uint8_t fill, unsigned len)
 {
@@ -532,25 +539,19 @@ void phys_write(struct vmsh_sys *sys, uint64_t pfn, unsigned off,
 			memset(p->data + off, fill, len);
 		return;
 	}
-	if (off == 0 && len == PAGE_SIZE) {
+	if (off == 0 && len == PAGE_SIZE && (!buf || uniform_bytes(buf, len))) {
 		/* A whole page of one value needs no buffer. */
-		bool uniform = true;
-
-		if (buf) {
-			fill = buf[0];
-			for (i = 1; i < len && uniform; i++)
-				uniform = buf[i] == fill;
-		}
-		if (uniform) {
-			data_set_fill(ph, p, fill);
-			return;
-		}
+		data_set_fill(ph, p, buf ? buf[0] : fill);
+		return;
 	}
 	if (p->data_kind != PAGE_DATA_BUF) {
 		/* Bytes equal to what is there already change nothing. */
 		bool same = true;
 
-		for (i = 0; i < len && same; i++)
+		if (p->data_kind == PAGE_DATA_FILL)
+			same = buf ? buf[0] == p->fill && uniform_bytes(buf, len) :
+				     fill == p->fill;
+		for (i = 0; p->data_kind != PAGE_DATA_FILL && i < len && same; i++)
 			same = phys_read_byte(sys, pfn, off + i) == (buf ? buf[i] : fill);
 		if (same)
 			return;

@@ -218,13 +218,46 @@ static inline void zap_one(uint64_t *ptep, uint64_t addr, void *ctx)
 	zap_pte(acc->mm, acc->vma, pte);
 }
 
-/* zap_pte_range(): the PTEs of one table in [addr, end). */
+/* zap_pte_range(): the PTEs of one table in [addr, end).  A plain
+ * anonymous page someone else still holds (a fork's child exiting, say:
+ * nothing to free, no list, no swap cache) is zapped here with the counts
+ * in locals; everything else takes zap_one. */
 static void zap_pte_range(uint64_t *pte, uint64_t addr, uint64_t end,
 			  void *ctx)
 {
-	for (; addr != end; pte++, addr += PAGE_SIZE)
-		if (*pte)
+	struct range_acc *acc = ctx;
+	struct vmsh_sys *sys = acc->mm->sys;
+	struct page *pages = sys->phys.pages;
+	uint64_t nframes = sys->phys.nframes, lo = 0, hi = 0, anon = 0;
+	bool locked = acc->vma->vm_flags & VM_LOCKED;
+
+	for (; addr != end; pte++, addr += PAGE_SIZE) {
+		uint64_t v = *pte, pfn = pte_pfn(v);
+		struct page *page;
+
+		if (!v)
+			continue;
+		page = pfn < nframes ? &pages[pfn] : NULL;
+		if (!page || locked || acc->thp_head != UINT64_MAX ||
+		    !(v & _PAGE_PRESENT) || (v & _PAGE_SPECIAL) ||
+		    page->kind != PAGE_ANON ||
+		    (page->thp & (PAGE_THP_HEAD | PAGE_THP_TAIL)) ||
+		    page->swap || page->refcount <= 1 || page->mapcount <= 0) {
 			zap_one(pte, addr, ctx);
+			continue;
+		}
+		*pte = 0;
+		if (!anon++)
+			lo = addr;
+		hi = addr + PAGE_SIZE;
+		page->mapcount--;
+		page->refcount--;
+	}
+	if (anon) {
+		acc_add(acc, lo);
+		acc_add_range(acc, lo, hi);
+		acc->mm->rss[MM_ANONPAGES] -= (int64_t)anon;
+	}
 }
 
 /* zap_pmd_range(): a huge PMD the range covers goes whole, one it cuts

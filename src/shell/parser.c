@@ -20,14 +20,16 @@
 
 #include "shell.h"
 
-static int digit_value(char c)
+/* The value of digit @c in bases up to 36; 99 for a byte that is no
+ * digit (the NUL at the end of a word included). */
+static unsigned digit_value(char c)
 {
 	if (c >= '0' && c <= '9')
-		return c - '0';
+		return (unsigned)(c - '0');
 	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 10;
+		return (unsigned)(c - 'a' + 10);
 	if (c >= 'A' && c <= 'Z')
-		return c - 'A' + 10;
+		return (unsigned)(c - 'A' + 10);
 	return 99;
 }
 
@@ -46,14 +48,14 @@ int parse_number(const char *s, uint64_t *out, const char **why)
 		base = 2, p += 2;
 	else if (p[0] == '0' && (p[1] == 'o' || p[1] == 'O'))
 		base = 8, p += 2;
-	if (digit_value(*p) >= (int)base)
+	if (digit_value(*p) >= base)
 		return -1;
-	while (*p && digit_value(*p) < (int)base) {
-		unsigned d = (unsigned)digit_value(*p++);
+	/* one digit_value a digit, and no division: a number is parsed for
+	 * every address typed */
+	for (unsigned d; (d = digit_value(*p)) < base; p++) {
 		uint64_t t;
 
-		/* v * base + d > UINT64_MAX: too large (no division per
-		 * digit: a number is parsed for every address typed) */
+		/* v * base + d > UINT64_MAX: too large */
 		if (__builtin_mul_overflow(v, base, &t) ||
 		    __builtin_add_overflow(t, d, &t))
 			big = true;

@@ -270,28 +270,85 @@ out:
 	}
 }
 
-/* One line of @f into *@line (without its newline): its length, -1 at
+/* Where shell_run_file reads a script's lines from.  A regular file vmsh
+ * opened itself is read in blocks and split with memchr (nothing else
+ * reads it, and a read of it never waits); standard input, a pipe or a
+ * device goes a byte at a time through stdio (`source -` and the
+ * terminal share stdin's buffer, and a pipe's writer may wait for us). */
+struct script_in {
+	FILE *f;
+	char *buf;              /* NULL: byte by byte */
+	size_t pos, end;        /* [pos, end) of buf not yet taken */
+};
+
+#define SCRIPT_BLOCK (64U << 10)
+
+/* Room in *@line for @more bytes read after the @len taken, as if read
+ * one at a time: the buffer doubles from 256 bytes when a byte meets
+ * its last free one, and a line that still needs room at
+ * SHELL_LINE_MAX bytes is refused.  0, -2 too long, -3 out of memory. */
+static int line_room(char **line, size_t *cap, size_t len, size_t more)
+{
+	while (len + more >= *cap) {
+		size_t ncap = *cap ? *cap * 2 : 256;
+		char *n;
+
+		if (*cap && *cap - 1 >= SHELL_LINE_MAX)
+			return -2;
+		n = realloc(*line, ncap);
+		if (!n)
+			return -3;
+		*line = n;
+		*cap = ncap;
+	}
+	return 0;
+}
+
+/* read_line() of a script read in blocks. */
+static long read_line_blocks(struct script_in *in, char **line, size_t *cap)
+{
+	size_t len = 0;
+	int rc;
+
+	for (;;) {
+		const char *s = in->buf + in->pos;
+		const char *nl = memchr(s, '\n', in->end - in->pos);
+		size_t n = nl ? (size_t)(nl - s) : in->end - in->pos;
+
+		if ((rc = line_room(line, cap, len, n + (nl != NULL))) < 0)
+			return rc;
+		memcpy(*line + len, s, n);
+		len += n;
+		in->pos += n;
+		if (nl) {
+			in->pos++;
+			break;
+		}
+		in->pos = 0;
+		in->end = fread(in->buf, 1, SCRIPT_BLOCK, in->f);
+		if (!in->end && !len)
+			return -1;
+		if (!in->end)
+			break;
+	}
+	(*line)[len] = 0;
+	return (long)len;
+}
+
+/* One line of @in into *@line (without its newline): its length, -1 at
  * the end, -2 when it is longer than SHELL_LINE_MAX, -3 out of memory.
  * (getline would grow without bound on /dev/zero and report running out
  * of memory as the end of the file.) */
-static long read_line(FILE *f, char **line, size_t *cap)
+static long read_line(struct script_in *in, char **line, size_t *cap)
 {
 	size_t len = 0;
-	int c;
+	int c, rc;
 
-	while ((c = getc_unlocked(f)) != EOF) {
-		if (len + 1 >= *cap) {
-			size_t ncap = *cap ? *cap * 2 : 256;
-			char *n;
-
-			if (len >= SHELL_LINE_MAX)
-				return -2;
-			n = realloc(*line, ncap);
-			if (!n)
-				return -3;
-			*line = n;
-			*cap = ncap;
-		}
+	if (in->buf)
+		return read_line_blocks(in, line, cap);
+	while ((c = getc_unlocked(in->f)) != EOF) {
+		if ((rc = line_room(line, cap, len, 1)) < 0)
+			return rc;
 		if (c == '\n')
 			break;
 		(*line)[len++] = (char)c;
@@ -317,6 +374,7 @@ int shell_run_file(struct shell *sh, const char *name)
 	unsigned long saved_line = sh->line;
 	bool is_stdin = !strcmp(name, "-");
 	FILE *f = is_stdin ? stdin : fopen(name, "r");
+	struct script_in in = { .f = f };
 	struct stat st;
 	char *line = NULL;
 	unsigned long stopped_at;
@@ -337,12 +395,17 @@ int shell_run_file(struct shell *sh, const char *name)
 		sh->src_dev[sh->depth] = st.st_dev;
 		sh->src_ino[sh->depth] = st.st_ino;
 	}
+	if (!is_stdin && S_ISREG(st.st_mode)) {
+		in.buf = malloc(SCRIPT_BLOCK);
+		if (!in.buf)
+			abort();
+	}
 	sh->src = is_stdin ? "<stdin>" : name;
 	sh->line = 0;
 	sh->depth++;
 	errno = 0;
 	while (!sh->stop && !shell_interrupt &&
-	       (len = read_line(f, &line, &cap)) >= 0) {
+	       (len = read_line(&in, &line, &cap)) >= 0) {
 		sh->line++;
 		shell_run_line(sh, line, (size_t)len);
 	}
@@ -357,6 +420,7 @@ int shell_run_file(struct shell *sh, const char *name)
 		ret = errno ? -errno : -EIO;
 	}
 	free(line);
+	free(in.buf);
 	sh->depth--;
 	if (!is_stdin)
 		fclose(f);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "shell.h"
 #include "suites.h"
@@ -293,6 +294,70 @@ START_TEST(test_shell_parse_error_changes_nothing)
 }
 END_TEST
 
+/* A script file is read in 64 KiB blocks: lines across a block's end, a
+ * line longer than two blocks, an empty line, an error's line number and
+ * a last line without its newline come out as line by line. */
+START_TEST(test_shell_file_blocks)
+{
+	char path[] = "/tmp/vmsh-test-blocks-XXXXXX";
+	char *text = NULL, *out[2] = { NULL }, *err[2] = { NULL };
+	size_t tlen = 0, olen[2] = { 0 }, elen[2] = { 0 };
+	FILE *t = open_memstream(&text, &tlen);
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	for (int i = 0; i < 20000; i++) {
+		if (i == 7000) {
+			fputs("echo long #", t);
+			for (int k = 0; k < 150000; k++)
+				fputc('x', t);
+			fputc('\n', t);
+		}
+		if (i == 9000)
+			fputc('\n', t);
+		fprintf(t, i == 12000 ? "frob %d\n" : "echo %d\n", i);
+	}
+	fputs("echo end", t);
+	fclose(t);
+	ck_assert_int_eq(write(fd, text, tlen), (ssize_t)tlen);
+	close(fd);
+	for (int run = 0; run < 2; run++) {
+		struct shell sh;
+
+		shell_init(&sh);
+		sh.out = open_memstream(&out[run], &olen[run]);
+		sh.err = open_memstream(&err[run], &elen[run]);
+		ck_assert(shell_new_machine(&sh));
+		if (run == 0) {
+			ck_assert_int_eq(shell_run_file(&sh, path), 0);
+		} else {
+			sh.src = path;
+			for (const char *p = text, *nl; p < text + tlen; p = nl + 1) {
+				nl = memchr(p, '\n', (size_t)(text + tlen - p));
+				if (!nl)
+					nl = text + tlen;
+				sh.line++;
+				shell_run_line(&sh, p, (size_t)(nl - p));
+			}
+		}
+		shell_fini(&sh);
+		fclose(sh.out);
+		fclose(sh.err);
+	}
+	unlink(path);
+	ck_assert_uint_eq(olen[0], olen[1]);
+	ck_assert(!memcmp(out[0], out[1], olen[0]));
+	ck_assert_str_eq(err[0], err[1]);
+	ck_assert_ptr_nonnull(strstr(err[0], ":12003: error: unknown command 'frob'"));
+	ck_assert_ptr_nonnull(strstr(out[0], "\n19999\nend\n"));
+	free(text);
+	for (int run = 0; run < 2; run++) {
+		free(out[run]);
+		free(err[run]);
+	}
+}
+END_TEST
+
 Suite *shell_suite(void)
 {
 	Suite *s = suite_create("shell");
@@ -319,6 +384,7 @@ Suite *shell_suite(void)
 	tc = tcase_create("dispatch");
 	tcase_add_test(tc, test_shell_table_complete);
 	tcase_add_test(tc, test_shell_parse_error_changes_nothing);
+	tcase_add_test(tc, test_shell_file_blocks);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -49,13 +49,16 @@ static int hexval(char c)
 	return -1;
 }
 
-/* The lexer's state: words and command texts are written into one arena
- * (at most 5 * len + 8 bytes: every word is no longer than its source,
- * plus a NUL; every command text and pipe likewise), tokens into one array. */
+/* The lexer's state.  The arena starts with a copy of the line: a word
+ * stays where it is in that copy, NUL-terminated over the byte that
+ * ended it (a "..." word is decoded in place: it is never longer than
+ * its source); after the copy come the command texts and pipes, each
+ * no longer than its source plus a NUL.  So the arena needs at most
+ * 4 * len + 8 bytes.  Tokens go into one array. */
 struct lex {
 	struct lexline *ll;
+	const char *line;       /* the line the arena's first len bytes copy */
 	size_t apos;            /* next free byte of the arena */
-	size_t word;            /* start of the word being built */
 	size_t ntoks, tcap, ccap;
 	size_t first;           /* first token of the current command */
 	char *pipe;             /* the current command's | SHELL-COMMAND */
@@ -118,9 +121,12 @@ static void finish_cmd(struct lex *lx, const char *start, const char *end)
 	lx->first = lx->ntoks;
 }
 
-static bool add_tok(struct lex *lx, bool quoted)
+/* The word at @at of the line is @len bytes at the same place in the
+ * arena's copy: NUL-terminate it there and add it. */
+static bool add_tok(struct lex *lx, const char *at, size_t len, bool quoted)
 {
 	struct lexline *ll = lx->ll;
+	char *text = ll->arena + (at - lx->line);
 	struct token *t;
 
 	if (lx->ntoks == LEX_WORDS_MAX)
@@ -131,11 +137,10 @@ static bool add_tok(struct lex *lx, bool quoted)
 				lx->tcap, sizeof(*ll->toks));
 	}
 	t = &ll->toks[lx->ntoks++];
-	t->text = ll->arena + lx->word;
-	t->len = lx->apos - lx->word;
+	t->text = text;
+	t->len = len;
 	t->quoted = quoted;
-	put(lx, '\0');
-	lx->word = lx->apos;
+	text[len] = '\0';
 	return true;
 }
 
@@ -144,17 +149,19 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 {
 	const char *p = line, *end = line + len, *cmd_start = line;
 	const char *word_at = line;
-	struct lex lx = { .ll = out };
+	struct lex lx = { .ll = out, .line = line, .apos = len + 1 };
 
 	out->ncmd = 0;
 	out->cmd = out->cmd_small;
 	lx.ccap = sizeof(out->cmd_small) / sizeof(out->cmd_small[0]);
 	out->toks = out->toks_small;
 	lx.tcap = sizeof(out->toks_small) / sizeof(out->toks_small[0]);
-	out->arena = len <= (sizeof(out->arena_small) - 8) / 5 ?
-		     out->arena_small : malloc(5 * len + 8);
+	out->arena = len <= (sizeof(out->arena_small) - 8) / 4 ?
+		     out->arena_small : malloc(4 * len + 8);
 	if (!out->arena)
 		abort();
+	memcpy(out->arena, line, len);
+	out->arena[len] = '\0';
 	while (p < end) {
 		if (is_blank(*p)) {
 			p++;
@@ -170,10 +177,12 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 			cmd_start = p = end;
 			break;
 		}
-		lx.word = lx.apos;
 		word_at = p;
 		if (*p == '"') {
 			const char *open = p++;
+			/* decoded in place of its source, from the quote on */
+			char *q = out->arena + (open - line);
+			size_t n = 0;
 
 			for (;;) {
 				int h, l;
@@ -189,7 +198,7 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 					break;
 				}
 				if (*p != '\\') {
-					put(&lx, *p++);
+					q[n++] = *p++;
 					continue;
 				}
 				if (++p >= end) {
@@ -199,12 +208,12 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 					goto fail;
 				}
 				switch (*p) {
-				case 'n': put(&lx, '\n'); p++; break;
-				case 't': put(&lx, '\t'); p++; break;
-				case 'r': put(&lx, '\r'); p++; break;
-				case '0': put(&lx, '\0'); p++; break;
-				case '\\': put(&lx, '\\'); p++; break;
-				case '"': put(&lx, '"'); p++; break;
+				case 'n': q[n++] = '\n'; p++; break;
+				case 't': q[n++] = '\t'; p++; break;
+				case 'r': q[n++] = '\r'; p++; break;
+				case '0': q[n++] = '\0'; p++; break;
+				case '\\': q[n++] = '\\'; p++; break;
+				case '"': q[n++] = '"'; p++; break;
 				case 'x':
 					h = p + 1 < end ? hexval(p[1]) : -1;
 					l = p + 2 < end ? hexval(p[2]) : -1;
@@ -213,7 +222,7 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 							 "bad escape in string: \\x needs two hex digits");
 						goto fail;
 					}
-					put(&lx, (char)(h * 16 + l));
+					q[n++] = (char)(h * 16 + l);
 					p += 3;
 					break;
 				default:
@@ -233,24 +242,21 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 					 (size_t)(p - line));
 				goto fail;
 			}
-			if (!add_tok(&lx, true))
+			if (!add_tok(&lx, open, n, true))
 				goto too_many;
 			continue;
 		}
 		while (p < end && !(char_class[(unsigned char)*p] & ENDS_WORD))
 			p++;
-		memcpy(out->arena + lx.apos, word_at, (size_t)(p - word_at));
-		lx.apos += (size_t)(p - word_at);
 		if (p < end && *p == '"') {
 			snprintf(errbuf, errsize,
 				 "unexpected '\"' inside the word at column %zu",
 				 (size_t)(p - line) + 1);
 			goto fail;
 		}
-		if (lx.apos - lx.word == 1 && out->arena[lx.word] == '|') {
+		if (p - word_at == 1 && *word_at == '|') {
 			/* CMD | SHELL-COMMAND: the rest of the line, as typed,
 			 * is /bin/sh's (gdb's pipe) */
-			lx.apos = lx.word;
 			if (lx.ntoks == lx.first) {
 				snprintf(errbuf, errsize, "missing a command before '|'");
 				goto fail;
@@ -263,7 +269,7 @@ int lex_line(const char *line, size_t len, struct lexline *out,
 			}
 			break;
 		}
-		if (!add_tok(&lx, false))
+		if (!add_tok(&lx, word_at, (size_t)(p - word_at), false))
 			goto too_many;
 	}
 	finish_cmd(&lx, cmd_start, p);

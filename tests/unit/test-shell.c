@@ -40,6 +40,33 @@ START_TEST(test_shell_lex_words_and_commands)
 }
 END_TEST
 
+START_TEST(test_shell_lex_words_in_place)
+{
+	/* words stay in the arena's copy of the line, cut by NULs over
+	 * their ends; a string is decoded over its own source */
+	struct lexline ll;
+	char err[128];
+	const char *line = "\"a\";b \"c\\x41\\x00\";d;; e f g h i j k l m n o p q r s t | tr a b";
+
+	ck_assert_int_eq(lex_line(line, strlen(line), &ll, err, sizeof(err)), 0);
+	ck_assert_uint_eq(ll.ncmd, 4);
+	ck_assert_str_eq(ll.cmd[0].tok[0].text, "a");
+	ck_assert(ll.cmd[0].tok[0].quoted);
+	ck_assert_str_eq(ll.cmd[0].text, "\"a\"");
+	ck_assert_str_eq(ll.cmd[1].tok[0].text, "b");
+	ck_assert_uint_eq(ll.cmd[1].tok[1].len, 3);
+	ck_assert_int_eq(memcmp(ll.cmd[1].tok[1].text, "cA\0", 4), 0);
+	ck_assert_str_eq(ll.cmd[1].text, "b \"c\\x41\\x00\"");
+	ck_assert_str_eq(ll.cmd[2].tok[0].text, "d");
+	ck_assert_uint_eq(ll.cmd[3].ntok, 16);
+	ck_assert_str_eq(ll.cmd[3].tok[0].text, "e");
+	ck_assert_str_eq(ll.cmd[3].tok[15].text, "t");
+	ck_assert_str_eq(ll.cmd[3].pipe, "tr a b");
+	ck_assert_str_eq(ll.cmd[3].text, "e f g h i j k l m n o p q r s t | tr a b");
+	lex_free(&ll);
+}
+END_TEST
+
 START_TEST(test_shell_lex_escapes)
 {
 	struct lexline ll;
@@ -365,6 +392,7 @@ Suite *shell_suite(void)
 
 	tc = tcase_create("lexer");
 	tcase_add_test(tc, test_shell_lex_words_and_commands);
+	tcase_add_test(tc, test_shell_lex_words_in_place);
 	tcase_add_test(tc, test_shell_lex_escapes);
 	tcase_add_test(tc, test_shell_lex_errors);
 	tcase_add_test(tc, test_shell_lex_binary);

@@ -352,6 +352,7 @@ void pgtable_deposit(struct vmsh_mm *mm, uint64_t addr, uint64_t pfn)
 {
 	struct page *pmd_page = pmd_table_page(mm, addr);
 
+	mm->sys->phys.table_gen++;      /* it no longer maps its range */
 	phys_page(mm->sys, pfn)->index = pmd_page->index;
 	pmd_page->index = pfn + 1;
 }

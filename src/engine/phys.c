@@ -289,6 +289,7 @@ static void put_frame(struct vmsh_sys *sys, uint64_t pfn, bool zeroed)
 	}
 	if (p->kind == PAGE_PGTABLE) {
 		ph->nr_tables--;
+		ph->table_gen++;
 		table_buf_free(ph, p->data, zeroed);
 	} else {
 		data_free(ph, p);

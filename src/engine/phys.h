@@ -182,6 +182,9 @@ struct phys {
 	 * new one needs no clearing (as the kernel's page-table pages come
 	 * zeroed); not frames, not counted in phys_host_bytes. */
 	struct table_pool tables;
+	/* Page tables freed or deposited so far: a TLB entry's remembered
+	 * PTE slot is good while this has not moved (tlb.h). */
+	uint64_t table_gen;
 };
 
 /* Host memory the frames take, by what it is for (bytes; the allocator's

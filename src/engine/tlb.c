@@ -132,8 +132,9 @@ static void tlb_touch(struct tlb *t, struct tlb_entry *e)
 
 /* Fill an entry for (@asid, @vpn); @absent: the caller knows @t holds
  * none (it just missed, or dropped the one it found). */
-static void tlb_insert_entry(struct tlb *t, unsigned asid, uint64_t vpn,
-			     uint64_t pte, bool absent)
+static struct tlb_entry *tlb_insert_entry(struct tlb *t, unsigned asid,
+					  uint64_t vpn, uint64_t pte,
+					  bool absent)
 {
 	struct tlb_entry *victim = absent ? NULL : tlb_find(t, asid, vpn);
 	uint32_t set = (uint32_t)(vpn % t->sets), first = set * t->ways, i;
@@ -160,6 +161,7 @@ static void tlb_insert_entry(struct tlb *t, unsigned asid, uint64_t vpn,
 	victim->pfn = (pte & PTE_PFN_MASK) >> PAGE_SHIFT;
 	victim->flags = pte & PTE_CACHED_BITS;
 	victim->lru = ++t->tick;
+	victim->ptep = NULL;
 	h = tlb_hash(t, asid, vpn);
 	victim->hnext = t->hash[h];
 	t->hash[h] = i;
@@ -176,6 +178,7 @@ static void tlb_insert_entry(struct tlb *t, unsigned asid, uint64_t vpn,
 		t->e[victim->anext].aprev = i;
 	t->asid_head[asid] = i;
 	t->asid_count[asid]++;
+	return victim;
 }
 
 static void tlb_insert(struct tlb *t, unsigned asid, uint64_t vpn, uint64_t pte)
@@ -751,8 +754,11 @@ static struct tlb_entry *tlb_find_addr(struct cpu *c, uint64_t addr,
 /* Fill the TLB for the leaf @pte of @addr the walk found: a huge PMD's
  * translation (@huge; @pte names the 4 KiB frame of @addr) goes to the
  * 2 MiB TLB, tagged with the folio's first frame. */
-static void tlb_fill_leaf(struct cpu *c, uint64_t addr, uint64_t pte, bool huge)
+static void tlb_fill_leaf(struct vmsh_mm *mm, struct cpu *c, uint64_t addr,
+			  uint64_t pte, uint64_t *ptep, bool huge)
 {
+	struct tlb_entry *e;
+
 	if (huge && c->tlb2m.entries) {
 		uint64_t head = ((pte & PTE_PFN_MASK) >> PAGE_SHIFT) &
 				~(uint64_t)(HPAGE_PMD_NR - 1);
@@ -762,7 +768,10 @@ static void tlb_fill_leaf(struct cpu *c, uint64_t addr, uint64_t pte, bool huge)
 		return;
 	}
 	/* mmu_translate looked in the 4 KiB TLB first: no entry there */
-	tlb_insert_entry(&c->tlb, c->cur_asid, addr >> PAGE_SHIFT, pte, true);
+	e = tlb_insert_entry(&c->tlb, c->cur_asid, addr >> PAGE_SHIFT, pte, true);
+	e->mm_id = mm->id;
+	e->ptep = ptep;
+	e->gen = mm->sys->phys.table_gen;
 }
 
 int mmu_translate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
@@ -783,7 +792,15 @@ int mmu_translate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		char why[96];
 
 		if (ok) {
-			pte = walk(sys, mm, addr, &refs, &ptep, &huge);
+			/* the PTE the entry came from, where the walk
+			 * found it, if no table went since; else walk */
+			if (!e_huge && e->ptep && e->mm_id == mm->id &&
+			    e->gen == sys->phys.table_gen) {
+				pte = *e->ptep;
+				huge = false;
+			} else {
+				pte = walk(sys, mm, addr, &refs, &ptep, &huge);
+			}
 			if (!stale_reason(sys, epfn, e_huge, pte, huge, write,
 					  why, sizeof(why))) {
 				tlb_touch(t, e);
@@ -822,7 +839,7 @@ int mmu_translate(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		return -EFAULT;
 	*ptep |= _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
 	pte |= _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
-	tlb_fill_leaf(c, addr, pte, huge);
+	tlb_fill_leaf(mm, c, addr, pte, ptep, huge);
 	*pfn = (pte & PTE_PFN_MASK) >> PAGE_SHIFT;
 	return 0;
 }

@@ -60,6 +60,14 @@ struct tlb_entry {
 	 * the hash chain of (asid, vpn), the set's LRU list (least recent
 	 * first), the list of its ASID's entries */
 	uint32_t hnext, lprev, lnext, aprev, anext;
+	/* Where the walk that filled a 4 KiB entry found its PTE, for
+	 * which mm, at which phys.table_gen: while no page table has been
+	 * freed or deposited since, that slot is still the PTE the walk of
+	 * (mm, vpn) reaches, so a hit reads it there instead of walking
+	 * again (NULL: not known, the hit walks). */
+	unsigned mm_id;
+	uint64_t *ptep;
+	uint64_t gen;
 };
 
 #define TLB_NIL UINT32_MAX

@@ -761,6 +761,32 @@ START_TEST(test_tlb_model_lazy_flush_warns)
 }
 END_TEST
 
+/* A hit checks its entry against the PTE where its walk found it only
+ * while no page table has been freed since: here the table went (munmap,
+ * the flush skipped) and its buffer came back as the next 2 MiB's table,
+ * whose first PTE sits where the old one was.  The check must walk and
+ * see no table, not read that slot and see another frame. */
+START_TEST(test_tlb_model_freed_table_not_trusted)
+{
+	struct model *m = model_new(1, false, true);
+	struct vmsh_fault f;
+	uint64_t done;
+	uint8_t buf[4];
+	int child;
+
+	t_map(m->sys, A, 4ULL << 20, T_RW, T_FIXED);
+	t_fill(m->sys, A, PAGE_SIZE, 0x5a);
+	/* a child maps the page too, so that the munmap leaves the frame */
+	ck_assert_int_eq(vmsh_fork(m->sys, &child), 0);
+	ck_assert_int_eq(vmsh_munmap(m->sys, A, 2ULL << 20), 0);
+	t_fill(m->sys, A + (2ULL << 20), PAGE_SIZE, 0x77);
+	ck_assert_int_eq(vmsh_read(m->sys, A, buf, 4, &done, &f), 0);
+	ck_assert_int_eq(m->warnings, 1);
+	ck_assert_ptr_nonnull(strstr(m->last_warning, "no present PTE"));
+	ck_assert_uint_eq(buf[0], 0x5a);
+}
+END_TEST
+
 Suite *tlb_suite(void)
 {
 	Suite *s = suite_create("tlb");
@@ -796,6 +822,7 @@ Suite *tlb_suite(void)
 	tcase_add_test(tc, test_tlb_lazy_flush_lets_stale_entry_through);
 	tcase_add_test(tc, test_tlb_stale_entry_dropped_without_lazy_flush);
 	tcase_add_test(tc, test_tlb_model_lazy_flush_warns);
+	tcase_add_test(tc, test_tlb_model_freed_table_not_trusted);
 	tc = t_tcase(s, "listing", NULL, teardown);
 	tcase_add_test(tc, test_tlb_entry_listing_in_any_order);
 	return s;

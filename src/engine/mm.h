@@ -45,6 +45,12 @@ struct vmsh_mm {
 					       * stack's largest (mmap_base()) */
 	uint64_t start_brk, brk, start_stack;
 	uint64_t tlb_gen;                     /* bumped by every TLB flush of this mm (tlb.c) */
+	/* The PTE table the last hardware walk reached, its 2 MiB region
+	 * and phys.table_gen then: the next walk of that region starts
+	 * there (tlb.c; a shortcut of the host, not a modelled cache: the
+	 * walk still counts a reference a level) */
+	uint64_t *walk_table;
+	uint64_t walk_region, walk_gen;
 	/* mmu_gather state: memory.c's tlb_gather_mmu/tlb_finish_mmu open
 	 * and flush it, pgtable.c's tlb_adjust_range records into it */
 	int gather_depth;

@@ -653,6 +653,18 @@ static uint64_t walk(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 	*huge = false;
 	if (levels < 2 || levels > 5 || addr >> (PAGE_SHIFT + 9 * levels))
 		return 0;
+	if (mm->walk_table && mm->walk_region == addr >> HPAGE_PMD_SHIFT &&
+	    mm->walk_gen == sys->phys.table_gen) {
+		/* no table freed or deposited since the last walk reached
+		 * this PTE table: the upper levels still lead to it */
+		uint64_t *t = &mm->walk_table[(addr >> PAGE_SHIFT) & 511];
+
+		*refs = (unsigned)levels;
+		if (!(*t & _PAGE_PRESENT))
+			return 0;
+		*ptep = t;
+		return *t;
+	}
 	for (int l = 0; l < levels; l++) {
 		unsigned shift = PAGE_SHIFT + 9 * (unsigned)(levels - 1 - l);
 		unsigned idx = (addr >> shift) & 511;
@@ -665,6 +677,11 @@ static uint64_t walk(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 		t = (uint64_t *)pg->data;
 		entry = t ? t[idx] : 0;
 		++*refs;
+		if (l == levels - 1 && t) {
+			mm->walk_table = t;
+			mm->walk_region = addr >> HPAGE_PMD_SHIFT;
+			mm->walk_gen = sys->phys.table_gen;
+		}
 		if (!(entry & _PAGE_PRESENT))
 			return 0;
 		if (l == levels - 1) {

@@ -13,6 +13,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -787,6 +788,31 @@ START_TEST(test_tlb_model_freed_table_not_trusted)
 }
 END_TEST
 
+/* A walk starts from the PTE table the last walk reached only while no
+ * table has been freed since: here the table of A went with a munmap
+ * and its buffer came back, without a walk, as the next 2 MiB's table,
+ * with a PTE where A's was.  A walk of A must find no table, not that. */
+START_TEST(test_tlb_model_walk_skips_freed_table)
+{
+	struct model *m = model_new(1, false, false);
+	struct vmsh_mm *mm;
+	struct vmsh_fault f;
+	uint64_t done, *p;
+	uint8_t buf[4];
+
+	t_map(m->sys, A, 4ULL << 20, T_RW, T_FIXED);
+	t_fill(m->sys, A, PAGE_SIZE, 0x5a);
+	mm = m->sys->current->mm;
+	ck_assert_int_eq(vmsh_munmap(m->sys, A, 2ULL << 20), 0);
+	p = pte_lookup(mm, A + (2ULL << 20), true);
+	ck_assert_ptr_nonnull(p);
+	*p = (m->sys->phys.zero_pfn << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_USER;
+	ck_assert_int_eq(vmsh_read(m->sys, A, buf, 4, &done, &f), 1);
+	ck_assert_int_eq(f.signo, SIGSEGV);
+	*p = 0;
+}
+END_TEST
+
 Suite *tlb_suite(void)
 {
 	Suite *s = suite_create("tlb");
@@ -823,6 +849,7 @@ Suite *tlb_suite(void)
 	tcase_add_test(tc, test_tlb_stale_entry_dropped_without_lazy_flush);
 	tcase_add_test(tc, test_tlb_model_lazy_flush_warns);
 	tcase_add_test(tc, test_tlb_model_freed_table_not_trusted);
+	tcase_add_test(tc, test_tlb_model_walk_skips_freed_table);
 	tc = t_tcase(s, "listing", NULL, teardown);
 	tcase_add_test(tc, test_tlb_entry_listing_in_any_order);
 	return s;

@@ -115,6 +115,26 @@ static void table_free(struct vmsh_mm *mm, uint64_t pfn, int depth,
 
 /* ---- PTE construction --------------------------------------------------- */
 
+bool pte_needs_flush(uint64_t oldpte, uint64_t newpte)
+{
+	const uint64_t pkey = 0xfULL << 59;
+	const uint64_t flush_on_clear = _PAGE_DIRTY | _PAGE_PRESENT;
+	const uint64_t flush_on_change = _PAGE_RW | _PAGE_USER | _PAGE_PWT |
+		_PAGE_PCD | _PAGE_PSE | _PAGE_GLOBAL | _PAGE_NX | pkey;
+	uint64_t diff;
+
+	if (!(oldpte & _PAGE_PRESENT))
+		return false;
+	if ((oldpte & PTE_PFN_MASK) != (newpte & PTE_PFN_MASK))
+		return true;
+	/* Flags only (the PFN is equal); A is ignored, as pte_needs_flush
+	 * asks pte_flags_need_flush to; software bits never matter. */
+	diff = (oldpte ^ newpte) & ~PTE_PFN_MASK;
+	if (diff & oldpte & flush_on_clear)
+		return true;
+	return diff & flush_on_change;
+}
+
 uint64_t vm_get_page_prot(uint64_t vm_flags)
 {
 	uint64_t prot;

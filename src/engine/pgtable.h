@@ -84,6 +84,13 @@ uint64_t *pt_table(const struct vmsh_sys *sys, uint64_t pfn);
 uint64_t vm_get_page_prot(uint64_t vm_flags);
 /* Build a PTE for @pfn with protection bits @prot (x86 pfn_pte, without
  * the L1TF inversion of PROT_NONE entries: see PTE_PFN_MASK). */
+/* x86 pte_needs_flush() (the rule tlb.h's flushes follow): must the TLB
+ * be flushed after a present PTE changed from @oldpte to @newpte?  Yes
+ * when the PFN changed, when P, D (or A) was cleared, or when RW, USER,
+ * NX, PWT, PCD, PAT, G or the pkey changed; software bits (SPECIAL,
+ * UFFD_WP, SOFT_DIRTY, SAVED_DIRTY) never need one; a non-present old PTE
+ * never does. */
+bool pte_needs_flush(uint64_t oldpte, uint64_t newpte);
 uint64_t mk_pte(uint64_t pfn, uint64_t prot);
 uint64_t pte_mkdirty(uint64_t pte);                /* D (+ SOFT_DIRTY) */
 /* A PTE for @pfn in a VMA of @vm_flags: RW only when @write (callers

@@ -83,8 +83,9 @@ static struct tlb_entry *tlb_find(struct tlb *t, unsigned asid, uint64_t vpn)
 	return NULL;
 }
 
-/* Take valid entry @e off the indexes and make it invalid. */
-static void tlb_drop(struct tlb *t, struct tlb_entry *e)
+/* Take valid entry @e off the hash of (asid, vpn) and its set's LRU
+ * list; the ASID's list and the free map are the caller's. */
+static void tlb_unlink(struct tlb *t, struct tlb_entry *e)
 {
 	uint32_t i = (uint32_t)(e - t->e), set = i / t->ways, *pp;
 
@@ -100,6 +101,12 @@ static void tlb_drop(struct tlb *t, struct tlb_entry *e)
 		t->e[e->lnext].lprev = e->lprev;
 	else
 		t->lru_tail[set] = e->lprev;
+}
+
+/* Take valid entry @e off the indexes and make it invalid. */
+static void tlb_drop(struct tlb *t, struct tlb_entry *e)
+{
+	tlb_unlink(t, e);
 	if (e->aprev != TLB_NIL)
 		t->e[e->aprev].anext = e->anext;
 	else
@@ -108,7 +115,7 @@ static void tlb_drop(struct tlb *t, struct tlb_entry *e)
 		t->e[e->anext].aprev = e->aprev;
 	t->asid_count[e->asid]--;
 	e->valid = false;
-	lbm_assign(&t->free, i, true);
+	lbm_assign(&t->free, (uint32_t)(e - t->e), true);
 }
 
 /* The entry was used: the most recent of its set. */
@@ -140,6 +147,7 @@ static struct tlb_entry *tlb_insert_entry(struct tlb *t, unsigned asid,
 	uint32_t set = (uint32_t)(vpn % t->sets), first = set * t->ways, i;
 	uint32_t h;
 	uint64_t w;
+	bool reuse;
 
 	/* the same tag, else the lowest invalid way, else the least
 	 * recently used */
@@ -150,10 +158,16 @@ static struct tlb_entry *tlb_insert_entry(struct tlb *t, unsigned asid,
 		else
 			victim = &t->e[t->lru_head[set]];
 	}
-	if (victim->valid)
+	/* a victim of the same ASID is refilled where it is (it stays on
+	 * that ASID's list and taken in the free map) */
+	reuse = victim->valid && victim->asid == asid;
+	if (reuse)
+		tlb_unlink(t, victim);
+	else if (victim->valid)
 		tlb_drop(t, victim);
 	i = (uint32_t)(victim - t->e);
-	lbm_assign(&t->free, i, false);
+	if (!reuse)
+		lbm_assign(&t->free, i, false);
 	victim->valid = true;
 	victim->global = pte & _PAGE_GLOBAL;
 	victim->asid = (uint16_t)asid;
@@ -172,6 +186,8 @@ static struct tlb_entry *tlb_insert_entry(struct tlb *t, unsigned asid,
 	else
 		t->lru_head[set] = i;
 	t->lru_tail[set] = i;
+	if (reuse)
+		return victim;
 	victim->aprev = TLB_NIL;
 	victim->anext = t->asid_head[asid];
 	if (victim->anext != TLB_NIL)
@@ -613,26 +629,6 @@ void flush_tlb_page(struct vmsh_mm *mm, uint64_t addr)
 void flush_tlb_mm(struct vmsh_mm *mm)
 {
 	flush_tlb_mm_range(mm, 0, TLB_FLUSH_ALL, PAGE_SHIFT, FLUSH_MM);
-}
-
-bool pte_needs_flush(uint64_t oldpte, uint64_t newpte)
-{
-	const uint64_t pkey = 0xfULL << 59;
-	const uint64_t flush_on_clear = _PAGE_DIRTY | _PAGE_PRESENT;
-	const uint64_t flush_on_change = _PAGE_RW | _PAGE_USER | _PAGE_PWT |
-		_PAGE_PCD | _PAGE_PSE | _PAGE_GLOBAL | _PAGE_NX | pkey;
-	uint64_t diff;
-
-	if (!(oldpte & _PAGE_PRESENT))
-		return false;
-	if ((oldpte & PTE_PFN_MASK) != (newpte & PTE_PFN_MASK))
-		return true;
-	/* Flags only (the PFN is equal); A is ignored, as pte_needs_flush
-	 * asks pte_flags_need_flush to; software bits never matter. */
-	diff = (oldpte ^ newpte) & ~PTE_PFN_MASK;
-	if (diff & oldpte & flush_on_clear)
-		return true;
-	return diff & flush_on_change;
 }
 
 /* ---- translation -------------------------------------------------------- */

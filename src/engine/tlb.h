@@ -112,12 +112,6 @@ bool tlb_lookup(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 /* Cache the translation the page walk found (after A/D were set). */
 void tlb_fill(struct vmsh_sys *sys, struct vmsh_mm *mm, uint64_t addr,
 	      uint64_t pte);
-/* x86 pte_needs_flush(): must the TLB be flushed after a present PTE
- * changed from @oldpte to @newpte?  Yes when the PFN changed, when P, D
- * (or A) was cleared, or when RW, USER, NX, PWT, PCD, PAT, G or the pkey
- * changed; software bits (SPECIAL, UFFD_WP, SOFT_DIRTY, SAVED_DIRTY) never
- * need one; a non-present old PTE never does. */
-bool pte_needs_flush(uint64_t oldpte, uint64_t newpte);
 /* flush_tlb_range: invlpg every 4 KiB page of [start, end) (more than 33:
  * a full flush); flush_tlb_range_stride with @stride_shift PMD_SHIFT (21)
  * invlpgs one address per 2 MiB (mmu_gather's tlb_get_unmap_shift when

@@ -168,12 +168,14 @@ static void copy_pte_range(uint64_t *pte, uint64_t addr, uint64_t end,
 
 		if (!v)
 			continue;
-		/* What is not a plain anonymous page mapped (swap entries,
-		 * guards, special PTEs, file pages), an interrupt or an
-		 * error take the general way; the rest, nearly every PTE
-		 * of a fork, is copied here, with the counts in locals
-		 * (copy_present_ptes' batch, add_mm_rss_vec). */
-		if (c->err || shared || !(v & _PAGE_PRESENT) || (v & _PAGE_SPECIAL) ||
+		/* What is not a plain anonymous page of a private mapping
+		 * (swap entries, guards, special PTEs, file pages), an
+		 * interrupt or an error take the general way; the rest,
+		 * nearly every PTE of a fork, is copied here, with the
+		 * counts in locals (copy_present_ptes' batch,
+		 * add_mm_rss_vec). */
+		if (c->err || shared || !(v & _PAGE_PRESENT) ||
+		    (v & _PAGE_SPECIAL) ||
 		    pfn >= nframes || pages[pfn].kind != PAGE_ANON ||
 		    pages[pfn].refcount <= 0 || (!dst && interrupted(sys))) {
 			copy_one_pte(pte, addr, vctx);

@@ -147,6 +147,12 @@ int filemap_get_page(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t index,
 		     bool create, uint64_t *pfn);
 /* The pfn caching page @index of @f, or UINT64_MAX. */
 uint64_t file_cache_lookup(const struct vmsh_file *f, uint64_t index);
+/* The same, trying first the slot after *@slot (the one the last lookup
+ * found, UINT64_MAX: none) and leaving there the one this finds: a walk
+ * of consecutive indexes (fault-around) finds each next to the last, as
+ * an xarray node holds its run. */
+uint64_t file_cache_lookup_next(const struct vmsh_file *f, uint64_t index,
+				uint64_t *slot);
 /* The folio of a page cache page (page_folio()): the cached first page of
  * its large folio, which holds the flags of the whole folio, or @pg
  * itself (the frames of a folio need not be contiguous). */

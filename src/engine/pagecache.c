@@ -52,18 +52,35 @@ static uint64_t slot_hash(uint64_t index, uint64_t cap)
 	       (cap - 1);
 }
 
-uint64_t file_cache_lookup(const struct vmsh_file *f, uint64_t index)
+uint64_t file_cache_lookup_next(const struct vmsh_file *f, uint64_t index,
+				uint64_t *slot)
 {
 	uint64_t i;
 
 	if (!f->cache_cap)
 		return UINT64_MAX;
+	/* the neighbour of the last one found: the next index of its run */
+	i = (*slot + 1) & (f->cache_cap - 1);
+	if (*slot != UINT64_MAX && f->cache[i].index == index)
+		goto found;
 	for (i = slot_hash(index, f->cache_cap);; i = (i + 1) & (f->cache_cap - 1)) {
-		if (f->cache[i].index == SLOT_EMPTY)
+		if (f->cache[i].index == SLOT_EMPTY) {
+			*slot = UINT64_MAX;
 			return UINT64_MAX;
+		}
 		if (f->cache[i].index == index)
-			return f->cache[i].pfn;
+			goto found;
 	}
+found:
+	*slot = i;
+	return f->cache[i].pfn;
+}
+
+uint64_t file_cache_lookup(const struct vmsh_file *f, uint64_t index)
+{
+	uint64_t slot = UINT64_MAX;
+
+	return file_cache_lookup_next(f, index, &slot);
 }
 
 struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg)

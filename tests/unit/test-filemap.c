@@ -473,6 +473,35 @@ START_TEST(test_filemap_disk_truncate_eof_folio)
 }
 END_TEST
 
+/* file_cache_lookup_next answers as file_cache_lookup whatever the slot
+ * it is handed (the last one found, a wrong one, none) and leaves the
+ * slot of what it found. */
+START_TEST(test_filemap_cache_lookup_next)
+{
+	static uint8_t page[4096];
+	struct vmsh_file *f;
+	uint64_t slot = UINT64_MAX, s2;
+
+	memset(page, 3, sizeof(page));
+	ck_assert_int_eq(vmsh_file_create(sys, "n", 300 * 4096ULL, false), 0);
+	for (uint64_t i = 0; i < 300; i += 1 + i % 3)
+		ck_assert_int_eq(vmsh_file_write(sys, "n", i * 4096, page,
+						 sizeof(page)), 0);
+	f = file_find(sys, "n");
+	ck_assert_ptr_nonnull(f);
+	for (uint64_t i = 0; i < 310; i++) {
+		uint64_t want = file_cache_lookup(f, i);
+
+		ck_assert_uint_eq(file_cache_lookup_next(f, i, &slot), want);
+		ck_assert(want == UINT64_MAX ? slot == UINT64_MAX :
+			  f->cache[slot].index == i);
+		s2 = (i * 7) % f->cache_cap;     /* a hint of nothing */
+		ck_assert_uint_eq(file_cache_lookup_next(f, i, &s2), want);
+	}
+	checked();
+}
+END_TEST
+
 /* The page cache entry of file @name at @index (must be cached). */
 static struct page *cpage(const char *name, uint64_t index)
 {
@@ -824,6 +853,7 @@ Suite *filemap_suite(void)
 	tc = t_tcase(s, "cow", setup, teardown);
 	tcase_add_test(tc, test_filemap_private_cow_and_fault_around);
 	tc = t_tcase(s, "fault-around", setup, teardown);
+	tcase_add_test(tc, test_filemap_cache_lookup_next);
 	tcase_add_test(tc, test_filemap_fault_around_clipped_to_vma);
 	tcase_add_test(tc, test_filemap_fault_around_disabled);
 	tc = t_tcase(s, "sigbus", setup, teardown);

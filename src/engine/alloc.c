@@ -41,19 +41,21 @@ void *xrealloc(void *p, size_t n)
 
 /*
  * Zeroed memory of its own, straight from the host (mmap): big tables
- * that live as long as the machine.  With @huge it is aligned to 2 MiB
- * and advised for huge pages, as Linux maps its own vmemmap with PMDs:
- * the frame table (struct page for every frame) is then faulted in 2 MiB
- * at a time, not 4 KiB, and its random accesses miss the host TLB far
- * less.  Where the host has no transparent huge pages the advice is
- * ignored.  Without @huge the length is rounded to 4 KiB pages only, so
- * that a part never touched takes no host memory.
+ * that live as long as the machine.
+ *  - XMAP_HUGE: aligned to 2 MiB and advised for huge pages, as Linux maps
+ *    its own vmemmap with PMDs: the frame table (struct page for every
+ *    frame) is then faulted in 2 MiB at a time, not 4 KiB, and its random
+ *    accesses miss the host TLB far less.  Where the host has no
+ *    transparent huge pages the advice is ignored.
+ *  - XMAP_POPULATE: faulted in whole by the mmap (one call, not a fault a
+ *    page: a fault costs microseconds on a paravirtualized host), for
+ *    small chunks used at once (the page-table buffers).
  */
 #define HUGE_ALIGN (2UL << 20)
 
-static size_t map_len(size_t n, size_t size, bool huge)
+static size_t map_len(size_t n, size_t size, enum xmap_how how)
 {
-	size_t align = huge ? HUGE_ALIGN : 4096;
+	size_t align = how == XMAP_HUGE ? HUGE_ALIGN : 4096;
 
 	n = n ? n : 1;
 	size = size ? size : 1;
@@ -62,15 +64,17 @@ static size_t map_len(size_t n, size_t size, bool huge)
 	return (n * size + align - 1) & ~(align - 1);
 }
 
-void *xmap_zeroed(size_t n, size_t size, bool huge)
+void *xmap_zeroed(size_t n, size_t size, enum xmap_how how)
 {
-	size_t len = map_len(n, size, huge), extra = huge ? HUGE_ALIGN : 0, head;
+	size_t len = map_len(n, size, how), head;
+	size_t extra = how == XMAP_HUGE ? HUGE_ALIGN : 0;
 	uint8_t *p = mmap(NULL, len + extra, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			  MAP_PRIVATE | MAP_ANONYMOUS |
+			  (how == XMAP_POPULATE ? MAP_POPULATE : 0), -1, 0);
 
 	if (p == MAP_FAILED)
 		check_alloc(NULL);
-	if (!huge)
+	if (how != XMAP_HUGE)
 		return p;
 	head = (HUGE_ALIGN - ((uintptr_t)p & (HUGE_ALIGN - 1))) & (HUGE_ALIGN - 1);
 	if (head)
@@ -83,10 +87,10 @@ void *xmap_zeroed(size_t n, size_t size, bool huge)
 	return p;
 }
 
-void xunmap(void *p, size_t n, size_t size, bool huge)
+void xunmap(void *p, size_t n, size_t size, enum xmap_how how)
 {
 	if (p)
-		munmap(p, map_len(n, size, huge));
+		munmap(p, map_len(n, size, how));
 }
 
 char *xstrdup(const char *s)

@@ -99,8 +99,10 @@ static const struct page_runs *runs_view(const struct page *p,
 static void data_free(struct phys *ph, struct page *p);
 
 /* A zeroed page-table buffer: the last one let go, or the next of the
- * newest chunk (fresh anonymous memory, zero).  Chunks are the host's
- * 4 KiB pages (not huge ones: a chunk's unused tail costs nothing). */
+ * newest chunk (fresh anonymous memory, zero).  A chunk is 64 buffers
+ * faulted in by its mmap at once (XMAP_POPULATE): small, so that its
+ * unused tail costs little host memory; not a 2 MiB huge page, which
+ * would round the memory figures up. */
 static void *table_buf_alloc(struct phys *ph)
 {
 	struct table_pool *tp = &ph->tables;
@@ -114,7 +116,7 @@ static void *table_buf_alloc(struct phys *ph)
 	if (!tp->chunk || tp->chunk_used == TABLE_CHUNK_BUFS) {
 		tp->chunks = xrealloc(tp->chunks, (tp->nr_chunks + 1) *
 				      sizeof(*tp->chunks));
-		tp->chunk = xmap_zeroed(TABLE_CHUNK_BUFS, PAGE_SIZE, false);
+		tp->chunk = xmap_zeroed(TABLE_CHUNK_BUFS, PAGE_SIZE, XMAP_POPULATE);
 		tp->chunks[tp->nr_chunks++] = tp->chunk;
 		tp->chunk_used = 0;
 	}
@@ -138,7 +140,7 @@ int phys_init(struct vmsh_sys *sys)
 	ph->nframes = sys->cfg.ram >> PAGE_SHIFT;
 	if (ph->nframes < 2)
 		return -ENOMEM;
-	ph->pages = xmap_zeroed(ph->nframes, sizeof(struct page), true);
+	ph->pages = xmap_zeroed(ph->nframes, sizeof(struct page), XMAP_HUGE);
 	ph->nfree = ph->nframes;
 	for (int l = 0; l < NR_LRU_LISTS; l++)
 		ph->lruvec.head[l] = ph->lruvec.tail[l] = LRU_NIL;
@@ -162,9 +164,10 @@ void phys_fini(struct vmsh_sys *sys)
 		    ph->pages[pfn].data_kind >= PAGE_DATA_RUNS)
 			free(ph->pages[pfn].data);
 	for (size_t i = 0; i < ph->tables.nr_chunks; i++)
-		xunmap(ph->tables.chunks[i], TABLE_CHUNK_BUFS, PAGE_SIZE, false);
+		xunmap(ph->tables.chunks[i], TABLE_CHUNK_BUFS, PAGE_SIZE,
+		       XMAP_POPULATE);
 	free(ph->tables.chunks);
-	xunmap(ph->pages, ph->nframes, sizeof(struct page), true);
+	xunmap(ph->pages, ph->nframes, sizeof(struct page), XMAP_HUGE);
 	lbm_fini(&ph->freemap);
 	memset(ph, 0, sizeof(*ph));
 }

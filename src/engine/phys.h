@@ -147,9 +147,10 @@ struct lruvec {
 	uint64_t nr_pages[NR_LRU_LISTS];
 };
 
-/* Page-table buffers: 4 KiB each, carved from 2 MiB chunks advised for
- * huge pages (xcalloc_huge), handed out and taken back all zero. */
-#define TABLE_CHUNK_BUFS 512
+/* Page-table buffers: 4 KiB each, carved from chunks of 64 (256 KiB)
+ * the host maps populated (XMAP_POPULATE), handed out and taken back all
+ * zero. */
+#define TABLE_CHUNK_BUFS 64
 
 struct table_pool {
 	void *free;             /* zeroed buffers, linked through word 0 */

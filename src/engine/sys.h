@@ -174,8 +174,10 @@ struct vmsh_sys {
 /* Host allocation: a failure aborts (it is not modelled). */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
-void *xmap_zeroed(size_t n, size_t size, bool huge);
-void xunmap(void *p, size_t n, size_t size, bool huge);
+/* Zeroed host memory of its own (alloc.c says how each is mapped). */
+enum xmap_how { XMAP_HUGE, XMAP_POPULATE };
+void *xmap_zeroed(size_t n, size_t size, enum xmap_how how);
+void xunmap(void *p, size_t n, size_t size, enum xmap_how how);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 /* qsort's ascending order of uint64_t values. */

@@ -158,51 +158,65 @@ static void copy_pte_range(uint64_t *pte, uint64_t addr, uint64_t end,
 	struct vmsh_sys *sys = c->dst->vm_mm->sys;
 	struct page *pages = sys->phys.pages;
 	uint64_t nframes = sys->phys.nframes, *dst = NULL;
-	uint64_t copied = 0, wrprotected = 0, anon = 0;
+	uint64_t copied = 0, wrprotected = 0;
 	bool wrprotect = is_cow_mapping(c->src->vm_flags);
-	bool shared = c->src->vm_flags & VM_SHARED;
 
-	for (; addr != end; pte++, addr += PAGE_SIZE) {
-		uint64_t v = *pte, pfn = pte_pfn(v);
-		struct page *page;
-
-		if (!v)
-			continue;
-		/* What is not a plain anonymous page of a private mapping
-		 * (swap entries, guards, special PTEs, file pages), an
-		 * interrupt or an error take the general way; the rest,
-		 * nearly every PTE of a fork, is copied here, with the
-		 * counts in locals (copy_present_ptes' batch,
-		 * add_mm_rss_vec). */
-		if (c->err || shared || !(v & _PAGE_PRESENT) ||
-		    (v & _PAGE_SPECIAL) ||
-		    pfn >= nframes || pages[pfn].kind != PAGE_ANON ||
-		    pages[pfn].refcount <= 0 || (!dst && interrupted(sys))) {
-			copy_one_pte(pte, addr, vctx);
-			continue;
-		}
-		if (!dst) {
-			dst = pte_lookup_at(c->dst->vm_mm, &c->dst_pte, addr, true);
-			if (!dst) {
-				c->err = -ENOMEM;
-				break;
-			}
-			dst -= (addr >> PAGE_SHIFT) & 511;
-		}
-		page = &pages[pfn];
-		page->refcount++;
-		page->mapcount++;
-		page->exclusive = false;   /* folio_try_dup_anon_rmap_pte */
-		anon++;
-		if (wrprotect && (v & _PAGE_RW)) {
-			v &= ~_PAGE_RW;
-			*pte = v;
-			wrprotected++;
-		}
-		dst[(addr >> PAGE_SHIFT) & 511] = v & ~_PAGE_ACCESSED;
-		copied++;
+	if (c->src->vm_flags & VM_SHARED) {
+		/* the copies lose D: the general way */
+		for (; addr != end; pte++, addr += PAGE_SIZE)
+			if (*pte)
+				copy_one_pte(pte, addr, vctx);
+		return;
 	}
-	c->rss[MM_ANONPAGES] += anon;
+	while (addr != end && !c->err) {
+		/* A run of plain anonymous pages, once the child's table is
+		 * there: copied here, with no call inside (the state stays
+		 * in registers) and the counts in locals (copy_present_ptes'
+		 * batch, add_mm_rss_vec). */
+		for (; dst && addr != end; pte++, addr += PAGE_SIZE) {
+			uint64_t v = *pte, pfn = pte_pfn(v);
+			struct page *page = &pages[pfn < nframes ? pfn : 0];
+
+			if (!v)
+				continue;
+			if (!(v & _PAGE_PRESENT) || (v & _PAGE_SPECIAL) ||
+			    pfn >= nframes || page->kind != PAGE_ANON ||
+			    page->refcount <= 0)
+				break;
+			page->refcount++;
+			page->mapcount++;
+			page->exclusive = false; /* folio_try_dup_anon_rmap_pte */
+			if (wrprotect && (v & _PAGE_RW)) {
+				v &= ~_PAGE_RW;
+				*pte = v;
+				wrprotected++;
+			}
+			dst[(addr >> PAGE_SHIFT) & 511] = v & ~_PAGE_ACCESSED;
+			copied++;
+		}
+		if (addr == end)
+			break;
+		/* The first plain page of the table: the child's table first
+		 * (as copy_one_pte would find it), then the run above. */
+		if (!dst && *pte && (*pte & _PAGE_PRESENT) &&
+		    !(*pte & _PAGE_SPECIAL) && pte_pfn(*pte) < nframes &&
+		    pages[pte_pfn(*pte)].kind == PAGE_ANON &&
+		    pages[pte_pfn(*pte)].refcount > 0 && !interrupted(sys)) {
+			dst = pte_lookup_at(c->dst->vm_mm, &c->dst_pte, addr, true);
+			if (!dst)
+				c->err = -ENOMEM;
+			else
+				dst -= (addr >> PAGE_SHIFT) & 511;
+			continue;
+		}
+		/* swap entries, guards, special PTEs, file pages, an
+		 * interrupt: the general way */
+		if (*pte)
+			copy_one_pte(pte, addr, vctx);
+		pte++;
+		addr += PAGE_SIZE;
+	}
+	c->rss[MM_ANONPAGES] += copied;
 	c->copied += copied;
 	c->wrprotected += wrprotected;
 }

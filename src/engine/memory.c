@@ -229,29 +229,47 @@ static void zap_pte_range(uint64_t *pte, uint64_t addr, uint64_t end,
 	struct vmsh_sys *sys = acc->mm->sys;
 	struct page *pages = sys->phys.pages;
 	uint64_t nframes = sys->phys.nframes, lo = 0, hi = 0, anon = 0;
-	bool locked = acc->vma->vm_flags & VM_LOCKED;
 
-	for (; addr != end; pte++, addr += PAGE_SIZE) {
-		uint64_t v = *pte, pfn = pte_pfn(v);
-		struct page *page;
+	if (acc->vma->vm_flags & VM_LOCKED) {
+		/* munlock of each page: the general way */
+		for (; addr != end; pte++, addr += PAGE_SIZE)
+			if (*pte)
+				zap_one(pte, addr, ctx);
+		return;
+	}
+	while (addr != end) {
+		/* a run the fast way takes (no large folio's batch open):
+		 * no call inside, so that the loop keeps its state in
+		 * registers */
+		if (acc->thp_head == UINT64_MAX)
+			for (; addr != end; pte++, addr += PAGE_SIZE) {
+				uint64_t v = *pte, pfn = pte_pfn(v);
+				struct page *page =
+					&pages[pfn < nframes ? pfn : 0];
 
-		if (!v)
-			continue;
-		page = pfn < nframes ? &pages[pfn] : NULL;
-		if (!page || locked || acc->thp_head != UINT64_MAX ||
-		    !(v & _PAGE_PRESENT) || (v & _PAGE_SPECIAL) ||
-		    page->kind != PAGE_ANON ||
-		    (page->thp & (PAGE_THP_HEAD | PAGE_THP_TAIL)) ||
-		    page->swap || page->refcount <= 1 || page->mapcount <= 0) {
+				if (!v)
+					continue;
+				if (!(v & _PAGE_PRESENT) ||
+				    (v & _PAGE_SPECIAL) || pfn >= nframes ||
+				    page->kind != PAGE_ANON ||
+				    (page->thp & (PAGE_THP_HEAD |
+						  PAGE_THP_TAIL)) ||
+				    page->swap || page->refcount <= 1 ||
+				    page->mapcount <= 0)
+					break;
+				*pte = 0;
+				if (!anon++)
+					lo = addr;
+				hi = addr + PAGE_SIZE;
+				page->mapcount--;
+				page->refcount--;
+			}
+		if (addr == end)
+			break;
+		if (*pte)
 			zap_one(pte, addr, ctx);
-			continue;
-		}
-		*pte = 0;
-		if (!anon++)
-			lo = addr;
-		hi = addr + PAGE_SIZE;
-		page->mapcount--;
-		page->refcount--;
+		pte++;
+		addr += PAGE_SIZE;
 	}
 	if (anon) {
 		acc_add(acc, lo);

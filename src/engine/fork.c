@@ -160,6 +160,7 @@ static void copy_pte_range(uint64_t *pte, uint64_t addr, uint64_t end,
 	uint64_t nframes = sys->phys.nframes, *dst = NULL;
 	uint64_t copied = 0, wrprotected = 0;
 	bool wrprotect = is_cow_mapping(c->src->vm_flags);
+	struct page *first;
 
 	if (c->src->vm_flags & VM_SHARED) {
 		/* the copies lose D: the general way */
@@ -174,14 +175,13 @@ static void copy_pte_range(uint64_t *pte, uint64_t addr, uint64_t end,
 		 * in registers) and the counts in locals (copy_present_ptes'
 		 * batch, add_mm_rss_vec). */
 		for (; dst && addr != end; pte++, addr += PAGE_SIZE) {
-			uint64_t v = *pte, pfn = pte_pfn(v);
-			struct page *page = &pages[pfn < nframes ? pfn : 0];
+			uint64_t v = *pte;
+			struct page *page;
 
 			if (!v)
 				continue;
-			if (!(v & _PAGE_PRESENT) || (v & _PAGE_SPECIAL) ||
-			    pfn >= nframes || page->kind != PAGE_ANON ||
-			    page->refcount <= 0)
+			page = pte_anon_page(pages, nframes, v);
+			if (!page || page->refcount <= 0)
 				break;
 			page->refcount++;
 			page->mapcount++;
@@ -198,10 +198,8 @@ static void copy_pte_range(uint64_t *pte, uint64_t addr, uint64_t end,
 			break;
 		/* The first plain page of the table: the child's table first
 		 * (as copy_one_pte would find it), then the run above. */
-		if (!dst && *pte && (*pte & _PAGE_PRESENT) &&
-		    !(*pte & _PAGE_SPECIAL) && pte_pfn(*pte) < nframes &&
-		    pages[pte_pfn(*pte)].kind == PAGE_ANON &&
-		    pages[pte_pfn(*pte)].refcount > 0 && !interrupted(sys)) {
+		first = dst ? NULL : pte_anon_page(pages, nframes, *pte);
+		if (first && first->refcount > 0 && !interrupted(sys)) {
 			dst = pte_lookup_at(c->dst->vm_mm, &c->dst_pte, addr, true);
 			if (!dst)
 				c->err = -ENOMEM;

@@ -243,17 +243,14 @@ static void zap_pte_range(uint64_t *pte, uint64_t addr, uint64_t end,
 		 * registers */
 		if (acc->thp_head == UINT64_MAX)
 			for (; addr != end; pte++, addr += PAGE_SIZE) {
-				uint64_t v = *pte, pfn = pte_pfn(v);
-				struct page *page =
-					&pages[pfn < nframes ? pfn : 0];
+				uint64_t v = *pte;
+				struct page *page;
 
 				if (!v)
 					continue;
-				if (!(v & _PAGE_PRESENT) ||
-				    (v & _PAGE_SPECIAL) || pfn >= nframes ||
-				    page->kind != PAGE_ANON ||
-				    (page->thp & (PAGE_THP_HEAD |
-						  PAGE_THP_TAIL)) ||
+				page = pte_anon_page(pages, nframes, v);
+				if (!page || (page->thp & (PAGE_THP_HEAD |
+							   PAGE_THP_TAIL)) ||
 				    page->swap || page->refcount <= 1 ||
 				    page->mapcount <= 0)
 					break;

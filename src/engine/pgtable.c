@@ -481,10 +481,12 @@ static void release_table(struct vmsh_mm *mm, uint64_t pfn, int depth)
 static uint64_t next_used(const uint64_t *t, int levels, int depth,
 			  uint64_t addr, uint64_t end)
 {
-	unsigned shift = pt_shift(levels, depth);
-	unsigned i = pt_index(levels, depth, addr), j = i;
-	unsigned last = pt_index(levels, depth, end - 1);
+	unsigned shift = pt_shift(levels, depth), i, j, last;
 
+	if (addr >= end)
+		return end;
+	i = j = pt_index(levels, depth, addr);
+	last = pt_index(levels, depth, end - 1);
 	while (j <= last && !t[j])
 		j++;
 	if (j == i)
@@ -528,8 +530,6 @@ static void free_table_range(struct vmsh_mm *mm, uint64_t *pentry, int depth,
 			free_table_range(mm, e, depth + 1, addr, next, floor,
 					 ceiling);
 		addr = next;
-		if (addr == end)
-			break;
 	}
 
 	mask = ~((1ULL << pt_shift(levels, depth - 1)) - 1);
@@ -587,8 +587,6 @@ void free_pgtables(struct vmsh_mm *mm, uint64_t addr, uint64_t end,
 		if (*e & _PAGE_PRESENT)
 			free_table_range(mm, e, 1, addr, next, floor, ceiling);
 		addr = next;
-		if (addr == end)
-			break;
 	}
 }
 

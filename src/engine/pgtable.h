@@ -84,6 +84,12 @@ uint64_t *pt_table(const struct vmsh_sys *sys, uint64_t pfn);
 uint64_t vm_get_page_prot(uint64_t vm_flags);
 /* Build a PTE for @pfn with protection bits @prot (x86 pfn_pte, without
  * the L1TF inversion of PROT_NONE entries: see PTE_PFN_MASK). */
+uint64_t mk_pte(uint64_t pfn, uint64_t prot);
+uint64_t pte_mkdirty(uint64_t pte);                /* D (+ SOFT_DIRTY) */
+/* A PTE for @pfn in a VMA of @vm_flags: RW only when @write (callers
+ * decide write-notify), D when @dirty, A unless !@young. */
+uint64_t pte_mkentry(uint64_t pfn, uint64_t vm_flags, bool write, bool dirty,
+		     bool young);
 /* x86 pte_needs_flush() (the rule tlb.h's flushes follow): must the TLB
  * be flushed after a present PTE changed from @oldpte to @newpte?  Yes
  * when the PFN changed, when P, D (or A) was cleared, or when RW, USER,
@@ -91,12 +97,23 @@ uint64_t vm_get_page_prot(uint64_t vm_flags);
  * UFFD_WP, SOFT_DIRTY, SAVED_DIRTY) never need one; a non-present old PTE
  * never does. */
 bool pte_needs_flush(uint64_t oldpte, uint64_t newpte);
-uint64_t mk_pte(uint64_t pfn, uint64_t prot);
-uint64_t pte_mkdirty(uint64_t pte);                /* D (+ SOFT_DIRTY) */
-/* A PTE for @pfn in a VMA of @vm_flags: RW only when @write (callers
- * decide write-notify), D when @dirty, A unless !@young. */
-uint64_t pte_mkentry(uint64_t pfn, uint64_t vm_flags, bool write, bool dirty,
-		     bool young);
+/*
+ * The anonymous page @pte maps (present, not special), or NULL: what the
+ * table loops of fork and zap (copy_pte_range, zap_pte_range) take their
+ * own way, everything else going the general way.  @pages and @nframes
+ * are the frame table, passed in so that the loops keep them in
+ * registers.
+ */
+static inline struct page *pte_anon_page(struct page *pages, uint64_t nframes,
+					 uint64_t pte)
+{
+	uint64_t pfn = pte_pfn(pte);
+
+	if (!(pte & _PAGE_PRESENT) || (pte & _PAGE_SPECIAL) || pfn >= nframes ||
+	    pages[pfn].kind != PAGE_ANON)
+		return NULL;
+	return &pages[pfn];
+}
 
 /* ---- tables -------------------------------------------------------------- */
 

@@ -113,14 +113,15 @@ static void *table_buf_alloc(struct phys *ph)
 		*t = NULL;
 		return t;
 	}
-	if (!tp->chunk || tp->chunk_used == TABLE_CHUNK_BUFS) {
+	if (!tp->nr_chunks || tp->chunk_used == TABLE_CHUNK_BUFS) {
 		tp->chunks = xrealloc(tp->chunks, (tp->nr_chunks + 1) *
 				      sizeof(*tp->chunks));
-		tp->chunk = xmap_zeroed(TABLE_CHUNK_BUFS, PAGE_SIZE, XMAP_POPULATE);
-		tp->chunks[tp->nr_chunks++] = tp->chunk;
+		tp->chunks[tp->nr_chunks++] =
+			xmap_zeroed(TABLE_CHUNK_BUFS, PAGE_SIZE, XMAP_POPULATE);
 		tp->chunk_used = 0;
 	}
-	return tp->chunk + (size_t)tp->chunk_used++ * PAGE_SIZE;
+	return tp->chunks[tp->nr_chunks - 1] +
+	       (size_t)tp->chunk_used++ * PAGE_SIZE;
 }
 
 /* A page-table buffer let go, cleared unless release_table saw all its
@@ -555,8 +556,10 @@ void phys_write(struct vmsh_sys *sys, uint64_t pfn, unsigned off,
 		if (p->data_kind == PAGE_DATA_FILL)
 			same = buf ? buf[0] == p->fill && uniform_bytes(buf, len) :
 				     fill == p->fill;
-		for (i = 0; p->data_kind != PAGE_DATA_FILL && i < len && same; i++)
-			same = phys_read_byte(sys, pfn, off + i) == (buf ? buf[i] : fill);
+		else
+			for (i = 0; i < len && same; i++)
+				same = phys_read_byte(sys, pfn, off + i) ==
+				       (buf ? buf[i] : fill);
 		if (same)
 			return;
 		if (write_runs(ph, p, off, buf, fill, len))

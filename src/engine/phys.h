@@ -154,10 +154,9 @@ struct lruvec {
 
 struct table_pool {
 	void *free;             /* zeroed buffers, linked through word 0 */
-	uint8_t *chunk;         /* the newest chunk ... */
-	unsigned chunk_used;    /* ... and how many of its buffers it gave */
 	uint8_t **chunks;       /* every chunk, freed by phys_fini */
 	size_t nr_chunks;
+	unsigned chunk_used;    /* buffers the newest chunk gave */
 };
 
 struct phys {

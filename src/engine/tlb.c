@@ -87,7 +87,7 @@ static struct tlb_entry *tlb_find(struct tlb *t, unsigned asid, uint64_t vpn)
  * list; the ASID's list and the free map are the caller's. */
 static void tlb_unlink(struct tlb *t, struct tlb_entry *e)
 {
-	uint32_t i = (uint32_t)(e - t->e), set = i / t->ways, *pp;
+	uint32_t i = (uint32_t)(e - t->e), set = set_of_entry(t, i), *pp;
 
 	for (pp = &t->hash[tlb_hash(t, e->asid, e->vpn)]; *pp != i;
 	     pp = &t->e[*pp].hnext)
@@ -121,7 +121,7 @@ static void tlb_drop(struct tlb *t, struct tlb_entry *e)
 /* The entry was used: the most recent of its set. */
 static void tlb_touch(struct tlb *t, struct tlb_entry *e)
 {
-	uint32_t i = (uint32_t)(e - t->e), set = i / t->ways;
+	uint32_t i = (uint32_t)(e - t->e), set = set_of_entry(t, i);
 
 	e->lru = ++t->tick;
 	if (t->lru_tail[set] == i)
@@ -144,7 +144,7 @@ static struct tlb_entry *tlb_insert_entry(struct tlb *t, unsigned asid,
 					  bool absent)
 {
 	struct tlb_entry *victim = absent ? NULL : tlb_find(t, asid, vpn);
-	uint32_t set = (uint32_t)(vpn % t->sets), first = set * t->ways, i;
+	uint32_t set = set_of_vpn(t, vpn), first = set * t->ways, i;
 	uint32_t h;
 	uint64_t w;
 	bool reuse;
@@ -305,6 +305,12 @@ static void tlb_geometry(struct tlb *t, unsigned entries, unsigned ways,
 	t->entries = entries;
 	t->ways = ways;
 	t->sets = entries ? entries / ways : 0;
+	t->ways_shift = 0;
+	t->sets_mask = 0;
+	if (ways > 1 && !(ways & (ways - 1)))
+		t->ways_shift = (unsigned)__builtin_ctz(ways);
+	if (t->sets > 1 && !(t->sets & (t->sets - 1)))
+		t->sets_mask = t->sets - 1;
 	t->shift = shift;
 	if (!entries)
 		return;         /* no such TLB: never looked at */

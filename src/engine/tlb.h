@@ -77,6 +77,8 @@ struct tlb_entry {
  * flush of an ASID costs O(its entries). */
 struct tlb {
 	unsigned entries, ways, sets;
+	unsigned ways_shift;                  /* log2(ways); 0: not a power of 2 */
+	uint32_t sets_mask;                   /* sets - 1; 0: not a power of 2 */
 	unsigned shift;                       /* page size: 12, or 21 (2 MiB) */
 	struct tlb_entry *e;                  /* sets * ways */
 	uint64_t tick;                        /* LRU clock */
@@ -87,6 +89,19 @@ struct tlb {
 	struct lbitmap free;                  /* the invalid ways */
 	uint64_t steps;                       /* entries looked at (tests) */
 };
+
+/* The set of entry @i and of page @vpn: the geometry is any entries/ways
+ * the user chose, and a power of two spares a division (tlb_geometry). */
+static inline uint32_t set_of_entry(const struct tlb *t, uint32_t i)
+{
+	return t->ways_shift ? i >> t->ways_shift : i / t->ways;
+}
+static inline uint32_t set_of_vpn(const struct tlb *t, uint64_t vpn)
+{
+	return t->sets_mask ? (uint32_t)(vpn & t->sets_mask) :
+			      (uint32_t)(vpn % t->sets);
+}
+
 #define TLB_FLUSH_CEILING 33            /* x86 tlb_single_page_flush_ceiling */
 
 /* The CPUs' TLBs of a new machine, and their end. */

@@ -7,7 +7,7 @@
  *
  * Invariants kept:
  *  - an anon_vma's refcount counts the VMAs pointing at it, the pages
- *    holding it (page->anon) and its children (forked anon_vmas whose
+ *    holding it (page_anon) and its children (forked anon_vmas whose
  *    parent it is); it is freed at zero, and is on sys->anon_vmas until
  *    then;
  *  - ids are 1, 2, 3, ... in creation order, never reused;
@@ -55,6 +55,7 @@ void anon_vma_put(struct vmsh_sys *sys, struct anon_vma *av)
 		av->next_all->pprev_all = av->pprev_all;
 	if (av->parent)
 		anon_vma_put(sys, av->parent);
+	mapping_id_put(&sys->phys, &av->mapping_id);
 	free(av);
 }
 
@@ -78,9 +79,9 @@ static void free_thp_folio(struct vmsh_sys *sys, uint64_t head)
 	deferred_split_remove(sys, head);
 	for (i = head; i < head + HPAGE_PMD_NR; i++) {
 		struct page *p = phys_page(sys, i);
-		struct anon_vma *av = p->anon;
+		struct anon_vma *av = page_anon(sys, p);
 
-		p->anon = NULL;
+		page_set_anon(sys, p, NULL);
 		p->refcount = 1;
 		phys_put(sys, i);
 		anon_vma_put(sys, av);
@@ -97,18 +98,20 @@ void put_page(struct vmsh_sys *sys, uint64_t pfn)
 	if (page->refcount == 1 && page->kind == PAGE_ANON &&
 	    (page->thp & (PAGE_THP_HEAD | PAGE_THP_TAIL))) {
 		uint64_t head = pfn & ~(uint64_t)(HPAGE_PMD_NR - 1);
+		struct page *h = phys_page(sys, head);
 
 		if (page->mapcount != 0)
 			abort();
 		page->refcount = 0;
-		if (--*thp_live(phys_page(sys, head)) == 0)
+		thp_set_live(h, thp_live(h) - 1);
+		if (thp_live(h) == 0)
 			free_thp_folio(sys, head);
 		return;
 	}
 
 	if (page->refcount == 1 && page->kind == PAGE_ANON) {
-		av = page->anon;
-		page->anon = NULL;
+		av = page_anon(sys, page);
+		page_set_anon(sys, page, NULL);
 	}
 	phys_put(sys, pfn);
 	anon_vma_put(sys, av);

@@ -21,6 +21,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sys.h"
+
 struct vmsh_sys;
 struct vmsh_vma;
 
@@ -31,7 +33,22 @@ struct anon_vma {
 	bool inherited;         /* VMA got it through fork (6.16 merge rule) */
 	struct anon_vma *next_all; /* sys->anon_vmas list */
 	struct anon_vma **pprev_all; /* the pointer to it in that list */
+	uint32_t mapping_id;    /* the id its pages name it by, or 0 (phys.h) */
 };
+
+/* The anon_vma, as Linux's folio_anon_vma(): the one a PAGE_ANON page
+ * names (a reference), or NULL; page_set_anon names @av (NULL: none)
+ * without touching its reference count. */
+static inline struct anon_vma *page_anon(const struct vmsh_sys *sys,
+					 const struct page *p)
+{
+	return phys_mapping(&sys->phys, p);
+}
+static inline void page_set_anon(struct vmsh_sys *sys, struct page *p,
+				 struct anon_vma *av)
+{
+	page_set_mapping(&sys->phys, p, av, av ? &av->mapping_id : NULL);
+}
 
 /* A new anon_vma (refcount 1, the next id) on sys->anon_vmas. */
 struct anon_vma *anon_vma_new(struct vmsh_sys *sys);

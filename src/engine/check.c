@@ -192,6 +192,10 @@ static void check_vmas(struct check_report *r, const struct vmsh_mm *mm)
 		mm_warn(r, mm, v, v->anon_vma && v->anon_vma->refcount <= 0,
 			"anon_vma #%u has refcount %d",
 			v->anon_vma->id, v->anon_vma->refcount);
+		mm_warn(r, mm, v, v->anon_vma && v->anon_vma->mapping_id &&
+			mapping_id_obj(&mm->sys->phys, v->anon_vma->mapping_id) !=
+			v->anon_vma, "anon_vma #%u: its mapping id %u is not its",
+			v->anon_vma->id, v->anon_vma->mapping_id);
 		mm_warn(r, mm, v, v->vm_file && v->vm_file->refcount <= 0,
 			"file with refcount %d", v->vm_file->refcount);
 		check_i_mmap(r, mm, v);
@@ -270,7 +274,7 @@ static void check_cached(void *ctx, uint64_t index, uint64_t pfn)
 	/* the first problem of the frame only */
 	(void)(file_warn(c, pg->kind != (c->f->device ? PAGE_DEV : PAGE_FILE),
 			 "cached frame of the wrong kind", pfn) ||
-	       file_warn(c, pg->file != c->f || pg->index != index,
+	       file_warn(c, page_file(c->sys, pg) != c->f || pg->index != index,
 			 "cached frame names another file or index", pfn) ||
 	       file_warn(c, !c->f->device && index >= file_pages(c->f),
 			 "page cached past EOF", pfn) ||
@@ -294,7 +298,9 @@ void check_files(const struct vmsh_sys *sys, struct check_report *r)
 
 	for (f = sys->files; f; f = f->next) {
 		c.f = f;
-		file_warn(&c, f->inode || f->deleted || f->refcount < 1 || f->nvmas < 0,
+		file_warn(&c, f->inode || f->deleted || f->refcount < 1 || f->nvmas < 0 ||
+			  (f->mapping_id &&
+			   mapping_id_obj(&sys->phys, f->mapping_id) != f),
 			  "bad inode state", 0);
 		file_for_each_page(f, check_cached, &c);
 	}
@@ -306,19 +312,20 @@ void check_files(const struct vmsh_sys *sys, struct check_report *r)
 	c.f = NULL;
 	for (pfn = 0; pfn < sys->phys.hiwater; pfn++) {
 		const struct page *pg = &sys->phys.pages[pfn];
+		const struct vmsh_file *pf = page_file(sys, pg);
 
 		if (pg->kind != PAGE_FILE && pg->kind != PAGE_DEV)
 			continue;
 		/* truncated while it waits in the mlock or lru_add batch:
 		 * out of the cache, freed when the batch lets it go (as
 		 * Linux's folio with no mapping) */
-		if (!pg->file && batch_refs(sys, pfn) && !pg->mapcount)
+		if (!pf && batch_refs(sys, pfn) && !pg->mapcount)
 			continue;
-		if (file_warn(&c, !pg->file || pg->file->inode ||
-			      file_cache_lookup(pg->file, pg->index) != pfn,
+		if (file_warn(&c, !pf || pf->inode ||
+			      file_cache_lookup(pf, pg->index) != pfn,
 			      "page-cache frame not in its file's cache", pfn))
 			continue;
-		c.f = pg->file;
+		c.f = pf;
 		check_cached(&c, pg->index, pfn);
 		c.f = NULL;
 	}
@@ -510,6 +517,10 @@ void check_pages(const struct vmsh_sys *sys, struct check_report *r)
 			   (!p->refcount && !(p->kind == PAGE_ANON && p->thp)),
 			   "frame %#llx in use with refcount %d",
 			   (unsigned long long)pfn, p->refcount);
+		check_warn(r, page_mapping_id(p) &&
+			   !mapping_id_obj(&sys->phys, page_mapping_id(p)),
+			   "frame %#llx names mapping id %u, which no object holds",
+			   (unsigned long long)pfn, page_mapping_id(p));
 		why = phys_check_contents(sys, pfn, &hb);
 		check_warn(r, why, "frame %#llx: %s", (unsigned long long)pfn, why);
 		if (p->kind == PAGE_PGTABLE) {

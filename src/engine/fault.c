@@ -107,9 +107,9 @@ static void new_anon_rmap(struct vmsh_sys *sys, struct vmsh_vma *vma,
 	page->mapcount = 1;
 	page->exclusive = true;
 	page->uptodate = true;
-	page->anon = vma->anon_vma;
-	if (page->anon)
-		anon_vma_get(page->anon);
+	page_set_anon(sys, page, vma->anon_vma);
+	if (page_anon(sys, page))
+		anon_vma_get(page_anon(sys, page));
 	page->index = linear_page_index(vma, addr);
 	folio_add_lru_vma(vma, pfn);
 }
@@ -230,12 +230,12 @@ static int do_wp_page(struct vmsh_sys *sys, struct vmsh_vma *vma,
 	      wp_can_reuse_large_anon_folio(vma, addr,
 					    thp_head(sys, pte_pfn(pte)))))) {
 		/* wp_can_reuse_anon_folio + folio_move_anon_rmap */
-		if (!page->exclusive && page->anon != vma->anon_vma &&
+		if (!page->exclusive && page_anon(sys, page) != vma->anon_vma &&
 		    vma->anon_vma) {
 			anon_vma_get(vma->anon_vma);
-			if (page->anon)
-				anon_vma_put(sys, page->anon);
-			page->anon = vma->anon_vma;
+			if (page_anon(sys, page))
+				anon_vma_put(sys, page_anon(sys, page));
+			page_set_anon(sys, page, vma->anon_vma);
 		}
 		page->exclusive = true;
 		/* wp_page_reuse: no flush on x86 (upgrade only) */
@@ -300,11 +300,11 @@ int do_swap_page(struct vmsh_sys *sys, struct vmsh_vma *vma, uint64_t addr,
 			lru_add_drain(sys);
 	}
 	page = phys_page(sys, pfn);
-	if (!page->anon) {
+	if (!page_anon(sys, page)) {
 		/* folio_add_new_anon_rmap(): read by readahead (or just now),
 		 * the folio becomes this VMA's anonymous page */
-		page->anon = vma->anon_vma;
-		anon_vma_get(page->anon);
+		page_set_anon(sys, page, vma->anon_vma);
+		anon_vma_get(page_anon(sys, page));
 		page->index = linear_page_index(vma, addr);
 	}
 	swap_free(sys, orig);

@@ -47,6 +47,7 @@ static void file_free(struct vmsh_sys *sys, struct vmsh_file *f)
 	if (f->i_mmap.rb_node)
 		abort();        /* a VMA still maps the inode */
 	truncate_inode_pages_final(sys, f);
+	mapping_id_put(&sys->phys, &f->mapping_id);
 	free(f->name);
 	free(f->path);
 	free(f);
@@ -67,6 +68,7 @@ struct vmsh_file *file_open(struct vmsh_sys *sys, struct vmsh_file *inode)
 	f->inode = inode;
 	f->nvmas = 0;
 	f->one_open = NULL;
+	f->mapping_id = 0;      /* pages name the inode */
 	f->refcount = 1;
 	inode->nvmas++;
 	file_get(inode);

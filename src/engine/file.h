@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "phys.h"
+#include "sys.h"
 #include "rbtree.h"
 
 struct vm_operations;
@@ -60,6 +61,7 @@ struct vmsh_file {
 	bool device;            /* a device node (not listed by `file ls`) */
 	uint64_t dev_pages;     /* devices: size of the device memory */
 	struct vmsh_file *next; /* sys->files (sys->devs for devices) */
+	uint32_t mapping_id;    /* the id its pages name it by, or 0 (phys.h) */
 	/*
 	 * An open file (struct file): file_mmap gives every mmap call its own,
 	 * as the shell's mmap (and --host's) opens the file anew, so VMAs of
@@ -82,6 +84,20 @@ struct vmsh_file {
 		unsigned order;         /* folio order of the last window */
 	} ra;
 };
+
+/* The file, as Linux's folio->mapping of a page cache folio: the one
+ * (inode) a PAGE_FILE or PAGE_DEV page belongs to, or NULL;
+ * page_set_file names @f (NULL: none). */
+static inline struct vmsh_file *page_file(const struct vmsh_sys *sys,
+					  const struct page *p)
+{
+	return phys_mapping(&sys->phys, p);
+}
+static inline void page_set_file(struct vmsh_sys *sys, struct page *p,
+				 struct vmsh_file *f)
+{
+	page_set_mapping(&sys->phys, p, f, f ? &f->mapping_id : NULL);
+}
 
 /* ra->ra_pages of a disk file: read_ahead_kb 8192 on our build machines */
 #define RA_PAGES 2048ULL

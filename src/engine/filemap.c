@@ -120,7 +120,7 @@ static int finish_fault(struct vmsh_vma *vma, uint64_t addr, uint64_t pfn,
 	struct vmsh_mm *mm = vma->vm_mm;
 	struct vmsh_sys *sys = mm->sys;
 	struct page *pg = phys_page(sys, pfn);
-	struct vmsh_file *f = pg->file;
+	struct vmsh_file *f = page_file(sys, pg);
 	uint64_t nr = folio_nr_pages(pg), first = folio_first_index(pg);
 	uint64_t idx = pg->index - first, vma_off = linear_page_index(vma, addr) -
 		       vma->vm_pgoff, pte_off = (addr >> PAGE_SHIFT) & 511;
@@ -560,7 +560,7 @@ static int do_cow_fault(struct vmsh_vma *vma, uint64_t addr, uint64_t pgoff)
 	phys_copy(sys, cow, pfn);
 	phys_put(sys, pfn);
 	pg = phys_page(sys, cow);
-	pg->anon = vma->anon_vma;
+	page_set_anon(sys, pg, vma->anon_vma);
 	anon_vma_get(vma->anon_vma);
 	pg->index = linear_page_index(vma, addr);
 	pg->exclusive = true;

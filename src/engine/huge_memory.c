@@ -228,9 +228,9 @@ void map_anon_folio_pmd(struct vmsh_vma *vma, uint64_t head,
 		p->mapcount = 1;
 		p->exclusive = true;
 		p->uptodate = true;
-		p->anon = vma->anon_vma;
-		if (p->anon)
-			anon_vma_get(p->anon);
+		page_set_anon(sys, p, vma->anon_vma);
+		if (page_anon(sys, p))
+			anon_vma_get(page_anon(sys, p));
 		p->index = linear_page_index(vma, haddr + i * PAGE_SIZE);
 	}
 	entry = pte_mkdirty(mk_pte(head, vma_page_prot(vma))) | _PAGE_PSE;
@@ -337,11 +337,11 @@ static int do_huge_pmd_wp_page(struct vmsh_sys *sys, struct vmsh_vma *vma,
 		for (i = 0; i < HPAGE_PMD_NR; i++) {
 			struct page *p = phys_page(sys, head + i);
 
-			if (p->anon != vma->anon_vma && vma->anon_vma) {
+			if (page_anon(sys, p) != vma->anon_vma && vma->anon_vma) {
 				anon_vma_get(vma->anon_vma);
-				if (p->anon)
-					anon_vma_put(sys, p->anon);
-				p->anon = vma->anon_vma;
+				if (page_anon(sys, p))
+					anon_vma_put(sys, page_anon(sys, p));
+				page_set_anon(sys, p, vma->anon_vma);
 			}
 		}
 		folio_set_exclusive(sys, head, true);

@@ -100,7 +100,9 @@ static bool anon_reaches(const struct anon_vma *av, const struct anon_vma *page_
  * it. */
 static uint64_t anon_address(const struct vmsh_vma *vma, const struct page *p)
 {
-	if (!p->anon || !anon_reaches(vma->anon_vma, p->anon) ||
+	const struct anon_vma *av = page_anon(vma->vm_mm->sys, p);
+
+	if (!av || !anon_reaches(vma->anon_vma, av) ||
 	    p->index < vma->vm_pgoff || p->index - vma->vm_pgoff >= vma_pages(vma))
 		return 0;
 	return vma_address(vma, p->index);

@@ -334,21 +334,23 @@ int vmsh_tree_walk(const struct vmsh_sys *sys, int pid, vmsh_tree_fn *fn,
 
 /* A frame's owner as the `frames` view names it; "file:NAME" is built
  * in @buf. */
-static const char *frame_owner(const struct page *p, char *buf, size_t size)
+static const char *frame_owner(const struct vmsh_sys *sys,
+			       const struct page *p, char *buf, size_t size)
 {
+	const struct vmsh_file *f = page_file(sys, p);
 	size_t len;
 
 	switch (p->kind) {
 	case PAGE_ANON:
 		return "anon";
 	case PAGE_FILE:
-		if (!p->file || !p->file->name)
+		if (!f || !f->name)
 			return "file";
-		len = strlen(p->file->name);
+		len = strlen(f->name);
 		if (len > size - 6)
 			len = size - 6;
 		memcpy(buf, "file:", 5);
-		memcpy(buf + 5, p->file->name, len);
+		memcpy(buf + 5, f->name, len);
 		buf[5 + len] = '\0';
 		return buf;
 	case PAGE_PGTABLE:
@@ -383,7 +385,7 @@ int vmsh_frame_walk(const struct vmsh_sys *sys, vmsh_frame_fn *fn, void *ctx)
 		info.mapcount = p->mapcount;
 		info.dirty = page_folio(sys, p)->dirty;  /* the folio's flag */
 		info.exclusive = p->exclusive;
-		info.owner = frame_owner(p, owner, sizeof(owner));
+		info.owner = frame_owner(sys, p, owner, sizeof(owner));
 		if (p->thp & PAGE_THP_HEAD)
 			info.folio_pages = HPAGE_PMD_NR;
 		if ((p->thp & PAGE_THP_TAIL) &&

@@ -182,7 +182,7 @@ static uint64_t file_pte_batch(struct cold_ctx *c, uint64_t addr,
 		uint64_t *p = pte_lookup(mm, addr + nr * PAGE_SIZE, false);
 
 		if (!p || !pte_present(*p) || (*p & _PAGE_SPECIAL) ||
-		    pte_pfn(*p) != file_cache_lookup(folio->file,
+		    pte_pfn(*p) != file_cache_lookup(page_file(c->vma->vm_mm->sys, folio),
 						     page->index + nr))
 			break;
 	}
@@ -214,7 +214,7 @@ static void cold_file_folio(struct cold_ctx *c, uint64_t addr,
 		return;
 	}
 	for (i = 0; i < nr; i++) {
-		p = file_cache_lookup(folio->file, folio->index + i);
+		p = file_cache_lookup(page_file(c->vma->vm_mm->sys, folio), folio->index + i);
 		mapped += (uint64_t)phys_page(sys, p)->mapcount;
 	}
 	if (mapped != nr)

@@ -98,6 +98,7 @@ void vmsh_meminfo(const struct vmsh_sys *sys, struct vmsh_meminfo *out)
 	out->mem_free = ph->nfree * 4;
 	for (pfn = 0; pfn < ph->hiwater; pfn++) {
 		const struct page *pg = &ph->pages[pfn], *folio;
+		const struct vmsh_file *f;
 
 		switch (pg->kind) {
 		case PAGE_ANON:
@@ -107,19 +108,20 @@ void vmsh_meminfo(const struct vmsh_sys *sys, struct vmsh_meminfo *out)
 				out->anon_pages += 4;
 			break;
 		case PAGE_FILE:
-			if (!pg->file)
+			f = page_file(sys, pg);
+			if (!f)
 				break;  /* truncated, in the mlock batch */
 			folio = page_folio(sys, pg);
 			out->cached += 4;
 			if (pg->mapcount > 0)
 				out->mapped += 4;
-			if (pg->file && pg->file->disk) {
+			if (f->disk) {
 				if (folio->dirty)
 					out->dirty += 4;
 			} else {
 				out->shmem += 4;
 			}
-			if (pg->file && pg->file->disk && folio == pg &&
+			if (f->disk && folio == pg &&
 			    pg->order >= 9)
 				out->file_huge_pages += 4ULL << pg->order;
 			break;
@@ -172,8 +174,10 @@ static int lru_walk_one(const struct vmsh_sys *sys, uint32_t p,
 	};
 
 	if (pg->kind == PAGE_FILE) {
+		const struct vmsh_file *pf = page_file(sys, pg);
+
 		f.kind = pg->file_lru ? "file" : "shmem";
-		f.path = pg->file ? pg->file->path : NULL;
+		f.path = pf ? pf->path : NULL;
 	} else {
 		f.kind = "anon";
 	}

@@ -101,14 +101,14 @@ static void mlock_one(struct vmsh_sys *sys, uint64_t pfn)
 		return;
 	}
 	if (folio->unevictable) {
-		(*folio_mlock_count(folio))++;
+		folio_set_mlock_count(folio, folio_mlock_count(folio) + 1);
 		return;
 	}
 	lru_del(sys, pfn);
 	folio->active = false;
 	folio->unevictable = true;
 	lru_add(sys, pfn);
-	*folio_mlock_count(folio) = 1;
+	folio_set_mlock_count(folio, 1);
 	sys->stat[ST_UNEVICTABLE_PGCULLED] += nr;
 }
 
@@ -129,7 +129,7 @@ static void mlock_new_one(struct vmsh_sys *sys, uint64_t pfn)
 	}
 	lru_add(sys, pfn);
 	if (folio->unevictable)
-		*folio_mlock_count(folio) = 1;
+		folio_set_mlock_count(folio, 1);
 }
 
 /* __munlock_folio() */
@@ -140,11 +140,11 @@ static void munlock_one(struct vmsh_sys *sys, uint64_t pfn)
 	bool isolated = folio->lru != LRU_NONE;
 
 	if (isolated && folio->unevictable) {
-		uint32_t *count = folio_mlock_count(folio);
+		uint32_t count = folio_mlock_count(folio);
 
-		if (*count)
-			(*count)--;
-		if (*count)
+		if (count)
+			folio_set_mlock_count(folio, --count);
+		if (count)
 			return;
 	}
 	if (folio->mlocked) {

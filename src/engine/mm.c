@@ -197,22 +197,6 @@ void update_hiwater_rss(struct vmsh_mm *mm)
 		mm->hiwater_rss = rss;
 }
 
-int page_mm_counter_slow(const struct page *p)
-{
-	switch (p->kind) {
-	case PAGE_ANON:
-		return MM_ANONPAGES;
-	case PAGE_FILE:
-		if (p->file && (p->file->shmem || !p->file->disk))
-			return MM_SHMEMPAGES;
-		return MM_FILEPAGES;
-	case PAGE_DEV:
-		return MM_FILEPAGES;
-	default:
-		return -1;
-	}
-}
-
 uint64_t mm_rss(const struct vmsh_mm *mm)
 {
 	return (uint64_t)(mm->rss[MM_FILEPAGES] + mm->rss[MM_ANONPAGES] +

@@ -108,13 +108,24 @@ void update_hiwater_rss(struct vmsh_mm *mm);
  * device's page -> MM_FILEPAGES.  -1 for the zero page and for frames of
  * a PFNMAP (their PTEs carry _PAGE_SPECIAL and are never counted:
  * vm_normal_page returns NULL).  The zap and the COW copy (a file page
- * replaced by an anonymous copy) use it.
+ * replaced by an anonymous copy) use it.  A page cache page tells by its
+ * flag, as mm_counter_file() by PG_swapbacked: a disk file's page is on
+ * the file lists (file_lru), tmpfs's and shmem's are not; one out of its
+ * file's cache (no mapping) counts as a file page.
  */
-int page_mm_counter_slow(const struct page *p);
 static inline int page_mm_counter(const struct page *p)
 {
-	/* inline for the anonymous page every fork and zap counts */
-	return p->kind == PAGE_ANON ? MM_ANONPAGES : page_mm_counter_slow(p);
+	switch (p->kind) {
+	case PAGE_ANON:
+		return MM_ANONPAGES;
+	case PAGE_FILE:
+		return page_mapping_id(p) && !p->file_lru ? MM_SHMEMPAGES :
+							    MM_FILEPAGES;
+	case PAGE_DEV:
+		return MM_FILEPAGES;
+	default:
+		return -1;
+	}
 }
 
 /* ---- mmap.c -------------------------------------------------------------- */

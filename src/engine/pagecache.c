@@ -6,7 +6,7 @@
  *
  * Invariants kept:
  *  - every cached frame is PAGE_FILE (PAGE_DEV for a device's memory) with
- *    page->file == the file and page->index == its index, and holds
+ *    page_file() is the file and page->index == its index, and holds
  *    exactly one reference owned by the cache; it is uptodate, but for a
  *    disk file's end-of-file page that ext4's zeroing (truncate, a write
  *    past EOF) left over a hole (order 0, clean, unmapped: the next read
@@ -87,9 +87,9 @@ struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg)
 {
 	uint64_t pfn;
 
-	if (!pg->order || pg->kind == PAGE_ANON || !pg->file)
+	if (!pg->order || pg->kind == PAGE_ANON || !page_file(sys, pg))
 		return (struct page *)pg;
-	pfn = file_cache_lookup(pg->file, folio_first_index(pg));
+	pfn = file_cache_lookup(page_file(sys, pg), folio_first_index(pg));
 	if (pfn == UINT64_MAX)
 		return (struct page *)pg;       /* check_files reports it */
 	return &sys->phys.pages[pfn];
@@ -193,7 +193,7 @@ uint64_t __filemap_add_page(struct vmsh_sys *sys, struct vmsh_file *f,
 	if (pfn == UINT64_MAX)
 		return pfn;
 	pg = phys_page(sys, pfn);
-	pg->file = f;
+	page_set_file(sys, pg, f);
 	pg->index = index;
 	pg->uptodate = uptodate;
 	cache_insert(f, index, pfn);
@@ -242,7 +242,7 @@ void filemap_insert_page(struct vmsh_sys *sys, struct vmsh_file *f,
 	struct page *pg = phys_page(sys, pfn);
 
 	pg->kind = PAGE_FILE;
-	pg->file = f;
+	page_set_file(sys, pg, f);
 	pg->index = index;
 	pg->uptodate = true;
 	pg->file_lru = f->disk;
@@ -254,7 +254,7 @@ static void cache_release_page(struct vmsh_sys *sys, uint64_t pfn)
 {
 	struct page *pg = phys_page(sys, pfn);
 
-	pg->file = NULL;
+	page_set_file(sys, pg, NULL);
 	pg->dirty = false;
 	phys_put(sys, pfn);
 }

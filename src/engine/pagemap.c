@@ -41,6 +41,7 @@ static uint64_t page_kpageflags(const struct vmsh_sys *sys,
 				const struct page *page)
 {
 	const struct page *folio = page;
+	struct vmsh_file *file;
 	uint64_t u = 0;
 
 	if (page->kind == PAGE_FILE)
@@ -85,7 +86,8 @@ static uint64_t page_kpageflags(const struct vmsh_sys *sys,
 	}
 	if (folio->uptodate)
 		u |= KPF(UPTODATE);
-	if (page->file && !file_inode(page->file)->disk)
+	file = page_file(sys, page);
+	if (file && !file_inode(file)->disk)
 		u |= KPF(SWAPBACKED);   /* tmpfs and shmem: swap-backed */
 	return u;
 }

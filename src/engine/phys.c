@@ -21,11 +21,15 @@
  *  - nr_tables, nr_bufs and run_bytes count the frames' host allocations;
  *  - a page-table frame (PAGE_PGTABLE) always has its buffer: 512 entries;
  *  - a frame is never freed while it holds a reference on something above
- *    this layer (page->anon): put_page() drops that one first;
- *  - the zero page is allocated at init, never written and never freed.
+ *    this layer (page_anon): put_page() drops that one first;
+ *  - the zero page is allocated at init, first (pfn 0, which ends the
+ *    LRU lists), never written and never freed;
+ *  - a page names its file or anon_vma by an id of the mapping table;
+ *    an object holds its id from the first page naming it until it is
+ *    freed.
  *
- * The struct page array is calloc'ed, so frames never touched cost the
- * host nothing.  Host memory per resident page (issue 13): 48 bytes of
+ * The struct page array is mapped zeroed, so frames never touched cost
+ * the host nothing.  Host memory per resident page (issue 13): 40 bytes of
  * struct page, 8 of its PTE's share of a page table, and the contents'
  * allocation only when the page is not one value with a few runs.
  */
@@ -38,8 +42,10 @@
 #include "phys.h"
 #include "sys.h"
 
-_Static_assert(sizeof(struct page) == 48,
+_Static_assert(sizeof(struct page) == 40,
 	       "struct page grew: 64 GiB resident must fit in 1 GiB of host");
+_Static_assert((VMSH_RAM_MAX >> PAGE_SHIFT) <= 1ULL << LRU_PFN_BITS,
+	       "an LRU link holds a pfn in 24 bits");
 
 /*
  * The runs of a PAGE_DATA_RUNS page: one allocation holding the header,
@@ -147,6 +153,10 @@ int phys_init(struct vmsh_sys *sys)
 		ph->lruvec.head[l] = ph->lruvec.tail[l] = LRU_NIL;
 	if (!lbm_init(&ph->freemap, ph->nframes))
 		abort();        /* host allocation failures are not modelled */
+	ph->mappings.cap = 64;
+	ph->mappings.obj = xcalloc(ph->mappings.cap, sizeof(void *));
+	ph->mappings.nr = 1;    /* id 0: none */
+	/* the lowest frame, so pfn 0 can end the LRU lists (LRU_NIL) */
 	ph->zero_pfn = phys_alloc(sys, PAGE_ZERO);
 	/* Booting is not an event the user caused. */
 	sys->stat[ST_PGALLOC] = 0;
@@ -170,6 +180,7 @@ void phys_fini(struct vmsh_sys *sys)
 	free(ph->tables.chunks);
 	xunmap(ph->pages, ph->nframes, sizeof(struct page), XMAP_HUGE);
 	lbm_fini(&ph->freemap);
+	free(ph->mappings.obj);
 	memset(ph, 0, sizeof(*ph));
 }
 
@@ -261,7 +272,7 @@ uint64_t phys_alloc_huge(struct vmsh_sys *sys, enum page_kind kind)
 	/* folio_add_lru(): a huge anonymous folio is one entry of 512
 	 * pages, its head */
 	if (kind == PAGE_ANON) {
-		*thp_live(&ph->pages[b]) = HPAGE_PMD_NR;
+		thp_set_live(&ph->pages[b], HPAGE_PMD_NR);
 		lru_add(sys, b);
 	}
 	if (ph->hiwater < b + HPAGE_PMD_NR)
@@ -282,7 +293,7 @@ static void put_frame(struct vmsh_sys *sys, uint64_t pfn, bool zeroed)
 		return;
 	/* the anon_vma reference of an anonymous page is put_page()'s */
 	if (p->mapcount != 0 || pfn == ph->zero_pfn ||
-	    (p->kind == PAGE_ANON && p->anon))
+	    (p->kind == PAGE_ANON && page_mapping_id(p)))
 		abort();
 	lru_del(sys, pfn);
 	/* free_pages_prepare(): still PG_mlocked (a locked page cache page
@@ -839,4 +850,50 @@ bool phys_zero_filled(const struct vmsh_sys *sys, uint64_t pfn)
 		if (buf[i])
 			return false;
 	return true;
+}
+
+/* ---- the mapping ids ----------------------------------------------------- */
+
+void page_set_mapping(struct phys *ph, struct page *p, void *obj,
+		      uint32_t *id)
+{
+	struct mapping_table *t = &ph->mappings;
+
+	if (obj && !*id) {
+		if (t->free) {
+			*id = t->free;
+			t->free = (uint32_t)((uintptr_t)t->obj[*id] >> 1);
+		} else {
+			/* each id is a host object of 40 bytes or more: 2^29
+			 * of them outgrow the host first */
+			if (t->nr == 1U << MAPPING_ID_BITS)
+				abort();
+			if (t->nr == t->cap) {
+				t->cap *= 2;
+				t->obj = xrealloc(t->obj, t->cap * sizeof(void *));
+			}
+			*id = t->nr++;
+		}
+		t->obj[*id] = obj;
+	}
+	p->mapping_hi = (obj ? *id : 0) >> 16;
+	p->mapping_lo = (obj ? *id : 0) & 0xffff;
+}
+
+void mapping_id_put(struct phys *ph, uint32_t *id)
+{
+	struct mapping_table *t = &ph->mappings;
+
+	if (!*id)
+		return;
+	t->obj[*id] = (void *)((uintptr_t)t->free << 1 | 1);
+	t->free = *id;
+	*id = 0;
+}
+
+const void *mapping_id_obj(const struct phys *ph, uint32_t id)
+{
+	const void *obj = id < ph->mappings.nr ? ph->mappings.obj[id] : NULL;
+
+	return (uintptr_t)obj & 1 ? NULL : obj;
 }

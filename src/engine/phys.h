@@ -38,12 +38,18 @@ enum page_kind {
 };
 
 /*
- * 48 bytes per frame (issue 13: 64 GiB of resident pages must fit in
- * under 1 GiB of host memory, page tables included).  Flags and small
- * fields are bit-fields packed into two words; the file and the anon_vma
- * share a word, as Linux's folio->mapping does (page->kind says which one
- * it is); the contents are a fill byte plus, when the page is not uniform,
- * one allocation: a few small runs (PAGE_DATA_RUNS) or a 4 KiB buffer.
+ * 40 bytes per frame (issue 13: 64 GiB of resident pages must fit in
+ * under 1 GiB of host memory, page tables and mixed contents included).
+ * Flags and small fields are bit-fields packed into five words.  Three
+ * fields are narrower than a pointer or an int because the machine is
+ * bounded: at most 2^24 frames (VMSH_RAM_MAX), so an LRU link is 24
+ * bits, with pfn 0 -- the zero page, never on a list -- as the end
+ * (LRU_NIL); at most 2^24 swap slots (SWAP_MAX_SLOTS); and the file or
+ * anon_vma, which Linux's folio->mapping points to, is a 29-bit id in
+ * the machine's table of mappings (page_file, page_anon: page->kind
+ * says which one it is).  The contents are a fill byte plus, when the
+ * page is not uniform, one allocation: a few small runs
+ * (PAGE_DATA_RUNS) or a 4 KiB buffer.
  */
 struct page {
 	/* word 0: the index and most flags */
@@ -67,10 +73,10 @@ struct page {
 				   tmpfs are swap-backed: the anon lists) */
 	bool unevictable : 1;   /* PG_unevictable: on LRU_UNEVICTABLE */
 	/* word 1 */
-	uint32_t swap;          /* PG_swapcache: the swap slot whose cache
+	uint64_t swap : 24;     /* PG_swapcache: the swap slot whose cache
 				   this anonymous page is (folio->swap), or 0 */
-	uint8_t kind;           /* enum page_kind */
-	uint8_t fill;           /* every byte not in data's runs has this
+	uint64_t kind : 3;      /* enum page_kind */
+	uint64_t fill : 8;      /* every byte not in data's runs has this
 				   value (data_kind != PAGE_DATA_BUF) */
 	bool workingset : 1;    /* PG_workingset (deactivated or refaulted) */
 	bool reclaim : 1;       /* PG_reclaim: rotate to the inactive tail
@@ -87,29 +93,24 @@ struct page {
 	bool mlock_queued : 1;  /* in the mlock batch (mlock.c): a
 				   reference per entry, and a new folio
 				   is off the lists until it drains */
+	uint64_t mapping_hi : 13; /* the mapping id's high bits */
 	/* word 2 */
 	int32_t refcount;
 	int32_t mapcount;
 	/* word 3 */
-	uint32_t lru_prev, lru_next; /* neighbours (pfns) on that list:
-				   prev is newer (towards the head), next
-				   older (towards the tail); LRU_NIL ends.
-				   The unevictable list is only a count,
-				   as Linux's ("actually no such list
+	uint64_t lru_prev : 24; /* neighbours (pfns) on that list: prev is */
+	uint64_t lru_next : 24; /* newer (towards the head), next older
+				   (towards the tail); LRU_NIL ends.  The
+				   unevictable list is only a count, as
+				   Linux's ("actually no such list
 				   exists"): there lru_prev is the folio's
 				   mlock_count (folio_mlock_count) */
+	uint64_t mapping_lo : 16; /* the mapping id's low bits */
 	/* word 4 */
 	union {
 		uint8_t *data;  /* PAGE_PGTABLE: the 512 entries; else per
 				   data_kind: NULL, the runs, the buffer */
 		uint64_t data_inline; /* PAGE_DATA_INLINE: one run */
-	};
-	/* word 5: folio->mapping */
-	union {
-		struct vmsh_file *file; /* PAGE_FILE, PAGE_DEV: the file;
-					   index is its page index */
-		struct anon_vma *anon;  /* PAGE_ANON: its anon_vma (a
-					   reference) */
 	};
 };
 
@@ -140,7 +141,8 @@ enum lru_list {
 	LRU_ACTIVE_FILE, LRU_UNEVICTABLE, NR_LRU_LISTS
 };
 #define LRU_NONE 7      /* page->lru is three bits */
-#define LRU_NIL  UINT32_MAX
+#define LRU_NIL  0       /* pfn 0 is the zero page, never on a list */
+#define LRU_PFN_BITS 24 /* an LRU link: VMSH_RAM_MAX has 2^24 frames */
 
 struct lruvec {
 	uint32_t head[NR_LRU_LISTS], tail[NR_LRU_LISTS];
@@ -157,6 +159,17 @@ struct table_pool {
 	uint8_t **chunks;       /* every chunk, freed by phys_fini */
 	size_t nr_chunks;
 	unsigned chunk_used;    /* buffers the newest chunk gave */
+};
+
+/* folio->mapping, as the id a page keeps (page_mapping_id): obj[id] is
+ * the file or anon_vma, obj[0] none.  An object takes an id when a page
+ * first names it and gives it back when it is freed; a freed id waits
+ * on a chain through obj (odd values: the next free id << 1 | 1). */
+#define MAPPING_ID_BITS 29
+struct mapping_table {
+	void **obj;
+	uint32_t nr, cap;       /* ids handed out (obj[0] included), room */
+	uint32_t free;          /* the first id on the free chain, or 0 */
 };
 
 struct phys {
@@ -185,6 +198,7 @@ struct phys {
 	/* Page tables freed or deposited so far: a TLB entry's remembered
 	 * PTE slot is good while this has not moved (tlb.h). */
 	uint64_t table_gen;
+	struct mapping_table mappings;
 };
 
 /* Host memory the frames take, by what it is for (bytes; the allocator's
@@ -225,7 +239,7 @@ uint64_t phys_alloc_huge(struct vmsh_sys *sys, enum page_kind kind);
 /* phys_get(sys, pfn): take a reference (sys.h, inline).
  * phys_put(sys, pfn): drop a reference (sys.h, inline); the frame is
  * freed (contents released) at zero, by phys_put_last.  A frame still
- * holding an anon_vma reference (page->anon) is freed by put_page()
+ * holding an anon_vma reference (page_anon) is freed by put_page()
  * instead: phys_put aborts on it. */
 void phys_put_last(struct vmsh_sys *sys, uint64_t pfn);
 /* phys_put of a page-table frame whose 512 entries are all zero (its
@@ -253,10 +267,17 @@ static inline bool folio_evictable(const struct page *folio)
  * no longer mlocked leaves it (unevictable_pgs_rescued). */
 void folio_putback_lru(struct vmsh_sys *sys, uint64_t pfn);
 /* folio->mlock_count: the locked VMAs counted while the folio is on the
- * unevictable list (kept in lru_prev, which that list does not use). */
-static inline uint32_t *folio_mlock_count(struct page *folio)
+ * unevictable list (kept in lru_prev, which that list does not use).
+ * It stops at its 24 bits' largest value: Linux's count is a hint too
+ * (mlock.c), and 2^24 locked mappings of one folio outgrow any script. */
+#define MLOCK_COUNT_MAX ((1U << LRU_PFN_BITS) - 1)
+static inline uint32_t folio_mlock_count(const struct page *folio)
 {
-	return &folio->lru_prev;
+	return (uint32_t)folio->lru_prev;
+}
+static inline void folio_set_mlock_count(struct page *folio, uint32_t n)
+{
+	folio->lru_prev = n < MLOCK_COUNT_MAX ? n : MLOCK_COUNT_MAX;
 }
 
 /* PG_readahead is PG_reclaim's bit in Linux (enum pageflags): a folio
@@ -314,10 +335,32 @@ static inline uint64_t lru_nr_pages(const struct page *pg)
  * "held": refcount 0, still the folio's, as Linux frees a folio whole);
  * the frames still referenced are counted on the first tail (its LRU
  * links are free: tails are on no list). */
-static inline uint32_t *thp_live(struct page *head)
+static inline uint32_t thp_live(const struct page *head)
 {
-	return &head[1].lru_prev;
+	return (uint32_t)head[1].lru_prev;
 }
+static inline void thp_set_live(struct page *head, uint32_t n)
+{
+	head[1].lru_prev = n;
+}/* The id of the file or anon_vma the page names (0: none), and that
+ * object: anon_vma.h and file.h give it its type (page_anon, page_file). */
+static inline uint32_t page_mapping_id(const struct page *p)
+{
+	return (uint32_t)(p->mapping_hi << 16 | p->mapping_lo);
+}
+static inline void *phys_mapping(const struct phys *ph, const struct page *p)
+{
+	return ph->mappings.obj[page_mapping_id(p)];
+}
+/* The page names @obj (NULL: none), whose id is *@id (0: it has none
+ * yet, and takes the next free one). */
+void page_set_mapping(struct phys *ph, struct page *p, void *obj,
+		      uint32_t *id);
+/* @obj is freed: its id (*@id, 0: none) goes back to the table. */
+void mapping_id_put(struct phys *ph, uint32_t *id);
+/* The object holding @id, or NULL when no live object does (the
+ * checker's look). */
+const void *mapping_id_obj(const struct phys *ph, uint32_t id);
 /* Is the page all zeroes (the zeromap's and the split's test)? */
 bool phys_zero_filled(const struct vmsh_sys *sys, uint64_t pfn);
 /* __split_folio_to_order's LRU side: @head, an anonymous THP's head on

@@ -51,7 +51,7 @@ static void swaplist_add(struct vmsh_sys *sys, struct vmsh_file *f)
 bool shmem_writeout(struct vmsh_sys *sys, uint64_t fpfn)
 {
 	struct page *folio = phys_page(sys, fpfn);
-	struct vmsh_file *f = folio->file;
+	struct vmsh_file *f = page_file(sys, folio);
 	uint64_t index = folio->index, off;
 
 	if (!swap_free_slots(sys))
@@ -60,7 +60,7 @@ bool shmem_writeout(struct vmsh_sys *sys, uint64_t fpfn)
 	/* shmem_delete_from_page_cache(): the cache lets go of the folio */
 	filemap_remove_page(sys, f, index);
 	folio->kind = PAGE_ANON;
-	folio->anon = NULL;
+	page_set_anon(sys, folio, NULL);
 	folio->index = index;
 	off = add_to_swap(sys, fpfn);   /* folio_alloc_swap: a free slot */
 	swap_duplicate(sys, swp_entry_to_pte(off, false)); /* the file's */

@@ -413,9 +413,9 @@ static void unuse_one(uint64_t *ptep, uint64_t addr, void *vctx)
 		if (pfn == UINT64_MAX)
 			abort();        /* swap_off counted the frames first */
 		page = phys_page(sys, pfn);
-		page->anon = c->vma->anon_vma;
-		if (page->anon)
-			anon_vma_get(page->anon);
+		page_set_anon(sys, page, c->vma->anon_vma);
+		if (page_anon(sys, page))
+			anon_vma_get(page_anon(sys, page));
 		page->index = linear_page_index(c->vma, addr);
 		swap_readpage(sys, off, pfn);
 		/* folio_add_lru, then swapin_readahead's lru_add_drain() */

@@ -163,7 +163,7 @@ static void unmap_folio(struct vmsh_sys *sys, struct vmsh_file *f,
 
 void split_file_folio(struct vmsh_sys *sys, struct page *folio)
 {
-	struct vmsh_file *f = folio->file;
+	struct vmsh_file *f = page_file(sys, folio);
 	uint64_t first = folio->index, i, nr = folio_nr_pages(folio);
 	struct page flags;
 

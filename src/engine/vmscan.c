@@ -121,7 +121,7 @@ static void rmap_walk(struct vmsh_sys *sys, uint64_t fpfn, rmap_fn *fn,
 		      void *ctx)
 {
 	struct page *folio = phys_page(sys, fpfn);
-	struct vmsh_file *f = folio->kind == PAGE_FILE ? folio->file : NULL;
+	struct vmsh_file *f = folio->kind == PAGE_FILE ? page_file(sys, folio) : NULL;
 	uint64_t nr = folio_nr_pages(folio), first = folio->index, i;
 	struct vmsh_mm *mm;
 	struct vmsh_vma *vma;
@@ -139,7 +139,7 @@ static void rmap_walk(struct vmsh_sys *sys, uint64_t fpfn, rmap_fn *fn,
 						      fn, ctx))
 						return;
 			} else {
-				if (!anon_vma_reaches(vma->anon_vma, folio->anon))
+				if (!anon_vma_reaches(vma->anon_vma, page_anon(sys, folio)))
 					continue;
 				if (folio->thp & PAGE_THP_HEAD) {
 					if (!rmap_try_thp(vma, folio, fpfn, fn, ctx))
@@ -167,7 +167,7 @@ static bool folio_mapped(struct vmsh_sys *sys, uint64_t fpfn)
 	if (folio->kind != PAGE_FILE || !folio->order)
 		return folio->mapcount > 0;
 	for (i = 0; i < folio_nr_pages(folio); i++) {
-		uint64_t p = file_cache_lookup(folio->file, folio->index + i);
+		uint64_t p = file_cache_lookup(page_file(sys, folio), folio->index + i);
 
 		if (p != UINT64_MAX && phys_page(sys, p)->mapcount > 0)
 			return true;
@@ -361,7 +361,7 @@ static bool only_cache_refs(struct vmsh_sys *sys, uint64_t fpfn)
 	if (folio->refcount != 2)
 		return false;
 	for (i = 1; i < folio_nr_pages(folio); i++)
-		if (phys_page(sys, file_cache_lookup(folio->file,
+		if (phys_page(sys, file_cache_lookup(page_file(sys, folio),
 						     folio->index + i))->refcount != 1)
 			return false;
 	return true;
@@ -388,7 +388,7 @@ static void remove_mapping(struct vmsh_sys *sys, uint64_t fpfn)
 	 * comes back inactive) */
 	if (folio->file_lru)
 		shadow = workingset_eviction(sys, folio);
-	f = folio->file;
+	f = page_file(sys, folio);
 	nr = folio_nr_pages(folio);
 	trace(sys, "__remove_mapping %s index=%#llx pages=%llu", f->path,
 	      (unsigned long long)folio->index, (unsigned long long)nr);

@@ -149,6 +149,12 @@ START_TEST(test_check_pages)
 	BREAK(*pte, (sys->phys.nframes << PAGE_SHIFT) | _PAGE_PRESENT, "outside RAM");
 	BREAK(*pte, ((uint64_t)mm->pgd << PAGE_SHIFT) | _PAGE_PRESENT, "of kind");
 	BREAK(sys->phys.nfree, sys->phys.nfree + 1, "free frames, nfree says");
+	BREAK(anon->mapping_lo, sys->phys.mappings.nr,
+	      "which no object holds");
+	BREAK(t_vma(sys, BASE)->anon_vma->mapping_id,
+	      page_mapping_id(file), "its mapping id");
+	BREAK(page_file(sys, file)->mapping_id, page_mapping_id(anon),
+	      "bad inode state");
 }
 END_TEST
 

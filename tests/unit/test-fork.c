@@ -313,7 +313,7 @@ START_TEST(test_fork_anon_vma_inherited)
 	ck_assert(cv->anon_vma->inherited);
 	ck_assert(!pv->anon_vma->inherited);
 	/* shared pages stay on the parent's anon_vma */
-	ck_assert_ptr_eq(phys_page(sys, pte_pfn(pte_of(child, BASE)))->anon,
+	ck_assert_ptr_eq(page_anon(sys, phys_page(sys, pte_pfn(pte_of(child, BASE)))),
 			 pv->anon_vma);
 }
 END_TEST

@@ -292,7 +292,7 @@ START_TEST(test_phys_host_bytes)
 	/* the PTE tables, one PMD, PUD and PGD table */
 	ck_assert_uint_eq(hb.tables, (pages / 512 + 3) * PAGE_SIZE);
 	total = hb.pages + hb.tables + hb.bufs + hb.runs;
-	ck_assert_uint_le(sizeof(struct page), 48);
+	ck_assert_uint_le(sizeof(struct page), 40);
 	ck_assert_uint_le(total / pages, 60);
 
 	for (i = 0; i < pages; i += 4)
@@ -378,6 +378,56 @@ START_TEST(test_phys_table_pool)
 }
 END_TEST
 
+/* A page names its file or anon_vma by a 29-bit id (folio->mapping in
+ * 40 bytes): ids are handed out on first use, kept by the object, given
+ * back when it goes and handed out again; an id past 16 bits comes back
+ * whole.  The narrow fields keep what a 64 GiB machine needs: the
+ * highest pfn as an LRU link, pfn 0 (the zero page) as the end, and the
+ * mlock count stops at its largest value. */
+START_TEST(test_phys_mapping_ids)
+{
+	static uint32_t ids[70000];
+	uint32_t a = 0, b = 0, first;
+	uint64_t pfn = phys_alloc(sys, PAGE_ANON);
+	struct page *p = phys_page(sys, pfn);
+
+	ck_assert_uint_eq(page_mapping_id(p), 0);
+	ck_assert_ptr_null(phys_mapping(&sys->phys, p));
+	page_set_mapping(&sys->phys, p, &a, &a);
+	first = a;
+	ck_assert_uint_ne(first, 0);
+	ck_assert_ptr_eq(phys_mapping(&sys->phys, p), &a);
+	page_set_mapping(&sys->phys, p, &b, &b);
+	ck_assert_uint_ne(b, first);
+	ck_assert_ptr_eq(phys_mapping(&sys->phys, p), &b);
+	page_set_mapping(&sys->phys, p, &a, &a);        /* kept */
+	ck_assert_uint_eq(a, first);
+	mapping_id_put(&sys->phys, &a);
+	ck_assert_uint_eq(a, 0);
+	ck_assert_ptr_null(mapping_id_obj(&sys->phys, first));
+	page_set_mapping(&sys->phys, p, &b, &b);
+	ck_assert_ptr_eq(mapping_id_obj(&sys->phys, b), &b);
+	for (int i = 0; i < 70000; i++)
+		page_set_mapping(&sys->phys, p, &ids[i], &ids[i]);
+	ck_assert_uint_eq(ids[0], first);               /* given out again */
+	ck_assert_uint_gt(page_mapping_id(p), 1U << 16);
+	ck_assert_ptr_eq(phys_mapping(&sys->phys, p), &ids[69999]);
+	for (int i = 0; i < 70000; i++)
+		mapping_id_put(&sys->phys, &ids[i]);
+	mapping_id_put(&sys->phys, &b);
+	page_set_mapping(&sys->phys, p, NULL, NULL);
+	ck_assert_uint_eq(page_mapping_id(p), 0);
+
+	ck_assert_uint_eq(sys->phys.zero_pfn, LRU_NIL);
+	p->lru_prev = (1U << LRU_PFN_BITS) - 1;         /* a 64 GiB machine's last */
+	ck_assert_uint_eq(p->lru_prev, (1U << LRU_PFN_BITS) - 1);
+	folio_set_mlock_count(p, MLOCK_COUNT_MAX + 5);
+	ck_assert_uint_eq(folio_mlock_count(p), MLOCK_COUNT_MAX);
+	p->lru_prev = LRU_NIL;
+	phys_put(sys, pfn);
+}
+END_TEST
+
 Suite *phys_suite(void)
 {
 	Suite *s = suite_create("phys");
@@ -388,6 +438,7 @@ Suite *phys_suite(void)
 	tcase_add_test(tc, test_phys_zero_page);
 	tcase_add_test(tc, test_phys_frame_info);
 	tcase_add_test(tc, test_phys_table_pool);
+	tcase_add_test(tc, test_phys_mapping_ids);
 	tc = t_tcase(s, "contents", setup_small, teardown);
 	tcase_add_test(tc, test_phys_sparse_fill);
 	tcase_add_test(tc, test_phys_copy);

@@ -18,7 +18,7 @@
  *   above   sys.c task.c fork.c mmap.c mprotect.c mremap.c brk.c access.c
  *           fault.c filemap.c file.c read_write.c pagecache.c readahead.c
  *           truncate.c writeback.c dev.c vma.c anon_vma.c mm.c memory.c
- *           tlb.c rlimit.c
+ *           tlb.c tlb_array.c rlimit.c
  *           (these call each other as Linux's mm does: mmap <-> fault)
  *   floor   phys.c pgtable.c rbtree.c alloc.c stat.c
  *           call only the floor and the C library, never a file above

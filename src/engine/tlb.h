@@ -102,6 +102,31 @@ static inline uint32_t set_of_vpn(const struct tlb *t, uint64_t vpn)
 			      (uint32_t)(vpn % t->sets);
 }
 
+/* ---- one TLB's array (tlb_array.c) ---- */
+
+/* Size @t for @entries of @ways (any other ways: fully associative) and
+ * pages of 1 << @shift; 0 entries: no such TLB.  tlb_free releases it. */
+void tlb_geometry(struct tlb *t, unsigned entries, unsigned ways,
+		  unsigned shift);
+void tlb_free(struct tlb *t);
+/* The valid entry tagged (@asid, @vpn), or NULL. */
+struct tlb_entry *tlb_find(struct tlb *t, unsigned asid, uint64_t vpn);
+/* Take valid entry @e off the indexes and make it invalid. */
+void tlb_drop(struct tlb *t, struct tlb_entry *e);
+/* The entry was used: the most recent of its set. */
+void tlb_touch(struct tlb *t, struct tlb_entry *e);
+/* Fill an entry for (@asid, @vpn) from @pte: the one of that tag, else
+ * the set's lowest invalid way, else its least recently used; @absent:
+ * the caller knows @t holds no such tag.  tlb_insert without @absent. */
+struct tlb_entry *tlb_insert_entry(struct tlb *t, unsigned asid, uint64_t vpn,
+				   uint64_t pte, bool absent);
+void tlb_insert(struct tlb *t, unsigned asid, uint64_t vpn, uint64_t pte);
+/* Drop the non-global entries of @asid (ANY_ASID: all) with start <= vpn
+ * < end; returns how many. */
+#define ANY_ASID UINT32_MAX
+unsigned tlb_invalidate(struct tlb *t, unsigned asid, uint64_t start,
+			uint64_t end);
+
 #define TLB_FLUSH_CEILING 33            /* x86 tlb_single_page_flush_ceiling */
 
 /* The CPUs' TLBs of a new machine, and their end. */

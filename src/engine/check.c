@@ -437,7 +437,7 @@ static void count_tables(struct pages_ctx *c, uint64_t pfn, int depth,
 		       c->mm->id, (unsigned long long)pfn))
 		return;
 	c->maps[pfn]++;
-	if (depth > 0 && strcmp(pt_level_name(levels, depth), "P4D") != 0)
+	if (pt_table_counted(levels, depth))
 		(*ntables)++;
 	if (depth == levels - 1)
 		return;

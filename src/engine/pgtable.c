@@ -79,12 +79,6 @@ uint64_t pt_entry_end(int levels, int depth, uint64_t addr, uint64_t end)
 	return boundary - 1 < end - 1 ? boundary : end;
 }
 
-/* Does a table at @depth count in pgtables_bytes? */
-static bool table_counted(int levels, int depth)
-{
-	return depth > 0 && strcmp(pt_level_name(levels, depth), "P4D") != 0;
-}
-
 static uint64_t table_alloc(struct vmsh_mm *mm, int depth)
 {
 	struct vmsh_sys *sys = mm->sys;
@@ -93,7 +87,7 @@ static uint64_t table_alloc(struct vmsh_mm *mm, int depth)
 	if (pfn == UINT64_MAX)
 		return pfn;
 	sys->stat[ST_PGTABLE_ALLOC]++;
-	if (table_counted(sys->cfg.levels, depth))
+	if (pt_table_counted(sys->cfg.levels, depth))
 		mm->pgtables_bytes += PAGE_SIZE;
 	return pfn;
 }
@@ -105,7 +99,7 @@ static void table_free(struct vmsh_mm *mm, uint64_t pfn, int depth,
 	struct vmsh_sys *sys = mm->sys;
 
 	sys->stat[ST_PGTABLE_FREE]++;
-	if (table_counted(sys->cfg.levels, depth))
+	if (pt_table_counted(sys->cfg.levels, depth))
 		mm->pgtables_bytes -= PAGE_SIZE;
 	if (zeroed)
 		phys_put_zeroed_table(sys, pfn);

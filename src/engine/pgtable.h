@@ -73,7 +73,14 @@ unsigned pt_shift(int levels, int depth);          /* VA bit of depth's index */
 /* End of the span of the entry holding @addr at @depth, clipped to @end
  * (pgd_addr_end and friends, overflow-safe). */
 uint64_t pt_entry_end(int levels, int depth, uint64_t addr, uint64_t end);
-const char *pt_level_name(int levels, int depth);  /* "PGD", "P4D", ... */
+const char *pt_level_name(int levels, int depth);
+/* Does a table at @depth count in pgtables_bytes?  As Linux's
+ * mm_inc_nr_puds/pmds/ptes: a PUD, PMD or PTE table, never the PGD or
+ * a five-level machine's P4D. */
+static inline bool pt_table_counted(int levels, int depth)
+{
+	return depth > 0 && depth != levels - 4;
+}  /* "PGD", "P4D", ... */
 /* The 512 entries of table frame @pfn (aborts if it is not a table). */
 uint64_t *pt_table(const struct vmsh_sys *sys, uint64_t pfn);
 

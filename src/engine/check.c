@@ -290,6 +290,15 @@ static void check_cached(void *ctx, uint64_t index, uint64_t pfn)
 			 "page of a broken large folio", pfn));
 }
 
+/* The file's page-cache index and its pages. */
+static void check_cache(struct files_ctx *c)
+{
+	const char *why = file_cache_check(c->f);
+
+	if (!check_warn(c->r, why, "file %s: page cache: %s", c->f->name, why))
+		file_for_each_page(c->f, check_cached, c);
+}
+
 void check_files(const struct vmsh_sys *sys, struct check_report *r)
 {
 	struct files_ctx c = { sys, NULL, r };
@@ -302,11 +311,11 @@ void check_files(const struct vmsh_sys *sys, struct check_report *r)
 			  (f->mapping_id &&
 			   mapping_id_obj(&sys->phys, f->mapping_id) != f),
 			  "bad inode state", 0);
-		file_for_each_page(f, check_cached, &c);
+		check_cache(&c);
 	}
 	for (f = sys->devs; f; f = f->next) {
 		c.f = f;
-		file_for_each_page(f, check_cached, &c);
+		check_cache(&c);
 	}
 	/* every page-cache frame belongs to the cache of its file */
 	c.f = NULL;

@@ -61,7 +61,7 @@ struct vmsh_file *file_open(struct vmsh_sys *sys, struct vmsh_file *inode)
 	(void)sys;
 	*f = *inode;
 	f->cache = NULL;
-	f->cache_cap = 0;
+	f->cache_height = 0;
 	f->cache_nr = 0;
 	f->i_mmap.rb_node = NULL;       /* the inode's tree holds the VMAs */
 	f->next = NULL;

@@ -20,6 +20,17 @@ struct vm_operations;
 struct vmsh_sys;
 struct vmsh_vma;
 
+struct pcache_node;
+/* A slot of the open-addressing hashes below (struct ptab). */
+struct pcache_slot { uint64_t index, pfn; };
+/* Where a page-cache lookup found its page's node (file_cache_lookup_next):
+ * the next index of the same node is one load away while no node of the
+ * tree has been freed since (gen). */
+struct pcache_cursor {
+	const struct pcache_node *leaf; /* NULL: none */
+	uint64_t base, gen;             /* leaf's first index >> 6; cache_gen */
+};
+
 struct vmsh_file {
 	char *name;
 	char *path;             /* shown in maps */
@@ -33,14 +44,16 @@ struct vmsh_file {
 	unsigned long ino;
 	unsigned dev_major, dev_minor;
 	int refcount;           /* VMAs + the directory entry */
-	/* page cache: an open-addressing hash index -> pfn; use
-	 * file_cache_lookup() and file_for_each_page() to read it.  Each
-	 * cached frame holds one reference owned by the cache. */
-	struct pcache_slot { uint64_t index, pfn; } *cache;
-	uint64_t cache_cap;     /* slots allocated (power of two or 0) */
+	/* page cache: index -> pfn in a radix tree of 64-slot nodes, the
+	 * xarray's shape (pagecache.c); use file_cache_lookup() and
+	 * file_for_each_page() to read it.  Each cached frame holds one
+	 * reference owned by the cache. */
+	struct pcache_node *cache;      /* the root, or NULL */
+	unsigned cache_height;  /* levels: indexes below 64^height */
 	uint64_t cache_nr;      /* pages cached */
+	uint64_t cache_gen;     /* nodes freed so far (pcache_cursor) */
 	/* the shadow entries of evicted folios (workingset.c): index ->
-	 * eviction age, an open-addressing hash as the cache's */
+	 * eviction age, an open-addressing hash */
 	struct ptab { struct pcache_slot *tab; uint64_t cap, nr; } shadow;
 	/* a disk file's contents of pages reclaim dropped (the "disk"):
 	 * index -> a 4 KiB buffer, or (fill << 1) | 1 for a uniform page */
@@ -163,12 +176,15 @@ int filemap_get_page(struct vmsh_sys *sys, struct vmsh_file *f, uint64_t index,
 		     bool create, uint64_t *pfn);
 /* The pfn caching page @index of @f, or UINT64_MAX. */
 uint64_t file_cache_lookup(const struct vmsh_file *f, uint64_t index);
-/* The same, trying first the slot after *@slot (the one the last lookup
- * found, UINT64_MAX: none) and leaving there the one this finds: a walk
- * of consecutive indexes (fault-around) finds each next to the last, as
- * an xarray node holds its run. */
+/* The same, trying first the node @c names (zeroed: none) and leaving
+ * there the one this looks in: a walk of consecutive indexes
+ * (fault-around) finds each in the node of the last, as the xarray's
+ * xas_next() does. */
 uint64_t file_cache_lookup_next(const struct vmsh_file *f, uint64_t index,
-				uint64_t *slot);
+				struct pcache_cursor *c);
+/* The page cache's radix tree well made (each node's count its used
+ * slots, no empty node, cache_nr its pages): NULL, or what is wrong. */
+const char *file_cache_check(const struct vmsh_file *f);
 /* The folio of a page cache page (page_folio()): the cached first page of
  * its large folio, which holds the flags of the whole folio, or @pg
  * itself (the frames of a folio need not be contiguous). */
@@ -194,7 +210,8 @@ void truncate_inode_pages_final(struct vmsh_sys *sys, struct vmsh_file *f);
 /* The indexes of the cached pages, sorted, their number in *@n (the
  * caller frees the array). */
 uint64_t *file_cache_indexes(const struct vmsh_file *f, uint64_t *n);
-/* Call @fn for every cached page of @f (in no particular order). */
+/* Call @fn for every cached page of @f, in index order (@fn must not
+ * change the cache). */
 void file_for_each_page(const struct vmsh_file *f,
 			void (*fn)(void *ctx, uint64_t index, uint64_t pfn),
 			void *ctx);

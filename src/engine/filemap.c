@@ -288,7 +288,7 @@ static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 	struct vmsh_mm *mm = vma->vm_mm;
 	struct vmsh_sys *sys = mm->sys;
 	uint64_t idx, mapped = 0, fault_idx = linear_page_index(vma, addr);
-	uint64_t slot = UINT64_MAX;     /* where the last lookup found its page */
+	struct pcache_cursor slot = { NULL, 0, 0 };     /* the last node looked in */
 	bool hit = false, ok = true, first = true;
 	bool pmd_none = f->disk && !pte_lookup(mm, addr, false);
 	struct pte_cursor cur = { NULL, 0 };

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The page cache of a file (mm/filemap.c's index side): an
- * open-addressing hash of page index -> frame, the pages entering and
+ * The page cache of a file (mm/filemap.c's index side): a radix tree
+ * of page index -> frame, the xarray's shape, the pages entering and
  * leaving it, and the walk over the VMAs mapping a file (i_mmap).
  *
  * Invariants kept:
@@ -15,8 +15,9 @@
  *    naturally aligned index, each with the folio's order and its head's
  *    pfn, the folio's flags on its first page (page_folio()); a folio is
  *    dropped or split whole, never a page of it alone;
- *  - cache_nr is the number of cached pages; at most half the slots are
- *    used, and an empty slot ends every probe sequence.
+ *  - the index is a radix tree of 64-slot nodes (file_cache_check):
+ *    each node's count is its used slots, no node is empty, cache_nr is
+ *    the number of cached pages; a freed node moves cache_gen.
  */
 #include "config.h"
 
@@ -32,55 +33,78 @@
 #include "sys.h"
 #include "vma.h"
 
-#define SLOT_EMPTY     UINT64_MAX
+/* ---- the index: a radix tree of 64-slot nodes ---------------------------- */
 
-/* ---- the index: open addressing, linear probing -------------------------- */
+/*
+ * The xarray's shape without its generality: a node has 64 slots, the
+ * bottom level's holding a cached page's pfn + 1, the others a child
+ * node; 0 is empty.  A tree of height h holds the indexes below 64^h;
+ * it grows a level at the top when an index does not fit (the old root
+ * becomes slot 0 of the new one), and a node goes when its last slot
+ * does.  Consecutive indexes share a node, so fault-around and
+ * readahead read runs from one place.
+ */
+#define PC_SHIFT        6
+#define PC_SLOTS        (1U << PC_SHIFT)
+#define PC_MAX_HEIGHT   11      /* 66 bits: every uint64_t index */
 
-/* Sixteen consecutive indexes hash to sixteen consecutive slots (four
- * cache lines): fault-around and readahead look up runs of pages, as
- * the xarray keeps them in one node. */
-#define SLOT_RUN_SHIFT 4
+struct pcache_node {
+	uint64_t slot[PC_SLOTS];
+	unsigned count;         /* slots in use */
+};
 
-static uint64_t slot_hash(uint64_t index, uint64_t cap)
+static struct pcache_node *pc_child(const struct pcache_node *n, unsigned i)
 {
-	uint64_t h = index >> SLOT_RUN_SHIFT;
+	return (struct pcache_node *)(uintptr_t)n->slot[i];
+}
 
-	h ^= h >> 31;
-	h *= 0x9e3779b97f4a7c15ULL;
-	h ^= h >> 29;
-	return ((h << SLOT_RUN_SHIFT) | (index & ((1 << SLOT_RUN_SHIFT) - 1))) &
-	       (cap - 1);
+/* The slot of @index in a node at @level (0: the bottom). */
+static unsigned pc_offset(uint64_t index, unsigned level)
+{
+	return (unsigned)(index >> (PC_SHIFT * level)) & (PC_SLOTS - 1);
+}
+
+/* Does a tree of @height levels reach @index? */
+static bool pc_reaches(unsigned height, uint64_t index)
+{
+	return PC_SHIFT * height >= 64 || !(index >> (PC_SHIFT * height));
+}
+
+/* The bottom node holding @index's slot, or NULL. */
+static const struct pcache_node *pc_leaf(const struct vmsh_file *f,
+					 uint64_t index)
+{
+	const struct pcache_node *n = f->cache;
+	unsigned level = f->cache_height;
+
+	if (!n || !pc_reaches(level, index))
+		return NULL;
+	while (n && --level > 0)
+		n = pc_child(n, pc_offset(index, level));
+	return n;
 }
 
 uint64_t file_cache_lookup_next(const struct vmsh_file *f, uint64_t index,
-				uint64_t *slot)
+				struct pcache_cursor *c)
 {
-	uint64_t i;
+	const struct pcache_node *leaf = c->leaf;
+	uint64_t v;
 
-	if (!f->cache_cap)
-		return UINT64_MAX;
-	/* the neighbour of the last one found: the next index of its run */
-	i = (*slot + 1) & (f->cache_cap - 1);
-	if (*slot != UINT64_MAX && f->cache[i].index == index)
-		goto found;
-	for (i = slot_hash(index, f->cache_cap);; i = (i + 1) & (f->cache_cap - 1)) {
-		if (f->cache[i].index == SLOT_EMPTY) {
-			*slot = UINT64_MAX;
-			return UINT64_MAX;
-		}
-		if (f->cache[i].index == index)
-			goto found;
+	if (!leaf || c->gen != f->cache_gen || c->base != index >> PC_SHIFT) {
+		leaf = pc_leaf(f, index);
+		c->leaf = leaf;
+		c->base = index >> PC_SHIFT;
+		c->gen = f->cache_gen;
 	}
-found:
-	*slot = i;
-	return f->cache[i].pfn;
+	v = leaf ? leaf->slot[index & (PC_SLOTS - 1)] : 0;
+	return v ? v - 1 : UINT64_MAX;
 }
 
 uint64_t file_cache_lookup(const struct vmsh_file *f, uint64_t index)
 {
-	uint64_t slot = UINT64_MAX;
+	struct pcache_cursor c = { NULL, 0, 0 };
 
-	return file_cache_lookup_next(f, index, &slot);
+	return file_cache_lookup_next(f, index, &c);
 }
 
 struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg)
@@ -95,80 +119,148 @@ struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg)
 	return &sys->phys.pages[pfn];
 }
 
-static void cache_insert_slot(struct pcache_slot *tab, uint64_t cap,
-			      uint64_t index, uint64_t pfn)
-{
-	uint64_t i = slot_hash(index, cap);
-
-	while (tab[i].index != SLOT_EMPTY)
-		i = (i + 1) & (cap - 1);
-	tab[i].index = index;
-	tab[i].pfn = pfn;
-}
-
+/* @index (not cached) caches @pfn. */
 static void cache_insert(struct vmsh_file *f, uint64_t index, uint64_t pfn)
 {
-	if ((f->cache_nr + 1) * 2 > f->cache_cap) {
-		uint64_t cap = f->cache_cap ? f->cache_cap * 2 : 16;
-		struct pcache_slot *tab = xmalloc(cap * sizeof(*tab));
-		uint64_t i;
+	struct pcache_node *n;
+	unsigned level;
 
-		for (i = 0; i < cap; i++)
-			tab[i].index = SLOT_EMPTY;
-		for (i = 0; i < f->cache_cap; i++)
-			if (f->cache[i].index != SLOT_EMPTY)
-				cache_insert_slot(tab, cap, f->cache[i].index,
-						  f->cache[i].pfn);
-		free(f->cache);
-		f->cache = tab;
-		f->cache_cap = cap;
+	if (!f->cache) {
+		/* a new tree just as high as @index needs */
+		for (f->cache_height = 1; !pc_reaches(f->cache_height, index);)
+			f->cache_height++;
+		f->cache = xcalloc(1, sizeof(*f->cache));
 	}
-	cache_insert_slot(f->cache, f->cache_cap, index, pfn);
+	while (!pc_reaches(f->cache_height, index)) {
+		n = xcalloc(1, sizeof(*n));
+		n->slot[0] = (uintptr_t)f->cache;
+		n->count = 1;
+		f->cache = n;
+		f->cache_height++;
+	}
+	n = f->cache;
+	for (level = f->cache_height - 1; level > 0; level--) {
+		uint64_t *s = &n->slot[pc_offset(index, level)];
+
+		if (!*s) {
+			*s = (uintptr_t)xcalloc(1, sizeof(*n));
+			n->count++;
+		}
+		n = (struct pcache_node *)(uintptr_t)*s;
+	}
+	n->slot[pc_offset(index, 0)] = pfn + 1;
+	n->count++;
 	f->cache_nr++;
 }
 
-/* Remove @index (present) with backward-shift deletion. */
+/* @index (cached) leaves the index; each node it empties goes. */
 static void cache_remove(struct vmsh_file *f, uint64_t index)
 {
-	uint64_t mask = f->cache_cap - 1, i, j;
+	struct pcache_node *path[PC_MAX_HEIGHT], *n = f->cache;
+	unsigned h = f->cache_height, level;
 
-	for (i = slot_hash(index, f->cache_cap); f->cache[i].index != index;
-	     i = (i + 1) & mask)
-		;
-	for (j = (i + 1) & mask; f->cache[j].index != SLOT_EMPTY; j = (j + 1) & mask) {
-		uint64_t h = slot_hash(f->cache[j].index, f->cache_cap);
-
-		/* move j into the hole at i unless its home lies in (i, j] */
-		if (((j - h) & mask) >= ((j - i) & mask)) {
-			f->cache[i] = f->cache[j];
-			i = j;
+	for (level = h - 1; level > 0; level--) {
+		path[level] = n;
+		n = pc_child(n, pc_offset(index, level));
+	}
+	path[0] = n;
+	for (level = 0; level < h; level++) {
+		n = path[level];
+		n->slot[pc_offset(index, level)] = 0;
+		if (--n->count)
+			break;
+		free(n);
+		f->cache_gen++;
+		if (level == h - 1) {
+			f->cache = NULL;
+			f->cache_height = 0;
 		}
 	}
-	f->cache[i].index = SLOT_EMPTY;
 	f->cache_nr--;
+}
+
+/* Call @fn for the pages below @n (at @level, its first index @base) in
+ * index order; free each node after when @release. */
+static void pc_walk(struct pcache_node *n, unsigned level, uint64_t base,
+		    void (*fn)(void *ctx, uint64_t index, uint64_t pfn),
+		    void *ctx, bool release)
+{
+	for (unsigned i = 0; i < PC_SLOTS; i++) {
+		uint64_t index = base | (uint64_t)i << (PC_SHIFT * level);
+
+		if (!n->slot[i])
+			continue;
+		if (level)
+			pc_walk(pc_child(n, i), level - 1, index, fn, ctx,
+				release);
+		else if (fn)
+			fn(ctx, index, n->slot[i] - 1);
+	}
+	if (release)
+		free(n);
 }
 
 void file_for_each_page(const struct vmsh_file *f,
 			void (*fn)(void *ctx, uint64_t index, uint64_t pfn),
 			void *ctx)
 {
-	uint64_t i;
+	if (f->cache)
+		pc_walk(f->cache, f->cache_height - 1, 0, fn, ctx, false);
+}
 
-	for (i = 0; i < f->cache_cap; i++)
-		if (f->cache[i].index != SLOT_EMPTY)
-			fn(ctx, f->cache[i].index, f->cache[i].pfn);
+struct index_list {
+	uint64_t *v, n;
+};
+
+static void add_index(void *ctx, uint64_t index, uint64_t pfn)
+{
+	struct index_list *l = ctx;
+
+	(void)pfn;
+	l->v[l->n++] = index;
 }
 
 uint64_t *file_cache_indexes(const struct vmsh_file *f, uint64_t *n)
 {
-	uint64_t *v = xmalloc((f->cache_nr + 1) * sizeof(*v)), i, k = 0;
+	struct index_list l = { xmalloc((f->cache_nr + 1) * sizeof(*l.v)), 0 };
 
-	for (i = 0; i < f->cache_cap; i++)
-		if (f->cache[i].index != SLOT_EMPTY)
-			v[k++] = f->cache[i].index;
-	qsort(v, k, sizeof(*v), cmp_u64);
-	*n = k;
-	return v;
+	file_for_each_page(f, add_index, &l);  /* in index order */
+	*n = l.n;
+	return l.v;
+}
+
+/* The node's counts, and the pages below it (0: something is wrong). */
+static uint64_t pc_check(const struct pcache_node *n, unsigned level)
+{
+	uint64_t pages = 0, below;
+	unsigned used = 0;
+
+	for (unsigned i = 0; i < PC_SLOTS; i++) {
+		if (!n->slot[i])
+			continue;
+		used++;
+		if (!level) {
+			pages++;
+			continue;
+		}
+		below = pc_check(pc_child(n, i), level - 1);
+		if (!below)
+			return 0;
+		pages += below;
+	}
+	return used && used == n->count ? pages : 0;
+}
+
+const char *file_cache_check(const struct vmsh_file *f)
+{
+	if (!f->cache)
+		return f->cache_nr || f->cache_height ? "empty tree with pages" :
+							NULL;
+	if (!f->cache_height || f->cache_height > PC_MAX_HEIGHT)
+		return "tree height out of range";
+	if (pc_check(f->cache, f->cache_height - 1) != f->cache_nr)
+		return "node counts or cache_nr wrong";
+	return NULL;
 }
 
 /* ---- pages --------------------------------------------------------------- */
@@ -268,17 +360,21 @@ void filemap_remove_page(struct vmsh_sys *sys, struct vmsh_file *f,
 	cache_release_page(sys, pfn);
 }
 
+static void release_cached(void *ctx, uint64_t index, uint64_t pfn)
+{
+	(void)index;
+	cache_release_page(ctx, pfn);
+}
+
 void truncate_inode_pages_final(struct vmsh_sys *sys, struct vmsh_file *f)
 {
-	uint64_t i;
-
-	for (i = 0; i < f->cache_cap; i++)
-		if (f->cache[i].index != SLOT_EMPTY)
-			cache_release_page(sys, f->cache[i].pfn);
-	free(f->cache);
+	if (f->cache)
+		pc_walk(f->cache, f->cache_height - 1, 0, release_cached, sys,
+			true);
 	f->cache = NULL;
-	f->cache_cap = 0;
+	f->cache_height = 0;
 	f->cache_nr = 0;
+	f->cache_gen++;
 	file_shadows_truncate(f, 0);
 	shmem_evict_swap(sys, f);
 }

@@ -128,6 +128,8 @@ START_TEST(test_check_i_mmap)
 	BREAK(v->shared_last, v->shared_last + 1, "i_mmap key");
 	BREAK(v->shared_linked, false, "not in its file's i_mmap");
 	BREAK(v->vm_file->refcount, 0, "file with refcount 0");
+	BREAK(file_inode(v->vm_file)->cache_nr,
+	      file_inode(v->vm_file)->cache_nr + 1, "page cache: node counts");
 }
 END_TEST
 

@@ -473,14 +473,17 @@ START_TEST(test_filemap_disk_truncate_eof_folio)
 }
 END_TEST
 
-/* file_cache_lookup_next answers as file_cache_lookup whatever the slot
- * it is handed (the last one found, a wrong one, none) and leaves the
- * slot of what it found. */
+/* file_cache_lookup_next answers as file_cache_lookup whatever the
+ * cursor it is handed (the last node looked in, another one, one whose
+ * node has gone, none); the radix tree holds indexes past 64^2 and
+ * 64^3, gives them back in order and loses its nodes as its pages go. */
 START_TEST(test_filemap_cache_lookup_next)
 {
 	static uint8_t page[4096];
+	static const uint64_t far[] = { 4096, 4097, 300000, 262143 };
 	struct vmsh_file *f;
-	uint64_t slot = UINT64_MAX, s2;
+	struct pcache_cursor c = { NULL, 0, 0 }, c2, stale;
+	uint64_t n, *idx, prev = 0;
 
 	memset(page, 3, sizeof(page));
 	ck_assert_int_eq(vmsh_file_create(sys, "n", 300 * 4096ULL, false), 0);
@@ -492,12 +495,43 @@ START_TEST(test_filemap_cache_lookup_next)
 	for (uint64_t i = 0; i < 310; i++) {
 		uint64_t want = file_cache_lookup(f, i);
 
-		ck_assert_uint_eq(file_cache_lookup_next(f, i, &slot), want);
-		ck_assert(want == UINT64_MAX ? slot == UINT64_MAX :
-			  f->cache[slot].index == i);
-		s2 = (i * 7) % f->cache_cap;     /* a hint of nothing */
-		ck_assert_uint_eq(file_cache_lookup_next(f, i, &s2), want);
+		ck_assert_uint_eq(file_cache_lookup_next(f, i, &c), want);
+		c2 = c;
+		c2.base ^= 1;                   /* another node's cursor */
+		ck_assert_uint_eq(file_cache_lookup_next(f, i, &c2), want);
 	}
+	ck_assert_ptr_null(file_cache_check(f));
+	ck_assert_uint_eq(f->cache_height, 2);
+	ck_assert_int_eq(vmsh_file_truncate(sys, "n", 400000 * 4096ULL), 0);
+	for (unsigned k = 0; k < 4; k++)
+		ck_assert_int_eq(vmsh_file_write(sys, "n", far[k] * 4096, page,
+						 sizeof(page)), 0);
+	ck_assert_uint_eq(f->cache_height, 4);  /* 300000 >= 64^3 */
+	ck_assert_ptr_null(file_cache_check(f));
+	idx = file_cache_indexes(f, &n);
+	ck_assert_uint_eq(n, f->cache_nr);
+	for (uint64_t i = 0; i < n; prev = idx[i++])
+		ck_assert(i == 0 || idx[i] > prev);
+	ck_assert_uint_eq(idx[n - 1], 300000);
+	free(idx);
+	stale = (struct pcache_cursor){ NULL, 0, 0 };
+	ck_assert_uint_ne(file_cache_lookup_next(f, 300000, &stale), UINT64_MAX);
+	/* cut back to 100 pages: the far nodes go, the cursor's with them */
+	ck_assert_int_eq(vmsh_file_truncate(sys, "n", 100 * 4096ULL), 0);
+	ck_assert_uint_eq(file_cache_lookup_next(f, 300000, &stale), UINT64_MAX);
+	ck_assert_uint_eq(file_cache_lookup(f, 4096), UINT64_MAX);
+	ck_assert_ptr_null(file_cache_check(f));
+	checked();
+	ck_assert_int_eq(vmsh_file_truncate(sys, "n", 0), 0);
+	ck_assert_ptr_null(f->cache);
+	ck_assert_uint_eq(f->cache_nr, 0);
+	/* an empty tree's first page far out: a tree just that high, no
+	 * empty node below (the fuzzer's seed 8 found one) */
+	ck_assert_int_eq(vmsh_file_truncate(sys, "n", 400000 * 4096ULL), 0);
+	ck_assert_int_eq(vmsh_file_write(sys, "n", 300000 * 4096ULL, page,
+					 sizeof(page)), 0);
+	ck_assert_uint_eq(f->cache_height, 4);
+	ck_assert_ptr_null(file_cache_check(f));
 	checked();
 }
 END_TEST

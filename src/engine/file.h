@@ -23,9 +23,9 @@ struct vmsh_vma;
 struct pcache_node;
 /* A slot of the open-addressing hashes below (struct ptab). */
 struct pcache_slot { uint64_t index, pfn; };
-/* Where a page-cache lookup found its page's node (file_cache_lookup_next):
- * the next index of the same node is one load away while no node of the
- * tree has been freed since (gen). */
+/* Where a page-cache lookup of one file found its page's node
+ * (file_cache_lookup_next): the next index of the same node is one load
+ * away while no node of that file's tree has been freed since (gen). */
 struct pcache_cursor {
 	const struct pcache_node *leaf; /* NULL: none */
 	uint64_t base, gen;             /* leaf's first index >> 6; cache_gen */

@@ -109,11 +109,12 @@ uint64_t file_cache_lookup(const struct vmsh_file *f, uint64_t index)
 
 struct page *page_folio(const struct vmsh_sys *sys, const struct page *pg)
 {
+	const struct vmsh_file *f;
 	uint64_t pfn;
 
-	if (!pg->order || pg->kind == PAGE_ANON || !page_file(sys, pg))
+	if (!pg->order || pg->kind == PAGE_ANON || !(f = page_file(sys, pg)))
 		return (struct page *)pg;
-	pfn = file_cache_lookup(page_file(sys, pg), folio_first_index(pg));
+	pfn = file_cache_lookup(f, folio_first_index(pg));
 	if (pfn == UINT64_MAX)
 		return (struct page *)pg;       /* check_files reports it */
 	return &sys->phys.pages[pfn];

@@ -97,14 +97,13 @@ struct page {
 	/* word 2 */
 	int32_t refcount;
 	int32_t mapcount;
-	/* word 3 */
-	uint64_t lru_prev : 24; /* neighbours (pfns) on that list: prev is */
-	uint64_t lru_next : 24; /* newer (towards the head), next older
-				   (towards the tail); LRU_NIL ends.  The
-				   unevictable list is only a count, as
-				   Linux's ("actually no such list
-				   exists"): there lru_prev is the folio's
-				   mlock_count (folio_mlock_count) */
+	/* word 3: the neighbours (pfns) on that list, prev newer (towards
+	 * the head), next older (towards the tail); LRU_NIL ends.  The
+	 * unevictable list is only a count, as Linux's ("actually no such
+	 * list exists"): there lru_prev is the folio's mlock_count
+	 * (folio_mlock_count). */
+	uint64_t lru_prev : 24;
+	uint64_t lru_next : 24;
 	uint64_t mapping_lo : 16; /* the mapping id's low bits */
 	/* word 4 */
 	union {

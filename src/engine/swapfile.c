@@ -32,6 +32,8 @@
 #include "vma.h"
 
 #define SWAP_MAX_SLOTS ((64ULL << 30) >> PAGE_SHIFT)   /* 64G, as --swap */
+_Static_assert(SWAP_MAX_SLOTS <= 1ULL << 24,
+	       "page->swap holds a slot in 24 bits");
 
 int swap_on(struct vmsh_sys *sys, uint64_t bytes)
 {

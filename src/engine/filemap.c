@@ -288,7 +288,7 @@ static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 	struct vmsh_mm *mm = vma->vm_mm;
 	struct vmsh_sys *sys = mm->sys;
 	uint64_t idx, mapped = 0, fault_idx = linear_page_index(vma, addr);
-	struct pcache_cursor slot = { NULL, 0, 0 };     /* the last node looked in */
+	struct pcache_cursor at = { NULL, 0, 0 };       /* the last node looked in */
 	bool hit = false, ok = true, first = true;
 	bool pmd_none = f->disk && !pte_lookup(mm, addr, false);
 	struct pte_cursor cur = { NULL, 0 };
@@ -300,7 +300,7 @@ static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 	if (end > file_pages(f) - 1)
 		end = file_pages(f) - 1;
 	for (idx = start; ok && idx <= end && idx >= start;) {
-		uint64_t pfn = file_cache_lookup_next(f, idx, &slot), from, to, i;
+		uint64_t pfn = file_cache_lookup_next(f, idx, &at), from, to, i;
 		struct page *pg, *folio;
 
 		if (pfn == UINT64_MAX) {
@@ -337,7 +337,7 @@ static bool filemap_map_pages(struct vmsh_vma *vma, uint64_t addr,
 		}
 		for (i = from; ok && i <= to; i++) {
 			if (!map_cached(vma, &cur, i, i == idx ? pfn :
-					file_cache_lookup_next(f, i, &slot),
+					file_cache_lookup_next(f, i, &at),
 					&b, &ok))
 				continue;
 			if (i == fault_idx)

@@ -194,7 +194,7 @@ static void pc_walk(struct pcache_node *n, unsigned level, uint64_t base,
 		if (level)
 			pc_walk(pc_child(n, i), level - 1, index, fn, ctx,
 				release);
-		else if (fn)
+		else
 			fn(ctx, index, n->slot[i] - 1);
 	}
 	if (release)

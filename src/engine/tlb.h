@@ -90,18 +90,6 @@ struct tlb {
 	uint64_t steps;                       /* entries looked at (tests) */
 };
 
-/* The set of entry @i and of page @vpn: the geometry is any entries/ways
- * the user chose, and a power of two spares a division (tlb_geometry). */
-static inline uint32_t set_of_entry(const struct tlb *t, uint32_t i)
-{
-	return t->ways_shift ? i >> t->ways_shift : i / t->ways;
-}
-static inline uint32_t set_of_vpn(const struct tlb *t, uint64_t vpn)
-{
-	return t->sets_mask ? (uint32_t)(vpn & t->sets_mask) :
-			      (uint32_t)(vpn % t->sets);
-}
-
 /* ---- one TLB's array (tlb_array.c) ---- */
 
 /* Size @t for @entries of @ways (any other ways: fully associative) and

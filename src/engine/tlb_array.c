@@ -25,6 +25,18 @@
 #define PTE_CACHED_BITS (_PAGE_RW | _PAGE_USER | _PAGE_NX | _PAGE_DIRTY | \
 			 _PAGE_ACCESSED | _PAGE_GLOBAL)
 
+/* The set of entry @i and of page @vpn: the geometry is any entries/ways
+ * the user chose, and a power of two spares a division (tlb_geometry). */
+static uint32_t set_of_entry(const struct tlb *t, uint32_t i)
+{
+	return t->ways_shift ? i >> t->ways_shift : i / t->ways;
+}
+static uint32_t set_of_vpn(const struct tlb *t, uint64_t vpn)
+{
+	return t->sets_mask ? (uint32_t)(vpn & t->sets_mask) :
+			      (uint32_t)(vpn % t->sets);
+}
+
 static uint32_t tlb_hash(const struct tlb *t, unsigned asid, uint64_t vpn)
 {
 	uint64_t h = (vpn ^ ((uint64_t)asid << 52)) * 0x9e3779b97f4a7c15ULL;
@@ -64,7 +76,6 @@ static void tlb_unlink(struct tlb *t, struct tlb_entry *e)
 		t->lru_tail[set] = e->lprev;
 }
 
-/* Take valid entry @e off the indexes and make it invalid. */
 void tlb_drop(struct tlb *t, struct tlb_entry *e)
 {
 	tlb_unlink(t, e);
@@ -79,7 +90,6 @@ void tlb_drop(struct tlb *t, struct tlb_entry *e)
 	lbm_assign(&t->free, (uint32_t)(e - t->e), true);
 }
 
-/* The entry was used: the most recent of its set. */
 void tlb_touch(struct tlb *t, struct tlb_entry *e)
 {
 	uint32_t i = (uint32_t)(e - t->e), set = set_of_entry(t, i);

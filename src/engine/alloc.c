@@ -45,11 +45,12 @@ void *xrealloc(void *p, size_t n)
  *  - XMAP_HUGE: aligned to 2 MiB and advised for huge pages, as Linux maps
  *    its own vmemmap with PMDs: the frame table (struct page for every
  *    frame) is then faulted in 2 MiB at a time, not 4 KiB, and its random
- *    accesses miss the host TLB far less.  Where the host has no
+ *    accesses miss the host TLB far less; so are the page-table buffers
+ *    past the first 64 (table_pool.c).  Where the host has no
  *    transparent huge pages the advice is ignored.
  *  - XMAP_POPULATE: faulted in whole by the mmap (one call, not a fault a
  *    page: a fault costs microseconds on a paravirtualized host), for
- *    small chunks used at once (the page-table buffers).
+ *    small chunks used at once (the first 64 page-table buffers).
  */
 #define HUGE_ALIGN (2UL << 20)
 

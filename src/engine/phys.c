@@ -104,42 +104,6 @@ static const struct page_runs *runs_view(const struct page *p,
 
 static void data_free(struct phys *ph, struct page *p);
 
-/* A zeroed page-table buffer: the last one let go, or the next of the
- * newest chunk (fresh anonymous memory, zero).  A chunk is 64 buffers
- * faulted in by its mmap at once (XMAP_POPULATE): small, so that its
- * unused tail costs little host memory; not a 2 MiB huge page, which
- * would round the memory figures up. */
-static void *table_buf_alloc(struct phys *ph)
-{
-	struct table_pool *tp = &ph->tables;
-	void **t = tp->free;
-
-	if (t) {
-		tp->free = *t;
-		*t = NULL;
-		return t;
-	}
-	if (!tp->nr_chunks || tp->chunk_used == TABLE_CHUNK_BUFS) {
-		tp->chunks = xrealloc(tp->chunks, (tp->nr_chunks + 1) *
-				      sizeof(*tp->chunks));
-		tp->chunks[tp->nr_chunks++] =
-			xmap_zeroed(TABLE_CHUNK_BUFS, PAGE_SIZE, XMAP_POPULATE);
-		tp->chunk_used = 0;
-	}
-	return tp->chunks[tp->nr_chunks - 1] +
-	       (size_t)tp->chunk_used++ * PAGE_SIZE;
-}
-
-/* A page-table buffer let go, cleared unless release_table saw all its
- * entries zero already. */
-static void table_buf_free(struct phys *ph, void *t, bool zeroed)
-{
-	if (!zeroed)
-		memset(t, 0, PAGE_SIZE);
-	*(void **)t = ph->tables.free;
-	ph->tables.free = t;
-}
-
 int phys_init(struct vmsh_sys *sys)
 {
 	struct phys *ph = &sys->phys;
@@ -174,10 +138,7 @@ void phys_fini(struct vmsh_sys *sys)
 		if (ph->pages[pfn].kind != PAGE_PGTABLE &&
 		    ph->pages[pfn].data_kind >= PAGE_DATA_RUNS)
 			free(ph->pages[pfn].data);
-	for (size_t i = 0; i < ph->tables.nr_chunks; i++)
-		xunmap(ph->tables.chunks[i], TABLE_CHUNK_BUFS, PAGE_SIZE,
-		       XMAP_POPULATE);
-	free(ph->tables.chunks);
+	table_pool_fini(&ph->tables);
 	xunmap(ph->pages, ph->nframes, sizeof(struct page), XMAP_HUGE);
 	lbm_fini(&ph->freemap);
 	free(ph->mappings.obj);
@@ -213,7 +174,7 @@ uint64_t phys_alloc(struct vmsh_sys *sys, enum page_kind kind)
 	p->lru = LRU_NONE;
 	p->lru_prev = p->lru_next = LRU_NIL;
 	if (kind == PAGE_PGTABLE) {
-		p->data = table_buf_alloc(ph);
+		p->data = table_pool_get(&ph->tables);
 		ph->nr_tables++;
 	}
 	/* off the lists: the caller queues it (folio_add_lru, memory.h) */
@@ -305,7 +266,7 @@ static void put_frame(struct vmsh_sys *sys, uint64_t pfn, bool zeroed)
 	if (p->kind == PAGE_PGTABLE) {
 		ph->nr_tables--;
 		ph->table_gen++;
-		table_buf_free(ph, p->data, zeroed);
+		table_pool_put(&ph->tables, p->data, zeroed);
 	} else {
 		data_free(ph, p);
 	}

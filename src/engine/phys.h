@@ -148,17 +148,28 @@ struct lruvec {
 	uint64_t nr_pages[NR_LRU_LISTS];
 };
 
-/* Page-table buffers: 4 KiB each, carved from chunks of 64 (256 KiB)
- * the host maps populated (XMAP_POPULATE), handed out and taken back all
- * zero. */
-#define TABLE_CHUNK_BUFS 64
+/* Page-table buffers (table_pool.c): 4 KiB each, carved from chunks the
+ * host maps for them (the first small, the rest 2 MiB huge pages),
+ * handed out and taken back all zero. */
+#define TABLE_CHUNK_SMALL 64
+#define TABLE_CHUNK_HUGE  512
+
+struct table_chunk {
+	uint8_t *base;
+	unsigned bufs;          /* TABLE_CHUNK_SMALL or _HUGE */
+};
 
 struct table_pool {
 	void *free;             /* zeroed buffers, linked through word 0 */
-	uint8_t **chunks;       /* every chunk, freed by phys_fini */
+	struct table_chunk *chunks;     /* every chunk, unmapped by _fini */
 	size_t nr_chunks;
-	unsigned chunk_used;    /* buffers the newest chunk gave */
+	unsigned used;          /* buffers the newest chunk gave */
 };
+
+/* A zeroed buffer; one let go (@zeroed: all its words are zero already). */
+void *table_pool_get(struct table_pool *tp);
+void table_pool_put(struct table_pool *tp, void *t, bool zeroed);
+void table_pool_fini(struct table_pool *tp);
 
 /* folio->mapping, as the id a page keeps (page_mapping_id): obj[id] is
  * the file or anon_vma, obj[0] none.  An object takes an id when a page

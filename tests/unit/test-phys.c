@@ -343,8 +343,10 @@ END_TEST
 
 /* Page-table buffers come from the pool zeroed, whether the table was let
  * go all zero or not, and are used again: 200 tables twice over take the
- * four chunks (of 64) the first 200 took.  The frame table sits on a 2 MiB boundary, so that the host can
- * back it with huge pages; a chunk's buffers on 4 KiB ones. */
+ * two chunks the first 200 took, a small one (64 buffers) and a huge one
+ * (512).  The frame table and the huge chunk sit on a 2 MiB boundary, so
+ * that the host can back them with huge pages; the small chunk's buffers
+ * on 4 KiB ones. */
 START_TEST(test_phys_table_pool)
 {
 	static const uint8_t zeros[PAGE_SIZE];
@@ -371,9 +373,12 @@ START_TEST(test_phys_table_pool)
 			else
 				phys_put_zeroed_table(sys, pfn[i]);
 	}
-	ck_assert_uint_eq(sys->phys.tables.nr_chunks,
-			  (200 + TABLE_CHUNK_BUFS - 1) / TABLE_CHUNK_BUFS);
-	ck_assert_uint_eq((uintptr_t)sys->phys.tables.chunks[0] % PAGE_SIZE, 0);
+	ck_assert_uint_eq(sys->phys.tables.nr_chunks, 2);
+	ck_assert_uint_eq(sys->phys.tables.chunks[0].bufs, TABLE_CHUNK_SMALL);
+	ck_assert_uint_eq(sys->phys.tables.chunks[1].bufs, TABLE_CHUNK_HUGE);
+	ck_assert_uint_eq((uintptr_t)sys->phys.tables.chunks[0].base % PAGE_SIZE, 0);
+	ck_assert_uint_eq((uintptr_t)sys->phys.tables.chunks[1].base %
+			  (2UL << 20), 0);
 	ck_assert_uint_eq(sys->phys.nr_tables, tables);
 }
 END_TEST

@@ -126,19 +126,20 @@ static void cache_insert(struct vmsh_file *f, uint64_t index, uint64_t pfn)
 	struct pcache_node *n;
 	unsigned level;
 
-	if (!f->cache) {
-		/* a new tree just as high as @index needs */
-		for (f->cache_height = 1; !pc_reaches(f->cache_height, index);)
-			f->cache_height++;
-		f->cache = xcalloc(1, sizeof(*f->cache));
-	}
-	while (!pc_reaches(f->cache_height, index)) {
-		n = xcalloc(1, sizeof(*n));
-		n->slot[0] = (uintptr_t)f->cache;
-		n->count = 1;
-		f->cache = n;
+	/* as high as @index needs: a tree grows by a new root above the
+	 * old one; an empty tree (height 0) only by its height, never by
+	 * an empty node pushed down */
+	while (!f->cache_height || !pc_reaches(f->cache_height, index)) {
+		if (f->cache) {
+			n = xcalloc(1, sizeof(*n));
+			n->slot[0] = (uintptr_t)f->cache;
+			n->count = 1;
+			f->cache = n;
+		}
 		f->cache_height++;
 	}
+	if (!f->cache)
+		f->cache = xcalloc(1, sizeof(*f->cache));
 	n = f->cache;
 	for (level = f->cache_height - 1; level > 0; level--) {
 		uint64_t *s = &n->slot[pc_offset(index, level)];

@@ -15,7 +15,8 @@
  *    a fork copying 128 tables costs the host one fault, not 128 first
  *    touches (fork of 65536 pages, issue 13's note).  Its unused tail
  *    costs at most 2 MiB of host memory, as the frame table's last huge
- *    page does; 64 + 512 buffers are the tables of 1 GiB of mappings.
+ *    page does; 64 + 512 buffers hold the 515 tables of 1 GiB of
+ *    mappings (the bench's memory row) without a second huge chunk.
  *
  * Invariants: every buffer on the free list is zero but for its link
  * (word 0) and lies in a chunk; the newest chunk has handed out `used` of

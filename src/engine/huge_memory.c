@@ -244,7 +244,7 @@ void map_anon_folio_pmd(struct vmsh_vma *vma, uint64_t head,
 		folio_add_lru_vma(vma, head + i);
 }
 
-static void free_unmapped_folio(struct vmsh_sys *sys, uint64_t head)
+void free_unmapped_folio(struct vmsh_sys *sys, uint64_t head)
 {
 	unsigned i;
 

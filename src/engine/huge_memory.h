@@ -85,13 +85,16 @@ bool wp_can_reuse_large_anon_folio(struct vmsh_vma *vma, uint64_t addr,
  * deposited for it. */
 void map_anon_folio_pmd(struct vmsh_vma *vma, uint64_t head, uint64_t *pmdp,
 			uint64_t haddr);
+/* folio_put() of a folio from phys_alloc_huge that was never mapped. */
+void free_unmapped_folio(struct vmsh_sys *sys, uint64_t head);
 
 /* ---- khugepaged.c ------------------------------------------------------- */
 
 /* MADV_COLLAPSE on [start, end) of @vma: every 2 MiB-aligned range inside
- * collapsed into a huge PMD, now.  0; -EINVAL (a VMA that may not hold
- * one, a range whose PMD is empty, a page that is not anonymous);
- * -ENOMEM (no 2 MiB block of frames). */
+ * collapsed into a huge PMD, now, its swap entries brought in first.  0;
+ * -EINVAL (a VMA that may not hold one, a range whose PMD is empty, a
+ * page that is not anonymous, a guard marker); -ENOMEM (no 2 MiB block
+ * of frames). */
 int madvise_collapse(struct vmsh_vma *vma, uint64_t start, uint64_t end);
 /* khugepaged_enter_vma(): put the mm on khugepaged's list (once) when
  * @vma with flags @vm_flags may hold a huge page for khugepaged

@@ -7,20 +7,29 @@
  *     PMD none or no table       -> SCAN_PMD_NONE / SCAN_PMD_NULL
  *     huge PMD already            -> SCAN_PMD_MAPPED (counts as done)
  *     each PTE: none or zero page -> khugepaged: at most max_ptes_none
- *               swap entry        -> not modelled (SCAN_EXCEED_SWAP_PTE)
+ *               swap entry or guard marker (is_swap_pte) -> khugepaged:
+ *                                  at most max_ptes_swap, and then half
+ *                                  the range young
  *               a page of a (PTE-mapped) large folio: copied like the rest
  *               not anonymous     -> SCAN_PAGE_ANON
  *               mapped shared     -> khugepaged: at most max_ptes_shared
  *     khugepaged also wants a writable PTE and a young one
  *   collapse_huge_page: a new folio (thp_collapse_alloc, or
- *   thp_collapse_alloc_failed), the pages copied into it (zeroes for none),
- *   the old PTEs zapped, the emptied PTE table deposited, one PMD.
+ *   thp_collapse_alloc_failed); the swap entries brought in, in address
+ *   order, by do_swap_page (__collapse_huge_page_swapin: a guard marker
+ *   stops it, SCAN_FAIL, and what came in stays mapped); the pages copied
+ *   into the folio (zeroes for none), the old PTEs zapped and each old
+ *   page let go of its swap cache (free_page_and_swap_cache), the emptied
+ *   PTE table deposited, one PMD.
  *
  * MADV_COLLAPSE's errnos (madvise_collapse_errno): EINVAL for a VMA that
  * may not hold a huge page, an empty PMD (which also ends the call), a
- * non-anonymous page; ENOMEM when no folio could be had;
+ * non-anonymous page, a guard marker; ENOMEM when no folio could be had;
  * EBUSY / EAGAIN are not reached by the model (no cgroups, no pins).
- * Verified on Linux 6.18 with a C program (see docs/notes/issue-17.md).
+ * Verified on Linux 6.18 with C programs (docs/notes/issue-17.md; swap
+ * entries and guard markers: docs/notes/issue-13.md, session 9).  This
+ * machine's swap reads finish before do_swap_page waits for the folio's
+ * lock, so a swap-in never returns VM_FAULT_RETRY (SCAN_PAGE_LOCK) here.
  *
  * Invariants kept: a collapse changes nothing when it fails before the
  * allocation; after it, the range is one huge PMD mapping an exclusive
@@ -38,6 +47,7 @@
 #include "mm.h"
 #include "pgtable.h"
 #include "phys.h"
+#include "swap.h"
 #include "sys.h"
 #include "task.h"
 #include "tlb.h"
@@ -54,19 +64,20 @@ enum scan_result {
 	SCAN_EXCEED_NONE_PTE, SCAN_EXCEED_SWAP_PTE, SCAN_EXCEED_SHARED_PTE,
 	SCAN_PAGE_RO, SCAN_LACK_REFERENCED_PAGE, SCAN_PAGE_NULL,
 	SCAN_PAGE_ANON, SCAN_PAGE_COMPOUND, SCAN_ALLOC_HUGE_PAGE_FAIL,
+	SCAN_FAIL,
 };
 
 static const char *const scan_names[] = {
 	"succeed", "pmd_null", "pmd_none", "pmd_mapped", "exceed_none_pte",
 	"exceed_swap_pte", "exceed_shared_pte", "page_ro",
 	"lack_referenced_page", "page_null", "page_anon", "page_compound",
-	"alloc_huge_page_fail",
+	"alloc_huge_page_fail", "fail",
 };
 
 struct scan {
 	struct vmsh_vma *vma;
 	bool khugepaged;
-	unsigned none, swap, shared, referenced;
+	unsigned none, unmapped, shared, referenced;
 	bool writable;
 	enum scan_result result;
 };
@@ -85,7 +96,7 @@ static enum scan_result scan_pmd(struct scan *s, uint64_t haddr)
 		return SCAN_PMD_NONE;
 	if (pmd_trans_huge(*pmdp))
 		return SCAN_PMD_MAPPED;
-	s->none = s->swap = s->shared = s->referenced = 0;
+	s->none = s->unmapped = s->shared = s->referenced = 0;
 	s->writable = false;
 	s->result = SCAN_SUCCEED;
 	/* the PTEs of the table, none ones counted as the walker skips them */
@@ -104,7 +115,8 @@ static enum scan_result scan_pmd(struct scan *s, uint64_t haddr)
 	}
 	if (s->khugepaged && !s->writable)
 		return SCAN_PAGE_RO;
-	if (s->khugepaged && !s->referenced)
+	if (s->khugepaged && (!s->referenced ||
+			      (s->unmapped && s->referenced < HPAGE_PMD_NR / 2)))
 		return SCAN_LACK_REFERENCED_PAGE;
 	return SCAN_SUCCEED;
 }
@@ -120,10 +132,12 @@ static void scan_pte(uint64_t *ptep, uint64_t addr, void *ctx)
 	if (s->result != SCAN_SUCCEED)
 		return;
 	if (!pte_present(pte)) {
-		/* a swap entry or a guard marker: swap-in is not modelled */
-		s->result = SCAN_EXCEED_SWAP_PTE;
-		if (s->khugepaged)
+		/* a swap entry or a guard marker (is_swap_pte() in Linux):
+		 * brought in by the collapse */
+		if (++s->unmapped > KHUGEPAGED_MAX_PTES_SWAP && s->khugepaged) {
+			s->result = SCAN_EXCEED_SWAP_PTE;
 			sys->stat[ST_THP_SCAN_EXCEED_SWAP_PTE]++;
+		}
 		return;
 	}
 	if (pte_pfn(pte) == sys->phys.zero_pfn) {
@@ -151,9 +165,44 @@ static void scan_pte(uint64_t *ptep, uint64_t addr, void *ctx)
 		s->referenced++;
 }
 
+/* __collapse_huge_page_swapin(): each swap entry of the range, in
+ * address order, through do_swap_page (a read fault's, with no fault
+ * counted against the task); a guard marker, or a swap-in that fails,
+ * stops it with SCAN_FAIL, and the pages already brought in stay. */
+static enum scan_result collapse_swapin(struct vmsh_vma *vma, uint64_t haddr)
+{
+	struct vmsh_sys *sys = vma->vm_mm->sys;
+	enum scan_result r = SCAN_SUCCEED;
+	unsigned swapped_in = 0;
+	struct vmsh_fault f;
+	uint64_t i;
+
+	for (i = 0; i < HPAGE_PMD_NR && r == SCAN_SUCCEED; i++) {
+		uint64_t addr = haddr + i * PAGE_SIZE;
+		uint64_t *ptep = pte_lookup(vma->vm_mm, addr, false);
+
+		if (!ptep || !*ptep || pte_present(*ptep))
+			continue;
+		memset(&f, 0, sizeof(f));
+		if (pte_is_guard(*ptep) ||
+		    do_swap_page(sys, vma, addr, ptep, false, &f))
+			r = SCAN_FAIL;
+		else
+			swapped_in++;
+	}
+	/* the batch's references on the pages brought in go */
+	if (swapped_in)
+		lru_add_drain(sys);
+	trace(sys, "__collapse_huge_page_swapin addr=%#llx swapped_in=%u: %s",
+	      (unsigned long long)haddr, swapped_in, scan_names[r]);
+	return r;
+}
+
 /* collapse_huge_page(): copy the range into a new folio mapped by one
- * PMD.  SCAN_SUCCEED or SCAN_ALLOC_HUGE_PAGE_FAIL. */
-static enum scan_result collapse_huge_page(struct vmsh_vma *vma, uint64_t haddr)
+ * PMD, after bringing in its @unmapped swap entries.  SCAN_SUCCEED,
+ * SCAN_ALLOC_HUGE_PAGE_FAIL or (the swap-in's) SCAN_FAIL. */
+static enum scan_result collapse_huge_page(struct vmsh_vma *vma, uint64_t haddr,
+					   unsigned unmapped)
 {
 	struct vmsh_mm *mm = vma->vm_mm;
 	struct vmsh_sys *sys = mm->sys;
@@ -165,6 +214,10 @@ static enum scan_result collapse_huge_page(struct vmsh_vma *vma, uint64_t haddr)
 		return SCAN_ALLOC_HUGE_PAGE_FAIL;
 	}
 	sys->stat[ST_THP_COLLAPSE_ALLOC]++;
+	if (unmapped && collapse_swapin(vma, haddr) != SCAN_SUCCEED) {
+		free_unmapped_folio(sys, head);
+		return SCAN_FAIL;
+	}
 	/* __collapse_huge_page_copy, then the old PTEs go */
 	for (i = 0; i < HPAGE_PMD_NR; i++) {
 		uint64_t *ptep = pte_lookup(mm, haddr + i * PAGE_SIZE, false);
@@ -185,6 +238,9 @@ static enum scan_result collapse_huge_page(struct vmsh_vma *vma, uint64_t haddr)
 			}
 			old->mapcount--;
 			mm_add_rss(mm, MM_ANONPAGES, -1);
+			/* free_page_and_swap_cache() */
+			if (old->swap && old->mapcount == 0)
+				folio_free_swap(sys, pte_pfn(pte));
 			put_page(sys, pte_pfn(pte));
 		}
 	}
@@ -215,7 +271,7 @@ static enum scan_result scan_and_collapse(struct vmsh_vma *vma, uint64_t haddr,
 		/* hugepage_vma_revalidate(): an anonymous VMA with an anon_vma */
 		if (!vma->anon_vma)
 			return SCAN_PAGE_ANON;
-		r = collapse_huge_page(vma, haddr);
+		r = collapse_huge_page(vma, haddr, s.unmapped);
 	}
 	trace(vma->vm_mm->sys, "hpage_collapse_scan_pmd addr=%#llx: %s",
 	      (unsigned long long)haddr, scan_names[r]);

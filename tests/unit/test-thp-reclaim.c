@@ -14,7 +14,9 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
 
+#include "vmsh/advice.h"
 #include "vmsh/reclaim.h"
 #include "huge_memory.h"
 #include "memory.h"
@@ -270,6 +272,83 @@ START_TEST(test_thp_reclaim_pressure)
 }
 END_TEST
 
+static uint64_t mi_swap_cached(void)
+{
+	struct vmsh_meminfo mi;
+
+	vmsh_meminfo(sys, &mi);
+	return mi.swap_cached;
+}
+
+/* MADV_COLLAPSE brings a range's swap entries in (no max_ptes_swap for
+ * it) and copies them into the huge page; the old pages leave the swap
+ * cache with their last mapping.  A guard marker in the range stops the
+ * swap-in where it stands: EINVAL, the pages brought in stay mapped, the
+ * new folio goes back.  (Probed on Linux 6.18: golden
+ * 24-thp-collapse-swap.) */
+START_TEST(test_thp_collapse_swapin)
+{
+	uint64_t nfree;
+
+	t_map(sys, BASE, 8 * M, T_RW, T_FIXED);
+	t_fill(sys, BASE + 2 * M + 2 * T_PG, 128 * T_PG, 0x62);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 2 * M, 2 * M, VMSH_MADV_PAGEOUT), 0);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).swap, 128 * T_PG);
+	ck_assert_uint_eq(mi_swap_cached(), 128 * T_PG / 1024);   /* kB */
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 2 * M, 2 * M, VMSH_MADV_COLLAPSE), 0);
+	t_check(sys);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).anon_huge, 2 * M);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).swap, 0);
+	ck_assert_uint_eq(mi_swap_cached(), 0);
+	ck_assert_uint_eq(t_stat(sys, "thp_collapse_alloc"), 1);
+	ck_assert_uint_eq(t_peek(sys, BASE + 2 * M + 2 * T_PG), 0x62);
+	ck_assert_uint_eq(t_peek(sys, BASE + 2 * M + 129 * T_PG), 0x62);
+	ck_assert_uint_eq(t_peek(sys, BASE + 2 * M + 130 * T_PG), 0);
+	/* a guard marker after the swapped pages */
+	t_fill(sys, BASE + 4 * M, 128 * T_PG, 4);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 6 * M - T_PG, T_PG,
+				      VMSH_MADV_GUARD_INSTALL), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 4 * M, 2 * M, VMSH_MADV_PAGEOUT), 0);
+	nfree = sys->phys.nfree;
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 4 * M, 2 * M, VMSH_MADV_COLLAPSE),
+			 -EINVAL);
+	t_check(sys);
+	ck_assert_uint_eq(t_stat(sys, "thp_collapse_alloc"), 2);
+	/* the VMA's figures: the first huge page, and the 128 pages back */
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).anon_huge, 2 * M);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).rss, 2 * M + 128 * T_PG);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).swap, 0);
+	ck_assert_uint_eq(sys->phys.nfree, nfree);      /* the folio went back */
+	ck_assert_uint_eq(t_peek(sys, BASE + 4 * M + 127 * T_PG), 4);
+}
+END_TEST
+
+/* khugepaged takes at most max_ptes_swap (64) swap entries in a range,
+ * and with any, wants half the range young (HPAGE_PMD_NR / 2). */
+START_TEST(test_thp_khugepaged_swap)
+{
+	struct vmsh_khugepaged_info k;
+
+	t_map(sys, BASE, 6 * M, T_RW, T_FIXED);
+	t_fill(sys, BASE, 300 * T_PG, 1);               /* 65 out, 235 young */
+	t_fill(sys, BASE + 2 * M, 364 * T_PG, 2);       /* 64 out, 300 young */
+	t_fill(sys, BASE + 4 * M, 164 * T_PG, 3);       /* 64 out, 100 young */
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 65 * T_PG, VMSH_MADV_PAGEOUT), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 2 * M, 64 * T_PG, VMSH_MADV_PAGEOUT), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 4 * M, 64 * T_PG, VMSH_MADV_PAGEOUT), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 6 * M, VMSH_MADV_HUGEPAGE), 0);
+	ck_assert_int_eq(vmsh_khugepaged(sys, &k), 0);
+	t_check(sys);
+	ck_assert_uint_eq(k.scanned, 3);
+	ck_assert_uint_eq(k.collapsed, 1);
+	ck_assert_uint_eq(t_stat(sys, "thp_scan_exceed_swap_pte"), 1);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).anon_huge, 2 * M);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).swap, (65 + 64) * T_PG);
+	ck_assert_uint_eq(t_peek(sys, BASE + 2 * M), 2);
+	ck_assert_uint_eq(t_peek(sys, BASE + 2 * M + 363 * T_PG), 2);
+}
+END_TEST
+
 void thp_reclaim_tcases(Suite *s)
 {
 	TCase *tc;
@@ -284,6 +363,8 @@ void thp_reclaim_tcases(Suite *s)
 	tcase_add_test(tc, test_thp_deferred_shrinker);
 	tcase_add_test(tc, test_thp_held_frames_freed);
 	tcase_add_test(tc, test_thp_reclaim_pressure);
+	tcase_add_test(tc, test_thp_collapse_swapin);
+	tcase_add_test(tc, test_thp_khugepaged_swap);
 	tc = t_tcase(s, "reclaim-noswap", setup_noswap, teardown);
 	tcase_add_test(tc, test_thp_pageout_noswap);
 }

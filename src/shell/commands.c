@@ -635,10 +635,11 @@ const struct command shell_commands[] = {
 		  "  (512 per 2 MiB range, 1 per mm), in every VMA that may hold a huge\n"
 		  "  page (madvise mode: MADV_HUGEPAGE), and collapses the ranges whose\n"
 		  "  PTEs pass khugepaged's limits: max_ptes_none 511, max_ptes_shared\n"
-		  "  256, a writable and a young PTE.  It prints the ranges scanned and\n"
-		  "  collapsed, the list's length, the full scans so far and where the\n"
-		  "  next pass resumes.  The kernel's khugepaged runs on its own timer;\n"
-		  "  here it runs when asked.",
+		  "  256, max_ptes_swap 64 (swapped in first; with any, half the range\n"
+		  "  young), a writable and a young PTE.  It prints the ranges scanned\n"
+		  "  and collapsed, the list's length, the full scans so far and where\n"
+		  "  the next pass resumes.  The kernel's khugepaged runs on its own\n"
+		  "  timer; here it runs when asked.",
 		.run = cmd_khugepaged,
 		.model_only = true,
 	},

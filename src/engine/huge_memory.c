@@ -96,6 +96,30 @@ uint64_t thp_head(const struct vmsh_sys *sys, uint64_t pfn)
 	return pfn & ~(uint64_t)(HPAGE_PMD_NR - 1);
 }
 
+bool thp_maybe_shared(const struct vmsh_sys *sys, uint64_t head)
+{
+	unsigned i;
+
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		if (sys->phys.pages[head + i].mapcount > 1)
+			return true;
+	return false;
+}
+
+bool thp_ptes_whole(struct vmsh_mm *mm, uint64_t haddr, uint64_t head)
+{
+	unsigned i;
+
+	for (i = 0; i < HPAGE_PMD_NR; i++) {
+		uint64_t *p = pte_lookup(mm, haddr + i * PAGE_SIZE, false);
+
+		if (!p || !pte_present(*p) || (*p & _PAGE_SPECIAL) ||
+		    pte_pfn(*p) != head + i)
+			return false;
+	}
+	return true;
+}
+
 void deferred_split_check(struct vmsh_sys *sys, uint64_t head)
 {
 	unsigned i, mapped = 0;

@@ -139,6 +139,12 @@ void vma_adjust_trans_huge(struct vmsh_vma *vma);
  * frees a split folio's frames one by one as their last reference goes,
  * where Linux keeps the folio until its last. */
 uint64_t thp_head(const struct vmsh_sys *sys, uint64_t pfn);
+/* folio_maybe_mapped_shared() of the anonymous THP at @head: a page of
+ * it mapped more than once (by a fork child: one mm cannot map an
+ * anonymous page twice). */
+bool thp_maybe_shared(const struct vmsh_sys *sys, uint64_t head);
+/* Do @mm's 512 PTEs from @haddr map the THP at @head whole, in order? */
+bool thp_ptes_whole(struct vmsh_mm *mm, uint64_t haddr, uint64_t head);
 /* __folio_remove_rmap() after a batch of PTEs of the folio at @head was
  * zapped: still mapped, but not wholly -> the deferred split queue
  * (thp_deferred_split_page, once per folio); the shrinker splits it

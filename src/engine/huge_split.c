@@ -201,6 +201,7 @@ int split_folio(struct vmsh_sys *sys, uint64_t head, int extra,
 		p->referenced = h->referenced;
 		p->workingset = h->workingset;
 		p->dirty = h->dirty;
+		p->lazyfree = h->lazyfree;      /* PG_swapbacked */
 		p->unevictable = h->unevictable;
 	}
 	/* the former tails still referenced: beside the head, or on the

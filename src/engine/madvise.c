@@ -37,6 +37,7 @@
 #include "swap.h"
 #include "sys.h"
 #include "task.h"
+#include "tlb.h"
 #include "vm_flags.h"
 #include "vma.h"
 
@@ -143,6 +144,20 @@ static uint64_t ksm_madvise(const struct vmsh_vma *vma, int advice,
  * second call, the first page's 4 kB. */
 #define LAZYFREE_BATCH 31
 
+/* lru_lazyfree() of one folio: lazy-free (PG_swapbacked clear), neither
+ * active nor referenced, at the head of the inactive file list. */
+static void lazyfree_move(struct vmsh_sys *sys, uint64_t pfn)
+{
+	struct page *pg = phys_page(sys, pfn);
+
+	pg->lazyfree_queued = false;
+	pg->lazyfree = true;
+	pg->active = false;
+	pg->referenced = false;
+	lru_del(sys, pfn);
+	lru_add(sys, pfn);
+}
+
 void lru_lazyfree_drain(struct vmsh_sys *sys)
 {
 	for (unsigned i = 0; i < sys->lazyfree_nr; i++) {
@@ -151,26 +166,27 @@ void lru_lazyfree_drain(struct vmsh_sys *sys)
 		/* a page freed since was wiped, its mark with it */
 		if (pg->kind != PAGE_ANON || !pg->lazyfree_queued)
 			continue;
-		pg->lazyfree_queued = false;
-		pg->lazyfree = true;
-		pg->active = false;
-		pg->referenced = false;
-		/* lru_lazyfree(): to the head of the inactive file list */
-		lru_del(sys, sys->lazyfree_batch[i]);
-		lru_add(sys, sys->lazyfree_batch[i]);
+		lazyfree_move(sys, sys->lazyfree_batch[i]);
 	}
 	sys->lazyfree_nr = 0;
 }
 
+/* folio_mark_lazyfree() of the folio at @pfn (a THP: its head): a large
+ * folio moves at once (folio_batch_add_and_move drains the batch for
+ * one), a small one waits in the batch. */
 static void folio_mark_lazyfree(struct vmsh_sys *sys, uint64_t pfn)
 {
 	struct page *pg = phys_page(sys, pfn);
 
-	/* folio_mark_lazyfree(): anonymous, swap-backed, on the LRU (the
-	 * drain before the walk put new folios there), not unevictable */
+	/* anonymous, swap-backed, on the LRU (the drain before the walk
+	 * put new folios there), not unevictable */
 	if (pg->kind != PAGE_ANON || pg->lazyfree || pg->lazyfree_queued ||
 	    pg->lru == LRU_NONE || pg->unevictable)
 		return;
+	if (pg->thp & PAGE_THP_HEAD) {
+		lazyfree_move(sys, pfn);
+		return;
+	}
 	pg->lazyfree_queued = true;
 	sys->lazyfree_batch[sys->lazyfree_nr++] = pfn;
 	if (sys->lazyfree_nr == LAZYFREE_BATCH)
@@ -179,9 +195,78 @@ static void folio_mark_lazyfree(struct vmsh_sys *sys, uint64_t pfn)
 
 struct free_ctx {
 	struct vmsh_vma *vma;
-	uint64_t lo, hi;
+	uint64_t start, end;            /* the call's range in this VMA */
+	uint64_t skip_end;              /* a THP taken whole: its PTEs, done */
+	uint64_t lo, hi;                /* the PTEs made old and clean */
 	bool any;
 };
+
+static void free_flush_add(struct free_ctx *c, uint64_t addr, uint64_t end)
+{
+	if (!c->any || addr < c->lo)
+		c->lo = addr;
+	if (!c->any || end > c->hi)
+		c->hi = end;
+	c->any = true;
+}
+
+/* madvise_free_huge_pmd(): the huge zero page and a folio another mm
+ * maps are left; part of the PMD splits the folio (split_folio) and its
+ * PTEs are walked as small folios; the whole PMD stays huge, made old
+ * and clean (pmdp_invalidate: flushed), and the folio goes lazy-free
+ * whole.  Probe (6.18): MADV_FREE of a written 2 MiB THP shows LazyFree
+ * 2048 kB and AnonHugePages 2048 kB at once. */
+static bool free_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next, void *vctx)
+{
+	struct free_ctx *c = vctx;
+	struct vmsh_mm *mm = c->vma->vm_mm;
+	uint64_t head = pte_pfn(*pmdp);
+
+	if (*pmdp & _PAGE_SPECIAL)
+		return true;
+	if (thp_maybe_shared(mm->sys, head))
+		return true;
+	if (next - addr != HPAGE_PMD_SIZE)
+		return split_folio(mm->sys, head, 0, NULL) != 0;
+	phys_page(mm->sys, head)->dirty = false;        /* folio_clear_dirty */
+	if (*pmdp & (_PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SAVED_DIRTY)) {
+		*pmdp &= ~(_PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SAVED_DIRTY);
+		flush_pmd_tlb_range(mm, addr, next);
+	}
+	folio_mark_lazyfree(mm->sys, head);
+	return true;
+}
+
+/* A PTE of a THP split from its PMD but not itself: the range maps the
+ * whole folio from its first page (madvise_folio_pte_batch covers it)
+ * -> every PTE old and clean, the folio lazy-free whole; else the folio
+ * is split (one another mm maps is left) and the page goes on as a small
+ * folio.  True when the PTE is dealt with. */
+static bool free_thp_pte(struct free_ctx *c, uint64_t addr, uint64_t pfn)
+{
+	struct vmsh_mm *mm = c->vma->vm_mm;
+	uint64_t head = pfn & ~(uint64_t)(HPAGE_PMD_NR - 1), i;
+	uint64_t haddr = addr - (pfn - head) * PAGE_SIZE;
+
+	if (thp_maybe_shared(mm->sys, head))
+		return true;
+	if (pfn != head || haddr + HPAGE_PMD_SIZE > c->end ||
+	    !thp_ptes_whole(mm, haddr, head))
+		return split_folio(mm->sys, head, 0, NULL) != 0;
+	c->skip_end = haddr + HPAGE_PMD_SIZE;
+	phys_page(mm->sys, head)->dirty = false;
+	for (i = 0; i < HPAGE_PMD_NR; i++) {
+		uint64_t *p = pte_lookup(mm, haddr + i * PAGE_SIZE, false);
+
+		if (*p & (_PAGE_ACCESSED | _PAGE_DIRTY)) {
+			*p &= ~(_PAGE_ACCESSED | _PAGE_DIRTY);
+			free_flush_add(c, haddr + i * PAGE_SIZE,
+				       haddr + (i + 1) * PAGE_SIZE);
+		}
+	}
+	folio_mark_lazyfree(mm->sys, head);
+	return true;
+}
 
 /* madvise_free_pte_range(): a present normal page loses its young and
  * dirty bits and is queued lazy-free (its PG_dirty, never set on an
@@ -193,12 +278,21 @@ static void free_pte(uint64_t *ptep, uint64_t addr, void *vctx)
 	uint64_t pte = *ptep;
 	struct page *pg;
 
-	if (!pte_present(pte) || (pte & _PAGE_SPECIAL) ||
+	if (addr < c->skip_end || !pte_present(pte) || (pte & _PAGE_SPECIAL) ||
 	    pte_pfn(pte) >= sys->phys.nframes)
 		return;
 	pg = phys_page(sys, pte_pfn(pte));
 	if (pg->kind != PAGE_ANON)
 		return;
+	if (pg->thp & (PAGE_THP_HEAD | PAGE_THP_TAIL)) {
+		if (free_thp_pte(c, addr, pte_pfn(pte)))
+			return;
+		/* split: a small folio now (or the zero page) */
+		pte = *ptep;
+		if (!pte_present(pte) || (pte & _PAGE_SPECIAL))
+			return;
+		pg = phys_page(sys, pte_pfn(pte));
+	}
 	if (pg->dirty) {
 		if (pg->mapcount != 1)
 			return;
@@ -206,10 +300,7 @@ static void free_pte(uint64_t *ptep, uint64_t addr, void *vctx)
 	}
 	if (pte & (_PAGE_ACCESSED | _PAGE_DIRTY)) {
 		*ptep = pte & ~(_PAGE_ACCESSED | _PAGE_DIRTY);
-		if (!c->any || addr < c->lo)
-			c->lo = addr;
-		c->hi = addr + PAGE_SIZE;
-		c->any = true;
+		free_flush_add(c, addr, addr + PAGE_SIZE);
 	}
 	folio_mark_lazyfree(sys, pte_pfn(pte));
 }
@@ -218,14 +309,14 @@ static int madvise_free_single_vma(struct vmsh_vma *vma, uint64_t start,
 				   uint64_t end)
 {
 	struct vmsh_mm *mm = vma->vm_mm;
-	struct free_ctx c = { .vma = vma };
+	struct free_ctx c = { .vma = vma, .start = start, .end = end };
 
 	if (!vma_is_anonymous(vma))
 		return -EINVAL;
 	lru_add_drain(mm->sys);     /* madvise_free_single_vma */
 	update_hiwater_rss(mm);
 	trace(mm->sys, "madvise_free [%#lx-%#lx)", UL(start), UL(end));
-	pte_walk_range(mm, start, end, free_pte, &c);
+	pt_walk_range(mm, start, end, free_pte, free_pmd, &c);
 	if (c.any)
 		flush_tlb_range(mm, c.lo, c.hi);
 	return 0;

@@ -88,19 +88,6 @@ static void cold_folio(struct cold_ctx *c, uint64_t pfn)
 	cold_isolate(c, pfn);
 }
 
-/* folio_maybe_mapped_shared() of an anonymous THP: a page of it mapped
- * more than once (by a fork child: one mm cannot map an anonymous page
- * twice). */
-static bool thp_maybe_shared(const struct vmsh_sys *sys, uint64_t head)
-{
-	unsigned i;
-
-	for (i = 0; i < HPAGE_PMD_NR; i++)
-		if (sys->phys.pages[head + i].mapcount > 1)
-			return true;
-	return false;
-}
-
 /* The huge PMD branch: the huge zero page and a shared folio are left;
  * a range covering only part of the PMD splits the folio (split_folio:
  * thp_split_pmd, thp_split_page) and its PTEs are walked as small
@@ -137,14 +124,9 @@ static bool cold_thp_pte(struct cold_ctx *c, uint64_t *ptep, uint64_t addr,
 	uint64_t head = pfn & ~(uint64_t)(HPAGE_PMD_NR - 1);
 	uint64_t haddr = addr - (pfn - head) * PAGE_SIZE, i;
 	bool whole = pfn == head && haddr >= c->start &&
-		     haddr + HPAGE_PMD_SIZE <= c->end;
+		     haddr + HPAGE_PMD_SIZE <= c->end &&
+		     thp_ptes_whole(mm, haddr, head);
 
-	for (i = 0; whole && i < HPAGE_PMD_NR; i++) {
-		uint64_t *p = pte_lookup(mm, haddr + i * PAGE_SIZE, false);
-
-		whole = p && pte_present(*p) && !(*p & _PAGE_SPECIAL) &&
-			pte_pfn(*p) == head + i;
-	}
 	if (!whole) {
 		if (thp_maybe_shared(mm->sys, head) ||
 		    split_folio(mm->sys, head, 0, NULL))

@@ -78,9 +78,9 @@ static uint64_t page_kpageflags(const struct vmsh_sys *sys,
 		u |= KPF(ANON) | KPF(UPTODATE);
 		if (page->exclusive)
 			u |= KPF(OWNER_2);
-		if (!page->lazyfree)
+		if (!folio->lazyfree)
 			u |= KPF(SWAPBACKED);
-		if (page->swap && !page->lazyfree)
+		if (page->swap && !folio->lazyfree)
 			u |= KPF(SWAPCACHE);
 		return u;
 	}

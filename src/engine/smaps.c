@@ -61,7 +61,7 @@ static void smaps_page_accumulate(struct mem_size_stats *mss,
 }
 
 /* smaps_account() for one page: a frame of a large folio takes the
- * folio's (its head's) young, referenced and dirty flags. */
+ * folio's (its head's) young, referenced, dirty and lazy-free flags. */
 static void smaps_account(struct mem_size_stats *mss, uint64_t pfn, bool young,
 			  bool dirty, bool locked)
 {
@@ -73,7 +73,8 @@ static void smaps_account(struct mem_size_stats *mss, uint64_t pfn, bool young,
 		&mss->sys->phys.pages[head] : page_folio(mss->sys, page);
 	if (page->kind == PAGE_ANON) {
 		mss->anonymous += size;
-		if (page->lazyfree && !dirty && !page->dirty)
+		/* the folio's PG_swapbacked and PG_dirty */
+		if (folio->lazyfree && !dirty && !folio->dirty)
 			mss->lazyfree += size;
 	}
 	mss->resident += size;

@@ -243,10 +243,68 @@ struct unmap_ctx {
 	bool failed;
 };
 
+/* The PTE of page @index of @vma, if it maps frame @pfn, else NULL. */
+static uint64_t *pte_of(struct vmsh_vma *vma, uint64_t index, uint64_t pfn)
+{
+	uint64_t *ptep;
+
+	if (index < vma->vm_pgoff || index - vma->vm_pgoff >= vma_pages(vma))
+		return NULL;
+	ptep = pte_lookup(vma->vm_mm, vma_address(vma, index), false);
+	if (!ptep || !pte_present(*ptep) || (*ptep & _PAGE_SPECIAL) ||
+	    pte_pfn(*ptep) != pfn)
+		return NULL;
+	return ptep;
+}
+
+/* try_to_unmap_one() of a lazy-free THP's PTEs in @vma, all at once (the
+ * folio's batch, get_and_clear_ptes): a dirty one, or PG_dirty (which a
+ * dirty PMD's split set), makes the folio swap-backed again and the
+ * unmap fails; else every one is discarded.  Probe (6.18): MADV_PAGEOUT
+ * of a lazy-free THP written once since leaves it mapped by 512 PTEs,
+ * dirty and swap-backed on the active list; unwritten, Rss 0. */
+static bool unmap_lazyfree_thp(struct unmap_ctx *c, struct vmsh_vma *vma,
+			       uint64_t head)
+{
+	struct vmsh_mm *mm = vma->vm_mm;
+	struct vmsh_sys *sys = mm->sys;
+	struct page *folio = phys_page(sys, head);
+	uint64_t i, *ptep, lo = UINT64_MAX, hi = 0;
+
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		if ((ptep = pte_of(vma, folio->index + i, head + i)) &&
+		    (*ptep & _PAGE_DIRTY))
+			folio->dirty = true;            /* folio_mark_dirty */
+	if (folio->dirty) {
+		folio->lazyfree = false;                /* folio_set_swapbacked */
+		c->failed = true;
+		return false;
+	}
+	trace(sys, "try_to_unmap pfn=%#llx lazyfree, 512 pages",
+	      (unsigned long long)head);
+	update_hiwater_rss(mm);
+	for (i = 0; i < HPAGE_PMD_NR; i++) {
+		uint64_t addr = vma_address(vma, folio->index + i);
+
+		if (!(ptep = pte_of(vma, folio->index + i, head + i)))
+			continue;
+		*ptep = 0;
+		lo = addr < lo ? addr : lo;
+		hi = addr + PAGE_SIZE > hi ? addr + PAGE_SIZE : hi;
+		mm_add_rss(mm, MM_ANONPAGES, -1);
+		phys_page(sys, head + i)->mapcount--;
+		put_page(sys, head + i);
+	}
+	if (hi)
+		flush_tlb_range(mm, lo, hi);
+	return true;
+}
+
 /* try_to_unmap_one() of an anonymous page: in the swap cache, the PTE
  * becomes a swap entry naming its slot; lazy-free and clean, it is
  * discarded; written since MADV_FREE, it is swap-backed again and the
- * unmap fails. */
+ * unmap fails.  A lazy-free THP goes whole (unmap_lazyfree_thp), its
+ * huge PMD split first (TTU_SPLIT_HUGE_PMD). */
 static bool unmap_one(struct vmsh_vma *vma, uint64_t addr, uint64_t *ptep,
 		      uint64_t pfn, void *vctx)
 {
@@ -254,7 +312,7 @@ static bool unmap_one(struct vmsh_vma *vma, uint64_t addr, uint64_t *ptep,
 	struct vmsh_mm *mm = vma->vm_mm;
 	struct vmsh_sys *sys = mm->sys;
 	struct page *page = phys_page(sys, pfn);
-	uint64_t pte = *ptep;
+	uint64_t pte = *ptep, head = thp_head(sys, pfn);
 
 	if (vma->vm_flags & VM_LOCKED) {
 		c->failed = true;
@@ -265,6 +323,12 @@ static bool unmap_one(struct vmsh_vma *vma, uint64_t addr, uint64_t *ptep,
 		      (unsigned long long)addr, (unsigned long long)pfn);
 		unmap_file_pte(vma, addr, pfn);
 		return true;
+	}
+	if (head != UINT64_MAX && phys_page(sys, head)->lazyfree &&
+	    page->kind == PAGE_ANON) {
+		if (pfn == head && pmd_trans_huge(pte))
+			split_huge_pmd(vma, addr);
+		return unmap_lazyfree_thp(c, vma, head);
 	}
 	if (page->lazyfree) {
 		if ((pte & _PAGE_DIRTY) || page->dirty) {
@@ -492,12 +556,10 @@ unsigned shrink_folio_list(struct vmsh_sys *sys, const uint64_t *list,
 			goto activate_locked;
 		if (ref == FOLIOREF_KEEP)
 			continue;
-		if (anon && (folio->thp & PAGE_THP_HEAD)) {
-			if (folio->lazyfree)
-				goto activate_locked;   /* not modelled */
-			if (split_for_swap(sys, fpfn, &split))
-				goto activate_locked;
-		}
+		/* a lazy-free THP needs no swap: unmapped whole, below */
+		if (anon && (folio->thp & PAGE_THP_HEAD) && !folio->lazyfree &&
+		    split_for_swap(sys, fpfn, &split))
+			goto activate_locked;
 		if (anon && !folio->lazyfree && !folio->swap &&
 		    !add_to_swap(sys, fpfn))
 			goto activate_locked;   /* no swap space */
@@ -536,10 +598,10 @@ unsigned shrink_folio_list(struct vmsh_sys *sys, const uint64_t *list,
 		remove_mapping(sys, fpfn);
 		st->outcome[k] = RECLAIM_FREED;
 		if (anon || shmem)      /* swap-backed */
-			st->nr_anon += folio_nr_pages(folio);
+			st->nr_anon += lru_nr_pages(folio);
 		else
-			st->nr_file += folio_nr_pages(folio);
-		reclaimed += anon ? 1 : (unsigned)folio_nr_pages(folio);
+			st->nr_file += lru_nr_pages(folio);
+		reclaimed += (unsigned)lru_nr_pages(folio);
 		continue;
 activate_locked:
 		activate(sys, fpfn);

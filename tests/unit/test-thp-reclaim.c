@@ -349,6 +349,73 @@ START_TEST(test_thp_khugepaged_swap)
 }
 END_TEST
 
+/* MADV_FREE of a whole THP keeps its PMD (old and clean) and makes the
+ * folio lazy-free at once, on the inactive file list as one entry; part
+ * of one splits the folio.  Pageout discards a clean lazy-free THP whole
+ * (no swap) and keeps one written since (swap-backed again, its PMD
+ * split).  (Probed on Linux 6.18: golden 24-thp-free.) */
+START_TEST(test_thp_free)
+{
+	struct vmsh_meminfo mi;
+	uint64_t head = thp_written(false), *pmdp;
+
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * M, VMSH_MADV_FREE), 0);
+	t_check(sys);
+	pmdp = pmd_lookup(t_mm(sys), BASE);
+	ck_assert(pmd_trans_huge(*pmdp));
+	ck_assert(!(*pmdp & (_PAGE_ACCESSED | _PAGE_DIRTY)));
+	ck_assert(phys_page(sys, head)->lazyfree);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).lazyfree, 2 * M);
+	vmsh_meminfo(sys, &mi);
+	ck_assert_uint_eq(mi.inactive_file, 2048);      /* kB */
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * M, VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).rss, 0);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).swap, 0);
+	ck_assert_uint_eq(t_stat(sys, "pswpout"), 0);
+	ck_assert_uint_eq(t_peek(sys, BASE), 0);
+	/* the split left a PTE table: a refault maps small pages */
+	ck_assert(!pmd_trans_huge(*pmdp));
+	/* a THP written since MADV_FREE: kept, swap-backed, PTE-mapped */
+	t_map(sys, BASE + 4 * M, 2 * M, T_RW, T_FIXED);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 4 * M, 2 * M, VMSH_MADV_HUGEPAGE), 0);
+	t_fill(sys, BASE + 4 * M, 2 * M, 0x5a);
+	pmdp = pmd_lookup(t_mm(sys), BASE + 4 * M);
+	ck_assert(pmd_trans_huge(*pmdp));
+	head = pte_pfn(*pmdp);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 4 * M, 2 * M, VMSH_MADV_FREE), 0);
+	t_fill(sys, BASE + 4 * M + T_PG, 1, 1);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE + 4 * M).lazyfree, 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 4 * M, 2 * M, VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	ck_assert(!phys_page(sys, head)->lazyfree);
+	ck_assert(phys_page(sys, head)->dirty);
+	ck_assert(!pmd_trans_huge(*pmdp));
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE + 4 * M).rss, 2 * M);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE + 4 * M).anon_huge, 0);
+	ck_assert_uint_eq(t_peek(sys, BASE + 4 * M + 2 * T_PG), 0x5a);
+}
+END_TEST
+
+/* MADV_FREE of part of a THP splits the folio: the pages in range go
+ * lazy-free as small folios (through the batch), the rest stay. */
+START_TEST(test_thp_free_partial)
+{
+	thp_written(false);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, M, VMSH_MADV_FREE), 0);
+	t_check(sys);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).anon_huge, 0);
+	ck_assert_uint_eq(t_stat(sys, "thp_split_page"), 1);
+	/* 256 queued: 8 batches of 31 moved, 8 still waiting */
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).lazyfree, 248 * T_PG);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * M, VMSH_MADV_PAGEOUT), 0);
+	t_check(sys);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).rss, 0);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).swap, M);
+	ck_assert_uint_eq(t_peek(sys, BASE + M), 0x5a);
+}
+END_TEST
+
 void thp_reclaim_tcases(Suite *s)
 {
 	TCase *tc;
@@ -365,6 +432,8 @@ void thp_reclaim_tcases(Suite *s)
 	tcase_add_test(tc, test_thp_reclaim_pressure);
 	tcase_add_test(tc, test_thp_collapse_swapin);
 	tcase_add_test(tc, test_thp_khugepaged_swap);
+	tcase_add_test(tc, test_thp_free);
+	tcase_add_test(tc, test_thp_free_partial);
 	tc = t_tcase(s, "reclaim-noswap", setup_noswap, teardown);
 	tcase_add_test(tc, test_thp_pageout_noswap);
 }

@@ -48,6 +48,7 @@
 #include "anon_vma.h"
 #include "fault.h"
 #include "file.h"
+#include "huge_memory.h"
 #include "memory.h"
 #include "mm.h"
 #include "names.h"
@@ -288,6 +289,8 @@ void folio_add_lru_vma(struct vmsh_vma *vma, uint64_t pfn)
  * just changed are mlocked or munlocked; a huge PMD as one folio. */
 struct mlock_walk {
 	struct vmsh_vma *vma;
+	uint64_t start, end;
+	uint64_t done_head;             /* the THP last taken, or UINT64_MAX */
 };
 
 /* The VMA's new VM_LOCKED says which. */
@@ -299,16 +302,42 @@ static void mlock_or_munlock(struct mlock_walk *w, uint64_t pfn)
 		munlock_folio(w->vma->vm_mm->sys, pfn);
 }
 
+/* A PTE of a THP split from its PMD: munlock takes the folio whatever
+ * part of it the range maps, mlock only a folio the range maps whole
+ * (mlock_pte_range's allow_mlock_munlock: a THP mlocked, then cut by a
+ * munlock of part of its VMA, is no longer mlocked; probed on 6.18).
+ * Once per folio in a walk, on every frame (vmsh keeps PG_mlocked on each
+ * frame of a THP). */
+static void mlock_thp_pte(struct mlock_walk *w, uint64_t addr, uint64_t pfn,
+			  uint64_t head)
+{
+	uint64_t haddr = addr - (pfn - head) * PAGE_SIZE, i;
+
+	if (head == w->done_head)
+		return;
+	w->done_head = head;
+	if ((w->vma->vm_flags & VM_LOCKED) &&
+	    (pfn != head || haddr < w->start || haddr + HPAGE_PMD_SIZE > w->end ||
+	     !thp_ptes_whole(w->vma->vm_mm, haddr, head)))
+		return;
+	for (i = 0; i < HPAGE_PMD_NR; i++)
+		mlock_or_munlock(w, head + i);
+}
+
 static void mlock_pte(uint64_t *ptep, uint64_t addr, void *vctx)
 {
 	struct mlock_walk *w = vctx;
 	struct vmsh_sys *sys = w->vma->vm_mm->sys;
-	uint64_t pte = *ptep;
+	uint64_t pte = *ptep, head;
 
-	(void)addr;
 	if (!pte_present(pte) || (pte & _PAGE_SPECIAL) ||
 	    !lru_page(sys, pte_pfn(pte)))
 		return;
+	head = thp_head(sys, pte_pfn(pte));
+	if (head != UINT64_MAX && phys_page(sys, pte_pfn(pte))->kind == PAGE_ANON) {
+		mlock_thp_pte(w, addr, pte_pfn(pte), head);
+		return;
+	}
 	if (folio_large(page_folio(sys, phys_page(sys, pte_pfn(pte)))))
 		return;
 	mlock_or_munlock(w, pte_pfn(pte));
@@ -333,7 +362,7 @@ static bool mlock_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next, void *vctx)
 static void mlock_vma_pages_range(struct vmsh_vma *vma, uint64_t start,
 				  uint64_t end)
 {
-	struct mlock_walk w = { vma };
+	struct mlock_walk w = { vma, start, end, UINT64_MAX };
 
 	lru_add_drain(vma->vm_mm->sys);
 	pt_walk_range(vma->vm_mm, start, end, mlock_pte, mlock_pmd, &w);

@@ -416,6 +416,39 @@ START_TEST(test_thp_free_partial)
 }
 END_TEST
 
+/* munlock of part of a mlocked THP munlocks the whole folio (its VMA
+ * split, so its PMD): pageout then swaps the unlocked half; mlock of
+ * part of a PTE-mapped THP locks nothing.  (Probed on Linux 6.18:
+ * golden 24-thp-munlock-part.) */
+START_TEST(test_thp_munlock_part)
+{
+	uint64_t head = thp_written(false);
+
+	ck_assert_int_eq(vmsh_mlock(sys, BASE, 2 * M, 0), 0);
+	ck_assert(phys_page(sys, head)->mlocked);
+	ck_assert(phys_page(sys, head)->unevictable);
+	ck_assert_int_eq(vmsh_munlock(sys, BASE, M), 0);
+	t_check(sys);
+	ck_assert(!phys_page(sys, head)->unevictable);
+	ck_assert(!phys_page(sys, head)->mlocked);
+	ck_assert(!phys_page(sys, head + HPAGE_PMD_NR - 1)->mlocked);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * M, VMSH_MADV_PAGEOUT), -EINVAL);
+	t_check(sys);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE).swap, M);
+	ck_assert_uint_eq(t_smaps(sys, 1, BASE + M).locked, M);
+	/* part of a PTE-mapped THP: not locked */
+	t_map(sys, BASE + 4 * M, 2 * M, T_RW, T_FIXED);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 4 * M, 2 * M, VMSH_MADV_HUGEPAGE), 0);
+	t_fill(sys, BASE + 4 * M, 2 * M, 1);
+	head = pte_pfn(*pmd_lookup(t_mm(sys), BASE + 4 * M));
+	ck_assert_int_eq(vmsh_mprotect(sys, BASE + 4 * M, T_PG, VMSH_PROT_READ), 0);
+	ck_assert_int_eq(vmsh_mlock(sys, BASE + 4 * M + T_PG, 2 * M - T_PG, 0), 0);
+	t_check(sys);
+	ck_assert(!phys_page(sys, head)->mlocked);
+	ck_assert(!phys_page(sys, head)->unevictable);
+}
+END_TEST
+
 void thp_reclaim_tcases(Suite *s)
 {
 	TCase *tc;
@@ -434,6 +467,7 @@ void thp_reclaim_tcases(Suite *s)
 	tcase_add_test(tc, test_thp_khugepaged_swap);
 	tcase_add_test(tc, test_thp_free);
 	tcase_add_test(tc, test_thp_free_partial);
+	tcase_add_test(tc, test_thp_munlock_part);
 	tc = t_tcase(s, "reclaim-noswap", setup_noswap, teardown);
 	tcase_add_test(tc, test_thp_pageout_noswap);
 }

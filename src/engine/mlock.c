@@ -320,8 +320,11 @@ static void mlock_thp_pte(struct mlock_walk *w, uint64_t addr, uint64_t pfn,
 	    (pfn != head || haddr < w->start || haddr + HPAGE_PMD_SIZE > w->end ||
 	     !thp_ptes_whole(w->vma->vm_mm, haddr, head)))
 		return;
+	/* a frame no longer mapped is only held by the folio: its lock
+	 * went with its mapping (munlock_vma_folio at the zap) */
 	for (i = 0; i < HPAGE_PMD_NR; i++)
-		mlock_or_munlock(w, head + i);
+		if (phys_page(w->vma->vm_mm->sys, head + i)->refcount)
+			mlock_or_munlock(w, head + i);
 }
 
 static void mlock_pte(uint64_t *ptep, uint64_t addr, void *vctx)

@@ -106,6 +106,19 @@ bool thp_maybe_shared(const struct vmsh_sys *sys, uint64_t head)
 	return false;
 }
 
+enum thp_pmd_step thp_pmd_step(struct vmsh_sys *sys, uint64_t pmd,
+			       uint64_t addr, uint64_t next)
+{
+	uint64_t head = pte_pfn(pmd);
+
+	if ((pmd & _PAGE_SPECIAL) || thp_maybe_shared(sys, head))
+		return THP_PMD_LEAVE;
+	if (next - addr != HPAGE_PMD_SIZE)
+		return split_folio(sys, head, 0, NULL) ? THP_PMD_LEAVE :
+							 THP_PMD_SPLIT;
+	return THP_PMD_WHOLE;
+}
+
 bool thp_ptes_whole(struct vmsh_mm *mm, uint64_t haddr, uint64_t head)
 {
 	unsigned i;

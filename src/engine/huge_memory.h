@@ -143,6 +143,15 @@ uint64_t thp_head(const struct vmsh_sys *sys, uint64_t pfn);
  * it mapped more than once (by a fork child: one mm cannot map an
  * anonymous page twice). */
 bool thp_maybe_shared(const struct vmsh_sys *sys, uint64_t head);
+/* The huge-PMD step MADV_COLD/PAGEOUT and MADV_FREE share, for the part
+ * [addr, next) of a range that the huge PMD @pmd covers: the huge zero
+ * page and a folio another mm maps are left (THP_PMD_LEAVE); part of the
+ * PMD splits the folio, its PTEs to be walked as small folios
+ * (THP_PMD_SPLIT; a split that fails leaves it); else the whole folio is
+ * the caller's (THP_PMD_WHOLE). */
+enum thp_pmd_step { THP_PMD_LEAVE, THP_PMD_SPLIT, THP_PMD_WHOLE };
+enum thp_pmd_step thp_pmd_step(struct vmsh_sys *sys, uint64_t pmd,
+			       uint64_t addr, uint64_t next);
 /* Do @mm's 512 PTEs from @haddr map the THP at @head whole, in order? */
 bool thp_ptes_whole(struct vmsh_mm *mm, uint64_t haddr, uint64_t head);
 /* __folio_remove_rmap() after a batch of PTEs of the folio at @head was

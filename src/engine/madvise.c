@@ -221,13 +221,10 @@ static bool free_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next, void *vctx)
 	struct free_ctx *c = vctx;
 	struct vmsh_mm *mm = c->vma->vm_mm;
 	uint64_t head = pte_pfn(*pmdp);
+	enum thp_pmd_step step = thp_pmd_step(mm->sys, *pmdp, addr, next);
 
-	if (*pmdp & _PAGE_SPECIAL)
-		return true;
-	if (thp_maybe_shared(mm->sys, head))
-		return true;
-	if (next - addr != HPAGE_PMD_SIZE)
-		return split_folio(mm->sys, head, 0, NULL) != 0;
+	if (step != THP_PMD_WHOLE)
+		return step == THP_PMD_LEAVE;
 	phys_page(mm->sys, head)->dirty = false;        /* folio_clear_dirty */
 	if (*pmdp & (_PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SAVED_DIRTY)) {
 		*pmdp &= ~(_PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SAVED_DIRTY);

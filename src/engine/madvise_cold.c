@@ -98,13 +98,10 @@ static bool cold_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next, void *vctx)
 	struct cold_ctx *c = vctx;
 	struct vmsh_mm *mm = c->vma->vm_mm;
 	uint64_t head = pte_pfn(*pmdp);
+	enum thp_pmd_step step = thp_pmd_step(mm->sys, *pmdp, addr, next);
 
-	if (*pmdp & _PAGE_SPECIAL)
-		return true;
-	if (thp_maybe_shared(mm->sys, head))
-		return true;
-	if (next - addr != HPAGE_PMD_SIZE)
-		return split_folio(mm->sys, head, 0, NULL) != 0;
+	if (step != THP_PMD_WHOLE)
+		return step == THP_PMD_LEAVE;
 	if (!c->pageout && (*pmdp & _PAGE_ACCESSED)) {
 		*pmdp &= ~_PAGE_ACCESSED;
 		flush_tlb_page(mm, addr);

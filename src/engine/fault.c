@@ -450,7 +450,11 @@ static uint64_t gup_next(struct vmsh_mm *mm, uint64_t addr)
 }
 
 /* follow_page_pte() with FOLL_TOUCH: the page GUP found is marked
- * accessed (and dirty for a write through a clean PTE). */
+ * accessed (and dirty for a write through a clean PTE).  A huge PMD
+ * (follow_huge_pmd's touch_pmd) is only made young, and dirty for a
+ * write: the folio is not marked accessed (probed on 6.18: a THP that
+ * mlock or MADV_POPULATE_WRITE populated shows no referenced in
+ * kpageflags). */
 static void gup_touch(struct vmsh_sys *sys, struct vmsh_vma *vma,
 		      uint64_t *ptep, bool write)
 {
@@ -459,6 +463,10 @@ static void gup_touch(struct vmsh_sys *sys, struct vmsh_vma *vma,
 	if (!ptep || !(*ptep & _PAGE_PRESENT) || (*ptep & _PAGE_SPECIAL) ||
 	    pte_pfn(*ptep) >= sys->phys.nframes)
 		return;
+	if (pmd_trans_huge(*ptep)) {
+		*ptep |= _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
+		return;
+	}
 	page = page_folio(sys, phys_page(sys, pte_pfn(*ptep)));
 	if (write && !(*ptep & _PAGE_DIRTY) && !page->dirty)
 		page->dirty = true;

@@ -314,6 +314,31 @@ START_TEST(test_thp_mremap_dontneed)
 }
 END_TEST
 
+/* GUP's touch of a huge PMD (follow_huge_pmd, FOLL_TOUCH) makes the PMD
+ * young, and dirty for a write, but does not mark the folio accessed;
+ * a 4 KiB page it touches is.  (Probed on 6.18: golden
+ * 24-thp-populate-flags.) */
+START_TEST(test_thp_populate_touch)
+{
+	uint64_t *pmdp;
+
+	t_map(sys, BASE, 2 * M, T_RW, T_FIXED);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * M, VMSH_MADV_HUGEPAGE), 0);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE, 2 * M, VMSH_MADV_POPULATE_WRITE), 0);
+	t_check(sys);
+	pmdp = pmd_lookup(t_mm(sys), BASE);
+	ck_assert(pmd_trans_huge(*pmdp));
+	ck_assert((*pmdp & (_PAGE_ACCESSED | _PAGE_DIRTY)) ==
+		  (_PAGE_ACCESSED | _PAGE_DIRTY));
+	ck_assert(!phys_page(sys, pte_pfn(*pmdp))->referenced);
+	t_map(sys, BASE + 4 * M, 16 * T_PG, T_RW, T_FIXED);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + 4 * M, 16 * T_PG,
+				      VMSH_MADV_POPULATE_WRITE), 0);
+	ck_assert(phys_page(sys, pte_pfn(*pte_lookup(t_mm(sys), BASE + 4 * M,
+							 false)))->referenced);
+}
+END_TEST
+
 /* MADV_COLLAPSE: whatever the mode, synchronously, with Linux's errnos. */
 START_TEST(test_thp_madvise_collapse)
 {
@@ -589,6 +614,7 @@ Suite *thp_suite(void)
 	tcase_add_test(tc, test_thp_mremap_dontneed);
 	tc = t_tcase(s, "collapse", setup, teardown);
 	tcase_add_test(tc, test_thp_madvise_collapse);
+	tcase_add_test(tc, test_thp_populate_touch);
 	tcase_add_test(tc, test_thp_khugepaged);
 	tcase_add_test(tc, test_thp_khugepaged_cursor);
 	tc = t_tcase(s, "tlb", setup, teardown);

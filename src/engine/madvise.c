@@ -265,9 +265,10 @@ static bool free_thp_pte(struct free_ctx *c, uint64_t addr, uint64_t pfn)
 	return true;
 }
 
-/* madvise_free_pte_range(): a present normal page loses its young and
- * dirty bits and is queued lazy-free (its PG_dirty, never set on an
- * anonymous page without swap, would keep a shared one). */
+/* madvise_free_pte_range(): a swap entry is cleared; a present normal
+ * page loses its young and dirty bits and is queued lazy-free (its
+ * PG_dirty, never set on an anonymous page without swap, would keep a
+ * shared one). */
 static void free_pte(uint64_t *ptep, uint64_t addr, void *vctx)
 {
 	struct free_ctx *c = vctx;
@@ -275,6 +276,16 @@ static void free_pte(uint64_t *ptep, uint64_t addr, void *vctx)
 	uint64_t pte = *ptep;
 	struct page *pg;
 
+	if (is_swap_pte(pte)) {
+		/* a swap entry goes (a swap-in would cost more than a new
+		 * zeroed page), and its slot, and its folio from the swap
+		 * cache when nothing else names it.  Probe (6.18): MADV_FREE
+		 * of 142 paged-out pages takes 568 kB off smaps' Swap. */
+		*ptep = 0;
+		c->vma->vm_mm->rss[MM_SWAPENTS]--;
+		free_swap_and_cache(sys, pte);
+		return;
+	}
 	if (addr < c->skip_end || !pte_present(pte) || (pte & _PAGE_SPECIAL) ||
 	    pte_pfn(pte) >= sys->phys.nframes)
 		return;

@@ -672,6 +672,27 @@ START_TEST(test_swap_munmap_frees_slots)
 }
 END_TEST
 
+/* MADV_FREE clears swap entries outright: their slots go, and the
+ * folios the swap cache kept with them; a read then finds a new zeroed
+ * page.  (Probed on 6.18: golden 26-swap-free.) */
+START_TEST(test_swap_free_clears_entries)
+{
+	struct vmsh_fault f;
+	uint8_t b = 1;
+
+	written(4 * PG);
+	vmsh_madvise(sys, BASE, 4 * PG, VMSH_MADV_PAGEOUT);
+	ck_assert_uint_eq(sys->swap.inuse, 4);
+	ck_assert_int_eq(vmsh_madvise(sys, BASE + PG, 2 * PG, VMSH_MADV_FREE), 0);
+	t_check(sys);
+	ck_assert_uint_eq(sys->swap.inuse, 2);
+	ck_assert_int_eq(t_mm(sys)->rss[MM_SWAPENTS], 2);
+	ck_assert_uint_eq(*pte_lookup(t_mm(sys), BASE + PG, false), 0);
+	ck_assert_int_eq(vmsh_read(sys, BASE + PG, &b, 1, NULL, &f), 0);
+	ck_assert_uint_eq(b, 0);
+}
+END_TEST
+
 START_TEST(test_swap_swapoff_brings_pages_back)
 {
 	struct vmsh_fault f;
@@ -825,6 +846,7 @@ Suite *swap_suite(void)
 	tcase_add_test(tc, test_swap_readahead);
 	tcase_add_test(tc, test_swap_shmem_readahead);
 	tcase_add_test(tc, test_swap_munmap_frees_slots);
+	tcase_add_test(tc, test_swap_free_clears_entries);
 	tcase_add_test(tc, test_swap_swapoff_brings_pages_back);
 	tcase_add_test(tc, test_swap_full_activates);
 	tcase_add_test(tc, test_swap_locked_einval);

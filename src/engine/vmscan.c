@@ -72,24 +72,32 @@ static bool anon_vma_reaches(const struct anon_vma *av,
 	return false;
 }
 
-static bool rmap_try(struct vmsh_vma *vma, uint64_t index, uint64_t pfn,
-		     rmap_fn *fn, void *ctx)
+/* The PTE of page @index of @vma, if it maps frame @pfn, else NULL. */
+static uint64_t *pte_of(struct vmsh_vma *vma, uint64_t index, uint64_t pfn)
 {
 	uint64_t addr, *ptep, *pmdp;
 
 	if (index < vma->vm_pgoff || index - vma->vm_pgoff >= vma_pages(vma))
-		return true;
+		return NULL;
 	addr = vma_address(vma, index);
 	/* a huge PMD there maps a THP, which is not this page (a THP's
 	 * own walk is rmap_try_thp's); pte_lookup would split it */
 	pmdp = vma->vm_mm->sys->cfg.levels >= 3 ? pmd_lookup(vma->vm_mm, addr) : NULL;
 	if (pmdp && pmd_trans_huge(*pmdp))
-		return true;
+		return NULL;
 	ptep = pte_lookup(vma->vm_mm, addr, false);
 	if (!ptep || !pte_present(*ptep) || (*ptep & _PAGE_SPECIAL) ||
 	    pte_pfn(*ptep) != pfn)
-		return true;
-	return fn(vma, addr, ptep, pfn, ctx);
+		return NULL;
+	return ptep;
+}
+
+static bool rmap_try(struct vmsh_vma *vma, uint64_t index, uint64_t pfn,
+		     rmap_fn *fn, void *ctx)
+{
+	uint64_t *ptep = pte_of(vma, index, pfn);
+
+	return !ptep || fn(vma, vma_address(vma, index), ptep, pfn, ctx);
 }
 
 /* An anonymous THP in @vma: its huge PMD (the entry @fn gets: its
@@ -242,20 +250,6 @@ int folio_referenced(struct vmsh_sys *sys, uint64_t fpfn, uint64_t *vm_flags)
 struct unmap_ctx {
 	bool failed;
 };
-
-/* The PTE of page @index of @vma, if it maps frame @pfn, else NULL. */
-static uint64_t *pte_of(struct vmsh_vma *vma, uint64_t index, uint64_t pfn)
-{
-	uint64_t *ptep;
-
-	if (index < vma->vm_pgoff || index - vma->vm_pgoff >= vma_pages(vma))
-		return NULL;
-	ptep = pte_lookup(vma->vm_mm, vma_address(vma, index), false);
-	if (!ptep || !pte_present(*ptep) || (*ptep & _PAGE_SPECIAL) ||
-	    pte_pfn(*ptep) != pfn)
-		return NULL;
-	return ptep;
-}
 
 /* try_to_unmap_one() of a lazy-free THP's PTEs in @vma, all at once (the
  * folio's batch, get_and_clear_ptes): a dirty one, or PG_dirty (which a

@@ -106,31 +106,45 @@ bool thp_maybe_shared(const struct vmsh_sys *sys, uint64_t head)
 	return false;
 }
 
-enum thp_pmd_step thp_pmd_step(struct vmsh_sys *sys, uint64_t pmd,
-			       uint64_t addr, uint64_t next)
+enum thp_step thp_pmd_step(struct vmsh_sys *sys, uint64_t pmd, uint64_t addr,
+			   uint64_t next)
 {
 	uint64_t head = pte_pfn(pmd);
 
 	if ((pmd & _PAGE_SPECIAL) || thp_maybe_shared(sys, head))
-		return THP_PMD_LEAVE;
+		return THP_LEAVE;
 	if (next - addr != HPAGE_PMD_SIZE)
-		return split_folio(sys, head, 0, NULL) ? THP_PMD_LEAVE :
-							 THP_PMD_SPLIT;
-	return THP_PMD_WHOLE;
+		return split_folio(sys, head, 0, NULL) ? THP_LEAVE : THP_SPLIT;
+	return THP_WHOLE;
 }
 
-bool thp_ptes_whole(struct vmsh_mm *mm, uint64_t haddr, uint64_t head)
+bool thp_pte_whole(struct vmsh_mm *mm, uint64_t addr, uint64_t pfn,
+		   uint64_t start, uint64_t end)
 {
-	unsigned i;
+	uint64_t head = pfn & ~(uint64_t)(HPAGE_PMD_NR - 1), i;
 
+	if (pfn != head || addr < start || addr + HPAGE_PMD_SIZE > end)
+		return false;
 	for (i = 0; i < HPAGE_PMD_NR; i++) {
-		uint64_t *p = pte_lookup(mm, haddr + i * PAGE_SIZE, false);
+		uint64_t *p = pte_lookup(mm, addr + i * PAGE_SIZE, false);
 
 		if (!p || !pte_present(*p) || (*p & _PAGE_SPECIAL) ||
 		    pte_pfn(*p) != head + i)
 			return false;
 	}
 	return true;
+}
+
+enum thp_step thp_pte_step(struct vmsh_mm *mm, uint64_t addr, uint64_t pfn,
+			   uint64_t start, uint64_t end)
+{
+	uint64_t head = pfn & ~(uint64_t)(HPAGE_PMD_NR - 1);
+
+	if (thp_maybe_shared(mm->sys, head))
+		return THP_LEAVE;
+	if (!thp_pte_whole(mm, addr, pfn, start, end))
+		return split_folio(mm->sys, head, 0, NULL) ? THP_LEAVE : THP_SPLIT;
+	return THP_WHOLE;
 }
 
 void deferred_split_check(struct vmsh_sys *sys, uint64_t head)

@@ -143,17 +143,25 @@ uint64_t thp_head(const struct vmsh_sys *sys, uint64_t pfn);
  * it mapped more than once (by a fork child: one mm cannot map an
  * anonymous page twice). */
 bool thp_maybe_shared(const struct vmsh_sys *sys, uint64_t head);
-/* The huge-PMD step MADV_COLD/PAGEOUT and MADV_FREE share, for the part
- * [addr, next) of a range that the huge PMD @pmd covers: the huge zero
- * page and a folio another mm maps are left (THP_PMD_LEAVE); part of the
- * PMD splits the folio, its PTEs to be walked as small folios
- * (THP_PMD_SPLIT; a split that fails leaves it); else the whole folio is
- * the caller's (THP_PMD_WHOLE). */
-enum thp_pmd_step { THP_PMD_LEAVE, THP_PMD_SPLIT, THP_PMD_WHOLE };
-enum thp_pmd_step thp_pmd_step(struct vmsh_sys *sys, uint64_t pmd,
-			       uint64_t addr, uint64_t next);
-/* Do @mm's 512 PTEs from @haddr map the THP at @head whole, in order? */
-bool thp_ptes_whole(struct vmsh_mm *mm, uint64_t haddr, uint64_t head);
+/* The step MADV_COLD/PAGEOUT and MADV_FREE share for a THP met in their
+ * range: the huge zero page and a folio another mm maps are left
+ * (THP_LEAVE); a folio the range covers only in part is split, its pages
+ * to be walked as small folios (THP_SPLIT; a split that fails leaves
+ * it); else the whole folio is the caller's (THP_WHOLE).
+ *  - thp_pmd_step: mapped by the huge PMD @pmd, the range's part
+ *    [addr, next) inside it;
+ *  - thp_pte_step: frame @pfn mapped by a PTE at @addr (the PMD split,
+ *    not the folio), the range [start, end): whole only when it maps all
+ *    512 pages from the first, in order (folio_pte_batch covers it). */
+enum thp_step { THP_LEAVE, THP_SPLIT, THP_WHOLE };
+enum thp_step thp_pmd_step(struct vmsh_sys *sys, uint64_t pmd, uint64_t addr,
+			   uint64_t next);
+enum thp_step thp_pte_step(struct vmsh_mm *mm, uint64_t addr, uint64_t pfn,
+			   uint64_t start, uint64_t end);
+/* Does [start, end) of @mm map the THP of frame @pfn (its PTE at @addr)
+ * whole, from its first page, in order? */
+bool thp_pte_whole(struct vmsh_mm *mm, uint64_t addr, uint64_t pfn,
+		   uint64_t start, uint64_t end);
 /* __folio_remove_rmap() after a batch of PTEs of the folio at @head was
  * zapped: still mapped, but not wholly -> the deferred split queue
  * (thp_deferred_split_page, once per folio); the shrinker splits it

@@ -221,10 +221,10 @@ static bool free_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next, void *vctx)
 	struct free_ctx *c = vctx;
 	struct vmsh_mm *mm = c->vma->vm_mm;
 	uint64_t head = pte_pfn(*pmdp);
-	enum thp_pmd_step step = thp_pmd_step(mm->sys, *pmdp, addr, next);
+	enum thp_step step = thp_pmd_step(mm->sys, *pmdp, addr, next);
 
-	if (step != THP_PMD_WHOLE)
-		return step == THP_PMD_LEAVE;
+	if (step != THP_WHOLE)
+		return step == THP_LEAVE;
 	phys_page(mm->sys, head)->dirty = false;        /* folio_clear_dirty */
 	if (*pmdp & (_PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SAVED_DIRTY)) {
 		*pmdp &= ~(_PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SAVED_DIRTY);
@@ -234,22 +234,19 @@ static bool free_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next, void *vctx)
 	return true;
 }
 
-/* A PTE of a THP split from its PMD but not itself: the range maps the
- * whole folio from its first page (madvise_folio_pte_batch covers it)
- * -> every PTE old and clean, the folio lazy-free whole; else the folio
- * is split (one another mm maps is left) and the page goes on as a small
- * folio.  True when the PTE is dealt with. */
+/* A PTE of a THP split from its PMD but not itself (thp_pte_step): the
+ * folio taken whole has every PTE made old and clean and goes lazy-free
+ * whole.  True when the PTE is dealt with (false: split, the page goes
+ * on as a small folio). */
 static bool free_thp_pte(struct free_ctx *c, uint64_t addr, uint64_t pfn)
 {
 	struct vmsh_mm *mm = c->vma->vm_mm;
 	uint64_t head = pfn & ~(uint64_t)(HPAGE_PMD_NR - 1), i;
 	uint64_t haddr = addr - (pfn - head) * PAGE_SIZE;
+	enum thp_step step = thp_pte_step(mm, addr, pfn, c->start, c->end);
 
-	if (thp_maybe_shared(mm->sys, head))
-		return true;
-	if (pfn != head || haddr + HPAGE_PMD_SIZE > c->end ||
-	    !thp_ptes_whole(mm, haddr, head))
-		return split_folio(mm->sys, head, 0, NULL) != 0;
+	if (step != THP_WHOLE)
+		return step == THP_LEAVE;
 	c->skip_end = haddr + HPAGE_PMD_SIZE;
 	phys_page(mm->sys, head)->dirty = false;
 	for (i = 0; i < HPAGE_PMD_NR; i++) {

@@ -98,10 +98,10 @@ static bool cold_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next, void *vctx)
 	struct cold_ctx *c = vctx;
 	struct vmsh_mm *mm = c->vma->vm_mm;
 	uint64_t head = pte_pfn(*pmdp);
-	enum thp_pmd_step step = thp_pmd_step(mm->sys, *pmdp, addr, next);
+	enum thp_step step = thp_pmd_step(mm->sys, *pmdp, addr, next);
 
-	if (step != THP_PMD_WHOLE)
-		return step == THP_PMD_LEAVE;
+	if (step != THP_WHOLE)
+		return step == THP_LEAVE;
 	if (!c->pageout && (*pmdp & _PAGE_ACCESSED)) {
 		*pmdp &= ~_PAGE_ACCESSED;
 		flush_tlb_page(mm, addr);
@@ -110,30 +110,18 @@ static bool cold_pmd(uint64_t *pmdp, uint64_t addr, uint64_t next, void *vctx)
 	return true;
 }
 
-/* A PTE of a THP split from its PMD but not itself split: the range
- * maps the whole folio (all 512 PTEs, in order) -> one folio; else it
- * is split first (unless maybe shared: left) and the page goes on as a
- * small folio.  True when the PTE is dealt with. */
-static bool cold_thp_pte(struct cold_ctx *c, uint64_t *ptep, uint64_t addr,
-			 uint64_t pfn)
+/* A PTE of a THP split from its PMD but not itself (thp_pte_step): the
+ * folio taken whole is one folio to cold or page out.  True when the PTE
+ * is dealt with (false: split, the page goes on as a small folio). */
+static bool cold_thp_pte(struct cold_ctx *c, uint64_t addr, uint64_t pfn)
 {
 	struct vmsh_mm *mm = c->vma->vm_mm;
 	uint64_t head = pfn & ~(uint64_t)(HPAGE_PMD_NR - 1);
 	uint64_t haddr = addr - (pfn - head) * PAGE_SIZE, i;
-	bool whole = pfn == head && haddr >= c->start &&
-		     haddr + HPAGE_PMD_SIZE <= c->end &&
-		     thp_ptes_whole(mm, haddr, head);
+	enum thp_step step = thp_pte_step(mm, addr, pfn, c->start, c->end);
 
-	if (!whole) {
-		if (thp_maybe_shared(mm->sys, head) ||
-		    split_folio(mm->sys, head, 0, NULL))
-			return true;
-		return false;
-	}
-	/* folio_mapcount == folio_nr_pages: exclusive */
-	for (i = 0; i < HPAGE_PMD_NR; i++)
-		if (mm->sys->phys.pages[head + i].mapcount != 1)
-			return true;
+	if (step != THP_WHOLE)
+		return step == THP_LEAVE;
 	c->skip_end = haddr + HPAGE_PMD_SIZE;
 	if (!c->pageout)
 		for (i = 0; i < HPAGE_PMD_NR; i++) {
@@ -144,7 +132,6 @@ static bool cold_thp_pte(struct cold_ctx *c, uint64_t *ptep, uint64_t addr,
 				flush_tlb_page(mm, haddr + i * PAGE_SIZE);
 			}
 		}
-	(void)ptep;
 	cold_folio(c, head);
 	return true;
 }
@@ -229,7 +216,7 @@ static void cold_one(uint64_t *ptep, uint64_t addr, void *vctx)
 	if (addr < c->skip_end)
 		return;         /* a page of the whole THP just taken */
 	if (page->kind == PAGE_ANON && page->thp &&
-	    cold_thp_pte(c, ptep, addr, pfn))
+	    cold_thp_pte(c, addr, pfn))
 		return;
 	if (page->kind == PAGE_FILE && page->order) {
 		cold_file_folio(c, addr, page, page_folio(sys, page));

@@ -311,14 +311,13 @@ static void mlock_or_munlock(struct mlock_walk *w, uint64_t pfn)
 static void mlock_thp_pte(struct mlock_walk *w, uint64_t addr, uint64_t pfn,
 			  uint64_t head)
 {
-	uint64_t haddr = addr - (pfn - head) * PAGE_SIZE, i;
+	uint64_t i;
 
 	if (head == w->done_head)
 		return;
 	w->done_head = head;
 	if ((w->vma->vm_flags & VM_LOCKED) &&
-	    (pfn != head || haddr < w->start || haddr + HPAGE_PMD_SIZE > w->end ||
-	     !thp_ptes_whole(w->vma->vm_mm, haddr, head)))
+	    !thp_pte_whole(w->vma->vm_mm, addr, pfn, w->start, w->end))
 		return;
 	/* a frame no longer mapped is only held by the folio: its lock
 	 * went with its mapping (munlock_vma_folio at the zap) */
